@@ -1,0 +1,102 @@
+"""Command line: `python -m portal_app.cli migrate | seed-demo | create-staff | run-jobs`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from portal_app.settings import PROJECT_ROOT, get_settings
+
+
+def migrate(database_url: str | None = None) -> None:
+    """Upgrade the database to the newest migration."""
+    from alembic.config import Config
+
+    from alembic import command
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    if database_url:
+        config.attributes["database_url"] = database_url
+    command.upgrade(config, "head")
+
+
+def _seed_demo(_args) -> int:
+    from portal_app.db import session_scope
+    from portal_app.services import demo
+
+    with session_scope() as session:
+        result = demo.seed_demo(session)
+    base = get_settings().base_url.rstrip("/")
+    print(f"Demo data loaded: {result.invoice_count} invoices ({result.draft_count} drafts).")
+    print("Demo sign-ins (password for all: demo-portal-1):")
+    print(f"  client portal  {base}/client/login   {demo.CLIENT_EMAIL} (Acme Corp)")
+    print(f"                                        {demo.SECOND_CONTACT_EMAIL} (Acme Corp)")
+    print(f"                                        {demo.OTHER_EMAIL} (Globex)")
+    print(f"  staff          {demo.STAFF_EMAIL}")
+    print(f"  emailed invoice link (Acme): {base}{result.link_path}")
+    return 0
+
+
+def _create_staff(args) -> int:
+    from sqlmodel import select
+
+    from portal_app.db import session_scope
+    from portal_app.models import Company, StaffUser
+    from portal_app.services.passwords import hash_password, password_problem
+
+    password = args.password or getpass.getpass("Password: ")
+    if problem := password_problem(password):
+        print(f"error: password: {problem}", file=sys.stderr)
+        return 2
+    with session_scope() as session:
+        company = (
+            session.get(Company, args.company_id)
+            if args.company_id
+            else session.exec(select(Company).order_by(Company.id)).first()
+        )
+        if company is None:
+            print("error: no company; run seed-demo or create one first", file=sys.stderr)
+            return 2
+        email = args.email.strip().lower()
+        existing = session.exec(
+            select(StaffUser).where(StaffUser.company_id == company.id, StaffUser.email == email)
+        ).first()
+        user = existing or StaffUser(company_id=company.id, email=email, password_hash="")
+        user.name = args.name or user.name
+        user.role = args.role
+        user.password_hash = hash_password(password)
+        session.add(user)
+    print(f"Staff user {email} ({args.role}) saved for {company.name}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portal_app.cli")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database to the newest migration")
+    sub.add_parser("seed-demo", help="load (or reload) the demo company and its data")
+    staff = sub.add_parser("create-staff", help="create or update a staff user")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--name", default="")
+    staff.add_argument("--role", choices=["owner", "admin", "staff"], default="staff")
+    staff.add_argument("--password", help="omit to be asked")
+    staff.add_argument("--company-id", type=int)
+    args = parser.parse_args(argv)
+
+    if args.command == "migrate":
+        Path(PROJECT_ROOT / "data").mkdir(exist_ok=True)
+        migrate()
+        print("Database is at the newest migration.")
+        return 0
+    if args.command == "seed-demo":
+        return _seed_demo(args)
+    if args.command == "create-staff":
+        return _create_staff(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The billed organisation and the people who sign in for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal_app.db import utcnow
+
+
+class Client(SQLModel, table=True):
+    """An organisation the company bills."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    name: str = Field(max_length=200)
+    number: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=50)
+    address1: str = Field(default="", max_length=200)
+    city: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", max_length=100)
+    currency: str = Field(default="USD", max_length=3)
+    # Empty means the company's locale.
+    locale: str = Field(default="", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClientContact(SQLModel, table=True):
+    """A person who signs in to the portal on behalf of a client."""
+
+    __table_args__ = (UniqueConstraint("company_id", "email", name="uq_contact_company_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    client_id: int = Field(foreign_key="client.id", index=True)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    # Stored lower-cased so look-ups are case-insensitive on every database.
+    email: str = Field(max_length=254)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_primary: bool = Field(default=False)
+    portal_enabled: bool = Field(default=True)
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or self.email

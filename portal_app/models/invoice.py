@@ -1,0 +1,70 @@
+"""Invoices and their lines. Money is integer minor units in the invoice's currency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal_app.db import utcnow
+
+INVOICE_STATUSES = ("draft", "sent", "partial", "paid", "cancelled", "reversed")
+# Statuses a client can see; drafts never reach the portal.
+VISIBLE_STATUSES = ("sent", "partial", "paid", "cancelled", "reversed")
+PAYABLE_STATUSES = ("sent", "partial")
+
+
+class Invoice(SQLModel, table=True):
+    """A bill sent to a client."""
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "number", name="uq_invoice_company_number"),
+        # One index per sortable column keeps the first page cheap at any list size.
+        Index("ix_invoice_client_issue", "client_id", "issue_date", "id"),
+        Index("ix_invoice_client_due", "client_id", "due_date", "id"),
+        Index("ix_invoice_client_number", "client_id", "number"),
+        Index("ix_invoice_client_amount", "client_id", "amount_minor", "id"),
+        Index("ix_invoice_client_balance", "client_id", "balance_minor", "id"),
+        Index("ix_invoice_client_status", "client_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    client_id: int = Field(foreign_key="client.id")
+    number: str = Field(max_length=50)
+    status: str = Field(default="draft", max_length=10)
+    currency: str = Field(max_length=3)
+    issue_date: date
+    due_date: date | None = None
+    po_number: str = Field(default="", max_length=100)
+    subtotal_minor: int = 0
+    tax_minor: int = 0
+    amount_minor: int = 0
+    paid_to_date_minor: int = 0
+    balance_minor: int = 0
+    # Optional deposit asked first, with its own due date.
+    partial_minor: int = 0
+    partial_due_date: date | None = None
+    terms: str = Field(default="", max_length=4000)
+    public_notes: str = Field(default="", max_length=4000)
+    footer: str = Field(default="", max_length=2000)
+    sent_at: datetime | None = None
+    last_viewed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class InvoiceLine(SQLModel, table=True):
+    """One line of an invoice. Quantity is in thousandths so it stays an integer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", index=True)
+    position: int = 0
+    description: str = Field(max_length=1000)
+    quantity_milli: int = 1000
+    unit_price_minor: int = 0
+    tax_name: str = Field(default="", max_length=50)
+    tax_rate_bp: int = 0
+    net_minor: int = 0
+    tax_minor: int = 0

@@ -1,0 +1,27 @@
+"""People who run the business side."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal_app.db import utcnow
+
+STAFF_ROLES = ("owner", "admin", "staff")
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of the company's staff (owner, admin or staff)."""
+
+    __table_args__ = (UniqueConstraint("company_id", "email", name="uq_staff_company_email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    email: str = Field(max_length=254)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(default="staff", max_length=10)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,70 @@
+"""Money as integer minor units plus an ISO 4217 code; the only place units are converted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "KWD")
+
+
+def currency_exponent(currency: str) -> int:
+    """Number of decimal places of `currency` (JPY 0, USD 2, KWD 3)."""
+    return get_currency_precision(currency.upper())
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in minor units (cents, yen, fils) of one currency."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money.minor must be an int of minor units")
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def to_decimal(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-currency_exponent(self.currency))
+
+    def format(self, locale: str = "en_US") -> str:
+        return format_money(self.minor, self.currency, locale)
+
+
+def format_money(minor: int, currency: str, locale: str = "en_US") -> str:
+    """Format minor units for display in `locale`, e.g. 123456 USD en_US -> '$1,234.56'."""
+    amount = Decimal(minor).scaleb(-currency_exponent(currency))
+    return format_currency(amount, currency.upper(), locale=locale)
+
+
+def parse_major(text: str, currency: str) -> int:
+    """Parse a decimal string in major units into minor units, refusing extra decimals."""
+    value = Decimal(text.strip())
+    exponent = currency_exponent(currency)
+    scaled = value.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{currency} allows at most {exponent} decimal places")
+    return int(scaled)
+
+
+def percent_of(minor: int, basis_points: int) -> int:
+    """`basis_points`/10000 of `minor`, rounded half away from zero (taxes on a line)."""
+    numerator = minor * basis_points
+    quotient, remainder = divmod(abs(numerator), 10_000)
+    if remainder * 2 >= 10_000:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient

@@ -1,0 +1,67 @@
+"""Route constants and URL builders. Routes are stable: users bookmark them."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+CLIENT_LOGIN = "/client/login"
+CLIENT_LOGOUT = "/client/logout"
+CLIENT_PASSWORD_RESET = "/client/password/reset"
+CLIENT_DASHBOARD = "/client/dashboard"
+CLIENT_INVOICES = "/client/invoices"
+CLIENT_INVOICE_DETAIL = "/client/invoices/[id]"
+CLIENT_INVOICE_LINK = "/client/invoice/[key]"
+CLIENT_RECURRING_INVOICES = "/client/recurring_invoices"
+CLIENT_PAYMENTS = "/client/payments"
+CLIENT_QUOTES = "/client/quotes"
+CLIENT_CREDITS = "/client/credits"
+CLIENT_PAYMENT_METHODS = "/client/payment_methods"
+CLIENT_DOCUMENTS = "/client/documents"
+CLIENT_STATEMENT = "/client/statement"
+CLIENT_SUBSCRIPTIONS = "/client/subscriptions"
+CLIENT_PREPAYMENT = "/client/prepayment"
+CLIENT_PROFILE = "/client/profile"
+
+API_HEALTH = "/api/health"
+API_AUTH_HANDOFF = "/api/auth/handoff"
+API_AUTH_LOGOUT = "/api/auth/logout"
+API_INVOICE_PDF = "/api/invoices/{invoice_id}/pdf"
+API_INVOICES_ZIP = "/api/invoices/zip"
+
+
+def invoice_url(invoice_id: int) -> str:
+    return f"/client/invoices/{invoice_id}"
+
+
+def invoice_link_url(key: str) -> str:
+    return f"/client/invoice/{quote(key, safe='')}"
+
+
+def invoice_pdf_url(invoice_id: int) -> str:
+    return API_INVOICE_PDF.format(invoice_id=invoice_id)
+
+
+def invoices_zip_url(invoice_ids: list[int]) -> str:
+    return f"{API_INVOICES_ZIP}?{urlencode({'ids': ','.join(str(i) for i in invoice_ids)})}"
+
+
+def login_url(next_path: str | None = None) -> str:
+    if not next_path or not is_safe_next(next_path):
+        return CLIENT_LOGIN
+    return f"{CLIENT_LOGIN}?{urlencode({'next': next_path})}"
+
+
+def password_reset_url(token: str) -> str:
+    return f"{CLIENT_PASSWORD_RESET}?{urlencode({'token': token})}"
+
+
+def is_safe_next(path: str) -> bool:
+    """Only local portal paths may be used as a post-sign-in destination (no open redirect)."""
+    return (
+        path.startswith("/client/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and "://" not in path
+        and not path.startswith(CLIENT_LOGIN)
+        and not path.startswith(CLIENT_LOGOUT)
+    )

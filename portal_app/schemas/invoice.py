@@ -1,0 +1,83 @@
+"""Invoice views sent to the UI and the PDF renderer: formatted strings, never Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRowView:
+    """One row of the invoice list."""
+
+    id: int
+    number: str
+    status: str
+    status_label: str
+    issue_date: str
+    due_date: str
+    amount: str
+    balance: str
+    is_overdue: bool
+    is_payable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    """One page of the invoice list."""
+
+    rows: list[InvoiceRowView]
+    page: int
+    page_size: int
+    # Counting stops at a cap so the first page stays cheap on huge lists.
+    total: int
+    total_is_capped: bool
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLineView:
+    description: str
+    quantity: str
+    unit_price: str
+    tax: str
+    net: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyView:
+    """Name and address block of the company or the client on a document."""
+
+    name: str
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """Everything the invoice detail page and the invoice PDF show."""
+
+    id: int
+    number: str
+    status: str
+    status_label: str
+    currency: str
+    issue_date: str
+    due_date: str
+    po_number: str
+    company: PartyView
+    client: PartyView
+    lines: list[InvoiceLineView]
+    taxes: list[tuple[str, str]]  # (label, formatted amount)
+    subtotal: str
+    tax_total: str
+    total: str
+    paid_to_date: str
+    balance: str
+    partial: str  # empty when no deposit is asked
+    partial_due_date: str
+    terms: str
+    public_notes: str
+    footer: str
+    is_overdue: bool
+    is_payable: bool
+    logo_path: str  # absolute path of a PNG/JPEG on the server, or empty
+    primary_color: str

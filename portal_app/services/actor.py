@@ -1,0 +1,29 @@
+"""Who is acting: resolved from the session cookie on every handler that touches data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A signed-in client contact (or staff previewing as one)."""
+
+    company_id: int
+    client_id: int
+    contact_id: int
+    session_id: int
+    kind: str  # password | link | code | staff_preview
+    ip: str = ""
+
+    @property
+    def is_preview(self) -> bool:
+        return self.kind == "staff_preview"
+
+    @property
+    def is_link_session(self) -> bool:
+        return self.kind == "link"
+
+    @property
+    def may_move_money(self) -> bool:
+        return not self.is_preview

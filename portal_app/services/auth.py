@@ -1,0 +1,225 @@
+"""Client sign-in, sessions and sign-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from portal_app.db import utcnow
+from portal_app.models import AuthSession, Client, ClientContact, Company
+from portal_app.services import audit, throttle
+from portal_app.services.actor import Actor
+from portal_app.services.errors import AuthError, ThrottledError
+from portal_app.services.passwords import verify_password
+from portal_app.services.tokens import looks_like_token, new_token, token_hash
+from portal_app.settings import get_settings
+
+HANDOFF_SECONDS = 60
+GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."
+THROTTLED_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A session just opened: the cookie token and a one-time handoff code for it."""
+
+    session_id: int
+    token: str
+    handoff_code: str
+    contact_id: int
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate_contact(session: Session, *, email: str, password: str, ip: str) -> ClientContact:
+    """Check a contact's e-mail and password, with throttling; raise AuthError when wrong."""
+    email = normalize_email(email)
+    if throttle.is_blocked("client_login", email, ip):
+        raise ThrottledError(THROTTLED_ERROR)
+    contact = session.exec(select(ClientContact).where(ClientContact.email == email)).first()
+    # verify_password spends the same time when the contact is unknown.
+    ok = verify_password(password, contact.password_hash if contact else None)
+    if not ok or contact is None or not contact.portal_enabled:
+        throttle.record_failure("client_login", email, ip)
+        if contact is not None:
+            audit.record(
+                session,
+                company_id=contact.company_id,
+                client_id=contact.client_id,
+                action="login_failed",
+                actor_type="contact",
+                actor_id=contact.id,
+                ip=ip,
+            )
+        raise AuthError(GENERIC_LOGIN_ERROR)
+    throttle.clear("client_login", email, ip)
+    return contact
+
+
+def open_session(
+    session: Session,
+    *,
+    contact: ClientContact,
+    kind: str,
+    lifetime: timedelta,
+    ip: str = "",
+    user_agent: str = "",
+    invitation_id: int | None = None,
+) -> NewSession:
+    """Create a server-side session row for a contact; return its token and handoff code."""
+    token, handoff = new_token(), new_token()
+    now = utcnow()
+    row = AuthSession(
+        company_id=contact.company_id,
+        token_hash=token_hash(token),
+        kind=kind,
+        contact_id=contact.id,
+        invitation_id=invitation_id,
+        handoff_hash=token_hash(handoff),
+        handoff_expires_at=now + timedelta(seconds=HANDOFF_SECONDS),
+        expires_at=now + lifetime,
+        ip=ip[:64],
+        user_agent=user_agent[:300],
+    )
+    session.add(row)
+    if kind == "password":
+        contact.last_login_at = now
+        session.add(contact)
+    session.flush()
+    audit.record(
+        session,
+        company_id=contact.company_id,
+        client_id=contact.client_id,
+        action=f"session_opened_{kind}",
+        actor_type="contact",
+        actor_id=contact.id,
+        entity_type="session",
+        entity_id=row.id,
+        ip=ip,
+    )
+    return NewSession(session_id=row.id, token=token, handoff_code=handoff, contact_id=contact.id)
+
+
+def sign_in(
+    session: Session, *, email: str, password: str, ip: str = "", user_agent: str = ""
+) -> NewSession:
+    """Authenticate by password and open a session of kind "password"."""
+    contact = authenticate_contact(session, email=email, password=password, ip=ip)
+    return open_session(
+        session,
+        contact=contact,
+        kind="password",
+        lifetime=timedelta(hours=get_settings().session_hours),
+        ip=ip,
+        user_agent=user_agent,
+    )
+
+
+def redeem_handoff(session: Session, *, code: str) -> tuple[str, AuthSession] | None:
+    """Swap a one-time handoff code for a fresh cookie token; None when unknown or used."""
+    if not looks_like_token(code):
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.handoff_hash == token_hash(code))
+    ).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.handoff_expires_at is None:
+        return None
+    if row.handoff_expires_at < now or row.expires_at < now:
+        return None
+    # The handoff code travelled in a URL, so the cookie gets a token that never did.
+    token = new_token()
+    row.token_hash = token_hash(token)
+    row.handoff_hash = None
+    row.handoff_expires_at = None
+    session.add(row)
+    return token, row
+
+
+def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor | None:
+    """The contact behind a cookie token, or None when missing, expired, revoked or disabled."""
+    if not token or not looks_like_token(token):
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at < utcnow():
+        return None
+    if row.contact_id is None:
+        return None
+    contact = session.get(ClientContact, row.contact_id)
+    if contact is None or not contact.portal_enabled or contact.company_id != row.company_id:
+        return None
+    return Actor(
+        company_id=row.company_id,
+        client_id=contact.client_id,
+        contact_id=contact.id,
+        session_id=row.id,
+        kind=row.kind,
+        ip=ip,
+    )
+
+
+def sign_out(session: Session, *, token: str | None) -> bool:
+    """Revoke the session behind a token; True when one was open."""
+    if not token or not looks_like_token(token):
+        return False
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    session.add(row)
+    if row.contact_id is not None:
+        contact = session.get(ClientContact, row.contact_id)
+        audit.record(
+            session,
+            company_id=row.company_id,
+            client_id=contact.client_id if contact else None,
+            action="signed_out",
+            actor_type="contact",
+            actor_id=row.contact_id,
+            entity_type="session",
+            entity_id=row.id,
+        )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class PortalIdentity:
+    """What the portal shell shows about who is signed in."""
+
+    contact_name: str
+    contact_email: str
+    client_name: str
+    company_name: str
+    company_logo_url: str
+    primary_color: str
+    locale: str
+    enabled_modules: list[str]
+    session_kind: str
+
+
+def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
+    """Names, branding and enabled modules for the shell of a signed-in contact."""
+    contact = session.get(ClientContact, actor.contact_id)
+    client = session.get(Client, actor.client_id)
+    company = session.get(Company, actor.company_id)
+    if contact is None or client is None or company is None:
+        raise AuthError("session no longer valid")
+    return PortalIdentity(
+        contact_name=contact.display_name,
+        contact_email=contact.email,
+        client_name=client.name,
+        company_name=company.name,
+        company_logo_url="/logo.png" if not company.logo_path else company.logo_path,
+        primary_color=company.primary_color,
+        locale=client.locale or company.locale,
+        enabled_modules=company.module_list(),
+        session_kind=actor.kind,
+    )

@@ -1,0 +1,264 @@
+"""Demo data: one company, two clients, staff, ~40 invoices over the last 18 months."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, delete, select
+
+from portal_app.db import utcnow
+from portal_app.models import (
+    AuditEvent,
+    AuthSession,
+    Client,
+    ClientContact,
+    Company,
+    Invitation,
+    Invoice,
+    InvoiceLine,
+    StaffUser,
+)
+from portal_app.services.invitations import create_invoice_invitation
+from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.passwords import hash_password
+
+DEMO_COMPANY = "Northwind Studio"
+DEMO_PASSWORD = "demo-portal-1"
+CLIENT_EMAIL = "client@demo.example"
+SECOND_CONTACT_EMAIL = "billing@demo.example"
+OTHER_EMAIL = "other@demo.example"
+STAFF_EMAIL = "staff@demo.example"
+
+_SERVICES = [
+    ("Website design", 150_00),
+    ("Hosting (monthly)", 29_00),
+    ("Support hours", 85_00),
+    ("Logo refresh", 420_00),
+    ("SEO audit", 600_00),
+    ("Content writing", 65_00),
+]
+_TAXES = {"USD": ("Sales tax", 825), "EUR": ("VAT", 1900), "JPY": ("Consumption tax", 1000)}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    company_id: int
+    invoice_count: int
+    draft_count: int
+    link_path: str
+
+
+def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
+    """Replace the demo company's data with a fresh, deterministic set (repeatable)."""
+    today = today or utcnow().date()
+    _remove_demo(session)
+    hashed = hash_password(DEMO_PASSWORD)
+    company = Company(
+        name=DEMO_COMPANY,
+        email="billing@northwind.example",
+        phone="+1 415 555 0100",
+        address1="100 Market Street",
+        city="San Francisco",
+        postal_code="94105",
+        country="United States",
+        vat_number="US-123456789",
+        locale="en_US",
+        currency="USD",
+        invoice_terms="Payment due within 30 days. Late payments may incur a 1.5% monthly fee.",
+        invoice_footer="Thank you for your business.",
+    )
+    session.add(company)
+    session.flush()
+    acme = Client(
+        company_id=company.id,
+        name="Acme Corp",
+        number="C-0001",
+        email="accounts@acme.example",
+        address1="1 Acme Way",
+        city="Springfield",
+        postal_code="12345",
+        country="United States",
+        currency="USD",
+        locale="en_US",
+    )
+    globex = Client(
+        company_id=company.id,
+        name="Globex",
+        number="C-0002",
+        email="finance@globex.example",
+        address1="2-1 Marunouchi",
+        city="Tokyo",
+        postal_code="100-0005",
+        country="Japan",
+        currency="JPY",
+        locale="ja_JP",
+    )
+    session.add_all([acme, globex])
+    session.flush()
+    contacts = [
+        ClientContact(
+            company_id=company.id,
+            client_id=acme.id,
+            first_name="Alice",
+            last_name="Anders",
+            email=CLIENT_EMAIL,
+            password_hash=hashed,
+            is_primary=True,
+        ),
+        ClientContact(
+            company_id=company.id,
+            client_id=acme.id,
+            first_name="Bob",
+            last_name="Brown",
+            email=SECOND_CONTACT_EMAIL,
+            password_hash=hashed,
+        ),
+        ClientContact(
+            company_id=company.id,
+            client_id=globex.id,
+            first_name="Grace",
+            last_name="Goto",
+            email=OTHER_EMAIL,
+            password_hash=hashed,
+            is_primary=True,
+        ),
+    ]
+    session.add_all(contacts)
+    session.add(
+        StaffUser(
+            company_id=company.id,
+            email=STAFF_EMAIL,
+            name="Sam Staff",
+            role="owner",
+            password_hash=hashed,
+        )
+    )
+    session.flush()
+
+    rng = random.Random(20261125)  # noqa: S311 - demo data, not security
+    plan = [(acme, "USD", 20), (acme, "EUR", 10), (globex, "JPY", 10)]
+    number = 0
+    invoices: list[Invoice] = []
+    drafts = 0
+    for client, currency, count in plan:
+        for i in range(count):
+            number += 1
+            # Spread over the last 18 months, newest last.
+            issue = today - timedelta(days=int(540 * (count - i) / count) - rng.randint(0, 10))
+            kind = _pick_kind(i, count)
+            drafts += kind == "draft"
+            invoices.append(
+                _make_invoice(session, rng, company, client, currency, number, issue, kind, today)
+            )
+    session.flush()
+    first_open = next(inv for inv in invoices if inv.client_id == acme.id and inv.status == "sent")
+    key = create_invoice_invitation(session, contact=contacts[0], invoice=first_open)
+    return DemoResult(
+        company_id=company.id,
+        invoice_count=len(invoices),
+        draft_count=drafts,
+        link_path=f"/client/invoice/{key}",
+    )
+
+
+def _pick_kind(i: int, count: int) -> str:
+    # The newest few are open (some due soon, one with a deposit), one draft per batch,
+    # older ones mostly paid with a cancelled and a partly paid one among them.
+    from_end = count - i
+    if from_end == 1:
+        return "draft"
+    if from_end in (2, 3):
+        return "sent_future"
+    if from_end == 4:
+        return "deposit"
+    if from_end in (5, 6):
+        return "overdue"
+    if from_end == 7:
+        return "partial"
+    if i == 2:
+        return "cancelled"
+    if i == 4 and count >= 20:
+        return "draft"
+    return "paid"
+
+
+def _make_invoice(session, rng, company, client, currency, number, issue, kind, today) -> Invoice:
+    tax_name, tax_rate = _TAXES[currency]
+    scale = {"USD": 1, "EUR": 1, "JPY": 1}[currency]
+    inputs = []
+    for _ in range(rng.randint(1, 4)):
+        description, price = rng.choice(_SERVICES)
+        unit = price * scale if currency != "JPY" else price * 150 // 100
+        inputs.append(
+            LineInput(
+                description=description,
+                quantity_milli=rng.choice([1000, 2000, 3000, 1500, 10000]),
+                unit_price_minor=unit,
+                tax_name=tax_name,
+                tax_rate_bp=tax_rate,
+            )
+        )
+    lines = build_lines(inputs)
+    if kind == "sent_future":
+        issue = today - timedelta(days=rng.randint(1, 20))
+        due = today + timedelta(days=rng.randint(2, 25))
+    elif kind == "overdue":
+        due = today - timedelta(days=rng.randint(5, 60))
+        issue = due - timedelta(days=30)
+    elif kind == "deposit":
+        issue = today - timedelta(days=3)
+        due = today + timedelta(days=27)
+    else:
+        due = issue + timedelta(days=30)
+    status = {
+        "draft": "draft",
+        "sent_future": "sent",
+        "overdue": "sent",
+        "deposit": "sent",
+        "partial": "partial",
+        "paid": "paid",
+        "cancelled": "cancelled",
+    }[kind]
+    invoice = Invoice(
+        company_id=company.id,
+        client_id=client.id,
+        number=f"INV-{number:04d}",
+        status=status,
+        currency=currency,
+        issue_date=issue,
+        due_date=due,
+        po_number=f"PO-{rng.randint(1000, 9999)}" if rng.random() < 0.4 else "",
+        public_notes="Thank you for choosing Northwind.",
+        sent_at=None if kind == "draft" else utcnow(),
+    )
+    apply_totals(invoice, lines)
+    if kind == "paid":
+        apply_totals(invoice, lines, paid_minor=invoice.amount_minor)
+    elif kind == "partial":
+        apply_totals(invoice, lines, paid_minor=invoice.amount_minor // 3)
+    elif kind == "deposit":
+        invoice.partial_minor = invoice.amount_minor // 4
+        invoice.partial_due_date = today + timedelta(days=5)
+    elif kind == "cancelled":
+        invoice.balance_minor = 0
+    session.add(invoice)
+    session.flush()
+    for line in lines:
+        line.invoice_id = invoice.id
+        session.add(line)
+    return invoice
+
+
+def _remove_demo(session: Session) -> None:
+    companies = session.exec(select(Company.id).where(Company.name == DEMO_COMPANY)).all()
+    if not companies:
+        return
+    ids = list(companies)
+    invoice_ids = select(Invoice.id).where(col(Invoice.company_id).in_(ids))
+    session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(invoice_ids)))
+    for table in (AuditEvent, AuthSession, Invitation, Invoice, StaffUser, ClientContact, Client):
+        session.exec(delete(table).where(col(table.company_id).in_(ids)))
+    session.exec(delete(Company).where(col(Company.id).in_(ids)))
+    session.flush()

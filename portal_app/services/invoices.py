@@ -1,0 +1,420 @@
+"""Invoices as a client sees them: every query scoped to the actor's client and company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from babel.dates import format_date
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from portal_app.db import utcnow
+from portal_app.models import Client, Company, Invoice, InvoiceLine
+from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.money import format_money
+from portal_app.schemas.invoice import (
+    InvoiceLineView,
+    InvoicePage,
+    InvoiceRowView,
+    InvoiceView,
+    PartyView,
+)
+from portal_app.services import audit
+from portal_app.services.actor import Actor
+from portal_app.services.errors import NotFoundError
+from portal_app.settings import PROJECT_ROOT
+
+FILTERS = ("all", "unpaid", "overdue", "paid")
+SORTS = {
+    "number": Invoice.number,
+    "date": Invoice.issue_date,
+    "due_date": Invoice.due_date,
+    "amount": Invoice.amount_minor,
+    "balance": Invoice.balance_minor,
+}
+PAGE_SIZES = (10, 25, 50, 100)
+COUNT_CAP = 1000
+MAX_SEARCH_LENGTH = 50
+ZIP_MAX_INVOICES = 100
+
+STATUS_LABELS = {
+    "sent": "Unpaid",
+    "partial": "Partly paid",
+    "paid": "Paid",
+    "cancelled": "Cancelled",
+    "reversed": "Reversed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What the list page asks for; every field is checked against a whitelist."""
+
+    status: str = "all"
+    search: str = ""
+    sort: str = "date"
+    descending: bool = True
+    page: int = 1
+    page_size: int = 25
+
+    def normalized(self) -> ListQuery:
+        return ListQuery(
+            status=self.status if self.status in FILTERS else "all",
+            search=self.search.strip()[:MAX_SEARCH_LENGTH],
+            sort=self.sort if self.sort in SORTS else "date",
+            descending=bool(self.descending),
+            page=max(1, min(int(self.page), 1_000_000)),
+            page_size=self.page_size if self.page_size in PAGE_SIZES else 25,
+        )
+
+
+def client_locale(session: Session, actor: Actor) -> str:
+    """The locale money and dates are shown in for this client."""
+    client = session.get(Client, actor.client_id)
+    company = session.get(Company, actor.company_id)
+    return (client.locale if client and client.locale else None) or (
+        company.locale if company else "en_US"
+    )
+
+
+def _scoped(actor: Actor):
+    """Conditions every client-side invoice query carries."""
+    return and_(
+        Invoice.company_id == actor.company_id,
+        Invoice.client_id == actor.client_id,
+        col(Invoice.status).in_(VISIBLE_STATUSES),
+    )
+
+
+def _is_overdue(invoice: Invoice, today: date) -> bool:
+    return (
+        invoice.status in PAYABLE_STATUSES
+        and invoice.balance_minor > 0
+        and invoice.due_date is not None
+        and invoice.due_date < today
+    )
+
+
+def _status_label(invoice: Invoice, today: date) -> str:
+    if _is_overdue(invoice, today):
+        return "Overdue"
+    return STATUS_LABELS.get(invoice.status, invoice.status.title())
+
+
+def _fmt_date(value: date | None, locale: str) -> str:
+    return format_date(value, format="medium", locale=locale) if value else ""
+
+
+def _status_condition(status: str, today: date):
+    payable = and_(col(Invoice.status).in_(PAYABLE_STATUSES), Invoice.balance_minor > 0)
+    if status == "unpaid":
+        return payable
+    if status == "overdue":
+        return and_(payable, col(Invoice.due_date).is_not(None), Invoice.due_date < today)
+    if status == "paid":
+        return Invoice.status == "paid"
+    return None
+
+
+def list_invoices(
+    session: Session, *, actor: Actor, query: ListQuery, today: date | None = None
+) -> InvoicePage:
+    """One page of the client's non-draft invoices, filtered, searched and sorted."""
+    q = query.normalized()
+    today = today or utcnow().date()
+    conditions = [_scoped(actor)]
+    status_condition = _status_condition(q.status, today)
+    if status_condition is not None:
+        conditions.append(status_condition)
+    if q.search:
+        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(Invoice.number).ilike(f"%{escaped}%", escape="\\"))
+    where = and_(*conditions)
+
+    sort_column = SORTS[q.sort]
+    order = (
+        [sort_column.desc(), col(Invoice.id).desc()]
+        if q.descending
+        else [
+            sort_column.asc(),
+            col(Invoice.id).asc(),
+        ]
+    )
+    offset = (q.page - 1) * q.page_size
+    rows = session.exec(
+        select(Invoice).where(where).order_by(*order).offset(offset).limit(q.page_size + 1)
+    ).all()
+    has_next = len(rows) > q.page_size
+    rows = rows[: q.page_size]
+
+    capped = select(Invoice.id).where(where).limit(COUNT_CAP + 1).subquery()
+    total = session.exec(select(func.count()).select_from(capped)).one()
+
+    locale = client_locale(session, actor)
+    return InvoicePage(
+        rows=[_row_view(inv, locale, today) for inv in rows],
+        page=q.page,
+        page_size=q.page_size,
+        total=min(total, COUNT_CAP),
+        total_is_capped=total > COUNT_CAP,
+        has_next=has_next,
+    )
+
+
+def _row_view(invoice: Invoice, locale: str, today: date) -> InvoiceRowView:
+    return InvoiceRowView(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        status_label=_status_label(invoice, today),
+        issue_date=_fmt_date(invoice.issue_date, locale),
+        due_date=_fmt_date(invoice.due_date, locale),
+        amount=format_money(invoice.amount_minor, invoice.currency, locale),
+        balance=format_money(invoice.balance_minor, invoice.currency, locale),
+        is_overdue=_is_overdue(invoice, today),
+        is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
+    )
+
+
+def get_client_invoice(session: Session, *, actor: Actor, invoice_id: int) -> Invoice:
+    """The actor's visible invoice with this id; NotFoundError for anything else."""
+    if not isinstance(invoice_id, int) or isinstance(invoice_id, bool) or invoice_id <= 0:
+        raise NotFoundError("invoice")
+    invoice = session.exec(select(Invoice).where(_scoped(actor), Invoice.id == invoice_id)).first()
+    if invoice is None:
+        raise NotFoundError("invoice")
+    return invoice
+
+
+def parse_invoice_id(raw: object) -> int:
+    """An invoice id from a URL or the browser; NotFoundError when it is not a plain number."""
+    text = str(raw or "").strip()
+    if not text.isdigit() or len(text) > 12:
+        raise NotFoundError("invoice")
+    return int(text)
+
+
+def invoice_view(
+    session: Session, *, actor: Actor, invoice_id: int, today: date | None = None
+) -> InvoiceView:
+    """The full invoice for the detail page and the PDF."""
+    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    return build_invoice_view(session, invoice, locale=client_locale(session, actor), today=today)
+
+
+def build_invoice_view(
+    session: Session, invoice: Invoice, *, locale: str, today: date | None = None
+) -> InvoiceView:
+    """Format an invoice (already authorised by the caller) into its view object."""
+    today = today or utcnow().date()
+    company = session.get(Company, invoice.company_id)
+    client = session.get(Client, invoice.client_id)
+    lines = session.exec(
+        select(InvoiceLine)
+        .where(InvoiceLine.invoice_id == invoice.id)
+        .order_by(col(InvoiceLine.position), col(InvoiceLine.id))
+    ).all()
+
+    def money(minor: int) -> str:
+        return format_money(minor, invoice.currency, locale)
+
+    tax_totals: dict[tuple[str, int], int] = {}
+    for line in lines:
+        if line.tax_rate_bp:
+            key = (line.tax_name or "Tax", line.tax_rate_bp)
+            tax_totals[key] = tax_totals.get(key, 0) + line.tax_minor
+
+    logo = ""
+    if company.logo_path:
+        candidate = (PROJECT_ROOT / "assets" / company.logo_path.lstrip("/")).resolve()
+        if candidate.is_file() and candidate.is_relative_to(PROJECT_ROOT / "assets"):
+            logo = str(candidate)
+    else:
+        default_logo = PROJECT_ROOT / "assets" / "logo.png"
+        logo = str(default_logo) if default_logo.is_file() else ""
+
+    partial_open = invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor
+    return InvoiceView(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        status_label=_status_label(invoice, today),
+        currency=invoice.currency,
+        issue_date=_fmt_date(invoice.issue_date, locale),
+        due_date=_fmt_date(invoice.due_date, locale),
+        po_number=invoice.po_number,
+        company=PartyView(
+            name=company.name,
+            lines=[
+                x
+                for x in (
+                    company.address1,
+                    company.address2,
+                    " ".join(p for p in (company.postal_code, company.city) if p),
+                    company.country,
+                    company.email,
+                    company.vat_number and f"VAT {company.vat_number}",
+                )
+                if x
+            ],
+        ),
+        client=PartyView(
+            name=client.name,
+            lines=[
+                x
+                for x in (
+                    client.address1,
+                    " ".join(p for p in (client.postal_code, client.city) if p),
+                    client.country,
+                    client.email,
+                )
+                if x
+            ],
+        ),
+        lines=[
+            InvoiceLineView(
+                description=line.description,
+                quantity=_format_quantity(line.quantity_milli),
+                unit_price=money(line.unit_price_minor),
+                tax=f"{line.tax_name} {line.tax_rate_bp / 100:g}%" if line.tax_rate_bp else "",
+                net=money(line.net_minor),
+            )
+            for line in lines
+        ],
+        taxes=[
+            (f"{name} {rate / 100:g}%", money(total)) for (name, rate), total in tax_totals.items()
+        ],
+        subtotal=money(invoice.subtotal_minor),
+        tax_total=money(invoice.tax_minor),
+        total=money(invoice.amount_minor),
+        paid_to_date=money(invoice.paid_to_date_minor),
+        balance=money(invoice.balance_minor),
+        partial=money(invoice.partial_minor - invoice.paid_to_date_minor) if partial_open else "",
+        partial_due_date=_fmt_date(invoice.partial_due_date, locale) if partial_open else "",
+        terms=invoice.terms or company.invoice_terms,
+        public_notes=invoice.public_notes,
+        footer=invoice.footer or company.invoice_footer,
+        is_overdue=_is_overdue(invoice, today),
+        is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
+        logo_path=logo,
+        primary_color=company.primary_color,
+    )
+
+
+def _format_quantity(quantity_milli: int) -> str:
+    whole, frac = divmod(quantity_milli, 1000)
+    return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
+
+
+def record_view(session: Session, *, actor: Actor, invoice: Invoice) -> None:
+    """Note that the client opened an invoice (never for staff preview)."""
+    if actor.is_preview:
+        return
+    invoice.last_viewed_at = utcnow()
+    session.add(invoice)
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action="invoice_viewed",
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        ip=actor.ip,
+    )
+
+
+def invoices_for_download(
+    session: Session, *, actor: Actor, invoice_ids: list[int]
+) -> list[Invoice]:
+    """The actor's invoices among `invoice_ids`; any id that is not theirs makes it not found."""
+    unique_ids = sorted(set(invoice_ids))
+    if not unique_ids or len(unique_ids) > ZIP_MAX_INVOICES:
+        raise NotFoundError("invoice")
+    found = session.exec(
+        select(Invoice)
+        .where(_scoped(actor), col(Invoice.id).in_(unique_ids))
+        .order_by(col(Invoice.id))
+    ).all()
+    if len(found) != len(unique_ids):
+        raise NotFoundError("invoice")
+    return list(found)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    currency: str
+    open_balance: str
+    overdue: str
+    paid_to_date: str
+    has_overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    id: int
+    number: str
+    reason: str  # "Overdue" or "Due soon"
+    due_date: str
+    balance: str
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardView:
+    totals: list[CurrencyTotals]
+    attention: list[AttentionItem]
+
+
+def dashboard(session: Session, *, actor: Actor, today: date | None = None) -> DashboardView:
+    """Open balance, overdue amount and paid to date per currency, and what needs attention."""
+    today = today or utcnow().date()
+    locale = client_locale(session, actor)
+    company = session.get(Company, actor.company_id)
+    payable = and_(col(Invoice.status).in_(PAYABLE_STATUSES), Invoice.balance_minor > 0)
+    overdue = and_(payable, col(Invoice.due_date).is_not(None), Invoice.due_date < today)
+    sums = session.exec(
+        select(
+            Invoice.currency,
+            func.coalesce(func.sum(Invoice.balance_minor).filter(payable), 0),
+            func.coalesce(func.sum(Invoice.balance_minor).filter(overdue), 0),
+            func.coalesce(func.sum(Invoice.paid_to_date_minor), 0),
+        )
+        .where(_scoped(actor))
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    ).all()
+    totals = [
+        CurrencyTotals(
+            currency=currency,
+            open_balance=format_money(int(open_), currency, locale),
+            overdue=format_money(int(late), currency, locale),
+            paid_to_date=format_money(int(paid), currency, locale),
+            has_overdue=int(late) > 0,
+        )
+        for currency, open_, late, paid in sums
+    ]
+    soon = today + timedelta(days=company.due_soon_days if company else 7)
+    needing = session.exec(
+        select(Invoice)
+        .where(
+            _scoped(actor),
+            payable,
+            col(Invoice.due_date).is_not(None),
+            or_(Invoice.due_date < today, Invoice.due_date <= soon),
+        )
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+        .limit(10)
+    ).all()
+    attention = [
+        AttentionItem(
+            id=inv.id,
+            number=inv.number,
+            reason="Overdue" if inv.due_date < today else "Due soon",
+            due_date=_fmt_date(inv.due_date, locale),
+            balance=format_money(inv.balance_minor, inv.currency, locale),
+        )
+        for inv in needing
+    ]
+    return DashboardView(totals=totals, attention=attention)

@@ -1,0 +1,173 @@
+"""Shared fixtures: a database on SQLite and on PostgreSQL, and small data factories.
+
+Every test makes its own data inside a transaction that is rolled back at the end, so no test
+sees another's rows. PostgreSQL is the machine's server at 127.0.0.1:5432 (database `test`);
+set PORTAL_TEST_PG_URL to point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+import portal_app.models  # noqa: F401  (registers tables)
+from portal_app.db import make_engine
+from portal_app.models import Client, ClientContact, Company, Invoice
+from portal_app.services.actor import Actor
+from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.passwords import hash_password
+
+PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def _pg_schema_engine(schema: str) -> Engine:
+    engine = make_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    engine.dispose()
+    return make_engine_with_search_path(schema)
+
+
+def make_engine_with_search_path(schema: str) -> Engine:
+    from sqlalchemy import create_engine
+
+    return create_engine(
+        PG_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_pre_ping=True
+    )
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request, tmp_path_factory) -> Iterator[Engine]:
+    """One engine per database kind, tables created from the models."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        eng = make_engine(f"sqlite:///{path}")
+        SQLModel.metadata.create_all(eng)
+        yield eng
+        eng.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    eng = _pg_schema_engine(schema)
+    SQLModel.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+    cleanup = make_engine(PG_URL)
+    with cleanup.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    cleanup.dispose()
+
+
+@pytest.fixture
+def session(engine) -> Iterator[Session]:
+    """A session whose work, commits included, is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        outer.rollback()
+        connection.close()
+
+
+class Factory:
+    """Builds rows for one test; every name is unique so tests never collide."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._password_hash: str | None = None
+
+    def _uid(self) -> str:
+        return uuid.uuid4().hex[:10]
+
+    def company(self, **kw) -> Company:
+        company = Company(name=kw.pop("name", f"Company {self._uid()}"), **kw)
+        self.session.add(company)
+        self.session.flush()
+        return company
+
+    def client(self, company: Company, **kw) -> Client:
+        client = Client(company_id=company.id, name=kw.pop("name", f"Client {self._uid()}"), **kw)
+        self.session.add(client)
+        self.session.flush()
+        return client
+
+    def contact(
+        self, client: Client, *, password: str | None = TEST_PASSWORD, **kw
+    ) -> ClientContact:
+        if password == TEST_PASSWORD:
+            self._password_hash = self._password_hash or hash_password(TEST_PASSWORD)
+            password_hash = self._password_hash
+        else:
+            password_hash = hash_password(password) if password else None
+        contact = ClientContact(
+            company_id=client.company_id,
+            client_id=client.id,
+            email=kw.pop("email", f"c{self._uid()}@example.test"),
+            first_name=kw.pop("first_name", "Casey"),
+            last_name=kw.pop("last_name", "Contact"),
+            password_hash=password_hash,
+            **kw,
+        )
+        self.session.add(contact)
+        self.session.flush()
+        return contact
+
+    def invoice(
+        self,
+        client: Client,
+        *,
+        status: str = "sent",
+        currency: str = "USD",
+        lines: list[LineInput] | None = None,
+        paid_minor: int = 0,
+        issue_date: date | None = None,
+        due_date: date | None = None,
+        number: str | None = None,
+        **kw,
+    ) -> Invoice:
+        issue = issue_date or date.today() - timedelta(days=10)
+        invoice = Invoice(
+            company_id=client.company_id,
+            client_id=client.id,
+            number=number or f"INV-{self._uid()}",
+            status=status,
+            currency=currency,
+            issue_date=issue,
+            due_date=due_date if due_date is not None else issue + timedelta(days=30),
+            **kw,
+        )
+        built = build_lines(lines or [LineInput("Consulting", 2000, 100_00, "VAT", 2000)])
+        apply_totals(invoice, built, paid_minor=paid_minor)
+        if status == "cancelled":
+            invoice.balance_minor = 0
+        self.session.add(invoice)
+        self.session.flush()
+        for line in built:
+            line.invoice_id = invoice.id
+            self.session.add(line)
+        self.session.flush()
+        return invoice
+
+    def actor(self, contact: ClientContact, kind: str = "password") -> Actor:
+        return Actor(
+            company_id=contact.company_id,
+            client_id=contact.client_id,
+            contact_id=contact.id,
+            session_id=0,
+            kind=kind,
+        )
+
+
+@pytest.fixture
+def make(session) -> Factory:
+    return Factory(session)
