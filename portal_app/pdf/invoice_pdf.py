@@ -1,0 +1,446 @@
+"""Invoice PDF: an InvoiceView in, PDF bytes out. No database access here.
+
+Every string on the page comes from the view already formatted (money, dates, locale). Text
+from the database is written as plain text: no markdown, no HTML, and the page-count alias
+is only active while the page footer is drawn, so a description containing "{nb}" stays as is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
+from PIL import Image
+
+from portal_app.schemas.invoice import InvoiceView
+from portal_app.settings import PROJECT_ROOT
+
+FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
+FONT = "DejaVu"
+DEFAULT_COLOR = (79, 70, 229)  # #4f46e5
+TEXT = (31, 41, 55)
+MUTED = (107, 114, 128)
+RULE = (209, 213, 219)
+ZEBRA = (243, 244, 246)
+
+MARGIN = 18.0
+PAGE_ALIAS = "{nb}"
+LOGO_BOX = (48.0, 20.0)  # max width, max height in mm
+LINE_COLUMNS = ("Description", "Qty", "Unit price", "Tax", "Net")
+LINE_WIDTHS = (70, 16, 30, 26, 32)
+LINE_ALIGN = ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
+
+_HEX_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+def parse_color(value: str) -> tuple[int, int, int]:
+    """An (r, g, b) tuple from '#rrggbb'; the default accent for anything else."""
+    match = _HEX_COLOR.match((value or "").strip())
+    if not match:
+        return DEFAULT_COLOR
+    raw = match.group(1)
+    return int(raw[0:2], 16), int(raw[2:4], 16), int(raw[4:6], 16)
+
+
+def _on_color(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """White or dark text, whichever reads better on a fill of `rgb`."""
+    r, g, b = rgb
+    luminance = 0.299 * r + 0.587 * g + 0.114 * b
+    return (255, 255, 255) if luminance < 160 else TEXT
+
+
+@lru_cache(maxsize=1)
+def _font_codepoints() -> frozenset[int]:
+    """Code points the regular font can draw."""
+    font = TTFont(str(FONT_DIR / "DejaVuSans.ttf"), lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
+
+
+def _drawable(ch: str, codepoints: frozenset[int]) -> str:
+    """`ch`, or its compatibility form when the font lacks it (e.g. fullwidth ￥ -> ¥)."""
+    if ch == "\n":
+        return ch
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Zl", "Zp"):
+        return " "
+    if category in ("Cf", "Cs", "Co"):
+        return ""  # bidi marks, zero-width characters: nothing to draw without shaping
+    if ord(ch) in codepoints:
+        return ch
+    compat = unicodedata.normalize("NFKC", ch)
+    if compat != ch and all(ord(c) in codepoints for c in compat):
+        return compat
+    return ch
+
+
+def plain(text: str | None, *, single_line: bool = False) -> str:
+    """Database text made safe to draw: no control characters, optional single line."""
+    value = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    codepoints = _font_codepoints()
+    value = "".join(_drawable(ch, codepoints) for ch in value)
+    if single_line:
+        value = " ".join(value.split())
+    return value.strip()
+
+
+class _InvoiceDocument(FPDF):
+    """A4 page with an accent bar, a running header after page 1 and a 'Page N of M' footer."""
+
+    def __init__(self, view: InvoiceView):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.view = view
+        self.accent = parse_color(view.primary_color)
+        self.number = plain(view.number, single_line=True)
+        self.company_name = plain(view.company.name, single_line=True)
+        # The page-count alias is switched on only inside footer() (see module docstring).
+        self.alias_nb_pages(None)
+        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(auto=True, margin=22)
+        self.set_title(f"Invoice {self.number}")
+        self.set_subject(f"Invoice {self.number} from {self.company_name}")
+        self.set_author(self.company_name)
+        self.set_creator("Client Portal")
+        self.set_display_mode("fullwidth")
+
+    def header(self) -> None:
+        """Accent bar on every page; company and invoice number on continuation pages."""
+        self.set_fill_color(*self.accent)
+        self.rect(0, 0, self.w, 4, style="F")
+        if self.page_no() == 1:
+            self.set_y(MARGIN)
+            return
+        self.set_xy(MARGIN, 9)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        half = self.epw / 2
+        self.cell(half, 5, self.company_name, align="L")
+        self.cell(half, 5, f"Invoice {self.number} (continued)", align="R")
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.2)
+        self.line(MARGIN, 15, self.w - MARGIN, 15)
+        self.set_y(MARGIN + 2)
+
+    def footer(self) -> None:
+        """Rule, company and invoice number, and 'Page N of M'."""
+        previous_alias = self.str_alias_nb_pages
+        self.str_alias_nb_pages = PAGE_ALIAS
+        try:
+            self.set_y(-15)
+            self.set_draw_color(*RULE)
+            self.set_line_width(0.2)
+            self.line(MARGIN, self.get_y(), self.w - MARGIN, self.get_y())
+            self.set_y(-13)
+            self.set_font(FONT, "", 8)
+            self.set_text_color(*MUTED)
+            half = self.epw / 2
+            self.cell(half, 5, f"{self.company_name} · Invoice {self.number}", align="L")
+            self.cell(half, 5, f"Page {self.page_no()} of {PAGE_ALIAS}", align="R")
+        finally:
+            self.str_alias_nb_pages = previous_alias
+
+    def finish(self) -> bytes:
+        """Close the document and return its bytes."""
+        # Substitution of the alias happens while closing; the footer used it, so turn it on.
+        self.str_alias_nb_pages = PAGE_ALIAS
+        return bytes(self.output())
+
+
+def render_invoice_pdf(view: InvoiceView) -> bytes:
+    """Render one invoice to PDF bytes (A4, Unicode fonts, 'Page N of M' on every page)."""
+    pdf = _InvoiceDocument(view)
+    pdf.add_page()
+    _draw_heading(pdf, view)
+    _draw_parties(pdf, view)
+    _draw_lines(pdf, view)
+    _draw_totals(pdf, view)
+    _draw_texts(pdf, view)
+    return pdf.finish()
+
+
+def _logo_size(path: Path) -> tuple[float, float] | None:
+    """Width and height in mm that fit the logo box, or None when the file is not an image."""
+    try:
+        with Image.open(path) as image:
+            width_px, height_px = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    if width_px <= 0 or height_px <= 0:
+        return None
+    max_w, max_h = LOGO_BOX
+    scale = min(max_w / width_px, max_h / height_px)
+    return width_px * scale, height_px * scale
+
+
+def _draw_heading(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """Logo and company block on the left; title and invoice details on the right."""
+    top = MARGIN
+    left_width = 88.0
+    y = top
+    logo = Path(view.logo_path) if view.logo_path else None
+    if logo is not None and logo.is_file():
+        size = _logo_size(logo)
+        if size is not None:
+            try:
+                pdf.image(str(logo), x=MARGIN, y=top, w=size[0], h=size[1])
+                y = top + size[1] + 4
+            except (OSError, ValueError, RuntimeError):
+                y = top  # an unreadable logo is left out rather than failing the invoice
+
+    pdf.set_xy(MARGIN, y)
+    pdf.set_font(FONT, "B", 12)
+    pdf.set_text_color(*TEXT)
+    pdf.multi_cell(left_width, 6, pdf.company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    for line in view.company.lines:
+        pdf.set_x(MARGIN)
+        pdf.multi_cell(
+            left_width, 4.2, plain(line, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+    left_bottom = pdf.get_y()
+
+    right_width = 78.0
+    right_x = pdf.w - MARGIN - right_width
+    pdf.set_xy(right_x, top - 1)
+    pdf.set_font(FONT, "B", 24)
+    pdf.set_text_color(*pdf.accent)
+    pdf.cell(right_width, 11, "INVOICE", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+    details = [
+        ("Invoice number", view.number),
+        ("Issue date", view.issue_date),
+        ("Due date", view.due_date),
+        ("PO number", view.po_number),
+        ("Status", view.status_label),
+    ]
+    label_width = 34.0
+    for label, value in details:
+        value = plain(value, single_line=True)
+        if not value:
+            continue
+        pdf.set_x(right_x)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(label_width, 5, label, align="R")
+        pdf.set_font(FONT, "B", 8.5)
+        pdf.set_text_color(*TEXT)
+        pdf.multi_cell(
+            right_width - label_width, 5, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+    right_bottom = pdf.get_y()
+    pdf.set_y(max(left_bottom, right_bottom) + 6)
+
+
+def _section_label(pdf: _InvoiceDocument, text: str, width: float) -> None:
+    """A small upper-case heading in the accent colour."""
+    pdf.set_font(FONT, "B", 8)
+    pdf.set_text_color(*pdf.accent)
+    pdf.cell(width, 5, text.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _draw_parties(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """The 'Bill to' block, plus the deposit call-out beside it when one is asked."""
+    top = pdf.get_y()
+    width = 88.0
+    _section_label(pdf, "Bill to", width)
+    pdf.set_font(FONT, "B", 10)
+    pdf.set_text_color(*TEXT)
+    pdf.multi_cell(
+        width, 5.5, plain(view.client.name, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    for line in view.client.lines:
+        pdf.multi_cell(
+            width, 4.2, plain(line, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
+    left_bottom = pdf.get_y()
+
+    right_bottom = top
+    if view.partial:
+        box_w = 78.0
+        box_x = pdf.w - MARGIN - box_w
+        due = plain(view.partial_due_date, single_line=True)
+        box_h = 17.0 if due else 12.0
+        pdf.set_fill_color(*_tint(pdf.accent, 0.88))
+        pdf.set_draw_color(*pdf.accent)
+        pdf.set_line_width(0.3)
+        pdf.rect(box_x, top, box_w, box_h, style="DF")
+        pdf.set_xy(box_x + 3, top + 2)
+        pdf.set_font(FONT, "B", 8)
+        pdf.set_text_color(*pdf.accent)
+        pdf.cell(box_w - 6, 4, "PARTIAL DEPOSIT DUE", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(FONT, "B", 11)
+        pdf.set_text_color(*TEXT)
+        pdf.cell(
+            box_w - 6, 6, plain(view.partial, single_line=True), new_x=XPos.LEFT, new_y=YPos.NEXT
+        )
+        if due:
+            pdf.set_font(FONT, "", 8.5)
+            pdf.set_text_color(*MUTED)
+            pdf.cell(box_w - 6, 4.5, f"Due by {due}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        right_bottom = top + box_h
+    pdf.set_y(max(left_bottom, right_bottom) + 7)
+
+
+def _tint(rgb: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
+    """`rgb` mixed with white: amount 0 keeps the colour, 1 gives white."""
+    r, g, b = (round(c + (255 - c) * amount) for c in rgb)
+    return r, g, b
+
+
+def _draw_lines(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """The lines table; it flows over as many pages as needed with its header repeated."""
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*TEXT)
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
+    # Rows that are not zebra-striped are drawn with the current fill colour: make it white.
+    pdf.set_fill_color(255, 255, 255)
+    headings = FontFace(
+        family=FONT,
+        emphasis="BOLD",
+        size_pt=8.5,
+        color=_on_color(pdf.accent),
+        fill_color=pdf.accent,
+    )
+    with pdf.table(
+        width=pdf.epw,
+        col_widths=LINE_WIDTHS,
+        text_align=LINE_ALIGN,
+        headings_style=headings,
+        borders_layout=TableBordersLayout.NONE,
+        cell_fill_color=ZEBRA,
+        cell_fill_mode=TableCellFillMode.EVEN_ROWS,
+        line_height=4.6,
+        padding=(1.8, 2.0),
+        repeat_headings=1,
+        markdown=False,
+    ) as table:
+        table.row(LINE_COLUMNS)
+        if not view.lines:
+            table.row(["No lines", "", "", "", ""])
+        for line in view.lines:
+            table.row(
+                [
+                    plain(line.description),
+                    plain(line.quantity, single_line=True),
+                    plain(line.unit_price, single_line=True),
+                    plain(line.tax, single_line=True),
+                    plain(line.net, single_line=True),
+                ]
+            )
+    pdf.set_draw_color(*pdf.accent)
+    pdf.set_line_width(0.4)
+    pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
+    pdf.set_line_width(0.2)
+    pdf.ln(5)
+
+
+def _draw_totals(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """Subtotal, tax per rate, total, paid to date and balance due, kept on one page."""
+    rows: list[tuple[str, str, str]] = [("Subtotal", view.subtotal, "")]
+    rows += [(plain(label, single_line=True), amount, "") for label, amount in view.taxes]
+    rows.append(("Total", view.total, "bold"))
+    rows.append(("Paid to date", view.paid_to_date, ""))
+    row_h = 6.0
+    height = row_h * len(rows) + 11
+    if view.partial:
+        height += row_h
+    if pdf.will_page_break(height):
+        pdf.add_page()
+
+    box_w = 86.0
+    label_w = 50.0
+    x = pdf.w - MARGIN - box_w
+    for label, amount, style in rows:
+        if label == "Total":
+            pdf.set_draw_color(*RULE)
+            pdf.line(x, pdf.get_y() + 0.5, x + box_w, pdf.get_y() + 0.5)
+            pdf.ln(1)
+        pdf.set_x(x)
+        weight = "B" if style == "bold" else ""
+        pdf.set_font(FONT, weight, 9)
+        pdf.set_text_color(*(TEXT if style else MUTED))
+        pdf.cell(label_w, row_h, label, align="L")
+        pdf.set_font(FONT, weight, 9)
+        pdf.set_text_color(*TEXT)
+        pdf.cell(
+            box_w - label_w,
+            row_h,
+            plain(amount, single_line=True),
+            align="R",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+
+    pdf.ln(1.5)
+    pdf.set_x(x)
+    pdf.set_fill_color(*pdf.accent)
+    on = _on_color(pdf.accent)
+    pdf.set_text_color(*on)
+    pdf.set_font(FONT, "B", 10.5)
+    pdf.cell(label_w, 9, "  Balance due", align="L", fill=True)
+    pdf.cell(
+        box_w - label_w,
+        9,
+        plain(view.balance, single_line=True) + "  ",
+        align="R",
+        fill=True,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    if view.partial:
+        pdf.set_x(x)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.set_text_color(*MUTED)
+        due = plain(view.partial_due_date, single_line=True)
+        label = f"Partial deposit due {due}" if due else "Partial deposit due"
+        pdf.cell(label_w, row_h, label, align="L")
+        pdf.set_font(FONT, "B", 8.5)
+        pdf.set_text_color(*TEXT)
+        pdf.cell(
+            box_w - label_w,
+            row_h,
+            plain(view.partial, single_line=True),
+            align="R",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+    pdf.ln(6)
+
+
+def _draw_texts(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """Public notes, terms and the invoice footer, each as plain wrapped text."""
+    for title, body in (("Notes", view.public_notes), ("Terms", view.terms)):
+        text = plain(body)
+        if not text:
+            continue
+        if pdf.will_page_break(14):
+            pdf.add_page()
+        _section_label(pdf, title, pdf.epw)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.set_text_color(*TEXT)
+        pdf.multi_cell(pdf.epw, 4.4, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(4)
+    footer = plain(view.footer)
+    if footer:
+        if pdf.will_page_break(12):
+            pdf.add_page()
+        pdf.set_draw_color(*RULE)
+        pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
+        pdf.ln(2.5)
+        pdf.set_font(FONT, "", 8)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(pdf.epw, 4.2, footer, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
