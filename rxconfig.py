@@ -1,6 +1,7 @@
 """Reflex configuration: app name, database and redis from portal_app.settings; nothing else."""
 
 import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
 
 from portal_app.settings import get_settings
 
@@ -10,7 +11,15 @@ config = rx.Config(
     app_name="portal_app",
     db_url=_settings.database_url,
     redis_url=_settings.redis_url,
+    cors_allowed_origins=_settings.cors_origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[SitemapPlugin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(
+                accent_color="indigo", gray_color="slate", radius="medium", has_background=True
+            )
+        )
+    ],
 )

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def cors_origins(self) -> list[str]:
+        """Origins allowed to call the backend with credentials (the dev front end too)."""
+        origins = [self.base_url.rstrip("/")]
+        if self.environment == "development":
+            origins += ["http://localhost:3000", "http://127.0.0.1:3000"]
+        return origins
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

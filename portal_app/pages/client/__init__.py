@@ -1,0 +1,11 @@
+"""Client portal pages; importing this package registers every page."""
+
+from portal_app.pages.client import (  # noqa: F401
+    dashboard,
+    invoice_detail,
+    invoice_link,
+    invoices,
+    login,
+    logout,
+    password_reset,
+)

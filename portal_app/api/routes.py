@@ -1,0 +1,170 @@
+"""HTTP routes beside the Reflex app: health, the session cookie, invoice downloads.
+
+They see no Reflex state, so each authenticates from the HttpOnly cookie and the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from portal_app import routes
+from portal_app.db import get_engine, session_scope, utcnow
+from portal_app.services import auth
+from portal_app.services.actor import Actor
+from portal_app.services.errors import NotFoundError
+from portal_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+NOT_FOUND_TEXT = "Not found."
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _actor(request: Request) -> Actor | None:
+    token = request.cookies.get(get_settings().session_cookie_name)
+    with session_scope() as db:
+        return auth.resolve_actor(db, token=token, ip=_client_ip(request))
+
+
+def _safe_redirect_target(target: str) -> str:
+    """A local portal path, or a URL on one of our own origins; else the dashboard."""
+    settings = get_settings()
+    parts = urlsplit(target)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not routes.is_safe_next(path):
+        return routes.CLIENT_DASHBOARD
+    if not parts.scheme and not parts.netloc:
+        return path
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return target if origin in settings.cors_origins else path
+
+
+def _set_session_cookie(response: Response, token: str, max_age: int) -> None:
+    settings = get_settings()
+    response.set_cookie(
+        settings.session_cookie_name,
+        token,
+        max_age=max(0, max_age),
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+
+
+async def handoff(request: Request) -> Response:
+    """Turn a one-time handoff code into the HttpOnly session cookie, then go on."""
+    code = request.query_params.get("code", "")
+    target = _safe_redirect_target(request.query_params.get("next", ""))
+    with session_scope() as db:
+        redeemed = auth.redeem_handoff(db, code=code)
+        if redeemed is not None:
+            token, row = redeemed
+            max_age = int((row.expires_at - utcnow()).total_seconds())
+    if redeemed is None:
+        return RedirectResponse(routes.CLIENT_LOGIN, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    _set_session_cookie(response, token, max_age)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def logout(request: Request) -> Response:
+    """Revoke the session and clear the cookie; also reachable as a plain link."""
+    settings = get_settings()
+    with session_scope() as db:
+        auth.sign_out(db, token=request.cookies.get(settings.session_cookie_name))
+    target = f"{routes.CLIENT_LOGIN}?signed_out=1"
+    referer_origin = _origin_of(request.headers.get("referer", ""))
+    if referer_origin and referer_origin in settings.cors_origins:
+        target = referer_origin + target
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(settings.session_cookie_name, path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _attachment(data: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def invoice_pdf(request: Request) -> Response:
+    """The signed-in client's invoice as a PDF; anything else is the same 404."""
+    from portal_app.services import invoice_files, invoices
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to download invoices.", status_code=401)
+    try:
+        invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
+        with session_scope() as db:
+            filename, data = invoice_files.invoice_pdf(db, actor=actor, invoice_id=invoice_id)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    return _attachment(data, filename, "application/pdf")
+
+
+async def invoices_zip(request: Request) -> Response:
+    """Several of the client's invoices as one ZIP of PDFs; one foreign id fails the whole."""
+    from portal_app.services import invoice_files, invoices
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to download invoices.", status_code=401)
+    raw = request.query_params.get("ids", "")
+    try:
+        ids = [invoices.parse_invoice_id(part) for part in raw.split(",") if part.strip()]
+        with session_scope() as db:
+            filename, data = invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    return _attachment(data, filename, "application/zip")
+
+
+async def health(_request: Request) -> Response:
+    """Database reachability (Redis is added with the production deployment work)."""
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001 - report, never crash the probe
+        log.exception("health: database unreachable")
+        database = "unreachable"
+    status = 200 if database == "ok" else 503
+    return JSONResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": database}, status
+    )
+
+
+api = Starlette(
+    routes=[
+        Route(routes.API_HEALTH, health, methods=["GET"]),
+        Route(routes.API_AUTH_HANDOFF, handoff, methods=["GET"]),
+        Route(routes.API_AUTH_LOGOUT, logout, methods=["GET", "POST"]),
+        Route("/api/invoices/zip", invoices_zip, methods=["GET"]),
+        Route("/api/invoices/{invoice_id}/pdf", invoice_pdf, methods=["GET"]),
+    ]
+)

@@ -1,0 +1,107 @@
+"""Small shared pieces: status badges, empty states, notices, loading."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+_BADGE_COLORS = {
+    "Paid": "green",
+    "Overdue": "red",
+    "Unpaid": "amber",
+    "Partly paid": "blue",
+    "Cancelled": "gray",
+    "Reversed": "gray",
+}
+
+
+def status_badge(label) -> rx.Component:
+    """A coloured badge for an invoice status label (a Var or a str)."""
+    return rx.match(
+        label,
+        *[
+            (name, rx.badge(name, color_scheme=color, variant="soft", radius="full"))
+            for name, color in _BADGE_COLORS.items()
+        ],
+        rx.badge(label, variant="soft", radius="full"),
+    )
+
+
+def empty_state(title: str, message: str, icon: str = "inbox") -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=36, color=rx.color("gray", 9), aria_hidden="true"),
+            rx.heading(title, size="4"),
+            rx.text(message, color_scheme="gray", align="center"),
+            align="center",
+            spacing="2",
+        ),
+        padding="3em 1em",
+        width="100%",
+        role="status",
+    )
+
+
+def page_heading(title, subtitle=None) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="7", as_="h1"),
+        rx.cond(subtitle, rx.text(subtitle, color_scheme="gray"))
+        if subtitle is not None
+        else rx.fragment(),
+        spacing="1",
+        margin_bottom="1.25em",
+        align="start",
+    )
+
+
+def loading_block() -> rx.Component:
+    return rx.center(
+        rx.hstack(rx.spinner(size="3"), rx.text("Loading…", color_scheme="gray")),
+        padding="3em",
+        width="100%",
+        role="status",
+        aria_live="polite",
+    )
+
+
+def field_error(message) -> rx.Component:
+    """An error message shown under a form field (announced to screen readers)."""
+    return rx.cond(
+        message != "",
+        rx.text(message, color_scheme="red", size="2", role="alert"),
+    )
+
+
+def download_button(label: str, href, element_id: str, size: str = "2") -> rx.Component:
+    """A button-styled link that downloads from one of our HTTP routes (a real page request)."""
+    from reflex_components_core.react_router.dom import ReactRouterLink
+
+    return rx.button(
+        ReactRouterLink.create(
+            rx.icon("download", size=16, aria_hidden="true"),
+            label,
+            to=href,
+            id=element_id,
+            reload_document=True,
+            download=True,
+        ),
+        as_child=True,
+        size=size,
+    )
+
+
+_VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "padding": "0",
+    "margin": "-1px",
+    "overflow": "hidden",
+    "clip": "rect(0, 0, 0, 0)",
+    "white_space": "nowrap",
+    "border": "0",
+}
+
+
+def visually_hidden(text) -> rx.Component:
+    """Text for screen readers only."""
+    return rx.el.span(text, style=_VISUALLY_HIDDEN)

@@ -1,0 +1,41 @@
+"""The portal navigation: one entry per built module, shown only when the company enables it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal_app import routes
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """One link in the portal's navigation.
+
+    `module` is the company setting that switches it on (see models.company.ALL_MODULES);
+    None means it is always shown to signed-in contacts.
+    """
+
+    label: str
+    route: str
+    icon: str
+    module: str | None = None
+
+
+# Only modules that are built appear here; a module that is not built is never listed.
+NAV_ITEMS: list[NavItem] = [
+    NavItem("Dashboard", routes.CLIENT_DASHBOARD, "layout-dashboard"),
+    NavItem("Invoices", routes.CLIENT_INVOICES, "file-text", module="invoices"),
+]
+
+
+def register_nav_item(item: NavItem) -> NavItem:
+    """Add a page to the navigation (used by extension pages; see docs/extending.md)."""
+    if all(existing.route != item.route for existing in NAV_ITEMS):
+        NAV_ITEMS.append(item)
+    return item
+
+
+def visible_nav_items(enabled_modules: list[str]) -> list[NavItem]:
+    """The entries a contact of a company with these enabled modules sees."""
+    enabled = set(enabled_modules)
+    return [item for item in NAV_ITEMS if item.module is None or item.module in enabled]

@@ -1,0 +1,120 @@
+"""/client/dashboard: balances per currency and what needs attention."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.common import empty_state, page_heading
+from portal_app.db import session_scope
+from portal_app.layout.shell import portal_page
+from portal_app.services import invoices
+from portal_app.services.invoices import AttentionItem, CurrencyTotals
+from portal_app.state.portal import PortalState
+
+
+class DashboardState(PortalState):
+    totals: list[CurrencyTotals] = []
+    attention: list[AttentionItem] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        actor = self._begin()
+        if actor is None:
+            return self._login_redirect()
+        with session_scope() as db:
+            view = invoices.dashboard(db, actor=actor)
+        self.totals = view.totals
+        self.attention = view.attention
+        self.loaded = True
+
+
+def _stat(label: str, value, tone: str = "gray") -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", color_scheme="gray"),
+        rx.text(value, size="6", weight="bold", color_scheme=tone),
+        spacing="1",
+    )
+
+
+def _currency_card(total: CurrencyTotals) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.badge(total.currency, variant="outline"),
+            rx.grid(
+                _stat("Open balance", total.open_balance),
+                rx.vstack(
+                    rx.text("Overdue", size="2", color_scheme="gray"),
+                    rx.text(
+                        total.overdue,
+                        size="6",
+                        weight="bold",
+                        color=rx.cond(total.has_overdue, rx.color("red", 11), rx.color("gray", 12)),
+                    ),
+                    spacing="1",
+                ),
+                _stat("Paid to date", total.paid_to_date),
+                columns=rx.breakpoints(initial="1", sm="3"),
+                spacing="4",
+                width="100%",
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _attention_row(item: AttentionItem) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.link(item.number, href="/client/invoices/" + item.id.to_string(), weight="medium")
+        ),
+        rx.table.cell(
+            rx.badge(
+                item.reason,
+                color_scheme=rx.cond(item.reason == "Overdue", "red", "amber"),
+                variant="soft",
+                radius="full",
+            )
+        ),
+        rx.table.cell(item.due_date),
+        rx.table.cell(item.balance, text_align="right"),
+    )
+
+
+@portal_page(routes.CLIENT_DASHBOARD, "Dashboard", on_load=DashboardState.load)
+def dashboard_page() -> rx.Component:
+    return rx.vstack(
+        page_heading("Dashboard", "Welcome back, " + PortalState.contact_name),
+        rx.cond(
+            DashboardState.totals.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.totals, _currency_card), width="100%", spacing="3"),
+            rx.cond(
+                DashboardState.loaded,
+                empty_state("Nothing billed yet", "Your invoices will appear here once sent."),
+            ),
+        ),
+        rx.heading("Needs attention", size="5", as_="h2", margin_top="1em"),
+        rx.cond(
+            DashboardState.attention.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Invoice"),
+                        rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell("Due"),
+                        rx.table.column_header_cell("Balance", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(DashboardState.attention, _attention_row)),
+                width="100%",
+                variant="surface",
+            ),
+            rx.text("No overdue or soon-due invoices. You're all caught up.", color_scheme="gray"),
+        ),
+        rx.link("See all invoices →", href=routes.CLIENT_INVOICES),
+        width="100%",
+        align="start",
+        spacing="3",
+    )

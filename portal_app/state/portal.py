@@ -1,0 +1,125 @@
+"""PortalState: the base of every signed-in client page.
+
+Identity never lives only in Reflex state: each handler that touches data resolves the
+HttpOnly session cookie (sent with the websocket handshake) against the session table.
+Everything the server needs to remember privately is in backend-only `_vars`.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import urlencode, urlsplit
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.db import session_scope
+from portal_app.layout.nav import visible_nav_items
+from portal_app.services import auth
+from portal_app.services.actor import Actor
+from portal_app.settings import get_settings
+
+
+class PortalState(rx.State):
+    """Shell data for signed-in pages, and the session check every page handler uses."""
+
+    signed_in: bool = False
+    contact_name: str = ""
+    client_name: str = ""
+    company_name: str = ""
+    company_logo_url: str = ""
+    nav_routes: list[str] = []
+    is_link_session: bool = False
+    is_preview: bool = False
+    api_base: str = ""
+
+    def _cookie_token(self) -> str | None:
+        raw = self.router.headers.cookie or ""
+        try:
+            jar = SimpleCookie()
+            jar.load(raw)
+        except CookieError:
+            return None
+        morsel = jar.get(get_settings().session_cookie_name)
+        return morsel.value if morsel else None
+
+    def _client_ip(self) -> str:
+        return self.router.session.client_ip or ""
+
+    def _actor(self) -> Actor | None:
+        """The signed-in contact for this event, or None (checked against the database)."""
+        with session_scope() as db:
+            return auth.resolve_actor(db, token=self._cookie_token(), ip=self._client_ip())
+
+    def _backend_base(self) -> str:
+        """Where our HTTP routes live as seen from the browser ('' when one origin serves all)."""
+        page_origin = self.router.url.origin or ""
+        api_url = rx.config.get_config().api_url.rstrip("/")
+        if not page_origin or _same_origin(page_origin, api_url):
+            return ""
+        return api_url
+
+    def _path_arg(self) -> str:
+        """The last segment of the page's path: the [id] or [key] of a dynamic route."""
+        path = (self.router.url.path or "").rstrip("/")
+        return path.rsplit("/", 1)[-1] if "/" in path else ""
+
+    def _login_redirect(self):
+        path = self.router.url.path if self.router.url else ""
+        query = self.router.url.query if self.router.url else ""
+        target = path + (f"?{query}" if query else "")
+        return rx.redirect(routes.login_url(target), replace=True)
+
+    def _load_shell(self, actor: Actor) -> None:
+        with session_scope() as db:
+            identity = auth.portal_identity(db, actor=actor)
+        self.signed_in = True
+        self.contact_name = identity.contact_name
+        self.client_name = identity.client_name
+        self.company_name = identity.company_name
+        self.company_logo_url = identity.company_logo_url
+        self.nav_routes = [item.route for item in visible_nav_items(identity.enabled_modules)]
+        self.is_link_session = actor.is_link_session
+        self.is_preview = actor.is_preview
+        self.api_base = self._backend_base()
+
+    def _clear_shell(self) -> None:
+        self.signed_in = False
+        self.contact_name = self.client_name = self.company_name = ""
+        self.nav_routes = []
+
+    def _begin(self) -> Actor | None:
+        """Start a page load: the actor, with the shell filled in; None when signed out."""
+        actor = self._actor()
+        if actor is None:
+            self._clear_shell()
+            return None
+        self._load_shell(actor)
+        return actor
+
+    def _handoff_script(self, handoff_code: str, next_path: str) -> rx.event.EventSpec:
+        """Send the browser through our HTTP route that turns a handoff code into a cookie."""
+        base = self._backend_base()
+        page_origin = self.router.url.origin or ""
+        target = next_path if not base else page_origin.rstrip("/") + next_path
+        url = f"{base}{routes.API_AUTH_HANDOFF}?{urlencode({'code': handoff_code, 'next': target})}"
+        return rx.call_script(f"window.location.replace({_js_string(url)})")
+
+    @rx.event
+    def sign_out(self):
+        """Leave through the HTTP route that revokes the session and clears the cookie."""
+        self._clear_shell()
+        return rx.call_script(
+            f"window.location.replace({_js_string(self._backend_base() + routes.API_AUTH_LOGOUT)})"
+        )
+
+
+def _same_origin(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
+
+
+def _js_string(value: str) -> str:
+    import json
+
+    return json.dumps(value)
