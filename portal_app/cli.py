@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
-        Path(PROJECT_ROOT / "data").mkdir(exist_ok=True)
+        Path(PROJECT_ROOT / ".data").mkdir(exist_ok=True)
         migrate()
         print("Database is at the newest migration.")
         return 0

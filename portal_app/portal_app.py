@@ -1,8 +1,11 @@
-"""The Reflex app: theme, the HTTP routes, and the page modules (importing registers them)."""
+"""The Reflex app: the HTTP routes and the page modules (importing registers them)."""
+
+import importlib
 
 import reflex as rx
 
 from portal_app.api.routes import api
+from portal_app.settings import get_settings
 
 app = rx.App(
     api_transformer=api,
@@ -10,3 +13,7 @@ app = rx.App(
 )
 
 from portal_app.pages import client as _client_pages  # noqa: E402,F401  (registers @rx.page routes)
+
+# Add-on page modules named in PORTAL_EXTRA_PAGES register themselves the same way.
+for _module in filter(None, (m.strip() for m in get_settings().extra_page_modules.split(","))):
+    importlib.import_module(_module)

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     environment: str = Field(default="development", alias="PORTAL_ENV")
     database_url: str = Field(
-        default=f"sqlite:///{PROJECT_ROOT / 'data' / 'portal.db'}", alias="DATABASE_URL"
+        default=f"sqlite:///{PROJECT_ROOT / '.data' / 'portal.db'}", alias="DATABASE_URL"
     )
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     secret_key: str = Field(default=PLACEHOLDER_SECRET, alias="PORTAL_SECRET_KEY")
@@ -40,8 +40,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
     mail_from: str = Field(default="portal@localhost", alias="SMTP_FROM")
 
+    # Extra page modules to import at start-up (comma-separated dotted names), for add-ons.
+    extra_page_modules: str = Field(default="", alias="PORTAL_EXTRA_PAGES")
+
     documents_root: Path = Field(
-        default=PROJECT_ROOT / "data" / "documents", alias="DOCUMENTS_ROOT"
+        default=PROJECT_ROOT / ".data" / "documents", alias="DOCUMENTS_ROOT"
     )
 
     stripe_secret_key: str | None = Field(default=None, alias="STRIPE_SECRET_KEY")

@@ -1,0 +1,24 @@
+"""The service behind the example add-on tab in docs/extending.md."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from portal_app.models import Invoice
+from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.services.actor import Actor
+
+
+def open_invoice_count(session: Session, *, actor: Actor) -> int:
+    """How many of the actor's invoices still have a balance to pay."""
+    return session.exec(
+        select(func.count())
+        .select_from(Invoice)
+        .where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            col(Invoice.status).in_(PAYABLE_STATUSES),
+            Invoice.balance_minor > 0,
+        )
+    ).one()
