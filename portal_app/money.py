@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -51,11 +52,21 @@ def format_money(minor: int, currency: str, locale: str = "en_US") -> str:
     return format_currency(amount, currency.upper(), locale=locale)
 
 
+_PLAIN_DECIMAL = re.compile(r"-?\d{1,15}(?:\.\d{1,6})?")
+
+
 def parse_major(text: str, currency: str) -> int:
-    """Parse a decimal string in major units into minor units, refusing extra decimals."""
-    value = Decimal(text.strip())
+    """Parse a plain decimal string in major units ("12.50") into minor units.
+
+    Only digits with an optional sign and decimal point are accepted (no exponents, NaN or
+    infinities, at most 15 integer digits); more decimals than the currency has is an error.
+    Every refusal is a ValueError with a message fit to show next to the field.
+    """
+    cleaned = text.strip()
+    if not _PLAIN_DECIMAL.fullmatch(cleaned):
+        raise ValueError("Enter an amount such as 12.50")
     exponent = currency_exponent(currency)
-    scaled = value.scaleb(exponent)
+    scaled = Decimal(cleaned).scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{currency} allows at most {exponent} decimal places")
     return int(scaled)
