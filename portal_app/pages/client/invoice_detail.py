@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from portal_app import routes
@@ -32,7 +34,9 @@ class InvoiceDetailState(PortalState):
         try:
             invoice_id = invoices.parse_invoice_id(self._path_arg())
             with session_scope() as db:
-                self.invoice = invoices.invoice_view(db, actor=actor, invoice_id=invoice_id)
+                view = invoices.invoice_view(db, actor=actor, invoice_id=invoice_id)
+                # The logo's server path is for the PDF renderer only, not the browser.
+                self.invoice = dataclasses.replace(view, logo_path="")
                 invoice = invoices.get_client_invoice(db, actor=actor, invoice_id=invoice_id)
                 invoices.record_view(db, actor=actor, invoice=invoice)
         except NotFoundError:

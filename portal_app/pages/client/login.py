@@ -38,7 +38,9 @@ class LoginState(PortalState):
             if params.get("reset")
             else ""
         )
-        if self._actor() is not None:
+        actor = self._actor()
+        # An e-mailed-link session may still sign in with a password to get a full session.
+        if actor is not None and not actor.is_link_session:
             return rx.redirect(self._next_path(), replace=True)
 
     def _next_path(self) -> str:
