@@ -30,10 +30,10 @@ class DashboardState(PortalState):
         self.loaded = True
 
 
-def _stat(label: str, value, tone: str = "gray") -> rx.Component:
+def _stat(label: str, value) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="2", color_scheme="gray"),
-        rx.text(value, size="6", weight="bold", color_scheme=tone),
+        rx.text(value, size="6", weight="bold"),
         spacing="1",
     )
 
