@@ -32,7 +32,7 @@ MARGIN = 18.0
 PAGE_ALIAS = "{nb}"
 LOGO_BOX = (48.0, 20.0)  # max width, max height in mm
 LINE_COLUMNS = ("Description", "Qty", "Unit price", "Tax", "Net")
-LINE_WIDTHS = (70, 16, 30, 26, 32)
+LINE_WIDTHS = (66, 14, 30, 30, 34)
 LINE_ALIGN = ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
 
 _HEX_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
