@@ -1,4 +1,4 @@
-"""foundation
+"""Foundation: company, clients, contacts, staff, invoices, invitations, sessions, audit.
 
 Revision ID: 0001
 Revises:
@@ -158,12 +158,12 @@ def upgrade() -> None:
         sa.Column("issue_date", sa.Date(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("po_number", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("subtotal_minor", sa.Integer(), nullable=False),
-        sa.Column("tax_minor", sa.Integer(), nullable=False),
-        sa.Column("amount_minor", sa.Integer(), nullable=False),
-        sa.Column("paid_to_date_minor", sa.Integer(), nullable=False),
-        sa.Column("balance_minor", sa.Integer(), nullable=False),
-        sa.Column("partial_minor", sa.Integer(), nullable=False),
+        sa.Column("subtotal_minor", sa.BigInteger(), nullable=False),
+        sa.Column("tax_minor", sa.BigInteger(), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("paid_to_date_minor", sa.BigInteger(), nullable=False),
+        sa.Column("balance_minor", sa.BigInteger(), nullable=False),
+        sa.Column("partial_minor", sa.BigInteger(), nullable=False),
         sa.Column("partial_due_date", sa.Date(), nullable=True),
         sa.Column("terms", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
         sa.Column("public_notes", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
@@ -197,7 +197,9 @@ def upgrade() -> None:
             "ix_invoice_client_issue", ["client_id", "issue_date", "id"], unique=False
         )
         batch_op.create_index("ix_invoice_client_number", ["client_id", "number"], unique=False)
-        batch_op.create_index("ix_invoice_client_status", ["client_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_invoice_company_client_status", ["company_id", "client_id", "status"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_invoice_company_id"), ["company_id"], unique=False)
 
     op.create_table(
@@ -236,11 +238,11 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("quantity_milli", sa.Integer(), nullable=False),
-        sa.Column("unit_price_minor", sa.Integer(), nullable=False),
+        sa.Column("unit_price_minor", sa.BigInteger(), nullable=False),
         sa.Column("tax_name", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
         sa.Column("tax_rate_bp", sa.Integer(), nullable=False),
-        sa.Column("net_minor", sa.Integer(), nullable=False),
-        sa.Column("tax_minor", sa.Integer(), nullable=False),
+        sa.Column("net_minor", sa.BigInteger(), nullable=False),
+        sa.Column("tax_minor", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["invoice_id"],
             ["invoice.id"],
@@ -315,7 +317,7 @@ def downgrade() -> None:
     op.drop_table("invitation")
     with op.batch_alter_table("invoice", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoice_company_id"))
-        batch_op.drop_index("ix_invoice_client_status")
+        batch_op.drop_index("ix_invoice_company_client_status")
         batch_op.drop_index("ix_invoice_client_number")
         batch_op.drop_index("ix_invoice_client_issue")
         batch_op.drop_index("ix_invoice_client_due")

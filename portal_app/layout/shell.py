@@ -1,4 +1,4 @@
-"""The portal shell (sidebar of enabled modules, header, sign-out) and the @portal_page decorator."""
+"""The portal shell (sidebar of enabled modules, header, sign-out) and @portal_page."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def _banners() -> rx.Component:
 
 
 def portal_shell(content: rx.Component) -> rx.Component:
-    """Wrap a page's content in the signed-in layout; shows a spinner until the session is checked."""
+    """Wrap a page in the signed-in layout; a spinner shows until the session is checked."""
     return rx.flex(
         _sidebar(),
         rx.box(

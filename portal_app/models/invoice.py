@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.db import utcnow
@@ -26,7 +26,8 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoice_client_number", "client_id", "number"),
         Index("ix_invoice_client_amount", "client_id", "amount_minor", "id"),
         Index("ix_invoice_client_balance", "client_id", "balance_minor", "id"),
-        Index("ix_invoice_client_status", "client_id", "status"),
+        # Lets the capped count of a client's visible invoices be answered from the index alone.
+        Index("ix_invoice_company_client_status", "company_id", "client_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -38,13 +39,13 @@ class Invoice(SQLModel, table=True):
     issue_date: date
     due_date: date | None = None
     po_number: str = Field(default="", max_length=100)
-    subtotal_minor: int = 0
-    tax_minor: int = 0
-    amount_minor: int = 0
-    paid_to_date_minor: int = 0
-    balance_minor: int = 0
+    subtotal_minor: int = Field(default=0, sa_type=BigInteger)
+    tax_minor: int = Field(default=0, sa_type=BigInteger)
+    amount_minor: int = Field(default=0, sa_type=BigInteger)
+    paid_to_date_minor: int = Field(default=0, sa_type=BigInteger)
+    balance_minor: int = Field(default=0, sa_type=BigInteger)
     # Optional deposit asked first, with its own due date.
-    partial_minor: int = 0
+    partial_minor: int = Field(default=0, sa_type=BigInteger)
     partial_due_date: date | None = None
     terms: str = Field(default="", max_length=4000)
     public_notes: str = Field(default="", max_length=4000)
@@ -63,8 +64,8 @@ class InvoiceLine(SQLModel, table=True):
     position: int = 0
     description: str = Field(max_length=1000)
     quantity_milli: int = 1000
-    unit_price_minor: int = 0
+    unit_price_minor: int = Field(default=0, sa_type=BigInteger)
     tax_name: str = Field(default="", max_length=50)
     tax_rate_bp: int = 0
-    net_minor: int = 0
-    tax_minor: int = 0
+    net_minor: int = Field(default=0, sa_type=BigInteger)
+    tax_minor: int = Field(default=0, sa_type=BigInteger)

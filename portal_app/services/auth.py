@@ -40,19 +40,29 @@ def authenticate_contact(session: Session, *, email: str, password: str, ip: str
     email = normalize_email(email)
     if throttle.is_blocked("client_login", email, ip):
         raise ThrottledError(THROTTLED_ERROR)
-    contact = session.exec(select(ClientContact).where(ClientContact.email == email)).first()
-    # verify_password spends the same time when the contact is unknown.
-    ok = verify_password(password, contact.password_hash if contact else None)
-    if not ok or contact is None or not contact.portal_enabled:
+    # The same address may be a contact of several companies (unique per company only):
+    # sign in to the first one, by id, whose password matches.
+    candidates = session.exec(
+        select(ClientContact).where(ClientContact.email == email).order_by(ClientContact.id)
+    ).all()
+    contact = None
+    for candidate in candidates:
+        if verify_password(password, candidate.password_hash) and candidate.portal_enabled:
+            contact = candidate
+            break
+    if not candidates:
+        # verify_password spends the same time when the contact is unknown.
+        verify_password(password, None)
+    if contact is None:
         throttle.record_failure("client_login", email, ip)
-        if contact is not None:
+        for candidate in candidates:
             audit.record(
                 session,
-                company_id=contact.company_id,
-                client_id=contact.client_id,
+                company_id=candidate.company_id,
+                client_id=candidate.client_id,
                 action="login_failed",
                 actor_type="contact",
-                actor_id=contact.id,
+                actor_id=candidate.id,
                 ip=ip,
             )
         raise AuthError(GENERIC_LOGIN_ERROR)

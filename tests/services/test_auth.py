@@ -134,16 +134,11 @@ def test_success_resets_the_failure_count(make, session):
         assert auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=ip)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="authenticate_contact picks an arbitrary contact by e-mail; the same address may be "
-    "a contact of several companies (unique per company), so one of them can never sign in",
-)
 def test_same_email_in_two_companies_each_signs_in_with_its_own_password(make, session):
     address = _email()
     first = make.contact(make.client(make.company()), email=address, password="first-password-1")
     second = make.contact(make.client(make.company()), email=address, password="second-password-2")
-    # The later contact first: the current code finds the earlier row, so this fails at once.
+    # The later contact first: a look-up that stops at the first row by e-mail fails here.
     for contact, password in ((second, "second-password-2"), (first, "first-password-1")):
         opened = auth.sign_in(session, email=address, password=password, ip=_ip())
         assert opened.contact_id == contact.id
