@@ -3,18 +3,37 @@
 from portal_app.models.access import AuditEvent, AuthSession, Invitation
 from portal_app.models.client import Client, ClientContact
 from portal_app.models.company import ALL_MODULES, Company
+from portal_app.models.credit import Credit, CreditLine
 from portal_app.models.invoice import Invoice, InvoiceLine
+from portal_app.models.payment import (
+    Checkout,
+    GatewayCustomer,
+    InvoiceLock,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    WebhookEvent,
+)
 from portal_app.models.staff import StaffUser
 
 __all__ = [
     "ALL_MODULES",
     "AuditEvent",
     "AuthSession",
+    "Checkout",
+    "Credit",
+    "CreditLine",
+    "GatewayCustomer",
     "Client",
     "ClientContact",
     "Company",
     "Invitation",
     "Invoice",
     "InvoiceLine",
+    "InvoiceLock",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethod",
     "StaffUser",
+    "WebhookEvent",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from portal_app.db import utcnow
@@ -47,6 +48,10 @@ class Company(SQLModel, table=True):
     link_lifetime_days: int = Field(default=30)
     link_session_minutes: int = Field(default=60)
     due_soon_days: int = Field(default=7)
+    # Checkout rules: may a client pay less than due (not below the minimum) or more than due?
+    allow_under_payment: bool = Field(default=False)
+    minimum_under_payment_minor: int = Field(default=0, sa_type=BigInteger)
+    allow_over_payment: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
     def module_list(self) -> list[str]:

@@ -1,0 +1,243 @@
+"""Stripe behind the PaymentGateway interface. The only module that imports stripe.
+
+The API base and Stripe.js URL come from settings, so tests and the demo talk to localstripe.
+Every call that creates something carries an idempotency key derived from our own ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import stripe
+
+from portal_app.gateways.base import (
+    CardDeclinedError,
+    CardDetails,
+    GatewayError,
+    GatewayEvent,
+    PaymentIntentResult,
+    SetupIntentResult,
+)
+from portal_app.money import currency_exponent
+from portal_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+UNREACHABLE = "The card processor could not be reached. Nothing was charged; please try again."
+TEST_SECRET_KEY = "sk_test_portal_localstripe"
+TEST_PUBLISHABLE_KEY = "pk_test_portal_localstripe"
+TEST_WEBHOOK_SECRET = "whsec_portal_localstripe"
+
+
+class StripeGateway:
+    """Stripe (or localstripe) through the official SDK."""
+
+    name = "stripe"
+
+    def __init__(
+        self,
+        *,
+        secret_key: str,
+        publishable_key: str,
+        webhook_secret: str,
+        api_base: str | None,
+        js_url: str,
+    ):
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses={"api": api_base} if api_base else None,
+            max_network_retries=1,
+        )
+        self._publishable_key = publishable_key
+        self._webhook_secret = webhook_secret
+        self._js_url = js_url
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _call(self, fn, *args, **kwargs):
+        """Run one SDK call and translate its errors into ours."""
+        try:
+            return fn(*args, **kwargs)
+        except stripe.CardError as exc:
+            raise CardDeclinedError(
+                exc.user_message or "The card was declined.", code=exc.code or ""
+            ) from exc
+        except stripe.APIConnectionError as exc:
+            log.warning("stripe unreachable: %s", exc.__class__.__name__)
+            raise GatewayError(UNREACHABLE, code="unreachable") from exc
+        except stripe.StripeError as exc:
+            log.warning("stripe error %s: %s", exc.__class__.__name__, exc.user_message)
+            raise GatewayError(
+                exc.user_message or "The card processor refused the request.",
+                code=getattr(exc, "code", "") or "",
+            ) from exc
+
+    @staticmethod
+    def _intent_result(intent) -> PaymentIntentResult:
+        data = intent.to_dict()
+        last_error = data.get("last_payment_error") or {}
+        refunded = 0
+        for charge in (data.get("charges") or {}).get("data", []) or []:
+            refunded += int(charge.get("amount_refunded") or 0)
+        method = data.get("payment_method") or ""
+        if isinstance(method, dict):
+            method = method.get("id", "")
+        return PaymentIntentResult(
+            intent_ref=data["id"],
+            status=data.get("status", ""),
+            amount_minor=int(data.get("amount") or 0),
+            currency=str(data.get("currency", "")).upper(),
+            client_secret=data.get("client_secret") or "",
+            method_ref=method,
+            failure_message=(last_error.get("message") if isinstance(last_error, dict) else "")
+            or "",
+            refunded_minor=refunded,
+            metadata={k: str(v) for k, v in (data.get("metadata") or {}).items()},
+        )
+
+    # -- customers and cards -----------------------------------------------------------------
+
+    def ensure_customer(self, *, client_id: int, email: str, name: str) -> str:
+        """Create the Stripe customer for one of our clients; returns its id."""
+        customer = self._call(
+            self._client.v1.customers.create,
+            params={"email": email, "name": name, "metadata": {"client_id": str(client_id)}},
+            options={"idempotency_key": f"customer-{client_id}"},
+        )
+        return customer.id
+
+    def create_setup_intent(self, *, customer_ref: str, idempotency_key: str) -> SetupIntentResult:
+        """A SetupIntent the browser confirms with the card element to save a card."""
+        intent = self._call(
+            self._client.v1.setup_intents.create,
+            params={
+                "customer": customer_ref,
+                "payment_method_types": ["card"],
+                "usage": "off_session",
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return SetupIntentResult(
+            intent_ref=intent.id, client_secret=intent.client_secret, status=intent.status
+        )
+
+    def retrieve_setup_intent(self, intent_ref: str) -> SetupIntentResult:
+        """Read a SetupIntent back (its status and the card it saved)."""
+        intent = self._call(self._client.v1.setup_intents.retrieve, intent_ref)
+        data = intent.to_dict()
+        method = data.get("payment_method") or ""
+        if isinstance(method, dict):
+            method = method.get("id", "")
+        return SetupIntentResult(
+            intent_ref=data["id"],
+            client_secret="",
+            status=data.get("status", ""),
+            method_ref=method,
+        )
+
+    def card_details(self, method_ref: str) -> CardDetails:
+        """Brand, last four digits and expiry of a saved card."""
+        method = self._call(self._client.v1.payment_methods.retrieve, method_ref).to_dict()
+        card = method.get("card") or {}
+        return CardDetails(
+            method_ref=method["id"],
+            brand=str(card.get("brand", "")),
+            last4=str(card.get("last4", "")),
+            exp_month=int(card.get("exp_month") or 0),
+            exp_year=int(card.get("exp_year") or 0),
+            customer_ref=method.get("customer") or "",
+        )
+
+    def detach_method(self, method_ref: str) -> None:
+        """Detach a card from its customer at Stripe."""
+        self._call(self._client.v1.payment_methods.detach, method_ref)
+
+    # -- payments ----------------------------------------------------------------------------
+
+    def create_payment(
+        self,
+        *,
+        amount_minor: int,
+        currency: str,
+        customer_ref: str,
+        method_ref: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+        off_session: bool = False,
+    ) -> PaymentIntentResult:
+        """Create and confirm a PaymentIntent with a saved or just-set-up card."""
+        currency_exponent(currency)  # refuses unknown currencies before any call
+        params = {
+            "amount": amount_minor,
+            "currency": currency.lower(),
+            "customer": customer_ref,
+            "payment_method": method_ref,
+            "confirm": True,
+            "metadata": metadata,
+            "payment_method_types": ["card"],
+        }
+        if off_session:
+            params["off_session"] = True
+        intent = self._call(
+            self._client.v1.payment_intents.create,
+            params=params,
+            options={"idempotency_key": idempotency_key},
+        )
+        return self._intent_result(intent)
+
+    def retrieve_payment(self, intent_ref: str) -> PaymentIntentResult:
+        """Read a PaymentIntent back from Stripe: the only word on its outcome we trust."""
+        return self._intent_result(self._call(self._client.v1.payment_intents.retrieve, intent_ref))
+
+    def refund(self, *, intent_ref: str, amount_minor: int, idempotency_key: str) -> str:
+        """Refund part or all of a payment; returns the refund id."""
+        refund = self._call(
+            self._client.v1.refunds.create,
+            params={"payment_intent": intent_ref, "amount": amount_minor},
+            options={"idempotency_key": idempotency_key},
+        )
+        return refund.id
+
+    # -- webhooks and the browser ------------------------------------------------------------
+
+    def verify_event(self, *, payload: bytes, signature: str) -> GatewayEvent:
+        """Check the Stripe-Signature header and parse the event; GatewayError when invalid."""
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
+        except (ValueError, stripe.SignatureVerificationError) as exc:
+            raise GatewayError("invalid webhook signature", code="bad_signature") from exc
+        data = event.to_dict()
+        obj = (data.get("data") or {}).get("object") or {}
+        return GatewayEvent(
+            event_ref=data["id"],
+            event_type=data.get("type", ""),
+            object_ref=str(obj.get("id", "")),
+            data=obj,
+        )
+
+    def publishable_key(self) -> str:
+        return self._publishable_key
+
+    def js_url(self) -> str:
+        return self._js_url
+
+
+def is_test_mode() -> bool:
+    """True when no real Stripe keys are configured (localstripe for demo and tests)."""
+    key = get_settings().stripe_secret_key
+    return not key or key.startswith("sk_test_")
+
+
+@lru_cache(maxsize=1)
+def get_gateway() -> StripeGateway:
+    """The configured gateway; without keys it points at a local localstripe."""
+    s = get_settings()
+    return StripeGateway(
+        secret_key=s.stripe_secret_key or TEST_SECRET_KEY,
+        publishable_key=s.stripe_publishable_key or TEST_PUBLISHABLE_KEY,
+        webhook_secret=s.stripe_webhook_secret or TEST_WEBHOOK_SECRET,
+        api_base=s.stripe_api_base or (None if s.stripe_secret_key else "http://localhost:8420"),
+        js_url=s.stripe_js_url
+        if s.stripe_secret_key
+        else "http://localhost:8420/js.stripe.com/v3/",
+    )

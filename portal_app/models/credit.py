@@ -1,0 +1,55 @@
+"""Credits: money the company owes the client, which can pay invoices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal_app.db import utcnow
+
+CREDIT_STATUSES = ("draft", "sent", "partial", "applied", "cancelled")
+VISIBLE_CREDIT_STATUSES = ("sent", "partial", "applied", "cancelled")
+USABLE_CREDIT_STATUSES = ("sent", "partial")
+
+
+class Credit(SQLModel, table=True):
+    """A credit note; `balance_minor` is what is left to apply."""
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "number", name="uq_credit_company_number"),
+        Index("ix_credit_company_client_date", "company_id", "client_id", "issue_date", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    client_id: int = Field(foreign_key="client.id")
+    number: str = Field(max_length=50)
+    status: str = Field(default="draft", max_length=10)
+    currency: str = Field(max_length=3)
+    issue_date: date
+    subtotal_minor: int = Field(default=0, sa_type=BigInteger)
+    tax_minor: int = Field(default=0, sa_type=BigInteger)
+    amount_minor: int = Field(default=0, sa_type=BigInteger)
+    balance_minor: int = Field(default=0, sa_type=BigInteger)
+    public_notes: str = Field(default="", max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CreditLine(SQLModel, table=True):
+    """One line of a credit (same shape as an invoice line)."""
+
+    __tablename__ = "credit_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    credit_id: int = Field(foreign_key="credit.id", index=True)
+    position: int = 0
+    description: str = Field(max_length=1000)
+    quantity_milli: int = 1000
+    unit_price_minor: int = Field(default=0, sa_type=BigInteger)
+    tax_name: str = Field(default="", max_length=50)
+    tax_rate_bp: int = 0
+    net_minor: int = Field(default=0, sa_type=BigInteger)
+    tax_minor: int = Field(default=0, sa_type=BigInteger)
