@@ -158,6 +158,25 @@ class Factory:
         self.session.flush()
         return invoice
 
+    def credit(self, client: Client, *, amount_minor: int, currency: str = "USD", **kw):
+        from portal_app.models import Credit
+
+        credit = Credit(
+            company_id=client.company_id,
+            client_id=client.id,
+            number=kw.pop("number", f"CR-{self._uid()}"),
+            status=kw.pop("status", "sent"),
+            currency=currency,
+            issue_date=kw.pop("issue_date", date.today() - timedelta(days=30)),
+            amount_minor=amount_minor,
+            subtotal_minor=amount_minor,
+            balance_minor=kw.pop("balance_minor", amount_minor),
+            **kw,
+        )
+        self.session.add(credit)
+        self.session.flush()
+        return credit
+
     def actor(self, contact: ClientContact, kind: str = "password") -> Actor:
         return Actor(
             company_id=contact.company_id,
@@ -171,3 +190,88 @@ class Factory:
 @pytest.fixture
 def make(session) -> Factory:
     return Factory(session)
+
+
+# -- localstripe ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def localstripe_url(tmp_path_factory) -> Iterator[str]:
+    """A real localstripe server for the whole test session."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    port = _free_port()
+    exe = shutil.which("localstripe") or str(Path(sys.executable).parent / "localstripe")
+    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([exe, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(f"localstripe did not start: {log_path.read_text()[-2000:]}")
+    yield f"http://localhost:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+WEBHOOK_SECRET = "whsec_test_portal"
+
+
+@pytest.fixture(scope="session")
+def gateway(localstripe_url):
+    """Our Stripe gateway pointed at localstripe."""
+    from portal_app.gateways.stripe_gateway import StripeGateway
+
+    return StripeGateway(
+        secret_key="sk_test_portal",
+        publishable_key="pk_test_portal",
+        webhook_secret=WEBHOOK_SECRET,
+        api_base=localstripe_url,
+        js_url=f"{localstripe_url}/js.stripe.com/v3/",
+    )
+
+
+CARD_OK = "4242424242424242"
+CARD_DECLINED_ON_ATTACH = "4000000000000002"
+CARD_DECLINED_ON_CHARGE = "4000000000000341"
+CARD_3DS = "4000002500003155"
+
+
+@pytest.fixture(scope="session")
+def browser_card(localstripe_url):
+    """Stands in for what Stripe.js does in the browser: a card attached to a customer."""
+    import stripe
+
+    client = stripe.StripeClient("sk_test_portal", base_addresses={"api": localstripe_url})
+
+    def attach(customer_ref: str, number: str = CARD_OK) -> str:
+        method = client.v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123"},
+            }
+        )
+        client.v1.payment_methods.attach(method.id, params={"customer": customer_ref})
+        return method.id
+
+    attach.client = client
+    return attach

@@ -1,0 +1,678 @@
+"""Paying invoices: checkout rules, invoice locks, and settling what the gateway confirmed.
+
+The flow, each step in its own transaction owned by the caller:
+1. `start_checkout` checks the invoices, amounts and credit, and locks the invoices for this
+   checkout so a second window cannot charge them too.
+2. The card part is charged with `charge_checkout` (gateway call outside any transaction; the
+   checkout id is the idempotency key, and a conditional update lets only one caller charge).
+3. `settle_checkout` writes the payment and allocations from what the *gateway* reports
+   (browser flow, or a verified webhook), exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from portal_app.db import utcnow
+from portal_app.gateways.base import (
+    CardDeclinedError,
+    GatewayError,
+    PaymentGateway,
+    PaymentIntentResult,
+)
+from portal_app.models import (
+    Checkout,
+    Client,
+    ClientContact,
+    Company,
+    Credit,
+    GatewayCustomer,
+    Invoice,
+    InvoiceLock,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+)
+from portal_app.models.credit import USABLE_CREDIT_STATUSES
+from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.money import format_money, parse_major
+from portal_app.services import audit
+from portal_app.services.actor import Actor
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.services.invoices import client_locale
+
+MAX_INVOICES_PER_CHECKOUT = 100
+LOCK_MINUTES = 15
+# Stripe's largest single charge is 99,999,999 minor units.
+MAX_CHARGE_MINOR = 99_999_999
+
+
+def amount_due_minor(invoice: Invoice, today: date | None = None) -> int:
+    """What is asked now: the open part of a partial deposit when one is set, else the balance."""
+    if invoice.status not in PAYABLE_STATUSES or invoice.balance_minor <= 0:
+        return 0
+    if invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor:
+        return min(invoice.partial_minor - invoice.paid_to_date_minor, invoice.balance_minor)
+    return invoice.balance_minor
+
+
+# -- preview --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutLineView:
+    invoice_id: int
+    number: str
+    due_date: str
+    balance: str
+    amount_due: str
+    amount_due_plain: str  # "123.45": the editable default in the amount field
+    is_deposit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPreview:
+    currency: str
+    lines: list[CheckoutLineView]
+    total: str
+    total_minor: int
+    credit_available: str
+    credit_available_minor: int
+    allow_under_payment: bool
+    allow_over_payment: bool
+    minimum_under_payment: str
+
+
+def _payable_invoices(session: Session, actor: Actor, invoice_ids: list[int]) -> list[Invoice]:
+    unique = sorted({int(i) for i in invoice_ids if isinstance(i, int) and i > 0})
+    if not unique or len(unique) > MAX_INVOICES_PER_CHECKOUT:
+        raise NotFoundError("invoice")
+    found = session.exec(
+        select(Invoice)
+        .where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            col(Invoice.status).in_(VISIBLE_STATUSES),
+            col(Invoice.id).in_(unique),
+        )
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+    ).all()
+    if len(found) != len(unique):
+        raise NotFoundError("invoice")
+    payable = [inv for inv in found if amount_due_minor(inv) > 0]
+    if len(payable) != len(found):
+        raise ValidationError("invoices", "One of these invoices has nothing left to pay.")
+    currencies = {inv.currency for inv in payable}
+    if len(currencies) != 1:
+        raise ValidationError("invoices", "Pay invoices of one currency at a time.")
+    return payable
+
+
+def usable_credits(session: Session, actor: Actor, currency: str) -> list[Credit]:
+    """The client's credits in `currency` with something left, oldest first."""
+    return list(
+        session.exec(
+            select(Credit)
+            .where(
+                Credit.company_id == actor.company_id,
+                Credit.client_id == actor.client_id,
+                Credit.currency == currency,
+                col(Credit.status).in_(USABLE_CREDIT_STATUSES),
+                Credit.balance_minor > 0,
+            )
+            .order_by(col(Credit.issue_date), col(Credit.id))
+        ).all()
+    )
+
+
+def _plain_major(minor: int, currency: str) -> str:
+    from portal_app.money import Money
+
+    return format(Money(minor, currency).to_decimal(), "f")
+
+
+def preview(session: Session, *, actor: Actor, invoice_ids: list[int]) -> CheckoutPreview:
+    """What the checkout page shows for the selected invoices (all must be the actor's)."""
+    invoices = _payable_invoices(session, actor, invoice_ids)
+    currency = invoices[0].currency
+    locale = client_locale(session, actor)
+    company = session.get(Company, actor.company_id)
+    credit_minor = sum(c.balance_minor for c in usable_credits(session, actor, currency))
+    lines = []
+    for inv in invoices:
+        due = amount_due_minor(inv)
+        lines.append(
+            CheckoutLineView(
+                invoice_id=inv.id,
+                number=inv.number,
+                due_date=str(inv.due_date or ""),
+                balance=format_money(inv.balance_minor, currency, locale),
+                amount_due=format_money(due, currency, locale),
+                amount_due_plain=_plain_major(due, currency),
+                is_deposit=due < inv.balance_minor,
+            )
+        )
+    total = sum(amount_due_minor(inv) for inv in invoices)
+    return CheckoutPreview(
+        currency=currency,
+        lines=lines,
+        total=format_money(total, currency, locale),
+        total_minor=total,
+        credit_available=format_money(credit_minor, currency, locale),
+        credit_available_minor=credit_minor,
+        allow_under_payment=company.allow_under_payment,
+        allow_over_payment=company.allow_over_payment,
+        minimum_under_payment=format_money(company.minimum_under_payment_minor, currency, locale),
+    )
+
+
+# -- start ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCheckout:
+    checkout_id: int
+    currency: str
+    total_minor: int
+    credit_minor: int
+    card_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    """What the client asked for. Amounts are strings in major units as typed (or None = due)."""
+
+    invoice_ids: list[int]
+    amounts: dict[int, str] = field(default_factory=dict)
+    apply_credit: bool = False
+    payment_method_id: int | None = None
+    save_card: bool = False
+
+
+def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int:
+    due = amount_due_minor(invoice)
+    if typed is None or str(typed).strip() == "":
+        return due
+    field_name = f"amount_{invoice.id}"
+    try:
+        amount = parse_major(str(typed), invoice.currency)
+    except ValueError as exc:
+        raise ValidationError(field_name, str(exc)) from exc
+    if amount <= 0:
+        raise ValidationError(field_name, "Enter an amount greater than zero.")
+    if amount < due and not company.allow_under_payment:
+        raise ValidationError(field_name, "Pay the full amount due.")
+    if amount < due and amount < min(company.minimum_under_payment_minor, due):
+        raise ValidationError(
+            field_name,
+            "The smallest amount you can pay is "
+            + format_money(min(company.minimum_under_payment_minor, due), invoice.currency)
+            + ".",
+        )
+    if amount > invoice.balance_minor and not company.allow_over_payment:
+        raise ValidationError(field_name, "You cannot pay more than the balance.")
+    if amount > MAX_CHARGE_MINOR:
+        raise ValidationError(field_name, "That amount is too large for one payment.")
+    return amount
+
+
+def _release_expired_locks(session: Session, invoice_ids: list[int]) -> None:
+    session.exec(
+        delete(InvoiceLock).where(
+            col(InvoiceLock.invoice_id).in_(invoice_ids), InvoiceLock.expires_at < utcnow()
+        )
+    )
+
+
+def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) -> StartedCheckout:
+    """Validate a checkout, fix its amounts and credit, and lock its invoices for it."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    company = session.get(Company, actor.company_id)
+    invoices = _payable_invoices(session, actor, request.invoice_ids)
+    currency = invoices[0].currency
+    lines = []
+    for inv in invoices:
+        typed = request.amounts.get(inv.id)
+        lines.append({"invoice_id": inv.id, "amount_minor": _chosen_amount(company, inv, typed)})
+    total = sum(line["amount_minor"] for line in lines)
+    if total > MAX_CHARGE_MINOR:
+        raise ValidationError("invoices", "That is too much for one payment; pay fewer invoices.")
+    credit_minor = 0
+    if request.apply_credit:
+        credit_minor = min(
+            total, sum(c.balance_minor for c in usable_credits(session, actor, currency))
+        )
+    card_minor = total - credit_minor
+    method = None
+    if request.payment_method_id is not None and card_minor > 0:
+        method = _own_method(session, actor, request.payment_method_id)
+
+    checkout = Checkout(
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        contact_id=actor.contact_id,
+        currency=currency,
+        lines_json=json.dumps(lines),
+        credit_minor=credit_minor,
+        card_minor=card_minor,
+        payment_method_id=method.id if method else None,
+        gateway_payment_method=method.method_ref if method else "",
+        save_card=bool(request.save_card) and method is None,
+    )
+    session.add(checkout)
+    session.flush()
+    invoice_ids = [line["invoice_id"] for line in lines]
+    _release_expired_locks(session, invoice_ids)
+    try:
+        with session.begin_nested():
+            for invoice_id in invoice_ids:
+                session.add(
+                    InvoiceLock(
+                        invoice_id=invoice_id,
+                        checkout_id=checkout.id,
+                        expires_at=utcnow() + timedelta(minutes=LOCK_MINUTES),
+                    )
+                )
+            session.flush()
+    except IntegrityError as exc:
+        raise ValidationError(
+            "invoices",
+            "One of these invoices is already being paid, perhaps in another window. "
+            "Wait a minute and reload.",
+        ) from exc
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action="checkout_started",
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type="checkout",
+        entity_id=checkout.id,
+        ip=actor.ip,
+        details={"invoices": invoice_ids, "total": total, "credit": credit_minor},
+    )
+    return StartedCheckout(checkout.id, currency, total, credit_minor, card_minor)
+
+
+def _own_method(session: Session, actor: Actor, method_id: int) -> PaymentMethod:
+    method = session.get(PaymentMethod, method_id)
+    if (
+        method is None
+        or method.client_id != actor.client_id
+        or method.company_id != actor.company_id
+        or method.removed_at is not None
+    ):
+        raise NotFoundError("payment method")
+    return method
+
+
+def _own_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
+    checkout = session.get(Checkout, checkout_id)
+    if (
+        checkout is None
+        or checkout.client_id != actor.client_id
+        or checkout.company_id != actor.company_id
+    ):
+        raise NotFoundError("checkout")
+    return checkout
+
+
+# -- customers ------------------------------------------------------------------------------
+
+
+def customer_ref_for(session: Session, *, actor: Actor, gateway: PaymentGateway) -> str:
+    """The client's gateway customer, created at the gateway on first use."""
+    existing = session.exec(
+        select(GatewayCustomer).where(
+            GatewayCustomer.client_id == actor.client_id, GatewayCustomer.gateway == gateway.name
+        )
+    ).first()
+    if existing:
+        return existing.customer_ref
+    client = session.get(Client, actor.client_id)
+    contact = session.get(ClientContact, actor.contact_id)
+    ref = gateway.ensure_customer(
+        client_id=client.id, email=contact.email if contact else client.email, name=client.name
+    )
+    session.add(
+        GatewayCustomer(
+            company_id=actor.company_id, client_id=client.id, gateway=gateway.name, customer_ref=ref
+        )
+    )
+    session.flush()
+    return ref
+
+
+# -- charge ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeOutcome:
+    """Where a checkout stands after a charge attempt."""
+
+    status: str  # succeeded | requires_action | processing | failed
+    client_secret: str = ""
+    message: str = ""
+    payment_id: int | None = None
+
+
+def claim_for_charge(
+    session: Session, *, actor: Actor, checkout_id: int, method_ref: str
+) -> Checkout | None:
+    """Mark an open checkout as processing with this card; None if another caller got there."""
+    checkout = _own_checkout(session, actor, checkout_id)
+    if checkout.card_minor <= 0:
+        raise ValidationError("card", "Nothing to charge to a card.")
+    result = session.exec(
+        update(Checkout)
+        .where(Checkout.id == checkout.id, Checkout.status == "open")
+        .values(status="processing", gateway_payment_method=method_ref, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        return None
+    session.refresh(checkout)
+    return checkout
+
+
+def charge(
+    *, gateway: PaymentGateway, checkout: Checkout, customer_ref: str
+) -> tuple[PaymentIntentResult | None, str]:
+    """Create and confirm the PaymentIntent for a claimed checkout (no database work here).
+
+    Returns the gateway's answer, or None and a message the client can read when declined.
+    """
+    try:
+        intent = gateway.create_payment(
+            amount_minor=checkout.card_minor,
+            currency=checkout.currency,
+            customer_ref=customer_ref,
+            method_ref=checkout.gateway_payment_method,
+            idempotency_key=f"checkout-{checkout.id}-charge",
+            metadata={"checkout_id": str(checkout.id), "client_id": str(checkout.client_id)},
+        )
+    except CardDeclinedError as exc:
+        return None, exc.message
+    return intent, ""
+
+
+def record_intent(
+    session: Session, *, checkout_id: int, intent: PaymentIntentResult
+) -> ChargeOutcome:
+    """Store the gateway's answer on the checkout, settling it when the payment succeeded."""
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None:
+        raise NotFoundError("checkout")
+    if checkout.gateway_intent_id and checkout.gateway_intent_id != intent.intent_ref:
+        raise ValidationError("card", "This checkout was already charged with another payment.")
+    if checkout.gateway_intent_id is None:
+        checkout.gateway_intent_id = intent.intent_ref
+        session.add(checkout)
+        session.flush()
+    if intent.succeeded:
+        payment = settle_checkout(session, checkout_id=checkout.id, intent=intent)
+        return ChargeOutcome("succeeded", payment_id=payment.id if payment else checkout.payment_id)
+    if intent.status == "requires_action":
+        checkout.status = "requires_action"
+        session.add(checkout)
+        return ChargeOutcome("requires_action", client_secret=intent.client_secret)
+    if intent.status == "processing":
+        return ChargeOutcome("processing", message="Your bank is still processing this payment.")
+    message = intent.failure_message or "The payment was not completed."
+    fail_checkout(session, checkout_id=checkout.id, message=message)
+    return ChargeOutcome("failed", message=message)
+
+
+def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
+    """A checkout that will not be paid: record why, free its invoices, keep a failed payment."""
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None or checkout.status in ("succeeded", "failed"):
+        return
+    checkout.status = "failed"
+    checkout.failure_message = message[:500]
+    checkout.updated_at = utcnow()
+    session.add(checkout)
+    if checkout.card_minor > 0:
+        failed = Payment(
+            company_id=checkout.company_id,
+            client_id=checkout.client_id,
+            contact_id=checkout.contact_id,
+            number=_next_payment_number(),
+            status="failed",
+            currency=checkout.currency,
+            amount_minor=checkout.card_minor,
+            method="card",
+            method_label=_method_label(session, checkout),
+            gateway="stripe",
+            gateway_reference=checkout.gateway_intent_id,
+            failure_message=message[:500],
+        )
+        session.add(failed)
+        session.flush()
+        failed.number = f"PAY-{failed.id:06d}"
+    session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+    audit.record(
+        session,
+        company_id=checkout.company_id,
+        client_id=checkout.client_id,
+        action="checkout_failed",
+        actor_type="contact",
+        actor_id=checkout.contact_id,
+        entity_type="checkout",
+        entity_id=checkout.id,
+        details={"message": message[:200]},
+    )
+
+
+def _next_payment_number() -> str:
+    # Replaced by a readable number from the row id once it is flushed.
+    return f"tmp-{uuid.uuid4().hex}"
+
+
+# -- settle ---------------------------------------------------------------------------------
+
+
+def settle_checkout(
+    session: Session, *, checkout_id: int, intent: PaymentIntentResult | None
+) -> Payment | None:
+    """Write the payment, allocations, invoice and credit changes of a paid checkout, once.
+
+    `intent` is what the gateway reported (None for a checkout paid wholly by credit). Its
+    amount, currency and checkout id must match; the settle happens only once however many
+    times it is called (browser, webhook, retries).
+    """
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None:
+        raise NotFoundError("checkout")
+    if intent is None and checkout.card_minor > 0:
+        raise ValidationError("card", "A card payment is needed for this checkout.")
+    if intent is not None:
+        if not intent.succeeded:
+            raise ValidationError("card", "The payment has not succeeded.")
+        if (
+            intent.amount_minor != checkout.card_minor
+            or intent.currency.upper() != checkout.currency
+            or intent.metadata.get("checkout_id") != str(checkout.id)
+        ):
+            raise ValidationError("card", "The gateway reported a different payment.")
+    # Only one caller moves the checkout to succeeded; the others see rowcount 0 and stop.
+    # A checkout given up as failed still settles: money the gateway took is always recorded.
+    claimed = session.exec(
+        update(Checkout)
+        .where(Checkout.id == checkout.id, Checkout.status != "succeeded")
+        .values(status="succeeded", updated_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        session.refresh(checkout)
+        return session.get(Payment, checkout.payment_id) if checkout.payment_id else None
+    session.refresh(checkout)
+
+    lines = json.loads(checkout.lines_json)
+    invoices = {
+        inv.id: inv
+        for inv in session.exec(
+            select(Invoice).where(col(Invoice.id).in_([line["invoice_id"] for line in lines]))
+        ).all()
+    }
+    now = utcnow()
+    earlier = (
+        session.exec(select(Payment).where(Payment.gateway_reference == intent.intent_ref)).first()
+        if intent
+        else None
+    )
+    payment = earlier or Payment(
+        company_id=checkout.company_id,
+        client_id=checkout.client_id,
+        contact_id=checkout.contact_id,
+        number=_next_payment_number(),
+        currency=checkout.currency,
+    )
+    payment.status = "completed"
+    payment.amount_minor = checkout.card_minor if intent else 0
+    payment.method = "card" if intent else "credit"
+    payment.method_label = _method_label(session, checkout)
+    payment.gateway = "stripe" if intent else ""
+    payment.gateway_reference = intent.intent_ref if intent else None
+    payment.failure_message = ""
+    payment.paid_at = now
+    payment.updated_at = now
+    session.add(payment)
+    session.flush()
+    if payment.number.startswith("tmp-"):
+        payment.number = f"PAY-{payment.id:06d}"
+
+    credit_left = checkout.credit_minor
+    credits = (
+        usable_credits(
+            session,
+            Actor(checkout.company_id, checkout.client_id, checkout.contact_id, 0, "system"),
+            checkout.currency,
+        )
+        if credit_left
+        else []
+    )
+    card_applied = 0
+    for line in lines:
+        invoice = invoices.get(line["invoice_id"])
+        wanted = int(line["amount_minor"])
+        if invoice is None or invoice.status not in PAYABLE_STATUSES:
+            continue
+        # Never take an invoice below zero, even if it changed since the checkout began.
+        room = max(0, invoice.balance_minor)
+        if checkout.company_id != invoice.company_id:
+            continue
+        from_credit = 0
+        while credit_left > 0 and credits and from_credit < min(wanted, room):
+            credit = credits[0]
+            take = min(credit.balance_minor, credit_left, min(wanted, room) - from_credit)
+            if take <= 0:
+                credits.pop(0)
+                continue
+            credit.balance_minor -= take
+            credit.status = "applied" if credit.balance_minor == 0 else "partial"
+            credit.updated_at = now
+            session.add(credit)
+            session.add(
+                PaymentAllocation(
+                    company_id=checkout.company_id,
+                    payment_id=payment.id,
+                    credit_id=credit.id,
+                    invoice_id=invoice.id,
+                    amount_minor=take,
+                )
+            )
+            from_credit += take
+            credit_left -= take
+            if credit.balance_minor == 0:
+                credits.pop(0)
+        from_card = min(wanted - from_credit, room - from_credit) if intent else 0
+        if from_card > 0:
+            session.add(
+                PaymentAllocation(
+                    company_id=checkout.company_id,
+                    payment_id=payment.id,
+                    invoice_id=invoice.id,
+                    amount_minor=from_card,
+                )
+            )
+            card_applied += from_card
+        _apply_to_invoice(invoice, from_credit + from_card, now)
+        session.add(invoice)
+    # Card money beyond what the invoices could take (over-payment) stays unapplied.
+    payment.applied_minor = card_applied
+    session.add(payment)
+    checkout.payment_id = payment.id
+    session.add(checkout)
+    session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+    audit.record(
+        session,
+        company_id=checkout.company_id,
+        client_id=checkout.client_id,
+        action="payment_completed",
+        actor_type="contact",
+        actor_id=checkout.contact_id,
+        entity_type="payment",
+        entity_id=payment.id,
+        details={"checkout_id": checkout.id, "card": payment.amount_minor, "applied": card_applied},
+    )
+    return payment
+
+
+def _apply_to_invoice(invoice: Invoice, amount: int, now) -> None:
+    if amount <= 0:
+        return
+    invoice.paid_to_date_minor += amount
+    invoice.balance_minor -= amount
+    invoice.status = "paid" if invoice.balance_minor <= 0 else "partial"
+    invoice.updated_at = now
+
+
+def _method_label(session: Session, checkout: Checkout) -> str:
+    if checkout.card_minor <= 0:
+        return "Credit"
+    method = session.exec(
+        select(PaymentMethod).where(PaymentMethod.method_ref == checkout.gateway_payment_method)
+    ).first()
+    if method:
+        return f"{method.brand.title()} •••• {method.last4}"
+    return "Card"
+
+
+def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int) -> Payment:
+    """Finish a checkout that available credit pays in full."""
+    checkout = _own_checkout(session, actor, checkout_id)
+    if checkout.card_minor != 0:
+        raise ValidationError("card", "A card payment is needed for this checkout.")
+    payment = settle_checkout(session, checkout_id=checkout.id, intent=None)
+    if payment is None:
+        raise NotFoundError("checkout")
+    return payment
+
+
+def checkout_payment_id(session: Session, *, actor: Actor, checkout_id: int) -> int | None:
+    """The payment a checkout produced (for the receipt page), if it has settled."""
+    return _own_checkout(session, actor, checkout_id).payment_id
+
+
+__all__ = [
+    "CheckoutRequest",
+    "GatewayError",
+    "amount_due_minor",
+    "charge",
+    "claim_for_charge",
+    "customer_ref_for",
+    "fail_checkout",
+    "preview",
+    "record_intent",
+    "settle_checkout",
+    "settle_with_credit_only",
+    "start_checkout",
+]
