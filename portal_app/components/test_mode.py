@@ -1,0 +1,20 @@
+"""The "test mode" banner shown while payments go to a fake Stripe."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def test_mode_banner(show) -> rx.Component:
+    """A visible notice that no real money moves (localstripe / sk_test_ keys)."""
+    return rx.cond(
+        show,
+        rx.callout(
+            "Test mode: payments go to a test card processor and no real money moves. "
+            "Use card 4242 4242 4242 4242 with any future expiry.",
+            icon="flask-conical",
+            color_scheme="amber",
+            role="status",
+            width="100%",
+        ),
+    )
