@@ -12,9 +12,12 @@ CLIENT_INVOICES = "/client/invoices"
 CLIENT_INVOICE_DETAIL = "/client/invoices/[id]"
 CLIENT_INVOICE_LINK = "/client/invoice/[key]"
 CLIENT_RECURRING_INVOICES = "/client/recurring_invoices"
+CLIENT_PAY = "/client/pay"
 CLIENT_PAYMENTS = "/client/payments"
+CLIENT_PAYMENT_DETAIL = "/client/payments/[id]"
 CLIENT_QUOTES = "/client/quotes"
 CLIENT_CREDITS = "/client/credits"
+CLIENT_CREDIT_DETAIL = "/client/credits/[id]"
 CLIENT_PAYMENT_METHODS = "/client/payment_methods"
 CLIENT_DOCUMENTS = "/client/documents"
 CLIENT_STATEMENT = "/client/statement"
@@ -27,10 +30,33 @@ API_AUTH_HANDOFF = "/api/auth/handoff"
 API_AUTH_LOGOUT = "/api/auth/logout"
 API_INVOICE_PDF = "/api/invoices/{invoice_id}/pdf"
 API_INVOICES_ZIP = "/api/invoices/zip"
+API_PAYMENT_RECEIPT = "/api/payments/{payment_id}/receipt"
+API_CREDIT_PDF = "/api/credits/{credit_id}/pdf"
+API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 
 
 def invoice_url(invoice_id: int) -> str:
     return f"/client/invoices/{invoice_id}"
+
+
+def payment_url(payment_id: int) -> str:
+    return f"/client/payments/{payment_id}"
+
+
+def credit_url(credit_id: int) -> str:
+    return f"/client/credits/{credit_id}"
+
+
+def payment_receipt_url(payment_id: int) -> str:
+    return API_PAYMENT_RECEIPT.format(payment_id=payment_id)
+
+
+def credit_pdf_url(credit_id: int) -> str:
+    return API_CREDIT_PDF.format(credit_id=credit_id)
+
+
+def pay_url(invoice_ids: list[int]) -> str:
+    return f"{CLIENT_PAY}?{urlencode({'invoices': ','.join(str(i) for i in invoice_ids)})}"
 
 
 def invoice_link_url(key: str) -> str:
