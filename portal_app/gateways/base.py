@@ -35,6 +35,7 @@ class SetupIntentResult:
     client_secret: str
     status: str
     method_ref: str = ""
+    customer_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ class PaymentGateway(Protocol):
     def card_details(self, method_ref: str) -> CardDetails: ...
 
     def detach_method(self, method_ref: str) -> None: ...
+
+    def attach_method(self, *, method_ref: str, customer_ref: str) -> None: ...
 
     def create_payment(
         self,

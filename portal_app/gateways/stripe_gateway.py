@@ -74,26 +74,7 @@ class StripeGateway:
 
     @staticmethod
     def _intent_result(intent) -> PaymentIntentResult:
-        data = intent.to_dict()
-        last_error = data.get("last_payment_error") or {}
-        refunded = 0
-        for charge in (data.get("charges") or {}).get("data", []) or []:
-            refunded += int(charge.get("amount_refunded") or 0)
-        method = data.get("payment_method") or ""
-        if isinstance(method, dict):
-            method = method.get("id", "")
-        return PaymentIntentResult(
-            intent_ref=data["id"],
-            status=data.get("status", ""),
-            amount_minor=int(data.get("amount") or 0),
-            currency=str(data.get("currency", "")).upper(),
-            client_secret=data.get("client_secret") or "",
-            method_ref=method,
-            failure_message=(last_error.get("message") if isinstance(last_error, dict) else "")
-            or "",
-            refunded_minor=refunded,
-            metadata={k: str(v) for k, v in (data.get("metadata") or {}).items()},
-        )
+        return _intent_from_dict(intent.to_dict())
 
     # -- customers and cards -----------------------------------------------------------------
 
@@ -128,11 +109,15 @@ class StripeGateway:
         method = data.get("payment_method") or ""
         if isinstance(method, dict):
             method = method.get("id", "")
+        customer = data.get("customer") or ""
+        if isinstance(customer, dict):
+            customer = customer.get("id", "")
         return SetupIntentResult(
             intent_ref=data["id"],
             client_secret="",
             status=data.get("status", ""),
             method_ref=method,
+            customer_ref=customer,
         )
 
     def card_details(self, method_ref: str) -> CardDetails:
@@ -151,6 +136,12 @@ class StripeGateway:
     def detach_method(self, method_ref: str) -> None:
         """Detach a card from its customer at Stripe."""
         self._call(self._client.v1.payment_methods.detach, method_ref)
+
+    def attach_method(self, *, method_ref: str, customer_ref: str) -> None:
+        """Attach a card to a customer (Stripe does this itself when a SetupIntent succeeds)."""
+        self._call(
+            self._client.v1.payment_methods.attach, method_ref, params={"customer": customer_ref}
+        )
 
     # -- payments ----------------------------------------------------------------------------
 
@@ -220,6 +211,36 @@ class StripeGateway:
 
     def js_url(self) -> str:
         return self._js_url
+
+
+def _intent_from_dict(data: dict) -> PaymentIntentResult:
+    """Our PaymentIntentResult from a PaymentIntent as a plain dict (API answer or event)."""
+    last_error = data.get("last_payment_error") or {}
+    charges = (data.get("charges") or {}).get("data", []) or []
+    if not charges and isinstance(data.get("latest_charge"), dict):
+        # Newer API versions drop `charges`; an expanded latest_charge carries the refunds.
+        charges = [data["latest_charge"]]
+    refunded = sum(int(charge.get("amount_refunded") or 0) for charge in charges)
+    method = data.get("payment_method") or ""
+    if isinstance(method, dict):
+        method = method.get("id", "")
+    return PaymentIntentResult(
+        intent_ref=data["id"],
+        status=data.get("status", ""),
+        amount_minor=int(data.get("amount") or 0),
+        currency=str(data.get("currency", "")).upper(),
+        client_secret=data.get("client_secret") or "",
+        method_ref=method,
+        failure_message=(last_error.get("message") if isinstance(last_error, dict) else "") or "",
+        refunded_minor=refunded,
+        metadata={k: str(v) for k, v in (data.get("metadata") or {}).items()},
+    )
+
+
+def intent_from_event(data: dict) -> PaymentIntentResult:
+    """The PaymentIntent of a verified `payment_intent.*` event (its `data.object`, as
+    `GatewayEvent.data` holds it), read exactly like an API answer."""
+    return _intent_from_dict(data)
 
 
 def is_test_mode() -> bool:

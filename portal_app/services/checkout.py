@@ -23,7 +23,6 @@ from sqlmodel import Session, col, select
 from portal_app.db import utcnow
 from portal_app.gateways.base import (
     CardDeclinedError,
-    GatewayError,
     PaymentGateway,
     PaymentIntentResult,
 )
@@ -231,6 +230,30 @@ def _release_expired_locks(session: Session, invoice_ids: list[int]) -> None:
     )
 
 
+def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int]) -> None:
+    """Free invoices held by this client's abandoned checkouts that never reached the gateway.
+
+    The conditional update makes this safe against a tab that is charging right now: a checkout
+    already claimed for charging is no longer "open" and keeps its locks.
+    """
+    holders = session.exec(
+        select(InvoiceLock.checkout_id).where(col(InvoiceLock.invoice_id).in_(invoice_ids))
+    ).all()
+    for checkout_id in set(holders):
+        result = session.exec(
+            update(Checkout)
+            .where(
+                Checkout.id == checkout_id,
+                Checkout.client_id == actor.client_id,
+                Checkout.status == "open",
+                col(Checkout.gateway_intent_id).is_(None),
+            )
+            .values(status="expired", updated_at=utcnow())
+        )
+        if result.rowcount == 1:
+            session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+
+
 def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) -> StartedCheckout:
     """Validate a checkout, fix its amounts and credit, and lock its invoices for it."""
     if not actor.may_move_money:
@@ -271,6 +294,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     session.flush()
     invoice_ids = [line["invoice_id"] for line in lines]
     _release_expired_locks(session, invoice_ids)
+    _supersede_unstarted(session, actor, invoice_ids)
     try:
         with session.begin_nested():
             for invoice_id in invoice_ids:
@@ -662,17 +686,108 @@ def checkout_payment_id(session: Session, *, actor: Actor, checkout_id: int) -> 
     return _own_checkout(session, actor, checkout_id).payment_id
 
 
-__all__ = [
-    "CheckoutRequest",
-    "GatewayError",
-    "amount_due_minor",
-    "charge",
-    "claim_for_charge",
-    "customer_ref_for",
-    "fail_checkout",
-    "preview",
-    "record_intent",
-    "settle_checkout",
-    "settle_with_credit_only",
-    "start_checkout",
-]
+# -- what the checkout page offers -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCardOption:
+    id: int
+    label: str  # "Visa •••• 4242 (12/2031)"
+    is_default: bool
+
+
+def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
+    """The client's saved cards to pay with, default first."""
+    methods = session.exec(
+        select(PaymentMethod)
+        .where(
+            PaymentMethod.company_id == actor.company_id,
+            PaymentMethod.client_id == actor.client_id,
+            col(PaymentMethod.removed_at).is_(None),
+        )
+        .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.id).desc())
+    ).all()
+    return [
+        SavedCardOption(
+            id=m.id,
+            label=f"{(m.brand or 'Card').title()} •••• {m.last4} ({m.exp_month:02d}/{m.exp_year})",
+            is_default=m.is_default,
+        )
+        for m in methods
+    ]
+
+
+def method_ref_of(session: Session, *, actor: Actor, method_id: int) -> str:
+    """The gateway token of one of the client's saved cards."""
+    return _own_method(session, actor, method_id).method_ref
+
+
+@dataclass(frozen=True, slots=True)
+class PayableGroup:
+    currency: str
+    count: int
+    total: str
+
+
+def payable_groups(session: Session, *, actor: Actor) -> list[PayableGroup]:
+    """Everything the client could pay now, per currency (for "Pay all due")."""
+    invoices = session.exec(
+        select(Invoice).where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            col(Invoice.status).in_(PAYABLE_STATUSES),
+            Invoice.balance_minor > 0,
+        )
+    ).all()
+    locale = client_locale(session, actor)
+    totals: dict[str, list[int]] = {}
+    for inv in invoices:
+        due = amount_due_minor(inv)
+        if due > 0:
+            totals.setdefault(inv.currency, []).append(due)
+    return [
+        PayableGroup(
+            currency=cur, count=len(amounts), total=format_money(sum(amounts), cur, locale)
+        )
+        for cur, amounts in sorted(totals.items())
+    ]
+
+
+def payable_ids(session: Session, *, actor: Actor, currency: str) -> list[int]:
+    """Ids of every invoice the client can pay now in `currency`, oldest due first."""
+    invoices = session.exec(
+        select(Invoice)
+        .where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            Invoice.currency == currency,
+            col(Invoice.status).in_(PAYABLE_STATUSES),
+            Invoice.balance_minor > 0,
+        )
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+        .limit(MAX_INVOICES_PER_CHECKOUT)
+    ).all()
+    return [inv.id for inv in invoices if amount_due_minor(inv) > 0]
+
+
+def reusable_checkout(
+    session: Session, *, actor: Actor, checkout_id: int | None, request: CheckoutRequest
+) -> int | None:
+    """An earlier open checkout for exactly this request (a retry keeps its idempotency key).
+
+    An open checkout for something else is abandoned, freeing its invoices.
+    """
+    if not checkout_id:
+        return None
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None or checkout.client_id != actor.client_id or checkout.status != "open":
+        return None
+    if checkout.gateway_intent_id is None:
+        # Never reached the gateway: nothing can have been charged; start afresh.
+        checkout.status = "expired"
+        session.add(checkout)
+        session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+        return None
+    wanted = sorted({int(i) for i in request.invoice_ids})
+    held = sorted(line["invoice_id"] for line in json.loads(checkout.lines_json))
+    return checkout.id if held == wanted else None

@@ -46,12 +46,18 @@ def card_from_setup(
     with tx() as session:
         customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
     intent = gateway.retrieve_setup_intent(setup_intent_ref)
+    if intent.customer_ref != customer_ref:
+        # Someone else's SetupIntent: treat like any unknown id.
+        raise NotFoundError("setup intent")
     if intent.status != "succeeded" or not intent.method_ref:
         raise ValidationError("card", "The card was not confirmed. Please check it and try again.")
     card = gateway.card_details(intent.method_ref)
-    if card.customer_ref != customer_ref:
-        # Someone else's SetupIntent: treat like any unknown id.
+    if card.customer_ref and card.customer_ref != customer_ref:
         raise NotFoundError("setup intent")
+    if not card.customer_ref:
+        # Real Stripe attaches the card when the SetupIntent succeeds; localstripe does not.
+        gateway.attach_method(method_ref=card.method_ref, customer_ref=customer_ref)
+        card = gateway.card_details(intent.method_ref)
     if save:
         with tx() as session:
             store_card(session, actor=actor, card=card, gateway_name=gateway.name)

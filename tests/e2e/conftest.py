@@ -34,6 +34,7 @@ from portal_app.db import make_engine
 from portal_app.models import Client, ClientContact, Company, Invoice
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.settings import PROJECT_ROOT
+from tests.conftest import WEBHOOK_SECRET
 
 PASSWORD = "correct-horse-battery-e2e"
 WAIT_MS = 20_000  # every single wait in the browser (a URL, a selector, a download)
@@ -106,8 +107,11 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def portal_server(tmp_path_factory) -> Iterator[Server]:
-    """Migrate a fresh SQLite file and run the portal on a free port until the session ends."""
+def portal_server(tmp_path_factory, localstripe_url) -> Iterator[Server]:
+    """Migrate a fresh SQLite file and run the portal on a free port until the session ends.
+
+    Payments go to the suite's localstripe (API and its fake Stripe.js for the browser).
+    """
     workdir = tmp_path_factory.mktemp("portal-e2e")
     database_url = f"sqlite:///{workdir / 'portal.db'}"
     port = _free_port()
@@ -119,6 +123,11 @@ def portal_server(tmp_path_factory) -> Iterator[Server]:
         "PORTAL_ENV": "test",
         "PORTAL_EXTRA_PAGES": "tests.e2e.extra_page",
         "DOCUMENTS_ROOT": str(workdir / "documents"),
+        "STRIPE_SECRET_KEY": "sk_test_portal",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_portal",
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": localstripe_url,
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",

@@ -302,14 +302,38 @@ def test_settle_refuses_a_mismatched_intent(make, session, tx, payer, gateway, b
     assert invoice.balance_minor == 240_00
 
 
-def test_second_checkout_for_a_locked_invoice_is_refused(make, session, payer):
+def test_invoice_being_charged_cannot_start_a_second_checkout(make, session, payer):
     _company, client, actor = payer
     invoice = make.invoice(client)
-    co.start_checkout(session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id]))
+    first = co.start_checkout(
+        session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+    )
+    assert co.claim_for_charge(
+        session, actor=actor, checkout_id=first.checkout_id, method_ref="pm_x"
+    )
     with pytest.raises(ValidationError, match="already being paid"):
         co.start_checkout(
             session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
         )
+
+
+def test_abandoned_checkout_is_superseded_and_cannot_charge(make, session, payer):
+    _company, client, actor = payer
+    invoice = make.invoice(client)
+    old = co.start_checkout(
+        session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+    )
+    new = co.start_checkout(
+        session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+    )
+    assert new.checkout_id != old.checkout_id
+    assert session.get(Checkout, old.checkout_id).status == "expired"
+    # The old tab can no longer charge: claiming it fails, the new one holds the lock.
+    claimed = co.claim_for_charge(
+        session, actor=actor, checkout_id=old.checkout_id, method_ref="pm_x"
+    )
+    assert claimed is None
+    assert session.get(InvoiceLock, invoice.id).checkout_id == new.checkout_id
 
 
 def test_isolation_and_bad_requests(make, session, payer):

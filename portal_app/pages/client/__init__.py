@@ -8,4 +8,5 @@ from portal_app.pages.client import (  # noqa: F401
     login,
     logout,
     password_reset,
+    pay,
 )

@@ -97,7 +97,21 @@ def _detail(inv: rx.Var) -> rx.Component:
                 align="start",
             ),
             rx.spacer(),
-            download_button("Download PDF", InvoiceDetailState.pdf_href, "download-pdf", size="3"),
+            rx.hstack(
+                rx.cond(
+                    inv.is_payable & ~PortalState.is_preview,
+                    rx.link(
+                        rx.button(rx.icon("credit-card", size=16), "Pay now", size="3"),
+                        href="/client/pay?invoices=" + inv.id.to_string(),
+                        id="pay-now",
+                    ),
+                ),
+                download_button(
+                    "Download PDF", InvoiceDetailState.pdf_href, "download-pdf", size="3"
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
             width="100%",
             gap="3",
             wrap="wrap",

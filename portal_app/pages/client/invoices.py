@@ -15,7 +15,8 @@ from portal_app.components.common import (
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
-from portal_app.services import invoices
+from portal_app.services import checkout, invoices
+from portal_app.services.checkout import PayableGroup
 from portal_app.state.portal import PortalState
 
 FILTER_LABELS = {"all": "All", "unpaid": "Unpaid", "overdue": "Overdue", "paid": "Paid"}
@@ -43,6 +44,7 @@ class InvoicesState(PortalState):
     has_next: bool = False
     selected_ids: list[int] = []
     loading: bool = True
+    pay_groups: list[PayableGroup] = []
 
     def _query(self) -> invoices.ListQuery:
         return invoices.ListQuery(
@@ -77,7 +79,12 @@ class InvoicesState(PortalState):
         status = self.router.url.query_parameters.get("status", "")
         if status in FILTER_LABELS:
             self.status = status
-        return self._reload()
+        redirect = self._reload()
+        if redirect is None:
+            actor = self._actor()
+            with session_scope() as db:
+                self.pay_groups = checkout.payable_groups(db, actor=actor) if actor else []
+        return redirect
 
     @rx.event
     def set_status(self, status: str | list[str]):
@@ -146,6 +153,12 @@ class InvoicesState(PortalState):
         if not self.selected_ids:
             return ""
         return self.api_base + routes.invoices_zip_url(sorted(self.selected_ids))
+
+    @rx.var
+    def pay_selected_href(self) -> str:
+        payable = {row.id for row in self.rows if row.is_payable}
+        chosen = sorted(i for i in self.selected_ids if i in payable)
+        return routes.pay_url(chosen) if chosen else ""
 
     @rx.var
     def range_label(self) -> str:
@@ -311,6 +324,14 @@ def _selection_bar() -> rx.Component:
             rx.flex(
                 rx.text(InvoicesState.selected_ids.length(), " selected"),
                 download_button("Download PDFs (ZIP)", InvoicesState.zip_href, "download-zip"),
+                rx.cond(
+                    (InvoicesState.pay_selected_href != "") & ~PortalState.is_preview,
+                    rx.link(
+                        rx.button(rx.icon("credit-card", size=16), "Pay selected", size="2"),
+                        href=InvoicesState.pay_selected_href,
+                        id="pay-selected",
+                    ),
+                ),
                 rx.button(
                     "Clear", on_click=InvoicesState.clear_selection, variant="ghost", size="2"
                 ),
@@ -323,10 +344,36 @@ def _selection_bar() -> rx.Component:
     )
 
 
+def _pay_all(group: PayableGroup) -> rx.Component:
+    return rx.link(
+        rx.button(
+            rx.icon("credit-card", size=16),
+            "Pay all due (",
+            group.total,
+            ")",
+            variant="solid",
+            size="2",
+        ),
+        href="/client/pay?all=" + group.currency,
+        aria_label="Pay all " + group.count.to_string() + " due invoices in " + group.currency,
+    )
+
+
 @portal_page(routes.CLIENT_INVOICES, "Invoices", on_load=InvoicesState.load)
 def invoices_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Invoices"),
+        rx.flex(
+            page_heading("Invoices"),
+            rx.spacer(),
+            rx.cond(
+                ~PortalState.is_preview,
+                rx.hstack(rx.foreach(InvoicesState.pay_groups, _pay_all), wrap="wrap", spacing="2"),
+            ),
+            width="100%",
+            wrap="wrap",
+            align="start",
+            gap="3",
+        ),
         _toolbar(),
         _selection_bar(),
         rx.cond(

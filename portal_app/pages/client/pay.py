@@ -1,0 +1,560 @@
+"""/client/pay: checkout for the selected invoices (card via Stripe.js, saved card, credit)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.card_element import (
+    card_box,
+    confirm_payment_script,
+    confirm_setup_script,
+    mount_script,
+    parse_result,
+)
+from portal_app.components.common import empty_state, page_heading
+from portal_app.components.test_mode import test_mode_banner
+from portal_app.db import session_scope
+from portal_app.gateways.base import GatewayError
+from portal_app.gateways.stripe_gateway import get_gateway, is_test_mode
+from portal_app.layout.shell import portal_page
+from portal_app.services import checkout as co
+from portal_app.services import checkout_flow as flow
+from portal_app.services.actor import Actor
+from portal_app.services.checkout import CheckoutLineView, SavedCardOption
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.state.portal import PortalState
+
+NEW_CARD = "new"
+
+
+def _parse_ids(raw: str) -> list[int]:
+    ids = []
+    for part in raw.split(",")[: co.MAX_INVOICES_PER_CHECKOUT + 1]:
+        part = part.strip()
+        if part.isdigit() and len(part) <= 12:
+            ids.append(int(part))
+    return ids
+
+
+class PayState(PortalState):
+    """Checkout. Amounts, totals and the outcome are decided on the server; the browser only
+    confirms the card with Stripe.js."""
+
+    lines: list[CheckoutLineView] = []
+    currency: str = ""
+    total: str = ""
+    credit_available: str = ""
+    has_credit: bool = False
+    apply_credit: bool = False
+    allow_amount_edit: bool = False
+    cards: list[SavedCardOption] = []
+    card_choice: str = NEW_CARD
+    save_card: bool = False
+    test_mode: bool = False
+    not_found: bool = False
+    form_error: str = ""
+    field_errors: dict[str, str] = {}
+    card_error: str = ""
+    processing: bool = False
+    progress: str = ""
+    loaded: bool = False
+    _invoice_ids: list[int] = []
+    _amounts: dict[int, str] = {}
+    _checkout_id: int = 0
+    _save_requested: bool = False
+
+    @rx.event
+    def load(self):
+        self.loaded = False
+        self.not_found = False
+        self.form_error = self.card_error = self.progress = ""
+        self.field_errors = {}
+        self.processing = False
+        self._amounts = {}
+        actor = self._begin()
+        if actor is None:
+            return self._login_redirect()
+        params = self.router.url.query_parameters
+        try:
+            with session_scope() as db:
+                if params.get("all"):
+                    ids = co.payable_ids(db, actor=actor, currency=str(params.get("all"))[:3])
+                else:
+                    ids = _parse_ids(str(params.get("invoices", "")))
+                view = co.preview(db, actor=actor, invoice_ids=ids)
+                self.cards = co.saved_cards(db, actor=actor)
+        except NotFoundError:
+            self.not_found = True
+            self.loaded = True
+            return None
+        except ValidationError as exc:
+            self.form_error = exc.message
+            self.lines = []
+            self.loaded = True
+            return None
+        self._invoice_ids = [line.invoice_id for line in view.lines]
+        self.lines = view.lines
+        self.currency = view.currency
+        self.total = view.total
+        self.credit_available = view.credit_available
+        self.has_credit = view.credit_available_minor > 0
+        self.apply_credit = self.has_credit
+        self.allow_amount_edit = view.allow_under_payment or view.allow_over_payment
+        self.card_choice = str(self.cards[0].id) if self.cards else NEW_CARD
+        self.save_card = False
+        self.test_mode = is_test_mode()
+        self.loaded = True
+        gateway = get_gateway()
+        return rx.call_script(
+            mount_script(gateway.js_url(), gateway.publishable_key()),
+            callback=PayState.card_mounted,
+        )
+
+    @rx.event
+    def card_mounted(self, result: str):
+        data = parse_result(result)
+        if not data.get("ok"):
+            self.card_error = "The card form could not be loaded. Reload the page to try again."
+
+    @rx.event
+    def choose_card(self, value: str | list[str]):
+        value = value if isinstance(value, str) else NEW_CARD
+        allowed = {NEW_CARD, *(str(card.id) for card in self.cards)}
+        self.card_choice = value if value in allowed else NEW_CARD
+        self.card_error = ""
+
+    @rx.event
+    def set_apply_credit(self, value: bool):
+        self.apply_credit = bool(value) and self.has_credit
+
+    @rx.event
+    def set_save_card(self, value: bool):
+        self.save_card = bool(value) and not self.is_link_session
+
+    @rx.event(background=True)
+    async def pay(self, form_data: dict):
+        """Start the checkout, then charge the card part (Stripe.js confirms new cards first)."""
+        async with self:
+            if self.processing:
+                return
+            actor = self._actor()
+            if actor is None:
+                return self._login_redirect()
+            self.processing = True
+            self.form_error = self.card_error = ""
+            self.field_errors = {}
+            self.progress = "Checking amounts…"
+            amounts = {}
+            if self.allow_amount_edit:
+                for invoice_id in self._invoice_ids:
+                    typed = str(form_data.get(f"amount_{invoice_id}", "")).strip()[:20]
+                    if typed:
+                        amounts[invoice_id] = typed
+            request = co.CheckoutRequest(
+                invoice_ids=list(self._invoice_ids),
+                amounts=amounts,
+                apply_credit=self.apply_credit,
+                payment_method_id=None if self.card_choice == NEW_CARD else int(self.card_choice),
+                save_card=self.save_card,
+            )
+            previous = self._checkout_id
+        try:
+            started = await asyncio.to_thread(_start, actor, request, previous)
+        except ValidationError as exc:
+            async with self:
+                self._fail_field(exc)
+            return
+        except (NotFoundError, ReadOnlyError) as exc:
+            async with self:
+                self.processing = False
+                self.progress = ""
+                self.form_error = (
+                    str(exc) if isinstance(exc, ReadOnlyError) else "These invoices cannot be paid."
+                )
+            return
+        async with self:
+            self._checkout_id = started.checkout_id
+        if started.card_minor == 0:
+            payment_id = await asyncio.to_thread(_settle_credit, actor, started.checkout_id)
+            async with self:
+                return self._done(payment_id)
+        if request.payment_method_id is not None:
+            async with self:
+                self.progress = "Charging your card…"
+            method_ref = await asyncio.to_thread(_method_ref, actor, request.payment_method_id)
+            return await self._charge(actor, method_ref)
+        # A new card: Stripe.js confirms a SetupIntent in the browser, then card_confirmed runs.
+        try:
+            secret = await asyncio.to_thread(_setup_secret, actor, started.checkout_id)
+        except GatewayError as exc:
+            async with self:
+                self._fail_card(exc.message)
+            return
+        async with self:
+            self._save_requested = request.save_card
+            self.progress = "Confirming your card…"
+            return rx.call_script(confirm_setup_script(secret), callback=PayState.card_confirmed)
+
+    @rx.event(background=True)
+    async def card_confirmed(self, result: str):
+        data = parse_result(result)
+        async with self:
+            actor = self._actor()
+            checkout_id = self._checkout_id
+            save = self._save_requested and not self.is_link_session
+            if actor is None or not checkout_id:
+                self.processing = False
+                return
+            if data.get("error") or not data.get("setup_intent"):
+                self._fail_card(str(data.get("error") or "The card was not accepted."))
+                return
+            self.progress = "Charging your card…"
+        try:
+            method_ref = await asyncio.to_thread(
+                _card_from_setup, actor, str(data["setup_intent"]), save
+            )
+        except (ValidationError, NotFoundError, GatewayError) as exc:
+            async with self:
+                self._fail_card(getattr(exc, "message", "") or "The card could not be used.")
+            return
+        return await self._charge(actor, method_ref, forget_after=not save)
+
+    async def _charge(self, actor: Actor, method_ref: str, forget_after: bool = False):
+        async with self:
+            checkout_id = self._checkout_id
+        try:
+            outcome = await asyncio.to_thread(_pay, actor, checkout_id, method_ref)
+        except (ValidationError, NotFoundError) as exc:
+            async with self:
+                self._fail_card(getattr(exc, "message", "") or "The payment could not be made.")
+            return
+        if forget_after and outcome.status in ("succeeded", "failed"):
+            await asyncio.to_thread(flow.forget_card, get_gateway(), method_ref)
+        return await self._after(outcome)
+
+    async def _after(self, outcome: co.ChargeOutcome):
+        async with self:
+            if outcome.status == "succeeded":
+                return self._done(outcome.payment_id)
+            if outcome.status == "requires_action":
+                self.progress = "Waiting for your bank's confirmation…"
+                return rx.call_script(
+                    confirm_payment_script(outcome.client_secret), callback=PayState.authenticated
+                )
+            if outcome.status == "processing":
+                self.processing = False
+                self.progress = ""
+                self.form_error = (
+                    outcome.message + " We will update your invoices when it completes."
+                )
+                return None
+            # The checkout id is kept: a retry of the same request reuses it when it is safe.
+            self._fail_card(outcome.message or "The payment was not completed.")
+            return None
+
+    @rx.event(background=True)
+    async def authenticated(self, result: str):
+        async with self:
+            actor = self._actor()
+            checkout_id = self._checkout_id
+            if actor is None or not checkout_id:
+                self.processing = False
+                return
+        try:
+            outcome = await asyncio.to_thread(_confirm, actor, checkout_id)
+        except (GatewayError, NotFoundError, ValidationError) as exc:
+            async with self:
+                self._fail_card(
+                    getattr(exc, "message", "") or "The payment could not be confirmed."
+                )
+            return
+        return await self._after(outcome)
+
+    def _done(self, payment_id: int | None):
+        self.processing = False
+        self.progress = ""
+        self._checkout_id = 0
+        target = routes.payment_url(payment_id) if payment_id else routes.CLIENT_INVOICES
+        return rx.redirect(f"{target}?paid=1", replace=True)
+
+    def _fail_field(self, exc: ValidationError) -> None:
+        self.processing = False
+        self.progress = ""
+        if exc.field.startswith("amount_"):
+            self.field_errors = {exc.field: exc.message}
+        else:
+            self.form_error = exc.message
+
+    def _fail_card(self, message: str) -> None:
+        self.processing = False
+        self.progress = ""
+        self.card_error = message
+
+
+def _start(actor: Actor, request: co.CheckoutRequest, previous: int) -> co.StartedCheckout:
+    with session_scope() as db:
+        reuse = co.reusable_checkout(db, actor=actor, checkout_id=previous, request=request)
+    if reuse:
+        with session_scope() as db:
+            checkout = db.get(co.Checkout, reuse)
+            return co.StartedCheckout(
+                reuse, checkout.currency, 0, checkout.credit_minor, checkout.card_minor
+            )
+    with session_scope() as db:
+        return co.start_checkout(db, actor=actor, request=request)
+
+
+def _settle_credit(actor: Actor, checkout_id: int) -> int:
+    with session_scope() as db:
+        return co.settle_with_credit_only(db, actor=actor, checkout_id=checkout_id).id
+
+
+def _method_ref(actor: Actor, method_id: int) -> str:
+    with session_scope() as db:
+        return co.method_ref_of(db, actor=actor, method_id=method_id)
+
+
+def _setup_secret(actor: Actor, checkout_id: int) -> str:
+    return flow.setup_new_card(
+        session_scope, actor=actor, gateway=get_gateway(), purpose=f"checkout-{checkout_id}"
+    )
+
+
+def _card_from_setup(actor: Actor, setup_intent: str, save: bool) -> str:
+    return flow.card_from_setup(
+        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent, save=save
+    )
+
+
+def _pay(actor: Actor, checkout_id: int, method_ref: str) -> co.ChargeOutcome:
+    return flow.pay_with_card(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        checkout_id=checkout_id,
+        method_ref=method_ref,
+    )
+
+
+def _confirm(actor: Actor, checkout_id: int) -> co.ChargeOutcome:
+    return flow.confirm_after_action(
+        session_scope, actor=actor, gateway=get_gateway(), checkout_id=checkout_id
+    )
+
+
+# -- page ---------------------------------------------------------------------------------------
+
+
+def _line(line: CheckoutLineView) -> rx.Component:
+    field_name = "amount_" + line.invoice_id.to_string()
+    error = PayState.field_errors.get(field_name, "")
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(line.number, href="/client/invoices/" + line.invoice_id.to_string()),
+            rx.cond(line.is_deposit, rx.badge("Deposit", variant="soft", margin_left="0.5em")),
+        ),
+        rx.table.cell(line.balance, text_align="right", display=["none", "table-cell"]),
+        rx.table.cell(
+            rx.cond(
+                PayState.allow_amount_edit,
+                rx.vstack(
+                    rx.input(
+                        name=field_name,
+                        default_value=line.amount_due_plain,
+                        input_mode="decimal",
+                        aria_label="Amount to pay for " + line.number,
+                        aria_invalid=rx.cond(error != "", "true", "false"),
+                        max_length=20,
+                        text_align="right",
+                        width="9em",
+                    ),
+                    rx.cond(
+                        error != "", rx.text(error, color_scheme="red", size="1", role="alert")
+                    ),
+                    align="end",
+                    spacing="1",
+                ),
+                rx.text(line.amount_due, weight="medium"),
+            ),
+            text_align="right",
+        ),
+        data_testid="pay-line",
+    )
+
+
+def _card_choice() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Pay with", size="4", as_="h2"),
+        rx.radio_group.root(
+            rx.vstack(
+                rx.foreach(
+                    PayState.cards,
+                    lambda card: rx.el.label(
+                        rx.hstack(
+                            rx.radio_group.item(value=card.id.to_string()),
+                            rx.text(card.label),
+                            rx.cond(card.is_default, rx.badge("Default", variant="soft")),
+                            align="center",
+                            spacing="2",
+                        )
+                    ),
+                ),
+                rx.el.label(
+                    rx.hstack(
+                        rx.radio_group.item(value=NEW_CARD),
+                        rx.text("A new card"),
+                        align="center",
+                        spacing="2",
+                    )
+                ),
+                spacing="2",
+            ),
+            value=PayState.card_choice,
+            on_change=PayState.choose_card,
+            aria_label="Pay with",
+        ),
+        # Always in the page (only hidden) so Stripe.js can mount into it at load.
+        rx.box(
+            card_box(),
+            rx.cond(
+                ~PayState.is_link_session,
+                rx.el.label(
+                    rx.hstack(
+                        rx.checkbox(checked=PayState.save_card, on_change=PayState.set_save_card),
+                        rx.text("Save this card for later payments", size="2"),
+                        spacing="2",
+                        align="center",
+                        margin_top="0.5em",
+                    )
+                ),
+            ),
+            width="100%",
+            display=rx.cond(PayState.card_choice == NEW_CARD, "block", "none"),
+        ),
+        rx.cond(
+            PayState.card_error != "",
+            rx.callout(
+                PayState.card_error,
+                icon="circle-alert",
+                color_scheme="red",
+                role="alert",
+                width="100%",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+        align="start",
+    )
+
+
+def _checkout() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Invoice"),
+                        rx.table.column_header_cell(
+                            "Balance", text_align="right", display=["none", "table-cell"]
+                        ),
+                        rx.table.column_header_cell("Paying now", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(PayState.lines, _line)),
+                width="100%",
+                variant="surface",
+            ),
+            rx.hstack(
+                rx.text("Total due", weight="bold"),
+                rx.spacer(),
+                rx.text(PayState.total, weight="bold", size="5", id="pay-total"),
+                width="100%",
+            ),
+            rx.cond(
+                PayState.allow_amount_edit,
+                rx.text(
+                    "You can change the amounts; the total is worked out when you pay.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+            ),
+            rx.cond(
+                PayState.has_credit,
+                rx.el.label(
+                    rx.hstack(
+                        rx.checkbox(
+                            checked=PayState.apply_credit, on_change=PayState.set_apply_credit
+                        ),
+                        rx.text("Use my available credit first (", PayState.credit_available, ")"),
+                        spacing="2",
+                        align="center",
+                    )
+                ),
+            ),
+            _card_choice(),
+            rx.cond(
+                PayState.form_error != "",
+                rx.callout(
+                    PayState.form_error,
+                    icon="circle-alert",
+                    color_scheme="red",
+                    role="alert",
+                    width="100%",
+                ),
+            ),
+            rx.button(
+                rx.cond(PayState.processing, rx.spinner(size="2")),
+                rx.cond(PayState.processing, PayState.progress, "Pay now"),
+                type="submit",
+                size="3",
+                width=["100%", "auto"],
+                disabled=PayState.processing | PayState.is_preview,
+                id="pay-button",
+            ),
+            rx.cond(
+                PayState.is_preview,
+                rx.text("Staff preview cannot make payments.", color_scheme="orange", size="2"),
+            ),
+            width="100%",
+            spacing="4",
+            align="start",
+        ),
+        on_submit=PayState.pay,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+@portal_page(routes.CLIENT_PAY, "Pay", on_load=PayState.load)
+def pay_page() -> rx.Component:
+    return rx.vstack(
+        page_heading("Pay invoices"),
+        test_mode_banner(PayState.test_mode),
+        rx.cond(
+            PayState.not_found,
+            empty_state(
+                "Nothing to pay here",
+                "These invoices are not in your account or have nothing left to pay.",
+                icon="file-question",
+            ),
+            rx.cond(
+                PayState.lines.length() > 0,
+                _checkout(),
+                rx.cond(
+                    PayState.loaded,
+                    rx.vstack(
+                        rx.callout(PayState.form_error, icon="info", width="100%"),
+                        rx.link("← Invoices", href=routes.CLIENT_INVOICES),
+                    ),
+                    rx.center(rx.spinner(size="3"), padding="3em", width="100%"),
+                ),
+            ),
+        ),
+        width="100%",
+        max_width="44em",
+        spacing="4",
+        align="start",
+    )

@@ -1,0 +1,100 @@
+"""Paying in a real Chromium: localstripe's Stripe.js card element, 3-D Secure, declines."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal_app.models import Invoice, Payment
+from tests.e2e.conftest import Factory
+from tests.e2e.test_portal import sign_in
+
+pytestmark = pytest.mark.e2e
+
+PAYMENT_URL = re.compile(r"/client/payments/\d+/?(\?.*)?$")
+
+
+def _type_card(page: Page, number: str) -> None:
+    """Fill localstripe's card element (plain inputs) as a person would."""
+    box = page.locator("#card-element")
+    expect(box.locator("input").first).to_be_visible()
+    box.get_by_placeholder("number").fill(number)
+    box.get_by_placeholder("exp_month").fill("12")
+    box.get_by_placeholder("exp_year").fill("31")  # two digits, as on the card
+    box.get_by_placeholder("cvc").fill("123")
+    postal = box.get_by_placeholder("postal_code")
+    if postal.count():
+        postal.fill("12345")
+
+
+def _open_checkout(page: Page, invoice: Invoice) -> None:
+    page.goto(f"/client/invoices/{invoice.id}")
+    page.locator("#pay-now").click()
+    expect(page.locator('[data-testid="pay-line"]')).to_have_count(1)
+    expect(page.get_by_text("Test mode")).to_be_visible()
+
+
+def test_pay_an_invoice_with_a_typed_card(page: Page, make: Factory, db):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    sign_in(page, account)
+    _open_checkout(page, invoice)
+    expect(page.locator("#pay-total")).to_have_text("$240.00")
+    _type_card(page, "4242424242424242")
+    page.locator("#pay-button").click()
+    page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    with db() as session:
+        paid = session.get(Invoice, invoice.id)
+        assert paid.status == "paid" and paid.balance_minor == 0
+        payments = session.query(Payment).filter(Payment.client_id == account.client.id).all()
+        assert [(p.status, p.amount_minor) for p in payments] == [("completed", 240_00)]
+    page.goto(f"/client/invoices/{invoice.id}")
+    expect(page.get_by_text("Paid", exact=True).first).to_be_visible()
+    expect(page.locator("#pay-now")).to_have_count(0)
+
+
+def test_declined_card_shows_the_reason_and_nothing_is_paid(page: Page, make: Factory, db):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    sign_in(page, account)
+    _open_checkout(page, invoice)
+    _type_card(page, "4000000000000341")
+    page.locator("#pay-button").click()
+    expect(page.get_by_role("alert").filter(has_text="declined")).to_be_visible(timeout=30_000)
+    with db() as session:
+        assert session.get(Invoice, invoice.id).balance_minor == 240_00
+    # The client can try again with another card on the same page.
+    _type_card(page, "4242424242424242")
+    page.locator("#pay-button").click()
+    page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    with db() as session:
+        assert session.get(Invoice, invoice.id).status == "paid"
+
+
+def test_three_d_secure_card_pays_after_confirmation(page: Page, make: Factory, db):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    sign_in(page, account)
+    _open_checkout(page, invoice)
+    _type_card(page, "4000002500003155")
+    page.locator("#pay-button").click()
+    # localstripe's Stripe.js asks twice: once for the SetupIntent, once for the payment.
+    for _ in range(2):
+        confirm = page.get_by_role("button", name="Complete authentication")
+        confirm.wait_for(timeout=30_000)
+        confirm.click()
+    page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    with db() as session:
+        assert session.get(Invoice, invoice.id).status == "paid"
+
+
+def test_another_clients_invoice_cannot_be_checked_out(page: Page, make: Factory):
+    mine = make.account()
+    theirs = make.account(company=mine.company)
+    foreign = make.invoice(theirs.client)
+    sign_in(page, mine)
+    page.goto(f"/client/pay?invoices={foreign.id}")
+    expect(page.get_by_text("Nothing to pay here")).to_be_visible()
+    expect(page.locator("#pay-button")).to_have_count(0)
