@@ -20,7 +20,7 @@ from portal_app.schemas.invoice import (
     InvoiceView,
     PartyView,
 )
-from portal_app.services import audit
+from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 from portal_app.settings import PROJECT_ROOT
@@ -122,6 +122,7 @@ def list_invoices(
 ) -> InvoicePage:
     """One page of the client's non-draft invoices, filtered, searched and sorted."""
     q = query.normalized()
+    modules.require(session, actor=actor, module="invoices")
     today = today or utcnow().date()
     conditions = [_scoped(actor)]
     status_condition = _status_condition(q.status, today)
@@ -199,6 +200,7 @@ def invoice_view(
     session: Session, *, actor: Actor, invoice_id: int, today: date | None = None
 ) -> InvoiceView:
     """The full invoice for the detail page and the PDF."""
+    modules.require(session, actor=actor, module="invoices")
     invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
     return build_invoice_view(session, invoice, locale=client_locale(session, actor), today=today)
 
@@ -333,6 +335,7 @@ def invoices_for_download(
     unique_ids = sorted(set(invoice_ids))
     if not unique_ids or len(unique_ids) > ZIP_MAX_INVOICES:
         raise NotFoundError("invoice")
+    modules.require(session, actor=actor, module="invoices")
     found = session.exec(
         select(Invoice)
         .where(_scoped(actor), col(Invoice.id).in_(unique_ids))

@@ -91,3 +91,17 @@ def test_dashboard_totals_per_currency(make, session):
     assert by_currency["USD"].overdue == "$240.00"
     assert by_currency["EUR"].paid_to_date == "€240.00"
     assert [a.reason for a in view.attention] == ["Overdue", "Due soon"]
+
+
+def test_switched_off_module_is_closed(make, session):
+    company = make.company(enabled_modules="payments")
+    client = make.client(company)
+    me = make.contact(client)
+    invoice = make.invoice(client)
+    actor = make.actor(me)
+    with pytest.raises(NotFoundError):
+        invoices.list_invoices(session, actor=actor, query=invoices.ListQuery())
+    with pytest.raises(NotFoundError):
+        invoices.invoice_view(session, actor=actor, invoice_id=invoice.id)
+    with pytest.raises(NotFoundError):
+        invoices.invoices_for_download(session, actor=actor, invoice_ids=[invoice.id])

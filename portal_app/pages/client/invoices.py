@@ -17,6 +17,7 @@ from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services import checkout, invoices
 from portal_app.services.checkout import PayableGroup
+from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
 
 FILTER_LABELS = {"all": "All", "unpaid": "Unpaid", "overdue": "Overdue", "paid": "Paid"}
@@ -45,6 +46,7 @@ class InvoicesState(PortalState):
     selected_ids: list[int] = []
     loading: bool = True
     pay_groups: list[PayableGroup] = []
+    unavailable: bool = False
 
     def _query(self) -> invoices.ListQuery:
         return invoices.ListQuery(
@@ -60,8 +62,16 @@ class InvoicesState(PortalState):
         actor = self._begin()
         if actor is None:
             return self._login_redirect()
-        with session_scope() as db:
-            result = invoices.list_invoices(db, actor=actor, query=self._query())
+        try:
+            with session_scope() as db:
+                result = invoices.list_invoices(db, actor=actor, query=self._query())
+        except NotFoundError:
+            # The company switched the invoices module off.
+            self.unavailable = True
+            self.rows = []
+            self.loading = False
+            return None
+        self.unavailable = False
         self.rows = result.rows
         self.total = result.total
         self.total_is_capped = result.total_is_capped
@@ -374,22 +384,31 @@ def invoices_page() -> rx.Component:
             align="start",
             gap="3",
         ),
-        _toolbar(),
-        _selection_bar(),
         rx.cond(
-            InvoicesState.loading,
-            rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
-            rx.cond(
-                InvoicesState.rows.length() > 0,
-                rx.vstack(_table(), _pager(), width="100%", spacing="3"),
-                empty_state(
-                    "No invoices here",
+            InvoicesState.unavailable,
+            empty_state("Not available", "Your portal does not include invoices.", icon="lock"),
+            rx.vstack(
+                _toolbar(),
+                _selection_bar(),
+                rx.cond(
+                    InvoicesState.loading,
+                    rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
                     rx.cond(
-                        InvoicesState.search != "",
-                        "No invoice number matches your search.",
-                        "There are no invoices for this filter.",
+                        InvoicesState.rows.length() > 0,
+                        rx.vstack(_table(), _pager(), width="100%", spacing="3"),
+                        empty_state(
+                            "No invoices here",
+                            rx.cond(
+                                InvoicesState.search != "",
+                                "No invoice number matches your search.",
+                                "There are no invoices for this filter.",
+                            ),
+                        ),
                     ),
                 ),
+                width="100%",
+                spacing="4",
+                align="start",
             ),
         ),
         width="100%",
