@@ -7,6 +7,7 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 
 from __future__ import annotations
 
+import asyncio
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -15,7 +16,7 @@ import reflex as rx
 from portal_app import routes
 from portal_app.db import session_scope
 from portal_app.layout.nav import visible_nav_items
-from portal_app.services import auth
+from portal_app.services import auth, ledger
 from portal_app.services.actor import Actor
 from portal_app.settings import get_settings
 
@@ -105,6 +106,37 @@ class PortalState(rx.State):
         url = f"{base}{routes.API_AUTH_HANDOFF}?{urlencode({'code': handoff_code, 'next': target})}"
         return rx.call_script(f"window.location.replace({_js_string(url)})")
 
+    _watch_generation: int = 0
+
+    def _refresh_event(self):
+        """The event that reloads this page's data; pages that watch the ledger override it."""
+        return None
+
+    @rx.event(background=True)
+    async def watch_ledger(self):
+        """While this page stays open, reload it when the client's invoices or payments change
+        elsewhere (a webhook, another tab), so a payment shows up without a reload."""
+        async with self:
+            self._watch_generation += 1
+            generation = self._watch_generation
+            actor = self._actor()
+            path = self.router.url.path
+        if actor is None:
+            return
+        last = await asyncio.to_thread(_stamp, actor)
+        for _ in range(WATCH_MAX_ROUNDS):
+            await asyncio.sleep(WATCH_SECONDS)
+            async with self:
+                if self._watch_generation != generation or self.router.url.path != path:
+                    return
+            stamp = await asyncio.to_thread(_stamp, actor)
+            if stamp != last:
+                last = stamp
+                async with self:
+                    event = self._refresh_event()
+                if event is not None:
+                    yield event
+
     @rx.event
     def sign_out(self):
         """Leave through the HTTP route that revokes the session and clears the cookie."""
@@ -112,6 +144,16 @@ class PortalState(rx.State):
         return rx.call_script(
             f"window.location.replace({_js_string(self._backend_base() + routes.API_AUTH_LOGOUT)})"
         )
+
+
+WATCH_SECONDS = 3
+# A tab left open stops watching after half an hour; any navigation starts a new watch.
+WATCH_MAX_ROUNDS = 600
+
+
+def _stamp(actor: Actor) -> str:
+    with session_scope() as db:
+        return ledger.ledger_stamp(db, actor=actor)
 
 
 def _same_origin(a: str, b: str) -> bool:

@@ -41,7 +41,28 @@ class InvoiceDetailState(PortalState):
                 invoices.record_view(db, actor=actor, invoice=invoice)
         except NotFoundError:
             self.not_found = True
+            self.loading = False
+            return None
         self.loading = False
+        return InvoiceDetailState.watch_ledger
+
+    def _refresh_event(self):
+        return InvoiceDetailState.refresh
+
+    @rx.event
+    def refresh(self):
+        """Show the invoice's new balance and status after a change made elsewhere."""
+        actor = self._actor()
+        if actor is None or self.invoice is None:
+            return None
+        try:
+            with session_scope() as db:
+                view = invoices.invoice_view(db, actor=actor, invoice_id=self.invoice.id)
+        except NotFoundError:
+            self.not_found = True
+            return None
+        self.invoice = dataclasses.replace(view, logo_path="")
+        return None
 
     @rx.var
     def pdf_href(self) -> str:

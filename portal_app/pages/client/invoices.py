@@ -90,10 +90,25 @@ class InvoicesState(PortalState):
         if status in FILTER_LABELS:
             self.status = status
         redirect = self._reload()
+        if redirect is not None:
+            return redirect
+        self._load_pay_groups()
+        return InvoicesState.watch_ledger
+
+    def _load_pay_groups(self) -> None:
+        actor = self._actor()
+        with session_scope() as db:
+            self.pay_groups = checkout.payable_groups(db, actor=actor) if actor else []
+
+    def _refresh_event(self):
+        return InvoicesState.refresh
+
+    @rx.event
+    def refresh(self):
+        """Reload the current page of the list (the ledger changed elsewhere)."""
+        redirect = self._reload()
         if redirect is None:
-            actor = self._actor()
-            with session_scope() as db:
-                self.pay_groups = checkout.payable_groups(db, actor=actor) if actor else []
+            self._load_pay_groups()
         return redirect
 
     @rx.event
