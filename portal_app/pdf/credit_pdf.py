@@ -1,0 +1,54 @@
+"""Credit note PDF: a CreditView in, PDF bytes out. No database access here."""
+
+from __future__ import annotations
+
+from portal_app.pdf.invoice_pdf import _draw_lines
+from portal_app.pdf.portal_document import (
+    PortalDocument,
+    draw_footer_text,
+    draw_heading,
+    draw_note,
+    draw_party,
+    draw_table,
+    draw_totals,
+)
+from portal_app.schemas.credit import CreditView
+
+USE_COLUMNS = ("Applied to invoice", "Payment", "Date", "Amount")
+USE_WIDTHS = (54, 44, 40, 36)
+
+
+def render_credit_pdf(view: CreditView) -> bytes:
+    """Render one credit note to PDF bytes (A4, Unicode fonts, 'Page N of M')."""
+    pdf = PortalDocument(view, "Credit")
+    pdf.add_page()
+    draw_heading(
+        pdf,
+        title="CREDIT NOTE",
+        logo_path=view.logo_path,
+        company=view.company,
+        details=[
+            ("Credit number", view.number),
+            ("Issue date", view.issue_date),
+            ("Status", view.status_label),
+        ],
+    )
+    draw_party(pdf, "Credit to", view.client)
+    _draw_lines(pdf, view)  # same lines table as the invoice
+    rows: list[tuple[str, str, bool]] = [("Subtotal", view.subtotal, False)]
+    rows += [(label, amount, False) for label, amount in view.taxes]
+    rows.append(("Total credit", view.total, True))
+    rows.append(("Used", view.used, False))
+    draw_totals(pdf, rows, ("Remaining", view.balance))
+    if view.uses:
+        draw_table(
+            pdf,
+            title="Applied",
+            columns=USE_COLUMNS,
+            widths=USE_WIDTHS,
+            align=("LEFT", "LEFT", "LEFT", "RIGHT"),
+            rows=[[u.invoice_number, u.payment_number, u.date, u.amount] for u in view.uses],
+        )
+    draw_note(pdf, "Notes", view.public_notes)
+    draw_footer_text(pdf, view.footer)
+    return pdf.finish()

@@ -1,0 +1,74 @@
+"""Payment receipt PDF: a PaymentView in, PDF bytes out. No database access here."""
+
+from __future__ import annotations
+
+from portal_app.pdf.portal_document import (
+    PortalDocument,
+    draw_footer_text,
+    draw_heading,
+    draw_note,
+    draw_party,
+    draw_table,
+    draw_totals,
+)
+from portal_app.schemas.payment import PaymentView
+
+INVOICE_COLUMNS = ("Invoice", "Applied", "Refunded")
+INVOICE_WIDTHS = (94, 40, 40)
+CREDIT_COLUMNS = ("Credit", "Amount used")
+CREDIT_WIDTHS = (134, 40)
+
+
+def render_receipt_pdf(view: PaymentView) -> bytes:
+    """Render one payment's receipt to PDF bytes (A4, Unicode fonts, 'Page N of M')."""
+    pdf = PortalDocument(view, "Receipt")
+    pdf.add_page()
+    draw_heading(
+        pdf,
+        title="RECEIPT",
+        logo_path=view.logo_path,
+        company=view.company,
+        details=[
+            ("Payment", view.number),
+            ("Date", view.date),
+            ("Method", view.method_label),
+            ("Reference", view.transaction_reference),
+            ("Status", view.status_label),
+        ],
+    )
+    draw_party(pdf, "Received from", view.client)
+    if view.is_failed:
+        draw_note(
+            pdf,
+            "Payment failed",
+            view.failure_message or "This payment did not go through; nothing was charged.",
+        )
+    if view.invoices:
+        draw_table(
+            pdf,
+            title="Invoices paid",
+            columns=INVOICE_COLUMNS,
+            widths=INVOICE_WIDTHS,
+            align=("LEFT", "RIGHT", "RIGHT"),
+            rows=[[inv.number, inv.applied, inv.refunded] for inv in view.invoices],
+        )
+    if view.credits:
+        draw_table(
+            pdf,
+            title="Credits used",
+            columns=CREDIT_COLUMNS,
+            widths=CREDIT_WIDTHS,
+            align=("LEFT", "RIGHT"),
+            rows=[[credit.number, credit.amount] for credit in view.credits],
+        )
+    rows: list[tuple[str, str, bool]] = [("Amount paid", view.amount, False)]
+    if view.has_credit:
+        rows.append(("Credit used", view.credit_total, False))
+    rows.append(("Applied to invoices", view.applied, False))
+    if view.has_refund:
+        rows.append(("Refunded", view.refunded, False))
+    if view.has_unapplied:
+        rows.append(("Unapplied", view.unapplied, True))
+    draw_totals(pdf, rows, ("Total", view.total))
+    draw_footer_text(pdf, view.footer)
+    return pdf.finish()
