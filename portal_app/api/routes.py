@@ -143,6 +143,47 @@ async def invoices_zip(request: Request) -> Response:
     return _attachment(data, filename, "application/zip")
 
 
+async def payment_receipt(request: Request) -> Response:
+    """The signed-in client's payment receipt as a PDF; anything else is the same 404."""
+    from portal_app.services import payment_files, payments
+
+    return await _client_pdf(
+        request,
+        "receipts",
+        lambda: payments.parse_payment_id(request.path_params.get("payment_id")),
+        lambda db, actor, pid: payment_files.payment_receipt(db, actor=actor, payment_id=pid),
+    )
+
+
+async def credit_pdf(request: Request) -> Response:
+    """The signed-in client's credit note as a PDF (never a draft); else the same 404."""
+    from portal_app.services import credit_files, credits
+
+    return await _client_pdf(
+        request,
+        "credits",
+        lambda: credits.parse_credit_id(request.path_params.get("credit_id")),
+        lambda db, actor, cid: credit_files.credit_pdf(db, actor=actor, credit_id=cid),
+    )
+
+
+async def _client_pdf(request: Request, what: str, parse_id, render) -> Response:
+    """401 when signed out, 404 for any id that is not the client's, else the PDF."""
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse(f"Sign in to download {what}.", status_code=401)
+
+    def run(record_id: int) -> tuple[str, bytes]:
+        with session_scope() as db:
+            return render(db, actor, record_id)
+
+    try:
+        filename, data = await run_in_threadpool(run, parse_id())
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    return _attachment(data, filename, "application/pdf")
+
+
 def _render_one(actor: Actor, invoice_id: int) -> tuple[str, bytes]:
     # PDF rendering takes ~100 ms an invoice: keep it off the event loop.
     from portal_app.services import invoice_files
@@ -180,5 +221,7 @@ api = Starlette(
         Route(routes.API_AUTH_LOGOUT, logout, methods=["GET", "POST"]),
         Route("/api/invoices/zip", invoices_zip, methods=["GET"]),
         Route("/api/invoices/{invoice_id}/pdf", invoice_pdf, methods=["GET"]),
+        Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
+        Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
     ]
 )
