@@ -25,6 +25,8 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem("Dashboard", routes.CLIENT_DASHBOARD, "layout-dashboard"),
     NavItem("Invoices", routes.CLIENT_INVOICES, "file-text", module="invoices"),
+    NavItem("Payments", routes.CLIENT_PAYMENTS, "banknote", module="payments"),
+    NavItem("Credits", routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
 ]
 
 

@@ -1,6 +1,8 @@
 """Client portal pages; importing this package registers every page."""
 
 from portal_app.pages.client import (  # noqa: F401
+    credit_detail,
+    credits,
     dashboard,
     invoice_detail,
     invoice_link,
@@ -9,4 +11,6 @@ from portal_app.pages.client import (  # noqa: F401
     logout,
     password_reset,
     pay,
+    payment_detail,
+    payments,
 )

@@ -1,0 +1,224 @@
+"""/client/payments/[id]: one payment, what it paid, the credit it used, and its receipt."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.common import download_button, empty_state
+from portal_app.components.records import payment_status_badge, summary_row
+from portal_app.db import session_scope
+from portal_app.layout.shell import portal_page
+from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, PaymentView
+from portal_app.services import payments
+from portal_app.services.errors import NotFoundError
+from portal_app.state.portal import PortalState
+
+
+class PaymentDetailState(PortalState):
+    payment: PaymentView | None = None
+    not_found: bool = False
+    loading: bool = True
+
+    @rx.event
+    def load(self):
+        self.loading = True
+        self.payment = None
+        self.not_found = False
+        actor = self._begin()
+        if actor is None:
+            return self._login_redirect()
+        try:
+            payment_id = payments.parse_payment_id(self._path_arg())
+            with session_scope() as db:
+                view = payments.payment_view(db, actor=actor, payment_id=payment_id)
+            # The logo's server path is for the PDF renderer only, not the browser.
+            self.payment = dataclasses.replace(view, logo_path="")
+        except NotFoundError:
+            self.not_found = True
+        self.loading = False
+        return None
+
+    @rx.var
+    def receipt_href(self) -> str:
+        if self.payment is None:
+            return ""
+        return self.api_base + routes.payment_receipt_url(self.payment.id)
+
+
+def _invoice_row(item: PaymentInvoiceView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.cond(
+                item.has_link,
+                rx.link(item.number, href="/client/invoices/" + item.invoice_id.to_string()),
+                rx.text(item.number),
+            )
+        ),
+        rx.table.cell(item.applied, text_align="right"),
+        rx.table.cell(item.refunded, text_align="right"),
+    )
+
+
+def _credit_row(item: PaymentCreditView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.cond(
+                item.has_link,
+                rx.link(item.number, href="/client/credits/" + item.credit_id.to_string()),
+                rx.text(item.number),
+            )
+        ),
+        rx.table.cell(item.amount, text_align="right"),
+    )
+
+
+def _section(title: str, table: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.heading(title, size="4", as_="h2"), table, width="100%", spacing="2", align="start"
+    )
+
+
+def _detail(p: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("Payment ", p.number, size="7", as_="h1"),
+                    payment_status_badge(p.status_label),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.text(p.date, " · ", p.method_label, color_scheme="gray"),
+                rx.cond(
+                    p.transaction_reference != "",
+                    rx.text("Reference ", p.transaction_reference, color_scheme="gray", size="2"),
+                ),
+                spacing="1",
+                align="start",
+            ),
+            rx.spacer(),
+            download_button(
+                "Download receipt", PaymentDetailState.receipt_href, "download-receipt", size="3"
+            ),
+            width="100%",
+            gap="3",
+            wrap="wrap",
+            align="start",
+        ),
+        rx.cond(
+            p.is_failed,
+            rx.callout(
+                rx.cond(
+                    p.failure_message != "",
+                    p.failure_message,
+                    "This payment did not go through; nothing was charged.",
+                ),
+                icon="circle-alert",
+                color_scheme="red",
+                width="100%",
+                role="alert",
+            ),
+        ),
+        rx.cond(
+            p.has_unapplied,
+            rx.callout(
+                p.unapplied + " of this payment is not applied to an invoice yet. It stays on "
+                "your account and will be used for your next invoices.",
+                icon="info",
+                color_scheme="blue",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            p.has_refund,
+            rx.callout(
+                p.refunded + " of this payment was refunded.",
+                icon="undo-2",
+                color_scheme="gray",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            p.invoices.length() > 0,
+            _section(
+                "Invoices paid",
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Invoice"),
+                            rx.table.column_header_cell("Applied", text_align="right"),
+                            rx.table.column_header_cell("Refunded", text_align="right"),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(p.invoices, _invoice_row)),
+                    width="100%",
+                    variant="surface",
+                    id="payment-invoices",
+                ),
+            ),
+        ),
+        rx.cond(
+            p.credits.length() > 0,
+            _section(
+                "Credits used",
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Credit"),
+                            rx.table.column_header_cell("Amount used", text_align="right"),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(p.credits, _credit_row)),
+                    width="100%",
+                    variant="surface",
+                    id="payment-credits",
+                ),
+            ),
+        ),
+        rx.flex(
+            rx.spacer(),
+            rx.vstack(
+                summary_row("Amount paid", p.amount),
+                rx.cond(p.has_credit, summary_row("Credit used", p.credit_total)),
+                summary_row("Applied to invoices", p.applied),
+                rx.cond(p.has_refund, summary_row("Refunded", p.refunded)),
+                rx.cond(p.has_unapplied, summary_row("Unapplied", p.unapplied)),
+                rx.separator(),
+                summary_row("Total", p.total, strong=True),
+                width=["100%", "20em"],
+                spacing="2",
+                id="payment-totals",
+            ),
+            width="100%",
+        ),
+        rx.link("← All payments", href=routes.CLIENT_PAYMENTS),
+        width="100%",
+        spacing="4",
+        align="start",
+    )
+
+
+@portal_page(routes.CLIENT_PAYMENT_DETAIL, "Payment", on_load=PaymentDetailState.load)
+def payment_detail_page() -> rx.Component:
+    return rx.cond(
+        PaymentDetailState.not_found,
+        rx.vstack(
+            empty_state(
+                "Payment not found",
+                "There is no payment at this address in your account.",
+                icon="file-question",
+            ),
+            rx.link("← All payments", href=routes.CLIENT_PAYMENTS),
+            align="center",
+            width="100%",
+        ),
+        rx.cond(
+            PaymentDetailState.payment,
+            _detail(PaymentDetailState.payment.to(PaymentView)),
+            rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
+        ),
+    )
