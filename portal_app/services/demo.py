@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import date, timedelta
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, delete, select
 
@@ -12,12 +13,20 @@ from portal_app.db import utcnow
 from portal_app.models import (
     AuditEvent,
     AuthSession,
+    Checkout,
     Client,
     ClientContact,
     Company,
+    Credit,
+    CreditLine,
+    GatewayCustomer,
     Invitation,
     Invoice,
     InvoiceLine,
+    InvoiceLock,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
     StaffUser,
 )
 from portal_app.services.invitations import create_invoice_invitation
@@ -153,6 +162,7 @@ def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
                 _make_invoice(session, rng, company, client, currency, number, issue, kind, today)
             )
     session.flush()
+    _seed_payments_and_credits(session, company, acme, globex, invoices, today)
     first_open = next(inv for inv in invoices if inv.client_id == acme.id and inv.status == "sent")
     key = create_invoice_invitation(session, contact=contacts[0], invoice=first_open)
     return DemoResult(
@@ -257,8 +267,234 @@ def _remove_demo(session: Session) -> None:
         return
     ids = list(companies)
     invoice_ids = select(Invoice.id).where(col(Invoice.company_id).in_(ids))
+    credit_ids = select(Credit.id).where(col(Credit.company_id).in_(ids))
+    # Payments and credits first, in foreign-key order (checkouts made in the demo included).
+    session.exec(delete(PaymentAllocation).where(col(PaymentAllocation.company_id).in_(ids)))
+    session.exec(delete(InvoiceLock).where(col(InvoiceLock.invoice_id).in_(invoice_ids)))
+    for table in (Checkout, Payment, PaymentMethod, GatewayCustomer):
+        session.exec(delete(table).where(col(table.company_id).in_(ids)))
+    session.exec(delete(CreditLine).where(col(CreditLine.credit_id).in_(credit_ids)))
+    session.exec(delete(Credit).where(col(Credit.company_id).in_(ids)))
     session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(invoice_ids)))
     for table in (AuditEvent, AuthSession, Invitation, Invoice, StaffUser, ClientContact, Client):
         session.exec(delete(table).where(col(table.company_id).in_(ids)))
     session.exec(delete(Company).where(col(Company.id).in_(ids)))
+    session.flush()
+
+
+# -- payments and credits ---------------------------------------------------------------------
+
+_CARDS = {
+    "USD": ("Visa •••• 4242", "Mastercard •••• 4444"),
+    "EUR": ("Visa •••• 1881",),
+    "JPY": ("JCB •••• 0505",),
+}
+
+
+@dataclass
+class _PaymentPlan:
+    """One demo payment: what arrived, and which invoices (and credit) it paid."""
+
+    client_id: int
+    currency: str
+    when: datetime
+    amount: int
+    label: str
+    method: str = "card"
+    status: str = "completed"
+    refunded: int = 0
+    failure: str = ""
+    # (invoice, amount, refunded, credit or None)
+    allocations: list[tuple[Invoice, int, int, Credit | None]] = field(default_factory=list)
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 15), tzinfo=UTC)
+
+
+def _make_credit(session, company, client, number, currency, issue, inputs, *, status="sent"):
+    lines = build_lines(inputs)
+    credit = Credit(
+        company_id=company.id,
+        client_id=client.id,
+        number=number,
+        status=status,
+        currency=currency,
+        issue_date=issue,
+        subtotal_minor=sum(line.net_minor for line in lines),
+        tax_minor=sum(line.tax_minor for line in lines),
+        public_notes="Available credit can pay your invoices at checkout.",
+    )
+    credit.amount_minor = credit.balance_minor = credit.subtotal_minor + credit.tax_minor
+    session.add(credit)
+    session.flush()
+    for line in lines:
+        session.add(
+            CreditLine(
+                credit_id=credit.id,
+                position=line.position,
+                description=line.description,
+                quantity_milli=line.quantity_milli,
+                unit_price_minor=line.unit_price_minor,
+                tax_name=line.tax_name,
+                tax_rate_bp=line.tax_rate_bp,
+                net_minor=line.net_minor,
+                tax_minor=line.tax_minor,
+            )
+        )
+    return credit
+
+
+def _seed_payments_and_credits(session, company, acme, globex, invoices, today) -> None:
+    """Payment rows behind every paid amount, plus a refund, a pre-payment, a failure, credits.
+
+    Nothing here calls a gateway. Every invoice keeps amount = balance + net allocations and
+    paid_to_date = net allocations.
+    """
+    rng = random.Random(20261126)  # noqa: S311 - demo data, not security
+    plans: list[_PaymentPlan] = []
+    paid = [inv for inv in invoices if inv.paid_to_date_minor > 0]
+    for inv in paid:
+        when = _at(
+            min(today, inv.issue_date + timedelta(days=rng.randint(2, 25))), 9 + len(plans) % 8
+        )
+        label = rng.choice(_CARDS[inv.currency])
+        plan = _PaymentPlan(inv.client_id, inv.currency, when, inv.paid_to_date_minor, label)
+        plan.allocations.append((inv, inv.paid_to_date_minor, 0, None))
+        plans.append(plan)
+
+    acme_usd_paid = sorted(
+        (
+            p
+            for p in plans
+            if p.client_id == acme.id
+            and p.currency == "USD"
+            and p.allocations[0][0].status == "paid"
+        ),
+        key=lambda p: p.when,
+    )
+    # The newest paid Acme invoice was paid partly with credit CR-0001 (issued two weeks before).
+    with_credit = acme_usd_paid[-1]
+    used_credit = _make_credit(
+        session,
+        company,
+        acme,
+        "CR-0001",
+        "USD",
+        with_credit.when.date() - timedelta(days=14),
+        [LineInput("Service credit for a hosting outage", 1000, 150_00)],
+    )
+    invoice = with_credit.allocations[0][0]
+    credit_use = min(60_00, invoice.paid_to_date_minor // 2)
+    with_credit.amount -= credit_use
+    with_credit.allocations = [
+        (invoice, invoice.paid_to_date_minor - credit_use, 0, None),
+        (invoice, credit_use, 0, used_credit),
+    ]
+    used_credit.balance_minor -= credit_use
+    used_credit.status = "partial"
+    session.add(used_credit)
+
+    # The one before it was paid twice by mistake; the second payment was refunded in full.
+    twice = acme_usd_paid[-2]
+    invoice = twice.allocations[0][0]
+    duplicate = _PaymentPlan(
+        acme.id, "USD", twice.when + timedelta(days=1), invoice.amount_minor, "Mastercard •••• 4444"
+    )
+    duplicate.status = "refunded"
+    duplicate.refunded = invoice.amount_minor
+    duplicate.allocations.append((invoice, invoice.amount_minor, invoice.amount_minor, None))
+    plans.append(duplicate)
+
+    # A pre-payment by bank transfer that no invoice has used yet.
+    plans.append(
+        _PaymentPlan(
+            acme.id, "USD", _at(today - timedelta(days=6), 11), 500_00, "Bank transfer", "manual"
+        )
+    )
+    # A declined card on an overdue invoice: recorded, nothing paid.
+    overdue = next(
+        inv
+        for inv in invoices
+        if inv.client_id == acme.id
+        and inv.status == "sent"
+        and inv.currency == "USD"
+        and inv.due_date < today
+    )
+    plans.append(
+        _PaymentPlan(
+            acme.id,
+            "USD",
+            _at(today - timedelta(days=4), 16),
+            overdue.balance_minor,
+            "Visa •••• 0341",
+            status="failed",
+            failure="Your card was declined.",
+        )
+    )
+
+    _make_credit(
+        session,
+        company,
+        acme,
+        "CR-0002",
+        "USD",
+        today - timedelta(days=20),
+        [LineInput("Refund of unused hosting months", 3000, 29_00, *_TAXES["USD"])],
+    )
+    _make_credit(
+        session,
+        company,
+        globex,
+        "CR-0003",
+        "JPY",
+        today - timedelta(days=45),
+        [LineInput("Volume discount", 1000, 5000, *_TAXES["JPY"])],
+    )
+    _make_credit(  # never shown in the portal
+        session,
+        company,
+        acme,
+        "CR-0004",
+        "USD",
+        today - timedelta(days=2),
+        [LineInput("Draft credit under review", 1000, 50_00)],
+        status="draft",
+    )
+
+    for plan in sorted(plans, key=lambda p: p.when):
+        received = plan.status != "failed"
+        payment = Payment(
+            company_id=company.id,
+            client_id=plan.client_id,
+            number=f"tmp-demo-{uuid.uuid4().hex}",  # the real number needs the row id
+            status=plan.status,
+            currency=plan.currency,
+            amount_minor=plan.amount,
+            applied_minor=sum(a for _inv, a, _r, credit in plan.allocations if credit is None),
+            refunded_minor=plan.refunded,
+            method=plan.method,
+            method_label=plan.label,
+            gateway="stripe" if plan.method == "card" else "",
+            failure_message=plan.failure,
+            paid_at=plan.when if received else None,
+            created_at=plan.when,
+            updated_at=plan.when,
+        )
+        session.add(payment)
+        session.flush()
+        payment.number = f"PAY-{payment.id:06d}"
+        session.add(payment)
+        for invoice, amount, refunded, credit in plan.allocations:
+            session.add(
+                PaymentAllocation(
+                    company_id=company.id,
+                    payment_id=payment.id,
+                    credit_id=credit.id if credit else None,
+                    invoice_id=invoice.id,
+                    amount_minor=amount,
+                    refunded_minor=refunded,
+                    created_at=plan.when,
+                )
+            )
     session.flush()
