@@ -199,6 +199,42 @@ def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
         return invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
 
 
+# Stripe's events are a few kB; anything far larger is not from Stripe.
+MAX_WEBHOOK_BYTES = 512 * 1024
+
+
+async def stripe_webhook(request: Request) -> Response:
+    """Stripe's events: verified, stored raw and processed once (services.webhooks).
+
+    400 for a bad signature (nothing stored), 200 for an event processed, ignored or seen
+    before, 500 when processing failed (the event is kept as failed; Stripe retries it).
+    """
+    payload = await request.body()
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        return JSONResponse({"error": "payload too large"}, status_code=413)
+    signature = request.headers.get("stripe-signature", "")
+    from portal_app.services.webhooks import WebhookSignatureError
+
+    try:
+        status = await run_in_threadpool(_handle_stripe_webhook, payload, signature)
+    except WebhookSignatureError:
+        return JSONResponse({"error": "invalid signature"}, status_code=400)
+    if status == "failed":
+        return JSONResponse({"received": True, "status": status}, status_code=500)
+    return JSONResponse({"received": True})
+
+
+def _handle_stripe_webhook(payload: bytes, signature: str) -> str:
+    from portal_app.gateways.stripe_gateway import get_gateway
+    from portal_app.services import webhooks
+
+    with session_scope() as db:
+        event = webhooks.handle_stripe_webhook(
+            db, gateway=get_gateway(), payload=payload, signature=signature
+        )
+        return event.status
+
+
 async def health(_request: Request) -> Response:
     """Database reachability (Redis is added with the production deployment work)."""
     try:
@@ -217,6 +253,7 @@ async def health(_request: Request) -> Response:
 api = Starlette(
     routes=[
         Route(routes.API_HEALTH, health, methods=["GET"]),
+        Route(routes.API_STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
         Route(routes.API_AUTH_HANDOFF, handoff, methods=["GET"]),
         Route(routes.API_AUTH_LOGOUT, logout, methods=["GET", "POST"]),
         Route("/api/invoices/zip", invoices_zip, methods=["GET"]),
