@@ -217,7 +217,11 @@ def localstripe_url(tmp_path_factory) -> Iterator[str]:
     exe = shutil.which("localstripe") or str(Path(sys.executable).parent / "localstripe")
     log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([exe, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+        # --from-scratch: each localstripe keeps its state in memory instead of a shared pickle
+        # file that parallel workers would read half-written.
+        proc = subprocess.Popen(
+            [exe, "--port", str(port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

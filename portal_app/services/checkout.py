@@ -464,7 +464,19 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
     checkout.failure_message = message[:500]
     checkout.updated_at = utcnow()
     session.add(checkout)
-    if checkout.card_minor > 0:
+    pending = (
+        session.exec(
+            select(Payment).where(Payment.gateway_reference == checkout.gateway_intent_id)
+        ).first()
+        if checkout.gateway_intent_id
+        else None
+    )
+    if pending is not None and pending.status == "pending":
+        pending.status = "failed"
+        pending.failure_message = message[:500]
+        pending.updated_at = utcnow()
+        session.add(pending)
+    elif checkout.card_minor > 0:
         failed = Payment(
             company_id=checkout.company_id,
             client_id=checkout.client_id,

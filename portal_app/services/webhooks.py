@@ -262,11 +262,7 @@ def _intent_failed(session: Session, _gateway: PaymentGateway, data: dict) -> _O
     if checkout.status == "failed":
         return _Outcome("ignored", "checkout already failed")
     _bind_intent(session, checkout, intent)
-    pending = _payment_for(session, intent.intent_ref)
-    if pending is not None and pending.status == "pending":
-        # fail_checkout records the failed payment under this gateway reference itself.
-        session.delete(pending)
-        session.flush()
+    # fail_checkout turns a pending payment under this reference into the failed one.
     co.fail_checkout(
         session,
         checkout_id=checkout.id,
