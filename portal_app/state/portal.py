@@ -112,10 +112,13 @@ class PortalState(rx.State):
         """The event that reloads this page's data; pages that watch the ledger override it."""
         return None
 
-    @rx.event(background=True)
-    async def watch_ledger(self):
-        """While this page stays open, reload it when the client's invoices or payments change
-        elsewhere (a webhook, another tab), so a payment shows up without a reload."""
+    async def _watch_ledger(self):
+        """While this page stays open, yield its refresh event when the client's invoices or
+        payments change elsewhere (a webhook, another tab), so a payment shows without a reload.
+
+        Reflex binds an event handler to the class that defines it, so each page declares its
+        own background `watch` handler that iterates this generator.
+        """
         async with self:
             self._watch_generation += 1
             generation = self._watch_generation

@@ -98,3 +98,53 @@ def test_another_clients_invoice_cannot_be_checked_out(page: Page, make: Factory
     page.goto(f"/client/pay?invoices={foreign.id}")
     expect(page.get_by_text("Nothing to pay here")).to_be_visible()
     expect(page.locator("#pay-button")).to_have_count(0)
+
+
+def test_payment_finished_by_webhook_shows_in_an_open_tab(
+    page: Page, make: Factory, db, localstripe_url, base_url, gateway, browser_card
+):
+    """The browser that paid was closed after the charge; Stripe's webhook settles the payment
+    and another open tab of the client shows it paid without a reload."""
+    import httpx
+
+    from portal_app.services import checkout as co
+    from portal_app.services.actor import Actor
+    from tests.conftest import WEBHOOK_SECRET
+
+    httpx.post(
+        f"{localstripe_url}/_config/webhooks/e2e-portal",
+        data={"url": f"{base_url}/api/webhooks/stripe", "secret": WEBHOOK_SECRET},
+        timeout=5,
+    ).raise_for_status()
+    account = make.account()
+    invoice = make.invoice(account.client)
+    sign_in(page, account)
+    page.goto(f"/client/invoices/{invoice.id}")
+    expect(page.get_by_text("Unpaid", exact=True).first).to_be_visible()
+
+    actor = Actor(account.company.id, account.client.id, account.contact.id, 0, "password")
+    with db() as session:
+        started = co.start_checkout(
+            session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+        )
+        customer = co.customer_ref_for(session, actor=actor, gateway=gateway)
+    method = browser_card(customer)
+    with db() as session:
+        claimed = co.claim_for_charge(
+            session, actor=actor, checkout_id=started.checkout_id, method_ref=method
+        )
+        session.expunge(claimed)
+    intent, declined = co.charge(gateway=gateway, checkout=claimed, customer_ref=customer)
+    assert intent is not None and intent.succeeded, declined
+    # Nothing more from "the browser": only the webhook can record this payment now.
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with db() as session:
+            if session.get(Invoice, invoice.id).balance_minor == 0:
+                break
+        time.sleep(0.5)
+    with db() as session:
+        assert session.get(Invoice, invoice.id).status == "paid", "the webhook did not settle it"
+    expect(page.get_by_text("Paid", exact=True).first).to_be_visible(timeout=15_000)

@@ -44,10 +44,16 @@ class InvoiceDetailState(PortalState):
             self.loading = False
             return None
         self.loading = False
-        return InvoiceDetailState.watch_ledger
+        return InvoiceDetailState.watch
 
     def _refresh_event(self):
         return InvoiceDetailState.refresh
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Refresh this page when a payment lands elsewhere (see PortalState._watch_ledger)."""
+        async for event in self._watch_ledger():
+            yield event
 
     @rx.event
     def refresh(self):

@@ -93,7 +93,7 @@ class InvoicesState(PortalState):
         if redirect is not None:
             return redirect
         self._load_pay_groups()
-        return InvoicesState.watch_ledger
+        return InvoicesState.watch
 
     def _load_pay_groups(self) -> None:
         actor = self._actor()
@@ -102,6 +102,12 @@ class InvoicesState(PortalState):
 
     def _refresh_event(self):
         return InvoicesState.refresh
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Refresh this page when a payment lands elsewhere (see PortalState._watch_ledger)."""
+        async for event in self._watch_ledger():
+            yield event
 
     @rx.event
     def refresh(self):
