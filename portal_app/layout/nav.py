@@ -27,6 +27,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Invoices", routes.CLIENT_INVOICES, "file-text", module="invoices"),
     NavItem("Payments", routes.CLIENT_PAYMENTS, "banknote", module="payments"),
     NavItem("Credits", routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
+    NavItem("Payment methods", routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"),
 ]
 
 

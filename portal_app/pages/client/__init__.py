@@ -12,5 +12,6 @@ from portal_app.pages.client import (  # noqa: F401
     password_reset,
     pay,
     payment_detail,
+    payment_methods,
     payments,
 )
