@@ -41,6 +41,9 @@ def card_from_setup(
 
     With `save`, the card is also stored as one of the client's payment methods.
     """
+    if save and (actor.is_link_session or actor.is_preview):
+        # Keeping a card changes the account: it needs a password session.
+        raise ReadOnlyError("Sign in with your password to add or remove cards.")
     if not setup_intent_ref.startswith("seti_") or len(setup_intent_ref) > 255:
         raise ValidationError("card", "The card could not be set up. Please try again.")
     with tx() as session:

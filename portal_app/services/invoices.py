@@ -23,6 +23,7 @@ from portal_app.schemas.invoice import (
 from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
+from portal_app.services.party_views import parse_record_id
 from portal_app.settings import PROJECT_ROOT
 
 FILTERS = ("all", "unpaid", "overdue", "paid")
@@ -190,10 +191,7 @@ def get_client_invoice(session: Session, *, actor: Actor, invoice_id: int) -> In
 
 def parse_invoice_id(raw: object) -> int:
     """An invoice id from a URL or the browser; NotFoundError when it is not a plain number."""
-    text = str(raw or "").strip()
-    if not text.isdigit() or len(text) > 12:
-        raise NotFoundError("invoice")
-    return int(text)
+    return parse_record_id(raw, "invoice")
 
 
 def invoice_view(

@@ -89,7 +89,7 @@ def test_pdf_download_is_scoped_to_the_client(committed, client):
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response.headers["content-disposition"]
     # Another client's, a draft, an unknown and a malformed id all look the same.
-    for bad in (data["foreign"], data["draft"], 987654321, "abc", "-1", "1e3"):
+    for bad in (data["foreign"], data["draft"], 987654321, "abc", "-1", "1e3", "²", "0"):
         missing = client.get(f"/api/invoices/{bad}/pdf")
         assert missing.status_code == 404 and missing.text == "Not found."
 
