@@ -157,6 +157,10 @@ def current_outcome(session: Session, *, actor: Actor, checkout_id: int) -> co.C
         return co.ChargeOutcome("succeeded", payment_id=checkout.payment_id)
     if checkout.status == "failed":
         return co.ChargeOutcome("failed", message=checkout.failure_message)
+    if checkout.status == "expired":
+        return co.ChargeOutcome(
+            "failed", message="These invoices are being paid in another window. Reload to see them."
+        )
     return co.ChargeOutcome("processing", message="This payment is already being processed.")
 
 
