@@ -17,7 +17,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 from PIL import Image
 
-from portal_app.schemas.invoice import InvoiceView
+from portal_app.schemas.invoice import InvoiceView, PartyView
 from portal_app.settings import PROJECT_ROOT
 
 FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
@@ -92,11 +92,16 @@ def plain(text: str | None, *, single_line: bool = False) -> str:
 
 
 class _InvoiceDocument(FPDF):
-    """A4 page with an accent bar, a running header after page 1 and a 'Page N of M' footer."""
+    """A4 page with an accent bar, a running header after page 1 and a 'Page N of M' footer.
 
-    def __init__(self, view: InvoiceView):
+    `label` names the document kind in the metadata, the running header and the footer
+    ("Invoice", "Credit", "Receipt"). `view` needs `number`, `primary_color` and `company.name`.
+    """
+
+    def __init__(self, view: InvoiceView, label: str = "Invoice"):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.view = view
+        self.label = label
         self.accent = parse_color(view.primary_color)
         self.number = plain(view.number, single_line=True)
         self.company_name = plain(view.company.name, single_line=True)
@@ -106,14 +111,14 @@ class _InvoiceDocument(FPDF):
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=22)
-        self.set_title(f"Invoice {self.number}")
-        self.set_subject(f"Invoice {self.number} from {self.company_name}")
+        self.set_title(f"{label} {self.number}")
+        self.set_subject(f"{label} {self.number} from {self.company_name}")
         self.set_author(self.company_name)
         self.set_creator("Client Portal")
         self.set_display_mode("fullwidth")
 
     def header(self) -> None:
-        """Accent bar on every page; company and invoice number on continuation pages."""
+        """Accent bar on every page; company and document number on continuation pages."""
         self.set_fill_color(*self.accent)
         self.rect(0, 0, self.w, 4, style="F")
         if self.page_no() == 1:
@@ -124,14 +129,14 @@ class _InvoiceDocument(FPDF):
         self.set_text_color(*MUTED)
         half = self.epw / 2
         self.cell(half, 5, self.company_name, align="L")
-        self.cell(half, 5, f"Invoice {self.number} (continued)", align="R")
+        self.cell(half, 5, f"{self.label} {self.number} (continued)", align="R")
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
         self.line(MARGIN, 15, self.w - MARGIN, 15)
         self.set_y(MARGIN + 2)
 
     def footer(self) -> None:
-        """Rule, company and invoice number, and 'Page N of M'."""
+        """Rule, company and document number, and 'Page N of M'."""
         previous_alias = self.str_alias_nb_pages
         self.str_alias_nb_pages = PAGE_ALIAS
         try:
@@ -143,7 +148,7 @@ class _InvoiceDocument(FPDF):
             self.set_font(FONT, "", 8)
             self.set_text_color(*MUTED)
             half = self.epw / 2
-            self.cell(half, 5, f"{self.company_name} · Invoice {self.number}", align="L")
+            self.cell(half, 5, f"{self.company_name} · {self.label} {self.number}", align="L")
             self.cell(half, 5, f"Page {self.page_no()} of {PAGE_ALIAS}", align="R")
         finally:
             self.str_alias_nb_pages = previous_alias
@@ -182,11 +187,35 @@ def _logo_size(path: Path) -> tuple[float, float] | None:
 
 
 def _draw_heading(pdf: _InvoiceDocument, view: InvoiceView) -> None:
-    """Logo and company block on the left; title and invoice details on the right."""
+    """The invoice's heading: company block, 'INVOICE' and the invoice details."""
+    draw_heading(
+        pdf,
+        title="INVOICE",
+        logo_path=view.logo_path,
+        company=view.company,
+        details=[
+            ("Invoice number", view.number),
+            ("Issue date", view.issue_date),
+            ("Due date", view.due_date),
+            ("PO number", view.po_number),
+            ("Status", view.status_label),
+        ],
+    )
+
+
+def draw_heading(
+    pdf: _InvoiceDocument,
+    *,
+    title: str,
+    logo_path: str,
+    company: PartyView,
+    details: list[tuple[str, str]],
+) -> None:
+    """Logo and company block on the left; the title and (label, value) details on the right."""
     top = MARGIN
     left_width = 88.0
     y = top
-    logo = Path(view.logo_path) if view.logo_path else None
+    logo = Path(logo_path) if logo_path else None
     if logo is not None and logo.is_file():
         size = _logo_size(logo)
         if size is not None:
@@ -194,7 +223,7 @@ def _draw_heading(pdf: _InvoiceDocument, view: InvoiceView) -> None:
                 pdf.image(str(logo), x=MARGIN, y=top, w=size[0], h=size[1])
                 y = top + size[1] + 4
             except (OSError, ValueError, RuntimeError):
-                y = top  # an unreadable logo is left out rather than failing the invoice
+                y = top  # an unreadable logo is left out rather than failing the document
 
     pdf.set_xy(MARGIN, y)
     pdf.set_font(FONT, "B", 12)
@@ -202,7 +231,7 @@ def _draw_heading(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     pdf.multi_cell(left_width, 6, pdf.company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
-    for line in view.company.lines:
+    for line in company.lines:
         pdf.set_x(MARGIN)
         pdf.multi_cell(
             left_width, 4.2, plain(line, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
@@ -214,16 +243,9 @@ def _draw_heading(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     pdf.set_xy(right_x, top - 1)
     pdf.set_font(FONT, "B", 24)
     pdf.set_text_color(*pdf.accent)
-    pdf.cell(right_width, 11, "INVOICE", align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(right_width, 11, title, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.ln(2)
 
-    details = [
-        ("Invoice number", view.number),
-        ("Issue date", view.issue_date),
-        ("Due date", view.due_date),
-        ("PO number", view.po_number),
-        ("Status", view.status_label),
-    ]
     label_width = 34.0
     for label, value in details:
         value = plain(value, single_line=True)
@@ -249,22 +271,27 @@ def _section_label(pdf: _InvoiceDocument, text: str, width: float) -> None:
     pdf.cell(width, 5, text.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _draw_parties(pdf: _InvoiceDocument, view: InvoiceView) -> None:
-    """The 'Bill to' block, plus the deposit call-out beside it when one is asked."""
-    top = pdf.get_y()
+def _draw_party_block(pdf: _InvoiceDocument, title: str, party: PartyView) -> None:
+    """A titled name-and-address block on the left half of the page."""
     width = 88.0
-    _section_label(pdf, "Bill to", width)
+    _section_label(pdf, title, width)
     pdf.set_font(FONT, "B", 10)
     pdf.set_text_color(*TEXT)
     pdf.multi_cell(
-        width, 5.5, plain(view.client.name, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        width, 5.5, plain(party.name, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
-    for line in view.client.lines:
+    for line in party.lines:
         pdf.multi_cell(
             width, 4.2, plain(line, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
+
+
+def _draw_parties(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """The 'Bill to' block, plus the deposit call-out beside it when one is asked."""
+    top = pdf.get_y()
+    _draw_party_block(pdf, "Bill to", view.client)
     left_bottom = pdf.get_y()
 
     right_bottom = top
@@ -302,32 +329,7 @@ def _tint(rgb: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
 
 def _draw_lines(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """The lines table; it flows over as many pages as needed with its header repeated."""
-    pdf.set_font(FONT, "", 8.5)
-    pdf.set_text_color(*TEXT)
-    pdf.set_draw_color(*RULE)
-    pdf.set_line_width(0.2)
-    # Rows that are not zebra-striped are drawn with the current fill colour: make it white.
-    pdf.set_fill_color(255, 255, 255)
-    headings = FontFace(
-        family=FONT,
-        emphasis="BOLD",
-        size_pt=8.5,
-        color=_on_color(pdf.accent),
-        fill_color=pdf.accent,
-    )
-    with pdf.table(
-        width=pdf.epw,
-        col_widths=LINE_WIDTHS,
-        text_align=LINE_ALIGN,
-        headings_style=headings,
-        borders_layout=TableBordersLayout.NONE,
-        cell_fill_color=ZEBRA,
-        cell_fill_mode=TableCellFillMode.EVEN_ROWS,
-        line_height=4.6,
-        padding=(1.8, 2.0),
-        repeat_headings=1,
-        markdown=False,
-    ) as table:
+    with _table(pdf, LINE_WIDTHS, LINE_ALIGN) as table:
         table.row(LINE_COLUMNS)
         if not view.lines:
             table.row(["No lines", "", "", "", ""])
@@ -341,6 +343,41 @@ def _draw_lines(pdf: _InvoiceDocument, view: InvoiceView) -> None:
                     plain(line.net, single_line=True),
                 ]
             )
+    _end_table(pdf)
+
+
+def _table(pdf: _InvoiceDocument, widths: tuple[float, ...], align: tuple[str, ...]):
+    """A zebra-striped table with an accent header row, repeated on every page it flows to."""
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*TEXT)
+    pdf.set_draw_color(*RULE)
+    pdf.set_line_width(0.2)
+    # Rows that are not zebra-striped are drawn with the current fill colour: make it white.
+    pdf.set_fill_color(255, 255, 255)
+    headings = FontFace(
+        family=FONT,
+        emphasis="BOLD",
+        size_pt=8.5,
+        color=_on_color(pdf.accent),
+        fill_color=pdf.accent,
+    )
+    return pdf.table(
+        width=pdf.epw,
+        col_widths=widths,
+        text_align=align,
+        headings_style=headings,
+        borders_layout=TableBordersLayout.NONE,
+        cell_fill_color=ZEBRA,
+        cell_fill_mode=TableCellFillMode.EVEN_ROWS,
+        line_height=4.6,
+        padding=(1.8, 2.0),
+        repeat_headings=1,
+        markdown=False,
+    )
+
+
+def _end_table(pdf: _InvoiceDocument) -> None:
+    """The accent rule under a table, and some space."""
     pdf.set_draw_color(*pdf.accent)
     pdf.set_line_width(0.4)
     pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
@@ -385,22 +422,7 @@ def _draw_totals(pdf: _InvoiceDocument, view: InvoiceView) -> None:
             new_y=YPos.NEXT,
         )
 
-    pdf.ln(1.5)
-    pdf.set_x(x)
-    pdf.set_fill_color(*pdf.accent)
-    on = _on_color(pdf.accent)
-    pdf.set_text_color(*on)
-    pdf.set_font(FONT, "B", 10.5)
-    pdf.cell(label_w, 9, "  Balance due", align="L", fill=True)
-    pdf.cell(
-        box_w - label_w,
-        9,
-        plain(view.balance, single_line=True) + "  ",
-        align="R",
-        fill=True,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    _draw_highlight(pdf, x, box_w, label_w, "Balance due", view.balance)
     if view.partial:
         pdf.set_x(x)
         pdf.set_font(FONT, "", 8.5)
@@ -421,26 +443,58 @@ def _draw_totals(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     pdf.ln(6)
 
 
+def _draw_highlight(
+    pdf: _InvoiceDocument, x: float, box_w: float, label_w: float, label: str, amount: str
+) -> None:
+    """A total in a full-width accent bar at `x`, after a little space."""
+    pdf.ln(1.5)
+    pdf.set_x(x)
+    pdf.set_fill_color(*pdf.accent)
+    pdf.set_text_color(*_on_color(pdf.accent))
+    pdf.set_font(FONT, "B", 10.5)
+    pdf.cell(label_w, 9, "  " + label, align="L", fill=True)
+    pdf.cell(
+        box_w - label_w,
+        9,
+        plain(amount, single_line=True) + "  ",
+        align="R",
+        fill=True,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+
+
 def _draw_texts(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """Public notes, terms and the invoice footer, each as plain wrapped text."""
-    for title, body in (("Notes", view.public_notes), ("Terms", view.terms)):
-        text = plain(body)
-        if not text:
-            continue
-        if pdf.will_page_break(14):
-            pdf.add_page()
-        _section_label(pdf, title, pdf.epw)
-        pdf.set_font(FONT, "", 8.5)
-        pdf.set_text_color(*TEXT)
-        pdf.multi_cell(pdf.epw, 4.4, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(4)
-    footer = plain(view.footer)
-    if footer:
-        if pdf.will_page_break(12):
-            pdf.add_page()
-        pdf.set_draw_color(*RULE)
-        pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
-        pdf.ln(2.5)
-        pdf.set_font(FONT, "", 8)
-        pdf.set_text_color(*MUTED)
-        pdf.multi_cell(pdf.epw, 4.2, footer, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    draw_note(pdf, "Notes", view.public_notes)
+    draw_note(pdf, "Terms", view.terms)
+    draw_footer_text(pdf, view.footer)
+
+
+def draw_note(pdf: _InvoiceDocument, title: str, body: str) -> None:
+    """A titled paragraph of plain text; nothing when the text is empty."""
+    text = plain(body)
+    if not text:
+        return
+    if pdf.will_page_break(14):
+        pdf.add_page()
+    _section_label(pdf, title, pdf.epw)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*TEXT)
+    pdf.multi_cell(pdf.epw, 4.4, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+
+
+def draw_footer_text(pdf: _InvoiceDocument, footer: str) -> None:
+    """The company's document footer, centred under a rule."""
+    text = plain(footer)
+    if not text:
+        return
+    if pdf.will_page_break(12):
+        pdf.add_page()
+    pdf.set_draw_color(*RULE)
+    pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
+    pdf.ln(2.5)
+    pdf.set_font(FONT, "", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(pdf.epw, 4.2, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
