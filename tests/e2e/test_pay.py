@@ -6,6 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import select
 
 from portal_app.models import Invoice, Payment
 from tests.e2e.conftest import Factory
@@ -48,7 +49,7 @@ def test_pay_an_invoice_with_a_typed_card(page: Page, make: Factory, db):
     with db() as session:
         paid = session.get(Invoice, invoice.id)
         assert paid.status == "paid" and paid.balance_minor == 0
-        payments = session.query(Payment).filter(Payment.client_id == account.client.id).all()
+        payments = session.exec(select(Payment).where(Payment.client_id == account.client.id)).all()
         assert [(p.status, p.amount_minor) for p in payments] == [("completed", 240_00)]
     page.goto(f"/client/invoices/{invoice.id}")
     expect(page.get_by_text("Paid", exact=True).first).to_be_visible()
