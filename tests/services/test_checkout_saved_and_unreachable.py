@@ -1,0 +1,91 @@
+"""Checkout with a card saved first, and with Stripe unreachable."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlmodel import select
+
+from portal_app.gateways.stripe_gateway import StripeGateway
+from portal_app.models import Checkout, Payment
+from portal_app.services import checkout as co
+from portal_app.services import checkout_flow as flow
+from tests.conftest import _free_port
+from tests.helpers.ledger import assert_invoices_balance, assert_payment_consistent
+
+
+@pytest.fixture
+def tx(session):
+    @contextmanager
+    def scope():
+        yield session
+        session.flush()
+
+    return scope
+
+
+def test_card_saved_first_then_paid_by_its_id(make, session, tx, gateway, browser_card):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client)
+    with tx() as s:
+        customer = co.customer_ref_for(s, actor=actor, gateway=gateway)
+    method_ref = browser_card(customer)
+    with tx() as s:
+        saved = flow.store_card(
+            s, actor=actor, card=gateway.card_details(method_ref), gateway_name="stripe"
+        )
+    assert saved.is_default
+    options = co.saved_cards(session, actor=actor)
+    assert [o.id for o in options] == [saved.id] and "4242" in options[0].label
+    started = co.start_checkout(
+        session,
+        actor=actor,
+        request=co.CheckoutRequest(invoice_ids=[invoice.id], payment_method_id=saved.id),
+    )
+    outcome = flow.pay_with_card(
+        tx,
+        actor=actor,
+        gateway=gateway,
+        checkout_id=started.checkout_id,
+        method_ref=co.method_ref_of(session, actor=actor, method_id=saved.id),
+    )
+    assert outcome.status == "succeeded"
+    payment = session.get(Payment, outcome.payment_id)
+    assert payment.method_label == "Visa •••• 4242"
+    assert_invoices_balance(session, [invoice.id])
+    assert_payment_consistent(session, payment.id)
+
+
+def test_unreachable_stripe_charges_nothing_and_the_same_checkout_can_retry(
+    make, session, tx, gateway, browser_card
+):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client)
+    with tx() as s:
+        customer = co.customer_ref_for(s, actor=actor, gateway=gateway)
+    method_ref = browser_card(customer)
+    down = StripeGateway(
+        secret_key="sk_test_portal",
+        publishable_key="pk_test_portal",
+        webhook_secret="whsec_x",
+        api_base=f"http://127.0.0.1:{_free_port()}",  # nothing listens here
+        js_url="",
+    )
+    started = co.start_checkout(
+        session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+    )
+    outcome = flow.pay_with_card(
+        tx, actor=actor, gateway=down, checkout_id=started.checkout_id, method_ref=method_ref
+    )
+    assert outcome.status == "failed" and "could not be reached" in outcome.message
+    session.refresh(invoice)
+    assert invoice.balance_minor == invoice.amount_minor
+    assert session.exec(select(Payment).where(Payment.client_id == client.id)).all() == []
+    # The checkout is open again, so a retry reuses it (and its idempotency key).
+    assert session.get(Checkout, started.checkout_id).status == "open"
+    retry = flow.pay_with_card(
+        tx, actor=actor, gateway=gateway, checkout_id=started.checkout_id, method_ref=method_ref
+    )
+    assert retry.status == "succeeded"
+    assert_invoices_balance(session, [invoice.id])
