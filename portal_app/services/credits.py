@@ -18,7 +18,6 @@ from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.money import format_money
 from portal_app.schemas.credit import CreditPage, CreditRowView, CreditUseView, CreditView
-from portal_app.schemas.invoice import InvoiceLineView
 from portal_app.services import modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
@@ -27,8 +26,10 @@ from portal_app.services.party_views import (
     client_party,
     company_party,
     format_day,
+    line_views,
     logo_path,
     parse_record_id,
+    tax_rows,
 )
 
 STATUS_LABELS = {
@@ -109,11 +110,6 @@ def get_client_credit(session: Session, *, actor: Actor, credit_id: int) -> Cred
     return credit
 
 
-def _format_quantity(quantity_milli: int) -> str:
-    whole, frac = divmod(quantity_milli, 1000)
-    return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
-
-
 def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView:
     """The full credit for the detail page and the PDF."""
     modules.require(session, actor=actor, module="credits")
@@ -130,11 +126,6 @@ def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView
         .where(CreditLine.credit_id == credit.id)
         .order_by(col(CreditLine.position), col(CreditLine.id))
     ).all()
-    tax_totals: dict[tuple[str, int], int] = {}
-    for line in lines:
-        if line.tax_rate_bp:
-            key = (line.tax_name or "Tax", line.tax_rate_bp)
-            tax_totals[key] = tax_totals.get(key, 0) + line.tax_minor
 
     uses = session.exec(
         select(PaymentAllocation, Invoice, Payment)
@@ -160,19 +151,8 @@ def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView
         issue_date=format_day(credit.issue_date, locale),
         company=company_party(company),
         client=client_party(client),
-        lines=[
-            InvoiceLineView(
-                description=line.description,
-                quantity=_format_quantity(line.quantity_milli),
-                unit_price=money(line.unit_price_minor),
-                tax=f"{line.tax_name} {line.tax_rate_bp / 100:g}%" if line.tax_rate_bp else "",
-                net=money(line.net_minor),
-            )
-            for line in lines
-        ],
-        taxes=[
-            (f"{name} {rate / 100:g}%", money(total)) for (name, rate), total in tax_totals.items()
-        ],
+        lines=line_views(lines, money),
+        taxes=tax_rows(lines, money),
         subtotal=money(credit.subtotal_minor),
         tax_total=money(credit.tax_minor),
         total=money(credit.amount_minor),

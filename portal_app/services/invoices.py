@@ -13,18 +13,18 @@ from portal_app.db import utcnow
 from portal_app.models import Client, Company, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.money import format_money
-from portal_app.schemas.invoice import (
-    InvoiceLineView,
-    InvoicePage,
-    InvoiceRowView,
-    InvoiceView,
-    PartyView,
-)
+from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
 from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
-from portal_app.services.party_views import parse_record_id
-from portal_app.settings import PROJECT_ROOT
+from portal_app.services.party_views import (
+    client_party,
+    company_party,
+    line_views,
+    logo_path,
+    parse_record_id,
+    tax_rows,
+)
 
 FILTERS = ("all", "unpaid", "overdue", "paid")
 SORTS = {
@@ -219,21 +219,6 @@ def build_invoice_view(
     def money(minor: int) -> str:
         return format_money(minor, invoice.currency, locale)
 
-    tax_totals: dict[tuple[str, int], int] = {}
-    for line in lines:
-        if line.tax_rate_bp:
-            key = (line.tax_name or "Tax", line.tax_rate_bp)
-            tax_totals[key] = tax_totals.get(key, 0) + line.tax_minor
-
-    logo = ""
-    if company.logo_path:
-        candidate = (PROJECT_ROOT / "assets" / company.logo_path.lstrip("/")).resolve()
-        if candidate.is_file() and candidate.is_relative_to(PROJECT_ROOT / "assets"):
-            logo = str(candidate)
-    else:
-        default_logo = PROJECT_ROOT / "assets" / "logo.png"
-        logo = str(default_logo) if default_logo.is_file() else ""
-
     partial_open = invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor
     return InvoiceView(
         id=invoice.id,
@@ -244,47 +229,10 @@ def build_invoice_view(
         issue_date=_fmt_date(invoice.issue_date, locale),
         due_date=_fmt_date(invoice.due_date, locale),
         po_number=invoice.po_number,
-        company=PartyView(
-            name=company.name,
-            lines=[
-                x
-                for x in (
-                    company.address1,
-                    company.address2,
-                    " ".join(p for p in (company.postal_code, company.city) if p),
-                    company.country,
-                    company.email,
-                    company.vat_number and f"VAT {company.vat_number}",
-                )
-                if x
-            ],
-        ),
-        client=PartyView(
-            name=client.name,
-            lines=[
-                x
-                for x in (
-                    client.address1,
-                    " ".join(p for p in (client.postal_code, client.city) if p),
-                    client.country,
-                    client.email,
-                )
-                if x
-            ],
-        ),
-        lines=[
-            InvoiceLineView(
-                description=line.description,
-                quantity=_format_quantity(line.quantity_milli),
-                unit_price=money(line.unit_price_minor),
-                tax=f"{line.tax_name} {line.tax_rate_bp / 100:g}%" if line.tax_rate_bp else "",
-                net=money(line.net_minor),
-            )
-            for line in lines
-        ],
-        taxes=[
-            (f"{name} {rate / 100:g}%", money(total)) for (name, rate), total in tax_totals.items()
-        ],
+        company=company_party(company),
+        client=client_party(client),
+        lines=line_views(lines, money),
+        taxes=tax_rows(lines, money),
         subtotal=money(invoice.subtotal_minor),
         tax_total=money(invoice.tax_minor),
         total=money(invoice.amount_minor),
@@ -297,14 +245,9 @@ def build_invoice_view(
         footer=invoice.footer or company.invoice_footer,
         is_overdue=_is_overdue(invoice, today),
         is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
-        logo_path=logo,
+        logo_path=logo_path(company),
         primary_color=company.primary_color,
     )
-
-
-def _format_quantity(quantity_milli: int) -> str:
-    whole, frac = divmod(quantity_milli, 1000)
-    return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
 
 
 def record_view(session: Session, *, actor: Actor, invoice: Invoice) -> None:

@@ -1,18 +1,19 @@
-"""Company and client blocks, and the logo, that every client document shows.
+"""Company and client blocks, the logo and the lines table that client documents show.
 
-Same rules as the invoice view (services.invoices.build_invoice_view): the logo must be a file
-under assets/, the committed default logo otherwise.
+The logo must be a file under assets/, the committed default logo otherwise.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Protocol
 
 from babel.dates import format_date
 
 from portal_app.models import Client, Company
-from portal_app.schemas.invoice import PartyView
+from portal_app.schemas.invoice import InvoiceLineView, PartyView
 from portal_app.services.errors import NotFoundError
 from portal_app.settings import PROJECT_ROOT
 
@@ -64,6 +65,48 @@ def logo_path(company: Company) -> str:
         return ""
     default_logo = assets / "logo.png"
     return str(default_logo) if default_logo.is_file() else ""
+
+
+class _Line(Protocol):
+    """What an invoice line and a credit line have in common."""
+
+    description: str
+    quantity_milli: int
+    unit_price_minor: int
+    tax_name: str
+    tax_rate_bp: int
+    net_minor: int
+    tax_minor: int
+
+
+def format_quantity(quantity_milli: int) -> str:
+    """A quantity in thousandths as the shortest decimal, e.g. 2000 -> '2', 1500 -> '1.5'."""
+    whole, frac = divmod(quantity_milli, 1000)
+    return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
+
+
+def line_views(lines: Sequence[_Line], money: Callable[[int], str]) -> list[InvoiceLineView]:
+    """The lines table of an invoice or credit, amounts formatted by `money`."""
+    return [
+        InvoiceLineView(
+            description=line.description,
+            quantity=format_quantity(line.quantity_milli),
+            unit_price=money(line.unit_price_minor),
+            tax=f"{line.tax_name} {line.tax_rate_bp / 100:g}%" if line.tax_rate_bp else "",
+            net=money(line.net_minor),
+        )
+        for line in lines
+    ]
+
+
+def tax_rows(lines: Sequence[_Line], money: Callable[[int], str]) -> list[tuple[str, str]]:
+    """('VAT 20%', amount) per tax name and rate, in the order the lines first use them."""
+    totals: dict[tuple[str, int], int] = {}
+    for line in lines:
+        if line.tax_rate_bp:
+            key = (line.tax_name or "Tax", line.tax_rate_bp)
+            totals[key] = totals.get(key, 0) + line.tax_minor
+    return [(f"{name} {rate / 100:g}%", money(total)) for (name, rate), total in totals.items()]
 
 
 def format_day(value: date | datetime | None, locale: str) -> str:
