@@ -46,6 +46,7 @@ def test_pay_an_invoice_with_a_typed_card(page: Page, make: Factory, db):
     _type_card(page, "4242424242424242")
     page.locator("#pay-button").click()
     page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    expect(page.locator("#payment-thanks")).to_be_visible()
     with db() as session:
         paid = session.get(Invoice, invoice.id)
         assert paid.status == "paid" and paid.balance_minor == 0

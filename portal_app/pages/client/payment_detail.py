@@ -21,12 +21,15 @@ class PaymentDetailState(PortalState):
     payment: PaymentView | None = None
     not_found: bool = False
     loading: bool = True
+    just_paid: bool = False
 
     @rx.event
     def load(self):
         self.loading = True
         self.payment = None
         self.not_found = False
+        # Checkout lands here with ?paid=1 after a successful payment.
+        self.just_paid = self.router.url.query_parameters.get("paid") == "1"
         actor = self._begin()
         if actor is None:
             return self._login_redirect()
@@ -218,7 +221,22 @@ def payment_detail_page() -> rx.Component:
         ),
         rx.cond(
             PaymentDetailState.payment,
-            _detail(PaymentDetailState.payment.to(PaymentView)),
+            rx.vstack(
+                rx.cond(
+                    PaymentDetailState.just_paid,
+                    rx.callout(
+                        "Thank you, your payment was received.",
+                        icon="circle-check",
+                        color_scheme="green",
+                        role="status",
+                        width="100%",
+                        id="payment-thanks",
+                    ),
+                ),
+                _detail(PaymentDetailState.payment.to(PaymentView)),
+                width="100%",
+                spacing="4",
+            ),
             rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
         ),
     )
