@@ -76,6 +76,8 @@ class Checkout(SQLModel, table=True):
     card_minor: int = Field(default=0, sa_type=BigInteger)
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
     gateway_payment_method: str = Field(default="", max_length=255)
+    # What the receipt calls the card, e.g. "Visa •••• 4242" (also for cards not kept).
+    method_label: str = Field(default="", max_length=100)
     save_card: bool = False
     gateway_intent_id: str | None = Field(default=None, max_length=255, unique=True)
     payment_id: int | None = Field(default=None, foreign_key="payment.id")

@@ -390,7 +390,7 @@ class ChargeOutcome:
 
 
 def claim_for_charge(
-    session: Session, *, actor: Actor, checkout_id: int, method_ref: str
+    session: Session, *, actor: Actor, checkout_id: int, method_ref: str, method_label: str = ""
 ) -> Checkout | None:
     """Mark an open checkout as processing with this card; None if another caller got there."""
     checkout = _own_checkout(session, actor, checkout_id)
@@ -399,7 +399,12 @@ def claim_for_charge(
     result = session.exec(
         update(Checkout)
         .where(Checkout.id == checkout.id, Checkout.status == "open")
-        .values(status="processing", gateway_payment_method=method_ref, updated_at=utcnow())
+        .values(
+            status="processing",
+            gateway_payment_method=method_ref,
+            method_label=method_label[:100],
+            updated_at=utcnow(),
+        )
     )
     if result.rowcount != 1:
         return None
@@ -674,6 +679,8 @@ def _apply_to_invoice(invoice: Invoice, amount: int, now) -> None:
 def _method_label(session: Session, checkout: Checkout) -> str:
     if checkout.card_minor <= 0:
         return "Credit"
+    if checkout.method_label:
+        return checkout.method_label
     method = session.exec(
         select(PaymentMethod).where(PaymentMethod.method_ref == checkout.gateway_payment_method)
     ).first()

@@ -106,9 +106,10 @@ def pay_with_card(
     """Charge a checkout's card part once, and record what the gateway answered."""
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
+    label = card_label(gateway, method_ref)
     with tx() as session:
         claimed = co.claim_for_charge(
-            session, actor=actor, checkout_id=checkout_id, method_ref=method_ref
+            session, actor=actor, checkout_id=checkout_id, method_ref=method_ref, method_label=label
         )
         if claimed is None:
             return current_outcome(session, actor=actor, checkout_id=checkout_id)
@@ -130,6 +131,15 @@ def pay_with_card(
             co.fail_checkout(session, checkout_id=checkout_id, message=declined)
             return co.ChargeOutcome("failed", message=declined)
         return co.record_intent(session, checkout_id=checkout_id, intent=intent)
+
+
+def card_label(gateway: PaymentGateway, method_ref: str) -> str:
+    """ "Visa •••• 4242" for a card token, or "Card" when the gateway cannot say."""
+    try:
+        card = gateway.card_details(method_ref)
+    except GatewayError:
+        return "Card"
+    return f"{(card.brand or 'Card').title()} •••• {card.last4}" if card.last4 else "Card"
 
 
 def confirm_after_action(

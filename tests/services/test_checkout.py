@@ -69,6 +69,7 @@ def test_pay_one_invoice(make, session, tx, payer, gateway, browser_card):
     assert outcome.status == "succeeded"
     payment = session.get(Payment, outcome.payment_id)
     assert payment.status == "completed" and payment.amount_minor == 240_00
+    assert payment.method_label == "Visa •••• 4242"  # a card that was not kept
     assert payment.applied_minor == 240_00 and payment.gateway_reference.startswith("pi_")
     session.refresh(invoice)
     assert invoice.status == "paid" and invoice.balance_minor == 0
