@@ -1,4 +1,4 @@
-"""Pieces shared by the payments and credits pages: status badges and the list pager."""
+"""Pieces shared by the list pages (invoices, payments, credits): badges and the pager."""
 
 from __future__ import annotations
 
@@ -91,6 +91,19 @@ def pager(state, noun: str) -> rx.Component:
         align="center",
         gap="3",
         wrap="wrap",
+    )
+
+
+def paged_rows(state, table: rx.Component, noun: str, empty: rx.Component) -> rx.Component:
+    """A spinner while `state` loads; then `table` with the pager, or `empty` without rows."""
+    return rx.cond(
+        state.loading,
+        rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
+        rx.cond(
+            state.rows.length() > 0,
+            rx.vstack(table, pager(state, noun), width="100%", spacing="3"),
+            empty,
+        ),
     )
 
 

@@ -6,51 +6,25 @@ import reflex as rx
 
 from portal_app import routes
 from portal_app.components.common import empty_state, page_heading
-from portal_app.components.records import credit_status_badge, pager, range_label
-from portal_app.db import session_scope
+from portal_app.components.records import credit_status_badge, paged_rows
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.credit import CreditRowView
 from portal_app.services import credits
-from portal_app.services.errors import NotFoundError
-from portal_app.services.invoices import PAGE_SIZES
+from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 
 
-class CreditsState(PortalState):
+class CreditsState(PagedListMixin, PortalState):
     """List state; every change reloads through the service, which re-checks the session."""
 
-    page: int = 1
-    page_size: int = 25
     rows: list[CreditRowView] = []
-    total: int = 0
-    total_is_capped: bool = False
-    has_next: bool = False
-    loading: bool = True
-    unavailable: bool = False
 
     def _reload(self):
-        actor = self._begin()
-        if actor is None:
-            return self._login_redirect()
-        try:
-            with session_scope() as db:
-                result = credits.list_credits(
-                    db, actor=actor, page=self.page, page_size=self.page_size
-                )
-        except NotFoundError:  # the company switched the credits module off
-            self.unavailable = True
-            self.rows = []
-            self.loading = False
-            return None
-        self.unavailable = False
-        self.rows = result.rows
-        self.total = result.total
-        self.total_is_capped = result.total_is_capped
-        self.has_next = result.has_next
-        self.page = result.page
-        self.page_size = result.page_size
-        self.loading = False
-        return None
+        return self._reload_with(
+            lambda db, actor: credits.list_credits(
+                db, actor=actor, page=self.page, page_size=self.page_size
+            )
+        )
 
     @rx.event
     def load(self):
@@ -60,31 +34,18 @@ class CreditsState(PortalState):
 
     @rx.event
     def set_page_size(self, size: str):
-        self.page_size = int(size) if size.isdigit() and int(size) in PAGE_SIZES else 25
-        self.page = 1
+        self._choose_page_size(size)
         return self._reload()
 
     @rx.event
     def next_page(self):
-        if self.has_next:
-            self.page += 1
+        self._turn_page(1)
         return self._reload()
 
     @rx.event
     def previous_page(self):
-        self.page = max(1, self.page - 1)
+        self._turn_page(-1)
         return self._reload()
-
-    @rx.var
-    def range_label(self) -> str:
-        return range_label(
-            rows=len(self.rows),
-            page=self.page,
-            page_size=self.page_size,
-            total=self.total,
-            capped=self.total_is_capped,
-            more=self.has_next,
-        )
 
 
 def _row(row: CreditRowView) -> rx.Component:
@@ -127,18 +88,15 @@ def credits_page() -> rx.Component:
         rx.cond(
             CreditsState.unavailable,
             empty_state("Not available", "Your portal does not include credits.", icon="lock"),
-            rx.cond(
-                CreditsState.loading,
-                rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
-                rx.cond(
-                    CreditsState.rows.length() > 0,
-                    rx.vstack(_table(), pager(CreditsState, "Credits"), width="100%", spacing="3"),
-                    empty_state(
-                        "No credits",
-                        "Credit notes issued to you will be listed here. Available credit can "
-                        "pay your invoices at checkout.",
-                        icon="piggy-bank",
-                    ),
+            paged_rows(
+                CreditsState,
+                _table(),
+                "Credits",
+                empty_state(
+                    "No credits",
+                    "Credit notes issued to you will be listed here. Available credit can "
+                    "pay your invoices at checkout.",
+                    icon="piggy-bank",
                 ),
             ),
         ),

@@ -12,12 +12,13 @@ from portal_app.components.common import (
     status_badge,
     visually_hidden,
 )
+from portal_app.components.records import paged_rows
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services import checkout, invoices
 from portal_app.services.checkout import PayableGroup
-from portal_app.services.errors import NotFoundError
+from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 
 FILTER_LABELS = {"all": "All", "unpaid": "Unpaid", "overdue": "Overdue", "paid": "Paid"}
@@ -30,23 +31,16 @@ SORT_LABELS = {
 }
 
 
-class InvoicesState(PortalState):
+class InvoicesState(PagedListMixin, PortalState):
     """List state; every change reloads through the service, which re-checks the session."""
 
     status: str = "all"
     search: str = ""
     sort: str = "date"
     descending: bool = True
-    page: int = 1
-    page_size: int = 25
     rows: list[InvoiceRowView] = []
-    total: int = 0
-    total_is_capped: bool = False
-    has_next: bool = False
     selected_ids: list[int] = []
-    loading: bool = True
     pay_groups: list[PayableGroup] = []
-    unavailable: bool = False
 
     def _query(self) -> invoices.ListQuery:
         return invoices.ListQuery(
@@ -59,27 +53,9 @@ class InvoicesState(PortalState):
         )
 
     def _reload(self):
-        actor = self._begin()
-        if actor is None:
-            return self._login_redirect()
-        try:
-            with session_scope() as db:
-                result = invoices.list_invoices(db, actor=actor, query=self._query())
-        except NotFoundError:
-            # The company switched the invoices module off.
-            self.unavailable = True
-            self.rows = []
-            self.loading = False
-            return None
-        self.unavailable = False
-        self.rows = result.rows
-        self.total = result.total
-        self.total_is_capped = result.total_is_capped
-        self.has_next = result.has_next
-        self.page = result.page
-        self.page_size = result.page_size
-        self.loading = False
-        return None
+        return self._reload_with(
+            lambda db, actor: invoices.list_invoices(db, actor=actor, query=self._query())
+        )
 
     @rx.event
     def load(self):
@@ -150,19 +126,17 @@ class InvoicesState(PortalState):
 
     @rx.event
     def set_page_size(self, size: str):
-        self.page_size = int(size) if size.isdigit() and int(size) in invoices.PAGE_SIZES else 25
-        self.page = 1
+        self._choose_page_size(size)
         return self._reload()
 
     @rx.event
     def next_page(self):
-        if self.has_next:
-            self.page += 1
+        self._turn_page(1)
         return self._reload()
 
     @rx.event
     def previous_page(self):
-        self.page = max(1, self.page - 1)
+        self._turn_page(-1)
         return self._reload()
 
     @rx.event
@@ -190,18 +164,6 @@ class InvoicesState(PortalState):
         payable = {row.id for row in self.rows if row.is_payable}
         chosen = sorted(i for i in self.selected_ids if i in payable)
         return routes.pay_url(chosen) if chosen else ""
-
-    @rx.var
-    def range_label(self) -> str:
-        if not self.rows:
-            return ""
-        first = (self.page - 1) * self.page_size + 1
-        last = first + len(self.rows) - 1
-        if self.page == 1 and not self.has_next:
-            return f"{first}–{last} of {self.total}"
-        suffix = "+" if self.total_is_capped else ""
-        known = max(self.total, last)
-        return f"{first}–{last} of {known:,}{suffix}"
 
 
 def _filters() -> rx.Component:
@@ -307,47 +269,6 @@ def _table() -> rx.Component:
     )
 
 
-def _pager() -> rx.Component:
-    return rx.flex(
-        rx.text(InvoicesState.range_label, color_scheme="gray", size="2", aria_live="polite"),
-        rx.spacer(),
-        rx.hstack(
-            rx.text("Per page", size="2", color_scheme="gray"),
-            rx.select(
-                [str(size) for size in invoices.PAGE_SIZES],
-                value=InvoicesState.page_size.to_string(),
-                on_change=InvoicesState.set_page_size,
-                aria_label="Invoices per page",
-                size="2",
-            ),
-            rx.button(
-                rx.icon("chevron-left", size=16),
-                "Previous",
-                on_click=InvoicesState.previous_page,
-                disabled=InvoicesState.page <= 1,
-                variant="soft",
-                size="2",
-            ),
-            rx.text("Page ", InvoicesState.page, size="2"),
-            rx.button(
-                "Next",
-                rx.icon("chevron-right", size=16),
-                on_click=InvoicesState.next_page,
-                disabled=~InvoicesState.has_next,
-                variant="soft",
-                size="2",
-            ),
-            spacing="2",
-            align="center",
-            wrap="wrap",
-        ),
-        width="100%",
-        align="center",
-        gap="3",
-        wrap="wrap",
-    )
-
-
 def _selection_bar() -> rx.Component:
     return rx.cond(
         InvoicesState.selected_ids.length() > 0,
@@ -411,19 +332,16 @@ def invoices_page() -> rx.Component:
             rx.vstack(
                 _toolbar(),
                 _selection_bar(),
-                rx.cond(
-                    InvoicesState.loading,
-                    rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
-                    rx.cond(
-                        InvoicesState.rows.length() > 0,
-                        rx.vstack(_table(), _pager(), width="100%", spacing="3"),
-                        empty_state(
-                            "No invoices here",
-                            rx.cond(
-                                InvoicesState.search != "",
-                                "No invoice number matches your search.",
-                                "There are no invoices for this filter.",
-                            ),
+                paged_rows(
+                    InvoicesState,
+                    _table(),
+                    "Invoices",
+                    empty_state(
+                        "No invoices here",
+                        rx.cond(
+                            InvoicesState.search != "",
+                            "No invoice number matches your search.",
+                            "There are no invoices for this filter.",
                         ),
                     ),
                 ),
