@@ -7,12 +7,18 @@ import dataclasses
 import reflex as rx
 
 from portal_app import routes
-from portal_app.components.common import download_button, empty_state
+from portal_app.components.common import download_button
+from portal_app.components.documents import (
+    detail_header,
+    lines_table,
+    parties_card,
+    record_page,
+    totals_box,
+)
 from portal_app.components.records import credit_status_badge, summary_row
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.credit import CreditUseView, CreditView
-from portal_app.schemas.invoice import InvoiceLineView
 from portal_app.services import credits
 from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
@@ -49,26 +55,6 @@ class CreditDetailState(PortalState):
         return self.api_base + routes.credit_pdf_url(self.credit.id)
 
 
-def _party(title: str, party) -> rx.Component:
-    return rx.vstack(
-        rx.text(title, size="1", color_scheme="gray", weight="medium", trim="both"),
-        rx.text(party.name, weight="bold"),
-        rx.foreach(party.lines, lambda line: rx.text(line, size="2")),
-        spacing="1",
-        align="start",
-    )
-
-
-def _line(line: InvoiceLineView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(line.description),
-        rx.table.cell(line.quantity, text_align="right"),
-        rx.table.cell(line.unit_price, text_align="right", display=["none", "table-cell"]),
-        rx.table.cell(line.tax, display=["none", "table-cell"]),
-        rx.table.cell(line.net, text_align="right"),
-    )
-
-
 def _use(use: CreditUseView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
@@ -93,66 +79,24 @@ def _use(use: CreditUseView) -> rx.Component:
 
 def _detail(c: rx.Var) -> rx.Component:
     return rx.vstack(
-        rx.flex(
-            rx.vstack(
-                rx.hstack(
-                    rx.heading("Credit ", c.number, size="7", as_="h1"),
-                    credit_status_badge(c.status_label),
-                    align="center",
-                    spacing="3",
-                    wrap="wrap",
-                ),
-                rx.text("Issued ", c.issue_date, color_scheme="gray"),
-                spacing="1",
-                align="start",
+        detail_header(
+            rx.heading("Credit ", c.number, size="7", as_="h1"),
+            credit_status_badge(c.status_label),
+            rx.text("Issued ", c.issue_date, color_scheme="gray"),
+            actions=download_button(
+                "Download PDF", CreditDetailState.pdf_href, "download-pdf", size="3"
             ),
-            rx.spacer(),
-            download_button("Download PDF", CreditDetailState.pdf_href, "download-pdf", size="3"),
-            width="100%",
-            gap="3",
-            wrap="wrap",
-            align="start",
         ),
-        rx.card(
-            rx.grid(
-                _party("From", c.company),
-                _party("Credit to", c.client),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="4",
-                width="100%",
-            ),
-            width="100%",
-        ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Description"),
-                    rx.table.column_header_cell("Qty", text_align="right"),
-                    rx.table.column_header_cell(
-                        "Unit price", text_align="right", display=["none", "table-cell"]
-                    ),
-                    rx.table.column_header_cell("Tax", display=["none", "table-cell"]),
-                    rx.table.column_header_cell("Amount", text_align="right"),
-                )
-            ),
-            rx.table.body(rx.foreach(c.lines, _line)),
-            width="100%",
-            variant="surface",
-        ),
-        rx.flex(
-            rx.spacer(),
-            rx.vstack(
-                summary_row("Subtotal", c.subtotal),
-                rx.foreach(c.taxes, lambda tax: summary_row(tax[0], tax[1])),
-                summary_row("Total credit", c.total, strong=True),
-                summary_row("Used", c.used),
-                rx.separator(),
-                summary_row("Remaining", c.balance, strong=True),
-                width=["100%", "20em"],
-                spacing="2",
-                id="credit-totals",
-            ),
-            width="100%",
+        parties_card(c.company, "From", c.client, "Credit to"),
+        lines_table(c.lines),
+        totals_box(
+            summary_row("Subtotal", c.subtotal),
+            rx.foreach(c.taxes, lambda tax: summary_row(tax[0], tax[1])),
+            summary_row("Total credit", c.total, strong=True),
+            summary_row("Used", c.used),
+            rx.separator(),
+            summary_row("Remaining", c.balance, strong=True),
+            element_id="credit-totals",
         ),
         rx.cond(
             c.uses.length() > 0,
@@ -187,21 +131,10 @@ def _detail(c: rx.Var) -> rx.Component:
 
 @portal_page(routes.CLIENT_CREDIT_DETAIL, "Credit", on_load=CreditDetailState.load)
 def credit_detail_page() -> rx.Component:
-    return rx.cond(
+    return record_page(
         CreditDetailState.not_found,
-        rx.vstack(
-            empty_state(
-                "Credit not found",
-                "There is no credit at this address in your account.",
-                icon="file-question",
-            ),
-            rx.link("← All credits", href=routes.CLIENT_CREDITS),
-            align="center",
-            width="100%",
-        ),
-        rx.cond(
-            CreditDetailState.credit,
-            _detail(CreditDetailState.credit.to(CreditView)),
-            rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
-        ),
+        CreditDetailState.credit,
+        _detail(CreditDetailState.credit.to(CreditView)),
+        noun="Credit",
+        back_href=routes.CLIENT_CREDITS,
     )

@@ -7,10 +7,18 @@ import dataclasses
 import reflex as rx
 
 from portal_app import routes
-from portal_app.components.common import download_button, empty_state, status_badge
+from portal_app.components.common import download_button, status_badge
+from portal_app.components.documents import (
+    detail_header,
+    lines_table,
+    parties_card,
+    record_page,
+    totals_box,
+)
+from portal_app.components.records import summary_row
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
-from portal_app.schemas.invoice import InvoiceLineView, InvoiceView, PartyView
+from portal_app.schemas.invoice import InvoiceView, PartyView
 from portal_app.services import invoices
 from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
@@ -77,54 +85,14 @@ class InvoiceDetailState(PortalState):
         return self.api_base + routes.invoice_pdf_url(self.invoice.id)
 
 
-def _party(title: str, party) -> rx.Component:
-    return rx.vstack(
-        rx.text(title, size="1", color_scheme="gray", weight="medium", trim="both"),
-        rx.text(party.name, weight="bold"),
-        rx.foreach(party.lines, lambda line: rx.text(line, size="2")),
-        spacing="1",
-        align="start",
-    )
-
-
-def _line(line: InvoiceLineView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(line.description),
-        rx.table.cell(line.quantity, text_align="right"),
-        rx.table.cell(line.unit_price, text_align="right", display=["none", "table-cell"]),
-        rx.table.cell(line.tax, display=["none", "table-cell"]),
-        rx.table.cell(line.net, text_align="right"),
-    )
-
-
-def _total_row(label, value, strong: bool = False) -> rx.Component:
-    return rx.hstack(
-        rx.text(
-            label, color_scheme="gray" if not strong else None, weight="bold" if strong else None
-        ),
-        rx.spacer(),
-        rx.text(value, weight="bold" if strong else "regular"),
-        width="100%",
-    )
-
-
 def _detail(inv: rx.Var) -> rx.Component:
     return rx.vstack(
-        rx.flex(
-            rx.vstack(
-                rx.hstack(
-                    rx.heading("Invoice ", inv.number, size="7", as_="h1"),
-                    status_badge(inv.status_label),
-                    align="center",
-                    spacing="3",
-                ),
-                rx.text("Issued ", inv.issue_date, " · Due ", inv.due_date, color_scheme="gray"),
-                rx.cond(inv.po_number != "", rx.text("PO ", inv.po_number, color_scheme="gray")),
-                spacing="1",
-                align="start",
-            ),
-            rx.spacer(),
-            rx.hstack(
+        detail_header(
+            rx.heading("Invoice ", inv.number, size="7", as_="h1"),
+            status_badge(inv.status_label),
+            rx.text("Issued ", inv.issue_date, " · Due ", inv.due_date, color_scheme="gray"),
+            rx.cond(inv.po_number != "", rx.text("PO ", inv.po_number, color_scheme="gray")),
+            actions=rx.hstack(
                 rx.cond(
                     inv.is_payable & ~PortalState.is_preview,
                     rx.link(
@@ -139,10 +107,6 @@ def _detail(inv: rx.Var) -> rx.Component:
                 spacing="2",
                 wrap="wrap",
             ),
-            width="100%",
-            gap="3",
-            wrap="wrap",
-            align="start",
         ),
         rx.cond(
             inv.partial != "",
@@ -153,46 +117,16 @@ def _detail(inv: rx.Var) -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.card(
-            rx.grid(
-                _party("From", inv.company),
-                _party("Bill to", inv.client),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="4",
-                width="100%",
-            ),
-            width="100%",
-        ),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell("Description"),
-                    rx.table.column_header_cell("Qty", text_align="right"),
-                    rx.table.column_header_cell(
-                        "Unit price", text_align="right", display=["none", "table-cell"]
-                    ),
-                    rx.table.column_header_cell("Tax", display=["none", "table-cell"]),
-                    rx.table.column_header_cell("Amount", text_align="right"),
-                )
-            ),
-            rx.table.body(rx.foreach(inv.lines, _line)),
-            width="100%",
-            variant="surface",
-        ),
-        rx.flex(
-            rx.spacer(),
-            rx.vstack(
-                _total_row("Subtotal", inv.subtotal),
-                rx.foreach(inv.taxes, lambda tax: _total_row(tax[0], tax[1])),
-                _total_row("Total", inv.total, strong=True),
-                _total_row("Paid to date", inv.paid_to_date),
-                rx.separator(),
-                _total_row("Balance due", inv.balance, strong=True),
-                width=["100%", "20em"],
-                spacing="2",
-                id="invoice-totals",
-            ),
-            width="100%",
+        parties_card(inv.company, "From", inv.client, "Bill to"),
+        lines_table(inv.lines),
+        totals_box(
+            summary_row("Subtotal", inv.subtotal),
+            rx.foreach(inv.taxes, lambda tax: summary_row(tax[0], tax[1])),
+            summary_row("Total", inv.total, strong=True),
+            summary_row("Paid to date", inv.paid_to_date),
+            rx.separator(),
+            summary_row("Balance due", inv.balance, strong=True),
+            element_id="invoice-totals",
         ),
         rx.cond(inv.public_notes != "", rx.text(inv.public_notes, size="2")),
         rx.cond(
@@ -213,21 +147,10 @@ def _detail(inv: rx.Var) -> rx.Component:
 
 @portal_page(routes.CLIENT_INVOICE_DETAIL, "Invoice", on_load=InvoiceDetailState.load)
 def invoice_detail_page() -> rx.Component:
-    return rx.cond(
+    return record_page(
         InvoiceDetailState.not_found,
-        rx.vstack(
-            empty_state(
-                "Invoice not found",
-                "There is no invoice at this address in your account.",
-                icon="file-question",
-            ),
-            rx.link("← All invoices", href=routes.CLIENT_INVOICES),
-            align="center",
-            width="100%",
-        ),
-        rx.cond(
-            InvoiceDetailState.invoice,
-            _detail(InvoiceDetailState.invoice.to(InvoiceView)),
-            rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
-        ),
+        InvoiceDetailState.invoice,
+        _detail(InvoiceDetailState.invoice.to(InvoiceView)),
+        noun="Invoice",
+        back_href=routes.CLIENT_INVOICES,
     )
