@@ -21,8 +21,8 @@ import portal_app.models  # noqa: F401  (registers tables)
 from portal_app.db import make_engine
 from portal_app.models import Client, ClientContact, Company, Invoice
 from portal_app.services.actor import Actor
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.passwords import hash_password
+from tests.helpers.factories import add_invoice
 
 PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_PASSWORD = "correct-horse-battery"
@@ -122,41 +122,8 @@ class Factory:
         self.session.flush()
         return contact
 
-    def invoice(
-        self,
-        client: Client,
-        *,
-        status: str = "sent",
-        currency: str = "USD",
-        lines: list[LineInput] | None = None,
-        paid_minor: int = 0,
-        issue_date: date | None = None,
-        due_date: date | None = None,
-        number: str | None = None,
-        **kw,
-    ) -> Invoice:
-        issue = issue_date or date.today() - timedelta(days=10)
-        invoice = Invoice(
-            company_id=client.company_id,
-            client_id=client.id,
-            number=number or f"INV-{self._uid()}",
-            status=status,
-            currency=currency,
-            issue_date=issue,
-            due_date=due_date if due_date is not None else issue + timedelta(days=30),
-            **kw,
-        )
-        built = build_lines(lines or [LineInput("Consulting", 2000, 100_00, "VAT", 2000)])
-        apply_totals(invoice, built, paid_minor=paid_minor)
-        if status == "cancelled":
-            invoice.balance_minor = 0
-        self.session.add(invoice)
-        self.session.flush()
-        for line in built:
-            line.invoice_id = invoice.id
-            self.session.add(line)
-        self.session.flush()
-        return invoice
+    def invoice(self, client: Client, *, number: str | None = None, **kw) -> Invoice:
+        return add_invoice(self.session, client, number=number or f"INV-{self._uid()}", **kw)
 
     def credit(self, client: Client, *, amount_minor: int, currency: str = "USD", **kw):
         from portal_app.models import Credit

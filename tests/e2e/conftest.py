@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,9 +31,9 @@ from sqlmodel import Session
 import portal_app.models  # noqa: F401  (registers tables)
 from portal_app.db import make_engine
 from portal_app.models import Client, ClientContact, Company, Invoice
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.settings import PROJECT_ROOT
 from tests.conftest import WEBHOOK_SECRET
+from tests.helpers.factories import add_invoice
 
 PASSWORD = "correct-horse-battery-e2e"
 WAIT_MS = 20_000  # every single wait in the browser (a URL, a selector, a download)
@@ -286,39 +285,9 @@ class Factory:
             session.add(contact)
         return contact
 
-    def invoice(
-        self,
-        client: Client,
-        *,
-        status: str = "sent",
-        currency: str = "USD",
-        lines: list[LineInput] | None = None,
-        paid_minor: int = 0,
-        issue_date: date | None = None,
-        due_date: date | None = None,
-        number: str | None = None,
-        **kw,
-    ) -> Invoice:
-        issue = issue_date or date.today() - timedelta(days=10)
+    def invoice(self, client: Client, *, number: str | None = None, **kw) -> Invoice:
         with self.db() as session:
-            invoice = Invoice(
-                company_id=client.company_id,
-                client_id=client.id,
-                number=number or f"E2E-{uid()}",
-                status=status,
-                currency=currency,
-                issue_date=issue,
-                due_date=due_date if due_date is not None else issue + timedelta(days=30),
-                **kw,
-            )
-            built = build_lines(lines or [LineInput("Consulting", 2000, 100_00, "VAT", 2000)])
-            apply_totals(invoice, built, paid_minor=paid_minor)
-            session.add(invoice)
-            session.flush()
-            for line in built:
-                line.invoice_id = invoice.id
-                session.add(line)
-        return invoice
+            return add_invoice(session, client, number=number or f"E2E-{uid()}", **kw)
 
     def account(self, company: Company | None = None, **company_kw) -> Account:
         """A client with one contact who can sign in with PASSWORD."""
