@@ -59,11 +59,14 @@ def pager(state, noun: str) -> rx.Component:
         rx.spacer(),
         rx.hstack(
             rx.text("Per page", size="2", color_scheme="gray"),
-            rx.select(
-                [str(size) for size in PAGE_SIZES],
+            rx.select.root(
+                # The label must sit on the trigger: it is the element a screen reader reaches.
+                rx.select.trigger(aria_label=f"{noun} per page"),
+                rx.select.content(
+                    *[rx.select.item(str(size), value=str(size)) for size in PAGE_SIZES]
+                ),
                 value=state.page_size.to_string(),
                 on_change=state.set_page_size,
-                aria_label=f"{noun} per page",
                 size="2",
             ),
             rx.button(

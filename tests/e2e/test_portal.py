@@ -498,3 +498,23 @@ def test_dashboard_shows_open_balance_and_overdue_invoice(page: Page, make: Fact
     row.get_by_role("link", name=overdue.number).click()
     page.wait_for_url(detail_url(overdue.id))
     expect(page.get_by_role("heading", level=1)).to_contain_text(overdue.number)
+
+
+def test_paging_through_a_long_list(page: Page, make: Factory):
+    account = make.account()
+    for day in range(30):
+        make.invoice(account.client, issue_date=date.today() - timedelta(days=day + 1))
+    sign_in(page, account, "/client/invoices")
+    expect(page.locator(ROW)).to_have_count(25)
+    expect(page.get_by_text("1–25 of 30")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator(ROW)).to_have_count(5)
+    expect(page.get_by_text("26–30 of 30")).to_be_visible()
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    page.get_by_role("button", name="Previous").click()
+    expect(page.locator(ROW)).to_have_count(25)
+    # A smaller page size, chosen from the labelled select.
+    page.get_by_role("combobox", name="Invoices per page").click()
+    page.get_by_role("option", name="10", exact=True).click()
+    expect(page.locator(ROW)).to_have_count(10)
+    expect(page.get_by_text("1–10 of 30")).to_be_visible()
