@@ -31,6 +31,11 @@ if [[ ! -x .tools/node_modules/.bin/bun || ! -x .tools/node_modules/.bin/node ]]
   npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@1.4.4 node@22 >/dev/null
 fi
 
+if [[ -n "$EXTRAS" && ! -f .tools/node_modules/axe-core/axe.min.js ]]; then
+  echo "==> Installing axe-core (accessibility checks in the browser tests)"
+  npm install --prefix .tools --no-audit --no-fund --loglevel=error axe-core@4.11 >/dev/null
+fi
+
 # Activating the venv also puts bun/Node 22 first on PATH and keeps Reflex offline-friendly,
 # so `source .venv/bin/activate && reflex run` works as-is.
 MARKER="# client-portal tools"

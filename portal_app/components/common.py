@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.accessible import badge
+
 _BADGE_COLORS = {
     "Paid": "green",
     "Overdue": "red",
@@ -19,10 +21,10 @@ def status_badge(label) -> rx.Component:
     return rx.match(
         label,
         *[
-            (name, rx.badge(name, color_scheme=color, variant="soft", radius="full"))
+            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
             for name, color in _BADGE_COLORS.items()
         ],
-        rx.badge(label, variant="soft", radius="full"),
+        badge(label, variant="soft", radius="full"),
     )
 
 

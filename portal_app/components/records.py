@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.accessible import badge
 from portal_app.services.invoices import PAGE_SIZES
 
 PAYMENT_BADGE_COLORS = {
@@ -25,10 +26,10 @@ def _badge(label, colors: dict[str, str]) -> rx.Component:
     return rx.match(
         label,
         *[
-            (name, rx.badge(name, color_scheme=color, variant="soft", radius="full"))
+            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
             for name, color in colors.items()
         ],
-        rx.badge(label, variant="soft", radius="full"),
+        badge(label, variant="soft", radius="full"),
     )
 
 

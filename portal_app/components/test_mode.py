@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.accessible import callout
+
 
 def test_mode_banner(show) -> rx.Component:
     """A visible notice that no real money moves (localstripe / sk_test_ keys)."""
     return rx.cond(
         show,
-        rx.callout(
+        callout(
             "Test mode: payments go to a test card processor and no real money moves. "
             "Use card 4242 4242 4242 4242 with any future expiry.",
             icon="flask-conical",

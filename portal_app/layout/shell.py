@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from portal_app.components.accessible import callout
 from portal_app.layout.nav import NAV_ITEMS, NavItem
 from portal_app.state.portal import PortalState
 
@@ -155,7 +156,7 @@ def _banners() -> rx.Component:
     return rx.fragment(
         rx.cond(
             PortalState.is_preview,
-            rx.callout(
+            callout(
                 "Staff preview: you see the portal as this client; nothing here moves money.",
                 icon="eye",
                 color_scheme="orange",
@@ -164,7 +165,7 @@ def _banners() -> rx.Component:
         ),
         rx.cond(
             PortalState.is_link_session,
-            rx.callout(
+            callout(
                 "You opened this from an e-mailed link. Sign in with your password to change "
                 "your account.",
                 icon="link",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, page_heading
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
@@ -41,7 +42,7 @@ def _stat(label: str, value) -> rx.Component:
 def _currency_card(total: CurrencyTotals) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.badge(total.currency, variant="outline"),
+            badge(total.currency, variant="outline"),
             rx.grid(
                 _stat("Open balance", total.open_balance),
                 rx.vstack(
@@ -71,7 +72,7 @@ def _attention_row(item: AttentionItem) -> rx.Component:
             rx.link(item.number, href="/client/invoices/" + item.id.to_string(), weight="medium")
         ),
         rx.table.cell(
-            rx.badge(
+            badge(
                 item.reason,
                 color_scheme=rx.cond(item.reason == "Overdue", "red", "amber"),
                 variant="soft",

@@ -7,6 +7,7 @@ import dataclasses
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import callout
 from portal_app.components.common import download_button, status_badge
 from portal_app.components.documents import (
     detail_header,
@@ -110,7 +111,7 @@ def _detail(inv: rx.Var) -> rx.Component:
         ),
         rx.cond(
             inv.partial != "",
-            rx.callout(
+            callout(
                 "A deposit of " + inv.partial + " is due by " + inv.partial_due_date + ".",
                 icon="info",
                 color_scheme="blue",

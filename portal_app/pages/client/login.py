@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import callout
 from portal_app.db import session_scope
 from portal_app.layout.shell import public_page
 from portal_app.services import auth
@@ -123,11 +124,11 @@ def login_page() -> rx.Component:
             ),
             rx.cond(
                 LoginState.notice != "",
-                rx.callout(LoginState.notice, icon="info", color_scheme="green", width="100%"),
+                callout(LoginState.notice, icon="info", color_scheme="green", width="100%"),
             ),
             rx.cond(
                 LoginState.form_error != "",
-                rx.callout(
+                callout(
                     LoginState.form_error,
                     icon="triangle-alert",
                     color_scheme="red",

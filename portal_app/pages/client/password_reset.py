@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import callout
 from portal_app.db import session_scope
 from portal_app.layout.shell import public_page
 from portal_app.services import password_reset
@@ -100,7 +101,7 @@ def _error(message) -> rx.Component:
 def _request_form() -> rx.Component:
     return rx.cond(
         PasswordResetState.sent,
-        rx.callout(NEUTRAL_SENT, icon="mail-check", color_scheme="green", role="status"),
+        callout(NEUTRAL_SENT, icon="mail-check", color_scheme="green", role="status"),
         rx.form(
             rx.vstack(
                 rx.el.label("E-mail", html_for="email", style={"font_weight": "500"}),

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import badge, callout
 from portal_app.components.card_element import (
     card_box,
     confirm_payment_script,
@@ -354,7 +355,7 @@ def _line(line: CheckoutLineView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.link(line.number, href="/client/invoices/" + line.invoice_id.to_string()),
-            rx.cond(line.is_deposit, rx.badge("Deposit", variant="soft", margin_left="0.5em")),
+            rx.cond(line.is_deposit, badge("Deposit", variant="soft", margin_left="0.5em")),
         ),
         rx.table.cell(line.balance, text_align="right", display=["none", "table-cell"]),
         rx.table.cell(
@@ -396,7 +397,7 @@ def _card_choice() -> rx.Component:
                         rx.hstack(
                             rx.radio_group.item(value=card.id.to_string()),
                             rx.text(card.label),
-                            rx.cond(card.is_default, rx.badge("Default", variant="soft")),
+                            rx.cond(card.is_default, badge("Default", variant="soft")),
                             align="center",
                             spacing="2",
                         )
@@ -423,7 +424,11 @@ def _card_choice() -> rx.Component:
                 ~PayState.is_link_session,
                 rx.el.label(
                     rx.hstack(
-                        rx.checkbox(checked=PayState.save_card, on_change=PayState.set_save_card),
+                        rx.checkbox(
+                            checked=PayState.save_card,
+                            on_change=PayState.set_save_card,
+                            aria_label="Save this card for later payments",
+                        ),
                         rx.text("Save this card for later payments", size="2"),
                         spacing="2",
                         align="center",
@@ -436,7 +441,7 @@ def _card_choice() -> rx.Component:
         ),
         rx.cond(
             PayState.card_error != "",
-            rx.callout(
+            callout(
                 PayState.card_error,
                 icon="circle-alert",
                 color_scheme="red",
@@ -497,7 +502,7 @@ def _checkout() -> rx.Component:
             _card_choice(),
             rx.cond(
                 PayState.form_error != "",
-                rx.callout(
+                callout(
                     PayState.form_error,
                     icon="circle-alert",
                     color_scheme="red",
@@ -546,7 +551,7 @@ def pay_page() -> rx.Component:
                 rx.cond(
                     PayState.loaded,
                     rx.vstack(
-                        rx.callout(PayState.form_error, icon="info", width="100%"),
+                        callout(PayState.form_error, icon="info", width="100%"),
                         rx.link("← Invoices", href=routes.CLIENT_INVOICES),
                     ),
                     rx.center(rx.spinner(size="3"), padding="3em", width="100%"),

@@ -7,6 +7,7 @@ import dataclasses
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import callout
 from portal_app.components.common import download_button, empty_state
 from portal_app.components.records import payment_status_badge, summary_row
 from portal_app.db import session_scope
@@ -114,7 +115,7 @@ def _detail(p: rx.Var) -> rx.Component:
         ),
         rx.cond(
             p.is_failed,
-            rx.callout(
+            callout(
                 rx.cond(
                     p.failure_message != "",
                     p.failure_message,
@@ -128,7 +129,7 @@ def _detail(p: rx.Var) -> rx.Component:
         ),
         rx.cond(
             p.has_unapplied,
-            rx.callout(
+            callout(
                 p.unapplied + " of this payment is not applied to an invoice yet. It stays on "
                 "your account and will be used for your next invoices.",
                 icon="info",
@@ -138,7 +139,7 @@ def _detail(p: rx.Var) -> rx.Component:
         ),
         rx.cond(
             p.has_refund,
-            rx.callout(
+            callout(
                 p.refunded + " of this payment was refunded.",
                 icon="undo-2",
                 color_scheme="gray",
@@ -224,7 +225,7 @@ def payment_detail_page() -> rx.Component:
             rx.vstack(
                 rx.cond(
                     PaymentDetailState.just_paid,
-                    rx.callout(
+                    callout(
                         "Thank you, your payment was received.",
                         icon="circle-check",
                         color_scheme="green",

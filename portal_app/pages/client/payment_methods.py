@@ -15,6 +15,7 @@ import secrets
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import badge, callout
 from portal_app.components.card_element import (
     card_box,
     confirm_setup_script,
@@ -353,11 +354,11 @@ def _card_row(card: PaymentMethodView) -> rx.Component:
                 ),
                 rx.cond(
                     card.is_default,
-                    rx.badge("Default", color_scheme="green", variant="soft", radius="full"),
+                    badge("Default", color_scheme="green", variant="soft", radius="full"),
                 ),
                 rx.cond(
                     card.is_expired,
-                    rx.badge("Expired", color_scheme="red", variant="soft", radius="full"),
+                    badge("Expired", color_scheme="red", variant="soft", radius="full"),
                 ),
                 align="center",
                 spacing="3",
@@ -408,11 +409,11 @@ def _messages() -> rx.Component:
     return rx.fragment(
         rx.cond(
             S.notice != "",
-            rx.callout(S.notice, icon="circle-check", color_scheme="green", role="status"),
+            callout(S.notice, icon="circle-check", color_scheme="green", role="status"),
         ),
         rx.cond(
             S.list_error != "",
-            rx.callout(S.list_error, icon="triangle-alert", color_scheme="red", role="alert"),
+            callout(S.list_error, icon="triangle-alert", color_scheme="red", role="alert"),
         ),
     )
 

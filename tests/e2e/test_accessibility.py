@@ -1,0 +1,50 @@
+"""axe-core in Chromium on every client page: no serious or critical accessibility violations."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal_app.settings import PROJECT_ROOT
+from tests.e2e.conftest import Factory
+from tests.e2e.test_portal import sign_in
+
+pytestmark = pytest.mark.e2e
+AXE = PROJECT_ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+        }"""
+    )
+    return list(found)
+
+
+def _check(page: Page, path: str, ready: str) -> list[str]:
+    page.goto(path)
+    expect(page.locator(ready).first).to_be_visible()
+    return [f"{path}: {v}" for v in _violations(page)]
+
+
+def test_client_pages_have_no_serious_violations(page: Page, make: Factory):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    problems = _check(page, "/client/login", "#email")
+    sign_in(page, account)
+    for path, ready in (
+        ("/client/dashboard", "#main h1"),
+        ("/client/invoices", '[data-testid="invoice-row"]'),
+        (f"/client/invoices/{invoice.id}", "#invoice-totals"),
+        (f"/client/pay?invoices={invoice.id}", "#pay-button"),
+        ("/client/payments", "#main h1"),
+        ("/client/credits", "#main h1"),
+        ("/client/payment_methods", "#main h1"),
+    ):
+        problems += _check(page, path, ready)
+    assert problems == [], "\n".join(problems)
