@@ -20,7 +20,10 @@ def _violations(page: Page) -> list[str]:
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations
               .filter(v => v.impact === 'serious' || v.impact === 'critical')
-              .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+              .map(v => {
+                const where = v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ');
+                return `${v.id} (${v.impact}): ${where}`;
+              });
         }"""
     )
     return list(found)
