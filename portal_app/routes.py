@@ -33,6 +33,7 @@ API_INVOICES_ZIP = "/api/invoices/zip"
 API_PAYMENT_RECEIPT = "/api/payments/{payment_id}/receipt"
 API_CREDIT_PDF = "/api/credits/{credit_id}/pdf"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
+API_FILE = "/api/files/{token}"
 
 
 def invoice_url(invoice_id: int) -> str:
@@ -69,6 +70,11 @@ def invoice_pdf_url(invoice_id: int) -> str:
 
 def invoices_zip_url(invoice_ids: list[int]) -> str:
     return f"{API_INVOICES_ZIP}?{urlencode({'ids': ','.join(str(i) for i in invoice_ids)})}"
+
+
+def file_url(token: str, *, inline: bool = False) -> str:
+    """The short-lived download URL of a signed document token (inline: preview in the page)."""
+    return API_FILE.format(token=quote(token, safe="")) + ("?inline=1" if inline else "")
 
 
 def login_url(next_path: str | None = None) -> str:

@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     documents_root: Path = Field(
         default=PROJECT_ROOT / ".data" / "documents", alias="DOCUMENTS_ROOT"
     )
+    # Largest document accepted, and the detected media types accepted (comma-separated).
+    documents_max_bytes: int = Field(default=10 * 1024 * 1024, alias="DOCUMENTS_MAX_BYTES")
+    documents_allowed_types: str = Field(
+        default=(
+            "application/pdf,image/png,image/jpeg,image/gif,text/csv,text/plain,"
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,"
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        alias="DOCUMENTS_ALLOWED_TYPES",
+    )
+    download_token_seconds: int = Field(default=300, alias="PORTAL_DOWNLOAD_TOKEN_SECONDS")
 
     stripe_secret_key: str | None = Field(default=None, alias="STRIPE_SECRET_KEY")
     stripe_publishable_key: str | None = Field(default=None, alias="STRIPE_PUBLISHABLE_KEY")

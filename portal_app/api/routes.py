@@ -6,13 +6,19 @@ They see no Reflex state, so each authenticates from the HttpOnly cookie and the
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from portal_app import routes
@@ -199,6 +205,58 @@ def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
         return invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
 
 
+async def document_file(request: Request) -> Response:
+    """A client document (or a ZIP of several) named by a short-lived signed token.
+
+    The token is made for one client, and the request's own session cookie must belong to
+    that same client: a leaked URL is useless to anyone else and dies within minutes.
+    Expired, tampered, foreign or hidden: the same 404. `?inline=1` shows an image or PDF in
+    the page (preview); every other type is always an attachment.
+    """
+    from portal_app.services import documents
+
+    actor = _actor(request)
+    token = request.path_params.get("token", "")
+
+    def resolve():
+        with session_scope() as db:
+            return documents.resolve_download(db, actor=actor, token=token)
+
+    try:
+        if actor is None:
+            raise NotFoundError("download")
+        name, media_type, body = await run_in_threadpool(resolve)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404, headers=_NO_STORE)
+    inline = request.query_params.get("inline") == "1" and media_type in documents.INLINE_TYPES
+    headers = {
+        "Content-Disposition": _content_disposition(name, inline),
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "SAMEORIGIN",
+        "Referrer-Policy": "no-referrer",
+    }
+    if media_type != "application/pdf":
+        # Nothing we serve needs to run anything; a PDF viewer does, so it is left out.
+        headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if isinstance(body, bytes):
+        return Response(body, media_type=media_type, headers=headers)
+    return FileResponse(body, media_type=media_type, headers=headers)
+
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _content_disposition(name: str, inline: bool) -> str:
+    """An ASCII fallback filename plus the UTF-8 original (RFC 6266), never a raw quote."""
+    from portal_app.services.documents import download_filename
+
+    kind = "inline" if inline else "attachment"
+    return (
+        f"{kind}; filename=\"{download_filename(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+
+
 # Stripe's events are a few kB; anything far larger is not from Stripe.
 MAX_WEBHOOK_BYTES = 512 * 1024
 
@@ -260,5 +318,6 @@ api = Starlette(
         Route("/api/invoices/{invoice_id}/pdf", invoice_pdf, methods=["GET"]),
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
+        Route(routes.API_FILE, document_file, methods=["GET"]),
     ]
 )

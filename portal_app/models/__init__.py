@@ -4,6 +4,7 @@ from portal_app.models.access import AuditEvent, AuthSession, Invitation
 from portal_app.models.client import Client, ClientContact
 from portal_app.models.company import ALL_MODULES, Company
 from portal_app.models.credit import Credit, CreditLine
+from portal_app.models.document import Document
 from portal_app.models.invoice import Invoice, InvoiceLine
 from portal_app.models.payment import (
     Checkout,
@@ -23,6 +24,7 @@ __all__ = [
     "Checkout",
     "Credit",
     "CreditLine",
+    "Document",
     "GatewayCustomer",
     "Client",
     "ClientContact",

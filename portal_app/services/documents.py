@@ -1,0 +1,541 @@
+"""Client documents: storage (content-addressed), scoped listing, signed download tokens, ZIPs.
+
+Files never go to Reflex's upload folder (served to anyone): they live under
+settings.documents_root as <sha256[:2]>/<sha256> and are served only by GET /api/files/{token},
+which checks both the signed token and the session cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import os
+import re
+import tempfile
+import time
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import and_, func, or_, true
+from sqlmodel import Session, col, select
+
+from portal_app.models import Credit, Document, Invoice, Payment
+from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
+from portal_app.models.document import UPLOADED_BY
+from portal_app.models.invoice import VISIBLE_STATUSES
+from portal_app.routes import credit_url, invoice_url, payment_url
+from portal_app.schemas.document import DocumentPage, DocumentRowView
+from portal_app.services import modules
+from portal_app.services.actor import Actor
+from portal_app.services.errors import NotFoundError, ValidationError
+from portal_app.services.invoice_files import safe_name_part
+from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
+from portal_app.services.party_views import format_day, parse_record_id
+from portal_app.settings import Settings, get_settings
+
+MAX_PAGE = 1_000_000
+MAX_NAME = 200
+MAX_ZIP_DOCUMENTS = 50
+ATTACHED_TO = ("all", "client", "invoice", "credit", "payment")
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+GIF = "image/gif"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CSV = "text/csv"
+TEXT = "text/plain"
+
+# Each detected type: its label and the extensions a name of that type may keep.
+TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    PDF: ("PDF", (".pdf",)),
+    PNG: ("PNG image", (".png",)),
+    JPEG: ("JPEG image", (".jpg", ".jpeg")),
+    GIF: ("GIF image", (".gif",)),
+    XLSX: ("Excel sheet", (".xlsx",)),
+    DOCX: ("Word document", (".docx",)),
+    CSV: ("CSV", (".csv",)),
+    TEXT: ("Text", (".txt",)),
+}
+PREVIEW = {PDF: "pdf", PNG: "image", JPEG: "image", GIF: "image"}
+# Media types a browser may show inline (preview); everything else is always an attachment.
+INLINE_TYPES = frozenset(PREVIEW)
+
+_PATH_CHARS = re.compile(r"[/\\\x00-\x1f\x7f:]")
+_TEXT_SAMPLE = 64 * 1024
+
+
+# -- content detection ------------------------------------------------------------------------
+
+
+def detect_media_type(data: bytes) -> str | None:
+    """The media type the bytes really are (magic numbers), or None when not one we know.
+
+    The name is never consulted: a PNG called 'invoice.pdf' is a PNG.
+    """
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if data.startswith(b"PK\x03\x04"):
+        return _office_type(data)
+    return _text_type(data)
+
+
+def _office_type(data: bytes) -> str | None:
+    # XLSX and DOCX are ZIPs told apart by their main part; any other ZIP is refused.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if "xl/workbook.xml" in names:
+        return XLSX
+    if "word/document.xml" in names:
+        return DOCX
+    return None
+
+
+def _text_type(data: bytes) -> str | None:
+    sample = data[:_TEXT_SAMPLE]
+    if not sample or b"\x00" in sample:
+        return None
+    try:
+        # A cut in the middle of a multi-byte character is fine; anything else is binary.
+        text = sample.decode("utf-8", errors="strict" if len(data) <= _TEXT_SAMPLE else "ignore")
+    except UnicodeDecodeError:
+        return None
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f" for ch in text):
+        return None
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if len(lines) >= 2:
+        try:
+            widths = {len(row) for row in csv.reader(lines)}
+        except csv.Error:
+            widths = set()
+        if len(widths) == 1 and widths.pop() > 1:
+            return CSV
+    return TEXT
+
+
+def type_label(media_type: str) -> str:
+    """What the UI calls a media type, e.g. 'PNG image'."""
+    return TYPES.get(media_type, (media_type, ()))[0]
+
+
+def allowed_types(settings: Settings | None = None) -> set[str]:
+    """The media types documents may have (DOCUMENTS_ALLOWED_TYPES)."""
+    settings = settings or get_settings()
+    return {part.strip() for part in settings.documents_allowed_types.split(",") if part.strip()}
+
+
+# -- names ------------------------------------------------------------------------------------
+
+
+def clean_name(name: str, media_type: str) -> str:
+    """The name to keep for a file: refused (ValidationError) when it has path characters;
+    its extension made to match the detected type so a download never pretends to be
+    something else."""
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not name or name in (".", "..") or _PATH_CHARS.search(name) or ".." in name:
+        raise ValidationError(
+            "file", "The file name may not contain folders, '..' or control characters."
+        )
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    stem = stem.strip(" .") or "document"
+    extensions = TYPES.get(media_type, ("", ("",)))[1]
+    ext = f".{ext.lower()}" if ext else ""
+    if ext not in extensions:
+        ext = extensions[0]
+    return stem[: MAX_NAME - len(ext)] + ext
+
+
+def download_filename(name: str) -> str:
+    """An ASCII-safe version of a document name for the Content-Disposition fallback."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    safe_ext = safe_name_part(ext, "")
+    return safe_name_part(ascii_stem, "document") + (f".{safe_ext}" if safe_ext else "")
+
+
+# -- storage ----------------------------------------------------------------------------------
+
+
+def document_path(sha256: str, settings: Settings | None = None) -> Path:
+    """Where the bytes with this sha256 live under the documents root."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+        raise NotFoundError("document")
+    root = (settings or get_settings()).documents_root
+    return Path(root) / sha256[:2] / sha256
+
+
+def _write_once(data: bytes, sha256: str, settings: Settings) -> None:
+    path = document_path(sha256, settings)
+    if path.exists() and path.stat().st_size == len(data):
+        return  # same bytes already stored: content-addressed, so nothing to do
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write then rename, so a reader never sees a half-written file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _check_owner(session: Session, model, record_id: int | None, company_id: int, client_id: int):
+    # What a document is attached to must be the same client's (ids are never trusted).
+    if record_id is None:
+        return
+    row = session.get(model, record_id)
+    if row is None or row.company_id != company_id or row.client_id != client_id:
+        raise NotFoundError(model.__name__.lower())
+
+
+def store_document(
+    session: Session,
+    *,
+    company_id: int,
+    client_id: int,
+    data: bytes,
+    name: str,
+    uploaded_by: str = "staff",
+    invoice_id: int | None = None,
+    credit_id: int | None = None,
+    payment_id: int | None = None,
+    visible_to_client: bool = True,
+    settings: Settings | None = None,
+) -> Document:
+    """Store a file for a client and record it; ValidationError (field 'file') for a file too
+    large, empty, of a type not allowed, or with a bad name. Nothing is written then."""
+    settings = settings or get_settings()
+    if uploaded_by not in UPLOADED_BY:
+        raise ValueError(f"uploaded_by must be one of {UPLOADED_BY}")
+    if sum(x is not None for x in (invoice_id, credit_id, payment_id)) > 1:
+        raise ValueError("a document belongs to at most one invoice, credit or payment")
+    if not data:
+        raise ValidationError("file", "The file is empty.")
+    if len(data) > settings.documents_max_bytes:
+        limit = settings.documents_max_bytes / (1024 * 1024)
+        raise ValidationError("file", f"The file is larger than {limit:g} MB.")
+    media_type = detect_media_type(data)
+    if media_type is None or media_type not in allowed_types(settings):
+        raise ValidationError(
+            "file", "This kind of file is not accepted. Use a PDF, an image, a sheet or text."
+        )
+    clean = clean_name(name, media_type)
+    _check_owner(session, Invoice, invoice_id, company_id, client_id)
+    _check_owner(session, Credit, credit_id, company_id, client_id)
+    _check_owner(session, Payment, payment_id, company_id, client_id)
+    sha256 = hashlib.sha256(data).hexdigest()
+    _write_once(data, sha256, settings)
+    document = Document(
+        company_id=company_id,
+        client_id=client_id,
+        invoice_id=invoice_id,
+        credit_id=credit_id,
+        payment_id=payment_id,
+        name=clean,
+        sha256=sha256,
+        size_bytes=len(data),
+        media_type=media_type,
+        visible_to_client=visible_to_client,
+        uploaded_by=uploaded_by,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def read_bytes(document: Document, settings: Settings | None = None) -> bytes:
+    """The stored bytes of a document (NotFoundError when the file is missing)."""
+    try:
+        return document_path(document.sha256, settings).read_bytes()
+    except FileNotFoundError as exc:
+        raise NotFoundError("document") from exc
+
+
+# -- client-side queries ----------------------------------------------------------------------
+
+
+def _visible(actor: Actor):
+    """Conditions every client-side document query carries: the actor's client, visible, and
+    not attached to something the portal does not show (a draft invoice or credit)."""
+    return and_(
+        Document.company_id == actor.company_id,
+        Document.client_id == actor.client_id,
+        col(Document.visible_to_client).is_(True),
+        or_(col(Document.invoice_id).is_(None), col(Invoice.status).in_(VISIBLE_STATUSES)),
+        or_(col(Document.credit_id).is_(None), col(Credit.status).in_(VISIBLE_CREDIT_STATUSES)),
+    )
+
+
+def _joined(statement):
+    return statement.join(Invoice, col(Invoice.id) == Document.invoice_id, isouter=True).join(
+        Credit, col(Credit.id) == Document.credit_id, isouter=True
+    )
+
+
+def _attached_filter(attached_to: str):
+    if attached_to == "client":
+        return and_(
+            col(Document.invoice_id).is_(None),
+            col(Document.credit_id).is_(None),
+            col(Document.payment_id).is_(None),
+        )
+    if attached_to == "invoice":
+        return col(Document.invoice_id).is_not(None)
+    if attached_to == "credit":
+        return col(Document.credit_id).is_not(None)
+    if attached_to == "payment":
+        return col(Document.payment_id).is_not(None)
+    return true()
+
+
+def parse_document_id(raw: object) -> int:
+    """A document id from the browser; NotFoundError when it is not a plain number."""
+    return parse_record_id(raw, "document")
+
+
+def list_client_documents(
+    session: Session,
+    *,
+    actor: Actor,
+    attached_to: str = "all",
+    page: int = 1,
+    page_size: int = 25,
+) -> DocumentPage:
+    """One page of the client's visible documents, newest first, filtered by what they belong
+    to ('all', 'client', 'invoice', 'credit', 'payment'; anything else means 'all')."""
+    modules.require(session, actor=actor, module="documents")
+    attached_to = attached_to if attached_to in ATTACHED_TO else "all"
+    page = max(1, min(int(page), MAX_PAGE))
+    page_size = page_size if page_size in PAGE_SIZES else 25
+    where = and_(_visible(actor), _attached_filter(attached_to))
+    rows = session.exec(
+        _joined(select(Document, Invoice.number, Credit.number, Payment.number))
+        .join(Payment, col(Payment.id) == Document.payment_id, isouter=True)
+        .where(where)
+        .order_by(col(Document.created_at).desc(), col(Document.id).desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size + 1)
+    ).all()
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    capped = _joined(select(Document.id)).where(where).limit(COUNT_CAP + 1).subquery()
+    total = session.exec(select(func.count()).select_from(capped)).one()
+    locale = client_locale(session, actor)
+    return DocumentPage(
+        rows=[_row_view(doc, inv, cred, pay, locale) for doc, inv, cred, pay in rows],
+        page=page,
+        page_size=page_size,
+        total=min(total, COUNT_CAP),
+        total_is_capped=total > COUNT_CAP,
+        has_next=has_next,
+    )
+
+
+def invoice_documents(session: Session, *, actor: Actor, invoice_id: int) -> list[DocumentRowView]:
+    """The visible documents attached to one of the client's invoices (for its detail page);
+    empty when the documents module is off."""
+    if not modules.is_enabled(session, company_id=actor.company_id, module="documents"):
+        return []
+    rows = session.exec(
+        _joined(select(Document, Invoice.number))
+        .where(_visible(actor), Document.invoice_id == invoice_id)
+        .order_by(col(Document.created_at).desc(), col(Document.id).desc())
+        .limit(100)
+    ).all()
+    locale = client_locale(session, actor)
+    return [_row_view(doc, number, None, None, locale) for doc, number in rows]
+
+
+def _row_view(doc: Document, invoice_no, credit_no, payment_no, locale: str) -> DocumentRowView:
+    if doc.invoice_id is not None:
+        belongs, url = f"Invoice {invoice_no}", invoice_url(doc.invoice_id)
+    elif doc.credit_id is not None:
+        belongs, url = f"Credit {credit_no}", credit_url(doc.credit_id)
+    elif doc.payment_id is not None:
+        belongs, url = f"Payment {payment_no}", payment_url(doc.payment_id)
+    else:
+        belongs, url = "Account", ""
+    return DocumentRowView(
+        id=doc.id,
+        name=doc.name,
+        type_label=type_label(doc.media_type),
+        size=format_size(doc.size_bytes),
+        date=format_day(doc.created_at, locale),
+        belongs_to=belongs,
+        belongs_to_url=url,
+        preview=PREVIEW.get(doc.media_type, ""),
+    )
+
+
+def format_size(size: int) -> str:
+    """'512 B', '12.3 KB', '4.0 MB'."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def get_client_document(session: Session, *, actor: Actor, document_id: int) -> Document:
+    """The actor's visible document with this id; NotFoundError for anything else."""
+    if not isinstance(document_id, int) or isinstance(document_id, bool) or document_id <= 0:
+        raise NotFoundError("document")
+    modules.require(session, actor=actor, module="documents")
+    document = session.exec(
+        _joined(select(Document)).where(_visible(actor), Document.id == document_id)
+    ).first()
+    if document is None:
+        raise NotFoundError("document")
+    return document
+
+
+def documents_zip(session: Session, *, actor: Actor, document_ids: list[int]) -> bytes:
+    """One ZIP of several of the actor's documents; any id not theirs fails the whole."""
+    ids = list(dict.fromkeys(document_ids))
+    if not ids or len(ids) > MAX_ZIP_DOCUMENTS:
+        raise NotFoundError("document")
+    found = [get_client_document(session, actor=actor, document_id=i) for i in ids]
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for document in found:
+            name = download_filename(document.name)
+            if name in used:  # two documents with the same name: keep both
+                stem, dot, ext = name.rpartition(".")
+                name = f"{stem}-{document.id}.{ext}" if dot else f"{name}-{document.id}"
+            used.add(name)
+            archive.writestr(name, read_bytes(document))
+    return buffer.getvalue()
+
+
+# -- signed, short-lived download tokens ------------------------------------------------------
+
+_TOKEN_PURPOSE = b"portal-document-download-v1"
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,400}\.[A-Za-z0-9_-]{43}")
+
+
+def _token_key(settings: Settings | None = None) -> bytes:
+    # A key of its own, derived from the secret, so a token can never double as anything else.
+    secret = (settings or get_settings()).secret_key.encode()
+    return hmac.new(secret, _TOKEN_PURPOSE, hashlib.sha256).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(kind: str, ids: list[int], client_id: int, seconds: int | None, now: float | None):
+    settings = get_settings()
+    ttl = settings.download_token_seconds if seconds is None else seconds
+    expires = int((time.time() if now is None else now) + ttl)
+    payload = f"{kind}:{'-'.join(str(i) for i in ids)}:{client_id}:{expires}".encode()
+    mac = hmac.new(_token_key(settings), payload, hashlib.sha256).digest()
+    return f"{_b64(payload)}.{_b64(mac)}"
+
+
+def _verify(token: str, now: float | None) -> tuple[str, list[int], int]:
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        raise NotFoundError("download")
+    body, mac = token.split(".")
+    try:
+        payload = _unb64(body)
+        expected = hmac.new(_token_key(), payload, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(mac)):
+            raise NotFoundError("download")
+        kind, ids, client_id, expires = payload.decode().split(":")
+        parsed = [int(i) for i in ids.split("-")]
+        if int(expires) < (time.time() if now is None else now):
+            raise NotFoundError("download")
+        return kind, parsed, int(client_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise NotFoundError("download") from exc
+
+
+def make_download_token(
+    document_id: int, client_id: int, *, seconds: int | None = None, now: float | None = None
+) -> str:
+    """A signed token for one document of one client, valid for `seconds` (settings default)."""
+    return _sign("d", [document_id], client_id, seconds, now)
+
+
+def make_zip_token(
+    document_ids: list[int], client_id: int, *, seconds: int | None = None, now: float | None = None
+) -> str:
+    """A signed token for a ZIP of several documents of one client."""
+    ids = list(dict.fromkeys(document_ids))
+    if not ids or len(ids) > MAX_ZIP_DOCUMENTS:
+        raise NotFoundError("document")
+    return _sign("z", ids, client_id, seconds, now)
+
+
+def read_download_token(token: str, *, now: float | None = None) -> tuple[int, int]:
+    """(document_id, client_id) of a valid one-document token; NotFoundError when it is
+    tampered with, expired or not a one-document token."""
+    kind, ids, client_id = _verify(token, now)
+    if kind != "d" or len(ids) != 1:
+        raise NotFoundError("download")
+    return ids[0], client_id
+
+
+def read_zip_token(token: str, *, now: float | None = None) -> tuple[list[int], int]:
+    """(document_ids, client_id) of a valid ZIP token; NotFoundError otherwise."""
+    kind, ids, client_id = _verify(token, now)
+    if kind != "z":
+        raise NotFoundError("download")
+    return ids, client_id
+
+
+def token_kind(token: str, *, now: float | None = None) -> str:
+    """'d' (one document) or 'z' (a ZIP) for a valid token; NotFoundError otherwise."""
+    return _verify(token, now)[0]
+
+
+def resolve_download(
+    session: Session, *, actor: Actor, token: str, now: float | None = None
+) -> tuple[str, str, Path | bytes]:
+    """What a token lets this actor download: (filename, media type, path or ZIP bytes).
+
+    The token must be valid and made for the actor's own client, and each document is looked
+    up again through the actor's scope (hidden since, or removed: not found).
+    """
+    kind, ids, client_id = _verify(token, now)
+    if client_id != actor.client_id:
+        raise NotFoundError("download")
+    if kind == "z":
+        return (
+            "documents.zip",
+            "application/zip",
+            documents_zip(session, actor=actor, document_ids=ids),
+        )
+    if kind != "d" or len(ids) != 1:
+        raise NotFoundError("download")
+    document = get_client_document(session, actor=actor, document_id=ids[0])
+    path = document_path(document.sha256)
+    if not path.is_file():
+        raise NotFoundError("document")
+    return document.name, document.media_type, path
