@@ -19,6 +19,7 @@ from portal_app.models import (
     Company,
     Credit,
     CreditLine,
+    Document,
     GatewayCustomer,
     Invitation,
     Invoice,
@@ -29,6 +30,7 @@ from portal_app.models import (
     PaymentMethod,
     StaffUser,
 )
+from portal_app.services.demo_documents import seed_documents
 from portal_app.services.invitations import create_invoice_invitation
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.passwords import hash_password
@@ -165,6 +167,7 @@ def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
     _seed_payments_and_credits(session, company, acme, globex, invoices, today)
     first_open = next(inv for inv in invoices if inv.client_id == acme.id and inv.status == "sent")
     key = create_invoice_invitation(session, contact=contacts[0], invoice=first_open)
+    seed_documents(session, company=company, client=acme, invoice=first_open, today=today)
     return DemoResult(
         company_id=company.id,
         invoice_count=len(invoices),
@@ -268,6 +271,9 @@ def _remove_demo(session: Session) -> None:
     ids = list(companies)
     invoice_ids = select(Invoice.id).where(col(Invoice.company_id).in_(ids))
     credit_ids = select(Credit.id).where(col(Credit.company_id).in_(ids))
+    # Documents point at invoices, credits and payments: they go first. Their files stay
+    # (content-addressed, so seeding again reuses them).
+    session.exec(delete(Document).where(col(Document.company_id).in_(ids)))
     # Payments and credits first, in foreign-key order (checkouts made in the demo included).
     session.exec(delete(PaymentAllocation).where(col(PaymentAllocation.company_id).in_(ids)))
     session.exec(delete(InvoiceLock).where(col(InvoiceLock.invoice_id).in_(invoice_ids)))
