@@ -28,6 +28,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Payments", routes.CLIENT_PAYMENTS, "banknote", module="payments"),
     NavItem("Credits", routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
     NavItem("Payment methods", routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"),
+    NavItem("Documents", routes.CLIENT_DOCUMENTS, "folder", module="documents"),
 ]
 
 

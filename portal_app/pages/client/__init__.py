@@ -4,6 +4,7 @@ from portal_app.pages.client import (  # noqa: F401
     credit_detail,
     credits,
     dashboard,
+    documents,
     invoice_detail,
     invoice_link,
     invoices,

@@ -1,0 +1,398 @@
+"""/client/documents: the client's visible documents, paged on the server, with preview,
+single downloads and a ZIP of the selected ones.
+
+Download and preview URLs are never part of the list: each click asks the server, which
+re-checks the session and the document and signs a token that lives a few minutes
+(services.documents), so a URL copied out of the page soon stops working and never works
+for another client.
+"""
+
+from __future__ import annotations
+
+import json
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.common import empty_state, page_heading, visually_hidden
+from portal_app.components.records import paged_rows
+from portal_app.db import session_scope
+from portal_app.layout.shell import portal_page
+from portal_app.schemas.document import DocumentRowView
+from portal_app.services import documents
+from portal_app.services.errors import NotFoundError
+from portal_app.state.paged_list import PagedListMixin
+from portal_app.state.portal import PortalState
+
+FILTER_LABELS = {
+    "all": "Everything",
+    "client": "Account",
+    "invoice": "Invoices",
+    "credit": "Credits",
+    "payment": "Payments",
+}
+GONE = "That document is no longer available."
+
+
+class DocumentsState(PagedListMixin, PortalState):
+    """List state; every change reloads through the service, which re-checks the session."""
+
+    rows: list[DocumentRowView] = []
+    attached_to: str = "all"
+    selected_ids: list[int] = []
+    message: str = ""
+    preview_kind: str = ""  # "image" | "pdf" | "" (closed)
+    preview_name: str = ""
+    preview_url: str = ""
+
+    def _reload(self):
+        return self._reload_with(
+            lambda db, actor: documents.list_client_documents(
+                db,
+                actor=actor,
+                attached_to=self.attached_to,
+                page=self.page,
+                page_size=self.page_size,
+            )
+        )
+
+    @rx.event
+    def load(self):
+        self.loading = True
+        self.selected_ids = []
+        self.message = ""
+        self._close_preview()
+        self.page = 1
+        return self._reload()
+
+    @rx.event
+    def set_attached_to(self, value: str | list[str]):
+        value = value if isinstance(value, str) else ""
+        self.attached_to = value if value in FILTER_LABELS else "all"
+        self.page = 1
+        self.selected_ids = []
+        return self._reload()
+
+    @rx.event
+    def set_page_size(self, size: str):
+        self._choose_page_size(size)
+        return self._reload()
+
+    @rx.event
+    def next_page(self):
+        self._turn_page(1)
+        return self._reload()
+
+    @rx.event
+    def previous_page(self):
+        self._turn_page(-1)
+        return self._reload()
+
+    @rx.event
+    def toggle_selected(self, document_id: int):
+        # Only ids shown on this page can be selected; the download re-checks ownership anyway.
+        if not any(row.id == document_id for row in self.rows):
+            return
+        if document_id in self.selected_ids:
+            self.selected_ids = [i for i in self.selected_ids if i != document_id]
+        elif len(self.selected_ids) < documents.MAX_ZIP_DOCUMENTS:
+            self.selected_ids = [*self.selected_ids, document_id]
+
+    @rx.event
+    def clear_selection(self):
+        self.selected_ids = []
+
+    def _signed(self, make_token) -> tuple[object, str] | None:
+        """(actor, URL path) for a token made by `make_token(db, actor)`; None after setting
+        the message when the document is gone. The login redirect when signed out."""
+        actor = self._actor()
+        if actor is None:
+            return None
+        try:
+            with session_scope() as db:
+                token = make_token(db, actor)
+        except NotFoundError:
+            self.message = GONE
+            return None
+        return actor, token
+
+    def _send(self, path: str, filename: str):
+        """Start a download of one of our URLs: same origin as a link click, else a navigation
+        to the backend's origin (two-port development)."""
+        if not self.api_base:
+            return rx.download(url=path, filename=filename)
+        return rx.call_script(f"window.location.assign({json.dumps(self.api_base + path)})")
+
+    @rx.event
+    def download(self, document_id: int):
+        """Download one document through a fresh short-lived URL."""
+        self.message = ""
+        if self._actor() is None:
+            return self._login_redirect()
+        chosen: dict[str, str] = {}
+
+        def token(db, actor):
+            doc = documents.get_client_document(
+                db, actor=actor, document_id=documents.parse_document_id(document_id)
+            )
+            chosen["name"] = documents.download_filename(doc.name)
+            return documents.make_download_token(doc.id, actor.client_id)
+
+        signed = self._signed(token)
+        if signed is None:
+            return None
+        return self._send(routes.file_url(signed[1]), chosen["name"])
+
+    @rx.event
+    def download_selected(self):
+        """Download the selected documents as one ZIP."""
+        self.message = ""
+        if self._actor() is None:
+            return self._login_redirect()
+        if not self.selected_ids:
+            return None
+        ids = sorted(self.selected_ids)
+
+        def token(db, actor):
+            for document_id in ids:  # one that is gone fails the whole, with a clear message
+                documents.get_client_document(db, actor=actor, document_id=document_id)
+            return documents.make_zip_token(ids, actor.client_id)
+
+        signed = self._signed(token)
+        if signed is None:
+            return None
+        return self._send(routes.file_url(signed[1]), "documents.zip")
+
+    @rx.event
+    def preview(self, document_id: int):
+        """Show an image or PDF in the page, from a fresh inline URL."""
+        self.message = ""
+        if self._actor() is None:
+            return self._login_redirect()
+        shown: dict[str, str] = {}
+
+        def token(db, actor):
+            doc = documents.get_client_document(
+                db, actor=actor, document_id=documents.parse_document_id(document_id)
+            )
+            kind = documents.PREVIEW.get(doc.media_type, "")
+            if not kind:
+                raise NotFoundError("preview")
+            shown.update(kind=kind, name=doc.name)
+            return documents.make_download_token(doc.id, actor.client_id)
+
+        signed = self._signed(token)
+        if signed is None:
+            return None
+        self.preview_kind = shown["kind"]
+        self.preview_name = shown["name"]
+        self.preview_url = self.api_base + routes.file_url(signed[1], inline=True)
+        return None
+
+    def _close_preview(self) -> None:
+        self.preview_kind = self.preview_name = self.preview_url = ""
+
+    @rx.event
+    def set_preview_open(self, is_open: bool):
+        if not is_open:
+            self._close_preview()
+
+
+def _filter_bar() -> rx.Component:
+    return rx.hstack(
+        rx.text("Belongs to", size="2", color_scheme="gray"),
+        rx.select.root(
+            rx.select.trigger(aria_label="Show documents that belong to"),
+            rx.select.content(
+                *[rx.select.item(label, value=value) for value, label in FILTER_LABELS.items()]
+            ),
+            value=DocumentsState.attached_to,
+            on_change=DocumentsState.set_attached_to,
+            size="2",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
+def _selection_bar() -> rx.Component:
+    return rx.cond(
+        DocumentsState.selected_ids.length() > 0,
+        rx.hstack(
+            rx.text(DocumentsState.selected_ids.length(), " selected", size="2"),
+            rx.button(
+                rx.icon("download", size=16, aria_hidden="true"),
+                "Download ZIP",
+                on_click=DocumentsState.download_selected,
+                id="download-zip",
+                size="2",
+            ),
+            rx.button("Clear", on_click=DocumentsState.clear_selection, variant="soft", size="2"),
+            align="center",
+            spacing="3",
+        ),
+    )
+
+
+def _belongs_to(row: DocumentRowView) -> rx.Component:
+    return rx.cond(
+        row.belongs_to_url != "",
+        rx.link(row.belongs_to, href=row.belongs_to_url),
+        rx.text(row.belongs_to),
+    )
+
+
+def _row(row: DocumentRowView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.checkbox(
+                checked=DocumentsState.selected_ids.contains(row.id),
+                on_change=lambda _checked: DocumentsState.toggle_selected(row.id),
+                aria_label="Select " + row.name,
+            )
+        ),
+        rx.table.row_header_cell(
+            rx.text(row.name, weight="medium", word_break="break-word"),
+            rx.text(
+                row.type_label,
+                " · ",
+                row.size,
+                size="1",
+                color_scheme="gray",
+                display=["block", "none"],
+            ),
+        ),
+        rx.table.cell(row.type_label, display=["none", "table-cell"]),
+        rx.table.cell(row.size, display=["none", "table-cell"], white_space="nowrap"),
+        rx.table.cell(row.date, display=["none", "none", "table-cell"], white_space="nowrap"),
+        rx.table.cell(_belongs_to(row)),
+        rx.table.cell(
+            rx.hstack(
+                rx.cond(
+                    row.preview != "",
+                    rx.button(
+                        rx.icon("eye", size=16, aria_hidden="true"),
+                        "Preview",
+                        on_click=DocumentsState.preview(row.id),
+                        aria_label="Preview " + row.name,
+                        variant="soft",
+                        size="1",
+                    ),
+                ),
+                rx.button(
+                    rx.icon("download", size=16, aria_hidden="true"),
+                    "Download",
+                    on_click=DocumentsState.download(row.id),
+                    aria_label="Download " + row.name,
+                    variant="soft",
+                    size="1",
+                ),
+                spacing="2",
+                justify="end",
+            ),
+        ),
+        data_testid="document-row",
+    )
+
+
+def _table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell(visually_hidden("Select"), width="2.5em"),
+                rx.table.column_header_cell("Name"),
+                rx.table.column_header_cell("Type", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Size", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Date", display=["none", "none", "table-cell"]),
+                rx.table.column_header_cell("Belongs to"),
+                rx.table.column_header_cell(visually_hidden("Actions")),
+            )
+        ),
+        rx.table.body(rx.foreach(DocumentsState.rows, _row)),
+        width="100%",
+        variant="surface",
+    )
+
+
+def _preview_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(DocumentsState.preview_name),
+            rx.dialog.description(visually_hidden("Preview")),
+            rx.cond(
+                DocumentsState.preview_kind == "image",
+                rx.image(
+                    src=DocumentsState.preview_url,
+                    alt=DocumentsState.preview_name,
+                    max_width="100%",
+                    max_height="70vh",
+                    id="document-preview-image",
+                ),
+                rx.el.iframe(
+                    src=DocumentsState.preview_url,
+                    title=DocumentsState.preview_name,
+                    width="100%",
+                    height="600px",
+                    style={"border": "none", "maxHeight": "70vh"},
+                    id="document-preview-pdf",
+                ),
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Close", variant="soft")),
+                justify="end",
+                margin_top="1em",
+            ),
+            max_width="900px",
+        ),
+        open=DocumentsState.preview_url != "",
+        on_open_change=DocumentsState.set_preview_open,
+    )
+
+
+@portal_page(routes.CLIENT_DOCUMENTS, "Documents", on_load=DocumentsState.load)
+def documents_page() -> rx.Component:
+    return rx.vstack(
+        page_heading("Documents"),
+        rx.cond(
+            DocumentsState.unavailable,
+            empty_state("Not available", "Your portal does not include documents.", icon="lock"),
+            rx.vstack(
+                rx.flex(
+                    _filter_bar(),
+                    rx.spacer(),
+                    _selection_bar(),
+                    width="100%",
+                    wrap="wrap",
+                    gap="3",
+                    align="center",
+                ),
+                rx.cond(
+                    DocumentsState.message != "",
+                    rx.callout(
+                        DocumentsState.message,
+                        icon="info",
+                        color_scheme="amber",
+                        high_contrast=True,
+                        role="alert",
+                    ),
+                ),
+                paged_rows(
+                    DocumentsState,
+                    _table(),
+                    "Documents",
+                    empty_state(
+                        "No documents",
+                        "Files shared with you, such as contracts and reports, will be listed "
+                        "here.",
+                        icon="folder",
+                    ),
+                ),
+                _preview_dialog(),
+                width="100%",
+                spacing="4",
+            ),
+        ),
+        width="100%",
+        spacing="4",
+        align="start",
+    )

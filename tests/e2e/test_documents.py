@@ -1,0 +1,107 @@
+"""The Documents tab in Chromium: the visible documents only, a download byte for byte, a
+preview through a fresh signed URL, a ZIP of the selected ones, no serious axe violations."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal_app.services import documents
+from portal_app.settings import Settings
+from tests.e2e.conftest import DbScope, Factory, Server
+from tests.e2e.test_accessibility import _violations
+from tests.e2e.test_portal import sign_in
+
+pytestmark = pytest.mark.e2e
+ROW = '[data-testid="document-row"]'
+PDF_BYTES = b"%PDF-1.4\n" + bytes(range(256)) * 3 + b"\n%%EOF\n"
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _server_settings(server: Server) -> Settings:
+    # The server keeps its documents beside its database (tests/e2e/conftest.py).
+    root = Path(server.database_url.split("///", 1)[1]).parent / "documents"
+    return Settings(DOCUMENTS_ROOT=str(root))
+
+
+def test_documents_tab_lists_downloads_previews_and_zips(
+    page: Page, make: Factory, db: DbScope, portal_server: Server, tmp_path: Path
+):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    png = _png()
+    settings = _server_settings(portal_server)
+    with db() as session:
+
+        def store(data: bytes, name: str, **kw):
+            return documents.store_document(
+                session,
+                company_id=account.company.id,
+                client_id=account.client.id,
+                data=data,
+                name=name,
+                settings=settings,
+                **kw,
+            )
+
+        store(PDF_BYTES, "contract.pdf")
+        store(png, "scan.png", invoice_id=invoice.id)
+        store(PDF_BYTES, "staff only.pdf", visible_to_client=False)
+
+    sign_in(page, account)
+    page.get_by_role("link", name="Documents").first.click()
+    page.wait_for_url(re.compile(r"/client/documents/?$"))
+    rows = page.locator(ROW)
+    expect(rows).to_have_count(2)
+    expect(page.locator("#main")).not_to_contain_text("staff only")
+    expect(rows.filter(has_text="scan.png")).to_contain_text(f"Invoice {invoice.number}")
+    assert _violations(page) == []
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download contract.pdf").click()
+    download = info.value
+    assert download.failure() is None
+    assert download.suggested_filename == "contract.pdf"
+    saved = tmp_path / "contract.pdf"
+    download.save_as(saved)
+    assert saved.read_bytes() == PDF_BYTES
+
+    page.get_by_role("button", name="Preview scan.png").click()
+    image = page.locator("#document-preview-image")
+    expect(image).to_be_visible()
+    expect(image).to_have_attribute("src", re.compile(r"/api/files/[^/]+\?inline=1$"))
+    page.wait_for_function(
+        "() => document.querySelector('#document-preview-image')?.naturalWidth === 40"
+    )
+    page.get_by_role("button", name="Close").click()
+    expect(image).to_have_count(0)
+
+    for name in ("contract.pdf", "scan.png"):
+        page.get_by_role("checkbox", name=f"Select {name}").click()
+    with page.expect_download() as info:
+        page.locator("#download-zip").click()
+    zipped = tmp_path / "documents.zip"
+    info.value.save_as(zipped)
+    with zipfile.ZipFile(zipped) as archive:
+        assert {n: archive.read(n) for n in archive.namelist()} == {
+            "contract.pdf": PDF_BYTES,
+            "scan.png": png,
+        }
+
+    # Filtering by what they belong to.
+    page.get_by_role("combobox", name="Show documents that belong to").click()
+    page.get_by_role("option", name="Invoices").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("scan.png")
