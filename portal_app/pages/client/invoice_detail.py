@@ -19,23 +19,25 @@ from portal_app.components.documents import (
 from portal_app.components.records import summary_row
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
-from portal_app.schemas.invoice import InvoiceView, PartyView
-from portal_app.services import invoices
+from portal_app.pages.client.documents import attached_documents
+from portal_app.schemas.document import DocumentRowView
+from portal_app.schemas.invoice import InvoiceView
+from portal_app.services import documents, invoices
 from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
-
-_EMPTY_PARTY = PartyView(name="", lines=[])
 
 
 class InvoiceDetailState(PortalState):
     invoice: InvoiceView | None = None
     not_found: bool = False
     loading: bool = True
+    attachments: list[DocumentRowView] = []
 
     @rx.event
     def load(self):
         self.loading = True
         self.invoice = None
+        self.attachments = []
         self.not_found = False
         actor = self._begin()
         if actor is None:
@@ -48,6 +50,9 @@ class InvoiceDetailState(PortalState):
                 self.invoice = dataclasses.replace(view, logo_path="")
                 invoice = invoices.get_client_invoice(db, actor=actor, invoice_id=invoice_id)
                 invoices.record_view(db, actor=actor, invoice=invoice)
+                self.attachments = documents.invoice_documents(
+                    db, actor=actor, invoice_id=invoice_id
+                )
         except NotFoundError:
             self.not_found = True
             self.loading = False
@@ -139,6 +144,7 @@ def _detail(inv: rx.Var) -> rx.Component:
                 align="start",
             ),
         ),
+        attached_documents(InvoiceDetailState.attachments),
         rx.link("← All invoices", href=routes.CLIENT_INVOICES),
         width="100%",
         spacing="4",
