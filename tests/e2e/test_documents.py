@@ -105,3 +105,14 @@ def test_documents_tab_lists_downloads_previews_and_zips(
     page.get_by_role("option", name="Invoices").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("scan.png")
+
+    # The invoice's own page lists the document attached to it, and downloads it.
+    page.goto(f"/client/invoices/{invoice.id}")
+    attached = page.locator('[data-testid="attached-document"]')
+    expect(attached).to_have_count(1)
+    expect(attached.first).to_contain_text("scan.png")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download scan.png").click()
+    photo = tmp_path / "scan.png"
+    info.value.save_as(photo)
+    assert photo.read_bytes() == png

@@ -396,3 +396,48 @@ def documents_page() -> rx.Component:
         spacing="4",
         align="start",
     )
+
+
+def attached_documents(rows) -> rx.Component:
+    """The documents section of a record's detail page (e.g. an invoice): name, type, size and
+    a download button each; nothing when there are none. Downloads go through
+    DocumentsState.download, which signs a fresh URL like the Documents tab does."""
+    return rx.cond(
+        rows.length() > 0,
+        rx.vstack(
+            rx.heading("Documents", size="3", as_="h2"),
+            rx.cond(
+                DocumentsState.message != "",
+                rx.callout(
+                    DocumentsState.message,
+                    icon="info",
+                    color_scheme="amber",
+                    high_contrast=True,
+                    role="alert",
+                ),
+            ),
+            rx.foreach(
+                rows,
+                lambda row: rx.hstack(
+                    rx.icon("file", size=16, aria_hidden="true"),
+                    rx.text(row.name, weight="medium"),
+                    rx.text(row.type_label, " · ", row.size, size="2", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("download", size=16, aria_hidden="true"),
+                        "Download",
+                        on_click=DocumentsState.download(row.id),
+                        aria_label="Download " + row.name,
+                        variant="soft",
+                        size="1",
+                    ),
+                    width="100%",
+                    align="center",
+                    data_testid="attached-document",
+                ),
+            ),
+            width="100%",
+            spacing="2",
+            id="invoice-documents",
+        ),
+    )
