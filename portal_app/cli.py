@@ -1,4 +1,4 @@
-"""Command line: `python -m portal_app.cli migrate | seed-demo | create-staff | run-jobs`."""
+"""Command line: `python -m portal_app.cli migrate | check-config | seed-demo | create-staff`."""
 
 from __future__ import annotations
 
@@ -73,10 +73,65 @@ def _create_staff(args) -> int:
     return 0
 
 
+def _without_password(url: str) -> str:
+    """`url` with its password masked, for printing."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown by scheme only
+        return url.split(":", 1)[0] + "://..."
+
+
+def _check_config(_args) -> int:
+    """Validate the configuration as the server would; print the worker count on stdout.
+
+    scripts/prod.sh runs this first so a wrong variable stops the start with one clear line
+    per problem (stderr) instead of a traceback from inside Reflex. With REDIS_URL set, Redis
+    must answer too: Reflex would otherwise fail on the first browser event.
+    """
+    import asyncio
+
+    from pydantic import ValidationError
+
+    from portal_app.api.health import check_redis
+    from portal_app.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            # The settings validator reports every problem at once, one a line.
+            for line in message.splitlines():
+                prefix = f"{where}: " if where else ""
+                print(f"configuration refused: {prefix}{line}", file=sys.stderr)
+        return 2
+    redis = "not used (one worker, state in process)"
+    if settings.redis_url:
+        redis_shown = _without_password(settings.redis_url)
+        if asyncio.run(check_redis(settings.redis_url)) != "ok":
+            print(f"configuration refused: REDIS_URL {redis_shown} is unreachable", file=sys.stderr)
+            return 2
+        redis = f"{redis_shown} (reachable)"
+    database = _without_password(settings.database_url)
+    print(
+        f"environment={settings.environment} workers={settings.workers} "
+        f"log_format={settings.log_format}\ndatabase={database}\nredis={redis}",
+        file=sys.stderr,
+    )
+    print(settings.workers)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="upgrade the database to the newest migration")
+    sub.add_parser(
+        "check-config", help="validate the environment's configuration; print the worker count"
+    )
     sub.add_parser("seed-demo", help="load (or reload) the demo company and its data")
     staff = sub.add_parser("create-staff", help="create or update a staff user")
     staff.add_argument("--email", required=True)
@@ -91,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate()
         print("Database is at the newest migration.")
         return 0
+    if args.command == "check-config":
+        return _check_config(args)
     if args.command == "seed-demo":
         return _seed_demo(args)
     if args.command == "create-staff":

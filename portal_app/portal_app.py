@@ -5,7 +5,11 @@ import importlib
 import reflex as rx
 
 from portal_app.api.routes import api
+from portal_app.logging_setup import configure_logging
 from portal_app.settings import get_settings
+
+# Once per process, before anything logs: each backend worker imports this module.
+configure_logging(get_settings())
 
 app = rx.App(
     api_transformer=api,

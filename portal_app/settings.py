@@ -10,6 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "dev-only-insecure-secret-change-me"
+# Words that mark a value copied from an example or the demo rather than a real secret.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "insecure", "example")
+# Environments where placeholder secrets are tolerated: a developer's machine and the test suite
+# (which runs its servers with the demo's fake keys against localstripe).
+RELAXED_ENVIRONMENTS = {"development", "test"}
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class Settings(BaseSettings):
@@ -22,6 +28,12 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / '.data' / 'portal.db'}", alias="DATABASE_URL"
     )
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    # Backend worker processes for the production start (scripts/prod.sh); more than one needs
+    # REDIS_URL, because Reflex otherwise keeps each tab's state in one worker's memory.
+    workers: int = Field(default=1, ge=1, le=64, alias="PORTAL_WORKERS")
+    # "text" for people at a terminal, "json" (one object a line) for log collectors.
+    log_format: str = Field(default="text", alias="PORTAL_LOG_FORMAT")
+    log_level: str = Field(default="INFO", alias="PORTAL_LOG_LEVEL")
     secret_key: str = Field(default=PLACEHOLDER_SECRET, alias="PORTAL_SECRET_KEY")
     base_url: str = Field(default="http://localhost:8000", alias="PORTAL_BASE_URL")
 
@@ -72,16 +84,86 @@ class Settings(BaseSettings):
             raise ValueError(f"PORTAL_ENV must be one of {sorted(allowed)}")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: str | None) -> str | None:
+        # An empty REDIS_URL= line in an env file means "no Redis", not a broken URL.
+        if not value:
+            return None
+        if not value.startswith(REDIS_SCHEMES):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_log_format(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"text", "json"}:
+            raise ValueError("PORTAL_LOG_FORMAT must be 'text' or 'json'")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
-        if self.environment == "production" and (
-            self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32
-        ):
-            raise ValueError(
-                "PORTAL_SECRET_KEY is a placeholder or shorter than 32 characters; "
-                "set a random secret outside development"
-            )
+    def _refuse_unsafe_configuration(self) -> Settings:
+        """Refuse to start with settings that would lose state or leak a live secret.
+
+        Each message names the variable to fix, so an operator can act on it directly.
+        """
+        problems = self.configuration_problems()
+        if problems:
+            # One problem a line, so an operator can fix them all in one go.
+            raise ValueError("\n".join(problems))
         return self
+
+    def configuration_problems(self) -> list[str]:
+        """Every reason this configuration must not run, each naming its variable."""
+        problems: list[str] = []
+        if self.workers > 1 and not self.redis_url:
+            problems.append(
+                f"PORTAL_WORKERS={self.workers} needs REDIS_URL: with several workers Reflex "
+                "must keep state in Redis, or a tab's events land on a worker that never saw it"
+            )
+        if self.environment not in RELAXED_ENVIRONMENTS:
+            if _is_placeholder(self.secret_key) or len(self.secret_key) < 32:
+                problems.append(
+                    "PORTAL_SECRET_KEY is a placeholder or shorter than 32 characters; "
+                    "set a random secret outside development"
+                )
+            if self.smtp_password is not None and _is_placeholder(self.smtp_password):
+                problems.append("SMTP_PASSWORD is a placeholder; set the real password")
+            if self.stripe_webhook_secret is not None and _is_placeholder(
+                self.stripe_webhook_secret
+            ):
+                problems.append("STRIPE_WEBHOOK_SECRET is a placeholder; copy it from Stripe")
+        problems += self._live_stripe_problems()
+        return problems
+
+    def _live_stripe_problems(self) -> list[str]:
+        # A live key moves real money in any environment, so these hold everywhere.
+        if not (self.stripe_secret_key or "").startswith("sk_live_"):
+            return []
+        problems = []
+        secret = self.stripe_webhook_secret or ""
+        if not secret.startswith("whsec_") or _is_placeholder(secret) or len(secret) < 20:
+            problems.append(
+                "STRIPE_WEBHOOK_SECRET must be the endpoint's whsec_... secret when "
+                "STRIPE_SECRET_KEY is a live key"
+            )
+        if not (self.stripe_publishable_key or "").startswith("pk_live_"):
+            problems.append(
+                "STRIPE_PUBLISHABLE_KEY must be a pk_live_ key beside a live sk_live_ key"
+            )
+        if self.stripe_api_base:
+            # A live key sent to a fake or foreign API base would hand it to that server.
+            problems.append("STRIPE_API_BASE must be unset when STRIPE_SECRET_KEY is a live key")
+        return problems
 
     @property
     def cors_origins(self) -> list[str]:
@@ -98,6 +180,12 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+
+def _is_placeholder(value: str) -> bool:
+    """Whether a secret is the built-in placeholder or reads like an example or demo value."""
+    lowered = value.lower()
+    return value == PLACEHOLDER_SECRET or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
 
 
 @lru_cache(maxsize=1)

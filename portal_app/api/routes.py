@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -22,7 +22,9 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from portal_app import routes
-from portal_app.db import get_engine, session_scope, utcnow
+from portal_app.api.health import health
+from portal_app.db import session_scope, utcnow
+from portal_app.logging_setup import RequestIdMiddleware
 from portal_app.services import auth
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
@@ -293,22 +295,9 @@ def _handle_stripe_webhook(payload: bytes, signature: str) -> str:
         return event.status
 
 
-async def health(_request: Request) -> Response:
-    """Database reachability (Redis is added with the production deployment work)."""
-    try:
-        with get_engine().connect() as conn:
-            conn.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # noqa: BLE001 - report, never crash the probe
-        log.exception("health: database unreachable")
-        database = "unreachable"
-    status = 200 if database == "ok" else 503
-    return JSONResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database}, status
-    )
-
-
 api = Starlette(
+    # Every HTTP request through this app (ours and, via the mount, Reflex's) gets a request id.
+    middleware=[Middleware(RequestIdMiddleware)],
     routes=[
         Route(routes.API_HEALTH, health, methods=["GET"]),
         Route(routes.API_STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
@@ -319,5 +308,5 @@ api = Starlette(
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
         Route(routes.API_FILE, document_file, methods=["GET"]),
-    ]
+    ],
 )
