@@ -52,6 +52,8 @@ class Company(SQLModel, table=True):
     allow_under_payment: bool = Field(default=False)
     minimum_under_payment_minor: int = Field(default=0, sa_type=BigInteger)
     allow_over_payment: bool = Field(default=False)
+    # May the client's contacts upload files to the Documents tab (staff see them)?
+    allow_client_uploads: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
     def module_list(self) -> list[str]:

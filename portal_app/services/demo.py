@@ -79,6 +79,7 @@ def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
         currency="USD",
         invoice_terms="Payment due within 30 days. Late payments may incur a 1.5% monthly fee.",
         invoice_footer="Thank you for your business.",
+        allow_client_uploads=True,
     )
     session.add(company)
     session.flush()

@@ -23,15 +23,15 @@ from pathlib import Path
 from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, col, select
 
-from portal_app.models import Credit, Document, Invoice, Payment
+from portal_app.models import Company, Credit, Document, Invoice, Payment
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.document import UPLOADED_BY
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.routes import credit_url, invoice_url, payment_url
 from portal_app.schemas.document import DocumentPage, DocumentRowView
-from portal_app.services import modules
+from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ValidationError
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoice_files import safe_name_part
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
 from portal_app.services.party_views import format_day, parse_record_id
@@ -261,6 +261,56 @@ def store_document(
     )
     session.add(document)
     session.flush()
+    return document
+
+
+def uploads_allowed(session: Session, *, actor: Actor) -> bool:
+    """Whether this session may upload: the company allows client uploads and has the
+    documents module on, and the session is a full one (not staff preview, not an emailed
+    link, which are limited to viewing and paying)."""
+    company = session.get(Company, actor.company_id)
+    return (
+        company is not None
+        and company.allow_client_uploads
+        and "documents" in company.module_list()
+        and not actor.is_preview
+        and not actor.is_link_session
+    )
+
+
+def upload_client_document(
+    session: Session, *, actor: Actor, data: bytes, name: str, settings: Settings | None = None
+) -> Document:
+    """A file the signed-in contact uploads to their own client's documents (visible to them
+    and to staff). NotFoundError when the company does not allow uploads, ReadOnlyError for
+    a preview or emailed-link session, ValidationError for the file itself."""
+    modules.require(session, actor=actor, module="documents")
+    company = session.get(Company, actor.company_id)
+    if company is None or not company.allow_client_uploads:
+        raise NotFoundError("uploads")
+    if actor.is_preview or actor.is_link_session:
+        raise ReadOnlyError("Sign in with your password to upload files.")
+    document = store_document(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        data=data,
+        name=name,
+        uploaded_by="contact",
+        settings=settings,
+    )
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action="document.uploaded",
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type="document",
+        entity_id=document.id,
+        ip=actor.ip,
+        details={"name": document.name, "media_type": document.media_type},
+    )
     return document
 
 

@@ -116,3 +116,38 @@ def test_documents_tab_lists_downloads_previews_and_zips(
     photo = tmp_path / "scan.png"
     info.value.save_as(photo)
     assert photo.read_bytes() == png
+
+
+def test_client_uploads_a_file_and_downloads_it_back(page: Page, make: Factory, tmp_path: Path):
+    account = make.account(allow_client_uploads=True)
+    sheet = b"date,hours\n2026-01-05,3\n2026-01-06,4.5\n"
+
+    sign_in(page, account, "/client/documents")
+    upload_input = page.locator('input[type="file"]')
+    upload_input.set_input_files(
+        files=[{"name": "setup.exe", "mimeType": "text/csv", "buffer": b"MZ\x90\x00\x03rest"}]
+    )
+    page.locator("#upload-button").click()
+    expect(page.locator("#upload-error")).to_contain_text("not accepted")
+    expect(page.locator(ROW)).to_have_count(0)
+
+    upload_input.set_input_files(
+        files=[{"name": "hours.csv", "mimeType": "text/csv", "buffer": sheet}]
+    )
+    page.locator("#upload-button").click()
+    expect(page.locator("#upload-message")).to_contain_text("hours.csv")
+    expect(page.locator(ROW)).to_have_count(1)
+    expect(page.locator(ROW).first).to_contain_text("CSV")
+    assert _violations(page) == []
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download hours.csv").click()
+    saved = tmp_path / "hours.csv"
+    info.value.save_as(saved)
+    assert saved.read_bytes() == sheet
+
+
+def test_no_upload_box_where_the_company_does_not_allow_it(page: Page, make: Factory):
+    account = make.account()
+    sign_in(page, account, "/client/documents")
+    expect(page.get_by_text("No documents")).to_be_visible()
+    expect(page.locator("#upload-button")).to_have_count(0)

@@ -289,3 +289,59 @@ def test_zip_of_selected_documents(session, make, docs_root):
     }
     with pytest.raises(NotFoundError):  # one foreign id fails the whole ZIP
         documents.documents_zip(session, actor=actor, document_ids=[a.id, foreign.id])
+
+
+# -- client uploads ---------------------------------------------------------------------------
+
+
+def test_client_upload_where_allowed(session, make, docs_root):
+    from sqlmodel import select
+
+    from portal_app.models import AuditEvent
+
+    company = make.company(allow_client_uploads=True)
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    assert documents.uploads_allowed(session, actor=actor)
+    document = documents.upload_client_document(
+        session, actor=actor, data=PNG_BYTES, name="receipt.pdf"
+    )
+    assert (document.uploaded_by, document.media_type, document.name) == (
+        "contact",
+        "image/png",
+        "receipt.png",
+    )
+    assert documents.read_bytes(document) == PNG_BYTES
+    listed = documents.list_client_documents(session, actor=actor).rows
+    assert [row.id for row in listed] == [document.id]
+    event = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == "document", AuditEvent.entity_id == document.id
+        )
+    ).one()
+    assert event.action == "document.uploaded"
+
+
+def test_client_upload_refused_when_not_allowed_or_limited(session, make, docs_root):
+    from portal_app.services.errors import ReadOnlyError
+
+    closed = make.actor(make.contact(make.client(make.company())))
+    assert not documents.uploads_allowed(session, actor=closed)
+    with pytest.raises(NotFoundError):
+        documents.upload_client_document(session, actor=closed, data=PDF_BYTES, name="a.pdf")
+
+    contact = make.contact(make.client(make.company(allow_client_uploads=True)))
+    for kind in ("link", "staff_preview"):
+        limited = make.actor(contact, kind=kind)
+        assert not documents.uploads_allowed(session, actor=limited)
+        with pytest.raises(ReadOnlyError):
+            documents.upload_client_document(session, actor=limited, data=PDF_BYTES, name="a.pdf")
+    full = make.actor(contact)
+    for data, name in (
+        (b"MZ\x90\x00exe", "tool.exe"),
+        (PDF_BYTES, "../x.pdf"),
+        (b"%PDF-" + b"x" * 2000, "big.pdf"),
+    ):
+        with pytest.raises(ValidationError):
+            documents.upload_client_document(session, actor=full, data=data, name=name)
+    assert not docs_root.exists() or not any(p.is_file() for p in docs_root.rglob("*"))
