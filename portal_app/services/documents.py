@@ -402,19 +402,35 @@ def list_client_documents(
     )
 
 
-def invoice_documents(session: Session, *, actor: Actor, invoice_id: int) -> list[DocumentRowView]:
-    """The visible documents attached to one of the client's invoices (for its detail page);
-    empty when the documents module is off."""
+def record_documents(
+    session: Session, *, actor: Actor, attached_to: str, record_id: int
+) -> list[DocumentRowView]:
+    """The visible documents attached to one of the client's invoices, credits or payments
+    (`attached_to` 'invoice' | 'credit' | 'payment'), for its detail page; empty when the
+    documents module is off."""
+    column = {
+        "invoice": Document.invoice_id,
+        "credit": Document.credit_id,
+        "payment": Document.payment_id,
+    }.get(attached_to)
+    if column is None:
+        raise ValueError(f"unknown record kind {attached_to!r}")
     if not modules.is_enabled(session, company_id=actor.company_id, module="documents"):
         return []
     rows = session.exec(
-        _joined(select(Document, Invoice.number))
-        .where(_visible(actor), Document.invoice_id == invoice_id)
+        _joined(select(Document, Invoice.number, Credit.number, Payment.number))
+        .join(Payment, col(Payment.id) == Document.payment_id, isouter=True)
+        .where(_visible(actor), column == record_id)
         .order_by(col(Document.created_at).desc(), col(Document.id).desc())
         .limit(100)
     ).all()
     locale = client_locale(session, actor)
-    return [_row_view(doc, number, None, None, locale) for doc, number in rows]
+    return [_row_view(doc, inv, cred, pay, locale) for doc, inv, cred, pay in rows]
+
+
+def invoice_documents(session: Session, *, actor: Actor, invoice_id: int) -> list[DocumentRowView]:
+    """The visible documents attached to one of the client's invoices."""
+    return record_documents(session, actor=actor, attached_to="invoice", record_id=invoice_id)
 
 
 def _row_view(doc: Document, invoice_no, credit_no, payment_no, locale: str) -> DocumentRowView:

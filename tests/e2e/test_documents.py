@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal_app.models import Credit
 from portal_app.services import documents
 from portal_app.settings import Settings
 from tests.e2e.conftest import DbScope, Factory, Server
@@ -59,12 +61,25 @@ def test_documents_tab_lists_downloads_previews_and_zips(
         store(PDF_BYTES, "contract.pdf")
         store(png, "scan.png", invoice_id=invoice.id)
         store(PDF_BYTES, "staff only.pdf", visible_to_client=False)
+        credit = Credit(
+            company_id=account.company.id,
+            client_id=account.client.id,
+            number=f"CR-{invoice.number}",
+            status="sent",
+            currency="USD",
+            issue_date=date.today(),
+            amount_minor=10_00,
+            balance_minor=10_00,
+        )
+        session.add(credit)
+        session.flush()
+        store(PDF_BYTES, "credit note terms.pdf", credit_id=credit.id)
 
     sign_in(page, account)
     page.get_by_role("link", name="Documents").first.click()
     page.wait_for_url(re.compile(r"/client/documents/?$"))
     rows = page.locator(ROW)
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     expect(page.locator("#main")).not_to_contain_text("staff only")
     expect(rows.filter(has_text="scan.png")).to_contain_text(f"Invoice {invoice.number}")
     assert _violations(page) == []
@@ -87,6 +102,13 @@ def test_documents_tab_lists_downloads_previews_and_zips(
     )
     page.get_by_role("button", name="Close").click()
     expect(image).to_have_count(0)
+
+    # The credit's own page lists its document too.
+    page.goto(f"/client/credits/{credit.id}")
+    expect(page.locator('[data-testid="attached-document"]')).to_have_count(1)
+    expect(page.locator("#record-documents")).to_contain_text("credit note terms.pdf")
+    page.goto("/client/documents")
+    expect(rows).to_have_count(3)
 
     for name in ("contract.pdf", "scan.png"):
         page.get_by_role("checkbox", name=f"Select {name}").click()

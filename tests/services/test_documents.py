@@ -345,3 +345,40 @@ def test_client_upload_refused_when_not_allowed_or_limited(session, make, docs_r
         with pytest.raises(ValidationError):
             documents.upload_client_document(session, actor=full, data=data, name=name)
     assert not docs_root.exists() or not any(p.is_file() for p in docs_root.rglob("*"))
+
+
+def test_documents_of_a_credit_or_payment_for_their_detail_pages(session, make, docs_root):
+    from portal_app.models import Payment
+
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    credit = make.credit(client, amount_minor=10_00)
+    draft_credit = make.credit(client, amount_minor=5_00, status="draft")
+    payment = Payment(
+        company_id=company.id, client_id=client.id, number="PAY-DOC-1", currency="USD"
+    )
+    session.add(payment)
+    session.flush()
+    on_credit = _store(client, credit_id=credit.id, session=session)
+    _store(client, name="draft.pdf", credit_id=draft_credit.id, session=session)
+    on_payment = _store(
+        client, data=CSV_BYTES, name="remittance.csv", payment_id=payment.id, session=session
+    )
+
+    def ids(kind, record_id):
+        rows = documents.record_documents(
+            session, actor=actor, attached_to=kind, record_id=record_id
+        )
+        return [(row.id, row.belongs_to) for row in rows]
+
+    assert ids("credit", credit.id) == [(on_credit.id, f"Credit {credit.number}")]
+    assert ids("credit", draft_credit.id) == []  # drafts never reach the portal
+    assert ids("payment", payment.id) == [(on_payment.id, "Payment PAY-DOC-1")]
+    other = make.actor(make.contact(make.client(company)))
+    assert (
+        documents.record_documents(
+            session, actor=other, attached_to="payment", record_id=payment.id
+        )
+        == []
+    )

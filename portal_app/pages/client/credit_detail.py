@@ -18,8 +18,10 @@ from portal_app.components.documents import (
 from portal_app.components.records import credit_status_badge, summary_row
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
+from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.credit import CreditUseView, CreditView
-from portal_app.services import credits
+from portal_app.schemas.document import DocumentRowView
+from portal_app.services import credits, documents
 from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
 
@@ -28,11 +30,13 @@ class CreditDetailState(PortalState):
     credit: CreditView | None = None
     not_found: bool = False
     loading: bool = True
+    attachments: list[DocumentRowView] = []
 
     @rx.event
     def load(self):
         self.loading = True
         self.credit = None
+        self.attachments = []
         self.not_found = False
         actor = self._begin()
         if actor is None:
@@ -41,6 +45,9 @@ class CreditDetailState(PortalState):
             credit_id = credits.parse_credit_id(self._path_arg())
             with session_scope() as db:
                 view = credits.credit_view(db, actor=actor, credit_id=credit_id)
+                self.attachments = documents.record_documents(
+                    db, actor=actor, attached_to="credit", record_id=credit_id
+                )
             # The logo's server path is for the PDF renderer only, not the browser.
             self.credit = dataclasses.replace(view, logo_path="")
         except NotFoundError:
@@ -122,6 +129,7 @@ def _detail(c: rx.Var) -> rx.Component:
             ),
         ),
         rx.cond(c.public_notes != "", rx.text(c.public_notes, size="2", white_space="pre-wrap")),
+        attached_documents(CreditDetailState.attachments),
         rx.link("← All credits", href=routes.CLIENT_CREDITS),
         width="100%",
         spacing="4",

@@ -567,6 +567,6 @@ def attached_documents(rows) -> rx.Component:
             ),
             width="100%",
             spacing="2",
-            id="invoice-documents",
+            id="record-documents",
         ),
     )

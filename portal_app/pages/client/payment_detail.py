@@ -12,8 +12,10 @@ from portal_app.components.common import download_button, empty_state
 from portal_app.components.records import payment_status_badge, summary_row
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
+from portal_app.pages.client.documents import attached_documents
+from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, PaymentView
-from portal_app.services import payments
+from portal_app.services import documents, payments
 from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
 
@@ -23,11 +25,13 @@ class PaymentDetailState(PortalState):
     not_found: bool = False
     loading: bool = True
     just_paid: bool = False
+    attachments: list[DocumentRowView] = []
 
     @rx.event
     def load(self):
         self.loading = True
         self.payment = None
+        self.attachments = []
         self.not_found = False
         # Checkout lands here with ?paid=1 after a successful payment.
         self.just_paid = self.router.url.query_parameters.get("paid") == "1"
@@ -38,6 +42,9 @@ class PaymentDetailState(PortalState):
             payment_id = payments.parse_payment_id(self._path_arg())
             with session_scope() as db:
                 view = payments.payment_view(db, actor=actor, payment_id=payment_id)
+                self.attachments = documents.record_documents(
+                    db, actor=actor, attached_to="payment", record_id=payment_id
+                )
             # The logo's server path is for the PDF renderer only, not the browser.
             self.payment = dataclasses.replace(view, logo_path="")
         except NotFoundError:
@@ -199,6 +206,7 @@ def _detail(p: rx.Var) -> rx.Component:
             ),
             width="100%",
         ),
+        attached_documents(PaymentDetailState.attachments),
         rx.link("← All payments", href=routes.CLIENT_PAYMENTS),
         width="100%",
         spacing="4",
