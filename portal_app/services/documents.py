@@ -498,7 +498,8 @@ def documents_zip(session: Session, *, actor: Actor, document_ids: list[int]) ->
 # -- signed, short-lived download tokens ------------------------------------------------------
 
 _TOKEN_PURPOSE = b"portal-document-download-v1"
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,400}\.[A-Za-z0-9_-]{43}")
+# Room for a ZIP token of MAX_ZIP_DOCUMENTS ten-digit ids (~750 characters), no more.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{43}")
 
 
 def _token_key(settings: Settings | None = None) -> bytes:

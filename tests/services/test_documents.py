@@ -382,3 +382,11 @@ def test_documents_of_a_credit_or_payment_for_their_detail_pages(session, make, 
         )
         == []
     )
+
+
+def test_a_zip_token_holds_the_largest_selection():
+    ids = list(range(2_000_000_000, 2_000_000_000 + documents.MAX_ZIP_DOCUMENTS))
+    token = documents.make_zip_token(ids, 2_000_000_001)
+    assert documents.read_zip_token(token) == (ids, 2_000_000_001)
+    with pytest.raises(NotFoundError):
+        documents.make_zip_token([*ids, 1], 1)
