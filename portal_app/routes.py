@@ -34,6 +34,7 @@ API_PAYMENT_RECEIPT = "/api/payments/{payment_id}/receipt"
 API_CREDIT_PDF = "/api/credits/{credit_id}/pdf"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 API_FILE = "/api/files/{token}"
+API_STATEMENT_PDF = "/api/statement.pdf"
 
 
 def invoice_url(invoice_id: int) -> str:
@@ -97,3 +98,24 @@ def is_safe_next(path: str) -> bool:
         and not path.startswith(CLIENT_LOGIN)
         and not path.startswith(CLIENT_LOGOUT)
     )
+
+
+def statement_pdf_url(
+    start: str,
+    end: str,
+    status: str = "all",
+    *,
+    payments: bool = True,
+    credits: bool = True,
+    aging: bool = True,
+) -> str:
+    """The statement download for this range and these choices (checked again by the route)."""
+    query = {
+        "start": start,
+        "end": end,
+        "status": status,
+        "payments": int(payments),
+        "credits": int(credits),
+        "aging": int(aging),
+    }
+    return f"{API_STATEMENT_PDF}?{urlencode(query)}"

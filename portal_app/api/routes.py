@@ -207,6 +207,38 @@ def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
         return invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
 
 
+async def statement_pdf(request: Request) -> Response:
+    """The signed-in client's statement for a date range as a PDF; 400 names a bad field."""
+    from portal_app.services import statement_files
+    from portal_app.services.errors import ValidationError
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to download statements.", status_code=401)
+    params = request.query_params
+
+    def run() -> tuple[str, bytes]:
+        with session_scope() as db:
+            return statement_files.statement_pdf(
+                db,
+                actor=actor,
+                start=params.get("start", ""),
+                end=params.get("end", ""),
+                status=params.get("status", "all"),
+                show_payments=params.get("payments", "1") != "0",
+                show_credits=params.get("credits", "1") != "0",
+                show_aging=params.get("aging", "1") != "0",
+            )
+
+    try:
+        filename, data = await run_in_threadpool(run)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    except ValidationError as exc:
+        return PlainTextResponse(f"{exc.field}: {exc.message}", status_code=400)
+    return _attachment(data, filename, "application/pdf")
+
+
 async def document_file(request: Request) -> Response:
     """A client document (or a ZIP of several) named by a short-lived signed token.
 
@@ -308,5 +340,6 @@ api = Starlette(
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
         Route(routes.API_FILE, document_file, methods=["GET"]),
+        Route(routes.API_STATEMENT_PDF, statement_pdf, methods=["GET"]),
     ],
 )
