@@ -29,6 +29,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Credits", routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
     NavItem("Payment methods", routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"),
     NavItem("Documents", routes.CLIENT_DOCUMENTS, "folder", module="documents"),
+    NavItem("Statement", routes.CLIENT_STATEMENT, "scroll-text", module="statement"),
 ]
 
 

@@ -23,7 +23,7 @@ Definitions (per currency, scoped to the actor's client and company):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
 from sqlalchemy import and_, or_
@@ -298,3 +298,29 @@ def statement_document(
         primary_color=company.primary_color,
         footer=company.invoice_footer,
     )
+
+
+PRESETS = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "this_year": "This year",
+    "last_year": "Last year",
+    "custom": "Custom",
+}
+
+
+def preset_range(preset: str, today: date) -> tuple[date, date] | None:
+    """The dates of a preset (current periods run to today); None for custom or unknown."""
+    if preset == "this_month":
+        return today.replace(day=1), today
+    if preset == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "this_quarter":
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    if preset == "this_year":
+        return today.replace(month=1, day=1), today
+    if preset == "last_year":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+    return None

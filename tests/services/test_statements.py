@@ -267,3 +267,18 @@ def test_module_switched_off_is_not_found(make, session):
     actor = make.actor(make.contact(make.client(company)))
     with pytest.raises(NotFoundError):
         statements.statement(session, actor=actor, start=date(2024, 1, 1), end=date(2024, 1, 2))
+
+
+def test_presets_on_fixed_days():
+    today = date(2024, 3, 15)
+    assert statements.preset_range("this_month", today) == (date(2024, 3, 1), today)
+    assert statements.preset_range("last_month", today) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert statements.preset_range("this_quarter", today) == (date(2024, 1, 1), today)
+    assert statements.preset_range("this_quarter", date(2024, 8, 2))[0] == date(2024, 7, 1)
+    assert statements.preset_range("this_year", today) == (date(2024, 1, 1), today)
+    assert statements.preset_range("last_year", today) == (date(2023, 1, 1), date(2023, 12, 31))
+    assert statements.preset_range("last_month", date(2024, 1, 5)) == (
+        date(2023, 12, 1),
+        date(2023, 12, 31),
+    )
+    assert statements.preset_range("custom", today) is None

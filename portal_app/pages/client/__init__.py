@@ -15,4 +15,5 @@ from portal_app.pages.client import (  # noqa: F401
     payment_detail,
     payment_methods,
     payments,
+    statement,
 )
