@@ -8,6 +8,7 @@ carrying the running balance, and the column header is repeated.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 from fpdf.enums import XPos, YPos
@@ -24,11 +25,16 @@ from portal_app.pdf.portal_document import (
 )
 from portal_app.schemas.statement import StatementDocument, StatementView
 
-COLUMNS = ("Date", "Type", "Reference", "Description", "Amount", "Balance")
-WIDTHS = (24.0, 18.0, 28.0, 56.0, 24.0, 24.0)
-ALIGN = ("L", "L", "L", "L", "R", "R")
+COLUMNS = ("Date", "Reference", "Description", "Amount", "Balance")
+WIDTHS = (24.0, 32.0, 70.0, 24.0, 24.0)
+ALIGN = ("L", "L", "L", "R", "R")
 ROW_H = 6.0
-KIND_LABELS = {"invoice": "Invoice", "payment": "Payment", "credit": "Credit"}
+
+
+@lru_cache(maxsize=8192)
+def _clean(text: str) -> str:
+    """plain() for one cell; dates, descriptions and amounts repeat over thousands of rows."""
+    return plain(text, single_line=True)
 
 
 def render_statement_pdf(doc: StatementDocument) -> bytes:
@@ -59,7 +65,7 @@ def _row(pdf: PortalDocument, cells: tuple[str, ...], *, bold=False, fill=None) 
     if fill:
         pdf.set_fill_color(*fill)
     for width, align, text in zip(WIDTHS, ALIGN, cells, strict=True):
-        pdf.cell(width, ROW_H, plain(text, single_line=True), align=align, fill=bool(fill))
+        pdf.cell(width, ROW_H, _clean(text), align=align, fill=bool(fill))
     pdf.ln(ROW_H)
 
 
@@ -83,7 +89,7 @@ def _draw_currency(pdf: PortalDocument, view: StatementView) -> None:
         draw_note(pdf, "No activity in this period", f"Balance: {view.closing}")
     else:
         _header(pdf)
-        _row(pdf, ("", "", "", "Opening balance", "", view.opening), bold=True)
+        _row(pdf, ("", "", "Opening balance", "", view.opening), bold=True)
         balance = view.opening
         bottom = pdf.h - 22  # the auto page-break margin
         pdf.set_auto_page_break(auto=False)
@@ -91,16 +97,15 @@ def _draw_currency(pdf: PortalDocument, view: StatementView) -> None:
             for index, row in enumerate(view.rows):
                 # Room for this row and the "Carried forward" line under it.
                 if pdf.get_y() + 2 * ROW_H > bottom:
-                    _row(pdf, ("", "", "", "Carried forward", "", balance), bold=True)
+                    _row(pdf, ("", "", "Carried forward", "", balance), bold=True)
                     pdf.add_page()
                     _section_label(pdf, f"Statement in {view.currency} (continued)", pdf.epw)
                     _header(pdf)
-                    _row(pdf, ("", "", "", "Brought forward", "", balance), bold=True)
+                    _row(pdf, ("", "", "Brought forward", "", balance), bold=True)
                 _row(
                     pdf,
                     (
                         row.date,
-                        KIND_LABELS.get(row.kind, row.kind),
                         row.reference,
                         row.description,
                         row.amount,
