@@ -791,7 +791,7 @@ def payable_ids(session: Session, *, actor: Actor, currency: str) -> list[int]:
 
 def reusable_checkout(
     session: Session, *, actor: Actor, checkout_id: int | None, request: CheckoutRequest
-) -> int | None:
+) -> StartedCheckout | None:
     """An earlier open checkout for exactly this request (a retry keeps its idempotency key).
 
     An open checkout for something else is abandoned, freeing its invoices.
@@ -807,6 +807,11 @@ def reusable_checkout(
         session.add(checkout)
         session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
         return None
+    lines = json.loads(checkout.lines_json)
     wanted = sorted({int(i) for i in request.invoice_ids})
-    held = sorted(line["invoice_id"] for line in json.loads(checkout.lines_json))
-    return checkout.id if held == wanted else None
+    if sorted(line["invoice_id"] for line in lines) != wanted:
+        return None
+    total = sum(int(line["amount_minor"]) for line in lines)
+    return StartedCheckout(
+        checkout.id, checkout.currency, total, checkout.credit_minor, checkout.card_minor
+    )

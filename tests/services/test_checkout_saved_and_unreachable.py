@@ -82,10 +82,47 @@ def test_unreachable_stripe_charges_nothing_and_the_same_checkout_can_retry(
     session.refresh(invoice)
     assert invoice.balance_minor == invoice.amount_minor
     assert session.exec(select(Payment).where(Payment.client_id == client.id)).all() == []
-    # The checkout is open again, so a retry reuses it (and its idempotency key).
+    # The checkout is open again. It never reached Stripe, so the page's retry drops it
+    # (nothing can have been charged) and starts afresh without an "already being paid" error.
     assert session.get(Checkout, started.checkout_id).status == "open"
+    request = co.CheckoutRequest(invoice_ids=[invoice.id])
+    assert (
+        co.reusable_checkout(session, actor=actor, checkout_id=started.checkout_id, request=request)
+        is None
+    )
+    assert session.get(Checkout, started.checkout_id).status == "expired"
+    started = co.start_checkout(session, actor=actor, request=request)
     retry = flow.pay_with_card(
         tx, actor=actor, gateway=gateway, checkout_id=started.checkout_id, method_ref=method_ref
     )
     assert retry.status == "succeeded"
     assert_invoices_balance(session, [invoice.id])
+
+
+def test_a_checkout_that_reached_stripe_is_reused_for_the_same_invoices(make, session):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client)
+    request = co.CheckoutRequest(invoice_ids=[invoice.id])
+    started = co.start_checkout(session, actor=actor, request=request)
+    # As if the PaymentIntent was created but the answer was lost: same checkout, same key.
+    checkout = session.get(Checkout, started.checkout_id)
+    checkout.gateway_intent_id = "pi_lost_answer"
+    session.add(checkout)
+    session.flush()
+    assert (
+        co.reusable_checkout(session, actor=actor, checkout_id=started.checkout_id, request=request)
+        == started
+    )
+    other = co.CheckoutRequest(invoice_ids=[make.invoice(client).id])
+    assert (
+        co.reusable_checkout(session, actor=actor, checkout_id=started.checkout_id, request=other)
+        is None
+    )
+    stranger = make.actor(make.contact(make.client(make.company())))
+    assert (
+        co.reusable_checkout(
+            session, actor=stranger, checkout_id=started.checkout_id, request=request
+        )
+        is None
+    )

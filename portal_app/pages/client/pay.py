@@ -298,12 +298,8 @@ class PayState(PortalState):
 def _start(actor: Actor, request: co.CheckoutRequest, previous: int) -> co.StartedCheckout:
     with session_scope() as db:
         reuse = co.reusable_checkout(db, actor=actor, checkout_id=previous, request=request)
-    if reuse:
-        with session_scope() as db:
-            checkout = db.get(co.Checkout, reuse)
-            return co.StartedCheckout(
-                reuse, checkout.currency, 0, checkout.credit_minor, checkout.card_minor
-            )
+    if reuse is not None:
+        return reuse
     with session_scope() as db:
         return co.start_checkout(db, actor=actor, request=request)
 
