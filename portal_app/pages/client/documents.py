@@ -251,6 +251,18 @@ class DocumentsState(PagedListMixin, PortalState):
             self._close_preview()
 
 
+def _download_button(row) -> rx.Component:
+    """Download one document through a fresh signed URL."""
+    return rx.button(
+        rx.icon("download", size=16, aria_hidden="true"),
+        "Download",
+        on_click=DocumentsState.download(row.id),
+        aria_label="Download " + row.name,
+        variant="soft",
+        size="1",
+    )
+
+
 def _labelled_upload(*children, label: str, **props) -> rx.Component:
     """rx.upload.root whose hidden file input carries an accessible name: Reflex creates that
     input without props, and axe-core rightly flags an unlabelled form control."""
@@ -407,14 +419,7 @@ def _row(row: DocumentRowView) -> rx.Component:
                         size="1",
                     ),
                 ),
-                rx.button(
-                    rx.icon("download", size=16, aria_hidden="true"),
-                    "Download",
-                    on_click=DocumentsState.download(row.id),
-                    aria_label="Download " + row.name,
-                    variant="soft",
-                    size="1",
-                ),
+                _download_button(row),
                 spacing="2",
                 justify="end",
             ),
@@ -552,14 +557,7 @@ def attached_documents(rows) -> rx.Component:
                     rx.text(row.name, weight="medium"),
                     rx.text(row.type_label, " · ", row.size, size="2", color_scheme="gray"),
                     rx.spacer(),
-                    rx.button(
-                        rx.icon("download", size=16, aria_hidden="true"),
-                        "Download",
-                        on_click=DocumentsState.download(row.id),
-                        aria_label="Download " + row.name,
-                        variant="soft",
-                        size="1",
-                    ),
+                    _download_button(row),
                     width="100%",
                     align="center",
                     data_testid="attached-document",
