@@ -15,9 +15,28 @@ from portal_app.models.payment import (
     PaymentMethod,
     WebhookEvent,
 )
+from portal_app.models.quote import Quote, QuoteApproval, QuoteLine
+from portal_app.models.recurring import RecurringInvoice, RecurringInvoiceLine
 from portal_app.models.staff import StaffUser
+from portal_app.models.subscription import (
+    PaymentLink,
+    PlanChangeOption,
+    PrepaymentSchedule,
+    Subscription,
+    SubscriptionPlan,
+)
 
 __all__ = [
+    "SubscriptionPlan",
+    "Subscription",
+    "RecurringInvoiceLine",
+    "RecurringInvoice",
+    "QuoteLine",
+    "QuoteApproval",
+    "Quote",
+    "PrepaymentSchedule",
+    "PlanChangeOption",
+    "PaymentLink",
     "ALL_MODULES",
     "AuditEvent",
     "AuthSession",

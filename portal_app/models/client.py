@@ -45,6 +45,9 @@ class ClientContact(SQLModel, table=True):
     is_primary: bool = Field(default=False)
     portal_enabled: bool = Field(default=True)
     last_login_at: datetime | None = None
+    # Self-registered contacts: when they accepted the terms and confirmed their e-mail.
+    terms_accepted_at: datetime | None = None
+    email_confirmed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

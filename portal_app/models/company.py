@@ -54,6 +54,32 @@ class Company(SQLModel, table=True):
     allow_over_payment: bool = Field(default=False)
     # May the client's contacts upload files to the Documents tab (staff see them)?
     allow_client_uploads: bool = Field(default=False)
+    # Self-registration at /client/register: on/off, extra required fields (comma-separated of
+    # phone, address, vat_number) and the terms a registrant accepts.
+    allow_registration: bool = Field(default=False)
+    registration_required_fields: str = Field(default="", max_length=200)
+    registration_terms: str = Field(default="", max_length=4000)
+    # Client-initiated payments (the "prepayment" module): limits in the company's currency.
+    prepayment_min_minor: int = Field(default=100, sa_type=BigInteger)
+    prepayment_max_minor: int = Field(default=10_000_000, sa_type=BigInteger)
+    # Quote approval: terms shown first (versioned), a drawn signature, conversion to invoice.
+    quote_terms: str = Field(default="", max_length=4000)
+    quote_terms_version: int = Field(default=1)
+    require_quote_terms: bool = Field(default=False)
+    require_quote_signature: bool = Field(default=False)
+    convert_approved_quotes: bool = Field(default=True)
+    allow_quote_decline: bool = Field(default=True)
+    # Subscriptions: "self" lets clients cancel; "request" only records a request for staff.
+    subscription_cancel_mode: str = Field(default="self", max_length=10)
+    # Days after a failed renewal at which to retry (comma-separated); after the last, cancel
+    # when cancel_after_failed_retries, else stay past due.
+    renewal_retry_days: str = Field(default="1,3,7", max_length=50)
+    cancel_after_failed_retries: bool = Field(default=True)
+    # Next numbers handed out by services.numbering.
+    next_invoice_number: int = Field(default=1)
+    next_quote_number: int = Field(default=1)
+    next_credit_number: int = Field(default=1)
+    next_recurring_number: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
 
     def module_list(self) -> list[str]:

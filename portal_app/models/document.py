@@ -13,8 +13,8 @@ UPLOADED_BY = ("staff", "contact", "system")
 
 
 class Document(SQLModel, table=True):
-    """A file belonging to a client, optionally attached to one of its invoices, credits or
-    payments (quotes do not exist yet). The bytes live at documents_root/<sha256[:2]>/<sha256>,
+    """A file belonging to a client, optionally attached to one of its invoices, quotes,
+    credits or payments. The bytes live at documents_root/<sha256[:2]>/<sha256>,
     so the same content is stored once however many rows point at it."""
 
     __table_args__ = (
@@ -26,6 +26,7 @@ class Document(SQLModel, table=True):
     client_id: int = Field(foreign_key="client.id")
     invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
     credit_id: int | None = Field(default=None, foreign_key="credit.id", index=True)
+    quote_id: int | None = Field(default=None, foreign_key="quote.id", index=True)
     payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
     name: str = Field(max_length=255)  # sanitised original name, never a path
     sha256: str = Field(max_length=64, index=True)

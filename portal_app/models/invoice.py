@@ -52,6 +52,12 @@ class Invoice(SQLModel, table=True):
     footer: str = Field(default="", max_length=2000)
     sent_at: datetime | None = None
     last_viewed_at: datetime | None = None
+    # Where the invoice came from, when not typed in by staff (a quote links to its invoice
+    # through Quote.invoice_id).
+    recurring_invoice_id: int | None = Field(
+        default=None, foreign_key="recurring_invoice.id", index=True
+    )
+    subscription_id: int | None = Field(default=None, foreign_key="subscription.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

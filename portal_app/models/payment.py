@@ -37,6 +37,9 @@ class Payment(SQLModel, table=True):
     gateway: str = Field(default="", max_length=20)
     gateway_reference: str | None = Field(default=None, max_length=255, unique=True)
     failure_message: str = Field(default="", max_length=500)
+    # The client's note on a pre-payment, and the schedule that made it when repeated.
+    notes: str = Field(default="", max_length=1000)
+    prepayment_schedule_id: int | None = Field(default=None, foreign_key="prepayment_schedule.id")
     paid_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,111 @@
+"""Subscription plans, subscriptions, public payment links and repeated pre-payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from portal_app.db import utcnow
+
+SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "cancel_requested", "cancelled")
+# What a downgrade does: leave a credit for the unused part now, or switch at the period's end.
+DOWNGRADE_MODES = ("credit_now", "period_end")
+PREPAYMENT_SCHEDULE_STATUSES = ("active", "completed", "cancelled")
+
+
+class SubscriptionPlan(SQLModel, table=True):
+    """Something a client can subscribe to, billed every `frequency` (see models.recurring)."""
+
+    __tablename__ = "subscription_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    price_minor: int = Field(default=0, sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    frequency: str = Field(default="monthly", max_length=15)
+    trial_days: int = 0
+    allow_cancellation: bool = True
+    allow_plan_change: bool = True
+    # Days after a payment within which cancelling refunds it; 0: never refunded.
+    refund_period_days: int = 0
+    downgrade_mode: str = Field(default="period_end", max_length=12)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanChangeOption(SQLModel, table=True):
+    """A plan a subscriber of `plan_id` may change to."""
+
+    __tablename__ = "plan_change_option"
+
+    plan_id: int = Field(foreign_key="subscription_plan.id", primary_key=True)
+    target_plan_id: int = Field(foreign_key="subscription_plan.id", primary_key=True)
+
+
+class Subscription(SQLModel, table=True):
+    """A client's subscription to a plan, billed by a recurring invoice."""
+
+    __table_args__ = (Index("ix_subscription_company_client", "company_id", "client_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    client_id: int = Field(foreign_key="client.id")
+    contact_id: int | None = Field(default=None, foreign_key="clientcontact.id")
+    plan_id: int = Field(foreign_key="subscription_plan.id")
+    status: str = Field(default="active", max_length=20)
+    current_period_start: date
+    current_period_end: date
+    trial_ends_on: date | None = None
+    recurring_invoice_id: int | None = Field(default=None, foreign_key="recurring_invoice.id")
+    # A downgrade that takes effect when the current period ends.
+    pending_plan_id: int | None = Field(default=None, foreign_key="subscription_plan.id")
+    failed_attempts: int = 0
+    next_retry_on: date | None = None
+    cancel_requested_at: datetime | None = None
+    cancel_reason: str = Field(default="", max_length=1000)
+    cancel_at: date | None = None
+    cancelled_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PaymentLink(SQLModel, table=True):
+    """A public sign-up address for a plan: /subscribe/<key>."""
+
+    __tablename__ = "payment_link"
+    __table_args__ = (UniqueConstraint("key", name="uq_payment_link_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    plan_id: int = Field(foreign_key="subscription_plan.id")
+    key: str = Field(max_length=64)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PrepaymentSchedule(SQLModel, table=True):
+    """A client's repeated pre-payment: charge the saved card every period, unapplied."""
+
+    __tablename__ = "prepayment_schedule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    client_id: int = Field(foreign_key="client.id", index=True)
+    contact_id: int = Field(foreign_key="clientcontact.id")
+    payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
+    amount_minor: int = Field(sa_type=BigInteger)
+    currency: str = Field(max_length=3)
+    notes: str = Field(default="", max_length=1000)
+    frequency: str = Field(default="monthly", max_length=15)
+    start_date: date
+    next_date: date | None = None
+    issued_count: int = 0
+    # None: until cancelled.
+    remaining_cycles: int | None = None
+    status: str = Field(default="active", max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
