@@ -4,6 +4,11 @@
 up when it imports the app. `RequestIdMiddleware` wraps the HTTP routes (and, through the
 `api_transformer` mount, Reflex's own HTTP endpoints): it takes a sane incoming X-Request-ID or
 makes one, echoes it in the response and keeps it in a contextvar that the formatters read.
+
+Websocket events have no HTTP request: each Reflex event runs in its own task with Reflex's
+`EventContext` set, whose transaction id (`txid`, 12 hex digits) is that event's id. A line
+logged while an event runs carries it as `request_id` (and `parent_event_id` when a handler's
+yielded event chained it); portal_app/event_log.py adds one line per handled event.
 """
 
 from __future__ import annotations
@@ -60,12 +65,52 @@ def mask_secrets(text: str) -> str:
     return text
 
 
+def current_event_ids() -> tuple[str | None, str | None]:
+    """(event id, parent event id) of the Reflex event running in this task, or (None, None).
+
+    Reflex sets its `EventContext` contextvar in the task of every event it processes (and in
+    the task of its backend exception handler, with the failed event's context). Imported
+    lazily: this module is also used by the CLI and tests that never load Reflex.
+    """
+    context_class = _event_context_class()
+    if context_class is None:
+        return None, None
+    try:
+        context = context_class.get()
+    except LookupError:
+        return None, None
+    # The event processor's root context has an empty txid: it is no event.
+    return (context.txid or None), (getattr(context, "parent_txid", None) or None)
+
+
+_EVENT_CONTEXT: list[type | None] = []
+
+
+def _event_context_class() -> type | None:
+    if not _EVENT_CONTEXT:
+        try:
+            from reflex_base.event.context import EventContext
+        except ImportError:  # pragma: no cover - another Reflex layout
+            EventContext = None  # noqa: N806
+        _EVENT_CONTEXT.append(EventContext)
+    return _EVENT_CONTEXT[0]
+
+
 class RequestContextFilter(logging.Filter):
-    """Stamps each record with the current request id, so formatters can print it."""
+    """Stamps each record with the current request id, so formatters can print it.
+
+    Inside an HTTP request that is the request's id; inside a Reflex websocket event it is the
+    event's id (and `parent_event_id` names the event that chained it, if any).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Add `record.request_id` (None outside a request); never drops a record."""
-        record.request_id = request_id_var.get()
+        """Add `record.request_id` (None outside a request or event); never drops a record."""
+        request_id = request_id_var.get()
+        if request_id is None:
+            request_id, parent = current_event_ids()
+            if parent is not None:
+                record.parent_event_id = parent
+        record.request_id = request_id
         return True
 
 
