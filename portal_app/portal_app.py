@@ -20,6 +20,7 @@ app = rx.App(
 app.add_middleware(EventLogMiddleware())
 
 from portal_app.pages import client as _client_pages  # noqa: E402,F401  (registers @rx.page routes)
+from portal_app.pages import staff as _staff_pages  # noqa: E402,F401
 
 # Add-on page modules named in PORTAL_EXTRA_PAGES register themselves the same way.
 for _module in filter(None, (m.strip() for m in get_settings().extra_page_modules.split(","))):

@@ -25,7 +25,25 @@ CLIENT_SUBSCRIPTIONS = "/client/subscriptions"
 CLIENT_PREPAYMENT = "/client/prepayment"
 CLIENT_PROFILE = "/client/profile"
 
+CLIENT_REGISTER = "/client/register"
+CLIENT_REGISTER_CONFIRM = "/client/register/confirm"
+
+STAFF_LOGIN = "/staff/login"
+STAFF_LOGOUT = "/staff/logout"
+STAFF_CLIENTS = "/staff/clients"
+STAFF_CLIENT_NEW = "/staff/clients/new"
+STAFF_CLIENT_DETAIL = "/staff/clients/[id]"
+STAFF_INVOICES = "/staff/invoices"
+STAFF_QUOTES = "/staff/quotes"
+STAFF_CREDITS = "/staff/credits"
+STAFF_PAYMENTS = "/staff/payments"
+STAFF_SETTINGS = "/staff/settings"
+STAFF_AUDIT = "/staff/audit"
+STAFF_PREVIEW = "/staff/preview/[contact_id]"
+
 API_HEALTH = "/api/health"
+API_STAFF_AUTH_HANDOFF = "/api/staff/auth/handoff"
+API_STAFF_AUTH_LOGOUT = "/api/staff/auth/logout"
 API_AUTH_HANDOFF = "/api/auth/handoff"
 API_AUTH_LOGOUT = "/api/auth/logout"
 API_INVOICE_PDF = "/api/invoices/{invoice_id}/pdf"
@@ -97,6 +115,32 @@ def is_safe_next(path: str) -> bool:
         and "://" not in path
         and not path.startswith(CLIENT_LOGIN)
         and not path.startswith(CLIENT_LOGOUT)
+    )
+
+
+def staff_client_url(client_id: int) -> str:
+    return f"/staff/clients/{client_id}"
+
+
+def staff_preview_url(contact_id: int) -> str:
+    return f"/staff/preview/{contact_id}"
+
+
+def staff_login_url(next_path: str | None = None) -> str:
+    if not next_path or not is_safe_staff_next(next_path):
+        return STAFF_LOGIN
+    return f"{STAFF_LOGIN}?{urlencode({'next': next_path})}"
+
+
+def is_safe_staff_next(path: str) -> bool:
+    """Only local staff console paths may follow a staff sign-in (no open redirect)."""
+    return (
+        path.startswith("/staff/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and "://" not in path
+        and not path.startswith(STAFF_LOGIN)
+        and not path.startswith(STAFF_LOGOUT)
     )
 
 

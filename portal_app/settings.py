@@ -39,6 +39,13 @@ class Settings(BaseSettings):
 
     session_cookie_name: str = Field(default="portal_session", alias="PORTAL_SESSION_COOKIE")
     session_hours: int = Field(default=12, alias="PORTAL_SESSION_HOURS")
+    # Staff sign in with their own cookie, so a client session never opens the staff console.
+    staff_session_cookie_name: str = Field(
+        default="portal_staff_session", alias="PORTAL_STAFF_SESSION_COOKIE"
+    )
+    staff_session_hours: int = Field(default=10, alias="PORTAL_STAFF_SESSION_HOURS")
+    # A staff preview of a client's portal is short-lived.
+    preview_session_minutes: int = Field(default=60, alias="PORTAL_PREVIEW_SESSION_MINUTES")
     link_session_minutes: int = Field(default=60, alias="PORTAL_LINK_SESSION_MINUTES")
     password_reset_minutes: int = Field(default=30, alias="PORTAL_PASSWORD_RESET_MINUTES")
     login_max_failures: int = Field(default=5, alias="PORTAL_LOGIN_MAX_FAILURES")

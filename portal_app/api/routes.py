@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from portal_app import routes
 from portal_app.api.health import health
+from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.db import session_scope, utcnow
 from portal_app.logging_setup import RequestIdMiddleware
 from portal_app.services import auth
@@ -341,5 +342,6 @@ api = Starlette(
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
         Route(routes.API_FILE, document_file, methods=["GET"]),
         Route(routes.API_STATEMENT_PDF, statement_pdf, methods=["GET"]),
+        *STAFF_ROUTES,
     ],
 )

@@ -27,3 +27,19 @@ class Actor:
     @property
     def may_move_money(self) -> bool:
         return not self.is_preview
+
+
+@dataclass(frozen=True, slots=True)
+class StaffActor:
+    """A signed-in staff user of one company (owner, admin or staff)."""
+
+    company_id: int
+    staff_user_id: int
+    role: str  # owner | admin | staff
+    session_id: int
+    ip: str = ""
+
+    @property
+    def may_change_settings(self) -> bool:
+        """Owners and admins change the company's portal settings; staff only read them."""
+        return self.role in ("owner", "admin")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from portal_app.db import utcnow
-from portal_app.models import AuthSession, Client, ClientContact, Company
+from portal_app.models import AuthSession, Client, ClientContact, Company, StaffUser
 from portal_app.services import audit, throttle
 from portal_app.services.actor import Actor
 from portal_app.services.errors import AuthError, ThrottledError
@@ -79,8 +79,12 @@ def open_session(
     ip: str = "",
     user_agent: str = "",
     invitation_id: int | None = None,
+    staff_user_id: int | None = None,
 ) -> NewSession:
-    """Create a server-side session row for a contact; return its token and handoff code."""
+    """Create a server-side session row for a contact; return its token and handoff code.
+
+    `staff_user_id` names the staff user behind a "staff_preview" session (audited as theirs).
+    """
     token, handoff = new_token(), new_token()
     now = utcnow()
     row = AuthSession(
@@ -89,6 +93,7 @@ def open_session(
         kind=kind,
         contact_id=contact.id,
         invitation_id=invitation_id,
+        staff_user_id=staff_user_id,
         handoff_hash=token_hash(handoff),
         handoff_expires_at=now + timedelta(seconds=HANDOFF_SECONDS),
         expires_at=now + lifetime,
@@ -105,8 +110,8 @@ def open_session(
         company_id=contact.company_id,
         client_id=contact.client_id,
         action=f"session_opened_{kind}",
-        actor_type="contact",
-        actor_id=contact.id,
+        actor_type="staff" if staff_user_id is not None else "contact",
+        actor_id=staff_user_id if staff_user_id is not None else contact.id,
         entity_type="session",
         entity_id=row.id,
         ip=ip,
@@ -129,8 +134,14 @@ def sign_in(
     )
 
 
-def redeem_handoff(session: Session, *, code: str) -> tuple[str, AuthSession] | None:
-    """Swap a one-time handoff code for a fresh cookie token; None when unknown or used."""
+def redeem_handoff(
+    session: Session, *, code: str, staff: bool = False
+) -> tuple[str, AuthSession] | None:
+    """Swap a one-time handoff code for a fresh cookie token; None when unknown or used.
+
+    `staff` picks the cookie being set: a staff session never lands in the client cookie
+    and a client (or preview) session never in the staff cookie.
+    """
     if not looks_like_token(code):
         return None
     row = session.exec(
@@ -140,6 +151,8 @@ def redeem_handoff(session: Session, *, code: str) -> tuple[str, AuthSession] | 
     if row is None or row.revoked_at is not None or row.handoff_expires_at is None:
         return None
     if row.handoff_expires_at < now or row.expires_at < now:
+        return None
+    if (row.kind == "staff") != staff:
         return None
     # The handoff code travelled in a URL, so the cookie gets a token that never did.
     token = new_token()
@@ -159,7 +172,9 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at < utcnow():
         return None
-    if row.contact_id is None:
+    if row.contact_id is None or row.kind == "staff":
+        return None
+    if row.kind == "staff_preview" and not _preview_staff_active(session, row):
         return None
     contact = session.get(ClientContact, row.contact_id)
     if contact is None or not contact.portal_enabled or contact.company_id != row.company_id:
@@ -172,6 +187,12 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
         kind=row.kind,
         ip=ip,
     )
+
+
+def _preview_staff_active(session: Session, row: AuthSession) -> bool:
+    """A preview lives only as long as the staff user behind it is active in that company."""
+    staff = session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
+    return staff is not None and staff.is_active and staff.company_id == row.company_id
 
 
 def sign_out(session: Session, *, token: str | None) -> bool:

@@ -1,0 +1,6 @@
+"""Staff console pages; importing this package registers every page."""
+
+from portal_app.pages.staff import (  # noqa: F401
+    login,
+    logout,
+)

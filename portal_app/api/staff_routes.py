@@ -1,0 +1,82 @@
+"""HTTP routes of the staff console's session: the staff cookie's handoff and sign-out.
+
+The staff cookie (settings.staff_session_cookie_name) is set only here, from a handoff code
+of a "staff" session; the client handoff route refuses those codes and this one refuses
+every client code, so neither side can plant its session in the other's cookie.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal_app import routes
+from portal_app.db import session_scope, utcnow
+from portal_app.services import staff_auth
+from portal_app.services.auth import redeem_handoff
+from portal_app.settings import get_settings
+
+
+def _safe_staff_target(target: str) -> str:
+    """A local staff console path, or one on our own origins; else the clients list."""
+    parts = urlsplit(target)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not routes.is_safe_staff_next(path):
+        return routes.STAFF_CLIENTS
+    if not parts.scheme and not parts.netloc:
+        return path
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return target if origin in get_settings().cors_origins else path
+
+
+async def staff_handoff(request: Request) -> Response:
+    """Turn a staff handoff code into the HttpOnly staff cookie, then go on."""
+    settings = get_settings()
+    code = request.query_params.get("code", "")
+    target = _safe_staff_target(request.query_params.get("next", ""))
+    with session_scope() as db:
+        redeemed = redeem_handoff(db, code=code, staff=True)
+        if redeemed is not None:
+            token, row = redeemed
+            max_age = int((row.expires_at - utcnow()).total_seconds())
+    if redeemed is None:
+        return RedirectResponse(routes.STAFF_LOGIN, status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        settings.staff_session_cookie_name,
+        token,
+        max_age=max(0, max_age),
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        # Strict: the staff console is never entered from another site's link with a session.
+        samesite="strict",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def staff_logout(request: Request) -> Response:
+    """Revoke the staff session (and its previews) and clear the staff cookie."""
+    settings = get_settings()
+    with session_scope() as db:
+        staff_auth.sign_out_staff(db, token=request.cookies.get(settings.staff_session_cookie_name))
+    target = f"{routes.STAFF_LOGIN}?signed_out=1"
+    referer = urlsplit(request.headers.get("referer", ""))
+    origin = f"{referer.scheme}://{referer.netloc}" if referer.scheme and referer.netloc else ""
+    if origin and origin in settings.cors_origins:
+        target = origin + target
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(settings.staff_session_cookie_name, path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+STAFF_ROUTES = [
+    Route(routes.API_STAFF_AUTH_HANDOFF, staff_handoff, methods=["GET"]),
+    Route(routes.API_STAFF_AUTH_LOGOUT, staff_logout, methods=["GET", "POST"]),
+]
