@@ -516,16 +516,21 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(kind: str, ids: list[int], client_id: int, seconds: int | None, now: float | None):
+def seal_payload(fields: list[str], *, seconds: int | None = None, now: float | None = None):
+    """A signed token carrying `fields` (no ':' in them) and an expiry `seconds` from now
+    (settings.download_token_seconds by default). Other services' short-lived file tokens
+    use this too; each starts its fields with a kind of its own."""
     settings = get_settings()
     ttl = settings.download_token_seconds if seconds is None else seconds
     expires = int((time.time() if now is None else now) + ttl)
-    payload = f"{kind}:{'-'.join(str(i) for i in ids)}:{client_id}:{expires}".encode()
+    payload = ":".join([*fields, str(expires)]).encode()
     mac = hmac.new(_token_key(settings), payload, hashlib.sha256).digest()
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-def _verify(token: str, now: float | None) -> tuple[str, list[int], int]:
+def open_payload(token: str, *, now: float | None = None) -> list[str]:
+    """The fields of a token made by seal_payload (expiry removed); NotFoundError when it is
+    malformed, tampered with or expired."""
     if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
         raise NotFoundError("download")
     body, mac = token.split(".")
@@ -534,12 +539,25 @@ def _verify(token: str, now: float | None) -> tuple[str, list[int], int]:
         expected = hmac.new(_token_key(), payload, hashlib.sha256).digest()
         if not hmac.compare_digest(expected, _unb64(mac)):
             raise NotFoundError("download")
-        kind, ids, client_id, expires = payload.decode().split(":")
-        parsed = [int(i) for i in ids.split("-")]
+        *fields, expires = payload.decode().split(":")
         if int(expires) < (time.time() if now is None else now):
             raise NotFoundError("download")
-        return kind, parsed, int(client_id)
+        return fields
     except (ValueError, UnicodeDecodeError) as exc:
+        raise NotFoundError("download") from exc
+
+
+def _sign(kind: str, ids: list[int], client_id: int, seconds: int | None, now: float | None):
+    fields = [kind, "-".join(str(i) for i in ids), str(client_id)]
+    return seal_payload(fields, seconds=seconds, now=now)
+
+
+def _verify(token: str, now: float | None) -> tuple[str, list[int], int]:
+    fields = open_payload(token, now=now)
+    try:
+        kind, ids, client_id = fields
+        return kind, [int(i) for i in ids.split("-")], int(client_id)
+    except ValueError as exc:
         raise NotFoundError("download") from exc
 
 
