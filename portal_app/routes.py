@@ -16,6 +16,8 @@ CLIENT_PAY = "/client/pay"
 CLIENT_PAYMENTS = "/client/payments"
 CLIENT_PAYMENT_DETAIL = "/client/payments/[id]"
 CLIENT_QUOTES = "/client/quotes"
+CLIENT_QUOTE_DETAIL = "/client/quotes/[id]"
+CLIENT_QUOTE_LINK = "/client/quote/[key]"
 CLIENT_CREDITS = "/client/credits"
 CLIENT_CREDIT_DETAIL = "/client/credits/[id]"
 CLIENT_PAYMENT_METHODS = "/client/payment_methods"
@@ -50,6 +52,8 @@ API_INVOICE_PDF = "/api/invoices/{invoice_id}/pdf"
 API_INVOICES_ZIP = "/api/invoices/zip"
 API_PAYMENT_RECEIPT = "/api/payments/{payment_id}/receipt"
 API_CREDIT_PDF = "/api/credits/{credit_id}/pdf"
+API_QUOTE_PDF = "/api/quotes/{quote_id}/pdf"
+API_QUOTES_ZIP = "/api/quotes/zip"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 API_FILE = "/api/files/{token}"
 API_STATEMENT_PDF = "/api/statement.pdf"
@@ -65,6 +69,22 @@ def payment_url(payment_id: int) -> str:
 
 def credit_url(credit_id: int) -> str:
     return f"/client/credits/{credit_id}"
+
+
+def quote_url(quote_id: int) -> str:
+    return f"/client/quotes/{quote_id}"
+
+
+def quote_link_url(key: str) -> str:
+    return f"/client/quote/{quote(key, safe='')}"
+
+
+def quote_pdf_url(quote_id: int) -> str:
+    return API_QUOTE_PDF.format(quote_id=quote_id)
+
+
+def quotes_zip_url(quote_ids: list[int]) -> str:
+    return f"{API_QUOTES_ZIP}?{urlencode({'ids': ','.join(str(i) for i in quote_ids)})}"
 
 
 def payment_receipt_url(payment_id: int) -> str:

@@ -176,6 +176,40 @@ async def credit_pdf(request: Request) -> Response:
     )
 
 
+async def quote_pdf(request: Request) -> Response:
+    """The signed-in client's quote as a PDF (never a draft); else the same 404."""
+    from portal_app.services import quote_files, quotes
+
+    return await _client_pdf(
+        request,
+        "quotes",
+        lambda: quotes.parse_quote_id(request.path_params.get("quote_id")),
+        lambda db, actor, qid: quote_files.quote_pdf(db, actor=actor, quote_id=qid),
+    )
+
+
+async def quotes_zip(request: Request) -> Response:
+    """Several of the client's quotes as one ZIP of PDFs; one foreign id fails the whole."""
+    from portal_app.services import quote_files, quotes
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to download quotes.", status_code=401)
+    raw = request.query_params.get("ids", "")
+
+    def run(ids: list[int]) -> tuple[str, bytes]:
+        with session_scope() as db:
+            return quote_files.quotes_zip(db, actor=actor, quote_ids=ids)
+
+    try:
+        parts = raw.split(",")[: quotes.MAX_QUOTES_PER_ACTION + 1]
+        ids = [quotes.parse_quote_id(part) for part in parts if part.strip()]
+        filename, data = await run_in_threadpool(run, ids)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    return _attachment(data, filename, "application/zip")
+
+
 async def _client_pdf(request: Request, what: str, parse_id, render) -> Response:
     """401 when signed out, 404 for any id that is not the client's, else the PDF."""
     actor = _actor(request)
@@ -344,6 +378,8 @@ api = Starlette(
         Route("/api/invoices/{invoice_id}/pdf", invoice_pdf, methods=["GET"]),
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
+        Route(routes.API_QUOTES_ZIP, quotes_zip, methods=["GET"]),
+        Route(routes.API_QUOTE_PDF, quote_pdf, methods=["GET"]),
         Route(routes.API_FILE, document_file, methods=["GET"]),
         Route(routes.API_STATEMENT_PDF, statement_pdf, methods=["GET"]),
         *STAFF_ROUTES,
