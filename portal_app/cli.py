@@ -1,4 +1,5 @@
-"""Command line: `python -m portal_app.cli migrate | check-config | seed-demo | create-staff`."""
+"""Command line: `python -m portal_app.cli migrate | check-config | seed-demo | create-staff |
+run-jobs`."""
 
 from __future__ import annotations
 
@@ -73,6 +74,20 @@ def _create_staff(args) -> int:
     return 0
 
 
+def _run_jobs(args) -> int:
+    """Run the scheduled jobs once (recurring invoices, renewals, link expiry) and print what
+    each did. Safe beside running servers: only one runner holds the job lock at a time."""
+    from datetime import date
+
+    from portal_app.jobs.runner import run_jobs
+
+    today = date.fromisoformat(args.today) if args.today else None
+    summary = run_jobs(today=today, only=args.only or None)
+    for line in summary.lines():
+        print(line)
+    return 1 if summary.errors else 0
+
+
 def _without_password(url: str) -> str:
     """`url` with its password masked, for printing."""
     from sqlalchemy.engine import make_url
@@ -139,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--role", choices=["owner", "admin", "staff"], default="staff")
     staff.add_argument("--password", help="omit to be asked")
     staff.add_argument("--company-id", type=int)
+    jobs = sub.add_parser("run-jobs", help="run the scheduled jobs once and print a summary")
+    jobs.add_argument("--today", help="run as of this date (YYYY-MM-DD); default today")
+    jobs.add_argument("--only", action="append", help="run only this job (repeatable)")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -152,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         return _seed_demo(args)
     if args.command == "create-staff":
         return _create_staff(args)
+    if args.command == "run-jobs":
+        return _run_jobs(args)
     return 2
 
 
