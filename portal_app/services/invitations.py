@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from portal_app.db import utcnow
-from portal_app.models import ClientContact, Company, Invitation, Invoice
+from portal_app.models import ClientContact, Company, Invitation, Invoice, Quote
 from portal_app.models.invoice import VISIBLE_STATUSES
+from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
 from portal_app.services import audit
 from portal_app.services.auth import NewSession, open_session
 from portal_app.services.errors import NotFoundError
@@ -47,13 +48,46 @@ def create_invoice_invitation(
     return key
 
 
+def create_quote_invitation(
+    session: Session, *, contact: ClientContact, quote: Quote, lifetime: timedelta | None = None
+) -> str:
+    """Create an invitation for `contact` to `quote` and return its key (stored only hashed)."""
+    if quote.client_id != contact.client_id or quote.company_id != contact.company_id:
+        raise NotFoundError("quote")
+    company = session.get(Company, contact.company_id)
+    key = new_token()
+    session.add(
+        Invitation(
+            company_id=contact.company_id,
+            contact_id=contact.id,
+            entity_type="quote",
+            entity_id=quote.id,
+            key_hash=token_hash(key),
+            expires_at=utcnow() + (lifetime or timedelta(days=company.link_lifetime_days)),
+        )
+    )
+    session.flush()
+    return key
+
+
+# entity_type -> (table, statuses the portal shows)
+_LINKABLE = {"invoice": (Invoice, VISIBLE_STATUSES), "quote": (Quote, VISIBLE_QUOTE_STATUSES)}
+
+
 def open_invitation(
-    session: Session, *, key: str, ip: str = "", user_agent: str = ""
+    session: Session,
+    *,
+    key: str,
+    ip: str = "",
+    user_agent: str = "",
+    entity_type: str = "invoice",
 ) -> OpenedLink:
     """Open an emailed link: a limited "link" session for its contact, the view recorded.
 
-    Malformed, unknown, expired and revoked keys, and links to documents that are no longer
-    visible, all raise the same NotFoundError.
+    `entity_type` is what the page opening it shows ("invoice" or "quote"): a quote's key
+    opened on the invoice link page is refused, so each page only ever shows its own kind.
+    Malformed, unknown, expired and revoked keys, links of another kind, and links to
+    documents that are no longer visible, all raise the same NotFoundError.
     """
     if not looks_like_token(key):
         raise NotFoundError("link")
@@ -66,14 +100,15 @@ def open_invitation(
     contact = session.get(ClientContact, invitation.contact_id)
     if contact is None or not contact.portal_enabled:
         raise NotFoundError("link")
-    if invitation.entity_type != "invoice":
+    if invitation.entity_type != entity_type or entity_type not in _LINKABLE:
         raise NotFoundError("link")
-    invoice = session.get(Invoice, invitation.entity_id)
+    table, visible = _LINKABLE[invitation.entity_type]
+    record = session.get(table, invitation.entity_id)
     if (
-        invoice is None
-        or invoice.client_id != contact.client_id
-        or invoice.company_id != contact.company_id
-        or invoice.status not in VISIBLE_STATUSES
+        record is None
+        or record.client_id != contact.client_id
+        or record.company_id != contact.company_id
+        or record.status not in visible
     ):
         raise NotFoundError("link")
     company = session.get(Company, contact.company_id)
@@ -87,9 +122,9 @@ def open_invitation(
         invitation_id=invitation.id,
     )
     invitation.viewed_at = invitation.viewed_at or now
-    invoice.last_viewed_at = now
+    record.last_viewed_at = now
     session.add(invitation)
-    session.add(invoice)
+    session.add(record)
     audit.record(
         session,
         company_id=contact.company_id,
@@ -97,9 +132,11 @@ def open_invitation(
         action="link_opened",
         actor_type="contact",
         actor_id=contact.id,
-        entity_type="invoice",
-        entity_id=invoice.id,
+        entity_type=invitation.entity_type,
+        entity_id=record.id,
         ip=ip,
         details={"invitation_id": invitation.id},
     )
-    return OpenedLink(new_session=new_session, entity_type="invoice", entity_id=invoice.id)
+    return OpenedLink(
+        new_session=new_session, entity_type=invitation.entity_type, entity_id=record.id
+    )
