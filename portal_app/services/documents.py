@@ -23,11 +23,12 @@ from pathlib import Path
 from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, col, select
 
-from portal_app.models import Company, Credit, Document, Invoice, Payment
+from portal_app.models import Company, Credit, Document, Invoice, Payment, Quote
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.document import UPLOADED_BY
 from portal_app.models.invoice import VISIBLE_STATUSES
-from portal_app.routes import credit_url, invoice_url, payment_url
+from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
+from portal_app.routes import credit_url, invoice_url, payment_url, quote_url
 from portal_app.schemas.document import DocumentPage, DocumentRowView
 from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
@@ -220,6 +221,7 @@ def store_document(
     invoice_id: int | None = None,
     credit_id: int | None = None,
     payment_id: int | None = None,
+    quote_id: int | None = None,
     visible_to_client: bool = True,
     settings: Settings | None = None,
 ) -> Document:
@@ -228,8 +230,8 @@ def store_document(
     settings = settings or get_settings()
     if uploaded_by not in UPLOADED_BY:
         raise ValueError(f"uploaded_by must be one of {UPLOADED_BY}")
-    if sum(x is not None for x in (invoice_id, credit_id, payment_id)) > 1:
-        raise ValueError("a document belongs to at most one invoice, credit or payment")
+    if sum(x is not None for x in (invoice_id, credit_id, payment_id, quote_id)) > 1:
+        raise ValueError("a document belongs to at most one invoice, credit, payment or quote")
     if not data:
         raise ValidationError("file", "The file is empty.")
     if len(data) > settings.documents_max_bytes:
@@ -244,6 +246,7 @@ def store_document(
     _check_owner(session, Invoice, invoice_id, company_id, client_id)
     _check_owner(session, Credit, credit_id, company_id, client_id)
     _check_owner(session, Payment, payment_id, company_id, client_id)
+    _check_owner(session, Quote, quote_id, company_id, client_id)
     sha256 = hashlib.sha256(data).hexdigest()
     _write_once(data, sha256, settings)
     document = Document(
@@ -252,6 +255,7 @@ def store_document(
         invoice_id=invoice_id,
         credit_id=credit_id,
         payment_id=payment_id,
+        quote_id=quote_id,
         name=clean,
         sha256=sha256,
         size_bytes=len(data),
@@ -334,12 +338,15 @@ def _visible(actor: Actor):
         col(Document.visible_to_client).is_(True),
         or_(col(Document.invoice_id).is_(None), col(Invoice.status).in_(VISIBLE_STATUSES)),
         or_(col(Document.credit_id).is_(None), col(Credit.status).in_(VISIBLE_CREDIT_STATUSES)),
+        or_(col(Document.quote_id).is_(None), col(Quote.status).in_(VISIBLE_QUOTE_STATUSES)),
     )
 
 
 def _joined(statement):
-    return statement.join(Invoice, col(Invoice.id) == Document.invoice_id, isouter=True).join(
-        Credit, col(Credit.id) == Document.credit_id, isouter=True
+    return (
+        statement.join(Invoice, col(Invoice.id) == Document.invoice_id, isouter=True)
+        .join(Credit, col(Credit.id) == Document.credit_id, isouter=True)
+        .join(Quote, col(Quote.id) == Document.quote_id, isouter=True)
     )
 
 
@@ -349,6 +356,7 @@ def _attached_filter(attached_to: str):
             col(Document.invoice_id).is_(None),
             col(Document.credit_id).is_(None),
             col(Document.payment_id).is_(None),
+            col(Document.quote_id).is_(None),
         )
     if attached_to == "invoice":
         return col(Document.invoice_id).is_not(None)
@@ -380,7 +388,7 @@ def list_client_documents(
     page_size = page_size if page_size in PAGE_SIZES else 25
     where = and_(_visible(actor), _attached_filter(attached_to))
     rows = session.exec(
-        _joined(select(Document, Invoice.number, Credit.number, Payment.number))
+        _joined(select(Document, Invoice.number, Credit.number, Payment.number, Quote.number))
         .join(Payment, col(Payment.id) == Document.payment_id, isouter=True)
         .where(where)
         .order_by(col(Document.created_at).desc(), col(Document.id).desc())
@@ -393,7 +401,7 @@ def list_client_documents(
     total = session.exec(select(func.count()).select_from(capped)).one()
     locale = client_locale(session, actor)
     return DocumentPage(
-        rows=[_row_view(doc, inv, cred, pay, locale) for doc, inv, cred, pay in rows],
+        rows=[_row_view(doc, inv, cred, pay, locale, quo) for doc, inv, cred, pay, quo in rows],
         page=page,
         page_size=page_size,
         total=min(total, COUNT_CAP),
@@ -405,11 +413,12 @@ def list_client_documents(
 def record_documents(
     session: Session, *, actor: Actor, attached_to: str, record_id: int
 ) -> list[DocumentRowView]:
-    """The visible documents attached to one of the client's invoices, credits or payments
-    (`attached_to` 'invoice' | 'credit' | 'payment'), for its detail page; empty when the
-    documents module is off."""
+    """The visible documents attached to one of the client's invoices, credits, payments or
+    quotes (`attached_to` 'invoice' | 'credit' | 'payment' | 'quote'), for its detail page;
+    empty when the documents module is off."""
     column = {
         "invoice": Document.invoice_id,
+        "quote": Document.quote_id,
         "credit": Document.credit_id,
         "payment": Document.payment_id,
     }.get(attached_to)
@@ -418,14 +427,14 @@ def record_documents(
     if not modules.is_enabled(session, company_id=actor.company_id, module="documents"):
         return []
     rows = session.exec(
-        _joined(select(Document, Invoice.number, Credit.number, Payment.number))
+        _joined(select(Document, Invoice.number, Credit.number, Payment.number, Quote.number))
         .join(Payment, col(Payment.id) == Document.payment_id, isouter=True)
         .where(_visible(actor), column == record_id)
         .order_by(col(Document.created_at).desc(), col(Document.id).desc())
         .limit(100)
     ).all()
     locale = client_locale(session, actor)
-    return [_row_view(doc, inv, cred, pay, locale) for doc, inv, cred, pay in rows]
+    return [_row_view(doc, inv, cred, pay, locale, quo) for doc, inv, cred, pay, quo in rows]
 
 
 def invoice_documents(session: Session, *, actor: Actor, invoice_id: int) -> list[DocumentRowView]:
@@ -433,13 +442,17 @@ def invoice_documents(session: Session, *, actor: Actor, invoice_id: int) -> lis
     return record_documents(session, actor=actor, attached_to="invoice", record_id=invoice_id)
 
 
-def _row_view(doc: Document, invoice_no, credit_no, payment_no, locale: str) -> DocumentRowView:
+def _row_view(
+    doc: Document, invoice_no, credit_no, payment_no, locale: str, quote_no=None
+) -> DocumentRowView:
     if doc.invoice_id is not None:
         belongs, url = f"Invoice {invoice_no}", invoice_url(doc.invoice_id)
     elif doc.credit_id is not None:
         belongs, url = f"Credit {credit_no}", credit_url(doc.credit_id)
     elif doc.payment_id is not None:
         belongs, url = f"Payment {payment_no}", payment_url(doc.payment_id)
+    elif doc.quote_id is not None:
+        belongs, url = f"Quote {quote_no}", quote_url(doc.quote_id)
     else:
         belongs, url = "Account", ""
     return DocumentRowView(
