@@ -49,6 +49,10 @@ class StatementView:
     aging: list[AgingBucketView] = field(default_factory=list)
     is_empty: bool = False  # no movement in the range: "No activity in this period"
     show_aging: bool = True
+    # The rows shown may be one window of them (the on-screen preview pages through a long
+    # statement): `rows` are lines row_offset+1 .. row_offset+len(rows) of row_count.
+    row_count: int = 0
+    row_offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)

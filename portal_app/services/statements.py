@@ -114,8 +114,16 @@ def statement(
     show_credits: bool = True,
     show_aging: bool = True,
     today: date | None = None,
+    row_offset: int = 0,
+    row_limit: int | None = None,
 ) -> list[StatementView]:
-    """One StatementView per currency the client has invoices in (by `end`)."""
+    """One StatementView per currency the client has invoices in (by `end`).
+
+    `row_offset`/`row_limit` keep only that window of each currency's rows (the on-screen
+    preview of a long statement); every total, balance and row_count still covers them all.
+    """
+    row_offset = max(0, int(row_offset))
+    row_limit = None if row_limit is None else max(0, int(row_limit))
     modules.require(session, actor=actor, module="statement")
     start, end = validate_range(start, end)
     if status not in STATUSES:
@@ -192,6 +200,7 @@ def statement(
                 show_credits=show_credits,
                 show_aging=show_aging,
                 locale=locale,
+                window=(row_offset, None if row_limit is None else row_offset + row_limit),
             )
         )
     return views
@@ -209,12 +218,19 @@ def _currency_view(
     show_credits: bool,
     show_aging: bool,
     locale: str,
+    window: tuple[int, int | None] = (0, None),
 ) -> StatementView:
     def money(minor: int) -> str:
         return format_money(minor, currency, locale)
 
+    days: dict[date, str] = {}  # a long statement has many rows a day
+
     def day(value: date) -> str:
-        return format_date(value, format="medium", locale=locale)
+        if value not in days:
+            days[value] = format_date(value, format="medium", locale=locale)
+        return days[value]
+
+    first, stop = window
 
     opening = sum(m.amount for m in moves if m.day < start)
     in_range = sorted(
@@ -223,6 +239,7 @@ def _currency_view(
     )
     totals = {"invoice": 0, "payment": 0, "credit": 0}
     rows: list[StatementRowView] = []
+    row_count = 0
     balance = opening
     for move in in_range:
         balance += move.amount
@@ -231,6 +248,9 @@ def _currency_view(
             move.kind == "credit" and not show_credits
         ):
             continue
+        row_count += 1
+        if row_count <= first or (stop is not None and row_count > stop):
+            continue  # outside the window: counted, not formatted
         rows.append(
             StatementRowView(
                 kind=move.kind,
@@ -277,6 +297,8 @@ def _currency_view(
         else [],
         is_empty=not in_range,
         show_aging=show_aging,
+        row_count=row_count,
+        row_offset=first,
     )
 
 

@@ -1,17 +1,20 @@
-"""The Statement tab in Chromium: choose last year, preview, download the PDF, same closing."""
+"""The Statement tab in Chromium: choose last year, preview, build the PDF in the background
+(progress, cancel), download it from its signed URL and read the same closing balance."""
 
 from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+from sqlalchemy import insert
+from sqlmodel import select
 
-from portal_app.models import Payment, PaymentAllocation
+from portal_app.models import Invoice, Payment, PaymentAllocation
 from portal_app.services.invoice_math import LineInput
 from tests.e2e.conftest import DbScope, Factory
 from tests.e2e.test_portal import sign_in
@@ -72,12 +75,140 @@ def test_last_year_preview_and_pdf_show_the_same_closing_balance(
         page.locator("#download-statement").click()
     download = info.value
     assert download.failure() is None
+    assert "/api/files/" in download.url  # the short-lived signed URL, not the page state
     assert download.suggested_filename == f"statement-{year}-01-01-{year}-12-31.pdf"
+    expect(page.get_by_test_id("statement-ready")).to_be_visible()
+    assert _pdf_closing(download, tmp_path) == expected
+
+
+def _pdf_closing(download, tmp_path: Path) -> str:
     saved = tmp_path / "statement.pdf"
     download.save_as(saved)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(saved.read_bytes())).pages)
-    text = text.replace("\u00a0", " ")
-    assert re.search(r"Closing balance USD\s*(\S+)", text).group(1) == expected
+    return re.search(r"Closing balance USD\s*(\S+)", text.replace("\u00a0", " ")).group(1)
+
+
+def _many_lines(db: DbScope, account, lines: int, year: int) -> None:
+    """`lines` statement lines in `year`: lines/2 invoices, each with one part payment."""
+    client, now = account.client, datetime.now(UTC)
+    half = lines // 2
+    start = date(year, 1, 1)
+    with db() as session:
+        session.execute(
+            insert(Invoice),
+            [
+                {
+                    "company_id": client.company_id,
+                    "client_id": client.id,
+                    "number": f"BULK-{client.id}-{i:05d}",
+                    "status": "partial",
+                    "currency": "USD",
+                    "issue_date": start + timedelta(days=i * 360 // half),
+                    "due_date": start + timedelta(days=i * 360 // half + 30),
+                    "amount_minor": 100_00 + i,
+                    "paid_to_date_minor": 40_00,
+                    "balance_minor": 60_00 + i,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(half)
+            ],
+        )
+        ids = session.exec(
+            select(Invoice.id).where(Invoice.client_id == client.id).order_by(Invoice.id)
+        ).all()
+        session.execute(
+            insert(Payment),
+            [
+                {
+                    "company_id": client.company_id,
+                    "client_id": client.id,
+                    "number": f"BULKP-{client.id}-{i:05d}",
+                    "status": "completed",
+                    "currency": "USD",
+                    "amount_minor": 40_00,
+                    "applied_minor": 40_00,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(half)
+            ],
+        )
+        pay_ids = session.exec(
+            select(Payment.id).where(Payment.client_id == client.id).order_by(Payment.id)
+        ).all()
+        session.execute(
+            insert(PaymentAllocation),
+            [
+                {
+                    "company_id": client.company_id,
+                    "payment_id": pid,
+                    "invoice_id": iid,
+                    "amount_minor": 40_00,
+                    "refunded_minor": 0,
+                    "created_at": datetime.combine(
+                        start + timedelta(days=i * 360 // half + 3),
+                        datetime.min.time(),
+                        tzinfo=UTC,
+                    ),
+                }
+                for i, (pid, iid) in enumerate(zip(pay_ids, ids, strict=True))
+            ],
+        )
+
+
+def test_ten_thousand_lines_build_with_progress_and_download_from_a_signed_url(
+    page: Page, make: Factory, db: DbScope, tmp_path: Path, new_context
+):
+    account = make.account()
+    year = date.today().year - 1
+    _many_lines(db, account, 10_000, year)
+    half = 5_000
+    expected_minor = sum(100_00 + i for i in range(half)) - half * 40_00
+    expected = f"${expected_minor // 100:,}.{expected_minor % 100:02d}"
+
+    sign_in(page, account, "/client/statement")
+    page.get_by_role("combobox", name="Period").click()
+    page.get_by_role("option", name="Last year").click()
+    closing = page.locator('[data-testid="statement-closing"]')
+    expect(closing).to_contain_text(expected)
+    # The preview pages through the lines; the browser never holds all 10,000.
+    expect(page.get_by_test_id("statement-lines")).to_have_text("Lines 1–100 of 10,000")
+    expect(page.locator('[data-testid="statement-row"]')).to_have_count(100)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_test_id("statement-lines")).to_have_text("Lines 101–200 of 10,000")
+    expect(page.locator('[data-testid="statement-row"]')).to_have_count(100)
+
+    # Cancel: the build stops, nothing is downloaded.
+    page.locator("#download-statement").click()
+    expect(page.locator("#statement-progress")).to_be_visible()
+    page.locator("#cancel-statement").click()
+    expect(page.get_by_test_id("statement-build-message")).to_have_text("PDF cancelled.")
+    expect(page.locator("#statement-progress")).to_have_count(0)
+
+    # Build again and watch it progress while the page stays responsive.
+    labels: list[str] = []
+    with page.expect_download(timeout=120_000) as info:
+        page.locator("#download-statement").click()
+        label = page.get_by_test_id("statement-progress-label")
+        expect(label).to_be_visible()
+        while label.count():
+            try:
+                labels.append(label.inner_text(timeout=500))
+            except Exception:  # noqa: BLE001 - the label went away between the two calls
+                break
+            page.wait_for_timeout(50)
+    download = info.value
+    assert download.failure() is None
+    assert any(re.fullmatch(r"Drawing line [\d,]+ of 10,000 \(\d+%\)", t) for t in labels), labels
+    expect(page.get_by_test_id("statement-ready")).to_be_visible()
+    assert re.search(r"/api/files/[A-Za-z0-9_.%-]+$", download.url)
+    assert _pdf_closing(download, tmp_path) == expected
+
+    # The signed URL is worthless to anyone else: a signed-out browser gets a 404.
+    stranger = new_context()
+    response = stranger.request.get(download.url)
+    assert response.status == 404 and b"%PDF" not in response.body()
 
 
 def test_end_before_start_shows_the_error_by_the_field(page: Page, make: Factory):

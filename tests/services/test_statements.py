@@ -282,3 +282,26 @@ def test_presets_on_fixed_days():
         date(2023, 12, 31),
     )
     assert statements.preset_range("custom", today) is None
+
+
+def test_a_window_of_rows_keeps_every_total_and_balance(ledger, session):
+    actor, _, _ = ledger
+    span = {"start": date(2024, 1, 1), "end": date(2024, 12, 31)}
+    [whole] = statements.statement(session, actor=actor, **span)
+    [window] = statements.statement(session, actor=actor, row_offset=2, row_limit=3, **span)
+    assert whole.row_count == window.row_count == len(whole.rows) == 7
+    assert window.row_offset == 2 and window.rows == whole.rows[2:5]
+    assert (window.closing, window.opening, window.invoices_total) == (
+        whole.closing,
+        whole.opening,
+        whole.invoices_total,
+    )
+    [past_end] = statements.statement(session, actor=actor, row_offset=50, row_limit=3, **span)
+    assert past_end.rows == [] and past_end.row_count == 7 and not past_end.is_empty
+    # Hidden payments are not counted as lines; a negative offset is the start.
+    [no_pay] = statements.statement(
+        session, actor=actor, show_payments=False, row_offset=-5, row_limit=2, **span
+    )
+    [all_no_pay] = statements.statement(session, actor=actor, show_payments=False, **span)
+    assert no_pay.row_count == 5 and no_pay.rows == all_no_pay.rows[:2]
+    assert "payment" not in {r.kind for r in all_no_pay.rows}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import threading
 from datetime import date
 
 import reflex as rx
@@ -18,11 +22,48 @@ from portal_app.components.records import summary_row
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
-from portal_app.services import statements
+from portal_app.services import statement_files, statements
+from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ValidationError
+from portal_app.services.generated_files import GeneratedFile
 from portal_app.state.portal import PortalState
 
+log = logging.getLogger(__name__)
+
 STATUS_LABELS = {"all": "All", "paid": "Paid", "unpaid": "Unpaid"}
+# How often the background build copies its progress into the page (seconds).
+BUILD_POLL_SECONDS = 0.3
+BUILD_FAILED = "The PDF could not be built. Please try again."
+# Lines per currency on one screen: a statement of 10,000 lines is paged, never sent whole.
+PREVIEW_ROWS = 100
+
+
+class _BuildCancelled(Exception):
+    """Raised inside the PDF renderer's progress callback when the build was cancelled."""
+
+
+class _BuildProgress:
+    """Shared between the rendering thread (writes) and the background event (reads)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+        self.cancelled = threading.Event()
+
+    def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        if self.cancelled.is_set():
+            raise _BuildCancelled
+
+
+def _build_file(actor: Actor, choices: dict, progress: _BuildProgress) -> GeneratedFile:
+    """Read the statement (one short transaction), then draw it into a private file."""
+    with session_scope() as db:
+        filename, doc = statement_files.prepare_statement(db, actor=actor, **choices)
+    progress(0, sum(len(view.rows) for view in doc.views))
+    return statement_files.write_statement_file(
+        actor=actor, filename=filename, doc=doc, progress=progress
+    )
 
 
 class StatementState(PortalState):
@@ -40,12 +81,27 @@ class StatementState(PortalState):
     end_error: str = ""
     loading: bool = True
     unavailable: bool = False
+    row_page: int = 0
+    row_total: int = 0
+    # The PDF build: "" | building | done | failed | cancelled. Only counts and the signed URL
+    # reach the browser, never the document.
+    build_status: str = ""
+    build_done: int = 0
+    build_total: int = 0
+    build_url: str = ""
+    build_filename: str = ""
+    build_message: str = ""
+    _build_generation: int = 0
 
-    def _reload(self):
+    def _reload(self, *, keep_page: bool = False):
         actor = self._begin()
         if actor is None:
             return self._login_redirect()
+        if not keep_page:
+            self.row_page = 0
         self.start_error = self.end_error = ""
+        if self.build_status != "building":
+            self._clear_build()  # a finished PDF belongs to the old choices
         try:
             start = statements.parse_day(self.start, "start")
             end = statements.parse_day(self.end, "end")
@@ -59,16 +115,21 @@ class StatementState(PortalState):
                     show_payments=self.show_payments,
                     show_credits=self.show_credits,
                     show_aging=self.show_aging,
+                    row_offset=self.row_page * PREVIEW_ROWS,
+                    row_limit=PREVIEW_ROWS,
                 )
+            self.row_total = max((view.row_count for view in self.views), default=0)
             self.unavailable = False
         except ValidationError as exc:
             self.views = []
+            self.row_total = 0
             if exc.field == "start":
                 self.start_error = exc.message
             else:
                 self.end_error = exc.message
         except NotFoundError:
             self.views = []
+            self.row_total = 0
             self.unavailable = True
         self.loading = False
         return None
@@ -125,20 +186,128 @@ class StatementState(PortalState):
         self.show_aging = bool(checked)
         return self._reload()
 
+    @rx.event
+    def next_rows(self):
+        if (self.row_page + 1) * PREVIEW_ROWS < self.row_total:
+            self.row_page += 1
+        return self._reload(keep_page=True)
+
+    @rx.event
+    def previous_rows(self):
+        self.row_page = max(0, self.row_page - 1)
+        return self._reload(keep_page=True)
+
+    @rx.var
+    def row_range(self) -> str:
+        first = self.row_page * PREVIEW_ROWS
+        last = min(self.row_total, first + PREVIEW_ROWS)
+        return f"Lines {first + 1:,}–{last:,} of {self.row_total:,}"
+
+    @rx.var
+    def has_next_rows(self) -> bool:
+        return (self.row_page + 1) * PREVIEW_ROWS < self.row_total
+
     @rx.var
     def has_error(self) -> bool:
         return self.start_error != "" or self.end_error != ""
 
+    # -- the PDF, built in the background ----------------------------------------------------
+
+    def _clear_build(self) -> None:
+        self.build_status = self.build_url = self.build_filename = self.build_message = ""
+        self.build_done = self.build_total = 0
+
+    def _choices(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "status": self.status,
+            "show_payments": self.show_payments,
+            "show_credits": self.show_credits,
+            "show_aging": self.show_aging,
+        }
+
+    def _send(self, path: str, filename: str):
+        """Start the download: same origin as a link click, else a navigation to the
+        backend's origin (two-port development)."""
+        if not self.api_base:
+            return rx.download(url=path, filename=filename)
+        return rx.call_script(f"window.location.assign({json.dumps(self.api_base + path)})")
+
+    @rx.event(background=True)
+    async def build_pdf(self):
+        """Build the statement PDF off the event loop with progress, then download it from a
+        short-lived signed URL. A statement of 10,000 lines takes a few seconds: the page
+        stays usable, shows how far it got and can cancel."""
+        async with self:
+            if self.build_status == "building":
+                return None  # a double click
+            actor = self._actor()
+            if actor is None:
+                return self._login_redirect()
+            if self.has_error or self.unavailable:
+                return None
+            choices = self._choices()
+            self._build_generation += 1
+            generation = self._build_generation
+            self._clear_build()
+            self.build_status = "building"
+        progress = _BuildProgress()
+        task = asyncio.ensure_future(asyncio.to_thread(_build_file, actor, choices, progress))
+        while not task.done():
+            await asyncio.wait([task], timeout=BUILD_POLL_SECONDS)
+            async with self:
+                if self._build_generation != generation:
+                    progress.cancelled.set()  # cancelled or started again: stop drawing
+                else:
+                    self.build_done, self.build_total = progress.done, progress.total
+        message = ""
+        try:
+            built = task.result()
+        except _BuildCancelled:
+            return None
+        except ValidationError as exc:
+            message = exc.message
+        except NotFoundError:
+            message = "Statements are not available."
+        except Exception:
+            log.exception("statement PDF build failed")
+            message = BUILD_FAILED
+        async with self:
+            if self._build_generation != generation:
+                return None
+            if message:
+                self.build_status, self.build_message = "failed", message
+                return None
+            self.build_status = "done"
+            self.build_done = self.build_total = progress.total
+            path = routes.file_url(built.token)
+            self.build_url = self.api_base + path
+            self.build_filename = built.filename
+            return self._send(path, built.filename)
+
+    @rx.event
+    def cancel_build(self):
+        """Stop a running build; the rendering thread stops at its next progress report."""
+        if self.build_status == "building":
+            self._build_generation += 1
+            self._clear_build()
+            self.build_status = "cancelled"
+            self.build_message = "PDF cancelled."
+
     @rx.var
-    def pdf_href(self) -> str:
-        return self.api_base + routes.statement_pdf_url(
-            self.start,
-            self.end,
-            self.status,
-            payments=self.show_payments,
-            credits=self.show_credits,
-            aging=self.show_aging,
-        )
+    def build_percent(self) -> int:
+        if self.build_total <= 0:
+            return 0
+        return min(100, self.build_done * 100 // self.build_total)
+
+    @rx.var
+    def build_label(self) -> str:
+        if self.build_total <= 0:
+            return "Reading the statement…"
+        if self.build_done >= self.build_total:
+            return "Saving the PDF…"
+        return f"Drawing line {self.build_done:,} of {self.build_total:,} ({self.build_percent}%)"
 
 
 def _controls() -> rx.Component:
@@ -281,6 +450,102 @@ def _view(view: StatementView) -> rx.Component:
     )
 
 
+def _pager() -> rx.Component:
+    """Previous/next over a long statement's lines (each currency shows the same window)."""
+    return rx.hstack(
+        rx.button(
+            "Previous",
+            on_click=StatementState.previous_rows,
+            disabled=StatementState.row_page == 0,
+            variant="soft",
+            size="1",
+        ),
+        rx.text(StatementState.row_range, size="2", data_testid="statement-lines"),
+        rx.button(
+            "Next",
+            on_click=StatementState.next_rows,
+            disabled=~StatementState.has_next_rows,
+            variant="soft",
+            size="1",
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
+def _pdf_controls() -> rx.Component:
+    """The PDF button, the build's progress and cancel, then the finished file's link."""
+    building = StatementState.build_status == "building"
+    return rx.vstack(
+        rx.button(
+            rx.icon("file-down", size=16, aria_hidden="true"),
+            "Download PDF",
+            id="download-statement",
+            on_click=StatementState.build_pdf,
+            loading=building,
+            disabled=building,
+        ),
+        rx.cond(
+            building,
+            rx.vstack(
+                rx.progress(
+                    value=StatementState.build_percent,
+                    max=100,
+                    width="100%",
+                    aria_label="PDF progress",
+                    id="statement-progress",
+                ),
+                rx.hstack(
+                    rx.text(
+                        StatementState.build_label,
+                        size="2",
+                        aria_live="polite",
+                        data_testid="statement-progress-label",
+                    ),
+                    rx.button(
+                        "Cancel",
+                        on_click=StatementState.cancel_build,
+                        variant="soft",
+                        color_scheme="gray",
+                        size="1",
+                        id="cancel-statement",
+                    ),
+                    align="center",
+                    spacing="3",
+                ),
+                width="100%",
+                max_width="28em",
+                spacing="2",
+            ),
+        ),
+        rx.cond(
+            StatementState.build_status == "done",
+            rx.hstack(
+                rx.text("Your PDF is ready.", size="2", data_testid="statement-ready"),
+                download_button(
+                    "Download again", StatementState.build_url, "statement-file", size="1"
+                ),
+                rx.text("(link valid for a few minutes)", size="1", color_scheme="gray"),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+        ),
+        rx.cond(
+            StatementState.build_message != "",
+            rx.text(
+                StatementState.build_message,
+                size="2",
+                color_scheme=rx.cond(StatementState.build_status == "failed", "red", "gray"),
+                role="status",
+                data_testid="statement-build-message",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 @portal_page(routes.CLIENT_STATEMENT, "Statement", on_load=StatementState.load)
 def statement_page() -> rx.Component:
     return rx.vstack(
@@ -297,9 +562,8 @@ def statement_page() -> rx.Component:
                         StatementState.has_error,
                         rx.fragment(),
                         rx.vstack(
-                            download_button(
-                                "Download PDF", StatementState.pdf_href, "download-statement"
-                            ),
+                            _pdf_controls(),
+                            rx.cond(StatementState.row_total > PREVIEW_ROWS, _pager()),
                             rx.foreach(StatementState.views, _view),
                             width="100%",
                             spacing="4",
