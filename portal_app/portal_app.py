@@ -5,6 +5,7 @@ import importlib
 import reflex as rx
 
 from portal_app.api.routes import api
+from portal_app.backend_errors import backend_exception_handler
 from portal_app.event_log import EventLogMiddleware
 from portal_app.logging_setup import configure_logging
 from portal_app.settings import get_settings
@@ -15,6 +16,8 @@ configure_logging(get_settings())
 app = rx.App(
     api_transformer=api,
     head_components=[rx.el.link(rel="icon", href="/favicon.ico")],
+    # A failed event (PostgreSQL or Redis unreachable included) gets a plain message.
+    backend_exception_handler=backend_exception_handler,
 )
 # One log line per websocket event, with the event's id (see portal_app/event_log.py).
 app.add_middleware(EventLogMiddleware())

@@ -73,6 +73,12 @@ class LoginState(PortalState):
                 self.form_error = str(exc)
                 self.submitting = False
             return
+        except Exception:
+            # Database unreachable or another failure: the app's backend exception handler
+            # tells the user; the form must not stay disabled for the next try.
+            async with self:
+                self.submitting = False
+            raise
         async with self:
             next_path = self._next_path()
             return self._handoff_script(new_session.handoff_code, next_path)
