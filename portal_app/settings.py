@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
     mail_from: str = Field(default="portal@localhost", alias="SMTP_FROM")
 
+    # Minutes between in-app runs of the scheduled jobs (recurring invoices, renewals, link
+    # expiry) in every backend worker; a job lock lets one run at a time. 0 switches it off.
+    jobs_interval_minutes: int = Field(
+        default=15, ge=0, le=24 * 60, alias="PORTAL_JOBS_INTERVAL_MINUTES"
+    )
+
     # Extra page modules to import at start-up (comma-separated dotted names), for add-ons.
     extra_page_modules: str = Field(default="", alias="PORTAL_EXTRA_PAGES")
 
