@@ -7,6 +7,7 @@ import reflex as rx
 from portal_app.api.routes import api
 from portal_app.backend_errors import backend_exception_handler
 from portal_app.event_log import EventLogMiddleware
+from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.settings import get_settings
 
@@ -21,6 +22,9 @@ app = rx.App(
 )
 # One log line per websocket event, with the event's id (see portal_app/event_log.py).
 app.add_middleware(EventLogMiddleware())
+# Recurring invoices, renewals and link expiry every PORTAL_JOBS_INTERVAL_MINUTES (0 = off);
+# one worker at a time runs them (see portal_app/jobs/lock.py).
+app.register_lifespan_task(run_jobs_periodically)
 
 from portal_app.pages import client as _client_pages  # noqa: E402,F401  (registers @rx.page routes)
 from portal_app.pages import staff as _staff_pages  # noqa: E402,F401

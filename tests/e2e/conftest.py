@@ -120,6 +120,8 @@ def portal_server(tmp_path_factory, localstripe_url) -> Iterator[Server]:
         "DATABASE_URL": database_url,
         "PORTAL_BASE_URL": base_url,
         "PORTAL_ENV": "test",
+        # Tests run jobs themselves when they want them; none behind their backs.
+        "PORTAL_JOBS_INTERVAL_MINUTES": "0",
         "PORTAL_EXTRA_PAGES": "tests.e2e.extra_page",
         "DOCUMENTS_ROOT": str(workdir / "documents"),
         "STRIPE_SECRET_KEY": "sk_test_portal",
