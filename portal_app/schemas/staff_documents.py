@@ -1,0 +1,118 @@
+"""What the staff document and payment pages show: formatted strings, never Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDocRow:
+    """One invoice, quote or credit in a staff list."""
+
+    id: int
+    number: str
+    client_id: int
+    client_name: str
+    status: str
+    status_label: str
+    issue_date: str
+    due_date: str
+    amount: str
+    balance: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDocPage:
+    rows: list[StaffDocRow]
+    page: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StaffLineView:
+    description: str
+    quantity: str
+    unit_price: str
+    tax: str
+    net: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptionView:
+    """A choice in a select: value (an id as text) and label."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDocDetail:
+    """One document with what the staff user may do with it now."""
+
+    id: int
+    kind: str
+    number: str
+    status: str
+    status_label: str
+    client_id: int
+    client_name: str
+    currency: str
+    issue_date: str
+    due_date: str
+    partial: str
+    partial_due_date: str
+    po_number: str
+    terms: str
+    public_notes: str
+    subtotal: str
+    tax: str
+    total: str
+    paid: str
+    balance: str
+    lines: list[StaffLineView] = field(default_factory=list)
+    contacts: list[OptionView] = field(default_factory=list)
+    can_edit: bool = False
+    can_send: bool = False
+    can_email: bool = False
+    can_mark_paid: bool = False
+    can_cancel: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPaymentRow:
+    """One payment with what is left to apply or refund."""
+
+    id: int
+    number: str
+    client_id: int
+    client_name: str
+    date: str
+    method: str
+    status: str
+    status_label: str
+    currency: str
+    amount: str
+    applied: str
+    unapplied: str
+    refunded: str
+    refundable: str
+    can_apply: bool
+    can_refund: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPaymentPage:
+    rows: list[StaffPaymentRow]
+    page: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoiceView:
+    """An invoice an unapplied payment could pay."""
+
+    id: int
+    number: str
+    due_date: str
+    balance: str
+    balance_major: str  # the balance as a plain decimal, to prefill the amount field
