@@ -14,25 +14,22 @@ import html
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
-from urllib.parse import quote as url_quote
 
 from sqlmodel import Session, select
 
 from portal_app.db import utcnow
 from portal_app.models import ClientContact, Company, Invitation
 from portal_app.money import format_money
-from portal_app.routes import credit_url, invoice_link_url, login_url
+from portal_app.routes import credit_url, invoice_link_url, login_url, quote_link_url
 from portal_app.services import invitations
 from portal_app.services.errors import ValidationError
 from portal_app.services.party_views import format_day, parse_record_id
 from portal_app.services.staff_records import CREDIT, INVOICE, QUOTE, Kind, mark_sent
 from portal_app.services.staff_scope import record
-from portal_app.services.tokens import new_token, token_hash
+from portal_app.services.tokens import token_hash
 from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
-CLIENT_QUOTE_LINK = "/client/quote/{key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +39,6 @@ class EmailedDocument:
     contact_id: int
     email: str
     link: str
-
-
-def quote_link_url(key: str) -> str:
-    """The emailed link of a quote (the quotes page resolves it)."""
-    return CLIENT_QUOTE_LINK.format(key=url_quote(key, safe=""))
 
 
 def choose_contact(session: Session, *, client_id: int, company_id: int, raw_id=None):
@@ -72,22 +64,6 @@ def choose_contact(session: Session, *, client_id: int, company_id: int, raw_id=
     if not contacts:
         raise ValidationError("contact_id", "This client has no contact with portal access.")
     return contacts[0]
-
-
-def _quote_invitation(session: Session, *, contact: ClientContact, quote, company) -> str:
-    key = new_token()
-    session.add(
-        Invitation(
-            company_id=contact.company_id,
-            contact_id=contact.id,
-            entity_type="quote",
-            entity_id=quote.id,
-            key_hash=token_hash(key),
-            expires_at=utcnow() + timedelta(days=company.link_lifetime_days),
-            sent_at=utcnow(),
-        )
-    )
-    return key
 
 
 def _message(kind: Kind, row, company: Company, contact: ClientContact, link: str) -> dict:
@@ -142,18 +118,19 @@ def email_document(
     if kind is INVOICE:
         key = invitations.create_invoice_invitation(session, contact=contact, invoice=row)
         link = base + invoice_link_url(key)
-        invitation = session.exec(
-            select(Invitation).where(Invitation.key_hash == token_hash(key))
-        ).one()
-        invitation.sent_at = utcnow()
-        session.add(invitation)
     elif kind is QUOTE:
-        key = _quote_invitation(session, contact=contact, quote=row, company=company)
+        key = invitations.create_quote_invitation(session, contact=contact, quote=row)
         link = base + quote_link_url(key)
     elif kind is CREDIT:
         link = base + login_url(credit_url(row.id))
     else:  # pragma: no cover - every kind is listed above
         raise ValueError(kind.name)
+    if kind is not CREDIT:
+        invitation = session.exec(
+            select(Invitation).where(Invitation.key_hash == token_hash(key))
+        ).one()
+        invitation.sent_at = utcnow()
+        session.add(invitation)
     session.flush()
     try:
         mail.send_email(**_message(kind, row, company, contact, link))

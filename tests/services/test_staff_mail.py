@@ -83,6 +83,8 @@ def test_emailed_quote_and_credit(session, mailbox, setup):
     key = unquote(sent.link.rsplit("/", 1)[1])
     invitation = _invitation(session, key)
     assert (invitation.entity_type, invitation.entity_id) == ("quote", quote.id)
+    opened = invitations.open_invitation(session, key=key, entity_type="quote")
+    assert opened.entity_id == quote.id
     credit = create_record(
         session, actor=actor, kind=CREDIT, form=invoice_form(client.id, due_date="")
     )
