@@ -12,6 +12,7 @@ CLIENT_INVOICES = "/client/invoices"
 CLIENT_INVOICE_DETAIL = "/client/invoices/[id]"
 CLIENT_INVOICE_LINK = "/client/invoice/[key]"
 CLIENT_RECURRING_INVOICES = "/client/recurring_invoices"
+CLIENT_RECURRING_INVOICE_DETAIL = "/client/recurring_invoices/[id]"
 CLIENT_PAY = "/client/pay"
 CLIENT_PAYMENTS = "/client/payments"
 CLIENT_PAYMENT_DETAIL = "/client/payments/[id]"
@@ -61,6 +62,10 @@ API_STATEMENT_PDF = "/api/statement.pdf"
 
 def invoice_url(invoice_id: int) -> str:
     return f"/client/invoices/{invoice_id}"
+
+
+def recurring_invoice_url(recurring_id: int) -> str:
+    return f"/client/recurring_invoices/{recurring_id}"
 
 
 def payment_url(payment_id: int) -> str:
