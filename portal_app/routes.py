@@ -40,6 +40,16 @@ STAFF_INVOICES = "/staff/invoices"
 STAFF_QUOTES = "/staff/quotes"
 STAFF_CREDITS = "/staff/credits"
 STAFF_PAYMENTS = "/staff/payments"
+# Staff document pages: list, new, one record, edit its draft (kind = invoices|quotes|credits).
+STAFF_INVOICE_NEW = "/staff/invoices/new"
+STAFF_INVOICE_DETAIL = "/staff/invoices/[id]"
+STAFF_INVOICE_EDIT = "/staff/invoices/[id]/edit"
+STAFF_QUOTE_NEW = "/staff/quotes/new"
+STAFF_QUOTE_DETAIL = "/staff/quotes/[id]"
+STAFF_QUOTE_EDIT = "/staff/quotes/[id]/edit"
+STAFF_CREDIT_NEW = "/staff/credits/new"
+STAFF_CREDIT_DETAIL = "/staff/credits/[id]"
+STAFF_CREDIT_EDIT = "/staff/credits/[id]/edit"
 STAFF_SETTINGS = "/staff/settings"
 STAFF_AUDIT = "/staff/audit"
 STAFF_PREVIEW = "/staff/preview/[contact_id]"
@@ -145,6 +155,15 @@ def is_safe_next(path: str) -> bool:
 
 def staff_client_url(client_id: int) -> str:
     return f"/staff/clients/{client_id}"
+
+
+def staff_record_url(kind: str, record_id: int) -> str:
+    """/staff/invoices/12 for kind "invoice" (also "quote", "credit")."""
+    return f"/staff/{kind}s/{record_id}"
+
+
+def staff_record_edit_url(kind: str, record_id: int) -> str:
+    return f"/staff/{kind}s/{record_id}/edit"
 
 
 def staff_preview_url(contact_id: int) -> str:
