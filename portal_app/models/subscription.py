@@ -9,7 +9,15 @@ from sqlmodel import Field, SQLModel
 
 from portal_app.db import utcnow
 
-SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "cancel_requested", "cancelled")
+# "incomplete": signed up through a payment link, first period not paid yet (never listed).
+SUBSCRIPTION_STATUSES = (
+    "incomplete",
+    "trialing",
+    "active",
+    "past_due",
+    "cancel_requested",
+    "cancelled",
+)
 # What a downgrade does: leave a credit for the unused part now, or switch at the period's end.
 DOWNGRADE_MODES = ("credit_now", "period_end")
 PREPAYMENT_SCHEDULE_STATUSES = ("active", "completed", "cancelled")
