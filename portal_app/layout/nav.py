@@ -26,6 +26,12 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Dashboard", routes.CLIENT_DASHBOARD, "layout-dashboard"),
     NavItem("Invoices", routes.CLIENT_INVOICES, "file-text", module="invoices"),
     NavItem("Payments", routes.CLIENT_PAYMENTS, "banknote", module="payments"),
+    NavItem(
+        "Recurring invoices",
+        routes.CLIENT_RECURRING_INVOICES,
+        "repeat",
+        module="recurring_invoices",
+    ),
     NavItem("Credits", routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
     NavItem("Payment methods", routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"),
     NavItem("Documents", routes.CLIENT_DOCUMENTS, "folder", module="documents"),

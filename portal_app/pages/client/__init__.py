@@ -15,5 +15,7 @@ from portal_app.pages.client import (  # noqa: F401
     payment_detail,
     payment_methods,
     payments,
+    recurring_invoice_detail,
+    recurring_invoices,
     statement,
 )

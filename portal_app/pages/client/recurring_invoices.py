@@ -1,0 +1,164 @@
+"""/client/recurring_invoices: the client's recurring invoices, paged on the server."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.accessible import badge
+from portal_app.components.common import empty_state, page_heading
+from portal_app.components.records import paged_rows
+from portal_app.layout.shell import portal_page
+from portal_app.schemas.recurring import RecurringRowView
+from portal_app.services import recurring
+from portal_app.state.paged_list import PagedListMixin
+from portal_app.state.portal import PortalState
+
+SHOW_LABELS = {"active": "Running", "all": "All"}
+RECURRING_BADGE_COLORS = {
+    "Active": "green",
+    "Paused": "amber",
+    "Cancellation requested": "orange",
+    "Completed": "gray",
+    "Cancelled": "gray",
+}
+
+
+def recurring_status_badge(label) -> rx.Component:
+    """A coloured badge for a recurring-invoice status label (a Var)."""
+    return rx.match(
+        label,
+        *[
+            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
+            for name, color in RECURRING_BADGE_COLORS.items()
+        ],
+        badge(label, variant="soft", radius="full"),
+    )
+
+
+class RecurringInvoicesState(PagedListMixin, PortalState):
+    """List state; every change reloads through the service, which re-checks the session."""
+
+    rows: list[RecurringRowView] = []
+    show: str = "active"
+
+    def _reload(self):
+        return self._reload_with(
+            lambda db, actor: recurring.list_recurring(
+                db, actor=actor, show=self.show, page=self.page, page_size=self.page_size
+            )
+        )
+
+    @rx.event
+    def load(self):
+        self.loading = True
+        self.page = 1
+        return self._reload()
+
+    @rx.event
+    def set_show(self, value: str | list[str]):
+        value = value if isinstance(value, str) else ""
+        self.show = value if value in SHOW_LABELS else "active"
+        self.page = 1
+        return self._reload()
+
+    @rx.event
+    def set_page_size(self, size: str):
+        self._choose_page_size(size)
+        return self._reload()
+
+    @rx.event
+    def next_page(self):
+        self._turn_page(1)
+        return self._reload()
+
+    @rx.event
+    def previous_page(self):
+        self._turn_page(-1)
+        return self._reload()
+
+
+def _row(row: RecurringRowView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(
+                row.number,
+                href="/client/recurring_invoices/" + row.id.to_string(),
+                weight="medium",
+            ),
+            rx.text(row.frequency, size="1", color_scheme="gray", display=["block", "none"]),
+        ),
+        rx.table.cell(row.frequency, display=["none", "table-cell"]),
+        rx.table.cell(row.start_date, display=["none", "table-cell"], white_space="nowrap"),
+        rx.table.cell(
+            rx.cond(row.next_send_date != "", row.next_send_date, "—"), white_space="nowrap"
+        ),
+        rx.table.cell(row.cycles_left, display=["none", "table-cell"]),
+        rx.table.cell(row.amount, text_align="right", white_space="nowrap"),
+        rx.table.cell(recurring_status_badge(row.status_label)),
+        data_testid="recurring-row",
+    )
+
+
+def _table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("Number"),
+                rx.table.column_header_cell("Frequency", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Start date", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Next send date"),
+                rx.table.column_header_cell("Cycles remaining", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Amount", text_align="right"),
+                rx.table.column_header_cell("Status"),
+            )
+        ),
+        rx.table.body(rx.foreach(RecurringInvoicesState.rows, _row)),
+        width="100%",
+        variant="surface",
+    )
+
+
+@portal_page(
+    routes.CLIENT_RECURRING_INVOICES, "Recurring invoices", on_load=RecurringInvoicesState.load
+)
+def recurring_invoices_page() -> rx.Component:
+    return rx.vstack(
+        page_heading(
+            "Recurring invoices",
+            "Invoices sent to you on a schedule, and when the next one is due.",
+        ),
+        rx.cond(
+            RecurringInvoicesState.unavailable,
+            empty_state(
+                "Not available", "Your portal does not include recurring invoices.", icon="lock"
+            ),
+            rx.vstack(
+                rx.segmented_control.root(
+                    *[
+                        rx.segmented_control.item(label, value=key)
+                        for key, label in SHOW_LABELS.items()
+                    ],
+                    value=RecurringInvoicesState.show,
+                    on_change=RecurringInvoicesState.set_show,
+                    aria_label="Show recurring invoices",
+                ),
+                paged_rows(
+                    RecurringInvoicesState,
+                    _table(),
+                    "Recurring invoices",
+                    empty_state(
+                        "No recurring invoices",
+                        "Invoices we send you on a schedule will be listed here.",
+                        icon="repeat",
+                    ),
+                ),
+                width="100%",
+                spacing="3",
+                align="start",
+            ),
+        ),
+        width="100%",
+        spacing="4",
+        align="start",
+    )
