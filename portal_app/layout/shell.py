@@ -156,11 +156,26 @@ def _banners() -> rx.Component:
     return rx.fragment(
         rx.cond(
             PortalState.is_preview,
-            callout(
-                "Staff preview: you see the portal as this client; nothing here moves money.",
-                icon="eye",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("eye", aria_hidden="true")),
+                rx.callout.text(
+                    "Staff preview of ",
+                    rx.text.strong(PortalState.client_name),
+                    " (",
+                    PortalState.contact_name,
+                    "): you see the portal as this client sees it; nothing here moves money "
+                    "or changes their records. ",
+                    rx.link(
+                        "Back to staff console",
+                        href=PortalState.preview_back_href,
+                        weight="bold",
+                        id="preview-back",
+                    ),
+                ),
                 color_scheme="orange",
+                high_contrast=True,
                 role="status",
+                id="preview-banner",
             ),
         ),
         rx.cond(

@@ -393,6 +393,8 @@ def claim_for_charge(
     session: Session, *, actor: Actor, checkout_id: int, method_ref: str, method_label: str = ""
 ) -> Checkout | None:
     """Mark an open checkout as processing with this card; None if another caller got there."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
     checkout = _own_checkout(session, actor, checkout_id)
     if checkout.card_minor <= 0:
         raise ValidationError("card", "Nothing to charge to a card.")
@@ -691,6 +693,8 @@ def _method_label(session: Session, checkout: Checkout) -> str:
 
 def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int) -> Payment:
     """Finish a checkout that available credit pays in full."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
     checkout = _own_checkout(session, actor, checkout_id)
     if checkout.card_minor != 0:
         raise ValidationError("card", "A card payment is needed for this checkout.")

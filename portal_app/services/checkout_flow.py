@@ -41,7 +41,10 @@ def card_from_setup(
 
     With `save`, the card is also stored as one of the client's payment methods.
     """
-    if save and (actor.is_link_session or actor.is_preview):
+    if not actor.may_move_money:
+        # Even a card used once is attached to the client's gateway customer.
+        raise ReadOnlyError("Staff preview cannot add cards.")
+    if save and actor.is_link_session:
         # Keeping a card changes the account: it needs a password session.
         raise ReadOnlyError("Sign in with your password to add or remove cards.")
     if not setup_intent_ref.startswith("seti_") or len(setup_intent_ref) > 255:
@@ -146,6 +149,8 @@ def confirm_after_action(
     tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id: int
 ) -> co.ChargeOutcome:
     """After 3-D Secure in the browser: read the PaymentIntent back and record it."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
     with tx() as session:
         checkout = co._own_checkout(session, actor, checkout_id)
         intent_ref = checkout.gateway_intent_id

@@ -32,6 +32,8 @@ class PortalState(rx.State):
     nav_routes: list[str] = []
     is_link_session: bool = False
     is_preview: bool = False
+    # Where the preview banner's "Back to staff console" link leads (the client's staff page).
+    preview_back_href: str = ""
     api_base: str = ""
 
     def _cookie_token(self) -> str | None:
@@ -82,6 +84,9 @@ class PortalState(rx.State):
         self.nav_routes = [item.route for item in visible_nav_items(identity.enabled_modules)]
         self.is_link_session = actor.is_link_session
         self.is_preview = actor.is_preview
+        self.preview_back_href = (
+            routes.staff_client_url(actor.client_id) if actor.is_preview else ""
+        )
         self.api_base = self._backend_base()
 
     def _clear_shell(self) -> None:

@@ -76,6 +76,10 @@ class StaffState(rx.State):
         target = path + (f"?{query}" if query else "")
         return rx.redirect(routes.staff_login_url(target), replace=True)
 
+    def _login_redirect(self):
+        # The name PagedListMixin calls, so staff list pages reuse it unchanged.
+        return self._staff_login_redirect()
+
     def _load_staff_shell(self, actor: StaffActor) -> None:
         with session_scope() as db:
             identity = staff_auth.staff_identity(db, actor=actor)

@@ -7,6 +7,7 @@ import uuid
 from sqlmodel import Session
 
 from portal_app.models import Company, StaffUser
+from portal_app.services.actor import StaffActor
 
 
 def add_staff(
@@ -24,3 +25,14 @@ def add_staff(
     session.add(user)
     session.flush()
     return user
+
+
+def staff_actor(user: StaffUser, *, session_id: int = 0, ip: str = "") -> StaffActor:
+    """The actor a signed-in `user` acts as (no session row needed for service tests)."""
+    return StaffActor(
+        company_id=user.company_id,
+        staff_user_id=user.id,
+        role=user.role,
+        session_id=session_id,
+        ip=ip,
+    )

@@ -1,0 +1,69 @@
+"""Staff preview: open the client portal exactly as one contact sees it, read-only.
+
+A preview is an AuthSession of kind "staff_preview" for the contact, with the staff user's id
+on it. It goes into the client cookie (the portal reads it like any client session); every
+money- or record-changing client service refuses an actor whose `is_preview` is true, views
+are not recorded as the client's, and each start is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from portal_app.models import Client, ClientContact
+from portal_app.services import audit
+from portal_app.services.actor import StaffActor
+from portal_app.services.auth import NewSession, open_session
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.services.party_views import parse_record_id
+from portal_app.settings import get_settings
+
+PREVIEW_KIND = "staff_preview"
+
+
+def start_preview(
+    session: Session, *, actor: StaffActor, contact_id: object, user_agent: str = ""
+) -> NewSession:
+    """Open a preview session as this contact of the actor's company; audited.
+
+    NotFoundError for another company's (or an unknown) contact; ValidationError when the
+    contact has no portal access (the portal would not open for them either).
+    """
+    if not isinstance(actor, StaffActor):
+        raise ReadOnlyError("Sign in as staff to do this.")
+    contact = session.get(ClientContact, parse_record_id(contact_id, "contact"))
+    if contact is None or contact.company_id != actor.company_id:
+        raise NotFoundError("contact")
+    if not contact.portal_enabled:
+        raise ValidationError(
+            "contact", "Portal access is off for this contact; switch it on to preview."
+        )
+    client = session.get(Client, contact.client_id)
+    opened = open_session(
+        session,
+        contact=contact,
+        kind=PREVIEW_KIND,
+        lifetime=timedelta(minutes=get_settings().preview_session_minutes),
+        ip=actor.ip,
+        user_agent=user_agent,
+        staff_user_id=actor.staff_user_id,
+    )
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=contact.client_id,
+        action="preview_started",
+        actor_type="staff",
+        actor_id=actor.staff_user_id,
+        entity_type="contact",
+        entity_id=contact.id,
+        ip=actor.ip,
+        details={
+            "contact": contact.email,
+            "client": client.name if client else "",
+            "session_id": opened.session_id,
+        },
+    )
+    return opened
