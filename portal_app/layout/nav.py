@@ -26,6 +26,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Dashboard", routes.CLIENT_DASHBOARD, "layout-dashboard"),
     NavItem("Invoices", routes.CLIENT_INVOICES, "file-text", module="invoices"),
     NavItem("Payments", routes.CLIENT_PAYMENTS, "banknote", module="payments"),
+    NavItem("Quotes", routes.CLIENT_QUOTES, "file-pen-line", module="quotes"),
     NavItem(
         "Recurring invoices",
         routes.CLIENT_RECURRING_INVOICES,
