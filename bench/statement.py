@@ -6,8 +6,12 @@ Usage:
 A fresh temporary SQLite file per run of the script (deleted afterwards). Per size one client
 with size/2 invoices and size/2 part payments (so the statement has `size` rows) over one year.
 Measured, each the median of --runs, with the peak of Python allocations (tracemalloc):
-- screen: services.statements.statement (what the Statement page calls);
-- pdf: the same plus pdf.statement_pdf.render_statement_pdf (what the download route returns);
+- screen: services.statements.statement for the page's first window of 100 lines (what the
+  Statement page calls), and "all" for every line formatted;
+- pdf: what the page's background build does: the statement with every line and its document
+  (statement_files.prepare_statement), drawn with progress reports into a private file with a
+  signed token (statement_files.write_statement_file);
+- render: pdf.statement_pdf.render_statement_pdf alone, on the prepared document;
 - plain: fpdf2 writing the same rows as a plain four-column table (date, reference, amount,
   balance) with the built-in Helvetica, the baseline the PDF is compared with.
 Target: the 10,000-line PDF within 2x of the plain table, under 300 MB.
@@ -16,6 +20,7 @@ Target: the 10,000-line PDF within 2x of the plain table, under 300 MB.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -34,8 +39,9 @@ import portal_app.models  # noqa: E402, F401  (registers every table)
 from portal_app.db import make_engine  # noqa: E402
 from portal_app.models import Client, Company, Invoice, Payment, PaymentAllocation  # noqa: E402
 from portal_app.pdf.statement_pdf import render_statement_pdf  # noqa: E402
-from portal_app.services import statements  # noqa: E402
+from portal_app.services import statement_files, statements  # noqa: E402
 from portal_app.services.actor import Actor  # noqa: E402
+from portal_app.settings import get_settings  # noqa: E402
 
 START, END = date(2024, 1, 1), date(2024, 12, 31)
 
@@ -141,6 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     with tempfile.TemporaryDirectory() as tmp:
+        # Built files go to the temporary folder too.
+        os.environ["DOCUMENTS_ROOT"] = str(Path(tmp) / "documents")
+        get_settings.cache_clear()
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         SQLModel.metadata.create_all(engine)
         with Session(engine) as session:
@@ -148,29 +157,45 @@ def main(argv: list[str] | None = None) -> None:
             session.add(company)
             session.commit()
             actors = {size: seed(session, company.id, size) for size in sizes}
-        print("| lines | screen s | screen MB | pdf s | pdf MB | plain s | plain MB | pdf/plain |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| lines | screen s | screen MB | screen all s | screen all MB | pdf s | pdf MB "
+            "| render s | render MB | plain s | plain MB | pdf/plain | render/plain |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        span = {"start": START, "end": END}
         for size in sizes:
             actor = actors[size]
 
-            def screen(actor=actor):
+            def screen(actor=actor, limit=100):
                 with Session(engine) as session:
-                    return statements.statement(session, actor=actor, start=START, end=END)
+                    return statements.statement(session, actor=actor, row_limit=limit, **span)
 
-            def pdf(actor=actor):
+            def pdf(actor=actor, size=size):
+                reports = []
                 with Session(engine) as session:
-                    views = statements.statement(session, actor=actor, start=START, end=END)
-                    doc = statements.statement_document(session, actor=actor, views=views)
-                return render_statement_pdf(doc)
+                    name, doc = statement_files.prepare_statement(session, actor=actor, **span)
+                built = statement_files.write_statement_file(
+                    actor=actor,
+                    filename=name,
+                    doc=doc,
+                    progress=lambda done, total: reports.append(done),
+                )
+                assert reports[-1] == size and built.size_bytes > 0
+                return built
 
-            [view] = screen()
+            with Session(engine) as session:
+                doc = statement_files.prepare_statement(session, actor=actor, **span)[1]
+            [view] = doc.views
             assert len(view.rows) == size, len(view.rows)
             s_t, s_m = measure(screen, args.runs)
+            a_t, a_m = measure(lambda: screen(limit=None), args.runs)
             p_t, p_m = measure(pdf, args.runs)
+            r_t, r_m = measure(lambda doc=doc: render_statement_pdf(doc), args.runs)
             b_t, b_m = measure(lambda view=view: plain_table(view), args.runs)
             print(
-                f"| {size:,} | {s_t:.2f} | {s_m:.0f} | {p_t:.2f} | {p_m:.0f} | {b_t:.2f} "
-                f"| {b_m:.0f} | {p_t / b_t:.1f}x |"
+                f"| {size:,} | {s_t:.2f} | {s_m:.0f} | {a_t:.2f} | {a_m:.0f} | {p_t:.2f} "
+                f"| {p_m:.0f} | {r_t:.2f} | {r_m:.0f} | {b_t:.2f} | {b_m:.0f} "
+                f"| {p_t / b_t:.1f}x | {r_t / b_t:.1f}x |"
             )
         engine.dispose()
 
