@@ -31,6 +31,7 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.services.demo_documents import seed_documents
+from portal_app.services.demo_recurring import remove_recurring, seed_recurring
 from portal_app.services.invitations import create_invoice_invitation
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.passwords import hash_password
@@ -169,9 +170,10 @@ def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
     first_open = next(inv for inv in invoices if inv.client_id == acme.id and inv.status == "sent")
     key = create_invoice_invitation(session, contact=contacts[0], invoice=first_open)
     seed_documents(session, company=company, client=acme, invoice=first_open, today=today)
+    recurring_invoices = seed_recurring(session, company=company, client=acme, today=today)
     return DemoResult(
         company_id=company.id,
-        invoice_count=len(invoices),
+        invoice_count=len(invoices) + recurring_invoices,
         draft_count=drafts,
         link_path=f"/client/invoice/{key}",
     )
@@ -283,7 +285,11 @@ def _remove_demo(session: Session) -> None:
     session.exec(delete(CreditLine).where(col(CreditLine.credit_id).in_(credit_ids)))
     session.exec(delete(Credit).where(col(Credit.company_id).in_(ids)))
     session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(invoice_ids)))
-    for table in (AuditEvent, AuthSession, Invitation, Invoice, StaffUser, ClientContact, Client):
+    for table in (AuditEvent, AuthSession, Invitation, Invoice):
+        session.exec(delete(table).where(col(table.company_id).in_(ids)))
+    # Schedules after the invoices that point at them, before their clients.
+    remove_recurring(session, ids)
+    for table in (StaffUser, ClientContact, Client):
         session.exec(delete(table).where(col(table.company_id).in_(ids)))
     session.exec(delete(Company).where(col(Company.id).in_(ids)))
     session.flush()
