@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_app import routes
@@ -76,7 +76,27 @@ async def staff_logout(request: Request) -> Response:
     return response
 
 
+async def branding_logo(request: Request) -> Response:
+    """A company logo uploaded in the staff console (content-addressed, so cached for long)."""
+    from portal_app.services.branding import logo_file
+    from portal_app.services.errors import NotFoundError
+
+    try:
+        path, media_type = logo_file(request.path_params.get("name", ""))
+    except NotFoundError:
+        return PlainTextResponse("Not found.", status_code=404)
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers={
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 STAFF_ROUTES = [
+    Route("/api/branding/logo/{name}", branding_logo, methods=["GET"]),
     Route(routes.API_STAFF_AUTH_HANDOFF, staff_handoff, methods=["GET"]),
     Route(routes.API_STAFF_AUTH_LOGOUT, staff_logout, methods=["GET", "POST"]),
 ]

@@ -58,6 +58,11 @@ def client_party(client: Client) -> PartyView:
 def logo_path(company: Company) -> str:
     """Absolute path of the company's logo for the PDF renderer, or empty."""
     assets = PROJECT_ROOT / "assets"
+    if company.logo_path.startswith("/api/branding/logo/"):
+        # A logo uploaded in the staff console (services.branding).
+        from portal_app.services.branding import logo_file_for
+
+        return logo_file_for(company.logo_path)
     if company.logo_path:
         candidate = (assets / company.logo_path.lstrip("/")).resolve()
         if candidate.is_file() and candidate.is_relative_to(assets):

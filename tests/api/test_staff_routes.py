@@ -81,3 +81,27 @@ def test_staff_logout_revokes_and_clears(committed, client):
     assert STAFF_COOKIE in response.headers["set-cookie"]
     with committed() as (session, _):
         assert session.get(AuthSession, staff.session_id).revoked_at is not None
+
+
+def test_branding_logo_route_serves_only_stored_logos(committed, client, tmp_path, monkeypatch):
+    import io
+
+    from PIL import Image
+
+    from portal_app.services import branding
+    from portal_app.settings import get_settings
+    from tests.helpers.staff import staff_actor
+
+    monkeypatch.setenv("DOCUMENTS_ROOT", str(tmp_path))
+    get_settings.cache_clear()
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    with committed() as (session, make):
+        company = make.company()
+        user = add_staff(session, company, password_hash="x")
+        url = branding.store_logo(session, actor=staff_actor(user), data=buffer.getvalue())
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == buffer.getvalue()
+    assert response.headers["content-type"] == "image/png"
+    for bad in ("/api/branding/logo/..%2F..%2Fetc%2Fpasswd", "/api/branding/logo/x.png"):
+        assert client.get(bad).status_code == 404
