@@ -31,6 +31,7 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.services.demo_documents import seed_documents
+from portal_app.services.demo_quotes import remove_demo_quotes, seed_quotes
 from portal_app.services.demo_recurring import remove_recurring, seed_recurring
 from portal_app.services.invitations import create_invoice_invitation
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
@@ -60,6 +61,7 @@ class DemoResult:
     invoice_count: int
     draft_count: int
     link_path: str
+    quote_link_path: str = ""
 
 
 def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
@@ -170,12 +172,16 @@ def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
     first_open = next(inv for inv in invoices if inv.client_id == acme.id and inv.status == "sent")
     key = create_invoice_invitation(session, contact=contacts[0], invoice=first_open)
     seed_documents(session, company=company, client=acme, invoice=first_open, today=today)
+    quote_key = seed_quotes(
+        session, company=company, acme=acme, globex=globex, contact=contacts[0], today=today
+    )
     recurring_invoices = seed_recurring(session, company=company, client=acme, today=today)
     return DemoResult(
         company_id=company.id,
         invoice_count=len(invoices) + recurring_invoices,
         draft_count=drafts,
         link_path=f"/client/invoice/{key}",
+        quote_link_path=f"/client/quote/{quote_key}",
     )
 
 
@@ -277,6 +283,7 @@ def _remove_demo(session: Session) -> None:
     # Documents point at invoices, credits and payments: they go first. Their files stay
     # (content-addressed, so seeding again reuses them).
     session.exec(delete(Document).where(col(Document.company_id).in_(ids)))
+    remove_demo_quotes(session, ids)  # quotes point at invoices: before them
     # Payments and credits first, in foreign-key order (checkouts made in the demo included).
     session.exec(delete(PaymentAllocation).where(col(PaymentAllocation.company_id).in_(ids)))
     session.exec(delete(InvoiceLock).where(col(InvoiceLock.invoice_id).in_(invoice_ids)))
