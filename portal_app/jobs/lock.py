@@ -59,11 +59,14 @@ def job_lock(engine: Engine, name: str = "jobs") -> Iterator[bool]:
 
 @contextmanager
 def _pg_lock(engine: Engine, name: str) -> Iterator[bool]:
-    key = lock_key(name)
     # A connection of its own, in autocommit, so the jobs' transactions never hold or release it
     # and it is never left "idle in transaction".
     conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
+        # Advisory locks are per server: the key names the database and schema too, so two
+        # portals (or two test runs) in different schemas of one server do not block each other.
+        where = conn.execute(text("SELECT current_database(), current_schema()")).one()
+        key = lock_key(f"{name}@{where[0]}.{where[1]}")
         held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
     except Exception:
         conn.invalidate()
