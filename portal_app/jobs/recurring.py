@@ -29,7 +29,13 @@ from sqlmodel import Session, col, select
 
 from portal_app.db import utcnow
 from portal_app.jobs.runner import JobContext, register_job
-from portal_app.models import Invoice, InvoiceLine, RecurringInvoice, RecurringInvoiceLine
+from portal_app.models import (
+    Invoice,
+    InvoiceLine,
+    RecurringInvoice,
+    RecurringInvoiceLine,
+    Subscription,
+)
 from portal_app.services import audit
 from portal_app.services.autobill import autobill_invoice
 from portal_app.services.numbering import next_number
@@ -56,13 +62,21 @@ def auto_bill_applies(mode: str, enabled: bool) -> bool:
 
 
 def due_schedules(session: Session, today: date) -> list[_Due]:
-    """Active schedules whose next send date has come, oldest first."""
+    """Active schedules whose next send date has come, oldest first.
+
+    A subscription's recurring invoice is left to the subscription_renewals job, which issues
+    its periods (applying a pending downgrade first) and handles declines and retries.
+    """
+    owned_by_subscription = select(Subscription.recurring_invoice_id).where(
+        col(Subscription.recurring_invoice_id).is_not(None)
+    )
     rows = session.exec(
         select(RecurringInvoice)
         .where(
             RecurringInvoice.status == "active",
             col(RecurringInvoice.next_send_date).is_not(None),
             col(RecurringInvoice.next_send_date) <= today,
+            col(RecurringInvoice.id).not_in(owned_by_subscription),
         )
         .order_by(col(RecurringInvoice.next_send_date), col(RecurringInvoice.id))
     ).all()

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # before renewals, and expiry clean-up runs last.
 BUILTIN_JOB_MODULES: list[str] = [
     "portal_app.jobs.recurring",
+    "portal_app.jobs.subscriptions",
     "portal_app.jobs.link_expiry",
 ]
 
