@@ -4,6 +4,7 @@ import importlib
 
 import reflex as rx
 
+from portal_app import redis_lock_fix
 from portal_app.api.routes import api
 from portal_app.backend_errors import backend_exception_handler
 from portal_app.event_log import EventLogMiddleware
@@ -13,6 +14,8 @@ from portal_app.settings import get_settings
 
 # Once per process, before anything logs: each backend worker imports this module.
 configure_logging(get_settings())
+# Reflex 0.10.1 can leak a tab's Redis state lock when it cancels an event (10 s stalls).
+redis_lock_fix.install()
 
 app = rx.App(
     api_transformer=api,
