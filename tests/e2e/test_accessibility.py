@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal_app.settings import PROJECT_ROOT
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import sign_in
+from tests.helpers.recurring import add_recurring
 
 pytestmark = pytest.mark.e2e
 AXE = PROJECT_ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,9 +38,18 @@ def _check(page: Page, path: str, ready: str) -> list[str]:
     return [f"{path}: {v}" for v in _violations(page)]
 
 
-def test_client_pages_have_no_serious_violations(page: Page, make: Factory):
+def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
     account = make.account()
     invoice = make.invoice(account.client)
+    with db() as session:
+        recurring = add_recurring(
+            session,
+            account.client,
+            number=f"R-A11Y-{account.client.id}",
+            start_date=date.today(),
+            auto_bill="opt_in",
+        )
+    make.invoice(account.client, recurring_invoice_id=recurring.id)
     problems = _check(page, "/client/login", "#email")
     sign_in(page, account)
     for path, ready in (
@@ -48,6 +60,8 @@ def test_client_pages_have_no_serious_violations(page: Page, make: Factory):
         ("/client/payments", "#main h1"),
         ("/client/credits", "#main h1"),
         ("/client/payment_methods", "#main h1"),
+        ("/client/recurring_invoices", '[data-testid="recurring-row"]'),
+        (f"/client/recurring_invoices/{recurring.id}", '[data-testid="recurring-invoice-row"]'),
     ):
         problems += _check(page, path, ready)
     assert problems == [], "\n".join(problems)

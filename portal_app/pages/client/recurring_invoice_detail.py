@@ -236,6 +236,8 @@ def _auto_bill(r: rx.Var) -> rx.Component:
                         checked=r.auto_bill_on,
                         on_change=S.set_auto_bill,
                         id="auto-bill-switch",
+                        # Radix renders a button: a <label for> does not name it for everyone.
+                        aria_label="Charge each new invoice to my default card",
                     ),
                     rx.text(
                         "Charge each new invoice to my default card",
