@@ -20,5 +20,6 @@ from portal_app.pages.client import (  # noqa: F401
     quotes,
     recurring_invoice_detail,
     recurring_invoices,
+    register,
     statement,
 )

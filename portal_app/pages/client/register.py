@@ -1,0 +1,297 @@
+"""/client/register (when the company allows it) and /client/register/confirm (the e-mailed
+confirmation link). Which company: ?company=<id>, else the deployment's first one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.accessible import callout
+from portal_app.db import session_scope
+from portal_app.layout.shell import public_page
+from portal_app.services import registration
+from portal_app.services.errors import ValidationError
+
+FIELDS = (
+    ("organisation", "Organisation (optional)", "organization"),
+    ("first_name", "First name", "given-name"),
+    ("last_name", "Last name", "family-name"),
+    ("email", "E-mail", "email"),
+)
+OPTIONAL = {
+    "phone": (("phone", "Phone", "tel"),),
+    "address": (
+        ("address1", "Street address", "street-address"),
+        ("city", "City", "address-level2"),
+        ("postal_code", "Postal code", "postal-code"),
+        ("country", "Country", "country-name"),
+    ),
+    "vat_number": (("vat_number", "VAT number", "off"),),
+}
+
+
+class RegisterState(rx.State):
+    """The registration form; the service decides everything (open, fields, duplicates)."""
+
+    is_open: bool = False
+    checked: bool = False
+    company_name: str = ""
+    required: list[str] = []
+    terms: str = ""
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    done_message: str = ""
+    submitting: bool = False
+    _company: str = ""
+
+    @rx.event
+    def on_load(self):
+        self.errors = {}
+        self.form_error = self.done_message = ""
+        self.submitting = False
+        self._company = str(self.router.url.query_parameters.get("company", ""))[:12]
+        with session_scope() as db:
+            info = registration.registration_info(db, company=self._company or None)
+        self.is_open = info.open
+        self.company_name = info.company_name
+        self.required = info.required_fields
+        self.terms = info.terms
+        self.checked = True
+
+    @rx.event(background=True)
+    async def submit(self, form_data: dict):
+        async with self:
+            if self.submitting:
+                return
+            self.submitting = True
+            self.errors = {}
+            self.form_error = ""
+            company = self._company or None
+            ip = self.router.session.client_ip or ""
+        password = str(form_data.get("password", "") or "")[:300]
+        accepted = form_data.get("accept_terms") == "on"
+        try:
+            message = await asyncio.to_thread(_register, company, form_data, password, accepted, ip)
+        except registration.RegistrationErrors as exc:
+            async with self:
+                self.errors = exc.errors
+                self.submitting = False
+            return
+        except ValidationError as exc:
+            async with self:
+                self.form_error = exc.message
+                self.submitting = False
+            return
+        async with self:
+            self.done_message = message
+            self.submitting = False
+
+
+def _register(company, form_data: dict, password: str, accepted: bool, ip: str) -> str:
+    with session_scope() as db:
+        return registration.register(
+            db,
+            company=company,
+            form=dict(form_data),
+            password=password,
+            accepted_terms=accepted,
+            ip=ip,
+        )
+
+
+def _field(name: str, label: str, autocomplete: str, kind: str = "text") -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "500"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=kind,
+            auto_complete=autocomplete,
+            width="100%",
+            max_length=254,
+            aria_invalid=rx.cond(RegisterState.errors.contains(name), "true", "false"),
+            aria_describedby=f"{name}-error",
+        ),
+        rx.cond(
+            RegisterState.errors.contains(name),
+            rx.text(
+                RegisterState.errors[name],
+                id=f"{name}-error",
+                color_scheme="red",
+                size="2",
+                role="alert",
+            ),
+        ),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _form() -> rx.Component:
+    optional = [
+        rx.cond(
+            RegisterState.required.contains(key),
+            rx.fragment(*[_field(*spec) for spec in specs]),
+        )
+        for key, specs in OPTIONAL.items()
+    ]
+    return rx.form(
+        rx.vstack(
+            *[_field(*spec, kind="email" if spec[0] == "email" else "text") for spec in FIELDS],
+            *optional,
+            _field("password", "Password (at least 10 characters)", "new-password", "password"),
+            rx.cond(
+                RegisterState.terms != "",
+                rx.vstack(
+                    rx.scroll_area(
+                        rx.text(RegisterState.terms, size="2", white_space="pre-wrap"),
+                        max_height="10em",
+                        type="auto",
+                    ),
+                    rx.text(
+                        rx.flex(
+                            rx.checkbox(name="accept_terms", id="accept_terms"),
+                            "I accept these terms",
+                            spacing="2",
+                        ),
+                        as_="label",
+                        size="2",
+                    ),
+                    rx.cond(
+                        RegisterState.errors.contains("terms"),
+                        rx.text(
+                            RegisterState.errors["terms"],
+                            color_scheme="red",
+                            size="2",
+                            role="alert",
+                        ),
+                    ),
+                    width="100%",
+                ),
+            ),
+            rx.button(
+                "Create account",
+                type="submit",
+                size="3",
+                width="100%",
+                disabled=RegisterState.submitting,
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=RegisterState.submit,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+@public_page(routes.CLIENT_REGISTER, "Register", on_load=RegisterState.on_load)
+def register_page() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(
+                rx.cond(
+                    RegisterState.company_name != "",
+                    "Register for the " + RegisterState.company_name + " portal",
+                    "Register",
+                ),
+                size="6",
+                as_="h1",
+            ),
+            rx.cond(
+                ~RegisterState.checked,
+                rx.center(rx.spinner(), padding="2em", role="status"),
+                rx.cond(
+                    ~RegisterState.is_open,
+                    callout(
+                        registration.CLOSED_MESSAGE,
+                        icon="lock",
+                        color_scheme="gray",
+                        id="registration-closed",
+                    ),
+                    rx.cond(
+                        RegisterState.done_message != "",
+                        callout(
+                            RegisterState.done_message,
+                            icon="mail-check",
+                            color_scheme="green",
+                            role="status",
+                            id="registration-done",
+                        ),
+                        rx.vstack(
+                            rx.cond(
+                                RegisterState.form_error != "",
+                                callout(
+                                    RegisterState.form_error,
+                                    icon="triangle-alert",
+                                    color_scheme="red",
+                                    role="alert",
+                                ),
+                            ),
+                            _form(),
+                            width="100%",
+                        ),
+                    ),
+                ),
+            ),
+            rx.link("Already registered? Sign in", href=routes.CLIENT_LOGIN, size="2"),
+            spacing="4",
+            width="100%",
+        ),
+        size="4",
+        width="100%",
+    )
+
+
+class ConfirmState(rx.State):
+    message: str = ""
+    ok: bool = False
+
+    @rx.event
+    def on_load(self):
+        token = str(self.router.url.query_parameters.get("token", ""))[:400]
+        try:
+            with session_scope() as db:
+                registration.confirm_email(db, token=token, ip=self.router.session.client_ip or "")
+        except ValidationError as exc:
+            self.ok = False
+            self.message = exc.message
+            return
+        self.ok = True
+        self.message = "Your e-mail address is confirmed. You can sign in now."
+
+
+@public_page(routes.CLIENT_REGISTER_CONFIRM, "Confirm e-mail", on_load=ConfirmState.on_load)
+def register_confirm_page() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Confirm your e-mail", size="6", as_="h1"),
+            rx.cond(
+                ConfirmState.message == "",
+                rx.center(rx.spinner(), role="status"),
+                rx.cond(
+                    ConfirmState.ok,
+                    callout(
+                        ConfirmState.message,
+                        icon="check",
+                        color_scheme="green",
+                        id="confirm-message",
+                    ),
+                    callout(
+                        ConfirmState.message,
+                        icon="triangle-alert",
+                        color_scheme="red",
+                        id="confirm-message",
+                    ),
+                ),
+            ),
+            rx.link("Sign in", href=routes.CLIENT_LOGIN),
+            spacing="4",
+            width="100%",
+        ),
+        size="4",
+        width="100%",
+    )

@@ -1,0 +1,407 @@
+"""/staff/settings: the company's portal settings. Owners and admins change them; the staff
+role sees them read-only (and the service refuses its saves anyway)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.accessible import callout
+from portal_app.components.common import page_heading
+from portal_app.db import session_scope
+from portal_app.layout.staff_shell import staff_page
+from portal_app.models import ALL_MODULES
+from portal_app.money import SUPPORTED_CURRENCIES
+from portal_app.services import branding, company_settings
+from portal_app.services.company_settings import FLAG_FIELDS, REGISTRATION_FIELDS, SettingsErrors
+from portal_app.services.errors import ReadOnlyError, ValidationError
+from portal_app.state.staff import StaffState
+
+LOGO_UPLOAD_ID = "logo-upload"
+MODULE_LABELS = {
+    "invoices": "Invoices",
+    "recurring_invoices": "Recurring invoices",
+    "payments": "Payments",
+    "quotes": "Quotes",
+    "credits": "Credits",
+    "payment_methods": "Payment methods",
+    "documents": "Documents",
+    "statement": "Statement",
+    "subscriptions": "Subscriptions",
+    "prepayment": "Client-initiated payments (pre-payments)",
+}
+REQUIRED_LABELS = {"phone": "Phone", "address": "Address", "vat_number": "VAT number"}
+
+
+class StaffSettingsState(StaffState):
+    values: dict[str, str] = {}
+    flags: dict[str, bool] = {}
+    modules: list[str] = []
+    required_fields: list[str] = []
+    quote_terms_version: int = 1
+    logo_url: str = ""
+    errors: dict[str, str] = {}
+    notice: str = ""
+    loaded: bool = False
+    form_key: int = 0
+
+    def _fill(self, actor) -> None:
+        with session_scope() as db:
+            view = company_settings.load_settings(db, actor=actor)
+        self.values = view.values
+        self.flags = view.flags
+        self.modules = view.modules
+        self.required_fields = view.required_fields
+        self.quote_terms_version = view.quote_terms_version
+        self.logo_url = view.logo_url
+        self.loaded = True
+        self.form_key += 1
+
+    @rx.event
+    def load(self):
+        self.errors = {}
+        self.notice = ""
+        actor = self._begin()
+        if actor is None:
+            return self._staff_login_redirect()
+        self._fill(actor)
+        return None
+
+    @rx.event
+    def save(self, form_data: dict):
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
+        self.errors = {}
+        self.notice = ""
+        values = {
+            name: str(form_data.get(name, "") or "")[:5000] for name in company_settings.TEXT_FIELDS
+        }
+        flags = {name: form_data.get(f"flag_{name}") == "on" for name in FLAG_FIELDS}
+        modules = [m for m in ALL_MODULES if form_data.get(f"module_{m}") == "on"]
+        required = [f for f in REGISTRATION_FIELDS if form_data.get(f"required_{f}") == "on"]
+        try:
+            with session_scope() as db:
+                changed = company_settings.save_settings(
+                    db,
+                    actor=actor,
+                    values=values,
+                    flags=flags,
+                    modules=modules,
+                    required_fields=required,
+                )
+        except SettingsErrors as exc:
+            self.errors = exc.errors
+            # Keep what was typed on screen: refill from the form, not the database.
+            self.values = values
+            self.flags = flags
+            self.modules = modules
+            self.required_fields = required
+            self.form_key += 1
+            return None
+        except ReadOnlyError as exc:
+            self.errors = {"form": str(exc)}
+            return None
+        self.notice = "Settings saved." if changed else "Nothing changed."
+        self._fill(actor)
+        return None
+
+    @rx.event
+    async def upload_logo(self, files: list[rx.UploadFile]):
+        """Check and store a new logo (read in memory; never kept in Reflex's upload folder)."""
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
+        self.errors = {}
+        self.notice = ""
+        if not files:
+            self.errors = {"logo": "Choose an image file."}
+            return None
+        data = await files[0].read(branding.MAX_LOGO_BYTES + 1)
+        try:
+            with session_scope() as db:
+                self.logo_url = branding.store_logo(db, actor=actor, data=data)
+        except (ValidationError, ReadOnlyError) as exc:
+            self.errors = {"logo": getattr(exc, "message", str(exc))}
+            return rx.clear_selected_files(LOGO_UPLOAD_ID)
+        self.notice = "Logo saved."
+        return rx.clear_selected_files(LOGO_UPLOAD_ID)
+
+
+S = StaffSettingsState
+
+
+def _error(name: str) -> rx.Component:
+    return rx.cond(
+        S.errors.contains(name),
+        rx.text(S.errors[name], id=f"{name}-error", color_scheme="red", size="2", role="alert"),
+    )
+
+
+def _text(name: str, label: str, hint: str = "", **props) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "500", "font_size": "14px"}),
+        rx.input(
+            id=name,
+            name=name,
+            default_value=S.values[name],
+            width="100%",
+            read_only=~S.staff_can_admin,
+            aria_invalid=rx.cond(S.errors.contains(name), "true", "false"),
+            aria_describedby=f"{name}-error",
+            **props,
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"))
+        if hint
+        else rx.fragment(),
+        _error(name),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _area(name: str, label: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "500", "font_size": "14px"}),
+        rx.text_area(
+            id=name,
+            name=name,
+            default_value=S.values[name],
+            width="100%",
+            rows="4",
+            read_only=~S.staff_can_admin,
+        ),
+        _error(name),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _check(name: str, label: str, checked) -> rx.Component:
+    return rx.text(
+        rx.flex(
+            rx.checkbox(
+                name=name,
+                default_checked=checked,
+                disabled=~S.staff_can_admin,
+                id=name,
+            ),
+            label,
+            spacing="2",
+            align="center",
+        ),
+        as_="label",
+        size="2",
+    )
+
+
+def _flag(name: str, label: str) -> rx.Component:
+    return _check(f"flag_{name}", label, S.flags[name])
+
+
+def _section(title: str, *children) -> rx.Component:
+    return rx.card(
+        rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"),
+        width="100%",
+    )
+
+
+def _grid(*children) -> rx.Component:
+    return rx.grid(
+        *children, columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"
+    )
+
+
+def _logo_section() -> rx.Component:
+    return rx.hstack(
+        rx.image(
+            src=rx.cond(S.logo_url != "", S.logo_url, "/logo.png"),
+            alt="Current logo",
+            height="48px",
+            id="current-logo",
+        ),
+        rx.upload.root(
+            rx.button("Choose logo (PNG or JPEG, up to 1 MB)", variant="soft", type="button"),
+            id=LOGO_UPLOAD_ID,
+            accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"]},
+            max_files=1,
+            disabled=~S.staff_can_admin,
+        ),
+        rx.foreach(rx.selected_files(LOGO_UPLOAD_ID), lambda n: rx.badge(n, variant="outline")),
+        rx.button(
+            "Upload logo",
+            type="button",
+            on_click=S.upload_logo(rx.upload_files(upload_id=LOGO_UPLOAD_ID)),
+            disabled=~S.staff_can_admin,
+        ),
+        _error("logo"),
+        spacing="3",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _section(
+                "Portal modules",
+                rx.text(
+                    "Switched-off modules leave the clients' navigation at once and their pages "
+                    "answer not found.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                _grid(
+                    *[
+                        _check(f"module_{m}", MODULE_LABELS.get(m, m), S.modules.contains(m))
+                        for m in ALL_MODULES
+                    ]
+                ),
+                _error("modules"),
+            ),
+            _section(
+                "Self-registration",
+                _flag("allow_registration", "Visitors may register at /client/register"),
+                rx.text("Required fields", weight="medium", size="2"),
+                rx.hstack(
+                    *[
+                        _check(f"required_{f}", REQUIRED_LABELS[f], S.required_fields.contains(f))
+                        for f in REGISTRATION_FIELDS
+                    ],
+                    spacing="4",
+                ),
+                _area("registration_terms", "Terms a registrant accepts (empty: none)"),
+            ),
+            _section(
+                "Client payments",
+                rx.text(
+                    "Client-initiated payments are on while the pre-payments module is on.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                _grid(
+                    _text("prepayment_min", "Pre-payment minimum"),
+                    _text("prepayment_max", "Pre-payment maximum"),
+                ),
+                _flag("allow_under_payment", "Clients may pay less than due"),
+                _text("minimum_under_payment", "Smallest partial payment"),
+                _flag("allow_over_payment", "Clients may pay more than due"),
+                _flag("allow_client_uploads", "Clients may upload documents"),
+            ),
+            _section(
+                "Quotes",
+                _area("quote_terms", "Quote terms"),
+                rx.text("Terms version ", S.quote_terms_version, size="1", color_scheme="gray"),
+                _flag("require_quote_terms", "Clients must accept the terms to approve"),
+                _flag("require_quote_signature", "Clients must sign to approve"),
+                _flag("convert_approved_quotes", "Turn approved quotes into invoices"),
+                _flag("allow_quote_decline", "Clients may decline quotes"),
+            ),
+            _section(
+                "Subscriptions",
+                rx.vstack(
+                    rx.el.label("Cancellation", html_for="subscription_cancel_mode"),
+                    rx.select(
+                        ["self", "request"],
+                        name="subscription_cancel_mode",
+                        default_value=S.values["subscription_cancel_mode"],
+                        disabled=~S.staff_can_admin,
+                        id="subscription_cancel_mode",
+                    ),
+                    rx.text(
+                        "self: clients cancel themselves; request: they ask and staff decide.",
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    _error("subscription_cancel_mode"),
+                    spacing="1",
+                ),
+                _text("renewal_retry_days", "Retry a failed renewal after (days, e.g. 1,3,7)"),
+                _flag("cancel_after_failed_retries", "Cancel after the last failed retry"),
+            ),
+            _section(
+                "E-mailed links",
+                _grid(
+                    _text("link_lifetime_days", "Link lifetime (days)"),
+                    _text("link_session_minutes", "Session from a link (minutes)"),
+                    _text("due_soon_days", "'Due soon' means within (days)"),
+                ),
+            ),
+            _section(
+                "Branding and company details (shown in the portal and on PDFs)",
+                _logo_section(),
+                _grid(
+                    _text("primary_color", "Primary colour (#rrggbb)", max_length=7),
+                    _text("name", "Company name"),
+                    _text("email", "E-mail"),
+                    _text("phone", "Phone"),
+                    _text("address1", "Address line 1"),
+                    _text("address2", "Address line 2"),
+                    _text("city", "City"),
+                    _text("postal_code", "Postal code"),
+                    _text("country", "Country"),
+                    _text("vat_number", "VAT number"),
+                ),
+                _area("invoice_terms", "Default invoice terms"),
+                _area("invoice_footer", "Invoice footer"),
+            ),
+            _section(
+                "Currency and locale",
+                _grid(
+                    rx.vstack(
+                        rx.el.label("Default currency", html_for="currency"),
+                        rx.select(
+                            list(SUPPORTED_CURRENCIES),
+                            name="currency",
+                            default_value=S.values["currency"],
+                            disabled=~S.staff_can_admin,
+                            id="currency",
+                        ),
+                        _error("currency"),
+                        spacing="1",
+                    ),
+                    _text("locale", "Locale (e.g. en_US, de_DE)"),
+                ),
+            ),
+            _error("form"),
+            rx.cond(
+                S.staff_can_admin,
+                rx.button("Save settings", type="submit", size="3", id="save-settings"),
+                callout(
+                    "Only an owner or admin can change settings.",
+                    icon="lock",
+                    color_scheme="gray",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=S.save,
+        reset_on_submit=False,
+        key=S.form_key.to_string(),
+        width="100%",
+    )
+
+
+@staff_page(routes.STAFF_SETTINGS, "Settings", on_load=StaffSettingsState.load)
+def staff_settings_page() -> rx.Component:
+    return rx.vstack(
+        page_heading("Portal settings"),
+        rx.cond(S.notice != "", callout(S.notice, icon="check", color_scheme="green")),
+        rx.cond(
+            S.errors.length() > 0,
+            callout(
+                "Some settings need attention; nothing was saved.",
+                icon="triangle-alert",
+                color_scheme="red",
+                role="alert",
+            ),
+        ),
+        rx.cond(S.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3em")),
+        width="100%",
+        spacing="4",
+        align="start",
+    )
