@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from sqlalchemy import text
 
 from tests.deploy.conftest import INVOICES, PASSWORD, Account
+from tests.helpers.reflex_protocol import INVOICE_DETAIL, PORTAL, SESSION_COOKIE, Tab, sign_in
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
-from tests.helpers.reflex_protocol import PORTAL, SESSION_COOKIE, Tab, sign_in
 
 
 def _page(tab: Tab) -> int | None:
@@ -182,3 +183,30 @@ def _invoices(conn, account: Account) -> int:
     return conn.execute(
         text("SELECT count(*) FROM invoice WHERE client_id = :c"), {"c": account.client_id}
     ).scalar_one()
+
+
+def test_quick_page_changes_never_stall_on_a_stale_lock(start_worker, account: Account):
+    """Going back to the list as soon as an invoice shows cancels the rest of the detail
+    page's on_load chain; that must not leave the tab's Redis lock behind (10 s stalls, see
+    portal_app/redis_lock_fix.py)."""
+    worker = start_worker()
+
+    async def scenario() -> list[float]:
+        tab = Tab(worker.base_url)
+        await sign_in(tab, account.email, PASSWORD, next_path="/client/invoices")
+        await _invoices_loaded(tab)
+        took = []
+        for invoice_id in account.invoice_ids[:12]:
+            for path, state, var in (
+                (f"/client/invoices/{invoice_id}", INVOICE_DETAIL, "invoice"),
+                ("/client/invoices", INVOICES_STATE, "rows"),
+            ):
+                since, started = len(tab.history), time.perf_counter()
+                await tab.navigate(path)
+                await tab.wait_update(state, var, since)
+                took.append(time.perf_counter() - started)
+        await tab.close()
+        return took
+
+    took = asyncio.run(scenario())
+    assert max(took) < 5, sorted(took)[-3:]
