@@ -25,7 +25,9 @@ CLIENT_PAYMENT_METHODS = "/client/payment_methods"
 CLIENT_DOCUMENTS = "/client/documents"
 CLIENT_STATEMENT = "/client/statement"
 CLIENT_SUBSCRIPTIONS = "/client/subscriptions"
+CLIENT_SUBSCRIPTION_DETAIL = "/client/subscriptions/[id]"
 CLIENT_PREPAYMENT = "/client/prepayment"
+SUBSCRIBE = "/subscribe/[key]"
 CLIENT_PROFILE = "/client/profile"
 
 CLIENT_REGISTER = "/client/register"
@@ -110,6 +112,15 @@ def credit_pdf_url(credit_id: int) -> str:
     return API_CREDIT_PDF.format(credit_id=credit_id)
 
 
+def subscription_url(subscription_id: int) -> str:
+    return f"/client/subscriptions/{subscription_id}"
+
+
+def subscribe_url(key: str) -> str:
+    """The public sign-up page of a payment link."""
+    return f"/subscribe/{quote(key, safe='')}"
+
+
 def pay_url(invoice_ids: list[int]) -> str:
     return f"{CLIENT_PAY}?{urlencode({'invoices': ','.join(str(i) for i in invoice_ids)})}"
 
@@ -142,9 +153,10 @@ def password_reset_url(token: str) -> str:
 
 
 def is_safe_next(path: str) -> bool:
-    """Only local portal paths may be used as a post-sign-in destination (no open redirect)."""
+    """Only local portal paths (and payment-link pages) may be used as a post-sign-in
+    destination (no open redirect)."""
     return (
-        path.startswith("/client/")
+        (path.startswith("/client/") or path.startswith("/subscribe/"))
         and not path.startswith("//")
         and "\\" not in path
         and "://" not in path

@@ -37,6 +37,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Payment methods", routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"),
     NavItem("Documents", routes.CLIENT_DOCUMENTS, "folder", module="documents"),
     NavItem("Statement", routes.CLIENT_STATEMENT, "scroll-text", module="statement"),
+    NavItem("Subscriptions", routes.CLIENT_SUBSCRIPTIONS, "repeat", module="subscriptions"),
+    NavItem("Pre-payment", routes.CLIENT_PREPAYMENT, "coins", module="prepayment"),
 ]
 
 

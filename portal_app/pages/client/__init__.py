@@ -15,6 +15,7 @@ from portal_app.pages.client import (  # noqa: F401
     payment_detail,
     payment_methods,
     payments,
+    prepayment,
     quote_detail,
     quote_link,
     quotes,
@@ -22,4 +23,7 @@ from portal_app.pages.client import (  # noqa: F401
     recurring_invoices,
     register,
     statement,
+    subscribe,
+    subscription_detail,
+    subscriptions,
 )

@@ -1,0 +1,583 @@
+"""/client/prepayment: pay an amount ahead of any invoice (the "prepayment" module).
+
+The amount is checked on the server (money.py rules for the company's currency, the company's
+minimum and maximum) and each problem is shown next to its field. The payment is unapplied
+until staff apply it; "Repeat" keeps the card and charges it on a schedule (the job), which
+the client can stop here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.accessible import callout
+from portal_app.components.card_choice import NEW_CARD, allowed_choice, card_choice
+from portal_app.components.card_element import (
+    confirm_payment_script,
+    confirm_setup_script,
+    mount_script,
+    parse_result,
+)
+from portal_app.components.common import (
+    empty_state,
+    field_error,
+    page_heading,
+    visually_hidden,
+)
+from portal_app.components.test_mode import test_mode_banner
+from portal_app.db import session_scope
+from portal_app.gateways.base import GatewayError
+from portal_app.gateways.stripe_gateway import get_gateway, is_test_mode
+from portal_app.layout.shell import portal_page
+from portal_app.schemas.subscription import PrepaymentLimits
+from portal_app.services import checkout as co
+from portal_app.services import checkout_flow as flow
+from portal_app.services import prepayments as pre
+from portal_app.services.actor import Actor
+from portal_app.services.checkout import SavedCardOption
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.services.prepayments import PrepaymentRequest, ScheduleView
+from portal_app.services.schedule import FREQUENCY_LABELS
+from portal_app.state.portal import PortalState
+
+
+class PrepaymentState(PortalState):
+    limits: PrepaymentLimits | None = None
+    unavailable: bool = False
+    loaded: bool = False
+    cards: list[SavedCardOption] = []
+    card_choice: str = NEW_CARD
+    repeat: bool = False
+    frequency: str = "monthly"
+    schedules: list[ScheduleView] = []
+    field_errors: dict[str, str] = {}
+    form_error: str = ""
+    card_error: str = ""
+    notice: str = ""
+    processing: bool = False
+    progress: str = ""
+    test_mode: bool = False
+    _request: dict = {}
+    _checkout_id: int = 0
+    _method_ref: str = ""
+    _save: bool = False
+
+    @rx.event
+    def load(self):
+        self.loaded = self.unavailable = self.processing = False
+        self.field_errors = {}
+        self.form_error = self.card_error = self.progress = self.notice = ""
+        self.repeat = False
+        self.frequency = "monthly"
+        actor = self._begin()
+        if actor is None:
+            return self._login_redirect()
+        try:
+            with session_scope() as db:
+                self.limits = pre.limits(db, actor=actor)
+                self.schedules = pre.list_schedules(db, actor=actor)
+                self.cards = co.saved_cards(db, actor=actor)
+        except NotFoundError:
+            self.unavailable = True
+            self.loaded = True
+            return None
+        self.card_choice = str(self.cards[0].id) if self.cards else NEW_CARD
+        self.test_mode = is_test_mode()
+        self.loaded = True
+        gateway = get_gateway()
+        return rx.call_script(
+            mount_script(gateway.js_url(), gateway.publishable_key()),
+            callback=PrepaymentState.card_mounted,
+        )
+
+    @rx.event
+    def card_mounted(self, result: str):
+        if not parse_result(result).get("ok"):
+            self.card_error = "The card form could not be loaded. Reload the page to try again."
+
+    @rx.event
+    def choose_card(self, value: str | list[str]):
+        self.card_choice = allowed_choice(value, self.cards)
+        self.card_error = ""
+
+    @rx.event
+    def set_repeat(self, value: bool):
+        self.repeat = bool(value) and not self.is_link_session
+
+    @rx.event
+    def set_frequency(self, value: str):
+        self.frequency = value if value in FREQUENCY_LABELS else "monthly"
+
+    @rx.event
+    def stop_schedule(self, schedule_id: int):
+        actor = self._actor()
+        if actor is None:
+            return self._login_redirect()
+        try:
+            with session_scope() as db:
+                pre.cancel_schedule(db, actor=actor, schedule_id=schedule_id)
+            with session_scope() as db:
+                self.schedules = pre.list_schedules(db, actor=actor)
+            self.notice = "The repeated pre-payment is stopped."
+        except (NotFoundError, ReadOnlyError) as exc:
+            self.form_error = (
+                str(exc) if isinstance(exc, ReadOnlyError) else "That schedule is not active."
+            )
+        return None
+
+    @rx.event(background=True)
+    async def pay(self, form_data: dict):
+        async with self:
+            if self.processing:
+                return
+            actor = self._actor()
+            if actor is None:
+                return self._login_redirect()
+            self.processing = True
+            self.field_errors = {}
+            self.form_error = self.card_error = self.notice = ""
+            self.progress = "Checking the amount…"
+            fields = {
+                "amount": str(form_data.get("amount", ""))[:40],
+                "notes": str(form_data.get("notes", ""))[: pre.MAX_NOTES + 1],
+                "repeat": self.repeat,
+                "frequency": self.frequency,
+                "times": str(form_data.get("times", ""))[:10],
+            }
+            choice = self.card_choice
+        try:
+            request, checkout_id = await asyncio.to_thread(_start, actor, fields, choice)
+        except ValidationError as exc:
+            async with self:
+                self._stop()
+                if exc.field in ("amount", "notes", "frequency", "times"):
+                    self.field_errors = {exc.field: exc.message}
+                else:
+                    self.form_error = exc.message
+            return
+        except (NotFoundError, ReadOnlyError) as exc:
+            async with self:
+                self._stop()
+                self.form_error = (
+                    str(exc) if isinstance(exc, ReadOnlyError) else "That card is not available."
+                )
+            return
+        async with self:
+            self._request = _as_dict(request)
+            self._checkout_id = checkout_id
+            self._save = request.repeat
+        if choice != NEW_CARD:
+            async with self:
+                self.progress = "Charging your card…"
+            method_ref = await asyncio.to_thread(_method_ref, actor, int(choice))
+            return await self._charge(actor, method_ref)
+        try:
+            secret = await asyncio.to_thread(_setup_secret, actor)
+        except (GatewayError, ReadOnlyError) as exc:
+            async with self:
+                self._fail_card(getattr(exc, "message", "") or str(exc))
+            return
+        async with self:
+            self.progress = "Confirming your card…"
+            return rx.call_script(
+                confirm_setup_script(secret), callback=PrepaymentState.card_confirmed
+            )
+
+    @rx.event(background=True)
+    async def card_confirmed(self, result: str):
+        data = parse_result(result)
+        async with self:
+            actor = self._actor()
+            save = self._save and not self.is_link_session
+            if actor is None or not self._checkout_id:
+                self._stop()
+                return
+            if data.get("error") or not data.get("setup_intent"):
+                self._fail_card(str(data.get("error") or "The card was not accepted."))
+                return
+            self.progress = "Charging your card…"
+        try:
+            method_ref = await asyncio.to_thread(
+                _card_from_setup, actor, str(data["setup_intent"]), save
+            )
+        except (ValidationError, NotFoundError, GatewayError, ReadOnlyError) as exc:
+            async with self:
+                self._fail_card(getattr(exc, "message", "") or "The card could not be used.")
+            return
+        return await self._charge(actor, method_ref, forget_after=not save)
+
+    async def _charge(self, actor: Actor, method_ref: str, forget_after: bool = False):
+        async with self:
+            checkout_id, request = self._checkout_id, _as_request(self._request)
+            self._method_ref = method_ref
+        try:
+            outcome = await asyncio.to_thread(_pay, actor, checkout_id, method_ref, request)
+        except (ValidationError, NotFoundError, ReadOnlyError) as exc:
+            async with self:
+                self._fail_card(getattr(exc, "message", "") or "The payment could not be made.")
+            return
+        if forget_after and outcome.status in ("succeeded", "failed"):
+            await asyncio.to_thread(flow.forget_card, get_gateway(), method_ref)
+        return await self._after(outcome)
+
+    async def _after(self, outcome: co.ChargeOutcome):
+        async with self:
+            if outcome.status == "succeeded":
+                self._stop()
+                self._checkout_id = 0
+                target = routes.payment_url(outcome.payment_id)
+                return rx.redirect(f"{target}?paid=1", replace=True)
+            if outcome.status == "requires_action":
+                self.progress = "Waiting for your bank's confirmation…"
+                return rx.call_script(
+                    confirm_payment_script(outcome.client_secret),
+                    callback=PrepaymentState.authenticated,
+                )
+            self._fail_card(outcome.message or "The payment was not completed.")
+            return None
+
+    @rx.event(background=True)
+    async def authenticated(self, result: str):
+        async with self:
+            actor = self._actor()
+            checkout_id, method_ref = self._checkout_id, self._method_ref
+            request = _as_request(self._request)
+            if actor is None or not checkout_id:
+                self._stop()
+                return
+        try:
+            outcome = await asyncio.to_thread(_confirm, actor, checkout_id, method_ref, request)
+        except (GatewayError, NotFoundError, ValidationError, ReadOnlyError) as exc:
+            async with self:
+                self._fail_card(getattr(exc, "message", "") or "The payment was not confirmed.")
+            return
+        return await self._after(outcome)
+
+    def _stop(self) -> None:
+        self.processing = False
+        self.progress = ""
+
+    def _fail_card(self, message: str) -> None:
+        self._stop()
+        self.card_error = message
+
+
+def _as_dict(request: PrepaymentRequest) -> dict:
+    return {
+        "amount_minor": request.amount_minor,
+        "currency": request.currency,
+        "notes": request.notes,
+        "repeat": request.repeat,
+        "frequency": request.frequency,
+        "times": request.times,
+    }
+
+
+def _as_request(data: dict) -> PrepaymentRequest:
+    # Built only from what the server checked and kept in a backend-only var.
+    return PrepaymentRequest(**data)
+
+
+def _start(actor: Actor, fields: dict, choice: str) -> tuple[PrepaymentRequest, int]:
+    with session_scope() as db:
+        request = pre.check_request(db, actor=actor, **fields)
+        method_id = None if choice == NEW_CARD else int(choice)
+        checkout_id = pre.start_prepayment(
+            db, actor=actor, request=request, payment_method_id=method_id
+        )
+    return request, checkout_id
+
+
+def _method_ref(actor: Actor, method_id: int) -> str:
+    with session_scope() as db:
+        return co.method_ref_of(db, actor=actor, method_id=method_id)
+
+
+def _setup_secret(actor: Actor) -> str:
+    return flow.setup_new_card(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        purpose=f"prepayment-{uuid.uuid4().hex[:16]}",
+    )
+
+
+def _card_from_setup(actor: Actor, setup_intent: str, save: bool) -> str:
+    return flow.card_from_setup(
+        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent, save=save
+    )
+
+
+def _pay(actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentRequest):
+    return pre.pay(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        checkout_id=checkout_id,
+        method_ref=method_ref,
+        request=request,
+        today=date.today(),
+    )
+
+
+def _confirm(actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentRequest):
+    return pre.finish_after_action(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        checkout_id=checkout_id,
+        method_ref=method_ref,
+        request=request,
+        today=date.today(),
+    )
+
+
+# -- page ---------------------------------------------------------------------------------------
+
+P = PrepaymentState
+
+
+def _field(label, name: str, control: rx.Component, hint=None) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "500"}),
+        control,
+        hint if hint is not None else rx.fragment(),
+        field_error(P.field_errors.get(name, "")),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _invalid(name: str):
+    return rx.cond(P.field_errors.get(name, "") != "", "true", "false")
+
+
+def _repeat_fields() -> rx.Component:
+    return rx.vstack(
+        rx.el.label(
+            rx.hstack(
+                rx.checkbox(
+                    checked=P.repeat,
+                    on_change=P.set_repeat,
+                    disabled=P.is_link_session,
+                    aria_label="Repeat this payment",
+                ),
+                rx.text("Repeat this payment (your card is kept for it)"),
+                spacing="2",
+                align="center",
+            )
+        ),
+        rx.cond(
+            P.repeat,
+            rx.flex(
+                _field(
+                    "How often",
+                    "frequency",
+                    rx.select.root(
+                        rx.select.trigger(id="frequency", aria_label="How often"),
+                        rx.select.content(
+                            *[
+                                rx.select.item(label, value=key)
+                                for key, label in FREQUENCY_LABELS.items()
+                            ]
+                        ),
+                        value=P.frequency,
+                        on_change=P.set_frequency,
+                    ),
+                ),
+                _field(
+                    "Number of times",
+                    "times",
+                    rx.input(
+                        id="times",
+                        name="times",
+                        input_mode="numeric",
+                        max_length=3,
+                        placeholder="Until I cancel",
+                        aria_invalid=_invalid("times"),
+                    ),
+                    rx.text(
+                        "In all, including today's; empty: until you stop it.",
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                ),
+                gap="1em",
+                direction=rx.breakpoints(initial="column", sm="row"),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            P.is_link_session,
+            rx.text(
+                "Sign in with your password to set up repeated payments.",
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+        align="start",
+    )
+
+
+def _form(limits: rx.Var) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _field(
+                rx.text("Amount (", limits.currency, ")"),
+                "amount",
+                rx.input(
+                    id="amount",
+                    name="amount",
+                    input_mode="decimal",
+                    max_length=20,
+                    width="12em",
+                    aria_invalid=_invalid("amount"),
+                    aria_describedby="amount-limits",
+                ),
+                rx.text(
+                    "At least ",
+                    limits.minimum,
+                    ", at most ",
+                    limits.maximum,
+                    ".",
+                    size="1",
+                    color_scheme="gray",
+                    id="amount-limits",
+                ),
+            ),
+            _field(
+                "Notes (optional)",
+                "notes",
+                rx.text_area(
+                    id="notes",
+                    name="notes",
+                    max_length=pre.MAX_NOTES,
+                    width="100%",
+                    rows="2",
+                    aria_invalid=_invalid("notes"),
+                ),
+            ),
+            _repeat_fields(),
+            card_choice(P),
+            rx.cond(
+                P.form_error != "",
+                callout(
+                    P.form_error,
+                    icon="circle-alert",
+                    color_scheme="red",
+                    role="alert",
+                    width="100%",
+                ),
+            ),
+            rx.button(
+                rx.cond(P.processing, rx.spinner(size="2")),
+                rx.cond(P.processing, P.progress, "Pay now"),
+                type="submit",
+                size="3",
+                width=["100%", "auto"],
+                disabled=P.processing | P.is_preview,
+                id="prepay-button",
+            ),
+            rx.cond(
+                P.is_preview,
+                rx.text("Staff preview cannot make payments.", color_scheme="orange", size="2"),
+            ),
+            spacing="4",
+            width="100%",
+            align="start",
+        ),
+        on_submit=P.pay,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _schedule(row: ScheduleView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.amount),
+        rx.table.cell(row.frequency_label),
+        rx.table.cell(row.next_date),
+        rx.table.cell(row.left),
+        rx.table.cell(
+            rx.button(
+                "Stop",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=P.stop_schedule(row.id),
+                disabled=P.is_preview | P.is_link_session,
+                aria_label="Stop the repeated payment of " + row.amount,
+            )
+        ),
+    )
+
+
+def _schedules() -> rx.Component:
+    return rx.cond(
+        P.schedules.length() > 0,
+        rx.vstack(
+            rx.heading("Repeated pre-payments", size="4", as_="h2"),
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Amount"),
+                        rx.table.column_header_cell("How often"),
+                        rx.table.column_header_cell("Next"),
+                        rx.table.column_header_cell("Left"),
+                        rx.table.column_header_cell(visually_hidden("Actions")),
+                    )
+                ),
+                rx.table.body(rx.foreach(P.schedules, _schedule)),
+                width="100%",
+                variant="surface",
+                id="prepayment-schedules",
+            ),
+            width="100%",
+            spacing="2",
+            align="start",
+        ),
+    )
+
+
+@portal_page(routes.CLIENT_PREPAYMENT, "Pre-payment", on_load=P.load)
+def prepayment_page() -> rx.Component:
+    return rx.vstack(
+        page_heading(
+            "Pre-payment",
+            "Pay ahead of your invoices. The amount is kept on your account and applied to "
+            "invoices later.",
+        ),
+        test_mode_banner(P.test_mode),
+        rx.cond(
+            P.notice != "",
+            callout(
+                P.notice, icon="circle-check", color_scheme="green", role="status", width="100%"
+            ),
+        ),
+        rx.cond(
+            P.unavailable,
+            empty_state("Not available", "Your portal does not include pre-payments.", icon="lock"),
+            rx.cond(
+                P.limits,
+                rx.vstack(
+                    _form(P.limits.to(PrepaymentLimits)),
+                    _schedules(),
+                    width="100%",
+                    spacing="5",
+                    max_width="40em",
+                ),
+                rx.center(rx.spinner(size="3"), padding="3em", width="100%", role="status"),
+            ),
+        ),
+        width="100%",
+        spacing="4",
+        align="start",
+    )

@@ -1,0 +1,577 @@
+"""/client/subscriptions/[id]: one subscription, its invoices, and what its plan allows:
+change plan (pick a plan, see the proration, confirm) and cancel (with an optional reason).
+
+Changing or cancelling needs a password session: staff previews and e-mailed-link sessions see
+the options disabled (the services refuse them too). Amounts come from the server only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.accessible import callout
+from portal_app.components.card_element import card_box, confirm_payment_script, mount_script
+from portal_app.components.documents import record_page
+from portal_app.components.records import summary_row
+from portal_app.db import session_scope
+from portal_app.gateways.base import GatewayError
+from portal_app.gateways.stripe_gateway import get_gateway
+from portal_app.layout.shell import portal_page
+from portal_app.pages.client.subscriptions import subscription_badge
+from portal_app.schemas.subscription import (
+    ChangePreview,
+    SubscriptionInvoiceView,
+    SubscriptionView,
+)
+from portal_app.services import subscription_cancel as cancelling
+from portal_app.services import subscription_changes as changes
+from portal_app.services import subscriptions as subs
+from portal_app.services.actor import Actor
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.state.portal import PortalState
+
+MAX_REASON = 1000
+
+
+class SubscriptionDetailState(PortalState):
+    sub: SubscriptionView | None = None
+    not_found: bool = False
+    notice: str = ""
+    change_open: bool = False
+    target: str = ""
+    preview: ChangePreview | None = None
+    change_error: str = ""
+    changing: bool = False
+    progress: str = ""
+    cancel_open: bool = False
+    cancel_error: str = ""
+    cancelling: bool = False
+    _subscription_id: int = 0
+    _target_id: int = 0
+    _expected_net: int = 0
+    _checkout_id: int = 0
+    _invoice_id: int = 0
+
+    @rx.event
+    def load(self):
+        self.sub = None
+        self.not_found = False
+        self.change_open = self.cancel_open = self.changing = self.cancelling = False
+        self._reset_change()
+        self.cancel_error = ""
+        actor = self._begin()
+        if actor is None:
+            return self._login_redirect()
+        new = self.router.url.query_parameters.get("new")
+        self.notice = "You are subscribed. Thank you!" if new else ""
+        try:
+            self._subscription_id = subs.parse_subscription_id(self._path_arg())
+            self.sub = _view(actor, self._subscription_id)
+        except NotFoundError:
+            self.not_found = True
+            return None
+        if self.sub.can_change:
+            # Stripe.js is needed only if the bank asks to confirm an upgrade (3-D Secure).
+            gateway = get_gateway()
+            return rx.call_script(mount_script(gateway.js_url(), gateway.publishable_key()))
+        return None
+
+    def _reset_change(self) -> None:
+        self.target = ""
+        self.preview = None
+        self.change_error = self.progress = ""
+        self._target_id = self._expected_net = 0
+
+    @rx.event
+    def set_change_open(self, value: bool):
+        if self.changing:
+            return
+        self.change_open = bool(value)
+        self._reset_change()
+
+    @rx.event
+    def set_cancel_open(self, value: bool):
+        if self.cancelling:
+            return
+        self.cancel_open = bool(value)
+        self.cancel_error = ""
+
+    @rx.event
+    def pick_plan(self, value: str):
+        """Show what changing to the picked plan charges or credits now (from the server)."""
+        self.change_error = ""
+        self.preview = None
+        options = {str(o.plan_id): o.plan_id for o in (self.sub.change_options if self.sub else [])}
+        if not isinstance(value, str) or value not in options:
+            self.change_error = "Choose one of the plans listed."
+            return None
+        actor = self._actor()
+        if actor is None:
+            return self._login_redirect()
+        self.target = value
+        try:
+            with session_scope() as db:
+                preview = changes.preview_change(
+                    db,
+                    actor=actor,
+                    subscription_id=self._subscription_id,
+                    target_plan_id=options[value],
+                    today=date.today(),
+                )
+        except (ValidationError, NotFoundError) as exc:
+            self.change_error = getattr(exc, "message", "") or "That plan cannot be chosen."
+            return None
+        self.preview = preview
+        self._target_id = preview.target_plan_id
+        self._expected_net = preview.net_minor
+        return None
+
+    @rx.event(background=True)
+    async def confirm_change(self):
+        async with self:
+            if self.changing or not self._target_id:
+                return
+            actor = self._actor()
+            if actor is None:
+                return self._login_redirect()
+            self.changing = True
+            self.change_error = ""
+            self.progress = "Changing your plan…"
+            args = (actor, self._subscription_id, self._target_id, self._expected_net)
+        try:
+            outcome = await asyncio.to_thread(_change, *args)
+        except (ValidationError, NotFoundError, ReadOnlyError, GatewayError) as exc:
+            async with self:
+                self._change_failed(getattr(exc, "message", "") or str(exc))
+            return
+        return await self._after_change(actor, outcome)
+
+    async def _after_change(self, actor: Actor, outcome: changes.ChangeOutcome):
+        if outcome.status == "requires_action":
+            async with self:
+                self._checkout_id, self._invoice_id = outcome.checkout_id, outcome.invoice_id
+                self.progress = "Waiting for your bank's confirmation…"
+                return rx.call_script(
+                    confirm_payment_script(outcome.client_secret),
+                    callback=SubscriptionDetailState.change_authenticated,
+                )
+        if outcome.status != "done":
+            async with self:
+                self._change_failed(outcome.message or "Your plan was not changed.")
+            return
+        async with self:
+            subscription_id = self._subscription_id
+        view = await asyncio.to_thread(_view, actor, subscription_id)
+        async with self:
+            name = self.preview.target_name if self.preview else "the new plan"
+            later = self.preview is not None and self.preview.effective == "period_end"
+            self.notice = (
+                f"{name} starts when this period ends." if later else f"You are now on {name}."
+            )
+            self.sub = view
+            self.changing = False
+            self.change_open = False
+            self._reset_change()
+
+    @rx.event(background=True)
+    async def change_authenticated(self, result: str):
+        async with self:
+            actor = self._actor()
+            if actor is None or not self._checkout_id:
+                self.changing = False
+                return
+            args = (
+                actor,
+                self._subscription_id,
+                self._target_id,
+                self._invoice_id,
+                self._checkout_id,
+            )
+        try:
+            outcome = await asyncio.to_thread(_finish_change, *args)
+        except (ValidationError, NotFoundError, ReadOnlyError, GatewayError) as exc:
+            async with self:
+                self._change_failed(getattr(exc, "message", "") or str(exc))
+            return
+        return await self._after_change(actor, outcome)
+
+    def _change_failed(self, message: str) -> None:
+        self.changing = False
+        self.progress = ""
+        self.change_error = message
+
+    @rx.event(background=True)
+    async def cancel(self, form_data: dict):
+        reason = str(form_data.get("reason", ""))[:MAX_REASON]
+        async with self:
+            if self.cancelling:
+                return
+            actor = self._actor()
+            if actor is None:
+                return self._login_redirect()
+            self.cancelling = True
+            self.cancel_error = ""
+            subscription_id = self._subscription_id
+        try:
+            outcome = await asyncio.to_thread(_cancel, actor, subscription_id, reason)
+            view = await asyncio.to_thread(_view, actor, subscription_id)
+        except (ValidationError, NotFoundError, ReadOnlyError, GatewayError) as exc:
+            async with self:
+                self.cancelling = False
+                self.cancel_error = getattr(exc, "message", "") or str(exc)
+            return
+        async with self:
+            self.notice = outcome.message
+            self.sub = view
+            self.cancelling = False
+            self.cancel_open = False
+
+
+def _view(actor: Actor, subscription_id: int) -> SubscriptionView:
+    with session_scope() as db:
+        return subs.subscription_view(db, actor=actor, subscription_id=subscription_id)
+
+
+def _change(actor: Actor, subscription_id: int, target_id: int, expected: int):
+    return changes.change_plan(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        subscription_id=subscription_id,
+        target_plan_id=target_id,
+        expected_net_minor=expected,
+        today=date.today(),
+    )
+
+
+def _finish_change(actor: Actor, subscription_id, target_id, invoice_id, checkout_id):
+    return changes.finish_after_action(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        subscription_id=subscription_id,
+        target_plan_id=target_id,
+        invoice_id=invoice_id,
+        checkout_id=checkout_id,
+    )
+
+
+def _cancel(actor: Actor, subscription_id: int, reason: str) -> cancelling.CancelOutcome:
+    return cancelling.cancel_subscription(
+        session_scope,
+        actor=actor,
+        gateway=get_gateway(),
+        subscription_id=subscription_id,
+        reason=reason,
+        today=date.today(),
+    )
+
+
+# -- page ---------------------------------------------------------------------------------------
+
+S = SubscriptionDetailState
+
+
+def _invoice(row: SubscriptionInvoiceView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(row.number, href="/client/invoices/" + row.invoice_id.to_string())
+        ),
+        rx.table.cell(row.date, white_space="nowrap"),
+        rx.table.cell(row.amount, text_align="right"),
+        rx.table.cell(row.status_label),
+    )
+
+
+def _read_only_note() -> rx.Component:
+    return rx.cond(
+        S.is_preview | S.is_link_session,
+        rx.text(
+            rx.cond(
+                S.is_preview,
+                "Staff preview cannot change subscriptions.",
+                "Sign in with your password to change or cancel your subscription.",
+            ),
+            size="2",
+            color_scheme="orange",
+        ),
+    )
+
+
+def _preview_box(p: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            p.effective == "now",
+            rx.vstack(
+                summary_row(
+                    rx.text(
+                        "Unused part of your plan (",
+                        p.remaining_days.to_string(),
+                        " of ",
+                        p.period_days.to_string(),
+                        " days)",
+                    ),
+                    rx.text("−", p.credit),
+                ),
+                summary_row(rx.text(p.target_name, " for the same days"), p.charge),
+                width="100%",
+                spacing="1",
+            ),
+        ),
+        callout(p.summary, icon="info", width="100%", id="change-summary"),
+        width="100%",
+        spacing="2",
+        id="change-preview",
+    )
+
+
+def _change_dialog(s: rx.Var) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                "Change plan",
+                disabled=S.is_preview | S.is_link_session,
+                id="change-plan",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Change plan"),
+            rx.dialog.description("Pick a plan to see what is charged or credited now.", size="2"),
+            rx.vstack(
+                rx.radio_group.root(
+                    rx.vstack(
+                        rx.foreach(
+                            s.change_options,
+                            lambda o: rx.el.label(
+                                rx.hstack(
+                                    rx.radio_group.item(value=o.plan_id.to_string()),
+                                    rx.text(o.name, weight="medium"),
+                                    rx.text(o.price, " / ", s.frequency_label, color_scheme="gray"),
+                                    spacing="2",
+                                    align="center",
+                                )
+                            ),
+                        ),
+                        spacing="2",
+                    ),
+                    value=S.target,
+                    on_change=S.pick_plan,
+                    aria_label="New plan",
+                ),
+                rx.cond(S.preview, _preview_box(S.preview.to(ChangePreview))),
+                rx.cond(
+                    S.change_error != "",
+                    callout(
+                        S.change_error,
+                        icon="circle-alert",
+                        color_scheme="red",
+                        role="alert",
+                        width="100%",
+                    ),
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Keep my plan", variant="soft", color_scheme="gray")),
+                    rx.button(
+                        rx.cond(S.changing, rx.spinner(size="2")),
+                        rx.cond(S.changing, S.progress, "Confirm change"),
+                        on_click=S.confirm_change,
+                        disabled=~S.preview.bool() | S.changing,
+                        id="confirm-change",
+                    ),
+                    justify="end",
+                    width="100%",
+                    spacing="3",
+                ),
+                spacing="4",
+                margin_top="1em",
+                width="100%",
+            ),
+            max_width="32em",
+        ),
+        open=S.change_open,
+        on_open_change=S.set_change_open,
+    )
+
+
+def _cancel_dialog(s: rx.Var) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                rx.cond(s.cancel_is_request, "Request cancellation", "Cancel subscription"),
+                color_scheme="red",
+                variant="soft",
+                disabled=S.is_preview | S.is_link_session,
+                id="cancel-subscription",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title(
+                rx.cond(s.cancel_is_request, "Request cancellation", "Cancel subscription")
+            ),
+            rx.dialog.description(
+                rx.cond(
+                    s.cancel_is_request,
+                    "We will review your request and confirm it with you.",
+                    "Within the refund period your last payment is refunded and the "
+                    "subscription ends now; otherwise it runs to the end of the period and "
+                    "is not charged again.",
+                ),
+                size="2",
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.el.label(
+                        "Reason (optional)", html_for="cancel-reason", style={"font_weight": "500"}
+                    ),
+                    rx.text_area(
+                        id="cancel-reason",
+                        name="reason",
+                        max_length=MAX_REASON,
+                        width="100%",
+                        rows="3",
+                    ),
+                    rx.cond(
+                        S.cancel_error != "",
+                        callout(
+                            S.cancel_error,
+                            icon="circle-alert",
+                            color_scheme="red",
+                            role="alert",
+                            width="100%",
+                        ),
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button(
+                                "Keep subscription",
+                                variant="soft",
+                                color_scheme="gray",
+                                type="button",
+                            )
+                        ),
+                        rx.button(
+                            rx.cond(S.cancelling, rx.spinner(size="2")),
+                            rx.cond(s.cancel_is_request, "Send request", "Cancel subscription"),
+                            type="submit",
+                            color_scheme="red",
+                            disabled=S.cancelling,
+                            id="confirm-cancel",
+                        ),
+                        justify="end",
+                        width="100%",
+                        spacing="3",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    margin_top="1em",
+                ),
+                on_submit=S.cancel,
+                reset_on_submit=False,
+            ),
+            max_width="32em",
+        ),
+        open=S.cancel_open,
+        on_open_change=S.set_cancel_open,
+    )
+
+
+def _detail(s: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(s.plan_name, size="7", as_="h1"),
+            subscription_badge(s.status_label),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(s.plan_description != "", rx.text(s.plan_description, color_scheme="gray")),
+        rx.cond(
+            S.notice != "",
+            callout(
+                S.notice,
+                icon="circle-check",
+                color_scheme="green",
+                role="status",
+                width="100%",
+                id="subscription-notice",
+            ),
+        ),
+        rx.card(
+            rx.vstack(
+                summary_row("Price", rx.text(s.price, " / ", s.frequency_label)),
+                summary_row("Current period", s.current_period),
+                rx.cond(s.trial_ends != "", summary_row("Trial ends", s.trial_ends)),
+                rx.cond(
+                    s.next_charge != "",
+                    summary_row(
+                        "Next charge", rx.text(s.next_charge_amount, " on ", s.next_charge)
+                    ),
+                ),
+                rx.cond(
+                    s.pending_plan_name != "",
+                    summary_row("From the next period", s.pending_plan_name),
+                ),
+                rx.cond(s.cancel_at != "", summary_row("Ends on", s.cancel_at)),
+                spacing="2",
+                width="100%",
+                id="subscription-summary",
+            ),
+            width="100%",
+            max_width="36em",
+        ),
+        rx.cond(
+            s.can_change | s.can_cancel,
+            rx.vstack(
+                rx.hstack(
+                    rx.cond(s.can_change, _change_dialog(s)),
+                    rx.cond(s.can_cancel, _cancel_dialog(s)),
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.cond(s.refund_note != "", rx.text(s.refund_note, size="2", color_scheme="gray")),
+                _read_only_note(),
+                spacing="2",
+                align="start",
+            ),
+        ),
+        rx.heading("Invoices", size="4", as_="h2"),
+        rx.cond(
+            s.invoices.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Invoice"),
+                        rx.table.column_header_cell("Date"),
+                        rx.table.column_header_cell("Amount", text_align="right"),
+                        rx.table.column_header_cell("Status"),
+                    )
+                ),
+                rx.table.body(rx.foreach(s.invoices, _invoice)),
+                width="100%",
+                variant="surface",
+                id="subscription-invoices",
+            ),
+            rx.text("No invoices yet.", color_scheme="gray"),
+        ),
+        # Hidden: Stripe.js mounts here so an upgrade can ask for 3-D Secure.
+        rx.box(card_box(), display="none"),
+        rx.link("← All subscriptions", href=routes.CLIENT_SUBSCRIPTIONS),
+        width="100%",
+        spacing="4",
+        align="start",
+    )
+
+
+@portal_page(routes.CLIENT_SUBSCRIPTION_DETAIL, "Subscription", on_load=S.load)
+def subscription_detail_page() -> rx.Component:
+    return record_page(
+        S.not_found,
+        S.sub,
+        _detail(S.sub.to(SubscriptionView)),
+        noun="Subscription",
+        back_href=routes.CLIENT_SUBSCRIPTIONS,
+    )

@@ -1,0 +1,125 @@
+"""/client/subscriptions: the client's subscriptions with plan, price, status, period and next
+charge (live ones first)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.components.accessible import badge
+from portal_app.components.common import empty_state, loading_block, page_heading
+from portal_app.db import session_scope
+from portal_app.layout.shell import portal_page
+from portal_app.schemas.subscription import SubscriptionRowView
+from portal_app.services import subscriptions as subs
+from portal_app.services.errors import NotFoundError
+from portal_app.state.portal import PortalState
+
+STATUS_COLORS = {
+    "Active": "green",
+    "Trial": "blue",
+    "Past due": "red",
+    "Ending": "amber",
+    "Cancellation requested": "amber",
+    "Cancelled": "gray",
+}
+
+
+def subscription_badge(label) -> rx.Component:
+    """A coloured badge for a subscription status label."""
+    return rx.match(
+        label,
+        *[
+            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
+            for name, color in STATUS_COLORS.items()
+        ],
+        badge(label, variant="soft", radius="full"),
+    )
+
+
+class SubscriptionsState(PortalState):
+    rows: list[SubscriptionRowView] = []
+    loading: bool = True
+    unavailable: bool = False
+
+    @rx.event
+    def load(self):
+        self.loading = True
+        actor = self._begin()
+        if actor is None:
+            return self._login_redirect()
+        try:
+            with session_scope() as db:
+                self.rows = subs.list_subscriptions(db, actor=actor)
+            self.unavailable = False
+        except NotFoundError:
+            self.rows = []
+            self.unavailable = True
+        self.loading = False
+        return None
+
+
+def _row(row: SubscriptionRowView) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(row.plan_name, href="/client/subscriptions/" + row.id.to_string()),
+            rx.text(row.price, " / ", row.frequency_label, size="1", display=["block", "none"]),
+        ),
+        rx.table.cell(
+            row.price,
+            " / ",
+            row.frequency_label,
+            display=["none", "table-cell"],
+            white_space="nowrap",
+        ),
+        rx.table.cell(subscription_badge(row.status_label)),
+        rx.table.cell(row.current_period, display=["none", "table-cell"]),
+        rx.table.cell(rx.cond(row.next_charge != "", row.next_charge, "—"), white_space="nowrap"),
+        data_testid="subscription-row",
+    )
+
+
+def _table() -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("Plan"),
+                rx.table.column_header_cell("Price", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell("Current period", display=["none", "table-cell"]),
+                rx.table.column_header_cell("Next charge"),
+            )
+        ),
+        rx.table.body(rx.foreach(SubscriptionsState.rows, _row)),
+        width="100%",
+        variant="surface",
+    )
+
+
+@portal_page(routes.CLIENT_SUBSCRIPTIONS, "Subscriptions", on_load=SubscriptionsState.load)
+def subscriptions_page() -> rx.Component:
+    return rx.vstack(
+        page_heading("Subscriptions"),
+        rx.cond(
+            SubscriptionsState.loading,
+            loading_block(),
+            rx.cond(
+                SubscriptionsState.unavailable,
+                empty_state(
+                    "Not available", "Your portal does not include subscriptions.", icon="lock"
+                ),
+                rx.cond(
+                    SubscriptionsState.rows.length() > 0,
+                    _table(),
+                    empty_state(
+                        "No subscriptions",
+                        "Plans you sign up for through a sign-up link are listed here.",
+                        icon="repeat",
+                    ),
+                ),
+            ),
+        ),
+        width="100%",
+        spacing="4",
+        align="start",
+    )
