@@ -105,11 +105,44 @@ class Server:
     log_path: Path
 
 
+@dataclass
+class MailServer:
+    """A local SMTP server (aiosmtpd) the portal sends every e-mail to; tests read `messages`."""
+
+    port: int
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+        import email
+        import email.policy
+
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        """Messages sent to `address` so far."""
+        return [m for m in list(self.messages) if address in str(m["To"])]
+
+
 @pytest.fixture(scope="session")
-def portal_server(tmp_path_factory, localstripe_url) -> Iterator[Server]:
+def mail_server() -> Iterator[MailServer]:
+    from aiosmtpd.controller import Controller
+
+    box = MailServer(port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def portal_server(tmp_path_factory, localstripe_url, mail_server) -> Iterator[Server]:
     """Migrate a fresh SQLite file and run the portal on a free port until the session ends.
 
-    Payments go to the suite's localstripe (API and its fake Stripe.js for the browser).
+    Payments go to the suite's localstripe (API and its fake Stripe.js for the browser), mail
+    to `mail_server`.
     """
     workdir = tmp_path_factory.mktemp("portal-e2e")
     database_url = f"sqlite:///{workdir / 'portal.db'}"
@@ -129,12 +162,16 @@ def portal_server(tmp_path_factory, localstripe_url) -> Iterator[Server]:
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_API_BASE": localstripe_url,
         "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mail_server.port),
+        "SMTP_STARTTLS": "false",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
+    env.pop("SMTP_USERNAME", None)
     env.pop("REFLEX_REDIS_URL", None)
     tools_bin = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
     venv_bin = Path(sys.executable).parent

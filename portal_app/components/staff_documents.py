@@ -1,0 +1,560 @@
+"""UI of the staff invoice, quote and credit pages: list, form with dynamic lines, detail.
+
+Each builder takes the page's State class (which lists the matching mixin of
+state/staff_documents.py and defines the handlers named below) and the kind's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import reflex as rx
+
+from portal_app.components.accessible import badge, callout
+from portal_app.components.common import empty_state, field_error, loading_block, page_heading
+from portal_app.money import SUPPORTED_CURRENCIES
+from portal_app.schemas.staff_documents import StaffDocDetail
+
+_STATUS_COLORS = {
+    "Draft": "gray",
+    "Sent": "amber",
+    "Partly paid": "blue",
+    "Paid": "green",
+    "Cancelled": "gray",
+    "Approved": "green",
+    "Converted": "green",
+    "Expired": "gray",
+    "Declined": "red",
+    "Applied": "green",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KindWords:
+    """How the pages name one kind of document."""
+
+    name: str  # invoice | quote | credit
+    title: str  # Invoice
+    plural: str  # Invoices
+    list_route: str
+    new_route: str
+    statuses: tuple[str, ...]
+    due_label: str = "Due date"
+
+
+def staff_status_badge(label) -> rx.Component:
+    return rx.match(
+        label,
+        *[
+            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
+            for name, color in _STATUS_COLORS.items()
+        ],
+        badge(label, variant="soft", radius="full"),
+    )
+
+
+# -- list --------------------------------------------------------------------------------------
+
+
+def doc_list(state, words: KindWords) -> rx.Component:
+    """Filter, search, the table of rows and the pager."""
+
+    def row(item) -> rx.Component:
+        return rx.table.row(
+            rx.table.row_header_cell(
+                rx.link(
+                    item.number,
+                    href=f"/staff/{words.name}s/" + item.id.to_string(),
+                    weight="medium",
+                )
+            ),
+            rx.table.cell(item.client_name),
+            rx.table.cell(staff_status_badge(item.status_label)),
+            rx.table.cell(item.issue_date, white_space="nowrap"),
+            rx.table.cell(item.due_date, white_space="nowrap"),
+            rx.table.cell(item.amount, text_align="right", white_space="nowrap"),
+            rx.table.cell(item.balance, text_align="right", white_space="nowrap"),
+        )
+
+    table = rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(label, text_align=align)
+                    for label, align in (
+                        ("Number", "left"),
+                        ("Client", "left"),
+                        ("Status", "left"),
+                        ("Date", "left"),
+                        (words.due_label, "left"),
+                        ("Amount", "right"),
+                        ("Balance", "right"),
+                    )
+                ]
+            )
+        ),
+        rx.table.body(rx.foreach(state.rows, row)),
+        width="100%",
+        variant="surface",
+    )
+    return rx.vstack(
+        rx.hstack(
+            page_heading(words.plural),
+            rx.spacer(),
+            rx.link(
+                rx.button(rx.icon("plus", size=16, aria_hidden="true"), f"New {words.name}"),
+                href=words.new_route,
+                id=f"new-{words.name}",
+            ),
+            width="100%",
+            align="start",
+        ),
+        rx.hstack(
+            rx.select(
+                list(words.statuses),
+                value=state.status_filter,
+                on_change=state.set_filter,
+                aria_label="Status",
+            ),
+            rx.input(
+                placeholder="Search number or client",
+                default_value=state.search,
+                on_blur=state.set_search,
+                aria_label="Search number or client",
+                width="18em",
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        rx.cond(
+            state.loading,
+            loading_block(),
+            rx.cond(
+                state.rows.length() > 0,
+                rx.box(table, width="100%", overflow_x="auto"),
+                empty_state(f"No {words.plural.lower()}", "Nothing matches these filters."),
+            ),
+        ),
+        rx.hstack(
+            rx.button(
+                "Previous",
+                on_click=state.previous_page,
+                disabled=state.page <= 1,
+                variant="soft",
+            ),
+            rx.text("Page ", state.page.to_string()),
+            rx.button("Next", on_click=state.next_page, disabled=~state.has_next, variant="soft"),
+            align="center",
+            spacing="3",
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+# -- form --------------------------------------------------------------------------------------
+
+
+def _field(label: str, control: rx.Component, error) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, as_="label", size="2", weight="medium"),
+        control,
+        field_error(error),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _text_input(state, name: str, label: str, **props) -> rx.Component:
+    return _field(
+        label,
+        rx.input(
+            value=getattr(state, f"form_{name}"),
+            on_change=lambda value: state.set_field(name, value),
+            aria_label=label,
+            id=f"field-{name.replace('_', '-')}",
+            **props,
+        ),
+        state.form_errors[name],
+    )
+
+
+def _area(state, name: str, label: str) -> rx.Component:
+    return _field(
+        label,
+        rx.text_area(
+            value=getattr(state, f"form_{name}"),
+            on_change=lambda value: state.set_field(name, value),
+            aria_label=label,
+            id=f"field-{name.replace('_', '-')}",
+            rows="3",
+        ),
+        state.form_errors[name],
+    )
+
+
+def _line_row(state, line, index) -> rx.Component:
+    def cell(name: str, label: str, width: str, **props) -> rx.Component:
+        return rx.table.cell(
+            rx.input(
+                value=line[name],
+                on_change=lambda value: state.set_line(index, name, value),
+                aria_label=label,
+                class_name=f"line-{name.replace('_', '-')}",
+                **props,
+            ),
+            field_error(line[f"err_{name}"]),
+            min_width=width,
+        )
+
+    return rx.table.row(
+        cell("description", "Description", "14em"),
+        cell("quantity", "Quantity", "5em", input_mode="decimal"),
+        cell("unit_price", "Unit price", "7em", input_mode="decimal"),
+        cell("tax_name", "Tax name", "6em"),
+        cell("tax_rate", "Tax rate %", "5em", input_mode="decimal"),
+        rx.table.cell(
+            rx.icon_button(
+                rx.icon("trash-2", size=16),
+                on_click=state.remove_line(index),
+                variant="ghost",
+                color_scheme="red",
+                aria_label="Remove line",
+                type="button",
+            )
+        ),
+    )
+
+
+def doc_form(state, words: KindWords) -> rx.Component:
+    """The new/edit form: client, currency, dates, (deposit), texts, lines; errors by field."""
+    is_invoice = words.name == "invoice"
+    lines_table = rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(label)
+                    for label in ("Description", "Qty", "Unit price", "Tax", "Rate %", "")
+                ]
+            )
+        ),
+        rx.table.body(
+            rx.foreach(state.form_lines, lambda line, index: _line_row(state, line, index))
+        ),
+        width="100%",
+        variant="surface",
+    )
+    body = rx.vstack(
+        rx.cond(
+            state.form_errors["form"] != "",
+            callout(
+                state.form_errors["form"], icon="triangle-alert", color_scheme="red", role="alert"
+            ),
+        ),
+        rx.grid(
+            _field(
+                "Client",
+                rx.select.root(
+                    rx.select.trigger(placeholder="Choose a client", aria_label="Client"),
+                    rx.select.content(
+                        rx.foreach(
+                            state.client_choices,
+                            lambda option: rx.select.item(option.label, value=option.value),
+                        )
+                    ),
+                    value=state.form_client_id,
+                    on_change=lambda value: state.set_field("client_id", value),
+                    disabled=state.form_is_edit,
+                    name="client_id",
+                ),
+                state.form_errors["client_id"],
+            ),
+            _field(
+                "Currency",
+                rx.select(
+                    list(SUPPORTED_CURRENCIES),
+                    value=state.form_currency,
+                    placeholder="The client's currency",
+                    on_change=lambda value: state.set_field("currency", value),
+                    aria_label="Currency",
+                ),
+                state.form_errors["currency"],
+            ),
+            _text_input(state, "issue_date", "Issue date", type="date"),
+            *(
+                [_text_input(state, "due_date", words.due_label, type="date")]
+                if words.name != "credit"
+                else []
+            ),
+            *(
+                [
+                    _text_input(state, "partial", "Deposit (optional)", input_mode="decimal"),
+                    _text_input(state, "partial_due_date", "Deposit due", type="date"),
+                ]
+                if is_invoice
+                else []
+            ),
+            *([_text_input(state, "po_number", "PO number")] if words.name != "credit" else []),
+            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.heading("Lines", size="4", as_="h2"),
+        field_error(state.form_errors["lines"]),
+        rx.box(lines_table, width="100%", overflow_x="auto"),
+        rx.button(
+            rx.icon("plus", size=16, aria_hidden="true"),
+            "Add line",
+            on_click=state.add_line,
+            variant="soft",
+            type="button",
+            id="add-line",
+        ),
+        rx.grid(
+            _area(state, "public_notes", "Notes for the client"),
+            *(
+                [_area(state, "terms", "Terms"), _area(state, "footer", "Footer")]
+                if words.name != "credit"
+                else []
+            ),
+            columns=rx.breakpoints(initial="1", md="3"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button(
+                rx.cond(state.form_saving, rx.spinner(size="2"), rx.icon("save", size=16)),
+                "Save draft",
+                on_click=state.save,
+                disabled=state.form_saving,
+                id="save-document",
+            ),
+            rx.link("Cancel", href=words.list_route),
+            align="center",
+            spacing="4",
+        ),
+        rx.text(
+            "Totals are worked out from the lines when you save. Only drafts can be edited.",
+            size="2",
+            color_scheme="gray",
+        ),
+        spacing="4",
+        width="100%",
+    )
+    return rx.vstack(
+        page_heading(rx.cond(state.form_is_edit, f"Edit {words.name}", f"New {words.name}")),
+        rx.cond(
+            state.form_not_found,
+            empty_state(f"{words.title} not found", f"This {words.name} does not exist."),
+            rx.cond(state.form_loading, loading_block(), body),
+        ),
+        width="100%",
+    )
+
+
+# -- detail ------------------------------------------------------------------------------------
+
+
+def _summary(label: str, value) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, color_scheme="gray", size="2"),
+        rx.spacer(),
+        rx.text(value, size="2", weight="medium"),
+        width="100%",
+    )
+
+
+def _detail_lines(doc) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                *[
+                    rx.table.column_header_cell(label, text_align=align)
+                    for label, align in (
+                        ("Description", "left"),
+                        ("Qty", "right"),
+                        ("Unit price", "right"),
+                        ("Tax", "left"),
+                        ("Net", "right"),
+                    )
+                ]
+            )
+        ),
+        rx.table.body(
+            rx.foreach(
+                doc.lines,
+                lambda line: rx.table.row(
+                    rx.table.cell(line.description),
+                    rx.table.cell(line.quantity, text_align="right"),
+                    rx.table.cell(line.unit_price, text_align="right"),
+                    rx.table.cell(line.tax),
+                    rx.table.cell(line.net, text_align="right"),
+                ),
+            )
+        ),
+        width="100%",
+        variant="surface",
+    )
+
+
+def _actions(state, words: KindWords, doc) -> rx.Component:
+    busy = state.doc_busy
+    buttons = [
+        rx.cond(
+            doc.can_edit,
+            rx.link(
+                rx.button(rx.icon("pencil", size=16), "Edit", variant="soft"),
+                href=f"/staff/{words.name}s/" + doc.id.to_string() + "/edit",
+            ),
+        ),
+        rx.cond(
+            doc.can_send,
+            rx.button(
+                "Mark sent", on_click=state.mark_sent, variant="soft", disabled=busy, id="mark-sent"
+            ),
+        ),
+    ]
+    if words.name == "invoice":
+        buttons.append(
+            rx.cond(
+                doc.can_cancel,
+                rx.button(
+                    "Cancel invoice",
+                    on_click=state.cancel_doc,
+                    variant="soft",
+                    color_scheme="red",
+                    disabled=busy,
+                    id="cancel-invoice",
+                ),
+            )
+        )
+    email_box = rx.cond(
+        doc.can_email,
+        rx.hstack(
+            rx.select.root(
+                rx.select.trigger(aria_label="Contact to e-mail"),
+                rx.select.content(
+                    rx.foreach(
+                        doc.contacts,
+                        lambda option: rx.select.item(option.label, value=option.value),
+                    )
+                ),
+                value=state.email_contact,
+                on_change=state.set_email_contact,
+            ),
+            rx.button(
+                rx.cond(busy, rx.spinner(size="2"), rx.icon("mail", size=16)),
+                f"E-mail {words.name}",
+                on_click=state.email_doc,
+                disabled=busy,
+                id="email-document",
+            ),
+            align="center",
+            wrap="wrap",
+        ),
+    )
+    paid_box = (
+        rx.cond(
+            doc.can_mark_paid,
+            rx.hstack(
+                rx.input(
+                    value=state.paid_reference,
+                    on_change=state.set_paid_reference,
+                    placeholder="Reference (e.g. bank transfer)",
+                    aria_label="Payment reference",
+                    max_length=100,
+                ),
+                rx.button(
+                    rx.icon("check", size=16),
+                    "Mark paid",
+                    on_click=state.mark_paid,
+                    color_scheme="green",
+                    disabled=busy,
+                    id="mark-paid",
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+        )
+        if words.name == "invoice"
+        else rx.fragment()
+    )
+    return rx.vstack(
+        rx.hstack(*buttons, spacing="3", wrap="wrap"),
+        email_box,
+        paid_box,
+        spacing="3",
+        width="100%",
+    )
+
+
+def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx.Component:
+    """The document, its actions and their outcome; `extra` goes below (e.g. uploads)."""
+    doc = state.doc.to(StaffDocDetail)
+    body = rx.vstack(
+        rx.hstack(
+            rx.heading(f"{words.title} ", doc.number, size="7", as_="h1"),
+            staff_status_badge(doc.status_label),
+            align="center",
+            spacing="3",
+        ),
+        rx.link(doc.client_name, href="/staff/clients/" + doc.client_id.to_string()),
+        rx.cond(
+            state.doc_notice != "",
+            callout(
+                state.doc_notice, icon="check", color_scheme="green", role="status", id="doc-notice"
+            ),
+        ),
+        rx.cond(
+            state.doc_error != "",
+            callout(
+                state.doc_error,
+                icon="triangle-alert",
+                color_scheme="red",
+                role="alert",
+                id="doc-error",
+            ),
+        ),
+        _actions(state, words, doc),
+        rx.grid(
+            rx.vstack(
+                _summary("Issued", doc.issue_date),
+                _summary(words.due_label, doc.due_date),
+                rx.cond(doc.partial != "", _summary("Deposit", doc.partial)),
+                rx.cond(doc.partial != "", _summary("Deposit due", doc.partial_due_date)),
+                rx.cond(doc.po_number != "", _summary("PO number", doc.po_number)),
+                width="100%",
+            ),
+            rx.vstack(
+                _summary("Subtotal", doc.subtotal),
+                _summary("Tax", doc.tax),
+                _summary("Total", doc.total),
+                _summary("Paid", doc.paid),
+                _summary("Balance", doc.balance),
+                width="100%",
+                id="doc-totals",
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="6",
+            width="100%",
+        ),
+        rx.box(_detail_lines(doc), width="100%", overflow_x="auto"),
+        rx.cond(doc.terms != "", rx.text("Terms: ", doc.terms, size="2", white_space="pre-wrap")),
+        rx.cond(
+            doc.public_notes != "",
+            rx.text("Notes: ", doc.public_notes, size="2", white_space="pre-wrap"),
+        ),
+        extra if extra is not None else rx.fragment(),
+        spacing="4",
+        width="100%",
+    )
+    return rx.vstack(
+        rx.link(f"← All {words.plural.lower()}", href=words.list_route),
+        rx.cond(
+            state.doc_not_found,
+            empty_state(f"{words.title} not found", f"This {words.name} does not exist."),
+            rx.cond(state.doc, body, loading_block()),
+        ),
+        width="100%",
+        spacing="4",
+    )

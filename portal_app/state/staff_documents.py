@@ -1,0 +1,345 @@
+"""Mixins for the staff invoice, quote and credit pages: list, form and detail.
+
+Each mixin gives every page State that lists it its own copy of the vars and the underscore
+helpers; Reflex binds an event handler to the class that defines it, so each page defines its
+own small @rx.event handlers that call these helpers with its kind. Everything the browser
+sends (ids, field names, values) is checked here or again by the services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.db import session_scope
+from portal_app.schemas.staff_documents import OptionView, StaffDocDetail, StaffDocRow
+from portal_app.services import staff_lists, staff_mail, staff_payments, staff_records
+from portal_app.services.document_forms import MAX_LINES, DocumentForm, FormErrors, LineForm
+from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.services.staff_records import Kind
+
+MAX_VALUE = 4000
+FORM_FIELDS = (
+    "client_id",
+    "currency",
+    "issue_date",
+    "due_date",
+    "partial",
+    "partial_due_date",
+    "po_number",
+    "terms",
+    "public_notes",
+    "footer",
+)
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_name", "tax_rate")
+
+
+def _blank_line() -> dict[str, str]:
+    line = {name: "" for name in LINE_FIELDS}
+    line["quantity"] = "1"
+    line.update({f"err_{name}": "" for name in LINE_FIELDS})
+    return line
+
+
+def _blank_errors() -> dict[str, str]:
+    return {name: "" for name in (*FORM_FIELDS, "lines", "form")}
+
+
+def _path_segments(state) -> list[str]:
+    path = (state.router.url.path or "").strip("/")
+    return [p for p in path.split("/") if p]
+
+
+class StaffDocListMixin(rx.State, mixin=True):
+    """A staff list of invoices, quotes or credits, paged on the server."""
+
+    rows: list[StaffDocRow] = []
+    status_filter: str = "all"
+    search: str = ""
+    page: int = 1
+    has_next: bool = False
+    loading: bool = True
+
+    def _load_list(self, kind: Kind):
+        actor = self._begin()
+        if actor is None:
+            return self._staff_login_redirect()
+        if self.status_filter not in staff_lists.STATUS_FILTERS[kind.name]:
+            self.status_filter = "all"
+        with session_scope() as db:
+            result = staff_lists.list_records(
+                db,
+                actor=actor,
+                kind=kind,
+                status=self.status_filter,
+                search=self.search,
+                page=self.page,
+            )
+        self.rows = result.rows
+        self.page = result.page
+        self.has_next = result.has_next
+        self.loading = False
+        return None
+
+    def _set_filter(self, value: str) -> None:
+        self.status_filter = str(value)[:20]
+        self.page = 1
+
+    def _set_search(self, value: str) -> None:
+        self.search = str(value)[: staff_lists.MAX_SEARCH]
+        self.page = 1
+
+    def _turn(self, step: int) -> None:
+        if step > 0 and self.has_next:
+            self.page += 1
+        elif step < 0:
+            self.page = max(1, self.page - 1)
+
+
+class StaffDocFormMixin(rx.State, mixin=True):
+    """The new/edit form of a document with dynamic lines; errors by field."""
+
+    form_client_id: str = ""
+    form_currency: str = ""
+    form_issue_date: str = ""
+    form_due_date: str = ""
+    form_partial: str = ""
+    form_partial_due_date: str = ""
+    form_po_number: str = ""
+    form_terms: str = ""
+    form_public_notes: str = ""
+    form_footer: str = ""
+    form_lines: list[dict[str, str]] = []
+    form_errors: dict[str, str] = {}
+    client_choices: list[OptionView] = []
+    form_is_edit: bool = False
+    form_not_found: bool = False
+    form_saving: bool = False
+    form_loading: bool = True
+    _record_id: int = 0
+
+    def _load_form(self, kind: Kind):
+        actor = self._begin()
+        if actor is None:
+            return self._staff_login_redirect()
+        self.form_errors = _blank_errors()
+        self.form_saving = False
+        self.form_not_found = False
+        segments = _path_segments(self)
+        self.form_is_edit = len(segments) >= 4 and segments[-1] == "edit"
+        with session_scope() as db:
+            self.client_choices = staff_lists.client_options(db, actor=actor)
+            if self.form_is_edit:
+                try:
+                    form = staff_records.edit_form(
+                        db, actor=actor, kind=kind, record_id=segments[-2]
+                    )
+                    row = staff_records.get_record(
+                        db, actor=actor, kind=kind, record_id=segments[-2]
+                    )
+                except NotFoundError:
+                    self.form_not_found = True
+                    self.form_loading = False
+                    return None
+                if row.status != "draft":
+                    return rx.redirect(routes.staff_record_url(kind.name, row.id))
+                self._record_id = row.id
+            else:
+                self._record_id = 0
+                form = DocumentForm(lines=[LineForm()])
+                wanted = self.router.url.query_parameters.get("client", "")
+                if any(option.value == wanted for option in self.client_choices):
+                    form.client_id = wanted
+                form.issue_date = date.today().isoformat()
+        for name in FORM_FIELDS:
+            setattr(self, f"form_{name}", str(getattr(form, name) or ""))
+        self.form_lines = [
+            {**_blank_line(), **{name: str(getattr(line, name) or "") for name in LINE_FIELDS}}
+            for line in form.lines
+        ] or [_blank_line()]
+        self.form_loading = False
+        return None
+
+    def _set_field(self, name: str, value: str) -> None:
+        if name in FORM_FIELDS:
+            setattr(self, f"form_{name}", str(value)[:MAX_VALUE])
+
+    def _set_line(self, index: int, name: str, value: str) -> None:
+        if name not in LINE_FIELDS or not isinstance(index, int):
+            return
+        if 0 <= index < len(self.form_lines):
+            lines = [dict(line) for line in self.form_lines]
+            lines[index][name] = str(value)[:MAX_VALUE]
+            self.form_lines = lines
+
+    def _add_line(self) -> None:
+        if len(self.form_lines) < MAX_LINES:
+            self.form_lines = [*self.form_lines, _blank_line()]
+
+    def _remove_line(self, index: int) -> None:
+        # The last line stays: a document needs at least one.
+        if (
+            isinstance(index, int)
+            and len(self.form_lines) > 1
+            and 0 <= index < len(self.form_lines)
+        ):
+            self.form_lines = [line for i, line in enumerate(self.form_lines) if i != index]
+
+    def _typed_form(self) -> DocumentForm:
+        return DocumentForm(
+            **{name: getattr(self, f"form_{name}") for name in FORM_FIELDS},
+            lines=[
+                LineForm(**{name: line.get(name, "") for name in LINE_FIELDS})
+                for line in self.form_lines
+            ],
+        )
+
+    def _save(self, kind: Kind):
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
+        if self.form_saving:
+            return None
+        self.form_saving = True
+        errors = _blank_errors()
+        lines = [{**line, **{f"err_{n}": "" for n in LINE_FIELDS}} for line in self.form_lines]
+        try:
+            with session_scope() as db:
+                if self.form_is_edit:
+                    row = staff_records.update_record(
+                        db,
+                        actor=actor,
+                        kind=kind,
+                        record_id=self._record_id,
+                        form=self._typed_form(),
+                    )
+                else:
+                    row = staff_records.create_record(
+                        db, actor=actor, kind=kind, form=self._typed_form()
+                    )
+                target = routes.staff_record_url(kind.name, row.id)
+        except FormErrors as exc:
+            for key, message in exc.errors.items():
+                parts = key.split(".")
+                if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
+                    index = int(parts[1])
+                    if index < len(lines):
+                        lines[index][f"err_{parts[2]}"] = message
+                else:
+                    errors[key if key in errors else "form"] = message
+            self.form_errors = errors
+            self.form_lines = lines
+            self.form_saving = False
+            return None
+        except (ValidationError, ReadOnlyError) as exc:
+            errors["form"] = getattr(exc, "message", str(exc))
+            self.form_errors = errors
+            self.form_saving = False
+            return None
+        except NotFoundError:
+            self.form_not_found = True
+            self.form_saving = False
+            return None
+        self.form_saving = False
+        return rx.redirect(target)
+
+
+class StaffDocDetailMixin(rx.State, mixin=True):
+    """One document and its actions (mark sent, e-mail, mark paid, cancel)."""
+
+    doc: StaffDocDetail | None = None
+    doc_not_found: bool = False
+    doc_loading: bool = True
+    doc_notice: str = ""
+    doc_error: str = ""
+    email_contact: str = ""
+    paid_reference: str = ""
+    doc_busy: bool = False
+    _doc_id: int = 0
+
+    def _load_doc(self, kind: Kind, *, keep_messages: bool = False):
+        actor = self._begin()
+        if actor is None:
+            return self._staff_login_redirect()
+        if not keep_messages:
+            self.doc_notice = self.doc_error = ""
+        self.doc_not_found = False
+        segments = _path_segments(self)
+        try:
+            with session_scope() as db:
+                view = staff_lists.record_detail(
+                    db, actor=actor, kind=kind, record_id=segments[-1] if segments else ""
+                )
+        except NotFoundError:
+            self.doc = None
+            self.doc_not_found = True
+            self.doc_loading = False
+            return None
+        self.doc = view
+        self._doc_id = view.id
+        if not any(c.value == self.email_contact for c in view.contacts):
+            self.email_contact = view.contacts[0].value if view.contacts else ""
+        self.doc_loading = False
+        return None
+
+    def _refresh_doc(self, kind: Kind, actor) -> None:
+        with session_scope() as db:
+            self.doc = staff_lists.record_detail(db, actor=actor, kind=kind, record_id=self._doc_id)
+
+    def _act(self, kind: Kind, action: str):
+        """Run one action on the loaded document; the outcome shows above it."""
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
+        self.doc_notice = self.doc_error = ""
+        try:
+            with session_scope() as db:
+                if action == "mark_sent":
+                    staff_records.mark_sent(db, actor=actor, kind=kind, record_id=self._doc_id)
+                    self.doc_notice = "Marked as sent: the client sees it in the portal now."
+                elif action == "mark_paid" and kind.name == "invoice":
+                    payment = staff_payments.mark_paid(
+                        db, actor=actor, invoice_id=self._doc_id, reference=self.paid_reference
+                    )
+                    self.doc_notice = f"Marked as paid: payment {payment.number} recorded."
+                    self.paid_reference = ""
+                elif action == "cancel" and kind.name == "invoice":
+                    staff_payments.cancel_invoice(db, actor=actor, invoice_id=self._doc_id)
+                    self.doc_notice = "The invoice was cancelled."
+                else:
+                    return None
+        except (ValidationError, ReadOnlyError) as exc:
+            self.doc_error = getattr(exc, "message", str(exc))
+        except NotFoundError:
+            self.doc_not_found = True
+            self.doc = None
+            return None
+        self._refresh_doc(kind, actor)
+        return None
+
+    def _email_done(self, kind: Kind, actor, outcome: tuple[str, str, bool]) -> None:
+        """Show what send_document_email returned and reload the document."""
+        self.doc_notice, self.doc_error, missing = outcome
+        self.doc_busy = False
+        if missing:
+            self.doc_not_found = True
+            self.doc = None
+            return
+        self._refresh_doc(kind, actor)
+
+
+def send_document_email(actor, kind: Kind, doc_id: int, contact_id: str) -> tuple[str, str, bool]:
+    """E-mail a document in its own transaction (run off the event loop): (notice, error,
+    not_found)."""
+    try:
+        with session_scope() as db:
+            sent = staff_mail.email_document(
+                db, actor=actor, kind=kind, record_id=doc_id, contact_id=contact_id
+            )
+    except (ValidationError, ReadOnlyError) as exc:
+        return "", getattr(exc, "message", str(exc)), False
+    except NotFoundError:
+        return "", "", True
+    return f"E-mailed to {sent.email}; it is marked as sent.", "", False
