@@ -142,10 +142,13 @@ def test_typed_name_signs_for_someone_who_cannot_draw(page: Page, make: Factory,
 
 def test_approve_several_from_the_list_with_a_notice(page: Page, make: Factory, db):
     account = make.account()
+    _quote(db, account, status="expired")
     first, second = _quote(db, account), _quote(db, account)
     _quote(db, account, status="draft")
     sign_in(page, account)
-    page.goto("/client/quotes")
+    page.locator("#pending-quotes").click()  # the dashboard counts the quotes to answer
+    expect(page.locator("#pending-quotes")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/client/quotes\?status=pending$"))
     expect(page.locator(ROW)).to_have_count(2)  # the draft is never shown
     for quote in (first, second):
         page.get_by_role("checkbox", name=f"Select quote {quote.number}").click()
@@ -154,10 +157,12 @@ def test_approve_several_from_the_list_with_a_notice(page: Page, make: Factory, 
     expect(dialog).to_contain_text("approving 2 quotes")
     dialog.locator("#confirm-approve").click()
     expect(page.locator("#quotes-notice")).to_contain_text("2 quotes approved")
+    expect(page.locator(ROW)).to_have_count(0)  # nothing left to answer in this filter
+    page.goto("/client/quotes?status=approved")
     expect(page.locator(ROW).filter(has_text="Converted")).to_have_count(2)
     with db() as session:
         made = session.exec(select(Quote).where(Quote.client_id == account.client.id)).all()
-        assert sorted(q.status for q in made) == ["converted", "converted", "draft"]
+        assert sorted(q.status for q in made) == ["converted", "converted", "draft", "expired"]
 
 
 def test_decline_with_a_reason(page: Page, make: Factory, db):

@@ -9,7 +9,7 @@ from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, page_heading
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
-from portal_app.services import invoices
+from portal_app.services import invoices, quotes
 from portal_app.services.invoices import AttentionItem, CurrencyTotals
 from portal_app.state.portal import PortalState
 
@@ -18,6 +18,7 @@ class DashboardState(PortalState):
     totals: list[CurrencyTotals] = []
     attention: list[AttentionItem] = []
     loaded: bool = False
+    pending_quotes: int = 0
 
     @rx.event
     def load(self):
@@ -26,6 +27,7 @@ class DashboardState(PortalState):
             return self._login_redirect()
         with session_scope() as db:
             view = invoices.dashboard(db, actor=actor)
+            self.pending_quotes = quotes.pending_count(db, actor=actor)
         self.totals = view.totals
         self.attention = view.attention
         self.loaded = True
@@ -94,6 +96,27 @@ def dashboard_page() -> rx.Component:
             rx.cond(
                 DashboardState.loaded,
                 empty_state("Nothing billed yet", "Your invoices will appear here once sent."),
+            ),
+        ),
+        rx.cond(
+            DashboardState.pending_quotes > 0,
+            rx.link(
+                rx.callout(
+                    rx.cond(
+                        DashboardState.pending_quotes == 1,
+                        "1 quote is waiting for your answer.",
+                        DashboardState.pending_quotes.to_string()
+                        + " quotes are waiting for your answer.",
+                    ),
+                    icon="file-pen-line",
+                    color_scheme="blue",
+                    high_contrast=True,
+                    width="100%",
+                ),
+                href=routes.CLIENT_QUOTES + "?status=pending",
+                underline="none",
+                width="100%",
+                id="pending-quotes",
             ),
         ),
         rx.heading("Needs attention", size="5", as_="h2", margin_top="1em"),
