@@ -45,10 +45,23 @@ def list_payments(
         .where(Payment.company_id == actor.company_id)
     )
     if status == "unapplied":
-        # A cheap superset in SQL; the exact unapplied figure is computed per row below.
+        # unapplied = amount - applied - (refunds not taken off an invoice), as in
+        # services.payments.unapplied_minor (refunds.py keeps the bracket >= 0).
+        refunded_on_invoices = (
+            select(func.coalesce(func.sum(PaymentAllocation.refunded_minor), 0))
+            .where(
+                PaymentAllocation.payment_id == Payment.id,
+                col(PaymentAllocation.credit_id).is_(None),
+            )
+            .correlate(Payment)
+            .scalar_subquery()
+        )
         statement = statement.where(
             col(Payment.status).in_(RECEIVED_STATUSES),
-            Payment.amount_minor > Payment.applied_minor,
+            Payment.amount_minor
+            - Payment.applied_minor
+            - (Payment.refunded_minor - refunded_on_invoices)
+            > 0,
         )
     if client_id not in (None, ""):
         wanted = parse_record_id(client_id, "client")

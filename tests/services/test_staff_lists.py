@@ -89,3 +89,9 @@ def test_payments_list_shows_unapplied_amounts(session, make, setup):
     assert list_payments(session, actor=stranger).rows == []
     with pytest.raises(NotFoundError):
         open_invoices(session, actor=stranger, payment_id=pre.id)
+    # Refunded from its unapplied part, nothing is left to apply.
+    pre.refunded_minor = 100_00
+    pre.status = "refunded"
+    session.add(pre)
+    session.flush()
+    assert list_payments(session, actor=actor, status="unapplied").rows == []
