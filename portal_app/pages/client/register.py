@@ -153,7 +153,7 @@ def _form() -> rx.Component:
                     ),
                     rx.text(
                         rx.flex(
-                            rx.checkbox(name="accept_terms", id="accept_terms"),
+                            rx.checkbox(name="accept_terms"),
                             "I accept these terms",
                             spacing="2",
                         ),

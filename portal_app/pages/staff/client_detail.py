@@ -307,7 +307,12 @@ def _contact_dialog() -> rx.Component:
                 rx.vstack(
                     *[
                         form_field(
-                            name, label, S.contact_errors, S.contact_values[name], max_length=254
+                            name,
+                            label,
+                            S.contact_errors,
+                            S.contact_values[name],
+                            prefix="contact",
+                            max_length=254,
                         )
                         for name, label in CONTACT_FIELDS
                     ],

@@ -108,9 +108,14 @@ class StaffClientsState(PagedListMixin, StaffState):
         return rx.redirect(routes.staff_client_url(client_id))
 
 
-def form_field(name: str, label: str, errors, value=None, **props) -> rx.Component:
-    """A labelled input whose error (from an errors dict var) sits right under it."""
-    field_id = f"field-{name}"
+def form_field(
+    name: str, label: str, errors, value=None, prefix: str = "field", **props
+) -> rx.Component:
+    """A labelled input whose error (from an errors dict var) sits right under it.
+
+    `prefix` keeps ids unique when two forms on one page share field names.
+    """
+    field_id = f"{prefix}-{name}"
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style={"font_weight": "500", "font_size": "14px"}),
         rx.input(

@@ -182,12 +182,8 @@ def _area(name: str, label: str) -> rx.Component:
 def _check(name: str, label: str, checked) -> rx.Component:
     return rx.text(
         rx.flex(
-            rx.checkbox(
-                name=name,
-                default_checked=checked,
-                disabled=~S.staff_can_admin,
-                id=name,
-            ),
+            # No id: a control's id makes Reflex submit its ref value in place of "on".
+            rx.checkbox(name=name, default_checked=checked, disabled=~S.staff_can_admin),
             label,
             spacing="2",
             align="center",
