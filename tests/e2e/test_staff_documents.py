@@ -132,3 +132,131 @@ def test_another_companys_invoice_is_not_found_for_staff(page: Page, make: Facto
     page.goto(f"/staff/invoices/{foreign.id}")
     expect(page.get_by_text("Invoice not found")).to_be_visible()
     expect(page.locator("#mark-sent")).to_have_count(0)
+
+
+def _card_prepayment(db, gateway, browser_card, account, amount: int) -> Payment:
+    """A card payment of `amount` at localstripe that reached no invoice yet (a pre-payment)."""
+    import uuid
+
+    customer = gateway.ensure_customer(
+        client_id=account.client.id, email=account.email, name=account.client.name
+    )
+    intent = gateway.create_payment(
+        amount_minor=amount,
+        currency="USD",
+        customer_ref=customer,
+        method_ref=browser_card(customer),
+        idempotency_key=f"e2e-prepay-{uuid.uuid4().hex}",
+        metadata={},
+    )
+    assert intent.succeeded
+    with db() as session:
+        payment = Payment(
+            company_id=account.company.id,
+            client_id=account.client.id,
+            number=f"PRE-{uuid.uuid4().hex[:8]}",
+            status="completed",
+            currency="USD",
+            amount_minor=amount,
+            method="card",
+            method_label="Visa •••• 4242",
+            gateway="stripe",
+            gateway_reference=intent.intent_ref,
+        )
+        session.add(payment)
+    return payment
+
+
+def test_apply_a_prepayment_then_refund_the_rest(
+    page: Page, make: Factory, db, gateway, browser_card
+):
+    account = make.account()
+    invoice = make.invoice(account.client)  # 240.00
+    payment = _card_prepayment(db, gateway, browser_card, account, 100_00)
+    owner = _staff(db, account.company, role="owner")
+    _staff_sign_in(page, owner.email, "/staff/payments")
+
+    page.get_by_role("button", name=f"Apply payment {payment.number}").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("$100.00")
+    dialog.get_by_role("checkbox", name=f"Apply to {invoice.number}").click()
+    amount = dialog.get_by_role("textbox", name=f"Amount for {invoice.number}")
+    amount.fill("150.00")  # more than the payment has left: refused, nothing changes
+    dialog.locator("#submit-apply").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("more than this payment has left")
+    amount.fill("60.00")
+    dialog.locator("#submit-apply").click()
+    expect(page.get_by_text(f"Applied payment {payment.number}")).to_be_visible()
+    with db() as session:
+        paid = session.get(Invoice, invoice.id)
+        assert (paid.status, paid.balance_minor) == ("partial", 180_00)
+
+    page.get_by_role("button", name=f"Refund payment {payment.number}").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("#refund-amount").fill("40.00")
+    dialog.locator("#submit-refund").click()
+    expect(page.get_by_text("Refunded; payment")).to_be_visible(timeout=30_000)
+    with db() as session:
+        refunded = session.get(Payment, payment.id)
+        assert (refunded.refunded_minor, refunded.status) == (40_00, "partly_refunded")
+        assert session.get(Invoice, invoice.id).balance_minor == 180_00
+    assert gateway.retrieve_payment(payment.gateway_reference).refunded_minor == 40_00
+
+
+def test_staff_role_sees_no_refund_button(page: Page, make: Factory, db, gateway, browser_card):
+    account = make.account()
+    payment = _card_prepayment(db, gateway, browser_card, account, 50_00)
+    staff = _staff(db, account.company, role="staff")
+    _staff_sign_in(page, staff.email, "/staff/payments")
+    expect(page.get_by_role("button", name=f"Apply payment {payment.number}")).to_be_visible()
+    expect(page.get_by_role("button", name=f"Refund payment {payment.number}")).to_have_count(0)
+
+
+def test_upload_to_an_invoice_with_the_visible_flag(page: Page, new_context, make: Factory, db):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    staff = _staff(db, account.company)
+    _staff_sign_in(page, staff.email, f"/staff/invoices/{invoice.id}")
+    upload_input = page.locator('#staff-files input[type="file"]')
+    pdf = b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    upload_input.set_input_files(
+        files=[{"name": "scope.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    page.locator("#staff-upload-button").click()
+    expect(page.get_by_text("Uploaded scope.pdf (visible to the client)")).to_be_visible()
+    page.locator("#upload-visible").click()  # the next file stays with staff
+    upload_input.set_input_files(
+        files=[{"name": "internal.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    page.locator("#staff-upload-button").click()
+    expect(page.get_by_text("Uploaded internal.pdf (hidden from the client)")).to_be_visible()
+
+    client_page = new_context().new_page()
+    sign_in(client_page, account, f"/client/invoices/{invoice.id}")
+    expect(client_page.get_by_text("scope.pdf").first).to_be_visible()
+    expect(client_page.get_by_text("internal.pdf")).to_have_count(0)
+
+
+def test_staff_creates_and_emails_a_quote(page: Page, new_context, make: Factory, db, mail_server):
+    account = make.account()
+    staff = _staff(db, account.company)
+    _staff_sign_in(page, staff.email, "/staff/quotes/new")
+    page.get_by_role("combobox", name="Client").click()
+    page.get_by_role("option", name=account.client.name).click()
+    _line(page, "Description").fill("Garden plan")
+    _line(page, "Unit price").fill("-5")
+    page.locator("#save-document").click()
+    expect(page.get_by_text("The price cannot be negative.")).to_be_visible()
+    _line(page, "Unit price").fill("99.50")
+    page.locator("#save-document").click()
+    page.wait_for_url(re.compile(r"/staff/quotes/\d+/?$"))
+    quote_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.locator("#email-document").click()
+    expect(page.locator("#doc-notice")).to_contain_text("E-mailed")
+    text = mail_server.to(account.email)[-1].get_body(preferencelist=("plain",)).get_content()
+    link = re.findall(r"https?://\S+", text)[0]
+    assert "/client/quote/" in link
+    client_page = new_context().new_page()
+    client_page.goto(link)
+    client_page.wait_for_url(re.compile(rf"/client/quotes/{quote_id}/?$"))
+    expect(client_page.get_by_text("$99.50").first).to_be_visible()
