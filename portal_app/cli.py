@@ -38,6 +38,8 @@ def _seed_demo(_args) -> int:
     print(f"                                        {demo.OTHER_EMAIL} (Globex)")
     print(f"  staff          {demo.STAFF_EMAIL}")
     print(f"  emailed invoice link (Acme): {base}{result.link_path}")
+    if result.subscribe_link_path:
+        print(f"  subscription sign-up link (Pro plan): {base}{result.subscribe_link_path}")
     return 0
 
 

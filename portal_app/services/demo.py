@@ -33,6 +33,11 @@ from portal_app.models import (
 from portal_app.services.demo_documents import seed_documents
 from portal_app.services.demo_quotes import remove_demo_quotes, seed_quotes
 from portal_app.services.demo_recurring import remove_recurring, seed_recurring
+from portal_app.services.demo_subscriptions import (
+    remove_prepayment_schedules,
+    remove_subscriptions,
+    seed_subscriptions,
+)
 from portal_app.services.invitations import create_invoice_invitation
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.passwords import hash_password
@@ -62,6 +67,7 @@ class DemoResult:
     draft_count: int
     link_path: str
     quote_link_path: str = ""
+    subscribe_link_path: str = ""
 
 
 def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
@@ -176,12 +182,16 @@ def seed_demo(session: Session, *, today: date | None = None) -> DemoResult:
         session, company=company, acme=acme, globex=globex, contact=contacts[0], today=today
     )
     recurring_invoices = seed_recurring(session, company=company, client=acme, today=today)
+    subscribe_path = seed_subscriptions(
+        session, company=company, client=acme, contact=contacts[0], today=today
+    )
     return DemoResult(
         company_id=company.id,
         invoice_count=len(invoices) + recurring_invoices,
         draft_count=drafts,
         link_path=f"/client/invoice/{key}",
         quote_link_path=f"/client/quote/{quote_key}",
+        subscribe_link_path=subscribe_path,
     )
 
 
@@ -286,6 +296,7 @@ def _remove_demo(session: Session) -> None:
     remove_demo_quotes(session, ids)  # quotes point at invoices: before them
     # Payments and credits first, in foreign-key order (checkouts made in the demo included).
     session.exec(delete(PaymentAllocation).where(col(PaymentAllocation.company_id).in_(ids)))
+    remove_prepayment_schedules(session, ids)  # they point at saved cards: before them
     session.exec(delete(InvoiceLock).where(col(InvoiceLock.invoice_id).in_(invoice_ids)))
     for table in (Checkout, Payment, PaymentMethod, GatewayCustomer):
         session.exec(delete(table).where(col(table.company_id).in_(ids)))
@@ -294,7 +305,9 @@ def _remove_demo(session: Session) -> None:
     session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(invoice_ids)))
     for table in (AuditEvent, AuthSession, Invitation, Invoice):
         session.exec(delete(table).where(col(table.company_id).in_(ids)))
-    # Schedules after the invoices that point at them, before their clients.
+    # Subscriptions after their invoices; schedules after the invoices and subscriptions that
+    # point at them, before their clients.
+    remove_subscriptions(session, ids)
     remove_recurring(session, ids)
     for table in (StaffUser, ClientContact, Client):
         session.exec(delete(table).where(col(table.company_id).in_(ids)))

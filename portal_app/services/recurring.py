@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, update
 from sqlmodel import Session, col, select
 
 from portal_app.db import utcnow
-from portal_app.models import Invoice, RecurringInvoice, RecurringInvoiceLine
+from portal_app.models import Invoice, RecurringInvoice, RecurringInvoiceLine, Subscription
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.recurring import VISIBLE_RECURRING_STATUSES
 from portal_app.money import format_money
@@ -77,10 +77,18 @@ def auto_bill_on(schedule: RecurringInvoice) -> bool:
 
 
 def _scoped(actor: Actor):
+    # A subscription's schedule is shown and managed on the Subscriptions tab (changing or
+    # cancelling it there prorates and refunds), so it is left out here.
+    by_subscription = select(Subscription.recurring_invoice_id).where(
+        Subscription.company_id == actor.company_id,
+        Subscription.client_id == actor.client_id,
+        col(Subscription.recurring_invoice_id).is_not(None),
+    )
     return and_(
         RecurringInvoice.company_id == actor.company_id,
         RecurringInvoice.client_id == actor.client_id,
         col(RecurringInvoice.status).in_(VISIBLE_RECURRING_STATUSES),
+        col(RecurringInvoice.id).not_in(by_subscription),
     )
 
 

@@ -54,8 +54,8 @@ def test_seeding_twice_gives_the_same_data(session):
     second = demo.seed_demo(session, today=TODAY)
     after = _counts(session, second.company_id)
     assert before == after
-    # 40 one-off invoices and 9 issued by the recurring schedules.
-    assert after["companies"] == 1 and after["invoices"] == 49
+    # 40 one-off invoices, 9 issued by the recurring schedules, 1 for Acme's subscription.
+    assert after["companies"] == 1 and after["invoices"] == 50
     assert after["payments"] >= 20 and after["credits"] == 4
 
 

@@ -565,3 +565,19 @@ def test_trial_cancels_now_and_a_plan_may_forbid_cancelling(make, session, gatew
             reason="",
             today=JAN1,
         )
+
+
+def test_the_subscription_schedule_is_managed_on_the_subscriptions_tab_only(
+    make, session, gateway, browser_card
+):
+    from portal_app import routes
+    from portal_app.services import recurring
+
+    company, client, actor, basic, sub = _subscribed(make, session, gateway, browser_card)
+    assert recurring.list_recurring(session, actor=actor, show="all").rows == []
+    with pytest.raises(NotFoundError):
+        recurring.recurring_view(session, actor=actor, recurring_id=sub.recurring_invoice_id)
+    # Signing in from a payment link comes back to it; other places are still refused.
+    assert routes.is_safe_next("/subscribe/northwind-pro")
+    assert not routes.is_safe_next("//evil.example/subscribe/x")
+    assert not routes.is_safe_next("https://evil.example/subscribe/x")
