@@ -190,3 +190,71 @@ def test_a_preview_view_is_not_recorded_as_the_clients(make, session):
         )
     ).all()
     assert viewed == []
+
+
+# -- the quote, recurring, pre-payment and subscription handlers refuse a preview too ---------
+
+
+def test_preview_cannot_approve_or_decline_quotes(make, session):
+    from portal_app.services import quotes
+
+    _, _, contact, _ = _world(make)
+    actor = _preview_actor(make, contact)
+    with pytest.raises(ReadOnlyError):
+        quotes.approve_quotes(session, actor=actor, quote_ids=[1], terms_accepted=True)
+    with pytest.raises(ReadOnlyError):
+        quotes.decline_quote(session, actor=actor, quote_id=1, reason="no")
+
+
+def test_preview_cannot_change_a_recurring_invoice(make, session):
+    from portal_app.services import recurring
+
+    _, _, contact, _ = _world(make)
+    actor = _preview_actor(make, contact)
+    with pytest.raises(ReadOnlyError):
+        recurring.set_auto_bill(session, actor=actor, recurring_id=1, enabled=True)
+    with pytest.raises(ReadOnlyError):
+        recurring.request_cancellation(session, actor=actor, recurring_id=1, reason="stop")
+
+
+def test_preview_cannot_prepay_or_stop_a_repeated_prepayment(make, session):
+    from portal_app.services import prepayments
+
+    _, _, contact, _ = _world(make)
+    actor = _preview_actor(make, contact)
+    request = prepayments.PrepaymentRequest(amount_minor=10_00, currency="USD", notes="")
+    with pytest.raises(ReadOnlyError):
+        prepayments.start_prepayment(session, actor=actor, request=request)
+    with pytest.raises(ReadOnlyError):
+        prepayments.cancel_schedule(session, actor=actor, schedule_id=1)
+
+
+def test_preview_cannot_subscribe_change_plan_or_cancel(make, session):
+    from datetime import date
+
+    from portal_app.services import subscription_cancel, subscription_changes, subscription_signup
+
+    _, _, contact, _ = _world(make)
+    actor = _preview_actor(make, contact)
+    tx = _tx(session)
+    today = date.today()
+    with pytest.raises(ReadOnlyError):
+        subscription_signup.subscribe(session, actor=actor, key="k" * 20, today=today)
+    with pytest.raises(ReadOnlyError):
+        subscription_signup.pay_first_period(
+            tx, actor=actor, gateway=None, subscription_id=1, method_ref="pm_x"
+        )
+    with pytest.raises(ReadOnlyError):
+        subscription_changes.change_plan(
+            tx,
+            actor=actor,
+            gateway=None,
+            subscription_id=1,
+            target_plan_id=2,
+            expected_net_minor=0,
+            today=today,
+        )
+    with pytest.raises(ReadOnlyError):
+        subscription_cancel.cancel_subscription(
+            tx, actor=actor, gateway=None, subscription_id=1, reason="", today=today
+        )
