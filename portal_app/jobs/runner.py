@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +33,8 @@ from portal_app.gateways.base import PaymentGateway
 from portal_app.jobs.lock import job_lock
 
 log = logging.getLogger(__name__)
+
+Tx = Callable[[], AbstractContextManager[Session]]
 
 # Modules whose import registers their jobs, in run order: invoices are issued (and auto-billed)
 # before renewals, and expiry clean-up runs last.
@@ -47,7 +49,7 @@ BUILTIN_JOB_MODULES: list[str] = [
 class JobContext:
     """What a job gets: the day it runs for, transactions, and the payment gateway."""
 
-    tx: Callable[[], contextmanager]  # () -> context manager yielding a Session, commits on exit
+    tx: Tx  # `with ctx.tx() as session:` is one transaction, committed when the block ends
     today: date
     gateway: PaymentGateway | None = None
 
@@ -112,7 +114,7 @@ class RunSummary:
         return out
 
 
-def engine_tx(engine: Engine) -> Callable[[], contextmanager]:
+def engine_tx(engine: Engine) -> Tx:
     """A transaction factory on `engine`: each `with tx() as session:` commits on success."""
 
     @contextmanager
