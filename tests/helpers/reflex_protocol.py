@@ -50,8 +50,12 @@ class ProtocolError(AssertionError):
 class Tab:
     """One browser tab: a Reflex token, its cookies and one websocket to one backend."""
 
-    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 15):
+    def __init__(
+        self, base_url: str, *, token: str | None = None, timeout: float = 15, http_session=None
+    ):
         self.base_url = base_url.rstrip("/")
+        # An aiohttp session shared by many tabs (bench/load.py); None: socketio makes its own.
+        self.http_session = http_session
         self.token = token or str(uuid.uuid4())
         self.cookies: dict[str, str] = {}
         self.timeout = timeout
@@ -81,7 +85,8 @@ class Tab:
             self.base_url = base_url.rstrip("/")
         self.path = path
         self.history = []
-        sio = socketio.AsyncClient(reconnection=False)
+        options = {"http_session": self.http_session} if self.http_session else {}
+        sio = socketio.AsyncClient(reconnection=False, **options)
         sio.on("event", self._on_update, namespace="/_event")
         sio.on("new_token", self._on_new_token, namespace="/_event")
         auth = {"event": self._event(HYDRATE_AND_LOAD, {})} if hydrate else None
@@ -192,6 +197,18 @@ class Tab:
             name: {key.removesuffix(VAR_SUFFIX): value for key, value in delta.items()}
             for name, delta in (self.history[0].get("delta") or {}).items()
         }
+
+    async def wait_update(self, state_name: str, var: str, since: int, what: str = "") -> dict:
+        """The first update after history index `since` that sets `var` of `state_name`."""
+
+        def found(tab: Tab):
+            for update in tab.history[since:]:
+                delta = (update.get("delta") or {}).get(state_name) or {}
+                if var + VAR_SUFFIX in delta:
+                    return delta
+            return None
+
+        return await self.wait_for(found, what or f"{state_name}.{var}")
 
     async def wait_hydrated(self) -> None:
         await self.wait_for(lambda t: t.var(ROOT, "is_hydrated") is True, "is_hydrated")
