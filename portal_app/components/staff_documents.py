@@ -53,6 +53,17 @@ def staff_status_badge(label) -> rx.Component:
     )
 
 
+def labelled_select(options: list[tuple[str, str]], *, value, on_change, label: str, **props):
+    """A select whose trigger carries an accessible name (rx.select's shorthand drops it)."""
+    return rx.select.root(
+        rx.select.trigger(aria_label=label),
+        rx.select.content(*[rx.select.item(text, value=key) for key, text in options]),
+        value=value,
+        on_change=on_change,
+        **props,
+    )
+
+
 # -- list --------------------------------------------------------------------------------------
 
 
@@ -110,11 +121,11 @@ def doc_list(state, words: KindWords) -> rx.Component:
             align="start",
         ),
         rx.hstack(
-            rx.select(
-                list(words.statuses),
+            labelled_select(
+                [(status, status.capitalize()) for status in words.statuses],
                 value=state.status_filter,
                 on_change=state.set_filter,
-                aria_label="Status",
+                label="Status",
             ),
             rx.input(
                 placeholder="Search number or client",
@@ -255,7 +266,8 @@ def doc_form(state, words: KindWords) -> rx.Component:
             _field(
                 "Client",
                 rx.select.root(
-                    rx.select.trigger(placeholder="Choose a client", aria_label="Client"),
+                    # No placeholder: Radix's grey placeholder text fails contrast checks.
+                    rx.select.trigger(aria_label="Client"),
                     rx.select.content(
                         rx.foreach(
                             state.client_choices,
@@ -271,12 +283,12 @@ def doc_form(state, words: KindWords) -> rx.Component:
             ),
             _field(
                 "Currency",
-                rx.select(
-                    list(SUPPORTED_CURRENCIES),
-                    value=state.form_currency,
-                    placeholder="The client's currency",
+                labelled_select(
+                    [("default", "The client's currency")]
+                    + [(code, code) for code in SUPPORTED_CURRENCIES],
+                    value=rx.cond(state.form_currency == "", "default", state.form_currency),
                     on_change=lambda value: state.set_field("currency", value),
-                    aria_label="Currency",
+                    label="Currency",
                 ),
                 state.form_errors["currency"],
             ),
@@ -468,7 +480,6 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
                     rx.icon("check", size=16),
                     "Mark paid",
                     on_click=state.mark_paid,
-                    color_scheme="green",
                     disabled=busy,
                     id="mark-paid",
                 ),

@@ -163,6 +163,8 @@ class StaffDocFormMixin(rx.State, mixin=True):
         return None
 
     def _set_field(self, name: str, value: str) -> None:
+        if name == "currency" and value == "default":
+            value = ""  # the select's word for "the client's currency"
         if name in FORM_FIELDS:
             setattr(self, f"form_{name}", str(value)[:MAX_VALUE])
 

@@ -260,3 +260,27 @@ def test_staff_creates_and_emails_a_quote(page: Page, new_context, make: Factory
     client_page.goto(link)
     client_page.wait_for_url(re.compile(rf"/client/quotes/{quote_id}/?$"))
     expect(client_page.get_by_text("$99.50").first).to_be_visible()
+
+
+def test_staff_document_pages_have_no_serious_accessibility_violations(
+    page: Page, make: Factory, db
+):
+    from tests.e2e.test_accessibility import _check
+
+    account = make.account()
+    invoice = make.invoice(account.client)
+    draft = make.invoice(account.client, status="draft")
+    owner = _staff(db, account.company, role="owner")
+    _staff_sign_in(page, owner.email, "/staff/invoices")
+    problems = []
+    for path, ready in (
+        ("/staff/invoices", "#new-invoice"),
+        ("/staff/invoices/new", "#save-document"),
+        (f"/staff/invoices/{draft.id}/edit", "#save-document"),
+        (f"/staff/invoices/{invoice.id}", "#doc-totals"),
+        ("/staff/quotes", "#new-quote"),
+        ("/staff/credits/new", "#save-document"),
+        ("/staff/payments", "#main h1"),
+    ):
+        problems += _check(page, path, ready)
+    assert problems == [], "\n".join(problems)

@@ -10,7 +10,7 @@ import reflex as rx
 from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, field_error, loading_block, page_heading
-from portal_app.components.staff_documents import staff_status_badge
+from portal_app.components.staff_documents import labelled_select, staff_status_badge
 from portal_app.db import session_scope
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.stripe_gateway import get_gateway
@@ -405,11 +405,11 @@ def staff_payments_page() -> rx.Component:
     )
     return rx.vstack(
         page_heading("Payments"),
-        rx.select(
-            FILTERS,
+        labelled_select(
+            [("all", "All payments"), ("unapplied", "With unapplied money")],
             value=StaffPaymentsState.status_filter,
             on_change=StaffPaymentsState.set_filter,
-            aria_label="Show",
+            label="Show",
         ),
         rx.cond(
             StaffPaymentsState.notice != "",
