@@ -19,7 +19,14 @@ from sqlmodel import Session, col, select
 
 from portal_app.db import utcnow
 from portal_app.gateways.base import GatewayError, PaymentGateway
-from portal_app.models import PaymentMethod
+from portal_app.models import (
+    PaymentMethod,
+    PrepaymentSchedule,
+    RecurringInvoice,
+    Subscription,
+    SubscriptionPlan,
+)
+from portal_app.money import format_money
 from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services import audit
 from portal_app.services import checkout_flow as flow
@@ -199,15 +206,59 @@ def _make_default(session: Session, actor: Actor, method: PaymentMethod) -> None
 
 
 def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
-    """What charges the client's cards automatically and would be left without one.
-
-    Recurring invoices with auto-bill and card-paid subscriptions will depend on the client's
-    default card; their tables arrive with the recurring-invoices and subscriptions work (the
-    later "recurring invoices / subscriptions with auto-bill" issue). That issue must fill this
-    in: return a label for each active auto-billed recurring invoice or subscription of this
-    client (e.g. "Recurring invoice R-0001"). Until then nothing depends on a card.
-    """
-    return []
+    """What charges the client's default card automatically and would be left without one:
+    live subscriptions (not already ending), active repeated pre-payments and active
+    recurring invoices with auto-bill on (a subscription's own schedule counts once)."""
+    subscriptions = session.exec(
+        select(Subscription, SubscriptionPlan)
+        .join(SubscriptionPlan, col(SubscriptionPlan.id) == Subscription.plan_id)
+        .where(
+            Subscription.company_id == actor.company_id,
+            Subscription.client_id == actor.client_id,
+            col(Subscription.status).in_(("trialing", "active", "past_due")),
+            col(Subscription.cancel_at).is_(None),
+        )
+        .order_by(col(Subscription.id))
+    ).all()
+    labels = [f"Subscription {plan.name}" for _sub, plan in subscriptions]
+    # A subscription's schedule is the subscription's business (renewals charge it).
+    owned = set(
+        session.exec(
+            select(Subscription.recurring_invoice_id).where(
+                Subscription.company_id == actor.company_id,
+                Subscription.client_id == actor.client_id,
+            )
+        ).all()
+    )
+    schedules = session.exec(
+        select(RecurringInvoice)
+        .where(
+            RecurringInvoice.company_id == actor.company_id,
+            RecurringInvoice.client_id == actor.client_id,
+            RecurringInvoice.status == "active",
+        )
+        .order_by(col(RecurringInvoice.id))
+    ).all()
+    labels += [
+        f"Recurring invoice {r.number}"
+        for r in schedules
+        if r.id not in owned
+        and (
+            r.auto_bill == "always"
+            or (r.auto_bill in ("opt_in", "opt_out") and r.auto_bill_enabled)
+        )
+    ]
+    repeated = session.exec(
+        select(PrepaymentSchedule).where(
+            PrepaymentSchedule.company_id == actor.company_id,
+            PrepaymentSchedule.client_id == actor.client_id,
+            PrepaymentSchedule.status == "active",
+        )
+    ).all()
+    labels += [
+        f"Repeated pre-payment of {format_money(r.amount_minor, r.currency)}" for r in repeated
+    ]
+    return labels
 
 
 def remove_method(tx: Tx, *, actor: Actor, gateway: PaymentGateway, method_id: int) -> None:

@@ -38,8 +38,33 @@ def _check(page: Page, path: str, ready: str) -> list[str]:
     return [f"{path}: {v}" for v in _violations(page)]
 
 
+def _subscription(db, account) -> tuple[str, int]:
+    """A payment link to a trial plan and the account's subscription to it (no card needed)."""
+    from portal_app.models import PaymentLink, SubscriptionPlan
+    from portal_app.services import subscription_signup
+    from portal_app.services.actor import Actor
+
+    with db() as session:
+        plan = SubscriptionPlan(
+            company_id=account.company.id,
+            name="Team",
+            price_minor=49_00,
+            currency="USD",
+            trial_days=14,
+        )
+        session.add(plan)
+        session.flush()
+        key = f"a11y-{account.client.id}-{plan.id}"
+        session.add(PaymentLink(company_id=account.company.id, plan_id=plan.id, key=key))
+        session.flush()
+        actor = Actor(account.company.id, account.client.id, account.contact.id, 0, "password")
+        start = subscription_signup.subscribe(session, actor=actor, key=key, today=date.today())
+    return key, start.subscription_id
+
+
 def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
-    account = make.account()
+    account = make.account(allow_registration=True)
+    link_key, subscription_id = _subscription(db, account)
     invoice = make.invoice(account.client)
     with db() as session:
         recurring = add_recurring(
@@ -51,6 +76,7 @@ def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
         )
     make.invoice(account.client, recurring_invoice_id=recurring.id)
     problems = _check(page, "/client/login", "#email")
+    problems += _check(page, f"/subscribe/{link_key}", "#reg-first_name")
     sign_in(page, account)
     for path, ready in (
         ("/client/dashboard", "#main h1"),
@@ -62,6 +88,10 @@ def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
         ("/client/payment_methods", "#main h1"),
         ("/client/recurring_invoices", '[data-testid="recurring-row"]'),
         (f"/client/recurring_invoices/{recurring.id}", '[data-testid="recurring-invoice-row"]'),
+        ("/client/subscriptions", '[data-testid="subscription-row"]'),
+        (f"/client/subscriptions/{subscription_id}", "#subscription-summary"),
+        ("/client/prepayment", "#prepay-button"),
+        (f"/subscribe/{link_key}", "#plan-price"),
     ):
         problems += _check(page, path, ready)
     assert problems == [], "\n".join(problems)

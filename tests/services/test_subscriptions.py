@@ -581,3 +581,29 @@ def test_the_subscription_schedule_is_managed_on_the_subscriptions_tab_only(
     assert routes.is_safe_next("/subscribe/northwind-pro")
     assert not routes.is_safe_next("//evil.example/subscribe/x")
     assert not routes.is_safe_next("https://evil.example/subscribe/x")
+
+
+def test_the_last_card_cannot_be_removed_while_a_subscription_charges_it(
+    make, session, gateway, browser_card
+):
+    from portal_app.models import PaymentMethod
+    from portal_app.services import payment_methods
+
+    company, client, actor, basic, sub = _subscribed(make, session, gateway, browser_card)
+    (method,) = session.exec(select(PaymentMethod).where(PaymentMethod.client_id == client.id))
+    with pytest.raises(ValidationError, match="Subscription Basic"):
+        payment_methods.remove_method(
+            tx_for(session), actor=actor, gateway=gateway, method_id=method.id
+        )
+    cancel.cancel_subscription(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=sub.id,
+        reason="",
+        today=JAN1,
+    )
+    payment_methods.remove_method(
+        tx_for(session), actor=actor, gateway=gateway, method_id=method.id
+    )
+    assert session.get(PaymentMethod, method.id).removed_at is not None
