@@ -78,8 +78,8 @@ def test_converted_quote_pdf_names_its_invoice(make, session):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdftotext_reads_the_lines(make, session):
     actor, quote = _setup(make, session)
-    view = quotes.quote_view(session, actor=actor, quote_id=quote.id, today=date.today())
-    assert view.valid_until  # a past date: the quote shows as expired
+    # The day after its last valid day the quote reads as expired.
+    view = quotes.quote_view(session, actor=actor, quote_id=quote.id, today=date(2026, 4, 2))
     out = subprocess.run(
         ["pdftotext", "-layout", "-", "-"],
         input=render_quote_pdf(view),
