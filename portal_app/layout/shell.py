@@ -169,6 +169,8 @@ def _banners() -> rx.Component:
                         "Back to staff console",
                         href=PortalState.preview_back_href,
                         weight="bold",
+                        underline="always",
+                        color="inherit",
                         id="preview-back",
                     ),
                 ),

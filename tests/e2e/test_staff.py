@@ -147,7 +147,13 @@ def test_registration_closed_and_open(page: Page, make: Factory, db, mail_server
     page.goto(f"/client/register?company={closed.id}")
     expect(page.locator("#registration-closed")).to_contain_text("Registration is closed")
 
+    page.goto(f"/client/login?company={closed.id}")
+    wait_interactive(page, "#email")
+    expect(page.get_by_role("link", name="New here? Create an account")).to_have_count(0)
+
     opened = make.company(allow_registration=True, registration_terms="Pay on time.")
+    page.goto(f"/client/login?company={opened.id}")
+    expect(page.get_by_role("link", name="New here? Create an account")).to_be_visible()
     page.goto(f"/client/register?company={opened.id}")
     wait_interactive(page, "#first_name")
     page.locator("#first_name").fill("Reggie")
@@ -173,3 +179,26 @@ def test_registration_closed_and_open(page: Page, make: Factory, db, mail_server
     expect(page.locator("#confirm-message")).to_contain_text("confirmed")
     with db() as session:
         assert session.get(ClientContact, contact.id).portal_enabled
+
+
+def test_staff_pages_and_the_preview_banner_have_no_serious_violations(
+    page: Page, new_context, make: Factory, db
+):
+    from tests.e2e.test_accessibility import _check
+
+    account = make.account()
+    make.invoice(account.client)
+    staff = _staff_user(db, account.company)
+    problems = _check(new_context().new_page(), "/staff/login", "#email")
+    staff_sign_in(page, staff.email)
+    client_path = f"/staff/clients/{account.client.id}"
+    for path, ready in (
+        ("/staff/clients", '[data-testid="client-row"]'),
+        (client_path, '[data-testid="contact-row"]'),
+        ("/staff/settings", "#save-settings"),
+        ("/staff/audit", "#main h1"),
+    ):
+        problems += _check(page, path, ready)
+    problems += _check(page, f"/staff/preview/{account.contact.id}", "#preview-banner")
+    problems += _check(new_context().new_page(), "/client/register", "#main, h1")
+    assert problems == [], "\n".join(problems)

@@ -10,7 +10,7 @@ from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.db import session_scope
 from portal_app.layout.shell import public_page
-from portal_app.services import auth
+from portal_app.services import auth, registration
 from portal_app.services.errors import AuthError
 from portal_app.state.portal import PortalState
 
@@ -26,6 +26,8 @@ class LoginState(PortalState):
     form_error: str = ""
     notice: str = ""
     submitting: bool = False
+    # Whether to offer "Create an account" (the company allows self-registration).
+    registration_open: bool = False
 
     @rx.event
     def on_load(self):
@@ -39,6 +41,10 @@ class LoginState(PortalState):
             if params.get("reset")
             else ""
         )
+        with session_scope() as db:
+            self.registration_open = registration.registration_info(
+                db, company=params.get("company") or None
+            ).open
         actor = self._actor()
         # An e-mailed-link session may still sign in with a password to get a full session.
         if actor is not None and not actor.is_link_session:
@@ -169,6 +175,10 @@ def login_page() -> rx.Component:
                 width="100%",
             ),
             rx.link("Forgot your password?", href=routes.CLIENT_PASSWORD_RESET, size="2"),
+            rx.cond(
+                LoginState.registration_open,
+                rx.link("New here? Create an account", href=routes.CLIENT_REGISTER, size="2"),
+            ),
             spacing="4",
             width="100%",
         ),

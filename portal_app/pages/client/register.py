@@ -153,7 +153,7 @@ def _form() -> rx.Component:
                     ),
                     rx.text(
                         rx.flex(
-                            rx.checkbox(name="accept_terms"),
+                            rx.checkbox(name="accept_terms", aria_label="I accept these terms"),
                             "I accept these terms",
                             spacing="2",
                         ),

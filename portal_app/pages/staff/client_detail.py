@@ -406,10 +406,15 @@ def _client_form() -> rx.Component:
     )
 
 
-def _records(rows, columns: list[str], noun: str, with_balance: bool = False) -> rx.Component:
+def _records(
+    rows, columns: list[str], noun: str, with_balance: bool = False, href: str = ""
+) -> rx.Component:
+    """A small table of one kind of record; `href` + id links each to its staff page."""
+
     def row(item) -> rx.Component:
+        number = rx.link(item.number, href=href + item.id.to_string()) if href else item.number
         cells = [
-            rx.table.row_header_cell(item.number),
+            rx.table.row_header_cell(number),
             rx.table.cell(item.date),
             rx.table.cell(item.status),
             rx.table.cell(item.amount, text_align="right"),
@@ -463,11 +468,17 @@ def _tabs() -> rx.Component:
                 ["Number", "Date", "Status", "Amount", "Balance", "Due"],
                 "invoices",
                 with_balance=True,
+                href="/staff/invoices/",
             ),
             value="invoices",
         ),
         rx.tabs.content(
-            _records(d.quotes, ["Number", "Date", "Status", "Amount", "Valid until"], "quotes"),
+            _records(
+                d.quotes,
+                ["Number", "Date", "Status", "Amount", "Valid until"],
+                "quotes",
+                href="/staff/quotes/",
+            ),
             value="quotes",
         ),
         rx.tabs.content(
@@ -476,6 +487,7 @@ def _tabs() -> rx.Component:
                 ["Number", "Date", "Status", "Amount", "Remaining", ""],
                 "credits",
                 with_balance=True,
+                href="/staff/credits/",
             ),
             value="credits",
         ),

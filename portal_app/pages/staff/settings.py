@@ -12,6 +12,7 @@ from portal_app.db import session_scope
 from portal_app.layout.staff_shell import staff_page
 from portal_app.models import ALL_MODULES
 from portal_app.money import SUPPORTED_CURRENCIES
+from portal_app.pages.client.documents import _labelled_upload
 from portal_app.services import branding, company_settings
 from portal_app.services.company_settings import FLAG_FIELDS, REGISTRATION_FIELDS, SettingsErrors
 from portal_app.services.errors import ReadOnlyError, ValidationError
@@ -183,7 +184,12 @@ def _check(name: str, label: str, checked) -> rx.Component:
     return rx.text(
         rx.flex(
             # No id: a control's id makes Reflex submit its ref value in place of "on".
-            rx.checkbox(name=name, default_checked=checked, disabled=~S.staff_can_admin),
+            rx.checkbox(
+                name=name,
+                default_checked=checked,
+                disabled=~S.staff_can_admin,
+                aria_label=label,
+            ),
             label,
             spacing="2",
             align="center",
@@ -218,8 +224,9 @@ def _logo_section() -> rx.Component:
             height="48px",
             id="current-logo",
         ),
-        rx.upload.root(
+        _labelled_upload(
             rx.button("Choose logo (PNG or JPEG, up to 1 MB)", variant="soft", type="button"),
+            label="Logo file",
             id=LOGO_UPLOAD_ID,
             accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"]},
             max_files=1,
