@@ -85,3 +85,4 @@ class PaymentView:
     footer: str = ""
     logo_path: str = ""  # absolute path of a PNG/JPEG on the server, or empty
     primary_color: str = ""
+    notes: str = ""  # the client's note on a pre-payment

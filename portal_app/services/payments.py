@@ -262,4 +262,5 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         footer=company.invoice_footer,
         logo_path=logo_path(company),
         primary_color=company.primary_color,
+        notes=payment.notes,
     )

@@ -154,6 +154,7 @@ def test_a_prepayment_shows_unapplied_in_payments(page: Page, make: Factory, db)
     _type_card(page, "4242424242424242")
     page.locator("#prepay-button").click()
     page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    expect(page.locator("#payment-notes")).to_contain_text("Ahead of the March invoice")
     page.goto("/client/payments")
     expect(page.get_by_text("$25.00 unapplied")).to_be_visible()
     with db() as session:

@@ -125,6 +125,7 @@ def test_a_prepayment_is_an_unapplied_payment_with_its_note(make, session, gatew
     assert (row.amount, row.unapplied) == ("$75.00", "$75.00")
     view = payment_views.payment_view(session, actor=actor, payment_id=payment.id)
     assert view.has_unapplied and view.unapplied == "$75.00" and view.invoices == []
+    assert view.notes == "For March work"
     assert session.exec(select(PrepaymentSchedule)).all() == [] or all(
         s.client_id != client.id for s in session.exec(select(PrepaymentSchedule)).all()
     )

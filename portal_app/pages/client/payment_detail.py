@@ -145,6 +145,10 @@ def _detail(p: rx.Var) -> rx.Component:
             ),
         ),
         rx.cond(
+            p.notes != "",
+            rx.text("Your note: ", p.notes, size="2", white_space="pre-wrap", id="payment-notes"),
+        ),
+        rx.cond(
             p.has_refund,
             callout(
                 p.refunded + " of this payment was refunded.",
