@@ -1,6 +1,7 @@
 """Subscription renewals, run by the "subscription_renewals" job (portal_app/jobs/subscriptions.py).
 
 For each subscription that needs it, on `today`:
+Trialing, active and cancel-requested subscriptions renew (a request waits for staff).
 1. `incomplete` (signed up, first period unpaid): active once that invoice is paid (e.g. settled
    by a webhook after the browser left); given up (cancelled, invoice voided) after
    INCOMPLETE_DAYS.
@@ -53,6 +54,9 @@ from portal_app.services.subscriptions import INCOMPLETE
 log = logging.getLogger(__name__)
 
 INCOMPLETE_DAYS = 2
+# Statuses that renew at the period's end: a cancellation request keeps billing until staff
+# act on it.
+RENEWING = ("trialing", "active", "cancel_requested")
 MAX_PER_RUN = 5000
 
 
@@ -75,7 +79,7 @@ def due_subscription_ids(session: Session, today: date) -> list[int]:
         Invoice.balance_minor > 0,
         Invoice.issue_date <= today,
     )
-    live = col(Subscription.status).in_(("trialing", "active"))
+    live = col(Subscription.status).in_(RENEWING)
     rows = session.exec(
         select(Subscription.id)
         .where(
@@ -117,7 +121,7 @@ def _advance(session: Session, sub: Subscription, today: date, counts: Counter) 
             _note(session, sub, "subscription_signup_abandoned")
             counts["abandoned"] += 1
         return
-    if sub.status not in ("trialing", "active"):
+    if sub.status not in RENEWING:
         return
     if sub.cancel_at is not None and sub.cancel_at <= today:
         end_subscription(session, subscription=sub, today=today)
@@ -149,7 +153,8 @@ def _record_charge(
     """Step 4's outcome: active when paid, else past due with the next retry, or cancelled."""
     now = utcnow()
     if invoice.status == "paid" or status == "paid":
-        sub.status = "active"
+        # A cancellation request waits for staff; paying the period does not withdraw it.
+        sub.status = "cancel_requested" if sub.status == "cancel_requested" else "active"
         sub.failed_attempts = 0
         sub.next_retry_on = None
         sub.updated_at = now
@@ -197,7 +202,7 @@ def process_subscription(
         retry_due = sub.status == "past_due" and (
             sub.next_retry_on is not None and sub.next_retry_on <= today
         )
-        if sub.status in ("trialing", "active") or retry_due:
+        if sub.status in RENEWING or retry_due:
             invoices = [
                 inv for inv in open_invoices(session, sub, renewal=True) if inv.issue_date <= today
             ]

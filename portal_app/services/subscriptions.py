@@ -91,7 +91,8 @@ def next_charge_date(subscription: Subscription) -> date | None:
     """When the card is charged next, or None when nothing more will be charged."""
     if subscription.status == "past_due":
         return subscription.next_retry_on
-    if subscription.status in ("trialing", "active") and subscription.cancel_at is None:
+    renewing = ("trialing", "active", "cancel_requested")
+    if subscription.status in renewing and subscription.cancel_at is None:
         return subscription.current_period_end
     return None
 

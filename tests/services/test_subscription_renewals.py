@@ -224,3 +224,26 @@ def test_the_recurring_invoice_job_leaves_subscription_schedules_to_renewals(
     names = runner.load_builtin_jobs()
     assert names.index("recurring_invoices") < names.index("subscription_renewals")
     assert "prepayment_schedules" in names
+
+
+def test_a_cancellation_request_keeps_renewing_until_staff_act(
+    make, session, gateway, browser_card
+):
+    from portal_app.services import subscription_cancel as cancel
+
+    company, client, actor, basic, sub = _subscribed(make, session, gateway, browser_card)
+    company.subscription_cancel_mode = "request"
+    session.add(company)
+    session.flush()
+    cancel.cancel_subscription(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=sub.id,
+        reason="",
+        today=JAN1,
+    )
+    first, second = _run_twice(session, gateway, FEB1)
+    assert first == {"issued": 1, "paid": 1} and second == {}
+    session.refresh(sub)
+    assert (sub.status, sub.current_period_end) == ("cancel_requested", date(2026, 3, 1))
