@@ -36,6 +36,9 @@ BUILD_POLL_SECONDS = 0.3
 BUILD_FAILED = "The PDF could not be built. Please try again."
 # Lines per currency on one screen: a statement of 10,000 lines is paged, never sent whole.
 PREVIEW_ROWS = 100
+# PDF builds drawing at once in this worker; more wait their turn, so many tabs asking for
+# long statements cannot take every thread (and core) from the other pages.
+_BUILD_SLOTS = asyncio.Semaphore(2)
 
 
 class _BuildCancelled(Exception):
@@ -253,14 +256,18 @@ class StatementState(PortalState):
             self._clear_build()
             self.build_status = "building"
         progress = _BuildProgress()
-        task = asyncio.ensure_future(asyncio.to_thread(_build_file, actor, choices, progress))
-        while not task.done():
-            await asyncio.wait([task], timeout=BUILD_POLL_SECONDS)
+        async with _BUILD_SLOTS:
             async with self:
                 if self._build_generation != generation:
-                    progress.cancelled.set()  # cancelled or started again: stop drawing
-                else:
-                    self.build_done, self.build_total = progress.done, progress.total
+                    return None  # cancelled while waiting for a slot
+            task = asyncio.ensure_future(asyncio.to_thread(_build_file, actor, choices, progress))
+            while not task.done():
+                await asyncio.wait([task], timeout=BUILD_POLL_SECONDS)
+                async with self:
+                    if self._build_generation != generation:
+                        progress.cancelled.set()  # cancelled or started again: stop drawing
+                    else:
+                        self.build_done, self.build_total = progress.done, progress.total
         message = ""
         try:
             built = task.result()
