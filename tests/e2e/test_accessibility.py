@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from portal_app.settings import PROJECT_ROOT
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import sign_in
+from tests.helpers.quotes import add_quote
 from tests.helpers.recurring import add_recurring
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +76,8 @@ def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
             auto_bill="opt_in",
         )
     make.invoice(account.client, recurring_invoice_id=recurring.id)
+    with db() as session:
+        quote = add_quote(session, account.client, number=f"Q-A11Y-{account.client.id}")
     problems = _check(page, "/client/login", "#email")
     problems += _check(page, f"/subscribe/{link_key}", "#reg-first_name")
     sign_in(page, account)
@@ -91,6 +94,8 @@ def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
         ("/client/subscriptions", '[data-testid="subscription-row"]'),
         (f"/client/subscriptions/{subscription_id}", "#subscription-summary"),
         ("/client/prepayment", "#prepay-button"),
+        ("/client/quotes", '[data-testid="quote-row"]'),
+        (f"/client/quotes/{quote.id}", "#quote-totals"),
         (f"/subscribe/{link_key}", "#plan-price"),
     ):
         problems += _check(page, path, ready)
