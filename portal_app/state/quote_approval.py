@@ -114,6 +114,8 @@ class QuoteApprovalMixin(rx.State, mixin=True):
 
     def _approve(self, actor, user_agent: str) -> ApprovalResult | None:
         """Approve the dialog's quotes in one transaction; None with a message when refused."""
+        if not self.approve_open or not self._approve_ids:
+            return None  # a second click after the dialog closed: nothing left to approve
         self.approve_error = self.po_error = ""
         try:
             # The exception leaves the `with` block: session_scope rolls everything back.
