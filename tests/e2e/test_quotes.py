@@ -215,3 +215,28 @@ def test_quote_pages_and_dialog_have_no_serious_violations(page: Page, make: Fac
     expect(page.locator("#signature-pad")).to_be_visible()
     problems += [f"signature step: {v}" for v in _violations(page)]
     assert problems == [], "\n".join(problems)
+
+
+def test_staff_preview_sees_the_quote_but_cannot_answer_it(page: Page, make: Factory, db):
+    from tests.e2e.test_staff import _staff_user, staff_sign_in
+
+    account = make.account()
+    quote = _quote(db, account)
+    staff = _staff_user(db, account.company)
+    staff_sign_in(page, staff.email)
+    page.goto(f"/staff/preview/{account.contact.id}")
+    expect(page.locator("#preview-banner")).to_be_visible()
+    page.goto(f"/client/quotes/{quote.id}")
+    expect(page.locator("#quote-totals")).to_be_visible()
+    expect(
+        page.get_by_text("Staff preview: approving and declining are switched off.")
+    ).to_be_visible()
+    expect(page.locator("#approve-quote")).to_have_count(0)
+    expect(page.locator("#decline-quote")).to_have_count(0)
+    page.goto("/client/quotes")
+    page.get_by_role("checkbox", name=f"Select quote {quote.number}").click()
+    expect(page.locator("#download-zip")).to_be_visible()
+    expect(page.locator("#approve-selected")).to_have_count(0)
+    with db() as session:
+        stored = session.get(Quote, quote.id)
+        assert stored.status == "sent" and stored.last_viewed_at is None
