@@ -11,10 +11,12 @@ Adding a job is one call, usually at the bottom of the job's own module:
 
     register_job("subscription_renewals", renew_subscriptions)
 
-and the module's dotted name in BUILTIN_JOB_MODULES so the runner imports it. Jobs run in the
-order they were registered. A job must be idempotent: claim each record with a conditional
-UPDATE in its own transaction, never call the gateway inside a transaction, and never raise for
-one bad record (log it, count it, carry on).
+and the module's dotted name in BUILTIN_JOB_MODULES so the runner imports it. A job must be
+idempotent: claim each record with a conditional UPDATE in its own transaction, never call the
+gateway inside a transaction, and never raise for one bad record (log it, count it, carry on).
+
+Jobs of the modules in BUILTIN_JOB_MODULES run in that list's order; jobs registered from
+elsewhere run after them, in the order they were registered.
 """
 
 from __future__ import annotations
@@ -86,10 +88,24 @@ def register_job(name: str, func: JobFunc) -> JobFunc:
 
 
 def load_builtin_jobs() -> list[str]:
-    """Import the job modules (which register themselves); returns the registered names."""
+    """Import the job modules (which register themselves); returns the names in run order."""
     for module in BUILTIN_JOB_MODULES:
         importlib.import_module(module)
-    return [job.name for job in JOBS]
+    return [job.name for job in ordered_jobs()]
+
+
+def ordered_jobs() -> list[Job]:
+    """The registered jobs in run order: BUILTIN_JOB_MODULES order (whatever order the modules
+    happened to be imported in), then any others in the order they were registered."""
+    rank = {module: index for index, module in enumerate(BUILTIN_JOB_MODULES)}
+    positions = {id(job): index for index, job in enumerate(JOBS)}
+    return sorted(
+        JOBS,
+        key=lambda job: (
+            rank.get(getattr(job.func, "__module__", ""), len(rank)),
+            positions[id(job)],
+        ),
+    )
 
 
 @dataclass
@@ -154,7 +170,7 @@ def run_jobs(
             log.info("jobs skipped: another runner holds the lock")
             return summary
         ctx = JobContext(tx=engine_tx(engine), today=day, gateway=gateway)
-        for job in list(JOBS):
+        for job in ordered_jobs():
             if only is not None and job.name not in only:
                 continue
             try:
