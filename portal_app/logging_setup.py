@@ -129,7 +129,7 @@ class TextFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: ts, level, logger, message, request_id, exc, extra fields."""
+    """One JSON object a line: ts, level, logger, message, request_id, pid, exc, extras."""
 
     # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
     _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -147,6 +147,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
+            # With several backend workers, which process wrote the line.
+            "pid": record.process,
         }
         for key, value in vars(record).items():
             if key not in self._STANDARD and not key.startswith("_"):

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import logging
+import os
 
 import pytest
 from reflex_base.event import Event
@@ -83,6 +84,7 @@ def test_lines_written_by_an_event_carry_its_id_and_an_event_line_follows(json_l
     assert event_line["path"] == "/client/invoices"
     assert event_line["tab"] == tab_hint(TOKEN)
     assert isinstance(event_line["duration_ms"], float)
+    assert event_line["pid"] == inside["pid"] == os.getpid()  # which worker wrote it
 
 
 def test_two_events_get_two_ids(json_logs):

@@ -203,7 +203,7 @@ def worker_env(database_url: str, redis_url: str | None, port: int, web_dir: Pat
         "PORTAL_BASE_URL": base_url,
         "REFLEX_API_URL": base_url,
         "PORTAL_LOG_FORMAT": "json",
-        "PORTAL_WORKERS": "1",
+        "PORTAL_WORKERS": "1",  # start() passes Granian's own --workers
         "REFLEX_ENV_MODE": "prod",
         # Reflex's internal switch (what its own prod backend start sets): serve, don't compile.
         "__REFLEX_SKIP_COMPILE": "true",
@@ -222,12 +222,20 @@ def worker_env(database_url: str, redis_url: str | None, port: int, web_dir: Pat
 
 @pytest.fixture(scope="module")
 def start_worker(tmp_path_factory, database_url: str) -> Iterator[StartWorker]:
-    """Start workers on free ports; all still running are stopped when the module ends."""
+    """Start workers on free ports; all still running are stopped when the module ends.
+
+    `processes` > 1 runs that many Granian worker processes on the one port, as
+    scripts/prod.sh does with PORTAL_WORKERS.
+    """
     workers: list[Worker] = []
     web_dir = tmp_path_factory.mktemp("reflex-web")
 
     def start(
-        *, database_url: str = database_url, redis_url: str | None = REDIS_URL, **extra_env
+        *,
+        database_url: str = database_url,
+        redis_url: str | None = REDIS_URL,
+        processes: int = 1,
+        **extra_env,
     ) -> Worker:
         port = free_port()
         log_path = tmp_path_factory.mktemp("worker") / "worker.log"
@@ -246,7 +254,7 @@ def start_worker(tmp_path_factory, database_url: str) -> Iterator[StartWorker]:
                     "--port",
                     str(port),
                     "--workers",
-                    "1",
+                    str(processes),
                     "portal_app.portal_app:app",
                 ],
                 cwd=PROJECT_ROOT,

@@ -10,6 +10,7 @@ import time
 
 from sqlalchemy import text
 
+from portal_app.event_log import tab_hint
 from tests.deploy.conftest import INVOICES, PASSWORD, Account
 from tests.helpers.reflex_protocol import INVOICE_DETAIL, PORTAL, SESSION_COOKIE, Tab, sign_in
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
@@ -210,3 +211,36 @@ def test_quick_page_changes_never_stall_on_a_stale_lock(start_worker, account: A
 
     took = asyncio.run(scenario())
     assert max(took) < 5, sorted(took)[-3:]
+
+
+def test_one_port_with_two_granian_processes(start_worker, account: Account):
+    """The production layout (scripts/prod.sh, PORTAL_WORKERS=2): one port, two worker
+    processes taking connections as they come. A tab reconnecting lands on either process and
+    finds its state every time, and both processes serve it."""
+    server = start_worker(processes=2)
+
+    def pids_serving(token_hint: str) -> set[int]:
+        return {line["pid"] for line in _event_lines(server.log()) if line.get("tab") == token_hint}
+
+    async def scenario() -> set[int]:
+        tab = Tab(server.base_url)
+        await sign_in(tab, account.email, PASSWORD, next_path="/client/invoices")
+        await _invoices_loaded(tab)
+        await tab.send(f"{INVOICES_STATE}.next_page")
+        await tab.wait_for(lambda t: _page(t) == 2, "page 2")
+        hint = tab_hint(tab.token)
+        for _ in range(40):
+            await tab.open("/client/invoices")
+            snapshot = await tab.snapshot()
+            assert snapshot[INVOICES_STATE]["page"] == 2
+            assert not tab.replaced_tokens
+            await tab.wait_for(lambda t: _page(t) == 1, "list reloaded")
+            await tab.send(f"{INVOICES_STATE}.next_page")
+            await tab.wait_for(lambda t: _page(t) == 2, "page 2")
+            await asyncio.sleep(0.05)
+            if len(pids_serving(hint)) > 1:
+                break
+        await tab.close()
+        return pids_serving(hint)
+
+    assert len(asyncio.run(scenario())) == 2
