@@ -36,8 +36,10 @@ def _seed_demo(_args) -> int:
     print(f"  client portal  {base}/client/login   {demo.CLIENT_EMAIL} (Acme Corp)")
     print(f"                                        {demo.SECOND_CONTACT_EMAIL} (Acme Corp)")
     print(f"                                        {demo.OTHER_EMAIL} (Globex)")
-    print(f"  staff          {demo.STAFF_EMAIL}")
+    print(f"  staff          {base}/staff/login    {demo.STAFF_EMAIL}")
     print(f"  emailed invoice link (Acme): {base}{result.link_path}")
+    if result.quote_link_path:
+        print(f"  emailed quote link (Acme):   {base}{result.quote_link_path}")
     if result.subscribe_link_path:
         print(f"  subscription sign-up link (Pro plan): {base}{result.subscribe_link_path}")
     return 0

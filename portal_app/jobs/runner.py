@@ -44,6 +44,7 @@ BUILTIN_JOB_MODULES: list[str] = [
     "portal_app.jobs.recurring",
     "portal_app.jobs.subscriptions",
     "portal_app.jobs.link_expiry",
+    "portal_app.jobs.housekeeping",
 ]
 
 
