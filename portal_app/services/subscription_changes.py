@@ -17,11 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal_app.db import utcnow
 from portal_app.gateways.base import PaymentGateway
-from portal_app.models import Invoice, RecurringInvoice, Subscription, SubscriptionPlan
+from portal_app.models import (
+    Invoice,
+    InvoiceLock,
+    RecurringInvoice,
+    Subscription,
+    SubscriptionPlan,
+)
 from portal_app.money import format_money
 from portal_app.schemas.subscription import ChangePreview
 from portal_app.services import audit, modules
@@ -200,6 +206,11 @@ def change_plan(
     """Change the plan as previewed. `expected_net_minor` is the preview's `net_minor`."""
     refuse_unless_full_session(actor)
     with tx() as session:
+        # One change at a time per subscription: a second window waits here (PostgreSQL row
+        # lock; SQLite has one writer) and then sees the first one's invoice and lock.
+        session.exec(
+            select(Subscription.id).where(Subscription.id == subscription_id).with_for_update()
+        ).first()
         change = _plan_change(session, actor, subscription_id, target_plan_id, today)
         if change.net_now != expected_net_minor:
             raise ValidationError(
@@ -209,8 +220,17 @@ def change_plan(
         if change.kind != "upgrade" or change.net_now <= 0:
             return _apply_without_charge(session, actor, change, today)
         method_id, method_ref = _default_card(session, actor)
-        # An earlier upgrade left unpaid (a closed 3-D Secure window) is void now.
         for stale in open_invoices(session, sub, renewal=False):
+            held = session.exec(
+                select(InvoiceLock).where(
+                    InvoiceLock.invoice_id == stale.id, InvoiceLock.expires_at > utcnow()
+                )
+            ).first()
+            if held is not None:
+                raise ValidationError(
+                    "plan", "A plan change is already being paid. Wait a minute and reload."
+                )
+            # An earlier upgrade left unpaid (a closed 3-D Secure window) is void now.
             void_invoice(session, stale)
         invoice = issue_proration_invoice(
             session,

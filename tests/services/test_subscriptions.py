@@ -607,3 +607,57 @@ def test_the_last_card_cannot_be_removed_while_a_subscription_charges_it(
         tx_for(session), actor=actor, gateway=gateway, method_id=method.id
     )
     assert session.get(PaymentMethod, method.id).removed_at is not None
+
+
+def test_an_upgrade_waiting_for_3d_secure_blocks_a_second_one_until_its_lock_lapses(
+    make, session, gateway, browser_card
+):
+    from portal_app.models import InvoiceLock, PaymentMethod
+    from tests.conftest import CARD_3DS
+
+    company, client, actor, basic, sub = _subscribed(make, session, gateway, browser_card)
+    pro = _with_targets(session, company, basic)
+    saved_card(session, actor, gateway, browser_card, CARD_3DS)
+    for method in session.exec(select(PaymentMethod).where(PaymentMethod.client_id == client.id)):
+        method.is_default = method.last4 == "3155"
+        session.add(method)
+    session.flush()
+    first = changes.change_plan(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=sub.id,
+        target_plan_id=pro.id,
+        expected_net_minor=20_00,
+        today=JAN1,
+    )
+    assert first.status == "requires_action" and first.client_secret
+    with pytest.raises(ValidationError, match="already being paid"):
+        changes.change_plan(
+            tx_for(session),
+            actor=actor,
+            gateway=gateway,
+            subscription_id=sub.id,
+            target_plan_id=pro.id,
+            expected_net_minor=20_00,
+            today=JAN1,
+        )
+    # The window was closed: once the lock lapses the unpaid upgrade is voided and replaced.
+    from datetime import UTC, datetime
+
+    for lock in session.exec(select(InvoiceLock).where(InvoiceLock.invoice_id == first.invoice_id)):
+        lock.expires_at = datetime(2000, 1, 1, tzinfo=UTC)
+        session.add(lock)
+    session.flush()
+    again = changes.change_plan(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=sub.id,
+        target_plan_id=pro.id,
+        expected_net_minor=20_00,
+        today=JAN1,
+    )
+    assert again.status == "requires_action" and again.invoice_id != first.invoice_id
+    assert session.get(Invoice, first.invoice_id).status == "cancelled"
+    assert session.get(Subscription, sub.id).plan_id == basic.id
