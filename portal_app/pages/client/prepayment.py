@@ -16,11 +16,15 @@ import reflex as rx
 
 from portal_app import routes
 from portal_app.components.accessible import callout
-from portal_app.components.card_choice import NEW_CARD, allowed_choice, card_choice
+from portal_app.components.card_choice import (
+    NEW_CARD,
+    allowed_choice,
+    card_choice,
+    mount_when_ready,
+)
 from portal_app.components.card_element import (
     confirm_payment_script,
     confirm_setup_script,
-    mount_script,
     parse_result,
 )
 from portal_app.components.common import (
@@ -91,7 +95,7 @@ class PrepaymentState(PortalState):
         self.loaded = True
         gateway = get_gateway()
         return rx.call_script(
-            mount_script(gateway.js_url(), gateway.publishable_key()),
+            mount_when_ready(gateway.js_url(), gateway.publishable_key()),
             callback=PrepaymentState.card_mounted,
         )
 

@@ -14,7 +14,8 @@ import reflex as rx
 
 from portal_app import routes
 from portal_app.components.accessible import callout
-from portal_app.components.card_element import card_box, confirm_payment_script, mount_script
+from portal_app.components.card_choice import mount_when_ready
+from portal_app.components.card_element import card_box, confirm_payment_script
 from portal_app.components.documents import record_page
 from portal_app.components.records import summary_row
 from portal_app.db import session_scope
@@ -77,7 +78,7 @@ class SubscriptionDetailState(PortalState):
         if self.sub.can_change:
             # Stripe.js is needed only if the bank asks to confirm an upgrade (3-D Secure).
             gateway = get_gateway()
-            return rx.call_script(mount_script(gateway.js_url(), gateway.publishable_key()))
+            return rx.call_script(mount_when_ready(gateway.js_url(), gateway.publishable_key()))
         return None
 
     def _reset_change(self) -> None:
