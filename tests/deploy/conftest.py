@@ -13,6 +13,7 @@ The tests skip when the machine's PostgreSQL or Redis is not there; CI has both.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -155,6 +156,27 @@ def account(db_engine: Engine, password_hash: str) -> Account:
 
 
 # --------------------------------------------------------------------------- workers
+
+
+async def wait_unlinked(token: str, timeout: float = 10) -> None:
+    """Wait until no worker has `token` linked to a socket any more.
+
+    A worker unlinks a closed socket's tab token in Redis shortly after the close. A tab that
+    reconnects (to any worker) before that is taken for a duplicate of itself and handed a
+    fresh token and state (Reflex's duplicate-tab rule), so tests that close and reopen a tab
+    wait for the unlink first, as a browser's reconnect delay does.
+    """
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        deadline = time.monotonic() + timeout
+        while await client.exists(f"token_manager_socket_record_{token}"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"tab token still linked after {timeout}s")
+            await asyncio.sleep(0.02)
+    finally:
+        await client.aclose()
 
 
 def _ping(url: str) -> bool:

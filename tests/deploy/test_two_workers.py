@@ -8,10 +8,11 @@ import asyncio
 import json
 import time
 
+import pytest
 from sqlalchemy import text
 
 from portal_app.event_log import tab_hint
-from tests.deploy.conftest import INVOICES, PASSWORD, Account
+from tests.deploy.conftest import INVOICES, PASSWORD, Account, Worker, wait_unlinked
 from tests.helpers.reflex_protocol import INVOICE_DETAIL, PORTAL, SESSION_COOKIE, Tab, sign_in
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
 
@@ -40,8 +41,14 @@ def _event_lines(log: str) -> list[dict]:
     return lines
 
 
-def test_a_tab_moves_between_workers_with_its_session_and_state(start_worker, account: Account):
-    first, second = start_worker(), start_worker()
+@pytest.fixture(scope="module")
+def pair(start_worker) -> tuple[Worker, Worker]:
+    """Two workers on their own ports sharing Redis and the database, kept for the module."""
+    return start_worker(), start_worker()
+
+
+def test_a_tab_moves_between_workers_with_its_session_and_state(pair, account: Account):
+    first, second = pair
 
     async def scenario():
         tab = Tab(first.base_url)
@@ -61,6 +68,8 @@ def test_a_tab_moves_between_workers_with_its_session_and_state(start_worker, ac
         # 1. The socket drops and the browser reconnects to the other worker (same tab token,
         #    same cookie): its hydrate snapshot is the state the first worker left in Redis.
         tab.state.clear()
+        await tab.close()
+        await wait_unlinked(tab.token)
         await tab.open("/client/invoices", base_url=second.base_url)
         snapshot = await tab.snapshot()
         assert snapshot[INVOICES_STATE]["page"] == 2
@@ -79,6 +88,8 @@ def test_a_tab_moves_between_workers_with_its_session_and_state(start_worker, ac
 
         # 2. Events alternate between the workers without a rehydrate (sockets linked only).
         for worker, page in ((first, 2), (second, 1), (first, 2)):
+            await tab.close()
+            await wait_unlinked(tab.token)
             await tab.open("/client/invoices", base_url=worker.base_url, hydrate=False)
             step = "next_page" if page == 2 else "previous_page"
             await tab.send(f"{INVOICES_STATE}.{step}")
@@ -98,7 +109,7 @@ def test_a_tab_moves_between_workers_with_its_session_and_state(start_worker, ac
     assert {ln["event"] for ln in _event_lines(second.log())} >= {"invoices_state.previous_page"}
 
 
-def test_losing_a_worker_loses_no_committed_data(start_worker, account: Account, db_engine):
+def test_losing_a_worker_loses_no_committed_data(pair, start_worker, account: Account, db_engine):
     """SIGKILL a worker with two tabs of one client on it.
 
     The tab whose socket had closed before the loss comes back on the survivor with its whole
@@ -108,7 +119,7 @@ def test_losing_a_worker_loses_no_committed_data(start_worker, account: Account,
     state, but the tab stays signed in (the session is the cookie and its database row) and
     its page reloads. Nothing committed through the lost worker is lost.
     """
-    survivor, doomed = start_worker(), start_worker()
+    survivor, doomed = pair[1], start_worker()
 
     def counts() -> tuple[int, int, int]:
         with db_engine.connect() as conn:
@@ -126,6 +137,7 @@ def test_losing_a_worker_loses_no_committed_data(start_worker, account: Account,
         await on_page_two(idle)
         await on_page_two(live)
         await idle.close()
+        await wait_unlinked(idle.token)
         sessions, audit, invoices = counts()
         assert sessions >= 2 and audit >= 2 and invoices == INVOICES
 
@@ -186,18 +198,18 @@ def _invoices(conn, account: Account) -> int:
     ).scalar_one()
 
 
-def test_quick_page_changes_never_stall_on_a_stale_lock(start_worker, account: Account):
+def test_quick_page_changes_never_stall_on_a_stale_lock(pair, account: Account):
     """Going back to the list as soon as an invoice shows cancels the rest of the detail
     page's on_load chain; that must not leave the tab's Redis lock behind (10 s stalls, see
     portal_app/redis_lock_fix.py)."""
-    worker = start_worker()
+    worker = pair[0]
 
     async def scenario() -> list[float]:
         tab = Tab(worker.base_url)
         await sign_in(tab, account.email, PASSWORD, next_path="/client/invoices")
         await _invoices_loaded(tab)
         took = []
-        for invoice_id in account.invoice_ids[:12]:
+        for invoice_id in account.invoice_ids[:10]:
             for path, state, var in (
                 (f"/client/invoices/{invoice_id}", INVOICE_DETAIL, "invoice"),
                 ("/client/invoices", INVOICES_STATE, "rows"),
@@ -210,7 +222,8 @@ def test_quick_page_changes_never_stall_on_a_stale_lock(start_worker, account: A
         return took
 
     took = asyncio.run(scenario())
-    assert max(took) < 5, sorted(took)[-3:]
+    # A leaked lock costs its full 10 s expiry; a busy CI machine stays well below 8 s.
+    assert max(took) < 8, sorted(took)[-3:]
 
 
 def test_one_port_with_two_granian_processes(start_worker, account: Account):
@@ -230,6 +243,8 @@ def test_one_port_with_two_granian_processes(start_worker, account: Account):
         await tab.wait_for(lambda t: _page(t) == 2, "page 2")
         hint = tab_hint(tab.token)
         for _ in range(40):
+            await tab.close()
+            await wait_unlinked(tab.token)
             await tab.open("/client/invoices")
             snapshot = await tab.snapshot()
             assert snapshot[INVOICES_STATE]["page"] == 2
