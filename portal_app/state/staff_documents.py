@@ -1,14 +1,17 @@
 """Mixins for the staff invoice, quote and credit pages: list, form and detail.
 
-Each mixin gives every page State that lists it its own copy of the vars and the underscore
-helpers; Reflex binds an event handler to the class that defines it, so each page defines its
-own small @rx.event handlers that call these helpers with its kind. Everything the browser
-sends (ids, field names, values) is checked here or again by the services.
+Each mixin gives every page State that lists it its own copy of the vars, the helpers and the
+@rx.event handlers (Reflex copies a mixin's handlers onto each State, so each is bound to its
+page). A page State only sets `KIND` (INVOICE, QUOTE or CREDIT) and adds what is its own.
+Everything the browser sends (ids, field names, values) is checked here or again by the
+services.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
+from typing import ClassVar
 
 import reflex as rx
 
@@ -55,6 +58,7 @@ def _path_segments(state) -> list[str]:
 class StaffDocListMixin(rx.State, mixin=True):
     """A staff list of invoices, quotes or credits, paged on the server."""
 
+    KIND: ClassVar[Kind]
     rows: list[StaffDocRow] = []
     status_filter: str = "all"
     search: str = ""
@@ -97,10 +101,37 @@ class StaffDocListMixin(rx.State, mixin=True):
         elif step < 0:
             self.page = max(1, self.page - 1)
 
+    @rx.event
+    def load(self):
+        self.loading = True
+        self.page = 1
+        return self._load_list(self.KIND)
+
+    @rx.event
+    def set_filter(self, value: str):
+        self._set_filter(value)
+        return self._load_list(self.KIND)
+
+    @rx.event
+    def set_search(self, value: str):
+        self._set_search(value)
+        return self._load_list(self.KIND)
+
+    @rx.event
+    def next_page(self):
+        self._turn(1)
+        return self._load_list(self.KIND)
+
+    @rx.event
+    def previous_page(self):
+        self._turn(-1)
+        return self._load_list(self.KIND)
+
 
 class StaffDocFormMixin(rx.State, mixin=True):
     """The new/edit form of a document with dynamic lines; errors by field."""
 
+    KIND: ClassVar[Kind]
     form_client_id: str = ""
     form_currency: str = ""
     form_issue_date: str = ""
@@ -247,10 +278,36 @@ class StaffDocFormMixin(rx.State, mixin=True):
         self.form_saving = False
         return rx.redirect(target)
 
+    @rx.event
+    def load(self):
+        self.form_loading = True
+        return self._load_form(self.KIND)
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        self._set_field(name, value)
+
+    @rx.event
+    def set_line(self, index: int, name: str, value: str):
+        self._set_line(index, name, value)
+
+    @rx.event
+    def add_line(self):
+        self._add_line()
+
+    @rx.event
+    def remove_line(self, index: int):
+        self._remove_line(index)
+
+    @rx.event
+    def save(self):
+        return self._save(self.KIND)
+
 
 class StaffDocDetailMixin(rx.State, mixin=True):
     """One document and its actions (mark sent, e-mail, mark paid, cancel)."""
 
+    KIND: ClassVar[Kind]
     doc: StaffDocDetail | None = None
     doc_not_found: bool = False
     doc_loading: bool = True
@@ -330,6 +387,37 @@ class StaffDocDetailMixin(rx.State, mixin=True):
             self.doc = None
             return
         self._refresh_doc(kind, actor)
+
+    @rx.event
+    def load(self):
+        self.doc_loading = True
+        return self._load_doc(self.KIND)
+
+    @rx.event
+    def set_email_contact(self, value: str):
+        self.email_contact = str(value)[:20]
+
+    @rx.event
+    def mark_sent(self):
+        return self._act(self.KIND, "mark_sent")
+
+    @rx.event(background=True)
+    async def email_doc(self):
+        """Send the e-mail off the event loop; the button shows a spinner meanwhile."""
+        async with self:
+            kind = self.KIND
+            if self.doc_busy:
+                return
+            actor = self._staff_actor()
+            if actor is None:
+                self.doc_error = "Your staff session ended; sign in again."
+                return
+            self.doc_busy = True
+            self.doc_notice = self.doc_error = ""
+            doc_id, contact = self._doc_id, self.email_contact
+        outcome = await asyncio.to_thread(send_document_email, actor, kind, doc_id, contact)
+        async with self:
+            self._email_done(kind, actor, outcome)
 
 
 def send_document_email(actor, kind: Kind, doc_id: int, contact_id: str) -> tuple[str, str, bool]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from portal_app import routes
 from portal_app.components.staff_documents import doc_form
 from portal_app.components.staff_kinds import CREDIT_WORDS
 from portal_app.layout.staff_shell import staff_page
-from portal_app.services.staff_records import CREDIT
+from portal_app.services.staff_records import CREDIT, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocFormMixin
 
@@ -16,30 +18,7 @@ from portal_app.state.staff_documents import StaffDocFormMixin
 class StaffCreditFormState(StaffDocFormMixin, StaffState):
     """The credit form; saving goes through services.staff_records (totals computed there)."""
 
-    @rx.event
-    def load(self):
-        self.form_loading = True
-        return self._load_form(CREDIT)
-
-    @rx.event
-    def set_field(self, name: str, value: str):
-        self._set_field(name, value)
-
-    @rx.event
-    def set_line(self, index: int, name: str, value: str):
-        self._set_line(index, name, value)
-
-    @rx.event
-    def add_line(self):
-        self._add_line()
-
-    @rx.event
-    def remove_line(self, index: int):
-        self._remove_line(index)
-
-    @rx.event
-    def save(self):
-        return self._save(CREDIT)
+    KIND: ClassVar[Kind] = CREDIT
 
 
 @staff_page(routes.STAFF_CREDIT_NEW, "New credit", on_load=StaffCreditFormState.load)

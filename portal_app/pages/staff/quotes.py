@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from portal_app import routes
 from portal_app.components.staff_documents import doc_list
 from portal_app.components.staff_kinds import QUOTE_WORDS
 from portal_app.layout.staff_shell import staff_page
-from portal_app.services.staff_records import QUOTE
+from portal_app.services.staff_records import QUOTE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocListMixin
 
@@ -16,31 +18,7 @@ from portal_app.state.staff_documents import StaffDocListMixin
 class StaffQuotesState(StaffDocListMixin, StaffState):
     """The quote list; every change reloads through the service (which re-checks the actor)."""
 
-    @rx.event
-    def load(self):
-        self.loading = True
-        self.page = 1
-        return self._load_list(QUOTE)
-
-    @rx.event
-    def set_filter(self, value: str):
-        self._set_filter(value)
-        return self._load_list(QUOTE)
-
-    @rx.event
-    def set_search(self, value: str):
-        self._set_search(value)
-        return self._load_list(QUOTE)
-
-    @rx.event
-    def next_page(self):
-        self._turn(1)
-        return self._load_list(QUOTE)
-
-    @rx.event
-    def previous_page(self):
-        self._turn(-1)
-        return self._load_list(QUOTE)
+    KIND: ClassVar[Kind] = QUOTE
 
 
 @staff_page(routes.STAFF_QUOTES, "Quotes", on_load=StaffQuotesState.load)
