@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from portal_app.models import (
@@ -22,6 +22,7 @@ from portal_app.services import modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
+from portal_app.services.paging import fetch_page, sort_order
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -66,18 +67,15 @@ def list_credits(
     modules.require(session, actor=actor, module="credits")
     page = max(1, min(int(page), MAX_PAGE))
     page_size = page_size if page_size in PAGE_SIZES else 25
-    where = _scoped(actor)
-    rows = session.exec(
-        select(Credit)
-        .where(where)
-        .order_by(col(Credit.issue_date).desc(), col(Credit.id).desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
-    ).all()
-    has_next = len(rows) > page_size
-    rows = rows[:page_size]
-    capped = select(Credit.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
+    found = fetch_page(
+        session,
+        Credit,
+        where=_scoped(actor),
+        order=sort_order(Credit.issue_date, Credit.id, descending=True),
+        page=page,
+        page_size=page_size,
+        cap=COUNT_CAP,
+    )
     locale = client_locale(session, actor)
     return CreditPage(
         rows=[
@@ -90,13 +88,13 @@ def list_credits(
                 status=credit.status,
                 status_label=status_label(credit.status),
             )
-            for credit in rows
+            for credit in found.rows
         ],
         page=page,
         page_size=page_size,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
-        has_next=has_next,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
     )
 
 

@@ -17,6 +17,7 @@ from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
 from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
+from portal_app.services.paging import COUNT_CAP, PAGE_SIZES, contains_text, fetch_page, sort_order
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -34,8 +35,6 @@ SORTS = {
     "amount": Invoice.amount_minor,
     "balance": Invoice.balance_minor,
 }
-PAGE_SIZES = (10, 25, 50, 100)
-COUNT_CAP = 1000
 MAX_SEARCH_LENGTH = 50
 ZIP_MAX_INVOICES = 100
 
@@ -130,37 +129,24 @@ def list_invoices(
     if status_condition is not None:
         conditions.append(status_condition)
     if q.search:
-        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(Invoice.number).ilike(f"%{escaped}%", escape="\\"))
-    where = and_(*conditions)
-
-    sort_column = SORTS[q.sort]
-    order = (
-        [sort_column.desc(), col(Invoice.id).desc()]
-        if q.descending
-        else [
-            sort_column.asc(),
-            col(Invoice.id).asc(),
-        ]
-    )
-    offset = (q.page - 1) * q.page_size
-    rows = session.exec(
-        select(Invoice).where(where).order_by(*order).offset(offset).limit(q.page_size + 1)
-    ).all()
-    has_next = len(rows) > q.page_size
-    rows = rows[: q.page_size]
-
-    capped = select(Invoice.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
-
-    locale = client_locale(session, actor)
-    return InvoicePage(
-        rows=[_row_view(inv, locale, today) for inv in rows],
+        conditions.append(contains_text(Invoice.number, q.search))
+    found = fetch_page(
+        session,
+        Invoice,
+        where=and_(*conditions),
+        order=sort_order(SORTS[q.sort], Invoice.id, descending=q.descending),
         page=q.page,
         page_size=q.page_size,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
-        has_next=has_next,
+        cap=COUNT_CAP,
+    )
+    locale = client_locale(session, actor)
+    return InvoicePage(
+        rows=[_row_view(inv, locale, today) for inv in found.rows],
+        page=q.page,
+        page_size=q.page_size,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
     )
 
 

@@ -49,6 +49,7 @@ from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
 from portal_app.services.numbering import next_number
+from portal_app.services.paging import contains_text, fetch_page, sort_order
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -186,33 +187,24 @@ def list_quotes(
     if status_condition is not None:
         conditions.append(status_condition)
     if q.search:
-        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(Quote.number).ilike(f"%{escaped}%", escape="\\"))
-    where = and_(*conditions)
-    sort_column = col(SORTS[q.sort])
-    if q.descending:
-        order = [sort_column.desc(), col(Quote.id).desc()]
-    else:
-        order = [sort_column.asc(), col(Quote.id).asc()]
-    rows = session.exec(
-        select(Quote)
-        .where(where)
-        .order_by(*order)
-        .offset((q.page - 1) * q.page_size)
-        .limit(q.page_size + 1)
-    ).all()
-    has_next = len(rows) > q.page_size
-    rows = rows[: q.page_size]
-    capped = select(Quote.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
-    locale = client_locale(session, actor)
-    return QuotePage(
-        rows=[_row_view(quote, locale, today) for quote in rows],
+        conditions.append(contains_text(Quote.number, q.search))
+    found = fetch_page(
+        session,
+        Quote,
+        where=and_(*conditions),
+        order=sort_order(SORTS[q.sort], Quote.id, descending=q.descending),
         page=q.page,
         page_size=q.page_size,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
-        has_next=has_next,
+        cap=COUNT_CAP,
+    )
+    locale = client_locale(session, actor)
+    return QuotePage(
+        rows=[_row_view(quote, locale, today) for quote in found.rows],
+        page=q.page,
+        page_size=q.page_size,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
     )
 
 

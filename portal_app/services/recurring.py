@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
 from portal_app.db import utcnow
@@ -31,6 +31,7 @@ from portal_app.services.autobill import default_method
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
 from portal_app.services.invoices import _row_view as invoice_row_view
+from portal_app.services.paging import fetch_page, sort_order
 from portal_app.services.party_views import format_day, line_views, parse_record_id, tax_rows
 from portal_app.services.schedule import FREQUENCY_LABELS
 
@@ -113,21 +114,19 @@ def list_recurring(
     where = _scoped(actor)
     if show == "active":
         where = and_(where, col(RecurringInvoice.status).in_(RUNNING_STATUSES))
-    rows = session.exec(
-        select(RecurringInvoice)
-        .where(where)
-        .order_by(
+    found = fetch_page(
+        session,
+        RecurringInvoice,
+        where=where,
+        order=[
             col(RecurringInvoice.next_send_date).is_(None),
             col(RecurringInvoice.next_send_date),
             col(RecurringInvoice.id).desc(),
-        )
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
-    ).all()
-    has_next = len(rows) > page_size
-    rows = rows[:page_size]
-    capped = select(RecurringInvoice.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
+        ],
+        page=page,
+        page_size=page_size,
+        cap=COUNT_CAP,
+    )
     locale = client_locale(session, actor)
     return RecurringPage(
         rows=[
@@ -142,13 +141,13 @@ def list_recurring(
                 status=r.status,
                 status_label=status_label(r),
             )
-            for r in rows
+            for r in found.rows
         ],
         page=page,
         page_size=page_size,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
-        has_next=has_next,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
     )
 
 
@@ -249,25 +248,24 @@ def issued_invoices(
         col(Invoice.status).in_(VISIBLE_STATUSES),
         Invoice.recurring_invoice_id == schedule.id,
     )
-    rows = session.exec(
-        select(Invoice)
-        .where(where)
-        .order_by(col(Invoice.issue_date).desc(), col(Invoice.id).desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
-    ).all()
-    has_next = len(rows) > page_size
-    capped = select(Invoice.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
+    found = fetch_page(
+        session,
+        Invoice,
+        where=where,
+        order=sort_order(Invoice.issue_date, Invoice.id, descending=True),
+        page=page,
+        page_size=page_size,
+        cap=COUNT_CAP,
+    )
     locale = client_locale(session, actor)
     day = today or date.today()
     return RecurringInvoicesPage(
-        rows=[invoice_row_view(inv, locale, day) for inv in rows[:page_size]],
+        rows=[invoice_row_view(inv, locale, day) for inv in found.rows],
         page=page,
         page_size=page_size,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
-        has_next=has_next,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
     )
 
 

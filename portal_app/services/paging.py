@@ -1,0 +1,69 @@
+"""Server paging shared by the client list services: one page of rows and a capped count.
+
+The callers build the scoped WHERE clause and the ORDER BY themselves (that is where the
+rules are); this module only fetches one page plus one row (to know whether a next page
+exists) and counts the matches up to a cap, so a huge list never costs a full count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+PAGE_SIZES = (10, 25, 50, 100)
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PageSlice:
+    """The rows of one page, whether another follows, and the count (at most the cap)."""
+
+    rows: list[Any]
+    has_next: bool
+    total: int
+    total_is_capped: bool
+
+
+def fetch_page(
+    session: Session,
+    model: Any,
+    *,
+    where: Any,
+    order: list[Any],
+    page: int,
+    page_size: int,
+    cap: int,
+) -> PageSlice:
+    """Page `page` (from 1) of `model` rows matching `where` in `order`, and their count
+    capped at `cap` (`total_is_capped` when there are more)."""
+    found = session.exec(
+        select(model)
+        .where(where)
+        .order_by(*order)
+        .offset((page - 1) * page_size)
+        .limit(page_size + 1)
+    ).all()
+    capped = select(model.id).where(where).limit(cap + 1).subquery()
+    total = session.exec(select(func.count()).select_from(capped)).one()
+    return PageSlice(
+        rows=list(found[:page_size]),
+        has_next=len(found) > page_size,
+        total=min(total, cap),
+        total_is_capped=total > cap,
+    )
+
+
+def sort_order(column: Any, id_column: Any, *, descending: bool) -> list[Any]:
+    """ORDER BY `column` then the id (a stable order for paging), both one way."""
+    if descending:
+        return [col(column).desc(), col(id_column).desc()]
+    return [col(column).asc(), col(id_column).asc()]
+
+
+def contains_text(column: Any, text: str):
+    """SQL: `column` contains `text`, case-insensitively; typed % and _ match literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return col(column).ilike(f"%{escaped}%", escape="\\")
