@@ -191,3 +191,18 @@ def test_redis_gap(worker: Worker, redis_proxy: TcpProxy, account: Account):
     spawned = _spawns(worker)
     asyncio.run(scenario())
     assert _spawns(worker) == spawned
+
+
+def test_a_worker_starts_while_redis_is_down(start_worker, database_url, redis_proxy: TcpProxy):
+    """A (re)started worker must not crash-loop on a Redis outage: it comes up, reports the
+    outage, and recovers by itself when Redis is back."""
+    redis_proxy.cut()
+    worker = start_worker(redis_url=_via(REDIS_URL, redis_proxy.port))
+    assert _health(worker) == (
+        503,
+        {"status": "degraded", "database": "ok", "redis": "unreachable"},
+    )
+    redis_proxy.restore()
+    assert _wait_health(worker, 200)["redis"] == "ok"
+    assert _alive(worker)
+    assert _spawns(worker) == 1
