@@ -36,6 +36,16 @@ MASK = "***"
 # Secrets that must never reach a log line, whatever logged them (our code, a library, a
 # traceback). Each pattern keeps a harmless prefix so the line still says what was there.
 _SECRET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Reflex tab tokens (UUIDs) in Reflex's own lines ("Lock for token ..."): whoever holds
+    # one can load that tab's state, so only a short prefix stays to tell tabs apart. First,
+    # so the card rule below does not half-match their digit runs.
+    (
+        re.compile(
+            r"(?<![0-9a-fA-F])([0-9a-fA-F]{8})-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+            r"[0-9a-fA-F]{12}(?![0-9a-fA-F])"
+        ),
+        rf"\1-{MASK}",
+    ),
     # Stripe secret and restricted keys (publishable pk_ keys are public by design).
     (re.compile(r"\b((?:sk|rk)_(?:live|test)_)[A-Za-z0-9]+"), rf"\1{MASK}"),
     (re.compile(r"\b(whsec_)[A-Za-z0-9+/=_-]+"), rf"\1{MASK}"),

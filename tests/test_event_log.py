@@ -169,3 +169,12 @@ def test_http_request_id_wins_and_no_event_means_no_id(json_logs):
 )
 def test_short_event_names(name, short):
     assert short_event_name(name) == short
+
+
+def test_reflex_tab_tokens_in_library_lines_are_masked(json_logs):
+    logging.getLogger("reflex.istate.manager.redis").warning(
+        "Lock for token %s_reflex___state____state was held too long", TOKEN
+    )
+    (line,) = _lines(json_logs)
+    assert TOKEN not in line["message"]
+    assert line["message"].startswith("Lock for token 5f1c9a52-***_reflex___state")
