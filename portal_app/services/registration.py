@@ -29,7 +29,7 @@ from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.mail import send_email
 from portal_app.services.party_views import parse_record_id
 from portal_app.services.passwords import hash_password, password_problem
-from portal_app.services.staff_clients import _EMAIL
+from portal_app.services.staff_clients import EMAIL_PATTERN
 from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -163,14 +163,18 @@ def _check(info: RegistrationInfo, values: dict[str, str], password: str, accept
     if not values["last_name"]:
         errors["last_name"] = "Enter your last name."
     email = normalize_email(values["email"])
-    if not email or not _EMAIL.fullmatch(email) or len(email) > 254:
+    if not email or not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
         errors["email"] = "Enter a valid e-mail address."
     required = set(info.required_fields)
     if "phone" in required and not values["phone"]:
         errors["phone"] = "Enter a phone number."
     if "address" in required:
-        for name, label in (("address1", "street address"), ("city", "city"),
-                            ("postal_code", "postal code"), ("country", "country")):
+        for name, label in (
+            ("address1", "street address"),
+            ("city", "city"),
+            ("postal_code", "postal code"),
+            ("country", "country"),
+        ):
             if not values[name]:
                 errors[name] = f"Enter your {label}."
     if "vat_number" in required and not values["vat_number"]:

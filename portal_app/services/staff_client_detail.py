@@ -24,8 +24,8 @@ from portal_app.services.actor import StaffActor
 from portal_app.services.documents import format_size
 from portal_app.services.party_views import format_day
 from portal_app.services.staff_clients import (
-    _company_locale,
     client_form,
+    company_locale,
     contact_views,
     format_balances,
     get_client,
@@ -52,7 +52,7 @@ def _newest(session: Session, model, client_id: int, company_id: int):
 def client_detail(session: Session, *, actor: StaffActor, client_id: object) -> ClientDetailView:
     """Everything the staff client page shows; NotFoundError for another company's client."""
     client = get_client(session, actor=actor, client_id=client_id)
-    locale = _company_locale(session, actor.company_id)
+    locale = company_locale(session, actor.company_id)
     company_id = actor.company_id
 
     def money(minor: int, currency: str) -> str:

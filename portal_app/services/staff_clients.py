@@ -42,7 +42,7 @@ PAGE_SIZES = (10, 25, 50, 100)
 COUNT_CAP = 1000
 MAX_SEARCH = 100
 OPEN_STATUSES = ("sent", "partial")
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}")
+EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}")
 DUPLICATE_EMAIL = "Another contact of this company already uses this e-mail address."
 
 
@@ -155,7 +155,7 @@ def list_clients(
             .group_by(ClientContact.client_id)
         ).all()
     )
-    locale = _company_locale(session, actor.company_id)
+    locale = company_locale(session, actor.company_id)
     return ClientPage(
         rows=[
             ClientRowView(
@@ -176,7 +176,8 @@ def list_clients(
     )
 
 
-def _company_locale(session: Session, company_id: int) -> str:
+def company_locale(session: Session, company_id: int) -> str:
+    """The company's locale for formatting staff views (en_US when unknown)."""
     company = session.get(Company, company_id)
     return company.locale if company else "en_US"
 
@@ -200,7 +201,7 @@ def _check_email(field: str, email: str, *, required: bool) -> str:
         if required:
             raise ValidationError(field, "Enter an e-mail address.")
         return ""
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
         raise ValidationError(field, "Enter a valid e-mail address.")
     return email
 
@@ -443,7 +444,7 @@ def send_password_link(session: Session, *, actor: StaffActor, contact_id: objec
 
 def contact_views(session: Session, *, actor: StaffActor, client_id: int) -> list[ContactView]:
     """The client's contacts, primary first."""
-    locale = _company_locale(session, actor.company_id)
+    locale = company_locale(session, actor.company_id)
     rows = session.exec(
         select(ClientContact)
         .where(ClientContact.company_id == actor.company_id, ClientContact.client_id == client_id)

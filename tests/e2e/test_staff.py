@@ -69,6 +69,9 @@ def test_staff_creates_a_client_and_previews_the_portal_without_paying(
         client = session.get(Client, client_id)
         assert contact.client_id == client_id and client.company_id == company.id
     invoice = make.invoice(client)
+    # The client's files: the upload box on the Documents tab.
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator("#staff-files")).to_be_visible()
 
     # Preview as the contact: the portal opens with the banner and cannot pay.
     row.get_by_test_id("preview-link").click()
@@ -140,6 +143,25 @@ def test_settings_switch_a_module_off_in_the_clients_nav(page: Page, new_context
     expect(nav.get_by_role("link", name="Credits", exact=True)).to_have_count(0)
     client_page.goto("/client/credits")
     expect(client_page.get_by_text("Your portal does not include credits.")).to_be_visible()
+
+    # A new logo: stored by our route, shown in the console and in the client's portal.
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 32), (10, 120, 200)).save(buffer, format="PNG")
+    page.locator('input[type="file"]').set_input_files(
+        files=[{"name": "logo.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
+    )
+    page.locator("#upload-logo").click()
+    expect(page.get_by_text("Logo saved.")).to_be_visible()
+    logo = page.locator("#current-logo")
+    expect(logo).to_have_attribute("src", re.compile(r"^/api/branding/logo/[0-9a-f]{64}\.png$"))
+    page.wait_for_function("document.querySelector('#current-logo').naturalWidth === 64")
+    client_page.goto("/client/dashboard")
+    brand = client_page.locator('img[src^="/api/branding/logo/"]').first
+    expect(brand).to_be_visible()
 
 
 def test_registration_closed_and_open(page: Page, make: Factory, db, mail_server):

@@ -10,6 +10,7 @@ import reflex as rx
 from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
+from portal_app.components.staff_uploads import client_uploads
 from portal_app.db import session_scope
 from portal_app.layout.staff_shell import staff_page
 from portal_app.pages.staff.clients import CLIENT_FIELDS, client_form_from, form_field
@@ -501,7 +502,8 @@ def _tabs() -> rx.Component:
             value="payments",
         ),
         rx.tabs.content(
-            _records(d.documents, ["Name", "Date", "Visibility", "Size", "From"], "documents"),
+            # Upload box and every file of the client, with the visible-to-client switch.
+            client_uploads(d.id),
             value="documents",
         ),
         rx.tabs.content(

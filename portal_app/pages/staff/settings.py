@@ -238,6 +238,7 @@ def _logo_section() -> rx.Component:
             type="button",
             on_click=S.upload_logo(rx.upload_files(upload_id=LOGO_UPLOAD_ID)),
             disabled=~S.staff_can_admin,
+            id="upload-logo",
         ),
         _error("logo"),
         spacing="3",
