@@ -23,6 +23,7 @@ class Client(SQLModel, table=True):
     city: str = Field(default="", max_length=100)
     postal_code: str = Field(default="", max_length=20)
     country: str = Field(default="", max_length=100)
+    vat_number: str = Field(default="", max_length=50)
     currency: str = Field(default="USD", max_length=3)
     # Empty means the company's locale.
     locale: str = Field(default="", max_length=20)

@@ -42,6 +42,7 @@ class ClientForm:
     city: str = ""
     postal_code: str = ""
     country: str = ""
+    vat_number: str = ""
     currency: str = ""
     locale: str = ""
 

@@ -49,6 +49,7 @@ def client_party(client: Client) -> PartyView:
                 " ".join(p for p in (client.postal_code, client.city) if p),
                 client.country,
                 client.email,
+                client.vat_number and f"VAT {client.vat_number}",
             )
             if x
         ],

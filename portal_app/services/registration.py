@@ -278,6 +278,7 @@ def register(
             city=values["city"],
             postal_code=values["postal_code"],
             country=values["country"],
+            vat_number=values["vat_number"],
             currency=row.currency,
         )
         session.add(client)
@@ -306,7 +307,7 @@ def register(
             entity_type="contact",
             entity_id=contact.id,
             ip=ip,
-            details={"terms_accepted": bool(info.terms), "vat_number": values["vat_number"]},
+            details={"terms_accepted": bool(info.terms)},
         )
         _send_confirmation(row, contact, make_confirm_token(contact, now=now))
     except (smtplib.SMTPException, OSError):

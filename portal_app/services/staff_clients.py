@@ -228,6 +228,7 @@ def parse_client_form(form: ClientForm, *, default_currency: str) -> dict:
         "city": _clean(form.city, 100),
         "postal_code": _clean(form.postal_code, 20),
         "country": _clean(form.country, 100),
+        "vat_number": _clean(form.vat_number, 50),
         "currency": currency,
         "locale": locale,
     }

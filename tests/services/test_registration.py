@@ -134,6 +134,10 @@ def test_required_fields_terms_and_password_rules(make, session, mailbox):  # no
     )
     _register(session, company, ok)
     assert len(mailbox.messages) == 1
+    client = session.exec(
+        select(Client).where(Client.company_id == company.id, Client.email == ok["email"])
+    ).one()
+    assert (client.vat_number, client.city, client.phone) == ("NO123", "Oslo", "+47 1234")
 
 
 def test_a_known_address_gets_the_same_answer_and_a_sign_in_hint(

@@ -79,9 +79,12 @@ def test_create_and_edit_a_client_checks_every_field(make, session):
             staff_clients.create_client(session, actor=actor, form=form)
         assert caught.value.field == field
     updated = staff_clients.update_client(
-        session, actor=actor, client_id=str(client.id), form=ClientForm(name="Renamed", city="Oslo")
+        session,
+        actor=actor,
+        client_id=str(client.id),
+        form=ClientForm(name="Renamed", city="Oslo", vat_number=" GB 123 "),
     )
-    assert updated.name == "Renamed" and updated.city == "Oslo"
+    assert updated.name == "Renamed" and updated.city == "Oslo" and updated.vat_number == "GB 123"
     actions = session.exec(select(AuditEvent.action).where(AuditEvent.client_id == client.id)).all()
     assert {"client_created", "client_updated"} <= set(actions)
 

@@ -25,6 +25,7 @@ CLIENT_FIELDS = (
     ("city", "City"),
     ("postal_code", "Postal code"),
     ("country", "Country"),
+    ("vat_number", "VAT number"),
     ("currency", "Currency (e.g. USD)"),
     ("locale", "Locale (empty: the company's)"),
 )
