@@ -16,16 +16,22 @@ _BADGE_COLORS = {
 }
 
 
-def status_badge(label) -> rx.Component:
-    """A coloured badge for an invoice status label (a Var or a str)."""
+def colored_badge(label, colors: dict[str, str]) -> rx.Component:
+    """A badge for a status label (a Var or a str), coloured by `colors` (label → colour);
+    a label not listed gets the plain badge."""
     return rx.match(
         label,
         *[
             (name, badge(name, color_scheme=color, variant="soft", radius="full"))
-            for name, color in _BADGE_COLORS.items()
+            for name, color in colors.items()
         ],
         badge(label, variant="soft", radius="full"),
     )
+
+
+def status_badge(label) -> rx.Component:
+    """A coloured badge for an invoice status label (a Var or a str)."""
+    return colored_badge(label, _BADGE_COLORS)
 
 
 def empty_state(title: str, message: str, icon: str = "inbox") -> rx.Component:

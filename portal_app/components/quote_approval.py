@@ -18,7 +18,7 @@ import json
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import field_error
+from portal_app.components.common import colored_badge, field_error
 
 PAD_ID = "signature-pad"
 PAD_WIDTH = 480
@@ -88,6 +88,17 @@ def signature_script(typed_name: str) -> str:
 }})()"""
 
 
+def _cancel_or(action: rx.Component) -> rx.Component:
+    """The foot of a dialog step: Cancel (closes the dialog) and the step's own button."""
+    return rx.hstack(
+        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+        action,
+        justify="end",
+        width="100%",
+        spacing="2",
+    )
+
+
 def _step_terms(state) -> rx.Component:
     return rx.vstack(
         rx.heading("Terms", size="3", as_="h3"),
@@ -107,13 +118,7 @@ def _step_terms(state) -> rx.Component:
             id="accept-terms",
         ),
         field_error(state.terms_error),
-        rx.hstack(
-            rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-            rx.button("Continue", on_click=state.terms_continue, id="terms-continue"),
-            justify="end",
-            width="100%",
-            spacing="2",
-        ),
+        _cancel_or(rx.button("Continue", on_click=state.terms_continue, id="terms-continue")),
         spacing="3",
         width="100%",
         align="start",
@@ -169,13 +174,7 @@ def _step_sign(state) -> rx.Component:
             width="100%",
         ),
         field_error(state.signature_error),
-        rx.hstack(
-            rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-            rx.button("Continue", on_click=state.sign_continue, id="sign-continue"),
-            justify="end",
-            width="100%",
-            spacing="2",
-        ),
+        _cancel_or(rx.button("Continue", on_click=state.sign_continue, id="sign-continue")),
         spacing="3",
         width="100%",
         align="start",
@@ -213,18 +212,14 @@ def _step_confirm(state) -> rx.Component:
             ),
             size="2",
         ),
-        rx.hstack(
-            rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+        _cancel_or(
             rx.button(
                 rx.icon("check", size=16, aria_hidden="true"),
                 "Approve",
                 on_click=state.confirm_approve,
                 loading=state.approving,
                 id="confirm-approve",
-            ),
-            justify="end",
-            width="100%",
-            spacing="2",
+            )
         ),
         spacing="3",
         width="100%",
@@ -298,17 +293,13 @@ def decline_dialog(state) -> rx.Component:
                     width="100%",
                 ),
                 field_error(state.decline_error),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                _cancel_or(
                     rx.button(
                         "Decline quote",
                         on_click=state.confirm_decline,
                         color_scheme="red",
                         id="confirm-decline",
-                    ),
-                    justify="end",
-                    width="100%",
-                    spacing="2",
+                    )
                 ),
                 spacing="2",
                 width="100%",
@@ -332,13 +323,4 @@ QUOTE_BADGE_COLORS = {
 
 def quote_status_badge(label) -> rx.Component:
     """A coloured badge for a quote status label (a Var)."""
-    from portal_app.components.accessible import badge
-
-    return rx.match(
-        label,
-        *[
-            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
-            for name, color in QUOTE_BADGE_COLORS.items()
-        ],
-        badge(label, variant="soft", radius="full"),
-    )
+    return colored_badge(label, QUOTE_BADGE_COLORS)

@@ -1,10 +1,11 @@
-"""Pieces shared by the list pages (invoices, payments, credits): badges and the pager."""
+"""Pieces shared by the list pages (invoices, quotes, payments, credits, documents): badges,
+the pager, the filter/search/sort toolbar and row selection."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.accessible import badge
+from portal_app.components.common import colored_badge, download_button
 from portal_app.services.invoices import PAGE_SIZES
 
 PAYMENT_BADGE_COLORS = {
@@ -22,23 +23,12 @@ CREDIT_BADGE_COLORS = {
 }
 
 
-def _badge(label, colors: dict[str, str]) -> rx.Component:
-    return rx.match(
-        label,
-        *[
-            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
-            for name, color in colors.items()
-        ],
-        badge(label, variant="soft", radius="full"),
-    )
-
-
 def payment_status_badge(label) -> rx.Component:
-    return _badge(label, PAYMENT_BADGE_COLORS)
+    return colored_badge(label, PAYMENT_BADGE_COLORS)
 
 
 def credit_status_badge(label) -> rx.Component:
-    return _badge(label, CREDIT_BADGE_COLORS)
+    return colored_badge(label, CREDIT_BADGE_COLORS)
 
 
 def range_label(*, rows: int, page: int, page_size: int, total: int, capped: bool, more: bool):
@@ -118,4 +108,102 @@ def summary_row(label, value, strong: bool = False) -> rx.Component:
         rx.spacer(),
         rx.text(value, weight="bold" if strong else "regular"),
         width="100%",
+    )
+
+
+def list_toolbar(
+    state,
+    *,
+    filters: dict[str, str],
+    filter_label: str,
+    sorts: dict[str, str],
+    search_label: str,
+    max_search: int,
+) -> rx.Component:
+    """Status filter, number search and sort with its direction, for a State with the vars and
+    handlers of state.paged_list.SortedSearchMixin (and its own `set_status`)."""
+    return rx.flex(
+        rx.segmented_control.root(
+            *[rx.segmented_control.item(label, value=key) for key, label in filters.items()],
+            value=state.status,
+            on_change=state.set_status,
+            aria_label=filter_label,
+        ),
+        rx.form(
+            rx.hstack(
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
+                    name="search",
+                    placeholder="Search by number",
+                    default_value=state.search,
+                    aria_label=search_label,
+                    max_length=max_search,
+                    type="search",
+                ),
+                rx.button("Search", type="submit", variant="soft"),
+                spacing="2",
+            ),
+            on_submit=state.apply_search,
+            reset_on_submit=False,
+        ),
+        rx.hstack(
+            rx.select.root(
+                rx.select.trigger(aria_label="Sort by"),
+                rx.select.content(
+                    *[rx.select.item(label, value=key) for key, label in sorts.items()]
+                ),
+                value=state.sort,
+                on_change=state.set_sort,
+            ),
+            rx.icon_button(
+                rx.cond(
+                    state.descending,
+                    rx.icon("arrow-down-wide-narrow", size=18),
+                    rx.icon("arrow-up-narrow-wide", size=18),
+                ),
+                on_click=state.toggle_direction,
+                variant="soft",
+                aria_label=rx.cond(
+                    state.descending,
+                    "Sorted newest or largest first",
+                    "Sorted oldest or smallest first",
+                ),
+            ),
+            spacing="2",
+        ),
+        gap="3",
+        wrap="wrap",
+        align="center",
+        width="100%",
+    )
+
+
+def select_cell(state, row_id, label) -> rx.Component:
+    """The table cell with the checkbox that selects a row (state.paged_list.RowSelectionMixin)."""
+    return rx.table.cell(
+        rx.checkbox(
+            checked=state.selected_ids.contains(row_id),
+            on_change=lambda _checked: state.toggle_selected(row_id),
+            aria_label=label,
+        )
+    )
+
+
+def selection_callout(state, action: rx.Component) -> rx.Component:
+    """While rows are selected: how many, a ZIP of their PDFs (`state.zip_href`), the page's
+    own `action` and Clear."""
+    return rx.cond(
+        state.selected_ids.length() > 0,
+        rx.callout.root(
+            rx.flex(
+                rx.text(state.selected_ids.length(), " selected"),
+                download_button("Download PDFs (ZIP)", state.zip_href, "download-zip"),
+                action,
+                rx.button("Clear", on_click=state.clear_selection, variant="ghost", size="2"),
+                gap="3",
+                align="center",
+                wrap="wrap",
+            ),
+            width="100%",
+        ),
     )

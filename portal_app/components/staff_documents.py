@@ -10,8 +10,14 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from portal_app.components.accessible import badge, callout
-from portal_app.components.common import empty_state, field_error, loading_block, page_heading
+from portal_app.components.accessible import callout
+from portal_app.components.common import (
+    colored_badge,
+    empty_state,
+    field_error,
+    loading_block,
+    page_heading,
+)
 from portal_app.money import SUPPORTED_CURRENCIES
 from portal_app.schemas.staff_documents import StaffDocDetail
 
@@ -43,14 +49,7 @@ class KindWords:
 
 
 def staff_status_badge(label) -> rx.Component:
-    return rx.match(
-        label,
-        *[
-            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
-            for name, color in _STATUS_COLORS.items()
-        ],
-        badge(label, variant="soft", radius="full"),
-    )
+    return colored_badge(label, _STATUS_COLORS)
 
 
 def labelled_select(options: list[tuple[str, str]], *, value, on_change, label: str, **props):

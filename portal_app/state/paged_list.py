@@ -1,14 +1,15 @@
-"""PagedListMixin: the server-paging vars and plain helpers of a list page's State.
+"""Mixins for the list pages' States: server paging, row selection, filter/search/sort.
 
-A Reflex mixin (`mixin=True`) gives each State that lists it its own copy of these vars and
-of `range_label`. Reflex binds an event handler to the class that defines it, so each page
-keeps its own @rx.event handlers (load, set_page_size, next_page, previous_page) and calls the
-underscore helpers here. The page's State declares `rows` (its row view type) and `_reload()`.
+A Reflex mixin (`mixin=True`) gives each State that lists it its own copy of the vars, the
+computed vars and the @rx.event handlers (Reflex copies a mixin's handlers onto each State, so
+they are bound to that page; a handler the page defines itself wins). The page's State
+declares `rows` (its row view type) and `_reload()`, and sets the ClassVars a mixin asks for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import reflex as rx
 from sqlmodel import Session
@@ -71,6 +72,21 @@ class PagedListMixin(rx.State, mixin=True):
         else:
             self.page = max(1, self.page - 1)
 
+    @rx.event
+    def set_page_size(self, size: str):
+        self._choose_page_size(size)
+        return self._reload()
+
+    @rx.event
+    def next_page(self):
+        self._turn_page(1)
+        return self._reload()
+
+    @rx.event
+    def previous_page(self):
+        self._turn_page(-1)
+        return self._reload()
+
     @rx.var
     def range_label(self) -> str:
         return range_label(
@@ -81,3 +97,68 @@ class PagedListMixin(rx.State, mixin=True):
             capped=self.total_is_capped,
             more=self.has_next,
         )
+
+
+class RowSelectionMixin(rx.State, mixin=True):
+    """Checkbox selection of rows on the current page, at most `MAX_SELECTED` of them."""
+
+    MAX_SELECTED: ClassVar[int]
+    selected_ids: list[int] = []
+
+    @rx.event
+    def toggle_selected(self, row_id: int):
+        # Only ids shown on this page can be selected; the services re-check ownership anyway.
+        if not any(row.id == row_id for row in self.rows):
+            return
+        if row_id in self.selected_ids:
+            self.selected_ids = [i for i in self.selected_ids if i != row_id]
+        elif len(self.selected_ids) < self.MAX_SELECTED:
+            self.selected_ids = [*self.selected_ids, row_id]
+
+    @rx.event
+    def clear_selection(self):
+        self.selected_ids = []
+
+
+class SortedSearchMixin(rx.State, mixin=True):
+    """A status filter, a number search and a sort column with its direction.
+
+    The page sets `SORT_LABELS` (the whitelisted sort keys; unknown means "date") and
+    `MAX_SEARCH`, and keeps its own `set_status` (pages differ in what a new filter clears).
+    """
+
+    SORT_LABELS: ClassVar[dict[str, str]]
+    MAX_SEARCH: ClassVar[int]
+    status: str = "all"
+    search: str = ""
+    sort: str = "date"
+    descending: bool = True
+
+    def _query_fields(self) -> dict:
+        """The filter, search, sort and page as keyword arguments of a service ListQuery."""
+        return {
+            "status": self.status,
+            "search": self.search,
+            "sort": self.sort,
+            "descending": self.descending,
+            "page": self.page,
+            "page_size": self.page_size,
+        }
+
+    @rx.event
+    def apply_search(self, form_data: dict):
+        self.search = str(form_data.get("search", ""))[: self.MAX_SEARCH]
+        self.page = 1
+        return self._reload()
+
+    @rx.event
+    def set_sort(self, sort: str):
+        self.sort = sort if sort in self.SORT_LABELS else "date"
+        self.page = 1
+        return self._reload()
+
+    @rx.event
+    def toggle_direction(self):
+        self.descending = not self.descending
+        self.page = 1
+        return self._reload()

@@ -3,15 +3,16 @@
 The steps are: terms (when the company asks) → signature (when asked) → PO number and confirm.
 Everything the browser sends is checked again by services.quotes.approve_quotes; the drawn
 signature is decoded and checked on the server as soon as it arrives and kept in a backend-only
-var, never sent back. As with PagedListMixin, each page keeps its own @rx.event handlers and
-calls the underscore helpers here (Reflex binds a handler to the class that defines it).
+var, never sent back. The dialog's own handlers live here (Reflex copies a mixin's handlers
+onto each State that lists it); each page keeps `open_approve` and `confirm_approve`, which
+differ in what is approved and where the client goes next, and calls the helpers here.
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.quote_approval import signature_script
+from portal_app.components.quote_approval import CLEAR_PAD_SCRIPT, signature_script
 from portal_app.db import session_scope
 from portal_app.schemas.quote import ApprovalResult
 from portal_app.services import quotes
@@ -150,3 +151,38 @@ class QuoteApprovalMixin(rx.State, mixin=True):
             return None
         self._close_approval()
         return result
+
+    @rx.event
+    def set_approve_open(self, is_open: bool):
+        if not is_open:
+            self._close_approval()
+
+    @rx.event
+    def set_terms_accepted(self, checked: bool):
+        self.terms_accepted = checked is True
+        self.terms_error = ""
+
+    @rx.event
+    def terms_continue(self):
+        self._after_terms()
+
+    @rx.event
+    def sign_continue(self):
+        return self._signature_request(type(self).signature_taken)
+
+    @rx.event
+    def signature_taken(self, data_url: str):
+        self._take_signature(data_url)
+
+    @rx.event
+    def clear_signature(self):
+        self.typed_name = ""
+        return rx.call_script(CLEAR_PAD_SCRIPT)
+
+    @rx.event
+    def set_typed_name(self, value: str):
+        self._set_typed_name(value)
+
+    @rx.event
+    def set_po_number(self, value: str):
+        self._set_po(value)

@@ -10,19 +10,20 @@ for another client.
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import reflex as rx
 
 from portal_app import routes
 from portal_app.components.common import empty_state, page_heading, visually_hidden
-from portal_app.components.records import paged_rows
+from portal_app.components.records import paged_rows, select_cell
 from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.document import DocumentRowView
 from portal_app.services import documents
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.settings import get_settings
-from portal_app.state.paged_list import PagedListMixin
+from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin
 from portal_app.state.portal import PortalState
 
 FILTER_LABELS = {
@@ -37,12 +38,12 @@ UPLOAD_ID = "document-upload"
 MAX_FILES_PER_UPLOAD = 5
 
 
-class DocumentsState(PagedListMixin, PortalState):
+class DocumentsState(RowSelectionMixin, PagedListMixin, PortalState):
     """List state; every change reloads through the service, which re-checks the session."""
 
+    MAX_SELECTED: ClassVar[int] = documents.MAX_ZIP_DOCUMENTS
     rows: list[DocumentRowView] = []
     attached_to: str = "all"
-    selected_ids: list[int] = []
     message: str = ""
     preview_kind: str = ""  # "image" | "pdf" | "" (closed)
     preview_name: str = ""
@@ -125,35 +126,6 @@ class DocumentsState(PagedListMixin, PortalState):
         self.page = 1
         self.selected_ids = []
         return self._reload()
-
-    @rx.event
-    def set_page_size(self, size: str):
-        self._choose_page_size(size)
-        return self._reload()
-
-    @rx.event
-    def next_page(self):
-        self._turn_page(1)
-        return self._reload()
-
-    @rx.event
-    def previous_page(self):
-        self._turn_page(-1)
-        return self._reload()
-
-    @rx.event
-    def toggle_selected(self, document_id: int):
-        # Only ids shown on this page can be selected; the download re-checks ownership anyway.
-        if not any(row.id == document_id for row in self.rows):
-            return
-        if document_id in self.selected_ids:
-            self.selected_ids = [i for i in self.selected_ids if i != document_id]
-        elif len(self.selected_ids) < documents.MAX_ZIP_DOCUMENTS:
-            self.selected_ids = [*self.selected_ids, document_id]
-
-    @rx.event
-    def clear_selection(self):
-        self.selected_ids = []
 
     def _signed(self, make_token) -> tuple[object, str] | None:
         """(actor, URL path) for a token made by `make_token(db, actor)`; None after setting
@@ -384,13 +356,7 @@ def _belongs_to(row: DocumentRowView) -> rx.Component:
 
 def _row(row: DocumentRowView) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
-            rx.checkbox(
-                checked=DocumentsState.selected_ids.contains(row.id),
-                on_change=lambda _checked: DocumentsState.toggle_selected(row.id),
-                aria_label="Select " + row.name,
-            )
-        ),
+        select_cell(DocumentsState, row.id, "Select " + row.name),
         rx.table.row_header_cell(
             rx.text(row.name, weight="medium", word_break="break-word"),
             rx.text(

@@ -32,21 +32,6 @@ class PaymentsState(PagedListMixin, PortalState):
         self.page = 1
         return self._reload()
 
-    @rx.event
-    def set_page_size(self, size: str):
-        self._choose_page_size(size)
-        return self._reload()
-
-    @rx.event
-    def next_page(self):
-        self._turn_page(1)
-        return self._reload()
-
-    @rx.event
-    def previous_page(self):
-        self._turn_page(-1)
-        return self._reload()
-
 
 def _row(row: PaymentRowView) -> rx.Component:
     return rx.table.row(

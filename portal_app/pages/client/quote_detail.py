@@ -17,7 +17,6 @@ from portal_app.components.documents import (
     totals_box,
 )
 from portal_app.components.quote_approval import (
-    CLEAR_PAD_SCRIPT,
     INSTALL_PAD_SCRIPT,
     approval_dialog,
     decline_dialog,
@@ -94,41 +93,6 @@ class QuoteDetailState(QuoteApprovalMixin, PortalState):
             return
         self.notice = ""
         self._open_approval([self.quote.id], self.quote.total)
-
-    @rx.event
-    def set_approve_open(self, is_open: bool):
-        if not is_open:
-            self._close_approval()
-
-    @rx.event
-    def set_terms_accepted(self, checked: bool):
-        self.terms_accepted = checked is True
-        self.terms_error = ""
-
-    @rx.event
-    def terms_continue(self):
-        self._after_terms()
-
-    @rx.event
-    def sign_continue(self):
-        return self._signature_request(QuoteDetailState.signature_taken)
-
-    @rx.event
-    def signature_taken(self, data_url: str):
-        self._take_signature(data_url)
-
-    @rx.event
-    def clear_signature(self):
-        self.typed_name = ""
-        return rx.call_script(CLEAR_PAD_SCRIPT)
-
-    @rx.event
-    def set_typed_name(self, value: str):
-        self._set_typed_name(value)
-
-    @rx.event
-    def set_po_number(self, value: str):
-        self._set_po(value)
 
     @rx.event
     def confirm_approve(self):

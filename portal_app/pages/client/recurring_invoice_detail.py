@@ -85,21 +85,6 @@ class RecurringDetailState(PagedListMixin, PortalState):
         return self._reload()
 
     @rx.event
-    def set_page_size(self, size: str):
-        self._choose_page_size(size)
-        return self._reload()
-
-    @rx.event
-    def next_page(self):
-        self._turn_page(1)
-        return self._reload()
-
-    @rx.event
-    def previous_page(self):
-        self._turn_page(-1)
-        return self._reload()
-
-    @rx.event
     def set_auto_bill(self, enabled: bool):
         self.notice = self.auto_bill_error = ""
         actor = self._actor()

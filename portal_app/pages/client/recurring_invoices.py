@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app import routes
-from portal_app.components.accessible import badge
-from portal_app.components.common import empty_state, page_heading
+from portal_app.components.common import colored_badge, empty_state, page_heading
 from portal_app.components.records import paged_rows
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.recurring import RecurringRowView
@@ -26,14 +25,7 @@ RECURRING_BADGE_COLORS = {
 
 def recurring_status_badge(label) -> rx.Component:
     """A coloured badge for a recurring-invoice status label (a Var)."""
-    return rx.match(
-        label,
-        *[
-            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
-            for name, color in RECURRING_BADGE_COLORS.items()
-        ],
-        badge(label, variant="soft", radius="full"),
-    )
+    return colored_badge(label, RECURRING_BADGE_COLORS)
 
 
 class RecurringInvoicesState(PagedListMixin, PortalState):
@@ -60,21 +52,6 @@ class RecurringInvoicesState(PagedListMixin, PortalState):
         value = value if isinstance(value, str) else ""
         self.show = value if value in SHOW_LABELS else "active"
         self.page = 1
-        return self._reload()
-
-    @rx.event
-    def set_page_size(self, size: str):
-        self._choose_page_size(size)
-        return self._reload()
-
-    @rx.event
-    def next_page(self):
-        self._turn_page(1)
-        return self._reload()
-
-    @rx.event
-    def previous_page(self):
-        self._turn_page(-1)
         return self._reload()
 
 
