@@ -76,6 +76,22 @@ async def staff_logout(request: Request) -> Response:
     return response
 
 
+async def end_preview(request: Request) -> Response:
+    """Leave a staff preview: revoke the preview session, clear the client cookie and go back
+    to the client's page in the staff console. A contact's own session is left alone."""
+    from portal_app.services import preview
+
+    settings = get_settings()
+    with session_scope() as db:
+        client_id = preview.end_preview(db, token=request.cookies.get(settings.session_cookie_name))
+    target = routes.staff_client_url(client_id) if client_id else routes.STAFF_CLIENTS
+    response = RedirectResponse(target, status_code=303)
+    if client_id:
+        response.delete_cookie(settings.session_cookie_name, path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 async def branding_logo(request: Request) -> Response:
     """A company logo uploaded in the staff console (content-addressed, so cached for long)."""
     from portal_app.services.branding import logo_file
@@ -97,6 +113,7 @@ async def branding_logo(request: Request) -> Response:
 
 STAFF_ROUTES = [
     Route("/api/branding/logo/{name}", branding_logo, methods=["GET"]),
+    Route(routes.API_STAFF_PREVIEW_END, end_preview, methods=["GET"]),
     Route(routes.API_STAFF_AUTH_HANDOFF, staff_handoff, methods=["GET"]),
     Route(routes.API_STAFF_AUTH_LOGOUT, staff_logout, methods=["GET", "POST"]),
 ]

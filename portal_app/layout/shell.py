@@ -165,12 +165,13 @@ def _banners() -> rx.Component:
                     PortalState.contact_name,
                     "): you see the portal as this client sees it; nothing here moves money "
                     "or changes their records. ",
-                    rx.link(
+                    rx.button(
                         "Back to staff console",
-                        href=PortalState.preview_back_href,
-                        weight="bold",
-                        underline="always",
-                        color="inherit",
+                        on_click=PortalState.leave_preview,
+                        variant="outline",
+                        color_scheme="orange",
+                        high_contrast=True,
+                        size="1",
                         id="preview-back",
                     ),
                 ),

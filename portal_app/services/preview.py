@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from portal_app.models import Client, ClientContact
+from portal_app.db import utcnow
+from portal_app.models import AuthSession, Client, ClientContact
 from portal_app.services import audit
 from portal_app.services.actor import StaffActor
 from portal_app.services.auth import NewSession, open_session
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.party_views import parse_record_id
+from portal_app.services.tokens import looks_like_token, token_hash
 from portal_app.settings import get_settings
 
 PREVIEW_KIND = "staff_preview"
@@ -67,3 +69,33 @@ def start_preview(
         },
     )
     return opened
+
+
+def end_preview(session: Session, *, token: str | None) -> int | None:
+    """End the preview behind a client cookie token; return its client id (None otherwise).
+
+    Only a live "staff_preview" session is ended: a contact's own session is never touched
+    here, so a stray link cannot sign a client out.
+    """
+    if not token or not looks_like_token(token):
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.kind != PREVIEW_KIND or row.revoked_at is not None:
+        return None
+    row.revoked_at = utcnow()
+    session.add(row)
+    contact = session.get(ClientContact, row.contact_id) if row.contact_id else None
+    client_id = contact.client_id if contact else None
+    audit.record(
+        session,
+        company_id=row.company_id,
+        client_id=client_id,
+        action="preview_ended",
+        actor_type="staff",
+        actor_id=row.staff_user_id,
+        entity_type="contact",
+        entity_id=row.contact_id,
+    )
+    return client_id

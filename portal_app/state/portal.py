@@ -84,8 +84,9 @@ class PortalState(rx.State):
         self.nav_routes = [item.route for item in visible_nav_items(identity.enabled_modules)]
         self.is_link_session = actor.is_link_session
         self.is_preview = actor.is_preview
+        # Back through the route that ends the preview and clears the client cookie.
         self.preview_back_href = (
-            routes.staff_client_url(actor.client_id) if actor.is_preview else ""
+            self._backend_base() + routes.API_STAFF_PREVIEW_END if actor.is_preview else ""
         )
         self.api_base = self._backend_base()
 
@@ -144,6 +145,14 @@ class PortalState(rx.State):
                     event = self._refresh_event()
                 if event is not None:
                     yield event
+
+    @rx.event
+    def leave_preview(self):
+        """Leave a staff preview through the HTTP route that ends it and clears the cookie
+        (a full page load: the front end's router would not reach that route)."""
+        if not self.preview_back_href:
+            return None
+        return rx.call_script(f"window.location.replace({_js_string(self.preview_back_href)})")
 
     @rx.event
     def sign_out(self):

@@ -105,3 +105,30 @@ def test_branding_logo_route_serves_only_stored_logos(committed, client, tmp_pat
     assert response.headers["content-type"] == "image/png"
     for bad in ("/api/branding/logo/..%2F..%2Fetc%2Fpasswd", "/api/branding/logo/x.png"):
         assert client.get(bad).status_code == 404
+
+
+def test_ending_a_preview_clears_the_client_cookie_and_goes_back(committed, client):
+    from portal_app.services import preview
+    from tests.helpers.staff import staff_actor
+
+    with committed() as (session, make):
+        company = make.company()
+        contact = make.contact(make.client(company))
+        user = add_staff(session, company, password_hash="x")
+        opened = preview.start_preview(session, actor=staff_actor(user), contact_id=contact.id)
+        client_id = contact.client_id
+    client.get("/api/auth/handoff", params={"code": opened.handoff_code})
+    assert client.cookies.get("portal_session")
+    response = client.get("/api/staff/preview/end")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/staff/clients/{client_id}"
+    assert (
+        'portal_session=""' in response.headers["set-cookie"]
+        or "Max-Age=0" in (response.headers["set-cookie"])
+    )
+    with committed() as (session, _):
+        assert session.get(AuthSession, opened.session_id).revoked_at is not None
+    # Without a preview cookie it only goes to the clients list.
+    client.cookies.clear()
+    again = client.get("/api/staff/preview/end")
+    assert again.headers["location"] == "/staff/clients" and "set-cookie" not in again.headers

@@ -79,7 +79,7 @@ def test_staff_creates_a_client_and_previews_the_portal_without_paying(
     banner = page.locator("#preview-banner")
     expect(banner).to_contain_text("Preview Works Ltd")
     expect(banner).to_contain_text("Paula Preview")
-    expect(page.locator("#preview-back")).to_have_attribute("href", f"/staff/clients/{client_id}")
+    expect(page.locator("#preview-back")).to_be_visible()
 
     page.goto(f"/client/invoices/{invoice.id}")
     expect(page.locator("#main h1").first).to_contain_text(invoice.number)
@@ -97,10 +97,19 @@ def test_staff_creates_a_client_and_previews_the_portal_without_paying(
         assert len(started) == 1 and started[0].actor_id == staff.id
         assert session.get(type(invoice), invoice.id).last_viewed_at is None
 
-    # The way back: the staff console still works in the same browser.
+    # The way back ends the preview and returns to the client's page in the console.
     page.locator("#preview-back").click()
     page.wait_for_url(CLIENT_URL)
     expect(page.locator("#main h1").first).to_have_text("Preview Works Ltd")
+    page.goto("/client/dashboard")
+    page.wait_for_url(CLIENT_LOGIN_URL)
+    with db() as session:
+        ended = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "preview_ended", AuditEvent.client_id == client_id
+            )
+        ).all()
+        assert len(ended) == 1
 
 
 def test_a_client_session_never_opens_the_staff_console_and_the_reverse(

@@ -69,6 +69,27 @@ def test_preview_of_a_foreign_unknown_or_disabled_contact_is_refused(make, sessi
         preview_service.start_preview(session, actor=make.actor(foreign), contact_id=foreign.id)
 
 
+def test_ending_a_preview_revokes_only_preview_sessions(make, session):
+    from datetime import timedelta
+
+    _, client, contact, actor = _world(make)
+    opened = preview_service.start_preview(session, actor=actor, contact_id=contact.id)
+    own = auth.open_session(session, contact=contact, kind="password", lifetime=timedelta(hours=1))
+    assert preview_service.end_preview(session, token=own.token) is None
+    assert auth.resolve_actor(session, token=own.token) is not None
+    assert preview_service.end_preview(session, token=opened.token) == client.id
+    assert auth.resolve_actor(session, token=opened.token) is None
+    assert preview_service.end_preview(session, token=opened.token) is None
+    for junk in (None, "", "x", "a" * 500):
+        assert preview_service.end_preview(session, token=junk) is None
+    ended = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "preview_ended", AuditEvent.client_id == client.id
+        )
+    ).all()
+    assert len(ended) == 1 and ended[0].actor_id == actor.staff_user_id
+
+
 # -- every client handler that moves money or changes records refuses a preview --------------
 
 
