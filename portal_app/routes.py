@@ -33,6 +33,7 @@ CLIENT_PROFILE = "/client/profile"
 CLIENT_REGISTER = "/client/register"
 CLIENT_REGISTER_CONFIRM = "/client/register/confirm"
 
+STAFF_HOME = "/staff"
 STAFF_LOGIN = "/staff/login"
 STAFF_LOGOUT = "/staff/logout"
 STAFF_CLIENTS = "/staff/clients"

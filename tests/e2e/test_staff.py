@@ -44,7 +44,11 @@ def test_staff_creates_a_client_and_previews_the_portal_without_paying(
 ):
     company = make.company()
     staff = _staff_user(db, company)
+    page.goto("/staff")
+    page.wait_for_url(STAFF_LOGIN_URL)
     staff_sign_in(page, staff.email)
+    page.goto("/staff")
+    page.wait_for_url(re.compile(r"/staff/clients/?$"))
 
     # A new client, then a contact on its page.
     page.locator("#new-client").click()

@@ -7,6 +7,7 @@ from portal_app.pages.staff import (  # noqa: F401
     credit_detail,
     credit_form,
     credits,
+    home,
     invoice_detail,
     invoice_form,
     invoices,

@@ -1,0 +1,22 @@
+"""/staff: the console's front door leads to the clients list (or to sign-in)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app import routes
+from portal_app.layout.shell import public_page
+from portal_app.state.staff import StaffState
+
+
+class StaffHomeState(StaffState):
+    @rx.event
+    def on_load(self):
+        if self._staff_actor() is None:
+            return rx.redirect(routes.STAFF_LOGIN, replace=True)
+        return rx.redirect(routes.STAFF_CLIENTS, replace=True)
+
+
+@public_page(routes.STAFF_HOME, "Staff console", on_load=StaffHomeState.on_load)
+def staff_home_page() -> rx.Component:
+    return rx.center(rx.spinner(), role="status", padding="3em")
