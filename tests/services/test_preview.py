@@ -279,3 +279,19 @@ def test_preview_cannot_subscribe_change_plan_or_cancel(make, session):
         subscription_cancel.cancel_subscription(
             tx, actor=actor, gateway=None, subscription_id=1, reason="", today=today
         )
+
+
+def test_a_preview_view_of_a_quote_is_not_recorded_as_the_clients(make, session):
+    from portal_app.services import quotes
+    from tests.helpers.quotes import add_quote
+
+    _, client, contact, _ = _world(make)
+    quote = add_quote(session, client, number=f"Q-PREVIEW-{client.id}")
+    quotes.record_view(session, actor=_preview_actor(make, contact), quote=quote)
+    assert quote.last_viewed_at is None
+    viewed = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "quote_viewed", AuditEvent.client_id == client.id
+        )
+    ).all()
+    assert viewed == []
