@@ -111,14 +111,15 @@ def _rows(session: Session, company_id: int, events: list[AuditEvent]) -> list[A
         StaffUser,
         "name",
         company_id,
-        {e.actor_id for e in events if e.actor_type in ("staff", "staff_preview") and e.actor_id},
+        {e.actor_id for e in events if e.actor_type == "staff" and e.actor_id},
     )
     contacts = _names(
         session,
         ClientContact,
         "email",
         company_id,
-        {e.actor_id for e in events if e.actor_type == "contact" and e.actor_id},
+        # Rows written in a preview name the previewed contact (services.payment_methods).
+        {e.actor_id for e in events if e.actor_type in ("contact", "staff_preview") and e.actor_id},
     )
     clients = _names(
         session, Client, "name", company_id, {e.client_id for e in events if e.client_id}
@@ -130,8 +131,10 @@ def _rows(session: Session, company_id: int, events: list[AuditEvent]) -> list[A
     company = session.get(Company, company_id)
     rows = []
     for event in events:
-        if event.actor_type in ("staff", "staff_preview"):
+        if event.actor_type == "staff":
             who = f"Staff: {staff.get(event.actor_id) or f'#{event.actor_id}'}"
+        elif event.actor_type == "staff_preview":
+            who = f"Staff preview as {contacts.get(event.actor_id) or f'#{event.actor_id}'}"
         elif event.actor_type == "contact":
             who = contacts.get(event.actor_id) or f"Contact #{event.actor_id}"
         else:

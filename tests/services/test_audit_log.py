@@ -37,19 +37,28 @@ def test_events_are_named_paged_and_scoped(make, session):
             actor_id=user.id,
             details={"n": i},
         )
+    audit.record(
+        session,
+        company_id=company.id,
+        client_id=client.id,
+        action="payment_method_added",
+        actor_type="staff_preview",
+        actor_id=contact.id,
+    )
     other = make.company()
     audit.record(session, company_id=other.id, action="secret", actor_type="staff", actor_id=1)
     session.flush()
 
     first = audit_log.list_events(session, actor=actor, page=1, page_size=25)
-    assert first.total == 31 and first.has_next and len(first.rows) == 25
+    assert first.total == 32 and first.has_next and len(first.rows) == 25
     assert all(r.action != "secret" for r in first.rows)
-    assert first.rows[0].who == "Staff: Olive Owner"
+    assert first.rows[1].who == "Staff: Olive Owner"
     last = audit_log.list_events(session, actor=actor, page=2, page_size=25)
-    assert len(last.rows) == 6 and not last.has_next
+    assert len(last.rows) == 7 and not last.has_next
 
     mine = audit_log.list_events(session, actor=actor, client_id=str(client.id))
-    (row,) = mine.rows
+    preview_row, row = mine.rows
+    assert preview_row.who == "Staff preview as one@example.test"
     assert row.who == "one@example.test" and row.action == "invoice viewed"
     assert row.record == "Invoice INV-AUDIT-1" and row.client == "Client One"
     assert row.details == "via: link" and row.ip == "192.0.2.1"
