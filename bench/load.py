@@ -287,8 +287,12 @@ async def one_run(server: Server, emails: list[str], workers: int, clients: int,
         async def signed_in(i: int, tab: Tab) -> None:
             async with gate:
                 started = time.perf_counter()
-                await sign_in(tab, emails[i % len(emails)], PASSWORD, "/client/invoices")
-                await tab.wait_for(lambda t: _rows(t), "rows")
+                try:
+                    await sign_in(tab, emails[i % len(emails)], PASSWORD, "/client/invoices")
+                    await tab.wait_for(lambda t: _rows(t), "rows")
+                except Exception:  # noqa: BLE001 - counted; the tab then keeps trying
+                    run.errors += 1
+                    return
                 run.sign_in_seconds.append(time.perf_counter() - started)
 
         await asyncio.gather(*(signed_in(i, tab) for i, tab in enumerate(tabs)))
@@ -342,7 +346,7 @@ def table(runs: list[Run]) -> str:
             f"| {run.workers} | {run.clients} | {len(values) / run.measured_seconds:.1f} "
             f"| {pct(values, 50) * 1000:.0f} | {pct(values, 95) * 1000:.0f} "
             f"| {pct(values, 99) * 1000:.0f} | {pct(run.latencies['detail'], 95) * 1000:.0f} "
-            f"| {run.errors} | {statistics.median(run.sign_in_seconds):.2f} "
+            f"| {run.errors} | {statistics.median(run.sign_in_seconds or [float('nan')]):.2f} "
             f"| {statistics.mean(run.state_bytes) / 1024:.1f} "
             f"| {statistics.mean(run.update_bytes or [0]) / 1024:.1f} "
             f"| {run.server_cpu * 1000 / max(len(values), 1):.0f} "
