@@ -20,9 +20,8 @@ from portal_app.money import format_money
 from portal_app.schemas.credit import CreditPage, CreditRowView, CreditUseView, CreditView
 from portal_app.services import modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
-from portal_app.services.paging import fetch_page, sort_order
+from portal_app.services.paging import fetch_page, get_scoped, sort_order
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -100,12 +99,7 @@ def list_credits(
 
 def get_client_credit(session: Session, *, actor: Actor, credit_id: int) -> Credit:
     """The actor's visible credit with this id; NotFoundError for anything else."""
-    if not isinstance(credit_id, int) or isinstance(credit_id, bool) or credit_id <= 0:
-        raise NotFoundError("credit")
-    credit = session.exec(select(Credit).where(_scoped(actor), Credit.id == credit_id)).first()
-    if credit is None:
-        raise NotFoundError("credit")
-    return credit
+    return get_scoped(session, Credit, scope=_scoped(actor), record_id=credit_id, noun="credit")
 
 
 def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView:

@@ -17,7 +17,14 @@ from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
 from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
-from portal_app.services.paging import COUNT_CAP, PAGE_SIZES, contains_text, fetch_page, sort_order
+from portal_app.services.paging import (
+    COUNT_CAP,
+    PAGE_SIZES,
+    contains_text,
+    fetch_page,
+    get_scoped,
+    sort_order,
+)
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -167,12 +174,7 @@ def _row_view(invoice: Invoice, locale: str, today: date) -> InvoiceRowView:
 
 def get_client_invoice(session: Session, *, actor: Actor, invoice_id: int) -> Invoice:
     """The actor's visible invoice with this id; NotFoundError for anything else."""
-    if not isinstance(invoice_id, int) or isinstance(invoice_id, bool) or invoice_id <= 0:
-        raise NotFoundError("invoice")
-    invoice = session.exec(select(Invoice).where(_scoped(actor), Invoice.id == invoice_id)).first()
-    if invoice is None:
-        raise NotFoundError("invoice")
-    return invoice
+    return get_scoped(session, Invoice, scope=_scoped(actor), record_id=invoice_id, noun="invoice")
 
 
 def parse_invoice_id(raw: object) -> int:

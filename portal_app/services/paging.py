@@ -1,4 +1,5 @@
-"""Server paging shared by the client list services: one page of rows and a capped count.
+"""Queries shared by the client record services: one page of rows with a capped count, and
+one record by id within the actor's scope.
 
 The callers build the scoped WHERE clause and the ORDER BY themselves (that is where the
 rules are); this module only fetches one page plus one row (to know whether a next page
@@ -12,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+
+from portal_app.services.errors import NotFoundError
 
 PAGE_SIZES = (10, 25, 50, 100)
 COUNT_CAP = 1000
@@ -67,3 +70,17 @@ def contains_text(column: Any, text: str):
     """SQL: `column` contains `text`, case-insensitively; typed % and _ match literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return col(column).ilike(f"%{escaped}%", escape="\\")
+
+
+def get_scoped(session: Session, model: Any, *, scope: Any, record_id: object, noun: str):
+    """The `model` row with this id that also matches `scope` (the actor's conditions).
+
+    NotFoundError(noun) for an id that is not a positive int (bools too) and for a row that is
+    missing or outside the scope, so another client's record looks exactly like no record.
+    """
+    if not isinstance(record_id, int) or isinstance(record_id, bool) or record_id <= 0:
+        raise NotFoundError(noun)
+    row = session.exec(select(model).where(scope, model.id == record_id)).first()
+    if row is None:
+        raise NotFoundError(noun)
+    return row

@@ -49,7 +49,7 @@ from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
 from portal_app.services.numbering import next_number
-from portal_app.services.paging import contains_text, fetch_page, sort_order
+from portal_app.services.paging import contains_text, fetch_page, get_scoped, sort_order
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -237,12 +237,7 @@ def pending_count(session: Session, *, actor: Actor, today: date | None = None) 
 
 def get_client_quote(session: Session, *, actor: Actor, quote_id: int) -> Quote:
     """The actor's visible quote with this id; NotFoundError for anything else."""
-    if not isinstance(quote_id, int) or isinstance(quote_id, bool) or quote_id <= 0:
-        raise NotFoundError("quote")
-    quote = session.exec(select(Quote).where(_scoped(actor), Quote.id == quote_id)).first()
-    if quote is None:
-        raise NotFoundError("quote")
-    return quote
+    return get_scoped(session, Quote, scope=_scoped(actor), record_id=quote_id, noun="quote")
 
 
 def quote_view(
