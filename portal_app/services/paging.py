@@ -72,13 +72,23 @@ def contains_text(column: Any, text: str):
     return col(column).ilike(f"%{escaped}%", escape="\\")
 
 
+# Ids are 32-bit integer columns; a bigger id from the browser would make PostgreSQL raise
+# instead of finding nothing.
+MAX_RECORD_ID = 2**31 - 1
+
+
 def get_scoped(session: Session, model: Any, *, scope: Any, record_id: object, noun: str):
     """The `model` row with this id that also matches `scope` (the actor's conditions).
 
-    NotFoundError(noun) for an id that is not a positive int (bools too) and for a row that is
-    missing or outside the scope, so another client's record looks exactly like no record.
+    NotFoundError(noun) for an id that is not a positive int (bools too) or is beyond the id
+    column's range, and for a row that is missing or outside the scope, so another client's
+    record looks exactly like no record.
     """
-    if not isinstance(record_id, int) or isinstance(record_id, bool) or record_id <= 0:
+    if (
+        not isinstance(record_id, int)
+        or isinstance(record_id, bool)
+        or not 0 < record_id <= MAX_RECORD_ID
+    ):
         raise NotFoundError(noun)
     row = session.exec(select(model).where(scope, model.id == record_id)).first()
     if row is None:
