@@ -90,9 +90,70 @@ def test_install_is_idempotent():
     redis_lock_fix.install()
     assert StateManagerRedis._try_get_lock is patched
     assert patched.portal_shielded
+    assert StateManagerRedis._lock_waiter.portal_shielded
 
 
 def _original():
     """Reflex's own _try_get_lock, whether or not the patch is installed in this process."""
     method = StateManagerRedis._try_get_lock
     return getattr(method, "portal_original", method)
+
+
+class Waiters:
+    """The parts of StateManagerRedis that its lock waiter queue uses."""
+
+    _debug_enabled = False
+
+    def __init__(self):
+        self._lock_waiters: dict[bytes, list[asyncio.Event]] = {}
+        self._state_manager_lock = asyncio.Lock()
+
+    _notify_next_waiter = StateManagerRedis._notify_next_waiter
+
+
+async def _woken_then_cancelled(lock_waiter) -> bool:
+    """Two events wait for a tab's lock; the release wakes the first, which is then cancelled
+    before taking the lock. Whether the second one hears about the release."""
+    manager = Waiters()
+    entered = asyncio.Event()
+    second_woken = asyncio.Event()
+
+    async def first():
+        async with lock_waiter(manager, b"tab_lock") as event:
+            entered.set()
+            await event.wait()
+            await asyncio.sleep(10)  # woken, then cancelled before it takes the lock
+
+    async def second():
+        await entered.wait()
+        async with lock_waiter(manager, b"tab_lock") as event:
+            await event.wait()
+            second_woken.set()
+
+    one, two = asyncio.create_task(first()), asyncio.create_task(second())
+    await asyncio.sleep(0.01)
+    manager._notify_next_waiter(b"tab_lock")  # the lock was released: wake the first waiter
+    await asyncio.sleep(0.01)
+    one.cancel()
+    try:
+        await asyncio.wait_for(second_woken.wait(), 0.5)
+    except TimeoutError:
+        return False
+    finally:
+        two.cancel()
+        await asyncio.gather(one, two, return_exceptions=True)
+    return True
+
+
+def _original_waiter():
+    method = StateManagerRedis._lock_waiter
+    return getattr(method, "portal_original", method)
+
+
+def test_unpatched_reflex_loses_the_wake_up():
+    assert asyncio.run(_woken_then_cancelled(_original_waiter())) is False
+
+
+def test_a_cancelled_waiter_passes_the_wake_up_on():
+    patched = redis_lock_fix.baton_passing_lock_waiter(_original_waiter())
+    assert asyncio.run(_woken_then_cancelled(patched)) is True
