@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from portal_app.branding import safe_color
 from portal_app.db import utcnow
 from portal_app.models import AuthSession, Client, ClientContact, Company, StaffUser
 from portal_app.services import audit, throttle
@@ -249,7 +250,8 @@ def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
         client_name=client.name,
         company_name=company.name,
         company_logo_url="/logo.png" if not company.logo_path else company.logo_path,
-        primary_color=company.primary_color,
+        # Re-checked: the page puts it in CSS, and the column is only validated by the form.
+        primary_color=safe_color(company.primary_color),
         locale=client.locale or company.locale,
         enabled_modules=company.module_list(),
         session_kind=actor.kind,

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import reflex as rx
 
 from portal_app import routes
+from portal_app.branding import accent
 from portal_app.db import session_scope
 from portal_app.layout.nav import visible_nav_items
 from portal_app.services import auth, ledger
@@ -29,6 +30,10 @@ class PortalState(rx.State):
     client_name: str = ""
     company_name: str = ""
     company_logo_url: str = ""
+    # The company colour (validated #rrggbb), text drawn on it and its hover shade.
+    accent_color: str = accent(None).color
+    accent_foreground: str = accent(None).foreground
+    accent_hover: str = accent(None).hover
     nav_routes: list[str] = []
     is_link_session: bool = False
     is_preview: bool = False
@@ -81,6 +86,12 @@ class PortalState(rx.State):
         self.client_name = identity.client_name
         self.company_name = identity.company_name
         self.company_logo_url = identity.company_logo_url
+        shade = accent(identity.primary_color)
+        self.accent_color, self.accent_foreground, self.accent_hover = (
+            shade.color,
+            shade.foreground,
+            shade.hover,
+        )
         self.nav_routes = [item.route for item in visible_nav_items(identity.enabled_modules)]
         self.is_link_session = actor.is_link_session
         self.is_preview = actor.is_preview

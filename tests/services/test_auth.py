@@ -238,3 +238,19 @@ def test_session_token_is_stored_only_as_a_hash(make, session):
     # Nor does the raw token reach the audit trail.
     for event in session.exec(select(AuditEvent).where(AuditEvent.actor_id == contact.id)).all():
         assert opened.token not in event.details
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("#0A7F3B", "#0a7f3b"), ("#12345\n", "#4f46e5"), ("red;x:y", "#4f46e5"), ("", "#4f46e5")],
+)
+def test_portal_identity_primary_color_is_rechecked(make, session, stored, shown):
+    company = make.company()
+    company.primary_color = stored
+    session.add(company)
+    session.flush()
+    contact = make.contact(make.client(company), email=_email())
+
+    identity = auth.portal_identity(session, actor=make.actor(contact))
+
+    assert identity.primary_color == shown
