@@ -11,8 +11,10 @@ the gateway is called between transactions, never inside one.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
@@ -25,6 +27,10 @@ from portal_app.services.errors import NotFoundError, ValidationError
 
 # What the actor of an unattended charge is called in sessions and the audit trail.
 SYSTEM_ACTOR_KIND = "system"
+# Checkouts whose money may still move: claimed for a charge, waiting for 3-D Secure, or open
+# with an intent at the gateway. A lapsed invoice lock says nothing about these.
+UNFINISHED_STATUSES = ("processing", "requires_action")
+MAX_UNFINISHED_SCAN = 200
 NEEDS_AUTHENTICATION = (
     "The card needs the cardholder to confirm this payment. Pay the invoice in the portal."
 )
@@ -99,7 +105,15 @@ def autobill_invoice(
     audit trail. A declined card leaves the invoice unpaid and is recorded (a failed payment and
     an `autobill_failed` audit event); nothing is retried here. Never raises for a decline, a
     missing card or an unreachable gateway: the result says what happened.
+
+    An earlier checkout of the invoice that is not final (see `reconcile_unfinished`) is read
+    back from the gateway first; while one stays unfinished no new charge starts.
     """
+    waiting = reconcile_unfinished(
+        tx, invoice_id=invoice_id, gateway=gateway, source=source, source_id=source_id
+    )
+    if waiting is not None:
+        return waiting
     with tx() as session:
         invoice = session.get(Invoice, invoice_id)
         if invoice is None:
@@ -224,3 +238,108 @@ def _record_failure(
         checkout_id=checkout_id,
     )
     return AutobillResult(status, message, checkout_id=checkout_id)
+
+
+def unfinished_checkouts(session: Session, invoice: Invoice) -> list[Checkout]:
+    """The client's checkouts covering `invoice` whose charge may still take money.
+
+    Processing and 3-D Secure checkouts, and open ones that already have a gateway intent,
+    whatever their invoice lock says: the lock lapses after minutes, a bank can take days.
+    """
+    candidates = session.exec(
+        select(Checkout)
+        .where(
+            Checkout.company_id == invoice.company_id,
+            Checkout.client_id == invoice.client_id,
+            or_(
+                col(Checkout.status).in_(UNFINISHED_STATUSES),
+                (Checkout.status == "open") & col(Checkout.gateway_intent_id).is_not(None),
+            ),
+        )
+        .order_by(col(Checkout.id))
+        .limit(MAX_UNFINISHED_SCAN)
+    ).all()
+    return [c for c in candidates if invoice.id in _invoice_ids(c)]
+
+
+def _invoice_ids(checkout: Checkout) -> set[int]:
+    try:
+        return {int(line["invoice_id"]) for line in json.loads(checkout.lines_json or "[]")}
+    except (ValueError, TypeError, KeyError):
+        # Unreadable lines: treat it as covering nothing rather than failing the whole job.
+        return set()
+
+
+def reconcile_unfinished(
+    tx: Tx,
+    *,
+    invoice_id: int,
+    gateway: PaymentGateway,
+    source: str = "recurring",
+    source_id: int | None = None,
+) -> AutobillResult | None:
+    """Settle or fail earlier unfinished checkouts of `invoice_id` from what the gateway says.
+
+    Returns None when a new charge may start (there were none, or all ended failed, or a
+    settled one left something due). Otherwise the result to report: `paid` when a read-back
+    settled the invoice, `processing` while an intent is still processing or waiting for 3-D
+    Secure, `skipped` when a claimed checkout has no intent stored (in flight right now, or its
+    outcome was lost: the webhook settles it) or the gateway could not be reached.
+    """
+    with tx() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if invoice is None:
+            raise NotFoundError("invoice")
+        pending = [(c.id, c.gateway_intent_id) for c in unfinished_checkouts(session, invoice)]
+    if not pending:
+        return None
+    still: list[int] = []
+    unknown: list[int] = []
+    paid: tuple[int, int | None] | None = None
+    for checkout_id, intent_ref in pending:
+        if intent_ref is None:
+            unknown.append(checkout_id)
+            continue
+        try:
+            intent = gateway.retrieve_payment(intent_ref)
+        except GatewayError:
+            unknown.append(checkout_id)
+            continue
+        with tx() as session:
+            outcome = co.record_intent(session, checkout_id=checkout_id, intent=intent)
+        if outcome.status == "succeeded":
+            paid = (checkout_id, outcome.payment_id)
+        elif outcome.status in ("processing", "requires_action"):
+            still.append(checkout_id)
+    with tx() as session:
+        invoice = session.get(Invoice, invoice_id)
+        if still or unknown:
+            _note(
+                session,
+                invoice,
+                "autobill_waiting",
+                source,
+                source_id,
+                checkouts=still + unknown,
+            )
+            if still:
+                return AutobillResult(
+                    "processing",
+                    "An earlier payment of this invoice is not finished yet.",
+                    checkout_id=still[0],
+                )
+            return AutobillResult(
+                "skipped", "This invoice is being paid right now.", checkout_id=unknown[0]
+            )
+        if paid is not None and co.amount_due_minor(invoice) <= 0:
+            _note(
+                session,
+                invoice,
+                "autobill_paid",
+                source,
+                source_id,
+                payment_id=paid[1],
+                reconciled=True,
+            )
+            return AutobillResult("paid", payment_id=paid[1], checkout_id=paid[0])
+    return None
