@@ -46,7 +46,25 @@ def _nav_list(on_click=None) -> rx.Component:
     )
 
 
+def _accent_vars() -> dict:
+    """The company colour as CSS variables (values are validated #rrggbb, see branding.py).
+
+    Radix's solid buttons paint with --accent-9/--accent-10 and write --accent-contrast on
+    top, so overriding those three under the shell brands the primary buttons too; buttons
+    given their own color_scheme keep it.
+    """
+    return {
+        "--portal-accent": PortalState.accent_color,
+        "--portal-accent-contrast": PortalState.accent_foreground,
+        "--portal-accent-hover": PortalState.accent_hover,
+        "--accent-9": "var(--portal-accent)",
+        "--accent-10": "var(--portal-accent-hover)",
+        "--accent-contrast": "var(--portal-accent-contrast)",
+    }
+
+
 def _brand() -> rx.Component:
+    # The header bar: the company's name in its colour, with a foreground readable on it.
     return rx.hstack(
         rx.image(
             src=rx.cond(
@@ -60,6 +78,11 @@ def _brand() -> rx.Component:
         rx.text(PortalState.company_name, weight="bold", size="4", trim="both"),
         spacing="2",
         align="center",
+        padding="0.5em 0.75em",
+        border_radius="var(--radius-3)",
+        background="var(--portal-accent)",
+        color="var(--portal-accent-contrast)",
+        class_name="portal-brand",
     )
 
 
@@ -140,6 +163,8 @@ def _mobile_bar() -> rx.Component:
                     height="100%",
                     width="18em",
                     background_color=rx.color("gray", 1),
+                    # The drawer renders outside the shell, so it needs the colours itself.
+                    style=_accent_vars(),
                 )
             ),
             direction="left",
@@ -215,6 +240,8 @@ def portal_shell(content: rx.Component) -> rx.Component:
         ),
         min_height="100vh",
         width="100%",
+        id="portal-shell",
+        style=_accent_vars(),
     )
 
 

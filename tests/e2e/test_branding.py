@@ -1,0 +1,52 @@
+"""The company's primary colour brands the client shell, with readable text on it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Factory
+from tests.e2e.test_accessibility import _violations
+from tests.e2e.test_portal import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _css(page: Page, selector: str, prop: str) -> str:
+    return page.locator(selector).first.evaluate(
+        "(el, prop) => getComputedStyle(el).getPropertyValue(prop).trim()", prop
+    )
+
+
+@pytest.mark.parametrize(
+    ("colour", "rgb", "text"),
+    [
+        # Dark green: white text. Gold: black text (white on gold would fail contrast).
+        ("#0a7f3b", "rgb(10, 127, 59)", "rgb(255, 255, 255)"),
+        ("#FFD700", "rgb(255, 215, 0)", "rgb(0, 0, 0)"),
+    ],
+)
+def test_company_colour_brands_the_shell(page: Page, make: Factory, colour, rgb, text):
+    account = make.account(primary_color=colour)
+    invoice = make.invoice(account.client)
+    sign_in(page, account)
+    page.goto(f"/client/invoices/{invoice.id}")
+    pay = page.locator("#pay-now button")
+    expect(pay).to_be_visible()
+
+    assert _css(page, "#portal-shell", "--portal-accent") == colour.lower()
+    assert _css(page, ".portal-brand", "background-color") == rgb
+    assert _css(page, ".portal-brand", "color") == text
+    # The primary (solid) button takes the colour too, with the same readable text.
+    assert _css(page, "#pay-now button", "background-color") == rgb
+    assert _css(page, "#pay-now button", "color") == text
+    assert _violations(page) == []
+
+
+def test_colour_that_is_not_hex_falls_back_to_the_default(page: Page, make: Factory):
+    # Written straight to the column (the settings form would refuse it).
+    account = make.account(primary_color="red;x:y")
+    sign_in(page, account)
+
+    assert _css(page, "#portal-shell", "--portal-accent") == "#4f46e5"
+    assert _css(page, ".portal-brand", "background-color") == "rgb(79, 70, 229)"
