@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import reflex as rx
 
-from portal_app import routes
+from portal_app.layout.staff_nav import STAFF_NAV_ITEMS, StaffNavItem
 from portal_app.state.staff import StaffState
 
 SIDEBAR_WIDTH = "15em"
 
 
-@dataclass(frozen=True, slots=True)
-class StaffNavItem:
-    """One link in the staff console's sidebar."""
-
-    label: str
-    route: str
-    icon: str
-
-
-STAFF_NAV_ITEMS: list[StaffNavItem] = [
-    StaffNavItem("Clients", routes.STAFF_CLIENTS, "users"),
-    StaffNavItem("Invoices", routes.STAFF_INVOICES, "file-text"),
-    StaffNavItem("Quotes", routes.STAFF_QUOTES, "file-pen"),
-    StaffNavItem("Credits", routes.STAFF_CREDITS, "piggy-bank"),
-    StaffNavItem("Payments", routes.STAFF_PAYMENTS, "banknote"),
-    StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
-    StaffNavItem("Audit log", routes.STAFF_AUDIT, "scroll-text"),
-]
-
-
 def _nav_link(item: StaffNavItem) -> rx.Component:
     is_current = rx.State.router.url.path.startswith(item.route)  # type: ignore[attr-defined]
-    return rx.link(
+    link = rx.link(
         rx.hstack(
             rx.icon(item.icon, size=18, aria_hidden="true"),
             rx.text(item.label, size="3", weight="medium"),
@@ -54,6 +33,7 @@ def _nav_link(item: StaffNavItem) -> rx.Component:
         width="100%",
         aria_current=rx.cond(is_current, "page", "false"),
     )
+    return rx.cond(StaffState.staff_nav_routes.contains(item.route), link)
 
 
 def _nav_list() -> rx.Component:

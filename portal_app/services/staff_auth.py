@@ -182,10 +182,11 @@ class StaffIdentity:
     company_name: str
     company_logo_url: str
     primary_color: str
+    enabled_modules: list[str]
 
 
 def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
-    """Names and branding for the staff shell of a signed-in staff user."""
+    """Names, branding and enabled modules for the staff shell of a signed-in staff user."""
     user = session.get(StaffUser, actor.staff_user_id)
     company = session.get(Company, actor.company_id)
     if user is None or company is None:
@@ -197,6 +198,7 @@ def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
         company_name=company.name,
         company_logo_url=company.logo_path or "/logo.png",
         primary_color=company.primary_color,
+        enabled_modules=company.module_list(),
     )
 
 

@@ -15,6 +15,7 @@ import reflex as rx
 
 from portal_app import routes
 from portal_app.db import session_scope
+from portal_app.layout.staff_nav import visible_staff_nav_items
 from portal_app.services import staff_auth
 from portal_app.services.actor import StaffActor
 from portal_app.settings import get_settings
@@ -30,6 +31,8 @@ class StaffState(rx.State):
     staff_role: str = ""
     staff_company_name: str = ""
     staff_logo_url: str = ""
+    # Sidebar routes left after the company's switched-off modules are taken out.
+    staff_nav_routes: list[str] = []
     # Owners and admins change settings; the "staff" role reads them.
     staff_can_admin: bool = False
     staff_api_base: str = ""
@@ -89,6 +92,9 @@ class StaffState(rx.State):
         self.staff_role = identity.role
         self.staff_company_name = identity.company_name
         self.staff_logo_url = identity.company_logo_url
+        self.staff_nav_routes = [
+            item.route for item in visible_staff_nav_items(identity.enabled_modules)
+        ]
         self.staff_can_admin = actor.may_change_settings
         self.staff_api_base = self._backend_base()
 
@@ -96,6 +102,7 @@ class StaffState(rx.State):
         self.staff_signed_in = False
         self.staff_name = self.staff_email = self.staff_role = self.staff_company_name = ""
         self.staff_can_admin = False
+        self.staff_nav_routes = []
 
     def _begin(self) -> StaffActor | None:
         """Start a page load: the staff actor with the shell filled in; None when signed out.

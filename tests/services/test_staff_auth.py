@@ -165,3 +165,19 @@ def test_staff_identity_names_the_user_and_company(make, session):
     identity = staff_auth.staff_identity(session, actor=actor)
     assert identity.name == "Robin Root" and identity.role == "owner"
     assert identity.company_name.startswith("Company ")
+
+
+def test_staff_identity_lists_only_the_enabled_modules(make, session):
+    from portal_app.models import Company
+
+    user = _staff(make)
+    company = session.get(Company, user.company_id)
+    company.enabled_modules = "invoices,credits,not-a-module"
+    session.add(company)
+    session.flush()
+    opened = staff_auth.open_staff_session(session, user=user)
+    actor = staff_auth.resolve_staff_actor(session, token=opened.token)
+
+    identity = staff_auth.staff_identity(session, actor=actor)
+
+    assert identity.enabled_modules == ["invoices", "credits"]

@@ -1,0 +1,40 @@
+from portal_app.layout.staff_nav import STAFF_NAV_ITEMS, visible_staff_nav_items
+from portal_app.models.company import ALL_MODULES
+
+ALWAYS = ["/staff/clients", "/staff/settings", "/staff/audit"]
+
+
+def _routes(modules) -> list[str]:
+    return [item.route for item in visible_staff_nav_items(list(modules))]
+
+
+def test_all_modules_on_lists_every_entry_in_order():
+    assert _routes(ALL_MODULES) == [item.route for item in STAFF_NAV_ITEMS]
+
+
+def test_all_modules_off_leaves_only_the_console_itself():
+    assert _routes([]) == ALWAYS
+
+
+def test_each_switched_off_module_hides_only_its_entry():
+    for item in STAFF_NAV_ITEMS:
+        if item.module is None:
+            continue
+        rest = [m for m in ALL_MODULES if m != item.module]
+        routes = _routes(rest)
+        assert item.route not in routes
+        assert len(routes) == len(STAFF_NAV_ITEMS) - 1
+
+
+def test_quotes_credits_payments_follow_their_modules():
+    routes = _routes(["invoices"])
+    assert "/staff/invoices" in routes
+    assert not {"/staff/quotes", "/staff/credits", "/staff/payments"} & set(routes)
+
+
+def test_unknown_module_names_show_nothing_extra():
+    assert _routes(["bogus", "", "quotes,credits"]) == ALWAYS
+
+
+def test_every_module_named_is_a_real_module():
+    assert {item.module for item in STAFF_NAV_ITEMS if item.module} <= set(ALL_MODULES)
