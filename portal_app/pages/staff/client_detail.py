@@ -10,6 +10,7 @@ import reflex as rx
 from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
+from portal_app.components.staff_cancellations import cancellation_requests
 from portal_app.components.staff_uploads import client_uploads
 from portal_app.db import session_scope
 from portal_app.layout.staff_shell import staff_page
@@ -569,6 +570,8 @@ def staff_client_page() -> rx.Component:
                     S.error != "",
                     callout(S.error, icon="triangle-alert", color_scheme="red", role="alert"),
                 ),
+                # Open cancellation requests of recurring invoices and subscriptions.
+                cancellation_requests(S.detail.id),
                 _contacts(),
                 _contact_dialog(),
                 _password_dialog(),
