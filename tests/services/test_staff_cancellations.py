@@ -228,3 +228,74 @@ def test_another_company_bad_ids_and_non_staff_are_refused(make, session, gatewa
         )
     session.refresh(schedule)
     assert schedule.cancel_requested_at is not None and schedule.status == "active"
+
+
+def test_a_refund_the_gateway_refuses_leaves_the_request_open(make, session, gateway, browser_card):
+    from portal_app.gateways.base import GatewayError
+
+    company, client, sub = _requested_subscription(
+        make, session, gateway, browser_card, refund_period_days=14
+    )
+
+    class Down:
+        def refund(self, **kw):
+            raise GatewayError("Stripe is unreachable")
+
+    staff = staff_actor(session, company)
+    with pytest.raises(GatewayError):
+        sc.approve_request(
+            tx_for(session),
+            actor=staff,
+            gateway=Down(),
+            kind="subscription",
+            record_id=sub.id,
+            today=TODAY,
+        )
+    session.refresh(sub)
+    assert (sub.status, sub.cancel_at) == ("cancel_requested", None)
+    assert [v.record_id for v in sc.open_requests(session, actor=staff)] == [sub.id]
+    payment = session.exec(select(Payment).where(Payment.client_id == client.id)).one()
+    assert payment.refunded_minor == 0
+    # Once the gateway answers, approving works and refunds once.
+    outcome = sc.approve_request(
+        tx_for(session),
+        actor=staff,
+        gateway=gateway,
+        kind="subscription",
+        record_id=sub.id,
+        today=TODAY,
+    )
+    assert outcome.kind == "refunded"
+    session.refresh(payment)
+    assert payment.refunded_minor == 10_00
+
+
+def test_a_trialing_request_ends_now_without_charging(make, session, gateway):
+    company = make.company(subscription_cancel_mode="request")
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    trial = plan(session, company, name="Trial", trial_days=14)
+    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
+    sub = session.get(Subscription, start.subscription_id)
+    assert sub.status == "trialing"
+    cancel.cancel_subscription(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=sub.id,
+        reason="",
+        today=TODAY,
+    )
+    staff = staff_actor(session, company)
+    outcome = sc.approve_request(
+        tx_for(session),
+        actor=staff,
+        gateway=gateway,
+        kind="subscription",
+        record_id=sub.id,
+        today=TODAY + timedelta(days=1),
+    )
+    assert outcome.kind == "cancelled"
+    session.refresh(sub)
+    assert sub.status == "cancelled"
+    assert session.exec(select(Payment).where(Payment.client_id == client.id)).all() == []
