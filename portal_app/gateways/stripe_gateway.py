@@ -176,6 +176,16 @@ class StripeGateway:
         )
         return self._intent_result(intent)
 
+    def cancel_payment(self, *, intent_ref: str, idempotency_key: str) -> PaymentIntentResult:
+        """Cancel a PaymentIntent that will not be finished (e.g. abandoned 3-D Secure), so it
+        can never take money later; GatewayError when it already succeeded or is processing."""
+        intent = self._call(
+            self._client.v1.payment_intents.cancel,
+            intent_ref,
+            options={"idempotency_key": idempotency_key},
+        )
+        return self._intent_result(intent)
+
     def retrieve_payment(self, intent_ref: str) -> PaymentIntentResult:
         """Read a PaymentIntent back from Stripe: the only word on its outcome we trust."""
         return self._intent_result(self._call(self._client.v1.payment_intents.retrieve, intent_ref))

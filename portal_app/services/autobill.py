@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from portal_app.db import utcnow
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
-from portal_app.models import Checkout, ClientContact, Invoice, PaymentMethod
+from portal_app.models import Checkout, ClientContact, Invoice, InvoiceLock, PaymentMethod
 from portal_app.services import audit
 from portal_app.services import checkout as co
 from portal_app.services.actor import Actor
@@ -262,6 +263,18 @@ def unfinished_checkouts(session: Session, invoice: Invoice) -> list[Checkout]:
     return [c for c in candidates if invoice.id in _invoice_ids(c)]
 
 
+def _holds_lock(session: Session, checkout_id: int) -> bool:
+    # A live invoice lock: the client may be answering 3-D Secure in a window right now.
+    return (
+        session.exec(
+            select(InvoiceLock.invoice_id).where(
+                InvoiceLock.checkout_id == checkout_id, InvoiceLock.expires_at > utcnow()
+            )
+        ).first()
+        is not None
+    )
+
+
 def _invoice_ids(checkout: Checkout) -> set[int]:
     try:
         return {int(line["invoice_id"]) for line in json.loads(checkout.lines_json or "[]")}
@@ -283,25 +296,36 @@ def reconcile_unfinished(
     Returns None when a new charge may start (there were none, or all ended failed, or a
     settled one left something due). Otherwise the result to report: `paid` when a read-back
     settled the invoice, `processing` while an intent is still processing or waiting for 3-D
-    Secure, `skipped` when a claimed checkout has no intent stored (in flight right now, or its
+    Secure (an abandoned 3-D Secure whose lock lapsed is cancelled at the gateway and fails),
+    `skipped` when a claimed checkout has no intent stored (in flight right now, or its
     outcome was lost: the webhook settles it) or the gateway could not be reached.
     """
     with tx() as session:
         invoice = session.get(Invoice, invoice_id)
         if invoice is None:
             raise NotFoundError("invoice")
-        pending = [(c.id, c.gateway_intent_id) for c in unfinished_checkouts(session, invoice)]
+        pending = [
+            (c.id, c.gateway_intent_id, _holds_lock(session, c.id))
+            for c in unfinished_checkouts(session, invoice)
+        ]
     if not pending:
         return None
     still: list[int] = []
     unknown: list[int] = []
     paid: tuple[int, int | None] | None = None
-    for checkout_id, intent_ref in pending:
+    for checkout_id, intent_ref, locked in pending:
         if intent_ref is None:
             unknown.append(checkout_id)
             continue
         try:
             intent = gateway.retrieve_payment(intent_ref)
+            if intent.status == "requires_action" and not locked:
+                # 3-D Secure abandoned (its lock lapsed): cancel the intent so it can never
+                # take money later, then this checkout fails and a new charge may start. If
+                # the client finished it meanwhile, the gateway refuses and we wait.
+                intent = gateway.cancel_payment(
+                    intent_ref=intent_ref, idempotency_key=f"checkout-{checkout_id}-cancel"
+                )
         except GatewayError:
             unknown.append(checkout_id)
             continue

@@ -12,7 +12,7 @@ from portal_app.models import AuditEvent, Checkout, Invoice, InvoiceLock, Paymen
 from portal_app.services import checkout as co
 from portal_app.services.autobill import autobill_invoice, unfinished_checkouts
 from portal_app.services.subscription_renewals import run_renewals
-from tests.conftest import CARD_OK
+from tests.conftest import CARD_3DS, CARD_OK
 from tests.helpers.subscriptions import link, plan, saved_card, tx_for
 
 
@@ -92,29 +92,75 @@ def test_processing_charge_with_lapsed_lock_is_not_charged_again(
     assert len(bank.created) == 1
 
 
-def test_a_portal_checkout_waiting_for_3ds_blocks_autobill(make, session, gateway, browser_card):
+def _portal_3ds_checkout(make, session, gateway, browser_card):
+    """A client (default card 4242) who started paying in the portal with a 3-D Secure card
+    and stopped at the challenge: a real requires_action intent at localstripe."""
     client, actor = _client_with_card(make, session, gateway, browser_card)
+    method_ref = saved_card(session, actor, gateway, browser_card, CARD_3DS)
     invoice = make.invoice(client)
     started = co.start_checkout(
         session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
     )
-    checkout = session.get(Checkout, started.checkout_id)
-    checkout.status, checkout.gateway_intent_id = "requires_action", "pi_3ds_waiting"
-    session.add(checkout)
-    session.flush()
-    _lapse_locks(session, invoice.id)
+    checkout = co.claim_for_charge(
+        session, actor=actor, checkout_id=started.checkout_id, method_ref=method_ref
+    )
+    customer = co.customer_ref_for(session, actor=actor, gateway=gateway)
+    intent, _ = co.charge(gateway=gateway, checkout=checkout, customer_ref=customer)
+    assert intent.status == "requires_action"
+    assert co.record_intent(session, checkout_id=checkout.id, intent=intent).status == (
+        "requires_action"
+    )
+    return client, invoice, checkout.id, intent.intent_ref
 
-    class StillWaiting(SlowBank):
-        def retrieve_payment(self, intent_ref):
-            assert intent_ref == "pi_3ds_waiting"
-            from portal_app.gateways.base import PaymentIntentResult
 
-            return PaymentIntentResult(intent_ref, "requires_action", invoice.amount_minor, "USD")
-
-    bank = StillWaiting(gateway)
+def test_a_3ds_checkout_still_in_its_window_blocks_autobill(make, session, gateway, browser_card):
+    client, invoice, checkout_id, intent_ref = _portal_3ds_checkout(
+        make, session, gateway, browser_card
+    )
+    bank = SlowBank(gateway, processing=False)
     result = autobill_invoice(tx_for(session), invoice_id=invoice.id, gateway=bank)
     assert result.status == "processing" and bank.created == []
-    assert session.get(Checkout, started.checkout_id).status == "requires_action"
+    assert session.get(Checkout, checkout_id).status == "requires_action"
+    assert gateway.retrieve_payment(intent_ref).status == "requires_action"
+
+
+def test_an_abandoned_3ds_checkout_is_cancelled_then_charged_once(
+    make, session, gateway, browser_card
+):
+    client, invoice, checkout_id, intent_ref = _portal_3ds_checkout(
+        make, session, gateway, browser_card
+    )
+    _lapse_locks(session, invoice.id)
+    bank = SlowBank(gateway, processing=False)
+    result = autobill_invoice(tx_for(session), invoice_id=invoice.id, gateway=bank)
+    # The abandoned intent can never take money now; the default card paid the invoice once.
+    assert gateway.retrieve_payment(intent_ref).status == "canceled"
+    assert session.get(Checkout, checkout_id).status == "failed"
+    assert result.status == "paid" and len(bank.created) == 1
+    [payment] = _completed(session, client)
+    assert payment.gateway_reference == bank.created[0]
+    session.refresh(invoice)
+    assert invoice.status == "paid"
+
+
+def test_a_3ds_intent_the_gateway_will_not_cancel_is_waited_for(
+    make, session, gateway, browser_card
+):
+    from portal_app.gateways.base import GatewayError
+
+    client, invoice, checkout_id, intent_ref = _portal_3ds_checkout(
+        make, session, gateway, browser_card
+    )
+    _lapse_locks(session, invoice.id)
+
+    class Refuses(SlowBank):
+        def cancel_payment(self, **kw):
+            raise GatewayError("This PaymentIntent could not be canceled.")
+
+    bank = Refuses(gateway, processing=False)
+    result = autobill_invoice(tx_for(session), invoice_id=invoice.id, gateway=bank)
+    assert result.status == "skipped" and bank.created == []
+    assert session.get(Checkout, checkout_id).status == "requires_action"
 
 
 def test_a_failed_earlier_intent_frees_the_invoice_for_a_new_charge(
