@@ -50,3 +50,17 @@ def test_colour_that_is_not_hex_falls_back_to_the_default(page: Page, make: Fact
 
     assert _css(page, "#portal-shell", "--portal-accent") == "#4f46e5"
     assert _css(page, ".portal-brand", "background-color") == "rgb(79, 70, 229)"
+
+
+def test_staff_sidebar_hides_switched_off_modules(page: Page, make: Factory, db):
+    from tests.e2e.test_staff import _staff_user, staff_sign_in
+
+    company = make.company(enabled_modules="invoices")
+    staff = _staff_user(db, company)
+    staff_sign_in(page, staff.email)
+
+    sidebar = page.get_by_role("navigation", name="Staff console").first
+    expect(sidebar.get_by_role("link", name="Invoices")).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Settings")).to_be_visible()
+    for label in ("Quotes", "Credits", "Payments"):
+        expect(sidebar.get_by_role("link", name=label)).to_have_count(0)
