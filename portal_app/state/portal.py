@@ -8,6 +8,7 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 from __future__ import annotations
 
 import asyncio
+import time
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -105,6 +106,14 @@ class PortalState(rx.State):
         self.signed_in = False
         self.contact_name = self.client_name = self.company_name = ""
         self.nav_routes = []
+        self._shell_key = ""
+
+    # What the shell was last loaded for (auth session + websocket connection) and when:
+    # paging and in-app navigation reuse it instead of reloading names, branding and nav on
+    # every event. A full page load (new connection) or SHELL_MAX_AGE seconds reload it, so a
+    # module staff switch off leaves the nav soon; the services enforce modules regardless.
+    _shell_key: str = ""
+    _shell_loaded_at: float = 0.0
 
     def _begin(self) -> Actor | None:
         """Start a page load: the actor, with the shell filled in; None when signed out."""
@@ -112,7 +121,13 @@ class PortalState(rx.State):
         if actor is None:
             self._clear_shell()
             return None
-        self._load_shell(actor)
+        key = f"{actor.session_id}:{self.router.session.session_id or ''}"
+        now = time.time()
+        fresh = 0 <= now - self._shell_loaded_at < SHELL_MAX_AGE
+        if not (self.signed_in and key == self._shell_key and fresh):
+            self._load_shell(actor)
+            self._shell_key = key
+            self._shell_loaded_at = now
         return actor
 
     def _handoff_script(self, handoff_code: str, next_path: str) -> rx.event.EventSpec:
@@ -175,6 +190,8 @@ class PortalState(rx.State):
 
 
 WATCH_SECONDS = 3
+# How long a loaded shell (names, branding, nav) is reused within one connection.
+SHELL_MAX_AGE = 60
 # A tab left open stops watching after half an hour; any navigation starts a new watch.
 WATCH_MAX_ROUNDS = 600
 

@@ -9,7 +9,6 @@ import reflex as rx
 from portal_app import routes
 from portal_app.components.common import empty_state, page_heading, status_badge, visually_hidden
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
-from portal_app.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services import checkout, invoices
@@ -36,12 +35,21 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
     rows: list[InvoiceRowView] = []
     pay_groups: list[PayableGroup] = []
 
-    def _reload(self):
-        return self._reload_with(
-            lambda db, actor: invoices.list_invoices(
+    def _reload(self, *, with_pay_groups: bool = False):
+        """Reload the list; `with_pay_groups` also refreshes "Pay all due" in the same database
+        session and with the same actor (one session check, client and company read once)."""
+
+        def fetch(db, actor):
+            if with_pay_groups:
+                self.pay_groups = []  # stays empty when the module is off
+            page = invoices.list_invoices(
                 db, actor=actor, query=invoices.ListQuery(**self._query_fields())
             )
-        )
+            if with_pay_groups:
+                self.pay_groups = checkout.payable_groups(db, actor=actor)
+            return page
+
+        return self._reload_with(fetch)
 
     @rx.event
     def load(self):
@@ -51,16 +59,10 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
         status = self.router.url.query_parameters.get("status", "")
         if status in FILTER_LABELS:
             self.status = status
-        redirect = self._reload()
+        redirect = self._reload(with_pay_groups=True)
         if redirect is not None:
             return redirect
-        self._load_pay_groups()
         return InvoicesState.watch
-
-    def _load_pay_groups(self) -> None:
-        actor = self._actor()
-        with session_scope() as db:
-            self.pay_groups = checkout.payable_groups(db, actor=actor) if actor else []
 
     def _refresh_event(self):
         return InvoicesState.refresh
@@ -74,10 +76,7 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
     @rx.event
     def refresh(self):
         """Reload the current page of the list (the ledger changed elsewhere)."""
-        redirect = self._reload()
-        if redirect is None:
-            self._load_pay_groups()
-        return redirect
+        return self._reload(with_pay_groups=True)
 
     @rx.event
     def set_status(self, status: str | list[str]):
