@@ -64,3 +64,22 @@ def test_staff_sidebar_hides_switched_off_modules(page: Page, make: Factory, db)
     expect(sidebar.get_by_role("link", name="Settings")).to_be_visible()
     for label in ("Quotes", "Credits", "Payments"):
         expect(sidebar.get_by_role("link", name=label)).to_have_count(0)
+
+
+def test_saving_settings_updates_the_staff_sidebar_at_once(page: Page, make: Factory, db):
+    from tests.e2e.test_portal import wait_interactive
+    from tests.e2e.test_staff import _staff_user, staff_sign_in
+
+    company = make.company()
+    staff = _staff_user(db, company, role="admin")
+    staff_sign_in(page, staff.email, "/staff/settings")
+    sidebar = page.get_by_role("navigation", name="Staff console").first
+    expect(sidebar.get_by_role("link", name="Quotes")).to_be_visible()
+
+    wait_interactive(page, "#save-settings")
+    page.get_by_role("checkbox", name="Quotes", exact=True).click()
+    page.locator("#save-settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    expect(sidebar.get_by_role("link", name="Quotes")).to_have_count(0)
+    expect(sidebar.get_by_role("link", name="Credits")).to_be_visible()

@@ -105,6 +105,8 @@ class StaffSettingsState(StaffState):
             return None
         self.notice = "Settings saved." if changed else "Nothing changed."
         self._fill(actor)
+        # The sidebar follows the modules (and name) just saved, without a reload.
+        self._load_staff_shell(actor)
         return None
 
     @rx.event
