@@ -154,8 +154,10 @@ class PortalState(rx.State):
         async with self:
             self._watch_generation += 1
             generation = self._watch_generation
-            actor = self._actor()
+            token, ip = self._cookie_token(), self._client_ip()
             path = self.router.url.path
+        # The session check runs off the event loop and outside the tab's state lock.
+        actor = await asyncio.to_thread(_resolve, token, ip)
         if actor is None:
             return
         last = await asyncio.to_thread(_stamp, actor)
@@ -194,6 +196,11 @@ WATCH_SECONDS = 3
 SHELL_MAX_AGE = 60
 # A tab left open stops watching after half an hour; any navigation starts a new watch.
 WATCH_MAX_ROUNDS = 600
+
+
+def _resolve(token: str | None, ip: str) -> Actor | None:
+    with session_scope() as db:
+        return auth.resolve_actor(db, token=token, ip=ip)
 
 
 def _stamp(actor: Actor) -> str:
