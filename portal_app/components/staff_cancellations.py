@@ -21,7 +21,9 @@ def _request_row(row) -> rx.Component:
                 rx.button(
                     "Approve",
                     size="1",
+                    variant="soft",
                     color_scheme="red",
+                    high_contrast=True,
                     on_click=S.approve(row.kind, row.record_id),
                     disabled=S.deciding,
                     aria_label="Approve cancellation: " + row.title,

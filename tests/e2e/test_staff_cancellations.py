@@ -40,6 +40,10 @@ def test_client_requests_staff_approve_client_sees_cancelled(
     expect(request).to_have_count(1)
     expect(request).to_contain_text(schedule.number)
     expect(request).to_contain_text("Closing the office")
+    # The box with its buttons reads well with a screen reader (axe: no serious violations).
+    from tests.e2e.test_accessibility import _violations
+
+    assert _violations(console) == []
     request.get_by_role(
         "button", name="Approve cancellation: " + f"Recurring invoice {schedule.number}"
     ).click()
