@@ -19,8 +19,11 @@ AXE = PROJECT_ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
 
 def _violations(page: Page) -> list[str]:
     page.add_script_tag(path=str(AXE))
+    # A dialog that is still fading in has half-transparent text, which axe reports as low
+    # contrast: let running animations finish first.
     found = page.evaluate(
         """async () => {
+            await Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)));
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations
               .filter(v => v.impact === 'serious' || v.impact === 'critical')
