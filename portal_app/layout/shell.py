@@ -7,43 +7,9 @@ from collections.abc import Callable
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.layout.nav import NAV_ITEMS, NavItem
+from portal_app.layout import sidebar
+from portal_app.layout.nav import NAV_ITEMS
 from portal_app.state.portal import PortalState
-
-SIDEBAR_WIDTH = "15em"
-
-
-def _nav_link(item: NavItem, on_click=None) -> rx.Component:
-    is_current = rx.State.router.url.path.startswith(item.route)  # type: ignore[attr-defined]
-    link = rx.link(
-        rx.hstack(
-            rx.icon(item.icon, size=18, aria_hidden="true"),
-            rx.text(item.label, size="3", weight="medium"),
-            spacing="3",
-            align="center",
-            padding_x="0.75em",
-            padding_y="0.55em",
-            border_radius="var(--radius-3)",
-            width="100%",
-            background=rx.cond(is_current, rx.color("accent", 4), "transparent"),
-            color=rx.cond(is_current, rx.color("accent", 11), rx.color("gray", 12)),
-            _hover={"background": rx.color("accent", 3)},
-        ),
-        href=item.route,
-        underline="none",
-        width="100%",
-        aria_current=rx.cond(is_current, "page", "false"),
-        on_click=on_click,
-    )
-    return rx.cond(PortalState.nav_routes.contains(item.route), link)
-
-
-def _nav_list(on_click=None) -> rx.Component:
-    return rx.vstack(
-        *[_nav_link(item, on_click) for item in NAV_ITEMS],
-        spacing="1",
-        width="100%",
-    )
 
 
 def _accent_vars() -> dict:
@@ -86,94 +52,13 @@ def _brand() -> rx.Component:
     )
 
 
-def _account_block() -> rx.Component:
-    return rx.vstack(
-        rx.separator(),
-        rx.text(PortalState.contact_name, weight="medium", size="2"),
-        rx.text(PortalState.client_name, color_scheme="gray", size="2"),
-        rx.hstack(
-            rx.button(
-                rx.icon("log-out", size=16, aria_hidden="true"),
-                "Sign out",
-                on_click=PortalState.sign_out,
-                variant="soft",
-                size="2",
-            ),
-            rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark"),
-            spacing="2",
-            align="center",
-        ),
-        spacing="2",
-        width="100%",
-    )
+def _nav() -> rx.Component:
+    return sidebar.nav(NAV_ITEMS, PortalState.nav_routes, label="Portal")
 
 
-def _sidebar() -> rx.Component:
-    return rx.box(
-        rx.vstack(
-            _brand(),
-            rx.el.nav(_nav_list(), aria_label="Portal", style={"width": "100%"}),
-            rx.spacer(),
-            _account_block(),
-            height="100%",
-            spacing="5",
-            padding="1.25em",
-        ),
-        width=SIDEBAR_WIDTH,
-        height="100vh",
-        position="sticky",
-        top="0",
-        border_right=f"1px solid {rx.color('gray', 5)}",
-        background=rx.color("gray", 2),
-        display=["none", "none", "block"],
-        flex_shrink="0",
-    )
-
-
-def _mobile_bar() -> rx.Component:
-    return rx.hstack(
-        _brand(),
-        rx.spacer(),
-        rx.drawer.root(
-            rx.drawer.trigger(
-                rx.icon_button(rx.icon("menu"), variant="ghost", size="3", aria_label="Open menu")
-            ),
-            rx.drawer.overlay(z_index="5"),
-            rx.drawer.portal(
-                rx.drawer.content(
-                    rx.vstack(
-                        rx.hstack(
-                            _brand(),
-                            rx.spacer(),
-                            rx.drawer.close(
-                                rx.icon_button(
-                                    rx.icon("x"), variant="ghost", aria_label="Close menu"
-                                )
-                            ),
-                            width="100%",
-                        ),
-                        rx.el.nav(_nav_list(), aria_label="Portal", style={"width": "100%"}),
-                        _account_block(),
-                        spacing="5",
-                        padding="1.25em",
-                        width="100%",
-                    ),
-                    top="auto",
-                    right="auto",
-                    height="100%",
-                    width="18em",
-                    background_color=rx.color("gray", 1),
-                    # The drawer renders outside the shell, so it needs the colours itself.
-                    style=_accent_vars(),
-                )
-            ),
-            direction="left",
-        ),
-        display=["flex", "flex", "none"],
-        padding="0.75em 1em",
-        border_bottom=f"1px solid {rx.color('gray', 5)}",
-        width="100%",
-        align="center",
+def _account() -> rx.Component:
+    return sidebar.account_block(
+        PortalState.contact_name, PortalState.client_name, on_sign_out=PortalState.sign_out
     )
 
 
@@ -223,9 +108,10 @@ def _banners() -> rx.Component:
 def portal_shell(content: rx.Component) -> rx.Component:
     """Wrap a page in the signed-in layout; a spinner shows until the session is checked."""
     return rx.flex(
-        _sidebar(),
+        sidebar.sidebar(_brand(), _nav(), _account()),
         rx.box(
-            _mobile_bar(),
+            # The drawer renders outside the shell, so it needs the colours itself.
+            sidebar.mobile_bar(_brand, _nav(), _account(), drawer_style=_accent_vars()),
             rx.el.main(
                 rx.cond(
                     PortalState.signed_in,

@@ -1,0 +1,159 @@
+"""The sidebar, phone menu and account block shared by the client portal and the staff console.
+
+Each shell passes what differs (its nav items and which are visible, its brand, who is signed
+in and how to sign out); the layout, current-page marking and drawer live here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import reflex as rx
+
+SIDEBAR_WIDTH = "15em"
+
+
+class SidebarItem(Protocol):
+    route: str
+    label: str
+    icon: str
+
+
+def nav(items: Sequence[SidebarItem], visible_routes: rx.Var, *, label: str) -> rx.Component:
+    """A labelled <nav> of the items whose route is in `visible_routes`, the current one marked."""
+    return rx.el.nav(
+        rx.vstack(
+            *[_nav_link(item, visible_routes) for item in items],
+            spacing="1",
+            width="100%",
+        ),
+        aria_label=label,
+        style={"width": "100%"},
+    )
+
+
+def _nav_link(item: SidebarItem, visible_routes: rx.Var) -> rx.Component:
+    is_current = rx.State.router.url.path.startswith(item.route)  # type: ignore[attr-defined]
+    link = rx.link(
+        rx.hstack(
+            rx.icon(item.icon, size=18, aria_hidden="true"),
+            rx.text(item.label, size="3", weight="medium"),
+            spacing="3",
+            align="center",
+            padding_x="0.75em",
+            padding_y="0.55em",
+            border_radius="var(--radius-3)",
+            width="100%",
+            background=rx.cond(is_current, rx.color("accent", 4), "transparent"),
+            color=rx.cond(is_current, rx.color("accent", 11), rx.color("gray", 12)),
+            _hover={"background": rx.color("accent", 3)},
+        ),
+        href=item.route,
+        underline="none",
+        width="100%",
+        aria_current=rx.cond(is_current, "page", "false"),
+    )
+    return rx.cond(visible_routes.contains(item.route), link)
+
+
+def account_block(name: rx.Var, detail: rx.Var, *, on_sign_out) -> rx.Component:
+    """Who is signed in, a sign-out button and the light/dark switch."""
+    return rx.vstack(
+        rx.separator(),
+        rx.text(name, weight="medium", size="2"),
+        rx.text(detail, color_scheme="gray", size="2"),
+        rx.hstack(
+            rx.button(
+                rx.icon("log-out", size=16, aria_hidden="true"),
+                "Sign out",
+                on_click=on_sign_out,
+                variant="soft",
+                size="2",
+            ),
+            rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark"),
+            spacing="2",
+            align="center",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def sidebar(brand: rx.Component, nav_block: rx.Component, account: rx.Component) -> rx.Component:
+    """The wide-screen sidebar: brand, navigation, and the account block at the bottom."""
+    return rx.box(
+        rx.vstack(
+            brand,
+            nav_block,
+            rx.spacer(),
+            account,
+            height="100%",
+            spacing="5",
+            padding="1.25em",
+        ),
+        width=SIDEBAR_WIDTH,
+        height="100vh",
+        position="sticky",
+        top="0",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        display=["none", "none", "block"],
+        flex_shrink="0",
+    )
+
+
+def mobile_bar(
+    brand: Callable[[], rx.Component],
+    nav_block: rx.Component,
+    account: rx.Component,
+    *,
+    drawer_style: dict | None = None,
+) -> rx.Component:
+    """The phone header: brand and a menu button opening a drawer with the navigation.
+
+    `brand` is called twice (header and drawer): a component can be placed only once.
+    """
+    return rx.hstack(
+        brand(),
+        rx.spacer(),
+        rx.drawer.root(
+            rx.drawer.trigger(
+                rx.icon_button(rx.icon("menu"), variant="ghost", size="3", aria_label="Open menu")
+            ),
+            rx.drawer.overlay(z_index="5"),
+            rx.drawer.portal(
+                rx.drawer.content(
+                    rx.vstack(
+                        rx.hstack(
+                            brand(),
+                            rx.spacer(),
+                            rx.drawer.close(
+                                rx.icon_button(
+                                    rx.icon("x"), variant="ghost", aria_label="Close menu"
+                                )
+                            ),
+                            width="100%",
+                        ),
+                        nav_block,
+                        account,
+                        spacing="5",
+                        padding="1.25em",
+                        width="100%",
+                    ),
+                    top="auto",
+                    right="auto",
+                    height="100%",
+                    width="18em",
+                    background_color=rx.color("gray", 1),
+                    style=drawer_style or {},
+                )
+            ),
+            direction="left",
+        ),
+        display=["flex", "flex", "none"],
+        padding="0.75em 1em",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        width="100%",
+        align="center",
+    )
