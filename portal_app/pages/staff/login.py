@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from portal_app import routes
-from portal_app.components.accessible import callout
+from portal_app.components.sign_in_form import sign_in_card
 from portal_app.db import session_scope
 from portal_app.layout.shell import public_page
 from portal_app.services import staff_auth
 from portal_app.services.errors import AuthError
+from portal_app.state.sign_in_form import SignInFormMixin
 from portal_app.state.staff import StaffState
 
-MAX_EMAIL = 254
-MAX_PASSWORD = 256
 
-
-class StaffLoginState(StaffState):
+class StaffLoginState(SignInFormMixin, StaffState):
     """The staff sign-in form."""
-
-    email_error: str = ""
-    password_error: str = ""
-    form_error: str = ""
-    notice: str = ""
-    submitting: bool = False
 
     @rx.event
     def on_load(self):
-        self.email_error = self.password_error = self.form_error = ""
-        self.submitting = False
+        self._reset_form()
         signed_out = self.router.url.query_parameters.get("signed_out")
         self.notice = "You have signed out of the staff console." if signed_out else ""
         if self._staff_actor() is not None:
@@ -40,33 +29,11 @@ class StaffLoginState(StaffState):
         target = self.router.url.query_parameters.get("next", "")
         return target if routes.is_safe_staff_next(target) else routes.STAFF_CLIENTS
 
-    @rx.event(background=True)
-    async def submit(self, form_data: dict):
-        """Check the credentials on the server; on success move the session into the cookie."""
-        email = str(form_data.get("email", "")).strip()[: MAX_EMAIL + 1]
-        password = str(form_data.get("password", ""))[: MAX_PASSWORD + 1]
-        async with self:
-            if self.submitting:
-                return
-            self.email_error = "" if email else "Enter your e-mail address."
-            if email and ("@" not in email or len(email) > MAX_EMAIL):
-                self.email_error = "Enter a valid e-mail address."
-            self.password_error = "" if password else "Enter your password."
-            self.form_error = ""
-            if self.email_error or self.password_error:
-                return
-            self.submitting = True
-            ip = self._client_ip()
-            user_agent = self.router.headers.user_agent or ""
-        try:
-            opened = await asyncio.to_thread(_sign_in, email, password, ip, user_agent)
-        except AuthError as exc:
-            async with self:
-                self.form_error = str(exc)
-                self.submitting = False
-            return
-        async with self:
-            return self._staff_handoff_script(opened.handoff_code, self._next_path())
+    def _open_session(self, email: str, password: str, ip: str, user_agent: str):
+        return _sign_in(email, password, ip, user_agent)
+
+    def _hand_off(self, opened: staff_auth.NewStaffSession):
+        return self._staff_handoff_script(opened.handoff_code, self._next_path())
 
 
 def _sign_in(email: str, password: str, ip: str, user_agent: str) -> staff_auth.NewStaffSession:
@@ -81,83 +48,6 @@ def _sign_in(email: str, password: str, ip: str, user_agent: str) -> staff_auth.
             raise
 
 
-def _field(label: str, name: str, kind: str, error, autocomplete: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=name, style={"font_weight": "500"}),
-        rx.input(
-            id=name,
-            name=name,
-            type=kind,
-            auto_complete=autocomplete,
-            size="3",
-            width="100%",
-            aria_invalid=rx.cond(error != "", "true", "false"),
-            aria_describedby=f"{name}-error",
-            max_length=MAX_PASSWORD if kind == "password" else MAX_EMAIL,
-        ),
-        rx.cond(
-            error != "",
-            rx.text(error, id=f"{name}-error", color_scheme="red", size="2", role="alert"),
-        ),
-        spacing="1",
-        width="100%",
-        align="start",
-    )
-
-
 @public_page(routes.STAFF_LOGIN, "Staff sign in", on_load=StaffLoginState.on_load)
 def staff_login_page() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.image(src="/logo.png", alt="", width="40px", height="40px"),
-                rx.heading("Staff console", size="6", as_="h1"),
-                align="center",
-                spacing="3",
-            ),
-            rx.cond(
-                StaffLoginState.notice != "",
-                callout(StaffLoginState.notice, icon="info", color_scheme="green", width="100%"),
-            ),
-            rx.cond(
-                StaffLoginState.form_error != "",
-                callout(
-                    StaffLoginState.form_error,
-                    icon="triangle-alert",
-                    color_scheme="red",
-                    role="alert",
-                    width="100%",
-                    id="login-error",
-                ),
-            ),
-            rx.form(
-                rx.vstack(
-                    _field("E-mail", "email", "email", StaffLoginState.email_error, "username"),
-                    _field(
-                        "Password",
-                        "password",
-                        "password",
-                        StaffLoginState.password_error,
-                        "current-password",
-                    ),
-                    rx.button(
-                        rx.cond(StaffLoginState.submitting, rx.spinner(size="2"), rx.fragment()),
-                        "Sign in",
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        disabled=StaffLoginState.submitting,
-                    ),
-                    spacing="4",
-                    width="100%",
-                ),
-                on_submit=StaffLoginState.submit,
-                reset_on_submit=False,
-                width="100%",
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        size="4",
-        width="100%",
-    )
+    return sign_in_card(StaffLoginState, "Staff console")

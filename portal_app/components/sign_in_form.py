@@ -1,0 +1,94 @@
+"""The sign-in card shared by /client/login and /staff/login."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal_app.components.accessible import callout
+from portal_app.state.sign_in_form import MAX_EMAIL, MAX_PASSWORD
+
+
+def _field(label: str, name: str, kind: str, error, autocomplete: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "500"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=kind,
+            auto_complete=autocomplete,
+            size="3",
+            width="100%",
+            aria_invalid=rx.cond(error != "", "true", "false"),
+            aria_describedby=f"{name}-error",
+            max_length=MAX_PASSWORD if kind == "password" else MAX_EMAIL,
+        ),
+        rx.cond(
+            error != "",
+            rx.text(error, id=f"{name}-error", color_scheme="red", size="2", role="alert"),
+        ),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def sign_in_card(state, heading: str, *links: rx.Component) -> rx.Component:
+    """Heading, notice, form error, e-mail and password fields, and `links` under the form.
+
+    `state` is a State class mixing in SignInFormMixin.
+    """
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.image(src="/logo.png", alt="", width="40px", height="40px"),
+                rx.heading(heading, size="6", as_="h1"),
+                align="center",
+                spacing="3",
+            ),
+            rx.cond(
+                state.notice != "",
+                callout(state.notice, icon="info", color_scheme="green", width="100%"),
+            ),
+            rx.cond(
+                state.form_error != "",
+                callout(
+                    state.form_error,
+                    icon="triangle-alert",
+                    color_scheme="red",
+                    role="alert",
+                    width="100%",
+                    id="login-error",
+                ),
+            ),
+            rx.form(
+                rx.vstack(
+                    _field("E-mail", "email", "email", state.email_error, "username"),
+                    _field(
+                        "Password",
+                        "password",
+                        "password",
+                        state.password_error,
+                        "current-password",
+                    ),
+                    rx.button(
+                        rx.cond(state.submitting, rx.spinner(size="2"), rx.fragment()),
+                        "Sign in",
+                        type="submit",
+                        size="3",
+                        width="100%",
+                        disabled=state.submitting,
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=state.submit,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            *links,
+            spacing="4",
+            width="100%",
+        ),
+        size="4",
+        width="100%",
+    )
