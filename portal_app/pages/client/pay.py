@@ -8,8 +8,8 @@ import reflex as rx
 
 from portal_app import routes
 from portal_app.components.accessible import badge, callout
+from portal_app.components.card_choice import NEW_CARD, allowed_choice, card_choice
 from portal_app.components.card_element import (
-    card_box,
     confirm_payment_script,
     confirm_setup_script,
     mount_script,
@@ -27,8 +27,6 @@ from portal_app.services.actor import Actor
 from portal_app.services.checkout import CheckoutLineView, SavedCardOption
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
-
-NEW_CARD = "new"
 
 
 def _parse_ids(raw: str) -> list[int]:
@@ -122,9 +120,7 @@ class PayState(PortalState):
 
     @rx.event
     def choose_card(self, value: str | list[str]):
-        value = value if isinstance(value, str) else NEW_CARD
-        allowed = {NEW_CARD, *(str(card.id) for card in self.cards)}
-        self.card_choice = value if value in allowed else NEW_CARD
+        self.card_choice = allowed_choice(value, self.cards)
         self.card_error = ""
 
     @rx.event
@@ -383,71 +379,24 @@ def _line(line: CheckoutLineView) -> rx.Component:
 
 
 def _card_choice() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Pay with", size="4", as_="h2"),
-        rx.radio_group.root(
-            rx.vstack(
-                rx.foreach(
-                    PayState.cards,
-                    lambda card: rx.el.label(
-                        rx.hstack(
-                            rx.radio_group.item(value=card.id.to_string()),
-                            rx.text(card.label),
-                            rx.cond(card.is_default, badge("Default", variant="soft")),
-                            align="center",
-                            spacing="2",
-                        )
+    return card_choice(
+        PayState,
+        extra=rx.cond(
+            ~PayState.is_link_session,
+            rx.el.label(
+                rx.hstack(
+                    rx.checkbox(
+                        checked=PayState.save_card,
+                        on_change=PayState.set_save_card,
+                        aria_label="Save this card for later payments",
                     ),
-                ),
-                rx.el.label(
-                    rx.hstack(
-                        rx.radio_group.item(value=NEW_CARD),
-                        rx.text("A new card"),
-                        align="center",
-                        spacing="2",
-                    )
-                ),
-                spacing="2",
-            ),
-            value=PayState.card_choice,
-            on_change=PayState.choose_card,
-            aria_label="Pay with",
-        ),
-        # Always in the page (only hidden) so Stripe.js can mount into it at load.
-        rx.box(
-            card_box(),
-            rx.cond(
-                ~PayState.is_link_session,
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            checked=PayState.save_card,
-                            on_change=PayState.set_save_card,
-                            aria_label="Save this card for later payments",
-                        ),
-                        rx.text("Save this card for later payments", size="2"),
-                        spacing="2",
-                        align="center",
-                        margin_top="0.5em",
-                    )
-                ),
-            ),
-            width="100%",
-            display=rx.cond(PayState.card_choice == NEW_CARD, "block", "none"),
-        ),
-        rx.cond(
-            PayState.card_error != "",
-            callout(
-                PayState.card_error,
-                icon="circle-alert",
-                color_scheme="red",
-                role="alert",
-                width="100%",
+                    rx.text("Save this card for later payments", size="2"),
+                    spacing="2",
+                    align="center",
+                    margin_top="0.5em",
+                )
             ),
         ),
-        width="100%",
-        spacing="3",
-        align="start",
     )
 
 
