@@ -39,11 +39,16 @@ def fetch_page(
     page: int,
     page_size: int,
     cap: int,
+    columns: list[Any] | None = None,
 ) -> PageSlice:
     """Page `page` (from 1) of `model` rows matching `where` in `order`, and their count
-    capped at `cap` (`total_is_capped` when there are more)."""
+    capped at `cap` (`total_is_capped` when there are more).
+
+    With `columns`, the rows are plain named tuples of those columns instead of ORM objects:
+    far cheaper to load when the caller only formats a few fields.
+    """
     found = session.exec(
-        select(model)
+        (select(*columns) if columns else select(model))
         .where(where)
         .order_by(*order)
         .offset((page - 1) * page_size)
