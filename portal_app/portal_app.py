@@ -11,6 +11,7 @@ from portal_app.event_log import EventLogMiddleware
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.settings import get_settings
+from portal_app.state.ledger_watch import TabPageMiddleware
 
 # Once per process, before anything logs: each backend worker imports this module.
 configure_logging(get_settings())
@@ -25,6 +26,8 @@ app = rx.App(
 )
 # One log line per websocket event, with the event's id (see portal_app/event_log.py).
 app.add_middleware(EventLogMiddleware())
+# Which page each tab is on, so a page's ledger watch ends when the tab leaves it.
+app.add_middleware(TabPageMiddleware())
 # Recurring invoices, renewals and link expiry every PORTAL_JOBS_INTERVAL_MINUTES (0 = off);
 # one worker at a time runs them (see portal_app/jobs/lock.py).
 app.register_lifespan_task(run_jobs_periodically)

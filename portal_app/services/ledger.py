@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice, Payment
 from portal_app.services.actor import Actor
 
+ClientKey = tuple[int, int]  # (company_id, client_id)
+# Clients per query: keeps the IN list of one batch within what every database takes well.
+BATCH = 500
+
 
 def ledger_stamp(session: Session, *, actor: Actor) -> str:
     """Changes whenever one of the client's invoices or payments changes (e.g. by a webhook)."""
-    invoices = session.exec(
-        select(func.max(Invoice.updated_at), func.count()).where(
-            Invoice.company_id == actor.company_id, Invoice.client_id == actor.client_id
-        )
-    ).one()
-    payments = session.exec(
-        select(func.max(Payment.updated_at), func.count()).where(
-            Payment.company_id == actor.company_id, Payment.client_id == actor.client_id
-        )
-    ).one()
-    return f"{invoices[0]}|{invoices[1]}|{payments[0]}|{payments[1]}"
+    key = (actor.company_id, actor.client_id)
+    return ledger_stamps(session, clients=[key])[key]
+
+
+def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[ClientKey, str]:
+    """`ledger_stamp` of many clients at once (two grouped queries per BATCH clients), for the
+    worker's shared ledger poll; each key is (company_id, client_id) and only rows of that
+    company and client count."""
+    wanted = set(clients)
+    found: dict[ClientKey, list[object]] = {key: [None, 0, None, 0] for key in wanted}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), BATCH):
+        client_ids = {client_id for _, client_id in ordered[start : start + BATCH]}
+        for offset, model in ((0, Invoice), (2, Payment)):
+            rows = session.exec(
+                select(model.company_id, model.client_id, func.max(model.updated_at), func.count())
+                .where(col(model.client_id).in_(client_ids))
+                .group_by(model.company_id, model.client_id)
+            ).all()
+            for company_id, client_id, latest, count in rows:
+                if (company_id, client_id) in found:
+                    found[(company_id, client_id)][offset : offset + 2] = [latest, count]
+    return {key: "|".join(str(part) for part in parts) for key, parts in found.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import aclosing
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -18,9 +19,10 @@ from portal_app import routes
 from portal_app.branding import accent
 from portal_app.db import session_scope
 from portal_app.layout.nav import visible_nav_items
-from portal_app.services import auth, ledger
+from portal_app.services import auth
 from portal_app.services.actor import Actor
 from portal_app.settings import get_settings
+from portal_app.state.ledger_watch import TAB_PAGES, LedgerPoller
 
 
 class PortalState(rx.State):
@@ -148,29 +150,36 @@ class PortalState(rx.State):
         """While this page stays open, yield its refresh event when the client's invoices or
         payments change elsewhere (a webhook, another tab), so a payment shows without a reload.
 
-        Reflex binds an event handler to the class that defines it, so each page declares its
-        own background `watch` handler that iterates this generator.
+        The worker's shared LEDGER_POLLER does the polling; this only wakes on its ticks.
+        Between ticks nothing here touches the database or the tab's state lock: the watch
+        ends when the tab's page in TAB_PAGES differs, and every STATE_CHECK_ROUNDS ticks
+        (and before any refresh) the tab's state confirms that this watch is still the
+        current one. Reflex binds an event handler to the class that defines it, so each page
+        declares its own background `watch` handler that iterates this generator.
         """
         async with self:
             self._watch_generation += 1
             generation = self._watch_generation
             token, ip = self._cookie_token(), self._client_ip()
             path = self.router.url.path
+            tab = self.router.session.client_token
         # The session check runs off the event loop and outside the tab's state lock.
         actor = await asyncio.to_thread(_resolve, token, ip)
         if actor is None:
             return
-        last = await asyncio.to_thread(_stamp, actor)
-        for _ in range(WATCH_MAX_ROUNDS):
-            await asyncio.sleep(WATCH_SECONDS)
-            async with self:
-                if self._watch_generation != generation or self.router.url.path != path:
+        ticks = LEDGER_POLLER.changes((actor.company_id, actor.client_id))
+        async with aclosing(ticks):
+            rounds = 0
+            async for changed in ticks:
+                rounds += 1
+                if rounds > WATCH_MAX_ROUNDS or TAB_PAGES.path(tab) != path:
                     return
-            stamp = await asyncio.to_thread(_stamp, actor)
-            if stamp != last:
-                last = stamp
+                if not changed and rounds % STATE_CHECK_ROUNDS:
+                    continue
                 async with self:
-                    event = self._refresh_event()
+                    if self._watch_generation != generation or self.router.url.path != path:
+                        return
+                    event = self._refresh_event() if changed else None
                 if event is not None:
                     yield event
 
@@ -192,6 +201,10 @@ class PortalState(rx.State):
 
 
 WATCH_SECONDS = 3
+# Every this many quiet ticks a watch confirms through the tab's state that it is current
+# (another worker may have taken the tab over after a reconnect).
+STATE_CHECK_ROUNDS = 10
+LEDGER_POLLER = LedgerPoller(WATCH_SECONDS)
 # How long a loaded shell (names, branding, nav) is reused within one connection.
 SHELL_MAX_AGE = 60
 # A tab left open stops watching after half an hour; any navigation starts a new watch.
@@ -201,11 +214,6 @@ WATCH_MAX_ROUNDS = 600
 def _resolve(token: str | None, ip: str) -> Actor | None:
     with session_scope() as db:
         return auth.resolve_actor(db, token=token, ip=ip)
-
-
-def _stamp(actor: Actor) -> str:
-    with session_scope() as db:
-        return ledger.ledger_stamp(db, actor=actor)
 
 
 def _same_origin(a: str, b: str) -> bool:
