@@ -31,10 +31,12 @@ MAX_TABS = 100_000
 
 
 class TabPages:
-    """The path each tab of this worker last sent an event from (token -> path)."""
+    """The path each tab of this worker last sent an event from (token -> path), and the
+    generation of the tab's newest ledger watch here."""
 
     def __init__(self, limit: int = MAX_TABS):
         self._paths: dict[str, str] = {}
+        self._watches: dict[str, int] = {}
         self._limit = limit
 
     def note(self, token: str, path: str) -> None:
@@ -43,10 +45,20 @@ class TabPages:
         self._paths.pop(token, None)  # re-insert: the dict stays ordered oldest first
         self._paths[token] = path
         if len(self._paths) > self._limit:
-            del self._paths[next(iter(self._paths))]
+            oldest = next(iter(self._paths))
+            del self._paths[oldest]
+            self._watches.pop(oldest, None)
 
     def path(self, token: str) -> str | None:
         return self._paths.get(token)
+
+    def claim_watch(self, token: str, generation: int) -> None:
+        """A watch of this generation started; an older one of the tab ends at its tick."""
+        if token in self._paths:
+            self._watches[token] = max(generation, self._watches.get(token, generation))
+
+    def watch(self, token: str) -> int | None:
+        return self._watches.get(token)
 
 
 TAB_PAGES = TabPages()

@@ -7,7 +7,6 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from contextlib import aclosing
 from http.cookies import CookieError, SimpleCookie
@@ -105,6 +104,7 @@ class PortalState(rx.State):
         self.api_base = self._backend_base()
 
     def _clear_shell(self) -> None:
+        self._watch_client = ""
         self.signed_in = False
         self.contact_name = self.client_name = self.company_name = ""
         self.nav_routes = []
@@ -123,6 +123,9 @@ class PortalState(rx.State):
         if actor is None:
             self._clear_shell()
             return None
+        watch_client = f"{actor.company_id}:{actor.client_id}"
+        if self._watch_client != watch_client:
+            self._watch_client = watch_client
         key = f"{actor.session_id}:{self.router.session.session_id or ''}"
         now = time.time()
         fresh = 0 <= now - self._shell_loaded_at < SHELL_MAX_AGE
@@ -140,39 +143,50 @@ class PortalState(rx.State):
         url = f"{base}{routes.API_AUTH_HANDOFF}?{urlencode({'code': handoff_code, 'next': target})}"
         return rx.call_script(f"window.location.replace({_js_string(url)})")
 
+    # The current ledger watch of this tab (bumped by the page load that starts one), and
+    # whose ledger it watches ("company_id:client_id" of the signed-in actor).
     _watch_generation: int = 0
+    _watch_client: str = ""
 
     def _refresh_event(self):
         """The event that reloads this page's data; pages that watch the ledger override it."""
         return None
+
+    def _arm_watch(self) -> None:
+        """Called by a page load (under the tab's lock) just before it returns the page's
+        `watch` event: that watch becomes the tab's current one."""
+        self._watch_generation += 1
 
     async def _watch_ledger(self):
         """While this page stays open, yield its refresh event when the client's invoices or
         payments change elsewhere (a webhook, another tab), so a payment shows without a reload.
 
         The worker's shared LEDGER_POLLER does the polling; this only wakes on its ticks.
-        Between ticks nothing here touches the database or the tab's state lock: the watch
-        ends when the tab's page in TAB_PAGES differs, and every STATE_CHECK_ROUNDS ticks
-        (and before any refresh) the tab's state confirms that this watch is still the
-        current one. Reflex binds an event handler to the class that defines it, so each page
-        declares its own background `watch` handler that iterates this generator.
+        Nothing here queries the database or takes the tab's state lock between ticks: the
+        watch reads what `_arm_watch` set from the state it started with, ends as soon as the
+        tab's page or newest watch in TAB_PAGES differs, and every STATE_CHECK_ROUNDS ticks
+        (and before any refresh) confirms through the tab's state that it is still current
+        (after a reconnect another worker may have taken the tab over). Reflex binds an event
+        handler to the class that defines it, so each page declares its own background
+        `watch` handler that iterates this generator.
         """
-        async with self:
-            self._watch_generation += 1
-            generation = self._watch_generation
-            token, ip = self._cookie_token(), self._client_ip()
-            path = self.router.url.path
-            tab = self.router.session.client_token
-        # The session check runs off the event loop and outside the tab's state lock.
-        actor = await asyncio.to_thread(_resolve, token, ip)
-        if actor is None:
+        generation = self._watch_generation
+        company_id, _, client_id = self._watch_client.partition(":")
+        path = self.router.url.path
+        tab = self.router.session.client_token
+        if not (company_id.isdigit() and client_id.isdigit()):
             return
-        ticks = LEDGER_POLLER.changes((actor.company_id, actor.client_id))
+        TAB_PAGES.claim_watch(tab, generation)
+        ticks = LEDGER_POLLER.changes((int(company_id), int(client_id)))
         async with aclosing(ticks):
             rounds = 0
             async for changed in ticks:
                 rounds += 1
-                if rounds > WATCH_MAX_ROUNDS or TAB_PAGES.path(tab) != path:
+                if (
+                    rounds > WATCH_MAX_ROUNDS
+                    or TAB_PAGES.path(tab) != path
+                    or TAB_PAGES.watch(tab) != generation
+                ):
                     return
                 if not changed and rounds % STATE_CHECK_ROUNDS:
                     continue
@@ -209,11 +223,6 @@ LEDGER_POLLER = LedgerPoller(WATCH_SECONDS)
 SHELL_MAX_AGE = 60
 # A tab left open stops watching after half an hour; any navigation starts a new watch.
 WATCH_MAX_ROUNDS = 600
-
-
-def _resolve(token: str | None, ip: str) -> Actor | None:
-    with session_scope() as db:
-        return auth.resolve_actor(db, token=token, ip=ip)
 
 
 def _same_origin(a: str, b: str) -> bool:

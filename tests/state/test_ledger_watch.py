@@ -133,3 +133,15 @@ def test_tab_pages_remember_the_latest_path_and_forget_the_oldest_tabs():
     assert pages.path("b") is None  # the least recently active tab went first
     assert pages.path("a") == "/client/payments"
     assert pages.path("c") == "/client/invoices"
+
+
+def test_a_newer_watch_of_a_tab_supersedes_the_older_one():
+    pages = TabPages()
+    pages.claim_watch("unknown", 1)  # a tab that sent no event here is not tracked
+    assert pages.watch("unknown") is None
+    pages.note("a", "/client/invoices")
+    pages.claim_watch("a", 3)
+    pages.claim_watch("a", 2)  # a late start of an older watch does not take over
+    assert pages.watch("a") == 3
+    pages.claim_watch("a", 4)
+    assert pages.watch("a") == 4

@@ -58,6 +58,7 @@ class InvoiceDetailState(PortalState):
             self.loading = False
             return None
         self.loading = False
+        self._arm_watch()
         return InvoiceDetailState.watch
 
     def _refresh_event(self):

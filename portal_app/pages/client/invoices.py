@@ -62,6 +62,7 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
         redirect = self._reload(with_pay_groups=True)
         if redirect is not None:
             return redirect
+        self._arm_watch()
         return InvoicesState.watch
 
     def _refresh_event(self):
