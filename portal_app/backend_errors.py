@@ -6,8 +6,8 @@ events it returns to that tab. The worker itself keeps running: one failed event
 the process down, so an outage of PostgreSQL or Redis cannot turn into a crash loop.
 
 - PostgreSQL or Redis unreachable (refused, reset, timed out, pool exhausted): "The portal is
-  briefly unavailable. Please try again in a moment." The engine's `pool_pre_ping` replaces
-  dead connections once the database is back, so the next try works without a restart.
+  briefly unavailable. Please try again in a moment." The engine replaces dead connections
+  once the database is back (portal_app/db.py), so the next try works without a restart.
 - Anything else: "Something went wrong..." with no detail; the traceback goes to the log,
   stamped with the event's id (see logging_setup), so an operator can find it.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 from portal_app.settings import get_settings
@@ -36,7 +38,35 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    _ping_after_idle(engine)
+    return engine
+
+
+# A pooled connection unused for this long is tested before it is handed out. Busy workers
+# reuse connections within milliseconds, so they skip the test that SQLAlchemy's
+# `pool_pre_ping` would run on every checkout (a round trip per database session); a
+# connection broken while in use raises a disconnect error, which makes SQLAlchemy discard
+# the whole pool, so the next session after an outage starts on fresh connections.
+IDLE_PING_SECONDS = 2.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _note_checkin(_dbapi_connection, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("checked_in_at", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:  # noqa: BLE001 - any failure means a dead connection
+            # The pool replaces the connection and tries again (SQLAlchemy's documented way).
+            raise DisconnectionError(str(error)) from error
 
 
 @lru_cache(maxsize=1)
