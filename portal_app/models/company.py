@@ -83,4 +83,9 @@ class Company(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     def module_list(self) -> list[str]:
-        return [m for m in self.enabled_modules.split(",") if m in ALL_MODULES]
+        return parse_modules(self.enabled_modules)
+
+
+def parse_modules(enabled_modules: str) -> list[str]:
+    """The known module names in a comma-separated `Company.enabled_modules` value."""
+    return [m for m in enabled_modules.split(",") if m in ALL_MODULES]

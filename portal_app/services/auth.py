@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from portal_app.branding import safe_color
 from portal_app.db import utcnow
 from portal_app.models import AuthSession, Client, ClientContact, Company, StaffUser
-from portal_app.services import audit, throttle
+from portal_app.models.company import parse_modules
+from portal_app.services import audit, session_memo, throttle
 from portal_app.services.actor import Actor
 from portal_app.services.errors import AuthError, ThrottledError
 from portal_app.services.passwords import verify_password
@@ -181,8 +182,13 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
             ClientContact.client_id,
             ClientContact.portal_enabled,
             ClientContact.company_id.label("contact_company_id"),
+            Client.locale.label("client_locale"),
+            Company.locale.label("company_locale"),
+            Company.enabled_modules,
         )
         .join(ClientContact, col(ClientContact.id) == AuthSession.contact_id)
+        .join(Client, col(Client.id) == ClientContact.client_id)
+        .join(Company, col(Company.id) == AuthSession.company_id)
         .where(AuthSession.token_hash == token_hash(token))
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at < utcnow():
@@ -193,6 +199,9 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
         return None
     if not row.portal_enabled or row.contact_company_id != row.company_id:
         return None
+    # The services of this event ask for these next (see services/session_memo.py).
+    session_memo.remember(session, "modules", row.company_id, parse_modules(row.enabled_modules))
+    session_memo.remember(session, "locale", row.client_id, row.client_locale or row.company_locale)
     return Actor(
         company_id=row.company_id,
         client_id=row.client_id,

@@ -14,7 +14,7 @@ from portal_app.models import Client, Company, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.money import format_money
 from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
-from portal_app.services import audit, modules
+from portal_app.services import audit, modules, session_memo
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 from portal_app.services.paging import (
@@ -89,8 +89,14 @@ class ListQuery:
 
 def client_locale(session: Session, actor: Actor) -> str:
     """The locale money and dates are shown in for this client."""
-    client = session.get(Client, actor.client_id)
-    company = session.get(Company, actor.company_id)
+    client = session_memo.loaded(session, Client, actor.client_id)
+    company = session_memo.loaded(session, Company, actor.company_id)
+    if client is None and company is None:
+        remembered = session_memo.recall(session, "locale", actor.client_id)
+        if remembered is not None:  # read by this session's session check
+            return remembered
+    client = client or session.get(Client, actor.client_id)
+    company = company or session.get(Company, actor.company_id)
     return (client.locale if client and client.locale else None) or (
         company.locale if company else "en_US"
     )

@@ -5,13 +5,19 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from portal_app.models import Company
+from portal_app.services import session_memo
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 
 
 def is_enabled(session: Session, *, company_id: int, module: str) -> bool:
     """Whether the company shows `module` in its portal."""
-    company = session.get(Company, company_id)
+    company = session_memo.loaded(session, Company, company_id)
+    if company is None:
+        remembered = session_memo.recall(session, "modules", company_id)
+        if remembered is not None:  # read by this session's session check
+            return module in remembered
+        company = session.get(Company, company_id)
     return company is not None and module in company.module_list()
 
 

@@ -38,17 +38,18 @@ class PagedListMixin(rx.State, mixin=True):
         The login redirect when signed out; `unavailable` when the service says the module is
         switched off for the company (NotFoundError).
         """
-        actor = self._begin()
-        if actor is None:
-            return self._login_redirect()
         try:
+            # One database session for the session check and the page.
             with session_scope() as db:
-                result = fetch(db, actor)
+                actor = self._begin(db)
+                result = fetch(db, actor) if actor is not None else None
         except NotFoundError:  # the company switched the module off
             self.unavailable = True
             self.rows = []
             self.loading = False
             return None
+        if result is None:
+            return self._login_redirect()
         self.unavailable = False
         self.rows = result.rows
         self.total = result.total

@@ -8,11 +8,13 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 from __future__ import annotations
 
 import time
-from contextlib import aclosing
+from collections.abc import Iterator
+from contextlib import aclosing, contextmanager
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 import reflex as rx
+from sqlmodel import Session
 
 from portal_app import routes
 from portal_app.branding import accent
@@ -56,10 +58,11 @@ class PortalState(rx.State):
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
 
-    def _actor(self) -> Actor | None:
-        """The signed-in contact for this event, or None (checked against the database)."""
-        with session_scope() as db:
-            return auth.resolve_actor(db, token=self._cookie_token(), ip=self._client_ip())
+    def _actor(self, db: Session | None = None) -> Actor | None:
+        """The signed-in contact for this event, or None (checked against the database), in
+        the caller's database session `db` when given (one session for the whole event)."""
+        with _session(db) as session:
+            return auth.resolve_actor(session, token=self._cookie_token(), ip=self._client_ip())
 
     def _backend_base(self) -> str:
         """Where our HTTP routes live as seen from the browser ('' when one origin serves all)."""
@@ -80,9 +83,9 @@ class PortalState(rx.State):
         target = path + (f"?{query}" if query else "")
         return rx.redirect(routes.login_url(target), replace=True)
 
-    def _load_shell(self, actor: Actor) -> None:
-        with session_scope() as db:
-            identity = auth.portal_identity(db, actor=actor)
+    def _load_shell(self, actor: Actor, db: Session | None = None) -> None:
+        with _session(db) as session:
+            identity = auth.portal_identity(session, actor=actor)
         self.signed_in = True
         self.contact_name = identity.contact_name
         self.client_name = identity.client_name
@@ -117,9 +120,11 @@ class PortalState(rx.State):
     _shell_key: str = ""
     _shell_loaded_at: float = 0.0
 
-    def _begin(self) -> Actor | None:
-        """Start a page load: the actor, with the shell filled in; None when signed out."""
-        actor = self._actor()
+    def _begin(self, db: Session | None = None) -> Actor | None:
+        """Start a page load: the actor, with the shell filled in; None when signed out.
+
+        Pass the event's database session as `db` to do it without a session of its own."""
+        actor = self._actor(db)
         if actor is None:
             self._clear_shell()
             return None
@@ -130,7 +135,7 @@ class PortalState(rx.State):
         now = time.time()
         fresh = 0 <= now - self._shell_loaded_at < SHELL_MAX_AGE
         if not (self.signed_in and key == self._shell_key and fresh):
-            self._load_shell(actor)
+            self._load_shell(actor, db)
             self._shell_key = key
             self._shell_loaded_at = now
         return actor
@@ -223,6 +228,16 @@ LEDGER_POLLER = LedgerPoller(WATCH_SECONDS)
 SHELL_MAX_AGE = 60
 # A tab left open stops watching after half an hour; any navigation starts a new watch.
 WATCH_MAX_ROUNDS = 600
+
+
+@contextmanager
+def _session(db: Session | None) -> Iterator[Session]:
+    """`db` itself, or a session of its own (committed at the end) when there is none."""
+    if db is not None:
+        yield db
+        return
+    with session_scope() as session:
+        yield session
 
 
 def _same_origin(a: str, b: str) -> bool:

@@ -39,12 +39,13 @@ class InvoiceDetailState(PortalState):
         self.invoice = None
         self.attachments = []
         self.not_found = False
-        actor = self._begin()
-        if actor is None:
-            return self._login_redirect()
         try:
-            invoice_id = invoices.parse_invoice_id(self._path_arg())
+            # One database session for the session check and the page.
             with session_scope() as db:
+                actor = self._begin(db)
+                if actor is None:
+                    return self._login_redirect()
+                invoice_id = invoices.parse_invoice_id(self._path_arg())
                 view = invoices.invoice_view(db, actor=actor, invoice_id=invoice_id)
                 # The logo's server path is for the PDF renderer only, not the browser.
                 self.invoice = dataclasses.replace(view, logo_path="")
