@@ -47,17 +47,24 @@ def fetch_page(
     With `columns`, the rows are plain named tuples of those columns instead of ORM objects:
     far cheaper to load when the caller only formats a few fields.
     """
+    capped = select(model.id).where(where).limit(cap + 1).subquery()
+    count = select(func.count()).select_from(capped)
+    # The capped count rides along with the page as a one-off subquery: one round trip.
+    shown = [*columns] if columns else [model]
     found = session.exec(
-        (select(*columns) if columns else select(model))
+        select(*shown, count.scalar_subquery().label("page_slice_total"))
         .where(where)
         .order_by(*order)
         .offset((page - 1) * page_size)
         .limit(page_size + 1)
     ).all()
-    capped = select(model.id).where(where).limit(cap + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
+    if found:
+        total = found[0][-1]
+    else:  # past the last page: nothing carried the count
+        total = session.exec(count).one()
+    rows = [row if columns else row[0] for row in found[:page_size]]
     return PageSlice(
-        rows=list(found[:page_size]),
+        rows=rows,
         has_next=len(found) > page_size,
         total=min(total, cap),
         total_is_capped=total > cap,
