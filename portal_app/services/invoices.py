@@ -210,6 +210,15 @@ def invoice_view(
     return build_invoice_view(session, invoice, locale=client_locale(session, actor), today=today)
 
 
+def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
+    """`invoice_view` for the detail page, noting that the client opened it (record_view)."""
+    modules.require(session, actor=actor, module="invoices")
+    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    view = build_invoice_view(session, invoice, locale=client_locale(session, actor))
+    record_view(session, actor=actor, invoice=invoice)
+    return view
+
+
 def build_invoice_view(
     session: Session, invoice: Invoice, *, locale: str, today: date | None = None
 ) -> InvoiceView:

@@ -58,10 +58,8 @@ def fetch_page(
         .offset((page - 1) * page_size)
         .limit(page_size + 1)
     ).all()
-    if found:
-        total = found[0][-1]
-    else:  # past the last page: nothing carried the count
-        total = session.exec(count).one()
+    # Past the last page no row carried the count: ask for it alone.
+    total = found[0][-1] if found else session.exec(count).one()
     rows = [row if columns else row[0] for row in found[:page_size]]
     return PageSlice(
         rows=rows,

@@ -1,7 +1,9 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
+from portal_app.models import AuditEvent
 from portal_app.services import invoices
 from portal_app.services.errors import NotFoundError
 
@@ -105,3 +107,42 @@ def test_switched_off_module_is_closed(make, session):
         invoices.invoice_view(session, actor=actor, invoice_id=invoice.id)
     with pytest.raises(NotFoundError):
         invoices.invoices_for_download(session, actor=actor, invoice_ids=[invoice.id])
+
+
+def _viewed(session, invoice_id):
+    return session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "invoice_viewed", AuditEvent.entity_id == invoice_id
+        )
+    ).all()
+
+
+def test_opening_an_invoice_shows_it_and_records_the_view_once(make, session):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client, number="OPEN-1")
+    view = invoices.open_invoice(session, actor=actor, invoice_id=invoice.id)
+    assert (view.id, view.number) == (invoice.id, "OPEN-1")
+    assert invoice.last_viewed_at is not None
+    assert len(_viewed(session, invoice.id)) == 1
+
+
+def test_opening_another_clients_or_a_draft_invoice_is_not_found_and_records_nothing(make, session):
+    company = make.company()
+    actor = make.actor(make.contact(make.client(company)))
+    theirs = make.invoice(make.client(company))
+    draft = make.invoice(make.client(company), status="draft")
+    for invoice in (theirs, draft):
+        with pytest.raises(NotFoundError):
+            invoices.open_invoice(session, actor=actor, invoice_id=invoice.id)
+        assert invoice.last_viewed_at is None and _viewed(session, invoice.id) == []
+
+
+def test_opening_an_invoice_with_the_module_off_is_not_found(make, session):
+    client = make.client(make.company(enabled_modules="payments"))
+    invoice = make.invoice(client)
+    with pytest.raises(NotFoundError):
+        invoices.open_invoice(
+            session, actor=make.actor(make.contact(client)), invoice_id=invoice.id
+        )
+    assert _viewed(session, invoice.id) == []

@@ -46,11 +46,9 @@ class InvoiceDetailState(PortalState):
                 if actor is None:
                     return self._login_redirect()
                 invoice_id = invoices.parse_invoice_id(self._path_arg())
-                view = invoices.invoice_view(db, actor=actor, invoice_id=invoice_id)
+                view = invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
                 # The logo's server path is for the PDF renderer only, not the browser.
                 self.invoice = dataclasses.replace(view, logo_path="")
-                invoice = invoices.get_client_invoice(db, actor=actor, invoice_id=invoice_id)
-                invoices.record_view(db, actor=actor, invoice=invoice)
                 self.attachments = documents.invoice_documents(
                     db, actor=actor, invoice_id=invoice_id
                 )
