@@ -85,3 +85,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+@contextmanager
+def session_or_scope(db: Session | None) -> Iterator[Session]:
+    """`db` itself when the caller already has the event's session, else a `session_scope`."""
+    if db is not None:
+        yield db
+        return
+    with session_scope() as session:
+        yield session

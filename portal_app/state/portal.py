@@ -8,8 +8,7 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import aclosing, contextmanager
+from contextlib import aclosing
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -18,7 +17,7 @@ from sqlmodel import Session
 
 from portal_app import routes
 from portal_app.branding import accent
-from portal_app.db import session_scope
+from portal_app.db import session_or_scope
 from portal_app.layout.nav import visible_nav_items
 from portal_app.services import auth
 from portal_app.services.actor import Actor
@@ -61,7 +60,7 @@ class PortalState(rx.State):
     def _actor(self, db: Session | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in
         the caller's database session `db` when given (one session for the whole event)."""
-        with _session(db) as session:
+        with session_or_scope(db) as session:
             return auth.resolve_actor(session, token=self._cookie_token(), ip=self._client_ip())
 
     def _backend_base(self) -> str:
@@ -84,7 +83,7 @@ class PortalState(rx.State):
         return rx.redirect(routes.login_url(target), replace=True)
 
     def _load_shell(self, actor: Actor, db: Session | None = None) -> None:
-        with _session(db) as session:
+        with session_or_scope(db) as session:
             identity = auth.portal_identity(session, actor=actor)
         self.signed_in = True
         self.contact_name = identity.contact_name
@@ -228,16 +227,6 @@ LEDGER_POLLER = LedgerPoller(WATCH_SECONDS)
 SHELL_MAX_AGE = 60
 # A tab left open stops watching after half an hour; any navigation starts a new watch.
 WATCH_MAX_ROUNDS = 600
-
-
-@contextmanager
-def _session(db: Session | None) -> Iterator[Session]:
-    """`db` itself, or a session of its own (committed at the end) when there is none."""
-    if db is not None:
-        yield db
-        return
-    with session_scope() as session:
-        yield session
 
 
 def _same_origin(a: str, b: str) -> bool:

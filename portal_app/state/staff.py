@@ -12,9 +12,10 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
 from portal_app import routes
-from portal_app.db import session_scope
+from portal_app.db import session_or_scope
 from portal_app.layout.staff_nav import visible_staff_nav_items
 from portal_app.services import staff_auth
 from portal_app.services.actor import StaffActor
@@ -53,11 +54,12 @@ class StaffState(rx.State):
     def _client_ip(self) -> str:
         return self.router.session.client_ip or ""
 
-    def _staff_actor(self) -> StaffActor | None:
-        """The signed-in staff user for this event, or None (checked against the database)."""
-        with session_scope() as db:
+    def _staff_actor(self, db: Session | None = None) -> StaffActor | None:
+        """The signed-in staff user for this event, or None (checked against the database),
+        in the caller's database session `db` when given."""
+        with session_or_scope(db) as session:
             return staff_auth.resolve_staff_actor(
-                db, token=self._staff_token(), ip=self._client_ip()
+                session, token=self._staff_token(), ip=self._client_ip()
             )
 
     def _backend_base(self) -> str:
@@ -83,9 +85,9 @@ class StaffState(rx.State):
         # The name PagedListMixin calls, so staff list pages reuse it unchanged.
         return self._staff_login_redirect()
 
-    def _load_staff_shell(self, actor: StaffActor) -> None:
-        with session_scope() as db:
-            identity = staff_auth.staff_identity(db, actor=actor)
+    def _load_staff_shell(self, actor: StaffActor, db: Session | None = None) -> None:
+        with session_or_scope(db) as session:
+            identity = staff_auth.staff_identity(session, actor=actor)
         self.staff_signed_in = True
         self.staff_name = identity.name
         self.staff_email = identity.email
@@ -104,16 +106,17 @@ class StaffState(rx.State):
         self.staff_can_admin = False
         self.staff_nav_routes = []
 
-    def _begin(self) -> StaffActor | None:
+    def _begin(self, db: Session | None = None) -> StaffActor | None:
         """Start a page load: the staff actor with the shell filled in; None when signed out.
 
-        The caller returns `self._staff_login_redirect()` when this is None.
+        The caller returns `self._staff_login_redirect()` when this is None. Pass the event's
+        database session as `db` to do it without a session of its own.
         """
-        actor = self._staff_actor()
+        actor = self._staff_actor(db)
         if actor is None:
             self._clear_staff_shell()
             return None
-        self._load_staff_shell(actor)
+        self._load_staff_shell(actor, db)
         return actor
 
     def _staff_handoff_script(self, handoff_code: str, next_path: str) -> rx.event.EventSpec:
