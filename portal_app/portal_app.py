@@ -12,6 +12,7 @@ from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.settings import get_settings
 from portal_app.state.ledger_watch import TabPageMiddleware
+from portal_app.state.portal import LEDGER_PUSH
 
 # Once per process, before anything logs: each backend worker imports this module.
 configure_logging(get_settings())
@@ -26,8 +27,10 @@ app = rx.App(
 )
 # One log line per websocket event, with the event's id (see portal_app/event_log.py).
 app.add_middleware(EventLogMiddleware())
-# Which page each tab is on, so a page's ledger watch ends when the tab leaves it.
+# Which page each tab is on, so a live money page stops being refreshed when the tab leaves.
 app.add_middleware(TabPageMiddleware())
+# Refreshes of live money pages go through this app's event processor.
+LEDGER_PUSH.bind(app)
 # Recurring invoices, renewals and link expiry every PORTAL_JOBS_INTERVAL_MINUTES (0 = off);
 # one worker at a time runs them (see portal_app/jobs/lock.py).
 app.register_lifespan_task(run_jobs_periodically)

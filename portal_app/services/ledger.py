@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func
+from sqlalchemy import func, literal, union_all
 from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice, Payment
@@ -30,13 +30,20 @@ def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[C
     ordered = sorted(wanted)
     for start in range(0, len(ordered), BATCH):
         client_ids = {client_id for _, client_id in ordered[start : start + BATCH]}
-        for offset, model in ((0, Invoice), (2, Payment)):
-            rows = session.exec(
-                select(model.company_id, model.client_id, func.max(model.updated_at), func.count())
-                .where(col(model.client_id).in_(client_ids))
-                .group_by(model.company_id, model.client_id)
-            ).all()
-            for company_id, client_id, latest, count in rows:
-                if (company_id, client_id) in found:
-                    found[(company_id, client_id)][offset : offset + 2] = [latest, count]
+        # Both tables in one round trip: the page loads that watch the ledger ask too.
+        parts = [
+            select(
+                literal(offset).label("part"),
+                model.company_id,
+                model.client_id,
+                func.max(model.updated_at).label("latest"),
+                func.count().label("rows"),
+            )
+            .where(col(model.client_id).in_(client_ids))
+            .group_by(model.company_id, model.client_id)
+            for offset, model in ((0, Invoice), (2, Payment))
+        ]
+        for offset, company_id, client_id, latest, count in session.exec(union_all(*parts)):
+            if (company_id, client_id) in found:
+                found[(company_id, client_id)][offset : offset + 2] = [latest, count]
     return {key: "|".join(str(part) for part in parts) for key, parts in found.items()}

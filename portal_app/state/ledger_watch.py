@@ -1,21 +1,28 @@
-"""The worker's shared ledger poll, and which page each of its tabs is on.
+"""Live money pages: one ledger poll per worker, and a refresh pushed to the tabs it concerns.
 
 Pages that show money (the invoice list and an invoice) refresh themselves when a payment
-lands elsewhere (a webhook, another tab). Each open tab used to poll the database and take its
-Redis state lock every few seconds; with hundreds of tabs per worker that was a steady share
-of the worker's time. Now one task per worker process polls every watched client in one
-batched query per interval (`LedgerPoller`), and each tab's watch only wakes on that tick and
-compares stamps in memory. A tab's watch ends when the tab opens another page: every event a
-tab sends passes `TabPageMiddleware`, which notes the tab's current path in this process
-(the tab's websocket, and so all its events and its watch, live in one worker).
+lands elsewhere (a webhook, another tab). A page load registers its tab here (`LedgerPush.
+watch`: which client, which page, which refresh event, and the ledger stamp its data is at
+least as new as). One task per worker process polls the stamps of every registered client
+in one batched query per interval and, for each tab whose client's stamp moved, enqueues
+that page's refresh event through Reflex's event processor, as if the tab had asked.
+
+This replaced a background `watch` event per page load: Reflex cancels a page's event chain
+(background tasks included) on every navigation, so each page view paid a whole extra event
+(the tab's state lock, its state read from Redis) just to start polling; bench/load.py showed
+that as ~30% of the server's CPU. A registration ends when the tab's page changes (every event
+a tab sends passes `TabPageMiddleware`, which notes the tab's current path in this process;
+a tab's websocket, and so all its events, live in one worker), or after WATCH_MINUTES.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection
+import time
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 
 import reflex as rx
 from reflex_base.event.context import EventContext
@@ -31,12 +38,10 @@ MAX_TABS = 100_000
 
 
 class TabPages:
-    """The path each tab of this worker last sent an event from (token -> path), and the
-    generation of the tab's newest ledger watch here."""
+    """The path each tab of this worker last sent an event from (by Reflex token)."""
 
     def __init__(self, limit: int = MAX_TABS):
         self._paths: dict[str, str] = {}
-        self._watches: dict[str, int] = {}
         self._limit = limit
 
     def note(self, token: str, path: str) -> None:
@@ -45,20 +50,10 @@ class TabPages:
         self._paths.pop(token, None)  # re-insert: the dict stays ordered oldest first
         self._paths[token] = path
         if len(self._paths) > self._limit:
-            oldest = next(iter(self._paths))
-            del self._paths[oldest]
-            self._watches.pop(oldest, None)
+            del self._paths[next(iter(self._paths))]
 
     def path(self, token: str) -> str | None:
         return self._paths.get(token)
-
-    def claim_watch(self, token: str, generation: int) -> None:
-        """A watch of this generation started; an older one of the tab ends at its tick."""
-        if token in self._paths:
-            self._watches[token] = max(generation, self._watches.get(token, generation))
-
-    def watch(self, token: str) -> int | None:
-        return self._watches.get(token)
 
 
 TAB_PAGES = TabPages()
@@ -81,82 +76,98 @@ def _fetch_stamps(keys: Collection[ClientKey]) -> dict[ClientKey, str]:
         return ledger.ledger_stamps(db, clients=keys)
 
 
-class LedgerPoller:
-    """One poll of `fetch(keys)` every `interval` seconds for all subscribed clients.
+@dataclass
+class Watcher:
+    """A tab showing a live money page in this worker."""
 
-    `changes(key)` yields once per tick: True when the client's stamp differs from the one
-    the subscriber saw last. The polling task runs while anyone is subscribed. A failed
-    poll (database unreachable) is logged and reports no change; the next tick tries again.
+    client: ClientKey
+    path: str  # the page; the registration ends when the tab is elsewhere
+    event_name: str  # that page's refresh event (Reflex's full handler name)
+    seen: str  # the ledger stamp the page's data is at least as new as
+    until: float  # time.monotonic() after which it is dropped
+
+
+Notify = Callable[[str, str], Awaitable[None]]  # (tab token, event name)
+
+
+class LedgerPush:
+    """Every `interval` seconds: one `fetch(keys)` of the registered clients' ledger stamps,
+    then `notify(token, event_name)` for each tab whose client's stamp moved.
+
+    The polling task runs while any tab is registered. A failed poll (database unreachable)
+    is logged and changes nothing; the next tick tries again.
     """
 
     def __init__(
         self,
         interval: float,
         fetch: Callable[[Collection[ClientKey]], dict[ClientKey, str]] = _fetch_stamps,
+        notify: Notify | None = None,
     ):
         self.interval = interval
         self._fetch = fetch
-        self._subscribers: Counter[ClientKey] = Counter()
-        self._stamps: dict[ClientKey, str] = {}
-        self._tick: asyncio.Event | None = None
+        self._notify = notify
+        self._app = None
+        self._tabs: dict[str, Watcher] = {}
         self._task: asyncio.Task | None = None
         self.polls = 0  # how many batched polls ran (for tests and benchmarks)
 
+    def bind(self, app) -> None:
+        """Send refresh events through this Reflex app's event processor."""
+        self._app = app
+
     @property
-    def subscribed(self) -> int:
-        """How many subscriptions are open."""
-        return sum(self._subscribers.values())
+    def watching(self) -> int:
+        """How many tabs are registered."""
+        return len(self._tabs)
 
-    async def changes(self, key: ClientKey) -> AsyncIterator[bool]:
-        """Per tick, whether `key`'s stamp changed since the last tick seen (or since the
-        subscription started)."""
-        self._subscribers[key] += 1
-        try:
-            seen = self._stamps.get(key)
-            if seen is None:
-                # A baseline now, so a change before the first tick is not missed.
-                seen = (await asyncio.to_thread(self._fetch, [key])).get(key)
-                if seen is not None:
-                    self._stamps.setdefault(key, seen)
-            self._ensure_running()
-            while True:
-                tick = self._tick
-                assert tick is not None
-                await tick.wait()
-                current = self._stamps.get(key)
-                changed = seen is not None and current is not None and current != seen
-                if current is not None:
-                    seen = current
-                yield changed
-        finally:
-            self._subscribers[key] -= 1
-            if self._subscribers[key] <= 0:
-                del self._subscribers[key]
-                self._stamps.pop(key, None)
-
-    def _ensure_running(self) -> None:
-        loop = asyncio.get_running_loop()
-        if self._task is not None and not self._task.done() and self._task.get_loop() is loop:
+    def watch(self, token: str, watcher: Watcher) -> None:
+        """Keep `token`'s page live (replacing what the tab registered before). Called from a
+        page load on the worker's event loop."""
+        if not token:
             return
-        self._tick = asyncio.Event()
-        self._task = loop.create_task(self._run())
+        self._tabs[token] = watcher
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            # A context of its own: not the page load's, whose event chain a navigation
+            # cancels (the refresh events it sends must not hang off that chain).
+            self._task = loop.create_task(self._run(), context=contextvars.Context())
 
     async def _run(self) -> None:
-        while self._subscribers:
+        while self._tabs:
             await asyncio.sleep(self.interval)
-            keys = list(self._subscribers)
-            if not keys:
+            now = time.monotonic()
+            for token, watcher in list(self._tabs.items()):
+                if now > watcher.until or TAB_PAGES.path(token) != watcher.path:
+                    del self._tabs[token]
+            if not self._tabs:
                 break
+            keys = {watcher.client for watcher in self._tabs.values()}
             try:
                 stamps = await asyncio.to_thread(self._fetch, keys)
-            except Exception:  # noqa: BLE001 - an outage must not end every tab's watch
+            except Exception:  # noqa: BLE001 - an outage must not end the live pages
                 log.warning("ledger poll failed; trying again next tick", exc_info=True)
-                stamps = {}
-            self.polls += 1
-            for key in keys:
-                if key in stamps and key in self._subscribers:
-                    self._stamps[key] = stamps[key]
-            tick, self._tick = self._tick, asyncio.Event()
-            assert tick is not None
-            tick.set()
+                continue
+            finally:
+                self.polls += 1
+            for token, watcher in list(self._tabs.items()):
+                stamp = stamps.get(watcher.client)
+                if stamp is None or stamp == watcher.seen:
+                    continue
+                watcher.seen = stamp
+                try:
+                    await self._send(token, watcher.event_name)
+                except Exception:  # noqa: BLE001 - one tab's failure must not stop the rest
+                    log.warning("could not send a ledger refresh", exc_info=True)
         self._task = None
+
+    async def _send(self, token: str, event_name: str) -> None:
+        if self._notify is not None:
+            await self._notify(token, event_name)
+            return
+        if self._app is None:
+            return
+        from reflex_base.event import Event
+
+        with self._app.set_contexts():
+            await self._app.event_processor.enqueue(token, Event(name=event_name))

@@ -8,21 +8,21 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 from __future__ import annotations
 
 import time
-from contextlib import aclosing
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 import reflex as rx
+from reflex_base.utils.format import format_event_handler
 from sqlmodel import Session
 
 from portal_app import routes
 from portal_app.branding import accent
 from portal_app.db import session_or_scope
 from portal_app.layout.nav import visible_nav_items
-from portal_app.services import auth
+from portal_app.services import auth, ledger
 from portal_app.services.actor import Actor
 from portal_app.settings import get_settings
-from portal_app.state.ledger_watch import TAB_PAGES, LedgerPoller
+from portal_app.state.ledger_watch import LedgerPush, Watcher
 
 
 class PortalState(rx.State):
@@ -147,59 +147,35 @@ class PortalState(rx.State):
         url = f"{base}{routes.API_AUTH_HANDOFF}?{urlencode({'code': handoff_code, 'next': target})}"
         return rx.call_script(f"window.location.replace({_js_string(url)})")
 
-    # The current ledger watch of this tab (bumped by the page load that starts one), and
-    # whose ledger it watches ("company_id:client_id" of the signed-in actor).
-    _watch_generation: int = 0
+    # Whose ledger a live page follows ("company_id:client_id" of the signed-in actor, set by
+    # `_begin`), and the ledger stamp the page read just before its data (`_note_ledger`).
     _watch_client: str = ""
+    _watch_seen: str = ""
 
-    def _refresh_event(self):
-        """The event that reloads this page's data; pages that watch the ledger override it."""
-        return None
+    def _note_ledger(self, db: Session, actor: Actor) -> None:
+        """Read the client's ledger stamp for `_watch_here`; call it in the page load's
+        database session before reading the page's data, so any change after that read,
+        even one before the registration, is noticed."""
+        self._watch_seen = ledger.ledger_stamp(db, actor=actor)
 
-    def _arm_watch(self) -> None:
-        """Called by a page load (under the tab's lock) just before it returns the page's
-        `watch` event: that watch becomes the tab's current one."""
-        self._watch_generation += 1
-
-    async def _watch_ledger(self):
-        """While this page stays open, yield its refresh event when the client's invoices or
-        payments change elsewhere (a webhook, another tab), so a payment shows without a reload.
-
-        The worker's shared LEDGER_POLLER does the polling; this only wakes on its ticks.
-        Nothing here queries the database or takes the tab's state lock between ticks: the
-        watch reads what `_arm_watch` set from the state it started with, ends as soon as the
-        tab's page or newest watch in TAB_PAGES differs, and every STATE_CHECK_ROUNDS ticks
-        (and before any refresh) confirms through the tab's state that it is still current
-        (after a reconnect another worker may have taken the tab over). Reflex binds an event
-        handler to the class that defines it, so each page declares its own background
-        `watch` handler that iterates this generator.
-        """
-        generation = self._watch_generation
+    def _watch_here(self, refresh) -> None:
+        """Keep this page live: when the client's invoices or payments change elsewhere (a
+        webhook, another tab), the worker's LEDGER_PUSH sends this tab the `refresh` event
+        while it stays on this page (see state/ledger_watch.py). Called by a page load after
+        `_note_ledger` and its data."""
         company_id, _, client_id = self._watch_client.partition(":")
-        path = self.router.url.path
-        tab = self.router.session.client_token
         if not (company_id.isdigit() and client_id.isdigit()):
             return
-        TAB_PAGES.claim_watch(tab, generation)
-        ticks = LEDGER_POLLER.changes((int(company_id), int(client_id)))
-        async with aclosing(ticks):
-            rounds = 0
-            async for changed in ticks:
-                rounds += 1
-                if (
-                    rounds > WATCH_MAX_ROUNDS
-                    or TAB_PAGES.path(tab) != path
-                    or TAB_PAGES.watch(tab) != generation
-                ):
-                    return
-                if not changed and rounds % STATE_CHECK_ROUNDS:
-                    continue
-                async with self:
-                    if self._watch_generation != generation or self.router.url.path != path:
-                        return
-                    event = self._refresh_event() if changed else None
-                if event is not None:
-                    yield event
+        LEDGER_PUSH.watch(
+            self.router.session.client_token,
+            Watcher(
+                client=(int(company_id), int(client_id)),
+                path=self.router.url.path,
+                event_name=format_event_handler(refresh),
+                seen=self._watch_seen,
+                until=time.monotonic() + WATCH_MINUTES * 60,
+            ),
+        )
 
     @rx.event
     def leave_preview(self):
@@ -219,14 +195,11 @@ class PortalState(rx.State):
 
 
 WATCH_SECONDS = 3
-# Every this many quiet ticks a watch confirms through the tab's state that it is current
-# (another worker may have taken the tab over after a reconnect).
-STATE_CHECK_ROUNDS = 10
-LEDGER_POLLER = LedgerPoller(WATCH_SECONDS)
+# A tab left open on a live page stops being refreshed after this; any page load renews it.
+WATCH_MINUTES = 30
+LEDGER_PUSH = LedgerPush(WATCH_SECONDS)
 # How long a loaded shell (names, branding, nav) is reused within one connection.
 SHELL_MAX_AGE = 60
-# A tab left open stops watching after half an hour; any navigation starts a new watch.
-WATCH_MAX_ROUNDS = 600
 
 
 def _same_origin(a: str, b: str) -> bool:

@@ -1,12 +1,14 @@
-"""The worker's shared ledger poll and the per-tab page registry."""
+"""Live money pages: the worker's shared ledger poll that pushes refreshes to the tabs it
+concerns, and the per-tab page registry."""
 
 import asyncio
-from contextlib import aclosing
+import time
+import uuid
 from datetime import timedelta
 
 from portal_app.db import utcnow
 from portal_app.services import ledger
-from portal_app.state.ledger_watch import LedgerPoller, TabPages
+from portal_app.state.ledger_watch import TAB_PAGES, LedgerPush, TabPages, Watcher
 from tests.helpers.factories import add_invoice
 
 
@@ -36,88 +38,144 @@ def _fetcher(session, calls):
     return fetch
 
 
-def test_one_poll_per_tick_serves_every_tab_and_reports_only_the_changed_client(make, session):
+def _recorder():
+    sent: list[tuple[str, str]] = []
+
+    async def notify(token, event_name):
+        sent.append((token, event_name))
+
+    return sent, notify
+
+
+def _tab(path="/client/invoices"):
+    token = f"tab-{uuid.uuid4().hex}"
+    TAB_PAGES.note(token, path)
+    return token
+
+
+def _watcher(session, client, path="/client/invoices", event="list.refresh", until=None):
+    key = _key(client)
+    return Watcher(
+        client=key,
+        path=path,
+        event_name=event,
+        seen=ledger.ledger_stamps(session, clients=[key])[key],
+        until=until if until is not None else time.monotonic() + 60,
+    )
+
+
+def _pay(session, invoice):
+    invoice.updated_at = utcnow() + timedelta(seconds=5)
+    invoice.balance_minor = 0
+    session.add(invoice)
+    session.flush()
+
+
+def test_one_poll_per_tick_refreshes_only_the_tabs_of_the_client_that_changed(make, session):
     company = make.company()
     paying, quiet = make.client(company), make.client(company)
     invoice = make.invoice(paying)
     make.invoice(quiet)
     calls: list = []
-    poller = LedgerPoller(0.05, _fetcher(session, calls))
+    sent, notify = _recorder()
+    push = LedgerPush(0.05, _fetcher(session, calls), notify)
+    list_tab, detail_tab, other_tab = _tab(), _tab("/client/invoices/[id]"), _tab()
 
     async def scenario():
-        tabs = [poller.changes(_key(paying)), poller.changes(_key(paying))]
-        other = poller.changes(_key(quiet))
-        async with aclosing(tabs[0]), aclosing(tabs[1]), aclosing(other):
-            first = await asyncio.gather(*(anext(t) for t in [*tabs, other]))
-            polls_before = poller.polls
-            # A payment lands elsewhere.
-            invoice.updated_at = utcnow() + timedelta(seconds=5)
-            invoice.balance_minor = 0
-            session.add(invoice)
-            session.flush()
-            second = await asyncio.gather(*(anext(t) for t in [*tabs, other]))
-            third = await asyncio.gather(*(anext(t) for t in [*tabs, other]))
-            assert poller.polls - polls_before == 2
-            assert poller.subscribed == 3
-        return first, second, third
+        push.watch(list_tab, _watcher(session, paying))
+        push.watch(detail_tab, _watcher(session, paying, "/client/invoices/[id]", "one.refresh"))
+        push.watch(other_tab, _watcher(session, quiet))
+        await asyncio.sleep(0.2)
+        assert sent == []  # nothing changed: nothing sent, however many ticks
+        _pay(session, invoice)
+        await asyncio.sleep(0.2)
 
-    first, second, third = asyncio.run(scenario())
-    assert first == [False, False, False]
-    assert second == [True, True, False]
-    assert third == [False, False, False]  # reported once, not on every tick after
-    # Each tick asked once, for both clients together.
-    batched = [keys for keys in calls if len(keys) == 2]
-    assert batched and all(keys == sorted([_key(paying), _key(quiet)]) for keys in batched)
-    assert poller.subscribed == 0
+    asyncio.run(scenario())
+    # Each tab once, with its own page's event; the other client's tab not at all.
+    assert sorted(sent) == sorted([(list_tab, "list.refresh"), (detail_tab, "one.refresh")])
+    assert calls and all(keys == sorted([_key(paying), _key(quiet)]) for keys in calls)
 
 
-def test_a_failed_poll_reports_no_change_and_the_next_tick_recovers(make, session):
+def test_a_change_between_the_page_read_and_the_registration_is_not_missed(make, session):
     client = make.client(make.company())
     invoice = make.invoice(client)
-    failing = {"on": False}
+    sent, notify = _recorder()
+    push = LedgerPush(0.05, lambda keys: ledger.ledger_stamps(session, clients=keys), notify)
+    tab = _tab()
+    watcher = _watcher(session, client)  # the stamp the page load read before its data
+    _pay(session, invoice)  # a webhook lands before the page registers
+
+    async def scenario():
+        push.watch(tab, watcher)
+        await asyncio.sleep(0.15)
+
+    asyncio.run(scenario())
+    assert sent == [(tab, "list.refresh")]
+
+
+def test_a_tab_that_left_the_page_or_expired_is_dropped(make, session):
+    client = make.client(make.company())
+    invoice = make.invoice(client)
+    sent, notify = _recorder()
+    push = LedgerPush(0.05, lambda keys: ledger.ledger_stamps(session, clients=keys), notify)
+    moved, expired = _tab(), _tab()
+
+    async def scenario():
+        push.watch(moved, _watcher(session, client))
+        push.watch(expired, _watcher(session, client, until=time.monotonic() + 0.01))
+        TAB_PAGES.note(moved, "/client/payments")  # the tab opened another page
+        _pay(session, invoice)
+        await asyncio.sleep(0.2)
+        assert push.watching == 0
+
+    asyncio.run(scenario())
+    assert sent == []
+
+
+def test_a_failed_poll_sends_nothing_and_the_next_tick_recovers(make, session):
+    client = make.client(make.company())
+    invoice = make.invoice(client)
+    failing = {"on": True}
 
     def fetch(keys):
         if failing["on"]:
             raise ConnectionError("database unreachable")
         return ledger.ledger_stamps(session, clients=keys)
 
-    poller = LedgerPoller(0.05, fetch)
+    sent, notify = _recorder()
+    push = LedgerPush(0.05, fetch, notify)
+    tab = _tab()
 
     async def scenario():
-        ticks = poller.changes(_key(client))
-        async with aclosing(ticks):
-            seen = [await anext(ticks)]
-            failing["on"] = True
-            invoice.updated_at = utcnow() + timedelta(seconds=5)
-            session.add(invoice)
-            session.flush()
-            seen.append(await anext(ticks))
-            failing["on"] = False
-            seen.append(await anext(ticks))
-            seen.append(await anext(ticks))
-        return seen
+        push.watch(tab, _watcher(session, client))
+        _pay(session, invoice)
+        await asyncio.sleep(0.2)
+        assert sent == [] and push.polls >= 2
+        failing["on"] = False
+        await asyncio.sleep(0.15)
 
-    assert asyncio.run(scenario()) == [False, False, True, False]
+    asyncio.run(scenario())
+    assert sent == [(tab, "list.refresh")]
 
 
-def test_the_poll_stops_when_the_last_tab_leaves_and_starts_again(make, session):
+def test_the_poll_stops_when_no_tab_is_left_and_starts_again(make, session):
     client = make.client(make.company())
     add_invoice(session, client, number="W-1")
-    poller = LedgerPoller(0.02, lambda keys: ledger.ledger_stamps(session, clients=keys))
-
-    async def one_tick():
-        ticks = poller.changes(_key(client))
-        async with aclosing(ticks):
-            await anext(ticks)
-        await asyncio.sleep(0.1)
-        return poller.polls
+    sent, notify = _recorder()
+    push = LedgerPush(0.02, lambda keys: ledger.ledger_stamps(session, clients=keys), notify)
 
     async def scenario():
-        polls = await one_tick()
+        tab = _tab()
+        push.watch(tab, _watcher(session, client))
         await asyncio.sleep(0.1)
-        assert poller.polls == polls  # nobody watches: no more polls
-        await one_tick()
-        assert poller.polls > polls
+        TAB_PAGES.note(tab, "/client/payments")
+        await asyncio.sleep(0.1)
+        polls = push.polls
+        await asyncio.sleep(0.1)
+        assert push.polls == polls and push.watching == 0  # nobody watches: no more polls
+        push.watch(_tab(), _watcher(session, client))
+        await asyncio.sleep(0.1)
+        assert push.polls > polls
 
     asyncio.run(scenario())
 
@@ -133,15 +191,3 @@ def test_tab_pages_remember_the_latest_path_and_forget_the_oldest_tabs():
     assert pages.path("b") is None  # the least recently active tab went first
     assert pages.path("a") == "/client/payments"
     assert pages.path("c") == "/client/invoices"
-
-
-def test_a_newer_watch_of_a_tab_supersedes_the_older_one():
-    pages = TabPages()
-    pages.claim_watch("unknown", 1)  # a tab that sent no event here is not tracked
-    assert pages.watch("unknown") is None
-    pages.note("a", "/client/invoices")
-    pages.claim_watch("a", 3)
-    pages.claim_watch("a", 2)  # a late start of an older watch does not take over
-    assert pages.watch("a") == 3
-    pages.claim_watch("a", 4)
-    assert pages.watch("a") == 4

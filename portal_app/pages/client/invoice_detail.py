@@ -46,6 +46,7 @@ class InvoiceDetailState(PortalState):
                 if actor is None:
                     return self._login_redirect()
                 invoice_id = invoices.parse_invoice_id(self._path_arg())
+                self._note_ledger(db, actor)  # before the data: the watch's starting point
                 view = invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
                 # The logo's server path is for the PDF renderer only, not the browser.
                 self.invoice = dataclasses.replace(view, logo_path="")
@@ -57,17 +58,9 @@ class InvoiceDetailState(PortalState):
             self.loading = False
             return None
         self.loading = False
-        self._arm_watch()
-        return InvoiceDetailState.watch
-
-    def _refresh_event(self):
-        return InvoiceDetailState.refresh
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Refresh this page when a payment lands elsewhere (see PortalState._watch_ledger)."""
-        async for event in self._watch_ledger():
-            yield event
+        # A payment that lands elsewhere refreshes this page (state/ledger_watch.py).
+        self._watch_here(InvoiceDetailState.refresh)
+        return None
 
     @rx.event
     def refresh(self):

@@ -41,6 +41,7 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
 
         def fetch(db, actor):
             if with_pay_groups:
+                self._note_ledger(db, actor)  # before the data: the watch's starting point
                 self.pay_groups = []  # stays empty when the module is off
             page = invoices.list_invoices(
                 db, actor=actor, query=invoices.ListQuery(**self._query_fields())
@@ -62,17 +63,9 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
         redirect = self._reload(with_pay_groups=True)
         if redirect is not None:
             return redirect
-        self._arm_watch()
-        return InvoicesState.watch
-
-    def _refresh_event(self):
-        return InvoicesState.refresh
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Refresh this page when a payment lands elsewhere (see PortalState._watch_ledger)."""
-        async for event in self._watch_ledger():
-            yield event
+        # A payment that lands elsewhere refreshes this page (state/ledger_watch.py).
+        self._watch_here(InvoicesState.refresh)
+        return None
 
     @rx.event
     def refresh(self):
