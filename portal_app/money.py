@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
+from babel import Locale
+from babel.numbers import NumberPattern, get_currency_precision
 
 SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "KWD")
 
@@ -47,9 +49,19 @@ class Money:
 
 
 def format_money(minor: int, currency: str, locale: str = "en_US") -> str:
-    """Format minor units for display in `locale`, e.g. 123456 USD en_US -> '$1,234.56'."""
+    """Format minor units for display in `locale`, e.g. 123456 USD en_US -> '$1,234.56'.
+
+    What babel.numbers.format_currency gives, with the locale's parsed data and currency
+    pattern kept between calls (a list page formats two amounts a row)."""
     amount = Decimal(minor).scaleb(-currency_exponent(currency))
-    return format_currency(amount, currency.upper(), locale=locale)
+    parsed, pattern = _currency_pattern(locale)
+    return pattern.apply(amount, parsed, currency=currency.upper(), currency_digits=True)
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: str) -> tuple[Locale, NumberPattern]:
+    parsed = Locale.parse(locale)
+    return parsed, parsed.currency_formats["standard"]
 
 
 _PLAIN_DECIMAL = re.compile(r"-?\d{1,15}(?:\.\d{1,6})?")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -160,3 +161,14 @@ def test_money_to_decimal_uses_the_currency_exponent():
     assert Money(123456, "USD").to_decimal() == Decimal("1234.56")
     assert Money(123456, "JPY").to_decimal() == Decimal("123456")
     assert Money(123456, "KWD").to_decimal() == Decimal("123.456")
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    currency=st.sampled_from(SUPPORTED_CURRENCIES),
+    locale=st.sampled_from(["en_US", "de_DE", "fr_FR", "fr_CH", "ja_JP", "ar_KW", "en_IN"]),
+)
+def test_format_money_says_what_babels_format_currency_says(minor, currency, locale):
+    """The kept locale pattern changes the speed, never the text."""
+    amount = Decimal(minor).scaleb(-currency_exponent(currency))
+    assert format_money(minor, currency, locale) == format_currency(amount, currency, locale=locale)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from babel.dates import format_date
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
@@ -28,6 +27,7 @@ from portal_app.services.paging import (
 from portal_app.services.party_views import (
     client_party,
     company_party,
+    format_day,
     line_views,
     logo_path,
     parse_record_id,
@@ -127,7 +127,7 @@ def _status_label(invoice: Invoice, today: date) -> str:
 
 
 def _fmt_date(value: date | None, locale: str) -> str:
-    return format_date(value, format="medium", locale=locale) if value else ""
+    return format_day(value, locale)
 
 
 def _status_condition(status: str, today: date):

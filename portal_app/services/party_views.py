@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Protocol
 
 from babel.dates import format_date
@@ -121,6 +122,12 @@ def format_day(value: date | datetime | None, locale: str) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.date()
+    return _medium_date(value, locale)
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(value: date, locale: str) -> str:
+    # Lists show the same few dates many times over; Babel's formatting is not free.
     return format_date(value, format="medium", locale=locale)
 
 
