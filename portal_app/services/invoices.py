@@ -126,10 +126,6 @@ def _status_label(invoice: Invoice, today: date) -> str:
     return STATUS_LABELS.get(invoice.status, invoice.status.title())
 
 
-def _fmt_date(value: date | None, locale: str) -> str:
-    return format_day(value, locale)
-
-
 def _status_condition(status: str, today: date):
     payable = and_(col(Invoice.status).in_(PAYABLE_STATUSES), Invoice.balance_minor > 0)
     if status == "unpaid":
@@ -182,8 +178,8 @@ def _row_view(invoice, locale: str, today: date) -> InvoiceRowView:
         number=invoice.number,
         status=invoice.status,
         status_label=_status_label(invoice, today),
-        issue_date=_fmt_date(invoice.issue_date, locale),
-        due_date=_fmt_date(invoice.due_date, locale),
+        issue_date=format_day(invoice.issue_date, locale),
+        due_date=format_day(invoice.due_date, locale),
         amount=format_money(invoice.amount_minor, invoice.currency, locale),
         balance=format_money(invoice.balance_minor, invoice.currency, locale),
         is_overdue=_is_overdue(invoice, today),
@@ -242,8 +238,8 @@ def build_invoice_view(
         status=invoice.status,
         status_label=_status_label(invoice, today),
         currency=invoice.currency,
-        issue_date=_fmt_date(invoice.issue_date, locale),
-        due_date=_fmt_date(invoice.due_date, locale),
+        issue_date=format_day(invoice.issue_date, locale),
+        due_date=format_day(invoice.due_date, locale),
         po_number=invoice.po_number,
         company=company_party(company),
         client=client_party(client),
@@ -255,7 +251,7 @@ def build_invoice_view(
         paid_to_date=money(invoice.paid_to_date_minor),
         balance=money(invoice.balance_minor),
         partial=money(invoice.partial_minor - invoice.paid_to_date_minor) if partial_open else "",
-        partial_due_date=_fmt_date(invoice.partial_due_date, locale) if partial_open else "",
+        partial_due_date=format_day(invoice.partial_due_date, locale) if partial_open else "",
         terms=invoice.terms or company.invoice_terms,
         public_notes=invoice.public_notes,
         footer=invoice.footer or company.invoice_footer,
@@ -372,7 +368,7 @@ def dashboard(session: Session, *, actor: Actor, today: date | None = None) -> D
             id=inv.id,
             number=inv.number,
             reason="Overdue" if inv.due_date < today else "Due soon",
-            due_date=_fmt_date(inv.due_date, locale),
+            due_date=format_day(inv.due_date, locale),
             balance=format_money(inv.balance_minor, inv.currency, locale),
         )
         for inv in needing

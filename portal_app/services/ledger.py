@@ -22,7 +22,7 @@ def ledger_stamp(session: Session, *, actor: Actor) -> str:
 
 
 def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[ClientKey, str]:
-    """`ledger_stamp` of many clients at once (two grouped queries per BATCH clients), for the
+    """`ledger_stamp` of many clients at once (one grouped query per BATCH clients), for the
     worker's shared ledger poll; each key is (company_id, client_id) and only rows of that
     company and client count."""
     wanted = set(clients)
