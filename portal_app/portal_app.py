@@ -10,6 +10,7 @@ from portal_app.backend_errors import backend_exception_handler
 from portal_app.event_log import EventLogMiddleware
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
+from portal_app.page_load import InlinePageLoadMiddleware
 from portal_app.settings import get_settings
 from portal_app.state.ledger_watch import TabPageMiddleware
 from portal_app.state.portal import LEDGER_PUSH
@@ -29,6 +30,8 @@ app = rx.App(
 app.add_middleware(EventLogMiddleware())
 # Which page each tab is on, so a live money page stops being refreshed when the tab leaves.
 app.add_middleware(TabPageMiddleware())
+# A page's on_load handlers run in the navigation event itself; last, as it may end the chain.
+app.add_middleware(InlinePageLoadMiddleware())
 # Refreshes of live money pages go through this app's event processor.
 LEDGER_PUSH.bind(app)
 # Recurring invoices, renewals and link expiry every PORTAL_JOBS_INTERVAL_MINUTES (0 = off);

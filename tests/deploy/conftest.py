@@ -123,6 +123,11 @@ def password_hash() -> str:
 @pytest.fixture
 def account(db_engine: Engine, password_hash: str) -> Account:
     """A company, a client with INVOICES invoices (some paid), and a contact who can sign in."""
+    return make_account(db_engine, password_hash)
+
+
+def make_account(db_engine: Engine, password_hash: str) -> Account:
+    """What the `account` fixture gives, for a test that needs a second one."""
     uid = uuid.uuid4().hex[:8]
     with Session(db_engine, expire_on_commit=False) as session:
         company = Company(name=f"Deploy {uid}")
