@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal_app.branding import safe_color
@@ -165,32 +166,36 @@ def redeem_handoff(
     return token, row
 
 
+# One query for the session and its contact: every event of a signed-in page runs it. Built
+# once, so an event pays neither building the statement nor SQLAlchemy's cache key for it.
+_ACTOR_QUERY = (
+    select(
+        AuthSession.id,
+        AuthSession.kind,
+        AuthSession.company_id,
+        AuthSession.staff_user_id,
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+        ClientContact.id.label("contact_id"),
+        ClientContact.client_id,
+        ClientContact.portal_enabled,
+        ClientContact.company_id.label("contact_company_id"),
+        Client.locale.label("client_locale"),
+        Company.locale.label("company_locale"),
+        Company.enabled_modules,
+    )
+    .join(ClientContact, col(ClientContact.id) == AuthSession.contact_id)
+    .join(Client, col(Client.id) == ClientContact.client_id)
+    .join(Company, col(Company.id) == AuthSession.company_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
 def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor | None:
     """The contact behind a cookie token, or None when missing, expired, revoked or disabled."""
     if not token or not looks_like_token(token):
         return None
-    # One query for the session and its contact: every event of a signed-in page runs this.
-    row = session.exec(
-        select(
-            AuthSession.id,
-            AuthSession.kind,
-            AuthSession.company_id,
-            AuthSession.staff_user_id,
-            AuthSession.revoked_at,
-            AuthSession.expires_at,
-            ClientContact.id.label("contact_id"),
-            ClientContact.client_id,
-            ClientContact.portal_enabled,
-            ClientContact.company_id.label("contact_company_id"),
-            Client.locale.label("client_locale"),
-            Company.locale.label("company_locale"),
-            Company.enabled_modules,
-        )
-        .join(ClientContact, col(ClientContact.id) == AuthSession.contact_id)
-        .join(Client, col(Client.id) == ClientContact.client_id)
-        .join(Company, col(Company.id) == AuthSession.company_id)
-        .where(AuthSession.token_hash == token_hash(token))
-    ).first()
+    row = session.exec(_ACTOR_QUERY, params={"token_hash": token_hash(token)}).first()
     if row is None or row.revoked_at is not None or row.expires_at < utcnow():
         return None
     if row.kind == "staff":
