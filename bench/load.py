@@ -2,21 +2,25 @@
 
 Usage:
     .venv/bin/python bench/load.py [--workers 1,2] [--clients 50,200] [--duration 30]
-        [--think 1.0] [--redis-url redis://127.0.0.1:6379/5] [--pg-url postgresql+psycopg://...]
+        [--think 1,0] [--redis-url redis://127.0.0.1:6379/5] [--pg-url postgresql+psycopg://...]
 
 For each worker count it starts the portal the way scripts/prod.sh does (Granian, one port,
 `--workers N`, Redis state manager, PostgreSQL), on a fresh database made for the run (dropped
 at the end). For each client count it opens that many tabs with tests/helpers/reflex_protocol
 (a Python client of Reflex's event protocol, no browser), signs each in through the real login
 event and HTTP handoff, then for `--duration` seconds every tab repeats, with a random pause of
-`--think` seconds on average between actions:
+`--think` seconds on average between actions (each think time of the list is a run of its
+own; 0 means no pause, the most the layout can serve):
 
     next page of the invoice list (until the last page, then back to the list: page 1),
     every third action: open an invoice's detail page, then go back to the list.
 
 An action's latency is from sending the event to receiving the update that answers it, as a
-browser would see it. Reported per run: actions/s, p50/p95/p99 latency, sign-in time, the
-serialized Reflex state per tab in Redis (sum of its keys) and the mean update size.
+browser would see it. The loop is closed (a tab waits for the answer before its next pause),
+so below saturation throughput is the offered load, clients / (think + latency), whatever the
+worker count: compare worker counts at think 0. Reported per run: actions/s, p50/p95/p99
+latency, sign-in time, the serialized Reflex state per tab in Redis (sum of its keys) and the
+mean update size.
 
 The load generator runs on the same machine and shares its CPUs with the server: on a 2-core
 machine it takes a noticeable share, so figures are a lower bound of what the server can do.
@@ -226,6 +230,7 @@ def services_cpu_seconds() -> float:
 class Run:
     workers: int
     clients: int
+    think: float
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"page": [], "detail": []})
     errors: int = 0
     sign_in_seconds: list[float] = field(default_factory=list)
@@ -289,8 +294,10 @@ async def client_loop(tab: Tab, run: Run, think: float, measuring: asyncio.Event
             tab.history = tab.history[-10:]
 
 
-async def one_run(server: Server, emails: list[str], workers: int, clients: int, args) -> Run:
-    run = Run(workers, clients)
+async def one_run(
+    server: Server, emails: list[str], workers: int, clients: int, think: float, args
+) -> Run:
+    run = Run(workers, clients, think)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         tabs = [Tab(server.base_url, http_session=http, timeout=60) for _ in range(clients)]
@@ -313,8 +320,7 @@ async def one_run(server: Server, emails: list[str], workers: int, clients: int,
         measuring = asyncio.Event()
         stop_at = [time.monotonic() + args.warmup + args.duration]
         loops = [
-            asyncio.create_task(client_loop(tab, run, args.think, measuring, stop_at))
-            for tab in tabs
+            asyncio.create_task(client_loop(tab, run, think, measuring, stop_at)) for tab in tabs
         ]
         await asyncio.sleep(args.warmup)
         measuring.set()
@@ -350,15 +356,16 @@ def pct(values: list[float], q: float) -> float:
 
 def table(runs: list[Run]) -> str:
     lines = [
-        "| workers | clients | actions/s | p50 ms | p95 ms | p99 ms | detail p95 ms | errors "
-        "| sign-in p50 s | state/tab KiB | update KiB | server CPU ms/action "
+        "| workers | clients | think s | actions/s | p50 ms | p95 ms | p99 ms | detail p95 ms "
+        "| errors | sign-in p50 s | state/tab KiB | update KiB | server CPU ms/action "
         "| PG+Redis CPU ms/action | load gen CPU % |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         values = run.all_latencies
         lines.append(
-            f"| {run.workers} | {run.clients} | {len(values) / run.measured_seconds:.1f} "
+            f"| {run.workers} | {run.clients} | {run.think:g} "
+            f"| {len(values) / run.measured_seconds:.1f} "
             f"| {pct(values, 50) * 1000:.0f} | {pct(values, 95) * 1000:.0f} "
             f"| {pct(values, 99) * 1000:.0f} | {pct(run.latencies['detail'], 95) * 1000:.0f} "
             f"| {run.errors} | {statistics.median(run.sign_in_seconds or [float('nan')]):.2f} "
@@ -368,13 +375,12 @@ def table(runs: list[Run]) -> str:
             f"| {run.services_cpu * 1000 / max(len(values), 1):.1f} "
             f"| {run.client_cpu * 100 / run.measured_seconds:.0f} |"
         )
-    by = {(r.workers, r.clients): len(r.all_latencies) / r.measured_seconds for r in runs}
+    by = {(r.workers, r.clients, r.think): len(r.all_latencies) / r.measured_seconds for r in runs}
     notes = []
-    for clients in sorted({r.clients for r in runs}):
-        if (1, clients) in by and (2, clients) in by:
-            notes.append(
-                f"{clients} clients: 2 workers = {by[(2, clients)] / by[(1, clients)]:.2f}x"
-            )
+    for clients, think in sorted({(r.clients, r.think) for r in runs}):
+        if (1, clients, think) in by and (2, clients, think) in by:
+            ratio = by[(2, clients, think)] / by[(1, clients, think)]
+            notes.append(f"{clients} clients, think {think:g} s: 2 workers = {ratio:.2f}x")
     return "\n".join(lines) + ("\n\nthroughput " + "; ".join(notes) if notes else "")
 
 
@@ -384,7 +390,9 @@ def main() -> None:
     parser.add_argument("--clients", default="50,200")
     parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--think", type=float, default=1.0, help="mean pause between actions")
+    parser.add_argument(
+        "--think", default="1,0", help="mean pauses between actions, s (0: saturated)"
+    )
     parser.add_argument("--sign-in-concurrency", type=int, default=10)
     parser.add_argument("--accounts", type=int, default=50, help="distinct clients to seed")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
@@ -402,17 +410,22 @@ def main() -> None:
         for workers in (int(w) for w in args.workers.split(",")):
             server = start_server(url, args.redis_url, workers, logs)
             try:
-                for clients in (int(c) for c in args.clients.split(",")):
-                    print(f"{workers} worker(s), {clients} clients ...", file=sys.stderr)
-                    runs.append(asyncio.run(one_run(server, emails, workers, clients, args)))
-                    print(table(runs[-1:]), file=sys.stderr)
+                for think in (float(t) for t in args.think.split(",")):
+                    for clients in (int(c) for c in args.clients.split(",")):
+                        print(
+                            f"{workers} worker(s), {clients} clients, think {think:g} s ...",
+                            file=sys.stderr,
+                        )
+                        run = asyncio.run(one_run(server, emails, workers, clients, think, args))
+                        runs.append(run)
+                        print(table(runs[-1:]), file=sys.stderr)
             finally:
                 server.stop()
     finally:
         drop_database(args.pg_url, name)
     load = os.getloadavg()
     print(
-        f"\n{os.cpu_count()} CPUs, load average {load[0]:.1f}, think {args.think}s, "
+        f"\n{os.cpu_count()} CPUs, load average {load[0]:.1f}, "
         f"{args.duration:.0f}s measured after {args.warmup:.0f}s warm-up\n"
     )
     print(table(runs))
