@@ -111,6 +111,8 @@ def test_database_gap(worker: Worker, pg_proxy: TcpProxy, account: Account, db_e
         visitor.cookies = dict(tab.cookies)
         await visitor.open("/client/invoices")
         await visitor.wait_for(lambda t: _told_unavailable(t, 0), "unavailable on load")
+        # The failed page load still ends the navigation: no page stuck loading.
+        await visitor.wait_hydrated()
         # Signing in during the gap: the message, and the form is usable again afterwards.
         other = Tab(worker.base_url)
         await other.open("/client/login")
