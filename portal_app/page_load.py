@@ -80,6 +80,7 @@ class InlinePageLoadMiddleware(rx.Middleware):
 
 
 async def _mark_hydrated(root) -> None:
+    """Set the tab's `is_hydrated` and send it with what the page loads changed, now."""
     root.is_hydrated = True
     # Sent even when the server's flag was already true: the front end set its own to false
     # when it navigated and waits for this one.
