@@ -19,7 +19,7 @@ from sqlmodel import Session, SQLModel
 
 import portal_app.models  # noqa: F401  (registers tables)
 from portal_app.db import make_engine
-from portal_app.models import Client, ClientContact, Company, Invoice
+from portal_app.models import Client, ClientContact, Company, Invoice, Payment
 from portal_app.services.actor import Actor
 from portal_app.services.passwords import hash_password
 from tests.helpers.factories import add_invoice
@@ -143,6 +143,23 @@ class Factory:
         self.session.add(credit)
         self.session.flush()
         return credit
+
+    def payment(
+        self, client: Client, *, amount_minor: int = 100_00, currency: str = "USD", **kw
+    ) -> Payment:
+        """A completed card payment of the client, allocated to nothing."""
+        payment = Payment(
+            company_id=client.company_id,
+            client_id=client.id,
+            number=kw.pop("number", f"PAY-{self._uid()}"),
+            status=kw.pop("status", "completed"),
+            currency=currency,
+            amount_minor=amount_minor,
+            **kw,
+        )
+        self.session.add(payment)
+        self.session.flush()
+        return payment
 
     def actor(self, contact: ClientContact, kind: str = "password") -> Actor:
         return Actor(

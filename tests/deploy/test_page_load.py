@@ -59,7 +59,7 @@ def test_a_navigation_runs_the_page_load_in_one_event_and_hydrates_after_the_dat
 ):
     worker: Worker = start_worker()
 
-    async def scenario() -> tuple[int, int, int, int]:
+    async def scenario() -> tuple[int, int, int, int, int]:
         tab = Tab(worker.base_url)
         await sign_in(tab, account.email, PASSWORD, next_path="/client/invoices")
         await _invoices_loaded(tab)

@@ -3,26 +3,11 @@
 from datetime import timedelta
 
 from portal_app.db import utcnow
-from portal_app.models import Payment
 from portal_app.services import ledger
 
 
 def _key(client):
     return (client.company_id, client.id)
-
-
-def _payment(session, client, **kw):
-    payment = Payment(
-        company_id=client.company_id,
-        client_id=client.id,
-        number=kw.pop("number", f"P-{client.id}"),
-        currency="USD",
-        amount_minor=1000,
-        **kw,
-    )
-    session.add(payment)
-    session.flush()
-    return payment
 
 
 def test_the_stamp_moves_when_an_invoice_or_a_payment_of_the_client_changes(make, session):
@@ -37,7 +22,7 @@ def test_the_stamp_moves_when_an_invoice_or_a_payment_of_the_client_changes(make
     session.flush()
     invoice_changed = ledger.ledger_stamp(session, actor=actor)
     assert invoice_changed != with_invoice
-    _payment(session, client)
+    make.payment(client)
     assert ledger.ledger_stamp(session, actor=actor) != invoice_changed
 
 
@@ -47,7 +32,7 @@ def test_another_clients_records_leave_the_stamp_alone(make, session):
     actor = make.actor(make.contact(mine))
     before = ledger.ledger_stamp(session, actor=actor)
     make.invoice(theirs)
-    _payment(session, theirs)
+    make.payment(theirs)
     assert ledger.ledger_stamp(session, actor=actor) == before
 
 
@@ -58,10 +43,24 @@ def test_stamps_of_more_clients_than_a_batch_equal_each_clients_own(make, sessio
         for _ in range(count):
             make.invoice(client)
         if count % 2:
-            _payment(session, client)
+            make.payment(client)
     monkeypatch.setattr(ledger, "BATCH", 2)  # three queries of 2, 2 and 1 clients
     together = ledger.ledger_stamps(session, clients=[_key(c) for c in clients])
     for client in clients:
         alone = ledger.ledger_stamps(session, clients=[_key(client)])
         assert together[_key(client)] == alone[_key(client)]
     assert len(set(together.values())) == len(clients)
+
+
+def test_batched_stamps_equal_the_single_stamp_and_keep_to_the_company(make, session):
+    company = make.company()
+    busy, empty = make.client(company), make.client(company)
+    make.invoice(busy)
+    actor_busy = make.actor(make.contact(busy))
+    stamps = ledger.ledger_stamps(session, clients=[_key(busy), _key(empty)])
+    assert stamps[_key(busy)] == ledger.ledger_stamp(session, actor=actor_busy)
+    assert stamps[_key(busy)] != stamps[_key(empty)]
+    # The right client id under another company's id is nobody's ledger.
+    foreign = (make.company().id, busy.id)
+    assert ledger.ledger_stamps(session, clients=[foreign])[foreign] == stamps[_key(empty)]
+    assert ledger.ledger_stamps(session, clients=[]) == {}

@@ -16,20 +16,6 @@ def _key(client):
     return (client.company_id, client.id)
 
 
-def test_batched_stamps_equal_the_single_stamp_and_keep_to_the_company(make, session):
-    company = make.company()
-    busy, empty = make.client(company), make.client(company)
-    make.invoice(busy)
-    actor_busy = make.actor(make.contact(busy))
-    stamps = ledger.ledger_stamps(session, clients=[_key(busy), _key(empty)])
-    assert stamps[_key(busy)] == ledger.ledger_stamp(session, actor=actor_busy)
-    assert stamps[_key(busy)] != stamps[_key(empty)]
-    # The right client id under another company's id is nobody's ledger.
-    foreign = (make.company().id, busy.id)
-    assert ledger.ledger_stamps(session, clients=[foreign])[foreign] == stamps[_key(empty)]
-    assert ledger.ledger_stamps(session, clients=[]) == {}
-
-
 def _fetcher(session, calls):
     def fetch(keys):
         calls.append(sorted(keys))
