@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -86,6 +86,39 @@ def test_upgrade_head_matches_the_models(empty_db):
     assert _current(empty_db) == head
     assert _tables(empty_db) == set(SQLModel.metadata.tables)
     assert _differences(empty_db) == []
+    assert _check_constraints(empty_db) == _model_check_constraints()
+
+
+def _check_constraints(engine: Engine) -> set[tuple[str, str]]:
+    """(table, name) of every CHECK constraint in the database (autogenerate ignores them)."""
+    inspector = inspect(engine)
+    return {
+        (table, check["name"])
+        for table in _tables(engine)
+        for check in inspector.get_check_constraints(table)
+        if check.get("name")
+    }
+
+
+def _model_check_constraints() -> set[tuple[str, str]]:
+    return {
+        (table.name, constraint.name)
+        for table in SQLModel.metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint) and isinstance(constraint.name, str)
+    }
+
+
+def test_the_ledger_checks_exist_in_the_models():
+    """The CHECKs the money ledger relies on (services/ledger.py) are declared on the tables."""
+    assert {
+        ("invoice", "ck_invoice_balance_not_negative"),
+        ("invoice", "ck_invoice_paid_not_negative"),
+        ("credit", "ck_credit_balance_within_amount"),
+        ("payment", "ck_payment_applied_within_received"),
+        ("payment_allocation", "ck_allocation_refund_within_amount"),
+        ("credit_hold", "ck_credit_hold_positive"),
+    } <= _model_check_constraints()
 
 
 def test_downgrade_to_base_and_upgrade_again(empty_db):

@@ -8,6 +8,7 @@ from portal_app.models.document import Document
 from portal_app.models.invoice import Invoice, InvoiceLine
 from portal_app.models.payment import (
     Checkout,
+    CreditHold,
     GatewayCustomer,
     InvoiceLock,
     Payment,
@@ -27,6 +28,7 @@ from portal_app.models.subscription import (
 )
 
 __all__ = [
+    "CreditHold",
     "SubscriptionPlan",
     "Subscription",
     "RecurringInvoiceLine",

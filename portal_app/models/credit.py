@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.db import utcnow
@@ -15,11 +15,17 @@ USABLE_CREDIT_STATUSES = ("sent", "partial")
 
 
 class Credit(SQLModel, table=True):
-    """A credit note; `balance_minor` is what is left to apply."""
+    """A credit note; `balance_minor` is what is left to apply (amount less applications, active
+    checkout holds and what was voided)."""
 
     __table_args__ = (
         UniqueConstraint("company_id", "number", name="uq_credit_company_number"),
         Index("ix_credit_company_client_date", "company_id", "client_id", "issue_date", "id"),
+        CheckConstraint(
+            "balance_minor >= 0 AND voided_minor >= 0 "
+            "AND balance_minor + voided_minor <= amount_minor",
+            name="ck_credit_balance_within_amount",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -33,6 +39,12 @@ class Credit(SQLModel, table=True):
     tax_minor: int = Field(default=0, sa_type=BigInteger)
     amount_minor: int = Field(default=0, sa_type=BigInteger)
     balance_minor: int = Field(default=0, sa_type=BigInteger)
+    # Taken back without being applied (a plan-change credit whose period was refunded).
+    voided_minor: int = Field(default=0, sa_type=BigInteger)
+    # A plan-change credit is tied to the payment of the period it credits: refunding that
+    # payment voids what is left of the credit and keeps back what of it was used.
+    subscription_id: int | None = Field(default=None, foreign_key="subscription.id", index=True)
+    origin_payment_id: int | None = Field(default=None, foreign_key="payment.id", index=True)
     public_notes: str = Field(default="", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

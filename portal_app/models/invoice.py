@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.db import utcnow
@@ -28,6 +28,9 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoice_client_balance", "client_id", "balance_minor", "id"),
         # Lets the capped count of a client's visible invoices be answered from the index alone.
         Index("ix_invoice_company_client_status", "company_id", "client_id", "status"),
+        # What one row can hold of the ledger's rules (services/ledger.py keeps the rest).
+        CheckConstraint("balance_minor >= 0", name="ck_invoice_balance_not_negative"),
+        CheckConstraint("paid_to_date_minor >= 0", name="ck_invoice_paid_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

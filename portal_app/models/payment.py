@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.db import utcnow
@@ -14,12 +14,18 @@ CHECKOUT_STATUSES = ("open", "processing", "requires_action", "succeeded", "fail
 
 
 class Payment(SQLModel, table=True):
-    """Money received from a client. `applied_minor` is what reached invoices; the rest is
-    unapplied (a pre-payment) until staff apply it."""
+    """Money received from a client. `applied_minor` is what is on invoices now (its card
+    allocations net of their refunds), `refunded_minor` what went back; the rest,
+    amount - applied - refunded, is unapplied (a pre-payment) until staff apply it."""
 
     __table_args__ = (
         UniqueConstraint("company_id", "number", name="uq_payment_company_number"),
         Index("ix_payment_company_client_date", "company_id", "client_id", "created_at", "id"),
+        CheckConstraint(
+            "amount_minor >= 0 AND applied_minor >= 0 AND refunded_minor >= 0 "
+            "AND applied_minor + refunded_minor <= amount_minor",
+            name="ck_payment_applied_within_received",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -53,6 +59,12 @@ class PaymentAllocation(SQLModel, table=True):
     """
 
     __tablename__ = "payment_allocation"
+    __table_args__ = (
+        CheckConstraint(
+            "amount_minor > 0 AND refunded_minor >= 0 AND refunded_minor <= amount_minor",
+            name="ck_allocation_refund_within_amount",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id")
@@ -85,8 +97,26 @@ class Checkout(SQLModel, table=True):
     gateway_intent_id: str | None = Field(default=None, max_length=255, unique=True)
     payment_id: int | None = Field(default=None, foreign_key="payment.id")
     failure_message: str = Field(default="", max_length=500)
+    # Times the card part was sent to the gateway. Once sent, an unknown outcome (a timeout)
+    # must be retried under the same idempotency key, never by a new checkout.
+    charge_attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CreditHold(SQLModel, table=True):
+    """Credit a checkout has taken out of a credit note's balance until it settles (then it
+    becomes allocations) or gives up (then it goes back). Two tabs never plan the same credit."""
+
+    __tablename__ = "credit_hold"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_credit_hold_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    checkout_id: int = Field(foreign_key="checkout.id", index=True)
+    credit_id: int = Field(foreign_key="credit.id", index=True)
+    amount_minor: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class InvoiceLock(SQLModel, table=True):

@@ -36,13 +36,11 @@ from portal_app.models import (
     Invoice,
     InvoiceLock,
     Payment,
-    PaymentAllocation,
     PaymentMethod,
 )
-from portal_app.models.credit import USABLE_CREDIT_STATUSES
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.money import format_money, parse_major
-from portal_app.services import audit
+from portal_app.services import audit, ledger
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoices import client_locale
@@ -51,6 +49,9 @@ MAX_INVOICES_PER_CHECKOUT = 100
 LOCK_MINUTES = 15
 # Stripe's largest single charge is 99,999,999 minor units.
 MAX_CHARGE_MINOR = 99_999_999
+# A checkout in one of these states settles when its card money arrives (even one given up:
+# money the gateway took is always recorded).
+SETTLEABLE_WITH_CARD = ("open", "processing", "requires_action", "failed", "expired")
 
 
 def amount_due_minor(invoice: Invoice, today: date | None = None) -> int:
@@ -116,18 +117,8 @@ def _payable_invoices(session: Session, actor: Actor, invoice_ids: list[int]) ->
 
 def usable_credits(session: Session, actor: Actor, currency: str) -> list[Credit]:
     """The client's credits in `currency` with something left, oldest first."""
-    return list(
-        session.exec(
-            select(Credit)
-            .where(
-                Credit.company_id == actor.company_id,
-                Credit.client_id == actor.client_id,
-                Credit.currency == currency,
-                col(Credit.status).in_(USABLE_CREDIT_STATUSES),
-                Credit.balance_minor > 0,
-            )
-            .order_by(col(Credit.issue_date), col(Credit.id))
-        ).all()
+    return ledger.usable_credit_rows(
+        session, company_id=actor.company_id, client_id=actor.client_id, currency=currency
     )
 
 
@@ -193,6 +184,9 @@ class CheckoutRequest:
     apply_credit: bool = False
     payment_method_id: int | None = None
     save_card: bool = False
+    # The credit the page showed when the client pressed Pay. When less can be held now (used
+    # in another tab meanwhile), the checkout is refused with the new figure instead.
+    expected_credit_minor: int | None = None
 
 
 def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int:
@@ -247,11 +241,47 @@ def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int])
                 Checkout.client_id == actor.client_id,
                 Checkout.status == "open",
                 col(Checkout.gateway_intent_id).is_(None),
+                Checkout.charge_attempts == 0,
             )
             .values(status="expired", updated_at=utcnow())
         )
         if result.rowcount == 1:
             session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+            ledger.release_holds(session, checkout_id=checkout_id)
+
+
+def _release_stale_holds(session: Session, actor: Actor) -> None:
+    """Give back the credit held by this client's checkouts abandoned for longer than a lock
+    lasts: unstarted ones expire; ones waiting for 3-D Secure keep their card step, and should
+    it still succeed their settle takes credit afresh (or charges only what the card paid)."""
+    cutoff = utcnow() - timedelta(minutes=LOCK_MINUTES)
+    stale = session.exec(
+        select(Checkout.id, Checkout.status)
+        .where(
+            Checkout.company_id == actor.company_id,
+            Checkout.client_id == actor.client_id,
+            col(Checkout.status).in_(("open", "requires_action")),
+            Checkout.credit_minor > 0,
+            Checkout.updated_at < cutoff,
+        )
+        .limit(50)
+    ).all()
+    for checkout_id, status in stale:
+        if status == "open":
+            expired = session.exec(
+                update(Checkout)
+                .where(
+                    Checkout.id == checkout_id,
+                    Checkout.status == "open",
+                    col(Checkout.gateway_intent_id).is_(None),
+                    Checkout.charge_attempts == 0,
+                )
+                .values(status="expired", updated_at=utcnow())
+            )
+            if expired.rowcount != 1:
+                continue
+            session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+        ledger.release_holds(session, checkout_id=checkout_id)
 
 
 def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) -> StartedCheckout:
@@ -268,27 +298,15 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     total = sum(line["amount_minor"] for line in lines)
     if total > MAX_CHARGE_MINOR:
         raise ValidationError("invoices", "That is too much for one payment; pay fewer invoices.")
-    credit_minor = 0
-    if request.apply_credit:
-        credit_minor = min(
-            total, sum(c.balance_minor for c in usable_credits(session, actor, currency))
-        )
-    card_minor = total - credit_minor
-    method = None
-    if request.payment_method_id is not None and card_minor > 0:
-        method = _own_method(session, actor, request.payment_method_id)
-
     checkout = Checkout(
         company_id=actor.company_id,
         client_id=actor.client_id,
         contact_id=actor.contact_id,
         currency=currency,
         lines_json=json.dumps(lines),
-        credit_minor=credit_minor,
-        card_minor=card_minor,
-        payment_method_id=method.id if method else None,
-        gateway_payment_method=method.method_ref if method else "",
-        save_card=bool(request.save_card) and method is None,
+        credit_minor=0,
+        card_minor=total,
+        save_card=bool(request.save_card),
     )
     session.add(checkout)
     session.flush()
@@ -312,6 +330,38 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
             "One of these invoices is already being paid, perhaps in another window. "
             "Wait a minute and reload.",
         ) from exc
+    credit_minor = 0
+    if request.apply_credit:
+        _release_stale_holds(session, actor)
+        # The credit is taken out of the credit notes now, so no other tab can plan it too.
+        credit_minor = ledger.hold_credit(
+            session,
+            checkout_id=checkout.id,
+            company_id=actor.company_id,
+            client_id=actor.client_id,
+            currency=currency,
+            amount_minor=total,
+        )
+        expected = request.expected_credit_minor
+        if expected is not None and credit_minor < min(int(expected), total):
+            # Raised inside the caller's transaction: the holds and the checkout roll back.
+            raise ValidationError(
+                "credit",
+                "Your available credit changed since this page opened: "
+                + format_money(credit_minor, currency, client_locale(session, actor))
+                + " can be used now. Check the amount to pay and press Pay again.",
+            )
+    card_minor = total - credit_minor
+    method = None
+    if request.payment_method_id is not None and card_minor > 0:
+        method = _own_method(session, actor, request.payment_method_id)
+    checkout.credit_minor = credit_minor
+    checkout.card_minor = card_minor
+    checkout.payment_method_id = method.id if method else None
+    checkout.gateway_payment_method = method.method_ref if method else ""
+    checkout.save_card = bool(request.save_card) and method is None
+    session.add(checkout)
+    session.flush()
     audit.record(
         session,
         company_id=actor.company_id,
@@ -403,8 +453,15 @@ def claim_for_charge(
         .where(Checkout.id == checkout.id, Checkout.status == "open")
         .values(
             status="processing",
-            gateway_payment_method=method_ref,
-            method_label=method_label[:100],
+            # A retry after a lost answer sends the very same request under the same
+            # idempotency key, so the gateway answers it instead of charging again.
+            gateway_payment_method=case(
+                (Checkout.charge_attempts > 0, Checkout.gateway_payment_method), else_=method_ref
+            ),
+            method_label=case(
+                (Checkout.charge_attempts > 0, Checkout.method_label), else_=method_label[:100]
+            ),
+            charge_attempts=Checkout.charge_attempts + 1,
             updated_at=utcnow(),
         )
     )
@@ -502,6 +559,7 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
         session.flush()
         failed.number = f"PAY-{failed.id:06d}"
     session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+    ledger.release_holds(session, checkout_id=checkout.id)
     audit.record(
         session,
         company_id=checkout.company_id,
@@ -530,7 +588,9 @@ def settle_checkout(
 
     `intent` is what the gateway reported (None for a checkout paid wholly by credit). Its
     amount, currency and checkout id must match; the settle happens only once however many
-    times it is called (browser, webhook, retries).
+    times it is called (browser, webhook, retries). Invoices get the checkout's held credit
+    and at most what the card actually paid; card money they can no longer take (paid
+    elsewhere meanwhile) stays on the payment as unapplied, and unused credit goes back.
     """
     checkout = session.get(Checkout, checkout_id)
     if checkout is None:
@@ -547,24 +607,23 @@ def settle_checkout(
         ):
             raise ValidationError("card", "The gateway reported a different payment.")
     # Only one caller moves the checkout to succeeded; the others see rowcount 0 and stop.
-    # A checkout given up as failed still settles: money the gateway took is always recorded.
+    # A card checkout given up as failed or expired still settles: money the gateway took is
+    # always recorded. A credit-only one that was given up never does (its credit went back).
+    settleable = SETTLEABLE_WITH_CARD if intent is not None else ("open",)
     claimed = session.exec(
         update(Checkout)
-        .where(Checkout.id == checkout.id, Checkout.status != "succeeded")
+        .where(Checkout.id == checkout.id, col(Checkout.status).in_(settleable))
         .values(status="succeeded", updated_at=utcnow())
     )
     if claimed.rowcount != 1:
         session.refresh(checkout)
+        if checkout.status != "succeeded":
+            raise ValidationError(
+                "invoices", "This payment was replaced by a newer one. Reload to see your invoices."
+            )
         return session.get(Payment, checkout.payment_id) if checkout.payment_id else None
     session.refresh(checkout)
 
-    lines = json.loads(checkout.lines_json)
-    invoices = {
-        inv.id: inv
-        for inv in session.exec(
-            select(Invoice).where(col(Invoice.id).in_([line["invoice_id"] for line in lines]))
-        ).all()
-    }
     now = utcnow()
     earlier = (
         session.exec(select(Payment).where(Payment.gateway_reference == intent.intent_ref)).first()
@@ -579,7 +638,7 @@ def settle_checkout(
         currency=checkout.currency,
     )
     payment.status = "completed"
-    payment.amount_minor = checkout.card_minor if intent else 0
+    payment.amount_minor = intent.amount_minor if intent else 0
     payment.method = "card" if intent else "credit"
     payment.method_label = _method_label(session, checkout)
     payment.gateway = "stripe" if intent else ""
@@ -592,66 +651,49 @@ def settle_checkout(
     if payment.number.startswith("tmp-"):
         payment.number = f"PAY-{payment.id:06d}"
 
-    credit_left = checkout.credit_minor
-    credits = (
-        usable_credits(
+    if checkout.credit_minor > 0 and not ledger.holds_of(session, checkout.id):
+        # Its holds went back (given up, then the card money arrived): take what is left now.
+        ledger.hold_credit(
             session,
-            Actor(checkout.company_id, checkout.client_id, checkout.contact_id, 0, "system"),
-            checkout.currency,
+            checkout_id=checkout.id,
+            company_id=checkout.company_id,
+            client_id=checkout.client_id,
+            currency=checkout.currency,
+            amount_minor=checkout.credit_minor,
         )
-        if credit_left
-        else []
-    )
-    card_applied = 0
-    for line in lines:
-        invoice = invoices.get(line["invoice_id"])
-        wanted = int(line["amount_minor"])
-        if invoice is None or invoice.status not in PAYABLE_STATUSES:
+    card_left = payment.amount_minor
+    from_credit_total = 0
+    for line in json.loads(checkout.lines_json):
+        invoice = ledger.locked_invoice(session, int(line["invoice_id"]))
+        if (
+            invoice is None
+            or invoice.company_id != checkout.company_id
+            or invoice.client_id != checkout.client_id
+            or invoice.status not in PAYABLE_STATUSES
+        ):
             continue
-        # Never take an invoice below zero, even if it changed since the checkout began.
-        room = max(0, invoice.balance_minor)
-        if checkout.company_id != invoice.company_id:
+        # Never more than the invoice still owes, even if it changed since the checkout began.
+        wanted = min(int(line["amount_minor"]), invoice.balance_minor)
+        if wanted <= 0:
             continue
-        from_credit = 0
-        while credit_left > 0 and credits and from_credit < min(wanted, room):
-            credit = credits[0]
-            take = min(credit.balance_minor, credit_left, min(wanted, room) - from_credit)
-            if take <= 0:
-                credits.pop(0)
-                continue
-            credit.balance_minor -= take
-            credit.status = "applied" if credit.balance_minor == 0 else "partial"
-            credit.updated_at = now
-            session.add(credit)
-            session.add(
-                PaymentAllocation(
-                    company_id=checkout.company_id,
-                    payment_id=payment.id,
-                    credit_id=credit.id,
-                    invoice_id=invoice.id,
-                    amount_minor=take,
-                )
-            )
-            from_credit += take
-            credit_left -= take
-            if credit.balance_minor == 0:
-                credits.pop(0)
-        from_card = min(wanted - from_credit, room - from_credit) if intent else 0
+        from_credit = ledger.apply_held_credit(
+            session,
+            checkout_id=checkout.id,
+            invoice_id=invoice.id,
+            amount_minor=wanted,
+            payment_id=payment.id,
+        ).total
+        from_credit_total += from_credit
+        # The card pays the rest, but never more than the gateway actually took.
+        from_card = min(wanted - from_credit, card_left)
         if from_card > 0:
-            session.add(
-                PaymentAllocation(
-                    company_id=checkout.company_id,
-                    payment_id=payment.id,
-                    invoice_id=invoice.id,
-                    amount_minor=from_card,
-                )
+            ledger.allocate_payment(
+                session, payment=payment, invoice_id=invoice.id, amount_minor=from_card
             )
-            card_applied += from_card
-        _apply_to_invoice(invoice, from_credit + from_card, now)
-        session.add(invoice)
-    # Card money beyond what the invoices could take (over-payment) stays unapplied.
-    payment.applied_minor = card_applied
-    session.add(payment)
+            card_left -= from_card
+    # Held credit no invoice could take goes back; card money left over stays unapplied.
+    ledger.release_holds(session, checkout_id=checkout.id)
+    session.refresh(payment)
     checkout.payment_id = payment.id
     session.add(checkout)
     session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
@@ -664,18 +706,14 @@ def settle_checkout(
         actor_id=checkout.contact_id,
         entity_type="payment",
         entity_id=payment.id,
-        details={"checkout_id": checkout.id, "card": payment.amount_minor, "applied": card_applied},
+        details={
+            "checkout_id": checkout.id,
+            "card": payment.amount_minor,
+            "applied": payment.applied_minor,
+            "credit": from_credit_total,
+        },
     )
     return payment
-
-
-def _apply_to_invoice(invoice: Invoice, amount: int, now) -> None:
-    if amount <= 0:
-        return
-    invoice.paid_to_date_minor += amount
-    invoice.balance_minor -= amount
-    invoice.status = "paid" if invoice.balance_minor <= 0 else "partial"
-    invoice.updated_at = now
 
 
 def _method_label(session: Session, checkout: Checkout) -> str:
@@ -826,12 +864,15 @@ def reusable_checkout(
     checkout = session.get(Checkout, checkout_id)
     if checkout is None or checkout.client_id != actor.client_id or checkout.status != "open":
         return None
-    if checkout.gateway_intent_id is None:
+    if checkout.gateway_intent_id is None and checkout.charge_attempts == 0:
         # Never reached the gateway: nothing can have been charged; start afresh.
         checkout.status = "expired"
         session.add(checkout)
         session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+        ledger.release_holds(session, checkout_id=checkout.id)
         return None
+    # Sent to the gateway (perhaps with its answer lost to a timeout): a retry of the same
+    # request reuses this checkout and so its idempotency key, and can never charge twice.
     lines = json.loads(checkout.lines_json)
     wanted = sorted({int(i) for i in request.invoice_ids})
     if sorted(line["invoice_id"] for line in lines) != wanted:

@@ -1,54 +1,508 @@
-"""A cheap fingerprint of a client's money records, to notice changes made elsewhere."""
+"""The one home for moving money: invoice balances, credit balances, what a payment applied and
+what it refunded change here and nowhere else.
+
+Every move is a conditional `UPDATE ... WHERE <the rule still holds>` whose row count says
+whether it happened, so two transactions can never both spend the same balance, whatever the
+database (PostgreSQL's concurrent writers, SQLite's single one) and whatever the caller read
+before. A move that would break a rule raises `LedgerRefused` and changes nothing. CHECK
+constraints on the tables (migration 0008) hold what one row alone can.
+
+The rules, per client and currency (`tests/helpers/ledger.py: assert_ledger_holds` checks them
+after every money operation in the tests):
+- an invoice's paid-to-date is the sum of its allocations net of refunds; an open invoice's
+  balance is amount - paid (a cancelled one owes nothing), never below zero;
+- a payment applies no more than it received net of refunds:
+  applied + refunded <= amount, applied = its card allocations net of their refunds;
+- a credit's balance is amount - applications - active checkout holds - voided, >= 0;
+- money received net of refunds + credit issued (less voided) = allocated to invoices +
+  unapplied payment money + credit left (balances and holds).
+
+Services call these functions inside their caller's transaction; nothing here commits.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, literal, union_all
+from sqlalchemy import case, delete, update
 from sqlmodel import Session, col, select
 
-from portal_app.models import Invoice, Payment
-from portal_app.services.actor import Actor
+from portal_app.db import utcnow
+from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
+from portal_app.models.credit import USABLE_CREDIT_STATUSES
+from portal_app.models.invoice import PAYABLE_STATUSES
 
-ClientKey = tuple[int, int]  # (company_id, client_id)
-# Clients per query: keeps the IN list of one batch within what every database takes well.
-BATCH = 500
+# Payments whose money was received (and so may be applied or refunded).
+RECEIVED_STATUSES = ("completed", "partly_refunded", "refunded")
+# Invoice statuses a refund reopens; cancelled or reversed invoices keep their status.
+REOPENABLE_STATUSES = ("paid", "partial", "sent")
 
-# Both tables in one round trip, built once (every live page load asks): part 0 is invoices,
-# part 2 payments, each (part, company_id, client_id, latest updated_at, row count).
-_STAMP_QUERY = union_all(
-    *(
-        select(
-            literal(offset).label("part"),
-            model.company_id,
-            model.client_id,
-            func.max(model.updated_at).label("latest"),
-            func.count().label("rows"),
+
+class LedgerRefused(Exception):
+    """A money move that would break a ledger rule (spend a balance that is no longer there,
+    apply more than was received...). Nothing was changed by it."""
+
+
+def _require_positive(amount_minor: int) -> int:
+    amount = int(amount_minor)
+    if amount <= 0:
+        raise LedgerRefused(f"amount must be positive, got {amount}")
+    return amount
+
+
+def _changed(result) -> bool:
+    return result.rowcount == 1
+
+
+# -- reading rows for a decision ---------------------------------------------------------------
+
+
+def locked_invoice(session: Session, invoice_id: int) -> Invoice | None:
+    """The invoice as it is now, row-locked on PostgreSQL until the transaction ends."""
+    return session.exec(
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def locked_payment(session: Session, payment_id: int) -> Payment | None:
+    """The payment as it is now, row-locked on PostgreSQL until the transaction ends."""
+    return session.exec(
+        select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def unapplied_minor(payment: Payment) -> int:
+    """A payment's money on no invoice and not refunded (a pre-payment or over-payment)."""
+    if payment.status not in RECEIVED_STATUSES:
+        return 0
+    return max(0, payment.amount_minor - payment.applied_minor - payment.refunded_minor)
+
+
+# -- invoices ------------------------------------------------------------------------------------
+
+
+def _pay_invoice(session: Session, invoice_id: int, amount: int) -> None:
+    """Take `amount` off an open invoice's balance, or refuse when it no longer owes it."""
+    new_balance = Invoice.balance_minor - amount
+    result = session.exec(
+        update(Invoice)
+        .where(
+            Invoice.id == invoice_id,
+            col(Invoice.status).in_(PAYABLE_STATUSES),
+            Invoice.balance_minor >= amount,
         )
-        .where(col(model.client_id).in_(bindparam("client_ids", expanding=True)))
-        .group_by(model.company_id, model.client_id)
-        for offset, model in ((0, Invoice), (2, Payment))
+        .values(
+            paid_to_date_minor=Invoice.paid_to_date_minor + amount,
+            balance_minor=new_balance,
+            status=case((new_balance == 0, "paid"), else_="partial"),
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
     )
-)
+    if not _changed(result):
+        raise LedgerRefused(f"invoice {invoice_id} does not owe {amount}")
 
 
-def ledger_stamp(session: Session, *, actor: Actor) -> str:
-    """Changes whenever one of the client's invoices or payments changes (e.g. by a webhook)."""
-    key = (actor.company_id, actor.client_id)
-    return ledger_stamps(session, clients=[key])[key]
+def _reopen_invoice(session: Session, invoice_id: int, amount: int) -> None:
+    """Put `amount` of refunded money back on an invoice's balance.
+
+    A cancelled or reversed invoice keeps owing nothing: only its paid-to-date goes down.
+    """
+    paid_after = Invoice.paid_to_date_minor - amount
+    reopenable = col(Invoice.status).in_(REOPENABLE_STATUSES)
+    result = session.exec(
+        update(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.paid_to_date_minor >= amount)
+        .values(
+            paid_to_date_minor=paid_after,
+            balance_minor=case(
+                (reopenable, Invoice.balance_minor + amount), else_=Invoice.balance_minor
+            ),
+            status=case(
+                (reopenable, case((paid_after > 0, "partial"), else_="sent")),
+                else_=Invoice.status,
+            ),
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"invoice {invoice_id} has not {amount} paid to give back")
 
 
-def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[ClientKey, str]:
-    """`ledger_stamp` of many clients at once (one grouped query per BATCH clients), for the
-    worker's shared ledger poll; each key is (company_id, client_id) and only rows of that
-    company and client count."""
-    wanted = set(clients)
-    found: dict[ClientKey, list[object]] = {key: [None, 0, None, 0] for key in wanted}
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), BATCH):
-        client_ids = sorted({client_id for _, client_id in ordered[start : start + BATCH]})
-        rows = session.exec(_STAMP_QUERY, params={"client_ids": client_ids})
-        for offset, company_id, client_id, latest, count in rows:
-            if (company_id, client_id) in found:
-                found[(company_id, client_id)][offset : offset + 2] = [latest, count]
-    return {key: "|".join(str(part) for part in parts) for key, parts in found.items()}
+def write_off_invoice(session: Session, *, invoice_id: int) -> None:
+    """Cancel an invoice: it stays visible and owes nothing (what was paid stays paid)."""
+    session.exec(
+        update(Invoice)
+        .where(Invoice.id == invoice_id)
+        .values(status="cancelled", balance_minor=0, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+# -- payments ------------------------------------------------------------------------------------
+
+
+def _apply_payment(session: Session, payment_id: int, amount: int) -> None:
+    result = session.exec(
+        update(Payment)
+        .where(
+            Payment.id == payment_id,
+            col(Payment.status).in_(RECEIVED_STATUSES),
+            Payment.applied_minor + Payment.refunded_minor + amount <= Payment.amount_minor,
+        )
+        .values(applied_minor=Payment.applied_minor + amount, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"payment {payment_id} has not {amount} unapplied")
+
+
+def allocate_payment(
+    session: Session, *, payment: Payment, invoice_id: int, amount_minor: int
+) -> PaymentAllocation:
+    """Apply `amount_minor` of a received payment's unapplied money to an open invoice."""
+    amount = _require_positive(amount_minor)
+    _apply_payment(session, payment.id, amount)
+    _pay_invoice(session, invoice_id, amount)
+    allocation = PaymentAllocation(
+        company_id=payment.company_id,
+        payment_id=payment.id,
+        invoice_id=invoice_id,
+        amount_minor=amount,
+    )
+    session.add(allocation)
+    session.flush()
+    return allocation
+
+
+# -- credits -------------------------------------------------------------------------------------
+
+
+def _credit_status_after(balance_after) -> object:
+    return case((balance_after == 0, "applied"), else_="partial")
+
+
+def _take_credit(session: Session, credit_id: int, amount: int) -> None:
+    balance_after = Credit.balance_minor - amount
+    result = session.exec(
+        update(Credit)
+        .where(
+            Credit.id == credit_id,
+            col(Credit.status).in_(USABLE_CREDIT_STATUSES),
+            Credit.balance_minor >= amount,
+        )
+        .values(
+            balance_minor=balance_after,
+            status=_credit_status_after(balance_after),
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"credit {credit_id} has not {amount} left")
+
+
+def _give_back_credit(session: Session, credit_id: int, amount: int) -> None:
+    balance_after = Credit.balance_minor + amount
+    result = session.exec(
+        update(Credit)
+        .where(
+            Credit.id == credit_id,
+            Credit.balance_minor + Credit.voided_minor + amount <= Credit.amount_minor,
+        )
+        .values(
+            balance_minor=balance_after,
+            # A credit given back is usable again unless staff cancelled it meanwhile.
+            status=case(
+                (Credit.status == "cancelled", "cancelled"),
+                (balance_after == Credit.amount_minor, "sent"),
+                else_="partial",
+            ),
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"credit {credit_id} cannot take back {amount}")
+
+
+def usable_credit_rows(
+    session: Session, *, company_id: int, client_id: int, currency: str
+) -> list[Credit]:
+    """The client's credits in `currency` with something left, oldest first."""
+    return list(
+        session.exec(
+            select(Credit)
+            .where(
+                Credit.company_id == company_id,
+                Credit.client_id == client_id,
+                Credit.currency == currency,
+                col(Credit.status).in_(USABLE_CREDIT_STATUSES),
+                Credit.balance_minor > 0,
+            )
+            .order_by(col(Credit.issue_date), col(Credit.id))
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def hold_credit(
+    session: Session,
+    *,
+    checkout_id: int,
+    company_id: int,
+    client_id: int,
+    currency: str,
+    amount_minor: int,
+) -> int:
+    """Take up to `amount_minor` of the client's credit out of its balances for a checkout,
+    oldest credit first; returns how much was held (less when less is left)."""
+    wanted = int(amount_minor)
+    held = 0
+    for credit in usable_credit_rows(
+        session, company_id=company_id, client_id=client_id, currency=currency
+    ):
+        if held >= wanted:
+            break
+        take = min(credit.balance_minor, wanted - held)
+        try:
+            with session.begin_nested():
+                _take_credit(session, credit.id, take)
+        except LedgerRefused:
+            continue  # spent meanwhile by another checkout: try the next credit
+        session.add(
+            CreditHold(
+                company_id=company_id,
+                checkout_id=checkout_id,
+                credit_id=credit.id,
+                amount_minor=take,
+            )
+        )
+        held += take
+    session.flush()
+    return held
+
+
+def holds_of(session: Session, checkout_id: int) -> list[CreditHold]:
+    """The checkout's active credit holds, oldest first."""
+    return list(
+        session.exec(
+            select(CreditHold)
+            .where(CreditHold.checkout_id == checkout_id)
+            .order_by(col(CreditHold.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def release_holds(session: Session, *, checkout_id: int) -> int:
+    """Give a checkout's held credit back to the credit notes; returns the amount released."""
+    released = 0
+    for hold in holds_of(session, checkout_id):
+        # Delete first: a hold that is gone (settled or released by another caller) is never
+        # given back twice.
+        gone = session.exec(delete(CreditHold).where(CreditHold.id == hold.id))
+        if gone.rowcount != 1:
+            continue
+        _give_back_credit(session, hold.credit_id, hold.amount_minor)
+        released += hold.amount_minor
+    session.flush()
+    return released
+
+
+@dataclass(slots=True)
+class CreditUse:
+    """Credit a settling checkout put on invoices: allocations made, per credit."""
+
+    allocations: list[PaymentAllocation] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(a.amount_minor for a in self.allocations)
+
+
+def apply_held_credit(
+    session: Session,
+    *,
+    checkout_id: int,
+    invoice_id: int,
+    amount_minor: int,
+    payment_id: int | None,
+) -> CreditUse:
+    """Put up to `amount_minor` of a checkout's held credit on an invoice (the hold turns into
+    allocations); returns what was applied. The invoice must owe it (see `_pay_invoice`)."""
+    use = CreditUse()
+    left = int(amount_minor)
+    for hold in holds_of(session, checkout_id):
+        if left <= 0:
+            break
+        take = min(left, hold.amount_minor)
+        if take == hold.amount_minor:
+            gone = session.exec(delete(CreditHold).where(CreditHold.id == hold.id))
+        else:
+            gone = session.exec(
+                update(CreditHold)
+                .where(CreditHold.id == hold.id, CreditHold.amount_minor >= take)
+                .values(amount_minor=CreditHold.amount_minor - take)
+            )
+        if gone.rowcount != 1:
+            continue
+        _pay_invoice(session, invoice_id, take)
+        allocation = PaymentAllocation(
+            company_id=hold.company_id,
+            payment_id=payment_id,
+            credit_id=hold.credit_id,
+            invoice_id=invoice_id,
+            amount_minor=take,
+        )
+        session.add(allocation)
+        use.allocations.append(allocation)
+        left -= take
+    session.flush()
+    return use
+
+
+def allocate_credit(
+    session: Session,
+    *,
+    credit: Credit,
+    invoice_id: int,
+    amount_minor: int,
+    payment_id: int | None = None,
+) -> PaymentAllocation:
+    """Apply `amount_minor` of a credit note's balance to an open invoice."""
+    amount = _require_positive(amount_minor)
+    _take_credit(session, credit.id, amount)
+    _pay_invoice(session, invoice_id, amount)
+    allocation = PaymentAllocation(
+        company_id=credit.company_id,
+        payment_id=payment_id,
+        credit_id=credit.id,
+        invoice_id=invoice_id,
+        amount_minor=amount,
+    )
+    session.add(allocation)
+    session.flush()
+    return allocation
+
+
+def void_credit(session: Session, *, credit_id: int, amount_minor: int) -> int:
+    """Take back up to `amount_minor` of a credit's unused balance (it was never really owed,
+    e.g. the plan-change credit of a refunded period); returns how much was voided."""
+    credit = session.exec(
+        select(Credit)
+        .where(Credit.id == credit_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    take = min(int(amount_minor), credit.balance_minor)
+    if take <= 0:
+        return 0
+    balance_after = Credit.balance_minor - take
+    result = session.exec(
+        update(Credit)
+        .where(Credit.id == credit_id, Credit.balance_minor >= take)
+        .values(
+            balance_minor=balance_after,
+            voided_minor=Credit.voided_minor + take,
+            status=case(
+                (balance_after > 0, Credit.status),
+                (Credit.voided_minor + take == Credit.amount_minor, "cancelled"),
+                else_="applied",
+            ),
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"credit {credit_id} has not {take} left to void")
+    return take
+
+
+# -- refunds -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RefundApplied:
+    """What moving a payment's refunded total up did."""
+
+    increase: int
+    from_unapplied: int
+    invoices: list[dict[str, int]]
+
+
+def raise_refunded_total(session: Session, *, payment: Payment, total_minor: int) -> RefundApplied:
+    """Bring a received payment's refunded total up to `total_minor` (the gateway's cumulative
+    figure; capped at the amount). Money comes back first from the unapplied part, then from
+    its card allocations, latest first, reopening those invoices. A smaller or equal total
+    changes nothing (replays and reports out of order)."""
+    payment = locked_payment(session, payment.id)
+    if payment is None or payment.status not in RECEIVED_STATUSES:
+        raise LedgerRefused("only received money can be refunded")
+    total = min(int(total_minor), payment.amount_minor)
+    increase = total - payment.refunded_minor
+    if increase <= 0:
+        return RefundApplied(0, 0, [])
+    from_unapplied = min(increase, unapplied_minor(payment))
+    left = increase - from_unapplied
+    allocations = session.exec(
+        select(PaymentAllocation)
+        .where(
+            PaymentAllocation.payment_id == payment.id,
+            col(PaymentAllocation.credit_id).is_(None),
+            PaymentAllocation.refunded_minor < PaymentAllocation.amount_minor,
+        )
+        .order_by(col(PaymentAllocation.created_at).desc(), col(PaymentAllocation.id).desc())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    touched: list[dict[str, int]] = []
+    from_allocations = 0
+    for allocation in allocations:
+        if left <= 0:
+            break
+        take = min(left, allocation.amount_minor - allocation.refunded_minor)
+        result = session.exec(
+            update(PaymentAllocation)
+            .where(
+                PaymentAllocation.id == allocation.id,
+                PaymentAllocation.refunded_minor + take <= PaymentAllocation.amount_minor,
+            )
+            .values(refunded_minor=PaymentAllocation.refunded_minor + take)
+            .execution_options(synchronize_session="fetch")
+        )
+        if not _changed(result):
+            raise LedgerRefused(f"allocation {allocation.id} changed while refunding")
+        _reopen_invoice(session, allocation.invoice_id, take)
+        touched.append({"invoice_id": allocation.invoice_id, "amount": take})
+        from_allocations += take
+        left -= take
+    if left > 0:
+        raise LedgerRefused(f"payment {payment.id}: {left} of the refund has nowhere to come from")
+    result = session.exec(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.refunded_minor == payment.refunded_minor,
+            Payment.applied_minor >= from_allocations,
+        )
+        .values(
+            refunded_minor=total,
+            applied_minor=Payment.applied_minor - from_allocations,
+            status="refunded" if total >= payment.amount_minor else "partly_refunded",
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"payment {payment.id} changed while refunding")
+    session.flush()
+    return RefundApplied(increase, from_unapplied, touched)

@@ -3,9 +3,9 @@
 Amounts on a payment (see models.payment):
 - `amount_minor` is money received (card, bank transfer); a checkout paid wholly with credit
   has a payment of 0 whose allocations carry the credit used (`credit_id` set).
-- `applied_minor` is the part of that money on invoices (card allocations, gross of refunds).
+- `applied_minor` is the part of that money on invoices now (card allocations net of refunds).
 - `refunded_minor` is what went back; allocations record how much of it came off each invoice.
-- unapplied = amount - applied - (refunds not taken off an invoice), only once money arrived.
+- unapplied = amount - applied - refunded, only once money arrived (`ledger.unapplied_minor`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from portal_app.services import modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
+from portal_app.services.ledger import unapplied_minor
 from portal_app.services.party_views import (
     client_party,
     company_party,
@@ -45,8 +46,8 @@ STATUS_LABELS = {
     "refunded": "Refunded",
     "partly_refunded": "Partly refunded",
 }
-# Money has arrived for these; only they can have an unapplied part.
-RECEIVED_STATUSES = ("completed", "refunded", "partly_refunded")
+
+
 MAX_PAGE = 1_000_000
 
 
@@ -98,14 +99,6 @@ def _allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, _Sum
     return {pid: _Sums(int(a), int(r), int(c)) for pid, a, r, c in rows}
 
 
-def unapplied_minor(payment: Payment, card_refunded_on_invoices: int) -> int:
-    """Money received that is on no invoice and was not refunded (a pre-payment)."""
-    if payment.status not in RECEIVED_STATUSES:
-        return 0
-    refunded_elsewhere = max(0, payment.refunded_minor - card_refunded_on_invoices)
-    return max(0, payment.amount_minor - payment.applied_minor - refunded_elsewhere)
-
-
 def list_payments(
     session: Session, *, actor: Actor, page: int = 1, page_size: int = 25
 ) -> PaymentPage:
@@ -141,7 +134,7 @@ def list_payments(
 
 
 def _row_view(payment: Payment, sums: _Sums, locale: str) -> PaymentRowView:
-    unapplied = unapplied_minor(payment, sums.card_refunded)
+    unapplied = unapplied_minor(payment)
     return PaymentRowView(
         id=payment.id,
         number=payment.number,
@@ -224,7 +217,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
             for credit in found
         ]
 
-    unapplied = unapplied_minor(payment, card_refunded)
+    unapplied = unapplied_minor(payment)
     applied = sum(entry[1] for entry in per_invoice.values())
     return PaymentView(
         id=payment.id,

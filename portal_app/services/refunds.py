@@ -10,26 +10,23 @@ Where refunded money comes from, in this order:
 2. its card allocations, latest first: `allocation.refunded_minor` goes up and that invoice's
    balance goes back up by the same amount.
 Credit used in the same checkout is never refunded here: the card is what the gateway returned
-money to. `Payment.applied_minor` keeps what was originally applied (its allocations' gross
-amounts); what is refunded out of them is on the allocations.
+money to. `Payment.applied_minor` is what is still on invoices (allocations net of refunds).
+The moves themselves are `services.ledger.raise_refunded_total`.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from portal_app.db import utcnow
-from portal_app.models import Invoice, Payment, PaymentAllocation
-from portal_app.services import audit
+from portal_app.models import Credit, Payment
+from portal_app.services import audit, ledger
 
 log = logging.getLogger(__name__)
 
 # Only money that was actually received can be refunded.
-REFUNDABLE_STATUSES = ("completed", "partly_refunded", "refunded")
-# Invoice statuses a refund reopens; cancelled or reversed invoices keep their status.
-REOPENABLE_STATUSES = ("paid", "partial", "sent")
+REFUNDABLE_STATUSES = ledger.RECEIVED_STATUSES
 
 
 def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int) -> Payment | None:
@@ -56,58 +53,10 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
             payment.id,
             payment.amount_minor,
         )
-        total = payment.amount_minor
-    increase = total - payment.refunded_minor
-    if increase <= 0:
+    moved = ledger.raise_refunded_total(session, payment=payment, total_minor=total)
+    if moved.increase <= 0:
         return payment
-
-    now = utcnow()
-    allocations = list(
-        session.exec(
-            select(PaymentAllocation)
-            .where(
-                PaymentAllocation.payment_id == payment.id,
-                col(PaymentAllocation.credit_id).is_(None),
-            )
-            .order_by(col(PaymentAllocation.created_at).desc(), col(PaymentAllocation.id).desc())
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-    )
-    refunded_from_allocations = sum(a.refunded_minor for a in allocations)
-    refunded_from_unapplied = payment.refunded_minor - refunded_from_allocations
-    unapplied_left = max(0, payment.amount_minor - payment.applied_minor - refunded_from_unapplied)
-    from_unapplied = min(increase, unapplied_left)
-    left = increase - from_unapplied
-
-    touched: list[dict[str, int]] = []
-    for allocation in allocations:
-        if left <= 0:
-            break
-        take = min(left, allocation.amount_minor - allocation.refunded_minor)
-        if take <= 0:
-            continue
-        allocation.refunded_minor += take
-        session.add(allocation)
-        invoice = session.exec(
-            select(Invoice)
-            .where(Invoice.id == allocation.invoice_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        _reopen_invoice(invoice, take, now)
-        session.add(invoice)
-        touched.append({"invoice_id": invoice.id, "amount": take})
-        left -= take
-    if left > 0:
-        # Cannot happen while amount = applied + unapplied; keep the books as they are.
-        log.warning("payment %s: %s of a refund found nothing to come out of", payment.id, left)
-
-    payment.refunded_minor = total
-    payment.status = "refunded" if total >= payment.amount_minor else "partly_refunded"
-    payment.updated_at = now
-    session.add(payment)
-    session.flush()
+    void_period_credits(session, payment=payment)
     audit.record(
         session,
         company_id=payment.company_id,
@@ -118,19 +67,42 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
         entity_type="payment",
         entity_id=payment.id,
         details={
-            "refunded": increase,
-            "total_refunded": total,
-            "from_unapplied": from_unapplied,
-            "invoices": touched,
+            "refunded": moved.increase,
+            "total_refunded": payment.refunded_minor,
+            "from_unapplied": moved.from_unapplied,
+            "invoices": moved.invoices,
         },
     )
     return payment
 
 
-def _reopen_invoice(invoice: Invoice, amount: int, now) -> None:
-    """Put `amount` back on an invoice's balance (never below zero paid, never above amount)."""
-    invoice.paid_to_date_minor = max(0, invoice.paid_to_date_minor - amount)
-    invoice.balance_minor = min(invoice.amount_minor, invoice.balance_minor + amount)
-    if invoice.status in REOPENABLE_STATUSES and invoice.balance_minor > 0:
-        invoice.status = "partial" if invoice.paid_to_date_minor > 0 else "sent"
-    invoice.updated_at = now
+def period_credit_used(session: Session, *, payment_id: int) -> int:
+    """What of the plan-change credits issued against this payment's period has been spent.
+
+    Refunding that period gives back at most the payment less this (the rest of the credit is
+    voided), so a downgrade credit and a refund never pay the same money twice.
+    """
+    credits = session.exec(select(Credit).where(Credit.origin_payment_id == payment_id)).all()
+    return sum(c.amount_minor - c.balance_minor - c.voided_minor for c in credits)
+
+
+def refundable_minor(session: Session, *, payment: Payment) -> int:
+    """What of a received payment may still be refunded: its amount less what was refunded and
+    less the spent part of plan-change credits issued against it."""
+    if payment.status not in REFUNDABLE_STATUSES:
+        return 0
+    used = period_credit_used(session, payment_id=payment.id)
+    return max(0, payment.amount_minor - payment.refunded_minor - used)
+
+
+def void_period_credits(session: Session, *, payment: Payment) -> int:
+    """Void what is left of the plan-change credits issued against a payment's period once the
+    period is refunded (nothing refundable is left); returns the amount voided."""
+    if refundable_minor(session, payment=payment) > 0:
+        return 0
+    credits = session.exec(
+        select(Credit).where(Credit.origin_payment_id == payment.id, Credit.balance_minor > 0)
+    ).all()
+    return sum(
+        ledger.void_credit(session, credit_id=c.id, amount_minor=c.balance_minor) for c in credits
+    )

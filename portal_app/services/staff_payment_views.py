@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Client, Invoice, Payment, PaymentAllocation
+from portal_app.models import Client, Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.money import Money, format_money
 from portal_app.schemas.staff_documents import OpenInvoiceView, StaffPaymentPage, StaffPaymentRow
@@ -16,20 +15,6 @@ from portal_app.services.staff_payments import payment_unapplied, refundable_min
 from portal_app.services.staff_scope import MAX_ID, REFUND_ROLES, own_row, require_staff
 
 FILTERS = ("all", "unapplied")
-
-
-def _refunded_on_invoices(session: Session, payment_ids: list[int]) -> dict[int, int]:
-    if not payment_ids:
-        return {}
-    rows = session.exec(
-        select(PaymentAllocation.payment_id, func.sum(PaymentAllocation.refunded_minor))
-        .where(
-            col(PaymentAllocation.payment_id).in_(payment_ids),
-            col(PaymentAllocation.credit_id).is_(None),
-        )
-        .group_by(PaymentAllocation.payment_id)
-    ).all()
-    return {pid: int(total or 0) for pid, total in rows}
 
 
 def list_payments(
@@ -45,23 +30,10 @@ def list_payments(
         .where(Payment.company_id == actor.company_id)
     )
     if status == "unapplied":
-        # unapplied = amount - applied - (refunds not taken off an invoice), as in
-        # services.payments.unapplied_minor (refunds.py keeps the bracket >= 0).
-        refunded_on_invoices = (
-            select(func.coalesce(func.sum(PaymentAllocation.refunded_minor), 0))
-            .where(
-                PaymentAllocation.payment_id == Payment.id,
-                col(PaymentAllocation.credit_id).is_(None),
-            )
-            .correlate(Payment)
-            .scalar_subquery()
-        )
+        # unapplied = amount - applied - refunded, as in services.ledger.unapplied_minor.
         statement = statement.where(
             col(Payment.status).in_(RECEIVED_STATUSES),
-            Payment.amount_minor
-            - Payment.applied_minor
-            - (Payment.refunded_minor - refunded_on_invoices)
-            > 0,
+            Payment.amount_minor - Payment.applied_minor - Payment.refunded_minor > 0,
         )
     if client_id not in (None, ""):
         wanted = parse_record_id(client_id, "client")
@@ -72,12 +44,11 @@ def list_payments(
         .limit(PAGE_SIZE + 1)
     ).all()
     locale = company_locale(session, actor.company_id)
-    refunded_on = _refunded_on_invoices(session, [p.id for p, _ in rows[:PAGE_SIZE]])
     may_refund = actor.role in REFUND_ROLES
     views = []
     for payment, client_name in rows[:PAGE_SIZE]:
-        unapplied = unapplied_minor(payment, refunded_on.get(payment.id, 0))
-        refundable = refundable_minor(payment)
+        unapplied = unapplied_minor(payment)
+        refundable = refundable_minor(session, payment)
 
         def money(minor: int, currency: str = payment.currency) -> str:
             return format_money(minor, currency, locale)

@@ -15,17 +15,15 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from portal_app.db import utcnow
 from portal_app.gateways.base import PaymentGateway
-from portal_app.models import Invoice, Payment, PaymentAllocation
+from portal_app.models import Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.money import parse_major
-from portal_app.services import refunds
+from portal_app.services import ledger, refunds
 from portal_app.services.errors import NotFoundError, ValidationError
-from portal_app.services.payments import unapplied_minor
 from portal_app.services.staff_records import INVOICE, get_record
 from portal_app.services.staff_scope import (
     being_paid,
@@ -43,13 +41,6 @@ MAX_REFERENCE = 100
 def _temporary_number() -> str:
     # Replaced by PAY-<id> once the row is flushed (as checkout does).
     return f"tmp-{uuid.uuid4().hex}"
-
-
-def _pay_invoice(invoice: Invoice, amount: int, now) -> None:
-    invoice.paid_to_date_minor += amount
-    invoice.balance_minor -= amount
-    invoice.status = "paid" if invoice.balance_minor <= 0 else "partial"
-    invoice.updated_at = now
 
 
 def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "") -> Payment:
@@ -71,6 +62,10 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
         raise ValidationError("reference", f"Keep the reference under {MAX_REFERENCE} characters.")
     if invoice.status == "draft":
         invoice.sent_at = invoice.sent_at or now
+        # Marking a draft paid sends it first (the ledger pays open invoices only).
+        invoice.status = "sent"
+        session.add(invoice)
+        session.flush()
     amount = invoice.balance_minor
     payment = Payment(
         company_id=invoice.company_id,
@@ -79,7 +74,6 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
         status="completed",
         currency=invoice.currency,
         amount_minor=amount,
-        applied_minor=amount,
         method="manual",
         method_label=label or "Manual payment",
         paid_at=now,
@@ -87,18 +81,9 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
     session.add(payment)
     session.flush()
     payment.number = f"PAY-{payment.id:06d}"
-    session.add(
-        PaymentAllocation(
-            company_id=invoice.company_id,
-            payment_id=payment.id,
-            invoice_id=invoice.id,
-            amount_minor=amount,
-        )
-    )
-    _pay_invoice(invoice, amount, now)
-    session.add(invoice)
     session.add(payment)
     session.flush()
+    ledger.allocate_payment(session, payment=payment, invoice_id=invoice.id, amount_minor=amount)
     record(
         session,
         actor,
@@ -129,10 +114,7 @@ def cancel_invoice(session: Session, *, actor, invoice_id: object) -> Invoice:
         )
     if being_paid(session, invoice.id, now):
         raise ValidationError("status", "The client is paying this invoice right now.")
-    invoice.status = "cancelled"
-    invoice.balance_minor = 0
-    invoice.updated_at = now
-    session.add(invoice)
+    ledger.write_off_invoice(session, invoice_id=invoice.id)
     session.flush()
     record(
         session,
@@ -145,19 +127,9 @@ def cancel_invoice(session: Session, *, actor, invoice_id: object) -> Invoice:
     return invoice
 
 
-def _card_refunded_on_invoices(session: Session, payment_id: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(PaymentAllocation.refunded_minor), 0)).where(
-            PaymentAllocation.payment_id == payment_id,
-            col(PaymentAllocation.credit_id).is_(None),
-        )
-    ).one()
-    return int(total)
-
-
 def payment_unapplied(session: Session, payment: Payment) -> int:
     """What of a payment is still on no invoice and was not refunded."""
-    return unapplied_minor(payment, _card_refunded_on_invoices(session, payment.id))
+    return ledger.unapplied_minor(payment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,19 +190,9 @@ def apply_unapplied(
     if total > available:
         raise ValidationError("applications", "That is more than this payment has left to apply.")
     for invoice, amount in plan:
-        session.add(
-            PaymentAllocation(
-                company_id=payment.company_id,
-                payment_id=payment.id,
-                invoice_id=invoice.id,
-                amount_minor=amount,
-            )
+        ledger.allocate_payment(
+            session, payment=payment, invoice_id=invoice.id, amount_minor=amount
         )
-        _pay_invoice(invoice, amount, now)
-        session.add(invoice)
-    payment.applied_minor += total
-    payment.updated_at = now
-    session.add(payment)
     session.flush()
     record(
         session,
@@ -244,13 +206,14 @@ def apply_unapplied(
     return payment
 
 
-def refundable_minor(payment: Payment) -> int:
-    """What of a card payment can still be refunded."""
+def refundable_minor(session: Session, payment: Payment) -> int:
+    """What of a card payment can still be refunded (less the spent part of plan-change
+    credits issued against it: see `refunds.refundable_minor`)."""
     if payment.method != "card" or not payment.gateway_reference:
         return 0
     if payment.status not in ("completed", "partly_refunded"):
         return 0
-    return max(0, payment.amount_minor - payment.refunded_minor)
+    return refunds.refundable_minor(session, payment=payment)
 
 
 def refund_card_payment(
@@ -267,7 +230,7 @@ def refund_card_payment(
     require_refund_role(actor)
     with tx() as session:
         payment = own_row(session, Payment, payment_id, actor, what="payment")
-        left = refundable_minor(payment)
+        left = refundable_minor(session, payment)
         if left <= 0:
             raise ValidationError("amount", "This payment cannot be refunded.")
         text = str(amount or "").strip()

@@ -24,6 +24,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.services import ledger
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.numbering import next_number
 from portal_app.services.schedule import period_date
@@ -229,10 +230,7 @@ def issue_credit(
 
 def void_invoice(session: Session, invoice: Invoice) -> None:
     """Cancel an invoice nobody will pay (a declined upgrade, a refunded or abandoned period)."""
-    invoice.status = "cancelled"
-    invoice.balance_minor = 0
-    invoice.updated_at = utcnow()
-    session.add(invoice)
+    ledger.write_off_invoice(session, invoice_id=invoice.id)
 
 
 def open_invoices(session: Session, subscription: Subscription, *, renewal: bool) -> list[Invoice]:

@@ -28,8 +28,8 @@ import reflex as rx
 from reflex_base.event.context import EventContext
 
 from portal_app.db import session_scope
-from portal_app.services import ledger
-from portal_app.services.ledger import ClientKey
+from portal_app.services import ledger_stamp
+from portal_app.services.ledger_stamp import ClientKey
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class TabPageMiddleware(rx.Middleware):
 
 def _fetch_stamps(keys: Collection[ClientKey]) -> dict[ClientKey, str]:
     with session_scope() as db:
-        return ledger.ledger_stamps(db, clients=keys)
+        return ledger_stamp.ledger_stamps(db, clients=keys)
 
 
 @dataclass

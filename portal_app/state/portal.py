@@ -19,7 +19,7 @@ from portal_app import routes
 from portal_app.branding import accent
 from portal_app.db import session_or_scope
 from portal_app.layout.nav import visible_nav_items
-from portal_app.services import auth, ledger
+from portal_app.services import auth, ledger_stamp
 from portal_app.services.actor import Actor
 from portal_app.settings import get_settings
 from portal_app.state.ledger_watch import LedgerPush, Watcher
@@ -156,7 +156,7 @@ class PortalState(rx.State):
         """Read the client's ledger stamp for `_watch_here`; call it in the page load's
         database session before reading the page's data, so any change after that read,
         even one before the registration, is noticed."""
-        self._watch_seen = ledger.ledger_stamp(db, actor=actor)
+        self._watch_seen = ledger_stamp.ledger_stamp(db, actor=actor)
 
     def _watch_here(self, refresh) -> None:
         """Keep this page live: when the client's invoices or payments change elsewhere (a

@@ -209,9 +209,9 @@ def test_refunds_on_invoices_and_on_the_unapplied_part(make, session):
     client = make.client(company)
     actor = make.actor(make.contact(client))
     invoice = make.invoice(client)
-    # A duplicate payment of the invoice, refunded in full.
+    # A duplicate payment of the invoice, refunded in full (applied is net of refunds: 0).
     duplicate = _payment(
-        session, client, status="refunded", amount=240_00, applied=240_00, refunded_minor=240_00
+        session, client, status="refunded", amount=240_00, applied=0, refunded_minor=240_00
     )
     session.add(
         PaymentAllocation(

@@ -125,7 +125,7 @@ def test_partial_then_full_over_several_invoices_with_unapplied_part(
     refunds.apply_refund(session, intent_ref=payment.gateway_reference, total_refunded_minor=total)
     session.refresh(payment)
     assert payment.status == "refunded" and payment.refunded_minor == 320_00
-    assert payment.applied_minor == 290_00  # what was applied stays on record
+    assert payment.applied_minor == 0  # nothing of it is on an invoice any more
     assert _state(session, second) == ("sent", 50_00, 0)
     assert _state(session, first) == ("sent", 240_00, 0)
     assert _allocations(session, payment) == {first.id: 240_00, second.id: 50_00}
