@@ -15,6 +15,20 @@ PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "inse
 # Environments where placeholder secrets are tolerated: a developer's machine and the test suite
 # (which runs its servers with the demo's fake keys against localstripe).
 RELAXED_ENVIRONMENTS = {"development", "test"}
+# Webhook signing secrets anyone can read: the built-in localstripe fallback, the demo's, the
+# README's example, the benchmark's and the test suite's. Whoever knows the secret can sign a
+# `payment_intent.succeeded` of their own, so none of them is accepted outside development and
+# test (nor beside a live key anywhere). tests/test_settings.py scans portal_app/, scripts/,
+# bench/, rxconfig.py and README.md and fails for a whsec_ value written there but missing here.
+KNOWN_WEBHOOK_SECRETS = (
+    "whsec_portal_localstripe",  # gateways/stripe_gateway.py TEST_WEBHOOK_SECRET
+    "whsec_demo_localstripe",  # scripts/demo.sh
+    "whsec_...",  # README.md
+    "whsec_bench",  # bench/checkout.py
+    "whsec_test_portal",  # tests/conftest.py, the e2e servers' secret
+)
+# Stripe's secret keys that move real money: secret and restricted.
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
@@ -151,27 +165,44 @@ class Settings(BaseSettings):
                 )
             if self.smtp_password is not None and _is_placeholder(self.smtp_password):
                 problems.append("SMTP_PASSWORD is a placeholder; set the real password")
-            if self.stripe_webhook_secret is not None and _is_placeholder(
-                self.stripe_webhook_secret
-            ):
-                problems.append("STRIPE_WEBHOOK_SECRET is a placeholder; copy it from Stripe")
+        if webhook_problem := self._webhook_secret_problem():
+            problems.append(webhook_problem)
         problems += self._live_stripe_problems()
         return problems
 
+    @property
+    def has_live_stripe_key(self) -> bool:
+        """A secret or restricted live key: it moves real money wherever it runs."""
+        return (self.stripe_secret_key or "").startswith(LIVE_KEY_PREFIXES)
+
+    def _webhook_secret_problem(self) -> str | None:
+        """Outside development and test, and beside a live key anywhere, the webhook secret
+        must be the endpoint's own: a missing one would leave only the built-in test secret, and
+        a placeholder or a published one lets anybody sign a payment of their own."""
+        if self.environment in RELAXED_ENVIRONMENTS and not self.has_live_stripe_key:
+            return None
+        secret = (self.stripe_webhook_secret or "").strip()
+        copy_it = "copy the webhook endpoint's signing secret (whsec_...) from Stripe"
+        if not secret:
+            return f"STRIPE_WEBHOOK_SECRET is not set; {copy_it}"
+        if secret in KNOWN_WEBHOOK_SECRETS or _is_placeholder(secret):
+            return (
+                "STRIPE_WEBHOOK_SECRET is a placeholder or a secret published in this project "
+                f"(demo, tests, docs); {copy_it}"
+            )
+        if not secret.startswith("whsec_") or len(secret) < 20:
+            return f"STRIPE_WEBHOOK_SECRET is not a whsec_... signing secret; {copy_it}"
+        return None
+
     def _live_stripe_problems(self) -> list[str]:
-        # A live key moves real money in any environment, so these hold everywhere.
-        if not (self.stripe_secret_key or "").startswith("sk_live_"):
+        # A live key moves real money in any environment, so these hold everywhere (its
+        # webhook secret is checked by _webhook_secret_problem).
+        if not self.has_live_stripe_key:
             return []
         problems = []
-        secret = self.stripe_webhook_secret or ""
-        if not secret.startswith("whsec_") or _is_placeholder(secret) or len(secret) < 20:
-            problems.append(
-                "STRIPE_WEBHOOK_SECRET must be the endpoint's whsec_... secret when "
-                "STRIPE_SECRET_KEY is a live key"
-            )
         if not (self.stripe_publishable_key or "").startswith("pk_live_"):
             problems.append(
-                "STRIPE_PUBLISHABLE_KEY must be a pk_live_ key beside a live sk_live_ key"
+                "STRIPE_PUBLISHABLE_KEY must be a pk_live_ key beside a live sk_live_/rk_live_ key"
             )
         if self.stripe_api_base:
             # A live key sent to a fake or foreign API base would hand it to that server.

@@ -1,6 +1,7 @@
 """Settings: environment-only configuration, refused placeholders, Reflex's state manager."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -20,6 +21,7 @@ def test_production_refuses_placeholder_secret(monkeypatch):
 def test_production_accepts_a_real_secret(monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", LIVE_WEBHOOK_SECRET)
     assert Settings().environment == "production"
 
 
@@ -162,7 +164,9 @@ def test_complete_live_configuration_is_accepted(clean_env):
 
 
 def test_test_mode_stripe_keys_are_fine_in_production(clean_env):
-    _production(clean_env, STRIPE_SECRET_KEY="sk_test_abc", STRIPE_WEBHOOK_SECRET="whsec_abc")
+    _production(
+        clean_env, STRIPE_SECRET_KEY="sk_test_abc", STRIPE_WEBHOOK_SECRET=LIVE_WEBHOOK_SECRET
+    )
     assert Settings().stripe_secret_key == "sk_test_abc"
 
 
@@ -253,3 +257,138 @@ def test_check_config_refuses_an_unreachable_redis(clean_env, capsys):
     err = capsys.readouterr().err
     assert "REDIS_URL redis://:***@127.0.0.1:1/0 is unreachable" in err
     assert "hunter2" not in err
+
+
+# --- the webhook secret (money integrity) ------------------------------------------------------
+
+# Every kind of Stripe key a production configuration may carry, with its publishable key.
+STRIPE_KEY_KINDS = {
+    "sk_live": {"STRIPE_SECRET_KEY": "sk_live_abc123", "STRIPE_PUBLISHABLE_KEY": "pk_live_x"},
+    "rk_live": {"STRIPE_SECRET_KEY": "rk_live_abc123", "STRIPE_PUBLISHABLE_KEY": "pk_live_x"},
+    "sk_test": {"STRIPE_SECRET_KEY": "sk_test_abc123", "STRIPE_PUBLISHABLE_KEY": "pk_test_x"},
+    "no key": {},
+}
+# Webhook secrets anyone can read: none, placeholders, and the ones written in this repository.
+UNSAFE_WEBHOOK_SECRETS = {
+    "unset": None,
+    "empty": "",
+    "blank": "   ",
+    "placeholder": "whsec_change-me-placeholder",
+    "the demo's": "whsec_demo_localstripe",
+    "the built-in test secret": "whsec_portal_localstripe",
+    "the README's example": "whsec_...",
+    "the test suite's": "whsec_test_portal",
+    "too short": "whsec_abc",
+    "not a whsec_ secret": "k3Jx9qLm2Vw8Zr5Tn1Pb7Yc4Hd6Fs0Ga",
+}
+
+
+def _with_webhook_secret(env, secret: str | None) -> None:
+    if secret is None:
+        env.delenv("STRIPE_WEBHOOK_SECRET", raising=False)
+    else:
+        env.setenv("STRIPE_WEBHOOK_SECRET", secret)
+
+
+@pytest.mark.parametrize("secret", UNSAFE_WEBHOOK_SECRETS.values(), ids=UNSAFE_WEBHOOK_SECRETS)
+@pytest.mark.parametrize("keys", STRIPE_KEY_KINDS.values(), ids=STRIPE_KEY_KINDS)
+def test_production_refuses_a_webhook_secret_anyone_can_know(clean_env, capsys, keys, secret):
+    # Whoever knows the secret can sign a `payment_intent.succeeded` of their own.
+    from portal_app.cli import main
+
+    _production(clean_env, **keys)
+    _with_webhook_secret(clean_env, secret)
+    with pytest.raises(ValidationError, match="STRIPE_WEBHOOK_SECRET"):
+        Settings()
+    assert main(["check-config"]) == 2
+    about_it = [line for line in capsys.readouterr().err.splitlines() if "WEBHOOK" in line]
+    assert len(about_it) == 1
+    assert about_it[0].startswith("configuration refused: STRIPE_WEBHOOK_SECRET ")
+
+
+@pytest.mark.parametrize("keys", STRIPE_KEY_KINDS.values(), ids=STRIPE_KEY_KINDS)
+def test_production_accepts_the_endpoints_own_webhook_secret(clean_env, keys):
+    _production(clean_env, STRIPE_WEBHOOK_SECRET=LIVE_WEBHOOK_SECRET, **keys)
+    assert Settings().configuration_problems() == []
+
+
+@pytest.mark.parametrize("secret", ["whsec_demo_localstripe", "whsec_portal_localstripe", None])
+def test_a_live_key_refuses_published_webhook_secrets_in_development_too(clean_env, secret):
+    clean_env.setenv("STRIPE_SECRET_KEY", "rk_live_abc123")
+    clean_env.setenv("STRIPE_PUBLISHABLE_KEY", "pk_live_x")
+    _with_webhook_secret(clean_env, secret)
+    with pytest.raises(ValidationError, match="STRIPE_WEBHOOK_SECRET"):
+        Settings()
+
+
+def test_development_and_test_keep_the_demo_secret(clean_env):
+    # scripts/demo.sh runs in development with test keys against localstripe.
+    for environment in ("development", "test"):
+        clean_env.setenv("PORTAL_ENV", environment)
+        clean_env.setenv("STRIPE_SECRET_KEY", "sk_test_demo")
+        clean_env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_demo_localstripe")
+        assert Settings().configuration_problems() == []
+        clean_env.delenv("STRIPE_WEBHOOK_SECRET")
+        assert Settings().configuration_problems() == []
+
+
+def test_a_restricted_live_key_gets_the_live_key_checks(clean_env):
+    clean_env.setenv("STRIPE_SECRET_KEY", "rk_live_abc123")
+    clean_env.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_x")
+    clean_env.setenv("STRIPE_WEBHOOK_SECRET", LIVE_WEBHOOK_SECRET)
+    clean_env.setenv("STRIPE_API_BASE", "http://localhost:8420")
+    with pytest.raises(ValidationError) as excinfo:
+        Settings()
+    assert "STRIPE_PUBLISHABLE_KEY" in str(excinfo.value)
+    assert "STRIPE_API_BASE" in str(excinfo.value)
+
+
+# Where a webhook secret may be written down for someone to copy: the shipped code, the scripts,
+# the benchmarks and the documentation (tests use throwaway ones of their own).
+_SCANNED = ("portal_app", "scripts", "bench", "rxconfig.py", "README.md")
+_WHSEC_LITERAL = re.compile(r"whsec_(?:[\w+/=-]+|\.\.\.)")
+
+
+def test_every_webhook_secret_written_in_the_project_is_refused():
+    from portal_app.settings import KNOWN_WEBHOOK_SECRETS
+    from tests.conftest import WEBHOOK_SECRET
+
+    found: dict[str, str] = {}
+    for name in _SCANNED:
+        root = PROJECT_ROOT / name
+        for path in [root] if root.is_file() else sorted(root.rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            for literal in _WHSEC_LITERAL.findall(path.read_text(errors="replace")):
+                found.setdefault(literal, str(path.relative_to(PROJECT_ROOT)))
+    # The scan must see the ones we know are there, or it proves nothing.
+    assert {"whsec_demo_localstripe", "whsec_portal_localstripe", "whsec_..."} <= set(found)
+    unknown = {
+        literal: where for literal, where in found.items() if literal not in KNOWN_WEBHOOK_SECRETS
+    }
+    assert unknown == {}, "add these to settings.KNOWN_WEBHOOK_SECRETS"
+    # The e2e servers run with the test suite's secret: published too.
+    assert WEBHOOK_SECRET in KNOWN_WEBHOOK_SECRETS
+
+
+def test_the_server_refuses_to_start_with_the_demo_webhook_secret():
+    # rxconfig.py reads the settings, so Reflex stops before serving anything.
+    base = {k: v for k, v in os.environ.items() if k not in _CONFIG_VARS}
+    env = {
+        **base,
+        "PORTAL_ENV": "production",
+        "PORTAL_SECRET_KEY": REAL_SECRET,
+        "STRIPE_SECRET_KEY": "rk_live_abc123",
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_demo_localstripe",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import rxconfig"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "STRIPE_WEBHOOK_SECRET" in done.stderr

@@ -20,12 +20,13 @@ from portal_app.gateways.base import (
     SetupIntentResult,
 )
 from portal_app.money import currency_exponent
-from portal_app.settings import get_settings
+from portal_app.settings import RELAXED_ENVIRONMENTS, Settings, get_settings
 
 log = logging.getLogger(__name__)
 UNREACHABLE = "The card processor could not be reached. Nothing was charged; please try again."
 TEST_SECRET_KEY = "sk_test_portal_localstripe"
 TEST_PUBLISHABLE_KEY = "pk_test_portal_localstripe"
+# Published (settings.KNOWN_WEBHOOK_SECRETS): used only in development and test, when unset.
 TEST_WEBHOOK_SECRET = "whsec_portal_localstripe"
 
 
@@ -39,7 +40,7 @@ class StripeGateway:
         *,
         secret_key: str,
         publishable_key: str,
-        webhook_secret: str,
+        webhook_secret: str | None,
         api_base: str | None,
         js_url: str,
     ):
@@ -202,7 +203,14 @@ class StripeGateway:
     # -- webhooks and the browser ------------------------------------------------------------
 
     def verify_event(self, *, payload: bytes, signature: str) -> GatewayEvent:
-        """Check the Stripe-Signature header and parse the event; GatewayError when invalid."""
+        """Check the Stripe-Signature header and parse the event; GatewayError when invalid.
+
+        Without a webhook secret every event is refused: an HMAC with an empty key is one
+        anybody can compute.
+        """
+        if not (self._webhook_secret or "").strip():
+            log.warning("webhook refused: no STRIPE_WEBHOOK_SECRET is configured")
+            raise GatewayError("no webhook secret configured", code="bad_signature")
         try:
             event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
         except (ValueError, stripe.SignatureVerificationError) as exc:
@@ -262,11 +270,21 @@ def is_test_mode() -> bool:
 @lru_cache(maxsize=1)
 def get_gateway() -> StripeGateway:
     """The configured gateway; without keys it points at a local localstripe."""
-    s = get_settings()
+    return gateway_for(get_settings())
+
+
+def gateway_for(s: Settings) -> StripeGateway:
+    """The gateway these settings describe (get_gateway's, uncached).
+
+    The built-in TEST_WEBHOOK_SECRET stands in for an unset STRIPE_WEBHOOK_SECRET only in
+    development and test; anywhere else an unset secret leaves the gateway without one, so every
+    webhook is refused as badly signed (settings refuse to start that way too).
+    """
+    fallback = TEST_WEBHOOK_SECRET if s.environment in RELAXED_ENVIRONMENTS else None
     return StripeGateway(
         secret_key=s.stripe_secret_key or TEST_SECRET_KEY,
         publishable_key=s.stripe_publishable_key or TEST_PUBLISHABLE_KEY,
-        webhook_secret=s.stripe_webhook_secret or TEST_WEBHOOK_SECRET,
+        webhook_secret=s.stripe_webhook_secret or fallback,
         api_base=s.stripe_api_base or (None if s.stripe_secret_key else "http://localhost:8420"),
         js_url=s.stripe_js_url
         if s.stripe_secret_key
