@@ -504,7 +504,8 @@ def _seed_payments_and_credits(session, company, acme, globex, invoices, today) 
             status=plan.status,
             currency=plan.currency,
             amount_minor=plan.amount,
-            applied_minor=sum(a for _inv, a, _r, credit in plan.allocations if credit is None),
+            # What is on invoices now: card allocations net of their refunds.
+            applied_minor=sum(a - r for _inv, a, r, credit in plan.allocations if credit is None),
             refunded_minor=plan.refunded,
             method=plan.method,
             method_label=plan.label,

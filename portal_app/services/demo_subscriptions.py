@@ -13,13 +13,13 @@ from portal_app.models import (
     ClientContact,
     Company,
     Payment,
-    PaymentAllocation,
     PaymentLink,
     PlanChangeOption,
     PrepaymentSchedule,
     Subscription,
     SubscriptionPlan,
 )
+from portal_app.services import ledger
 from portal_app.services.subscription_billing import create_recurring, issue_period_invoice
 
 # Readable, stable sign-up addresses for the demo: /subscribe/<key>.
@@ -91,7 +91,6 @@ def seed_subscriptions(
         status="completed",
         currency=invoice.currency,
         amount_minor=invoice.amount_minor,
-        applied_minor=invoice.amount_minor,
         method="card",
         method_label="Visa •••• 4242",
         paid_at=paid_at,
@@ -100,19 +99,13 @@ def seed_subscriptions(
     session.add(payment)
     session.flush()
     payment.number = f"PAY-{payment.id:06d}"  # numbered like checkout's payments
-    session.add(
-        PaymentAllocation(
-            company_id=company.id,
-            payment_id=payment.id,
-            invoice_id=invoice.id,
-            amount_minor=invoice.amount_minor,
-            created_at=paid_at,
-        )
+    session.add(payment)
+    session.flush()
+    allocation = ledger.allocate_payment(
+        session, payment=payment, invoice_id=invoice.id, amount_minor=invoice.amount_minor
     )
-    invoice.status = "paid"
-    invoice.paid_to_date_minor = invoice.amount_minor
-    invoice.balance_minor = 0
-    session.add_all([invoice, sub])
+    allocation.created_at = paid_at
+    session.add_all([allocation, sub])
     session.flush()
     return f"/subscribe/{DEMO_LINK_KEYS['Pro']}"
 

@@ -18,7 +18,11 @@ from portal_app.models import (
 )
 from portal_app.services import credits, demo, payments
 from portal_app.services.actor import Actor
-from tests.helpers.ledger import assert_credit_consistent, assert_payment_consistent
+from tests.helpers.ledger import (
+    assert_client_ledger,
+    assert_credit_consistent,
+    assert_payment_consistent,
+)
 
 TODAY = date(2026, 6, 15)
 
@@ -87,6 +91,10 @@ def test_every_demo_invoice_adds_up(session):
         assert_credit_consistent(session, credit.id)
         lines = session.exec(select(CreditLine).where(CreditLine.credit_id == credit.id)).all()
         assert credit.amount_minor == sum(ln.net_minor + ln.tax_minor for ln in lines)
+    # The seed writes its history directly (see tests/services/test_ledger_guard.py): the
+    # ledger's rules must hold on it as on anything the portal did itself.
+    for client in session.exec(select(Client).where(Client.company_id == result.company_id)):
+        assert_client_ledger(session, client)
 
 
 def test_demo_shows_every_payment_case_in_the_portal(session):

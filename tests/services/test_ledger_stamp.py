@@ -44,7 +44,7 @@ def test_stamps_of_more_clients_than_a_batch_equal_each_clients_own(make, sessio
             make.invoice(client)
         if count % 2:
             make.payment(client)
-    monkeypatch.setattr(ledger, "BATCH", 2)  # three queries of 2, 2 and 1 clients
+    monkeypatch.setattr(ledger_stamp, "BATCH", 2)  # three queries of 2, 2 and 1 clients
     together = ledger_stamp.ledger_stamps(session, clients=[_key(c) for c in clients])
     for client in clients:
         alone = ledger_stamp.ledger_stamps(session, clients=[_key(client)])

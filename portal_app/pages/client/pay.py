@@ -24,7 +24,7 @@ from portal_app.layout.shell import portal_page
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
-from portal_app.services.checkout import CheckoutLineView, SavedCardOption
+from portal_app.services.checkout import CheckoutLineView, CheckoutPreview, SavedCardOption
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 
@@ -64,6 +64,9 @@ class PayState(PortalState):
     _amounts: dict[int, str] = {}
     _checkout_id: int = 0
     _save_requested: bool = False
+    # The credit shown when the page loaded: a checkout that can hold less is refused with the
+    # new figure rather than charging the card more than the page said.
+    _credit_seen: int = 0
 
     @rx.event
     def load(self):
@@ -101,6 +104,7 @@ class PayState(PortalState):
         self.credit_available = view.credit_available
         self.has_credit = view.credit_available_minor > 0
         self.apply_credit = self.has_credit
+        self._credit_seen = view.credit_available_minor
         self.allow_amount_edit = view.allow_under_payment or view.allow_over_payment
         self.card_choice = str(self.cards[0].id) if self.cards else NEW_CARD
         self.save_card = False
@@ -156,13 +160,23 @@ class PayState(PortalState):
                 apply_credit=self.apply_credit,
                 payment_method_id=None if self.card_choice == NEW_CARD else int(self.card_choice),
                 save_card=self.save_card,
+                expected_credit_minor=self._credit_seen if self.apply_credit else None,
             )
             previous = self._checkout_id
         try:
             started = await asyncio.to_thread(_start, actor, request, previous)
         except ValidationError as exc:
+            fresh = None
+            if exc.field == "credit":
+                # Show the credit as it is now; the next press of Pay uses that figure.
+                fresh = await asyncio.to_thread(_preview, actor, request.invoice_ids)
             async with self:
                 self._fail_field(exc)
+                if fresh is not None:
+                    self.credit_available = fresh.credit_available
+                    self.has_credit = fresh.credit_available_minor > 0
+                    self.apply_credit = self.apply_credit and self.has_credit
+                    self._credit_seen = fresh.credit_available_minor
             return
         except (NotFoundError, ReadOnlyError) as exc:
             async with self:
@@ -175,7 +189,12 @@ class PayState(PortalState):
         async with self:
             self._checkout_id = started.checkout_id
         if started.card_minor == 0:
-            payment_id = await asyncio.to_thread(_settle_credit, actor, started.checkout_id)
+            try:
+                payment_id = await asyncio.to_thread(_settle_credit, actor, started.checkout_id)
+            except ValidationError as exc:
+                async with self:
+                    self._fail_field(exc)
+                return
             async with self:
                 return self._done(payment_id)
         if request.payment_method_id is not None:
@@ -298,6 +317,11 @@ def _start(actor: Actor, request: co.CheckoutRequest, previous: int) -> co.Start
         return reuse
     with session_scope() as db:
         return co.start_checkout(db, actor=actor, request=request)
+
+
+def _preview(actor: Actor, invoice_ids: list[int]) -> CheckoutPreview:
+    with session_scope() as db:
+        return co.preview(db, actor=actor, invoice_ids=invoice_ids)
 
 
 def _settle_credit(actor: Actor, checkout_id: int) -> int:
