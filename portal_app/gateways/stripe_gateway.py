@@ -232,7 +232,8 @@ class StripeGateway:
 
 
 def _intent_from_dict(data: dict) -> PaymentIntentResult:
-    """Our PaymentIntentResult from a PaymentIntent as a plain dict (API answer or event)."""
+    """Our PaymentIntentResult from a PaymentIntent as a plain dict (an API answer; webhooks
+    read the intent back rather than trust an event's copy)."""
     last_error = data.get("last_payment_error") or {}
     charges = (data.get("charges") or {}).get("data", []) or []
     if not charges and isinstance(data.get("latest_charge"), dict):
@@ -253,12 +254,6 @@ def _intent_from_dict(data: dict) -> PaymentIntentResult:
         refunded_minor=refunded,
         metadata={k: str(v) for k, v in (data.get("metadata") or {}).items()},
     )
-
-
-def intent_from_event(data: dict) -> PaymentIntentResult:
-    """The PaymentIntent of a verified `payment_intent.*` event (its `data.object`, as
-    `GatewayEvent.data` holds it), read exactly like an API answer."""
-    return _intent_from_dict(data)
 
 
 def is_test_mode() -> bool:

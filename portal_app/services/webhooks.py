@@ -14,13 +14,30 @@
    again (the route answers 500 for it, so Stripe retries; a manual resend works too).
 
 What each event does:
-- `payment_intent.succeeded`: settles the checkout named in `metadata.checkout_id` with the
-  intent from the event (`checkout.settle_checkout`, which is idempotent and checks amount,
-  currency and checkout id). This is how a payment whose browser was closed still lands.
-- `payment_intent.processing`: records a `pending` Payment carrying the intent id as its
-  gateway reference; settling later completes that same row.
-- `payment_intent.payment_failed`: `checkout.fail_checkout` (frees the invoices, keeps a failed
-  payment). Ignored once the checkout has succeeded: a late failure never undoes a payment.
+- `payment_intent.succeeded`, `.processing`, `.payment_failed`: the event's body is only a
+  prompt. Its PaymentIntent id is taken from the (verified) event and the intent is read back
+  from the gateway (`retrieve_payment`); the checkout named in the gateway's
+  `metadata.checkout_id` is acted on with the gateway's status, amount and currency, never the
+  body's. Whoever holds the webhook secret (or replays an old event) therefore cannot pay an
+  invoice the gateway has not been paid for. When the read-back fails (timeout, outage, an
+  intent the gateway does not know) the event is `failed`, so Stripe retries it.
+  - The gateway says `succeeded`, whichever of the three events asked: the checkout is settled
+    (`checkout.settle_checkout`, idempotent, which checks the gateway's amount, currency and
+    checkout id against the checkout). A payment whose browser was closed still lands this way,
+    even when its own `succeeded` event is late or lost.
+  - `payment_intent.succeeded` for an intent the gateway says is anything else settles nothing
+    and is stored `failed` with the gateway's status. A success is final at Stripe, so such an
+    event is forged or belongs to another account: `failed` makes it stand out for an operator,
+    and a retry only reads the gateway again.
+  - `payment_intent.processing` while the gateway says `processing`: a `pending` Payment
+    carrying the intent id as its gateway reference; settling later completes that same row.
+  - `payment_intent.payment_failed` while the gateway says `requires_payment_method` or
+    `canceled`: `checkout.fail_checkout` (frees the invoices, keeps a failed payment) with the
+    gateway's failure message.
+  - A `processing` or `payment_failed` event the gateway no longer (or never) agrees with, e.g.
+    a decline reported while the customer is still in 3-D Secure, changes nothing and is stored
+    `ignored`: the intent moved on, and its own later event reads the gateway again. Neither
+    event is acted on once the checkout has succeeded: a late failure never undoes a payment.
 - `charge.refunded`: `refunds.apply_refund` with the charge's cumulative `amount_refunded`
   (order-safe). When the refund arrives before the payment was settled, the intent is read back
   from the gateway and the checkout settled first.
@@ -44,7 +61,6 @@ from sqlmodel import Session, col, select
 from portal_app.db import utcnow
 from portal_app.gateways.base import GatewayError, GatewayEvent, PaymentGateway
 from portal_app.gateways.base import PaymentIntentResult as Intent
-from portal_app.gateways.stripe_gateway import intent_from_event
 from portal_app.models import Checkout, Payment, PaymentMethod, WebhookEvent
 from portal_app.services import audit, refunds
 from portal_app.services import checkout as co
@@ -185,27 +201,60 @@ def _payment_for(session: Session, intent_ref: str) -> Payment | None:
 
 def _settle(session: Session, checkout: Checkout, intent: Intent) -> Payment | None:
     if not intent.succeeded:
-        raise WebhookProcessingError(f"payment intent {intent.intent_ref} is {intent.status}")
+        raise WebhookProcessingError(
+            f"the gateway says payment intent {intent.intent_ref} is {intent.status}"
+        )
     _bind_intent(session, checkout, intent)
     return co.settle_checkout(session, checkout_id=checkout.id, intent=intent)
 
 
-def _intent_succeeded(session: Session, _gateway: PaymentGateway, data: dict) -> _Outcome:
-    intent = intent_from_event(data)
+def _read_back(
+    session: Session, gateway: PaymentGateway, data: dict
+) -> tuple[Intent, Checkout] | _Outcome:
+    """The event's PaymentIntent as the gateway reports it now, and our checkout it names.
+
+    Only the intent id comes from the event; status, amount, currency and metadata are the
+    gateway's. GatewayError (unreachable, unknown intent) propagates: the event is `failed`.
+    Returns an `ignored` outcome when the event names no intent or the intent no checkout.
+    """
+    intent_ref = str(data.get("id") or "")
+    if not intent_ref.startswith("pi_"):
+        return _Outcome("ignored", "no payment intent in the event")
+    intent = gateway.retrieve_payment(intent_ref)
     checkout = _checkout_for(session, intent)
     if checkout is None:
         return _Outcome("ignored", "no checkout of ours")
+    return intent, checkout
+
+
+def _settled(session: Session, checkout: Checkout, intent: Intent) -> _Outcome:
+    _settle(session, checkout, intent)
+    return _Outcome("processed", "the gateway says succeeded: settled")
+
+
+def _intent_succeeded(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+    found = _read_back(session, gateway, data)
+    if isinstance(found, _Outcome):
+        return found
+    intent, checkout = found
+    # Not succeeded at the gateway: _settle refuses, and the event is stored as failed.
     _settle(session, checkout, intent)
     return _Outcome("processed")
 
 
-def _intent_processing(session: Session, _gateway: PaymentGateway, data: dict) -> _Outcome:
-    intent = intent_from_event(data)
-    checkout = _checkout_for(session, intent)
-    if checkout is None:
-        return _Outcome("ignored", "no checkout of ours")
-    if checkout.status in ("succeeded", "failed"):
-        return _Outcome("ignored", f"checkout already {checkout.status}")
+def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+    found = _read_back(session, gateway, data)
+    if isinstance(found, _Outcome):
+        return found
+    intent, checkout = found
+    if checkout.status == "succeeded":
+        return _Outcome("ignored", "checkout already succeeded")
+    if intent.succeeded:
+        return _settled(session, checkout, intent)
+    if checkout.status == "failed":
+        return _Outcome("ignored", "checkout already failed")
+    if intent.status != "processing":
+        return _Outcome("ignored", f"the gateway says {intent.intent_ref} is {intent.status}")
     if intent.amount_minor != checkout.card_minor or intent.currency.upper() != checkout.currency:
         raise WebhookProcessingError("the gateway reported a different payment")
     _bind_intent(session, checkout, intent)
@@ -251,16 +300,27 @@ def _intent_processing(session: Session, _gateway: PaymentGateway, data: dict) -
     return _Outcome("processed")
 
 
-def _intent_failed(session: Session, _gateway: PaymentGateway, data: dict) -> _Outcome:
-    intent = intent_from_event(data)
-    checkout = _checkout_for(session, intent)
-    if checkout is None:
-        return _Outcome("ignored", "no checkout of ours")
+# The gateway's statuses of a PaymentIntent whose attempt failed (Stripe returns a declined
+# intent to requires_payment_method, with last_payment_error set).
+FAILED_INTENT_STATUSES = ("requires_payment_method", "canceled")
+
+
+def _intent_failed(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+    found = _read_back(session, gateway, data)
+    if isinstance(found, _Outcome):
+        return found
+    intent, checkout = found
     if checkout.status == "succeeded":
         # A failed attempt reported after the payment went through: the payment stands.
         return _Outcome("ignored", "checkout already succeeded")
+    if intent.succeeded:
+        # A later attempt on the same intent succeeded: that is what counts.
+        return _settled(session, checkout, intent)
     if checkout.status == "failed":
         return _Outcome("ignored", "checkout already failed")
+    if intent.status not in FAILED_INTENT_STATUSES:
+        # E.g. still in 3-D Secure: freeing the invoices now could let them be paid twice.
+        return _Outcome("ignored", f"the gateway says {intent.intent_ref} is {intent.status}")
     _bind_intent(session, checkout, intent)
     # fail_checkout turns a pending payment under this reference into the failed one.
     co.fail_checkout(

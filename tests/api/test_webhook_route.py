@@ -250,3 +250,67 @@ def test_processing_failure_is_500_and_kept_as_failed(
         assert checkout.status == "open" and checkout.gateway_intent_id is None
         assert session.exec(select(Payment).where(Payment.client_id == client.id)).all() == []
         assert session.get(Invoice, invoice.id).balance_minor == 240_00
+
+
+def _use_stripe_api(monkeypatch, base: str) -> None:
+    """Point the running API's gateway at `base` (built from the settings on its next use)."""
+    monkeypatch.setenv("STRIPE_API_BASE", base)
+    get_settings.cache_clear()
+    stripe_gateway.get_gateway.cache_clear()
+
+
+def test_gateway_unreachable_while_reading_back_is_500_then_retried(
+    committed, live_api, localstripe_url, browser_card, monkeypatch
+):
+    with committed() as (session, make):
+        client = make.client(make.company())
+        actor = make.actor(make.contact(client))
+        invoice = make.invoice(client)
+        started = co.start_checkout(
+            session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+        )
+        client_id, invoice_id = client.id, invoice.id
+    # The gateway cannot be reached while the webhook reads the payment back.
+    _use_stripe_api(monkeypatch, "http://127.0.0.1:9")
+    stripe = browser_card.client
+    customer = stripe.v1.customers.create(params={"email": "t@example.test"})
+    created = stripe.v1.payment_intents.create(
+        params={
+            "amount": 240_00,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": browser_card(customer.id),
+            "confirm": True,
+            "metadata": {"checkout_id": str(started.checkout_id)},
+        }
+    )
+    # localstripe delivers its `payment_intent.succeeded`: kept as failed, nothing settled.
+    row = _wait_for(lambda: _succeeded_event(created.id), "localstripe's delivery")
+    assert row.status == "failed" and "GatewayError" in row.error
+    payload = row.payload.encode()
+
+    def resend() -> httpx.Response:
+        signature = signature_for(payload, secret=live_api.secret)
+        return httpx.post(live_api.url, content=payload, headers={"Stripe-Signature": signature})
+
+    response = resend()
+    assert response.status_code == 500
+    assert response.json() == {"received": True, "status": "failed"}
+    with portal_db.session_scope() as session:
+        assert session.get(Invoice, invoice_id).balance_minor == 240_00
+        assert session.exec(select(Payment).where(Payment.client_id == client_id)).all() == []
+
+    # Stripe retries once the gateway answers again.
+    _use_stripe_api(monkeypatch, localstripe_url)
+    response = resend()
+    assert response.status_code == 200 and response.json() == {"received": True}
+    with portal_db.session_scope() as session:
+        [stored] = session.exec(
+            select(WebhookEvent).where(WebhookEvent.event_ref == row.event_ref)
+        ).all()
+        assert stored.status == "processed"
+        [payment] = session.exec(select(Payment).where(Payment.client_id == client_id)).all()
+        assert payment.status == "completed" and payment.gateway_reference == created.id
+        assert session.get(Invoice, invoice_id).status == "paid"
+        assert_invoices_balance(session, [invoice_id])
+        assert_payment_consistent(session, payment.id)
