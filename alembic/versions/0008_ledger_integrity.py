@@ -21,14 +21,21 @@ down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_CARD_REFUNDED = (
+# applied_minor -/+ what was refunded off the payment's card allocations.
+_APPLIED_NET = (
+    "UPDATE payment SET applied_minor = applied_minor - "
+    "(SELECT COALESCE(SUM(a.refunded_minor), 0) FROM payment_allocation a "
+    "WHERE a.payment_id = payment.id AND a.credit_id IS NULL)"
+)
+_APPLIED_GROSS = (
+    "UPDATE payment SET applied_minor = applied_minor + "
     "(SELECT COALESCE(SUM(a.refunded_minor), 0) FROM payment_allocation a "
     "WHERE a.payment_id = payment.id AND a.credit_id IS NULL)"
 )
 
 
 def upgrade() -> None:
-    op.execute(f"UPDATE payment SET applied_minor = applied_minor - {_CARD_REFUNDED}")
+    op.execute(_APPLIED_NET)
     op.create_table(
         "credit_hold",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -108,4 +115,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_credit_hold_credit_id")
         batch_op.drop_index("ix_credit_hold_checkout_id")
     op.drop_table("credit_hold")
-    op.execute(f"UPDATE payment SET applied_minor = applied_minor + {_CARD_REFUNDED}")
+    op.execute(_APPLIED_GROSS)

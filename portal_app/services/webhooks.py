@@ -38,9 +38,10 @@ What each event does:
     a decline reported while the customer is still in 3-D Secure, changes nothing and is stored
     `ignored`: the intent moved on, and its own later event reads the gateway again. Neither
     event is acted on once the checkout has succeeded: a late failure never undoes a payment.
-- `charge.refunded`: `refunds.apply_refund` with the charge's cumulative `amount_refunded`
-  (order-safe). When the refund arrives before the payment was settled, the intent is read back
-  from the gateway and the checkout settled first.
+- `charge.refunded`: the intent is read back from the gateway and `refunds.apply_refund` gets
+  its cumulative refunded total (order-safe; the event body's `amount_refunded` is not
+  trusted). When the refund arrives before the payment was settled, the checkout is settled
+  first from the same read-back.
 - `setup_intent.succeeded`: recorded only (cards are saved by the browser flow, which checks
   that the card belongs to the client and that the client asked to keep it).
 - `payment_method.detached`: our saved card is marked removed; if it was the default, the
@@ -348,21 +349,26 @@ def _charge_refunded(session: Session, gateway: PaymentGateway, data: dict) -> _
         intent_ref = intent_ref.get("id", "")
     if not intent_ref:
         return _Outcome("ignored", "charge without a payment intent")
-    total = int(data.get("amount_refunded") or 0)
+    # The refunded total, like a payment's outcome, is read back from the gateway: a signed
+    # but stale or doctored event body cannot move money.
+    intent = gateway.retrieve_payment(intent_ref)
     payment = _payment_for(session, intent_ref)
     if payment is None or payment.status in ("pending", "failed"):
         # The refund overtook the payment's own events: settle from what the gateway says now.
-        intent = gateway.retrieve_payment(intent_ref)
         checkout = _checkout_for(session, intent)
         if checkout is None:
             return _Outcome("ignored", "no checkout of ours")
         payment = _settle(session, checkout, intent)
     if payment is None:
         raise WebhookProcessingError(f"no payment for {intent_ref}")
-    currency = str(data.get("currency") or payment.currency).upper()
-    if currency != payment.currency:
-        raise WebhookProcessingError(f"refund in {currency} for a {payment.currency} payment")
-    if refunds.apply_refund(session, intent_ref=intent_ref, total_refunded_minor=total) is None:
+    if intent.currency.upper() != payment.currency:
+        raise WebhookProcessingError(
+            f"refund in {intent.currency} for a {payment.currency} payment"
+        )
+    refunded = refunds.apply_refund(
+        session, intent_ref=intent_ref, total_refunded_minor=intent.refunded_minor
+    )
+    if refunded is None:
         raise WebhookProcessingError(f"payment for {intent_ref} cannot be refunded")
     return _Outcome("processed")
 
