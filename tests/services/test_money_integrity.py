@@ -241,3 +241,58 @@ def test_the_database_refuses_a_negative_balance(session, make):
             session.add(row)
             session.flush()
         session.refresh(row)
+
+
+def test_card_money_for_an_invoice_paid_elsewhere_stays_unapplied_for_staff(
+    session, tx, make, gateway, browser_card, localstripe_url
+):
+    from portal_app.models import InvoiceLock
+    from portal_app.services import staff_payment_views
+    from tests.helpers.staff import add_staff, staff_actor
+
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client)
+    card_3ds = _card(tx, actor, gateway, browser_card, CARD_3DS)
+    card_ok = _card(tx, actor, gateway, browser_card)
+    slow = co.start_checkout(
+        session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+    )
+    outcome = flow.pay_with_card(
+        tx, actor=actor, gateway=gateway, checkout_id=slow.checkout_id, method_ref=card_3ds
+    )
+    assert outcome.status == "requires_action"
+    # Its lock runs out; the invoice is paid from another window meanwhile.
+    for lock in session.exec(
+        select(InvoiceLock).where(InvoiceLock.checkout_id == slow.checkout_id)
+    ):
+        lock.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(lock)
+    session.flush()
+    fast = co.start_checkout(
+        session, actor=actor, request=co.CheckoutRequest(invoice_ids=[invoice.id])
+    )
+    assert (
+        flow.pay_with_card(
+            tx, actor=actor, gateway=gateway, checkout_id=fast.checkout_id, method_ref=card_ok
+        ).status
+        == "succeeded"
+    )
+    intent_ref = outcome.client_secret.split("_secret_")[0]
+    httpx.post(
+        f"{localstripe_url}/v1/payment_intents/{intent_ref}/_authenticate",
+        params={"success": "true"},
+        json={"key": "pk_test_portal", "client_secret": outcome.client_secret},
+    ).raise_for_status()
+    late = flow.confirm_after_action(tx, actor=actor, gateway=gateway, checkout_id=slow.checkout_id)
+    assert late.status == "succeeded"
+    payment = session.get(Payment, late.payment_id)
+    assert (payment.amount_minor, payment.applied_minor) == (invoice.amount_minor, 0)
+    session.refresh(invoice)
+    assert invoice.status == "paid" and invoice.paid_to_date_minor == invoice.amount_minor
+    staff = staff_actor(add_staff(session, company, password_hash="x"))
+    listed = staff_payment_views.list_payments(session, actor=staff, status="unapplied")
+    assert [row.id for row in listed.rows] == [payment.id]
+    assert listed.rows[0].can_apply
+    assert_client_ledger(session, client, gateway)
