@@ -12,13 +12,20 @@ Where refunded money comes from, in this order:
 Credit used in the same checkout is never refunded here: the card is what the gateway returned
 money to. `Payment.applied_minor` is what is still on invoices (allocations net of refunds).
 The moves themselves are `services.ledger.raise_refunded_total`.
+
+Plan-change credits carry the payment of the period they come from (`Credit.origin_payment_id`,
+and `subscription_id`). A period's refund and its credit never pay out the same money: what
+may be refunded is the payment less the spent part of those credits (`refundable_minor`), and
+what is left of them is voided once the payment has nothing refundable left
+(`apply_refund`) or once a cancellation refunded the subscription's period (`refund_period`).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_app.models import Credit, Payment
 from portal_app.services import audit, ledger
@@ -37,6 +44,16 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
     Returns the payment, or None when no received payment has this gateway reference (the
     caller decides whether to settle it first). Never commits.
     """
+    payment, _ = _apply_refund(
+        session, intent_ref=intent_ref, total_refunded_minor=total_refunded_minor
+    )
+    return payment
+
+
+def _apply_refund(
+    session: Session, *, intent_ref: str, total_refunded_minor: int
+) -> tuple[Payment | None, int]:
+    """`apply_refund`, and the plan-change credit it voided."""
     payment = session.exec(
         select(Payment)
         .where(Payment.gateway_reference == intent_ref)
@@ -44,7 +61,7 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
         .execution_options(populate_existing=True)
     ).first()
     if payment is None or payment.status not in REFUNDABLE_STATUSES:
-        return None
+        return None, 0
     total = int(total_refunded_minor)
     if total > payment.amount_minor:
         log.warning(
@@ -55,8 +72,8 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
         )
     moved = ledger.raise_refunded_total(session, payment=payment, total_minor=total)
     if moved.increase <= 0:
-        return payment
-    void_period_credits(session, payment=payment)
+        return payment, 0
+    voided = void_period_credits(session, payment=payment)
     audit.record(
         session,
         company_id=payment.company_id,
@@ -71,18 +88,55 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
             "total_refunded": payment.refunded_minor,
             "from_unapplied": moved.from_unapplied,
             "invoices": moved.invoices,
+            "credit_voided": voided,
         },
     )
-    return payment
+    return payment, voided
 
 
-def period_credit_used(session: Session, *, payment_id: int) -> int:
-    """What of the plan-change credits issued against this payment's period has been spent.
+@dataclass(frozen=True, slots=True)
+class PeriodRefund:
+    """A cancellation's refund once applied: the payment and the plan-change credit voided."""
+
+    payment: Payment | None
+    voided_minor: int
+
+
+def refund_period(
+    session: Session, *, intent_ref: str, total_refunded_minor: int, subscription_id: int
+) -> PeriodRefund:
+    """Apply the refund of a subscription's period (a cancellation inside the refund period),
+    then void what is left of that subscription's plan-change credits issued against the
+    payment, even when the payment keeps something refundable (it also paid other invoices):
+    the period they were credited from is given back. Call it once the gateway refunded
+    (`refundable_minor` capped the amount, so the spent part of the credit stayed paid)."""
+    payment, voided = _apply_refund(
+        session, intent_ref=intent_ref, total_refunded_minor=total_refunded_minor
+    )
+    if payment is not None:
+        voided += void_period_credits(
+            session, payment=payment, subscription_id=subscription_id, whole_period=True
+        )
+    return PeriodRefund(payment, voided)
+
+
+def _period_credits(payment_id: int, subscription_id: int | None):
+    query = select(Credit).where(Credit.origin_payment_id == payment_id)
+    if subscription_id is not None:
+        query = query.where(Credit.subscription_id == subscription_id)
+    return query.order_by(col(Credit.id))
+
+
+def period_credit_used(
+    session: Session, *, payment_id: int, subscription_id: int | None = None
+) -> int:
+    """What of the plan-change credits issued against this payment's period has been spent
+    (or is held by a checkout); only one subscription's credits when `subscription_id` is given.
 
     Refunding that period gives back at most the payment less this (the rest of the credit is
     voided), so a downgrade credit and a refund never pay the same money twice.
     """
-    credits = session.exec(select(Credit).where(Credit.origin_payment_id == payment_id)).all()
+    credits = session.exec(_period_credits(payment_id, subscription_id)).all()
     return sum(c.amount_minor - c.balance_minor - c.voided_minor for c in credits)
 
 
@@ -95,13 +149,25 @@ def refundable_minor(session: Session, *, payment: Payment) -> int:
     return max(0, payment.amount_minor - payment.refunded_minor - used)
 
 
-def void_period_credits(session: Session, *, payment: Payment) -> int:
-    """Void what is left of the plan-change credits issued against a payment's period once the
-    period is refunded (nothing refundable is left); returns the amount voided."""
-    if refundable_minor(session, payment=payment) > 0:
+def void_period_credits(
+    session: Session,
+    *,
+    payment: Payment,
+    subscription_id: int | None = None,
+    whole_period: bool = False,
+) -> int:
+    """Void what is left of the plan-change credits issued against a payment's period (only
+    one subscription's with `subscription_id`); returns the amount voided.
+
+    Done once the payment has nothing refundable left, or always with `whole_period` (the
+    caller refunded the period those credits came from). Credit held by a checkout is not
+    touched: it is spent when the checkout settles, or comes back and stays within what was
+    paid (the refund already left it out).
+    """
+    if not whole_period and refundable_minor(session, payment=payment) > 0:
         return 0
     credits = session.exec(
-        select(Credit).where(Credit.origin_payment_id == payment.id, Credit.balance_minor > 0)
+        _period_credits(payment.id, subscription_id).where(Credit.balance_minor > 0)
     ).all()
     return sum(
         ledger.void_credit(session, credit_id=c.id, amount_minor=c.balance_minor) for c in credits

@@ -6,8 +6,9 @@ Staff of the same company list the open requests and approve or decline each:
 - approve a recurring invoice: the schedule is cancelled (no more invoices);
 - approve a subscription: the same rule as a client's own cancellation
   (services.subscription_cancel): a trial or a past-due one ends now; inside the plan's refund
-  period the last payment is refunded through the gateway and it ends now; otherwise it runs to
-  the end of the current period and is not charged again;
+  period the last payment is refunded through the gateway (less plan-change credit already spent;
+  the rest of that credit is voided) and it ends now; otherwise it runs to the end of the
+  current period and is not charged again;
 - decline: the request is cleared (the client may ask again) and the decline is audited.
 Every role may do this (staff_scope); another company's record is "not found"; a request that
 was already handled (double click, two staff users) is refused by a conditional update.
@@ -38,7 +39,12 @@ from portal_app.services.party_views import format_day, parse_record_id
 from portal_app.services.recurring import RUNNING_STATUSES
 from portal_app.services.staff_clients import company_locale
 from portal_app.services.subscription_billing import void_invoice
-from portal_app.services.subscription_cancel import end_subscription, refundable_payment
+from portal_app.services.subscription_cancel import (
+    end_subscription,
+    refundable_payment,
+    refunded_text,
+    voided_text,
+)
 
 KINDS = ("recurring", "subscription")
 # Subscriptions that may carry an open request (a request keeps renewing; a declined renewal
@@ -238,6 +244,7 @@ def approve_request(
                 f"The subscription ends on {format_day(sub.current_period_end, locale)}.",
             )
         amount_text = format_money(refund.amount_minor, plan.currency, locale)
+        currency = plan.currency
     try:
         gateway.refund(
             intent_ref=refund.intent_ref,
@@ -256,8 +263,11 @@ def approve_request(
             )
         raise
     with tx() as session:
-        refunds.apply_refund(
-            session, intent_ref=refund.intent_ref, total_refunded_minor=refund.total_after_minor
+        done = refunds.refund_period(
+            session,
+            intent_ref=refund.intent_ref,
+            total_refunded_minor=refund.total_after_minor,
+            subscription_id=record_id,
         )
         sub = staff_scope.own_row(session, Subscription, record_id, actor, what="request")
         for invoice_id in refund.invoice_ids:
@@ -273,10 +283,15 @@ def approve_request(
             ended="now",
             payment_id=refund.payment_id,
             refunded=refund.amount_minor,
+            credit_used=refund.credit_used_minor,
+            credit_voided=done.voided_minor,
         )
-    return DecisionOutcome(
-        "refunded", f"The subscription is cancelled and {amount_text} is refunded."
-    )
+    sentences = [
+        f"The subscription is cancelled and {amount_text} is refunded.",
+        refunded_text(refund, currency, locale),
+        voided_text(done.voided_minor, currency, locale, staff=True),
+    ]
+    return DecisionOutcome("refunded", " ".join(s for s in sentences if s))
 
 
 def decline_request(

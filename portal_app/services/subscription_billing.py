@@ -3,11 +3,14 @@ of each period, proration invoices and credit notes. Called by the subscription 
 the renewals job inside their transaction; nothing here commits or calls the gateway.
 
 Invoices of a period carry both `subscription_id` and `recurring_invoice_id`; a proration
-invoice (an upgrade's difference) carries only `subscription_id`.
+invoice (an upgrade's difference) carries only `subscription_id`. A downgrade's credit note
+carries `subscription_id` and `origin_payment_id` (the card payment of the period it comes
+from), so refunding that period nets or voids it (services.refunds).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import delete
@@ -18,6 +21,8 @@ from portal_app.models import (
     Credit,
     CreditLine,
     Invoice,
+    Payment,
+    PaymentAllocation,
     RecurringInvoice,
     RecurringInvoiceLine,
     Subscription,
@@ -186,6 +191,42 @@ def issue_proration_invoice(
     )
 
 
+# Card payments that received money and were not wholly refunded.
+CARD_PAID_STATUSES = ("completed", "partly_refunded")
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodPayment:
+    """The last card payment for a subscription, and its card allocations to the
+    subscription's invoices (with those invoices)."""
+
+    payment: Payment
+    allocations: list[tuple[PaymentAllocation, Invoice]]
+
+
+def last_card_payment(session: Session, *, subscription: Subscription) -> PeriodPayment | None:
+    """The subscription's last card payment still holding money (the one that paid its current
+    period: the first period, a renewal or an upgrade's difference); None when no card paid
+    it (a trial, credit only). Refunds on cancellation and plan-change credits both use it."""
+    rows = session.exec(
+        select(PaymentAllocation, Payment, Invoice)
+        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
+        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+        .where(
+            Invoice.subscription_id == subscription.id,
+            Invoice.client_id == subscription.client_id,
+            col(PaymentAllocation.credit_id).is_(None),
+            col(Payment.status).in_(CARD_PAID_STATUSES),
+            col(Payment.gateway_reference).is_not(None),
+        )
+        .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
+    ).all()
+    if not rows:
+        return None
+    last = rows[0][1]
+    return PeriodPayment(last, [(a, inv) for a, pay, inv in rows if pay.id == last.id])
+
+
 def issue_credit(
     session: Session,
     *,
@@ -197,7 +238,13 @@ def issue_credit(
     period_days: int,
     today: date,
 ) -> Credit:
-    """A credit note for a downgrade: the unused part of the old plan less the new plan's."""
+    """A credit note for a downgrade: the unused part of the old plan less the new plan's.
+
+    It is tied to the subscription and to the card payment of the period it comes from
+    (`last_card_payment`): refunding that period gives back the payment less what of the
+    credit was spent, and voids the rest (services.refunds).
+    """
+    period = last_card_payment(session, subscription=subscription)
     credit = Credit(
         company_id=subscription.company_id,
         client_id=subscription.client_id,
@@ -209,6 +256,8 @@ def issue_credit(
         amount_minor=amount_minor,
         balance_minor=amount_minor,
         public_notes=f"Plan change: {old.name} to {new.name}",
+        subscription_id=subscription.id,
+        origin_payment_id=period.payment.id if period is not None else None,
     )
     session.add(credit)
     session.flush()

@@ -9,6 +9,8 @@ What cancelling does, decided in this order:
    most `refund_period_days` days ago (paid on day D: refunded through day D + N, not after),
    that payment's part for the subscription is refunded through the gateway, its invoices are
    voided and the subscription ends now. `refund_period_days == 0` never refunds.
+   Plan-change credit issued against that payment (a `credit_now` downgrade) is netted: the
+   part already spent is kept out of the refund and the rest of the credit is voided.
 4. otherwise it runs to the end of the period (`cancel_at`) and is not charged again.
 A second cancellation is refused: one conditional update claims the subscription.
 """
@@ -19,15 +21,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from portal_app.db import utcnow
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
     Company,
     Invoice,
-    Payment,
-    PaymentAllocation,
     RecurringInvoice,
     Subscription,
     SubscriptionPlan,
@@ -39,12 +39,15 @@ from portal_app.services.checkout_flow import Tx
 from portal_app.services.errors import ValidationError
 from portal_app.services.invoices import client_locale
 from portal_app.services.party_views import format_day
-from portal_app.services.subscription_billing import open_invoices, void_invoice
+from portal_app.services.subscription_billing import (
+    last_card_payment,
+    open_invoices,
+    void_invoice,
+)
 from portal_app.services.subscription_changes import refuse_unless_full_session
 from portal_app.services.subscriptions import LIVE_STATUSES, get_own, may_cancel
 
 MAX_REASON = 1000
-REFUNDABLE = ("completed", "partly_refunded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,38 +64,34 @@ class Refundable:
 
     payment_id: int
     intent_ref: str
-    amount_minor: int  # what of it went to the subscription's invoices and is not refunded
+    amount_minor: int  # what is refunded now: see `refundable_payment`
     total_after_minor: int  # the payment's cumulative refunded total once this is refunded
     invoice_ids: list[int]
+    paid_minor: int  # what of the payment went to the subscription's invoices, not refunded
+    credit_used_minor: int  # the spent part of plan-change credits issued against it
 
 
 def refundable_payment(
     session: Session, *, subscription: Subscription, plan: SubscriptionPlan, today: date
 ) -> Refundable | None:
-    """The last card payment for the subscription if it is inside the refund period."""
+    """The last card payment for the subscription if it is inside the refund period.
+
+    What is refunded is its part for the subscription's invoices less what of the plan-change
+    credits issued against it was already spent (that money stays paid), never more than the
+    payment has refundable (`refunds.refundable_minor`); None when that leaves nothing.
+    """
     if plan.refund_period_days <= 0:
         return None
-    rows = session.exec(
-        select(PaymentAllocation, Payment, Invoice)
-        .join(Payment, col(Payment.id) == PaymentAllocation.payment_id)
-        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
-        .where(
-            Invoice.subscription_id == subscription.id,
-            Invoice.client_id == subscription.client_id,
-            col(PaymentAllocation.credit_id).is_(None),
-            col(Payment.status).in_(REFUNDABLE),
-            col(Payment.gateway_reference).is_not(None),
-        )
-        .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
-    ).all()
-    if not rows or rows[0][1].paid_at is None:
+    period = last_card_payment(session, subscription=subscription)
+    if period is None or period.payment.paid_at is None:
         return None
-    last = rows[0][1]
+    last = period.payment
     days_since = (today - last.paid_at.date()).days
     if days_since < 0 or days_since > plan.refund_period_days:
         return None
-    mine = [(a, inv) for a, pay, inv in rows if pay.id == last.id]
-    amount = sum(a.amount_minor - a.refunded_minor for a, _ in mine)
+    paid = sum(a.amount_minor - a.refunded_minor for a, _ in period.allocations)
+    used = refunds.period_credit_used(session, payment_id=last.id, subscription_id=subscription.id)
+    amount = min(paid - used, refunds.refundable_minor(session, payment=last))
     if amount <= 0:
         return None
     return Refundable(
@@ -100,8 +99,35 @@ def refundable_payment(
         intent_ref=last.gateway_reference,
         amount_minor=amount,
         total_after_minor=last.refunded_minor + amount,
-        invoice_ids=sorted({inv.id for _, inv in mine}),
+        invoice_ids=sorted({inv.id for _, inv in period.allocations}),
+        paid_minor=paid,
+        credit_used_minor=used,
     )
+
+
+def refunded_text(refund: Refundable, currency: str, locale: str) -> str:
+    """Why the refund is less than what was paid, when plan-change credit was spent ("" when
+    it was not)."""
+    if refund.credit_used_minor <= 0 or (
+        refund.amount_minor != refund.paid_minor - refund.credit_used_minor
+    ):
+        return ""
+    paid = format_money(refund.paid_minor, currency, locale)
+    used = format_money(refund.credit_used_minor, currency, locale)
+    return (
+        f"That is the {paid} paid for this period less {used} of plan-change credit already used."
+    )
+
+
+def voided_text(voided_minor: int, currency: str, locale: str, *, staff: bool = False) -> str:
+    """The sentence saying unused plan-change credit was cancelled with the refund ("" when
+    none was), to the client or (`staff`) about the client."""
+    if voided_minor <= 0:
+        return ""
+    amount = format_money(voided_minor, currency, locale)
+    if staff:
+        return f"The client's unused plan-change credit of {amount} is cancelled with it."
+    return f"Your unused plan-change credit of {amount} is cancelled, as this period is refunded."
 
 
 def _end_now(session: Session, sub: Subscription, today: date) -> None:
@@ -203,6 +229,7 @@ def cancel_subscription(
                 "You will not be charged again.",
             )
         amount_text = format_money(refund.amount_minor, plan.currency, locale)
+        currency = plan.currency
     try:
         gateway.refund(
             intent_ref=refund.intent_ref,
@@ -219,8 +246,11 @@ def cancel_subscription(
             )
         raise
     with tx() as session:
-        refunds.apply_refund(
-            session, intent_ref=refund.intent_ref, total_refunded_minor=refund.total_after_minor
+        done = refunds.refund_period(
+            session,
+            intent_ref=refund.intent_ref,
+            total_refunded_minor=refund.total_after_minor,
+            subscription_id=subscription_id,
         )
         sub = get_own(session, actor=actor, subscription_id=subscription_id)
         for invoice_id in refund.invoice_ids:
@@ -236,11 +266,15 @@ def cancel_subscription(
             reason=reason,
             payment_id=refund.payment_id,
             refunded=refund.amount_minor,
+            credit_used=refund.credit_used_minor,
+            credit_voided=done.voided_minor,
         )
-    return CancelOutcome(
-        "refunded",
+    sentences = [
         f"Your subscription is cancelled and {amount_text} is refunded to your card.",
-    )
+        refunded_text(refund, currency, locale),
+        voided_text(done.voided_minor, currency, locale),
+    ]
+    return CancelOutcome("refunded", " ".join(s for s in sentences if s))
 
 
 def _already(sub: Subscription) -> str:

@@ -330,9 +330,11 @@ def _apply_without_charge(
         session.add(sub)
         _audit(session, actor, sub, "subscription_downgrade_scheduled", plan_id=new.id)
         return ChangeOutcome("done")
-    credit_id = 0
+    credit = None
     if change.net_now < 0:
-        credit_id = issue_credit(
+        # Tied to the subscription and the payment of this period: refunding the period
+        # later nets what of it was spent and voids the rest.
+        credit = issue_credit(
             session,
             subscription=sub,
             old=old,
@@ -341,7 +343,7 @@ def _apply_without_charge(
             remaining_days=p.remaining_days,
             period_days=p.period_days,
             today=today,
-        ).id
+        )
     _switch_plan(session, sub, new)
     _audit(
         session,
@@ -351,5 +353,6 @@ def _apply_without_charge(
         old_plan_id=old.id,
         plan_id=new.id,
         credited=-change.net_now if change.net_now < 0 else 0,
+        credit_origin_payment_id=credit.origin_payment_id if credit is not None else None,
     )
-    return ChangeOutcome("done", credit_id=credit_id)
+    return ChangeOutcome("done", credit_id=credit.id if credit is not None else 0)
