@@ -22,6 +22,7 @@ Services call these functions inside their caller's transaction; nothing here co
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, delete, update
@@ -439,11 +440,18 @@ class RefundApplied:
     invoices: list[dict[str, int]]
 
 
-def raise_refunded_total(session: Session, *, payment: Payment, total_minor: int) -> RefundApplied:
+def raise_refunded_total(
+    session: Session,
+    *,
+    payment: Payment,
+    total_minor: int,
+    from_invoices: Collection[int] = (),
+) -> RefundApplied:
     """Bring a received payment's refunded total up to `total_minor` (the gateway's cumulative
     figure; capped at the amount). Money comes back first from the unapplied part, then from
-    its card allocations, latest first, reopening those invoices. A smaller or equal total
-    changes nothing (replays and reports out of order)."""
+    its card allocations to `from_invoices` (what the refund is for, e.g. a subscription's
+    period), then from the others, latest first, reopening those invoices. A smaller or equal
+    total changes nothing (replays and reports out of order)."""
     payment = locked_payment(session, payment.id)
     if payment is None or payment.status not in RECEIVED_STATUSES:
         raise LedgerRefused("only received money can be refunded")
@@ -464,6 +472,8 @@ def raise_refunded_total(session: Session, *, payment: Payment, total_minor: int
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
+    preferred = set(from_invoices)
+    allocations = sorted(allocations, key=lambda a: a.invoice_id not in preferred)  # stable
     touched: list[dict[str, int]] = []
     from_allocations = 0
     for allocation in allocations:

@@ -23,6 +23,7 @@ what is left of them is voided once the payment has nothing refundable left
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -51,7 +52,11 @@ def apply_refund(session: Session, *, intent_ref: str, total_refunded_minor: int
 
 
 def _apply_refund(
-    session: Session, *, intent_ref: str, total_refunded_minor: int
+    session: Session,
+    *,
+    intent_ref: str,
+    total_refunded_minor: int,
+    from_invoices: Collection[int] = (),
 ) -> tuple[Payment | None, int]:
     """`apply_refund`, and the plan-change credit it voided."""
     payment = session.exec(
@@ -70,7 +75,9 @@ def _apply_refund(
             payment.id,
             payment.amount_minor,
         )
-    moved = ledger.raise_refunded_total(session, payment=payment, total_minor=total)
+    moved = ledger.raise_refunded_total(
+        session, payment=payment, total_minor=total, from_invoices=from_invoices
+    )
     if moved.increase <= 0:
         return payment, 0
     voided = void_period_credits(session, payment=payment)
@@ -103,15 +110,25 @@ class PeriodRefund:
 
 
 def refund_period(
-    session: Session, *, intent_ref: str, total_refunded_minor: int, subscription_id: int
+    session: Session,
+    *,
+    intent_ref: str,
+    total_refunded_minor: int,
+    subscription_id: int,
+    invoice_ids: Collection[int] = (),
 ) -> PeriodRefund:
     """Apply the refund of a subscription's period (a cancellation inside the refund period),
     then void what is left of that subscription's plan-change credits issued against the
     payment, even when the payment keeps something refundable (it also paid other invoices):
     the period they were credited from is given back. Call it once the gateway refunded
-    (`refundable_minor` capped the amount, so the spent part of the credit stayed paid)."""
+    (`refundable_minor` capped the amount, so the spent part of the credit stayed paid). The
+    refund comes off the period's `invoice_ids` first, never another invoice the same payment
+    paid."""
     payment, voided = _apply_refund(
-        session, intent_ref=intent_ref, total_refunded_minor=total_refunded_minor
+        session,
+        intent_ref=intent_ref,
+        total_refunded_minor=total_refunded_minor,
+        from_invoices=invoice_ids,
     )
     if payment is not None:
         voided += void_period_credits(

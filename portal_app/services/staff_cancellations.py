@@ -268,6 +268,7 @@ def approve_request(
             intent_ref=refund.intent_ref,
             total_refunded_minor=refund.total_after_minor,
             subscription_id=record_id,
+            invoice_ids=refund.invoice_ids,
         )
         sub = staff_scope.own_row(session, Subscription, record_id, actor, what="request")
         for invoice_id in refund.invoice_ids:

@@ -251,6 +251,7 @@ def cancel_subscription(
             intent_ref=refund.intent_ref,
             total_refunded_minor=refund.total_after_minor,
             subscription_id=subscription_id,
+            invoice_ids=refund.invoice_ids,
         )
         sub = get_own(session, actor=actor, subscription_id=subscription_id)
         for invoice_id in refund.invoice_ids:

@@ -348,3 +348,6 @@ def test_a_period_paid_together_with_another_invoice_still_voids_its_credit_on_c
     assert gateway.retrieve_payment(payment.gateway_reference).refunded_minor == 79_00
     assert (credit.balance_minor, credit.voided_minor) == (0, 50_00)
     assert "credit of $50.00 is cancelled" in outcome.message
+    # The refund came off the period's invoice, not the setup invoice paid alongside it.
+    session.refresh(other)
+    assert (other.status, other.balance_minor) == ("paid", 0)
