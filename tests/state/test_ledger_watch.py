@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from portal_app.db import utcnow
-from portal_app.services import ledger
+from portal_app.services import ledger_stamp
 from portal_app.state.ledger_watch import TAB_PAGES, LedgerPush, TabPages, Watcher
 from tests.helpers.factories import add_invoice
 
@@ -19,7 +19,7 @@ def _key(client):
 def _fetcher(session, calls):
     def fetch(keys):
         calls.append(sorted(keys))
-        return ledger.ledger_stamps(session, clients=keys)
+        return ledger_stamp.ledger_stamps(session, clients=keys)
 
     return fetch
 
@@ -45,7 +45,7 @@ def _watcher(session, client, path="/client/invoices", event="list.refresh", unt
         client=key,
         path=path,
         event_name=event,
-        seen=ledger.ledger_stamps(session, clients=[key])[key],
+        seen=ledger_stamp.ledger_stamps(session, clients=[key])[key],
         until=until if until is not None else time.monotonic() + 60,
     )
 
@@ -86,7 +86,7 @@ def test_a_change_between_the_page_read_and_the_registration_is_not_missed(make,
     client = make.client(make.company())
     invoice = make.invoice(client)
     sent, notify = _recorder()
-    push = LedgerPush(0.05, lambda keys: ledger.ledger_stamps(session, clients=keys), notify)
+    push = LedgerPush(0.05, lambda keys: ledger_stamp.ledger_stamps(session, clients=keys), notify)
     tab = _tab()
     watcher = _watcher(session, client)  # the stamp the page load read before its data
     _pay(session, invoice)  # a webhook lands before the page registers
@@ -103,7 +103,7 @@ def test_a_tab_that_left_the_page_or_expired_is_dropped(make, session):
     client = make.client(make.company())
     invoice = make.invoice(client)
     sent, notify = _recorder()
-    push = LedgerPush(0.05, lambda keys: ledger.ledger_stamps(session, clients=keys), notify)
+    push = LedgerPush(0.05, lambda keys: ledger_stamp.ledger_stamps(session, clients=keys), notify)
     moved, expired = _tab(), _tab()
 
     async def scenario():
@@ -126,7 +126,7 @@ def test_a_failed_poll_sends_nothing_and_the_next_tick_recovers(make, session):
     def fetch(keys):
         if failing["on"]:
             raise ConnectionError("database unreachable")
-        return ledger.ledger_stamps(session, clients=keys)
+        return ledger_stamp.ledger_stamps(session, clients=keys)
 
     sent, notify = _recorder()
     push = LedgerPush(0.05, fetch, notify)
@@ -148,7 +148,7 @@ def test_the_poll_stops_when_no_tab_is_left_and_starts_again(make, session):
     client = make.client(make.company())
     add_invoice(session, client, number="W-1")
     sent, notify = _recorder()
-    push = LedgerPush(0.02, lambda keys: ledger.ledger_stamps(session, clients=keys), notify)
+    push = LedgerPush(0.02, lambda keys: ledger_stamp.ledger_stamps(session, clients=keys), notify)
 
     async def scenario():
         tab = _tab()
