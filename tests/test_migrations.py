@@ -147,3 +147,84 @@ def test_cli_migrate_on_a_fresh_sqlite_file(tmp_path):
         assert _differences(engine) == []
     finally:
         engine.dispose()
+
+
+def _insert(conn, table_name: str, **values) -> None:
+    """Insert a row into the schema as it is now, filling required columns not given with a
+    plain value of their type (the old schema predates the models)."""
+    import datetime as dt
+
+    from sqlalchemy import Boolean, Date, DateTime, Integer, MetaData, Numeric, Table
+
+    table = Table(table_name, MetaData(), autoload_with=conn)
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None:
+            continue
+        if column.primary_key:
+            continue
+        kind = column.type
+        if isinstance(kind, Boolean):
+            row[column.name] = False
+        elif isinstance(kind, Integer | Numeric):
+            row[column.name] = 0
+        elif isinstance(kind, DateTime):
+            row[column.name] = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        elif isinstance(kind, Date):
+            row[column.name] = dt.date(2026, 1, 1)
+        else:
+            row[column.name] = ""
+    conn.execute(table.insert().values(**row))
+
+
+def test_0008_makes_applied_net_of_refunds_on_existing_payments(empty_db):
+    """A payment refunded off its invoice before 0008 kept its gross applied amount; after the
+    upgrade applied + refunded fits the amount (and the new CHECK holds)."""
+    _run(empty_db, "upgrade", "0007")
+    with empty_db.begin() as conn:
+        _insert(conn, "company", id=1, name="Co")
+        _insert(conn, "client", id=1, company_id=1, name="Cl")
+        _insert(
+            conn,
+            "invoice",
+            id=1,
+            company_id=1,
+            client_id=1,
+            number="INV-1",
+            status="partial",
+            currency="USD",
+            amount_minor=240_00,
+            paid_to_date_minor=200_00,
+            balance_minor=40_00,
+        )
+        # 300.00 received, 240.00 applied to the invoice; 100.00 refunded: 40.00 of it off the
+        # invoice, 60.00 of the unapplied part.
+        _insert(
+            conn,
+            "payment",
+            id=1,
+            company_id=1,
+            client_id=1,
+            number="PAY-1",
+            status="partly_refunded",
+            currency="USD",
+            amount_minor=300_00,
+            applied_minor=240_00,
+            refunded_minor=100_00,
+        )
+        _insert(
+            conn,
+            "payment_allocation",
+            id=1,
+            company_id=1,
+            payment_id=1,
+            invoice_id=1,
+            amount_minor=240_00,
+            refunded_minor=40_00,
+        )
+    _run(empty_db, "upgrade", "head")
+    with empty_db.connect() as conn:
+        applied, refunded = conn.execute(
+            text("SELECT applied_minor, refunded_minor FROM payment WHERE id = 1")
+        ).one()
+    assert (applied, refunded) == (200_00, 100_00)
