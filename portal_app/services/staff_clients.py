@@ -26,7 +26,7 @@ from portal_app.schemas.staff import (
     ContactForm,
     ContactView,
 )
-from portal_app.services import audit
+from portal_app.services import audit, staff_scope
 from portal_app.services.actor import StaffActor
 from portal_app.services.auth import normalize_email
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
@@ -385,7 +385,14 @@ def update_contact(
 def set_contact_password(
     session: Session, *, actor: StaffActor, contact_id: object, password: str
 ) -> ClientContact:
-    """Give a contact a password chosen by staff (the contact's open sessions end)."""
+    """Give a contact a password chosen by staff (the contact's open sessions end).
+
+    Owners and admins only: whoever sets it can sign in as the contact with a full session,
+    so plain staff may only e-mail the contact a link to choose one (`send_password_link`).
+    """
+    staff_scope.require_admin(
+        actor, "Only an owner or admin can set a password. Send the contact a password link."
+    )
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     if problem := password_problem(str(password or "")):
         raise ValidationError("password", problem)

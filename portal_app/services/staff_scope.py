@@ -18,7 +18,9 @@ from portal_app.services import audit
 from portal_app.services.errors import NotFoundError, ReadOnlyError
 from portal_app.services.party_views import parse_record_id
 
-REFUND_ROLES = ("owner", "admin")
+# Roles that may move money back or act for a contact (refunds, setting a contact's password).
+ADMIN_ROLES = ("owner", "admin")
+REFUND_ROLES = ADMIN_ROLES
 MAX_ID = 2**31 - 1
 
 
@@ -28,11 +30,16 @@ def require_staff(actor) -> None:
         raise ReadOnlyError("Sign in as staff to do this.")
 
 
+def require_admin(actor, message: str) -> None:
+    """ReadOnlyError with `message` unless the staff user is an owner or admin."""
+    require_staff(actor)
+    if actor.role not in ADMIN_ROLES:
+        raise ReadOnlyError(message)
+
+
 def require_refund_role(actor) -> None:
     """ReadOnlyError unless the staff user is an owner or admin."""
-    require_staff(actor)
-    if actor.role not in REFUND_ROLES:
-        raise ReadOnlyError("Only an owner or admin can refund payments.")
+    require_admin(actor, "Only an owner or admin can refund payments.")
 
 
 def own_row(session: Session, model, raw_id: object, actor, *, what: str, lock: bool = False):

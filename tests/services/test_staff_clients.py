@@ -217,3 +217,23 @@ def test_client_detail_lists_every_kind_and_recent_activity(make, session):
     assert view.activity[0].action == "client updated"
     assert view.activity[0].who == "Staff: Sam Staff"
     assert session.exec(select(ClientContact).where(ClientContact.client_id == client.id)).all()
+
+
+def test_only_owners_and_admins_set_a_contacts_password(make, session):
+    """Plain staff setting a password could then sign in as the contact with a full session
+    (pay with saved cards, approve quotes), around the read-only preview."""
+    company, staff = _setup(make, role="staff")
+    contact = make.contact(make.client(company))
+    before = contact.password_hash
+    with pytest.raises(ReadOnlyError):
+        staff_clients.set_contact_password(
+            session, actor=staff, contact_id=contact.id, password="a-brand-new-password"
+        )
+    session.refresh(contact)
+    assert contact.password_hash == before
+    for role in ("owner", "admin"):
+        _company, allowed = _setup(make, role=role)
+        other = make.contact(make.client(_company))
+        staff_clients.set_contact_password(
+            session, actor=allowed, contact_id=other.id, password="a-brand-new-password"
+        )

@@ -184,8 +184,8 @@ class StaffClientState(StaffState):
                     contact_id=self.contact_id,
                     password=str(form_data.get("new_password", "") or "")[:300],
                 )
-        except ValidationError as exc:
-            self.password_error = exc.message
+        except (ValidationError, ReadOnlyError) as exc:
+            self.password_error = str(getattr(exc, "message", "") or exc)
             return None
         except NotFoundError:
             self.password_error = "This contact no longer exists."
@@ -238,8 +238,15 @@ def _contact_row(contact: ContactView) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.button("Edit", size="1", variant="soft", on_click=S.open_contact(contact.id)),
-                rx.button(
-                    "Set password", size="1", variant="soft", on_click=S.open_password(contact.id)
+                # Owners and admins only (services.staff_clients.set_contact_password).
+                rx.cond(
+                    S.staff_role != "staff",
+                    rx.button(
+                        "Set password",
+                        size="1",
+                        variant="soft",
+                        on_click=S.open_password(contact.id),
+                    ),
                 ),
                 rx.button(
                     "Send password link",
