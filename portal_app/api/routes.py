@@ -281,7 +281,8 @@ async def document_file(request: Request) -> Response:
     The token is made for one client, and the request's own session cookie must belong to
     that same client: a leaked URL is useless to anyone else and dies within minutes.
     Expired, tampered, foreign or hidden: the same 404. `?inline=1` shows an image or PDF in
-    the page (preview); every other type is always an attachment.
+    the page (preview) when the business put it there; every other type, and anything a client
+    uploaded, is always an attachment.
     """
     from portal_app.services import documents, generated_files
 
@@ -291,17 +292,21 @@ async def document_file(request: Request) -> Response:
     def resolve():
         if generated_files.is_generated_token(token):
             # A file built for this session (a long statement PDF), not a stored document.
-            return generated_files.resolve_generated(actor=actor, token=token)
+            return (*generated_files.resolve_generated(actor=actor, token=token), True)
         with session_scope() as db:
             return documents.resolve_download(db, actor=actor, token=token)
 
     try:
         if actor is None:
             raise NotFoundError("download")
-        name, media_type, body = await run_in_threadpool(resolve)
+        name, media_type, body, inline_ok = await run_in_threadpool(resolve)
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404, headers=_NO_STORE)
-    inline = request.query_params.get("inline") == "1" and media_type in documents.INLINE_TYPES
+    inline = (
+        request.query_params.get("inline") == "1"
+        and inline_ok
+        and media_type in documents.INLINE_TYPES
+    )
     headers = {
         "Content-Disposition": _content_disposition(name, inline),
         "Cache-Control": "private, no-store",

@@ -148,7 +148,11 @@ def clean_name(name: str, media_type: str) -> str:
     """The name to keep for a file: refused (ValidationError) when it has path characters;
     its extension made to match the detected type so a download never pretends to be
     something else."""
-    name = unicodedata.normalize("NFC", (name or "").strip())
+    # Format characters (bidi overrides such as U+202E, zero-width joiners) are dropped: they
+    # make "invoice\u202efdp.exe" read as "invoiceexe.pdf".
+    name = "".join(
+        ch for ch in unicodedata.normalize("NFC", name or "") if unicodedata.category(ch) != "Cf"
+    ).strip()
     if not name or name in (".", "..") or _PATH_CHARS.search(name) or ".." in name:
         raise ValidationError(
             "file", "The file name may not contain folders, '..' or control characters."
@@ -633,11 +637,14 @@ def token_kind(token: str, *, now: float | None = None) -> str:
 
 def resolve_download(
     session: Session, *, actor: Actor, token: str, now: float | None = None
-) -> tuple[str, str, Path | bytes]:
-    """What a token lets this actor download: (filename, media type, path or ZIP bytes).
+) -> tuple[str, str, Path | bytes, bool]:
+    """What a token lets this actor download: (filename, media type, path or ZIP bytes,
+    whether it may be shown inline).
 
     The token must be valid and made for the actor's own client, and each document is looked
-    up again through the actor's scope (hidden since, or removed: not found).
+    up again through the actor's scope (hidden since, or removed: not found). Only files the
+    business put there may show inline: a PDF a client uploaded is always an attachment (a
+    crafted PDF is not opened in the portal's origin by a click on its name).
     """
     kind, ids, client_id = _verify(token, now)
     if client_id != actor.client_id:
@@ -647,6 +654,7 @@ def resolve_download(
             "documents.zip",
             "application/zip",
             documents_zip(session, actor=actor, document_ids=ids),
+            False,
         )
     if kind != "d" or len(ids) != 1:
         raise NotFoundError("download")
@@ -654,4 +662,5 @@ def resolve_download(
     path = document_path(document.sha256)
     if not path.is_file():
         raise NotFoundError("document")
-    return document.name, document.media_type, path
+    inline_ok = document.media_type in INLINE_TYPES and document.uploaded_by != "contact"
+    return document.name, document.media_type, path, inline_ok

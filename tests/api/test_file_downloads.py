@@ -94,6 +94,24 @@ def test_inline_preview_only_for_images_and_pdfs(client, files, committed):
     assert sheet.headers["content-disposition"].startswith("attachment;")
 
 
+def test_a_pdf_a_client_uploaded_is_never_shown_inline(client, files, committed):
+    _sign_in(client, files["codes"]["mine"])
+    with committed() as (session, _make):
+        uploaded = documents.store_document(
+            session,
+            company_id=session.get(documents.Document, files["pdf"]).company_id,
+            client_id=files["mine"],
+            data=PDF_BYTES + b"%client",
+            name="from-me.pdf",
+            uploaded_by="contact",
+        ).id
+    response = client.get(
+        routes.file_url(documents.make_download_token(uploaded, files["mine"]), inline=True)
+    )
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+
+
 def test_zip_token_gives_the_selected_documents(client, files):
     _sign_in(client, files["codes"]["mine"])
     token = documents.make_zip_token([files["png"], files["pdf"]], files["mine"])

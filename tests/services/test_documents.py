@@ -128,6 +128,14 @@ def test_names_with_path_characters_are_refused(session, make, docs_root, name):
     assert not docs_root.exists() or not any(docs_root.rglob("*"))
 
 
+def test_bidi_and_other_format_characters_are_dropped_from_names():
+    # "invoice<RLO>fdp.exe" would read as "invoiceexe.pdf" in a file list.
+    assert documents.clean_name("invoice\u202efdp.pdf", "application/pdf") == "invoicefdp.pdf"
+    assert documents.clean_name("\u2066a\u200fb\u2069.png", "image/png") == "ab.png"
+    with pytest.raises(ValidationError):
+        documents.clean_name("\u202e\u200b", "image/png")
+
+
 def test_download_filename_is_header_safe():
     assert documents.download_filename('Zoë "quote"; x.pdf') == "Zoe_quote_x.pdf"
     assert documents.download_filename("日本.png") == "document.png"
@@ -250,7 +258,7 @@ def test_resolve_download_is_scoped_to_the_actor(session, make, docs_root):
     hidden = _store(mine, name="h.pdf", visible_to_client=False, session=session)
 
     token = documents.make_download_token(document.id, mine.id)
-    name, media, path = documents.resolve_download(session, actor=actor, token=token)
+    name, media, path, _inline = documents.resolve_download(session, actor=actor, token=token)
     assert (name, media, path.read_bytes()) == ("report.pdf", "application/pdf", PDF_BYTES)
 
     with pytest.raises(NotFoundError):  # another client's session with this client's token
@@ -276,7 +284,7 @@ def test_zip_of_selected_documents(session, make, docs_root):
     c = _store(mine, name="report.pdf", session=session)  # same name as a
     foreign = _store(theirs, session=session)
 
-    name, media, data = documents.resolve_download(
+    name, media, data, _inline = documents.resolve_download(
         session, actor=actor, token=documents.make_zip_token([a.id, b.id, c.id], mine.id)
     )
     assert (name, media) == ("documents.zip", "application/zip")
