@@ -101,7 +101,10 @@ class StaffUploadsState(StaffState):
         if stored:
             shown = "visible to the client" if self.visible_to_client else "hidden from the client"
             self.upload_message = "Uploaded " + ", ".join(stored) + f" ({shown})."
-        self._reload(actor)
+        try:
+            self._reload(actor)
+        except NotFoundError:
+            self.files = []
         return rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
@@ -116,5 +119,11 @@ class StaffUploadsState(StaffState):
                 )
         except NotFoundError:
             self.upload_error = "That file is not available."
-        self._reload(actor)
+        try:
+            self._reload(actor)
+        except NotFoundError:
+            # The box was never pointed at one of this company's clients (a crafted event):
+            # "not found", not a failed event.
+            self.files = []
+            self.upload_error = "That file is not available."
         return None
