@@ -22,6 +22,7 @@ from portal_app.settings import get_settings
 HANDOFF_SECONDS = 60
 GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."
 THROTTLED_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+THROTTLE_SCOPE = "client_login"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,8 @@ def normalize_email(email: str) -> str:
 def authenticate_contact(session: Session, *, email: str, password: str, ip: str) -> ClientContact:
     """Check a contact's e-mail and password, with throttling; raise AuthError when wrong."""
     email = normalize_email(email)
-    if throttle.is_blocked("client_login", email, ip):
+    # Counted before the (slow) password check, so parallel attempts cannot outrun the count.
+    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
         raise ThrottledError(THROTTLED_ERROR)
     # The same address may be a contact of several companies (unique per company only):
     # sign in to the first one, by id, whose password matches.
@@ -57,7 +59,6 @@ def authenticate_contact(session: Session, *, email: str, password: str, ip: str
         # verify_password spends the same time when the contact is unknown.
         verify_password(password, None)
     if contact is None:
-        throttle.record_failure("client_login", email, ip)
         for candidate in candidates:
             audit.record(
                 session,
@@ -69,7 +70,7 @@ def authenticate_contact(session: Session, *, email: str, password: str, ip: str
                 ip=ip,
             )
         raise AuthError(GENERIC_LOGIN_ERROR)
-    throttle.clear("client_login", email, ip)
+    throttle.attempt_succeeded(THROTTLE_SCOPE, email, ip)
     return contact
 
 

@@ -155,13 +155,13 @@ def request_password_reset(
     """E-mail a reset link to the portal contact with this address; return its token.
 
     Unknown or disabled addresses get nothing and return None, as do throttled requests
-    (settings.login_max_failures per window, per address and per IP) and mail that could not be
-    sent. Callers show NEUTRAL_MESSAGE in every case so nobody learns which addresses exist.
+    (settings.login_max_failures per window, per e-mail address and per client address, every
+    request counted before the lookup, known account or not) and mail that could not be sent.
+    Callers show NEUTRAL_MESSAGE in every case so nobody learns which addresses exist.
     """
     email = normalize_email(email)
-    if not email or throttle.is_blocked(THROTTLE_SCOPE, email, ip):
+    if not email or not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
         return None
-    throttle.record_failure(THROTTLE_SCOPE, email, ip)
     contacts = session.exec(
         select(ClientContact)
         .where(ClientContact.email == email, ClientContact.portal_enabled == True)  # noqa: E712

@@ -243,9 +243,8 @@ def register(
     email, errors = _check(info, values, password, bool(accepted_terms))
     if errors:
         raise RegistrationErrors(errors)
-    if throttle.is_blocked(THROTTLE_SCOPE, email, ip):
+    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
         raise ValidationError("form", "Too many registrations from here. Try again later.")
-    throttle.record_failure(THROTTLE_SCOPE, email, ip)
     row = session.get(Company, info.company_id)
     existing = session.exec(
         select(ClientContact).where(

@@ -41,7 +41,8 @@ class NewStaffSession:
 def authenticate_staff(session: Session, *, email: str, password: str, ip: str) -> StaffUser:
     """Check a staff user's e-mail and password, with throttling; raise AuthError when wrong."""
     email = normalize_email(email)
-    if throttle.is_blocked(THROTTLE_SCOPE, email, ip):
+    # Counted before the (slow) password check, so parallel attempts cannot outrun the count.
+    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
         raise ThrottledError(THROTTLED_ERROR)
     candidates = session.exec(
         select(StaffUser).where(StaffUser.email == email).order_by(StaffUser.id)
@@ -55,7 +56,6 @@ def authenticate_staff(session: Session, *, email: str, password: str, ip: str) 
         # verify_password spends the same time when the address is unknown.
         verify_password(password, None)
     if user is None:
-        throttle.record_failure(THROTTLE_SCOPE, email, ip)
         for candidate in candidates:
             audit.record(
                 session,
@@ -66,7 +66,7 @@ def authenticate_staff(session: Session, *, email: str, password: str, ip: str) 
                 ip=ip,
             )
         raise AuthError(GENERIC_LOGIN_ERROR)
-    throttle.clear(THROTTLE_SCOPE, email, ip)
+    throttle.attempt_succeeded(THROTTLE_SCOPE, email, ip)
     return user
 
 

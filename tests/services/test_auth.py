@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal_app.db import utcnow
 from portal_app.models import AuditEvent, AuthSession
@@ -16,6 +16,7 @@ from portal_app.services.errors import AuthError, ThrottledError
 from portal_app.services.tokens import new_token, token_hash
 from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.throttle import Counter, in_parallel
 
 
 def _ip() -> str:
@@ -123,15 +124,98 @@ def test_failures_lock_the_address_for_every_account(make, session):
     assert auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
 
 
-def test_success_resets_the_failure_count(make, session):
+def test_success_resets_the_account_count(make, session):
     contact = _contact(make)
-    ip = _ip()
     below_limit = get_settings().login_max_failures - 1
     for _round in range(2):
         for _ in range(below_limit):
             with pytest.raises(AuthError):
-                auth.sign_in(session, email=contact.email, password="guess-guess-guess", ip=ip)
-        assert auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=ip)
+                auth.sign_in(session, email=contact.email, password="guess-guess-guess", ip=_ip())
+        assert auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+
+
+def test_signing_in_to_its_own_account_does_not_reset_the_address_count(make, session):
+    # An address guessing at other accounts gains nothing by signing in between batches.
+    limit = get_settings().login_max_failures
+    own = _contact(make)
+    ip = _ip()
+    for _ in range(limit - 1):
+        with pytest.raises(AuthError) as caught:
+            auth.sign_in(session, email=_email(), password="guess-guess-guess", ip=ip)
+        assert type(caught.value) is AuthError
+    assert auth.sign_in(session, email=own.email, password=TEST_PASSWORD, ip=ip)
+
+    with pytest.raises(AuthError) as caught:
+        auth.sign_in(session, email=_email(), password="guess-guess-guess", ip=ip)
+    assert type(caught.value) is AuthError
+    for email, password in ((_email(), "guess-guess-guess"), (own.email, TEST_PASSWORD)):
+        with pytest.raises(ThrottledError):
+            auth.sign_in(session, email=email, password=password, ip=ip)
+
+
+def test_successful_sign_ins_do_not_use_up_the_address(make, session):
+    # Colleagues behind one office address sign in all morning: only failures count.
+    ip = _ip()
+    for _ in range(get_settings().login_max_failures + 2):
+        assert auth.sign_in(session, email=_contact(make).email, password=TEST_PASSWORD, ip=ip)
+    with pytest.raises(AuthError) as caught:
+        auth.sign_in(session, email=_email(), password="guess-guess-guess", ip=ip)
+    assert type(caught.value) is AuthError
+
+
+def _parallel_guesses(engine, monkeypatch, *, email, ip) -> tuple[int, list[str]]:
+    """40 wrong passwords at once; how many password checks ran, and each attempt's outcome."""
+    checks = Counter()
+    real_verify = auth.verify_password
+
+    def counting_verify(password, password_hash):
+        checks.add()
+        return real_verify(password, password_hash)
+
+    monkeypatch.setattr(auth, "verify_password", counting_verify)
+
+    def attempt(i: int) -> str:
+        with Session(engine) as db:
+            try:
+                auth.authenticate_contact(
+                    db, email=email(i), password="guess-guess-guess", ip=ip(i)
+                )
+            except ThrottledError:
+                return "throttled"
+            except AuthError:
+                return "wrong"
+        return "signed in"
+
+    outcomes = in_parallel(PARALLEL_ATTEMPTS, attempt)
+    return checks.value, outcomes
+
+
+PARALLEL_ATTEMPTS = 40
+
+
+def test_parallel_guesses_from_one_address_check_no_more_passwords_than_the_limit(
+    engine, monkeypatch
+):
+    limit = get_settings().login_max_failures
+    ip = _ip()
+    checks, outcomes = _parallel_guesses(
+        engine, monkeypatch, email=lambda i: _email(), ip=lambda i: ip
+    )
+    assert checks <= limit
+    assert outcomes.count("wrong") == checks
+    assert outcomes.count("throttled") == PARALLEL_ATTEMPTS - checks
+
+
+def test_parallel_guesses_at_one_account_check_no_more_passwords_than_the_limit(
+    engine, monkeypatch
+):
+    limit = get_settings().login_max_failures
+    email = _email()
+    checks, outcomes = _parallel_guesses(
+        engine, monkeypatch, email=lambda i: email, ip=lambda i: _ip()
+    )
+    assert checks <= limit
+    assert outcomes.count("throttled") == PARALLEL_ATTEMPTS - checks
 
 
 def test_same_email_in_two_companies_each_signs_in_with_its_own_password(make, session):

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from portal_app.db import utcnow
 from portal_app.models import AuditEvent, AuthSession
@@ -16,6 +16,7 @@ from portal_app.services.passwords import hash_password
 from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
 from tests.helpers.staff import add_staff
+from tests.helpers.throttle import Counter, in_parallel
 
 _HASH = hash_password(TEST_PASSWORD)
 
@@ -76,6 +77,55 @@ def test_staff_sign_in_is_throttled(make, session):
             staff_auth.sign_in_staff(session, email=user.email, password="wrong-one-0000", ip=ip)
     with pytest.raises(ThrottledError):
         staff_auth.sign_in_staff(session, email=user.email, password=TEST_PASSWORD, ip=ip)
+
+
+def test_staff_success_clears_only_the_account_count(make, session):
+    limit = get_settings().login_max_failures
+    own = _staff(make)
+    ip = _ip()
+    for _ in range(limit - 1):
+        with pytest.raises(AuthError) as caught:
+            staff_auth.sign_in_staff(session, email=_nobody(), password="wrong-one-0000", ip=ip)
+        assert type(caught.value) is AuthError
+    # Signing in to its own account clears that account's count, not the address's.
+    assert staff_auth.sign_in_staff(session, email=own.email, password=TEST_PASSWORD, ip=ip)
+    with pytest.raises(AuthError) as caught:
+        staff_auth.sign_in_staff(session, email=_nobody(), password="wrong-one-0000", ip=ip)
+    assert type(caught.value) is AuthError
+    with pytest.raises(ThrottledError):
+        staff_auth.sign_in_staff(session, email=_nobody(), password="wrong-one-0000", ip=ip)
+    # The account itself is fine from another address.
+    assert staff_auth.sign_in_staff(session, email=own.email, password=TEST_PASSWORD, ip=_ip())
+
+
+def test_parallel_staff_guesses_check_no_more_passwords_than_the_limit(engine, monkeypatch):
+    checks = Counter()
+    real_verify = staff_auth.verify_password
+
+    def counting_verify(password, password_hash):
+        checks.add()
+        return real_verify(password, password_hash)
+
+    monkeypatch.setattr(staff_auth, "verify_password", counting_verify)
+    ip = _ip()
+
+    def attempt(_i: int) -> str:
+        with Session(engine) as db:
+            try:
+                staff_auth.authenticate_staff(db, email=_nobody(), password="wrong-one-0000", ip=ip)
+            except ThrottledError:
+                return "throttled"
+            except AuthError:
+                return "wrong"
+        return "signed in"
+
+    outcomes = in_parallel(40, attempt)
+    assert checks.value <= get_settings().login_max_failures
+    assert outcomes.count("throttled") == 40 - checks.value
+
+
+def _nobody() -> str:
+    return f"nobody-{uuid.uuid4().hex}@example.test"
 
 
 def test_a_client_token_never_resolves_as_staff_and_the_reverse(make, session):
