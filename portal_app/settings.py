@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, alias="PORTAL_LOGIN_MAX_FAILURES")
     login_failure_window_minutes: int = Field(default=15, alias="PORTAL_LOGIN_WINDOW_MINUTES")
     rate_limit_storage: str = Field(default="memory://", alias="PORTAL_RATE_LIMIT_STORAGE")
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs/CIDRs); empty:
+    # none, the connection's peer is the client (portal_app/client_address.py).
+    trusted_proxies: str = Field(default="", alias="PORTAL_TRUSTED_PROXIES")
 
     smtp_host: str = Field(default="localhost", alias="SMTP_HOST")
     smtp_port: int = Field(default=1025, alias="SMTP_PORT")
@@ -128,6 +131,17 @@ class Settings(BaseSettings):
         if value not in {"text", "json"}:
             raise ValueError("PORTAL_LOG_FORMAT must be 'text' or 'json'")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies_parse(cls, value: str) -> str:
+        from portal_app.client_address import parse_trusted_proxies
+
+        try:
+            networks = parse_trusted_proxies(value)
+        except ValueError as exc:
+            raise ValueError(f"PORTAL_TRUSTED_PROXIES: {exc}") from None
+        return ",".join(str(network) for network in networks)
 
     @field_validator("log_level")
     @classmethod

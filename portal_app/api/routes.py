@@ -24,6 +24,7 @@ from starlette.routing import Route
 from portal_app import routes
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
+from portal_app.client_address import request_client_address
 from portal_app.db import session_scope, utcnow
 from portal_app.logging_setup import RequestIdMiddleware
 from portal_app.services import auth
@@ -36,7 +37,8 @@ NOT_FOUND_TEXT = "Not found."
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address, through trusted proxies (PORTAL_TRUSTED_PROXIES)."""
+    return request_client_address(request)
 
 
 def _actor(request: Request) -> Actor | None:

@@ -22,6 +22,7 @@ from portal_app.layout.nav import visible_nav_items
 from portal_app.services import auth, ledger_stamp
 from portal_app.services.actor import Actor
 from portal_app.settings import get_settings
+from portal_app.state.event_address import event_client_address
 from portal_app.state.ledger_watch import LedgerPush, Watcher
 
 
@@ -55,7 +56,8 @@ class PortalState(rx.State):
         return morsel.value if morsel else None
 
     def _client_ip(self) -> str:
-        return self.router.session.client_ip or ""
+        """The client's address, through trusted proxies (state/event_address.py)."""
+        return event_client_address(self.router)
 
     def _actor(self, db: Session | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in

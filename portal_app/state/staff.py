@@ -20,6 +20,7 @@ from portal_app.layout.staff_nav import visible_staff_nav_items
 from portal_app.services import staff_auth
 from portal_app.services.actor import StaffActor
 from portal_app.settings import get_settings
+from portal_app.state.event_address import event_client_address
 from portal_app.state.portal import _js_string, _same_origin
 
 
@@ -52,7 +53,8 @@ class StaffState(rx.State):
         return self._cookie(get_settings().staff_session_cookie_name)
 
     def _client_ip(self) -> str:
-        return self.router.session.client_ip or ""
+        """The client's address, through trusted proxies (state/event_address.py)."""
+        return event_client_address(self.router)
 
     def _staff_actor(self, db: Session | None = None) -> StaffActor | None:
         """The signed-in staff user for this event, or None (checked against the database),

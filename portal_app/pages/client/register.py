@@ -13,6 +13,7 @@ from portal_app.db import session_scope
 from portal_app.layout.shell import public_page
 from portal_app.services import registration
 from portal_app.services.errors import ValidationError
+from portal_app.state.event_address import event_client_address
 
 FIELDS = (
     ("organisation", "Organisation (optional)", "organization"),
@@ -69,7 +70,7 @@ class RegisterState(rx.State):
             self.errors = {}
             self.form_error = ""
             company = self._company or None
-            ip = self.router.session.client_ip or ""
+            ip = event_client_address(self.router)
         password = str(form_data.get("password", "") or "")[:300]
         accepted = form_data.get("accept_terms") == "on"
         try:
@@ -255,7 +256,7 @@ class ConfirmState(rx.State):
         token = str(self.router.url.query_parameters.get("token", ""))[:400]
         try:
             with session_scope() as db:
-                registration.confirm_email(db, token=token, ip=self.router.session.client_ip or "")
+                registration.confirm_email(db, token=token, ip=event_client_address(self.router))
         except ValidationError as exc:
             self.ok = False
             self.message = exc.message

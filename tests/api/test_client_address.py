@@ -1,0 +1,63 @@
+"""The HTTP routes' idea of the client's address (the Actor's ip) behind a reverse proxy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from starlette.requests import Request
+
+from portal_app.api import routes as api_routes
+from portal_app.services import auth
+from portal_app.settings import get_settings
+
+
+def _request(peer: str, *forwarded_for: str, cookie: str = "") -> Request:
+    headers = [(b"host", b"portal.example")]
+    # A proxy chain may send the header more than once; the lines read as one list.
+    headers += [(b"x-forwarded-for", value.encode()) for value in forwarded_for]
+    if cookie:
+        headers.append((b"cookie", f"{get_settings().session_cookie_name}={cookie}".encode()))
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/api/health",
+        "query_string": b"",
+        "headers": headers,
+        "client": (peer, 50123),
+    }
+    return Request(scope)
+
+
+@pytest.fixture
+def trusted_proxies(api_env, monkeypatch):
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("PORTAL_TRUSTED_PROXIES")
+    get_settings.cache_clear()
+
+
+def test_without_trusted_proxies_the_peer_and_forwarded_for_is_ignored(api_env):
+    assert api_routes._client_ip(_request("10.0.0.1", "198.51.100.7")) == "10.0.0.1"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client(trusted_proxies):
+    assert api_routes._client_ip(_request("10.0.0.1", "6.6.6.6, 198.51.100.7")) == "198.51.100.7"
+    # Two header lines: the last one is the proxy's own.
+    request = _request("10.0.0.1", "6.6.6.6", "198.51.100.7")
+    assert api_routes._client_ip(request) == "198.51.100.7"
+
+
+def test_a_forged_forwarded_for_from_an_untrusted_peer_is_ignored(trusted_proxies):
+    assert api_routes._client_ip(_request("203.0.113.9", "198.51.100.7")) == "203.0.113.9"
+
+
+def test_the_routes_actor_carries_the_client_address(trusted_proxies, committed):
+    with committed() as (db, make):
+        contact = make.contact(make.client(make.company()))
+        opened = auth.open_session(
+            db, contact=contact, kind="password", lifetime=timedelta(hours=1)
+        )
+    actor = api_routes._actor(_request("10.0.0.1", "198.51.100.7", cookie=opened.token))
+    assert actor is not None and actor.ip == "198.51.100.7"
