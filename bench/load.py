@@ -172,6 +172,9 @@ def start_server(database_url: str, redis_url: str, workers: int, workdir: Path)
         "PORTAL_BASE_URL": base_url,
         "REFLEX_API_URL": base_url,
         "PORTAL_LOG_FORMAT": "json",
+        # Every tab signs in from 127.0.0.1, --sign-in-concurrency at a time: the throttle lets
+        # only PORTAL_LOGIN_MAX_FAILURES sign-ins from one address be checked at once.
+        "PORTAL_LOGIN_MAX_FAILURES": "1000",
         "REFLEX_ENV_MODE": "prod",
         "__REFLEX_SKIP_COMPILE": "true",
         "REFLEX_WEB_WORKDIR": str(workdir / "web"),
