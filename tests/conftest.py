@@ -161,13 +161,17 @@ class Factory:
         self.session.flush()
         return payment
 
-    def actor(self, contact: ClientContact, kind: str = "password") -> Actor:
+    def actor(self, contact: ClientContact, kind: str = "password", *, link_to=None) -> Actor:
+        """The contact as a signed-in actor; an e-mailed-link session (`kind="link"`) is
+        scoped to `link_to`, the invoice or quote its link named."""
         return Actor(
             company_id=contact.company_id,
             client_id=contact.client_id,
             contact_id=contact.id,
             session_id=0,
             kind=kind,
+            link_type=type(link_to).__name__.lower() if link_to is not None else "",
+            link_id=link_to.id if link_to is not None else 0,
         )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.layout import sidebar
 from portal_app.layout.nav import NAV_ITEMS
@@ -94,8 +95,11 @@ def _banners() -> rx.Component:
         rx.cond(
             PortalState.is_link_session,
             callout(
-                "You opened this from an e-mailed link. Sign in with your password to change "
-                "your account.",
+                rx.el.span(
+                    "You opened this from an e-mailed link, so you see this document only. ",
+                    rx.link("Sign in with your password", href=routes.CLIENT_LOGIN),
+                    " to see your whole account.",
+                ),
                 icon="link",
                 color_scheme="blue",
                 size="1",

@@ -15,6 +15,10 @@ class Actor:
     session_id: int
     kind: str  # password | link | code | staff_preview
     ip: str = ""
+    # An e-mailed-link session sees only the document its link named ("invoice" or "quote"
+    # and its id) and what hangs off it (services/link_scope.py).
+    link_type: str = ""
+    link_id: int = 0
 
     @property
     def is_preview(self) -> bool:

@@ -10,9 +10,16 @@ from sqlmodel import Session, col, select
 
 from portal_app.branding import safe_color
 from portal_app.db import utcnow
-from portal_app.models import AuthSession, Client, ClientContact, Company, StaffUser
+from portal_app.models import (
+    AuthSession,
+    Client,
+    ClientContact,
+    Company,
+    Invitation,
+    StaffUser,
+)
 from portal_app.models.company import parse_modules
-from portal_app.services import audit, session_memo, throttle
+from portal_app.services import audit, link_scope, session_memo, throttle
 from portal_app.services.actor import Actor
 from portal_app.services.errors import AuthError, ThrottledError
 from portal_app.services.passwords import verify_password
@@ -184,10 +191,14 @@ _ACTOR_QUERY = (
         Client.locale.label("client_locale"),
         Company.locale.label("company_locale"),
         Company.enabled_modules,
+        # What an e-mailed-link session is limited to (services/link_scope.py).
+        Invitation.entity_type.label("link_type"),
+        Invitation.entity_id.label("link_id"),
     )
     .join(ClientContact, col(ClientContact.id) == AuthSession.contact_id)
     .join(Client, col(Client.id) == ClientContact.client_id)
     .join(Company, col(Company.id) == AuthSession.company_id)
+    .outerjoin(Invitation, col(Invitation.id) == AuthSession.invitation_id)
     .where(AuthSession.token_hash == bindparam("token_hash"))
 )
 
@@ -215,6 +226,8 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
         session_id=row.id,
         kind=row.kind,
         ip=ip,
+        link_type=(row.link_type or "") if row.kind == "link" else "",
+        link_id=(row.link_id or 0) if row.kind == "link" else 0,
     )
 
 
@@ -281,6 +294,11 @@ def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
         # Re-checked: the page puts it in CSS, and the column is only validated by the form.
         primary_color=safe_color(company.primary_color),
         locale=client.locale or company.locale,
-        enabled_modules=company.module_list(),
+        # An e-mailed-link session's navigation offers only what its link opens.
+        enabled_modules=[
+            module
+            for module in company.module_list()
+            if not actor.is_link_session or module in link_scope.LINK_MODULES
+        ],
         session_kind=actor.kind,
     )

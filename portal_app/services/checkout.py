@@ -40,7 +40,7 @@ from portal_app.models import (
 )
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.money import format_money, parse_major
-from portal_app.services import audit, ledger
+from portal_app.services import audit, ledger, link_scope
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoices import client_locale
@@ -101,6 +101,7 @@ def _payable_invoices(session: Session, actor: Actor, invoice_ids: list[int]) ->
             Invoice.client_id == actor.client_id,
             col(Invoice.status).in_(VISIBLE_STATUSES),
             col(Invoice.id).in_(unique),
+            link_scope.invoice_condition(actor),
         )
         .order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
@@ -384,6 +385,7 @@ def _own_method(session: Session, actor: Actor, method_id: int) -> PaymentMethod
         or method.client_id != actor.client_id
         or method.company_id != actor.company_id
         or method.removed_at is not None
+        or actor.is_link_session  # see link_scope.saved_cards_condition
     ):
         raise NotFoundError("payment method")
     return method
@@ -765,6 +767,7 @@ def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
             PaymentMethod.company_id == actor.company_id,
             PaymentMethod.client_id == actor.client_id,
             col(PaymentMethod.removed_at).is_(None),
+            link_scope.saved_cards_condition(actor),
         )
         .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.id).desc())
     ).all()
@@ -804,6 +807,7 @@ def payable_groups(session: Session, *, actor: Actor) -> list[PayableGroup]:
             Invoice.client_id == actor.client_id,
             col(Invoice.status).in_(PAYABLE_STATUSES),
             Invoice.balance_minor > 0,
+            link_scope.invoice_condition(actor),
         )
         .group_by(Invoice.currency)
         .order_by(Invoice.currency)
@@ -845,6 +849,7 @@ def payable_ids(session: Session, *, actor: Actor, currency: str) -> list[int]:
             Invoice.currency == currency,
             col(Invoice.status).in_(PAYABLE_STATUSES),
             Invoice.balance_minor > 0,
+            link_scope.invoice_condition(actor),
         )
         .order_by(col(Invoice.due_date), col(Invoice.id))
         .limit(MAX_INVOICES_PER_CHECKOUT)

@@ -30,7 +30,7 @@ from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
 from portal_app.routes import credit_url, invoice_url, payment_url, quote_url
 from portal_app.schemas.document import DocumentPage, DocumentRowView
-from portal_app.services import audit, modules
+from portal_app.services import audit, link_scope, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoice_files import safe_name_part
@@ -343,6 +343,7 @@ def _visible(actor: Actor):
         or_(col(Document.invoice_id).is_(None), col(Invoice.status).in_(VISIBLE_STATUSES)),
         or_(col(Document.credit_id).is_(None), col(Credit.status).in_(VISIBLE_CREDIT_STATUSES)),
         or_(col(Document.quote_id).is_(None), col(Quote.status).in_(VISIBLE_QUOTE_STATUSES)),
+        link_scope.document_condition(actor),
     )
 
 

@@ -13,7 +13,7 @@ from portal_app.models import Client, Company, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.money import format_money
 from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
-from portal_app.services import audit, modules, session_memo
+from portal_app.services import audit, link_scope, modules, session_memo
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 from portal_app.services.paging import (
@@ -103,11 +103,13 @@ def client_locale(session: Session, actor: Actor) -> str:
 
 
 def _scoped(actor: Actor):
-    """Conditions every client-side invoice query carries."""
+    """Conditions every client-side invoice query carries (an e-mailed-link session: only
+    its linked invoice, see services/link_scope.py)."""
     return and_(
         Invoice.company_id == actor.company_id,
         Invoice.client_id == actor.client_id,
         col(Invoice.status).in_(VISIBLE_STATUSES),
+        link_scope.invoice_condition(actor),
     )
 
 

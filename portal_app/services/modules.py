@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from portal_app.models import Company
-from portal_app.services import session_memo
+from portal_app.services import link_scope, session_memo
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 
@@ -22,6 +22,9 @@ def is_enabled(session: Session, *, company_id: int, module: str) -> bool:
 
 
 def require(session: Session, *, actor: Actor, module: str) -> None:
-    """NotFoundError when the actor's company has switched `module` off."""
+    """NotFoundError when the actor's company has switched `module` off, and
+    `link_scope.FullSessionRequired` (a NotFoundError) when an e-mailed-link session reaches
+    a part of the account beyond its linked document."""
     if not is_enabled(session, company_id=actor.company_id, module=module):
         raise NotFoundError(module)
+    link_scope.require_module(actor, module)

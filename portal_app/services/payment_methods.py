@@ -28,7 +28,7 @@ from portal_app.models import (
 )
 from portal_app.money import format_money
 from portal_app.schemas.payment_method import PaymentMethodView
-from portal_app.services import audit
+from portal_app.services import audit, link_scope
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
@@ -102,6 +102,7 @@ def _active(actor: Actor):
         PaymentMethod.company_id == actor.company_id,
         PaymentMethod.client_id == actor.client_id,
         col(PaymentMethod.removed_at).is_(None),
+        link_scope.saved_cards_condition(actor),
     )
 
 

@@ -26,7 +26,7 @@ from portal_app.schemas.payment import (
     PaymentRowView,
     PaymentView,
 )
-from portal_app.services import modules
+from portal_app.services import link_scope, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
@@ -56,8 +56,13 @@ def status_label(status: str) -> str:
 
 
 def _scoped(actor: Actor):
-    """Conditions every client-side payment query carries."""
-    return and_(Payment.company_id == actor.company_id, Payment.client_id == actor.client_id)
+    """Conditions every client-side payment query carries (an e-mailed-link session: only
+    payments on its linked invoice, see services/link_scope.py)."""
+    return and_(
+        Payment.company_id == actor.company_id,
+        Payment.client_id == actor.client_id,
+        link_scope.payment_condition(actor, Payment.id),
+    )
 
 
 def parse_payment_id(raw: object) -> int:

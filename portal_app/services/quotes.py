@@ -44,7 +44,7 @@ from portal_app.schemas.quote import (
     QuoteRowView,
     QuoteView,
 )
-from portal_app.services import audit, modules
+from portal_app.services import audit, link_scope, modules
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
@@ -132,11 +132,13 @@ def _today(today: date | None) -> date:
 
 
 def _scoped(actor: Actor):
-    """Conditions every client-side quote query carries."""
+    """Conditions every client-side quote query carries (an e-mailed-link session: only its
+    linked quote, see services/link_scope.py)."""
     return and_(
         Quote.company_id == actor.company_id,
         Quote.client_id == actor.client_id,
         col(Quote.status).in_(VISIBLE_QUOTE_STATUSES),
+        link_scope.quote_condition(actor),
     )
 
 

@@ -414,12 +414,12 @@ def test_link_session_pays_but_cannot_keep_the_card(
     make, session, tx, payer, gateway, browser_card
 ):
     _company, client, _actor = payer
-    link_actor = make.actor(make.contact(client), kind="link")
+    invoice = make.invoice(client)
+    link_actor = make.actor(make.contact(client), kind="link", link_to=invoice)
     with pytest.raises(ReadOnlyError):
         flow.card_from_setup(
             tx, actor=link_actor, gateway=gateway, setup_intent_ref="seti_anything", save=True
         )
-    invoice = make.invoice(client)
     method = _new_card(tx, link_actor, gateway, browser_card)
     _s, outcome = _pay(tx, session, link_actor, gateway, method, invoice_ids=[invoice.id])
     assert outcome.status == "succeeded"

@@ -9,6 +9,7 @@ from portal_app.models import Payment, PrepaymentSchedule
 from portal_app.services import payments as payment_views
 from portal_app.services import prepayments as pre
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.services.link_scope import FullSessionRequired
 from portal_app.services.prepayment_schedules import run_schedules
 from tests.conftest import CARD_DECLINED_ON_CHARGE, CARD_OK
 from tests.helpers.subscriptions import saved_card, tx_for
@@ -86,7 +87,8 @@ def test_repeat_fields_are_checked(make, session):
         pre.check_request(session, actor=actor, amount="20", notes="x" * 1001)
     assert caught.value.field == "notes"
     link_actor = actor.__class__(actor.company_id, actor.client_id, actor.contact_id, 0, "link")
-    with pytest.raises(ReadOnlyError):
+    # An e-mailed link opens its document only; pre-payments ask for the password.
+    with pytest.raises(FullSessionRequired):
         pre.check_request(session, actor=link_actor, amount="20", repeat=True)
 
 

@@ -80,6 +80,6 @@ def test_link_session_may_approve_the_quote(make, session):
     quote = _quote(session, client)
     key = invitations.create_quote_invitation(session, contact=contact, quote=quote)
     invitations.open_invitation(session, key=key, entity_type="quote")
-    actor = make.actor(contact, kind="link")
+    actor = make.actor(contact, kind="link", link_to=quote)
     result = quotes.approve_quotes(session, actor=actor, quote_ids=[quote.id])
     assert len(result.invoice_ids) == 1

@@ -382,8 +382,8 @@ def test_staff_preview_cannot_approve_or_decline(make, session):
 
 def test_emailed_link_session_may_approve(make, session):
     _, client, _ = _setup(make)
-    link = make.actor(make.contact(client), kind="link")
     quote = _quote(session, client)
+    link = make.actor(make.contact(client), kind="link", link_to=quote)
     quotes.approve_quotes(session, actor=link, quote_ids=[quote.id], today=TODAY)
     session.refresh(quote)
     assert quote.status == "converted"
