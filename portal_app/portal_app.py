@@ -11,6 +11,7 @@ from portal_app.event_log import EventLogMiddleware
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.page_load import InlinePageLoadMiddleware
+from portal_app.reflex_ext.asgi import backend_transformers
 from portal_app.settings import get_settings
 from portal_app.state.ledger_watch import TabPageMiddleware
 from portal_app.state.portal import LEDGER_PUSH
@@ -21,7 +22,8 @@ configure_logging(get_settings())
 redis_lock_fix.install()
 
 app = rx.App(
-    api_transformer=api,
+    # Our /api routes and the upload guard around Reflex's /_upload (portal_app/reflex_ext).
+    api_transformer=backend_transformers(api),
     head_components=[rx.el.link(rel="icon", href="/favicon.ico")],
     # A failed event (PostgreSQL or Redis unreachable included) gets a plain message.
     backend_exception_handler=backend_exception_handler,

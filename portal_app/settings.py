@@ -99,6 +99,9 @@ class Settings(BaseSettings):
         alias="DOCUMENTS_ALLOWED_TYPES",
     )
     download_token_seconds: int = Field(default=300, alias="PORTAL_DOWNLOAD_TOKEN_SECONDS")
+    # Largest request body Reflex's upload endpoint (/_upload) reads, multipart framing
+    # included; refused with 413 before anything reaches the disk (portal_app/upload_guard.py).
+    upload_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, alias="PORTAL_UPLOAD_MAX_BYTES")
 
     stripe_secret_key: str | None = Field(default=None, alias="STRIPE_SECRET_KEY")
     stripe_publishable_key: str | None = Field(default=None, alias="STRIPE_PUBLISHABLE_KEY")

@@ -1,0 +1,45 @@
+"""How the portal wraps Reflex's backend ASGI app: the upload guard.
+
+What this relies on in Reflex 0.10.x (re-check on upgrade; tests/reflex_ext has canaries):
+
+- `App.__call__` (reflex/app.py) builds Reflex's own Starlette app: `/_event` (the websocket),
+  `/ping`, `/_health`, `/_upload` (POST: the upload endpoint; GET: the public upload folder) and,
+  in production single-port mode (`REFLEX_MOUNT_FRONTEND_COMPILED_APP`), the built front end as
+  a static mount at `/` (reflex/utils/exec.py `get_frontend_mount`).
+- It then applies `api_transformer` in order: a Starlette app mounts the app so far at "" (its
+  own routes, our `/api/...`, come first), a callable wraps it. The result is mounted in one
+  last Starlette app that adds CORS and Reflex's context middleware.
+- Reflex's upload endpoint (reflex_components_core/core/_upload.py) reads the body with
+  Starlette's `request.form()` (spooling file parts past 1 MiB to `tempfile.gettempdir()`) or
+  `request.stream()`; on `ClientDisconnect` both give up and answer with an empty response.
+
+So `backend_transformers(api)` is `[upload guard, api]`: the guard wraps Reflex's app alone (it
+sees `/_upload`, and sits inside our request-id middleware, so refusals are logged).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reflex import constants
+from reflex.config import get_config
+from starlette.applications import Starlette
+
+from portal_app.settings import get_settings
+from portal_app.upload_guard import UploadGuard
+
+
+def upload_path() -> str:
+    """The path of Reflex's upload endpoint (`/_upload` behind any backend_path)."""
+    return get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
+
+
+def upload_guard(app: Any) -> UploadGuard:
+    """api_transformer step: sign-in and PORTAL_UPLOAD_MAX_BYTES in front of `/_upload`."""
+    return UploadGuard(app, path=upload_path(), max_bytes=get_settings().upload_max_bytes)
+
+
+def backend_transformers(api: Starlette) -> list[Starlette | Callable[[Any], Any]]:
+    """`rx.App(api_transformer=...)`: the guard around Reflex's app, then our routes."""
+    return [upload_guard, api]

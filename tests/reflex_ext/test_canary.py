@@ -1,0 +1,81 @@
+"""Canaries for the Reflex internals portal_app/reflex_ext relies on: they fail on a Reflex
+upgrade that changes them (read portal_app/reflex_ext/asgi.py's docstring, then fix there)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+import starlette.formparsers
+from starlette.requests import Request
+
+from portal_app import reflex_ext
+from portal_app.reflex_ext import asgi
+
+
+def test_the_version_guard():
+    reflex_ext.check_reflex_version(reflex_ext.REFLEX_VERSION)
+    reflex_ext.check_reflex_version("0.10.7")
+    for other in ("0.11.0", "1.0.0", "0.9.9"):
+        with pytest.raises(RuntimeError, match="SUPPORTED_SERIES"):
+            reflex_ext.check_reflex_version(other)
+
+
+def test_the_upload_endpoint():
+    assert asgi.upload_path() == "/_upload"
+
+
+def test_api_transformers_wrap_in_order_and_the_front_end_is_mounted_inside():
+    """A Starlette transformer mounts the app so far; a callable wraps it (the guard, listed
+    before our routes, wraps Reflex's own app with `/_upload`)."""
+    from reflex.app import App
+
+    source = inspect.getsource(App.__call__)
+    assert "asgi_app.routes.append(get_frontend_mount(" in source
+    mount = source.index('api_transformer.mount("", asgi_app)')
+    wrap = source.index("asgi_app = api_transformer(asgi_app)")
+    frontend = source.index("get_frontend_mount(")
+    assert frontend < mount < wrap
+
+
+def test_reflex_upload_gives_up_quietly_when_the_client_leaves(monkeypatch):
+    """The guard stops an upload by reporting a disconnect: Reflex's buffered upload then
+    answers an empty response (which the guard replaces) and its spooled files are closed."""
+    from reflex_components_core.core import _upload
+
+    files = []
+    base = starlette.formparsers.SpooledTemporaryFile
+
+    class Recording(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            files.append(self)
+
+    monkeypatch.setattr(starlette.formparsers, "SpooledTemporaryFile", Recording)
+    head = (
+        b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.bin"\r\n\r\n'
+        + b"x" * (2 * 1024 * 1024)
+    )
+    messages = [{"type": "http.request", "body": head, "more_body": True}]
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/_upload",
+        "headers": [(b"content-type", b"multipart/form-data; boundary=b")],
+    }
+    response = asyncio.run(
+        _upload._upload_buffered_file(
+            Request(scope, receive),
+            app=None,
+            token="t",
+            handler_name="h",
+            handler_upload_param=("files", None),
+        )
+    )
+    assert (response.status_code, response.body) == (200, b"")
+    assert files and all(f.closed for f in files)
