@@ -22,7 +22,8 @@ configure_logging(get_settings())
 redis_lock_fix.install()
 
 app = rx.App(
-    # Our /api routes and the upload guard around Reflex's /_upload (portal_app/reflex_ext).
+    # Our /api routes, the upload guard around Reflex's /_upload and the security headers
+    # around every response (see portal_app/reflex_ext/asgi.py).
     api_transformer=backend_transformers(api),
     head_components=[rx.el.link(rel="icon", href="/favicon.ico")],
     # A failed event (PostgreSQL or Redis unreachable included) gets a plain message.

@@ -276,12 +276,22 @@ def gateway_for(s: Settings) -> StripeGateway:
     webhook is refused as badly signed (settings refuse to start that way too).
     """
     fallback = TEST_WEBHOOK_SECRET if s.environment in RELAXED_ENVIRONMENTS else None
+    api_base, js_url = browser_urls(s)
     return StripeGateway(
         secret_key=s.stripe_secret_key or TEST_SECRET_KEY,
         publishable_key=s.stripe_publishable_key or TEST_PUBLISHABLE_KEY,
         webhook_secret=s.stripe_webhook_secret or fallback,
-        api_base=s.stripe_api_base or (None if s.stripe_secret_key else "http://localhost:8420"),
-        js_url=s.stripe_js_url
-        if s.stripe_secret_key
-        else "http://localhost:8420/js.stripe.com/v3/",
+        api_base=api_base,
+        js_url=js_url,
     )
+
+
+def browser_urls(s: Settings) -> tuple[str | None, str]:
+    """The API base (None: Stripe's own) and Stripe.js URL the gateway for `s` uses; without
+    a secret key, the local localstripe. The security headers allow these in the browser."""
+    if not s.stripe_secret_key:
+        return (
+            s.stripe_api_base or "http://localhost:8420",
+            "http://localhost:8420/js.stripe.com/v3/",
+        )
+    return s.stripe_api_base, s.stripe_js_url

@@ -22,13 +22,16 @@ def test_the_version_guard():
             reflex_ext.check_reflex_version(other)
 
 
-def test_the_upload_endpoint():
+def test_the_endpoints_the_front_end_uses():
     assert asgi.upload_path() == "/_upload"
+    event, upload = asgi.front_end_backend_urls()
+    assert event.startswith(("ws://", "wss://")) and event.endswith("/_event")
+    assert upload.startswith(("http://", "https://")) and upload.endswith("/_upload")
 
 
 def test_api_transformers_wrap_in_order_and_the_front_end_is_mounted_inside():
-    """A Starlette transformer mounts the app so far; a callable wraps it (the guard, listed
-    before our routes, wraps Reflex's own app with `/_upload`)."""
+    """A Starlette transformer mounts the app so far; a callable wraps it; the built front end
+    is a route of Reflex's own app, so the outer transformers see its responses."""
     from reflex.app import App
 
     source = inspect.getsource(App.__call__)
