@@ -63,6 +63,7 @@ API_STAFF_AUTH_LOGOUT = "/api/staff/auth/logout"
 API_STAFF_PREVIEW_END = "/api/staff/preview/end"
 API_AUTH_HANDOFF = "/api/auth/handoff"
 API_AUTH_LOGOUT = "/api/auth/logout"
+API_AUTH_BINDING = "/api/auth/binding"
 API_INVOICE_PDF = "/api/invoices/{invoice_id}/pdf"
 API_INVOICES_ZIP = "/api/invoices/zip"
 API_PAYMENT_RECEIPT = "/api/payments/{payment_id}/receipt"
@@ -165,6 +166,26 @@ def is_safe_next(path: str) -> bool:
         and not path.startswith(CLIENT_LOGIN)
         and not path.startswith(CLIENT_LOGOUT)
     )
+
+
+# Pages that start a sign-in (services/signin_binding.py): the only places the binding route
+# sends the browser back to.
+_BINDING_PAGES = (CLIENT_LOGIN, STAFF_LOGIN)
+_BINDING_PAGE_PREFIXES = ("/client/invoice/", "/client/quote/", "/staff/preview/")
+
+
+def is_binding_target(path: str) -> bool:
+    """Whether /api/auth/binding may send the browser back to this local path."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or "://" in path:
+        return False
+    page = path.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
+    if page in _BINDING_PAGES:
+        return True
+    for prefix in _BINDING_PAGE_PREFIXES:
+        rest = page.removeprefix(prefix)
+        if rest != page and rest and all(c.isalnum() or c in "-_" for c in rest):
+            return True
+    return False
 
 
 def staff_client_url(client_id: int) -> str:

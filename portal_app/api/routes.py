@@ -22,6 +22,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from portal_app import routes
+from portal_app.api import signin
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.client_address import request_client_address
@@ -78,7 +79,8 @@ async def handoff(request: Request) -> Response:
     code = request.query_params.get("code", "")
     target = _safe_redirect_target(request.query_params.get("next", ""))
     with session_scope() as db:
-        redeemed = auth.redeem_handoff(db, code=code)
+        # Only the browser whose sign-in binding the code was made with (login CSRF).
+        redeemed = auth.redeem_handoff(db, code=code, binding=signin.binding_of(request))
         if redeemed is not None:
             token, row = redeemed
             max_age = int((row.expires_at - utcnow()).total_seconds())
@@ -379,6 +381,7 @@ api = Starlette(
     routes=[
         Route(routes.API_HEALTH, health, methods=["GET"]),
         Route(routes.API_STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
+        Route(routes.API_AUTH_BINDING, signin.binding, methods=["GET"]),
         Route(routes.API_AUTH_HANDOFF, handoff, methods=["GET"]),
         Route(routes.API_AUTH_LOGOUT, logout, methods=["GET", "POST"]),
         Route("/api/invoices/zip", invoices_zip, methods=["GET"]),

@@ -14,6 +14,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from portal_app import routes
+from portal_app.api import signin
 from portal_app.db import session_scope, utcnow
 from portal_app.services import staff_auth
 from portal_app.services.auth import redeem_handoff
@@ -38,7 +39,8 @@ async def staff_handoff(request: Request) -> Response:
     code = request.query_params.get("code", "")
     target = _safe_staff_target(request.query_params.get("next", ""))
     with session_scope() as db:
-        redeemed = redeem_handoff(db, code=code, staff=True)
+        # Only the browser whose sign-in binding the code was made with (login CSRF).
+        redeemed = redeem_handoff(db, code=code, binding=signin.binding_of(request), staff=True)
         if redeemed is not None:
             token, row = redeemed
             max_age = int((row.expires_at - utcnow()).total_seconds())

@@ -35,7 +35,8 @@ def _field(label: str, name: str, kind: str, error, autocomplete: str) -> rx.Com
 def sign_in_card(state, heading: str, *links: rx.Component) -> rx.Component:
     """Heading, notice, form error, e-mail and password fields, and `links` under the form.
 
-    `state` is a State class mixing in SignInFormMixin.
+    `state` is a State class mixing in SignInFormMixin; the fields appear once its
+    `binding_ready` is true.
     """
     return rx.card(
         rx.vstack(
@@ -60,30 +61,39 @@ def sign_in_card(state, heading: str, *links: rx.Component) -> rx.Component:
                     id="login-error",
                 ),
             ),
-            rx.form(
-                rx.vstack(
-                    _field("E-mail", "email", "email", state.email_error, "username"),
-                    _field(
-                        "Password",
-                        "password",
-                        "password",
-                        state.password_error,
-                        "current-password",
-                    ),
-                    rx.button(
-                        rx.cond(state.submitting, rx.spinner(size="2"), rx.fragment()),
-                        "Sign in",
-                        type="submit",
-                        size="3",
+            # Shown once the page holds its sign-in binding (a reload may come first), so
+            # nothing typed is lost to that reload.
+            rx.cond(
+                state.binding_ready,
+                rx.form(
+                    rx.vstack(
+                        _field("E-mail", "email", "email", state.email_error, "username"),
+                        _field(
+                            "Password",
+                            "password",
+                            "password",
+                            state.password_error,
+                            "current-password",
+                        ),
+                        rx.button(
+                            rx.cond(state.submitting, rx.spinner(size="2"), rx.fragment()),
+                            "Sign in",
+                            type="submit",
+                            size="3",
+                            width="100%",
+                            disabled=state.submitting,
+                        ),
+                        spacing="4",
                         width="100%",
-                        disabled=state.submitting,
                     ),
-                    spacing="4",
+                    on_submit=state.submit,
+                    reset_on_submit=False,
                     width="100%",
                 ),
-                on_submit=state.submit,
-                reset_on_submit=False,
-                width="100%",
+                rx.cond(
+                    state.form_error == "",
+                    rx.center(rx.spinner(size="3"), role="status", width="100%", padding="2em"),
+                ),
             ),
             *links,
             spacing="4",

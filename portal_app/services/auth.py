@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -19,7 +19,7 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.models.company import parse_modules
-from portal_app.services import audit, link_scope, session_memo, throttle
+from portal_app.services import audit, link_scope, session_memo, signin_binding, throttle
 from portal_app.services.actor import Actor
 from portal_app.services.errors import AuthError, ThrottledError
 from portal_app.services.passwords import verify_password
@@ -34,7 +34,11 @@ THROTTLE_SCOPE = "client_login"
 
 @dataclass(frozen=True, slots=True)
 class NewSession:
-    """A session just opened: the cookie token and a one-time handoff code for it."""
+    """A session just opened: the cookie token and a one-time handoff code for it.
+
+    `handoff_code` is "" when the session was opened without a browser binding: then no
+    browser can receive it (see services/signin_binding.py).
+    """
 
     session_id: int
     token: str
@@ -91,12 +95,16 @@ def open_session(
     user_agent: str = "",
     invitation_id: int | None = None,
     staff_user_id: int | None = None,
+    binding: str | None = None,
 ) -> NewSession:
     """Create a server-side session row for a contact; return its token and handoff code.
 
     `staff_user_id` names the staff user behind a "staff_preview" session (audited as theirs).
+    `binding` is the sign-in binding cookie of the browser that asked: only a request carrying
+    it can redeem the handoff code. Without one the session gets no handoff code at all.
     """
-    token, handoff = new_token(), new_token()
+    token = new_token()
+    handoff_code, handoff_hash, handoff_expires_at = _bound_handoff(binding)
     now = utcnow()
     row = AuthSession(
         company_id=contact.company_id,
@@ -105,8 +113,8 @@ def open_session(
         contact_id=contact.id,
         invitation_id=invitation_id,
         staff_user_id=staff_user_id,
-        handoff_hash=token_hash(handoff),
-        handoff_expires_at=now + timedelta(seconds=HANDOFF_SECONDS),
+        handoff_hash=handoff_hash,
+        handoff_expires_at=handoff_expires_at,
         expires_at=now + lifetime,
         ip=ip[:64],
         user_agent=user_agent[:300],
@@ -127,13 +135,32 @@ def open_session(
         entity_id=row.id,
         ip=ip,
     )
-    return NewSession(session_id=row.id, token=token, handoff_code=handoff, contact_id=contact.id)
+    return NewSession(
+        session_id=row.id, token=token, handoff_code=handoff_code, contact_id=contact.id
+    )
+
+
+def _bound_handoff(binding: str | None) -> tuple[str, str | None, datetime | None]:
+    """A handoff code for the browser holding `binding`, what to store for it, its expiry;
+    ("", None, None) without a binding."""
+    if binding is None:
+        return "", None, None
+    code = new_token()
+    expires_at = utcnow() + timedelta(seconds=HANDOFF_SECONDS)
+    return code, signin_binding.bound_handoff_hash(code, binding), expires_at
 
 
 def sign_in(
-    session: Session, *, email: str, password: str, ip: str = "", user_agent: str = ""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str = "",
+    user_agent: str = "",
+    binding: str | None = None,
 ) -> NewSession:
-    """Authenticate by password and open a session of kind "password"."""
+    """Authenticate by password and open a session of kind "password" whose handoff code
+    only the browser holding `binding` can redeem."""
     contact = authenticate_contact(session, email=email, password=password, ip=ip)
     return open_session(
         session,
@@ -142,21 +169,26 @@ def sign_in(
         lifetime=timedelta(hours=get_settings().session_hours),
         ip=ip,
         user_agent=user_agent,
+        binding=binding,
     )
 
 
 def redeem_handoff(
-    session: Session, *, code: str, staff: bool = False
+    session: Session, *, code: str, binding: str | None, staff: bool = False
 ) -> tuple[str, AuthSession] | None:
     """Swap a one-time handoff code for a fresh cookie token; None when unknown or used.
 
+    `binding` is the sign-in binding cookie of the request: a code made for another browser
+    (or with no binding) finds nothing, and stays usable by the browser it was made for.
     `staff` picks the cookie being set: a staff session never lands in the client cookie
     and a client (or preview) session never in the staff cookie.
     """
-    if not looks_like_token(code):
+    if not looks_like_token(code) or binding is None or not signin_binding.is_live(binding):
         return None
     row = session.exec(
-        select(AuthSession).where(AuthSession.handoff_hash == token_hash(code))
+        select(AuthSession).where(
+            AuthSession.handoff_hash == signin_binding.bound_handoff_hash(code, binding)
+        )
     ).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.handoff_expires_at is None:

@@ -74,21 +74,19 @@ def create_quote_invitation(
 _LINKABLE = {"invoice": (Invoice, VISIBLE_STATUSES), "quote": (Quote, VISIBLE_QUOTE_STATUSES)}
 
 
-def open_invitation(
-    session: Session,
-    *,
-    key: str,
-    ip: str = "",
-    user_agent: str = "",
-    entity_type: str = "invoice",
-) -> OpenedLink:
-    """Open an emailed link: a limited "link" session for its contact, the view recorded.
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """Whose document an emailed link opens (read without opening anything)."""
 
-    `entity_type` is what the page opening it shows ("invoice" or "quote"): a quote's key
-    opened on the invoice link page is refused, so each page only ever shows its own kind.
-    Malformed, unknown, expired and revoked keys, links of another kind, and links to
-    documents that are no longer visible, all raise the same NotFoundError.
-    """
+    company_id: int
+    client_id: int
+    contact_id: int
+    entity_type: str
+    entity_id: int
+
+
+def _valid_link(session: Session, *, key: str, entity_type: str):
+    """The invitation, its contact and its document, or NotFoundError (all the same)."""
     if not looks_like_token(key):
         raise NotFoundError("link")
     invitation = session.exec(
@@ -111,6 +109,40 @@ def open_invitation(
         or record.status not in visible
     ):
         raise NotFoundError("link")
+    return invitation, contact, record
+
+
+def link_target(session: Session, *, key: str, entity_type: str = "invoice") -> LinkTarget:
+    """Whose document a valid link opens; changes nothing. NotFoundError as open_invitation."""
+    invitation, contact, record = _valid_link(session, key=key, entity_type=entity_type)
+    return LinkTarget(
+        company_id=contact.company_id,
+        client_id=contact.client_id,
+        contact_id=contact.id,
+        entity_type=invitation.entity_type,
+        entity_id=record.id,
+    )
+
+
+def open_invitation(
+    session: Session,
+    *,
+    key: str,
+    ip: str = "",
+    user_agent: str = "",
+    entity_type: str = "invoice",
+    binding: str | None = None,
+) -> OpenedLink:
+    """Open an emailed link: a limited "link" session for its contact, the view recorded.
+    The session's handoff code goes only to the browser holding the sign-in `binding`.
+
+    `entity_type` is what the page opening it shows ("invoice" or "quote"): a quote's key
+    opened on the invoice link page is refused, so each page only ever shows its own kind.
+    Malformed, unknown, expired and revoked keys, links of another kind, and links to
+    documents that are no longer visible, all raise the same NotFoundError.
+    """
+    invitation, contact, record = _valid_link(session, key=key, entity_type=entity_type)
+    now = utcnow()
     company = session.get(Company, contact.company_id)
     new_session = open_session(
         session,
@@ -120,6 +152,7 @@ def open_invitation(
         ip=ip,
         user_agent=user_agent,
         invitation_id=invitation.id,
+        binding=binding,
     )
     invitation.viewed_at = invitation.viewed_at or now
     record.last_viewed_at = now

@@ -26,9 +26,15 @@ PREVIEW_KIND = "staff_preview"
 
 
 def start_preview(
-    session: Session, *, actor: StaffActor, contact_id: object, user_agent: str = ""
+    session: Session,
+    *,
+    actor: StaffActor,
+    contact_id: object,
+    user_agent: str = "",
+    binding: str | None = None,
 ) -> NewSession:
-    """Open a preview session as this contact of the actor's company; audited.
+    """Open a preview session as this contact of the actor's company; audited. Its handoff
+    code goes only to the staff browser holding the sign-in `binding`.
 
     NotFoundError for another company's (or an unknown) contact; ValidationError when the
     contact has no portal access (the portal would not open for them either).
@@ -51,6 +57,7 @@ def start_preview(
         ip=actor.ip,
         user_agent=user_agent,
         staff_user_id=actor.staff_user_id,
+        binding=binding,
     )
     audit.record(
         session,

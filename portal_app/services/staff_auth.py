@@ -17,7 +17,7 @@ from portal_app.db import utcnow
 from portal_app.models import AuthSession, Company, StaffUser
 from portal_app.services import audit, throttle
 from portal_app.services.actor import StaffActor
-from portal_app.services.auth import GENERIC_LOGIN_ERROR, HANDOFF_SECONDS, THROTTLED_ERROR
+from portal_app.services.auth import GENERIC_LOGIN_ERROR, THROTTLED_ERROR, _bound_handoff
 from portal_app.services.auth import normalize_email as normalize_email
 from portal_app.services.errors import AuthError, ReadOnlyError, ThrottledError
 from portal_app.services.passwords import verify_password
@@ -71,18 +71,25 @@ def authenticate_staff(session: Session, *, email: str, password: str, ip: str) 
 
 
 def open_staff_session(
-    session: Session, *, user: StaffUser, ip: str = "", user_agent: str = ""
+    session: Session,
+    *,
+    user: StaffUser,
+    ip: str = "",
+    user_agent: str = "",
+    binding: str | None = None,
 ) -> NewStaffSession:
-    """Create a staff session row; return its token and the one-time handoff code."""
-    token, handoff = new_token(), new_token()
+    """Create a staff session row; return its token and the one-time handoff code, which only
+    the browser holding the sign-in `binding` can redeem ("" without a binding)."""
+    token = new_token()
+    handoff, handoff_hash, handoff_expires_at = _bound_handoff(binding)
     now = utcnow()
     row = AuthSession(
         company_id=user.company_id,
         token_hash=token_hash(token),
         kind=STAFF_KIND,
         staff_user_id=user.id,
-        handoff_hash=token_hash(handoff),
-        handoff_expires_at=now + timedelta(seconds=HANDOFF_SECONDS),
+        handoff_hash=handoff_hash,
+        handoff_expires_at=handoff_expires_at,
         expires_at=now + timedelta(hours=get_settings().staff_session_hours),
         ip=ip[:64],
         user_agent=user_agent[:300],
@@ -105,11 +112,18 @@ def open_staff_session(
 
 
 def sign_in_staff(
-    session: Session, *, email: str, password: str, ip: str = "", user_agent: str = ""
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str = "",
+    user_agent: str = "",
+    binding: str | None = None,
 ) -> NewStaffSession:
-    """Authenticate a staff user by password and open a staff session."""
+    """Authenticate a staff user by password and open a staff session for the browser
+    holding the sign-in `binding`."""
     user = authenticate_staff(session, email=email, password=password, ip=ip)
-    return open_staff_session(session, user=user, ip=ip, user_agent=user_agent)
+    return open_staff_session(session, user=user, ip=ip, user_agent=user_agent, binding=binding)
 
 
 def _row_for(session: Session, token: str | None) -> AuthSession | None:

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from portal_app import db as portal_db
 from portal_app.settings import get_settings
 from tests.conftest import Factory
+from tests.helpers.signin import bind
 
 
 @pytest.fixture
@@ -40,6 +41,10 @@ def committed(api_env):
 
 @pytest.fixture
 def client(api_env) -> TestClient:
+    """A browser on the routes. It holds the sign-in binding `tests.helpers.signin.BINDING`,
+    as after the sign-in page: open sessions with `binding=BINDING` to hand them to it."""
     from portal_app.api.routes import api
 
-    return TestClient(api, base_url="http://localhost:8000", follow_redirects=False)
+    client = TestClient(api, base_url="http://localhost:8000", follow_redirects=False)
+    bind(client)
+    return client

@@ -11,6 +11,7 @@ import pytest
 from portal_app import routes
 from portal_app.services import auth, documents
 from portal_app.settings import get_settings
+from tests.helpers.signin import BINDING, bind
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF_BYTES = b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n"
@@ -27,7 +28,11 @@ def files(committed, tmp_path, monkeypatch):
         codes = {}
         for key, client in (("mine", mine), ("theirs", theirs)):
             opened = auth.open_session(
-                session, contact=make.contact(client), kind="password", lifetime=timedelta(hours=1)
+                session,
+                contact=make.contact(client),
+                kind="password",
+                lifetime=timedelta(hours=1),
+                binding=BINDING,
             )
             codes[key] = opened.handoff_code
 
@@ -50,6 +55,7 @@ def files(committed, tmp_path, monkeypatch):
 
 
 def _sign_in(client, code):
+    bind(client)
     response = client.get(
         routes.API_AUTH_HANDOFF, params={"code": code, "next": "/client/dashboard"}
     )

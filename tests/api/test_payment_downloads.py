@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from portal_app.models import Payment, PaymentAllocation
 from portal_app.services import auth
+from tests.helpers.signin import BINDING, bind
 
 
 def _payment(session, client, invoice=None, number=None) -> Payment:
@@ -49,7 +50,7 @@ def _signed_in(committed):
         foreign_payment = _payment(session, theirs)
         foreign_credit = make.credit(theirs, amount_minor=5_00)
         opened = auth.open_session(
-            session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+            session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
         )
     return {
         "payment": payment.id,
@@ -65,6 +66,7 @@ def _signed_in(committed):
 
 
 def _sign_in(client, code):
+    bind(client)
     response = client.get("/api/auth/handoff", params={"code": code, "next": "/client/payments"})
     assert response.status_code == 303 and client.cookies.get("portal_session")
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from portal_app.services import auth
 from tests.helpers.quotes import add_quote
+from tests.helpers.signin import BINDING, bind
 
 
 def _signed_in(committed):
@@ -23,7 +24,7 @@ def _signed_in(committed):
         draft = add_quote(session, mine, number=f"Q-{tag}-3", status="draft")
         foreign = add_quote(session, theirs, number=f"Q-{tag}-4")
         opened = auth.open_session(
-            session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+            session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
         )
     return {
         "own": [q.id for q in own],
@@ -35,6 +36,7 @@ def _signed_in(committed):
 
 
 def _handoff(client, code):
+    bind(client)
     client.get("/api/auth/handoff", params={"code": code, "next": "/client/quotes"})
 
 

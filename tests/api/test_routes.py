@@ -8,6 +8,7 @@ from portal_app.db import utcnow
 from portal_app.models import AuthSession
 from portal_app.services import auth
 from portal_app.services.tokens import token_hash
+from tests.helpers.signin import BINDING, bind
 
 
 def _signed_in(committed, client_factory=None):
@@ -20,7 +21,7 @@ def _signed_in(committed, client_factory=None):
         draft = make.invoice(mine, status="draft")
         foreign = make.invoice(theirs)
         opened = auth.open_session(
-            session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+            session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
         )
     return {
         "own": [inv.id for inv in own],
@@ -33,6 +34,7 @@ def _signed_in(committed, client_factory=None):
 
 
 def _handoff(client, code, next_path="/client/invoices"):
+    bind(client)
     return client.get("/api/auth/handoff", params={"code": code, "next": next_path})
 
 

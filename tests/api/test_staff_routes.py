@@ -7,6 +7,7 @@ from datetime import timedelta
 from portal_app.models import AuthSession
 from portal_app.services import auth, staff_auth
 from portal_app.services.passwords import hash_password
+from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff
 
 STAFF_COOKIE = "portal_staff_session"
@@ -17,9 +18,9 @@ def _opened(committed):
         company = make.company()
         contact = make.contact(make.client(company))
         user = add_staff(session, company, password_hash=hash_password("x" * 12))
-        staff = staff_auth.open_staff_session(session, user=user)
+        staff = staff_auth.open_staff_session(session, user=user, binding=BINDING)
         client = auth.open_session(
-            session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+            session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
         )
     return staff, client
 
@@ -115,7 +116,9 @@ def test_ending_a_preview_clears_the_client_cookie_and_goes_back(committed, clie
         company = make.company()
         contact = make.contact(make.client(company))
         user = add_staff(session, company, password_hash="x")
-        opened = preview.start_preview(session, actor=staff_actor(user), contact_id=contact.id)
+        opened = preview.start_preview(
+            session, actor=staff_actor(user), contact_id=contact.id, binding=BINDING
+        )
         client_id = contact.client_id
     client.get("/api/auth/handoff", params={"code": opened.handoff_code})
     assert client.cookies.get("portal_session")

@@ -17,6 +17,7 @@ from portal_app.models import StaffUser
 from portal_app.services import auth, generated_files, statement_files
 from portal_app.services.invoice_math import LineInput
 from portal_app.settings import get_settings
+from tests.helpers.signin import BINDING, bind
 
 CHOICES = {"start": "2024-01-01", "end": "2024-12-31"}
 
@@ -43,7 +44,11 @@ def people(committed, tmp_path, monkeypatch):
         codes = {}
         for key, contact in contacts.items():
             codes[key] = auth.open_session(
-                session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+                session,
+                contact=contact,
+                kind="password",
+                lifetime=timedelta(hours=1),
+                binding=BINDING,
             ).handoff_code
         codes["preview"] = auth.open_session(
             session,
@@ -51,12 +56,14 @@ def people(committed, tmp_path, monkeypatch):
             kind="staff_preview",
             lifetime=timedelta(hours=1),
             staff_user_id=staff.id,
+            binding=BINDING,
         ).handoff_code
     return codes
 
 
 def _sign_in(client, code):
     client.cookies.clear()
+    bind(client)
     response = client.get(routes.API_AUTH_HANDOFF, params={"code": code, "next": "/client"})
     assert response.status_code == 303 and client.cookies.get("portal_session")
     with session_scope() as db:

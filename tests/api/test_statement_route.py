@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from portal_app import routes
 from portal_app.services import auth, statements
 from portal_app.services.invoice_math import LineInput
+from tests.helpers.signin import BINDING, bind
 
 
 def _text(data: bytes) -> str:
@@ -24,7 +25,7 @@ def _setup(committed):
         make.invoice(mine, lines=[LineInput("Work", 1000, 123_45)], issue_date=date(2024, 3, 1))
         make.invoice(theirs, lines=[LineInput("Work", 1000, 999_00)], issue_date=date(2024, 3, 1))
         opened = auth.open_session(
-            session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+            session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
         )
         actor = make.actor(contact)
         [view] = statements.statement(
@@ -34,6 +35,7 @@ def _setup(committed):
 
 
 def _sign_in(client, code):
+    bind(client)
     response = client.get("/api/auth/handoff", params={"code": code, "next": "/client/statement"})
     assert response.status_code == 303 and client.cookies.get("portal_session")
 
@@ -78,7 +80,7 @@ def test_module_switched_off_is_404(committed, client):
         company = make.company(enabled_modules="invoices")
         contact = make.contact(make.client(company))
         opened = auth.open_session(
-            session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+            session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
         )
     _sign_in(client, opened.handoff_code)
     response = client.get(routes.statement_pdf_url("2024-01-01", "2024-12-31"))

@@ -16,7 +16,7 @@ import pytest
 from portal_app.backend_errors import UNAVAILABLE_MESSAGE
 from tests.deploy.conftest import INVOICES, PASSWORD, REDIS_URL, Account, Worker
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
-from tests.helpers.reflex_protocol import LOGIN, Tab, sign_in
+from tests.helpers.reflex_protocol import LOGIN, Tab, bind, sign_in
 from tests.helpers.tcp_proxy import TcpProxy
 
 GAP_WAIT = 15  # seconds allowed for health to notice a cut or a recovery
@@ -115,6 +115,7 @@ def test_database_gap(worker: Worker, pg_proxy: TcpProxy, account: Account, db_e
         await visitor.wait_hydrated()
         # Signing in during the gap: the message, and the form is usable again afterwards.
         other = Tab(worker.base_url)
+        await bind(other)
         await other.open("/client/login")
         await other.wait_hydrated()
         await other.send(

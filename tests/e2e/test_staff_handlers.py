@@ -19,6 +19,7 @@ from portal_app.models import Client, Company, PaymentMethod
 from portal_app.services import auth, staff_auth
 from tests.e2e.conftest import Factory
 from tests.helpers.reflex_protocol import PORTAL, ROOT, Tab, page_state
+from tests.helpers.signin import BINDING, binding_cookie
 from tests.helpers.staff import add_staff
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +56,8 @@ def _run(coro):
 
 
 async def _cookie(base_url: str, route: str, code: str, name: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url, timeout=15) as http:
+    # The code was made for the browser holding BINDING (tests.helpers.signin).
+    async with httpx.AsyncClient(base_url=base_url, timeout=15, cookies=binding_cookie()) as http:
         response = await http.get(route, params={"code": code}, follow_redirects=False)
     value = response.cookies.get(name)
     assert value, f"{route} set no {name}"
@@ -82,7 +84,11 @@ def test_a_client_cookie_gets_through_no_staff_handler(base_url, make: Factory, 
     with db() as session:
         add_staff(session, account.company, password_hash="x", role="owner")
         opened = auth.open_session(
-            session, contact=account.contact, kind="password", lifetime=timedelta(hours=1)
+            session,
+            contact=account.contact,
+            kind="password",
+            lifetime=timedelta(hours=1),
+            binding=BINDING,
         )
         clients_before = len(
             session.exec(select(Client).where(Client.company_id == account.company.id)).all()
@@ -128,7 +134,7 @@ def test_a_staff_cookie_gets_through_no_client_handler(base_url, make: Factory, 
     account = make.account()
     with db() as session:
         user = add_staff(session, account.company, password_hash="x", role="owner")
-        opened = staff_auth.open_staff_session(session, user=user)
+        opened = staff_auth.open_staff_session(session, user=user, binding=BINDING)
         method = PaymentMethod(
             company_id=account.company.id,
             client_id=account.client.id,
@@ -169,7 +175,7 @@ def test_the_same_event_with_a_staff_cookie_does_create_the_client(base_url, mak
     company = make.company()
     with db() as session:
         user = add_staff(session, company, password_hash="x", role="staff")
-        opened = staff_auth.open_staff_session(session, user=user)
+        opened = staff_auth.open_staff_session(session, user=user, binding=BINDING)
 
     async def scenario():
         tab = Tab(base_url)

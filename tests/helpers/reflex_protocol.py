@@ -6,9 +6,10 @@ page's router data, and merge the deltas the backend pushes into `Tab.state` (st
 var → value, with Reflex's `_rx_state_` suffix removed). Frontend-only events the backend asks
 for (`_call_script`, `_redirect`, ...) are kept in `Tab.frontend_events`.
 
-Sign-in goes through the real flow: LoginState.submit answers with a script that sends the
-browser to /api/auth/handoff, whose Set-Cookie is the HttpOnly session cookie; the tab then
-reconnects with that cookie, as the browser's full-page navigation would.
+Sign-in goes through the real flow: the sign-in page's binding cookie from /api/auth/binding
+(`bind`), then LoginState.submit answers with a script that sends the browser to
+/api/auth/handoff, whose Set-Cookie is the HttpOnly session cookie; the tab then reconnects with
+that cookie, as the browser's full-page navigation would.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ PORTAL = f"{ROOT}.portal_app___state___portal____portal_state"
 ON_LOAD_INTERNAL = f"{ROOT}.reflex___state____on_load_internal_state.on_load_internal"
 HYDRATE_AND_LOAD = f"{ROOT}.hydrate_and_load"
 SESSION_COOKIE = "portal_session"
+BINDING_COOKIE = "portal_signin_binding"
 VAR_SUFFIX = "_rx_state_"
 
 
@@ -223,17 +225,36 @@ def script_url(event: dict) -> str:
     return json.loads(match.group(1))
 
 
+async def bind(tab: Tab) -> str:
+    """Give `tab` its sign-in binding cookie, as the sign-in page's trip through
+    /api/auth/binding does (before its websocket connects); return the value."""
+    async with httpx.AsyncClient(base_url=tab.base_url, timeout=tab.timeout) as http:
+        response = await http.get(
+            "/api/auth/binding", params={"next": "/client/login"}, follow_redirects=False
+        )
+    value = response.cookies.get(BINDING_COOKIE)
+    if not value:
+        raise ProtocolError(f"binding route answered {response.status_code} without a cookie")
+    tab.cookies[BINDING_COOKIE] = value
+    return value
+
+
 async def sign_in(tab: Tab, email: str, password: str, next_path: str = "/client/invoices"):
     """Sign `tab` in through the login form's event and the handoff route; end on next_path.
 
     Returns the handoff response's session cookie value.
     """
+    if BINDING_COOKIE not in tab.cookies:
+        await bind(tab)
     await tab.open(f"/client/login?next={next_path}")
     await tab.wait_hydrated()
     since = len(tab.frontend_events)
     await tab.send(f"{LOGIN}.submit", {"form_data": {"email": email, "password": password}})
     script = await tab.wait_for_frontend_event("_call_script", since)
-    async with httpx.AsyncClient(base_url=tab.base_url, timeout=tab.timeout) as http:
+    binding = {BINDING_COOKIE: tab.cookies[BINDING_COOKIE]}
+    async with httpx.AsyncClient(
+        base_url=tab.base_url, timeout=tab.timeout, cookies=binding
+    ) as http:
         response = await http.get(script_url(script), follow_redirects=False)
     cookie = response.cookies.get(SESSION_COOKIE)
     if response.status_code not in (302, 303, 307) or not cookie:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -11,11 +12,13 @@ from sqlmodel import Session, select
 
 from portal_app.db import utcnow
 from portal_app.models import AuditEvent, AuthSession
-from portal_app.services import auth
+from portal_app.services import auth, signin_binding
 from portal_app.services.errors import AuthError, ThrottledError
+from portal_app.services.signin_binding import new_binding
 from portal_app.services.tokens import new_token, token_hash
 from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.signin import BINDING
 from tests.helpers.throttle import Counter, in_parallel
 
 
@@ -270,9 +273,11 @@ def test_sign_out_revokes_the_session_once(make, session):
 
 def test_handoff_code_is_single_use_and_replaces_the_token(make, session):
     contact = _contact(make)
-    opened = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    opened = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
 
-    redeemed = auth.redeem_handoff(session, code=opened.handoff_code)
+    redeemed = auth.redeem_handoff(session, code=opened.handoff_code, binding=BINDING)
 
     assert redeemed is not None
     cookie_token, row = redeemed
@@ -282,15 +287,34 @@ def test_handoff_code_is_single_use_and_replaces_the_token(make, session):
     # The pre-handoff token is gone: only the cookie token, which never travelled in a URL, works.
     assert auth.resolve_actor(session, token=opened.token) is None
     assert row.handoff_hash is None and row.handoff_expires_at is None
-    assert auth.redeem_handoff(session, code=opened.handoff_code) is None
+    assert auth.redeem_handoff(session, code=opened.handoff_code, binding=BINDING) is None
     for garbage in ("", "short", "x" * 5000, new_token(), cookie_token):
-        assert auth.redeem_handoff(session, code=garbage) is None
+        assert auth.redeem_handoff(session, code=garbage, binding=BINDING) is None
+
+
+def test_handoff_code_goes_only_to_the_browser_with_its_binding(make, session):
+    contact = _contact(make)
+    opened = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
+    stale = signin_binding.new_binding(now=time.time() - signin_binding.BINDING_SECONDS - 1)
+    for other in (None, "", new_binding(), stale, BINDING + "x", "x" * 60):
+        assert auth.redeem_handoff(session, code=opened.handoff_code, binding=other) is None
+    # Those tries did not use the code up.
+    assert auth.redeem_handoff(session, code=opened.handoff_code, binding=BINDING) is not None
+    # Without a binding a session gets no handoff code at all.
+    unbound = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    assert unbound.handoff_code == "" and _row(session, unbound).handoff_hash is None
 
 
 def test_handoff_code_expires_and_dies_with_its_session(make, session):
     contact = _contact(make)
-    late = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
-    revoked = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    late = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
+    revoked = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
     late_row = _row(session, late)
     assert late_row.handoff_expires_at - utcnow() <= timedelta(seconds=auth.HANDOFF_SECONDS)
     late_row.handoff_expires_at = utcnow() - timedelta(seconds=1)
@@ -298,15 +322,17 @@ def test_handoff_code_expires_and_dies_with_its_session(make, session):
     assert auth.sign_out(session, token=revoked.token)
     session.flush()
 
-    assert auth.redeem_handoff(session, code=late.handoff_code) is None
-    assert auth.redeem_handoff(session, code=revoked.handoff_code) is None
+    assert auth.redeem_handoff(session, code=late.handoff_code, binding=BINDING) is None
+    assert auth.redeem_handoff(session, code=revoked.handoff_code, binding=BINDING) is None
     # The expired handoff did not disturb the session itself.
     assert auth.resolve_actor(session, token=late.token) is not None
 
 
 def test_session_token_is_stored_only_as_a_hash(make, session):
     contact = _contact(make)
-    opened = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    opened = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
     session.flush()
     session.expire_all()
 
@@ -314,10 +340,11 @@ def test_session_token_is_stored_only_as_a_hash(make, session):
     values = [
         str(getattr(row, column.key)) for column in sa_inspect(AuthSession).mapper.column_attrs
     ]
-    for secret in (opened.token, opened.handoff_code):
+    for secret in (opened.token, opened.handoff_code, BINDING):
         assert not any(secret in value for value in values)
     assert row.token_hash == token_hash(opened.token)
-    assert row.handoff_hash == token_hash(opened.handoff_code)
+    # The code is stored hashed with the binding of the browser it is for.
+    assert row.handoff_hash == signin_binding.bound_handoff_hash(opened.handoff_code, BINDING)
     assert len(opened.token) >= 43  # 256 random bits, URL-safe
     # Nor does the raw token reach the audit trail.
     for event in session.exec(select(AuditEvent).where(AuditEvent.actor_id == contact.id)).all():

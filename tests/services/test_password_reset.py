@@ -30,6 +30,7 @@ from portal_app.services.password_reset import INVALID_TOKEN_MESSAGE
 from portal_app.services.passwords import verify_password
 from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.signin import BINDING
 from tests.helpers.throttle import in_parallel, slow_limiter
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -417,7 +418,9 @@ def test_reset_signs_out_every_session_of_that_contact_only(make, session, mailb
     contact = make.contact(client, email=_email())
     colleague = make.contact(client, email=_email())
     first = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
-    second = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    second = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
     signed_out = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
     assert auth.sign_out(session, token=signed_out.token)
     earlier_revocation = session.get(AuthSession, signed_out.session_id).revoked_at
@@ -433,7 +436,7 @@ def test_reset_signs_out_every_session_of_that_contact_only(make, session, mailb
     assert session.get(AuthSession, signed_out.session_id).revoked_at == earlier_revocation
     assert auth.resolve_actor(session, token=theirs.token) is not None
     # A handoff code issued before the reset cannot smuggle a session past it.
-    assert auth.redeem_handoff(session, code=second.handoff_code) is None
+    assert auth.redeem_handoff(session, code=second.handoff_code, binding=BINDING) is None
 
 
 def test_mail_failure_is_neutral(make, session, monkeypatch):

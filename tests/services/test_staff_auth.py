@@ -13,8 +13,10 @@ from portal_app.models import AuditEvent, AuthSession
 from portal_app.services import auth, staff_auth
 from portal_app.services.errors import AuthError, ReadOnlyError, ThrottledError
 from portal_app.services.passwords import hash_password
+from portal_app.services.signin_binding import new_binding
 from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff
 from tests.helpers.throttle import Counter, in_parallel
 
@@ -131,18 +133,21 @@ def _nobody() -> str:
 def test_a_client_token_never_resolves_as_staff_and_the_reverse(make, session):
     contact = make.contact(make.client(make.company()))
     client_session = auth.open_session(
-        session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+        session, contact=contact, kind="password", lifetime=timedelta(hours=1), binding=BINDING
     )
     user = _staff(make)
-    staff_session = staff_auth.open_staff_session(session, user=user)
+    staff_session = staff_auth.open_staff_session(session, user=user, binding=BINDING)
     assert staff_auth.resolve_staff_actor(session, token=client_session.token) is None
     assert auth.resolve_actor(session, token=staff_session.token) is None
     assert staff_auth.resolve_staff_actor(session, token=staff_session.token) is not None
     # Handoff codes land only in their own cookie.
-    assert auth.redeem_handoff(session, code=staff_session.handoff_code) is None
-    assert auth.redeem_handoff(session, code=client_session.handoff_code, staff=True) is None
-    assert auth.redeem_handoff(session, code=staff_session.handoff_code, staff=True) is not None
-    assert auth.redeem_handoff(session, code=client_session.handoff_code) is not None
+    staff_code, client_code = staff_session.handoff_code, client_session.handoff_code
+    assert auth.redeem_handoff(session, code=staff_code, binding=BINDING) is None
+    assert auth.redeem_handoff(session, code=client_code, binding=BINDING, staff=True) is None
+    # A staff code goes only to the browser holding its binding, too.
+    assert auth.redeem_handoff(session, code=staff_code, binding=new_binding(), staff=True) is None
+    assert auth.redeem_handoff(session, code=staff_code, binding=BINDING, staff=True) is not None
+    assert auth.redeem_handoff(session, code=client_code, binding=BINDING) is not None
 
 
 def test_expired_revoked_deactivated_and_garbage_tokens_resolve_to_nothing(make, session):

@@ -39,22 +39,25 @@ class LoginState(SignInFormMixin, PortalState):
         # An e-mailed-link session may still sign in with a password to get a full session.
         if actor is not None and not actor.is_link_session:
             return rx.redirect(self._next_path(), replace=True)
+        return self._ensure_binding()
 
     def _next_path(self) -> str:
         target = self.router.url.query_parameters.get("next", "")
         return target if routes.is_safe_next(target) else routes.CLIENT_DASHBOARD
 
-    def _open_session(self, email: str, password: str, ip: str, user_agent: str):
-        return _sign_in(email, password, ip, user_agent)
+    def _open_session(self, email: str, password: str, ip: str, user_agent: str, binding: str):
+        return _sign_in(email, password, ip, user_agent, binding)
 
     def _hand_off(self, opened: auth.NewSession):
         return self._handoff_script(opened.handoff_code, self._next_path())
 
 
-def _sign_in(email: str, password: str, ip: str, user_agent: str) -> auth.NewSession:
+def _sign_in(email: str, password: str, ip: str, user_agent: str, binding: str) -> auth.NewSession:
     with session_scope() as db:
         try:
-            return auth.sign_in(db, email=email, password=password, ip=ip, user_agent=user_agent)
+            return auth.sign_in(
+                db, email=email, password=password, ip=ip, user_agent=user_agent, binding=binding
+            )
         except AuthError:
             # Keep the failed-attempt audit row; nothing else was changed.
             db.commit()

@@ -24,23 +24,26 @@ class StaffLoginState(SignInFormMixin, StaffState):
         self.notice = "You have signed out of the staff console." if signed_out else ""
         if self._staff_actor() is not None:
             return rx.redirect(self._next_path(), replace=True)
+        return self._ensure_binding()
 
     def _next_path(self) -> str:
         target = self.router.url.query_parameters.get("next", "")
         return target if routes.is_safe_staff_next(target) else routes.STAFF_CLIENTS
 
-    def _open_session(self, email: str, password: str, ip: str, user_agent: str):
-        return _sign_in(email, password, ip, user_agent)
+    def _open_session(self, email: str, password: str, ip: str, user_agent: str, binding: str):
+        return _sign_in(email, password, ip, user_agent, binding)
 
     def _hand_off(self, opened: staff_auth.NewStaffSession):
         return self._staff_handoff_script(opened.handoff_code, self._next_path())
 
 
-def _sign_in(email: str, password: str, ip: str, user_agent: str) -> staff_auth.NewStaffSession:
+def _sign_in(
+    email: str, password: str, ip: str, user_agent: str, binding: str
+) -> staff_auth.NewStaffSession:
     with session_scope() as db:
         try:
             return staff_auth.sign_in_staff(
-                db, email=email, password=password, ip=ip, user_agent=user_agent
+                db, email=email, password=password, ip=ip, user_agent=user_agent, binding=binding
             )
         except AuthError:
             # Keep the failed-attempt audit row; nothing else was changed.

@@ -14,6 +14,12 @@ from portal_app.db import session_scope
 from portal_app.layout.staff_shell import staff_page
 from portal_app.services import preview
 from portal_app.services.errors import NotFoundError, ValidationError
+from portal_app.state.signin_binding import (
+    COOKIES_NEEDED,
+    came_back_unbound,
+    fetch_binding,
+    signin_binding,
+)
 from portal_app.state.staff import StaffState
 
 
@@ -26,6 +32,13 @@ class StaffPreviewState(StaffState):
         actor = self._begin()
         if actor is None:
             return self._staff_login_redirect()
+        binding = signin_binding(self)
+        if binding is None:
+            # The preview goes only to this browser: it needs its sign-in binding first.
+            if came_back_unbound(self):
+                self.problem = COOKIES_NEEDED
+                return None
+            return fetch_binding(self, self._backend_base())
         try:
             with session_scope() as db:
                 opened = preview.start_preview(
@@ -33,6 +46,7 @@ class StaffPreviewState(StaffState):
                     actor=actor,
                     contact_id=self._path_arg(),
                     user_agent=self.router.headers.user_agent or "",
+                    binding=binding,
                 )
         except NotFoundError:
             self.problem = "This contact does not exist or is not yours."
