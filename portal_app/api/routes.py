@@ -94,16 +94,24 @@ async def handoff(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    """Revoke the session and clear the cookie; also reachable as a plain link."""
+    """Revoke the session and clear the cookie: a POST from one of our pages (the "Sign out"
+    buttons). A GET (a link, perhaps from another site) changes nothing and shows the page
+    with the button; a POST from another origin is refused."""
     settings = get_settings()
+    if request.method != "POST":
+        return RedirectResponse(routes.CLIENT_LOGOUT, status_code=303, headers=_NO_STORE)
+    if signin.foreign_origin(request):
+        return signin.refused()
+    token = request.cookies.get(settings.session_cookie_name)
     with session_scope() as db:
-        auth.sign_out(db, token=request.cookies.get(settings.session_cookie_name))
+        auth.sign_out(db, token=token)
     target = f"{routes.CLIENT_LOGIN}?signed_out=1"
     referer_origin = _origin_of(request.headers.get("referer", ""))
     if referer_origin and referer_origin in settings.cors_origins:
         target = referer_origin + target
     response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(settings.session_cookie_name, path="/")
+    if token is not None:
+        response.delete_cookie(settings.session_cookie_name, path="/")
     response.headers["Cache-Control"] = "no-store"
     return response
 

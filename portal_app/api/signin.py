@@ -5,6 +5,7 @@
   cookie in its websocket handshake. It writes nothing on the server; a cross-site link to it
   at most gives the browser a new random value.
 - `binding_of` reads that cookie for the handoff routes.
+- `foreign_origin` is the CSRF guard of the POST-only routes that sign out or leave a preview.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal_app import routes
 from portal_app.services import signin_binding
@@ -64,3 +65,35 @@ async def binding(request: Request) -> Response:
     # `next` may hold an e-mailed link's key.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def foreign_origin(request: Request) -> bool:
+    """Whether a POST came from a page that is not ours (a cross-site form): refuse it.
+
+    The Origin header names the page that sent the form; without one (or "null", which a
+    browser sends for opaque origins or under Referrer-Policy: no-referrer) the Referer's
+    origin does. Ours are settings.cors_origins and the origin the request was sent to. When
+    neither header says anything the request is let through: a cross-site POST carries no
+    SameSite=Lax/Strict session cookie, and the routes only touch the cookie they are sent.
+    """
+    claimed = request.headers.get("origin", "")
+    if not claimed or claimed == "null":
+        claimed = _origin_of(request.headers.get("referer", ""))
+    if not claimed:
+        return False
+    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
+    return claimed not in get_settings().cors_origins and claimed != own
+
+
+def refused() -> Response:
+    """The answer to a cross-site POST: nothing done, nothing cleared."""
+    return PlainTextResponse(
+        "Refused: sign out from the portal's own page.",
+        status_code=403,
+        headers={"Cache-Control": "no-store"},
+    )

@@ -63,27 +63,42 @@ async def staff_handoff(request: Request) -> Response:
 
 
 async def staff_logout(request: Request) -> Response:
-    """Revoke the staff session (and its previews) and clear the staff cookie."""
+    """Revoke the staff session (and its previews) and clear the staff cookie: a POST from
+    one of our pages. A GET changes nothing and shows the page with the button; a POST from
+    another origin is refused."""
     settings = get_settings()
+    if request.method != "POST":
+        return RedirectResponse(routes.STAFF_LOGOUT, status_code=303, headers=_NO_STORE)
+    if signin.foreign_origin(request):
+        return signin.refused()
+    token = request.cookies.get(settings.staff_session_cookie_name)
     with session_scope() as db:
-        staff_auth.sign_out_staff(db, token=request.cookies.get(settings.staff_session_cookie_name))
+        staff_auth.sign_out_staff(db, token=token)
     target = f"{routes.STAFF_LOGIN}?signed_out=1"
     referer = urlsplit(request.headers.get("referer", ""))
     origin = f"{referer.scheme}://{referer.netloc}" if referer.scheme and referer.netloc else ""
     if origin and origin in settings.cors_origins:
         target = origin + target
     response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(settings.staff_session_cookie_name, path="/")
+    if token is not None:
+        response.delete_cookie(settings.staff_session_cookie_name, path="/")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 async def end_preview(request: Request) -> Response:
     """Leave a staff preview: revoke the preview session, clear the client cookie and go back
-    to the client's page in the staff console. A contact's own session is left alone."""
+    to the client's page in the staff console. A contact's own session is left alone.
+
+    A POST from one of our pages (the preview banner's button); a GET changes nothing and
+    goes to the portal, where the banner offers the button; another origin is refused."""
     from portal_app.services import preview
 
     settings = get_settings()
+    if request.method != "POST":
+        return RedirectResponse(routes.CLIENT_DASHBOARD, status_code=303, headers=_NO_STORE)
+    if signin.foreign_origin(request):
+        return signin.refused()
     with session_scope() as db:
         client_id = preview.end_preview(db, token=request.cookies.get(settings.session_cookie_name))
     target = routes.staff_client_url(client_id) if client_id else routes.STAFF_CLIENTS
@@ -113,9 +128,11 @@ async def branding_logo(request: Request) -> Response:
     )
 
 
+_NO_STORE = {"Cache-Control": "no-store"}
+
 STAFF_ROUTES = [
     Route("/api/branding/logo/{name}", branding_logo, methods=["GET"]),
-    Route(routes.API_STAFF_PREVIEW_END, end_preview, methods=["GET"]),
+    Route(routes.API_STAFF_PREVIEW_END, end_preview, methods=["GET", "POST"]),
     Route(routes.API_STAFF_AUTH_HANDOFF, staff_handoff, methods=["GET"]),
     Route(routes.API_STAFF_AUTH_LOGOUT, staff_logout, methods=["GET", "POST"]),
 ]

@@ -8,6 +8,7 @@ are not recorded as the client's, and each start is written to the audit log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -25,20 +26,20 @@ from portal_app.settings import get_settings
 PREVIEW_KIND = "staff_preview"
 
 
-def start_preview(
-    session: Session,
-    *,
-    actor: StaffActor,
-    contact_id: object,
-    user_agent: str = "",
-    binding: str | None = None,
-) -> NewSession:
-    """Open a preview session as this contact of the actor's company; audited. Its handoff
-    code goes only to the staff browser holding the sign-in `binding`.
+@dataclass(frozen=True, slots=True)
+class PreviewTarget:
+    """Who a preview would show: named on the page that asks before starting it."""
 
-    NotFoundError for another company's (or an unknown) contact; ValidationError when the
-    contact has no portal access (the portal would not open for them either).
-    """
+    contact_id: int
+    contact_name: str
+    contact_email: str
+    client_id: int
+    client_name: str
+
+
+def _previewable_contact(
+    session: Session, *, actor: StaffActor, contact_id: object
+) -> tuple[ClientContact, Client | None]:
     if not isinstance(actor, StaffActor):
         raise ReadOnlyError("Sign in as staff to do this.")
     contact = session.get(ClientContact, parse_record_id(contact_id, "contact"))
@@ -48,7 +49,37 @@ def start_preview(
         raise ValidationError(
             "contact", "Portal access is off for this contact; switch it on to preview."
         )
-    client = session.get(Client, contact.client_id)
+    return contact, session.get(Client, contact.client_id)
+
+
+def preview_target(session: Session, *, actor: StaffActor, contact_id: object) -> PreviewTarget:
+    """The contact a preview would show, checked as start_preview checks it; changes nothing."""
+    contact, client = _previewable_contact(session, actor=actor, contact_id=contact_id)
+    return PreviewTarget(
+        contact_id=contact.id,
+        contact_name=contact.display_name,
+        contact_email=contact.email,
+        client_id=contact.client_id,
+        client_name=client.name if client else "",
+    )
+
+
+def start_preview(
+    session: Session,
+    *,
+    actor: StaffActor,
+    contact_id: object,
+    user_agent: str = "",
+    binding: str | None = None,
+) -> NewSession:
+    """Open a preview session as this contact of the actor's company; audited. Its handoff
+    code goes only to the staff browser holding the sign-in `binding`. Called from the
+    "Start preview" button, never from opening a URL.
+
+    NotFoundError for another company's (or an unknown) contact; ValidationError when the
+    contact has no portal access (the portal would not open for them either).
+    """
+    contact, client = _previewable_contact(session, actor=actor, contact_id=contact_id)
     opened = open_session(
         session,
         contact=contact,

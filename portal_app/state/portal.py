@@ -181,19 +181,18 @@ class PortalState(rx.State):
 
     @rx.event
     def leave_preview(self):
-        """Leave a staff preview through the HTTP route that ends it and clears the cookie
-        (a full page load: the front end's router would not reach that route)."""
+        """Leave a staff preview: a POST (from this click) to the HTTP route that ends it and
+        clears the cookie; the browser follows its answer (a full page load)."""
         if not self.preview_back_href:
             return None
-        return rx.call_script(f"window.location.replace({_js_string(self.preview_back_href)})")
+        return rx.call_script(post_script(self.preview_back_href))
 
     @rx.event
     def sign_out(self):
-        """Leave through the HTTP route that revokes the session and clears the cookie."""
+        """Leave by a POST (from this click) to the HTTP route that revokes the session and
+        clears the cookie. Opening a URL never signs out (see pages/client/logout.py)."""
         self._clear_shell()
-        return rx.call_script(
-            f"window.location.replace({_js_string(self._backend_base() + routes.API_AUTH_LOGOUT)})"
-        )
+        return rx.call_script(post_script(self._backend_base() + routes.API_AUTH_LOGOUT))
 
 
 WATCH_SECONDS = 3
@@ -213,3 +212,12 @@ def _js_string(value: str) -> str:
     import json
 
     return json.dumps(value)
+
+
+def post_script(url: str) -> str:
+    """JavaScript that submits an empty form by POST to `url`: the browser sends our Origin,
+    and navigates to the answer (Set-Cookie and redirect included)."""
+    return (
+        "(() => { const form = document.createElement('form'); form.method = 'post'; "
+        f"form.action = {_js_string(url)}; document.body.appendChild(form); form.submit(); }})()"
+    )

@@ -21,7 +21,7 @@ from portal_app.services import staff_auth
 from portal_app.services.actor import StaffActor
 from portal_app.settings import get_settings
 from portal_app.state.event_address import event_client_address
-from portal_app.state.portal import _js_string, _same_origin
+from portal_app.state.portal import _js_string, _same_origin, post_script
 
 
 class StaffState(rx.State):
@@ -138,9 +138,7 @@ class StaffState(rx.State):
 
     @rx.event
     def staff_sign_out(self):
-        """Leave through the HTTP route that revokes the session and clears the staff cookie."""
+        """Leave by a POST (from this click) to the HTTP route that revokes the session and
+        clears the staff cookie. Opening a URL never signs out (see pages/staff/logout.py)."""
         self._clear_staff_shell()
-        return rx.call_script(
-            "window.location.replace("
-            f"{_js_string(self._backend_base() + routes.API_STAFF_AUTH_LOGOUT)})"
-        )
+        return rx.call_script(post_script(self._backend_base() + routes.API_STAFF_AUTH_LOGOUT))

@@ -10,6 +10,8 @@ from portal_app.models import Payment, PaymentAllocation
 from portal_app.services import auth
 from tests.helpers.signin import BINDING, bind
 
+ORIGIN = "http://localhost:8000"
+
 
 def _payment(session, client, invoice=None, number=None) -> Payment:
     payment = Payment(
@@ -127,6 +129,6 @@ def test_garbage_or_revoked_cookie_is_signed_out(committed, client, path):
     _sign_in(client, data["handoff"])
     token = client.cookies.get("portal_session")
     assert client.get(path.format(record)).status_code == 200
-    assert client.get("/api/auth/logout").status_code == 303
+    assert client.post("/api/auth/logout", headers={"origin": ORIGIN}).status_code == 303
     client.cookies.set("portal_session", token)  # the revoked token, replayed
     assert client.get(path.format(record)).status_code == 401

@@ -115,7 +115,7 @@ def test_logout_revokes_session_and_clears_cookie(committed, client):
     data = _signed_in(committed)
     _handoff(client, data["handoff"])
     token = client.cookies.get("portal_session")
-    response = client.get("/api/auth/logout")
+    response = client.post("/api/auth/logout", headers={"origin": "http://localhost:8000"})
     assert response.status_code == 303
     assert response.headers["location"].endswith("/client/login?signed_out=1")
     assert (

@@ -1,8 +1,9 @@
-"""Login CSRF at the HTTP routes.
+"""Login CSRF and sign-out CSRF at the HTTP routes.
 
 - /api/auth/binding gives the browser that starts a sign-in its binding cookie;
 - /api/auth/handoff and /api/staff/auth/handoff sign in only the browser holding the binding
-  the code was made with.
+  the code was made with;
+- sign-out and leaving a preview are POSTs from our own origin; a GET changes nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlmodel import select
 from starlette.testclient import TestClient
 
-from portal_app.models import AuthSession
+from portal_app.models import AuditEvent, AuthSession
 from portal_app.services import auth, preview, staff_auth
 from portal_app.services.signin_binding import BINDING_COOKIE, BINDING_SECONDS, new_binding
 from portal_app.services.tokens import token_hash
@@ -47,6 +49,11 @@ def _staff_session(committed, binding: str | None = BINDING):
 
 def _handoff(client, code: str, route: str = "/api/auth/handoff"):
     return client.get(route, params={"code": code, "next": "/client/invoices"})
+
+
+def _revoked(committed, session_id: int) -> bool:
+    with committed() as (session, _):
+        return session.get(AuthSession, session_id).revoked_at is not None
 
 
 # --------------------------------------------------------------------------- the binding route
@@ -164,6 +171,102 @@ def test_a_preview_handoff_goes_only_to_the_staff_browser_that_started_it(commit
     assert "set-cookie" not in _handoff(other, opened.handoff_code).headers
     bind(client)
     assert "portal_session=" in _handoff(client, opened.handoff_code).headers["set-cookie"]
+
+
+# --------------------------------------------------------------------------- sign-out
+
+
+def _signed_in_client(committed, client):
+    opened = _contact_session(committed)
+    bind(client)
+    _handoff(client, opened.handoff_code)
+    assert client.cookies.get("portal_session")
+    return opened
+
+
+def test_get_logout_signs_no_one_out(committed, client):
+    opened = _signed_in_client(committed, client)
+    response = client.get("/api/auth/logout")
+    assert response.status_code == 303 and response.headers["location"] == "/client/logout"
+    assert "set-cookie" not in response.headers
+    assert not _revoked(committed, opened.session_id)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "http://localhost:8001"},
+        {"referer": "https://evil.example/page"},
+        {"origin": "null", "referer": "https://evil.example/page"},
+    ],
+)
+def test_post_logout_from_another_origin_is_refused(committed, client, headers):
+    opened = _signed_in_client(committed, client)
+    response = client.post("/api/auth/logout", headers=headers)
+    assert response.status_code == 403 and "set-cookie" not in response.headers
+    assert not _revoked(committed, opened.session_id)
+
+
+@pytest.mark.parametrize(
+    "headers", [{"origin": ORIGIN}, {"referer": f"{ORIGIN}/client/logout"}, {}]
+)
+def test_post_logout_from_our_own_pages_signs_out(committed, client, headers):
+    opened = _signed_in_client(committed, client)
+    response = client.post("/api/auth/logout", headers=headers)
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/client/login?signed_out=1")
+    assert "portal_session" in response.headers["set-cookie"]
+    assert _revoked(committed, opened.session_id)
+
+
+def test_post_logout_without_a_session_cookie_clears_nothing(client):
+    response = client.post("/api/auth/logout", headers={"origin": ORIGIN})
+    assert response.status_code == 303 and "set-cookie" not in response.headers
+
+
+def test_staff_logout_is_a_post_from_our_origin(committed, client):
+    opened = _staff_session(committed)
+    bind(client)
+    _handoff(client, opened.handoff_code, "/api/staff/auth/handoff")
+    response = client.get("/api/staff/auth/logout")
+    assert response.status_code == 303 and response.headers["location"] == "/staff/logout"
+    assert "set-cookie" not in response.headers and not _revoked(committed, opened.session_id)
+    refused = client.post("/api/staff/auth/logout", headers={"origin": "https://evil.example"})
+    assert refused.status_code == 403 and not _revoked(committed, opened.session_id)
+    done = client.post("/api/staff/auth/logout", headers={"origin": ORIGIN})
+    assert done.status_code == 303 and done.headers["location"].endswith(
+        "/staff/login?signed_out=1"
+    )
+    assert STAFF_COOKIE in done.headers["set-cookie"] and _revoked(committed, opened.session_id)
+
+
+def test_leaving_a_preview_is_a_post_from_our_origin(committed, client):
+    with committed() as (session, make):
+        company = make.company()
+        contact = make.contact(make.client(company))
+        user = add_staff(session, company, password_hash="x")
+        opened = preview.start_preview(
+            session, actor=staff_actor(user), contact_id=contact.id, binding=BINDING
+        )
+        client_id = contact.client_id
+    bind(client)
+    _handoff(client, opened.handoff_code)
+    response = client.get("/api/staff/preview/end")
+    assert response.status_code == 303 and response.headers["location"] == "/client/dashboard"
+    assert "set-cookie" not in response.headers and not _revoked(committed, opened.session_id)
+    refused = client.post("/api/staff/preview/end", headers={"origin": "https://evil.example"})
+    assert refused.status_code == 403 and not _revoked(committed, opened.session_id)
+    done = client.post("/api/staff/preview/end", headers={"origin": ORIGIN})
+    assert done.headers["location"] == f"/staff/clients/{client_id}"
+    assert _revoked(committed, opened.session_id)
+    with committed() as (session, _):
+        ended = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "preview_ended", AuditEvent.client_id == client_id
+            )
+        ).all()
+        assert len(ended) == 1
 
 
 def test_the_handoff_hash_is_not_the_plain_code_hash(committed):

@@ -11,6 +11,7 @@ from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff
 
 STAFF_COOKIE = "portal_staff_session"
+ORIGIN = "http://localhost:8000"
 
 
 def _opened(committed):
@@ -76,7 +77,7 @@ def test_staff_cookie_opens_no_client_download(committed, client):
 def test_staff_logout_revokes_and_clears(committed, client):
     staff, _ = _opened(committed)
     client.get("/api/staff/auth/handoff", params={"code": staff.handoff_code})
-    response = client.get("/api/staff/auth/logout")
+    response = client.post("/api/staff/auth/logout", headers={"origin": ORIGIN})
     assert response.status_code == 303
     assert response.headers["location"].endswith("/staff/login?signed_out=1")
     assert STAFF_COOKIE in response.headers["set-cookie"]
@@ -122,7 +123,7 @@ def test_ending_a_preview_clears_the_client_cookie_and_goes_back(committed, clie
         client_id = contact.client_id
     client.get("/api/auth/handoff", params={"code": opened.handoff_code})
     assert client.cookies.get("portal_session")
-    response = client.get("/api/staff/preview/end")
+    response = client.post("/api/staff/preview/end", headers={"origin": ORIGIN})
     assert response.status_code == 303
     assert response.headers["location"] == f"/staff/clients/{client_id}"
     assert (
@@ -133,5 +134,5 @@ def test_ending_a_preview_clears_the_client_cookie_and_goes_back(committed, clie
         assert session.get(AuthSession, opened.session_id).revoked_at is not None
     # Without a preview cookie it only goes to the clients list.
     client.cookies.clear()
-    again = client.get("/api/staff/preview/end")
+    again = client.post("/api/staff/preview/end", headers={"origin": ORIGIN})
     assert again.headers["location"] == "/staff/clients" and "set-cookie" not in again.headers

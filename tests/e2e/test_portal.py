@@ -383,12 +383,17 @@ def test_sign_out_closes_pages_and_downloads(page: Page, context, make: Factory)
     assert context.request.get(f"/api/invoices/zip?ids={invoice.id}").status == 401
 
 
-def test_visiting_logout_address_signs_out(page: Page, context, make: Factory):
+def test_logout_address_asks_and_its_button_signs_out(page: Page, context, make: Factory):
     account = make.account()
     invoice = make.invoice(account.client)
 
     sign_in(page, account, next_path="/client/invoices")
     page.goto("/client/logout")
+    # Opening the address changes nothing (tests/e2e/test_signin_binding.py): the button does.
+    button = page.locator("#confirm-sign-out")
+    expect(button).to_be_visible()
+    assert context.request.get(f"/api/invoices/{invoice.id}/pdf").status == 200
+    button.click()
     page.wait_for_url(LOGIN_URL)
     expect(page.get_by_text("You have signed out.")).to_be_visible()
     assert not [c for c in context.cookies() if c["name"] == "portal_session"]

@@ -218,13 +218,14 @@ def test_quote_pages_and_dialog_have_no_serious_violations(page: Page, make: Fac
 
 
 def test_staff_preview_sees_the_quote_but_cannot_answer_it(page: Page, make: Factory, db):
-    from tests.e2e.test_staff import _staff_user, staff_sign_in
+    from tests.e2e.test_staff import _staff_user, staff_sign_in, start_preview
 
     account = make.account()
     quote = _quote(db, account)
     staff = _staff_user(db, account.company)
     staff_sign_in(page, staff.email)
     page.goto(f"/staff/preview/{account.contact.id}")
+    start_preview(page)
     expect(page.locator("#preview-banner")).to_be_visible()
     page.goto(f"/client/quotes/{quote.id}")
     expect(page.locator("#quote-totals")).to_be_visible()

@@ -39,6 +39,14 @@ def staff_sign_in(page: Page, email: str, next_path: str = "/staff/clients") -> 
     expect(page.locator("#main h1").first).to_be_visible()
 
 
+def start_preview(page: Page) -> None:
+    """On /staff/preview/N: press "Start preview" and wait for the portal's dashboard."""
+    start = page.locator("#start-preview")
+    expect(start).to_be_enabled()
+    start.click()
+    page.wait_for_url(re.compile(r"/client/dashboard/?$"))
+
+
 def test_staff_creates_a_client_and_previews_the_portal_without_paying(
     page: Page, make: Factory, db
 ):
@@ -77,8 +85,11 @@ def test_staff_creates_a_client_and_previews_the_portal_without_paying(
     page.get_by_role("tab", name="Documents").click()
     expect(page.locator("#staff-files")).to_be_visible()
 
-    # Preview as the contact: the portal opens with the banner and cannot pay.
+    # Preview as the contact: the link asks first; the button opens the portal with the
+    # banner, and it cannot pay.
     row.get_by_test_id("preview-link").click()
+    expect(page.locator("#preview-confirm")).to_contain_text(email)
+    page.locator("#start-preview").click()
     page.wait_for_url(re.compile(r"/client/dashboard/?$"))
     banner = page.locator("#preview-banner")
     expect(banner).to_contain_text("Preview Works Ltd")
@@ -211,6 +222,12 @@ def test_registration_closed_and_open(page: Page, make: Factory, db, mail_server
     text = message.get_body(preferencelist=("plain",)).get_content()
     (link,) = re.findall(r"https?://\S+", text)
     page.goto(link)
+    # Opening the link confirms nothing by itself; the button does.
+    confirm = page.locator("#confirm-email")
+    expect(confirm).to_be_visible()
+    with db() as session:
+        assert not session.get(ClientContact, contact.id).portal_enabled
+    confirm.click()
     expect(page.locator("#confirm-message")).to_contain_text("confirmed")
     with db() as session:
         assert session.get(ClientContact, contact.id).portal_enabled
@@ -219,7 +236,7 @@ def test_registration_closed_and_open(page: Page, make: Factory, db, mail_server
 def test_staff_pages_and_the_preview_banner_have_no_serious_violations(
     page: Page, new_context, make: Factory, db
 ):
-    from tests.e2e.test_accessibility import _check
+    from tests.e2e.test_accessibility import _check, _violations
 
     account = make.account()
     make.invoice(account.client)
@@ -234,6 +251,9 @@ def test_staff_pages_and_the_preview_banner_have_no_serious_violations(
         ("/staff/audit", "#main h1"),
     ):
         problems += _check(page, path, ready)
-    problems += _check(page, f"/staff/preview/{account.contact.id}", "#preview-banner")
+    problems += _check(page, f"/staff/preview/{account.contact.id}", "#preview-confirm")
+    start_preview(page)
+    expect(page.locator("#preview-banner")).to_be_visible()
+    problems += [f"preview banner: {v}" for v in _violations(page)]
     problems += _check(new_context().new_page(), "/client/register", "#main, h1")
     assert problems == [], "\n".join(problems)

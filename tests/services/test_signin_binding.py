@@ -1,15 +1,15 @@
-"""The sign-in binding's rules, and what opening an e-mailed link does: the read-only look-up
-of whose document it opens, and the decision whether to open it in a browser with a session."""
+"""The sign-in binding's rules, and the read-only look-ups the pages make before a click:
+who a preview would show, whose document an e-mailed link opens, and what opening it does."""
 
 from __future__ import annotations
 
 import pytest
 from sqlmodel import select
 
-from portal_app.models import AuthSession, Invitation
+from portal_app.models import AuditEvent, AuthSession, Invitation
 from portal_app.services import invitations, preview, signin_binding
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
+from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.tokens import new_token
 from portal_app.state.emailed_link import ASK, GO, OPEN, link_decision
 from tests.helpers.signin import BINDING
@@ -46,6 +46,32 @@ def test_the_stored_handoff_hash_needs_code_and_binding():
     a, b = signin_binding.new_binding(), signin_binding.new_binding()
     assert signin_binding.bound_handoff_hash(code, a) != signin_binding.bound_handoff_hash(code, b)
     assert signin_binding.bound_handoff_hash(code, a) == signin_binding.bound_handoff_hash(code, a)
+
+
+def test_preview_target_names_the_contact_and_changes_nothing(make, session):
+    company = make.company()
+    contact = make.contact(make.client(company))
+    user = add_staff(session, company, password_hash="x")
+    target = preview.preview_target(session, actor=staff_actor(user), contact_id=contact.id)
+    assert (target.contact_id, target.contact_email) == (contact.id, contact.email)
+    assert target.client_id == contact.client_id
+    assert session.exec(select(AuthSession).where(AuthSession.contact_id == contact.id)).all() == []
+    assert (
+        session.exec(select(AuditEvent).where(AuditEvent.action == "preview_started")).all() == []
+    )
+
+
+def test_preview_target_refuses_as_start_preview_does(make, session):
+    company = make.company()
+    user = add_staff(session, company, password_hash="x")
+    stranger = make.contact(make.client(make.company()))
+    off = make.contact(make.client(company), portal_enabled=False)
+    with pytest.raises(NotFoundError):
+        preview.preview_target(session, actor=staff_actor(user), contact_id=stranger.id)
+    with pytest.raises(NotFoundError):
+        preview.preview_target(session, actor=staff_actor(user), contact_id="nope")
+    with pytest.raises(ValidationError):
+        preview.preview_target(session, actor=staff_actor(user), contact_id=off.id)
 
 
 def test_start_preview_binds_its_handoff_to_the_staff_browser(make, session):

@@ -248,11 +248,20 @@ def register_page() -> rx.Component:
 
 
 class ConfirmState(rx.State):
+    """The e-mailed confirmation link: opening it changes nothing, the button confirms (a
+    mail scanner or a link from elsewhere that opens the URL does not activate the account)."""
+
     message: str = ""
     ok: bool = False
+    confirming: bool = False
 
     @rx.event
     def on_load(self):
+        self.message, self.ok, self.confirming = "", False, False
+
+    @rx.event
+    def confirm(self):
+        """The "Confirm my e-mail address" click."""
         token = str(self.router.url.query_parameters.get("token", ""))[:400]
         try:
             with session_scope() as db:
@@ -272,7 +281,11 @@ def register_confirm_page() -> rx.Component:
             rx.heading("Confirm your e-mail", size="6", as_="h1"),
             rx.cond(
                 ConfirmState.message == "",
-                rx.center(rx.spinner(), role="status"),
+                rx.button(
+                    "Confirm my e-mail address",
+                    on_click=ConfirmState.confirm,
+                    id="confirm-email",
+                ),
                 rx.cond(
                     ConfirmState.ok,
                     callout(

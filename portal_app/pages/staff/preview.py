@@ -1,7 +1,11 @@
 """/staff/preview/[contact_id]: open the client portal as this contact sees it (read-only).
 
-The preview session goes into the client cookie through the client handoff route and the
-browser lands on the portal's dashboard, where the shell shows the preview banner.
+Opening the URL starts nothing: the page names the contact and offers "Start preview". Page
+loads run over the same-site websocket, which carries the SameSite=Strict staff cookie even
+when another site linked here, so a preview started on load could be started by anyone's
+link. The click starts it (audited), and the preview session goes into the client cookie
+through the client handoff route, bound to this browser's sign-in binding; the browser lands
+on the portal's dashboard, where the shell shows the preview banner.
 """
 
 from __future__ import annotations
@@ -22,23 +26,62 @@ from portal_app.state.signin_binding import (
 )
 from portal_app.state.staff import StaffState
 
+NOT_YOURS = "This contact does not exist or is not yours."
+
 
 class StaffPreviewState(StaffState):
     problem: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    client_name: str = ""
+    back_href: str = routes.STAFF_CLIENTS
+    # The browser holds a sign-in binding, so the button can hand the preview to it.
+    preview_ready: bool = False
+    starting: bool = False
 
     @rx.event
-    def start(self):
+    def load(self):
+        """Name the contact; start nothing (a read, whoever linked here)."""
         self.problem = ""
+        self.preview_ready = self.starting = False
         actor = self._begin()
         if actor is None:
             return self._staff_login_redirect()
-        binding = signin_binding(self)
-        if binding is None:
-            # The preview goes only to this browser: it needs its sign-in binding first.
+        try:
+            with session_scope() as db:
+                target = preview.preview_target(db, actor=actor, contact_id=self._path_arg())
+        except NotFoundError:
+            self.problem = NOT_YOURS
+            return None
+        except ValidationError as exc:
+            self.problem = exc.message
+            return None
+        self.contact_name = target.contact_name
+        self.contact_email = target.contact_email
+        self.client_name = target.client_name
+        self.back_href = routes.staff_client_url(target.client_id)
+        if signin_binding(self) is None:
             if came_back_unbound(self):
                 self.problem = COOKIES_NEEDED
                 return None
             return fetch_binding(self, self._backend_base())
+        self.preview_ready = True
+        return None
+
+    @rx.event
+    def start(self):
+        """The "Start preview" click: open the preview session (audited) and hand it off."""
+        if self.starting:
+            return None
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
+        binding = signin_binding(self)
+        if binding is None:
+            # The binding ran out while the page stayed open: reload with a new one.
+            self.preview_ready = False
+            return fetch_binding(self, self._backend_base())
+        self.starting = True
         try:
             with session_scope() as db:
                 opened = preview.start_preview(
@@ -49,22 +92,53 @@ class StaffPreviewState(StaffState):
                     binding=binding,
                 )
         except NotFoundError:
-            self.problem = "This contact does not exist or is not yours."
+            self.problem, self.starting = NOT_YOURS, False
             return None
         except ValidationError as exc:
-            self.problem = exc.message
+            self.problem, self.starting = exc.message, False
             return None
         return self._client_handoff_script(opened.handoff_code, routes.CLIENT_DASHBOARD)
 
 
-@staff_page(routes.STAFF_PREVIEW, "Preview as client", on_load=StaffPreviewState.start)
+def _confirm() -> rx.Component:
+    state = StaffPreviewState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Preview the portal as this contact", size="5", as_="h1"),
+            rx.text(
+                "You will see the client portal exactly as ",
+                rx.text.strong(state.contact_name),
+                " (",
+                state.contact_email,
+                ") of ",
+                rx.text.strong(state.client_name),
+                " sees it. Nothing in a preview moves money or changes their records; "
+                "starting it is recorded in the audit log.",
+            ),
+            rx.hstack(
+                rx.button(
+                    rx.icon("eye", size=16, aria_hidden="true"),
+                    "Start preview",
+                    on_click=state.start,
+                    disabled=~state.preview_ready,
+                    loading=state.starting,
+                    id="start-preview",
+                ),
+                rx.link(rx.button("Cancel", variant="soft"), href=state.back_href),
+                spacing="3",
+            ),
+            spacing="4",
+            align="start",
+        ),
+        id="preview-confirm",
+        max_width="40em",
+    )
+
+
+@staff_page(routes.STAFF_PREVIEW, "Preview as client", on_load=StaffPreviewState.load)
 def staff_preview_page() -> rx.Component:
     return rx.cond(
         StaffPreviewState.problem != "",
         empty_state("Preview not possible", StaffPreviewState.problem, icon="eye-off"),
-        rx.center(
-            rx.hstack(rx.spinner(), rx.text("Opening the client's portal…")),
-            role="status",
-            padding="3em",
-        ),
+        _confirm(),
     )
