@@ -120,10 +120,12 @@ def test_a_client_handoff_url_opened_in_another_browser_signs_no_one_in(new_cont
     assert _cookie(second, SESSION) is None
     assert second.request.get(f"/api/invoices/{invoice.id}/pdf").status == 401
 
-    # The browser that asked for it still gets in with the same, still unused, URL.
-    page.goto(url)
-    page.wait_for_url(DASHBOARD_URL)
-    expect(page.locator("#main h1").first).to_be_visible()
+    # The browser that asked for it still gets in with the same, still unused, URL (in a new
+    # tab of that browser: the stopped tab's own page stays out of the way).
+    tab = first.new_page()
+    tab.goto(url)
+    tab.wait_for_url(DASHBOARD_URL)
+    expect(tab.locator("#main h1").first).to_be_visible()
     assert first.request.get(f"/api/invoices/{invoice.id}/pdf").status == 200
 
 
@@ -149,9 +151,10 @@ def test_a_staff_handoff_url_opened_in_another_browser_signs_no_one_in(
     victim.wait_for_url(STAFF_LOGIN_URL)
     assert _cookie(second, STAFF_SESSION) is None
 
-    page.goto(url)
-    page.wait_for_url(re.compile(r"/staff/clients/?$"))
-    expect(page.locator("#main h1").first).to_be_visible()
+    tab = first.new_page()
+    tab.goto(url)
+    tab.wait_for_url(re.compile(r"/staff/clients/?$"))
+    expect(tab.locator("#main h1").first).to_be_visible()
 
 
 # --------------------------------------------------------------------------- e-mailed links
