@@ -334,10 +334,16 @@ def test_emailed_link_opens_invoice_in_a_link_session(new_context, db, make: Fac
     page.wait_for_url(detail_url(invoice.id))
     expect(page.get_by_text(LINK_NOTICE)).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text(invoice.number)
-    # The link session may view the client's invoices and download their PDFs.
+    # The link session sees its invoice and its PDF, not the rest of the account.
     assert context.request.get(f"/api/invoices/{invoice.id}/pdf").status == 200
-    open_invoice_list(page, 2)
-    assert row_numbers(page) == {invoice.number, other.number}
+    assert context.request.get(f"/api/invoices/{other.id}/pdf").status == 404
+    open_invoice_list(page, 1)
+    assert row_numbers(page) == {invoice.number}
+    page.goto(f"/client/invoices/{other.id}")
+    expect(page.get_by_text(other.number)).to_have_count(0)
+    # The navigation offers only what the link opens; the banner leads to the password.
+    expect(page.get_by_role("link", name="Credits")).to_have_count(0)
+    expect(page.get_by_role("link", name="Sign in with your password")).to_be_visible()
 
 
 def test_expired_and_garbage_links_are_not_valid(new_context, db, make: Factory):
