@@ -90,20 +90,29 @@ class CheckoutPreview:
     minimum_under_payment: str
 
 
-def _payable_invoices(session: Session, actor: Actor, invoice_ids: list[int]) -> list[Invoice]:
+def _payable_invoices(
+    session: Session, actor: Actor, invoice_ids: list[int], *, lock: bool = False
+) -> list[Invoice]:
+    """The actor's invoices with these ids, all payable now and of one currency.
+
+    With `lock` (starting a checkout) the rows are read FOR UPDATE and fresh: a staff action
+    settling one of them (mark paid, apply a payment, cancel) is waited for and then seen,
+    so the card is never charged for an invoice staff just settled.
+    """
     unique = sorted({int(i) for i in invoice_ids if isinstance(i, int) and i > 0})
     if not unique or len(unique) > MAX_INVOICES_PER_CHECKOUT:
         raise NotFoundError("invoice")
+    query = select(Invoice)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
     found = session.exec(
-        select(Invoice)
-        .where(
+        query.where(
             Invoice.company_id == actor.company_id,
             Invoice.client_id == actor.client_id,
             col(Invoice.status).in_(VISIBLE_STATUSES),
             col(Invoice.id).in_(unique),
             link_scope.invoice_condition(actor),
-        )
-        .order_by(col(Invoice.due_date), col(Invoice.id))
+        ).order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
     if len(found) != len(unique):
         raise NotFoundError("invoice")
@@ -290,7 +299,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
     company = session.get(Company, actor.company_id)
-    invoices = _payable_invoices(session, actor, request.invoice_ids)
+    invoices = _payable_invoices(session, actor, request.invoice_ids, lock=True)
     currency = invoices[0].currency
     lines = []
     for inv in invoices:

@@ -437,18 +437,6 @@ def _left_alone(shop: Shop, checkout_id: int) -> None:
         s.exec(update(Checkout).where(Checkout.id == checkout_id).values(updated_at=past))
 
 
-STARTING_CHECKOUT_RACE = (
-    "start_checkout reads the invoices with a plain SELECT (no row lock), works out what is "
-    "due from that read, and only then inserts the InvoiceLock rows. When staff mark_paid, "
-    "apply_unapplied or cancel_invoice (which lock the invoice row FOR UPDATE) are under way "
-    "at that moment, the checkout's lock insert waits for them (foreign-key share lock) and "
-    "then goes ahead with what it read before: the invoice is paid (or cancelled) by staff and "
-    "the client's card is charged for it as well, the card money landing unapplied. Reading "
-    "the invoices FOR UPDATE in start_checkout (before working out what is due) fixes it."
-)
-
-
-@pytest.mark.xfail(strict=True, reason=STARTING_CHECKOUT_RACE)
 @pytest.mark.parametrize("staff_action", ["mark_paid", "apply_unapplied", "cancel_invoice"])
 def test_staff_settling_an_invoice_while_its_checkout_starts_takes_the_money_once(
     pg_engine, gateway, browser_card, staff_action
