@@ -21,6 +21,9 @@ echo "==> ruff"
 ruff check .
 ruff format --check .
 
+echo "==> import contracts (pyproject.toml [tool.importlinter])"
+lint-imports
+
 echo "==> unit and service tests (SQLite and PostgreSQL)"
 python -m pytest tests --ignore=tests/e2e -q -p no:cacheprovider "$@"
 

@@ -373,7 +373,7 @@ async def stripe_webhook(request: Request) -> Response:
 
 
 def _handle_stripe_webhook(payload: bytes, signature: str) -> str:
-    from portal_app.gateways.stripe_gateway import get_gateway
+    from portal_app.gateways.factory import get_gateway
     from portal_app.services import webhooks
 
     with session_scope() as db:

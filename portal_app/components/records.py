@@ -31,18 +31,6 @@ def credit_status_badge(label) -> rx.Component:
     return colored_badge(label, CREDIT_BADGE_COLORS)
 
 
-def range_label(*, rows: int, page: int, page_size: int, total: int, capped: bool, more: bool):
-    """'1–25 of 130' for a page of a server-paged list ('' when the page is empty)."""
-    if not rows:
-        return ""
-    first = (page - 1) * page_size + 1
-    last = first + rows - 1
-    if page == 1 and not more:
-        return f"{first}–{last} of {total}"
-    known = max(total, last)
-    return f"{first}–{last} of {known:,}{'+' if capped else ''}"
-
-
 def pager(state, noun: str) -> rx.Component:
     """Range, page size and previous/next for a State with the paging vars and events."""
     return rx.flex(

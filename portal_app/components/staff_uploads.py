@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.accessible import badge, callout
-from portal_app.pages.client.documents import _labelled_upload
+from portal_app.components.accessible import badge, callout, labelled_upload
 from portal_app.schemas.staff_documents import StaffDocDetail
 from portal_app.state.staff_uploads import MAX_FILES_PER_UPLOAD, UPLOAD_ID, StaffUploadsState
 
@@ -34,7 +33,7 @@ def _file_row(row) -> rx.Component:
 def _box(mount_event) -> rx.Component:
     return rx.vstack(
         rx.heading("Files", size="4", as_="h2"),
-        _labelled_upload(
+        labelled_upload(
             rx.vstack(
                 rx.icon("upload", size=20, aria_hidden="true"),
                 rx.text("Drop files here or click to choose (PDF, images, sheets, text)."),

@@ -59,7 +59,7 @@ class JobContext:
     def get_gateway(self) -> PaymentGateway:
         """The gateway given to the run, else the configured one (created on first use)."""
         if self.gateway is None:
-            from portal_app.gateways.stripe_gateway import get_gateway
+            from portal_app.gateways.factory import get_gateway
 
             self.gateway = get_gateway()
         return self.gateway

@@ -14,7 +14,6 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.components.records import range_label
 from portal_app.db import session_scope
 from portal_app.services.actor import Actor
 from portal_app.services.errors import NotFoundError
@@ -163,3 +162,15 @@ class SortedSearchMixin(rx.State, mixin=True):
         self.descending = not self.descending
         self.page = 1
         return self._reload()
+
+
+def range_label(*, rows: int, page: int, page_size: int, total: int, capped: bool, more: bool):
+    """'1–25 of 130' for a page of a server-paged list ('' when the page is empty)."""
+    if not rows:
+        return ""
+    first = (page - 1) * page_size + 1
+    last = first + rows - 1
+    if page == 1 and not more:
+        return f"{first}–{last} of {total}"
+    known = max(total, last)
+    return f"{first}–{last} of {known:,}{'+' if capped else ''}"

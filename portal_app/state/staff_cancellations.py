@@ -15,7 +15,7 @@ import reflex as rx
 
 from portal_app.db import session_scope
 from portal_app.gateways.base import GatewayError
-from portal_app.gateways.stripe_gateway import get_gateway
+from portal_app.gateways.factory import get_gateway
 from portal_app.services import staff_cancellations
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_cancellations import CancellationRequestView

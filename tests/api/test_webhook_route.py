@@ -20,7 +20,7 @@ from sqlmodel import func, select
 
 from portal_app import db as portal_db
 from portal_app import routes
-from portal_app.gateways import stripe_gateway
+from portal_app.gateways import factory
 from portal_app.models import Checkout, Invoice, Payment, WebhookEvent
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
@@ -39,7 +39,7 @@ def live_api(api_env, monkeypatch, localstripe_url) -> Iterator[SimpleNamespace]
     monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_test_portal_route")
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", secret)
     get_settings.cache_clear()
-    stripe_gateway.get_gateway.cache_clear()
+    factory.get_gateway.cache_clear()
     from portal_app.api.routes import api
 
     port = _free_port()
@@ -65,7 +65,7 @@ def live_api(api_env, monkeypatch, localstripe_url) -> Iterator[SimpleNamespace]
         httpx.post(hook, json={"url": hook_url, "secret": secret, "events": ["portal.test.never"]})
         server.should_exit = True
         thread.join(timeout=15)
-        stripe_gateway.get_gateway.cache_clear()
+        factory.get_gateway.cache_clear()
         get_settings.cache_clear()
 
 
@@ -101,7 +101,7 @@ def test_localstripe_delivers_and_payments_land(committed, live_api, browser_car
         actor = make.actor(make.contact(client))
         closed_invoice = make.invoice(client).id
         browser_invoice = make.invoice(client).id
-    gateway = stripe_gateway.get_gateway()
+    gateway = factory.get_gateway()
     tx = portal_db.session_scope
     flow.setup_new_card(tx, actor=actor, gateway=gateway, purpose="route")
     with tx() as session:
@@ -256,7 +256,7 @@ def _use_stripe_api(monkeypatch, base: str) -> None:
     """Point the running API's gateway at `base` (built from the settings on its next use)."""
     monkeypatch.setenv("STRIPE_API_BASE", base)
     get_settings.cache_clear()
-    stripe_gateway.get_gateway.cache_clear()
+    factory.get_gateway.cache_clear()
 
 
 def test_gateway_unreachable_while_reading_back_is_500_then_retried(

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from portal_app.gateways.base import GatewayError
-from portal_app.gateways.stripe_gateway import TEST_WEBHOOK_SECRET, StripeGateway, gateway_for
+from portal_app.gateways.factory import gateway_for
+from portal_app.gateways.stripe_gateway import TEST_WEBHOOK_SECRET, StripeGateway
 from portal_app.settings import Settings
 from tests.services.test_webhooks import signature_for
 

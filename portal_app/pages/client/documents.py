@@ -15,6 +15,7 @@ from typing import ClassVar
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.accessible import labelled_upload
 from portal_app.components.common import empty_state, page_heading, visually_hidden
 from portal_app.components.records import paged_rows, select_cell
 from portal_app.db import session_scope
@@ -235,25 +236,11 @@ def _download_button(row) -> rx.Component:
     )
 
 
-def _labelled_upload(*children, label: str, **props) -> rx.Component:
-    """rx.upload.root whose hidden file input carries an accessible name: Reflex creates that
-    input without props, and axe-core rightly flags an unlabelled form control."""
-    upload = rx.upload.root(*children, **props)
-    stack = [upload]
-    while stack:
-        component = stack.pop()
-        if type(component).__name__ == "Input":
-            component.custom_attrs["aria-label"] = label
-            break
-        stack.extend(getattr(component, "children", []))
-    return upload
-
-
 def _upload_box() -> rx.Component:
     return rx.cond(
         DocumentsState.can_upload,
         rx.vstack(
-            _labelled_upload(
+            labelled_upload(
                 rx.vstack(
                     rx.icon("upload", size=20, aria_hidden="true"),
                     rx.text("Drop files here or click to choose (PDF, images, sheets, text)."),

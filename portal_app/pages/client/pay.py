@@ -19,7 +19,7 @@ from portal_app.components.common import empty_state, page_heading
 from portal_app.components.test_mode import test_mode_banner
 from portal_app.db import session_scope
 from portal_app.gateways.base import GatewayError
-from portal_app.gateways.stripe_gateway import get_gateway, is_test_mode
+from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import portal_page
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow

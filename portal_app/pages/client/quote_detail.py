@@ -17,7 +17,6 @@ from portal_app.components.documents import (
     totals_box,
 )
 from portal_app.components.quote_approval import (
-    INSTALL_PAD_SCRIPT,
     approval_dialog,
     decline_dialog,
     quote_status_badge,
@@ -32,6 +31,7 @@ from portal_app.services import documents, quotes
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin
+from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT
 
 
 class QuoteDetailState(QuoteApprovalMixin, PortalState):

@@ -10,7 +10,6 @@ from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading, visually_hidden
 from portal_app.components.quote_approval import (
-    INSTALL_PAD_SCRIPT,
     approval_dialog,
     quote_status_badge,
 )
@@ -21,6 +20,7 @@ from portal_app.services import quotes
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin
+from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT
 
 FILTER_LABELS = {"all": "All", "pending": "Pending", "approved": "Approved", "expired": "Expired"}
 SORT_LABELS = {

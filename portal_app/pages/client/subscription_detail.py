@@ -20,7 +20,7 @@ from portal_app.components.documents import record_page
 from portal_app.components.records import summary_row
 from portal_app.db import session_scope
 from portal_app.gateways.base import GatewayError
-from portal_app.gateways.stripe_gateway import get_gateway
+from portal_app.gateways.factory import get_gateway
 from portal_app.layout.shell import portal_page
 from portal_app.pages.client.subscriptions import subscription_badge
 from portal_app.schemas.subscription import (

@@ -13,7 +13,7 @@ from portal_app.components.common import empty_state, field_error, loading_block
 from portal_app.components.staff_documents import labelled_select, staff_status_badge
 from portal_app.db import session_scope
 from portal_app.gateways.base import GatewayError
-from portal_app.gateways.stripe_gateway import get_gateway
+from portal_app.gateways.factory import get_gateway
 from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff_documents import StaffPaymentRow
 from portal_app.services import staff_payment_views, staff_payments

@@ -6,13 +6,12 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app import routes
-from portal_app.components.accessible import callout
+from portal_app.components.accessible import callout, labelled_upload
 from portal_app.components.common import page_heading
 from portal_app.db import session_scope
 from portal_app.layout.staff_shell import staff_page
 from portal_app.models import ALL_MODULES
 from portal_app.money import SUPPORTED_CURRENCIES
-from portal_app.pages.client.documents import _labelled_upload
 from portal_app.services import branding, company_settings
 from portal_app.services.company_settings import FLAG_FIELDS, REGISTRATION_FIELDS, SettingsErrors
 from portal_app.services.errors import ReadOnlyError, ValidationError
@@ -226,7 +225,7 @@ def _logo_section() -> rx.Component:
             height="48px",
             id="current-logo",
         ),
-        _labelled_upload(
+        labelled_upload(
             rx.button("Choose logo (PNG or JPEG, up to 1 MB)", variant="soft", type="button"),
             label="Logo file",
             id=LOGO_UPLOAD_ID,
