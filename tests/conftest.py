@@ -180,6 +180,20 @@ def make(session) -> Factory:
     return Factory(session)
 
 
+@pytest.fixture
+def tx(session):
+    """A page's transaction scope (services' `Tx`), as nested steps of the test's rolled-back
+    session: each block flushes instead of committing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        yield session
+        session.flush()
+
+    return scope
+
+
 # -- localstripe ------------------------------------------------------------------------------
 
 

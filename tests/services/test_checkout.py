@@ -1,7 +1,5 @@
 """Checkout against a real localstripe: amounts, credit, declines, 3-D Secure, idempotency."""
 
-from contextlib import contextmanager
-
 import httpx
 import pytest
 from sqlmodel import select
@@ -17,18 +15,6 @@ from tests.helpers.ledger import (
     assert_invoices_balance,
     assert_payment_consistent,
 )
-
-
-@pytest.fixture
-def tx(session):
-    """The page's transaction scope, as nested steps of the test's rolled-back session."""
-
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 @pytest.fixture

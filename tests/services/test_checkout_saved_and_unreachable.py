@@ -1,8 +1,5 @@
 """Checkout with a card saved first, and with Stripe unreachable."""
 
-from contextlib import contextmanager
-
-import pytest
 from sqlmodel import select
 
 from portal_app.gateways.stripe_gateway import StripeGateway
@@ -11,16 +8,6 @@ from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from tests.conftest import _free_port
 from tests.helpers.ledger import assert_invoices_balance, assert_payment_consistent
-
-
-@pytest.fixture
-def tx(session):
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 def test_card_saved_first_then_paid_by_its_id(make, session, tx, gateway, browser_card):

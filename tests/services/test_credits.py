@@ -1,6 +1,5 @@
 """The client's credits: list, paging, labels, drafts hidden, detail with lines and uses."""
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -12,16 +11,6 @@ from portal_app.services import credits
 from portal_app.services.errors import NotFoundError
 from portal_app.services.invoice_math import LineInput, build_lines
 from tests.helpers.ledger import assert_credit_consistent, assert_invoices_balance
-
-
-@pytest.fixture
-def tx(session):
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 def _lines(session, credit, inputs: list[LineInput]) -> None:

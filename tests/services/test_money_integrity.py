@@ -2,7 +2,6 @@
 used, driven through the services the pay page uses, against localstripe, on SQLite and
 PostgreSQL. Every money step ends with the ledger's invariant checker."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -18,18 +17,6 @@ from portal_app.services.errors import ValidationError
 from portal_app.services.invoice_math import LineInput
 from tests.conftest import CARD_3DS, CARD_OK
 from tests.helpers.ledger import assert_client_ledger
-
-
-@pytest.fixture
-def tx(session):
-    """The page's transaction scope, as nested steps of the test's rolled-back session."""
-
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 @pytest.fixture

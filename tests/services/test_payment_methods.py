@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -18,18 +17,6 @@ from portal_app.services import checkout as co
 from portal_app.services import payment_methods as pm
 from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from tests.conftest import CARD_DECLINED_ON_ATTACH, CARD_OK, _free_port
-
-
-@pytest.fixture
-def tx(session):
-    """The page's transaction scope, as nested steps of the test's rolled-back session."""
-
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The client's payments: list, paging, labels, detail after real payments, isolation."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,18 +14,6 @@ from tests.helpers.ledger import (
     assert_invoices_balance,
     assert_payment_consistent,
 )
-
-
-@pytest.fixture
-def tx(session):
-    """The page's transaction scope, as nested steps of the test's rolled-back session."""
-
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 @pytest.fixture

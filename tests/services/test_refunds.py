@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from sqlmodel import select
 
@@ -17,16 +15,6 @@ from tests.helpers.ledger import (
     assert_invoices_balance,
     assert_payment_consistent,
 )
-
-
-@pytest.fixture
-def tx(session):
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 @pytest.fixture

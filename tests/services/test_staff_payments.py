@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -188,16 +187,6 @@ def test_applied_money_cannot_be_applied_twice(session, make, setup):
 
 
 # -- refunds through localstripe ----------------------------------------------------------------
-
-
-@pytest.fixture
-def tx(session):
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 def _card_payment(tx, session, make, gateway, browser_card, client, contact) -> Payment:

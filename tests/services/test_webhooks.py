@@ -17,7 +17,6 @@ import json
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
@@ -47,18 +46,6 @@ from tests.helpers.ledger import (
 )
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def tx(session):
-    """The page's transaction scope, as nested steps of the test's rolled-back session."""
-
-    @contextmanager
-    def scope():
-        yield session
-        session.flush()
-
-    return scope
 
 
 @pytest.fixture
