@@ -10,6 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.sign_out_card import sign_out_card
 from portal_app.layout.shell import public_page
 from portal_app.state.portal import PortalState
 
@@ -28,41 +29,14 @@ class LogoutState(PortalState):
 
 @public_page(routes.CLIENT_LOGOUT, "Sign out", on_load=LogoutState.on_load)
 def logout_page() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Sign out", size="6", as_="h1"),
-            rx.cond(
-                LogoutState.logout_checked,
-                rx.cond(
-                    LogoutState.logout_signed_in,
-                    rx.vstack(
-                        rx.text("Sign out of the portal on this browser?"),
-                        rx.hstack(
-                            rx.button(
-                                rx.icon("log-out", size=16, aria_hidden="true"),
-                                "Sign out",
-                                on_click=LogoutState.sign_out,
-                                id="confirm-sign-out",
-                            ),
-                            rx.link(
-                                rx.button("Back to the portal", variant="soft"),
-                                href=routes.CLIENT_DASHBOARD,
-                            ),
-                            spacing="3",
-                        ),
-                        spacing="3",
-                    ),
-                    rx.vstack(
-                        rx.text("You are not signed in."),
-                        rx.link(rx.button("Sign in"), href=routes.CLIENT_LOGIN),
-                        spacing="3",
-                    ),
-                ),
-                rx.center(rx.spinner(), role="status"),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        size="4",
-        width="100%",
+    return sign_out_card(
+        heading="Sign out",
+        question="Sign out of the portal on this browser?",
+        checked=LogoutState.logout_checked,
+        signed_in=LogoutState.logout_signed_in,
+        on_sign_out=LogoutState.sign_out,
+        back_label="Back to the portal",
+        back_href=routes.CLIENT_DASHBOARD,
+        not_signed_in="You are not signed in.",
+        login_href=routes.CLIENT_LOGIN,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app import routes
+from portal_app.components.sign_out_card import sign_out_card
 from portal_app.layout.shell import public_page
 from portal_app.state.staff import StaffState
 
@@ -26,41 +27,14 @@ class StaffLogoutState(StaffState):
 
 @public_page(routes.STAFF_LOGOUT, "Sign out", on_load=StaffLogoutState.on_load)
 def staff_logout_page() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading("Sign out of the staff console", size="6", as_="h1"),
-            rx.cond(
-                StaffLogoutState.logout_checked,
-                rx.cond(
-                    StaffLogoutState.logout_signed_in,
-                    rx.vstack(
-                        rx.text("Sign out of the staff console on this browser?"),
-                        rx.hstack(
-                            rx.button(
-                                rx.icon("log-out", size=16, aria_hidden="true"),
-                                "Sign out",
-                                on_click=StaffLogoutState.staff_sign_out,
-                                id="confirm-sign-out",
-                            ),
-                            rx.link(
-                                rx.button("Back to the console", variant="soft"),
-                                href=routes.STAFF_CLIENTS,
-                            ),
-                            spacing="3",
-                        ),
-                        spacing="3",
-                    ),
-                    rx.vstack(
-                        rx.text("You are not signed in to the staff console."),
-                        rx.link(rx.button("Sign in"), href=routes.STAFF_LOGIN),
-                        spacing="3",
-                    ),
-                ),
-                rx.center(rx.spinner(), role="status"),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        size="4",
-        width="100%",
+    return sign_out_card(
+        heading="Sign out of the staff console",
+        question="Sign out of the staff console on this browser?",
+        checked=StaffLogoutState.logout_checked,
+        signed_in=StaffLogoutState.logout_signed_in,
+        on_sign_out=StaffLogoutState.staff_sign_out,
+        back_label="Back to the console",
+        back_href=routes.STAFF_CLIENTS,
+        not_signed_in="You are not signed in to the staff console.",
+        login_href=routes.STAFF_LOGIN,
     )

@@ -1,0 +1,57 @@
+"""The card of the client and staff sign-out pages: asks, and signs out only from its button
+(opening a sign-out URL changes nothing; see pages/client/logout.py, pages/staff/logout.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def sign_out_card(
+    *,
+    heading: str,
+    question: str,
+    checked,
+    signed_in,
+    on_sign_out,
+    back_label: str,
+    back_href: str,
+    not_signed_in: str,
+    login_href: str,
+) -> rx.Component:
+    """A spinner until the session check ran; then the question with "Sign out" and a way
+    back, or "not signed in" with a link to the sign-in page."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(heading, size="6", as_="h1"),
+            rx.cond(
+                checked,
+                rx.cond(
+                    signed_in,
+                    rx.vstack(
+                        rx.text(question),
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("log-out", size=16, aria_hidden="true"),
+                                "Sign out",
+                                on_click=on_sign_out,
+                                id="confirm-sign-out",
+                            ),
+                            rx.link(rx.button(back_label, variant="soft"), href=back_href),
+                            spacing="3",
+                        ),
+                        spacing="3",
+                    ),
+                    rx.vstack(
+                        rx.text(not_signed_in),
+                        rx.link(rx.button("Sign in"), href=login_href),
+                        spacing="3",
+                    ),
+                ),
+                rx.center(rx.spinner(), role="status"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        size="4",
+        width="100%",
+    )
