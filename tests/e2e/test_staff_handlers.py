@@ -195,3 +195,51 @@ def test_the_same_event_with_a_staff_cookie_does_create_the_client(base_url, mak
     with db() as session:
         made = session.exec(select(Client).where(Client.company_id == company.id)).all()
         assert [c.name for c in made] == ["Made Over The Wire"]
+
+
+UPLOADS = f"{STAFF}.portal_app___state___staff_uploads____staff_uploads_state"
+
+
+def test_a_crafted_file_toggle_for_another_companys_file_says_not_available(
+    base_url, make: Factory, db
+):
+    """A staff file box never pointed at one of the company's clients, sent a toggle for a
+    document of another company: "not available", the event does not fail, nothing changes."""
+    from portal_app.models import Document
+
+    account, other = make.account(), make.account()
+    with db() as session:
+        user = add_staff(session, account.company, password_hash="x", role="owner")
+        opened = staff_auth.open_staff_session(session, user=user, binding=BINDING)
+        foreign = Document(
+            company_id=other.company.id,
+            client_id=other.client.id,
+            name="theirs.pdf",
+            media_type="application/pdf",
+            size_bytes=10,
+            sha256="0" * 64,
+            visible_to_client=True,
+        )
+        session.add(foreign)
+        session.flush()
+        foreign_id = foreign.id
+
+    async def scenario():
+        tab = Tab(base_url)
+        tab.cookies["portal_staff_session"] = await _cookie(
+            base_url, "/api/staff/auth/handoff", opened.handoff_code, "portal_staff_session"
+        )
+        await tab.open("/staff/clients")
+        await tab.wait_hydrated()
+        await tab.wait_for(lambda t: t.var(STAFF, "staff_signed_in") is True, "staff signed in")
+        since = len(tab.history)
+        await tab.send(
+            f"{UPLOADS}.toggle_visibility", {"document_id": foreign_id, "visible": False}
+        )
+        await tab.wait_update(UPLOADS, "upload_error", since)
+        assert tab.var(UPLOADS, "upload_error") == "That file is not available."
+        await tab.close()
+
+    _run(scenario())
+    with db() as session:
+        assert session.get(Document, foreign_id).visible_to_client is True
