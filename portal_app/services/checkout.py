@@ -532,13 +532,17 @@ def record_intent(
 
 def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
     """A checkout that will not be paid: record why, free its invoices, keep a failed payment."""
-    checkout = session.get(Checkout, checkout_id)
-    if checkout is None or checkout.status in ("succeeded", "failed"):
+    # Claimed with a conditional update, like settling: a worker that read the checkout
+    # before another settled it must not write "failed" over "succeeded".
+    claimed = session.exec(
+        update(Checkout)
+        .where(Checkout.id == checkout_id, col(Checkout.status).not_in(("succeeded", "failed")))
+        .values(status="failed", failure_message=message[:500], updated_at=utcnow())
+    )
+    if claimed.rowcount != 1:
         return
-    checkout.status = "failed"
-    checkout.failure_message = message[:500]
-    checkout.updated_at = utcnow()
-    session.add(checkout)
+    checkout = session.get(Checkout, checkout_id)
+    session.refresh(checkout)
     pending = (
         session.exec(
             select(Payment).where(Payment.gateway_reference == checkout.gateway_intent_id)

@@ -283,3 +283,34 @@ def test_card_money_for_an_invoice_paid_elsewhere_stays_unapplied_for_staff(
     assert [row.id for row in listed.rows] == [payment.id]
     assert listed.rows[0].can_apply
     assert_client_ledger(session, client, gateway)
+
+
+def test_a_failure_reported_after_another_worker_settled_leaves_the_checkout_paid(engine):
+    """A decline or webhook failure handled by a worker that read the checkout before another
+    worker settled it must not write "failed" over "succeeded"."""
+    from sqlmodel import Session
+
+    from tests.conftest import Factory
+
+    with Session(engine, expire_on_commit=False) as setup:
+        make = Factory(setup)
+        client = make.client(make.company())
+        actor = make.actor(make.contact(client))
+        make.credit(client, amount_minor=500_00)
+        invoice = make.invoice(client)
+        started = co.start_checkout(
+            setup,
+            actor=actor,
+            request=co.CheckoutRequest(invoice_ids=[invoice.id], apply_credit=True),
+        )
+        setup.commit()
+    with Session(engine, expire_on_commit=False) as late, Session(engine) as first:
+        read_before = late.get(Checkout, started.checkout_id)
+        assert read_before.status == "open"
+        co.settle_with_credit_only(first, actor=actor, checkout_id=started.checkout_id)
+        first.commit()
+        co.fail_checkout(late, checkout_id=started.checkout_id, message="declined")
+        late.commit()
+    with Session(engine) as check:
+        assert check.get(Checkout, started.checkout_id).status == "succeeded"
+        assert_client_ledger(check, client)
