@@ -243,17 +243,26 @@ def _intent_succeeded(session: Session, gateway: PaymentGateway, data: dict) -> 
     return _Outcome("processed")
 
 
-def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
-    found = _read_back(session, gateway, data)
-    if isinstance(found, _Outcome):
-        return found
-    intent, checkout = found
+def _already_decided(session: Session, checkout: Checkout, intent: Intent) -> _Outcome | None:
+    """What a `processing` or `payment_failed` event comes to when the outcome is settled
+    already: a settled checkout stands (a late failure never undoes a payment), an intent the
+    gateway now says succeeded is settled, a failed checkout stays failed; None otherwise."""
     if checkout.status == "succeeded":
         return _Outcome("ignored", "checkout already succeeded")
     if intent.succeeded:
         return _settled(session, checkout, intent)
     if checkout.status == "failed":
         return _Outcome("ignored", "checkout already failed")
+    return None
+
+
+def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+    found = _read_back(session, gateway, data)
+    if isinstance(found, _Outcome):
+        return found
+    intent, checkout = found
+    if (decided := _already_decided(session, checkout, intent)) is not None:
+        return decided
     if intent.status != "processing":
         return _Outcome("ignored", f"the gateway says {intent.intent_ref} is {intent.status}")
     if intent.amount_minor != checkout.card_minor or intent.currency.upper() != checkout.currency:
@@ -311,14 +320,8 @@ def _intent_failed(session: Session, gateway: PaymentGateway, data: dict) -> _Ou
     if isinstance(found, _Outcome):
         return found
     intent, checkout = found
-    if checkout.status == "succeeded":
-        # A failed attempt reported after the payment went through: the payment stands.
-        return _Outcome("ignored", "checkout already succeeded")
-    if intent.succeeded:
-        # A later attempt on the same intent succeeded: that is what counts.
-        return _settled(session, checkout, intent)
-    if checkout.status == "failed":
-        return _Outcome("ignored", "checkout already failed")
+    if (decided := _already_decided(session, checkout, intent)) is not None:
+        return decided
     if intent.status not in FAILED_INTENT_STATUSES:
         # E.g. still in 3-D Secure: freeing the invoices now could let them be paid twice.
         return _Outcome("ignored", f"the gateway says {intent.intent_ref} is {intent.status}")
