@@ -1,9 +1,9 @@
-"""Reflex configuration: app name, database and redis from portal_app.settings; nothing else."""
+"""Reflex configuration: app name, database and redis from portal_app.core.settings; nothing else."""
 
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
-from portal_app.settings import get_settings
+from portal_app.core.settings import get_settings
 
 _settings = get_settings()
 

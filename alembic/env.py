@@ -1,4 +1,4 @@
-"""Alembic environment: SQLModel.metadata and the URL from portal_app.settings."""
+"""Alembic environment: SQLModel.metadata and the URL from portal_app.core.settings."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from sqlmodel import SQLModel
 
 import portal_app.models  # noqa: F401  (registers every table)
 from alembic import context
-from portal_app.db import make_engine
-from portal_app.settings import get_settings
+from portal_app.core.db import make_engine
+from portal_app.core.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

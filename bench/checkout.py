@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 import portal_app.models  # noqa: E402, F401
-from portal_app.db import make_engine  # noqa: E402
+from portal_app.core.db import make_engine  # noqa: E402
 from portal_app.gateways.stripe_gateway import StripeGateway  # noqa: E402
 from portal_app.models import Client, ClientContact, Company, Invoice  # noqa: E402
 from portal_app.services import checkout as co  # noqa: E402

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, SQLModel, col, func, select  # noqa: E402
 
 import portal_app.models  # noqa: E402, F401  (registers every table)
-from portal_app.db import make_engine  # noqa: E402
+from portal_app.core.db import make_engine  # noqa: E402
 from portal_app.models import Client, Company, Invoice  # noqa: E402
 from portal_app.models.invoice import VISIBLE_STATUSES  # noqa: E402
 from portal_app.services import invoice_files, invoices  # noqa: E402

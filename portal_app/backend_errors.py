@@ -7,7 +7,7 @@ the process down, so an outage of PostgreSQL or Redis cannot turn into a crash l
 
 - PostgreSQL or Redis unreachable (refused, reset, timed out, pool exhausted): "The portal is
   briefly unavailable. Please try again in a moment." The engine replaces dead connections
-  once the database is back (portal_app/db.py), so the next try works without a restart.
+  once the database is back (portal_app/core/db.py), so the next try works without a restart.
 - Anything else: "Something went wrong..." with no detail; the traceback goes to the log,
   stamped with the event's id (see logging_setup), so an operator can find it.
 """

@@ -8,7 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from portal_app.settings import PROJECT_ROOT, get_settings
+from portal_app.core.settings import PROJECT_ROOT, get_settings
 
 
 def migrate(database_url: str | None = None) -> None:
@@ -25,7 +25,7 @@ def migrate(database_url: str | None = None) -> None:
 
 
 def _seed_demo(_args) -> int:
-    from portal_app.db import session_scope
+    from portal_app.core.db import session_scope
     from portal_app.services import demo
 
     with session_scope() as session:
@@ -48,7 +48,7 @@ def _seed_demo(_args) -> int:
 def _create_staff(args) -> int:
     from sqlmodel import select
 
-    from portal_app.db import session_scope
+    from portal_app.core.db import session_scope
     from portal_app.models import Company, StaffUser
     from portal_app.services.passwords import hash_password, password_problem
 
@@ -114,7 +114,7 @@ def _check_config(_args) -> int:
     from pydantic import ValidationError
 
     from portal_app.api.health import check_redis
-    from portal_app.settings import Settings
+    from portal_app.core.settings import Settings
 
     try:
         settings = Settings()

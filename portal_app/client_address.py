@@ -73,7 +73,7 @@ def client_address(
     """
     peer = peer or ""
     if trusted is None:
-        from portal_app.settings import get_settings
+        from portal_app.core.settings import get_settings
 
         trusted = get_settings().trusted_proxies
     networks = parse_trusted_proxies(trusted) if isinstance(trusted, str) else tuple(trusted)

@@ -22,7 +22,7 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from portal_app.settings import Settings, get_settings
+from portal_app.core.settings import Settings, get_settings
 
 REQUEST_ID_HEADER = "x-request-id"
 request_id_var: ContextVar[str | None] = ContextVar("portal_request_id", default=None)

@@ -7,12 +7,12 @@ import reflex as rx
 from portal_app import redis_lock_fix
 from portal_app.api.routes import api
 from portal_app.backend_errors import backend_exception_handler
+from portal_app.core.settings import get_settings
 from portal_app.event_log import EventLogMiddleware
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.page_load import InlinePageLoadMiddleware
 from portal_app.reflex_ext.asgi import backend_transformers
-from portal_app.settings import get_settings
 from portal_app.state.ledger_watch import TabPageMiddleware
 from portal_app.state.portal import LEDGER_PUSH
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from portal_app import routes
+from portal_app.core import routes
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

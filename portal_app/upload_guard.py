@@ -23,9 +23,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from portal_app.db import session_scope
+from portal_app.core.db import session_scope
+from portal_app.core.settings import get_settings
 from portal_app.services import auth, staff_auth
-from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import portal_app.models  # noqa: F401  (registers tables)
-from portal_app.db import make_engine
+from portal_app.core.db import make_engine
 from portal_app.models import Client, ClientContact, Company, Invoice, Payment
 from portal_app.services.actor import Actor
 from portal_app.services.passwords import hash_password

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from portal_app.client_address import client_address, parse_trusted_proxies
-from portal_app.settings import Settings, get_settings
+from portal_app.core.settings import Settings, get_settings
 
 PROXIES = "10.0.0.0/8, 192.0.2.10, fd00::/8"
 

@@ -13,13 +13,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from portal_app.core.settings import Settings
 from portal_app.logging_setup import (
     RequestIdMiddleware,
     configure_logging,
     mask_secrets,
     request_id_var,
 )
-from portal_app.settings import Settings
 
 app_log = logging.getLogger("portal_app.test_logging")
 

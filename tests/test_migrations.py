@@ -17,8 +17,8 @@ from sqlmodel import SQLModel
 import portal_app.models  # noqa: F401  (registers every table)
 from alembic import command
 from portal_app.cli import migrate
-from portal_app.db import make_engine
-from portal_app.settings import PROJECT_ROOT
+from portal_app.core.db import make_engine
+from portal_app.core.settings import PROJECT_ROOT
 from tests.conftest import PG_URL
 
 

@@ -330,8 +330,8 @@ def test_websockets_pass_through():
 
 def test_the_stripe_addresses_are_the_gateways(monkeypatch):
     """The policy allows what the gateway hands the browser: localstripe without a key."""
+    from portal_app.core.settings import Settings
     from portal_app.gateways.factory import browser_urls
-    from portal_app.settings import Settings
 
     for name in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_JS_URL"):
         monkeypatch.delenv(name, raising=False)

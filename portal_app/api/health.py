@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from portal_app.db import get_engine
-from portal_app.settings import get_settings
+from portal_app.core.db import get_engine
+from portal_app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -21,17 +21,17 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from portal_app import routes
 from portal_app.api import signin
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.client_address import request_client_address
-from portal_app.db import session_scope, utcnow
+from portal_app.core import files, routes
+from portal_app.core.db import session_scope, utcnow
+from portal_app.core.errors import NotFoundError
+from portal_app.core.settings import get_settings
 from portal_app.logging_setup import RequestIdMiddleware
 from portal_app.services import auth
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
-from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 NOT_FOUND_TEXT = "Not found."
@@ -256,8 +256,8 @@ def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
 
 async def statement_pdf(request: Request) -> Response:
     """The signed-in client's statement for a date range as a PDF; 400 names a bad field."""
+    from portal_app.core.errors import ValidationError
     from portal_app.services import statement_files
-    from portal_app.services.errors import ValidationError
 
     actor = _actor(request)
     if actor is None:
@@ -315,9 +315,7 @@ async def document_file(request: Request) -> Response:
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404, headers=_NO_STORE)
     inline = (
-        request.query_params.get("inline") == "1"
-        and inline_ok
-        and media_type in documents.INLINE_TYPES
+        request.query_params.get("inline") == "1" and inline_ok and media_type in files.INLINE_TYPES
     )
     headers = {
         "Content-Disposition": _content_disposition(name, inline),
@@ -339,7 +337,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 def _content_disposition(name: str, inline: bool) -> str:
     """An ASCII fallback filename plus the UTF-8 original (RFC 6266), never a raw quote."""
-    from portal_app.services.documents import download_filename
+    from portal_app.core.files import download_filename
 
     kind = "inline" if inline else "attachment"
     return (

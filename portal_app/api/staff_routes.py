@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from portal_app import routes
 from portal_app.api import signin
-from portal_app.db import session_scope, utcnow
+from portal_app.core import routes
+from portal_app.core.db import session_scope, utcnow
+from portal_app.core.settings import get_settings
 from portal_app.services import staff_auth
 from portal_app.services.auth import redeem_handoff
-from portal_app.settings import get_settings
 
 
 def _safe_staff_target(target: str) -> str:
@@ -111,8 +111,8 @@ async def end_preview(request: Request) -> Response:
 
 async def branding_logo(request: Request) -> Response:
     """A company logo uploaded in the staff console (content-addressed, so cached for long)."""
+    from portal_app.core.errors import NotFoundError
     from portal_app.services.branding import logo_file
-    from portal_app.services.errors import NotFoundError
 
     try:
         path, media_type = logo_file(request.path_params.get("name", ""))

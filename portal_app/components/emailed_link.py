@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
+from portal_app.core import routes
 from portal_app.state.signin_binding import COOKIES_NEEDED
 
 

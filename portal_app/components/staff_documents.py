@@ -18,7 +18,7 @@ from portal_app.components.common import (
     loading_block,
     page_heading,
 )
-from portal_app.money import SUPPORTED_CURRENCIES
+from portal_app.core.money import SUPPORTED_CURRENCIES
 from portal_app.schemas.staff_documents import StaffDocDetail
 
 _STATUS_COLORS = {

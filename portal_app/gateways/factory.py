@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from portal_app.core.settings import RELAXED_ENVIRONMENTS, Settings, get_settings
 from portal_app.gateways.stripe_gateway import (
     TEST_PUBLISHABLE_KEY,
     TEST_SECRET_KEY,
     TEST_WEBHOOK_SECRET,
     StripeGateway,
 )
-from portal_app.settings import RELAXED_ENVIRONMENTS, Settings, get_settings
 
 
 def is_test_mode() -> bool:

@@ -10,6 +10,7 @@ import logging
 
 import stripe
 
+from portal_app.core.money import currency_exponent
 from portal_app.gateways.base import (
     CardDeclinedError,
     CardDetails,
@@ -18,7 +19,6 @@ from portal_app.gateways.base import (
     PaymentIntentResult,
     SetupIntentResult,
 )
-from portal_app.money import currency_exponent
 
 log = logging.getLogger(__name__)
 UNREACHABLE = "The card processor could not be reached. Nothing was charged; please try again."

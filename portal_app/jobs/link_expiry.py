@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 from sqlmodel import col
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.jobs.runner import JobContext, register_job
 from portal_app.models import AuthSession, InvoiceLock
 

@@ -27,7 +27,8 @@ from datetime import date, timedelta
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.schedule import period_date
 from portal_app.jobs.runner import JobContext, register_job
 from portal_app.models import (
     Invoice,
@@ -39,7 +40,6 @@ from portal_app.models import (
 from portal_app.services import audit
 from portal_app.services.autobill import autobill_invoice
 from portal_app.services.numbering import next_number
-from portal_app.services.schedule import period_date
 
 log = logging.getLogger(__name__)
 

@@ -160,7 +160,7 @@ def run_jobs(
     lock runs; the others return at once with `ran=False`.
     """
     if engine is None:
-        from portal_app.db import get_engine
+        from portal_app.core.db import get_engine
 
         engine = get_engine()
     day = today or date.today()

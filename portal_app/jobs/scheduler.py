@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 
-from portal_app.settings import get_settings
+from portal_app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

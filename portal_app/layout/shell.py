@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
+from portal_app.core import routes
 from portal_app.layout import sidebar
 from portal_app.layout.nav import NAV_ITEMS
 from portal_app.state.portal import PortalState

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal_app import routes
+from portal_app.core import routes
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 SESSION_KINDS = ("password", "link", "code", "staff_preview", "staff")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 
 class Client(SQLModel, table=True):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 # Every module a company may enable; the navigation shows only those enabled AND built.
 ALL_MODULES = (

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 INVOICE_STATUSES = ("draft", "sent", "partial", "paid", "cancelled", "reversed")
 # Statuses a client can see; drafts never reach the portal.

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 PAYMENT_STATUSES = ("pending", "completed", "failed", "refunded", "partly_refunded")
 CHECKOUT_STATUSES = ("open", "processing", "requires_action", "succeeded", "failed", "expired")

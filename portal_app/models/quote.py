@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 QUOTE_STATUSES = ("draft", "sent", "approved", "converted", "expired", "declined")
 # Statuses a client can see; drafts never reach the portal.

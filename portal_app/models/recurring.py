@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 FREQUENCIES = (
     "daily",

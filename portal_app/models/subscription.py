@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 
 # "incomplete": signed up through a payment link, first period not paid yet (never listed).
 SUBSCRIPTION_STATUSES = (

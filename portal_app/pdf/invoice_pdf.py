@@ -17,8 +17,8 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 from PIL import Image
 
+from portal_app.core.settings import PROJECT_ROOT
 from portal_app.schemas.invoice import InvoiceView, PartyView
-from portal_app.settings import PROJECT_ROOT
 
 FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
 FONT = "DejaVu"

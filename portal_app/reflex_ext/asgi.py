@@ -32,9 +32,9 @@ from reflex import constants
 from reflex.config import get_config
 from starlette.applications import Starlette
 
+from portal_app.core.settings import Settings, get_settings
 from portal_app.gateways.factory import browser_urls
 from portal_app.security_headers import HeaderPolicy, SecurityHeadersMiddleware, policy_from
-from portal_app.settings import Settings, get_settings
 from portal_app.upload_guard import UploadGuard
 
 

@@ -10,6 +10,8 @@ import json
 
 from sqlmodel import Session, col, func, select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError
+from portal_app.core.paging import parse_record_id
 from portal_app.models import (
     AuditEvent,
     Client,
@@ -23,8 +25,6 @@ from portal_app.models import (
 )
 from portal_app.schemas.staff import AuditPage, AuditRowView
 from portal_app.services.actor import StaffActor
-from portal_app.services.errors import NotFoundError, ReadOnlyError
-from portal_app.services.party_views import parse_record_id
 
 PAGE_SIZES = (10, 20, 25, 50, 100)
 COUNT_CAP = 10_000

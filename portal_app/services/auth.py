@@ -9,7 +9,10 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal_app.branding import safe_color
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import looks_like_token, new_token, token_hash
 from portal_app.models import (
     AuthSession,
     Client,
@@ -21,10 +24,7 @@ from portal_app.models import (
 from portal_app.models.company import parse_modules
 from portal_app.services import audit, link_scope, session_memo, signin_binding, throttle
 from portal_app.services.actor import Actor
-from portal_app.services.errors import AuthError, ThrottledError
 from portal_app.services.passwords import verify_password
-from portal_app.services.tokens import looks_like_token, new_token, token_hash
-from portal_app.settings import get_settings
 
 HANDOFF_SECONDS = 60
 GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
-from portal_app.models import Checkout, ClientContact, Invoice, InvoiceLock, PaymentMethod
+from portal_app.models import Checkout, ClientContact, Invoice, InvoiceLock
 from portal_app.services import audit
 from portal_app.services import checkout as co
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import NotFoundError, ValidationError
+from portal_app.services.payment_methods import default_method
 
 # What the actor of an unattended charge is called in sessions and the audit trail.
 SYSTEM_ACTOR_KIND = "system"
@@ -48,20 +49,6 @@ class AutobillResult:
     message: str = ""
     payment_id: int | None = None
     checkout_id: int | None = None
-
-
-def default_method(session: Session, *, company_id: int, client_id: int) -> PaymentMethod | None:
-    """The client's default saved card (not removed), if it has one."""
-    return session.exec(
-        select(PaymentMethod)
-        .where(
-            PaymentMethod.company_id == company_id,
-            PaymentMethod.client_id == client_id,
-            col(PaymentMethod.removed_at).is_(None),
-            col(PaymentMethod.is_default).is_(True),
-        )
-        .order_by(col(PaymentMethod.id).desc())
-    ).first()
 
 
 def _billing_contact(session: Session, invoice: Invoice) -> ClientContact | None:

@@ -16,13 +16,13 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.files import JPEG, PNG, detect_media_type
+from portal_app.core.settings import get_settings
 from portal_app.models import Company
 from portal_app.services import audit
 from portal_app.services.actor import StaffActor
-from portal_app.services.documents import JPEG, PNG, detect_media_type
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.staff_auth import require_admin
-from portal_app.settings import get_settings
 
 LOGO_URL_PREFIX = "/api/branding/logo/"
 MAX_LOGO_BYTES = 1024 * 1024

@@ -20,7 +20,9 @@ from sqlalchemy import and_, case, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.money import format_money, parse_major
 from portal_app.gateways.base import (
     CardDeclinedError,
     PaymentGateway,
@@ -39,11 +41,9 @@ from portal_app.models import (
     PaymentMethod,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
-from portal_app.money import format_money, parse_major
 from portal_app.services import audit, ledger, link_scope
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.invoices import client_locale
+from portal_app.services.locale import client_locale
 
 MAX_INVOICES_PER_CHECKOUT = 100
 LOCK_MINUTES = 15
@@ -133,7 +133,7 @@ def usable_credits(session: Session, actor: Actor, currency: str) -> list[Credit
 
 
 def _plain_major(minor: int, currency: str) -> str:
-    from portal_app.money import Money
+    from portal_app.core.money import Money
 
     return format(Money(minor, currency).to_decimal(), "f")
 

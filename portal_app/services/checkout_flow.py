@@ -12,12 +12,12 @@ from contextlib import AbstractContextManager, suppress
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import Checkout, PaymentMethod
 from portal_app.services import checkout as co
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 
 Tx = Callable[[], AbstractContextManager[Session]]
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.locale import valid_locale
+from portal_app.core.money import SUPPORTED_CURRENCIES, format_money, parse_major
 from portal_app.models import ALL_MODULES, Company
-from portal_app.money import SUPPORTED_CURRENCIES, format_money, parse_major
 from portal_app.services import audit
 from portal_app.services.actor import StaffActor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_auth import require_admin
-from portal_app.services.staff_clients import valid_locale
 
 # Text fields: column -> (max length, label). Money fields are typed in major units.
 TEXT_FIELDS: dict[str, int] = {

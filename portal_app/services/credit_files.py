@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from portal_app.core.files import safe_name_part
 from portal_app.pdf.credit_pdf import render_credit_pdf
 from portal_app.services import credits
 from portal_app.services.actor import Actor
-from portal_app.services.invoice_files import safe_name_part
 
 
 def credit_filename(number: str, credit_id: int) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import fetch_page, get_scoped, parse_record_id, sort_order
 from portal_app.models import (
     Client,
     Company,
@@ -16,19 +19,16 @@ from portal_app.models import (
 )
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.invoice import VISIBLE_STATUSES
-from portal_app.money import format_money
 from portal_app.schemas.credit import CreditPage, CreditRowView, CreditUseView, CreditView
 from portal_app.services import modules
 from portal_app.services.actor import Actor
-from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
-from portal_app.services.paging import fetch_page, get_scoped, sort_order
+from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES
+from portal_app.services.locale import client_locale
 from portal_app.services.party_views import (
     client_party,
     company_party,
-    format_day,
     line_views,
     logo_path,
-    parse_record_id,
     tax_rows,
 )
 

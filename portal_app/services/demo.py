@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.models import (
     AuditEvent,
     AuthSession,

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, delete, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.models import (
     Client,
     ClientContact,

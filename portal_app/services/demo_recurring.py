@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, delete, select
 
+from portal_app.core.schedule import add_months, period_date
 from portal_app.models import (
     Client,
     Company,
@@ -27,7 +28,6 @@ from portal_app.models import (
 )
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.numbering import next_number
-from portal_app.services.schedule import add_months, period_date
 
 TAX = ("Sales tax", 825)
 

@@ -14,11 +14,11 @@ from datetime import date
 
 from sqlmodel import Session
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.money import SUPPORTED_CURRENCIES, parse_major, percent_of
+from portal_app.core.paging import parse_record_id
 from portal_app.models import Client
-from portal_app.money import SUPPORTED_CURRENCIES, parse_major, percent_of
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.invoice_math import LineInput, line_net_minor
-from portal_app.services.party_views import parse_record_id
 
 MAX_LINES = 100
 # Ten billion dollars: far beyond any real document, far below BigInteger and rounding trouble.
@@ -300,8 +300,8 @@ def line_rows(line_model, inputs: list[LineInput], **owner) -> list:
 
 def form_from_record(record, lines, *, currency: str) -> DocumentForm:
     """The form that edits an existing invoice, quote or credit (major-unit strings)."""
-    from portal_app.money import Money
-    from portal_app.services.party_views import format_quantity
+    from portal_app.core.locale import format_quantity
+    from portal_app.core.money import Money
 
     def major(minor: int) -> str:
         return str(Money(minor, currency).to_decimal())

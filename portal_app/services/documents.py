@@ -7,175 +7,53 @@ which checks both the signed token and the session cookie.
 
 from __future__ import annotations
 
-import base64
-import csv
 import hashlib
-import hmac
 import io
 import os
 import re
 import tempfile
-import time
-import unicodedata
 import zipfile
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, col, select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.files import (
+    INLINE_TYPES,
+    PREVIEW,
+    allowed_types,
+    clean_name,
+    detect_media_type,
+    download_filename,
+    format_size,
+    type_label,
+)
+from portal_app.core.locale import format_day
+from portal_app.core.paging import parse_record_id
+from portal_app.core.routes import credit_url, invoice_url, payment_url, quote_url
+from portal_app.core.settings import Settings, get_settings
+from portal_app.core.signing import open_payload, seal_payload
 from portal_app.models import Company, Credit, Document, Invoice, Payment, Quote
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.document import UPLOADED_BY
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
-from portal_app.routes import credit_url, invoice_url, payment_url, quote_url
 from portal_app.schemas.document import DocumentPage, DocumentRowView
 from portal_app.services import audit, link_scope, modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.invoice_files import safe_name_part
-from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
-from portal_app.services.party_views import format_day, parse_record_id
-from portal_app.settings import Settings, get_settings
+from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES
+from portal_app.services.locale import client_locale
 
 MAX_PAGE = 1_000_000
-MAX_NAME = 200
 MAX_ZIP_DOCUMENTS = 50
 ATTACHED_TO = ("all", "client", "invoice", "credit", "payment")
-
-PDF = "application/pdf"
-PNG = "image/png"
-JPEG = "image/jpeg"
-GIF = "image/gif"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-CSV = "text/csv"
-TEXT = "text/plain"
-
-# Each detected type: its label and the extensions a name of that type may keep.
-TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
-    PDF: ("PDF", (".pdf",)),
-    PNG: ("PNG image", (".png",)),
-    JPEG: ("JPEG image", (".jpg", ".jpeg")),
-    GIF: ("GIF image", (".gif",)),
-    XLSX: ("Excel sheet", (".xlsx",)),
-    DOCX: ("Word document", (".docx",)),
-    CSV: ("CSV", (".csv",)),
-    TEXT: ("Text", (".txt",)),
-}
-PREVIEW = {PDF: "pdf", PNG: "image", JPEG: "image", GIF: "image"}
-# Media types a browser may show inline (preview); everything else is always an attachment.
-INLINE_TYPES = frozenset(PREVIEW)
-
-_PATH_CHARS = re.compile(r"[/\\\x00-\x1f\x7f:]")
-_TEXT_SAMPLE = 64 * 1024
 
 
 # -- content detection ------------------------------------------------------------------------
 
 
-def detect_media_type(data: bytes) -> str | None:
-    """The media type the bytes really are (magic numbers), or None when not one we know.
-
-    The name is never consulted: a PNG called 'invoice.pdf' is a PNG.
-    """
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return GIF
-    if data.startswith(b"PK\x03\x04"):
-        return _office_type(data)
-    return _text_type(data)
-
-
-def _office_type(data: bytes) -> str | None:
-    # XLSX and DOCX are ZIPs told apart by their main part; any other ZIP is refused.
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError):
-        return None
-    if "[Content_Types].xml" not in names:
-        return None
-    if "xl/workbook.xml" in names:
-        return XLSX
-    if "word/document.xml" in names:
-        return DOCX
-    return None
-
-
-def _text_type(data: bytes) -> str | None:
-    sample = data[:_TEXT_SAMPLE]
-    if not sample or b"\x00" in sample:
-        return None
-    try:
-        # A cut in the middle of a multi-byte character is fine; anything else is binary.
-        text = sample.decode("utf-8", errors="strict" if len(data) <= _TEXT_SAMPLE else "ignore")
-    except UnicodeDecodeError:
-        return None
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f" for ch in text):
-        return None
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    if len(lines) >= 2:
-        try:
-            widths = {len(row) for row in csv.reader(lines)}
-        except csv.Error:
-            widths = set()
-        if len(widths) == 1 and widths.pop() > 1:
-            return CSV
-    return TEXT
-
-
-def type_label(media_type: str) -> str:
-    """What the UI calls a media type, e.g. 'PNG image'."""
-    return TYPES.get(media_type, (media_type, ()))[0]
-
-
-def allowed_types(settings: Settings | None = None) -> set[str]:
-    """The media types documents may have (DOCUMENTS_ALLOWED_TYPES)."""
-    settings = settings or get_settings()
-    return {part.strip() for part in settings.documents_allowed_types.split(",") if part.strip()}
-
-
 # -- names ------------------------------------------------------------------------------------
-
-
-def clean_name(name: str, media_type: str) -> str:
-    """The name to keep for a file: refused (ValidationError) when it has path characters;
-    its extension made to match the detected type so a download never pretends to be
-    something else."""
-    # Format characters (bidi overrides such as U+202E, zero-width joiners) are dropped: they
-    # make "invoice\u202efdp.exe" read as "invoiceexe.pdf".
-    name = "".join(
-        ch for ch in unicodedata.normalize("NFC", name or "") if unicodedata.category(ch) != "Cf"
-    ).strip()
-    if not name or name in (".", "..") or _PATH_CHARS.search(name) or ".." in name:
-        raise ValidationError(
-            "file", "The file name may not contain folders, '..' or control characters."
-        )
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = stem.strip(" .") or "document"
-    extensions = TYPES.get(media_type, ("", ("",)))[1]
-    ext = f".{ext.lower()}" if ext else ""
-    if ext not in extensions:
-        ext = extensions[0]
-    return stem[: MAX_NAME - len(ext)] + ext
-
-
-def download_filename(name: str) -> str:
-    """An ASCII-safe version of a document name for the Content-Disposition fallback."""
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    safe_ext = safe_name_part(ext, "")
-    return safe_name_part(ascii_stem, "document") + (f".{safe_ext}" if safe_ext else "")
 
 
 # -- storage ----------------------------------------------------------------------------------
@@ -490,15 +368,6 @@ def _row_view(doc, locale: str) -> DocumentRowView:
     )
 
 
-def format_size(size: int) -> str:
-    """'512 B', '12.3 KB', '4.0 MB'."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 def get_client_document(session: Session, *, actor: Actor, document_id: int) -> Document:
     """The actor's visible document with this id; NotFoundError for anything else."""
     if not isinstance(document_id, int) or isinstance(document_id, bool) or document_id <= 0:
@@ -532,55 +401,6 @@ def documents_zip(session: Session, *, actor: Actor, document_ids: list[int]) ->
 
 
 # -- signed, short-lived download tokens ------------------------------------------------------
-
-_TOKEN_PURPOSE = b"portal-document-download-v1"
-# Room for a ZIP token of MAX_ZIP_DOCUMENTS ten-digit ids (~750 characters), no more.
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,1000}\.[A-Za-z0-9_-]{43}")
-
-
-def _token_key(settings: Settings | None = None) -> bytes:
-    # A key of its own, derived from the secret, so a token can never double as anything else.
-    secret = (settings or get_settings()).secret_key.encode()
-    return hmac.new(secret, _TOKEN_PURPOSE, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def seal_payload(fields: list[str], *, seconds: int | None = None, now: float | None = None):
-    """A signed token carrying `fields` (no ':' in them) and an expiry `seconds` from now
-    (settings.download_token_seconds by default). Other services' short-lived file tokens
-    use this too; each starts its fields with a kind of its own."""
-    settings = get_settings()
-    ttl = settings.download_token_seconds if seconds is None else seconds
-    expires = int((time.time() if now is None else now) + ttl)
-    payload = ":".join([*fields, str(expires)]).encode()
-    mac = hmac.new(_token_key(settings), payload, hashlib.sha256).digest()
-    return f"{_b64(payload)}.{_b64(mac)}"
-
-
-def open_payload(token: str, *, now: float | None = None) -> list[str]:
-    """The fields of a token made by seal_payload (expiry removed); NotFoundError when it is
-    malformed, tampered with or expired."""
-    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
-        raise NotFoundError("download")
-    body, mac = token.split(".")
-    try:
-        payload = _unb64(body)
-        expected = hmac.new(_token_key(), payload, hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, _unb64(mac)):
-            raise NotFoundError("download")
-        *fields, expires = payload.decode().split(":")
-        if int(expires) < (time.time() if now is None else now):
-            raise NotFoundError("download")
-        return fields
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise NotFoundError("download") from exc
 
 
 def _sign(kind: str, ids: list[int], client_id: int, seconds: int | None, now: float | None):

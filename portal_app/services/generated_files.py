@@ -3,7 +3,7 @@
 Built in a background event, they are too large to travel over the websocket or sit in Reflex
 state, and must never go to Reflex's upload folder (served to anyone). They are written under
 <documents_root>/generated/<company>/<client>/<file id>/<file name> and served by
-GET /api/files/{token}. The token (documents.seal_payload) names the file id and binds the
+GET /api/files/{token}. The token (core.signing.seal_payload) names the file id and binds the
 company, client, contact and session that built it: a leaked URL is useless to any other session
 and dies with the token (settings.download_token_seconds). Files outlive their token by a minute
 at most: every save sweeps the older ones away (cleanup_generated; also callable from a job).
@@ -20,10 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal_app.core.errors import NotFoundError
+from portal_app.core.files import download_filename
+from portal_app.core.settings import Settings, get_settings
+from portal_app.core.signing import open_payload, seal_payload
 from portal_app.services.actor import Actor
-from portal_app.services.documents import download_filename, open_payload, seal_payload
-from portal_app.services.errors import NotFoundError
-from portal_app.settings import Settings, get_settings
 
 GENERATED_DIR = "generated"
 TOKEN_KIND = "g"

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError
+from portal_app.core.tokens import looks_like_token, new_token, token_hash
 from portal_app.models import ClientContact, Company, Invitation, Invoice, Quote
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
 from portal_app.services import audit
 from portal_app.services.auth import NewSession, open_session
-from portal_app.services.errors import NotFoundError
-from portal_app.services.tokens import looks_like_token, new_token, token_hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from sqlmodel import Session
 
+from portal_app.core.files import safe_name_part
 from portal_app.pdf.invoice_pdf import render_invoice_pdf
 from portal_app.services import invoices
 from portal_app.services.actor import Actor
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-MAX_NAME_PART = 60
-
-
-def safe_name_part(text: str, fallback: str) -> str:
-    """`text` reduced to [A-Za-z0-9._-] (no leading dots), or `fallback` when nothing is left."""
-    cleaned = _UNSAFE.sub("_", text or "").strip("._-")[:MAX_NAME_PART].strip("._-")
-    return cleaned or fallback
+from portal_app.services.locale import client_locale
 
 
 def invoice_filename(number: str, invoice_id: int) -> str:
@@ -36,7 +28,7 @@ def invoice_pdf(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str
 def invoices_zip(session: Session, *, actor: Actor, invoice_ids: list[int]) -> tuple[str, bytes]:
     """One ZIP of the actor's invoices' PDFs; any id that is not theirs makes it NotFoundError."""
     found = invoices.invoices_for_download(session, actor=actor, invoice_ids=invoice_ids)
-    locale = invoices.client_locale(session, actor)
+    locale = client_locale(session, actor)
     buffer = io.BytesIO()
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.core.money import percent_of
 from portal_app.models import Invoice, InvoiceLine
-from portal_app.money import percent_of
 
 
 @dataclass(frozen=True, slots=True)

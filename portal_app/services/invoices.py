@@ -8,29 +8,30 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
-from portal_app.models import Client, Company, Invoice, InvoiceLine
-from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
-from portal_app.money import format_money
-from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
-from portal_app.services import audit, link_scope, modules, session_memo
-from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
-from portal_app.services.paging import (
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import (
     COUNT_CAP,
     PAGE_SIZES,
     contains_text,
     fetch_page,
     get_scoped,
+    parse_record_id,
     sort_order,
 )
+from portal_app.models import Client, Company, Invoice, InvoiceLine
+from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
+from portal_app.services import audit, link_scope, modules
+from portal_app.services.actor import Actor
+from portal_app.services.locale import client_locale
 from portal_app.services.party_views import (
     client_party,
     company_party,
-    format_day,
     line_views,
     logo_path,
-    parse_record_id,
     tax_rows,
 )
 
@@ -85,21 +86,6 @@ class ListQuery:
             page=max(1, min(int(self.page), 1_000_000)),
             page_size=self.page_size if self.page_size in PAGE_SIZES else 25,
         )
-
-
-def client_locale(session: Session, actor: Actor) -> str:
-    """The locale money and dates are shown in for this client."""
-    client = session_memo.loaded(session, Client, actor.client_id)
-    company = session_memo.loaded(session, Company, actor.company_id)
-    if client is None and company is None:
-        remembered = session_memo.recall(session, "locale", actor.client_id)
-        if remembered is not None:  # read by this session's session check
-            return remembered
-    client = client or session.get(Client, actor.client_id)
-    company = company or session.get(Company, actor.company_id)
-    return (client.locale if client and client.locale else None) or (
-        company.locale if company else "en_US"
-    )
 
 
 def _scoped(actor: Actor):

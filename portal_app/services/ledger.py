@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import case, delete, update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
 from portal_app.models.credit import USABLE_CREDIT_STATUSES
 from portal_app.models.invoice import PAYABLE_STATUSES

@@ -13,9 +13,9 @@ from __future__ import annotations
 from sqlalchemy import false, select, true
 from sqlmodel import col
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import Document, Invoice, PaymentAllocation, Quote
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
 
 # Modules a link session opens at all (each narrowed to the linked document below).
 LINK_MODULES = frozenset({"invoices", "quotes", "payments", "documents"})

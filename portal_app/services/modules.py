@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import Company
 from portal_app.services import link_scope, session_memo
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
 
 
 def is_enabled(session: Session, *, company_id: int, module: str) -> bool:

@@ -5,21 +5,13 @@ The logo must be a file under assets/, the committed default logo otherwise.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from functools import lru_cache
 from typing import Protocol
 
-from babel.dates import format_date
-
+from portal_app.core.locale import format_quantity
+from portal_app.core.settings import PROJECT_ROOT
 from portal_app.models import Client, Company
 from portal_app.schemas.invoice import InvoiceLineView, PartyView
-from portal_app.services.errors import NotFoundError
-from portal_app.settings import PROJECT_ROOT
-
-# ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
-_PLAIN_ID = re.compile(r"[0-9]{1,12}")
 
 
 def company_party(company: Company) -> PartyView:
@@ -86,12 +78,6 @@ class _Line(Protocol):
     tax_minor: int
 
 
-def format_quantity(quantity_milli: int) -> str:
-    """A quantity in thousandths as the shortest decimal, e.g. 2000 -> '2', 1500 -> '1.5'."""
-    whole, frac = divmod(quantity_milli, 1000)
-    return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
-
-
 def line_views(lines: Sequence[_Line], money: Callable[[int], str]) -> list[InvoiceLineView]:
     """The lines table of an invoice or credit, amounts formatted by `money`."""
     return [
@@ -114,26 +100,3 @@ def tax_rows(lines: Sequence[_Line], money: Callable[[int], str]) -> list[tuple[
             key = (line.tax_name or "Tax", line.tax_rate_bp)
             totals[key] = totals.get(key, 0) + line.tax_minor
     return [(f"{name} {rate / 100:g}%", money(total)) for (name, rate), total in totals.items()]
-
-
-def format_day(value: date | datetime | None, locale: str) -> str:
-    """A date (or the day of a datetime) in the client's locale, e.g. 'Jan 5, 2026'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    return _medium_date(value, locale)
-
-
-@lru_cache(maxsize=4096)
-def _medium_date(value: date, locale: str) -> str:
-    # Lists show the same few dates many times over; Babel's formatting is not free.
-    return format_date(value, format="medium", locale=locale)
-
-
-def parse_record_id(raw: object, what: str) -> int:
-    """A record id from a URL or the browser; NotFoundError(what) unless it is a plain number."""
-    text = str(raw if raw is not None else "").strip()
-    if not _PLAIN_ID.fullmatch(text) or int(text) <= 0:
-        raise NotFoundError(what)
-    return int(text)

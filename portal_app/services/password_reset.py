@@ -19,15 +19,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
+from portal_app.core.mail import send_email
+from portal_app.core.routes import password_reset_url
+from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, ClientContact, Company
-from portal_app.routes import password_reset_url
 from portal_app.services import audit, throttle
 from portal_app.services.auth import normalize_email
-from portal_app.services.errors import ValidationError
-from portal_app.services.mail import send_email
 from portal_app.services.passwords import hash_password, password_problem
-from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 

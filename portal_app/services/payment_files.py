@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from portal_app.core.files import safe_name_part
 from portal_app.pdf.receipt_pdf import render_receipt_pdf
 from portal_app.services import payments
 from portal_app.services.actor import Actor
-from portal_app.services.invoice_files import safe_name_part
 
 
 def receipt_filename(number: str, payment_id: int) -> str:

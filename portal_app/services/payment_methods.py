@@ -17,7 +17,9 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.money import format_money
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
     PaymentMethod,
@@ -26,13 +28,11 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
-from portal_app.money import format_money
 from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services import audit, link_scope
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 
 LINK_SESSION_MESSAGE = "Sign in with your password to add or remove cards."
 PREVIEW_MESSAGES = {
@@ -326,3 +326,24 @@ def _detach(gateway: PaymentGateway, method_ref: str, customer_ref: str) -> None
         f"The card could not be removed: {failure.message} Nothing was changed.",
         code=failure.code,
     ) from failure
+
+
+def default_method(session: Session, *, company_id: int, client_id: int) -> PaymentMethod | None:
+    """The client's default saved card (not removed), if it has one."""
+    return session.exec(
+        select(PaymentMethod)
+        .where(
+            PaymentMethod.company_id == company_id,
+            PaymentMethod.client_id == client_id,
+            col(PaymentMethod.removed_at).is_(None),
+            col(PaymentMethod.is_default).is_(True),
+        )
+        .order_by(col(PaymentMethod.id).desc())
+    ).first()
+
+
+def has_default_card(session: Session, *, actor: Actor) -> bool:
+    """Whether the actor's client has a default saved card (auto-bill needs one)."""
+    return (
+        default_method(session, company_id=actor.company_id, client_id=actor.client_id) is not None
+    )

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from portal_app.core.errors import NotFoundError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
 from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.invoice import VISIBLE_STATUSES
-from portal_app.money import format_money
 from portal_app.schemas.payment import (
     PaymentCreditView,
     PaymentInvoiceView,
@@ -28,16 +31,10 @@ from portal_app.schemas.payment import (
 )
 from portal_app.services import link_scope, modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
-from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
+from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES
 from portal_app.services.ledger import unapplied_minor
-from portal_app.services.party_views import (
-    client_party,
-    company_party,
-    format_day,
-    logo_path,
-    parse_record_id,
-)
+from portal_app.services.locale import client_locale
+from portal_app.services.party_views import client_party, company_party, logo_path
 
 STATUS_LABELS = {
     "pending": "Pending",

@@ -17,14 +17,14 @@ from datetime import date
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.schedule import period_date
 from portal_app.gateways.base import CardDeclinedError, GatewayError
 from portal_app.models import Checkout, Payment, PaymentMethod, PrepaymentSchedule
 from portal_app.services import audit
 from portal_app.services import checkout as co
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.schedule import period_date
 
 log = logging.getLogger(__name__)
 

@@ -16,21 +16,21 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import currency_exponent, format_money, parse_major
+from portal_app.core.schedule import FREQUENCY_LABELS, period_date
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Checkout, Company, Payment, PaymentMethod, PrepaymentSchedule
 from portal_app.models.recurring import FREQUENCIES
-from portal_app.money import currency_exponent, format_money, parse_major
 from portal_app.schemas.subscription import PrepaymentLimits
 from portal_app.services import audit, modules
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.invoices import client_locale
-from portal_app.services.party_views import format_day
-from portal_app.services.schedule import FREQUENCY_LABELS, period_date
+from portal_app.services.locale import client_locale
 
 MAX_NOTES = 1000
 MAX_TIMES = 120

@@ -13,15 +13,15 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.paging import parse_record_id
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import looks_like_token, token_hash
 from portal_app.models import AuthSession, Client, ClientContact
 from portal_app.services import audit
 from portal_app.services.actor import StaffActor
 from portal_app.services.auth import NewSession, open_session
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.party_views import parse_record_id
-from portal_app.services.tokens import looks_like_token, token_hash
-from portal_app.settings import get_settings
 
 PREVIEW_KIND = "staff_preview"
 

@@ -7,11 +7,11 @@ import zipfile
 
 from sqlmodel import Session
 
+from portal_app.core.files import safe_name_part
 from portal_app.pdf.quote_pdf import render_quote_pdf
 from portal_app.services import quotes
 from portal_app.services.actor import Actor
-from portal_app.services.invoice_files import safe_name_part
-from portal_app.services.invoices import client_locale
+from portal_app.services.locale import client_locale
 
 
 def quote_filename(number: str, quote_id: int) -> str:

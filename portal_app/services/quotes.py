@@ -24,7 +24,17 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import (
+    contains_text,
+    fetch_page,
+    get_scoped,
+    parse_record_id,
+    sort_order,
+)
 from portal_app.models import (
     Client,
     Company,
@@ -36,7 +46,6 @@ from portal_app.models import (
 )
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
-from portal_app.money import format_money
 from portal_app.schemas.quote import (
     ApprovalResult,
     ApprovalRules,
@@ -46,17 +55,14 @@ from portal_app.schemas.quote import (
 )
 from portal_app.services import audit, link_scope, modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
+from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES
+from portal_app.services.locale import client_locale
 from portal_app.services.numbering import next_number
-from portal_app.services.paging import contains_text, fetch_page, get_scoped, sort_order
 from portal_app.services.party_views import (
     client_party,
     company_party,
-    format_day,
     line_views,
     logo_path,
-    parse_record_id,
     tax_rows,
 )
 

@@ -14,11 +14,15 @@ from datetime import date
 from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import fetch_page, parse_record_id, sort_order
+from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.models import Invoice, RecurringInvoice, RecurringInvoiceLine, Subscription
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.recurring import VISIBLE_RECURRING_STATUSES
-from portal_app.money import format_money
 from portal_app.schemas.recurring import (
     RecurringInvoicesPage,
     RecurringPage,
@@ -27,13 +31,10 @@ from portal_app.schemas.recurring import (
 )
 from portal_app.services import audit, modules
 from portal_app.services.actor import Actor
-from portal_app.services.autobill import default_method
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES, client_locale
+from portal_app.services.invoices import COUNT_CAP, PAGE_SIZES
 from portal_app.services.invoices import _row_view as invoice_row_view
-from portal_app.services.paging import fetch_page, sort_order
-from portal_app.services.party_views import format_day, line_views, parse_record_id, tax_rows
-from portal_app.services.schedule import FREQUENCY_LABELS
+from portal_app.services.locale import client_locale
+from portal_app.services.party_views import line_views, tax_rows
 
 MODULE = "recurring_invoices"
 # "Active" on the list: schedules still issuing invoices (a paused one may resume).
@@ -174,7 +175,9 @@ def get_client_recurring(session: Session, *, actor: Actor, recurring_id: int) -
     return schedule
 
 
-def recurring_view(session: Session, *, actor: Actor, recurring_id: int) -> RecurringView:
+def recurring_view(
+    session: Session, *, actor: Actor, recurring_id: int, has_default_card: bool = False
+) -> RecurringView:
     """The schedule for its detail page."""
     modules.require(session, actor=actor, module=MODULE)
     r = get_client_recurring(session, actor=actor, recurring_id=recurring_id)
@@ -196,9 +199,6 @@ def recurring_view(session: Session, *, actor: Actor, recurring_id: int) -> Recu
         auto_label = "On: invoices are charged to your default card"
     else:
         auto_label = "Off: pay each invoice yourself"
-    has_card = (
-        default_method(session, company_id=actor.company_id, client_id=actor.client_id) is not None
-    )
     return RecurringView(
         id=r.id,
         number=r.number,
@@ -220,7 +220,7 @@ def recurring_view(session: Session, *, actor: Actor, recurring_id: int) -> Recu
         auto_bill_label=auto_label,
         auto_bill_on=on,
         can_switch_auto_bill=running and r.auto_bill in SWITCHABLE_MODES,
-        has_default_card=has_card,
+        has_default_card=has_default_card,
         cancel_requested=r.cancel_requested_at is not None,
         cancel_requested_on=format_day(r.cancel_requested_at, locale),
         cancel_reason=r.cancel_reason,

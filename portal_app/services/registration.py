@@ -20,17 +20,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from portal_app import routes
-from portal_app.db import utcnow
+from portal_app.core import routes
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.mail import EMAIL_PATTERN, send_email
+from portal_app.core.paging import parse_record_id
+from portal_app.core.settings import get_settings
 from portal_app.models import Client, ClientContact, Company
 from portal_app.services import audit, throttle
 from portal_app.services.auth import normalize_email
-from portal_app.services.errors import NotFoundError, ValidationError
-from portal_app.services.mail import send_email
-from portal_app.services.party_views import parse_record_id
 from portal_app.services.passwords import hash_password, password_problem
-from portal_app.services.staff_clients import EMAIL_PATTERN
-from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Every event of a signed-in page resolves its actor first (`auth.resolve_actor`), and that one
 query also reads the company's enabled modules and the client's and company's locales. The
-services then ask for exactly those (`modules.is_enabled`, `invoices.client_locale`), which
+services then ask for exactly those (`modules.is_enabled`, `locale.client_locale`), which
 used to cost a query each. They look here first; a Company or Client already loaded in the
 session wins over the memo, so a change made through the ORM in the same session is seen.
 """

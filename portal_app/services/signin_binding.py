@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 
-from portal_app.services.tokens import looks_like_token, new_token, token_hash
+from portal_app.core.tokens import looks_like_token, new_token, token_hash
 
 BINDING_COOKIE = "portal_signin_binding"
 # How long the browser keeps a binding (the cookie's Max-Age and the server's limit).

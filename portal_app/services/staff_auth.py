@@ -13,16 +13,16 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ReadOnlyError, ThrottledError
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import looks_like_token, new_token, token_hash
 from portal_app.models import AuthSession, Company, StaffUser
 from portal_app.services import audit, throttle
 from portal_app.services.actor import StaffActor
 from portal_app.services.auth import GENERIC_LOGIN_ERROR, THROTTLED_ERROR, _bound_handoff
 from portal_app.services.auth import normalize_email as normalize_email
-from portal_app.services.errors import AuthError, ReadOnlyError, ThrottledError
 from portal_app.services.passwords import verify_password
-from portal_app.services.tokens import looks_like_token, new_token, token_hash
-from portal_app.settings import get_settings
 
 STAFF_KIND = "staff"
 THROTTLE_SCOPE = "staff_login"

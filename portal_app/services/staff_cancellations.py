@@ -22,7 +22,11 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
     Client,
@@ -31,13 +35,10 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
-from portal_app.money import format_money
 from portal_app.services import refunds, staff_scope
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import NotFoundError, ValidationError
-from portal_app.services.party_views import format_day, parse_record_id
+from portal_app.services.locale import company_locale
 from portal_app.services.recurring import RUNNING_STATUSES
-from portal_app.services.staff_clients import company_locale
 from portal_app.services.subscription_billing import void_invoice
 from portal_app.services.subscription_cancel import (
     end_subscription,

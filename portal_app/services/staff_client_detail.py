@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.files import format_size
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
 from portal_app.models import (
     Credit,
     Document,
@@ -17,15 +20,12 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
-from portal_app.money import format_money
 from portal_app.schemas.staff import ClientDetailView, RecordRowView
 from portal_app.services import audit_log
 from portal_app.services.actor import StaffActor
-from portal_app.services.documents import format_size
-from portal_app.services.party_views import format_day
+from portal_app.services.locale import company_locale
 from portal_app.services.staff_clients import (
     client_form,
-    company_locale,
     contact_views,
     format_balances,
     get_client,

@@ -7,18 +7,21 @@ audited as the staff user's.
 from __future__ import annotations
 
 import logging
-import re
 import smtplib
 from dataclasses import asdict
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.locale import format_day, valid_locale
+from portal_app.core.mail import EMAIL_PATTERN, send_email
+from portal_app.core.money import SUPPORTED_CURRENCIES, format_money
+from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, parse_record_id
+from portal_app.core.routes import password_reset_url
+from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, Client, ClientContact, Company, Invoice
-from portal_app.money import SUPPORTED_CURRENCIES, format_money
-from portal_app.routes import password_reset_url
 from portal_app.schemas.staff import (
     ClientForm,
     ClientPage,
@@ -29,20 +32,14 @@ from portal_app.schemas.staff import (
 from portal_app.services import audit, staff_scope
 from portal_app.services.actor import StaffActor
 from portal_app.services.auth import normalize_email
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.mail import send_email
-from portal_app.services.party_views import format_day, parse_record_id
+from portal_app.services.locale import company_locale
 from portal_app.services.password_reset import make_reset_token
 from portal_app.services.passwords import hash_password, password_problem
-from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZES = (10, 25, 50, 100)
-COUNT_CAP = 1000
 MAX_SEARCH = 100
 OPEN_STATUSES = ("sent", "partial")
-EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}")
 DUPLICATE_EMAIL = "Another contact of this company already uses this e-mail address."
 
 
@@ -174,21 +171,6 @@ def list_clients(
         total_is_capped=total > COUNT_CAP,
         has_next=has_next,
     )
-
-
-def company_locale(session: Session, company_id: int) -> str:
-    """The company's locale for formatting staff views (en_US when unknown)."""
-    company = session.get(Company, company_id)
-    return company.locale if company else "en_US"
-
-
-def valid_locale(text: str) -> bool:
-    """Whether Babel knows this locale identifier (e.g. en_US, de_DE, fr)."""
-    try:
-        Locale.parse(text)
-    except (UnknownLocaleError, ValueError, TypeError):
-        return False
-    return True
 
 
 def _clean(value: object, limit: int) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from portal_app.models import Client, ClientContact, Company
-from portal_app.money import format_money
+from portal_app.core.locale import format_day, format_quantity
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
+from portal_app.models import Client, ClientContact
 from portal_app.schemas.staff_documents import (
     OptionView,
     StaffDocDetail,
@@ -14,7 +16,7 @@ from portal_app.schemas.staff_documents import (
     StaffDocRow,
     StaffLineView,
 )
-from portal_app.services.party_views import format_day, format_quantity, parse_record_id
+from portal_app.services.locale import company_locale
 from portal_app.services.staff_records import Kind, get_record, record_lines
 from portal_app.services.staff_scope import MAX_ID, require_staff
 
@@ -43,11 +45,6 @@ STATUS_LABELS = {
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.capitalize())
-
-
-def company_locale(session: Session, company_id: int) -> str:
-    company = session.get(Company, company_id)
-    return (company.locale if company else "") or "en_US"
 
 
 def list_records(

@@ -17,17 +17,18 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
+from portal_app.core.routes import credit_url, invoice_link_url, login_url, quote_link_url
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import token_hash
 from portal_app.models import ClientContact, Company, Invitation
-from portal_app.money import format_money
-from portal_app.routes import credit_url, invoice_link_url, login_url, quote_link_url
 from portal_app.services import invitations
-from portal_app.services.errors import ValidationError
-from portal_app.services.party_views import format_day, parse_record_id
 from portal_app.services.staff_records import CREDIT, INVOICE, QUOTE, Kind, mark_sent
 from portal_app.services.staff_scope import record
-from portal_app.services.tokens import token_hash
-from portal_app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def email_document(
     refused by mark_sent's rules. ValidationError("contact_id") when there is nobody to write
     to, ValidationError("email") when the SMTP server did not take the message.
     """
-    from portal_app.services import mail  # late import: tests swap SMTP settings
+    from portal_app.core import mail
 
     row = mark_sent(session, actor=actor, kind=kind, record_id=record_id)
     contact = choose_contact(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.locale import format_day
+from portal_app.core.money import Money, format_money
+from portal_app.core.paging import parse_record_id
 from portal_app.models import Client, Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.money import Money, format_money
 from portal_app.schemas.staff_documents import OpenInvoiceView, StaffPaymentPage, StaffPaymentRow
 from portal_app.services.ledger import RECEIVED_STATUSES, unapplied_minor
-from portal_app.services.party_views import format_day, parse_record_id
 from portal_app.services.payments import status_label
 from portal_app.services.staff_lists import MAX_PAGE, PAGE_SIZE, company_locale
 from portal_app.services.staff_payments import payment_unapplied, refundable_minor

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.money import parse_major
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.money import parse_major
 from portal_app.services import ledger, refunds
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.staff_records import INVOICE, get_record
 from portal_app.services.staff_scope import (
     being_paid,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
 from portal_app.models import Credit, CreditLine, Invoice, InvoiceLine, Quote, QuoteLine
 from portal_app.services import numbering
 from portal_app.services.document_forms import (
@@ -24,7 +25,6 @@ from portal_app.services.document_forms import (
     line_rows,
     parse_document,
 )
-from portal_app.services.errors import ValidationError
 from portal_app.services.staff_scope import own_row, record, require_staff
 
 

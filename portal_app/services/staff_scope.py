@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError
+from portal_app.core.paging import parse_record_id
 from portal_app.models import InvoiceLock
 from portal_app.models.staff import STAFF_ROLES
 from portal_app.services import audit
-from portal_app.services.errors import NotFoundError, ReadOnlyError
-from portal_app.services.party_views import parse_record_id
 
 # Roles that may move money back or act for a contact (refunds, setting a contact's password).
 ADMIN_ROLES = ("owner", "admin")

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.files import format_size
+from portal_app.core.locale import format_day
+from portal_app.core.settings import Settings
 from portal_app.models import Credit, Document, Invoice, Payment, Quote
 from portal_app.schemas.staff_documents import OptionView
 from portal_app.services.document_forms import load_client
-from portal_app.services.documents import format_size, store_document
-from portal_app.services.errors import NotFoundError, ValidationError
-from portal_app.services.party_views import format_day
+from portal_app.services.documents import store_document
 from portal_app.services.staff_lists import company_locale
 from portal_app.services.staff_scope import own_row, record, require_staff
-from portal_app.settings import Settings
 
 ATTACH_KINDS = {"invoice": Invoice, "quote": Quote, "credit": Credit, "payment": Payment}
 LIST_LIMIT = 200

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from portal_app.core.settings import Settings
 from portal_app.pdf.statement_pdf import PROGRESS_EVERY, render_statement_pdf
 from portal_app.schemas.statement import StatementDocument
 from portal_app.services import generated_files, statements
 from portal_app.services.actor import Actor
 from portal_app.services.generated_files import GeneratedFile
-from portal_app.settings import Settings
 
 
 def prepare_statement(

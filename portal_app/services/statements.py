@@ -29,8 +29,9 @@ from babel.dates import format_date
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from portal_app.core.errors import ValidationError
+from portal_app.core.money import format_money
 from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
-from portal_app.money import format_money
 from portal_app.schemas.statement import (
     AgingBucketView,
     StatementDocument,
@@ -39,8 +40,7 @@ from portal_app.schemas.statement import (
 )
 from portal_app.services import modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import ValidationError
-from portal_app.services.invoices import client_locale
+from portal_app.services.locale import client_locale
 from portal_app.services.party_views import client_party, company_party, logo_path
 
 STATUSES = ("all", "paid", "unpaid")

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.schedule import period_date
 from portal_app.models import (
     Credit,
     CreditLine,
@@ -32,7 +33,6 @@ from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.services import ledger
 from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.numbering import next_number
-from portal_app.services.schedule import period_date
 
 
 def _period_text(start: date, end: date) -> str:

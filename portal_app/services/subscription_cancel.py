@@ -23,7 +23,10 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
     Company,
@@ -32,13 +35,10 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
-from portal_app.money import format_money
 from portal_app.services import audit, modules, refunds
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import ValidationError
-from portal_app.services.invoices import client_locale
-from portal_app.services.party_views import format_day
+from portal_app.services.locale import client_locale
 from portal_app.services.subscription_billing import (
     last_card_payment,
     open_invoices,

@@ -19,7 +19,10 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import (
     Invoice,
@@ -28,16 +31,13 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
-from portal_app.money import format_money
 from portal_app.schemas.subscription import ChangePreview
 from portal_app.services import audit, modules
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.services.invoices import client_locale
-from portal_app.services.party_views import format_day
+from portal_app.services.locale import client_locale
 from portal_app.services.proration import Proration, prorate
 from portal_app.services.subscription_billing import (
     issue_credit,

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from sqlalchemy import exists, or_
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import (
     Company,

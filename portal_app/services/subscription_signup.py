@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Subscription
 from portal_app.services import audit, modules
@@ -22,7 +23,6 @@ from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
 from portal_app.services.checkout_flow import Tx
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.subscription_billing import (
     create_recurring,
     issue_period_invoice,

@@ -13,6 +13,11 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.errors import NotFoundError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
+from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.models import (
     Company,
     Invoice,
@@ -22,7 +27,6 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models.invoice import VISIBLE_STATUSES
-from portal_app.money import format_money
 from portal_app.schemas.subscription import (
     ChangeOptionView,
     PlanView,
@@ -32,10 +36,7 @@ from portal_app.schemas.subscription import (
 )
 from portal_app.services import modules
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
-from portal_app.services.invoices import client_locale
-from portal_app.services.party_views import format_day, parse_record_id
-from portal_app.services.schedule import FREQUENCY_LABELS
+from portal_app.services.locale import client_locale
 
 INCOMPLETE = "incomplete"
 STATUS_LABELS = {

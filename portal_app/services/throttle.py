@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from limits import RateLimitItemPerMinute, storage, strategies
 
-from portal_app.settings import get_settings
+from portal_app.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -59,13 +59,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
 from portal_app.gateways.base import GatewayError, GatewayEvent, PaymentGateway
 from portal_app.gateways.base import PaymentIntentResult as Intent
 from portal_app.models import Checkout, Payment, PaymentMethod, WebhookEvent
 from portal_app.services import audit, refunds
 from portal_app.services import checkout as co
-from portal_app.services.errors import ValidationError
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,12 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app import routes
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError
+from portal_app.core.settings import get_settings
 from portal_app.services import auth, invitations, preview
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
-from portal_app.settings import get_settings
 from portal_app.state.signin_binding import (
     came_back_unbound,
     fetch_binding,

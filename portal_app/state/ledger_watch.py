@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import reflex as rx
 from reflex_base.event.context import EventContext
 
-from portal_app.db import session_scope
+from portal_app.core.db import session_scope
 from portal_app.services import ledger_stamp
 from portal_app.services.ledger_stamp import ClientKey
 

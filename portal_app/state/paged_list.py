@@ -14,9 +14,9 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.db import session_scope
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
 from portal_app.services.invoices import PAGE_SIZES
 
 

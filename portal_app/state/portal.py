@@ -15,13 +15,13 @@ import reflex as rx
 from reflex_base.utils.format import format_event_handler
 from sqlmodel import Session
 
-from portal_app import routes
 from portal_app.branding import accent
-from portal_app.db import session_or_scope
+from portal_app.core import routes
+from portal_app.core.db import session_or_scope
+from portal_app.core.settings import get_settings
 from portal_app.layout.nav import visible_nav_items
 from portal_app.services import auth, ledger_stamp
 from portal_app.services.actor import Actor
-from portal_app.settings import get_settings
 from portal_app.state.event_address import event_client_address
 from portal_app.state.ledger_watch import LedgerPush, Watcher
 

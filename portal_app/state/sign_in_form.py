@@ -14,7 +14,7 @@ import asyncio
 
 import reflex as rx
 
-from portal_app.services.errors import AuthError
+from portal_app.core.errors import AuthError
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
     came_back_unbound,

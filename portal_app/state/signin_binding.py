@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from portal_app import routes
+from portal_app.core import routes
 from portal_app.services import signin_binding as binding_rules
 
 COOKIES_NEEDED = (

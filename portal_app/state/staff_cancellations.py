@@ -13,11 +13,11 @@ from datetime import date
 
 import reflex as rx
 
-from portal_app.db import session_scope
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.services import staff_cancellations
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_cancellations import CancellationRequestView
 from portal_app.state.staff import StaffState
 

@@ -15,12 +15,12 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app import routes
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.schemas.staff_documents import OptionView, StaffDocDetail, StaffDocRow
 from portal_app.services import staff_lists, staff_mail, staff_payments, staff_records
 from portal_app.services.document_forms import MAX_LINES, DocumentForm, FormErrors, LineForm
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_records import Kind
 
 MAX_VALUE = 4000

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.db import session_scope
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.settings import get_settings
 from portal_app.services import staff_uploads
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_uploads import StaffDocumentRow
-from portal_app.settings import get_settings
 from portal_app.state.staff import StaffState
 
 UPLOAD_ID = "staff-upload"

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, SQLModel
 from starlette.testclient import TestClient
 
-from portal_app import db as portal_db
-from portal_app.settings import get_settings
+from portal_app.core import db as portal_db
+from portal_app.core.settings import get_settings
 from tests.conftest import Factory
 from tests.helpers.signin import bind
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from portal_app.settings import get_settings
+from portal_app.core.settings import get_settings
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -60,7 +60,7 @@ def test_redis_on_a_closed_port_is_degraded_quickly(client, with_redis):
 
 
 def test_unreachable_database_is_degraded_not_a_crash(client, monkeypatch, with_redis):
-    from portal_app import db as portal_db
+    from portal_app.core import db as portal_db
 
     with_redis(None)
     portal_db.get_engine().dispose()

@@ -90,8 +90,8 @@ def test_branding_logo_route_serves_only_stored_logos(committed, client, tmp_pat
 
     from PIL import Image
 
+    from portal_app.core.settings import get_settings
     from portal_app.services import branding
-    from portal_app.settings import get_settings
     from tests.helpers.staff import staff_actor
 
     monkeypatch.setenv("DOCUMENTS_ROOT", str(tmp_path))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from pypdf import PdfReader
 
-from portal_app import routes
+from portal_app.core import routes
 from portal_app.services import auth, statements
 from portal_app.services.invoice_math import LineInput
 from tests.helpers.signin import BINDING, bind

@@ -34,9 +34,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import portal_app.models  # noqa: F401  (registers tables)
+from portal_app.core.settings import PROJECT_ROOT
 from portal_app.models import Client, ClientContact, Company
 from portal_app.services.passwords import hash_password
-from portal_app.settings import PROJECT_ROOT
 from tests.conftest import PG_URL
 from tests.helpers.factories import add_invoice
 

@@ -29,9 +29,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import portal_app.models  # noqa: F401  (registers tables)
-from portal_app.db import make_engine
+from portal_app.core.db import make_engine
+from portal_app.core.settings import PROJECT_ROOT
 from portal_app.models import Client, ClientContact, Company, Invoice
-from portal_app.settings import PROJECT_ROOT
 from tests.conftest import WEBHOOK_SECRET
 from tests.helpers.factories import add_invoice
 

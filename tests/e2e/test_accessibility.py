@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal_app.settings import PROJECT_ROOT
+from portal_app.core.settings import PROJECT_ROOT
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import sign_in
 from tests.helpers.quotes import add_quote

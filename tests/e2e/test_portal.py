@@ -18,12 +18,12 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.money import format_money
+from portal_app.core.tokens import new_token, token_hash
 from portal_app.models import Company, Invitation
-from portal_app.money import format_money
 from portal_app.services.invitations import create_invoice_invitation
 from portal_app.services.invoice_math import LineInput
-from portal_app.services.tokens import new_token, token_hash
 from tests.e2e.conftest import PASSWORD, Account, Factory
 
 pytestmark = pytest.mark.e2e

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal_app.core.schedule import add_months
 from portal_app.jobs import recurring as job
 from portal_app.jobs.runner import JobContext, engine_tx
-from portal_app.services.schedule import add_months
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import sign_in
 from tests.helpers.recurring import add_recurring

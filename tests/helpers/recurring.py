@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlmodel import Session
 
+from portal_app.core.money import percent_of
 from portal_app.models import Client, RecurringInvoice, RecurringInvoiceLine
-from portal_app.money import percent_of
 from portal_app.services.invoice_math import line_net_minor
 
 

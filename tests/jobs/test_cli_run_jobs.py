@@ -4,7 +4,8 @@ from datetime import date
 
 from sqlmodel import Session, col, select, update
 
-from portal_app import cli, db
+from portal_app import cli
+from portal_app.core import db
 from portal_app.models import Invoice, RecurringInvoice
 from tests.conftest import Factory
 from tests.helpers.recurring import add_recurring

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.jobs.link_expiry import SESSION_RETENTION_DAYS, expire_links
 from portal_app.models import AuthSession
 

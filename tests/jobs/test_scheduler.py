@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
+from portal_app.core.settings import Settings
 from portal_app.jobs import runner, scheduler
-from portal_app.settings import Settings
 
 
 def test_interval_comes_from_settings(monkeypatch):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError
 from portal_app.services import audit, audit_log
-from portal_app.services.errors import NotFoundError, ReadOnlyError
 from tests.helpers.staff import add_staff, staff_actor
 
 

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import new_token, token_hash
 from portal_app.models import AuditEvent, AuthSession
 from portal_app.services import auth, signin_binding
-from portal_app.services.errors import AuthError, ThrottledError
 from portal_app.services.signin_binding import new_binding
-from portal_app.services.tokens import new_token, token_hash
-from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
 from tests.helpers.signin import BINDING
 from tests.helpers.throttle import Counter, in_parallel

@@ -5,11 +5,11 @@ from contextlib import contextmanager
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import AuditEvent, Checkout, Payment
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services.autobill import autobill_invoice
-from portal_app.services.errors import NotFoundError
 from tests.conftest import CARD_DECLINED_ON_CHARGE
 from tests.helpers.ledger import assert_invoices_balance, assert_payment_consistent
 
@@ -122,7 +122,7 @@ def test_no_default_card_is_recorded_and_charges_nothing(make, session, tx, gate
 
 
 def test_removed_default_card_is_not_used(make, session, tx, gateway, browser_card):
-    from portal_app.db import utcnow
+    from portal_app.core.db import utcnow
     from portal_app.models import PaymentMethod
 
     client, _ = _with_default_card(make, session, gateway, browser_card)

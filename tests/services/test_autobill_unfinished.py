@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.models import AuditEvent, Checkout, Invoice, InvoiceLock, Payment, Subscription
 from portal_app.services import checkout as co
 from portal_app.services.autobill import autobill_invoice, unfinished_checkouts

@@ -7,10 +7,10 @@ import io
 import pytest
 from PIL import Image
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.settings import get_settings
 from portal_app.services import branding
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.party_views import logo_path
-from portal_app.settings import get_settings
 from tests.helpers.staff import add_staff, staff_actor
 
 

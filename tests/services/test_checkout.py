@@ -4,10 +4,10 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import Checkout, InvoiceLock, Payment, PaymentAllocation, PaymentMethod
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoice_math import LineInput
 from tests.conftest import CARD_3DS, CARD_DECLINED_ON_CHARGE
 from tests.helpers.ledger import (

@@ -5,10 +5,10 @@ from contextlib import contextmanager
 
 from sqlmodel import Session, select
 
+from portal_app.core.errors import ValidationError
 from portal_app.models import Payment
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
-from portal_app.services.errors import ValidationError
 from tests.conftest import Factory
 from tests.helpers.ledger import assert_invoices_balance
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError
 from portal_app.layout.nav import visible_nav_items
 from portal_app.models import AuditEvent, Company
 from portal_app.services import company_settings, credits
 from portal_app.services.company_settings import SettingsErrors
-from portal_app.services.errors import NotFoundError, ReadOnlyError
 from tests.helpers.staff import add_staff, staff_actor
 
 

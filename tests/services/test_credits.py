@@ -4,11 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import CreditLine
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services import credits
-from portal_app.services.errors import NotFoundError
 from portal_app.services.invoice_math import LineInput, build_lines
 from tests.helpers.ledger import assert_credit_consistent, assert_invoices_balance
 

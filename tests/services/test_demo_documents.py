@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from portal_app.core import files
+from portal_app.core.settings import get_settings
 from portal_app.models import ClientContact, Document
 from portal_app.services import demo, documents
 from portal_app.services.actor import Actor
-from portal_app.settings import get_settings
 
 TODAY = date(2026, 6, 15)
 
@@ -48,7 +49,7 @@ def test_demo_documents_are_repeatable_and_scoped(session, docs_root):
     for row in listed:
         stored = documents.get_client_document(session, actor=acme, document_id=row.id)
         data = documents.read_bytes(stored)
-        assert documents.detect_media_type(data) == stored.media_type
+        assert files.detect_media_type(data) == stored.media_type
 
     globex = _actor(session, demo.OTHER_EMAIL)
     assert documents.list_client_documents(session, actor=globex).rows == []

@@ -7,9 +7,10 @@ import zipfile
 
 import pytest
 
+from portal_app.core import files
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.settings import get_settings
 from portal_app.services import documents
-from portal_app.services.errors import NotFoundError, ValidationError
-from portal_app.settings import get_settings
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 PDF_BYTES = b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -44,20 +45,20 @@ def _store(client, data=PDF_BYTES, name="report.pdf", **kw):
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (PDF_BYTES, documents.PDF),
-        (PNG_BYTES, documents.PNG),
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 10, documents.JPEG),
-        (b"GIF89a" + b"\x00" * 10, documents.GIF),
-        (CSV_BYTES, documents.CSV),
-        ("Notes for Zoë\nsecond line\n".encode(), documents.TEXT),
-        (_xlsx(), documents.XLSX),
+        (PDF_BYTES, files.PDF),
+        (PNG_BYTES, files.PNG),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 10, files.JPEG),
+        (b"GIF89a" + b"\x00" * 10, files.GIF),
+        (CSV_BYTES, files.CSV),
+        ("Notes for Zoë\nsecond line\n".encode(), files.TEXT),
+        (_xlsx(), files.XLSX),
         (b"MZ\x90\x00\x03\x00\x00\x00", None),  # a Windows executable
         (b"PK\x03\x04not really a zip", None),
         (b"", None),
     ],
 )
 def test_type_is_detected_from_the_bytes(data, expected):
-    assert documents.detect_media_type(data) == expected
+    assert files.detect_media_type(data) == expected
 
 
 def test_stored_once_by_content_with_the_detected_type(session, make, docs_root):
@@ -130,15 +131,15 @@ def test_names_with_path_characters_are_refused(session, make, docs_root, name):
 
 def test_bidi_and_other_format_characters_are_dropped_from_names():
     # "invoice<RLO>fdp.exe" would read as "invoiceexe.pdf" in a file list.
-    assert documents.clean_name("invoice\u202efdp.pdf", "application/pdf") == "invoicefdp.pdf"
-    assert documents.clean_name("\u2066a\u200fb\u2069.png", "image/png") == "ab.png"
+    assert files.clean_name("invoice\u202efdp.pdf", "application/pdf") == "invoicefdp.pdf"
+    assert files.clean_name("\u2066a\u200fb\u2069.png", "image/png") == "ab.png"
     with pytest.raises(ValidationError):
-        documents.clean_name("\u202e\u200b", "image/png")
+        files.clean_name("\u202e\u200b", "image/png")
 
 
 def test_download_filename_is_header_safe():
-    assert documents.download_filename('Zoë "quote"; x.pdf') == "Zoe_quote_x.pdf"
-    assert documents.download_filename("日本.png") == "document.png"
+    assert files.download_filename('Zoë "quote"; x.pdf') == "Zoe_quote_x.pdf"
+    assert files.download_filename("日本.png") == "document.png"
 
 
 def test_attachment_must_be_the_same_clients(session, make, docs_root):
@@ -331,7 +332,7 @@ def test_client_upload_where_allowed(session, make, docs_root):
 
 
 def test_client_upload_refused_when_not_allowed_or_limited(session, make, docs_root):
-    from portal_app.services.errors import ReadOnlyError
+    from portal_app.core.errors import ReadOnlyError
 
     closed = make.actor(make.contact(make.client(make.company())))
     assert not documents.uploads_allowed(session, actor=closed)

@@ -8,10 +8,11 @@ from dataclasses import replace
 
 import pytest
 
+from portal_app.core import signing
+from portal_app.core.errors import NotFoundError
+from portal_app.core.settings import get_settings
 from portal_app.services import documents, generated_files
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError
-from portal_app.settings import get_settings
 
 PDF = b"%PDF-1.4\nbuilt\n%%EOF\n"
 ME = Actor(company_id=1, client_id=10, contact_id=100, session_id=1000, kind="password")
@@ -57,7 +58,7 @@ def test_expired_tampered_or_foreign_tokens_are_not_found(root):
     expired = generated_files.make_generated_token(built.file_id, ME, seconds=-1)
     later = time.time() + get_settings().download_token_seconds + 1
     body, mac = built.token.split(".")
-    forged_body = documents._b64(documents._unb64(body).replace(b":10:", b":11:"))
+    forged_body = signing._b64(signing._unb64(body).replace(b":10:", b":11:"))
     for bad in (
         expired,
         built.token[:-2] + ("AA" if not built.token.endswith("AA") else "BB"),

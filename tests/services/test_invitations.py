@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError
+from portal_app.core.tokens import new_token, token_hash
 from portal_app.models import AuditEvent, AuthSession, Invitation
 from portal_app.services import auth, invitations
-from portal_app.services.errors import NotFoundError
-from portal_app.services.tokens import new_token, token_hash
 
 
 def _invitation(session, key: str) -> Invitation:

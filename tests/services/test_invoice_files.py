@@ -5,8 +5,8 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
+from portal_app.core.errors import NotFoundError
 from portal_app.services import invoice_files
-from portal_app.services.errors import NotFoundError
 
 SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 

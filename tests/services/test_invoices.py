@@ -3,9 +3,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import AuditEvent
 from portal_app.services import invoices
-from portal_app.services.errors import NotFoundError
 
 
 def test_list_hides_drafts_and_other_clients(make, session):

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
 from portal_app.services import ledger_stamp
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from portal_app.core.errors import NotFoundError
 from portal_app.services import (
     auth,
     credits,
@@ -18,7 +19,6 @@ from portal_app.services import (
     statements,
 )
 from portal_app.services import checkout as co
-from portal_app.services.errors import NotFoundError
 from portal_app.services.link_scope import FullSessionRequired
 from tests.helpers.quotes import add_quote
 
@@ -27,9 +27,9 @@ from tests.helpers.quotes import add_quote
 def account(make, session, tmp_path, monkeypatch):
     """A client with two invoices (each with a document), a credit, a quote, a saved card and
     a payment on each invoice; one contact signed in with a password."""
+    from portal_app.core.settings import get_settings
     from portal_app.models import PaymentMethod
     from portal_app.services import ledger
-    from portal_app.settings import get_settings
 
     monkeypatch.setenv("DOCUMENTS_ROOT", str(tmp_path / "docs"))
     get_settings.cache_clear()

@@ -21,7 +21,8 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
 from portal_app.models import (
     Checkout,
     Client,
@@ -34,7 +35,6 @@ from portal_app.models import (
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services import prepayments as pre
-from portal_app.services.errors import ValidationError
 from portal_app.services.invoice_math import LineInput
 from portal_app.services.ledger import RECEIVED_STATUSES
 from portal_app.services.staff_payments import (

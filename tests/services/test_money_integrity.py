@@ -8,12 +8,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
 from portal_app.models import Checkout, Credit, CreditHold, Payment, PaymentAllocation
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services import ledger
-from portal_app.services.errors import ValidationError
 from portal_app.services.invoice_math import LineInput
 from tests.conftest import CARD_3DS, CARD_OK
 from tests.helpers.ledger import assert_client_ledger

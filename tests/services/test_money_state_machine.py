@@ -44,7 +44,8 @@ from hypothesis.stateful import (
 from sqlalchemy import text, update
 from sqlmodel import Session, SQLModel, col, select
 
-from portal_app.db import make_engine, utcnow
+from portal_app.core.db import make_engine, utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.gateways.base import CardDeclinedError, GatewayError
 from portal_app.gateways.stripe_gateway import UNREACHABLE, StripeGateway
 from portal_app.models import (
@@ -65,7 +66,6 @@ from portal_app.services import subscription_cancel as sub_cancel
 from portal_app.services import subscription_changes as sub_changes
 from portal_app.services import subscription_signup as signup
 from portal_app.services import webhooks as wh
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.invoice_math import LineInput
 from portal_app.services.ledger import RECEIVED_STATUSES
 from portal_app.services.staff_payments import (

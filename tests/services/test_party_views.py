@@ -6,7 +6,7 @@ from babel.dates import format_date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal_app.services.party_views import format_day
+from portal_app.core.locale import format_day
 
 
 @given(

@@ -20,15 +20,15 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ValidationError
+from portal_app.core.mail import send_email
+from portal_app.core.routes import CLIENT_PASSWORD_RESET
+from portal_app.core.settings import get_settings
 from portal_app.models import AuditEvent, AuthSession, Company
-from portal_app.routes import CLIENT_PASSWORD_RESET
 from portal_app.services import auth, password_reset, throttle
-from portal_app.services.errors import AuthError, ValidationError
-from portal_app.services.mail import send_email
 from portal_app.services.password_reset import INVALID_TOKEN_MESSAGE
 from portal_app.services.passwords import verify_password
-from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
 from tests.helpers.signin import BINDING
 from tests.helpers.throttle import in_parallel, slow_limiter

@@ -1,6 +1,6 @@
 """'Pay all due' totals: summed in the database, equal to the per-invoice amount due."""
 
-from portal_app.money import format_money
+from portal_app.core.money import format_money
 from portal_app.services import checkout as co
 
 

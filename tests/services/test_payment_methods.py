@@ -10,12 +10,12 @@ import pytest
 import stripe
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.stripe_gateway import StripeGateway
 from portal_app.models import AuditEvent, PaymentMethod
 from portal_app.services import checkout as co
 from portal_app.services import payment_methods as pm
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from tests.conftest import CARD_DECLINED_ON_ATTACH, CARD_OK, _free_port
 
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import Payment, PaymentAllocation
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services import payments
-from portal_app.services.errors import NotFoundError
 from tests.helpers.ledger import (
     assert_credit_consistent,
     assert_invoices_balance,

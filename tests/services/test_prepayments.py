@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import Payment, PrepaymentSchedule
 from portal_app.services import payments as payment_views
 from portal_app.services import prepayments as pre
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.link_scope import FullSessionRequired
 from portal_app.services.prepayment_schedules import run_schedules
 from tests.conftest import CARD_DECLINED_ON_CHARGE, CARD_OK
@@ -252,7 +252,7 @@ def test_a_removed_card_stops_the_schedule(make, session, gateway, browser_card)
     schedule = session.get(
         PrepaymentSchedule, session.get(Payment, outcome.payment_id).prepayment_schedule_id
     )
-    from portal_app.db import utcnow
+    from portal_app.core.db import utcnow
     from portal_app.models import PaymentMethod
 
     method = session.get(PaymentMethod, schedule.payment_method_id)

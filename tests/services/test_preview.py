@@ -12,10 +12,10 @@ from contextlib import contextmanager
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, AuthSession, Document, PaymentMethod
 from portal_app.services import auth, checkout, checkout_flow, documents, invoices, payment_methods
 from portal_app.services import preview as preview_service
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from tests.helpers.staff import add_staff, staff_actor
 
 
@@ -185,7 +185,7 @@ def test_preview_cannot_change_the_default_card_or_remove_one(make, session):
 
 
 def test_preview_cannot_upload_a_document(make, session, tmp_path):
-    from portal_app.settings import get_settings
+    from portal_app.core.settings import get_settings
 
     _, client, contact, _ = _world(make)
     settings = get_settings().model_copy(update={"documents_root": tmp_path})

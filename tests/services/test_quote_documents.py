@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from portal_app.core.errors import NotFoundError
+from portal_app.core.settings import get_settings
 from portal_app.services import documents
-from portal_app.services.errors import NotFoundError
-from portal_app.settings import get_settings
 from tests.helpers.quotes import add_quote
 
 PDF_BYTES = b"%PDF-1.4\n%quote\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import AuditEvent, AuthSession
 from portal_app.services import invitations, quotes
-from portal_app.services.errors import NotFoundError
 from tests.helpers.quotes import add_quote
 
 

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, Invoice, InvoiceLine, Quote, QuoteApproval
 from portal_app.services import quotes
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoice_math import LineInput
 from tests.conftest import Factory
 from tests.helpers.quotes import add_quote, signature_png

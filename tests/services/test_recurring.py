@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, Company
 from portal_app.services import recurring as svc
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from tests.helpers.recurring import add_recurring
 
 

@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
 from portal_app.models import AuditEvent, Client, ClientContact
 from portal_app.services import auth, registration
-from portal_app.services.errors import ValidationError
 from portal_app.services.passwords import verify_password
 from tests.services.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
 
@@ -175,7 +175,7 @@ def test_bad_tampered_and_expired_confirmation_links(make, session, mailbox):  #
 def test_mail_failure_reports_and_the_caller_rolls_back(make, session, monkeypatch):
     company = make.company(allow_registration=True)
     monkeypatch.setenv("SMTP_PORT", "1")  # nothing listens there
-    from portal_app.settings import get_settings
+    from portal_app.core.settings import get_settings
 
     get_settings.cache_clear()
     try:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from portal_app.models import Client, Company
 from portal_app.services import auth, modules
-from portal_app.services.invoices import client_locale
+from portal_app.services.locale import client_locale
 
 
 @contextmanager

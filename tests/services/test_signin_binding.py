@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.tokens import new_token
 from portal_app.models import AuditEvent, AuthSession, Invitation
 from portal_app.services import invitations, preview, signin_binding
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ValidationError
-from portal_app.services.tokens import new_token
 from portal_app.state.emailed_link import ASK, GO, OPEN, link_decision
 from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff, staff_actor

@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ReadOnlyError, ThrottledError
+from portal_app.core.settings import get_settings
 from portal_app.models import AuditEvent, AuthSession
 from portal_app.services import auth, staff_auth
-from portal_app.services.errors import AuthError, ReadOnlyError, ThrottledError
 from portal_app.services.passwords import hash_password
 from portal_app.services.signin_binding import new_binding
-from portal_app.settings import get_settings
 from tests.conftest import TEST_PASSWORD
 from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff

@@ -6,13 +6,13 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, Invoice, Payment, RecurringInvoice, Subscription
 from portal_app.services import recurring as recurring_service
 from portal_app.services import staff_cancellations as sc
 from portal_app.services import subscription_cancel as cancel
 from portal_app.services import subscription_signup as signup
 from portal_app.services.actor import StaffActor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from tests.conftest import CARD_OK
 from tests.helpers.recurring import add_recurring
 from tests.helpers.staff_docs import staff_actor

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, AuthSession, ClientContact
 from portal_app.schemas.staff import ClientForm, ContactForm
 from portal_app.services import auth, staff_client_detail, staff_clients
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.invoice_math import LineInput
 from portal_app.services.passwords import verify_password
 from tests.helpers.staff import add_staff, staff_actor

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from portal_app.core.errors import NotFoundError
 from portal_app.models import Payment
-from portal_app.services.errors import NotFoundError
 from portal_app.services.staff_lists import client_options, list_records, record_detail
 from portal_app.services.staff_payment_views import list_payments, open_invoices, unapplied_text
 from portal_app.services.staff_payments import mark_paid

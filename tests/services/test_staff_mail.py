@@ -9,14 +9,14 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import token_hash
 from portal_app.models import AuditEvent, Invitation
 from portal_app.services import invitations
 from portal_app.services import invoices as client_invoices
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.staff_mail import email_document
 from portal_app.services.staff_records import CREDIT, INVOICE, QUOTE, create_record
-from portal_app.services.tokens import token_hash
-from portal_app.settings import get_settings
 from tests.helpers.staff_docs import invoice_form, staff_actor
 from tests.services.test_password_reset import _free_port, _run_smtp
 

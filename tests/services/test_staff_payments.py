@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from portal_app.db import utcnow
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import Checkout, InvoiceLock, Payment, PaymentAllocation
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services import invoices as client_invoices
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_payments import (
     Application,
     apply_unapplied,

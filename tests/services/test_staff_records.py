@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, Credit, InvoiceLine, Quote, QuoteLine
 from portal_app.services import invoices as client_invoices
 from portal_app.services.document_forms import FormErrors, LineForm
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.staff_records import (
     CREDIT,
     INVOICE,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.settings import get_settings
 from portal_app.services import documents
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.staff_records import INVOICE, QUOTE, create_record, mark_sent
 from portal_app.services.staff_uploads import (
     list_documents,
@@ -13,7 +14,6 @@ from portal_app.services.staff_uploads import (
     set_visibility,
     upload,
 )
-from portal_app.settings import get_settings
 from tests.helpers.staff_docs import invoice_form, staff_actor
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -10,11 +10,11 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.settings import get_settings
 from portal_app.models import Company
 from portal_app.services import generated_files, statement_files
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.invoice_math import LineInput
-from portal_app.settings import get_settings
 
 YEAR = {"start": "2024-01-01", "end": "2024-12-31"}
 

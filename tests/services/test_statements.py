@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.models import Payment, PaymentAllocation
 from portal_app.services import statements
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.invoice_math import LineInput
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import ValidationError
 from portal_app.models import Client, Company, Credit, Invoice, Payment, Subscription
 from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
@@ -22,7 +23,6 @@ from portal_app.services import subscription_cancel as cancel
 from portal_app.services import subscription_changes as changes
 from portal_app.services import subscription_signup as signup
 from portal_app.services.actor import Actor
-from portal_app.services.errors import ValidationError
 from portal_app.services.invoice_math import LineInput
 from portal_app.services.staff_payments import refund_card_payment
 from tests.conftest import CARD_OK

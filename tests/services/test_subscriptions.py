@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import (
     Credit,
     Invoice,
@@ -18,7 +19,6 @@ from portal_app.services import subscription_cancel as cancel
 from portal_app.services import subscription_changes as changes
 from portal_app.services import subscription_signup as signup
 from portal_app.services import subscriptions as subs
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from tests.conftest import CARD_DECLINED_ON_CHARGE, CARD_OK
 from tests.helpers.subscriptions import allow_change, link, plan, saved_card, tx_for
 
@@ -570,7 +570,7 @@ def test_trial_cancels_now_and_a_plan_may_forbid_cancelling(make, session, gatew
 def test_the_subscription_schedule_is_managed_on_the_subscriptions_tab_only(
     make, session, gateway, browser_card
 ):
-    from portal_app import routes
+    from portal_app.core import routes
     from portal_app.services import recurring
 
     company, client, actor, basic, sub = _subscribed(make, session, gateway, browser_card)

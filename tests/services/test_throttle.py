@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from portal_app.core.settings import get_settings
 from portal_app.services import throttle
-from portal_app.settings import get_settings
 from tests.helpers.throttle import in_parallel
 
 REDIS = "redis://127.0.0.1:6379"

@@ -14,9 +14,9 @@ from reflex.app import EventNamespace
 from reflex.istate.data import RouterData
 from reflex_base.config import get_config
 
+from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.settings import get_settings
 from portal_app.services import auth
-from portal_app.services.errors import AuthError, ThrottledError
-from portal_app.settings import get_settings
 from portal_app.state.portal import PortalState
 from portal_app.state.staff import StaffState
 from tests.conftest import TEST_PASSWORD

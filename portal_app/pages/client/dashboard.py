@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, page_heading
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
 from portal_app.layout.shell import portal_page
 from portal_app.services import invoices, quotes
 from portal_app.services.invoices import AttentionItem, CurrencyTotals

@@ -14,16 +14,16 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import labelled_upload
 from portal_app.components.common import empty_state, page_heading, visually_hidden
 from portal_app.components.records import paged_rows, select_cell
-from portal_app.db import session_scope
+from portal_app.core import files, routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.settings import get_settings
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.document import DocumentRowView
 from portal_app.services import documents
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.settings import get_settings
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin
 from portal_app.state.portal import PortalState
 
@@ -161,7 +161,7 @@ class DocumentsState(RowSelectionMixin, PagedListMixin, PortalState):
             doc = documents.get_client_document(
                 db, actor=actor, document_id=documents.parse_document_id(document_id)
             )
-            chosen["name"] = documents.download_filename(doc.name)
+            chosen["name"] = files.download_filename(doc.name)
             return documents.make_download_token(doc.id, actor.client_id)
 
         signed = self._signed(token)
@@ -201,7 +201,7 @@ class DocumentsState(RowSelectionMixin, PagedListMixin, PortalState):
             doc = documents.get_client_document(
                 db, actor=actor, document_id=documents.parse_document_id(document_id)
             )
-            kind = documents.PREVIEW.get(doc.media_type, "")
+            kind = files.PREVIEW.get(doc.media_type, "")
             if not kind:
                 raise NotFoundError("preview")
             shown.update(kind=kind, name=doc.name)

@@ -6,7 +6,6 @@ import dataclasses
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import download_button, status_badge
 from portal_app.components.documents import (
@@ -17,13 +16,14 @@ from portal_app.components.documents import (
     totals_box,
 )
 from portal_app.components.records import summary_row
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError
 from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.invoice import InvoiceView
 from portal_app.services import documents, invoices
-from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
 
 

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.common import empty_state, page_heading, status_badge, visually_hidden
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
+from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services import checkout, invoices

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.sign_in_form import sign_in_card
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import AuthError
 from portal_app.layout.shell import public_page
 from portal_app.services import auth, registration
-from portal_app.services.errors import AuthError
 from portal_app.state.portal import PortalState
 from portal_app.state.sign_in_form import SignInFormMixin
 

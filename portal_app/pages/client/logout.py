@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.sign_out_card import sign_out_card
+from portal_app.core import routes
 from portal_app.layout.shell import public_page
 from portal_app.state.portal import PortalState
 

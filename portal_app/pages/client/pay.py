@@ -6,7 +6,6 @@ import asyncio
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import badge, callout
 from portal_app.components.card_choice import NEW_CARD, allowed_choice, card_choice
 from portal_app.components.card_element import (
@@ -17,7 +16,9 @@ from portal_app.components.card_element import (
 )
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.test_mode import test_mode_banner
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import portal_page
@@ -25,7 +26,6 @@ from portal_app.services import checkout as co
 from portal_app.services import checkout_flow as flow
 from portal_app.services.actor import Actor
 from portal_app.services.checkout import CheckoutLineView, CheckoutPreview, SavedCardOption
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 
 

@@ -6,17 +6,17 @@ import dataclasses
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import download_button, empty_state
 from portal_app.components.records import payment_status_badge, summary_row
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError
 from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, PaymentView
 from portal_app.services import documents, payments
-from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
 
 

@@ -14,7 +14,6 @@ import secrets
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import badge, callout
 from portal_app.components.card_element import (
     card_box,
@@ -24,14 +23,15 @@ from portal_app.components.card_element import (
 )
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.test_mode import test_mode_banner
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services import payment_methods
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 
 GONE = "That card is no longer on your account."

@@ -14,7 +14,6 @@ from datetime import date
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.card_choice import (
     NEW_CARD,
@@ -34,7 +33,10 @@ from portal_app.components.common import (
     visually_hidden,
 )
 from portal_app.components.test_mode import test_mode_banner
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import portal_page
@@ -44,9 +46,7 @@ from portal_app.services import checkout_flow as flow
 from portal_app.services import prepayments as pre
 from portal_app.services.actor import Actor
 from portal_app.services.checkout import SavedCardOption
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.services.prepayments import PrepaymentRequest, ScheduleView
-from portal_app.services.schedule import FREQUENCY_LABELS
 from portal_app.state.portal import PortalState
 
 

@@ -6,7 +6,6 @@ import dataclasses
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import download_button
 from portal_app.components.documents import (
@@ -22,13 +21,14 @@ from portal_app.components.quote_approval import (
     quote_status_badge,
 )
 from portal_app.components.records import summary_row
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
 from portal_app.services import documents, quotes
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin
 from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT

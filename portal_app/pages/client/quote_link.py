@@ -10,8 +10,8 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.emailed_link import link_card
+from portal_app.core import routes
 from portal_app.layout.shell import public_page
 from portal_app.state.emailed_link import EmailedLinkMixin
 from portal_app.state.portal import PortalState

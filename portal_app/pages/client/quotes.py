@@ -6,7 +6,6 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading, visually_hidden
 from portal_app.components.quote_approval import (
@@ -14,6 +13,7 @@ from portal_app.components.quote_approval import (
     quote_status_badge,
 )
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
+from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.quote import QuoteRowView
 from portal_app.services import quotes

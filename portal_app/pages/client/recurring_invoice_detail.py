@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import field_error, status_badge
 from portal_app.components.documents import detail_header, lines_table, record_page, totals_box
 from portal_app.components.records import paged_rows, summary_row
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.layout.shell import portal_page
 from portal_app.pages.client.recurring_invoices import recurring_status_badge
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.schemas.recurring import RecurringView
-from portal_app.services import recurring
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.services import payment_methods, recurring
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 
@@ -56,7 +56,10 @@ class RecurringDetailState(PagedListMixin, PortalState):
         try:
             with session_scope() as db:
                 self.schedule = recurring.recurring_view(
-                    db, actor=actor, recurring_id=self._recurring_id
+                    db,
+                    actor=actor,
+                    recurring_id=self._recurring_id,
+                    has_default_card=payment_methods.has_default_card(db, actor=actor),
                 )
         except NotFoundError:
             self.schedule = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.common import colored_badge, empty_state, page_heading
 from portal_app.components.records import paged_rows
+from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.recurring import RecurringRowView
 from portal_app.services import recurring

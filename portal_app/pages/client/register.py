@@ -7,12 +7,12 @@ import asyncio
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import ValidationError
 from portal_app.layout.shell import public_page
 from portal_app.services import registration
-from portal_app.services.errors import ValidationError
 from portal_app.state.event_address import event_client_address
 
 FIELDS = (

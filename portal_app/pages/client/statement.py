@@ -10,7 +10,6 @@ from datetime import date
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.common import (
     download_button,
     empty_state,
@@ -19,12 +18,13 @@ from portal_app.components.common import (
     page_heading,
 )
 from portal_app.components.records import summary_row
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
 from portal_app.services import statement_files, statements
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.services.generated_files import GeneratedFile
 from portal_app.state.portal import PortalState
 

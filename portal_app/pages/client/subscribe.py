@@ -15,7 +15,6 @@ from datetime import date
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.card_choice import (
     NEW_CARD,
@@ -30,7 +29,9 @@ from portal_app.components.card_element import (
 )
 from portal_app.components.common import field_error
 from portal_app.components.test_mode import test_mode_banner
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import public_page
@@ -42,7 +43,6 @@ from portal_app.services import subscription_signup as signup
 from portal_app.services import subscriptions as subs
 from portal_app.services.actor import Actor
 from portal_app.services.checkout import SavedCardOption
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 
 REGISTER_FIELDS = (

@@ -12,13 +12,14 @@ from datetime import date
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.card_choice import mount_when_ready
 from portal_app.components.card_element import card_box, confirm_payment_script
 from portal_app.components.documents import record_page
 from portal_app.components.records import summary_row
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.layout.shell import portal_page
@@ -32,7 +33,6 @@ from portal_app.services import subscription_cancel as cancelling
 from portal_app.services import subscription_changes as changes
 from portal_app.services import subscriptions as subs
 from portal_app.services.actor import Actor
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.portal import PortalState
 
 MAX_REASON = 1000

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, loading_block, page_heading
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.subscription import SubscriptionRowView
 from portal_app.services import subscriptions as subs
-from portal_app.services.errors import NotFoundError
 from portal_app.state.portal import PortalState
 
 STATUS_COLORS = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import paged_rows
+from portal_app.core import routes
 from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff import AuditRowView
 from portal_app.services import audit_log

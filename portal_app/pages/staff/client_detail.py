@@ -7,17 +7,17 @@ import asyncio
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.staff_cancellations import cancellation_requests
 from portal_app.components.staff_uploads import client_uploads
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.layout.staff_shell import staff_page
 from portal_app.pages.staff.clients import CLIENT_FIELDS, client_form_from, form_field
 from portal_app.schemas.staff import AuditRowView, ClientDetailView, ContactForm, ContactView
 from portal_app.services import staff_client_detail, staff_clients
-from portal_app.services.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.state.staff import StaffState
 
 CONTACT_FIELDS = (("first_name", "First name"), ("last_name", "Last name"), ("email", "E-mail"))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import paged_rows
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff import ClientForm, ClientRowView
 from portal_app.services import staff_clients
-from portal_app.services.errors import ReadOnlyError, ValidationError
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.common import empty_state
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.layout.staff_shell import staff_page
 from portal_app.services import preview
-from portal_app.services.errors import NotFoundError, ValidationError
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
     came_back_unbound,

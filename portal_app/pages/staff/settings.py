@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app import routes
 from portal_app.components.accessible import callout, labelled_upload
 from portal_app.components.common import page_heading
-from portal_app.db import session_scope
+from portal_app.core import routes
+from portal_app.core.db import session_scope
+from portal_app.core.errors import ReadOnlyError, ValidationError
+from portal_app.core.money import SUPPORTED_CURRENCIES
 from portal_app.layout.staff_shell import staff_page
 from portal_app.models import ALL_MODULES
-from portal_app.money import SUPPORTED_CURRENCIES
 from portal_app.services import branding, company_settings
 from portal_app.services.company_settings import FLAG_FIELDS, REGISTRATION_FIELDS, SettingsErrors
-from portal_app.services.errors import ReadOnlyError, ValidationError
 from portal_app.state.staff import StaffState
 
 LOGO_UPLOAD_ID = "logo-upload"

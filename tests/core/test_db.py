@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from portal_app import db
+from portal_app.core import db
 from tests.conftest import PG_URL
 
 

@@ -8,13 +8,14 @@ exists) and counts the matches up to a cap, so a huge list never costs a full co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.services.errors import NotFoundError
+from portal_app.core.errors import NotFoundError
 
 PAGE_SIZES = (10, 25, 50, 100)
 COUNT_CAP = 1000
@@ -104,3 +105,15 @@ def get_scoped(session: Session, model: Any, *, scope: Any, record_id: object, n
     if row is None:
         raise NotFoundError(noun)
     return row
+
+
+# ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
+_PLAIN_ID = re.compile(r"[0-9]{1,12}")
+
+
+def parse_record_id(raw: object, what: str) -> int:
+    """A record id from a URL or the browser; NotFoundError(what) unless it is a plain number."""
+    text = str(raw if raw is not None else "").strip()
+    if not _PLAIN_ID.fullmatch(text) or int(text) <= 0:
+        raise NotFoundError(what)
+    return int(text)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from portal_app.core.errors import NotFoundError
+from portal_app.core.paging import fetch_page, sort_order
 from portal_app.models import Invoice
 from portal_app.services import credits, invoices, quotes
-from portal_app.services.errors import NotFoundError
-from portal_app.services.paging import fetch_page, sort_order
 from tests.helpers.quotes import add_quote
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from portal_app.settings import PLACEHOLDER_SECRET, PROJECT_ROOT, Settings
+from portal_app.core.settings import PLACEHOLDER_SECRET, PROJECT_ROOT, Settings
 
 
 def test_production_refuses_placeholder_secret(monkeypatch):
@@ -350,7 +350,7 @@ _WHSEC_LITERAL = re.compile(r"whsec_(?:[\w+/=-]+|\.\.\.)")
 
 
 def test_every_webhook_secret_written_in_the_project_is_refused():
-    from portal_app.settings import KNOWN_WEBHOOK_SECRETS
+    from portal_app.core.settings import KNOWN_WEBHOOK_SECRETS
     from tests.conftest import WEBHOOK_SECRET
 
     found: dict[str, str] = {}

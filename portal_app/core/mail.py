@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from portal_app.settings import get_settings
+from portal_app.core.settings import get_settings
+
+# What an e-mail address must look like before we store it or write to it.
+EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}")
 
 SMTP_TIMEOUT_SECONDS = 15
 

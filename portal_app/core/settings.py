@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER_SECRET = "dev-only-insecure-secret-change-me"
 # Words that mark a value copied from an example or the demo rather than a real secret.
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "placeholder", "dev-only", "insecure", "example")
@@ -18,7 +18,7 @@ RELAXED_ENVIRONMENTS = {"development", "test"}
 # Webhook signing secrets anyone can read: the built-in localstripe fallback, the demo's, the
 # README's example, the benchmark's and the test suite's. Whoever knows the secret can sign a
 # `payment_intent.succeeded` of their own, so none of them is accepted outside development and
-# test (nor beside a live key anywhere). tests/test_settings.py scans portal_app/, scripts/,
+# test (nor beside a live key anywhere). tests/core/test_settings.py scans portal_app/, scripts/,
 # bench/, rxconfig.py and README.md and fails for a whsec_ value written there but missing here.
 KNOWN_WEBHOOK_SECRETS = (
     "whsec_portal_localstripe",  # gateways/stripe_gateway.py TEST_WEBHOOK_SECRET

@@ -9,7 +9,7 @@ from babel.numbers import format_currency
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal_app.money import (
+from portal_app.core.money import (
     SUPPORTED_CURRENCIES,
     Money,
     currency_exponent,

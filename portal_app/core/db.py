@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
-from portal_app.settings import get_settings
+from portal_app.core.settings import get_settings
 
 
 def utcnow() -> datetime:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal_app.core.schedule import FREQUENCY_LABELS, add_months, period_date
 from portal_app.models.recurring import FREQUENCIES
-from portal_app.services.schedule import FREQUENCY_LABELS, add_months, period_date
 
 
 def test_monthly_from_the_31st_returns_to_the_31st():

@@ -1,0 +1,42 @@
+"""Dates, quantities and locale names as people read them, through Babel.
+
+Leaf helpers: no database, no domain. Money formatting lives in core/money.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+
+
+def format_quantity(quantity_milli: int) -> str:
+    """A quantity in thousandths as the shortest decimal, e.g. 2000 -> '2', 1500 -> '1.5'."""
+    whole, frac = divmod(quantity_milli, 1000)
+    return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
+
+
+def format_day(value: date | datetime | None, locale: str) -> str:
+    """A date (or the day of a datetime) in the client's locale, e.g. 'Jan 5, 2026'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return _medium_date(value, locale)
+
+
+@lru_cache(maxsize=4096)
+def _medium_date(value: date, locale: str) -> str:
+    # Lists show the same few dates many times over; Babel's formatting is not free.
+    return format_date(value, format="medium", locale=locale)
+
+
+def valid_locale(text: str) -> bool:
+    """Whether Babel knows this locale identifier (e.g. en_US, de_DE, fr)."""
+    try:
+        Locale.parse(text)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
