@@ -30,10 +30,10 @@ import portal_app.models  # noqa: E402, F401
 from portal_app.core.db import make_engine  # noqa: E402
 from portal_app.gateways.stripe_gateway import StripeGateway  # noqa: E402
 from portal_app.models import Client, ClientContact, Company, Invoice  # noqa: E402
-from portal_app.services import checkout as co  # noqa: E402
-from portal_app.services import checkout_flow as flow  # noqa: E402
-from portal_app.services.actor import Actor  # noqa: E402
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines  # noqa: E402
+from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines  # noqa: E402
+from portal_app.services.identity.actor import Actor  # noqa: E402
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
 
 
 def _free_port() -> int:

@@ -34,9 +34,9 @@ import portal_app.models  # noqa: E402, F401  (registers every table)
 from portal_app.core.db import make_engine  # noqa: E402
 from portal_app.models import Client, Company, Invoice  # noqa: E402
 from portal_app.models.invoice import VISIBLE_STATUSES  # noqa: E402
-from portal_app.services import invoice_files, invoices  # noqa: E402
-from portal_app.services.actor import Actor  # noqa: E402
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines  # noqa: E402
+from portal_app.services.billing import invoice_files, invoices
+from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines  # noqa: E402
+from portal_app.services.identity.actor import Actor  # noqa: E402
 
 CHUNK = 5_000
 STATUS_WEIGHTS = {

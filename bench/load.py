@@ -56,7 +56,7 @@ from sqlmodel import Session  # noqa: E402
 
 import portal_app.models  # noqa: E402, F401  (registers tables)
 from portal_app.models import Client, ClientContact, Company  # noqa: E402
-from portal_app.services.passwords import hash_password  # noqa: E402
+from portal_app.services.identity.passwords import hash_password  # noqa: E402
 from tests.helpers.factories import add_invoice  # noqa: E402
 from tests.helpers.reflex_protocol import INVOICE_DETAIL, INVOICES, Tab, sign_in  # noqa: E402
 

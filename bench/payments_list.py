@@ -37,8 +37,8 @@ from portal_app.models import (  # noqa: E402
     Payment,
     PaymentAllocation,
 )
-from portal_app.services import payment_files, payments  # noqa: E402
-from portal_app.services.actor import Actor  # noqa: E402
+from portal_app.services.identity.actor import Actor  # noqa: E402
+from portal_app.services.payments import payment_files, payments
 
 CHUNK = 5_000
 STATUS_WEIGHTS = {"completed": 86, "failed": 6, "refunded": 3, "partly_refunded": 3, "pending": 2}

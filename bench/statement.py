@@ -40,8 +40,8 @@ from portal_app.core.db import make_engine  # noqa: E402
 from portal_app.core.settings import get_settings  # noqa: E402
 from portal_app.models import Client, Company, Invoice, Payment, PaymentAllocation  # noqa: E402
 from portal_app.pdf.statement_pdf import render_statement_pdf  # noqa: E402
-from portal_app.services import statement_files, statements  # noqa: E402
-from portal_app.services.actor import Actor  # noqa: E402
+from portal_app.services.billing import statement_files, statements
+from portal_app.services.identity.actor import Actor  # noqa: E402
 
 START, END = date(2024, 1, 1), date(2024, 12, 31)
 

@@ -50,7 +50,7 @@ def _create_staff(args) -> int:
 
     from portal_app.core.db import session_scope
     from portal_app.models import Company, StaffUser
-    from portal_app.services.passwords import hash_password, password_problem
+    from portal_app.services.identity.passwords import hash_password, password_problem
 
     password = args.password or getpass.getpass("Password: ")
     if problem := password_problem(password):

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 
 from portal_app.core.db import session_scope
 from portal_app.core.settings import get_settings
-from portal_app.services import auth, staff_auth
+from portal_app.services.identity import auth, staff_auth
 
 log = logging.getLogger(__name__)
 

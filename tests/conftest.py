@@ -20,8 +20,8 @@ from sqlmodel import Session, SQLModel
 import portal_app.models  # noqa: F401  (registers tables)
 from portal_app.core.db import make_engine
 from portal_app.models import Client, ClientContact, Company, Invoice, Payment
-from portal_app.services.actor import Actor
-from portal_app.services.passwords import hash_password
+from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.passwords import hash_password
 from tests.helpers.factories import add_invoice
 
 PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

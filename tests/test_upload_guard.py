@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from portal_app.core.settings import Settings, get_settings
-from portal_app.services import auth, staff_auth
+from portal_app.services.identity import auth, staff_auth
 from portal_app.upload_guard import UploadGuard, upload_allowed
 from tests.helpers.staff import add_staff
 

@@ -30,8 +30,8 @@ from portal_app.core.db import session_scope, utcnow
 from portal_app.core.errors import NotFoundError
 from portal_app.core.settings import get_settings
 from portal_app.logging_setup import RequestIdMiddleware
-from portal_app.services import auth
-from portal_app.services.actor import Actor
+from portal_app.services.identity import auth
+from portal_app.services.identity.actor import Actor
 
 log = logging.getLogger(__name__)
 NOT_FOUND_TEXT = "Not found."
@@ -135,7 +135,7 @@ def _attachment(data: bytes, filename: str, media_type: str) -> Response:
 
 async def invoice_pdf(request: Request) -> Response:
     """The signed-in client's invoice as a PDF; anything else is the same 404."""
-    from portal_app.services import invoices
+    from portal_app.services.billing import invoices
 
     actor = _actor(request)
     if actor is None:
@@ -150,7 +150,7 @@ async def invoice_pdf(request: Request) -> Response:
 
 async def invoices_zip(request: Request) -> Response:
     """Several of the client's invoices as one ZIP of PDFs; one foreign id fails the whole."""
-    from portal_app.services import invoices
+    from portal_app.services.billing import invoices
 
     actor = _actor(request)
     if actor is None:
@@ -166,7 +166,7 @@ async def invoices_zip(request: Request) -> Response:
 
 async def payment_receipt(request: Request) -> Response:
     """The signed-in client's payment receipt as a PDF; anything else is the same 404."""
-    from portal_app.services import payment_files, payments
+    from portal_app.services.payments import payment_files, payments
 
     return await _client_pdf(
         request,
@@ -178,7 +178,7 @@ async def payment_receipt(request: Request) -> Response:
 
 async def credit_pdf(request: Request) -> Response:
     """The signed-in client's credit note as a PDF (never a draft); else the same 404."""
-    from portal_app.services import credit_files, credits
+    from portal_app.services.billing import credit_files, credits
 
     return await _client_pdf(
         request,
@@ -190,7 +190,7 @@ async def credit_pdf(request: Request) -> Response:
 
 async def quote_pdf(request: Request) -> Response:
     """The signed-in client's quote as a PDF (never a draft); else the same 404."""
-    from portal_app.services import quote_files, quotes
+    from portal_app.services.billing import quote_files, quotes
 
     return await _client_pdf(
         request,
@@ -202,7 +202,7 @@ async def quote_pdf(request: Request) -> Response:
 
 async def quotes_zip(request: Request) -> Response:
     """Several of the client's quotes as one ZIP of PDFs; one foreign id fails the whole."""
-    from portal_app.services import quote_files, quotes
+    from portal_app.services.billing import quote_files, quotes
 
     actor = _actor(request)
     if actor is None:
@@ -241,14 +241,14 @@ async def _client_pdf(request: Request, what: str, parse_id, render) -> Response
 
 def _render_one(actor: Actor, invoice_id: int) -> tuple[str, bytes]:
     # PDF rendering takes ~100 ms an invoice: keep it off the event loop.
-    from portal_app.services import invoice_files
+    from portal_app.services.billing import invoice_files
 
     with session_scope() as db:
         return invoice_files.invoice_pdf(db, actor=actor, invoice_id=invoice_id)
 
 
 def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
-    from portal_app.services import invoice_files
+    from portal_app.services.billing import invoice_files
 
     with session_scope() as db:
         return invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
@@ -257,7 +257,7 @@ def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
 async def statement_pdf(request: Request) -> Response:
     """The signed-in client's statement for a date range as a PDF; 400 names a bad field."""
     from portal_app.core.errors import ValidationError
-    from portal_app.services import statement_files
+    from portal_app.services.billing import statement_files
 
     actor = _actor(request)
     if actor is None:
@@ -296,7 +296,8 @@ async def document_file(request: Request) -> Response:
     the page (preview) when the business put it there; every other type, and anything a client
     uploaded, is always an attachment.
     """
-    from portal_app.services import documents, generated_files
+    from portal_app.services.billing import generated_files
+    from portal_app.services.documents import documents
 
     actor = _actor(request)
     token = request.path_params.get("token", "")
@@ -359,7 +360,7 @@ async def stripe_webhook(request: Request) -> Response:
     if len(payload) > MAX_WEBHOOK_BYTES:
         return JSONResponse({"error": "payload too large"}, status_code=413)
     signature = request.headers.get("stripe-signature", "")
-    from portal_app.services.webhooks import WebhookSignatureError
+    from portal_app.services.payments.webhooks import WebhookSignatureError
 
     try:
         status = await run_in_threadpool(_handle_stripe_webhook, payload, signature)
@@ -372,7 +373,7 @@ async def stripe_webhook(request: Request) -> Response:
 
 def _handle_stripe_webhook(payload: bytes, signature: str) -> str:
     from portal_app.gateways.factory import get_gateway
-    from portal_app.services import webhooks
+    from portal_app.services.payments import webhooks
 
     with session_scope() as db:
         event = webhooks.handle_stripe_webhook(

@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal_app.core import routes
 from portal_app.core.settings import get_settings
-from portal_app.services import signin_binding
+from portal_app.services.identity import signin_binding
 
 # Added to the page's URL on the way back, so a browser that refuses the cookie is told so
 # instead of being sent round again.

@@ -17,8 +17,8 @@ from portal_app.api import signin
 from portal_app.core import routes
 from portal_app.core.db import session_scope, utcnow
 from portal_app.core.settings import get_settings
-from portal_app.services import staff_auth
-from portal_app.services.auth import redeem_handoff
+from portal_app.services.identity import staff_auth
+from portal_app.services.identity.auth import redeem_handoff
 
 
 def _safe_staff_target(target: str) -> str:
@@ -92,7 +92,7 @@ async def end_preview(request: Request) -> Response:
 
     A POST from one of our pages (the preview banner's button); a GET changes nothing and
     goes to the portal, where the banner offers the button; another origin is refused."""
-    from portal_app.services import preview
+    from portal_app.services.identity import preview
 
     settings = get_settings()
     if request.method != "POST":
@@ -112,7 +112,7 @@ async def end_preview(request: Request) -> Response:
 async def branding_logo(request: Request) -> Response:
     """A company logo uploaded in the staff console (content-addressed, so cached for long)."""
     from portal_app.core.errors import NotFoundError
-    from portal_app.services.branding import logo_file
+    from portal_app.services.company.branding import logo_file
 
     try:
         path, media_type = logo_file(request.path_params.get("name", ""))

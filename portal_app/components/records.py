@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import colored_badge, download_button
-from portal_app.services.invoices import PAGE_SIZES
+from portal_app.services.billing.invoices import PAGE_SIZES
 
 PAYMENT_BADGE_COLORS = {
     "Completed": "green",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal_app.components.staff_documents import KindWords
 from portal_app.core import routes
-from portal_app.services.staff_lists import STATUS_FILTERS
+from portal_app.services.billing.staff_lists import STATUS_FILTERS
 
 INVOICE_WORDS = KindWords(
     "invoice",

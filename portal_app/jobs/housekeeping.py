@@ -8,7 +8,7 @@ reports, and frees the disk of statement files nobody can fetch any more.
 from __future__ import annotations
 
 from portal_app.jobs.runner import JobContext, register_job
-from portal_app.services import generated_files, quotes
+from portal_app.services.billing import generated_files, quotes
 
 
 def expire_lapsed_quotes(ctx: JobContext) -> dict[str, int]:

@@ -37,9 +37,9 @@ from portal_app.models import (
     RecurringInvoiceLine,
     Subscription,
 )
-from portal_app.services import audit
-from portal_app.services.autobill import autobill_invoice
-from portal_app.services.numbering import next_number
+from portal_app.services.billing.numbering import next_number
+from portal_app.services.identity import audit
+from portal_app.services.payments.autobill import autobill_invoice
 
 log = logging.getLogger(__name__)
 

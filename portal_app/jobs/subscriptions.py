@@ -6,8 +6,8 @@ from __future__ import annotations
 # the modules happen to be imported.
 import portal_app.jobs.recurring  # noqa: F401
 from portal_app.jobs.runner import JobContext, register_job
-from portal_app.services.prepayment_schedules import run_schedules
-from portal_app.services.subscription_renewals import run_renewals
+from portal_app.services.payments.prepayment_schedules import run_schedules
+from portal_app.services.subscriptions.renewals import run_renewals
 
 
 def renew_subscriptions(ctx: JobContext) -> dict[str, int]:

@@ -30,6 +30,7 @@ from portal_app.models import (
     PaymentMethod,
     StaffUser,
 )
+from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
 from portal_app.services.demo_documents import seed_documents
 from portal_app.services.demo_quotes import remove_demo_quotes, seed_quotes
 from portal_app.services.demo_recurring import remove_recurring, seed_recurring
@@ -38,9 +39,8 @@ from portal_app.services.demo_subscriptions import (
     remove_subscriptions,
     seed_subscriptions,
 )
-from portal_app.services.invitations import create_invoice_invitation
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
-from portal_app.services.passwords import hash_password
+from portal_app.services.identity.invitations import create_invoice_invitation
+from portal_app.services.identity.passwords import hash_password
 
 DEMO_COMPANY = "Northwind Studio"
 DEMO_PASSWORD = "demo-portal-1"

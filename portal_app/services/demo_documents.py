@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import Session
 
 from portal_app.models import Client, Company, Document, Invoice
-from portal_app.services.documents import store_document
+from portal_app.services.documents.documents import store_document
 
 _FIXED = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -21,8 +21,8 @@ from portal_app.models import (
     QuoteApproval,
     QuoteLine,
 )
-from portal_app.services.invitations import create_quote_invitation
-from portal_app.services.invoice_math import LineInput, build_lines
+from portal_app.services.billing.invoice_math import LineInput, build_lines
+from portal_app.services.identity.invitations import create_quote_invitation
 
 QUOTE_TERMS = (
     "Prices are valid until the date on the quote.\n"

@@ -26,8 +26,8 @@ from portal_app.models import (
     RecurringInvoice,
     RecurringInvoiceLine,
 )
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
-from portal_app.services.numbering import next_number
+from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.billing.numbering import next_number
 
 TAX = ("Sales tax", 825)
 

@@ -19,8 +19,8 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
-from portal_app.services import ledger
-from portal_app.services.subscription_billing import create_recurring, issue_period_invoice
+from portal_app.services.payments import ledger
+from portal_app.services.subscriptions.billing import create_recurring, issue_period_invoice
 
 # Readable, stable sign-up addresses for the demo: /subscribe/<key>.
 DEMO_LINK_KEYS = {"Basic": "northwind-basic", "Pro": "northwind-pro", "Team": "northwind-team"}

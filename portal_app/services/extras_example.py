@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.models import Invoice
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.services.actor import Actor
+from portal_app.services.identity.actor import Actor
 
 
 def open_invoice_count(session: Session, *, actor: Actor) -> int:

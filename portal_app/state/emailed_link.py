@@ -29,8 +29,8 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.core.settings import get_settings
-from portal_app.services import auth, invitations, preview
-from portal_app.services.actor import Actor
+from portal_app.services.identity import auth, invitations, preview
+from portal_app.services.identity.actor import Actor
 from portal_app.state.signin_binding import (
     came_back_unbound,
     fetch_binding,

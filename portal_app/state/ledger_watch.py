@@ -28,8 +28,8 @@ import reflex as rx
 from reflex_base.event.context import EventContext
 
 from portal_app.core.db import session_scope
-from portal_app.services import ledger_stamp
-from portal_app.services.ledger_stamp import ClientKey
+from portal_app.services.payments import ledger_stamp
+from portal_app.services.payments.ledger_stamp import ClientKey
 
 log = logging.getLogger(__name__)
 

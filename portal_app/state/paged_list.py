@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.services.actor import Actor
-from portal_app.services.invoices import PAGE_SIZES
+from portal_app.services.billing.invoices import PAGE_SIZES
+from portal_app.services.identity.actor import Actor
 
 
 class PagedListMixin(rx.State, mixin=True):

@@ -20,8 +20,9 @@ from portal_app.core import routes
 from portal_app.core.db import session_or_scope
 from portal_app.core.settings import get_settings
 from portal_app.layout.nav import visible_nav_items
-from portal_app.services import auth, ledger_stamp
-from portal_app.services.actor import Actor
+from portal_app.services.identity import auth
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import ledger_stamp
 from portal_app.state.event_address import event_client_address
 from portal_app.state.ledger_watch import LedgerPush, Watcher
 

@@ -15,7 +15,7 @@ import reflex as rx
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.schemas.quote import ApprovalResult
-from portal_app.services import quotes
+from portal_app.services.billing import quotes
 from portal_app.state.signature_pad import CLEAR_PAD_SCRIPT, signature_script
 
 MAX_TYPED_NAME = 80

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from portal_app.core import routes
-from portal_app.services import signin_binding as binding_rules
+from portal_app.services.identity import signin_binding as binding_rules
 
 COOKIES_NEEDED = (
     "Signing in needs cookies for this site. Allow them in your browser, then reload this page."

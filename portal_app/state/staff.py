@@ -18,8 +18,8 @@ from portal_app.core import routes
 from portal_app.core.db import session_or_scope
 from portal_app.core.settings import get_settings
 from portal_app.layout.staff_nav import visible_staff_nav_items
-from portal_app.services import staff_auth
-from portal_app.services.actor import StaffActor
+from portal_app.services.identity import staff_auth
+from portal_app.services.identity.actor import StaffActor
 from portal_app.state.event_address import event_client_address
 from portal_app.state.portal import _js_string, _same_origin, post_script
 

@@ -17,8 +17,8 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
-from portal_app.services import staff_cancellations
-from portal_app.services.staff_cancellations import CancellationRequestView
+from portal_app.services.subscriptions import staff_cancellations
+from portal_app.services.subscriptions.staff_cancellations import CancellationRequestView
 from portal_app.state.staff import StaffState
 
 GONE = "This request is no longer open."

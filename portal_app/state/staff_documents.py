@@ -19,9 +19,10 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.schemas.staff_documents import OptionView, StaffDocDetail, StaffDocRow
-from portal_app.services import staff_lists, staff_mail, staff_payments, staff_records
-from portal_app.services.document_forms import MAX_LINES, DocumentForm, FormErrors, LineForm
-from portal_app.services.staff_records import Kind
+from portal_app.services.billing import staff_lists, staff_mail, staff_records
+from portal_app.services.billing.document_forms import MAX_LINES, DocumentForm, FormErrors, LineForm
+from portal_app.services.billing.staff_records import Kind
+from portal_app.services.payments import staff_payments
 
 MAX_VALUE = 4000
 FORM_FIELDS = (

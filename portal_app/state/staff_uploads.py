@@ -12,8 +12,8 @@ import reflex as rx
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.settings import get_settings
-from portal_app.services import staff_uploads
-from portal_app.services.staff_uploads import StaffDocumentRow
+from portal_app.services.documents import staff_uploads
+from portal_app.services.documents.staff_uploads import StaffDocumentRow
 from portal_app.state.staff import StaffState
 
 UPLOAD_ID = "staff-upload"

@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from portal_app.api import routes as api_routes
 from portal_app.core.settings import get_settings
-from portal_app.services import auth
+from portal_app.services.identity import auth
 
 
 def _request(peer: str, *forwarded_for: str, cookie: str = "") -> Request:

@@ -10,7 +10,8 @@ import pytest
 
 from portal_app.core import routes
 from portal_app.core.settings import get_settings
-from portal_app.services import auth, documents
+from portal_app.services.documents import documents
+from portal_app.services.identity import auth
 from tests.helpers.signin import BINDING, bind
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from portal_app.models import Payment, PaymentAllocation
-from portal_app.services import auth
+from portal_app.services.identity import auth
 from tests.helpers.signin import BINDING, bind
 
 ORIGIN = "http://localhost:8000"

@@ -5,7 +5,7 @@ import uuid
 import zipfile
 from datetime import timedelta
 
-from portal_app.services import auth
+from portal_app.services.identity import auth
 from tests.helpers.quotes import add_quote
 from tests.helpers.signin import BINDING, bind
 

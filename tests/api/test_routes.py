@@ -7,7 +7,7 @@ from sqlmodel import select
 from portal_app.core.db import utcnow
 from portal_app.core.tokens import token_hash
 from portal_app.models import AuthSession
-from portal_app.services import auth
+from portal_app.services.identity import auth
 from tests.helpers.signin import BINDING, bind
 
 

@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from portal_app.core.tokens import token_hash
 from portal_app.models import AuditEvent, AuthSession
-from portal_app.services import auth, preview, staff_auth
-from portal_app.services.signin_binding import BINDING_COOKIE, BINDING_SECONDS, new_binding
+from portal_app.services.identity import auth, preview, staff_auth
+from portal_app.services.identity.signin_binding import BINDING_COOKIE, BINDING_SECONDS, new_binding
 from tests.helpers.signin import BINDING, bind
 from tests.helpers.staff import add_staff, staff_actor
 

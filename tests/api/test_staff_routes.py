@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from portal_app.models import AuthSession
-from portal_app.services import auth, staff_auth
-from portal_app.services.passwords import hash_password
+from portal_app.services.identity import auth, staff_auth
+from portal_app.services.identity.passwords import hash_password
 from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff
 
@@ -91,7 +91,7 @@ def test_branding_logo_route_serves_only_stored_logos(committed, client, tmp_pat
     from PIL import Image
 
     from portal_app.core.settings import get_settings
-    from portal_app.services import branding
+    from portal_app.services.company import branding
     from tests.helpers.staff import staff_actor
 
     monkeypatch.setenv("DOCUMENTS_ROOT", str(tmp_path))
@@ -110,7 +110,7 @@ def test_branding_logo_route_serves_only_stored_logos(committed, client, tmp_pat
 
 
 def test_ending_a_preview_clears_the_client_cookie_and_goes_back(committed, client):
-    from portal_app.services import preview
+    from portal_app.services.identity import preview
     from tests.helpers.staff import staff_actor
 
     with committed() as (session, make):

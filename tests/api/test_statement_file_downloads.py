@@ -15,8 +15,9 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.settings import get_settings
 from portal_app.models import StaffUser
-from portal_app.services import auth, generated_files, statement_files
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing import generated_files, statement_files
+from portal_app.services.billing.invoice_math import LineInput
+from portal_app.services.identity import auth
 from tests.helpers.signin import BINDING, bind
 
 CHOICES = {"start": "2024-01-01", "end": "2024-12-31"}

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from pypdf import PdfReader
 
 from portal_app.core import routes
-from portal_app.services import auth, statements
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing import statements
+from portal_app.services.billing.invoice_math import LineInput
+from portal_app.services.identity import auth
 from tests.helpers.signin import BINDING, bind
 
 

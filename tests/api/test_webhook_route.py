@@ -23,8 +23,8 @@ from portal_app.core import routes
 from portal_app.core.settings import get_settings
 from portal_app.gateways import factory
 from portal_app.models import Checkout, Invoice, Payment, WebhookEvent
-from portal_app.services import checkout as co
-from portal_app.services import checkout_flow as flow
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
 from tests.conftest import _free_port
 from tests.helpers.ledger import assert_invoices_balance, assert_payment_consistent
 from tests.services.test_webhooks import signature_for

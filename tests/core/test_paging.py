@@ -7,7 +7,7 @@ import pytest
 from portal_app.core.errors import NotFoundError
 from portal_app.core.paging import fetch_page, sort_order
 from portal_app.models import Invoice
-from portal_app.services import credits, invoices, quotes
+from portal_app.services.billing import credits, invoices, quotes
 from tests.helpers.quotes import add_quote
 
 

@@ -36,7 +36,7 @@ from sqlmodel import Session
 import portal_app.models  # noqa: F401  (registers tables)
 from portal_app.core.settings import PROJECT_ROOT
 from portal_app.models import Client, ClientContact, Company
-from portal_app.services.passwords import hash_password
+from portal_app.services.identity.passwords import hash_password
 from tests.conftest import PG_URL
 from tests.helpers.factories import add_invoice
 

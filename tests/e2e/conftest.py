@@ -268,7 +268,7 @@ def db(db_engine: Engine) -> DbScope:
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     """One argon2 hash of PASSWORD, reused by every contact (hashing costs ~0.15 s)."""
-    from portal_app.services.passwords import hash_password
+    from portal_app.services.identity.passwords import hash_password
 
     return hash_password(PASSWORD)
 

@@ -47,8 +47,8 @@ def _check(page: Page, path: str, ready: str) -> list[str]:
 def _subscription(db, account) -> tuple[str, int]:
     """A payment link to a trial plan and the account's subscription to it (no card needed)."""
     from portal_app.models import PaymentLink, SubscriptionPlan
-    from portal_app.services import subscription_signup
-    from portal_app.services.actor import Actor
+    from portal_app.services.identity.actor import Actor
+    from portal_app.services.subscriptions import signup as subscription_signup
 
     with db() as session:
         plan = SubscriptionPlan(

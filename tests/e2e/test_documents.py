@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from portal_app.core.settings import Settings
 from portal_app.models import Credit
-from portal_app.services import documents
+from portal_app.services.documents import documents
 from tests.e2e.conftest import DbScope, Factory, Server
 from tests.e2e.test_accessibility import _violations
 from tests.e2e.test_portal import sign_in

@@ -109,8 +109,8 @@ def test_payment_finished_by_webhook_shows_in_an_open_tab(
     and another open tab of the client shows it paid without a reload."""
     import httpx
 
-    from portal_app.services import checkout as co
-    from portal_app.services.actor import Actor
+    from portal_app.services.identity.actor import Actor
+    from portal_app.services.payments import checkout as co
     from tests.conftest import WEBHOOK_SECRET
 
     httpx.post(

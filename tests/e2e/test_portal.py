@@ -22,8 +22,8 @@ from portal_app.core.db import utcnow
 from portal_app.core.money import format_money
 from portal_app.core.tokens import new_token, token_hash
 from portal_app.models import Company, Invitation
-from portal_app.services.invitations import create_invoice_invitation
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing.invoice_math import LineInput
+from portal_app.services.identity.invitations import create_invoice_invitation
 from tests.e2e.conftest import PASSWORD, Account, Factory
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal_app.models import Invoice, Payment, Quote, QuoteApproval
-from portal_app.services.invitations import create_quote_invitation
+from portal_app.services.identity.invitations import create_quote_invitation
 from tests.e2e.conftest import Account, Factory
 from tests.e2e.test_accessibility import _violations
 from tests.e2e.test_pay import PAYMENT_URL, _type_card

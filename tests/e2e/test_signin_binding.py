@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal_app.models import AuditEvent, AuthSession
-from portal_app.services.invitations import create_invoice_invitation
+from portal_app.services.identity.invitations import create_invoice_invitation
 from tests.e2e.conftest import PASSWORD, Factory
 from tests.e2e.test_portal import (
     LINK_NOTICE,

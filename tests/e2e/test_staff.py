@@ -23,7 +23,7 @@ CLIENT_LOGIN_URL = re.compile(r"/client/login/?(\?.*)?$")
 
 
 def _staff_user(db, company, role: str = "owner"):
-    from portal_app.services.passwords import hash_password
+    from portal_app.services.identity.passwords import hash_password
 
     with db() as session:
         return add_staff(session, company, password_hash=hash_password(PASSWORD), role=role)

@@ -22,7 +22,7 @@ DETAIL_URL = re.compile(r"/staff/invoices/(\d+)/?$")
 
 
 def _staff(db, company, role: str = "staff"):
-    from portal_app.services.passwords import hash_password
+    from portal_app.services.identity.passwords import hash_password
 
     with db() as session:
         user = add_staff(session, company, password_hash=hash_password(PASSWORD), role=role)

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 
 from portal_app.models import Client, Company, PaymentMethod
-from portal_app.services import auth, staff_auth
+from portal_app.services.identity import auth, staff_auth
 from tests.e2e.conftest import Factory
 from tests.helpers.reflex_protocol import PORTAL, ROOT, Tab, page_state
 from tests.helpers.signin import BINDING, binding_cookie

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from portal_app.models import Invoice, Payment, PaymentAllocation
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing.invoice_math import LineInput
 from tests.e2e.conftest import DbScope, Factory
 from tests.e2e.test_portal import sign_in
 

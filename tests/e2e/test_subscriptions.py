@@ -24,7 +24,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models import Payment as PaymentRow
-from portal_app.services import registration
+from portal_app.services.identity import registration
 from tests.e2e.conftest import PASSWORD, Factory
 from tests.e2e.test_pay import _type_card
 from tests.e2e.test_portal import sign_in, submit_login, wait_interactive

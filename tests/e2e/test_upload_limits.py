@@ -27,7 +27,7 @@ import pytest
 
 from portal_app.core.settings import get_settings
 from portal_app.models import ClientContact
-from portal_app.services.auth import open_session
+from portal_app.services.identity.auth import open_session
 from tests.e2e.conftest import Factory
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from portal_app.models import Client, Invoice
-from portal_app.services.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
 
 
 def add_invoice(

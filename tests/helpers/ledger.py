@@ -1,4 +1,4 @@
-"""The money ledger's written rules (portal_app/services/ledger.py), checked from the rows.
+"""The money ledger's written rules (portal_app/services/payments/ledger.py), checked from the rows.
 
 `assert_ledger_holds` is the one invariant checker: tests call it after every money operation.
 The smaller helpers below are the same rules for one row, kept for older tests.
@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
-from portal_app.services.ledger import RECEIVED_STATUSES
+from portal_app.services.payments.ledger import RECEIVED_STATUSES
 
 OPEN_STATUSES = ("sent", "partial", "paid")
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import Session
 
 from portal_app.models import Client, Quote, QuoteLine
-from portal_app.services.invoice_math import LineInput, build_lines
+from portal_app.services.billing.invoice_math import LineInput, build_lines
 
 
 def add_quote(

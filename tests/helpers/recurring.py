@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from portal_app.core.money import percent_of
 from portal_app.models import Client, RecurringInvoice, RecurringInvoiceLine
-from portal_app.services.invoice_math import line_net_minor
+from portal_app.services.billing.invoice_math import line_net_minor
 
 
 def add_recurring(

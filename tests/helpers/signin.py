@@ -1,13 +1,13 @@
 """The sign-in binding for tests that hand a session to an HTTP client themselves.
 
 A handoff code is redeemed only by the browser whose binding cookie it was made with (see
-portal_app/services/signin_binding.py). Tests that open a session with a service call and
+portal_app/services/identity/signin_binding.py). Tests that open a session with a service call and
 then go through /api/auth/handoff open it with `BINDING` and give their client the cookie.
 """
 
 from __future__ import annotations
 
-from portal_app.services.signin_binding import BINDING_COOKIE, new_binding
+from portal_app.services.identity.signin_binding import BINDING_COOKIE, new_binding
 
 # Live for signin_binding.BINDING_SECONDS after the test process imports this.
 BINDING = new_binding()

@@ -7,7 +7,7 @@ import uuid
 from sqlmodel import Session
 
 from portal_app.models import Company, StaffUser
-from portal_app.services.actor import StaffActor
+from portal_app.services.identity.actor import StaffActor
 
 
 def add_staff(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from portal_app.models import Company
-from portal_app.services.actor import StaffActor
-from portal_app.services.document_forms import DocumentForm, LineForm
+from portal_app.services.billing.document_forms import DocumentForm, LineForm
+from portal_app.services.identity.actor import StaffActor
 from tests.helpers.staff import add_staff
 
 

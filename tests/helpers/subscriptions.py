@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from sqlmodel import Session
 
 from portal_app.models import Company, PaymentLink, PlanChangeOption, SubscriptionPlan
-from portal_app.services import checkout as co
-from portal_app.services import checkout_flow as flow
-from portal_app.services.actor import Actor
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
 
 
 def plan(session: Session, company: Company, *, name: str = "Basic", **kw) -> SubscriptionPlan:

@@ -11,8 +11,8 @@ import pytest
 from portal_app.core.settings import get_settings
 from portal_app.jobs import runner
 from portal_app.jobs.housekeeping import expire_lapsed_quotes, sweep_generated_files
-from portal_app.services import generated_files
-from portal_app.services.actor import Actor
+from portal_app.services.billing import generated_files
+from portal_app.services.identity.actor import Actor
 from tests.helpers.quotes import add_quote
 
 

@@ -6,8 +6,8 @@ from sqlmodel import col, select
 
 from portal_app.jobs import recurring as job
 from portal_app.models import AuditEvent, Invoice, Payment
-from portal_app.services import checkout as co
-from portal_app.services import checkout_flow as flow
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
 from tests.conftest import CARD_DECLINED_ON_CHARGE
 from tests.helpers.recurring import add_recurring
 

@@ -6,8 +6,8 @@ from pypdf import PdfReader
 
 from portal_app.models import CreditLine, Payment, PaymentAllocation
 from portal_app.pdf.credit_pdf import render_credit_pdf
-from portal_app.services import credits
-from portal_app.services.invoice_math import LineInput, build_lines
+from portal_app.services.billing import credits
+from portal_app.services.billing.invoice_math import LineInput, build_lines
 
 
 def _text(data: bytes) -> str:

@@ -5,8 +5,8 @@ from datetime import date
 from pypdf import PdfReader
 
 from portal_app.pdf.invoice_pdf import render_invoice_pdf
-from portal_app.services import invoices
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing import invoices
+from portal_app.services.billing.invoice_math import LineInput
 
 
 def _reader(data: bytes) -> PdfReader:

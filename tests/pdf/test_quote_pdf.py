@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader
 
 from portal_app.pdf.quote_pdf import render_quote_pdf
-from portal_app.services import quote_files, quotes
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing import quote_files, quotes
+from portal_app.services.billing.invoice_math import LineInput
 from tests.helpers.quotes import add_quote
 
 

@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from portal_app.models import Payment, PaymentAllocation
 from portal_app.pdf.receipt_pdf import render_receipt_pdf
-from portal_app.services import payments
+from portal_app.services.payments import payments
 
 
 def _text(data: bytes) -> str:

@@ -11,8 +11,8 @@ from portal_app.pdf.invoice_pdf import plain
 from portal_app.pdf.statement_pdf import _clean, render_statement_pdf
 from portal_app.schemas.invoice import PartyView
 from portal_app.schemas.statement import StatementDocument, StatementRowView, StatementView
-from portal_app.services import statements
-from portal_app.services.invoice_math import LineInput
+from portal_app.services.billing import statements
+from portal_app.services.billing.invoice_math import LineInput
 from tests.services.test_statements import _pay
 
 

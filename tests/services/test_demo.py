@@ -16,8 +16,10 @@ from portal_app.models import (
     Payment,
     PaymentAllocation,
 )
-from portal_app.services import credits, demo, payments
-from portal_app.services.actor import Actor
+from portal_app.services import demo
+from portal_app.services.billing import credits
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import payments
 from tests.helpers.ledger import (
     assert_client_ledger,
     assert_credit_consistent,
@@ -91,7 +93,7 @@ def test_every_demo_invoice_adds_up(session):
         assert_credit_consistent(session, credit.id)
         lines = session.exec(select(CreditLine).where(CreditLine.credit_id == credit.id)).all()
         assert credit.amount_minor == sum(ln.net_minor + ln.tax_minor for ln in lines)
-    # The seed writes its history directly (see tests/services/test_ledger_guard.py): the
+    # The seed writes its history directly (see tests/services/payments/test_ledger_guard.py): the
     # ledger's rules must hold on it as on anything the portal did itself.
     for client in session.exec(select(Client).where(Client.company_id == result.company_id)):
         assert_client_ledger(session, client)

@@ -10,8 +10,9 @@ from sqlmodel import select
 from portal_app.core import files
 from portal_app.core.settings import get_settings
 from portal_app.models import ClientContact, Document
-from portal_app.services import demo, documents
-from portal_app.services.actor import Actor
+from portal_app.services import demo
+from portal_app.services.documents import documents
+from portal_app.services.identity.actor import Actor
 
 TODAY = date(2026, 6, 15)
 

@@ -5,8 +5,10 @@ from datetime import date
 from sqlmodel import select
 
 from portal_app.models import ClientContact, Invoice, Quote
-from portal_app.services import demo, invitations, quotes
-from portal_app.services.actor import Actor
+from portal_app.services import demo
+from portal_app.services.billing import quotes
+from portal_app.services.identity import invitations
+from portal_app.services.identity.actor import Actor
 
 TODAY = date(2026, 6, 15)
 

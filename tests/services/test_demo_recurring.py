@@ -7,8 +7,8 @@ from sqlmodel import select
 from portal_app.jobs import recurring as job
 from portal_app.models import ClientContact, RecurringInvoice
 from portal_app.services import demo
-from portal_app.services import recurring as svc
-from portal_app.services.actor import Actor
+from portal_app.services.billing import recurring as svc
+from portal_app.services.identity.actor import Actor
 
 TODAY = date(2026, 6, 15)
 

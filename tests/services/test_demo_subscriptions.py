@@ -15,8 +15,8 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.services import demo
-from portal_app.services import subscriptions as subs
-from portal_app.services.actor import Actor
+from portal_app.services.identity.actor import Actor
+from portal_app.services.subscriptions import subscriptions as subs
 from tests.helpers.ledger import assert_payment_consistent
 
 TODAY = date(2026, 6, 15)

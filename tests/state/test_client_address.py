@@ -16,7 +16,7 @@ from reflex_base.config import get_config
 
 from portal_app.core.errors import AuthError, ThrottledError
 from portal_app.core.settings import get_settings
-from portal_app.services import auth
+from portal_app.services.identity import auth
 from portal_app.state.portal import PortalState
 from portal_app.state.staff import StaffState
 from tests.conftest import TEST_PASSWORD

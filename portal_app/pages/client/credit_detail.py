@@ -22,7 +22,8 @@ from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.credit import CreditUseView, CreditView
 from portal_app.schemas.document import DocumentRowView
-from portal_app.services import credits, documents
+from portal_app.services.billing import credits
+from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
 
 

@@ -9,7 +9,7 @@ from portal_app.components.records import credit_status_badge, paged_rows
 from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.credit import CreditRowView
-from portal_app.services import credits
+from portal_app.services.billing import credits
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 

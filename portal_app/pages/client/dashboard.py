@@ -9,8 +9,8 @@ from portal_app.components.common import empty_state, page_heading
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.layout.shell import portal_page
-from portal_app.services import invoices, quotes
-from portal_app.services.invoices import AttentionItem, CurrencyTotals
+from portal_app.services.billing import invoices, quotes
+from portal_app.services.billing.invoices import AttentionItem, CurrencyTotals
 from portal_app.state.portal import PortalState
 
 

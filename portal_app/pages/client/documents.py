@@ -23,7 +23,7 @@ from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.settings import get_settings
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.document import DocumentRowView
-from portal_app.services import documents
+from portal_app.services.documents import documents
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin
 from portal_app.state.portal import PortalState
 

@@ -23,7 +23,8 @@ from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.invoice import InvoiceView
-from portal_app.services import documents, invoices
+from portal_app.services.billing import invoices
+from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
 
 

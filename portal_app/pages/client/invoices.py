@@ -11,8 +11,9 @@ from portal_app.components.records import list_toolbar, paged_rows, select_cell,
 from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
-from portal_app.services import checkout, invoices
-from portal_app.services.checkout import PayableGroup
+from portal_app.services.billing import invoices
+from portal_app.services.payments import checkout
+from portal_app.services.payments.checkout import PayableGroup
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
 from portal_app.state.portal import PortalState
 

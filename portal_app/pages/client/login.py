@@ -9,7 +9,7 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError
 from portal_app.layout.shell import public_page
-from portal_app.services import auth, registration
+from portal_app.services.identity import auth, registration
 from portal_app.state.portal import PortalState
 from portal_app.state.sign_in_form import SignInFormMixin
 

@@ -11,7 +11,7 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError, ValidationError
 from portal_app.layout.shell import public_page
-from portal_app.services import password_reset
+from portal_app.services.identity import password_reset
 from portal_app.state.portal import PortalState
 
 NEUTRAL_SENT = (

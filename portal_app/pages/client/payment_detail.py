@@ -16,7 +16,8 @@ from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, PaymentView
-from portal_app.services import documents, payments
+from portal_app.services.documents import documents
+from portal_app.services.payments import payments
 from portal_app.state.portal import PortalState
 
 

@@ -30,8 +30,8 @@ from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.payment_method import PaymentMethodView
-from portal_app.services import payment_methods
-from portal_app.services.actor import Actor
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import payment_methods
 from portal_app.state.portal import PortalState
 
 GONE = "That card is no longer on your account."

@@ -9,7 +9,7 @@ from portal_app.components.records import paged_rows, payment_status_badge
 from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.payment import PaymentRowView
-from portal_app.services import payments
+from portal_app.services.payments import payments
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 

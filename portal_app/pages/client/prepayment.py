@@ -41,12 +41,12 @@ from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.subscription import PrepaymentLimits
-from portal_app.services import checkout as co
-from portal_app.services import checkout_flow as flow
-from portal_app.services import prepayments as pre
-from portal_app.services.actor import Actor
-from portal_app.services.checkout import SavedCardOption
-from portal_app.services.prepayments import PrepaymentRequest, ScheduleView
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments import prepayments as pre
+from portal_app.services.payments.checkout import SavedCardOption
+from portal_app.services.payments.prepayments import PrepaymentRequest, ScheduleView
 from portal_app.state.portal import PortalState
 
 

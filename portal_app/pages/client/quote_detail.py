@@ -28,7 +28,8 @@ from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
-from portal_app.services import documents, quotes
+from portal_app.services.billing import quotes
+from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin
 from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT

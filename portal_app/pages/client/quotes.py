@@ -16,7 +16,7 @@ from portal_app.components.records import list_toolbar, paged_rows, select_cell,
 from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.quote import QuoteRowView
-from portal_app.services import quotes
+from portal_app.services.billing import quotes
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin

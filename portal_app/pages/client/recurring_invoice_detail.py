@@ -16,7 +16,8 @@ from portal_app.layout.shell import portal_page
 from portal_app.pages.client.recurring_invoices import recurring_status_badge
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.schemas.recurring import RecurringView
-from portal_app.services import payment_methods, recurring
+from portal_app.services.billing import recurring
+from portal_app.services.payments import payment_methods
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 

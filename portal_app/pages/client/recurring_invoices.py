@@ -9,7 +9,7 @@ from portal_app.components.records import paged_rows
 from portal_app.core import routes
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.recurring import RecurringRowView
-from portal_app.services import recurring
+from portal_app.services.billing import recurring
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
 

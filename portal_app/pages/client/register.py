@@ -12,7 +12,7 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ValidationError
 from portal_app.layout.shell import public_page
-from portal_app.services import registration
+from portal_app.services.identity import registration
 from portal_app.state.event_address import event_client_address
 
 FIELDS = (

@@ -23,9 +23,9 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
-from portal_app.services import statement_files, statements
-from portal_app.services.actor import Actor
-from portal_app.services.generated_files import GeneratedFile
+from portal_app.services.billing import statement_files, statements
+from portal_app.services.billing.generated_files import GeneratedFile
+from portal_app.services.identity.actor import Actor
 from portal_app.state.portal import PortalState
 
 log = logging.getLogger(__name__)

@@ -36,13 +36,13 @@ from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.layout.shell import public_page
 from portal_app.schemas.subscription import PlanView
-from portal_app.services import checkout as co
-from portal_app.services import checkout_flow as flow
-from portal_app.services import registration
-from portal_app.services import subscription_signup as signup
-from portal_app.services import subscriptions as subs
-from portal_app.services.actor import Actor
-from portal_app.services.checkout import SavedCardOption
+from portal_app.services.identity import registration
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments.checkout import SavedCardOption
+from portal_app.services.subscriptions import signup
+from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
 
 REGISTER_FIELDS = (

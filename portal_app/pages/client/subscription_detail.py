@@ -29,10 +29,10 @@ from portal_app.schemas.subscription import (
     SubscriptionInvoiceView,
     SubscriptionView,
 )
-from portal_app.services import subscription_cancel as cancelling
-from portal_app.services import subscription_changes as changes
-from portal_app.services import subscriptions as subs
-from portal_app.services.actor import Actor
+from portal_app.services.identity.actor import Actor
+from portal_app.services.subscriptions import cancel as cancelling
+from portal_app.services.subscriptions import changes
+from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
 
 MAX_REASON = 1000

@@ -12,7 +12,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.layout.shell import portal_page
 from portal_app.schemas.subscription import SubscriptionRowView
-from portal_app.services import subscriptions as subs
+from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
 
 STATUS_COLORS = {

@@ -9,7 +9,7 @@ from portal_app.components.records import paged_rows
 from portal_app.core import routes
 from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff import AuditRowView
-from portal_app.services import audit_log
+from portal_app.services.company import audit_log
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
 

@@ -17,7 +17,7 @@ from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.layout.staff_shell import staff_page
 from portal_app.pages.staff.clients import CLIENT_FIELDS, client_form_from, form_field
 from portal_app.schemas.staff import AuditRowView, ClientDetailView, ContactForm, ContactView
-from portal_app.services import staff_client_detail, staff_clients
+from portal_app.services.company import staff_client_detail, staff_clients
 from portal_app.state.staff import StaffState
 
 CONTACT_FIELDS = (("first_name", "First name"), ("last_name", "Last name"), ("email", "E-mail"))

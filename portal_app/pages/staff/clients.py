@@ -12,7 +12,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff import ClientForm, ClientRowView
-from portal_app.services import staff_clients
+from portal_app.services.company import staff_clients
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
 

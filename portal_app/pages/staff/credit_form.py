@@ -10,7 +10,7 @@ from portal_app.components.staff_documents import doc_form
 from portal_app.components.staff_kinds import CREDIT_WORDS
 from portal_app.core import routes
 from portal_app.layout.staff_shell import staff_page
-from portal_app.services.staff_records import CREDIT, Kind
+from portal_app.services.billing.staff_records import CREDIT, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocFormMixin
 

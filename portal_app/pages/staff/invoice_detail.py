@@ -11,7 +11,7 @@ from portal_app.components.staff_kinds import INVOICE_WORDS
 from portal_app.components.staff_uploads import record_uploads
 from portal_app.core import routes
 from portal_app.layout.staff_shell import staff_page
-from portal_app.services.staff_records import INVOICE, Kind
+from portal_app.services.billing.staff_records import INVOICE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocDetailMixin
 

@@ -17,7 +17,7 @@ from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff_documents import StaffPaymentRow
-from portal_app.services import staff_payment_views, staff_payments
+from portal_app.services.payments import staff_payment_views, staff_payments
 from portal_app.state.staff import StaffState
 
 FILTERS = ["all", "unapplied"]

@@ -17,7 +17,7 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.layout.staff_shell import staff_page
-from portal_app.services import preview
+from portal_app.services.identity import preview
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
     came_back_unbound,

@@ -13,8 +13,12 @@ from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.core.money import SUPPORTED_CURRENCIES
 from portal_app.layout.staff_shell import staff_page
 from portal_app.models import ALL_MODULES
-from portal_app.services import branding, company_settings
-from portal_app.services.company_settings import FLAG_FIELDS, REGISTRATION_FIELDS, SettingsErrors
+from portal_app.services.company import branding, company_settings
+from portal_app.services.company.company_settings import (
+    FLAG_FIELDS,
+    REGISTRATION_FIELDS,
+    SettingsErrors,
+)
 from portal_app.state.staff import StaffState
 
 LOGO_UPLOAD_ID = "logo-upload"

@@ -1,0 +1,42 @@
+"""Invoice downloads: one PDF, or a ZIP of several, always scoped to the actor."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlmodel import Session
+
+from portal_app.core.files import safe_name_part
+from portal_app.pdf.invoice_pdf import render_invoice_pdf
+from portal_app.services.billing import invoices
+from portal_app.services.company.locale import client_locale
+from portal_app.services.identity.actor import Actor
+
+
+def invoice_filename(number: str, invoice_id: int) -> str:
+    """The download name of one invoice's PDF, e.g. 'invoice-INV-0001.pdf'."""
+    return f"invoice-{safe_name_part(number, str(invoice_id))}.pdf"
+
+
+def invoice_pdf(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str, bytes]:
+    """The actor's invoice as (filename, PDF bytes); NotFoundError if it is not theirs."""
+    view = invoices.invoice_view(session, actor=actor, invoice_id=invoice_id)
+    return invoice_filename(view.number, view.id), render_invoice_pdf(view)
+
+
+def invoices_zip(session: Session, *, actor: Actor, invoice_ids: list[int]) -> tuple[str, bytes]:
+    """One ZIP of the actor's invoices' PDFs; any id that is not theirs makes it NotFoundError."""
+    found = invoices.invoices_for_download(session, actor=actor, invoice_ids=invoice_ids)
+    locale = client_locale(session, actor)
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for invoice in found:
+            view = invoices.build_invoice_view(session, invoice, locale=locale)
+            name = invoice_filename(view.number, view.id)
+            if name in used:  # two numbers that differ only in unsafe characters
+                name = f"invoice-{safe_name_part(view.number, 'x')}-{view.id}.pdf"
+            used.add(name)
+            archive.writestr(name, render_invoice_pdf(view))
+    return "invoices.zip", buffer.getvalue()

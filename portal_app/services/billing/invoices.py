@@ -1,0 +1,365 @@
+"""Invoices as a client sees them: every query scoped to the actor's client and company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import (
+    COUNT_CAP,
+    PAGE_SIZES,
+    contains_text,
+    fetch_page,
+    get_scoped,
+    parse_record_id,
+    sort_order,
+)
+from portal_app.models import Client, Company, Invoice, InvoiceLine
+from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
+from portal_app.services.billing.party_views import (
+    client_party,
+    company_party,
+    line_views,
+    logo_path,
+    tax_rows,
+)
+from portal_app.services.company import modules
+from portal_app.services.company.locale import client_locale
+from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity.actor import Actor
+
+FILTERS = ("all", "unpaid", "overdue", "paid")
+SORTS = {
+    "number": Invoice.number,
+    "date": Invoice.issue_date,
+    "due_date": Invoice.due_date,
+    "amount": Invoice.amount_minor,
+    "balance": Invoice.balance_minor,
+}
+MAX_SEARCH_LENGTH = 50
+# What a list row shows: read as plain columns, not whole invoices.
+ROW_COLUMNS = [
+    Invoice.id,
+    Invoice.number,
+    Invoice.status,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.amount_minor,
+    Invoice.balance_minor,
+    Invoice.currency,
+]
+ZIP_MAX_INVOICES = 100
+
+STATUS_LABELS = {
+    "sent": "Unpaid",
+    "partial": "Partly paid",
+    "paid": "Paid",
+    "cancelled": "Cancelled",
+    "reversed": "Reversed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What the list page asks for; every field is checked against a whitelist."""
+
+    status: str = "all"
+    search: str = ""
+    sort: str = "date"
+    descending: bool = True
+    page: int = 1
+    page_size: int = 25
+
+    def normalized(self) -> ListQuery:
+        return ListQuery(
+            status=self.status if self.status in FILTERS else "all",
+            search=self.search.strip()[:MAX_SEARCH_LENGTH],
+            sort=self.sort if self.sort in SORTS else "date",
+            descending=bool(self.descending),
+            page=max(1, min(int(self.page), 1_000_000)),
+            page_size=self.page_size if self.page_size in PAGE_SIZES else 25,
+        )
+
+
+def _scoped(actor: Actor):
+    """Conditions every client-side invoice query carries (an e-mailed-link session: only
+    its linked invoice, see services/link_scope.py)."""
+    return and_(
+        Invoice.company_id == actor.company_id,
+        Invoice.client_id == actor.client_id,
+        col(Invoice.status).in_(VISIBLE_STATUSES),
+        link_scope.invoice_condition(actor),
+    )
+
+
+def _is_overdue(invoice: Invoice, today: date) -> bool:
+    return (
+        invoice.status in PAYABLE_STATUSES
+        and invoice.balance_minor > 0
+        and invoice.due_date is not None
+        and invoice.due_date < today
+    )
+
+
+def _status_label(invoice: Invoice, today: date) -> str:
+    if _is_overdue(invoice, today):
+        return "Overdue"
+    return STATUS_LABELS.get(invoice.status, invoice.status.title())
+
+
+def _status_condition(status: str, today: date):
+    payable = and_(col(Invoice.status).in_(PAYABLE_STATUSES), Invoice.balance_minor > 0)
+    if status == "unpaid":
+        return payable
+    if status == "overdue":
+        return and_(payable, col(Invoice.due_date).is_not(None), Invoice.due_date < today)
+    if status == "paid":
+        return Invoice.status == "paid"
+    return None
+
+
+def list_invoices(
+    session: Session, *, actor: Actor, query: ListQuery, today: date | None = None
+) -> InvoicePage:
+    """One page of the client's non-draft invoices, filtered, searched and sorted."""
+    q = query.normalized()
+    modules.require(session, actor=actor, module="invoices")
+    today = today or utcnow().date()
+    conditions = [_scoped(actor)]
+    status_condition = _status_condition(q.status, today)
+    if status_condition is not None:
+        conditions.append(status_condition)
+    if q.search:
+        conditions.append(contains_text(Invoice.number, q.search))
+    found = fetch_page(
+        session,
+        Invoice,
+        where=and_(*conditions),
+        order=sort_order(SORTS[q.sort], Invoice.id, descending=q.descending),
+        page=q.page,
+        page_size=q.page_size,
+        cap=COUNT_CAP,
+        columns=ROW_COLUMNS,
+    )
+    locale = client_locale(session, actor)
+    return InvoicePage(
+        rows=[_row_view(inv, locale, today) for inv in found.rows],
+        page=q.page,
+        page_size=q.page_size,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
+    )
+
+
+def _row_view(invoice, locale: str, today: date) -> InvoiceRowView:
+    """A list row from an invoice or a row of ROW_COLUMNS (same attribute names)."""
+    return InvoiceRowView(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        status_label=_status_label(invoice, today),
+        issue_date=format_day(invoice.issue_date, locale),
+        due_date=format_day(invoice.due_date, locale),
+        amount=format_money(invoice.amount_minor, invoice.currency, locale),
+        balance=format_money(invoice.balance_minor, invoice.currency, locale),
+        is_overdue=_is_overdue(invoice, today),
+        is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
+    )
+
+
+def get_client_invoice(session: Session, *, actor: Actor, invoice_id: int) -> Invoice:
+    """The actor's visible invoice with this id; NotFoundError for anything else."""
+    return get_scoped(session, Invoice, scope=_scoped(actor), record_id=invoice_id, noun="invoice")
+
+
+def parse_invoice_id(raw: object) -> int:
+    """An invoice id from a URL or the browser; NotFoundError when it is not a plain number."""
+    return parse_record_id(raw, "invoice")
+
+
+def invoice_view(
+    session: Session, *, actor: Actor, invoice_id: int, today: date | None = None
+) -> InvoiceView:
+    """The full invoice for the detail page and the PDF."""
+    modules.require(session, actor=actor, module="invoices")
+    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    return build_invoice_view(session, invoice, locale=client_locale(session, actor), today=today)
+
+
+def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
+    """`invoice_view` for the detail page, noting that the client opened it (record_view)."""
+    modules.require(session, actor=actor, module="invoices")
+    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    view = build_invoice_view(session, invoice, locale=client_locale(session, actor))
+    record_view(session, actor=actor, invoice=invoice)
+    return view
+
+
+def build_invoice_view(
+    session: Session, invoice: Invoice, *, locale: str, today: date | None = None
+) -> InvoiceView:
+    """Format an invoice (already authorised by the caller) into its view object."""
+    today = today or utcnow().date()
+    company = session.get(Company, invoice.company_id)
+    client = session.get(Client, invoice.client_id)
+    lines = session.exec(
+        select(InvoiceLine)
+        .where(InvoiceLine.invoice_id == invoice.id)
+        .order_by(col(InvoiceLine.position), col(InvoiceLine.id))
+    ).all()
+
+    def money(minor: int) -> str:
+        return format_money(minor, invoice.currency, locale)
+
+    partial_open = invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor
+    return InvoiceView(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        status_label=_status_label(invoice, today),
+        currency=invoice.currency,
+        issue_date=format_day(invoice.issue_date, locale),
+        due_date=format_day(invoice.due_date, locale),
+        po_number=invoice.po_number,
+        company=company_party(company),
+        client=client_party(client),
+        lines=line_views(lines, money),
+        taxes=tax_rows(lines, money),
+        subtotal=money(invoice.subtotal_minor),
+        tax_total=money(invoice.tax_minor),
+        total=money(invoice.amount_minor),
+        paid_to_date=money(invoice.paid_to_date_minor),
+        balance=money(invoice.balance_minor),
+        partial=money(invoice.partial_minor - invoice.paid_to_date_minor) if partial_open else "",
+        partial_due_date=format_day(invoice.partial_due_date, locale) if partial_open else "",
+        terms=invoice.terms or company.invoice_terms,
+        public_notes=invoice.public_notes,
+        footer=invoice.footer or company.invoice_footer,
+        is_overdue=_is_overdue(invoice, today),
+        is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
+        logo_path=logo_path(company),
+        primary_color=company.primary_color,
+    )
+
+
+def record_view(session: Session, *, actor: Actor, invoice: Invoice) -> None:
+    """Note that the client opened an invoice (never for staff preview)."""
+    if actor.is_preview:
+        return
+    invoice.last_viewed_at = utcnow()
+    session.add(invoice)
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action="invoice_viewed",
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        ip=actor.ip,
+    )
+
+
+def invoices_for_download(
+    session: Session, *, actor: Actor, invoice_ids: list[int]
+) -> list[Invoice]:
+    """The actor's invoices among `invoice_ids`; any id that is not theirs makes it not found."""
+    unique_ids = sorted(set(invoice_ids))
+    if not unique_ids or len(unique_ids) > ZIP_MAX_INVOICES:
+        raise NotFoundError("invoice")
+    modules.require(session, actor=actor, module="invoices")
+    found = session.exec(
+        select(Invoice)
+        .where(_scoped(actor), col(Invoice.id).in_(unique_ids))
+        .order_by(col(Invoice.id))
+    ).all()
+    if len(found) != len(unique_ids):
+        raise NotFoundError("invoice")
+    return list(found)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotals:
+    currency: str
+    open_balance: str
+    overdue: str
+    paid_to_date: str
+    has_overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    id: int
+    number: str
+    reason: str  # "Overdue" or "Due soon"
+    due_date: str
+    balance: str
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardView:
+    totals: list[CurrencyTotals]
+    attention: list[AttentionItem]
+
+
+def dashboard(session: Session, *, actor: Actor, today: date | None = None) -> DashboardView:
+    """Open balance, overdue amount and paid to date per currency, and what needs attention."""
+    today = today or utcnow().date()
+    locale = client_locale(session, actor)
+    company = session.get(Company, actor.company_id)
+    payable = and_(col(Invoice.status).in_(PAYABLE_STATUSES), Invoice.balance_minor > 0)
+    overdue = and_(payable, col(Invoice.due_date).is_not(None), Invoice.due_date < today)
+    sums = session.exec(
+        select(
+            Invoice.currency,
+            func.coalesce(func.sum(Invoice.balance_minor).filter(payable), 0),
+            func.coalesce(func.sum(Invoice.balance_minor).filter(overdue), 0),
+            func.coalesce(func.sum(Invoice.paid_to_date_minor), 0),
+        )
+        .where(_scoped(actor))
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    ).all()
+    totals = [
+        CurrencyTotals(
+            currency=currency,
+            open_balance=format_money(int(open_), currency, locale),
+            overdue=format_money(int(late), currency, locale),
+            paid_to_date=format_money(int(paid), currency, locale),
+            has_overdue=int(late) > 0,
+        )
+        for currency, open_, late, paid in sums
+    ]
+    soon = today + timedelta(days=company.due_soon_days if company else 7)
+    needing = session.exec(
+        select(Invoice)
+        .where(
+            _scoped(actor),
+            payable,
+            col(Invoice.due_date).is_not(None),
+            or_(Invoice.due_date < today, Invoice.due_date <= soon),
+        )
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+        .limit(10)
+    ).all()
+    attention = [
+        AttentionItem(
+            id=inv.id,
+            number=inv.number,
+            reason="Overdue" if inv.due_date < today else "Due soon",
+            due_date=format_day(inv.due_date, locale),
+            balance=format_money(inv.balance_minor, inv.currency, locale),
+        )
+        for inv in needing
+    ]
+    return DashboardView(totals=totals, attention=attention)

@@ -1,0 +1,152 @@
+"""E-mailing a document to a client contact: an invitation link, the message, "sent", the audit.
+
+Invoices and quotes get an emailed link (an Invitation key, >= 128 bits, stored hashed) that
+opens /client/invoice/[key] or /client/quote/[key] without a password. Credits have no emailed
+link yet: their message points at the credit in the signed-in portal.
+
+The message goes out before the caller commits; when SMTP fails a ValidationError("email")
+is raised so the caller rolls back and the document stays as it was.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import smtplib
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
+from portal_app.core.routes import credit_url, invoice_link_url, login_url, quote_link_url
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import token_hash
+from portal_app.models import ClientContact, Company, Invitation
+from portal_app.services.billing.staff_records import CREDIT, INVOICE, QUOTE, Kind, mark_sent
+from portal_app.services.identity import invitations
+from portal_app.services.identity.staff_scope import record
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailedDocument:
+    """Who got the message and the link it carried (absolute URL)."""
+
+    contact_id: int
+    email: str
+    link: str
+
+
+def choose_contact(session: Session, *, client_id: int, company_id: int, raw_id=None):
+    """The contact to e-mail: the one asked for (must be this client's, with portal access),
+    else the primary contact, else the first with portal access."""
+    statement = select(ClientContact).where(
+        ClientContact.client_id == client_id,
+        ClientContact.company_id == company_id,
+        ClientContact.portal_enabled == True,  # noqa: E712
+    )
+    if raw_id not in (None, ""):
+        try:
+            contact_id = parse_record_id(raw_id, "contact")
+        except Exception:
+            raise ValidationError("contact_id", "Choose one of this client's contacts.") from None
+        contact = session.exec(statement.where(ClientContact.id == contact_id)).first()
+        if contact is None:
+            raise ValidationError("contact_id", "Choose one of this client's contacts.")
+        return contact
+    contacts = session.exec(
+        statement.order_by(ClientContact.is_primary.desc(), ClientContact.id)
+    ).all()
+    if not contacts:
+        raise ValidationError("contact_id", "This client has no contact with portal access.")
+    return contacts[0]
+
+
+def _message(kind: Kind, row, company: Company, contact: ClientContact, link: str) -> dict:
+    locale = company.locale or "en_US"
+    amount = format_money(row.amount_minor, row.currency, locale)
+    title = {"invoice": "Invoice", "quote": "Quote", "credit": "Credit"}[kind.name]
+    facts = [f"{title} {row.number} for {amount}."]
+    if kind.name == "invoice":
+        balance = format_money(row.balance_minor, row.currency, locale)
+        if row.due_date:
+            facts.append(f"Balance due {balance} by {format_day(row.due_date, locale)}.")
+        if row.partial_minor and row.partial_due_date:
+            deposit = format_money(row.partial_minor, row.currency, locale)
+            by = format_day(row.partial_due_date, locale)
+            facts.append(f"A deposit of {deposit} is due by {by}.")
+    elif kind.name == "quote" and row.valid_until:
+        facts.append(f"Valid until {format_day(row.valid_until, locale)}.")
+    action = {
+        "invoice": "To view and pay it, open this link:",
+        "quote": "To view and approve it, open this link:",
+        "credit": "To view it, sign in to the portal:",
+    }[kind.name]
+    name = contact.first_name or contact.display_name
+    text = f"Hello {name},\n\n" + "\n".join(facts) + f"\n\n{action}\n{link}\n\n{company.name}\n"
+    safe_link = html.escape(link, quote=True)
+    body = "".join(f"<p>{html.escape(fact)}</p>" for fact in facts)
+    html_body = (
+        f"<p>Hello {html.escape(name)},</p>{body}<p>{html.escape(action)}</p>"
+        f'<p><a href="{safe_link}">{safe_link}</a></p><p>{html.escape(company.name)}</p>'
+    )
+    subject = f"{title} {row.number} from {company.name}".replace("\r", " ").replace("\n", " ")
+    return {"to": contact.email, "subject": subject[:200], "text": text, "html": html_body}
+
+
+def email_document(
+    session: Session, *, actor, kind: Kind, record_id: object, contact_id: object = None
+) -> EmailedDocument:
+    """E-mail one document to one contact of its client, mark it sent and record it.
+
+    A draft becomes "sent" (it reaches the portal); cancelled or other closed documents are
+    refused by mark_sent's rules. ValidationError("contact_id") when there is nobody to write
+    to, ValidationError("email") when the SMTP server did not take the message.
+    """
+    from portal_app.core import mail
+
+    row = mark_sent(session, actor=actor, kind=kind, record_id=record_id)
+    contact = choose_contact(
+        session, client_id=row.client_id, company_id=row.company_id, raw_id=contact_id
+    )
+    company = session.get(Company, row.company_id)
+    base = get_settings().base_url.rstrip("/")
+    if kind is INVOICE:
+        key = invitations.create_invoice_invitation(session, contact=contact, invoice=row)
+        link = base + invoice_link_url(key)
+    elif kind is QUOTE:
+        key = invitations.create_quote_invitation(session, contact=contact, quote=row)
+        link = base + quote_link_url(key)
+    elif kind is CREDIT:
+        link = base + login_url(credit_url(row.id))
+    else:  # pragma: no cover - every kind is listed above
+        raise ValueError(kind.name)
+    if kind is not CREDIT:
+        invitation = session.exec(
+            select(Invitation).where(Invitation.key_hash == token_hash(key))
+        ).one()
+        invitation.sent_at = utcnow()
+        session.add(invitation)
+    session.flush()
+    try:
+        mail.send_email(**_message(kind, row, company, contact, link))
+    except (smtplib.SMTPException, OSError) as exc:
+        log.warning("e-mail of %s %s failed: %s", kind.name, row.id, exc.__class__.__name__)
+        raise ValidationError(
+            "email", "The e-mail could not be sent; nothing was changed. Please try again."
+        ) from exc
+    record(
+        session,
+        actor,
+        action=f"{kind.name}.emailed",
+        entity_type=kind.name,
+        entity_id=row.id,
+        client_id=row.client_id,
+        details={"contact_id": contact.id, "to": contact.email},
+    )
+    return EmailedDocument(contact_id=contact.id, email=contact.email, link=link)

@@ -1,0 +1,30 @@
+"""Which locale a client's or a company's money and dates are shown in."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from portal_app.models import Client, Company
+from portal_app.services.identity import session_memo
+from portal_app.services.identity.actor import Actor
+
+
+def client_locale(session: Session, actor: Actor) -> str:
+    """The locale money and dates are shown in for this client."""
+    client = session_memo.loaded(session, Client, actor.client_id)
+    company = session_memo.loaded(session, Company, actor.company_id)
+    if client is None and company is None:
+        remembered = session_memo.recall(session, "locale", actor.client_id)
+        if remembered is not None:  # read by this session's session check
+            return remembered
+    client = client or session.get(Client, actor.client_id)
+    company = company or session.get(Company, actor.company_id)
+    return (client.locale if client and client.locale else None) or (
+        company.locale if company else "en_US"
+    )
+
+
+def company_locale(session: Session, company_id: int) -> str:
+    """The company's locale for formatting staff views (en_US when unknown)."""
+    company = session.get(Company, company_id)
+    return (company.locale if company else "") or "en_US"

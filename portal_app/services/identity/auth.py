@@ -1,0 +1,336 @@
+"""Client sign-in, sessions and sign-out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
+
+from portal_app.branding import safe_color
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.settings import get_settings
+from portal_app.core.tokens import looks_like_token, new_token, token_hash
+from portal_app.models import (
+    AuthSession,
+    Client,
+    ClientContact,
+    Company,
+    Invitation,
+    StaffUser,
+)
+from portal_app.models.company import parse_modules
+from portal_app.services.identity import audit, link_scope, session_memo, signin_binding, throttle
+from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.passwords import verify_password
+
+HANDOFF_SECONDS = 60
+GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."
+THROTTLED_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+THROTTLE_SCOPE = "client_login"
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    """A session just opened: the cookie token and a one-time handoff code for it.
+
+    `handoff_code` is "" when the session was opened without a browser binding: then no
+    browser can receive it (see services/signin_binding.py).
+    """
+
+    session_id: int
+    token: str
+    handoff_code: str
+    contact_id: int
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate_contact(session: Session, *, email: str, password: str, ip: str) -> ClientContact:
+    """Check a contact's e-mail and password, with throttling; raise AuthError when wrong."""
+    email = normalize_email(email)
+    # Counted before the (slow) password check, so parallel attempts cannot outrun the count.
+    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
+        raise ThrottledError(THROTTLED_ERROR)
+    # The same address may be a contact of several companies (unique per company only):
+    # sign in to the first one, by id, whose password matches.
+    candidates = session.exec(
+        select(ClientContact).where(ClientContact.email == email).order_by(ClientContact.id)
+    ).all()
+    contact = None
+    for candidate in candidates:
+        if verify_password(password, candidate.password_hash) and candidate.portal_enabled:
+            contact = candidate
+            break
+    if not candidates:
+        # verify_password spends the same time when the contact is unknown.
+        verify_password(password, None)
+    if contact is None:
+        for candidate in candidates:
+            audit.record(
+                session,
+                company_id=candidate.company_id,
+                client_id=candidate.client_id,
+                action="login_failed",
+                actor_type="contact",
+                actor_id=candidate.id,
+                ip=ip,
+            )
+        raise AuthError(GENERIC_LOGIN_ERROR)
+    throttle.attempt_succeeded(THROTTLE_SCOPE, email, ip)
+    return contact
+
+
+def open_session(
+    session: Session,
+    *,
+    contact: ClientContact,
+    kind: str,
+    lifetime: timedelta,
+    ip: str = "",
+    user_agent: str = "",
+    invitation_id: int | None = None,
+    staff_user_id: int | None = None,
+    binding: str | None = None,
+) -> NewSession:
+    """Create a server-side session row for a contact; return its token and handoff code.
+
+    `staff_user_id` names the staff user behind a "staff_preview" session (audited as theirs).
+    `binding` is the sign-in binding cookie of the browser that asked: only a request carrying
+    it can redeem the handoff code. Without one the session gets no handoff code at all.
+    """
+    token = new_token()
+    handoff_code, handoff_hash, handoff_expires_at = _bound_handoff(binding)
+    now = utcnow()
+    row = AuthSession(
+        company_id=contact.company_id,
+        token_hash=token_hash(token),
+        kind=kind,
+        contact_id=contact.id,
+        invitation_id=invitation_id,
+        staff_user_id=staff_user_id,
+        handoff_hash=handoff_hash,
+        handoff_expires_at=handoff_expires_at,
+        expires_at=now + lifetime,
+        ip=ip[:64],
+        user_agent=user_agent[:300],
+    )
+    session.add(row)
+    if kind == "password":
+        contact.last_login_at = now
+        session.add(contact)
+    session.flush()
+    audit.record(
+        session,
+        company_id=contact.company_id,
+        client_id=contact.client_id,
+        action=f"session_opened_{kind}",
+        actor_type="staff" if staff_user_id is not None else "contact",
+        actor_id=staff_user_id if staff_user_id is not None else contact.id,
+        entity_type="session",
+        entity_id=row.id,
+        ip=ip,
+    )
+    return NewSession(
+        session_id=row.id, token=token, handoff_code=handoff_code, contact_id=contact.id
+    )
+
+
+def _bound_handoff(binding: str | None) -> tuple[str, str | None, datetime | None]:
+    """A handoff code for the browser holding `binding`, what to store for it, its expiry;
+    ("", None, None) without a binding."""
+    if binding is None:
+        return "", None, None
+    code = new_token()
+    expires_at = utcnow() + timedelta(seconds=HANDOFF_SECONDS)
+    return code, signin_binding.bound_handoff_hash(code, binding), expires_at
+
+
+def sign_in(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    ip: str = "",
+    user_agent: str = "",
+    binding: str | None = None,
+) -> NewSession:
+    """Authenticate by password and open a session of kind "password" whose handoff code
+    only the browser holding `binding` can redeem."""
+    contact = authenticate_contact(session, email=email, password=password, ip=ip)
+    return open_session(
+        session,
+        contact=contact,
+        kind="password",
+        lifetime=timedelta(hours=get_settings().session_hours),
+        ip=ip,
+        user_agent=user_agent,
+        binding=binding,
+    )
+
+
+def redeem_handoff(
+    session: Session, *, code: str, binding: str | None, staff: bool = False
+) -> tuple[str, AuthSession] | None:
+    """Swap a one-time handoff code for a fresh cookie token; None when unknown or used.
+
+    `binding` is the sign-in binding cookie of the request: a code made for another browser
+    (or with no binding) finds nothing, and stays usable by the browser it was made for.
+    `staff` picks the cookie being set: a staff session never lands in the client cookie
+    and a client (or preview) session never in the staff cookie.
+    """
+    if not looks_like_token(code) or binding is None or not signin_binding.is_live(binding):
+        return None
+    row = session.exec(
+        select(AuthSession).where(
+            AuthSession.handoff_hash == signin_binding.bound_handoff_hash(code, binding)
+        )
+    ).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.handoff_expires_at is None:
+        return None
+    if row.handoff_expires_at < now or row.expires_at < now:
+        return None
+    if (row.kind == "staff") != staff:
+        return None
+    # The handoff code travelled in a URL, so the cookie gets a token that never did.
+    token = new_token()
+    row.token_hash = token_hash(token)
+    row.handoff_hash = None
+    row.handoff_expires_at = None
+    session.add(row)
+    return token, row
+
+
+# One query for the session and its contact: every event of a signed-in page runs it. Built
+# once, so an event pays neither building the statement nor SQLAlchemy's cache key for it.
+_ACTOR_QUERY = (
+    select(
+        AuthSession.id,
+        AuthSession.kind,
+        AuthSession.company_id,
+        AuthSession.staff_user_id,
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+        ClientContact.id.label("contact_id"),
+        ClientContact.client_id,
+        ClientContact.portal_enabled,
+        ClientContact.company_id.label("contact_company_id"),
+        Client.locale.label("client_locale"),
+        Company.locale.label("company_locale"),
+        Company.enabled_modules,
+        # What an e-mailed-link session is limited to (services/link_scope.py).
+        Invitation.entity_type.label("link_type"),
+        Invitation.entity_id.label("link_id"),
+    )
+    .join(ClientContact, col(ClientContact.id) == AuthSession.contact_id)
+    .join(Client, col(Client.id) == ClientContact.client_id)
+    .join(Company, col(Company.id) == AuthSession.company_id)
+    .outerjoin(Invitation, col(Invitation.id) == AuthSession.invitation_id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
+
+
+def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor | None:
+    """The contact behind a cookie token, or None when missing, expired, revoked or disabled."""
+    if not token or not looks_like_token(token):
+        return None
+    row = session.exec(_ACTOR_QUERY, params={"token_hash": token_hash(token)}).first()
+    if row is None or row.revoked_at is not None or row.expires_at < utcnow():
+        return None
+    if row.kind == "staff":
+        return None
+    if row.kind == "staff_preview" and not _preview_staff_active(session, row):
+        return None
+    if not row.portal_enabled or row.contact_company_id != row.company_id:
+        return None
+    # The services of this event ask for these next (see services/session_memo.py).
+    session_memo.remember(session, "modules", row.company_id, parse_modules(row.enabled_modules))
+    session_memo.remember(session, "locale", row.client_id, row.client_locale or row.company_locale)
+    return Actor(
+        company_id=row.company_id,
+        client_id=row.client_id,
+        contact_id=row.contact_id,
+        session_id=row.id,
+        kind=row.kind,
+        ip=ip,
+        link_type=(row.link_type or "") if row.kind == "link" else "",
+        link_id=(row.link_id or 0) if row.kind == "link" else 0,
+    )
+
+
+def _preview_staff_active(session: Session, row) -> bool:
+    """A preview lives only as long as the staff user behind it is active in that company."""
+    staff = session.get(StaffUser, row.staff_user_id) if row.staff_user_id else None
+    return staff is not None and staff.is_active and staff.company_id == row.company_id
+
+
+def sign_out(session: Session, *, token: str | None) -> bool:
+    """Revoke the session behind a token; True when one was open."""
+    if not token or not looks_like_token(token):
+        return False
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    session.add(row)
+    if row.contact_id is not None:
+        contact = session.get(ClientContact, row.contact_id)
+        audit.record(
+            session,
+            company_id=row.company_id,
+            client_id=contact.client_id if contact else None,
+            action="signed_out",
+            actor_type="contact",
+            actor_id=row.contact_id,
+            entity_type="session",
+            entity_id=row.id,
+        )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class PortalIdentity:
+    """What the portal shell shows about who is signed in."""
+
+    contact_name: str
+    contact_email: str
+    client_name: str
+    company_name: str
+    company_logo_url: str
+    primary_color: str
+    locale: str
+    enabled_modules: list[str]
+    session_kind: str
+
+
+def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
+    """Names, branding and enabled modules for the shell of a signed-in contact."""
+    contact = session.get(ClientContact, actor.contact_id)
+    client = session.get(Client, actor.client_id)
+    company = session.get(Company, actor.company_id)
+    if contact is None or client is None or company is None:
+        raise AuthError("session no longer valid")
+    return PortalIdentity(
+        contact_name=contact.display_name,
+        contact_email=contact.email,
+        client_name=client.name,
+        company_name=company.name,
+        company_logo_url="/logo.png" if not company.logo_path else company.logo_path,
+        # Re-checked: the page puts it in CSS, and the column is only validated by the form.
+        primary_color=safe_color(company.primary_color),
+        locale=client.locale or company.locale,
+        # An e-mailed-link session's navigation offers only what its link opens.
+        enabled_modules=[
+            module
+            for module in company.module_list()
+            if not actor.is_link_session or module in link_scope.LINK_MODULES
+        ],
+        session_kind=actor.kind,
+    )

@@ -1,0 +1,342 @@
+"""Self-registration at /client/register, when the company allows it.
+
+A registrant becomes a new Client with one primary ClientContact. The contact stays without
+portal access until the e-mailed confirmation link (signed, single-purpose, expiring) is
+opened: that sets email_confirmed_at and switches access on. An address already registered
+with the company gets the same answer on screen and, instead of a confirmation, an e-mail
+telling its owner to sign in or reset the password, so the form reveals no accounts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from portal_app.core import routes
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.mail import EMAIL_PATTERN, send_email
+from portal_app.core.paging import parse_record_id
+from portal_app.core.settings import get_settings
+from portal_app.models import Client, ClientContact, Company
+from portal_app.services.identity import audit, throttle
+from portal_app.services.identity.auth import normalize_email
+from portal_app.services.identity.passwords import hash_password, password_problem
+
+log = logging.getLogger(__name__)
+
+THROTTLE_SCOPE = "registration"
+CONFIRM_HOURS = 48
+INVALID_LINK = "This confirmation link is invalid or has expired."
+SENT_MESSAGE = (
+    "Thank you. We have sent a message to {email}: open the link in it to confirm your "
+    "address, then sign in."
+)
+CLOSED_MESSAGE = "Registration is closed. Ask us for an invitation to the portal."
+SEND_FAILED = "We could not send the confirmation e-mail. Please try again in a few minutes."
+_KEY_PURPOSE = b"portal_app.registration_confirm.v1"
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{43}")
+FIELD_LIMITS = {
+    "organisation": 200,
+    "first_name": 100,
+    "last_name": 100,
+    "email": 254,
+    "phone": 50,
+    "address1": 200,
+    "city": 100,
+    "postal_code": 20,
+    "country": 100,
+    "vat_number": 50,
+}
+
+
+class RegistrationErrors(ValidationError):
+    """Several fields are wrong; `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors))
+        super().__init__(first, errors[first])
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationInfo:
+    """What the registration page shows before anyone types."""
+
+    open: bool
+    company_id: int = 0
+    company_name: str = ""
+    required_fields: list[str] = field(default_factory=list)
+    terms: str = ""
+
+
+def registration_company(session: Session, *, company: object = None) -> Company | None:
+    """The company a registration is for: `?company=<id>`, else the deployment's first one."""
+    if company not in (None, ""):
+        try:
+            return session.get(Company, parse_record_id(company, "company"))
+        except NotFoundError:
+            return None
+    return session.exec(select(Company).order_by(Company.id)).first()
+
+
+def registration_info(session: Session, *, company: object = None) -> RegistrationInfo:
+    """Whether registration is open and what it asks for."""
+    row = registration_company(session, company=company)
+    if row is None or not row.allow_registration:
+        return RegistrationInfo(open=False, company_name=row.name if row else "")
+    return RegistrationInfo(
+        open=True,
+        company_id=row.id,
+        company_name=row.name,
+        required_fields=[f for f in row.registration_required_fields.split(",") if f],
+        terms=row.registration_terms,
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _key() -> bytes:
+    secret = get_settings().secret_key.encode("utf-8")
+    return hmac.new(secret, _KEY_PURPOSE, hashlib.sha256).digest()
+
+
+def make_confirm_token(contact: ClientContact, *, now: datetime | None = None) -> str:
+    """A signed token confirming `contact`'s address, valid CONFIRM_HOURS from `now`."""
+    expires = (now or utcnow()) + timedelta(hours=CONFIRM_HOURS)
+    email_digest = hashlib.sha256(contact.email.encode()).hexdigest()[:16]
+    body = _b64(f"v1:{contact.id}:{int(expires.timestamp())}:{email_digest}".encode("ascii"))
+    signature = _b64(hmac.new(_key(), body.encode("ascii"), hashlib.sha256).digest())
+    return f"{body}.{signature}"
+
+
+def _contact_for_token(session: Session, token: str, now: datetime) -> ClientContact:
+    invalid = ValidationError("token", INVALID_LINK)
+    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
+        raise invalid
+    body, _, signature = token.partition(".")
+    expected = _b64(hmac.new(_key(), body.encode("ascii"), hashlib.sha256).digest())
+    if not hmac.compare_digest(expected, signature):
+        raise invalid
+    try:
+        version, contact_id, expires, digest = _unb64(body).decode("ascii").split(":")
+        contact_id, expires = int(contact_id), int(expires)
+    except (ValueError, UnicodeError):
+        raise invalid from None
+    if version != "v1" or expires <= now.timestamp():
+        raise invalid
+    contact = session.get(ClientContact, contact_id)
+    if contact is None or hashlib.sha256(contact.email.encode()).hexdigest()[:16] != digest:
+        raise invalid
+    return contact
+
+
+def _clean_form(form: dict) -> dict[str, str]:
+    return {
+        name: " ".join(str(form.get(name, "") or "").split())[: limit + 1]
+        for name, limit in FIELD_LIMITS.items()
+    }
+
+
+def _check(info: RegistrationInfo, values: dict[str, str], password: str, accepted: bool):
+    errors: dict[str, str] = {}
+    for name, limit in FIELD_LIMITS.items():
+        if len(values[name]) > limit:
+            errors[name] = f"Use at most {limit} characters."
+    if not values["first_name"]:
+        errors["first_name"] = "Enter your first name."
+    if not values["last_name"]:
+        errors["last_name"] = "Enter your last name."
+    email = normalize_email(values["email"])
+    if not email or not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
+        errors["email"] = "Enter a valid e-mail address."
+    required = set(info.required_fields)
+    if "phone" in required and not values["phone"]:
+        errors["phone"] = "Enter a phone number."
+    if "address" in required:
+        for name, label in (
+            ("address1", "street address"),
+            ("city", "city"),
+            ("postal_code", "postal code"),
+            ("country", "country"),
+        ):
+            if not values[name]:
+                errors[name] = f"Enter your {label}."
+    if "vat_number" in required and not values["vat_number"]:
+        errors["vat_number"] = "Enter your VAT number."
+    if problem := password_problem(password):
+        errors["password"] = problem
+    if info.terms and not accepted:
+        errors["terms"] = "Accept the terms to register."
+    return email, errors
+
+
+def _base() -> str:
+    return get_settings().base_url.rstrip("/")
+
+
+def _send_confirmation(company: Company, contact: ClientContact, token: str) -> None:
+    name = " ".join(company.name.split())
+    link = f"{_base()}{routes.CLIENT_REGISTER_CONFIRM}?token={token}"
+    send_email(
+        to=contact.email,
+        subject=f"Confirm your e-mail for the {name} portal",
+        text=(
+            f"Hello {contact.display_name},\n\n"
+            f"Thank you for registering with the {name} client portal.\n"
+            f"Open this link within {CONFIRM_HOURS} hours to confirm your e-mail address:\n\n"
+            f"{link}\n\nIf you did not register, ignore this e-mail.\n"
+        ),
+    )
+
+
+def _send_already_registered(company: Company, email: str) -> None:
+    name = " ".join(company.name.split())
+    send_email(
+        to=email,
+        subject=f"Your {name} portal account",
+        text=(
+            f"Someone tried to register this e-mail address with the {name} client portal, "
+            "but it already has an account.\n\n"
+            f"Sign in: {_base()}{routes.CLIENT_LOGIN}\n"
+            f"Forgot your password? {_base()}{routes.CLIENT_PASSWORD_RESET}\n\n"
+            "If this was not you, ignore this e-mail.\n"
+        ),
+    )
+
+
+def register(
+    session: Session,
+    *,
+    company: object,
+    form: dict,
+    password: str,
+    accepted_terms: bool,
+    ip: str = "",
+) -> str:
+    """Register a client and its contact, e-mail the confirmation; return the on-screen text.
+
+    ValidationError("form", CLOSED_MESSAGE) when registration is off; RegistrationErrors for
+    bad fields; ValidationError("form", SEND_FAILED) when the mail could not be sent (the
+    caller rolls back, so nothing is kept and the registrant can try again).
+    """
+    info = registration_info(session, company=company)
+    if not info.open:
+        raise ValidationError("form", CLOSED_MESSAGE)
+    values = _clean_form(form if isinstance(form, dict) else {})
+    password = str(password or "")[:300]
+    email, errors = _check(info, values, password, bool(accepted_terms))
+    if errors:
+        raise RegistrationErrors(errors)
+    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
+        raise ValidationError("form", "Too many registrations from here. Try again later.")
+    row = session.get(Company, info.company_id)
+    existing = session.exec(
+        select(ClientContact).where(
+            ClientContact.company_id == row.id, ClientContact.email == email
+        )
+    ).first()
+    try:
+        if existing is not None:
+            _send_already_registered(row, email)
+            audit.record(
+                session,
+                company_id=row.id,
+                client_id=existing.client_id,
+                action="registration_duplicate",
+                actor_type="visitor",
+                actor_id=None,
+                entity_type="contact",
+                entity_id=existing.id,
+                ip=ip,
+            )
+            return SENT_MESSAGE.format(email=email)
+        now = utcnow()
+        person = f"{values['first_name']} {values['last_name']}".strip()
+        client = Client(
+            company_id=row.id,
+            name=values["organisation"] or person,
+            email=email,
+            phone=values["phone"],
+            address1=values["address1"],
+            city=values["city"],
+            postal_code=values["postal_code"],
+            country=values["country"],
+            vat_number=values["vat_number"],
+            currency=row.currency,
+        )
+        session.add(client)
+        session.flush()
+        contact = ClientContact(
+            company_id=row.id,
+            client_id=client.id,
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            email=email,
+            password_hash=hash_password(password),
+            is_primary=True,
+            # No portal access until the address is confirmed.
+            portal_enabled=False,
+            terms_accepted_at=now if info.terms else None,
+        )
+        session.add(contact)
+        session.flush()
+        audit.record(
+            session,
+            company_id=row.id,
+            client_id=client.id,
+            action="registered",
+            actor_type="contact",
+            actor_id=contact.id,
+            entity_type="contact",
+            entity_id=contact.id,
+            ip=ip,
+            details={"terms_accepted": bool(info.terms)},
+        )
+        _send_confirmation(row, contact, make_confirm_token(contact, now=now))
+    except (smtplib.SMTPException, OSError):
+        log.exception("registration e-mail for company %s failed", row.id)
+        raise ValidationError("form", SEND_FAILED) from None
+    return SENT_MESSAGE.format(email=email)
+
+
+def confirm_email(
+    session: Session, *, token: str, ip: str = "", now: datetime | None = None
+) -> ClientContact:
+    """Confirm a registrant's address from the e-mailed link and open their portal access.
+
+    ValidationError("token", INVALID_LINK) for a bad, tampered or expired link. Opening the
+    link again changes nothing (the first confirmation time stays).
+    """
+    now = now or utcnow()
+    contact = _contact_for_token(session, token, now)
+    if contact.email_confirmed_at is None:
+        contact.email_confirmed_at = now
+        contact.portal_enabled = True
+        session.add(contact)
+        audit.record(
+            session,
+            company_id=contact.company_id,
+            client_id=contact.client_id,
+            action="email_confirmed",
+            actor_type="contact",
+            actor_id=contact.id,
+            entity_type="contact",
+            entity_id=contact.id,
+            ip=ip,
+        )
+    return contact

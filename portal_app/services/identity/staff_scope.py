@@ -1,0 +1,93 @@
+"""What every staff service checks first: the row is the staff user's company's, and the role
+may do this.
+
+A staff actor is anything with `company_id`, `staff_user_id` and `role` (services.actor's
+StaffActor). Rows of another company are "not found", exactly like ids that do not exist.
+
+Role rules: every role (owner, admin, staff) may create, edit, send, e-mail, mark paid, cancel
+and apply unapplied payments; only owners and admins may refund money to a card.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from portal_app.core.errors import NotFoundError, ReadOnlyError
+from portal_app.core.paging import parse_record_id
+from portal_app.models import InvoiceLock
+from portal_app.models.staff import STAFF_ROLES
+from portal_app.services.identity import audit
+
+# Roles that may move money back or act for a contact (refunds, setting a contact's password).
+ADMIN_ROLES = ("owner", "admin")
+REFUND_ROLES = ADMIN_ROLES
+MAX_ID = 2**31 - 1
+
+
+def require_staff(actor) -> None:
+    """ReadOnlyError unless `actor` is a signed-in staff user with a known role."""
+    if getattr(actor, "role", None) not in STAFF_ROLES or not getattr(actor, "staff_user_id", 0):
+        raise ReadOnlyError("Sign in as staff to do this.")
+
+
+def require_admin(actor, message: str) -> None:
+    """ReadOnlyError with `message` unless the staff user is an owner or admin."""
+    require_staff(actor)
+    if actor.role not in ADMIN_ROLES:
+        raise ReadOnlyError(message)
+
+
+def require_refund_role(actor) -> None:
+    """ReadOnlyError unless the staff user is an owner or admin."""
+    require_admin(actor, "Only an owner or admin can refund payments.")
+
+
+def own_row(session: Session, model, raw_id: object, actor, *, what: str, lock: bool = False):
+    """The row of `model` with this id in the actor's company, read fresh (and locked FOR
+    UPDATE on PostgreSQL when `lock`); NotFoundError otherwise."""
+    record_id = parse_record_id(raw_id, what)
+    if record_id > MAX_ID:  # PostgreSQL would fail on an id beyond its integer column
+        raise NotFoundError(what)
+    statement = select(model).where(model.id == record_id, model.company_id == actor.company_id)
+    if lock:
+        statement = statement.with_for_update()
+    row = session.exec(statement.execution_options(populate_existing=True)).first()
+    if row is None:
+        raise NotFoundError(what)
+    return row
+
+
+def being_paid(session: Session, invoice_id: int, now) -> bool:
+    """True while a client's checkout holds this invoice (staff wait rather than race it)."""
+    lock = session.get(InvoiceLock, invoice_id)
+    if lock is None:
+        return False
+    expires = lock.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=now.tzinfo)
+    return expires > now
+
+
+def record(
+    session: Session,
+    actor,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    client_id: int | None,
+    details: dict | None = None,
+) -> None:
+    """An audit event done by this staff user."""
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=client_id,
+        action=action,
+        actor_type="staff",
+        actor_id=actor.staff_user_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        ip=getattr(actor, "ip", "") or "",
+        details=details,
+    )

@@ -1,0 +1,902 @@
+"""Paying invoices: checkout rules, invoice locks, and settling what the gateway confirmed.
+
+The flow, each step in its own transaction owned by the caller:
+1. `start_checkout` checks the invoices, amounts and credit, and locks the invoices for this
+   checkout so a second window cannot charge them too.
+2. The card part is charged with `charge_checkout` (gateway call outside any transaction; the
+   checkout id is the idempotency key, and a conditional update lets only one caller charge).
+3. `settle_checkout` writes the payment and allocations from what the *gateway* reports
+   (browser flow, or a verified webhook), exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, delete, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.money import format_money, parse_major
+from portal_app.gateways.base import (
+    CardDeclinedError,
+    PaymentGateway,
+    PaymentIntentResult,
+)
+from portal_app.models import (
+    Checkout,
+    Client,
+    ClientContact,
+    Company,
+    Credit,
+    GatewayCustomer,
+    Invoice,
+    InvoiceLock,
+    Payment,
+    PaymentMethod,
+)
+from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.services.company.locale import client_locale
+from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import ledger
+
+MAX_INVOICES_PER_CHECKOUT = 100
+LOCK_MINUTES = 15
+# Stripe's largest single charge is 99,999,999 minor units.
+MAX_CHARGE_MINOR = 99_999_999
+# A checkout in one of these states settles when its card money arrives (even one given up:
+# money the gateway took is always recorded).
+SETTLEABLE_WITH_CARD = ("open", "processing", "requires_action", "failed", "expired")
+
+
+def amount_due_minor(invoice: Invoice, today: date | None = None) -> int:
+    """What is asked now: the open part of a partial deposit when one is set, else the balance."""
+    if invoice.status not in PAYABLE_STATUSES or invoice.balance_minor <= 0:
+        return 0
+    if invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor:
+        return min(invoice.partial_minor - invoice.paid_to_date_minor, invoice.balance_minor)
+    return invoice.balance_minor
+
+
+# -- preview --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutLineView:
+    invoice_id: int
+    number: str
+    due_date: str
+    balance: str
+    amount_due: str
+    amount_due_plain: str  # "123.45": the editable default in the amount field
+    is_deposit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPreview:
+    currency: str
+    lines: list[CheckoutLineView]
+    total: str
+    total_minor: int
+    credit_available: str
+    credit_available_minor: int
+    allow_under_payment: bool
+    allow_over_payment: bool
+    minimum_under_payment: str
+
+
+def _payable_invoices(
+    session: Session, actor: Actor, invoice_ids: list[int], *, lock: bool = False
+) -> list[Invoice]:
+    """The actor's invoices with these ids, all payable now and of one currency.
+
+    With `lock` (starting a checkout) the rows are read FOR UPDATE and fresh: a staff action
+    settling one of them (mark paid, apply a payment, cancel) is waited for and then seen,
+    so the card is never charged for an invoice staff just settled.
+    """
+    unique = sorted({int(i) for i in invoice_ids if isinstance(i, int) and i > 0})
+    if not unique or len(unique) > MAX_INVOICES_PER_CHECKOUT:
+        raise NotFoundError("invoice")
+    query = select(Invoice)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = session.exec(
+        query.where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            col(Invoice.status).in_(VISIBLE_STATUSES),
+            col(Invoice.id).in_(unique),
+            link_scope.invoice_condition(actor),
+        ).order_by(col(Invoice.due_date), col(Invoice.id))
+    ).all()
+    if len(found) != len(unique):
+        raise NotFoundError("invoice")
+    payable = [inv for inv in found if amount_due_minor(inv) > 0]
+    if len(payable) != len(found):
+        raise ValidationError("invoices", "One of these invoices has nothing left to pay.")
+    currencies = {inv.currency for inv in payable}
+    if len(currencies) != 1:
+        raise ValidationError("invoices", "Pay invoices of one currency at a time.")
+    return payable
+
+
+def usable_credits(session: Session, actor: Actor, currency: str) -> list[Credit]:
+    """The client's credits in `currency` with something left, oldest first."""
+    return ledger.usable_credit_rows(
+        session, company_id=actor.company_id, client_id=actor.client_id, currency=currency
+    )
+
+
+def _plain_major(minor: int, currency: str) -> str:
+    from portal_app.core.money import Money
+
+    return format(Money(minor, currency).to_decimal(), "f")
+
+
+def preview(session: Session, *, actor: Actor, invoice_ids: list[int]) -> CheckoutPreview:
+    """What the checkout page shows for the selected invoices (all must be the actor's)."""
+    invoices = _payable_invoices(session, actor, invoice_ids)
+    currency = invoices[0].currency
+    locale = client_locale(session, actor)
+    company = session.get(Company, actor.company_id)
+    credit_minor = sum(c.balance_minor for c in usable_credits(session, actor, currency))
+    lines = []
+    for inv in invoices:
+        due = amount_due_minor(inv)
+        lines.append(
+            CheckoutLineView(
+                invoice_id=inv.id,
+                number=inv.number,
+                due_date=str(inv.due_date or ""),
+                balance=format_money(inv.balance_minor, currency, locale),
+                amount_due=format_money(due, currency, locale),
+                amount_due_plain=_plain_major(due, currency),
+                is_deposit=due < inv.balance_minor,
+            )
+        )
+    total = sum(amount_due_minor(inv) for inv in invoices)
+    return CheckoutPreview(
+        currency=currency,
+        lines=lines,
+        total=format_money(total, currency, locale),
+        total_minor=total,
+        credit_available=format_money(credit_minor, currency, locale),
+        credit_available_minor=credit_minor,
+        allow_under_payment=company.allow_under_payment,
+        allow_over_payment=company.allow_over_payment,
+        minimum_under_payment=format_money(company.minimum_under_payment_minor, currency, locale),
+    )
+
+
+# -- start ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCheckout:
+    checkout_id: int
+    currency: str
+    total_minor: int
+    credit_minor: int
+    card_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    """What the client asked for. Amounts are strings in major units as typed (or None = due)."""
+
+    invoice_ids: list[int]
+    amounts: dict[int, str] = field(default_factory=dict)
+    apply_credit: bool = False
+    payment_method_id: int | None = None
+    save_card: bool = False
+    # The credit the page showed when the client pressed Pay. When less can be held now (used
+    # in another tab meanwhile), the checkout is refused with the new figure instead.
+    expected_credit_minor: int | None = None
+
+
+def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int:
+    due = amount_due_minor(invoice)
+    if typed is None or str(typed).strip() == "":
+        return due
+    field_name = f"amount_{invoice.id}"
+    try:
+        amount = parse_major(str(typed), invoice.currency)
+    except ValueError as exc:
+        raise ValidationError(field_name, str(exc)) from exc
+    if amount <= 0:
+        raise ValidationError(field_name, "Enter an amount greater than zero.")
+    if amount < due and not company.allow_under_payment:
+        raise ValidationError(field_name, "Pay the full amount due.")
+    if amount < due and amount < min(company.minimum_under_payment_minor, due):
+        raise ValidationError(
+            field_name,
+            "The smallest amount you can pay is "
+            + format_money(min(company.minimum_under_payment_minor, due), invoice.currency)
+            + ".",
+        )
+    if amount > invoice.balance_minor and not company.allow_over_payment:
+        raise ValidationError(field_name, "You cannot pay more than the balance.")
+    if amount > MAX_CHARGE_MINOR:
+        raise ValidationError(field_name, "That amount is too large for one payment.")
+    return amount
+
+
+def _release_expired_locks(session: Session, invoice_ids: list[int]) -> None:
+    session.exec(
+        delete(InvoiceLock).where(
+            col(InvoiceLock.invoice_id).in_(invoice_ids), InvoiceLock.expires_at < utcnow()
+        )
+    )
+
+
+def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int]) -> None:
+    """Free invoices held by this client's abandoned checkouts that never reached the gateway.
+
+    The conditional update makes this safe against a tab that is charging right now: a checkout
+    already claimed for charging is no longer "open" and keeps its locks.
+    """
+    holders = session.exec(
+        select(InvoiceLock.checkout_id).where(col(InvoiceLock.invoice_id).in_(invoice_ids))
+    ).all()
+    for checkout_id in set(holders):
+        result = session.exec(
+            update(Checkout)
+            .where(
+                Checkout.id == checkout_id,
+                Checkout.client_id == actor.client_id,
+                Checkout.status == "open",
+                col(Checkout.gateway_intent_id).is_(None),
+                Checkout.charge_attempts == 0,
+            )
+            .values(status="expired", updated_at=utcnow())
+        )
+        if result.rowcount == 1:
+            session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+            ledger.release_holds(session, checkout_id=checkout_id)
+
+
+def _release_stale_holds(session: Session, actor: Actor) -> None:
+    """Give back the credit held by this client's checkouts abandoned for longer than a lock
+    lasts: unstarted ones expire; ones waiting for 3-D Secure keep their card step, and should
+    it still succeed their settle takes credit afresh (or charges only what the card paid)."""
+    cutoff = utcnow() - timedelta(minutes=LOCK_MINUTES)
+    stale = session.exec(
+        select(Checkout.id, Checkout.status)
+        .where(
+            Checkout.company_id == actor.company_id,
+            Checkout.client_id == actor.client_id,
+            col(Checkout.status).in_(("open", "requires_action")),
+            Checkout.credit_minor > 0,
+            Checkout.updated_at < cutoff,
+        )
+        .limit(50)
+    ).all()
+    for checkout_id, status in stale:
+        if status == "open":
+            expired = session.exec(
+                update(Checkout)
+                .where(
+                    Checkout.id == checkout_id,
+                    Checkout.status == "open",
+                    col(Checkout.gateway_intent_id).is_(None),
+                    Checkout.charge_attempts == 0,
+                )
+                .values(status="expired", updated_at=utcnow())
+            )
+            if expired.rowcount != 1:
+                continue
+            session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+        ledger.release_holds(session, checkout_id=checkout_id)
+
+
+def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) -> StartedCheckout:
+    """Validate a checkout, fix its amounts and credit, and lock its invoices for it."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    company = session.get(Company, actor.company_id)
+    invoices = _payable_invoices(session, actor, request.invoice_ids, lock=True)
+    currency = invoices[0].currency
+    lines = []
+    for inv in invoices:
+        typed = request.amounts.get(inv.id)
+        lines.append({"invoice_id": inv.id, "amount_minor": _chosen_amount(company, inv, typed)})
+    total = sum(line["amount_minor"] for line in lines)
+    if total > MAX_CHARGE_MINOR:
+        raise ValidationError("invoices", "That is too much for one payment; pay fewer invoices.")
+    checkout = Checkout(
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        contact_id=actor.contact_id,
+        currency=currency,
+        lines_json=json.dumps(lines),
+        credit_minor=0,
+        card_minor=total,
+        save_card=bool(request.save_card),
+    )
+    session.add(checkout)
+    session.flush()
+    invoice_ids = [line["invoice_id"] for line in lines]
+    _release_expired_locks(session, invoice_ids)
+    _supersede_unstarted(session, actor, invoice_ids)
+    try:
+        with session.begin_nested():
+            for invoice_id in invoice_ids:
+                session.add(
+                    InvoiceLock(
+                        invoice_id=invoice_id,
+                        checkout_id=checkout.id,
+                        expires_at=utcnow() + timedelta(minutes=LOCK_MINUTES),
+                    )
+                )
+            session.flush()
+    except IntegrityError as exc:
+        raise ValidationError(
+            "invoices",
+            "One of these invoices is already being paid, perhaps in another window. "
+            "Wait a minute and reload.",
+        ) from exc
+    credit_minor = 0
+    if request.apply_credit:
+        _release_stale_holds(session, actor)
+        # The credit is taken out of the credit notes now, so no other tab can plan it too.
+        credit_minor = ledger.hold_credit(
+            session,
+            checkout_id=checkout.id,
+            company_id=actor.company_id,
+            client_id=actor.client_id,
+            currency=currency,
+            amount_minor=total,
+        )
+        expected = request.expected_credit_minor
+        if expected is not None and credit_minor < min(int(expected), total):
+            # Raised inside the caller's transaction: the holds and the checkout roll back.
+            raise ValidationError(
+                "credit",
+                "Your available credit changed since this page opened: "
+                + format_money(credit_minor, currency, client_locale(session, actor))
+                + " can be used now. Check the amount to pay and press Pay again.",
+            )
+    card_minor = total - credit_minor
+    method = None
+    if request.payment_method_id is not None and card_minor > 0:
+        method = _own_method(session, actor, request.payment_method_id)
+    checkout.credit_minor = credit_minor
+    checkout.card_minor = card_minor
+    checkout.payment_method_id = method.id if method else None
+    checkout.gateway_payment_method = method.method_ref if method else ""
+    checkout.save_card = bool(request.save_card) and method is None
+    session.add(checkout)
+    session.flush()
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action="checkout_started",
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type="checkout",
+        entity_id=checkout.id,
+        ip=actor.ip,
+        details={"invoices": invoice_ids, "total": total, "credit": credit_minor},
+    )
+    return StartedCheckout(checkout.id, currency, total, credit_minor, card_minor)
+
+
+def _own_method(session: Session, actor: Actor, method_id: int) -> PaymentMethod:
+    method = session.get(PaymentMethod, method_id)
+    if (
+        method is None
+        or method.client_id != actor.client_id
+        or method.company_id != actor.company_id
+        or method.removed_at is not None
+        or actor.is_link_session  # see link_scope.saved_cards_condition
+    ):
+        raise NotFoundError("payment method")
+    return method
+
+
+def _own_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
+    checkout = session.get(Checkout, checkout_id)
+    if (
+        checkout is None
+        or checkout.client_id != actor.client_id
+        or checkout.company_id != actor.company_id
+    ):
+        raise NotFoundError("checkout")
+    return checkout
+
+
+# -- customers ------------------------------------------------------------------------------
+
+
+def customer_ref_for(session: Session, *, actor: Actor, gateway: PaymentGateway) -> str:
+    """The client's gateway customer, created at the gateway on first use."""
+    existing = session.exec(
+        select(GatewayCustomer).where(
+            GatewayCustomer.client_id == actor.client_id, GatewayCustomer.gateway == gateway.name
+        )
+    ).first()
+    if existing:
+        return existing.customer_ref
+    client = session.get(Client, actor.client_id)
+    contact = session.get(ClientContact, actor.contact_id)
+    ref = gateway.ensure_customer(
+        client_id=client.id, email=contact.email if contact else client.email, name=client.name
+    )
+    session.add(
+        GatewayCustomer(
+            company_id=actor.company_id, client_id=client.id, gateway=gateway.name, customer_ref=ref
+        )
+    )
+    session.flush()
+    return ref
+
+
+# -- charge ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeOutcome:
+    """Where a checkout stands after a charge attempt."""
+
+    status: str  # succeeded | requires_action | processing | failed
+    client_secret: str = ""
+    message: str = ""
+    payment_id: int | None = None
+
+
+def claim_for_charge(
+    session: Session, *, actor: Actor, checkout_id: int, method_ref: str, method_label: str = ""
+) -> Checkout | None:
+    """Mark an open checkout as processing with this card; None if another caller got there."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    checkout = _own_checkout(session, actor, checkout_id)
+    if checkout.card_minor <= 0:
+        raise ValidationError("card", "Nothing to charge to a card.")
+    result = session.exec(
+        update(Checkout)
+        .where(Checkout.id == checkout.id, Checkout.status == "open")
+        .values(
+            status="processing",
+            # A retry after a lost answer sends the very same request under the same
+            # idempotency key, so the gateway answers it instead of charging again.
+            gateway_payment_method=case(
+                (Checkout.charge_attempts > 0, Checkout.gateway_payment_method), else_=method_ref
+            ),
+            method_label=case(
+                (Checkout.charge_attempts > 0, Checkout.method_label), else_=method_label[:100]
+            ),
+            charge_attempts=Checkout.charge_attempts + 1,
+            updated_at=utcnow(),
+        )
+    )
+    if result.rowcount != 1:
+        return None
+    session.refresh(checkout)
+    return checkout
+
+
+def charge(
+    *, gateway: PaymentGateway, checkout: Checkout, customer_ref: str
+) -> tuple[PaymentIntentResult | None, str]:
+    """Create and confirm the PaymentIntent for a claimed checkout (no database work here).
+
+    Returns the gateway's answer, or None and a message the client can read when declined.
+    """
+    try:
+        intent = gateway.create_payment(
+            amount_minor=checkout.card_minor,
+            currency=checkout.currency,
+            customer_ref=customer_ref,
+            method_ref=checkout.gateway_payment_method,
+            idempotency_key=f"checkout-{checkout.id}-charge",
+            metadata={"checkout_id": str(checkout.id), "client_id": str(checkout.client_id)},
+        )
+    except CardDeclinedError as exc:
+        return None, exc.message
+    return intent, ""
+
+
+def record_intent(
+    session: Session, *, checkout_id: int, intent: PaymentIntentResult
+) -> ChargeOutcome:
+    """Store the gateway's answer on the checkout, settling it when the payment succeeded."""
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None:
+        raise NotFoundError("checkout")
+    if checkout.gateway_intent_id and checkout.gateway_intent_id != intent.intent_ref:
+        raise ValidationError("card", "This checkout was already charged with another payment.")
+    if checkout.gateway_intent_id is None:
+        checkout.gateway_intent_id = intent.intent_ref
+        session.add(checkout)
+        session.flush()
+    if intent.succeeded:
+        payment = settle_checkout(session, checkout_id=checkout.id, intent=intent)
+        return ChargeOutcome("succeeded", payment_id=payment.id if payment else checkout.payment_id)
+    if intent.status == "requires_action":
+        checkout.status = "requires_action"
+        session.add(checkout)
+        return ChargeOutcome("requires_action", client_secret=intent.client_secret)
+    if intent.status == "processing":
+        return ChargeOutcome("processing", message="Your bank is still processing this payment.")
+    message = intent.failure_message or "The payment was not completed."
+    fail_checkout(session, checkout_id=checkout.id, message=message)
+    return ChargeOutcome("failed", message=message)
+
+
+def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
+    """A checkout that will not be paid: record why, free its invoices, keep a failed payment."""
+    # Claimed with a conditional update, like settling: a worker that read the checkout
+    # before another settled it must not write "failed" over "succeeded".
+    claimed = session.exec(
+        update(Checkout)
+        .where(Checkout.id == checkout_id, col(Checkout.status).not_in(("succeeded", "failed")))
+        .values(status="failed", failure_message=message[:500], updated_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        return
+    checkout = session.get(Checkout, checkout_id)
+    session.refresh(checkout)
+    pending = (
+        session.exec(
+            select(Payment).where(Payment.gateway_reference == checkout.gateway_intent_id)
+        ).first()
+        if checkout.gateway_intent_id
+        else None
+    )
+    if pending is not None and pending.status == "pending":
+        pending.status = "failed"
+        pending.failure_message = message[:500]
+        pending.updated_at = utcnow()
+        session.add(pending)
+    elif checkout.card_minor > 0:
+        failed = Payment(
+            company_id=checkout.company_id,
+            client_id=checkout.client_id,
+            contact_id=checkout.contact_id,
+            number=_next_payment_number(),
+            status="failed",
+            currency=checkout.currency,
+            amount_minor=checkout.card_minor,
+            method="card",
+            method_label=_method_label(session, checkout),
+            gateway="stripe",
+            gateway_reference=checkout.gateway_intent_id,
+            failure_message=message[:500],
+        )
+        session.add(failed)
+        session.flush()
+        failed.number = f"PAY-{failed.id:06d}"
+    session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+    ledger.release_holds(session, checkout_id=checkout.id)
+    audit.record(
+        session,
+        company_id=checkout.company_id,
+        client_id=checkout.client_id,
+        action="checkout_failed",
+        actor_type="contact",
+        actor_id=checkout.contact_id,
+        entity_type="checkout",
+        entity_id=checkout.id,
+        details={"message": message[:200]},
+    )
+
+
+def _next_payment_number() -> str:
+    # Replaced by a readable number from the row id once it is flushed.
+    return f"tmp-{uuid.uuid4().hex}"
+
+
+# -- settle ---------------------------------------------------------------------------------
+
+
+def settle_checkout(
+    session: Session, *, checkout_id: int, intent: PaymentIntentResult | None
+) -> Payment | None:
+    """Write the payment, allocations, invoice and credit changes of a paid checkout, once.
+
+    `intent` is what the gateway reported (None for a checkout paid wholly by credit). Its
+    amount, currency and checkout id must match; the settle happens only once however many
+    times it is called (browser, webhook, retries). Invoices get the checkout's held credit
+    and at most what the card actually paid; card money they can no longer take (paid
+    elsewhere meanwhile) stays on the payment as unapplied, and unused credit goes back.
+    """
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None:
+        raise NotFoundError("checkout")
+    if intent is None and checkout.card_minor > 0:
+        raise ValidationError("card", "A card payment is needed for this checkout.")
+    if intent is not None:
+        if not intent.succeeded:
+            raise ValidationError("card", "The payment has not succeeded.")
+        if (
+            intent.amount_minor != checkout.card_minor
+            or intent.currency.upper() != checkout.currency
+            or intent.metadata.get("checkout_id") != str(checkout.id)
+        ):
+            raise ValidationError("card", "The gateway reported a different payment.")
+    # Only one caller moves the checkout to succeeded; the others see rowcount 0 and stop.
+    # A card checkout given up as failed or expired still settles: money the gateway took is
+    # always recorded. A credit-only one that was given up never does (its credit went back).
+    settleable = SETTLEABLE_WITH_CARD if intent is not None else ("open",)
+    claimed = session.exec(
+        update(Checkout)
+        .where(Checkout.id == checkout.id, col(Checkout.status).in_(settleable))
+        .values(status="succeeded", updated_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        session.refresh(checkout)
+        if checkout.status != "succeeded":
+            raise ValidationError(
+                "invoices", "This payment was replaced by a newer one. Reload to see your invoices."
+            )
+        return session.get(Payment, checkout.payment_id) if checkout.payment_id else None
+    session.refresh(checkout)
+
+    now = utcnow()
+    earlier = (
+        session.exec(select(Payment).where(Payment.gateway_reference == intent.intent_ref)).first()
+        if intent
+        else None
+    )
+    payment = earlier or Payment(
+        company_id=checkout.company_id,
+        client_id=checkout.client_id,
+        contact_id=checkout.contact_id,
+        number=_next_payment_number(),
+        currency=checkout.currency,
+    )
+    payment.status = "completed"
+    payment.amount_minor = intent.amount_minor if intent else 0
+    payment.method = "card" if intent else "credit"
+    payment.method_label = _method_label(session, checkout)
+    payment.gateway = "stripe" if intent else ""
+    payment.gateway_reference = intent.intent_ref if intent else None
+    payment.failure_message = ""
+    payment.paid_at = now
+    payment.updated_at = now
+    session.add(payment)
+    session.flush()
+    if payment.number.startswith("tmp-"):
+        payment.number = f"PAY-{payment.id:06d}"
+
+    if checkout.credit_minor > 0 and not ledger.holds_of(session, checkout.id):
+        # Its holds went back (given up, then the card money arrived): take what is left now.
+        ledger.hold_credit(
+            session,
+            checkout_id=checkout.id,
+            company_id=checkout.company_id,
+            client_id=checkout.client_id,
+            currency=checkout.currency,
+            amount_minor=checkout.credit_minor,
+        )
+    card_left = payment.amount_minor
+    from_credit_total = 0
+    for line in json.loads(checkout.lines_json):
+        invoice = ledger.locked_invoice(session, int(line["invoice_id"]))
+        if (
+            invoice is None
+            or invoice.company_id != checkout.company_id
+            or invoice.client_id != checkout.client_id
+            or invoice.status not in PAYABLE_STATUSES
+        ):
+            continue
+        # Never more than the invoice still owes, even if it changed since the checkout began.
+        wanted = min(int(line["amount_minor"]), invoice.balance_minor)
+        if wanted <= 0:
+            continue
+        from_credit = ledger.apply_held_credit(
+            session,
+            checkout_id=checkout.id,
+            invoice_id=invoice.id,
+            amount_minor=wanted,
+            payment_id=payment.id,
+        ).total
+        from_credit_total += from_credit
+        # The card pays the rest, but never more than the gateway actually took.
+        from_card = min(wanted - from_credit, card_left)
+        if from_card > 0:
+            ledger.allocate_payment(
+                session, payment=payment, invoice_id=invoice.id, amount_minor=from_card
+            )
+            card_left -= from_card
+    # Held credit no invoice could take goes back; card money left over stays unapplied.
+    ledger.release_holds(session, checkout_id=checkout.id)
+    session.refresh(payment)
+    checkout.payment_id = payment.id
+    session.add(checkout)
+    session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+    audit.record(
+        session,
+        company_id=checkout.company_id,
+        client_id=checkout.client_id,
+        action="payment_completed",
+        actor_type="contact",
+        actor_id=checkout.contact_id,
+        entity_type="payment",
+        entity_id=payment.id,
+        details={
+            "checkout_id": checkout.id,
+            "card": payment.amount_minor,
+            "applied": payment.applied_minor,
+            "credit": from_credit_total,
+        },
+    )
+    return payment
+
+
+def _method_label(session: Session, checkout: Checkout) -> str:
+    if checkout.card_minor <= 0:
+        return "Credit"
+    if checkout.method_label:
+        return checkout.method_label
+    method = session.exec(
+        select(PaymentMethod).where(PaymentMethod.method_ref == checkout.gateway_payment_method)
+    ).first()
+    if method:
+        return f"{method.brand.title()} •••• {method.last4}"
+    return "Card"
+
+
+def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int) -> Payment:
+    """Finish a checkout that available credit pays in full."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    checkout = _own_checkout(session, actor, checkout_id)
+    if checkout.card_minor != 0:
+        raise ValidationError("card", "A card payment is needed for this checkout.")
+    payment = settle_checkout(session, checkout_id=checkout.id, intent=None)
+    if payment is None:
+        raise NotFoundError("checkout")
+    return payment
+
+
+def checkout_payment_id(session: Session, *, actor: Actor, checkout_id: int) -> int | None:
+    """The payment a checkout produced (for the receipt page), if it has settled."""
+    return _own_checkout(session, actor, checkout_id).payment_id
+
+
+# -- what the checkout page offers -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SavedCardOption:
+    id: int
+    label: str  # "Visa •••• 4242 (12/2031)"
+    is_default: bool
+
+
+def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
+    """The client's saved cards to pay with, default first."""
+    methods = session.exec(
+        select(PaymentMethod)
+        .where(
+            PaymentMethod.company_id == actor.company_id,
+            PaymentMethod.client_id == actor.client_id,
+            col(PaymentMethod.removed_at).is_(None),
+            link_scope.saved_cards_condition(actor),
+        )
+        .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.id).desc())
+    ).all()
+    return [
+        SavedCardOption(
+            id=m.id,
+            label=f"{(m.brand or 'Card').title()} •••• {m.last4} ({m.exp_month:02d}/{m.exp_year})",
+            is_default=m.is_default,
+        )
+        for m in methods
+    ]
+
+
+def method_ref_of(session: Session, *, actor: Actor, method_id: int) -> str:
+    """The gateway token of one of the client's saved cards."""
+    return _own_method(session, actor, method_id).method_ref
+
+
+@dataclass(frozen=True, slots=True)
+class PayableGroup:
+    currency: str
+    count: int
+    total: str
+
+
+def payable_groups(session: Session, *, actor: Actor) -> list[PayableGroup]:
+    """Everything the client could pay now, per currency (for "Pay all due").
+
+    Summed in the database (the list page asks on every load, and a client may have
+    thousands of open invoices); `_amount_due_sql` is `amount_due_minor` as SQL.
+    """
+    due = _amount_due_sql()
+    totals = session.exec(
+        select(Invoice.currency, func.count(), func.sum(due))
+        .where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            col(Invoice.status).in_(PAYABLE_STATUSES),
+            Invoice.balance_minor > 0,
+            link_scope.invoice_condition(actor),
+        )
+        .group_by(Invoice.currency)
+        .order_by(Invoice.currency)
+    ).all()
+    if not totals:
+        return []
+    locale = client_locale(session, actor)
+    return [
+        PayableGroup(currency=cur, count=count, total=format_money(int(total), cur, locale))
+        for cur, count, total in totals
+    ]
+
+
+def _amount_due_sql():
+    """`amount_due_minor` of an invoice row that is payable with a balance, as an SQL
+    expression: the open part of the deposit while one is set and not yet paid (never more
+    than the balance), else the balance."""
+    deposit_open = Invoice.partial_minor - Invoice.paid_to_date_minor
+    return case(
+        (
+            and_(
+                Invoice.partial_minor > 0,
+                Invoice.paid_to_date_minor < Invoice.partial_minor,
+                deposit_open < Invoice.balance_minor,
+            ),
+            deposit_open,
+        ),
+        else_=Invoice.balance_minor,
+    )
+
+
+def payable_ids(session: Session, *, actor: Actor, currency: str) -> list[int]:
+    """Ids of every invoice the client can pay now in `currency`, oldest due first."""
+    invoices = session.exec(
+        select(Invoice)
+        .where(
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+            Invoice.currency == currency,
+            col(Invoice.status).in_(PAYABLE_STATUSES),
+            Invoice.balance_minor > 0,
+            link_scope.invoice_condition(actor),
+        )
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+        .limit(MAX_INVOICES_PER_CHECKOUT)
+    ).all()
+    return [inv.id for inv in invoices if amount_due_minor(inv) > 0]
+
+
+def reusable_checkout(
+    session: Session, *, actor: Actor, checkout_id: int | None, request: CheckoutRequest
+) -> StartedCheckout | None:
+    """An earlier open checkout for exactly this request (a retry keeps its idempotency key).
+
+    An open checkout for something else is abandoned, freeing its invoices.
+    """
+    if not checkout_id:
+        return None
+    checkout = session.get(Checkout, checkout_id)
+    if checkout is None or checkout.client_id != actor.client_id or checkout.status != "open":
+        return None
+    if checkout.gateway_intent_id is None and checkout.charge_attempts == 0:
+        # Never reached the gateway: nothing can have been charged; start afresh.
+        checkout.status = "expired"
+        session.add(checkout)
+        session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+        ledger.release_holds(session, checkout_id=checkout.id)
+        return None
+    # Sent to the gateway (perhaps with its answer lost to a timeout): a retry of the same
+    # request reuses this checkout and so its idempotency key, and can never charge twice.
+    lines = json.loads(checkout.lines_json)
+    wanted = sorted({int(i) for i in request.invoice_ids})
+    if sorted(line["invoice_id"] for line in lines) != wanted:
+        return None
+    total = sum(int(line["amount_minor"]) for line in lines)
+    return StartedCheckout(
+        checkout.id, checkout.currency, total, checkout.credit_minor, checkout.card_minor
+    )

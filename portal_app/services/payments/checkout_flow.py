@@ -1,0 +1,186 @@
+"""The card steps of a checkout, each database step in its own transaction.
+
+`tx` is a context-manager factory that yields a session and commits when the block ends (the
+page passes `session_scope`). Gateway calls happen between transactions, never inside one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.gateways.base import GatewayError, PaymentGateway
+from portal_app.models import Checkout, PaymentMethod
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import checkout as co
+
+Tx = Callable[[], AbstractContextManager[Session]]
+
+
+def setup_new_card(tx: Tx, *, actor: Actor, gateway: PaymentGateway, purpose: str) -> str:
+    """A SetupIntent client secret for the card element (the browser confirms it)."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot add cards.")
+    with tx() as session:
+        customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
+    intent = gateway.create_setup_intent(
+        customer_ref=customer_ref, idempotency_key=f"setup-{actor.client_id}-{purpose}"
+    )
+    return intent.client_secret
+
+
+def card_from_setup(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, setup_intent_ref: str, save: bool
+) -> str:
+    """The card a confirmed SetupIntent saved, checked to belong to this client's customer.
+
+    With `save`, the card is also stored as one of the client's payment methods.
+    """
+    if not actor.may_move_money:
+        # Even a card used once is attached to the client's gateway customer.
+        raise ReadOnlyError("Staff preview cannot add cards.")
+    if save and actor.is_link_session:
+        # Keeping a card changes the account: it needs a password session.
+        raise ReadOnlyError("Sign in with your password to add or remove cards.")
+    if not setup_intent_ref.startswith("seti_") or len(setup_intent_ref) > 255:
+        raise ValidationError("card", "The card could not be set up. Please try again.")
+    with tx() as session:
+        customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
+    intent = gateway.retrieve_setup_intent(setup_intent_ref)
+    if intent.customer_ref != customer_ref:
+        # Someone else's SetupIntent: treat like any unknown id.
+        raise NotFoundError("setup intent")
+    if intent.status != "succeeded" or not intent.method_ref:
+        raise ValidationError("card", "The card was not confirmed. Please check it and try again.")
+    card = gateway.card_details(intent.method_ref)
+    if card.customer_ref and card.customer_ref != customer_ref:
+        raise NotFoundError("setup intent")
+    if not card.customer_ref:
+        # Real Stripe attaches the card when the SetupIntent succeeds; localstripe does not.
+        gateway.attach_method(method_ref=card.method_ref, customer_ref=customer_ref)
+        card = gateway.card_details(intent.method_ref)
+    if save:
+        with tx() as session:
+            store_card(session, actor=actor, card=card, gateway_name=gateway.name)
+    return card.method_ref
+
+
+def store_card(session: Session, *, actor: Actor, card, gateway_name: str) -> PaymentMethod:
+    """Keep a card (token and display details only) as one of the client's payment methods."""
+    existing = session.exec(
+        select(PaymentMethod).where(PaymentMethod.method_ref == card.method_ref)
+    ).first()
+    if existing:
+        if existing.client_id != actor.client_id:
+            raise NotFoundError("payment method")
+        return existing
+    has_default = session.exec(
+        select(PaymentMethod).where(
+            PaymentMethod.client_id == actor.client_id,
+            PaymentMethod.removed_at.is_(None),  # type: ignore[union-attr]
+            PaymentMethod.is_default.is_(True),  # type: ignore[attr-defined]
+        )
+    ).first()
+    method = PaymentMethod(
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        gateway=gateway_name,
+        customer_ref=card.customer_ref,
+        method_ref=card.method_ref,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        is_default=has_default is None,
+    )
+    session.add(method)
+    session.flush()
+    return method
+
+
+def pay_with_card(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id: int, method_ref: str
+) -> co.ChargeOutcome:
+    """Charge a checkout's card part once, and record what the gateway answered."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    label = card_label(gateway, method_ref)
+    with tx() as session:
+        claimed = co.claim_for_charge(
+            session, actor=actor, checkout_id=checkout_id, method_ref=method_ref, method_label=label
+        )
+        if claimed is None:
+            return current_outcome(session, actor=actor, checkout_id=checkout_id)
+        customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
+        session.expunge(claimed)
+    try:
+        intent, declined = co.charge(gateway=gateway, checkout=claimed, customer_ref=customer_ref)
+    except GatewayError as exc:
+        # Unknown outcome: reopen the same checkout, so a retry reuses its idempotency key.
+        with tx() as session:
+            session.exec(
+                update(Checkout)
+                .where(Checkout.id == checkout_id, Checkout.status == "processing")
+                .values(status="open", updated_at=utcnow())
+            )
+        return co.ChargeOutcome("failed", message=exc.message)
+    with tx() as session:
+        if intent is None:
+            co.fail_checkout(session, checkout_id=checkout_id, message=declined)
+            return co.ChargeOutcome("failed", message=declined)
+        return co.record_intent(session, checkout_id=checkout_id, intent=intent)
+
+
+def card_label(gateway: PaymentGateway, method_ref: str) -> str:
+    """ "Visa •••• 4242" for a card token, or "Card" when the gateway cannot say."""
+    try:
+        card = gateway.card_details(method_ref)
+    except GatewayError:
+        return "Card"
+    return f"{(card.brand or 'Card').title()} •••• {card.last4}" if card.last4 else "Card"
+
+
+def confirm_after_action(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id: int
+) -> co.ChargeOutcome:
+    """After 3-D Secure in the browser: read the PaymentIntent back and record it."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    with tx() as session:
+        checkout = co._own_checkout(session, actor, checkout_id)
+        intent_ref = checkout.gateway_intent_id
+        if not intent_ref:
+            raise NotFoundError("checkout")
+    intent = gateway.retrieve_payment(intent_ref)
+    with tx() as session:
+        if intent.status == "requires_payment_method":
+            message = intent.failure_message or "The card could not be authenticated."
+            co.fail_checkout(session, checkout_id=checkout_id, message=message)
+            return co.ChargeOutcome("failed", message=message)
+        return co.record_intent(session, checkout_id=checkout_id, intent=intent)
+
+
+def current_outcome(session: Session, *, actor: Actor, checkout_id: int) -> co.ChargeOutcome:
+    """Where a checkout stands, for a second click or a reload while it is being charged."""
+    checkout = co._own_checkout(session, actor, checkout_id)
+    if checkout.status == "succeeded":
+        return co.ChargeOutcome("succeeded", payment_id=checkout.payment_id)
+    if checkout.status == "failed":
+        return co.ChargeOutcome("failed", message=checkout.failure_message)
+    if checkout.status == "expired":
+        return co.ChargeOutcome(
+            "failed", message="These invoices are being paid in another window. Reload to see them."
+        )
+    return co.ChargeOutcome("processing", message="This payment is already being processed.")
+
+
+def forget_card(gateway: PaymentGateway, method_ref: str) -> None:
+    """Detach a card the client did not ask to keep (after it paid)."""
+    # Not saving it on our side is what matters; a stale attachment holds no card data.
+    with suppress(GatewayError):
+        gateway.detach_method(method_ref)

@@ -1,0 +1,54 @@
+"""A cheap fingerprint of a client's money records, to notice changes made elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import bindparam, func, literal, union_all
+from sqlmodel import Session, col, select
+
+from portal_app.models import Invoice, Payment
+from portal_app.services.identity.actor import Actor
+
+ClientKey = tuple[int, int]  # (company_id, client_id)
+# Clients per query: keeps the IN list of one batch within what every database takes well.
+BATCH = 500
+
+# Both tables in one round trip, built once (every live page load asks): part 0 is invoices,
+# part 2 payments, each (part, company_id, client_id, latest updated_at, row count).
+_STAMP_QUERY = union_all(
+    *(
+        select(
+            literal(offset).label("part"),
+            model.company_id,
+            model.client_id,
+            func.max(model.updated_at).label("latest"),
+            func.count().label("rows"),
+        )
+        .where(col(model.client_id).in_(bindparam("client_ids", expanding=True)))
+        .group_by(model.company_id, model.client_id)
+        for offset, model in ((0, Invoice), (2, Payment))
+    )
+)
+
+
+def ledger_stamp(session: Session, *, actor: Actor) -> str:
+    """Changes whenever one of the client's invoices or payments changes (e.g. by a webhook)."""
+    key = (actor.company_id, actor.client_id)
+    return ledger_stamps(session, clients=[key])[key]
+
+
+def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[ClientKey, str]:
+    """`ledger_stamp` of many clients at once (one grouped query per BATCH clients), for the
+    worker's shared ledger poll; each key is (company_id, client_id) and only rows of that
+    company and client count."""
+    wanted = set(clients)
+    found: dict[ClientKey, list[object]] = {key: [None, 0, None, 0] for key in wanted}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), BATCH):
+        client_ids = sorted({client_id for _, client_id in ordered[start : start + BATCH]})
+        rows = session.exec(_STAMP_QUERY, params={"client_ids": client_ids})
+        for offset, company_id, client_id, latest, count in rows:
+            if (company_id, client_id) in found:
+                found[(company_id, client_id)][offset : offset + 2] = [latest, count]
+    return {key: "|".join(str(part) for part in parts) for key, parts in found.items()}

@@ -1,0 +1,262 @@
+"""Payments as a client sees them: every query scoped to the actor's client and company.
+
+Amounts on a payment (see models.payment):
+- `amount_minor` is money received (card, bank transfer); a checkout paid wholly with credit
+  has a payment of 0 whose allocations carry the credit used (`credit_id` set).
+- `applied_minor` is the part of that money on invoices now (card allocations net of refunds).
+- `refunded_minor` is what went back; allocations record how much of it came off each invoice.
+- unapplied = amount - applied - refunded, only once money arrived (`ledger.unapplied_minor`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from portal_app.core.errors import NotFoundError
+from portal_app.core.locale import format_day
+from portal_app.core.money import format_money
+from portal_app.core.paging import parse_record_id
+from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
+from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
+from portal_app.models.invoice import VISIBLE_STATUSES
+from portal_app.schemas.payment import (
+    PaymentCreditView,
+    PaymentInvoiceView,
+    PaymentPage,
+    PaymentRowView,
+    PaymentView,
+)
+from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
+from portal_app.services.billing.party_views import client_party, company_party, logo_path
+from portal_app.services.company import modules
+from portal_app.services.company.locale import client_locale
+from portal_app.services.identity import link_scope
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments.ledger import unapplied_minor
+
+STATUS_LABELS = {
+    "pending": "Pending",
+    "completed": "Completed",
+    "failed": "Failed",
+    "refunded": "Refunded",
+    "partly_refunded": "Partly refunded",
+}
+
+
+MAX_PAGE = 1_000_000
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+def _scoped(actor: Actor):
+    """Conditions every client-side payment query carries (an e-mailed-link session: only
+    payments on its linked invoice, see services/link_scope.py)."""
+    return and_(
+        Payment.company_id == actor.company_id,
+        Payment.client_id == actor.client_id,
+        link_scope.payment_condition(actor, Payment.id),
+    )
+
+
+def parse_payment_id(raw: object) -> int:
+    """A payment id from a URL or the browser; NotFoundError when it is not a plain number."""
+    return parse_record_id(raw, "payment")
+
+
+@dataclass(frozen=True, slots=True)
+class _Sums:
+    """Per payment: card money on invoices, its refunds, and credit used through it."""
+
+    card_applied: int = 0
+    card_refunded: int = 0
+    credit_used: int = 0
+
+
+def _allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, _Sums]:
+    if not payment_ids:
+        return {}
+    is_card = col(PaymentAllocation.credit_id).is_(None)
+    rows = session.exec(
+        select(
+            PaymentAllocation.payment_id,
+            func.coalesce(func.sum(case((is_card, PaymentAllocation.amount_minor), else_=0)), 0),
+            func.coalesce(func.sum(case((is_card, PaymentAllocation.refunded_minor), else_=0)), 0),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (is_card, 0),
+                        else_=PaymentAllocation.amount_minor - PaymentAllocation.refunded_minor,
+                    )
+                ),
+                0,
+            ),
+        )
+        .where(col(PaymentAllocation.payment_id).in_(payment_ids))
+        .group_by(PaymentAllocation.payment_id)
+    ).all()
+    return {pid: _Sums(int(a), int(r), int(c)) for pid, a, r, c in rows}
+
+
+def list_payments(
+    session: Session, *, actor: Actor, page: int = 1, page_size: int = 25
+) -> PaymentPage:
+    """One page of the client's payments, newest first."""
+    modules.require(session, actor=actor, module="payments")
+    page = max(1, min(int(page), MAX_PAGE))
+    page_size = page_size if page_size in PAGE_SIZES else 25
+    where = _scoped(actor)
+    offset = (page - 1) * page_size
+    rows = session.exec(
+        select(Payment)
+        .where(where)
+        .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
+        .offset(offset)
+        .limit(page_size + 1)
+    ).all()
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+
+    capped = select(Payment.id).where(where).limit(COUNT_CAP + 1).subquery()
+    total = session.exec(select(func.count()).select_from(capped)).one()
+
+    sums = _allocation_sums(session, [p.id for p in rows])
+    locale = client_locale(session, actor)
+    return PaymentPage(
+        rows=[_row_view(p, sums.get(p.id, _Sums()), locale) for p in rows],
+        page=page,
+        page_size=page_size,
+        total=min(total, COUNT_CAP),
+        total_is_capped=total > COUNT_CAP,
+        has_next=has_next,
+    )
+
+
+def _row_view(payment: Payment, sums: _Sums, locale: str) -> PaymentRowView:
+    unapplied = unapplied_minor(payment)
+    return PaymentRowView(
+        id=payment.id,
+        number=payment.number,
+        date=format_day(payment.paid_at or payment.created_at, locale),
+        amount=format_money(payment.amount_minor + sums.credit_used, payment.currency, locale),
+        method_label=payment.method_label or payment.method.capitalize(),
+        status=payment.status,
+        status_label=status_label(payment.status),
+        unapplied=format_money(unapplied, payment.currency, locale) if unapplied else "",
+    )
+
+
+def get_client_payment(session: Session, *, actor: Actor, payment_id: int) -> Payment:
+    """The actor's payment with this id; NotFoundError for anything else."""
+    if not isinstance(payment_id, int) or isinstance(payment_id, bool) or payment_id <= 0:
+        raise NotFoundError("payment")
+    payment = session.exec(select(Payment).where(_scoped(actor), Payment.id == payment_id)).first()
+    if payment is None:
+        raise NotFoundError("payment")
+    return payment
+
+
+def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentView:
+    """The full payment for the detail page and the receipt."""
+    modules.require(session, actor=actor, module="payments")
+    payment = get_client_payment(session, actor=actor, payment_id=payment_id)
+    locale = client_locale(session, actor)
+    company = session.get(Company, payment.company_id)
+    client = session.get(Client, payment.client_id)
+
+    def money(minor: int) -> str:
+        return format_money(minor, payment.currency, locale)
+
+    # Allocations to the client's own invoices only (defence in depth: ids are never trusted).
+    allocations = session.exec(
+        select(PaymentAllocation, Invoice)
+        .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
+        .where(
+            PaymentAllocation.payment_id == payment.id,
+            Invoice.company_id == actor.company_id,
+            Invoice.client_id == actor.client_id,
+        )
+        .order_by(col(Invoice.issue_date), col(Invoice.id), col(PaymentAllocation.id))
+    ).all()
+
+    per_invoice: dict[int, list] = {}
+    card_refunded = credit_used = 0
+    credit_amounts: dict[int, int] = {}
+    for allocation, invoice in allocations:
+        entry = per_invoice.setdefault(invoice.id, [invoice, 0, 0])
+        entry[1] += allocation.amount_minor
+        entry[2] += allocation.refunded_minor
+        if allocation.credit_id is None:
+            card_refunded += allocation.refunded_minor
+        else:
+            net = allocation.amount_minor - allocation.refunded_minor
+            credit_used += net
+            credit_amounts[allocation.credit_id] = credit_amounts.get(allocation.credit_id, 0) + net
+
+    credits: list[PaymentCreditView] = []
+    credits_on = modules.is_enabled(session, company_id=actor.company_id, module="credits")
+    invoices_on = modules.is_enabled(session, company_id=actor.company_id, module="invoices")
+    if credit_amounts:
+        found = session.exec(
+            select(Credit)
+            .where(
+                Credit.company_id == actor.company_id,
+                Credit.client_id == actor.client_id,
+                col(Credit.id).in_(list(credit_amounts)),
+            )
+            .order_by(col(Credit.issue_date), col(Credit.id))
+        ).all()
+        credits = [
+            PaymentCreditView(
+                credit_id=credit.id,
+                number=credit.number,
+                amount=money(credit_amounts[credit.id]),
+                has_link=credits_on and credit.status in VISIBLE_CREDIT_STATUSES,
+            )
+            for credit in found
+        ]
+
+    unapplied = unapplied_minor(payment)
+    applied = sum(entry[1] for entry in per_invoice.values())
+    return PaymentView(
+        id=payment.id,
+        number=payment.number,
+        status=payment.status,
+        status_label=status_label(payment.status),
+        currency=payment.currency,
+        date=format_day(payment.paid_at or payment.created_at, locale),
+        method_label=payment.method_label or payment.method.capitalize(),
+        transaction_reference=payment.gateway_reference or "",
+        failure_message=payment.failure_message if payment.status == "failed" else "",
+        company=company_party(company),
+        client=client_party(client),
+        invoices=[
+            PaymentInvoiceView(
+                invoice_id=invoice.id,
+                number=invoice.number,
+                applied=money(amount),
+                refunded=money(refunded) if refunded else "",
+                has_link=invoices_on and invoice.status in VISIBLE_STATUSES,
+            )
+            for invoice, amount, refunded in per_invoice.values()
+        ],
+        credits=credits,
+        amount=money(payment.amount_minor),
+        credit_total=money(credit_used),
+        total=money(payment.amount_minor + credit_used),
+        applied=money(applied),
+        refunded=money(payment.refunded_minor),
+        unapplied=money(unapplied),
+        has_credit=credit_used > 0,
+        has_refund=payment.refunded_minor > 0,
+        has_unapplied=unapplied > 0,
+        is_failed=payment.status == "failed",
+        footer=company.invoice_footer,
+        logo_path=logo_path(company),
+        primary_color=company.primary_color,
+        notes=payment.notes,
+    )

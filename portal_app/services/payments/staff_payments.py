@@ -1,0 +1,269 @@
+"""Money on the staff side: mark an invoice paid, apply unapplied payments, refund a card.
+
+- mark_paid records a manual Payment of the invoice's whole balance with its allocation.
+- apply_unapplied moves a payment's unapplied money (a pre-payment or over-payment) onto one or
+  several invoices of the same client and currency, all or nothing.
+- refund_card_payment asks Stripe to refund part or all of a card payment, then applies the
+  cumulative total Stripe reports through services.refunds (the same code as the webhook, so a
+  later `charge.refunded` event changes nothing more). Only owners and admins refund.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.money import parse_major
+from portal_app.gateways.base import PaymentGateway
+from portal_app.models import Invoice, Payment
+from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.services.billing.staff_records import INVOICE, get_record
+from portal_app.services.identity.staff_scope import (
+    being_paid,
+    own_row,
+    record,
+    require_refund_role,
+    require_staff,
+)
+from portal_app.services.payments import ledger, refunds
+
+Tx = Callable[[], AbstractContextManager[Session]]
+MAX_APPLY_INVOICES = 50
+MAX_REFERENCE = 100
+
+
+def _temporary_number() -> str:
+    # Replaced by PAY-<id> once the row is flushed (as checkout does).
+    return f"tmp-{uuid.uuid4().hex}"
+
+
+def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "") -> Payment:
+    """Record that the client paid the invoice's whole balance outside the portal (bank
+    transfer, cash, cheque): a completed manual Payment, its allocation, the invoice paid.
+
+    A draft is sent first. Refused (ValidationError "status") when nothing is owed, the
+    invoice is cancelled, or a client checkout is paying it right now; so a double click
+    records one payment only.
+    """
+    invoice = get_record(session, actor=actor, kind=INVOICE, record_id=invoice_id, lock=True)
+    now = utcnow()
+    if invoice.status not in ("draft", *PAYABLE_STATUSES) or invoice.balance_minor <= 0:
+        raise ValidationError("status", f"This invoice is {invoice.status}; nothing is owed.")
+    if being_paid(session, invoice.id, now):
+        raise ValidationError("status", "The client is paying this invoice right now.")
+    label = str(reference or "").replace("\x00", "").strip()
+    if len(label) > MAX_REFERENCE:
+        raise ValidationError("reference", f"Keep the reference under {MAX_REFERENCE} characters.")
+    if invoice.status == "draft":
+        invoice.sent_at = invoice.sent_at or now
+        # Marking a draft paid sends it first (the ledger pays open invoices only).
+        invoice.status = "sent"
+        session.add(invoice)
+        session.flush()
+    amount = invoice.balance_minor
+    payment = Payment(
+        company_id=invoice.company_id,
+        client_id=invoice.client_id,
+        number=_temporary_number(),
+        status="completed",
+        currency=invoice.currency,
+        amount_minor=amount,
+        method="manual",
+        method_label=label or "Manual payment",
+        paid_at=now,
+    )
+    session.add(payment)
+    session.flush()
+    payment.number = f"PAY-{payment.id:06d}"
+    session.add(payment)
+    session.flush()
+    ledger.allocate_payment(session, payment=payment, invoice_id=invoice.id, amount_minor=amount)
+    record(
+        session,
+        actor,
+        action="invoice.marked_paid",
+        entity_type="invoice",
+        entity_id=invoice.id,
+        client_id=invoice.client_id,
+        details={"payment_id": payment.id, "amount": amount, "reference": label},
+    )
+    return payment
+
+
+def cancel_invoice(session: Session, *, actor, invoice_id: object) -> Invoice:
+    """Cancel a sent invoice nobody has paid anything on: it stays visible, owes nothing.
+
+    Drafts are not cancelled (they never reached the client: edit them instead), and
+    invoices with money on them are refused: refund or move that money first.
+    """
+    invoice = get_record(session, actor=actor, kind=INVOICE, record_id=invoice_id, lock=True)
+    now = utcnow()
+    if invoice.status == "cancelled":
+        return invoice
+    if invoice.status == "draft":
+        raise ValidationError("status", "A draft was never sent; edit it instead.")
+    if invoice.status != "sent" or invoice.paid_to_date_minor != 0:
+        raise ValidationError(
+            "status", "Only unpaid sent invoices can be cancelled; refund the payments first."
+        )
+    if being_paid(session, invoice.id, now):
+        raise ValidationError("status", "The client is paying this invoice right now.")
+    ledger.write_off_invoice(session, invoice_id=invoice.id)
+    session.flush()
+    record(
+        session,
+        actor,
+        action="invoice.cancelled",
+        entity_type="invoice",
+        entity_id=invoice.id,
+        client_id=invoice.client_id,
+    )
+    return invoice
+
+
+def payment_unapplied(session: Session, payment: Payment) -> int:
+    """What of a payment is still on no invoice and was not refunded."""
+    return ledger.unapplied_minor(payment)
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """One invoice and the amount (major units as typed) to put on it."""
+
+    invoice_id: object
+    amount: str
+
+
+def apply_unapplied(
+    session: Session, *, actor, payment_id: object, applications: list[Application]
+) -> Payment:
+    """Apply a payment's unapplied money to invoices of the same client and currency.
+
+    All or nothing: every amount must be positive, at most the invoice's balance, and their
+    sum at most the unapplied amount (over-application refused); ValidationError names the
+    field ("applications.N.amount" or "applications"), NotFoundError an invoice that is not
+    this client's. Rows are locked, so two staff applying at once cannot over-apply.
+    """
+    require_staff(actor)
+    payment = own_row(session, Payment, payment_id, actor, what="payment", lock=True)
+    if not applications:
+        raise ValidationError("applications", "Choose at least one invoice.")
+    if len(applications) > MAX_APPLY_INVOICES:
+        raise ValidationError("applications", f"Apply to at most {MAX_APPLY_INVOICES} invoices.")
+    available = payment_unapplied(session, payment)
+    if available <= 0:
+        raise ValidationError("applications", "This payment has nothing left to apply.")
+    now = utcnow()
+    plan: list[tuple[Invoice, int]] = []
+    seen: set[int] = set()
+    for index, item in enumerate(applications):
+        field = f"applications.{index}.amount"
+        invoice = own_row(session, Invoice, item.invoice_id, actor, what="invoice", lock=True)
+        if invoice.client_id != payment.client_id:
+            raise NotFoundError("invoice")
+        if invoice.id in seen:
+            raise ValidationError(field, "This invoice is listed twice.")
+        seen.add(invoice.id)
+        if invoice.currency != payment.currency:
+            raise ValidationError(field, f"Invoice {invoice.number} is in {invoice.currency}.")
+        if invoice.status not in PAYABLE_STATUSES or invoice.balance_minor <= 0:
+            raise ValidationError(field, f"Invoice {invoice.number} has nothing to pay.")
+        if being_paid(session, invoice.id, now):
+            raise ValidationError(field, f"The client is paying {invoice.number} right now.")
+        text = str(item.amount or "").strip()
+        try:
+            amount = parse_major(text, payment.currency) if text else invoice.balance_minor
+        except ValueError as exc:
+            raise ValidationError(field, str(exc)) from exc
+        if amount <= 0:
+            raise ValidationError(field, "Enter an amount greater than zero.")
+        if amount > invoice.balance_minor:
+            raise ValidationError(field, f"Invoice {invoice.number} owes less than that.")
+        plan.append((invoice, amount))
+    total = sum(amount for _, amount in plan)
+    if total > available:
+        raise ValidationError("applications", "That is more than this payment has left to apply.")
+    for invoice, amount in plan:
+        ledger.allocate_payment(
+            session, payment=payment, invoice_id=invoice.id, amount_minor=amount
+        )
+    session.flush()
+    record(
+        session,
+        actor,
+        action="payment.applied",
+        entity_type="payment",
+        entity_id=payment.id,
+        client_id=payment.client_id,
+        details={"invoices": [{"invoice_id": i.id, "amount": a} for i, a in plan]},
+    )
+    return payment
+
+
+def refundable_minor(session: Session, payment: Payment) -> int:
+    """What of a card payment can still be refunded (less the spent part of plan-change
+    credits issued against it: see `refunds.refundable_minor`)."""
+    if payment.method != "card" or not payment.gateway_reference:
+        return 0
+    if payment.status not in ("completed", "partly_refunded"):
+        return 0
+    return refunds.refundable_minor(session, payment=payment)
+
+
+def refund_card_payment(
+    tx: Tx, *, actor, gateway: PaymentGateway, payment_id: object, amount: str
+) -> Payment:
+    """Refund `amount` (major units; empty = everything refundable) of a card payment.
+
+    Three steps, the Stripe call between two transactions: check (owner/admin, the
+    company's card payment, 0 < amount <= refundable), refund at Stripe with an idempotency key
+    made of the payment id and the cumulative total asked for (a double click refunds once),
+    then read the payment back from Stripe and apply what it reports. GatewayError reaches
+    the caller when Stripe refuses; nothing is changed on our side then.
+    """
+    require_refund_role(actor)
+    with tx() as session:
+        payment = own_row(session, Payment, payment_id, actor, what="payment")
+        left = refundable_minor(session, payment)
+        if left <= 0:
+            raise ValidationError("amount", "This payment cannot be refunded.")
+        text = str(amount or "").strip()
+        try:
+            wanted = parse_major(text, payment.currency) if text else left
+        except ValueError as exc:
+            raise ValidationError("amount", str(exc)) from exc
+        if wanted <= 0:
+            raise ValidationError("amount", "Enter an amount greater than zero.")
+        if wanted > left:
+            raise ValidationError("amount", "That is more than is left to refund.")
+        intent_ref = payment.gateway_reference
+        target_total = payment.refunded_minor + wanted
+        pid = payment.id
+    gateway.refund(
+        intent_ref=intent_ref,
+        amount_minor=wanted,
+        idempotency_key=f"staff-refund-{pid}-{target_total}",
+    )
+    reported = gateway.retrieve_payment(intent_ref)
+    with tx() as session:
+        refunded = refunds.apply_refund(
+            session, intent_ref=intent_ref, total_refunded_minor=reported.refunded_minor
+        )
+        if refunded is None:  # pragma: no cover - checked in the first step
+            raise NotFoundError("payment")
+        record(
+            session,
+            actor,
+            action="payment.refund_requested",
+            entity_type="payment",
+            entity_id=pid,
+            client_id=refunded.client_id,
+            details={"amount": wanted, "total_refunded": refunded.refunded_minor},
+        )
+        return refunded

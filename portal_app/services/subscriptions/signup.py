@@ -1,0 +1,213 @@
+"""Signing up through a payment link: the subscription, its recurring invoice, and the first
+period paid by card now (or a trial that starts today).
+
+A paid plan's subscription starts `incomplete` with its first period's invoice; it becomes
+`active` once that invoice is paid (`activate_if_paid`, called after the browser flow and by
+the renewals job, so a payment settled by a webhook activates it too). Trying again after a
+declined card reuses the same incomplete subscription and invoice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.gateways.base import PaymentGateway
+from portal_app.models import Invoice, Subscription
+from portal_app.services.company import modules
+from portal_app.services.identity import audit
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments.checkout_flow import Tx
+from portal_app.services.subscriptions.billing import (
+    create_recurring,
+    issue_period_invoice,
+    open_invoices,
+)
+from portal_app.services.subscriptions.subscriptions import INCOMPLETE, link_and_plan
+
+# Statuses in which a client already has the plan (signing up again is refused).
+HELD_STATUSES = ("trialing", "active", "past_due", "cancel_requested")
+
+
+@dataclass(frozen=True, slots=True)
+class SignupStart:
+    """A subscription just made: pay `invoice_id` now, or nothing when it is trialing."""
+
+    subscription_id: int
+    invoice_id: int | None
+    trialing: bool
+
+
+def _refuse_unless_full_session(actor: Actor) -> None:
+    if actor.is_preview:
+        raise ReadOnlyError("Staff preview cannot subscribe.")
+    if actor.is_link_session:
+        raise ReadOnlyError("Sign in with your password to subscribe.")
+
+
+def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> SignupStart:
+    """Subscribe the actor's client to the plan behind a payment link.
+
+    A plan with trial days starts trialing today, with nothing charged; otherwise the
+    subscription waits (`incomplete`) for its first invoice to be paid by card.
+    """
+    _refuse_unless_full_session(actor)
+    link, plan = link_and_plan(session, key=key)
+    if link.company_id != actor.company_id:
+        raise NotFoundError("payment link")
+    modules.require(session, actor=actor, module="subscriptions")
+    mine = session.exec(
+        select(Subscription)
+        .where(
+            Subscription.company_id == actor.company_id,
+            Subscription.client_id == actor.client_id,
+            Subscription.plan_id == plan.id,
+            col(Subscription.status).in_((*HELD_STATUSES, INCOMPLETE)),
+        )
+        .order_by(col(Subscription.id).desc())
+    ).all()
+    if any(s.status in HELD_STATUSES for s in mine):
+        raise ValidationError("plan", f"You already subscribe to {plan.name}.")
+    for earlier in mine:
+        invoices = open_invoices(session, earlier, renewal=True)
+        if invoices:
+            return SignupStart(earlier.id, invoices[0].id, False)
+
+    trial = plan.trial_days > 0
+    sub = Subscription(
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        contact_id=actor.contact_id,
+        plan_id=plan.id,
+        status="trialing" if trial else INCOMPLETE,
+        current_period_start=today,
+        current_period_end=today,
+    )
+    session.add(sub)
+    session.flush()
+    invoice_id = None
+    if trial:
+        sub.trial_ends_on = today + timedelta(days=plan.trial_days)
+        sub.current_period_end = sub.trial_ends_on
+        recurring = create_recurring(session, subscription=sub, plan=plan, start=sub.trial_ends_on)
+    else:
+        recurring = create_recurring(session, subscription=sub, plan=plan, start=today)
+        invoice_id = issue_period_invoice(
+            session, subscription=sub, plan=plan, recurring=recurring
+        ).id
+    sub.recurring_invoice_id = recurring.id
+    session.add(sub)
+    session.flush()
+    audit.record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action="subscription_created",
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type="subscription",
+        entity_id=sub.id,
+        ip=actor.ip,
+        details={"plan_id": plan.id, "link_id": link.id, "status": sub.status},
+    )
+    return SignupStart(sub.id, invoice_id, trial)
+
+
+def activate_if_paid(session: Session, *, subscription_id: int) -> bool:
+    """Make an incomplete subscription active once its first invoice is paid; True if active."""
+    sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        return False
+    if sub.status != INCOMPLETE:
+        return sub.status == "active"
+    first = session.exec(
+        select(Invoice)
+        .where(
+            Invoice.subscription_id == sub.id,
+            col(Invoice.recurring_invoice_id).is_not(None),
+        )
+        .order_by(col(Invoice.id))
+    ).first()
+    if first is None or first.status != "paid":
+        return False
+    sub.status = "active"
+    sub.updated_at = utcnow()
+    session.add(sub)
+    audit.record(
+        session,
+        company_id=sub.company_id,
+        client_id=sub.client_id,
+        action="subscription_activated",
+        actor_type="system",
+        actor_id=None,
+        entity_type="subscription",
+        entity_id=sub.id,
+    )
+    return True
+
+
+def _own_incomplete(session: Session, actor: Actor, subscription_id: int) -> Subscription:
+    sub = session.get(Subscription, subscription_id)
+    if (
+        sub is None
+        or sub.company_id != actor.company_id
+        or sub.client_id != actor.client_id
+        or sub.status != INCOMPLETE
+    ):
+        raise NotFoundError("subscription")
+    return sub
+
+
+def pay_first_period(
+    tx: Tx,
+    *,
+    actor: Actor,
+    gateway: PaymentGateway,
+    subscription_id: int,
+    method_ref: str,
+    payment_method_id: int | None = None,
+) -> tuple[co.ChargeOutcome, int]:
+    """Charge the first period to a card of the client's (saved, or just set up and saved).
+
+    Returns the outcome and the checkout id (needed after 3-D Secure). On success the
+    subscription is active.
+    """
+    _refuse_unless_full_session(actor)
+    with tx() as session:
+        sub = _own_incomplete(session, actor, subscription_id)
+        invoices = open_invoices(session, sub, renewal=True)
+        if not invoices:
+            raise ValidationError("card", "There is nothing to pay for this subscription.")
+        started = co.start_checkout(
+            session,
+            actor=actor,
+            request=co.CheckoutRequest(
+                invoice_ids=[invoices[0].id], payment_method_id=payment_method_id
+            ),
+        )
+    outcome = flow.pay_with_card(
+        tx, actor=actor, gateway=gateway, checkout_id=started.checkout_id, method_ref=method_ref
+    )
+    if outcome.status == "succeeded":
+        with tx() as session:
+            activate_if_paid(session, subscription_id=subscription_id)
+    return outcome, started.checkout_id
+
+
+def finish_after_action(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, subscription_id: int, checkout_id: int
+) -> co.ChargeOutcome:
+    """After 3-D Secure in the browser: read the payment back and activate when it succeeded."""
+    outcome = flow.confirm_after_action(tx, actor=actor, gateway=gateway, checkout_id=checkout_id)
+    if outcome.status == "succeeded":
+        with tx() as session:
+            sub = session.get(Subscription, subscription_id)
+            if sub is not None and sub.client_id == actor.client_id:
+                activate_if_paid(session, subscription_id=subscription_id)
+    return outcome

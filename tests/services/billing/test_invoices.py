@@ -1,0 +1,148 @@
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from portal_app.core.errors import NotFoundError
+from portal_app.models import AuditEvent
+from portal_app.services.billing import invoices
+
+
+def test_list_hides_drafts_and_other_clients(make, session):
+    company = make.company()
+    mine, theirs = make.client(company), make.client(company)
+    me = make.contact(mine)
+    visible = make.invoice(mine, status="sent")
+    make.invoice(mine, status="draft")
+    make.invoice(theirs, status="sent")
+    page = invoices.list_invoices(session, actor=make.actor(me), query=invoices.ListQuery())
+    assert [row.id for row in page.rows] == [visible.id]
+    assert page.total == 1 and not page.has_next
+
+
+def test_other_clients_invoice_is_not_found(make, session):
+    company = make.company()
+    mine, theirs = make.client(company), make.client(company)
+    me = make.contact(mine)
+    foreign = make.invoice(theirs)
+    draft = make.invoice(mine, status="draft")
+    for invoice_id in (foreign.id, draft.id, 999_999_999):
+        with pytest.raises(NotFoundError):
+            invoices.invoice_view(session, actor=make.actor(me), invoice_id=invoice_id)
+
+
+def test_filters_sort_and_paging(make, session):
+    company = make.company()
+    client = make.client(company)
+    me = make.contact(client)
+    today = date(2026, 6, 15)
+    overdue = make.invoice(
+        client, issue_date=today - timedelta(days=60), due_date=today - timedelta(days=1)
+    )
+    future = make.invoice(
+        client, issue_date=today - timedelta(days=5), due_date=today + timedelta(days=5)
+    )
+    paid = make.invoice(
+        client, status="paid", paid_minor=240_00, issue_date=today - timedelta(days=90)
+    )
+    actor = make.actor(me)
+
+    def ids(**kw):
+        page = invoices.list_invoices(
+            session, actor=actor, query=invoices.ListQuery(**kw), today=today
+        )
+        return [row.id for row in page.rows]
+
+    assert set(ids(status="unpaid")) == {overdue.id, future.id}
+    assert ids(status="overdue") == [overdue.id]
+    assert ids(status="paid") == [paid.id]
+    assert ids(sort="date", descending=False) == [paid.id, overdue.id, future.id]
+    # Unknown sort keys and filters fall back to safe defaults instead of reaching SQL.
+    assert len(ids(sort="id; drop table invoice", status="bogus")) == 3
+    first = invoices.list_invoices(
+        session, actor=actor, query=invoices.ListQuery(page_size=10, sort="date"), today=today
+    )
+    assert first.page_size == 10 and not first.has_next
+
+
+def test_search_by_number_escapes_wildcards(make, session):
+    company = make.company()
+    client = make.client(company)
+    me = make.contact(client)
+    target = make.invoice(client, number=f"INV-{client.id}-77")
+    make.invoice(client, number=f"INV-{client.id}-88")
+    actor = make.actor(me)
+    page = invoices.list_invoices(session, actor=actor, query=invoices.ListQuery(search="-77"))
+    assert [r.id for r in page.rows] == [target.id]
+    page = invoices.list_invoices(session, actor=actor, query=invoices.ListQuery(search="%"))
+    assert page.rows == []
+
+
+def test_dashboard_totals_per_currency(make, session):
+    company = make.company()
+    client = make.client(company)
+    me = make.contact(client)
+    today = date(2026, 6, 15)
+    make.invoice(client, currency="USD", due_date=today - timedelta(days=3))  # overdue 240.00
+    make.invoice(client, currency="USD", due_date=today + timedelta(days=2))  # due soon 240.00
+    make.invoice(client, currency="EUR", status="paid", paid_minor=240_00)
+    make.invoice(client, currency="USD", status="draft", due_date=today - timedelta(days=3))
+    view = invoices.dashboard(session, actor=make.actor(me), today=today)
+    by_currency = {t.currency: t for t in view.totals}
+    assert by_currency["USD"].open_balance == "$480.00"
+    assert by_currency["USD"].overdue == "$240.00"
+    assert by_currency["EUR"].paid_to_date == "€240.00"
+    assert [a.reason for a in view.attention] == ["Overdue", "Due soon"]
+
+
+def test_switched_off_module_is_closed(make, session):
+    company = make.company(enabled_modules="payments")
+    client = make.client(company)
+    me = make.contact(client)
+    invoice = make.invoice(client)
+    actor = make.actor(me)
+    with pytest.raises(NotFoundError):
+        invoices.list_invoices(session, actor=actor, query=invoices.ListQuery())
+    with pytest.raises(NotFoundError):
+        invoices.invoice_view(session, actor=actor, invoice_id=invoice.id)
+    with pytest.raises(NotFoundError):
+        invoices.invoices_for_download(session, actor=actor, invoice_ids=[invoice.id])
+
+
+def _viewed(session, invoice_id):
+    return session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "invoice_viewed", AuditEvent.entity_id == invoice_id
+        )
+    ).all()
+
+
+def test_opening_an_invoice_shows_it_and_records_the_view_once(make, session):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client, number="OPEN-1")
+    view = invoices.open_invoice(session, actor=actor, invoice_id=invoice.id)
+    assert (view.id, view.number) == (invoice.id, "OPEN-1")
+    assert invoice.last_viewed_at is not None
+    assert len(_viewed(session, invoice.id)) == 1
+
+
+def test_opening_another_clients_or_a_draft_invoice_is_not_found_and_records_nothing(make, session):
+    company = make.company()
+    actor = make.actor(make.contact(make.client(company)))
+    theirs = make.invoice(make.client(company))
+    draft = make.invoice(make.client(company), status="draft")
+    for invoice in (theirs, draft):
+        with pytest.raises(NotFoundError):
+            invoices.open_invoice(session, actor=actor, invoice_id=invoice.id)
+        assert invoice.last_viewed_at is None and _viewed(session, invoice.id) == []
+
+
+def test_opening_an_invoice_with_the_module_off_is_not_found(make, session):
+    client = make.client(make.company(enabled_modules="payments"))
+    invoice = make.invoice(client)
+    with pytest.raises(NotFoundError):
+        invoices.open_invoice(
+            session, actor=make.actor(make.contact(client)), invoice_id=invoice.id
+        )
+    assert _viewed(session, invoice.id) == []

@@ -1,0 +1,470 @@
+"""Password reset end to end, through a real SMTP server (aiosmtpd) on a free local port."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import re
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from sqlmodel import select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import AuthError, ValidationError
+from portal_app.core.mail import send_email
+from portal_app.core.routes import CLIENT_PASSWORD_RESET
+from portal_app.core.settings import get_settings
+from portal_app.models import AuditEvent, AuthSession, Company
+from portal_app.services.identity import auth, password_reset, throttle
+from portal_app.services.identity.password_reset import INVALID_TOKEN_MESSAGE
+from portal_app.services.identity.passwords import verify_password
+from tests.conftest import TEST_PASSWORD
+from tests.helpers.signin import BINDING
+from tests.helpers.throttle import in_parallel, slow_limiter
+
+NEW_PASSWORD = "a-brand-new-passphrase"
+
+
+def _ip() -> str:
+    """A unique client address, so the in-memory throttle never mixes tests."""
+    n = uuid.uuid4().int
+    return f"10.{n % 256}.{(n >> 8) % 256}.{(n >> 16) % 256}-{uuid.uuid4().hex[:6]}"
+
+
+def _email() -> str:
+    return f"reset-{uuid.uuid4().hex[:12]}@example.test"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """Everything the test SMTP server received."""
+
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+        self.recipients.append(list(envelope.rcpt_tos))
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        login = auth_data.login.decode(), auth_data.password.decode()
+        self.logins.append(login)
+        return AuthResult(success=login == ("mailer", "mail-secret"))
+
+
+@contextmanager
+def _run_smtp(**env: str) -> Iterator[Mailbox]:
+    """Start an SMTP server on a free port and point the SMTP_* settings at it meanwhile."""
+    box = Mailbox()
+    port = _free_port()
+    controller = Controller(
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=box.authenticate,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SMTP_HOST", "127.0.0.1")
+            mp.setenv("SMTP_PORT", str(port))
+            mp.setenv("SMTP_STARTTLS", "false")
+            for name in ("SMTP_USERNAME", "SMTP_PASSWORD"):
+                mp.delenv(name, raising=False)
+            for name, value in env.items():
+                mp.setenv(name, value)
+            get_settings.cache_clear()
+            try:
+                yield box
+            finally:
+                get_settings.cache_clear()
+        # The environment is restored here; make the next reader see it.
+        get_settings.cache_clear()
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on a free localhost port, with SMTP_HOST/SMTP_PORT pointing at it."""
+    with _run_smtp() as box:
+        yield box
+
+
+def _only_message(box: Mailbox) -> email.message.EmailMessage:
+    assert len(box.messages) == 1, [m["Subject"] for m in box.messages]
+    return box.messages[0]
+
+
+def _link_from(message: email.message.EmailMessage) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    links = re.findall(r"https?://\S+", text)
+    assert len(links) == 1, text
+    return links[0]
+
+
+def _token_from(link: str) -> str:
+    query = parse_qs(urlsplit(link).query)
+    assert list(query) == ["token"]
+    return query["token"][0]
+
+
+def _events(session, contact, action: str) -> list[AuditEvent]:
+    return list(
+        session.exec(
+            select(AuditEvent).where(
+                AuditEvent.actor_id == contact.id,
+                AuditEvent.company_id == contact.company_id,
+                AuditEvent.action == action,
+            )
+        ).all()
+    )
+
+
+def test_reset_by_emailed_link_then_sign_in(make, session, mailbox):
+    company = make.company(name="Northwind Billing")
+    contact = make.contact(make.client(company), email=_email())
+    ip = _ip()
+
+    returned = password_reset.request_password_reset(session, email=contact.email.upper(), ip=ip)
+
+    message = _only_message(mailbox)
+    assert mailbox.recipients == [[contact.email]]
+    assert message["To"] == contact.email
+    assert message["From"] == get_settings().mail_from
+    assert "Northwind Billing" in message["Subject"]
+    link = _link_from(message)
+    base = get_settings().base_url.rstrip("/")
+    assert link.startswith(f"{base}{CLIENT_PASSWORD_RESET}?token=")
+    token = _token_from(link)
+    assert token == returned
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f'href="{link}"' in html
+    requested = _events(session, contact, "password_reset_requested")
+    assert len(requested) == 1 and requested[0].ip == ip
+
+    updated = password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD, ip=ip)
+
+    assert updated.id == contact.id
+    assert verify_password(NEW_PASSWORD, contact.password_hash)
+    assert len(_events(session, contact, "password_reset")) == 1
+    opened = auth.sign_in(session, email=contact.email, password=NEW_PASSWORD, ip=_ip())
+    assert opened.contact_id == contact.id
+    with pytest.raises(AuthError):
+        auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+
+
+def test_unknown_or_disabled_email_sends_nothing(make, session, mailbox):
+    company = make.company()
+    disabled = make.contact(make.client(company), email=_email(), portal_enabled=False)
+
+    assert password_reset.request_password_reset(session, email=_email(), ip=_ip()) is None
+    assert password_reset.request_password_reset(session, email=disabled.email, ip=_ip()) is None
+    assert password_reset.request_password_reset(session, email="   ", ip=_ip()) is None
+
+    assert mailbox.messages == []
+    assert _events(session, disabled, "password_reset_requested") == []
+
+
+def test_same_address_in_two_companies_gets_one_link_per_account(make, session, mailbox):
+    address = _email()
+    first = make.contact(make.client(make.company(name="First Co")), email=address)
+    second = make.contact(make.client(make.company(name="Second Co")), email=address)
+
+    password_reset.request_password_reset(session, email=address, ip=_ip())
+
+    assert len(mailbox.messages) == 2
+    tokens = {m["Subject"]: _token_from(_link_from(m)) for m in mailbox.messages}
+    second_token = next(t for subject, t in tokens.items() if "Second Co" in subject)
+    password_reset.reset_password(session, token=second_token, new_password=NEW_PASSWORD)
+    assert verify_password(NEW_PASSWORD, second.password_hash)
+    assert verify_password(TEST_PASSWORD, first.password_hash)
+
+
+def test_requests_are_throttled_per_email_and_per_ip(make, session, mailbox):
+    limit = get_settings().login_max_failures
+    contact = make.contact(make.client(make.company()), email=_email())
+    for _ in range(limit):
+        assert password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    assert len(mailbox.messages) == limit
+    # The account's quota is used up, whichever address asks.
+    assert password_reset.request_password_reset(session, email=contact.email, ip=_ip()) is None
+    assert len(mailbox.messages) == limit
+
+    # One address asking about many accounts (known or not) is stopped too.
+    ip = _ip()
+    for _ in range(limit):
+        password_reset.request_password_reset(session, email=_email(), ip=ip)
+    other = make.contact(make.client(make.company()), email=_email())
+    assert password_reset.request_password_reset(session, email=other.email, ip=ip) is None
+    assert len(mailbox.messages) == limit
+
+
+class _OneContactSession:
+    """Stands in for a database session shared by threads: every lookup finds `contact`."""
+
+    def __init__(self, contact, company):
+        self.contact, self.company = contact, company
+
+    def exec(self, _statement):
+        return SimpleNamespace(all=lambda: [self.contact], first=lambda: self.contact)
+
+    def get(self, _model, _key):
+        return self.company
+
+    def add(self, _row) -> None:
+        pass
+
+
+@pytest.mark.parametrize("shared", ["email", "address"])
+def test_parallel_requests_send_no_more_links_than_the_limit(
+    make, session, mailbox, monkeypatch, shared
+):
+    # A store with a round trip's latency (as Redis has) makes a check-then-count race visible.
+    monkeypatch.setattr(throttle, "_limiter", lambda limiter=slow_limiter(): limiter)
+    contact = make.contact(make.client(make.company()), email=_email())
+    company = session.get(Company, contact.company_id)
+    db = _OneContactSession(contact, company)
+    ip = _ip()
+
+    def attempt(_i: int) -> str:
+        email = contact.email if shared == "email" else _email()
+        address = ip if shared == "address" else _ip()
+        token = password_reset.request_password_reset(db, email=email, ip=address)
+        return "sent" if token else "nothing"
+
+    outcomes = in_parallel(40, attempt)
+    limit = get_settings().login_max_failures
+    assert outcomes.count("sent") <= limit
+    assert len(mailbox.messages) == outcomes.count("sent")
+
+
+def test_tampered_and_malformed_tokens_are_refused(make, session, mailbox):
+    contact = make.contact(make.client(make.company()), email=_email())
+    other = make.contact(make.client(make.company()), email=_email())
+    token = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    other_token = password_reset.request_password_reset(session, email=other.email, ip=_ip())
+    assert token and other_token
+    body, signature = token.split(".")
+    other_body, other_signature = other_token.split(".")
+
+    payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    version, contact_id, expires, fingerprint = payload.split(":")
+    assert contact_id == str(contact.id)
+    # The payload carries a keyed fingerprint, never the password hash itself.
+    assert contact.password_hash not in payload and fingerprint not in contact.password_hash
+    forged_payload = f"{version}:{other.id}:{expires}:{fingerprint}".encode()
+    forged_body = base64.urlsafe_b64encode(forged_payload).rstrip(b"=").decode()
+    longer = f"{version}:{contact_id}:{int(expires) + 86400}:{fingerprint}".encode()
+    longer_body = base64.urlsafe_b64encode(longer).rstrip(b"=").decode()
+
+    def flip(text: str, index: int) -> str:
+        return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1 :]
+
+    bad_tokens = [
+        "",
+        "x",
+        "not-a-token",
+        ".",
+        f"{body}.",
+        f".{signature}",
+        f"{flip(body, 3)}.{signature}",
+        f"{body}.{flip(signature, 0)}",
+        f"{body}.{flip(signature, len(signature) - 1)}",
+        f"{forged_body}.{signature}",
+        f"{longer_body}.{signature}",
+        f"{body}.{other_signature}",
+        f"{other_body}.{signature}",
+        f"{body}.{signature}x",
+        f"{body}.{signature}==",
+        f" {token}",
+        f"{token}.{signature}",
+        "é" * 40 + "." + signature,
+        "A" * 5000 + "." + signature,
+    ]
+    for bad in bad_tokens:
+        with pytest.raises(ValidationError) as caught:
+            password_reset.reset_password(session, token=bad, new_password=NEW_PASSWORD)
+        assert caught.value.field == "token", bad
+        assert caught.value.message == INVALID_TOKEN_MESSAGE
+    assert verify_password(TEST_PASSWORD, contact.password_hash)
+    assert verify_password(TEST_PASSWORD, other.password_hash)
+    # The untouched tokens still work: the refusals above were about the tampering.
+    password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD)
+    password_reset.reset_password(session, token=other_token, new_password=NEW_PASSWORD)
+
+
+def test_token_signed_with_another_secret_is_refused(make, session):
+    contact = make.contact(make.client(make.company()), email=_email())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PORTAL_SECRET_KEY", "another-secret-" + uuid.uuid4().hex)
+        get_settings.cache_clear()
+        foreign = password_reset.make_reset_token(contact)
+    get_settings.cache_clear()
+    own = password_reset.make_reset_token(contact)
+    assert foreign != own
+    with pytest.raises(ValidationError) as caught:
+        password_reset.reset_password(session, token=foreign, new_password=NEW_PASSWORD)
+    assert caught.value.field == "token"
+    password_reset.reset_password(session, token=own, new_password=NEW_PASSWORD)
+
+
+def test_expired_token_is_refused(make, session, mailbox):
+    contact = make.contact(make.client(make.company()), email=_email())
+    lifetime = timedelta(minutes=get_settings().password_reset_minutes)
+    issued = utcnow() - timedelta(days=3)
+    token = password_reset.request_password_reset(
+        session, email=contact.email, ip=_ip(), now=issued
+    )
+    assert token == _token_from(_link_from(_only_message(mailbox)))
+
+    for late in (issued + lifetime, issued + lifetime + timedelta(seconds=1), utcnow()):
+        with pytest.raises(ValidationError) as caught:
+            password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD, now=late)
+        assert caught.value.field == "token"
+        assert caught.value.message == INVALID_TOKEN_MESSAGE
+    assert verify_password(TEST_PASSWORD, contact.password_hash)
+
+    # Just inside its lifetime the same token is fine.
+    password_reset.reset_password(
+        session,
+        token=token,
+        new_password=NEW_PASSWORD,
+        now=issued + lifetime - timedelta(seconds=2),
+    )
+    assert verify_password(NEW_PASSWORD, contact.password_hash)
+
+
+def test_token_works_once_and_a_new_password_kills_older_tokens(make, session, mailbox):
+    contact = make.contact(make.client(make.company()), email=_email())
+    older = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    newer = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    assert older and newer
+
+    password_reset.reset_password(session, token=newer, new_password=NEW_PASSWORD)
+
+    for used in (newer, older):
+        with pytest.raises(ValidationError) as caught:
+            password_reset.reset_password(session, token=used, new_password="yet-another-pass-1")
+        assert caught.value.field == "token"
+    assert verify_password(NEW_PASSWORD, contact.password_hash)
+    assert len(_events(session, contact, "password_reset")) == 1
+
+
+def test_token_for_a_contact_disabled_since_is_refused(make, session, mailbox):
+    contact = make.contact(make.client(make.company()), email=_email())
+    token = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    contact.portal_enabled = False
+    session.add(contact)
+    session.flush()
+    with pytest.raises(ValidationError) as caught:
+        password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD)
+    assert caught.value.field == "token"
+
+
+def test_contact_without_password_can_set_one(make, session, mailbox):
+    contact = make.contact(make.client(make.company()), email=_email(), password=None)
+    token = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD)
+    assert verify_password(NEW_PASSWORD, contact.password_hash)
+    with pytest.raises(ValidationError):
+        password_reset.reset_password(session, token=token, new_password="another-pass-99")
+
+
+def test_weak_password_is_refused_and_nothing_changes(make, session, mailbox):
+    contact = make.contact(make.client(make.company()), email=_email())
+    opened = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    token = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    hash_before = contact.password_hash
+
+    for weak in ("short", "", "x" * 257):
+        with pytest.raises(ValidationError) as caught:
+            password_reset.reset_password(session, token=token, new_password=weak)
+        assert caught.value.field == "password"
+        assert caught.value.message
+
+    session.expire_all()
+    assert contact.password_hash == hash_before
+    assert auth.resolve_actor(session, token=opened.token) is not None
+    assert _events(session, contact, "password_reset") == []
+    # The link was not used up by the refused attempts.
+    password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD)
+
+
+def test_reset_signs_out_every_session_of_that_contact_only(make, session, mailbox):
+    client = make.client(make.company())
+    contact = make.contact(client, email=_email())
+    colleague = make.contact(client, email=_email())
+    first = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    second = auth.sign_in(
+        session, email=contact.email, password=TEST_PASSWORD, ip=_ip(), binding=BINDING
+    )
+    signed_out = auth.sign_in(session, email=contact.email, password=TEST_PASSWORD, ip=_ip())
+    assert auth.sign_out(session, token=signed_out.token)
+    earlier_revocation = session.get(AuthSession, signed_out.session_id).revoked_at
+    theirs = auth.sign_in(session, email=colleague.email, password=TEST_PASSWORD, ip=_ip())
+    token = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+
+    password_reset.reset_password(session, token=token, new_password=NEW_PASSWORD)
+
+    session.expire_all()
+    for opened in (first, second):
+        assert auth.resolve_actor(session, token=opened.token) is None
+        assert session.get(AuthSession, opened.session_id).revoked_at is not None
+    assert session.get(AuthSession, signed_out.session_id).revoked_at == earlier_revocation
+    assert auth.resolve_actor(session, token=theirs.token) is not None
+    # A handoff code issued before the reset cannot smuggle a session past it.
+    assert auth.redeem_handoff(session, code=second.handoff_code, binding=BINDING) is None
+
+
+def test_mail_failure_is_neutral(make, session, monkeypatch):
+    contact = make.contact(make.client(make.company()), email=_email())
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(_free_port()))  # nothing listens there
+    get_settings.cache_clear()
+    try:
+        result = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert result is None
+    (event,) = _events(session, contact, "password_reset_requested")
+    assert '"sent": false' in event.details
+
+
+def test_send_email_logs_in_when_configured():
+    with _run_smtp(SMTP_USERNAME="mailer", SMTP_PASSWORD="mail-secret") as box:
+        send_email(to="someone@example.test", subject="Hello", text="Plain body")
+        assert box.logins == [("mailer", "mail-secret")]
+        message = _only_message(box)
+        assert message["Subject"] == "Hello"
+        assert message.get_body(preferencelist=("plain",)).get_content().strip() == "Plain body"
+
+
+def test_send_email_refuses_header_injection(mailbox):
+    for to, subject in (("a@example.test\nBcc: b@example.test", "Hi"), ("a@example.test", "x\r\n")):
+        with pytest.raises(ValueError):
+            send_email(to=to, subject=subject, text="body")
+    assert mailbox.messages == []

@@ -1,0 +1,196 @@
+"""Self-registration: open or closed, required fields, terms, duplicates and the e-mailed
+confirmation through a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import ValidationError
+from portal_app.models import AuditEvent, Client, ClientContact
+from portal_app.services.identity import auth, registration
+from portal_app.services.identity.passwords import verify_password
+from tests.services.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
+
+PASSWORD = "registered-password-1"
+
+
+def _form(**kw):
+    return {
+        "organisation": "New Org",
+        "first_name": "Rita",
+        "last_name": "Register",
+        "email": f"reg-{uuid.uuid4().hex[:10]}@example.test",
+        **kw,
+    }
+
+
+def _register(session, company, form, **kw):
+    return registration.register(
+        session,
+        company=str(company.id),
+        form=form,
+        password=kw.pop("password", PASSWORD),
+        accepted_terms=kw.pop("accepted_terms", True),
+        ip=kw.pop("ip", f"198.51.100.{uuid.uuid4().hex[:6]}"),
+    )
+
+
+def _token(message) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    (link,) = re.findall(r"https?://\S+", text)
+    assert urlsplit(link).path == "/client/register/confirm"
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def test_closed_registration_says_so_and_creates_nothing(make, session, mailbox):  # noqa: F811
+    company = make.company(allow_registration=False)
+    info = registration.registration_info(session, company=company.id)
+    assert not info.open
+    with pytest.raises(ValidationError) as caught:
+        _register(session, company, _form())
+    assert caught.value.message == registration.CLOSED_MESSAGE
+    assert mailbox.messages == []
+    assert session.exec(select(Client).where(Client.company_id == company.id)).all() == []
+
+
+def test_registration_creates_client_and_contact_and_mails_a_confirmation(
+    make,
+    session,
+    mailbox,  # noqa: F811
+):
+    company = make.company(allow_registration=True, registration_terms="Be nice.", currency="EUR")
+    form = _form(email="  Rita.R@Example.TEST ")
+    text = _register(session, company, form)
+    assert "rita.r@example.test" in text
+    contact = session.exec(
+        select(ClientContact).where(
+            ClientContact.company_id == company.id, ClientContact.email == "rita.r@example.test"
+        )
+    ).one()
+    client = session.get(Client, contact.client_id)
+    assert client.name == "New Org" and client.currency == "EUR"
+    assert contact.is_primary and contact.terms_accepted_at is not None
+    assert verify_password(PASSWORD, contact.password_hash)
+    # No portal access until the address is confirmed.
+    assert not contact.portal_enabled and contact.email_confirmed_at is None
+    with pytest.raises(auth.AuthError):
+        auth.sign_in(session, email=contact.email, password=PASSWORD, ip="203.0.113.99")
+
+    assert mailbox.recipients == [["rita.r@example.test"]]
+    token = _token(mailbox.messages[0])
+    confirmed = registration.confirm_email(session, token=token)
+    assert confirmed.id == contact.id and contact.portal_enabled
+    first_time = contact.email_confirmed_at
+    assert first_time is not None
+    # Opening the link again changes nothing.
+    registration.confirm_email(session, token=token)
+    assert contact.email_confirmed_at == first_time
+    assert auth.sign_in(session, email=contact.email, password=PASSWORD, ip="203.0.113.98")
+    actions = session.exec(select(AuditEvent.action).where(AuditEvent.client_id == client.id)).all()
+    assert {"registered", "email_confirmed"} <= set(actions)
+
+
+def test_required_fields_terms_and_password_rules(make, session, mailbox):  # noqa: F811
+    company = make.company(
+        allow_registration=True,
+        registration_required_fields="phone,address,vat_number",
+        registration_terms="Terms.",
+    )
+    with pytest.raises(registration.RegistrationErrors) as caught:
+        _register(
+            session,
+            company,
+            _form(first_name="", email="bad"),
+            password="short",
+            accepted_terms=False,
+        )
+    assert set(caught.value.errors) == {
+        "first_name",
+        "email",
+        "phone",
+        "address1",
+        "city",
+        "postal_code",
+        "country",
+        "vat_number",
+        "password",
+        "terms",
+    }
+    assert mailbox.messages == []
+    ok = _form(
+        phone="+47 1234",
+        address1="Main St 1",
+        city="Oslo",
+        postal_code="0150",
+        country="Norway",
+        vat_number="NO123",
+    )
+    _register(session, company, ok)
+    assert len(mailbox.messages) == 1
+    client = session.exec(
+        select(Client).where(Client.company_id == company.id, Client.email == ok["email"])
+    ).one()
+    assert (client.vat_number, client.city, client.phone) == ("NO123", "Oslo", "+47 1234")
+
+
+def test_a_known_address_gets_the_same_answer_and_a_sign_in_hint(
+    make,
+    session,
+    mailbox,  # noqa: F811
+):
+    company = make.company(allow_registration=True)
+    existing = make.contact(
+        make.client(company), email=f"known-{uuid.uuid4().hex[:8]}@example.test"
+    )
+    before = session.exec(select(Client).where(Client.company_id == company.id)).all()
+    text = _register(session, company, _form(email=existing.email.upper()))
+    assert text == registration.SENT_MESSAGE.format(email=existing.email)
+    assert session.exec(select(Client).where(Client.company_id == company.id)).all() == before
+    (message,) = mailbox.messages
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "already has an account" in body and "/client/password/reset" in body
+
+
+def test_bad_tampered_and_expired_confirmation_links(make, session, mailbox):  # noqa: F811
+    company = make.company(allow_registration=True)
+    _register(session, company, _form())
+    token = _token(mailbox.messages[0])
+    body, _, signature = token.partition(".")
+    for bad in ("", "x", token + "x", body + "." + signature[::-1], "a" * 500):
+        with pytest.raises(ValidationError):
+            registration.confirm_email(session, token=bad)
+    with pytest.raises(ValidationError):
+        registration.confirm_email(
+            session, token=token, now=utcnow() + timedelta(hours=registration.CONFIRM_HOURS + 1)
+        )
+
+
+def test_mail_failure_reports_and_the_caller_rolls_back(make, session, monkeypatch):
+    company = make.company(allow_registration=True)
+    monkeypatch.setenv("SMTP_PORT", "1")  # nothing listens there
+    from portal_app.core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ValidationError) as caught:
+            _register(session, company, _form())
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert caught.value.message == registration.SEND_FAILED
+
+
+def test_which_company_a_registration_is_for(make, session):
+    company = make.company(allow_registration=True)
+    assert registration.registration_company(session, company=str(company.id)).id == company.id
+    for bad in ("abc", "-1", "999999999"):
+        assert registration.registration_company(session, company=bad) is None
+        assert not registration.registration_info(session, company=bad).open
+    assert registration.registration_company(session) is not None
