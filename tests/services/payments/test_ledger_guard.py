@@ -1,5 +1,5 @@
-"""Money moves only through services/ledger.py: no other module writes a balance, a paid or
-applied or refunded amount of an existing row (the whole class of lost-update and
+"""Money moves only through services/payments/ledger.py: no other module writes a balance, a
+paid or applied or refunded amount of an existing row (the whole class of lost-update and
 double-spend bugs came from code that did)."""
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ MONEY_COLUMNS = {
     "voided_minor",
 }
 ROOT = Path(portal_app.__file__).parent
-LEDGER = ROOT / "services" / "ledger.py"
+LEDGER = ROOT / "services" / "payments" / "ledger.py"
 # Where a money column is set on a row that holds no money yet: a document's totals computed
 # from its lines while it is new or a draft (nothing can have been paid on it); and the demo
-# seed, which writes a made-up history as it would have happened (tests/services/test_demo.py
+# seed, which writes a made-up history as it would have happened (tests/demo/test_seed.py
 # checks the ledger rules hold on it).
 ALLOWED = {
-    ("services/invoice_math.py", "apply_totals"),
-    ("services/staff_records.py", "_apply"),
-    ("services/demo.py", "_make_invoice"),
-    ("services/demo.py", "_make_credit"),
-    ("services/demo.py", "_seed_payments_and_credits"),
+    ("services/billing/invoice_math.py", "apply_totals"),
+    ("services/billing/staff_records.py", "_apply"),
+    ("demo/seed.py", "_make_invoice"),
+    ("demo/seed.py", "_make_credit"),
+    ("demo/seed.py", "_seed_payments_and_credits"),
 }
 
 
@@ -73,7 +73,7 @@ def test_only_the_ledger_writes_money_columns():
         for function, line, column in _writes(path):
             if (relative, function) not in ALLOWED:
                 offenders.append(f"{relative}:{line} {function}() writes {column}")
-    assert offenders == [], "money moves outside services/ledger.py:\n" + "\n".join(offenders)
+    assert offenders == [], "money moves outside the ledger:\n" + "\n".join(offenders)
 
 
 def test_the_guard_sees_a_write(tmp_path):

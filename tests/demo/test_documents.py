@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from portal_app.core import files
 from portal_app.core.settings import get_settings
+from portal_app.demo import seed as demo
 from portal_app.models import ClientContact, Document
-from portal_app.services import demo
 from portal_app.services.documents import documents
 from portal_app.services.identity.actor import Actor
 

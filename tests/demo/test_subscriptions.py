@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from portal_app.demo import seed as demo
 from portal_app.models import (
     Checkout,
     ClientContact,
@@ -14,7 +15,6 @@ from portal_app.models import (
     PrepaymentSchedule,
     SubscriptionPlan,
 )
-from portal_app.services import demo
 from portal_app.services.identity.actor import Actor
 from portal_app.services.subscriptions import subscriptions as subs
 from tests.helpers.ledger import assert_payment_consistent

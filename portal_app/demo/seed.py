@@ -10,6 +10,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session, col, delete, select
 
 from portal_app.core.db import utcnow
+from portal_app.demo.documents import seed_documents
+from portal_app.demo.quotes import remove_demo_quotes, seed_quotes
+from portal_app.demo.recurring import remove_recurring, seed_recurring
+from portal_app.demo.subscriptions import (
+    remove_prepayment_schedules,
+    remove_subscriptions,
+    seed_subscriptions,
+)
 from portal_app.models import (
     AuditEvent,
     AuthSession,
@@ -31,14 +39,6 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
-from portal_app.services.demo_documents import seed_documents
-from portal_app.services.demo_quotes import remove_demo_quotes, seed_quotes
-from portal_app.services.demo_recurring import remove_recurring, seed_recurring
-from portal_app.services.demo_subscriptions import (
-    remove_prepayment_schedules,
-    remove_subscriptions,
-    seed_subscriptions,
-)
 from portal_app.services.identity.invitations import create_invoice_invitation
 from portal_app.services.identity.passwords import hash_password
 

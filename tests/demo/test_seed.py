@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from portal_app.demo import seed as demo
 from portal_app.models import (
     Client,
     ClientContact,
@@ -16,7 +17,6 @@ from portal_app.models import (
     Payment,
     PaymentAllocation,
 )
-from portal_app.services import demo
 from portal_app.services.billing import credits
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import payments

@@ -4,9 +4,9 @@ from datetime import date
 
 from sqlmodel import select
 
+from portal_app.demo import seed as demo
 from portal_app.jobs import recurring as job
 from portal_app.models import ClientContact, RecurringInvoice
-from portal_app.services import demo
 from portal_app.services.billing import recurring as svc
 from portal_app.services.identity.actor import Actor
 

@@ -1,4 +1,4 @@
-from portal_app.services.extras_example import open_invoice_count
+from portal_app.demo.extras_example import open_invoice_count
 
 
 def test_counts_only_own_open_invoices(make, session):

@@ -4,8 +4,8 @@ from datetime import date
 
 from sqlmodel import select
 
+from portal_app.demo import seed as demo
 from portal_app.models import ClientContact, Invoice, Quote
-from portal_app.services import demo
 from portal_app.services.billing import quotes
 from portal_app.services.identity import invitations
 from portal_app.services.identity.actor import Actor
