@@ -26,7 +26,7 @@ def migrate(database_url: str | None = None) -> None:
 
 def _seed_demo(_args) -> int:
     from portal_app.core.db import session_scope
-    from portal_app.services import demo
+    from portal_app.demo import seed as demo
 
     with session_scope() as session:
         result = demo.seed_demo(session)

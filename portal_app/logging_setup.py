@@ -8,7 +8,7 @@ makes one, echoes it in the response and keeps it in a contextvar that the forma
 Websocket events have no HTTP request: each Reflex event runs in its own task with Reflex's
 `EventContext` set, whose transaction id (`txid`, 12 hex digits) is that event's id. A line
 logged while an event runs carries it as `request_id` (and `parent_event_id` when a handler's
-yielded event chained it); portal_app/event_log.py adds one line per handled event.
+yielded event chained it); portal_app/reflex_ext/event_log.py adds one line per handled event.
 """
 
 from __future__ import annotations

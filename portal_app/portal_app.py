@@ -4,15 +4,15 @@ import importlib
 
 import reflex as rx
 
-from portal_app import redis_lock_fix
 from portal_app.api.routes import api
 from portal_app.backend_errors import backend_exception_handler
 from portal_app.core.settings import get_settings
-from portal_app.event_log import EventLogMiddleware
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
-from portal_app.page_load import InlinePageLoadMiddleware
+from portal_app.reflex_ext import redis_lock_fix
 from portal_app.reflex_ext.asgi import backend_transformers
+from portal_app.reflex_ext.event_log import EventLogMiddleware
+from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware
 from portal_app.state.ledger_watch import TabPageMiddleware
 from portal_app.state.portal import LEDGER_PUSH
 
@@ -29,7 +29,7 @@ app = rx.App(
     # A failed event (PostgreSQL or Redis unreachable included) gets a plain message.
     backend_exception_handler=backend_exception_handler,
 )
-# One log line per websocket event, with the event's id (see portal_app/event_log.py).
+# One log line per websocket event, with the event's id (see portal_app/reflex_ext/event_log.py).
 app.add_middleware(EventLogMiddleware())
 # Which page each tab is on, so a live money page stops being refreshed when the tab leaves.
 app.add_middleware(TabPageMiddleware())

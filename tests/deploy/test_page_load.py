@@ -1,11 +1,12 @@
 """A navigation is one event on a real worker: the page's on_load handlers run inside Reflex's
-`on_load_internal` (portal_app/page_load.py), the page's data arrives, then `is_hydrated`."""
+`on_load_internal` (portal_app/reflex_ext/page_load.py), the page's data arrives, then
+`is_hydrated`."""
 
 from __future__ import annotations
 
 import asyncio
 
-from portal_app.event_log import tab_hint
+from portal_app.reflex_ext.event_log import tab_hint
 from tests.deploy.conftest import PASSWORD, Account, Worker, make_account
 from tests.deploy.test_two_workers import _event_lines, _invoices_loaded
 from tests.helpers.reflex_protocol import INVOICE_DETAIL, ROOT, Tab, sign_in

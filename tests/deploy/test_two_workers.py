@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from portal_app.event_log import tab_hint
+from portal_app.reflex_ext.event_log import tab_hint
 from tests.deploy.conftest import INVOICES, PASSWORD, Account, Worker, wait_unlinked
 from tests.helpers.reflex_protocol import INVOICE_DETAIL, PORTAL, SESSION_COOKIE, Tab, sign_in
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
@@ -201,7 +201,7 @@ def _invoices(conn, account: Account) -> int:
 def test_quick_page_changes_never_stall_on_a_stale_lock(pair, account: Account):
     """Going back to the list as soon as an invoice shows cancels the rest of the detail
     page's on_load chain; that must not leave the tab's Redis lock behind (10 s stalls, see
-    portal_app/redis_lock_fix.py)."""
+    portal_app/reflex_ext/redis_lock_fix.py)."""
     worker = pair[0]
 
     async def scenario() -> list[float]:

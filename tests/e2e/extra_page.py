@@ -9,9 +9,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.core.db import session_scope
+from portal_app.demo.extras_example import open_invoice_count
 from portal_app.layout.nav import NavItem, register_nav_item
 from portal_app.layout.shell import portal_page
-from portal_app.services.extras_example import open_invoice_count
 from portal_app.state.portal import PortalState
 
 ROUTE = "/client/open-count"

@@ -14,8 +14,8 @@ from reflex_base.event import Event
 from reflex_base.event.context import EventContext
 
 from portal_app.core.settings import Settings
-from portal_app.event_log import EventLogMiddleware, short_event_name, tab_hint
 from portal_app.logging_setup import configure_logging, current_event_ids, request_id_var
+from portal_app.reflex_ext.event_log import EventLogMiddleware, short_event_name, tab_hint
 
 handler_log = logging.getLogger("portal_app.test_event_log")
 TOKEN = "5f1c9a52-0b55-4c1e-9d3c-3c2b3f0e7a11"

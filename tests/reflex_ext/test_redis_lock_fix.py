@@ -7,7 +7,7 @@ import asyncio
 
 from reflex.istate.manager.redis import StateManagerRedis
 
-from portal_app import redis_lock_fix
+from portal_app.reflex_ext import redis_lock_fix
 
 
 class FakeRedis:
