@@ -5,8 +5,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from portal_app.models.recurring import FREQUENCIES
-
 # frequency -> (days, months) per period; exactly one is non-zero.
 _STEPS: dict[str, tuple[int, int]] = {
     "daily": (1, 0),
@@ -20,7 +18,8 @@ _STEPS: dict[str, tuple[int, int]] = {
     "six_months": (0, 6),
     "yearly": (0, 12),
 }
-assert set(_STEPS) == set(FREQUENCIES)
+# The frequencies a schedule may have, in the order forms list them.
+FREQUENCIES = tuple(_STEPS)
 
 FREQUENCY_LABELS = {
     "daily": "Daily",

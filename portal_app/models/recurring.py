@@ -8,19 +8,8 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.core.schedule import FREQUENCIES  # noqa: F401  (models name the choices)
 
-FREQUENCIES = (
-    "daily",
-    "weekly",
-    "two_weeks",
-    "four_weeks",
-    "monthly",
-    "two_months",
-    "three_months",
-    "four_months",
-    "six_months",
-    "yearly",
-)
 RECURRING_STATUSES = ("draft", "active", "paused", "completed", "cancelled")
 # Statuses a client can see.
 VISIBLE_RECURRING_STATUSES = ("active", "paused", "completed", "cancelled")
