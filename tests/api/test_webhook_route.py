@@ -27,7 +27,7 @@ from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
 from tests.conftest import _free_port
 from tests.helpers.ledger import assert_invoices_balance, assert_payment_consistent
-from tests.services.test_webhooks import signature_for
+from tests.services.payments.test_webhooks import signature_for
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from portal_app.core.settings import Settings
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import gateway_for
 from portal_app.gateways.stripe_gateway import TEST_WEBHOOK_SECRET, StripeGateway
-from tests.services.test_webhooks import signature_for
+from tests.services.payments.test_webhooks import signature_for
 
 OWN_SECRET = "whsec_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 

@@ -13,7 +13,7 @@ from portal_app.schemas.invoice import PartyView
 from portal_app.schemas.statement import StatementDocument, StatementRowView, StatementView
 from portal_app.services.billing import statements
 from portal_app.services.billing.invoice_math import LineInput
-from tests.services.test_statements import _pay
+from tests.services.billing.test_statements import _pay
 
 
 def _pages(data: bytes) -> list[str]:

@@ -18,7 +18,7 @@ from portal_app.services.billing.staff_mail import email_document
 from portal_app.services.billing.staff_records import CREDIT, INVOICE, QUOTE, create_record
 from portal_app.services.identity import invitations
 from tests.helpers.staff_docs import invoice_form, staff_actor
-from tests.services.test_password_reset import _free_port, _run_smtp
+from tests.services.identity.test_password_reset import _free_port, _run_smtp
 
 
 @pytest.fixture

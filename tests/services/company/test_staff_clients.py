@@ -14,7 +14,7 @@ from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.passwords import verify_password
 from tests.helpers.staff import add_staff, staff_actor
-from tests.services.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
+from tests.services.identity.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
 
 
 def _setup(make, role="owner"):

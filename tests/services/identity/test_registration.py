@@ -16,7 +16,7 @@ from portal_app.core.errors import ValidationError
 from portal_app.models import AuditEvent, Client, ClientContact
 from portal_app.services.identity import auth, registration
 from portal_app.services.identity.passwords import verify_password
-from tests.services.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
+from tests.services.identity.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
 
 PASSWORD = "registered-password-1"
 

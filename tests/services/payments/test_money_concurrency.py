@@ -47,8 +47,8 @@ from portal_app.services.payments.staff_payments import (
 from tests.conftest import CARD_3DS, CARD_OK, Factory
 from tests.helpers.ledger import assert_ledger_holds
 from tests.helpers.staff_docs import staff_actor
-from tests.services import test_money_state_machine as machine
-from tests.services.test_money_state_machine import (
+from tests.services.payments import test_money_state_machine as machine
+from tests.services.payments.test_money_state_machine import (
     StripeLike,
     deliver,
     stripe_event,
