@@ -1,4 +1,4 @@
-"""The Reflex app: the HTTP routes and the page modules (importing registers them)."""
+"""The Reflex app: the HTTP routes, the middleware and the pages of the route table."""
 
 import importlib
 
@@ -9,6 +9,7 @@ from portal_app.backend_errors import backend_exception_handler
 from portal_app.core.settings import get_settings
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
+from portal_app.pages.route_table import PAGES, add_pages
 from portal_app.reflex_ext import redis_lock_fix
 from portal_app.reflex_ext.asgi import backend_transformers
 from portal_app.reflex_ext.event_log import EventLogMiddleware
@@ -41,9 +42,8 @@ LEDGER_PUSH.bind(app)
 # one worker at a time runs them (see portal_app/jobs/lock.py).
 app.register_lifespan_task(run_jobs_periodically)
 
-from portal_app.pages import client as _client_pages  # noqa: E402,F401  (registers @rx.page routes)
-from portal_app.pages import staff as _staff_pages  # noqa: E402,F401
-
-# Add-on page modules named in PORTAL_EXTRA_PAGES register themselves the same way.
+# Every page, from the route table; add-on modules named in PORTAL_EXTRA_PAGES bring a PAGES
+# list of their own (docs/extending.md).
+add_pages(app, PAGES)
 for _module in filter(None, (m.strip() for m in get_settings().extra_page_modules.split(","))):
-    importlib.import_module(_module)
+    add_pages(app, importlib.import_module(_module).PAGES)

@@ -131,7 +131,7 @@ async def branding_logo(request: Request) -> Response:
 _NO_STORE = {"Cache-Control": "no-store"}
 
 STAFF_ROUTES = [
-    Route("/api/branding/logo/{name}", branding_logo, methods=["GET"]),
+    Route(routes.API_BRANDING_LOGO, branding_logo, methods=["GET"]),
     Route(routes.API_STAFF_PREVIEW_END, end_preview, methods=["GET", "POST"]),
     Route(routes.API_STAFF_AUTH_HANDOFF, staff_handoff, methods=["GET"]),
     Route(routes.API_STAFF_AUTH_LOGOUT, staff_logout, methods=["GET", "POST"]),

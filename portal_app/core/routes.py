@@ -28,7 +28,6 @@ CLIENT_SUBSCRIPTIONS = "/client/subscriptions"
 CLIENT_SUBSCRIPTION_DETAIL = "/client/subscriptions/[id]"
 CLIENT_PREPAYMENT = "/client/prepayment"
 SUBSCRIBE = "/subscribe/[key]"
-CLIENT_PROFILE = "/client/profile"
 
 CLIENT_REGISTER = "/client/register"
 CLIENT_REGISTER_CONFIRM = "/client/register/confirm"
@@ -37,7 +36,6 @@ STAFF_HOME = "/staff"
 STAFF_LOGIN = "/staff/login"
 STAFF_LOGOUT = "/staff/logout"
 STAFF_CLIENTS = "/staff/clients"
-STAFF_CLIENT_NEW = "/staff/clients/new"
 STAFF_CLIENT_DETAIL = "/staff/clients/[id]"
 STAFF_INVOICES = "/staff/invoices"
 STAFF_QUOTES = "/staff/quotes"
@@ -73,6 +71,7 @@ API_QUOTES_ZIP = "/api/quotes/zip"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 API_FILE = "/api/files/{token}"
 API_STATEMENT_PDF = "/api/statement.pdf"
+API_BRANDING_LOGO = "/api/branding/logo/{name}"
 
 
 def invoice_url(invoice_id: int) -> str:

@@ -1,4 +1,5 @@
-"""The portal shell (sidebar of enabled modules, header, sign-out) and @portal_page."""
+"""The portal shell (sidebar of enabled modules, header, sign-out) and the page layouts the
+route table (pages/route_table.py) wraps pages in."""
 
 from __future__ import annotations
 
@@ -135,53 +136,42 @@ def portal_shell(content: rx.Component) -> rx.Component:
     )
 
 
-def portal_page(
-    route: str, title: str, on_load: Callable | list | None = None
-) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a signed-in portal page: wraps it in the shell and runs `on_load` on entry.
+def portal_layout(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """A signed-in portal page inside the shell (sidebar of enabled modules, header, banners).
 
-    `on_load` must check the session itself (PortalState._begin) before loading any data.
+    The page's on_load (its route-table entry) must check the session itself
+    (PortalState._begin) before loading any data.
     """
 
-    def decorator(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        def wrapped() -> rx.Component:
-            return portal_shell(page_fn())
+    def wrapped() -> rx.Component:
+        return portal_shell(page_fn())
 
-        wrapped.__name__ = page_fn.__name__
-        wrapped.__module__ = page_fn.__module__
-        rx.page(route=route, title=f"{title} · Client Portal", on_load=on_load)(wrapped)
-        return wrapped
-
-    return decorator
+    wrapped.__name__ = page_fn.__name__
+    wrapped.__module__ = page_fn.__module__
+    return wrapped
 
 
-def public_page(route: str, title: str, on_load=None):
-    """Register a page for signed-out visitors (sign-in, password reset, emailed links)."""
+def public_layout(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """A page for signed-out visitors (sign-in, password reset, emailed links), centred."""
 
-    def decorator(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        def wrapped() -> rx.Component:
-            return rx.center(
-                rx.box(
-                    page_fn(),
-                    width="100%",
-                    max_width="26em",
-                ),
-                rx.box(
-                    rx.color_mode.button(
-                        size="2", variant="ghost", aria_label="Switch light or dark"
-                    ),
-                    position="fixed",
-                    top="1em",
-                    right="1em",
-                ),
-                min_height="100vh",
-                padding="1em",
-                background=rx.color("gray", 2),
-            )
+    def wrapped() -> rx.Component:
+        return rx.center(
+            rx.box(
+                page_fn(),
+                width="100%",
+                max_width="26em",
+            ),
+            rx.box(
+                rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark"),
+                position="fixed",
+                top="1em",
+                right="1em",
+            ),
+            min_height="100vh",
+            padding="1em",
+            background=rx.color("gray", 2),
+        )
 
-        wrapped.__name__ = page_fn.__name__
-        wrapped.__module__ = page_fn.__module__
-        rx.page(route=route, title=f"{title} · Client Portal", on_load=on_load)(wrapped)
-        return wrapped
-
-    return decorator
+    wrapped.__name__ = page_fn.__name__
+    wrapped.__module__ = page_fn.__module__
+    return wrapped

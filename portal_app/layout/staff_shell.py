@@ -1,4 +1,4 @@
-"""The staff console shell (sidebar, header, sign-out), @staff_page and @staff_public_page."""
+"""The staff console shell (sidebar, header, sign-out) and the layout staff pages are wrapped in."""
 
 from __future__ import annotations
 
@@ -65,21 +65,16 @@ def staff_shell(content: rx.Component) -> rx.Component:
     )
 
 
-def staff_page(
-    route: str, title: str, on_load: Callable | list | None = None
-) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    """Register a signed-in staff page: wraps it in the staff shell, runs `on_load` on entry.
+def staff_layout(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """A signed-in staff page inside the staff shell.
 
-    `on_load` must check the staff session itself (StaffState._begin) before loading data.
+    The page's on_load (its route-table entry) must check the staff session itself
+    (StaffState._begin) before loading data.
     """
 
-    def decorator(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        def wrapped() -> rx.Component:
-            return staff_shell(page_fn())
+    def wrapped() -> rx.Component:
+        return staff_shell(page_fn())
 
-        wrapped.__name__ = page_fn.__name__
-        wrapped.__module__ = page_fn.__module__
-        rx.page(route=route, title=f"{title} · Staff console", on_load=on_load)(wrapped)
-        return wrapped
-
-    return decorator
+    wrapped.__name__ = page_fn.__name__
+    wrapped.__module__ = page_fn.__module__
+    return wrapped

@@ -11,7 +11,7 @@ import reflex as rx
 from portal_app.core.db import session_scope
 from portal_app.demo.extras_example import open_invoice_count
 from portal_app.layout.nav import NavItem, register_nav_item
-from portal_app.layout.shell import portal_page
+from portal_app.pages.route_table import Page
 from portal_app.state.portal import PortalState
 
 ROUTE = "/client/open-count"
@@ -30,9 +30,12 @@ class OpenCountState(PortalState):
             self.open_count = open_invoice_count(db, actor=actor)
 
 
-@portal_page(ROUTE, "Open count", on_load=OpenCountState.load)
 def open_count_page() -> rx.Component:
     return rx.vstack(
         rx.heading("Open invoices", as_="h1"),
         rx.text("You have ", OpenCountState.open_count, " open invoices.", id="open-count"),
     )
+
+
+# What portal_app.py registers for this module (PORTAL_EXTRA_PAGES=tests.e2e.extra_page).
+PAGES = [Page.portal(ROUTE, "Open count", open_count_page, on_load=OpenCountState.load)]

@@ -1,4 +1,4 @@
-"""Client portal pages; importing this package registers every page."""
+"""Client portal pages, one module per page; pages/route_table.py registers them."""
 
 from portal_app.pages.client import (  # noqa: F401
     credit_detail,

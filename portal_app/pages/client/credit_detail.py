@@ -18,7 +18,6 @@ from portal_app.components.records import credit_status_badge, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.credit import CreditUseView, CreditView
 from portal_app.schemas.document import DocumentRowView
@@ -138,7 +137,6 @@ def _detail(c: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_CREDIT_DETAIL, "Credit", on_load=CreditDetailState.load)
 def credit_detail_page() -> rx.Component:
     return record_page(
         CreditDetailState.not_found,

@@ -6,8 +6,6 @@ import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import credit_status_badge, paged_rows
-from portal_app.core import routes
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.credit import CreditRowView
 from portal_app.services.billing import credits
 from portal_app.state.paged_list import PagedListMixin
@@ -66,7 +64,6 @@ def _table() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_CREDITS, "Credits", on_load=CreditsState.load)
 def credits_page() -> rx.Component:
     return rx.vstack(
         page_heading("Credits"),

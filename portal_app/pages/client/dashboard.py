@@ -8,7 +8,6 @@ from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, page_heading
 from portal_app.core import routes
 from portal_app.core.db import session_scope
-from portal_app.layout.shell import portal_page
 from portal_app.services.billing import invoices, quotes
 from portal_app.services.billing.invoices import AttentionItem, CurrencyTotals
 from portal_app.state.portal import PortalState
@@ -86,7 +85,6 @@ def _attention_row(item: AttentionItem) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_DASHBOARD, "Dashboard", on_load=DashboardState.load)
 def dashboard_page() -> rx.Component:
     return rx.vstack(
         page_heading("Dashboard", "Welcome back, " + PortalState.contact_name),

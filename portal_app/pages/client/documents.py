@@ -21,7 +21,6 @@ from portal_app.core import files, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.settings import get_settings
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.document import DocumentRowView
 from portal_app.services.documents import documents
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin
@@ -435,7 +434,6 @@ def _preview_dialog() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_DOCUMENTS, "Documents", on_load=DocumentsState.load)
 def documents_page() -> rx.Component:
     return rx.vstack(
         page_heading("Documents"),

@@ -19,7 +19,6 @@ from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.invoice import InvoiceView
@@ -146,7 +145,6 @@ def _detail(inv: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_INVOICE_DETAIL, "Invoice", on_load=InvoiceDetailState.load)
 def invoice_detail_page() -> rx.Component:
     return record_page(
         InvoiceDetailState.not_found,

@@ -7,8 +7,6 @@ from typing import ClassVar
 import reflex as rx
 
 from portal_app.components.emailed_link import link_card
-from portal_app.core import routes
-from portal_app.layout.shell import public_page
 from portal_app.state.emailed_link import EmailedLinkMixin
 from portal_app.state.portal import PortalState
 
@@ -17,6 +15,5 @@ class InvoiceLinkState(EmailedLinkMixin, PortalState):
     ENTITY: ClassVar[str] = "invoice"
 
 
-@public_page(routes.CLIENT_INVOICE_LINK, "Your invoice", on_load=InvoiceLinkState.open_link)
 def invoice_link_page() -> rx.Component:
     return link_card(InvoiceLinkState, "invoice")

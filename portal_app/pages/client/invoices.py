@@ -9,7 +9,6 @@ import reflex as rx
 from portal_app.components.common import empty_state, page_heading, status_badge, visually_hidden
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services.billing import invoices
 from portal_app.services.payments import checkout
@@ -161,7 +160,6 @@ def _pay_all(group: PayableGroup) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_INVOICES, "Invoices", on_load=InvoicesState.load)
 def invoices_page() -> rx.Component:
     return rx.vstack(
         rx.flex(

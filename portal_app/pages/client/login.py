@@ -8,7 +8,6 @@ from portal_app.components.sign_in_form import sign_in_card
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError
-from portal_app.layout.shell import public_page
 from portal_app.services.identity import auth, registration
 from portal_app.state.portal import PortalState
 from portal_app.state.sign_in_form import SignInFormMixin
@@ -64,7 +63,6 @@ def _sign_in(email: str, password: str, ip: str, user_agent: str, binding: str) 
             raise
 
 
-@public_page(routes.CLIENT_LOGIN, "Sign in", on_load=LoginState.on_load)
 def login_page() -> rx.Component:
     return sign_in_card(
         LoginState,

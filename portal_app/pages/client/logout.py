@@ -11,7 +11,6 @@ import reflex as rx
 
 from portal_app.components.sign_out_card import sign_out_card
 from portal_app.core import routes
-from portal_app.layout.shell import public_page
 from portal_app.state.portal import PortalState
 
 
@@ -27,7 +26,6 @@ class LogoutState(PortalState):
         self.logout_checked = True
 
 
-@public_page(routes.CLIENT_LOGOUT, "Sign out", on_load=LogoutState.on_load)
 def logout_page() -> rx.Component:
     return sign_out_card(
         heading="Sign out",

@@ -10,7 +10,6 @@ from portal_app.components.accessible import callout
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError, ValidationError
-from portal_app.layout.shell import public_page
 from portal_app.services.identity import password_reset
 from portal_app.state.portal import PortalState
 
@@ -170,7 +169,6 @@ def _new_password_form() -> rx.Component:
     )
 
 
-@public_page(routes.CLIENT_PASSWORD_RESET, "Reset password", on_load=PasswordResetState.on_load)
 def password_reset_page() -> rx.Component:
     return rx.card(
         rx.vstack(

@@ -21,7 +21,6 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
-from portal_app.layout.shell import portal_page
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
@@ -502,7 +501,6 @@ def _checkout() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_PAY, "Pay", on_load=PayState.load)
 def pay_page() -> rx.Component:
     return rx.vstack(
         page_heading("Pay invoices"),

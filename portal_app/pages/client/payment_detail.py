@@ -12,7 +12,6 @@ from portal_app.components.records import payment_status_badge, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, PaymentView
@@ -219,7 +218,6 @@ def _detail(p: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_PAYMENT_DETAIL, "Payment", on_load=PaymentDetailState.load)
 def payment_detail_page() -> rx.Component:
     return rx.cond(
         PaymentDetailState.not_found,

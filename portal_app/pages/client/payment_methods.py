@@ -28,7 +28,6 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import payment_methods
@@ -497,7 +496,6 @@ def _limited_notice() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_PAYMENT_METHODS, "Payment methods", on_load=S.load)
 def payment_methods_page() -> rx.Component:
     return rx.vstack(
         page_heading("Payment methods", "Cards saved for paying your invoices."),

@@ -6,8 +6,6 @@ import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import paged_rows, payment_status_badge
-from portal_app.core import routes
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.payment import PaymentRowView
 from portal_app.services.payments import payments
 from portal_app.state.paged_list import PagedListMixin
@@ -72,7 +70,6 @@ def _table() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_PAYMENTS, "Payments", on_load=PaymentsState.load)
 def payments_page() -> rx.Component:
     return rx.vstack(
         page_heading("Payments"),

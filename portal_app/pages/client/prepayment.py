@@ -39,7 +39,6 @@ from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.subscription import PrepaymentLimits
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
@@ -551,7 +550,6 @@ def _schedules() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_PREPAYMENT, "Pre-payment", on_load=P.load)
 def prepayment_page() -> rx.Component:
     return rx.vstack(
         page_heading(

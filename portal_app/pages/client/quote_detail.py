@@ -24,7 +24,6 @@ from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.layout.shell import portal_page
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
@@ -300,7 +299,6 @@ def _detail(q: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_QUOTE_DETAIL, "Quote", on_load=QuoteDetailState.load)
 def quote_detail_page() -> rx.Component:
     return record_page(
         QuoteDetailState.not_found,

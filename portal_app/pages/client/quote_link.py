@@ -11,8 +11,6 @@ from typing import ClassVar
 import reflex as rx
 
 from portal_app.components.emailed_link import link_card
-from portal_app.core import routes
-from portal_app.layout.shell import public_page
 from portal_app.state.emailed_link import EmailedLinkMixin
 from portal_app.state.portal import PortalState
 
@@ -21,6 +19,5 @@ class QuoteLinkState(EmailedLinkMixin, PortalState):
     ENTITY: ClassVar[str] = "quote"
 
 
-@public_page(routes.CLIENT_QUOTE_LINK, "Your quote", on_load=QuoteLinkState.open_link)
 def quote_link_page() -> rx.Component:
     return link_card(QuoteLinkState, "quote")

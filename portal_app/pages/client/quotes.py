@@ -14,7 +14,6 @@ from portal_app.components.quote_approval import (
 )
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.quote import QuoteRowView
 from portal_app.services.billing import quotes
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
@@ -165,7 +164,6 @@ def _approve_selected() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_QUOTES, "Quotes", on_load=QuotesState.load)
 def quotes_page() -> rx.Component:
     return rx.vstack(
         page_heading("Quotes"),

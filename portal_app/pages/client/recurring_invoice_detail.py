@@ -12,7 +12,6 @@ from portal_app.components.records import paged_rows, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.layout.shell import portal_page
 from portal_app.pages.client.recurring_invoices import recurring_status_badge
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.schemas.recurring import RecurringView
@@ -355,7 +354,6 @@ def _detail(r: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_RECURRING_INVOICE_DETAIL, "Recurring invoice", on_load=S.load)
 def recurring_invoice_detail_page() -> rx.Component:
     return record_page(
         S.not_found,

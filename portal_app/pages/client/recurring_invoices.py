@@ -6,8 +6,6 @@ import reflex as rx
 
 from portal_app.components.common import colored_badge, empty_state, page_heading
 from portal_app.components.records import paged_rows
-from portal_app.core import routes
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.recurring import RecurringRowView
 from portal_app.services.billing import recurring
 from portal_app.state.paged_list import PagedListMixin
@@ -96,9 +94,6 @@ def _table() -> rx.Component:
     )
 
 
-@portal_page(
-    routes.CLIENT_RECURRING_INVOICES, "Recurring invoices", on_load=RecurringInvoicesState.load
-)
 def recurring_invoices_page() -> rx.Component:
     return rx.vstack(
         page_heading(

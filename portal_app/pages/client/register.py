@@ -11,7 +11,6 @@ from portal_app.components.accessible import callout
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ValidationError
-from portal_app.layout.shell import public_page
 from portal_app.services.identity import registration
 from portal_app.state.event_address import event_client_address
 
@@ -189,7 +188,6 @@ def _form() -> rx.Component:
     )
 
 
-@public_page(routes.CLIENT_REGISTER, "Register", on_load=RegisterState.on_load)
 def register_page() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -274,7 +272,6 @@ class ConfirmState(rx.State):
         self.message = "Your e-mail address is confirmed. You can sign in now."
 
 
-@public_page(routes.CLIENT_REGISTER_CONFIRM, "Confirm e-mail", on_load=ConfirmState.on_load)
 def register_confirm_page() -> rx.Component:
     return rx.card(
         rx.vstack(

@@ -21,7 +21,6 @@ from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
 from portal_app.services.billing import statement_files, statements
 from portal_app.services.billing.generated_files import GeneratedFile
@@ -553,7 +552,6 @@ def _pdf_controls() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_STATEMENT, "Statement", on_load=StatementState.load)
 def statement_page() -> rx.Component:
     return rx.vstack(
         page_heading("Statement"),

@@ -34,7 +34,6 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
-from portal_app.layout.shell import public_page
 from portal_app.schemas.subscription import PlanView
 from portal_app.services.identity import registration
 from portal_app.services.identity.actor import Actor
@@ -533,7 +532,6 @@ def _visitor_block() -> rx.Component:
     )
 
 
-@public_page(routes.SUBSCRIBE, "Subscribe", on_load=SubscribeState.load)
 def subscribe_page() -> rx.Component:
     return rx.el.main(
         rx.card(

@@ -22,7 +22,6 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
-from portal_app.layout.shell import portal_page
 from portal_app.pages.client.subscriptions import subscription_badge
 from portal_app.schemas.subscription import (
     ChangePreview,
@@ -567,7 +566,6 @@ def _detail(s: rx.Var) -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_SUBSCRIPTION_DETAIL, "Subscription", on_load=S.load)
 def subscription_detail_page() -> rx.Component:
     return record_page(
         S.not_found,

@@ -7,10 +7,8 @@ import reflex as rx
 
 from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, loading_block, page_heading
-from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.layout.shell import portal_page
 from portal_app.schemas.subscription import SubscriptionRowView
 from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
@@ -96,7 +94,6 @@ def _table() -> rx.Component:
     )
 
 
-@portal_page(routes.CLIENT_SUBSCRIPTIONS, "Subscriptions", on_load=SubscriptionsState.load)
 def subscriptions_page() -> rx.Component:
     return rx.vstack(
         page_heading("Subscriptions"),

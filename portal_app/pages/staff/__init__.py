@@ -1,4 +1,4 @@
-"""Staff console pages; importing this package registers every page."""
+"""Staff console pages, one module per page; pages/route_table.py registers them."""
 
 from portal_app.pages.staff import (  # noqa: F401
     audit,

@@ -7,7 +7,6 @@ import reflex as rx
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import paged_rows
 from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff import AuditRowView
 from portal_app.services.company import audit_log
 from portal_app.state.paged_list import PagedListMixin
@@ -82,7 +81,6 @@ def _table() -> rx.Component:
     )
 
 
-@staff_page(routes.STAFF_AUDIT, "Audit log", on_load=StaffAuditState.load)
 def staff_audit_page() -> rx.Component:
     return rx.vstack(
         page_heading("Audit log", "Who did what to which record, when and from where."),

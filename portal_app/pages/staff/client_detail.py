@@ -14,7 +14,6 @@ from portal_app.components.staff_uploads import client_uploads
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.layout.staff_shell import staff_page
 from portal_app.pages.staff.clients import CLIENT_FIELDS, client_form_from, form_field
 from portal_app.schemas.staff import AuditRowView, ClientDetailView, ContactForm, ContactView
 from portal_app.services.company import staff_client_detail, staff_clients
@@ -552,7 +551,6 @@ def _tabs() -> rx.Component:
     )
 
 
-@staff_page(routes.STAFF_CLIENT_DETAIL, "Client", on_load=StaffClientState.load)
 def staff_client_page() -> rx.Component:
     return rx.cond(
         S.not_found,

@@ -10,7 +10,6 @@ from portal_app.components.records import paged_rows
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ReadOnlyError, ValidationError
-from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff import ClientForm, ClientRowView
 from portal_app.services.company import staff_clients
 from portal_app.state.paged_list import PagedListMixin
@@ -224,7 +223,6 @@ def _search() -> rx.Component:
     )
 
 
-@staff_page(routes.STAFF_CLIENTS, "Clients", on_load=StaffClientsState.load)
 def staff_clients_page() -> rx.Component:
     return rx.vstack(
         rx.hstack(page_heading("Clients"), rx.spacer(), _create_dialog(), width="100%"),

@@ -9,8 +9,6 @@ import reflex as rx
 from portal_app.components.staff_documents import doc_detail
 from portal_app.components.staff_kinds import CREDIT_WORDS
 from portal_app.components.staff_uploads import record_uploads
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import CREDIT, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocDetailMixin
@@ -22,7 +20,6 @@ class StaffCreditDetailState(StaffDocDetailMixin, StaffState):
     KIND: ClassVar[Kind] = CREDIT
 
 
-@staff_page(routes.STAFF_CREDIT_DETAIL, "Credit", on_load=StaffCreditDetailState.load)
 def staff_credit_detail_page() -> rx.Component:
     return doc_detail(
         StaffCreditDetailState,

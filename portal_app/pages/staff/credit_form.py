@@ -8,8 +8,6 @@ import reflex as rx
 
 from portal_app.components.staff_documents import doc_form
 from portal_app.components.staff_kinds import CREDIT_WORDS
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import CREDIT, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocFormMixin
@@ -21,11 +19,9 @@ class StaffCreditFormState(StaffDocFormMixin, StaffState):
     KIND: ClassVar[Kind] = CREDIT
 
 
-@staff_page(routes.STAFF_CREDIT_NEW, "New credit", on_load=StaffCreditFormState.load)
 def staff_new_credit_page() -> rx.Component:
     return doc_form(StaffCreditFormState, CREDIT_WORDS)
 
 
-@staff_page(routes.STAFF_CREDIT_EDIT, "Edit credit", on_load=StaffCreditFormState.load)
 def staff_edit_credit_page() -> rx.Component:
     return doc_form(StaffCreditFormState, CREDIT_WORDS)

@@ -8,8 +8,6 @@ import reflex as rx
 
 from portal_app.components.staff_documents import doc_list
 from portal_app.components.staff_kinds import CREDIT_WORDS
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import CREDIT, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocListMixin
@@ -21,6 +19,5 @@ class StaffCreditsState(StaffDocListMixin, StaffState):
     KIND: ClassVar[Kind] = CREDIT
 
 
-@staff_page(routes.STAFF_CREDITS, "Credits", on_load=StaffCreditsState.load)
 def staff_credits_page() -> rx.Component:
     return doc_list(StaffCreditsState, CREDIT_WORDS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.core import routes
-from portal_app.layout.shell import public_page
 from portal_app.state.staff import StaffState
 
 
@@ -17,6 +16,5 @@ class StaffHomeState(StaffState):
         return rx.redirect(routes.STAFF_CLIENTS, replace=True)
 
 
-@public_page(routes.STAFF_HOME, "Staff console", on_load=StaffHomeState.on_load)
 def staff_home_page() -> rx.Component:
     return rx.center(rx.spinner(), role="status", padding="3em")

@@ -9,8 +9,6 @@ import reflex as rx
 from portal_app.components.staff_documents import doc_detail
 from portal_app.components.staff_kinds import INVOICE_WORDS
 from portal_app.components.staff_uploads import record_uploads
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import INVOICE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocDetailMixin
@@ -34,7 +32,6 @@ class StaffInvoiceDetailState(StaffDocDetailMixin, StaffState):
         self.paid_reference = str(value)[:100]
 
 
-@staff_page(routes.STAFF_INVOICE_DETAIL, "Invoice", on_load=StaffInvoiceDetailState.load)
 def staff_invoice_detail_page() -> rx.Component:
     return doc_detail(
         StaffInvoiceDetailState,

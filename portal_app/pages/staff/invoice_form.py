@@ -8,8 +8,6 @@ import reflex as rx
 
 from portal_app.components.staff_documents import doc_form
 from portal_app.components.staff_kinds import INVOICE_WORDS
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import INVOICE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocFormMixin
@@ -21,11 +19,9 @@ class StaffInvoiceFormState(StaffDocFormMixin, StaffState):
     KIND: ClassVar[Kind] = INVOICE
 
 
-@staff_page(routes.STAFF_INVOICE_NEW, "New invoice", on_load=StaffInvoiceFormState.load)
 def staff_new_invoice_page() -> rx.Component:
     return doc_form(StaffInvoiceFormState, INVOICE_WORDS)
 
 
-@staff_page(routes.STAFF_INVOICE_EDIT, "Edit invoice", on_load=StaffInvoiceFormState.load)
 def staff_edit_invoice_page() -> rx.Component:
     return doc_form(StaffInvoiceFormState, INVOICE_WORDS)

@@ -8,8 +8,6 @@ import reflex as rx
 
 from portal_app.components.staff_documents import doc_list
 from portal_app.components.staff_kinds import INVOICE_WORDS
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import INVOICE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocListMixin
@@ -21,6 +19,5 @@ class StaffInvoicesState(StaffDocListMixin, StaffState):
     KIND: ClassVar[Kind] = INVOICE
 
 
-@staff_page(routes.STAFF_INVOICES, "Invoices", on_load=StaffInvoicesState.load)
 def staff_invoices_page() -> rx.Component:
     return doc_list(StaffInvoicesState, INVOICE_WORDS)

@@ -8,7 +8,6 @@ from portal_app.components.sign_in_form import sign_in_card
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError
-from portal_app.layout.shell import public_page
 from portal_app.services.identity import staff_auth
 from portal_app.state.sign_in_form import SignInFormMixin
 from portal_app.state.staff import StaffState
@@ -51,6 +50,5 @@ def _sign_in(
             raise
 
 
-@public_page(routes.STAFF_LOGIN, "Staff sign in", on_load=StaffLoginState.on_load)
 def staff_login_page() -> rx.Component:
     return sign_in_card(StaffLoginState, "Staff console")

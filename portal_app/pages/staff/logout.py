@@ -10,7 +10,6 @@ import reflex as rx
 
 from portal_app.components.sign_out_card import sign_out_card
 from portal_app.core import routes
-from portal_app.layout.shell import public_page
 from portal_app.state.staff import StaffState
 
 
@@ -25,7 +24,6 @@ class StaffLogoutState(StaffState):
         self.logout_checked = True
 
 
-@public_page(routes.STAFF_LOGOUT, "Sign out", on_load=StaffLogoutState.on_load)
 def staff_logout_page() -> rx.Component:
     return sign_out_card(
         heading="Sign out of the staff console",

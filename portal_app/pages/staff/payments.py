@@ -10,12 +10,10 @@ import reflex as rx
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, field_error, loading_block, page_heading
 from portal_app.components.staff_documents import labelled_select, staff_status_badge
-from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
-from portal_app.layout.staff_shell import staff_page
 from portal_app.schemas.staff_documents import StaffPaymentRow
 from portal_app.services.payments import staff_payment_views, staff_payments
 from portal_app.state.staff import StaffState
@@ -378,7 +376,6 @@ def _refund_dialog() -> rx.Component:
     )
 
 
-@staff_page(routes.STAFF_PAYMENTS, "Payments", on_load=StaffPaymentsState.load)
 def staff_payments_page() -> rx.Component:
     table = rx.table.root(
         rx.table.header(

@@ -16,7 +16,6 @@ from portal_app.components.common import empty_state
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.identity import preview
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
@@ -135,7 +134,6 @@ def _confirm() -> rx.Component:
     )
 
 
-@staff_page(routes.STAFF_PREVIEW, "Preview as client", on_load=StaffPreviewState.load)
 def staff_preview_page() -> rx.Component:
     return rx.cond(
         StaffPreviewState.problem != "",

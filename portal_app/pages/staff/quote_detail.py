@@ -9,8 +9,6 @@ import reflex as rx
 from portal_app.components.staff_documents import doc_detail
 from portal_app.components.staff_kinds import QUOTE_WORDS
 from portal_app.components.staff_uploads import record_uploads
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import QUOTE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocDetailMixin
@@ -22,7 +20,6 @@ class StaffQuoteDetailState(StaffDocDetailMixin, StaffState):
     KIND: ClassVar[Kind] = QUOTE
 
 
-@staff_page(routes.STAFF_QUOTE_DETAIL, "Quote", on_load=StaffQuoteDetailState.load)
 def staff_quote_detail_page() -> rx.Component:
     return doc_detail(
         StaffQuoteDetailState,

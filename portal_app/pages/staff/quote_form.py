@@ -8,8 +8,6 @@ import reflex as rx
 
 from portal_app.components.staff_documents import doc_form
 from portal_app.components.staff_kinds import QUOTE_WORDS
-from portal_app.core import routes
-from portal_app.layout.staff_shell import staff_page
 from portal_app.services.billing.staff_records import QUOTE, Kind
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import StaffDocFormMixin
@@ -21,11 +19,9 @@ class StaffQuoteFormState(StaffDocFormMixin, StaffState):
     KIND: ClassVar[Kind] = QUOTE
 
 
-@staff_page(routes.STAFF_QUOTE_NEW, "New quote", on_load=StaffQuoteFormState.load)
 def staff_new_quote_page() -> rx.Component:
     return doc_form(StaffQuoteFormState, QUOTE_WORDS)
 
 
-@staff_page(routes.STAFF_QUOTE_EDIT, "Edit quote", on_load=StaffQuoteFormState.load)
 def staff_edit_quote_page() -> rx.Component:
     return doc_form(StaffQuoteFormState, QUOTE_WORDS)

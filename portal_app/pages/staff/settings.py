@@ -7,11 +7,9 @@ import reflex as rx
 
 from portal_app.components.accessible import callout, labelled_upload
 from portal_app.components.common import page_heading
-from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.core.money import SUPPORTED_CURRENCIES
-from portal_app.layout.staff_shell import staff_page
 from portal_app.models import ALL_MODULES
 from portal_app.services.company import branding, company_settings
 from portal_app.services.company.company_settings import (
@@ -395,7 +393,6 @@ def _form() -> rx.Component:
     )
 
 
-@staff_page(routes.STAFF_SETTINGS, "Settings", on_load=StaffSettingsState.load)
 def staff_settings_page() -> rx.Component:
     return rx.vstack(
         page_heading("Portal settings"),

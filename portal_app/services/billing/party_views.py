@@ -12,6 +12,7 @@ from portal_app.core.locale import format_quantity
 from portal_app.core.settings import PROJECT_ROOT
 from portal_app.models import Client, Company
 from portal_app.schemas.invoice import InvoiceLineView, PartyView
+from portal_app.services.company.branding import LOGO_URL_PREFIX, logo_file_for
 
 
 def company_party(company: Company) -> PartyView:
@@ -52,10 +53,8 @@ def client_party(client: Client) -> PartyView:
 def logo_path(company: Company) -> str:
     """Absolute path of the company's logo for the PDF renderer, or empty."""
     assets = PROJECT_ROOT / "assets"
-    if company.logo_path.startswith("/api/branding/logo/"):
-        # A logo uploaded in the staff console (services.branding).
-        from portal_app.services.company.branding import logo_file_for
-
+    if company.logo_path.startswith(LOGO_URL_PREFIX):
+        # A logo uploaded in the staff console (services/company/branding.py).
         return logo_file_for(company.logo_path)
     if company.logo_path:
         candidate = (assets / company.logo_path.lstrip("/")).resolve()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from portal_app.core import routes
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.files import JPEG, PNG, detect_media_type
 from portal_app.core.settings import get_settings
@@ -24,7 +25,7 @@ from portal_app.services.identity import audit
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_auth import require_admin
 
-LOGO_URL_PREFIX = "/api/branding/logo/"
+LOGO_URL_PREFIX = routes.API_BRANDING_LOGO.removesuffix("{name}")
 MAX_LOGO_BYTES = 1024 * 1024
 MAX_LOGO_SIDE = 4000
 _EXTENSIONS = {PNG: "png", JPEG: "jpg"}
