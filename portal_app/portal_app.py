@@ -14,7 +14,7 @@ from portal_app.reflex_ext import redis_lock_fix
 from portal_app.reflex_ext.asgi import backend_transformers
 from portal_app.reflex_ext.event_log import EventLogMiddleware
 from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware
-from portal_app.state.ledger_watch import TabPageMiddleware
+from portal_app.reflex_ext.tab_push import TabPageMiddleware
 from portal_app.state.portal import LEDGER_PUSH
 
 # Once per process, before anything logs: each backend worker imports this module.

@@ -24,7 +24,7 @@ from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import ledger_stamp
 from portal_app.state.event_address import event_client_address
-from portal_app.state.ledger_watch import LedgerPush, Watcher
+from portal_app.reflex_ext.tab_push import LedgerPush, Watcher
 
 
 class PortalState(rx.State):
@@ -164,7 +164,7 @@ class PortalState(rx.State):
     def _watch_here(self, refresh) -> None:
         """Keep this page live: when the client's invoices or payments change elsewhere (a
         webhook, another tab), the worker's LEDGER_PUSH sends this tab the `refresh` event
-        while it stays on this page (see state/ledger_watch.py). Called by a page load after
+        while it stays on this page (see reflex_ext/tab_push.py). Called by a page load after
         `_note_ledger` and its data."""
         company_id, _, client_id = self._watch_client.partition(":")
         if not (company_id.isdigit() and client_id.isdigit()):

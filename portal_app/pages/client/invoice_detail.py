@@ -58,7 +58,7 @@ class InvoiceDetailState(PortalState):
             self.loading = False
             return None
         self.loading = False
-        # A payment that lands elsewhere refreshes this page (state/ledger_watch.py).
+        # A payment that lands elsewhere refreshes this page (reflex_ext/tab_push.py).
         self._watch_here(InvoiceDetailState.refresh)
         return None
 

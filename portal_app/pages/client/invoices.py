@@ -63,7 +63,7 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
         redirect = self._reload(with_pay_groups=True)
         if redirect is not None:
             return redirect
-        # A payment that lands elsewhere refreshes this page (state/ledger_watch.py).
+        # A payment that lands elsewhere refreshes this page (reflex_ext/tab_push.py).
         self._watch_here(InvoicesState.refresh)
         return None
 

@@ -7,8 +7,8 @@ import uuid
 from datetime import timedelta
 
 from portal_app.core.db import utcnow
+from portal_app.reflex_ext.tab_push import TAB_PAGES, LedgerPush, TabPages, Watcher
 from portal_app.services.payments import ledger_stamp
-from portal_app.state.ledger_watch import TAB_PAGES, LedgerPush, TabPages, Watcher
 from tests.helpers.factories import add_invoice
 
 
