@@ -4,23 +4,18 @@ import importlib
 
 import reflex as rx
 
+from portal_app import reflex_ext
 from portal_app.api.routes import api
 from portal_app.backend_errors import backend_exception_handler
 from portal_app.core.settings import get_settings
 from portal_app.jobs.scheduler import run_jobs_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.pages.route_table import PAGES, add_pages
-from portal_app.reflex_ext import redis_lock_fix
 from portal_app.reflex_ext.asgi import backend_transformers
-from portal_app.reflex_ext.event_log import EventLogMiddleware
-from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware
-from portal_app.reflex_ext.tab_push import TabPageMiddleware
 from portal_app.state.portal import LEDGER_PUSH
 
 # Once per process, before anything logs: each backend worker imports this module.
 configure_logging(get_settings())
-# Reflex 0.10.1 can leak a tab's Redis state lock when it cancels an event (10 s stalls).
-redis_lock_fix.install()
 
 app = rx.App(
     # Our /api routes, the upload guard around Reflex's /_upload and the security headers
@@ -30,14 +25,9 @@ app = rx.App(
     # A failed event (PostgreSQL or Redis unreachable included) gets a plain message.
     backend_exception_handler=backend_exception_handler,
 )
-# One log line per websocket event, with the event's id (see portal_app/reflex_ext/event_log.py).
-app.add_middleware(EventLogMiddleware())
-# Which page each tab is on, so a live money page stops being refreshed when the tab leaves.
-app.add_middleware(TabPageMiddleware())
-# A page's on_load handlers run in the navigation event itself; last, as it may end the chain.
-app.add_middleware(InlinePageLoadMiddleware())
-# Refreshes of live money pages go through this app's event processor.
-LEDGER_PUSH.bind(app)
+# The Redis lock fix, the event log, tab push and inline page loads, each only on a Reflex
+# version they were tested with (see portal_app/reflex_ext/__init__.py).
+reflex_ext.install(app, ledger_push=LEDGER_PUSH)
 # Recurring invoices, renewals and link expiry every PORTAL_JOBS_INTERVAL_MINUTES (0 = off);
 # one worker at a time runs them (see portal_app/jobs/lock.py).
 app.register_lifespan_task(run_jobs_periodically)

@@ -1,20 +1,33 @@
 """The only place for code that touches Reflex internals (anything beyond `rx.*`'s documented
 API: its endpoint constants, how `App.__call__` assembles the backend, what its upload
-endpoint does with a body), so a Reflex upgrade is reviewed here and nowhere else.
-(redis_lock_fix.py and page_load.py predate this package and move here with the architecture
-work.)
+endpoint does with a body, its Redis state lock, how an event is processed), so a Reflex
+upgrade is reviewed here and nowhere else:
 
-Version-guarded: importing it with a Reflex outside SUPPORTED_SERIES raises, so an upgrade is
-a deliberate act: re-read what each module here relies on (its docstring lists it), run
-tests/reflex_ext (the canary tests), then widen SUPPORTED_SERIES.
+- asgi.py: our HTTP routes, the upload guard and the security headers around Reflex's backend;
+- page_load.py: a page's on_load handlers run inside the navigation event;
+- redis_lock_fix.py: the Redis state lock survives a cancelled event;
+- event_log.py: one log line per websocket event, with its id;
+- tab_push.py: live money pages refreshed through Reflex's event processor.
+
+Version-guarded. `install(app)` installs each patch and middleware only on a Reflex series in
+SUPPORTED_SERIES; on any other it refuses, patch by patch, and says so in the log (the portal
+still runs, without that patch). asgi.py is the exception: it carries the security headers, so
+on an unknown Reflex it refuses to start (`check_reflex_version`). An upgrade is a deliberate
+act: re-read what each module relies on (its docstring says), run tests/reflex_ext (the canary
+tests), then add the series to SUPPORTED_SERIES.
 """
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import version
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 # (major, minor) series of Reflex this package was checked against.
 SUPPORTED_SERIES = ((0, 10),)
+REFLEX_VERSION = version("reflex")
 
 
 def reflex_series(text: str) -> tuple[int, int]:
@@ -23,16 +36,62 @@ def reflex_series(text: str) -> tuple[int, int]:
     return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
 
 
+def _supported_text() -> str:
+    return ", ".join(f"{a}.{b}.x" for a, b in SUPPORTED_SERIES)
+
+
 def check_reflex_version(text: str) -> None:
     """Raise RuntimeError unless `text` is a Reflex version this package was checked against."""
     if reflex_series(text) not in SUPPORTED_SERIES:
-        supported = ", ".join(f"{a}.{b}.x" for a, b in SUPPORTED_SERIES)
         raise RuntimeError(
-            f"portal_app.reflex_ext was written against Reflex {supported}, not {text}: "
+            f"portal_app.reflex_ext was written against Reflex {_supported_text()}, not {text}: "
             "re-check the Reflex internals its modules name, run tests/reflex_ext, then add "
             "the new series to SUPPORTED_SERIES"
         )
 
 
-REFLEX_VERSION = version("reflex")
-check_reflex_version(REFLEX_VERSION)
+def allow_patch(name: str, reflex_version: str = REFLEX_VERSION) -> bool:
+    """Whether patch `name` may be installed on this Reflex; a refusal is logged."""
+    if reflex_series(reflex_version) in SUPPORTED_SERIES:
+        return True
+    log.error(
+        "not installing %s: written against Reflex %s, found %s; re-check it, run "
+        "tests/reflex_ext, then add the series to SUPPORTED_SERIES",
+        name,
+        _supported_text(),
+        reflex_version,
+    )
+    return False
+
+
+def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION) -> list[str]:
+    """Install the Reflex patches and middleware on `app`, each only on a tested Reflex.
+
+    Returns the names of what was installed (the rest was refused and logged).
+    """
+    from portal_app.reflex_ext import redis_lock_fix
+    from portal_app.reflex_ext.event_log import EventLogMiddleware
+    from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware
+    from portal_app.reflex_ext.tab_push import TabPageMiddleware
+
+    installed: list[str] = []
+    # Reflex 0.10.1 can leak a tab's Redis state lock when it cancels an event (10 s stalls).
+    if allow_patch("redis lock fix", reflex_version):
+        redis_lock_fix.install()
+        installed.append("redis lock fix")
+    # One log line per websocket event, with the event's id.
+    if allow_patch("event log", reflex_version):
+        app.add_middleware(EventLogMiddleware())
+        installed.append("event log")
+    # Which page each tab is on, so a live money page stops being refreshed when the tab
+    # leaves; refreshes go through this app's event processor.
+    if allow_patch("tab push", reflex_version):
+        app.add_middleware(TabPageMiddleware())
+        ledger_push.bind(app)
+        installed.append("tab push")
+    # A page's on_load handlers run in the navigation event itself; last, as it may end the
+    # chain.
+    if allow_patch("inline page load", reflex_version):
+        app.add_middleware(InlinePageLoadMiddleware())
+        installed.append("inline page load")
+    return installed

@@ -34,8 +34,13 @@ from starlette.applications import Starlette
 
 from portal_app.core.settings import Settings, get_settings
 from portal_app.gateways.factory import browser_urls
+from portal_app.reflex_ext import REFLEX_VERSION, check_reflex_version
 from portal_app.security_headers import HeaderPolicy, SecurityHeadersMiddleware, policy_from
 from portal_app.upload_guard import UploadGuard
+
+# The security headers and the upload guard are not optional: on a Reflex this module was not
+# checked against, refuse to start rather than serve pages without them.
+check_reflex_version(REFLEX_VERSION)
 
 
 def upload_path() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 
 import pytest
 import starlette.formparsers
@@ -20,6 +21,35 @@ def test_the_version_guard():
     for other in ("0.11.0", "1.0.0", "0.9.9"):
         with pytest.raises(RuntimeError, match="SUPPORTED_SERIES"):
             reflex_ext.check_reflex_version(other)
+
+
+def test_a_patch_is_refused_on_an_untested_reflex_and_the_log_says_so(caplog):
+    assert reflex_ext.allow_patch("some patch", "0.10.9") is True
+    with caplog.at_level(logging.ERROR, logger="portal_app.reflex_ext"):
+        assert reflex_ext.allow_patch("some patch", "0.11.0") is False
+    assert "not installing some patch" in caplog.text and "0.11.0" in caplog.text
+
+
+def test_install_adds_every_patch_on_a_tested_reflex_and_none_on_another(caplog):
+    # Reflex's own middleware part of rx.App (a second rx.App cannot be made in one process).
+    from reflex.app_mixins.middleware import MiddlewareMixin
+
+    from portal_app.reflex_ext.tab_push import LedgerPush
+
+    tested, untested = MiddlewareMixin(), MiddlewareMixin()
+    push = LedgerPush(interval=60)
+    names = reflex_ext.install(tested, ledger_push=push, reflex_version="0.10.1")
+    assert names == ["redis lock fix", "event log", "tab push", "inline page load"]
+    assert len(tested._middlewares) == 3
+    with caplog.at_level(logging.ERROR, logger="portal_app.reflex_ext"):
+        assert (
+            reflex_ext.install(
+                untested, ledger_push=LedgerPush(interval=60), reflex_version="0.12.0"
+            )
+            == []
+        )
+    assert untested._middlewares == []
+    assert caplog.text.count("not installing") == 4
 
 
 def test_the_endpoints_the_front_end_uses():
