@@ -12,8 +12,10 @@ Content-Security-Policy, and what it had to allow:
   `'unsafe-inline'` is needed.
 - `'unsafe-eval'` in script-src: Reflex runs `rx.call_script(...)` strings (and their callbacks)
   with `eval` in the browser (`.web/utils/state.js`, `_call_script`), and the portal needs that
-  for the Stripe card steps, the signature pad and redirects. What it evaluates comes from our
-  own server over the websocket, never from the URL or the page.
+  for redirects and for its calls into its own modules in assets/js (the Stripe card steps, the
+  signature pad, sign-out by POST; see portal_app/state/browser_js.py). What it evaluates comes
+  from our own server over the websocket, never from the URL or the page; the modules' code is
+  served from our origin (`'self'`), no hash needed.
 - `style-src 'self' 'unsafe-inline'`: Emotion (Reflex's CSS-in-JS) and Radix insert `<style>`
   elements at run time, and prerendered pages carry `<style data-emotion>` blocks; there is no
   nonce hook for them. Styles cannot run code, so this is the one inline allowance kept.

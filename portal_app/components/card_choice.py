@@ -5,12 +5,10 @@ hidden) so Stripe.js can mount into it when the page loads."""
 
 from __future__ import annotations
 
-import json
-
 import reflex as rx
 
 from portal_app.components.accessible import badge, callout
-from portal_app.components.card_element import CARD_BOX_ID, card_box, mount_script
+from portal_app.components.card_element import card_box, mount_when_ready_script
 
 NEW_CARD = "new"
 
@@ -78,13 +76,7 @@ def allowed_choice(value: object, cards) -> str:
 def mount_when_ready(js_url: str, publishable_key: str) -> str:
     """`mount_script`, run once the card box is in the page.
 
-    On these pages the box appears with the data the same event loads, so the script may run
-    before React has rendered it: wait for it (up to five seconds) instead of failing.
+    On these pages the box appears with the data the same event loads, so the call may arrive
+    before React has rendered it: the browser waits for it (up to five seconds) instead of failing.
     """
-    box = json.dumps(CARD_BOX_ID)
-    return f"""(async () => {{
-  for (let i = 0; i < 100 && !document.getElementById({box}); i++) {{
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }}
-  return await {mount_script(js_url, publishable_key)};
-}})()"""
+    return mount_when_ready_script(js_url, publishable_key)

@@ -1,9 +1,10 @@
 """The Stripe card element, wrapped for Reflex pages.
 
-The only JavaScript in the portal: Stripe.js is loaded from the configured URL (real Stripe, or
-localstripe for tests and the demo), the card element is mounted into a box, and the two browser
-steps Stripe requires (confirming a SetupIntent with the card, and 3-D Secure) run there. Each
-script resolves to a small JSON string for a State handler; card data never reaches our server.
+Stripe.js is loaded from the configured URL (real Stripe, or localstripe for tests and the demo),
+the card element is mounted into a box, and the two browser steps Stripe requires (confirming a
+SetupIntent with the card, and 3-D Secure) run there: the code is assets/js/stripe_card.js, and
+the functions here build the `rx.call_script` calls into it (see state/browser_js.py). Each call
+resolves to a small JSON string for a State handler; card data never reaches our server.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import json
 
 import reflex as rx
 
+from portal_app.state import browser_js
+
 CARD_BOX_ID = "card-element"
+# How long the browser waits for a card box that is not rendered yet (`mount_when_ready_script`).
+BOX_WAIT_MS = 5000
 
 
 def card_box() -> rx.Component:
@@ -32,57 +37,25 @@ def card_box() -> rx.Component:
 
 def mount_script(js_url: str, publishable_key: str) -> str:
     """Load Stripe.js once and mount a fresh card element; resolves to '{"ok": true}'."""
-    return f"""(async () => {{
-  try {{
-    if (!window.Stripe) {{
-      await new Promise((resolve, reject) => {{
-        const s = document.createElement('script');
-        s.src = {json.dumps(js_url)};
-        s.onload = resolve;
-        s.onerror = () => reject(new Error('Stripe.js could not be loaded'));
-        document.head.appendChild(s);
-      }});
-    }}
-    const box = document.getElementById({json.dumps(CARD_BOX_ID)});
-    if (!box) return JSON.stringify({{ok: false, error: 'no card box'}});
-    window.__portalStripe = window.__portalStripe || window.Stripe({json.dumps(publishable_key)});
-    if (window.__portalCard) {{ try {{ window.__portalCard.unmount(); }} catch (e) {{}} }}
-    box.innerHTML = '';
-    window.__portalCard = window.__portalStripe.elements().create('card');
-    window.__portalCard.mount('#' + {json.dumps(CARD_BOX_ID)});
-    return JSON.stringify({{ok: true}});
-  }} catch (e) {{
-    return JSON.stringify({{ok: false, error: String(e && e.message || e)}});
-  }}
-}})()"""
+    return browser_js.call(browser_js.STRIPE_CARD, "mount", js_url, publishable_key, CARD_BOX_ID)
+
+
+def mount_when_ready_script(js_url: str, publishable_key: str) -> str:
+    """`mount_script` for a page whose card box appears with the data the same event loads:
+    the browser waits for it (up to BOX_WAIT_MS) instead of failing."""
+    return browser_js.call(
+        browser_js.STRIPE_CARD, "mount", js_url, publishable_key, CARD_BOX_ID, BOX_WAIT_MS
+    )
 
 
 def confirm_setup_script(client_secret: str) -> str:
     """Confirm a SetupIntent with the mounted card; resolves to {"setup_intent", "error"}."""
-    return f"""(async () => {{
-  try {{
-    const r = await window.__portalStripe.confirmCardSetup({json.dumps(client_secret)},
-      {{payment_method: {{card: window.__portalCard}}}});
-    return JSON.stringify({{
-      setup_intent: r && r.setupIntent ? r.setupIntent.id : '',
-      error: r && r.error ? (r.error.message || 'The card was refused.') : ''}});
-  }} catch (e) {{
-    return JSON.stringify({{setup_intent: '', error: String(e && e.message || e)}});
-  }}
-}})()"""
+    return browser_js.call(browser_js.STRIPE_CARD, "confirmSetup", client_secret)
 
 
 def confirm_payment_script(client_secret: str) -> str:
     """Run 3-D Secure for a PaymentIntent; resolves to {"error"} (the server reads the result)."""
-    return f"""(async () => {{
-  try {{
-    const r = await window.__portalStripe.confirmCardPayment({json.dumps(client_secret)});
-    const failed = r && r.error ? (r.error.message || 'Authentication failed.') : '';
-    return JSON.stringify({{error: failed}});
-  }} catch (e) {{
-    return JSON.stringify({{error: String(e && e.message || e)}});
-  }}
-}})()"""
+    return browser_js.call(browser_js.STRIPE_CARD, "confirmPayment", client_secret)
 
 
 def parse_result(raw: object) -> dict:

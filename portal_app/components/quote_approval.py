@@ -1,10 +1,10 @@
 """The quote approve dialog: terms → signature → PO number and confirm; and the decline dialog.
 
-The signature pad is the portal's one small piece of drawing JavaScript: a <canvas> that
-follows pointer events (mouse, pen, touch), installed once per page through event delegation
-so it works whenever the dialog mounts the canvas. `signature_script` hands the drawing back
-as a PNG data URL; a person who cannot draw types their name instead and the script writes it
-onto the canvas (so the server always gets, and checks, one PNG).
+The signature pad is a <canvas> that follows pointer events (mouse, pen, touch); its code is
+assets/js/signature_pad.js, installed once per page through event delegation so it works
+whenever the dialog mounts the canvas. `signature_script` hands the drawing back as a PNG data
+URL; a person who cannot draw types their name instead and the script writes it onto the
+canvas (so the server always gets, and checks, one PNG).
 
 The dialog functions take the page's State class: it must have the QuoteApprovalMixin vars
 and these handlers of its own: set_approve_open, set_terms_accepted, terms_continue,

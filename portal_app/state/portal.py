@@ -23,6 +23,7 @@ from portal_app.layout.nav import visible_nav_items
 from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import ledger_stamp
+from portal_app.state import browser_js
 from portal_app.state.event_address import event_client_address
 from portal_app.reflex_ext.tab_push import LedgerPush, Watcher
 
@@ -216,9 +217,6 @@ def _js_string(value: str) -> str:
 
 
 def post_script(url: str) -> str:
-    """JavaScript that submits an empty form by POST to `url`: the browser sends our Origin,
-    and navigates to the answer (Set-Cookie and redirect included)."""
-    return (
-        "(() => { const form = document.createElement('form'); form.method = 'post'; "
-        f"form.action = {_js_string(url)}; document.body.appendChild(form); form.submit(); }})()"
-    )
+    """Browser code that submits an empty form by POST to `url` (assets/js/navigation.js): the
+    browser sends our Origin, and navigates to the answer (Set-Cookie and redirect included)."""
+    return browser_js.call(browser_js.NAVIGATION, "post", url)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal_app.state import browser_js
 from tests.e2e.conftest import Factory
 from tests.e2e.test_pay import PAYMENT_URL, _open_checkout, _type_card
 from tests.e2e.test_portal import sign_in
@@ -90,6 +91,23 @@ def test_every_kind_of_response_carries_the_headers(page: Page, base_url: str, l
     signed_out = request.get("/api/invoices/1/pdf")
     assert signed_out.status == 401
     assert_common_headers("/api/invoices/1/pdf", signed_out.headers)
+
+
+def test_the_portals_browser_modules_are_served_from_its_origin(page: Page):
+    """assets/js/*.js, at the versioned URLs Python imports them from: a JavaScript type (a
+    module under nosniff needs one), our headers, and a validator so a revisit costs a 304."""
+    request = page.context.request
+    for module in browser_js.MODULES:
+        url = browser_js.module_url(module)
+        response = request.get(url)
+        assert response.status == 200, url
+        assert "javascript" in response.headers["content-type"], url
+        assert "export " in response.text(), url
+        assert_common_headers(url, response.headers)
+        etag = response.headers.get("etag")
+        assert etag, url
+        again = request.get(url, headers={"If-None-Match": etag})
+        assert again.status == 304, url
 
 
 @pytest.mark.parametrize("path", NO_REFERRER_PATHS)

@@ -1,0 +1,82 @@
+// The Stripe card element for the portal's card forms (ES module, imported on demand by
+// `rx.call_script` calls built in portal_app/components/card_element.py).
+//
+// Stripe.js is loaded from the URL the server names (real Stripe, or localstripe in tests and
+// the demo); the card element is mounted into the box with the id the server names; the two
+// browser steps Stripe requires (confirming a SetupIntent with the card, and 3-D Secure) run
+// here. Every function resolves to a small JSON string for a State handler and never throws:
+// card data never reaches our server, and an error is reported, not lost in the console.
+
+// One Stripe object and one mounted card element per page load (module state outlives
+// client-side navigation, as the element must between mount and confirm).
+let stripe = null;
+let card = null;
+
+const message = (e) => String((e && e.message) || e);
+
+function loadStripe(jsUrl) {
+  if (window.Stripe) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = jsUrl;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error("Stripe.js could not be loaded"));
+    document.head.appendChild(s);
+  });
+}
+
+async function waitForBox(boxId, waitMs) {
+  // The box may appear with the data the same event loads, so React may not have rendered it
+  // yet when this runs: look again every 50 ms until `waitMs` has passed.
+  for (let waited = 0; waited < waitMs && !document.getElementById(boxId); waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return document.getElementById(boxId);
+}
+
+/** Load Stripe.js once and mount a fresh card element in `boxId`; '{"ok": true}' or an error.
+ * `waitMs`: how long to wait for the box to be rendered (0: it must be there already). */
+export async function mount(jsUrl, publishableKey, boxId, waitMs = 0) {
+  try {
+    const box = await waitForBox(boxId, waitMs);
+    if (!box) return JSON.stringify({ ok: false, error: "no card box" });
+    await loadStripe(jsUrl);
+    stripe = stripe || window.Stripe(publishableKey);
+    if (card) {
+      try {
+        card.unmount();
+      } catch (e) {
+        // Already gone with the page that held it.
+      }
+    }
+    box.innerHTML = "";
+    card = stripe.elements().create("card");
+    card.mount("#" + boxId);
+    return JSON.stringify({ ok: true });
+  } catch (e) {
+    return JSON.stringify({ ok: false, error: message(e) });
+  }
+}
+
+/** Confirm a SetupIntent with the mounted card; '{"setup_intent", "error"}'. */
+export async function confirmSetup(clientSecret) {
+  try {
+    const r = await stripe.confirmCardSetup(clientSecret, { payment_method: { card } });
+    return JSON.stringify({
+      setup_intent: r && r.setupIntent ? r.setupIntent.id : "",
+      error: r && r.error ? r.error.message || "The card was refused." : "",
+    });
+  } catch (e) {
+    return JSON.stringify({ setup_intent: "", error: message(e) });
+  }
+}
+
+/** Run 3-D Secure for a PaymentIntent; '{"error"}' (the server reads the outcome itself). */
+export async function confirmPayment(clientSecret) {
+  try {
+    const r = await stripe.confirmCardPayment(clientSecret);
+    return JSON.stringify({ error: r && r.error ? r.error.message || "Authentication failed." : "" });
+  } catch (e) {
+    return JSON.stringify({ error: message(e) });
+  }
+}
