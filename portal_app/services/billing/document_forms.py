@@ -1,34 +1,60 @@
 """What staff type into an invoice, quote or credit form, checked and turned into numbers.
 
-The browser sends plain strings; everything is parsed here (money through money.py, quantities
-in thousandths, tax rates in basis points) and every problem is reported against its field
+The browser sends plain strings; schemas/document_forms.py parses them (money through money.py,
+quantities in thousandths, tax rates in basis points), the totals are checked here, and every
+problem is reported against its field
 ("lines.2.unit_price", "due_date", ...) at once, so the form can show them all. Nothing is
 written by this module.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
 from portal_app.core.errors import NotFoundError, ValidationError
-from portal_app.core.money import SUPPORTED_CURRENCIES, parse_major, percent_of
+from portal_app.core.money import SUPPORTED_CURRENCIES, percent_of
 from portal_app.core.paging import parse_record_id
 from portal_app.models import Client
+from portal_app.schemas.document_forms import (
+    MAX_LINES,
+    TEXT_LIMITS,
+    DocumentIn,
+    LineIn,
+    document_currency,
+    fallback_currency,
+    parse_day,
+    parse_price,
+    parse_quantity,
+    parse_rate,
+)
+from portal_app.schemas.forms import field_errors, text
 from portal_app.services.billing.invoice_math import LineInput, line_net_minor
 
-MAX_LINES = 100
+# parse_* and MAX_LINES stay importable from here: the staff document state and tests use them.
+__all__ = [
+    "MAX_LINES",
+    "DocumentForm",
+    "FormErrors",
+    "LineForm",
+    "ParsedDocument",
+    "form_from_record",
+    "line_rows",
+    "load_client",
+    "parse_day",
+    "parse_document",
+    "parse_price",
+    "parse_quantity",
+    "parse_rate",
+]
+
 # Ten billion dollars: far beyond any real document, far below BigInteger and rounding trouble.
 MAX_DOCUMENT_MINOR = 10**12
-MAX_UNIT_PRICE_MINOR = 10**11
-MAX_QUANTITY_MILLI = 10**9  # a million units
-_QUANTITY = re.compile(r"\d{1,7}(?:\.\d{1,3})?")
-_RATE = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TEXT_LIMITS = {"po_number": 100, "terms": 4000, "public_notes": 4000, "footer": 2000}
+# Errors of the fields checked before the lines, in the order the form lists them.
+_HEADER_FIELDS = ("currency", "issue_date", "due_date", *TEXT_LIMITS)
 
 
 @dataclass
@@ -91,80 +117,6 @@ class FormErrors(ValidationError):
         self.errors = dict(errors)
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def parse_quantity(text: str) -> int:
-    """A quantity such as "2" or "1.25" in thousandths; ValueError with a message to show."""
-    cleaned = _text(text).strip().replace(",", "")
-    if cleaned.startswith("-"):
-        raise ValueError("The quantity cannot be negative.")
-    if not _QUANTITY.fullmatch(cleaned):
-        raise ValueError("Enter a quantity such as 1 or 2.5 (at most 3 decimals).")
-    whole, _, frac = cleaned.partition(".")
-    milli = int(whole) * 1000 + int((frac + "000")[:3])
-    if milli <= 0:
-        raise ValueError("The quantity must be more than zero.")
-    if milli > MAX_QUANTITY_MILLI:
-        raise ValueError("The quantity is too large.")
-    return milli
-
-
-def parse_price(text: str, currency: str) -> int:
-    """A unit price in major units ("12.50") as minor units; zero allowed, negative not."""
-    cleaned = _text(text).strip()
-    if not cleaned:
-        raise ValueError("Enter a price.")
-    if cleaned.startswith("-"):
-        raise ValueError("The price cannot be negative.")
-    minor = parse_major(cleaned, currency)
-    if minor > MAX_UNIT_PRICE_MINOR:
-        raise ValueError("The price is too large.")
-    return minor
-
-
-def parse_rate(text: str) -> int:
-    """A tax rate in percent ("20", "7.25") as basis points; empty means no tax."""
-    cleaned = _text(text).strip().rstrip("%").strip()
-    if not cleaned:
-        return 0
-    if cleaned.startswith("-"):
-        raise ValueError("The tax rate cannot be negative.")
-    if not _RATE.fullmatch(cleaned):
-        raise ValueError("Enter a rate in percent such as 20 or 7.25.")
-    whole, _, frac = cleaned.partition(".")
-    bp = int(whole) * 100 + int((frac + "00")[:2])
-    if bp > 10_000:
-        raise ValueError("The tax rate cannot be above 100%.")
-    return bp
-
-
-def parse_day(text: str, *, required: bool) -> date | None:
-    """A date typed as YYYY-MM-DD (what a date input sends); None when empty and optional."""
-    cleaned = _text(text).strip()
-    if not cleaned:
-        if required:
-            raise ValueError("Enter a date.")
-        return None
-    if not _ISO_DATE.fullmatch(cleaned):
-        raise ValueError("Enter a date as YYYY-MM-DD.")
-    try:
-        day = date.fromisoformat(cleaned)
-    except ValueError as exc:
-        raise ValueError("This date does not exist.") from exc
-    if not 2000 <= day.year <= 2100:
-        raise ValueError("Enter a date between 2000 and 2100.")
-    return day
-
-
-def _clean_text(value: object, limit: int) -> str:
-    text = _text(value).replace("\x00", "").strip()
-    if len(text) > limit:
-        raise ValueError(f"Keep this under {limit} characters.")
-    return text
-
-
 def load_client(session: Session, *, company_id: int, raw_id: object) -> Client:
     """The company's client with this id; NotFoundError for anyone else's or a bad id."""
     client_id = parse_record_id(raw_id, "client")
@@ -179,35 +131,20 @@ def parse_document(
 ) -> ParsedDocument:
     """Check a whole form of `kind` ("invoice", "quote", "credit"); FormErrors lists every
     wrong field. Totals are computed from the parsed lines, never taken from the browser."""
-    errors: dict[str, str] = {}
     try:
         client = load_client(session, company_id=company_id, raw_id=form.client_id)
     except NotFoundError:
         raise FormErrors({"client_id": "Choose one of your clients."}) from None
-    currency = (_text(form.currency).strip().upper() or client.currency).upper()
+    context = {"kind": kind, "client_currency": client.currency}
+    header_errors: dict[str, str] = {}
+    try:
+        header = DocumentIn.model_validate(form, context=context)
+    except PydanticValidationError as exc:
+        header, header_errors = None, field_errors(exc)
+    currency = document_currency(form.currency, client.currency)
     if currency not in SUPPORTED_CURRENCIES:
-        errors["currency"] = "Choose a supported currency."
-        currency = client.currency if client.currency in SUPPORTED_CURRENCIES else "USD"
-
-    def take(name: str, parse):
-        try:
-            return parse()
-        except ValueError as exc:
-            errors[name] = str(exc)
-            return None
-
-    issue = take("issue_date", lambda: parse_day(form.issue_date, required=True))
-    due = None
-    partial_minor = 0
-    partial_due = None
-    if kind in ("invoice", "quote"):
-        due = take("due_date", lambda: parse_day(form.due_date, required=False))
-        if issue and due and due < issue:
-            label = "valid-until date" if kind == "quote" else "due date"
-            errors["due_date"] = f"The {label} cannot be before the issue date."
-    texts = {}
-    for name, limit in TEXT_LIMITS.items():
-        texts[name] = take(name, lambda n=name, lim=limit: _clean_text(getattr(form, n), lim)) or ""
+        currency = fallback_currency(client.currency)
+    errors = {k: v for k, v in header_errors.items() if k in _HEADER_FIELDS}
 
     lines: list[LineInput] = []
     raw_lines = list(form.lines or [])
@@ -219,61 +156,61 @@ def parse_document(
     subtotal = tax = 0
     for index, raw in enumerate(raw_lines):
         prefix = f"lines.{index}."
-        description = take(prefix + "description", lambda r=raw: _clean_text(r.description, 1000))
-        if description == "":
-            errors[prefix + "description"] = "Describe this line."
-        quantity = take(prefix + "quantity", lambda r=raw: parse_quantity(r.quantity))
-        price = take(prefix + "unit_price", lambda r=raw: parse_price(r.unit_price, currency))
-        tax_name = take(prefix + "tax_name", lambda r=raw: _clean_text(r.tax_name, 50))
-        rate = take(prefix + "tax_rate", lambda r=raw: parse_rate(r.tax_rate))
-        if None in (description, quantity, price, tax_name, rate) or not description:
+        try:
+            line = LineIn.model_validate(raw, context={"currency": currency})
+        except PydanticValidationError as exc:
+            errors.update(field_errors(exc, prefix))
             continue
-        net = line_net_minor(quantity, price)
+        net = line_net_minor(line.quantity, line.unit_price)
         if net > MAX_DOCUMENT_MINOR:
             errors[prefix + "unit_price"] = "This line's total is too large."
             continue
         subtotal += net
-        tax += percent_of(net, rate)
-        lines.append(LineInput(description, quantity, price, tax_name, rate))
+        tax += percent_of(net, line.tax_rate)
+        lines.append(
+            LineInput(
+                line.description, line.quantity, line.unit_price, line.tax_name, line.tax_rate
+            )
+        )
     if lines and subtotal + tax > MAX_DOCUMENT_MINOR and "lines" not in errors:
         errors["lines"] = "The total is too large for one document."
     if lines and subtotal + tax <= 0 and not errors:
         errors["lines"] = "The total must be more than zero."
 
     if kind == "invoice":
-        partial_text = _text(form.partial).strip()
-        if partial_text:
-            partial_minor = take("partial", lambda: parse_price(partial_text, currency)) or 0
-            if partial_minor and not errors.get("lines") and partial_minor >= subtotal + tax:
-                errors["partial"] = "The deposit must be less than the invoice total."
-        partial_due = take(
-            "partial_due_date", lambda: parse_day(form.partial_due_date, required=False)
-        )
-        if partial_minor and partial_due is None and "partial_due_date" not in errors:
-            errors["partial_due_date"] = "Say when the deposit is due."
-        if partial_due and not partial_minor:
-            partial_due = None  # a date without a deposit means nothing; drop it
-        if partial_due and issue and partial_due < issue:
-            errors["partial_due_date"] = "The deposit cannot be due before the issue date."
-        if partial_due and due and partial_due > due:
-            errors["partial_due_date"] = "The deposit cannot be due after the invoice."
+        # The deposit is read here too when another header field was refused, so a deposit
+        # above the total is reported with the rest (the total counts the lines that passed).
+        partial_minor = header.partial if header else _partial_or_zero(form.partial, currency)
+        if "partial" in header_errors:
+            errors["partial"] = header_errors["partial"]
+        elif partial_minor and not errors.get("lines") and partial_minor >= subtotal + tax:
+            errors["partial"] = "The deposit must be less than the invoice total."
+        if "partial_due_date" in header_errors:
+            errors["partial_due_date"] = header_errors["partial_due_date"]
     if errors:
         raise FormErrors(errors)
     return ParsedDocument(
         client=client,
-        currency=currency,
-        issue_date=issue,
-        due_date=due,
-        partial_minor=partial_minor,
-        partial_due_date=partial_due,
-        po_number=texts["po_number"],
-        terms=texts["terms"],
-        public_notes=texts["public_notes"],
-        footer=texts["footer"],
+        currency=header.currency,
+        issue_date=header.issue_date,
+        due_date=header.due_date,
+        partial_minor=header.partial,
+        partial_due_date=header.partial_due_date,
+        po_number=header.po_number,
+        terms=header.terms,
+        public_notes=header.public_notes,
+        footer=header.footer,
         lines=lines,
         subtotal_minor=subtotal,
         tax_minor=tax,
     )
+
+
+def _partial_or_zero(value: object, currency: str) -> int:
+    try:
+        return parse_price(text(value).strip(), currency) if text(value).strip() else 0
+    except ValueError:
+        return 0
 
 
 def line_rows(line_model, inputs: list[LineInput], **owner) -> list:
