@@ -8,6 +8,7 @@ import portal_app.models  # noqa: F401  (registers every table)
 from alembic import context
 from portal_app.core.db import make_engine
 from portal_app.core.settings import get_settings
+from portal_app.models.base import render_item
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -53,6 +55,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        render_item=render_item,
     )
     try:
         with context.begin_transaction():

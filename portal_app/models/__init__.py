@@ -1,6 +1,7 @@
 """All tables. Importing this module registers every table on SQLModel.metadata."""
 
 from portal_app.models.access import AuditEvent, AuthSession, Invitation
+from portal_app.models.base import LINE_ITEM_COLUMNS, LineItem
 from portal_app.models.client import Client, ClientContact
 from portal_app.models.company import ALL_MODULES, Company
 from portal_app.models.credit import Credit, CreditLine
@@ -19,6 +20,24 @@ from portal_app.models.payment import (
 from portal_app.models.quote import Quote, QuoteApproval, QuoteLine
 from portal_app.models.recurring import RecurringInvoice, RecurringInvoiceLine
 from portal_app.models.staff import StaffUser
+from portal_app.models.statuses import (
+    AutoBillMode,
+    CheckoutStatus,
+    CreditStatus,
+    DowngradeMode,
+    InvoiceStatus,
+    PaymentMethodKind,
+    PaymentStatus,
+    PrepaymentScheduleStatus,
+    QuoteStatus,
+    RecurringStatus,
+    SessionKind,
+    StaffRole,
+    SubscriptionCancelMode,
+    SubscriptionStatus,
+    UploadedBy,
+    WebhookStatus,
+)
 from portal_app.models.subscription import (
     PaymentLink,
     PlanChangeOption,
@@ -28,6 +47,24 @@ from portal_app.models.subscription import (
 )
 
 __all__ = [
+    "AutoBillMode",
+    "CheckoutStatus",
+    "CreditStatus",
+    "DowngradeMode",
+    "InvoiceStatus",
+    "PaymentMethodKind",
+    "PaymentStatus",
+    "PrepaymentScheduleStatus",
+    "QuoteStatus",
+    "RecurringStatus",
+    "SessionKind",
+    "StaffRole",
+    "SubscriptionCancelMode",
+    "SubscriptionStatus",
+    "UploadedBy",
+    "WebhookStatus",
+    "LINE_ITEM_COLUMNS",
+    "LineItem",
     "CreditHold",
     "SubscriptionPlan",
     "Subscription",

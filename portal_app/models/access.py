@@ -8,8 +8,10 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import EnumString
+from portal_app.models.statuses import SessionKind
 
-SESSION_KINDS = ("password", "link", "code", "staff_preview", "staff")
+SESSION_KINDS = tuple(SessionKind)
 
 
 class Invitation(SQLModel, table=True):
@@ -38,7 +40,7 @@ class AuthSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     company_id: int = Field(foreign_key="company.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
-    kind: str = Field(max_length=20)
+    kind: SessionKind = Field(sa_type=EnumString(SessionKind, 20))
     contact_id: int | None = Field(default=None, foreign_key="clientcontact.id", index=True)
     staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id")
     invitation_id: int | None = Field(default=None, foreign_key="invitation.id")

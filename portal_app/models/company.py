@@ -8,6 +8,8 @@ from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import enum_field
+from portal_app.models.statuses import SubscriptionCancelMode
 
 # Every module a company may enable; the navigation shows only those enabled AND built.
 ALL_MODULES = (
@@ -69,8 +71,10 @@ class Company(SQLModel, table=True):
     require_quote_signature: bool = Field(default=False)
     convert_approved_quotes: bool = Field(default=True)
     allow_quote_decline: bool = Field(default=True)
-    # Subscriptions: "self" lets clients cancel; "request" only records a request for staff.
-    subscription_cancel_mode: str = Field(default="self", max_length=10)
+    # Subscriptions: may clients cancel themselves, or only ask staff to?
+    subscription_cancel_mode: SubscriptionCancelMode = enum_field(
+        SubscriptionCancelMode, default=SubscriptionCancelMode.SELF, length=10
+    )
     # Days after a failed renewal at which to retry (comma-separated); after the last, cancel
     # when cancel_after_failed_retries, else stay past due.
     renewal_retry_days: str = Field(default="1,3,7", max_length=50)

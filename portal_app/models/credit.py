@@ -8,10 +8,12 @@ from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import LineItem, enum_field
+from portal_app.models.statuses import CreditStatus
 
-CREDIT_STATUSES = ("draft", "sent", "partial", "applied", "cancelled")
-VISIBLE_CREDIT_STATUSES = ("sent", "partial", "applied", "cancelled")
-USABLE_CREDIT_STATUSES = ("sent", "partial")
+CREDIT_STATUSES = tuple(CreditStatus)
+VISIBLE_CREDIT_STATUSES = tuple(s for s in CreditStatus if s != CreditStatus.DRAFT)
+USABLE_CREDIT_STATUSES = (CreditStatus.SENT, CreditStatus.PARTIAL)
 
 
 class Credit(SQLModel, table=True):
@@ -32,7 +34,7 @@ class Credit(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id")
     client_id: int = Field(foreign_key="client.id")
     number: str = Field(max_length=50)
-    status: str = Field(default="draft", max_length=10)
+    status: CreditStatus = enum_field(CreditStatus, default=CreditStatus.DRAFT, length=10)
     currency: str = Field(max_length=3)
     issue_date: date
     subtotal_minor: int = Field(default=0, sa_type=BigInteger)
@@ -50,18 +52,9 @@ class Credit(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class CreditLine(SQLModel, table=True):
+class CreditLine(LineItem, table=True):
     """One line of a credit (same shape as an invoice line)."""
 
     __tablename__ = "credit_line"
 
-    id: int | None = Field(default=None, primary_key=True)
     credit_id: int = Field(foreign_key="credit.id", index=True)
-    position: int = 0
-    description: str = Field(max_length=1000)
-    quantity_milli: int = 1000
-    unit_price_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_name: str = Field(default="", max_length=50)
-    tax_rate_bp: int = 0
-    net_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_minor: int = Field(default=0, sa_type=BigInteger)

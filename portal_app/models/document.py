@@ -8,8 +8,10 @@ from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import enum_field
+from portal_app.models.statuses import UploadedBy
 
-UPLOADED_BY = ("staff", "contact", "system")
+UPLOADED_BY = tuple(UploadedBy)
 
 
 class Document(SQLModel, table=True):
@@ -33,5 +35,5 @@ class Document(SQLModel, table=True):
     size_bytes: int = Field(default=0, sa_type=BigInteger)
     media_type: str = Field(max_length=100)  # detected from the bytes, not the name
     visible_to_client: bool = True
-    uploaded_by: str = Field(default="staff", max_length=10)  # staff | contact | system
+    uploaded_by: UploadedBy = enum_field(UploadedBy, default=UploadedBy.STAFF, length=10)
     created_at: datetime = Field(default_factory=utcnow)

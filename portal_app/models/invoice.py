@@ -8,11 +8,13 @@ from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import LineItem, enum_field
+from portal_app.models.statuses import InvoiceStatus
 
-INVOICE_STATUSES = ("draft", "sent", "partial", "paid", "cancelled", "reversed")
+INVOICE_STATUSES = tuple(InvoiceStatus)
 # Statuses a client can see; drafts never reach the portal.
-VISIBLE_STATUSES = ("sent", "partial", "paid", "cancelled", "reversed")
-PAYABLE_STATUSES = ("sent", "partial")
+VISIBLE_STATUSES = tuple(s for s in InvoiceStatus if s != InvoiceStatus.DRAFT)
+PAYABLE_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL)
 
 
 class Invoice(SQLModel, table=True):
@@ -37,7 +39,7 @@ class Invoice(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     client_id: int = Field(foreign_key="client.id")
     number: str = Field(max_length=50)
-    status: str = Field(default="draft", max_length=10)
+    status: InvoiceStatus = enum_field(InvoiceStatus, default=InvoiceStatus.DRAFT, length=10)
     currency: str = Field(max_length=3)
     issue_date: date
     due_date: date | None = None
@@ -65,16 +67,7 @@ class Invoice(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class InvoiceLine(SQLModel, table=True):
+class InvoiceLine(LineItem, table=True):
     """One line of an invoice. Quantity is in thousandths so it stays an integer."""
 
-    id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
-    position: int = 0
-    description: str = Field(max_length=1000)
-    quantity_milli: int = 1000
-    unit_price_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_name: str = Field(default="", max_length=50)
-    tax_rate_bp: int = 0
-    net_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_minor: int = Field(default=0, sa_type=BigInteger)

@@ -8,9 +8,16 @@ from sqlalchemy import BigInteger, CheckConstraint, Index, Text, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import enum_field
+from portal_app.models.statuses import (
+    CheckoutStatus,
+    PaymentMethodKind,
+    PaymentStatus,
+    WebhookStatus,
+)
 
-PAYMENT_STATUSES = ("pending", "completed", "failed", "refunded", "partly_refunded")
-CHECKOUT_STATUSES = ("open", "processing", "requires_action", "succeeded", "failed", "expired")
+PAYMENT_STATUSES = tuple(PaymentStatus)
+CHECKOUT_STATUSES = tuple(CheckoutStatus)
 
 
 class Payment(SQLModel, table=True):
@@ -33,12 +40,14 @@ class Payment(SQLModel, table=True):
     client_id: int = Field(foreign_key="client.id")
     contact_id: int | None = Field(default=None, foreign_key="clientcontact.id")
     number: str = Field(max_length=50)
-    status: str = Field(default="pending", max_length=20)
+    status: PaymentStatus = enum_field(PaymentStatus, default=PaymentStatus.PENDING, length=20)
     currency: str = Field(max_length=3)
     amount_minor: int = Field(default=0, sa_type=BigInteger)
     applied_minor: int = Field(default=0, sa_type=BigInteger)
     refunded_minor: int = Field(default=0, sa_type=BigInteger)
-    method: str = Field(default="card", max_length=20)  # card | credit | manual
+    method: PaymentMethodKind = enum_field(
+        PaymentMethodKind, default=PaymentMethodKind.CARD, length=20
+    )
     method_label: str = Field(default="", max_length=100)  # e.g. "Visa •••• 4242"
     gateway: str = Field(default="", max_length=20)
     gateway_reference: str | None = Field(default=None, max_length=255, unique=True)
@@ -83,7 +92,7 @@ class Checkout(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id")
     client_id: int = Field(foreign_key="client.id", index=True)
     contact_id: int = Field(foreign_key="clientcontact.id")
-    status: str = Field(default="open", max_length=20)
+    status: CheckoutStatus = enum_field(CheckoutStatus, default=CheckoutStatus.OPEN, length=20)
     currency: str = Field(max_length=3)
     # JSON list of {"invoice_id": int, "amount_minor": int} fixed when the checkout was made.
     lines_json: str = Field(sa_type=Text)
@@ -173,7 +182,7 @@ class WebhookEvent(SQLModel, table=True):
     event_ref: str = Field(max_length=255, unique=True)
     event_type: str = Field(max_length=100)
     payload: str = Field(sa_type=Text)
-    status: str = Field(default="received", max_length=20)  # received|processed|ignored|failed
+    status: WebhookStatus = enum_field(WebhookStatus, default=WebhookStatus.RECEIVED, length=20)
     error: str = Field(default="", max_length=1000)
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None

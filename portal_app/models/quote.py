@@ -8,10 +8,12 @@ from sqlalchemy import BigInteger, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import LineItem, enum_field
+from portal_app.models.statuses import QuoteStatus
 
-QUOTE_STATUSES = ("draft", "sent", "approved", "converted", "expired", "declined")
+QUOTE_STATUSES = tuple(QuoteStatus)
 # Statuses a client can see; drafts never reach the portal.
-VISIBLE_QUOTE_STATUSES = ("sent", "approved", "converted", "expired", "declined")
+VISIBLE_QUOTE_STATUSES = tuple(s for s in QuoteStatus if s != QuoteStatus.DRAFT)
 
 
 class Quote(SQLModel, table=True):
@@ -27,7 +29,7 @@ class Quote(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     client_id: int = Field(foreign_key="client.id")
     number: str = Field(max_length=50)
-    status: str = Field(default="draft", max_length=10)
+    status: QuoteStatus = enum_field(QuoteStatus, default=QuoteStatus.DRAFT, length=10)
     currency: str = Field(max_length=3)
     issue_date: date
     valid_until: date | None = None
@@ -49,21 +51,12 @@ class Quote(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class QuoteLine(SQLModel, table=True):
+class QuoteLine(LineItem, table=True):
     """One line of a quote (same shape as an invoice line)."""
 
     __tablename__ = "quote_line"
 
-    id: int | None = Field(default=None, primary_key=True)
     quote_id: int = Field(foreign_key="quote.id", index=True)
-    position: int = 0
-    description: str = Field(max_length=1000)
-    quantity_milli: int = 1000
-    unit_price_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_name: str = Field(default="", max_length=50)
-    tax_rate_bp: int = 0
-    net_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_minor: int = Field(default=0, sa_type=BigInteger)
 
 
 class QuoteApproval(SQLModel, table=True):

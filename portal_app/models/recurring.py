@@ -9,13 +9,13 @@ from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
 from portal_app.core.schedule import FREQUENCIES  # noqa: F401  (models name the choices)
+from portal_app.models.base import LineItem, enum_field
+from portal_app.models.statuses import AutoBillMode, RecurringStatus
 
-RECURRING_STATUSES = ("draft", "active", "paused", "completed", "cancelled")
+RECURRING_STATUSES = tuple(RecurringStatus)
 # Statuses a client can see.
-VISIBLE_RECURRING_STATUSES = ("active", "paused", "completed", "cancelled")
-# off: never; opt_in: off until the client switches it on; opt_out: on until the client switches
-# it off; always: on and the client cannot change it.
-AUTO_BILL_MODES = ("off", "opt_in", "opt_out", "always")
+VISIBLE_RECURRING_STATUSES = tuple(s for s in RecurringStatus if s != RecurringStatus.DRAFT)
+AUTO_BILL_MODES = tuple(AutoBillMode)
 
 
 class RecurringInvoice(SQLModel, table=True):
@@ -31,7 +31,7 @@ class RecurringInvoice(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     client_id: int = Field(foreign_key="client.id", index=True)
     number: str = Field(max_length=50)
-    status: str = Field(default="draft", max_length=10)
+    status: RecurringStatus = enum_field(RecurringStatus, default=RecurringStatus.DRAFT, length=10)
     frequency: str = Field(default="monthly", max_length=15)
     currency: str = Field(max_length=3)
     start_date: date
@@ -44,7 +44,7 @@ class RecurringInvoice(SQLModel, table=True):
     issued_count: int = 0
     # Days from issue to due date of each invoice issued.
     due_days: int = 14
-    auto_bill: str = Field(default="off", max_length=10)
+    auto_bill: AutoBillMode = enum_field(AutoBillMode, default=AutoBillMode.OFF, length=10)
     # The client's own choice where auto_bill is opt_in / opt_out.
     auto_bill_enabled: bool = False
     subtotal_minor: int = Field(default=0, sa_type=BigInteger)
@@ -59,18 +59,9 @@ class RecurringInvoice(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class RecurringInvoiceLine(SQLModel, table=True):
+class RecurringInvoiceLine(LineItem, table=True):
     """One line copied onto every invoice the schedule issues."""
 
     __tablename__ = "recurring_invoice_line"
 
-    id: int | None = Field(default=None, primary_key=True)
     recurring_invoice_id: int = Field(foreign_key="recurring_invoice.id", index=True)
-    position: int = 0
-    description: str = Field(max_length=1000)
-    quantity_milli: int = 1000
-    unit_price_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_name: str = Field(default="", max_length=50)
-    tax_rate_bp: int = 0
-    net_minor: int = Field(default=0, sa_type=BigInteger)
-    tax_minor: int = Field(default=0, sa_type=BigInteger)

@@ -8,8 +8,10 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
+from portal_app.models.base import enum_field
+from portal_app.models.statuses import StaffRole
 
-STAFF_ROLES = ("owner", "admin", "staff")
+STAFF_ROLES = tuple(StaffRole)
 
 
 class StaffUser(SQLModel, table=True):
@@ -21,7 +23,7 @@ class StaffUser(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     email: str = Field(max_length=254)
     name: str = Field(default="", max_length=200)
-    role: str = Field(default="staff", max_length=10)
+    role: StaffRole = enum_field(StaffRole, default=StaffRole.STAFF, length=10)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)

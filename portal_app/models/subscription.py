@@ -8,19 +8,16 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal_app.core.db import utcnow
-
-# "incomplete": signed up through a payment link, first period not paid yet (never listed).
-SUBSCRIPTION_STATUSES = (
-    "incomplete",
-    "trialing",
-    "active",
-    "past_due",
-    "cancel_requested",
-    "cancelled",
+from portal_app.models.base import enum_field
+from portal_app.models.statuses import (
+    DowngradeMode,
+    PrepaymentScheduleStatus,
+    SubscriptionStatus,
 )
-# What a downgrade does: leave a credit for the unused part now, or switch at the period's end.
-DOWNGRADE_MODES = ("credit_now", "period_end")
-PREPAYMENT_SCHEDULE_STATUSES = ("active", "completed", "cancelled")
+
+SUBSCRIPTION_STATUSES = tuple(SubscriptionStatus)
+DOWNGRADE_MODES = tuple(DowngradeMode)
+PREPAYMENT_SCHEDULE_STATUSES = tuple(PrepaymentScheduleStatus)
 
 
 class SubscriptionPlan(SQLModel, table=True):
@@ -40,7 +37,9 @@ class SubscriptionPlan(SQLModel, table=True):
     allow_plan_change: bool = True
     # Days after a payment within which cancelling refunds it; 0: never refunded.
     refund_period_days: int = 0
-    downgrade_mode: str = Field(default="period_end", max_length=12)
+    downgrade_mode: DowngradeMode = enum_field(
+        DowngradeMode, default=DowngradeMode.PERIOD_END, length=12
+    )
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -64,7 +63,9 @@ class Subscription(SQLModel, table=True):
     client_id: int = Field(foreign_key="client.id")
     contact_id: int | None = Field(default=None, foreign_key="clientcontact.id")
     plan_id: int = Field(foreign_key="subscription_plan.id")
-    status: str = Field(default="active", max_length=20)
+    status: SubscriptionStatus = enum_field(
+        SubscriptionStatus, default=SubscriptionStatus.ACTIVE, length=20
+    )
     current_period_start: date
     current_period_end: date
     trial_ends_on: date | None = None
@@ -114,6 +115,8 @@ class PrepaymentSchedule(SQLModel, table=True):
     issued_count: int = 0
     # None: until cancelled.
     remaining_cycles: int | None = None
-    status: str = Field(default="active", max_length=10)
+    status: PrepaymentScheduleStatus = enum_field(
+        PrepaymentScheduleStatus, default=PrepaymentScheduleStatus.ACTIVE, length=10
+    )
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
