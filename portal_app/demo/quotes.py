@@ -21,7 +21,7 @@ from portal_app.models import (
     QuoteApproval,
     QuoteLine,
 )
-from portal_app.services.billing.invoice_math import LineInput, build_lines
+from portal_app.services.billing.invoice_math import LineInput, build_lines, copy_lines
 from portal_app.services.identity.invitations import create_quote_invitation
 
 QUOTE_TERMS = (
@@ -127,23 +127,8 @@ def _make_quote(session, client, *, number, status, currency, issue, valid_until
     quote.amount_minor = quote.subtotal_minor + quote.tax_minor
     session.add(quote)
     session.flush()
-    for line in built:
-        session.add(_quote_line(quote.id, line))
+    session.add_all(copy_lines(built, QuoteLine, quote_id=quote.id))
     return quote
-
-
-def _quote_line(quote_id: int, line: InvoiceLine) -> QuoteLine:
-    return QuoteLine(
-        quote_id=quote_id,
-        position=line.position,
-        description=line.description,
-        quantity_milli=line.quantity_milli,
-        unit_price_minor=line.unit_price_minor,
-        tax_name=line.tax_name,
-        tax_rate_bp=line.tax_rate_bp,
-        net_minor=line.net_minor,
-        tax_minor=line.tax_minor,
-    )
 
 
 def _converted_from_paid_invoice(session, client, number: int, today: date) -> Quote | None:
@@ -180,8 +165,7 @@ def _converted_from_paid_invoice(session, client, number: int, today: date) -> Q
         .where(InvoiceLine.invoice_id == invoice.id)
         .order_by(col(InvoiceLine.position), col(InvoiceLine.id))
     ).all()
-    for line in lines:
-        session.add(_quote_line(quote.id, line))
+    session.add_all(copy_lines(lines, QuoteLine, quote_id=quote.id))
     return quote
 
 

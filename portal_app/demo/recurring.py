@@ -26,7 +26,12 @@ from portal_app.models import (
     RecurringInvoice,
     RecurringInvoiceLine,
 )
-from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.billing.invoice_math import (
+    LineInput,
+    apply_totals,
+    build_lines,
+    copy_lines,
+)
 from portal_app.services.billing.numbering import next_number
 
 TAX = ("Sales tax", 825)
@@ -109,20 +114,7 @@ def seed_recurring(session: Session, *, company: Company, client: Client, today:
         )
         session.add(schedule)
         session.flush()
-        for line in lines:
-            session.add(
-                RecurringInvoiceLine(
-                    recurring_invoice_id=schedule.id,
-                    position=line.position,
-                    description=line.description,
-                    quantity_milli=line.quantity_milli,
-                    unit_price_minor=line.unit_price_minor,
-                    tax_name=line.tax_name,
-                    tax_rate_bp=line.tax_rate_bp,
-                    net_minor=line.net_minor,
-                    tax_minor=line.tax_minor,
-                )
-            )
+        session.add_all(copy_lines(lines, RecurringInvoiceLine, recurring_invoice_id=schedule.id))
         for index, day in enumerate(dates):
             paid = done or index < len(dates) - 1
             _issue(session, company, client, schedule, plan, day, paid=paid)

@@ -38,7 +38,12 @@ from portal_app.models import (
     PaymentMethod,
     StaffUser,
 )
-from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.billing.invoice_math import (
+    LineInput,
+    apply_totals,
+    build_lines,
+    copy_lines,
+)
 from portal_app.services.identity.invitations import create_invoice_invitation
 from portal_app.services.identity.passwords import hash_password
 
@@ -361,20 +366,7 @@ def _make_credit(session, company, client, number, currency, issue, inputs, *, s
     credit.amount_minor = credit.balance_minor = credit.subtotal_minor + credit.tax_minor
     session.add(credit)
     session.flush()
-    for line in lines:
-        session.add(
-            CreditLine(
-                credit_id=credit.id,
-                position=line.position,
-                description=line.description,
-                quantity_milli=line.quantity_milli,
-                unit_price_minor=line.unit_price_minor,
-                tax_name=line.tax_name,
-                tax_rate_bp=line.tax_rate_bp,
-                net_minor=line.net_minor,
-                tax_minor=line.tax_minor,
-            )
-        )
+    session.add_all(copy_lines(lines, CreditLine, credit_id=credit.id))
     return credit
 
 

@@ -37,6 +37,7 @@ from portal_app.models import (
     RecurringInvoiceLine,
     Subscription,
 )
+from portal_app.services.billing.invoice_math import copy_lines
 from portal_app.services.billing.numbering import next_number
 from portal_app.services.identity import audit
 from portal_app.services.payments.autobill import autobill_invoice
@@ -154,20 +155,7 @@ def issue_invoice(session: Session, schedule_id: int, period: date, today: date)
     )
     session.add(invoice)
     session.flush()
-    for line in lines:
-        session.add(
-            InvoiceLine(
-                invoice_id=invoice.id,
-                position=line.position,
-                description=line.description,
-                quantity_milli=line.quantity_milli,
-                unit_price_minor=line.unit_price_minor,
-                tax_name=line.tax_name,
-                tax_rate_bp=line.tax_rate_bp,
-                net_minor=line.net_minor,
-                tax_minor=line.tax_minor,
-            )
-        )
+    session.add_all(copy_lines(lines, InvoiceLine, invoice_id=invoice.id))
     audit.record(
         session,
         company_id=schedule.company_id,

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from sqlmodel import Session
 
 from portal_app.models import Client, Quote, QuoteLine
-from portal_app.services.billing.invoice_math import LineInput, build_lines
+from portal_app.services.billing.invoice_math import LineInput, build_lines, copy_lines
 
 
 def add_quote(
@@ -45,20 +45,7 @@ def add_quote(
     quote.amount_minor = quote.subtotal_minor + quote.tax_minor
     session.add(quote)
     session.flush()
-    for line in built:
-        session.add(
-            QuoteLine(
-                quote_id=quote.id,
-                position=line.position,
-                description=line.description,
-                quantity_milli=line.quantity_milli,
-                unit_price_minor=line.unit_price_minor,
-                tax_name=line.tax_name,
-                tax_rate_bp=line.tax_rate_bp,
-                net_minor=line.net_minor,
-                tax_minor=line.tax_minor,
-            )
-        )
+    session.add_all(copy_lines(built, QuoteLine, quote_id=quote.id))
     session.flush()
     return quote
 

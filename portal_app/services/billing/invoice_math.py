@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from portal_app.core.money import percent_of
-from portal_app.models import Invoice, InvoiceLine
+from portal_app.models import LINE_ITEM_COLUMNS, Invoice, InvoiceLine, LineItem
+
+L = TypeVar("L", bound=LineItem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +57,15 @@ def apply_totals(invoice: Invoice, lines: list[InvoiceLine], paid_minor: int = 0
     invoice.amount_minor = invoice.subtotal_minor + invoice.tax_minor
     invoice.paid_to_date_minor = paid_minor
     invoice.balance_minor = invoice.amount_minor - paid_minor
+
+
+def copy_lines(lines: Iterable[LineItem], into: type[L], **parent: Any) -> list[L]:
+    """New `into` rows (not yet added) with every line column of `lines` copied as it is, in order.
+
+    `parent` names the document the copies belong to, e.g. `invoice_id=invoice.id`. Positions,
+    nets and taxes are kept, so the copy totals exactly what the source did.
+    """
+    return [
+        into(**{name: getattr(line, name) for name in LINE_ITEM_COLUMNS}, **parent)
+        for line in lines
+    ]

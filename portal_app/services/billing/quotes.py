@@ -53,6 +53,7 @@ from portal_app.schemas.quote import (
     QuoteRowView,
     QuoteView,
 )
+from portal_app.services.billing.invoice_math import copy_lines
 from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
 from portal_app.services.billing.numbering import next_number
 from portal_app.services.billing.party_views import (
@@ -598,20 +599,7 @@ def create_invoice_from_quote(session: Session, *, quote: Quote, today: date, no
         .where(QuoteLine.quote_id == quote.id)
         .order_by(col(QuoteLine.position), col(QuoteLine.id))
     ).all()
-    for line in lines:
-        session.add(
-            InvoiceLine(
-                invoice_id=invoice.id,
-                position=line.position,
-                description=line.description,
-                quantity_milli=line.quantity_milli,
-                unit_price_minor=line.unit_price_minor,
-                tax_name=line.tax_name,
-                tax_rate_bp=line.tax_rate_bp,
-                net_minor=line.net_minor,
-                tax_minor=line.tax_minor,
-            )
-        )
+    session.add_all(copy_lines(lines, InvoiceLine, invoice_id=invoice.id))
     return invoice
 
 

@@ -30,7 +30,12 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines
+from portal_app.services.billing.invoice_math import (
+    LineInput,
+    apply_totals,
+    build_lines,
+    copy_lines,
+)
 from portal_app.services.billing.numbering import next_number
 from portal_app.services.payments import ledger
 
@@ -81,18 +86,9 @@ def set_recurring_plan(
             RecurringInvoiceLine.recurring_invoice_id == recurring.id
         )
     )
-    (line,) = build_lines([plan_line(plan)])
-    session.add(
-        RecurringInvoiceLine(
-            recurring_invoice_id=recurring.id,
-            position=1,
-            description=line.description,
-            quantity_milli=line.quantity_milli,
-            unit_price_minor=line.unit_price_minor,
-            net_minor=line.net_minor,
-            tax_minor=line.tax_minor,
-        )
-    )
+    built = build_lines([plan_line(plan)])
+    (line,) = built
+    session.add_all(copy_lines(built, RecurringInvoiceLine, recurring_invoice_id=recurring.id))
     recurring.subtotal_minor = line.net_minor
     recurring.tax_minor = line.tax_minor
     recurring.amount_minor = line.net_minor + line.tax_minor
