@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal_app.branding import safe_color
-from portal_app.core.db import utcnow
-from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.errors import AuthError
 from portal_app.core.settings import get_settings
-from portal_app.core.tokens import looks_like_token, new_token, token_hash
+from portal_app.core.tokens import looks_like_token, token_hash
 from portal_app.models import (
     AuthSession,
     Client,
@@ -22,14 +21,25 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.models.company import parse_modules
-from portal_app.services.identity import audit, link_scope, session_memo, signin_binding, throttle
+from portal_app.services.identity import link_scope, session_memo, signin
 from portal_app.services.identity.actor import Actor
-from portal_app.services.identity.passwords import verify_password
 
-HANDOFF_SECONDS = 60
-GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."
-THROTTLED_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+# Known from here to their callers (registration, password reset, staff_clients, tests).
+from portal_app.services.identity.signin import GENERIC_LOGIN_ERROR as GENERIC_LOGIN_ERROR
+from portal_app.services.identity.signin import HANDOFF_SECONDS as HANDOFF_SECONDS
+from portal_app.services.identity.signin import THROTTLED_ERROR as THROTTLED_ERROR
+from portal_app.services.identity.signin import normalize_email as normalize_email
+
 THROTTLE_SCOPE = "client_login"
+
+CONTACTS = signin.SignInSide(
+    model=ClientContact,
+    throttle_scope=THROTTLE_SCOPE,
+    failed_action="login_failed",
+    actor_type="contact",
+    may_sign_in=lambda contact: contact.portal_enabled,
+    client_id_of=lambda contact: contact.client_id,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,43 +56,9 @@ class NewSession:
     contact_id: int
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def authenticate_contact(session: Session, *, email: str, password: str, ip: str) -> ClientContact:
     """Check a contact's e-mail and password, with throttling; raise AuthError when wrong."""
-    email = normalize_email(email)
-    # Counted before the (slow) password check, so parallel attempts cannot outrun the count.
-    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
-        raise ThrottledError(THROTTLED_ERROR)
-    # The same address may be a contact of several companies (unique per company only):
-    # sign in to the first one, by id, whose password matches.
-    candidates = session.exec(
-        select(ClientContact).where(ClientContact.email == email).order_by(ClientContact.id)
-    ).all()
-    contact = None
-    for candidate in candidates:
-        if verify_password(password, candidate.password_hash) and candidate.portal_enabled:
-            contact = candidate
-            break
-    if not candidates:
-        # verify_password spends the same time when the contact is unknown.
-        verify_password(password, None)
-    if contact is None:
-        for candidate in candidates:
-            audit.record(
-                session,
-                company_id=candidate.company_id,
-                client_id=candidate.client_id,
-                action="login_failed",
-                actor_type="contact",
-                actor_id=candidate.id,
-                ip=ip,
-            )
-        raise AuthError(GENERIC_LOGIN_ERROR)
-    throttle.attempt_succeeded(THROTTLE_SCOPE, email, ip)
-    return contact
+    return signin.authenticate(session, CONTACTS, email=email, password=password, ip=ip)
 
 
 def open_session(
@@ -103,51 +79,33 @@ def open_session(
     `binding` is the sign-in binding cookie of the browser that asked: only a request carrying
     it can redeem the handoff code. Without one the session gets no handoff code at all.
     """
-    token = new_token()
-    handoff_code, handoff_hash, handoff_expires_at = _bound_handoff(binding)
-    now = utcnow()
-    row = AuthSession(
-        company_id=contact.company_id,
-        token_hash=token_hash(token),
-        kind=kind,
-        contact_id=contact.id,
-        invitation_id=invitation_id,
-        staff_user_id=staff_user_id,
-        handoff_hash=handoff_hash,
-        handoff_expires_at=handoff_expires_at,
-        expires_at=now + lifetime,
-        ip=ip[:64],
-        user_agent=user_agent[:300],
-    )
-    session.add(row)
-    if kind == "password":
-        contact.last_login_at = now
-        session.add(contact)
-    session.flush()
-    audit.record(
+    opened = signin.open_session(
         session,
         company_id=contact.company_id,
-        client_id=contact.client_id,
+        kind=kind,
+        lifetime=lifetime,
         action=f"session_opened_{kind}",
-        actor_type="staff" if staff_user_id is not None else "contact",
-        actor_id=staff_user_id if staff_user_id is not None else contact.id,
-        entity_type="session",
-        entity_id=row.id,
+        audit_as=signin.AuditAs(
+            actor_type="staff" if staff_user_id is not None else "contact",
+            actor_id=staff_user_id if staff_user_id is not None else contact.id,
+            client_id=contact.client_id,
+        ),
         ip=ip,
+        user_agent=user_agent,
+        binding=binding,
+        contact_id=contact.id,
+        staff_user_id=staff_user_id,
+        invitation_id=invitation_id,
     )
+    if kind == "password":
+        contact.last_login_at = opened.row.created_at
+        session.add(contact)
     return NewSession(
-        session_id=row.id, token=token, handoff_code=handoff_code, contact_id=contact.id
+        session_id=opened.row.id,
+        token=opened.token,
+        handoff_code=opened.handoff_code,
+        contact_id=contact.id,
     )
-
-
-def _bound_handoff(binding: str | None) -> tuple[str, str | None, datetime | None]:
-    """A handoff code for the browser holding `binding`, what to store for it, its expiry;
-    ("", None, None) without a binding."""
-    if binding is None:
-        return "", None, None
-    code = new_token()
-    expires_at = utcnow() + timedelta(seconds=HANDOFF_SECONDS)
-    return code, signin_binding.bound_handoff_hash(code, binding), expires_at
 
 
 def sign_in(
@@ -183,27 +141,7 @@ def redeem_handoff(
     `staff` picks the cookie being set: a staff session never lands in the client cookie
     and a client (or preview) session never in the staff cookie.
     """
-    if not looks_like_token(code) or binding is None or not signin_binding.is_live(binding):
-        return None
-    row = session.exec(
-        select(AuthSession).where(
-            AuthSession.handoff_hash == signin_binding.bound_handoff_hash(code, binding)
-        )
-    ).first()
-    now = utcnow()
-    if row is None or row.revoked_at is not None or row.handoff_expires_at is None:
-        return None
-    if row.handoff_expires_at < now or row.expires_at < now:
-        return None
-    if (row.kind == "staff") != staff:
-        return None
-    # The handoff code travelled in a URL, so the cookie gets a token that never did.
-    token = new_token()
-    row.token_hash = token_hash(token)
-    row.handoff_hash = None
-    row.handoff_expires_at = None
-    session.add(row)
-    return token, row
+    return signin.redeem_handoff(session, code=code, binding=binding, staff=staff)
 
 
 # One query for the session and its contact: every event of a signed-in page runs it. Built
@@ -240,9 +178,7 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
     if not token or not looks_like_token(token):
         return None
     row = session.exec(_ACTOR_QUERY, params={"token_hash": token_hash(token)}).first()
-    if row is None or row.revoked_at is not None or row.expires_at < utcnow():
-        return None
-    if row.kind == "staff":
+    if row is None or not signin.is_live(row) or not signin.opens_side(row.kind, staff=False):
         return None
     if row.kind == "staff_preview" and not _preview_staff_active(session, row):
         return None
@@ -271,26 +207,20 @@ def _preview_staff_active(session: Session, row) -> bool:
 
 def sign_out(session: Session, *, token: str | None) -> bool:
     """Revoke the session behind a token; True when one was open."""
-    if not token or not looks_like_token(token):
+    row = signin.revoke(session, token=token)
+    if row is None:
         return False
-    row = session.exec(
-        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
-    ).first()
-    if row is None or row.revoked_at is not None:
-        return False
-    row.revoked_at = utcnow()
-    session.add(row)
     if row.contact_id is not None:
         contact = session.get(ClientContact, row.contact_id)
-        audit.record(
+        signin.record(
             session,
-            company_id=row.company_id,
-            client_id=contact.client_id if contact else None,
+            row,
             action="signed_out",
-            actor_type="contact",
-            actor_id=row.contact_id,
-            entity_type="session",
-            entity_id=row.id,
+            audit_as=signin.AuditAs(
+                actor_type="contact",
+                actor_id=row.contact_id,
+                client_id=contact.client_id if contact else None,
+            ),
         )
     return True
 

@@ -13,19 +13,24 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from portal_app.core.db import utcnow
-from portal_app.core.errors import AuthError, ReadOnlyError, ThrottledError
+from portal_app.core.errors import AuthError, ReadOnlyError
 from portal_app.core.settings import get_settings
-from portal_app.core.tokens import looks_like_token, new_token, token_hash
 from portal_app.models import AuthSession, Company, StaffUser
-from portal_app.services.identity import audit, throttle
+from portal_app.services.identity import signin
 from portal_app.services.identity.actor import StaffActor
-from portal_app.services.identity.auth import GENERIC_LOGIN_ERROR, THROTTLED_ERROR, _bound_handoff
-from portal_app.services.identity.auth import normalize_email as normalize_email
-from portal_app.services.identity.passwords import verify_password
+from portal_app.services.identity.signin import STAFF_KIND as STAFF_KIND
+from portal_app.services.identity.signin import normalize_email as normalize_email
 
-STAFF_KIND = "staff"
 THROTTLE_SCOPE = "staff_login"
+
+STAFF = signin.SignInSide(
+    model=StaffUser,
+    throttle_scope=THROTTLE_SCOPE,
+    failed_action="staff_login_failed",
+    actor_type="staff",
+    may_sign_in=lambda user: user.is_active,
+    client_id_of=lambda _user: None,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,34 +45,7 @@ class NewStaffSession:
 
 def authenticate_staff(session: Session, *, email: str, password: str, ip: str) -> StaffUser:
     """Check a staff user's e-mail and password, with throttling; raise AuthError when wrong."""
-    email = normalize_email(email)
-    # Counted before the (slow) password check, so parallel attempts cannot outrun the count.
-    if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
-        raise ThrottledError(THROTTLED_ERROR)
-    candidates = session.exec(
-        select(StaffUser).where(StaffUser.email == email).order_by(StaffUser.id)
-    ).all()
-    user = None
-    for candidate in candidates:
-        if verify_password(password, candidate.password_hash) and candidate.is_active:
-            user = candidate
-            break
-    if not candidates:
-        # verify_password spends the same time when the address is unknown.
-        verify_password(password, None)
-    if user is None:
-        for candidate in candidates:
-            audit.record(
-                session,
-                company_id=candidate.company_id,
-                action="staff_login_failed",
-                actor_type="staff",
-                actor_id=candidate.id,
-                ip=ip,
-            )
-        raise AuthError(GENERIC_LOGIN_ERROR)
-    throttle.attempt_succeeded(THROTTLE_SCOPE, email, ip)
-    return user
+    return signin.authenticate(session, STAFF, email=email, password=password, ip=ip)
 
 
 def open_staff_session(
@@ -80,34 +58,23 @@ def open_staff_session(
 ) -> NewStaffSession:
     """Create a staff session row; return its token and the one-time handoff code, which only
     the browser holding the sign-in `binding` can redeem ("" without a binding)."""
-    token = new_token()
-    handoff, handoff_hash, handoff_expires_at = _bound_handoff(binding)
-    now = utcnow()
-    row = AuthSession(
-        company_id=user.company_id,
-        token_hash=token_hash(token),
-        kind=STAFF_KIND,
-        staff_user_id=user.id,
-        handoff_hash=handoff_hash,
-        handoff_expires_at=handoff_expires_at,
-        expires_at=now + timedelta(hours=get_settings().staff_session_hours),
-        ip=ip[:64],
-        user_agent=user_agent[:300],
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
+    opened = signin.open_session(
         session,
         company_id=user.company_id,
+        kind=STAFF_KIND,
+        lifetime=timedelta(hours=get_settings().staff_session_hours),
         action="staff_signed_in",
-        actor_type="staff",
-        actor_id=user.id,
-        entity_type="session",
-        entity_id=row.id,
+        audit_as=signin.AuditAs(actor_type="staff", actor_id=user.id),
         ip=ip,
+        user_agent=user_agent,
+        binding=binding,
+        staff_user_id=user.id,
     )
     return NewStaffSession(
-        session_id=row.id, token=token, handoff_code=handoff, staff_user_id=user.id
+        session_id=opened.row.id,
+        token=opened.token,
+        handoff_code=opened.handoff_code,
+        staff_user_id=user.id,
     )
 
 
@@ -126,20 +93,12 @@ def sign_in_staff(
     return open_staff_session(session, user=user, ip=ip, user_agent=user_agent, binding=binding)
 
 
-def _row_for(session: Session, token: str | None) -> AuthSession | None:
-    if not token or not looks_like_token(token):
-        return None
-    return session.exec(
-        select(AuthSession).where(AuthSession.token_hash == token_hash(token))
-    ).first()
-
-
 def resolve_staff_actor(session: Session, *, token: str | None, ip: str = "") -> StaffActor | None:
     """The staff user behind a staff cookie token, or None (client kinds never resolve)."""
-    row = _row_for(session, token)
-    if row is None or row.revoked_at is not None or row.expires_at < utcnow():
+    row = signin.session_row(session, token)
+    if row is None or not signin.is_live(row) or not signin.opens_side(row.kind, staff=True):
         return None
-    if row.kind != STAFF_KIND or row.staff_user_id is None or row.contact_id is not None:
+    if row.staff_user_id is None or row.contact_id is not None:
         return None
     user = session.get(StaffUser, row.staff_user_id)
     if user is None or not user.is_active or user.company_id != row.company_id:
@@ -155,32 +114,26 @@ def resolve_staff_actor(session: Session, *, token: str | None, ip: str = "") ->
 
 def sign_out_staff(session: Session, *, token: str | None) -> bool:
     """Revoke a staff session and the previews it opened; True when one was open."""
-    row = _row_for(session, token)
-    if row is None or row.revoked_at is not None or row.kind != STAFF_KIND:
+    row = signin.revoke(session, token=token, kind=STAFF_KIND)
+    if row is None:
         return False
-    now = utcnow()
-    row.revoked_at = now
-    session.add(row)
     # A preview opened from this console ends with it.
     previews = session.exec(
         select(AuthSession).where(
             AuthSession.kind == "staff_preview",
             AuthSession.staff_user_id == row.staff_user_id,
             AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-            AuthSession.expires_at > now,
+            AuthSession.expires_at > row.revoked_at,
         )
     ).all()
     for preview in previews:
-        preview.revoked_at = now
+        preview.revoked_at = row.revoked_at
         session.add(preview)
-    audit.record(
+    signin.record(
         session,
-        company_id=row.company_id,
+        row,
         action="staff_signed_out",
-        actor_type="staff",
-        actor_id=row.staff_user_id,
-        entity_type="session",
-        entity_id=row.id,
+        audit_as=signin.AuditAs(actor_type="staff", actor_id=row.staff_user_id),
         details={"previews_ended": len(previews)},
     )
     return True

@@ -15,7 +15,7 @@ from portal_app.core.errors import AuthError, ThrottledError
 from portal_app.core.settings import get_settings
 from portal_app.core.tokens import new_token, token_hash
 from portal_app.models import AuditEvent, AuthSession
-from portal_app.services.identity import auth, signin_binding
+from portal_app.services.identity import auth, signin, signin_binding
 from portal_app.services.identity.signin_binding import new_binding
 from tests.conftest import TEST_PASSWORD
 from tests.helpers.signin import BINDING
@@ -169,13 +169,14 @@ def test_successful_sign_ins_do_not_use_up_the_address(make, session):
 def _parallel_guesses(engine, monkeypatch, *, email, ip) -> tuple[int, list[str]]:
     """40 wrong passwords at once; how many password checks ran, and each attempt's outcome."""
     checks = Counter()
-    real_verify = auth.verify_password
+    real_verify = signin.verify_password
 
     def counting_verify(password, password_hash):
         checks.add()
         return real_verify(password, password_hash)
 
-    monkeypatch.setattr(auth, "verify_password", counting_verify)
+    # The shared password check (services/identity/signin.py) is what both sides run.
+    monkeypatch.setattr(signin, "verify_password", counting_verify)
 
     def attempt(i: int) -> str:
         with Session(engine) as db:

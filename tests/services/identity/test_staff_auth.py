@@ -12,7 +12,7 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError, ReadOnlyError, ThrottledError
 from portal_app.core.settings import get_settings
 from portal_app.models import AuditEvent, AuthSession
-from portal_app.services.identity import auth, staff_auth
+from portal_app.services.identity import auth, signin, staff_auth
 from portal_app.services.identity.passwords import hash_password
 from portal_app.services.identity.signin_binding import new_binding
 from tests.conftest import TEST_PASSWORD
@@ -102,13 +102,14 @@ def test_staff_success_clears_only_the_account_count(make, session):
 
 def test_parallel_staff_guesses_check_no_more_passwords_than_the_limit(engine, monkeypatch):
     checks = Counter()
-    real_verify = staff_auth.verify_password
+    real_verify = signin.verify_password
 
     def counting_verify(password, password_hash):
         checks.add()
         return real_verify(password, password_hash)
 
-    monkeypatch.setattr(staff_auth, "verify_password", counting_verify)
+    # The shared password check (services/identity/signin.py) is what both sides run.
+    monkeypatch.setattr(signin, "verify_password", counting_verify)
     ip = _ip()
 
     def attempt(_i: int) -> str:
