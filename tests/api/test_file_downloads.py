@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from portal_app.core import routes
 from portal_app.core.settings import get_settings
 from portal_app.services.documents import documents
 from portal_app.services.identity import auth
+from tests.helpers.legacy_tokens import old_download_token, old_zip_token
 from tests.helpers.signin import BINDING, bind
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -130,11 +132,26 @@ def test_zip_token_gives_the_selected_documents(client, files):
         assert archive.read("contract.pdf") == PDF_BYTES
 
 
+def test_links_made_before_the_signing_upgrade_still_download(client, files):
+    # A page opened just before the deploy holds tokens of the old format: they keep working
+    # until they expire (core.signing's legacy reader).
+    _sign_in(client, files["codes"]["mine"])
+    one = client.get(routes.file_url(old_download_token(files["png"], files["mine"])))
+    assert one.status_code == 200 and one.content == PNG_BYTES
+    both = client.get(routes.file_url(old_zip_token([files["png"], files["pdf"]], files["mine"])))
+    assert both.status_code == 200 and both.headers["content-type"] == "application/zip"
+
+
 def test_everything_else_is_the_same_404(client, files):
     mine, theirs = files["mine"], files["theirs"]
     good = documents.make_download_token(files["pdf"], mine)
     cases = {
-        "expired": documents.make_download_token(files["pdf"], mine, seconds=-1),
+        "expired": documents.make_download_token(
+            files["pdf"], mine, now=time.time() - get_settings().download_token_seconds - 1
+        ),
+        "expired before the upgrade": old_download_token(
+            files["pdf"], mine, now=time.time() - get_settings().download_token_seconds - 1
+        ),
         "tampered": good[:-2] + ("AA" if not good.endswith("AA") else "BB"),
         "hidden": documents.make_download_token(files["hidden"], mine),
         "missing": documents.make_download_token(987_654, mine),

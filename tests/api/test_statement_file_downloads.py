@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -18,6 +19,7 @@ from portal_app.models import StaffUser
 from portal_app.services.billing import generated_files, statement_files
 from portal_app.services.billing.invoice_math import LineInput
 from portal_app.services.identity import auth
+from tests.helpers.legacy_tokens import old_generated_token
 from tests.helpers.signin import BINDING, bind
 
 CHOICES = {"start": "2024-01-01", "end": "2024-12-31"}
@@ -105,12 +107,17 @@ def test_other_sessions_expired_and_tampered_tokens_get_the_same_404(client, peo
     actor = _sign_in(client, people["me"])
     built = _build(actor)
     url = routes.file_url(built.token)
-    expired = generated_files.make_generated_token(built.file_id, actor, seconds=-1)
+    long_ago = time.time() - get_settings().download_token_seconds - 1
+    expired = generated_files.make_generated_token(built.file_id, actor, now=long_ago)
+    # A token of the old format, made before the signing upgrade, still works until it expires.
+    old = old_generated_token(built.file_id, actor)
+    assert client.get(routes.file_url(old)).status_code == 200
+    expired_old = old_generated_token(built.file_id, actor, now=long_ago)
     tampered = built.token[:-2] + ("AA" if not built.token.endswith("AA") else "BB")
     foreign = generated_files.make_generated_token(
         built.file_id, replace(actor, client_id=actor.client_id + 1)
     )
-    for bad in (expired, tampered, foreign, "garbage"):
+    for bad in (expired, expired_old, tampered, foreign, "garbage"):
         response = client.get(routes.file_url(bad))
         assert response.status_code == 404 and b"%PDF" not in response.content
 

@@ -3,7 +3,7 @@
 Built in a background event, they are too large to travel over the websocket or sit in Reflex
 state, and must never go to Reflex's upload folder (served to anyone). They are written under
 <documents_root>/generated/<company>/<client>/<file id>/<file name> and served by
-GET /api/files/{token}. The token (core.signing.seal_payload) names the file id and binds the
+GET /api/files/{token}. The token (core.signing, its own purpose) names the file id and binds the
 company, client, contact and session that built it: a leaked URL is useless to any other session
 and dies with the token (settings.download_token_seconds). Files outlive their token by a minute
 at most: every save sweeps the older ones away (cleanup_generated; also callable from a job).
@@ -20,14 +20,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal_app.core import signing
 from portal_app.core.errors import NotFoundError
 from portal_app.core.files import download_filename
 from portal_app.core.settings import Settings, get_settings
-from portal_app.core.signing import open_payload, seal_payload
 from portal_app.services.identity.actor import Actor
 
 GENERATED_DIR = "generated"
-TOKEN_KIND = "g"
+# What legacy download tokens (before itsdangerous) of built files began with.
+LEGACY_TOKEN_KIND = "g"
 # A file is kept this long past its token's life (a download that started just in time).
 GRACE_SECONDS = 60
 # One client keeps at most this many built files at a time; older ones go on each save.
@@ -93,29 +94,46 @@ def save_generated(
     return GeneratedFile(file_id=file_id, filename=name, size_bytes=len(data), token=token)
 
 
-def make_generated_token(
-    file_id: str, actor: Actor, *, seconds: int | None = None, now: float | None = None
-) -> str:
-    """A signed, short-lived token for one built file of this actor's session."""
+def make_generated_token(file_id: str, actor: Actor, *, now: float | None = None) -> str:
+    """A signed token for one built file of this actor's session, issued at `now` (the current
+    time); it lives settings.download_token_seconds."""
     if not _FILE_ID.fullmatch(file_id or ""):
         raise NotFoundError("download")
-    fields = [
-        TOKEN_KIND,
-        file_id,
-        str(actor.company_id),
-        str(actor.client_id),
-        str(actor.contact_id),
-        str(actor.session_id),
-    ]
-    return seal_payload(fields, seconds=seconds, now=now)
+    owner = [actor.company_id, actor.client_id, actor.contact_id, actor.session_id]
+    return signing.sign(signing.Purpose.GENERATED_FILE, [file_id, *owner], now=now)
+
+
+def _from_legacy(fields: list[str]) -> list:
+    """A built file's token made before itsdangerous: ["g", file id, four owner ids]."""
+    kind, file_id, *owner = fields
+    if kind != LEGACY_TOKEN_KIND or len(owner) != 4:
+        raise ValueError("not a generated-file token")
+    return [file_id, *(int(i) for i in owner)]
+
+
+def _open_token(token: str, now: float | None) -> tuple[str, tuple[int, int, int, int]]:
+    try:
+        file_id, *owner = signing.unsign(
+            signing.Purpose.GENERATED_FILE,
+            token,
+            max_age=get_settings().download_token_seconds,
+            now=now,
+            legacy=_from_legacy,
+        )
+    except signing.InvalidToken as exc:
+        raise NotFoundError("download") from exc
+    if not _FILE_ID.fullmatch(file_id) or len(owner) != 4:
+        raise NotFoundError("download")
+    return file_id, tuple(owner)
 
 
 def is_generated_token(token: str) -> bool:
-    """Whether a token (valid or not) claims to be one of ours; resolve_generated decides."""
+    """Whether a token is a valid one for a built file; resolve_generated decides whose."""
     try:
-        return open_payload(token)[0] == TOKEN_KIND
-    except (NotFoundError, IndexError):
+        _open_token(token, None)
+    except NotFoundError:
         return False
+    return True
 
 
 def resolve_generated(
@@ -125,14 +143,7 @@ def resolve_generated(
     built it. NotFoundError for a tampered or expired token, another company, client, contact
     or session (a staff preview and the contact's own sign-in are different sessions), and a
     file already swept away."""
-    fields = open_payload(token, now=now)
-    try:
-        kind, file_id, company_id, client_id, contact_id, session_id = fields
-        owner = (int(company_id), int(client_id), int(contact_id), int(session_id))
-    except ValueError as exc:
-        raise NotFoundError("download") from exc
-    if kind != TOKEN_KIND or not _FILE_ID.fullmatch(file_id):
-        raise NotFoundError("download")
+    file_id, owner = _open_token(token, now)
     if owner != (actor.company_id, actor.client_id, actor.contact_id, actor.session_id):
         raise NotFoundError("download")
     folder = _client_dir(actor.company_id, actor.client_id, settings) / file_id

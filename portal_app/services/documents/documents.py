@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, col, select
 
+from portal_app.core import signing
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.files import (
     INLINE_TYPES,
@@ -33,7 +34,6 @@ from portal_app.core.locale import format_day
 from portal_app.core.paging import parse_record_id
 from portal_app.core.routes import credit_url, invoice_url, payment_url, quote_url
 from portal_app.core.settings import Settings, get_settings
-from portal_app.core.signing import open_payload, seal_payload
 from portal_app.models import Company, Credit, Document, Invoice, Payment, Quote
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.document import UPLOADED_BY
@@ -404,35 +404,45 @@ def documents_zip(session: Session, *, actor: Actor, document_ids: list[int]) ->
 # -- signed, short-lived download tokens ------------------------------------------------------
 
 
-def _sign(kind: str, ids: list[int], client_id: int, seconds: int | None, now: float | None):
-    fields = [kind, "-".join(str(i) for i in ids), str(client_id)]
-    return seal_payload(fields, seconds=seconds, now=now)
+def _sign(kind: str, ids: list[int], client_id: int, now: float | None) -> str:
+    return signing.sign(signing.Purpose.DOCUMENT_DOWNLOAD, [kind, ids, client_id], now=now)
+
+
+def _from_legacy(fields: list[str]) -> list:
+    """A download token made before itsdangerous: [kind, "id-id-..", client id]."""
+    kind, ids, client_id = fields
+    return [kind, [int(i) for i in ids.split("-")], int(client_id)]
 
 
 def _verify(token: str, now: float | None) -> tuple[str, list[int], int]:
-    fields = open_payload(token, now=now)
     try:
-        kind, ids, client_id = fields
-        return kind, [int(i) for i in ids.split("-")], int(client_id)
-    except ValueError as exc:
+        kind, ids, client_id = signing.unsign(
+            signing.Purpose.DOCUMENT_DOWNLOAD,
+            token,
+            max_age=get_settings().download_token_seconds,
+            now=now,
+            legacy=_from_legacy,
+        )
+    except signing.InvalidToken as exc:
         raise NotFoundError("download") from exc
+    # A legacy generated-file token ("g") passes the shared old key but names no document.
+    if kind not in ("d", "z"):
+        raise NotFoundError("download")
+    return kind, ids, client_id
 
 
-def make_download_token(
-    document_id: int, client_id: int, *, seconds: int | None = None, now: float | None = None
-) -> str:
-    """A signed token for one document of one client, valid for `seconds` (settings default)."""
-    return _sign("d", [document_id], client_id, seconds, now)
+def make_download_token(document_id: int, client_id: int, *, now: float | None = None) -> str:
+    """A signed token for one document of one client, issued at `now` (the current time);
+    it lives settings.download_token_seconds."""
+    return _sign("d", [document_id], client_id, now)
 
 
-def make_zip_token(
-    document_ids: list[int], client_id: int, *, seconds: int | None = None, now: float | None = None
-) -> str:
+def make_zip_token(document_ids: list[int], client_id: int, *, now: float | None = None) -> str:
     """A signed token for a ZIP of several documents of one client."""
     ids = list(dict.fromkeys(document_ids))
     if not ids or len(ids) > MAX_ZIP_DOCUMENTS:
         raise NotFoundError("document")
-    return _sign("z", ids, client_id, seconds, now)
+    return _sign("z", ids, client_id, now)
 
 
 def read_download_token(token: str, *, now: float | None = None) -> tuple[int, int]:

@@ -1,24 +1,22 @@
 """Forgotten passwords: an e-mailed, signed, single-use reset link.
 
-No table holds reset tokens. A token is a payload signed with HMAC-SHA256 under a key derived
-from the portal secret, holding the contact id, the expiry and a fingerprint of the contact's
-current password hash. Setting a new password changes the hash, so a token works once and every
-older token dies with it.
+No table holds reset tokens. A token is signed by core.signing (its own purpose, so no other
+token passes for one) and holds the contact id and a keyed fingerprint of the contact's current
+password hash; it lives settings.password_reset_minutes. Setting a new password changes the
+hash, so a token works once and every older token dies with it.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import html
 import logging
-import re
+import secrets
 import smtplib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from portal_app.core import signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.core.mail import send_email
@@ -38,31 +36,17 @@ NEUTRAL_MESSAGE = (
     "password."
 )
 
-_KEY_PURPOSE = b"portal_app.password_reset.v1"
-_VERSION = "v1"
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{43}")
+_PURPOSE = signing.Purpose.PASSWORD_RESET
 
 
-def _key() -> bytes:
-    """The signing key: the portal secret narrowed to this one purpose."""
-    secret = get_settings().secret_key.encode("utf-8")
-    return hmac.new(secret, _KEY_PURPOSE, hashlib.sha256).digest()
-
-
-def _b64encode(data: bytes) -> str:
-    """URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    """Inverse of _b64encode."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _fingerprint(key: bytes, password_hash: str | None) -> str:
-    """A short keyed digest of the stored password hash (reveals nothing about the hash)."""
-    digest = hmac.new(key, b"fingerprint:" + (password_hash or "").encode("utf-8"), "sha256")
-    return _b64encode(digest.digest()[:16])
+def _fingerprints(password_hash: str | None) -> list[str]:
+    """What a live token for a contact with this password hash may carry."""
+    text = password_hash or ""
+    return [
+        signing.fingerprint(_PURPOSE, text),
+        # Legacy (before itsdangerous): delete with core.signing's legacy section.
+        signing.legacy_fingerprint(_PURPOSE, text),
+    ]
 
 
 def _aware(now: datetime | None) -> datetime:
@@ -73,49 +57,35 @@ def _aware(now: datetime | None) -> datetime:
 
 def make_reset_token(contact: ClientContact, *, now: datetime | None = None) -> str:
     """Sign a reset token for `contact`, valid for settings.password_reset_minutes from `now`."""
-    key = _key()
-    expires = _aware(now) + timedelta(minutes=get_settings().password_reset_minutes)
-    payload = ":".join(
-        [
-            _VERSION,
-            str(contact.id),
-            str(int(expires.timestamp())),
-            _fingerprint(key, contact.password_hash),
-        ]
-    )
-    body = _b64encode(payload.encode("ascii"))
-    signature = _b64encode(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
-    return f"{body}.{signature}"
+    payload = [contact.id, _fingerprints(contact.password_hash)[0]]
+    return signing.sign(_PURPOSE, payload, now=_aware(now).timestamp())
+
+
+def _from_legacy(fields: list[str]) -> list:
+    """A reset token made before itsdangerous: ["v1", contact id, fingerprint]."""
+    version, contact_id, carried = fields
+    if version != "v1":
+        raise ValueError("unknown reset token version")
+    return [int(contact_id), carried]
 
 
 def _contact_for_token(session: Session, token: str, now: datetime) -> ClientContact:
     """The contact a token was issued to, or ValidationError when it cannot be used."""
     invalid = ValidationError("token", INVALID_TOKEN_MESSAGE)
-    if not isinstance(token, str) or not _TOKEN_SHAPE.fullmatch(token):
-        raise invalid
-    body, _, signature = token.partition(".")
-    key = _key()
-    # Compare the canonical encodings, so no second spelling of a signature is accepted.
-    expected = _b64encode(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, signature):
-        raise invalid
     try:
-        payload = _b64decode(body).decode("ascii")
-    except (ValueError, UnicodeError):
+        contact_id, carried = signing.unsign(
+            _PURPOSE,
+            token,
+            max_age=get_settings().password_reset_minutes * 60,
+            now=now.timestamp(),
+            legacy=_from_legacy,
+        )
+    except signing.InvalidToken:
         raise invalid from None
-    parts = payload.split(":")
-    if len(parts) != 4 or parts[0] != _VERSION:
-        raise invalid
-    try:
-        contact_id, expires_at = int(parts[1]), int(parts[2])
-    except ValueError:
-        raise invalid from None
-    if expires_at <= now.timestamp():
-        raise invalid
     contact = session.get(ClientContact, contact_id)
     if contact is None or not contact.portal_enabled:
         raise invalid
-    if not hmac.compare_digest(parts[3], _fingerprint(key, contact.password_hash)):
+    if not any(secrets.compare_digest(carried, f) for f in _fingerprints(contact.password_hash)):
         raise invalid
     return contact
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import replace
@@ -14,6 +15,7 @@ from portal_app.core.settings import get_settings
 from portal_app.services.billing import generated_files
 from portal_app.services.documents import documents
 from portal_app.services.identity.actor import Actor
+from tests.helpers.legacy_tokens import b64, old_download_token, old_generated_token, unb64
 
 PDF = b"%PDF-1.4\nbuilt\n%%EOF\n"
 ME = Actor(company_id=1, client_id=10, contact_id=100, session_id=1000, kind="password")
@@ -56,25 +58,51 @@ def test_any_other_owner_is_not_found(root, other):
 
 def test_expired_tampered_or_foreign_tokens_are_not_found(root):
     built = generated_files.save_generated(actor=ME, data=PDF, filename="s.pdf")
-    expired = generated_files.make_generated_token(built.file_id, ME, seconds=-1)
-    later = time.time() + get_settings().download_token_seconds + 1
-    body, mac = built.token.split(".")
-    forged_body = signing._b64(signing._unb64(body).replace(b":10:", b":11:"))
+    ttl = get_settings().download_token_seconds
+    expired = generated_files.make_generated_token(built.file_id, ME, now=time.time() - ttl - 1)
+    later = time.time() + ttl + 1
+    body, issued, mac = built.token.split(".")
+    payload = json.loads(unb64(body))
+    forged_body = b64(json.dumps([payload[0], 1, 11, *payload[3:]]).encode())
     for bad in (
         expired,
         built.token[:-2] + ("AA" if not built.token.endswith("AA") else "BB"),
-        f"{forged_body}.{mac}",  # another client's id under the old signature
+        f"{forged_body}.{issued}.{mac}",  # another client's id under the real signature
         documents.make_download_token(1, ME.client_id),  # a document token is not ours
+        signing.sign(signing.Purpose.DOCUMENT_DOWNLOAD, payload),  # nor is our payload signed so
         "not-a-token",
         "",
     ):
         with pytest.raises(NotFoundError):
             generated_files.resolve_generated(actor=ME, token=bad)
+        assert not generated_files.is_generated_token(bad)
     with pytest.raises(NotFoundError):
         generated_files.resolve_generated(actor=ME, token=built.token, now=later)
     # And ours is no document token either.
     with pytest.raises(NotFoundError):
         documents.read_download_token(built.token)
+
+
+def test_a_token_issued_before_the_upgrade_works_until_it_expires(root):
+    built = generated_files.save_generated(actor=ME, data=PDF, filename="s.pdf")
+    issued = time.time() - 10
+    old = old_generated_token(built.file_id, ME, now=issued)
+    assert generated_files.is_generated_token(old)
+    assert generated_files.resolve_generated(actor=ME, token=old)[0] == "s.pdf"
+    with pytest.raises(NotFoundError):  # still bound to the session that built it
+        generated_files.resolve_generated(actor=replace(ME, session_id=1001), token=old)
+    with pytest.raises(NotFoundError):  # the old key served documents too: not one of them
+        documents.read_download_token(old)
+    ttl = get_settings().download_token_seconds
+    for late in (issued + ttl, issued + ttl + 1):
+        with pytest.raises(NotFoundError):
+            generated_files.resolve_generated(actor=ME, token=old, now=late)
+    # An old document token, valid as it is, names no built file.
+    old_document = old_download_token(1, ME.client_id)
+    assert documents.read_download_token(old_document) == (1, ME.client_id)
+    assert not generated_files.is_generated_token(old_document)
+    with pytest.raises(NotFoundError):
+        generated_files.resolve_generated(actor=ME, token=old_document)
 
 
 def test_a_token_for_a_file_never_saved_or_swept_is_not_found(root):

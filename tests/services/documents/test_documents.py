@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
+from itsdangerous.encoding import bytes_to_int
 
-from portal_app.core import files
+from portal_app.core import files, signing
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.settings import get_settings
 from portal_app.services.documents import documents
+from tests.helpers.legacy_tokens import b64, old_download_token, old_zip_token, unb64
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 PDF_BYTES = b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -214,29 +217,59 @@ def test_documents_module_switched_off(session, make, docs_root):
 
 
 def test_token_round_trip_and_expiry():
-    token = documents.make_download_token(7, 3, seconds=300, now=1_000_000)
-    assert documents.read_download_token(token, now=1_000_299) == (7, 3)
+    ttl = get_settings().download_token_seconds
+    token = documents.make_download_token(7, 3, now=1_000_000)
+    assert documents.read_download_token(token, now=1_000_000 + ttl - 1) == (7, 3)
+    assert documents.token_kind(token, now=1_000_000) == "d"
     with pytest.raises(NotFoundError):
-        documents.read_download_token(token, now=1_000_301)
+        documents.read_download_token(token, now=1_000_000 + ttl + 1)
 
 
-@pytest.mark.parametrize("change", ["payload", "mac", "truncate", "garbage", "zip-as-one"])
+@pytest.mark.parametrize(
+    "change", ["payload", "issued", "mac", "truncate", "garbage", "zip-as-one", "reset-token"]
+)
 def test_tampered_tokens_are_not_found(change):
     token = documents.make_download_token(7, 3)
-    body, mac = token.split(".")
+    body, issued, mac = token.split(".")
     if change == "payload":
         forged = documents.make_download_token(8, 3).split(".")[0]
-        token = f"{forged}.{mac}"
+        token = f"{forged}.{issued}.{mac}"
+    elif change == "issued":
+        token = f"{body}.{b64((bytes_to_int(unb64(issued)) + 3600).to_bytes(4, 'big'))}.{mac}"
     elif change == "mac":
-        token = f"{body}.{'A' * 43}"
+        token = f"{body}.{issued}.{'A' * 43}"
     elif change == "truncate":
         token = token[:-1]
     elif change == "garbage":
         token = "../../etc/passwd"
-    else:
+    elif change == "zip-as-one":
         token = documents.make_zip_token([7], 3)
+    else:  # the same payload signed for another purpose
+        token = signing.sign(signing.Purpose.PASSWORD_RESET, ["d", [7], 3])
     with pytest.raises(NotFoundError):
         documents.read_download_token(token)
+
+
+def test_a_token_issued_before_the_upgrade_works_until_it_expires():
+    ttl = get_settings().download_token_seconds
+    issued = 1_000_000
+    old = old_download_token(7, 3, now=issued)
+    assert documents.read_download_token(old, now=issued + ttl - 1) == (7, 3)
+    old_zip = old_zip_token([7, 8, 9], 3, now=issued)
+    assert documents.read_zip_token(old_zip, now=issued + 1) == ([7, 8, 9], 3)
+    for late in (issued + ttl, issued + ttl + 1, issued + 86_400):
+        with pytest.raises(NotFoundError):
+            documents.read_download_token(old, now=late)
+        with pytest.raises(NotFoundError):
+            documents.read_zip_token(old_zip, now=late)
+    body, mac = old.split(".")
+    for bad in (
+        f"{b64(unb64(body).replace(b'd:7:', b'd:8:'))}.{mac}",
+        f"{body}.{'A' * 43}",
+        old_zip,  # a ZIP token is no one-document token, then as now
+    ):
+        with pytest.raises(NotFoundError):
+            documents.read_download_token(bad, now=issued)
 
 
 def test_token_made_with_another_secret_is_refused(monkeypatch):
@@ -271,7 +304,8 @@ def test_resolve_download_is_scoped_to_the_actor(session, make, docs_root):
         documents.resolve_download(
             session, actor=actor, token=documents.make_download_token(hidden.id, mine.id)
         )
-    expired = documents.make_download_token(document.id, mine.id, seconds=-1)
+    ttl = get_settings().download_token_seconds
+    expired = documents.make_download_token(document.id, mine.id, now=time.time() - ttl - 1)
     with pytest.raises(NotFoundError):
         documents.resolve_download(session, actor=actor, token=expired)
 
@@ -394,8 +428,12 @@ def test_documents_of_a_credit_or_payment_for_their_detail_pages(session, make, 
 
 
 def test_a_zip_token_holds_the_largest_selection():
-    ids = list(range(2_000_000_000, 2_000_000_000 + documents.MAX_ZIP_DOCUMENTS))
+    # Scattered ten-digit ids: the longest payload (sequential ids compress well).
+    ids = [
+        2_000_000_000 + (i * 7_919_993) % 147_483_647 for i in range(documents.MAX_ZIP_DOCUMENTS)
+    ]
     token = documents.make_zip_token(ids, 2_000_000_001)
+    assert len(token) <= signing.MAX_TOKEN_CHARS
     assert documents.read_zip_token(token) == (ids, 2_000_000_001)
     with pytest.raises(NotFoundError):
         documents.make_zip_token([*ids, 1], 1)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import email
 import email.policy
+import json
 import re
 import socket
 import uuid
@@ -18,8 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from itsdangerous.encoding import bytes_to_int
 from sqlmodel import select
 
+from portal_app.core import signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError, ValidationError
 from portal_app.core.mail import send_email
@@ -30,6 +32,7 @@ from portal_app.services.identity import auth, password_reset, throttle
 from portal_app.services.identity.password_reset import INVALID_TOKEN_MESSAGE
 from portal_app.services.identity.passwords import verify_password
 from tests.conftest import TEST_PASSWORD
+from tests.helpers.legacy_tokens import b64, old_reset_token, old_seal_payload, unb64
 from tests.helpers.signin import BINDING
 from tests.helpers.throttle import in_parallel, slow_limiter
 
@@ -267,18 +270,16 @@ def test_tampered_and_malformed_tokens_are_refused(make, session, mailbox):
     token = password_reset.request_password_reset(session, email=contact.email, ip=_ip())
     other_token = password_reset.request_password_reset(session, email=other.email, ip=_ip())
     assert token and other_token
-    body, signature = token.split(".")
-    other_body, other_signature = other_token.split(".")
+    body, issued, signature = token.split(".")
+    other_body, _, other_signature = other_token.split(".")
 
-    payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
-    version, contact_id, expires, fingerprint = payload.split(":")
-    assert contact_id == str(contact.id)
+    contact_id, fingerprint = json.loads(unb64(body))
+    assert contact_id == contact.id
     # The payload carries a keyed fingerprint, never the password hash itself.
-    assert contact.password_hash not in payload and fingerprint not in contact.password_hash
-    forged_payload = f"{version}:{other.id}:{expires}:{fingerprint}".encode()
-    forged_body = base64.urlsafe_b64encode(forged_payload).rstrip(b"=").decode()
-    longer = f"{version}:{contact_id}:{int(expires) + 86400}:{fingerprint}".encode()
-    longer_body = base64.urlsafe_b64encode(longer).rstrip(b"=").decode()
+    assert contact.password_hash not in unb64(body).decode()
+    assert fingerprint not in contact.password_hash
+    forged_body = b64(json.dumps([other.id, fingerprint], separators=(",", ":")).encode())
+    later = b64(int(bytes_to_int(unb64(issued)) + 86400).to_bytes(4, "big"))
 
     def flip(text: str, index: int) -> str:
         return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1 :]
@@ -290,15 +291,17 @@ def test_tampered_and_malformed_tokens_are_refused(make, session, mailbox):
         ".",
         f"{body}.",
         f".{signature}",
-        f"{flip(body, 3)}.{signature}",
-        f"{body}.{flip(signature, 0)}",
-        f"{body}.{flip(signature, len(signature) - 1)}",
-        f"{forged_body}.{signature}",
-        f"{longer_body}.{signature}",
-        f"{body}.{other_signature}",
-        f"{other_body}.{signature}",
-        f"{body}.{signature}x",
-        f"{body}.{signature}==",
+        f"{body}.{signature}",
+        f"{flip(body, 3)}.{issued}.{signature}",
+        f"{body}.{flip(issued, 2)}.{signature}",
+        f"{body}.{issued}.{flip(signature, 0)}",
+        f"{body}.{issued}.{flip(signature, len(signature) - 1)}",
+        f"{forged_body}.{issued}.{signature}",
+        f"{body}.{later}.{signature}",
+        f"{body}.{issued}.{other_signature}",
+        f"{other_body}.{issued}.{signature}",
+        f"{body}.{issued}.{signature}x",
+        f"{body}.{issued}.{signature}==",
         f" {token}",
         f"{token}.{signature}",
         "é" * 40 + "." + signature,
@@ -353,6 +356,57 @@ def test_expired_token_is_refused(make, session, mailbox):
         token=token,
         new_password=NEW_PASSWORD,
         now=issued + lifetime - timedelta(seconds=2),
+    )
+    assert verify_password(NEW_PASSWORD, contact.password_hash)
+
+
+def test_a_token_for_another_purpose_is_refused(make, session):
+    # The same payload a reset token carries, signed for downloads or e-mail confirmation.
+    contact = make.contact(make.client(make.company()), email=_email())
+    payload = [
+        contact.id,
+        signing.fingerprint(signing.Purpose.PASSWORD_RESET, contact.password_hash),
+    ]
+    for purpose in (signing.Purpose.DOCUMENT_DOWNLOAD, signing.Purpose.REGISTRATION_CONFIRM):
+        with pytest.raises(ValidationError) as caught:
+            password_reset.reset_password(
+                session, token=signing.sign(purpose, payload), new_password=NEW_PASSWORD
+            )
+        assert caught.value.message == INVALID_TOKEN_MESSAGE
+    # Nor does an old download token of the same shape pass for an old reset token.
+    old_download = old_seal_payload(["v1", str(contact.id), "x" * 22])
+    with pytest.raises(ValidationError):
+        password_reset.reset_password(session, token=old_download, new_password=NEW_PASSWORD)
+    assert verify_password(TEST_PASSWORD, contact.password_hash)
+
+
+def test_a_link_mailed_before_the_upgrade_works_once_within_its_lifetime(make, session):
+    contact = make.contact(make.client(make.company()), email=_email())
+    issued = utcnow() - timedelta(minutes=5)
+    old = old_reset_token(contact, now=issued)
+    password_reset.reset_password(session, token=old, new_password=NEW_PASSWORD)
+    assert verify_password(NEW_PASSWORD, contact.password_hash)
+    with pytest.raises(ValidationError) as caught:  # used: the password hash changed
+        password_reset.reset_password(session, token=old, new_password="yet-another-pass-1")
+    assert caught.value.message == INVALID_TOKEN_MESSAGE
+
+
+def test_a_link_mailed_before_the_upgrade_is_refused_after_its_lifetime(make, session):
+    contact = make.contact(make.client(make.company()), email=_email())
+    lifetime = timedelta(minutes=get_settings().password_reset_minutes)
+    issued = utcnow() - timedelta(days=1)
+    old = old_reset_token(contact, now=issued)
+    for late in (issued + lifetime, issued + lifetime + timedelta(seconds=1), utcnow()):
+        with pytest.raises(ValidationError) as caught:
+            password_reset.reset_password(session, token=old, new_password=NEW_PASSWORD, now=late)
+        assert caught.value.message == INVALID_TOKEN_MESSAGE
+    body, signature = old.split(".")
+    for tampered in (f"{body}.{signature[::-1]}", f"{body[:-2]}AA.{signature}"):
+        with pytest.raises(ValidationError):
+            password_reset.reset_password(session, token=tampered, new_password=NEW_PASSWORD)
+    assert verify_password(TEST_PASSWORD, contact.password_hash)
+    password_reset.reset_password(
+        session, token=old, new_password=NEW_PASSWORD, now=issued + lifetime - timedelta(seconds=2)
     )
     assert verify_password(NEW_PASSWORD, contact.password_hash)
 

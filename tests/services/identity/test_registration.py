@@ -3,6 +3,7 @@ confirmation through a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import timedelta
@@ -11,11 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import select
 
+from portal_app.core import signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.models import AuditEvent, Client, ClientContact
 from portal_app.services.identity import auth, registration
 from portal_app.services.identity.passwords import verify_password
+from tests.helpers.legacy_tokens import old_confirm_token, old_reset_token
 from tests.services.identity.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
 
 PASSWORD = "registered-password-1"
@@ -170,6 +173,39 @@ def test_bad_tampered_and_expired_confirmation_links(make, session, mailbox):  #
         registration.confirm_email(
             session, token=token, now=utcnow() + timedelta(hours=registration.CONFIRM_HOURS + 1)
         )
+
+
+def test_a_confirmation_mailed_before_the_upgrade_works_until_it_expires(make, session):
+    company = make.company()
+    contact = make.contact(make.client(company), email=f"old-{uuid.uuid4().hex[:8]}@example.test")
+    issued = utcnow() - timedelta(hours=1)
+    old = old_confirm_token(contact, hours=registration.CONFIRM_HOURS, now=issued)
+    lifetime = timedelta(hours=registration.CONFIRM_HOURS)
+    for late in (issued + lifetime, issued + lifetime + timedelta(seconds=1)):
+        with pytest.raises(ValidationError) as caught:
+            registration.confirm_email(session, token=old, now=late)
+        assert caught.value.message == registration.INVALID_LINK
+    body, _, signature = old.partition(".")
+    with pytest.raises(ValidationError):
+        registration.confirm_email(session, token=f"{body}.{signature[::-1]}")
+    assert registration.confirm_email(session, token=old) == contact
+    assert contact.email_confirmed_at is not None
+
+
+def test_a_token_for_another_purpose_is_no_confirmation(make, session):
+    contact = make.contact(make.client(make.company()), email=f"p-{uuid.uuid4().hex[:8]}@x.test")
+    good = registration.make_confirm_token(contact)
+    payload = [contact.id, hashlib.sha256(contact.email.encode()).hexdigest()[:16]]
+    for purpose in (signing.Purpose.PASSWORD_RESET, signing.Purpose.DOCUMENT_DOWNLOAD):
+        with pytest.raises(ValidationError) as caught:
+            registration.confirm_email(session, token=signing.sign(purpose, payload))
+        assert caught.value.message == registration.INVALID_LINK
+    with pytest.raises(ValidationError):  # nor a password-reset link, old or new
+        registration.confirm_email(session, token=old_reset_token(contact))
+    # A changed address kills the link.
+    contact.email = f"changed-{contact.email}"
+    with pytest.raises(ValidationError):
+        registration.confirm_email(session, token=good)
 
 
 def test_mail_failure_reports_and_the_caller_rolls_back(make, session, monkeypatch):
