@@ -44,7 +44,7 @@ from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit, link_scope
 from portal_app.services.identity.actor import Actor
-from portal_app.services.payments import ledger
+from portal_app.services.payments import ledger, payment_methods
 
 MAX_INVOICES_PER_CHECKOUT = 100
 LOCK_MINUTES = 15
@@ -365,7 +365,9 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     card_minor = total - credit_minor
     method = None
     if request.payment_method_id is not None and card_minor > 0:
-        method = _own_method(session, actor, request.payment_method_id)
+        method = payment_methods.owned_method(
+            session, actor=actor, method_id=request.payment_method_id
+        )
     checkout.credit_minor = credit_minor
     checkout.card_minor = card_minor
     checkout.payment_method_id = method.id if method else None
@@ -386,19 +388,6 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         details={"invoices": invoice_ids, "total": total, "credit": credit_minor},
     )
     return StartedCheckout(checkout.id, currency, total, credit_minor, card_minor)
-
-
-def _own_method(session: Session, actor: Actor, method_id: int) -> PaymentMethod:
-    method = session.get(PaymentMethod, method_id)
-    if (
-        method is None
-        or method.client_id != actor.client_id
-        or method.company_id != actor.company_id
-        or method.removed_at is not None
-        or actor.is_link_session  # see link_scope.saved_cards_condition
-    ):
-        raise NotFoundError("payment method")
-    return method
 
 
 def _own_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
@@ -797,7 +786,7 @@ def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
 
 def method_ref_of(session: Session, *, actor: Actor, method_id: int) -> str:
     """The gateway token of one of the client's saved cards."""
-    return _own_method(session, actor, method_id).method_ref
+    return payment_methods.owned_method(session, actor=actor, method_id=method_id).method_ref
 
 
 @dataclass(frozen=True, slots=True)

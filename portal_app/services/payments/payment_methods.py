@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.money import format_money
+from portal_app.core.paging import get_scoped
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
     PaymentMethod,
@@ -32,7 +34,11 @@ from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services.identity import audit, link_scope
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout_flow as flow
-from portal_app.services.payments.checkout_flow import Tx
+
+if TYPE_CHECKING:
+    # Only a type here: checkout imports this module for `owned_method`, and checkout_flow
+    # imports checkout, so a runtime `from checkout_flow import` would be circular.
+    from portal_app.services.payments.checkout_flow import Tx
 
 LINK_SESSION_MESSAGE = "Sign in with your password to add or remove cards."
 PREVIEW_MESSAGES = {
@@ -96,9 +102,10 @@ def _refuse_unless_full_session(actor: Actor, action: str) -> None:
         raise ReadOnlyError(LINK_SESSION_MESSAGE)
 
 
-def _active(actor: Actor):
-    """The actor's saved cards that are not removed (a query to refine)."""
-    return select(PaymentMethod).where(
+def _active_condition(actor: Actor):
+    """The actor's saved cards that are not removed: same client, same company, and none
+    for an e-mailed-link session (see link_scope.saved_cards_condition)."""
+    return and_(
         PaymentMethod.company_id == actor.company_id,
         PaymentMethod.client_id == actor.client_id,
         col(PaymentMethod.removed_at).is_(None),
@@ -106,14 +113,25 @@ def _active(actor: Actor):
     )
 
 
-def _own_method(session: Session, actor: Actor, method_id: object) -> PaymentMethod:
-    """One of the actor's active cards by id; anything else (not an int too) is not found."""
-    if not isinstance(method_id, int) or isinstance(method_id, bool) or method_id <= 0:
-        raise NotFoundError("payment method")
-    method = session.exec(_active(actor).where(PaymentMethod.id == method_id)).first()
-    if method is None:
-        raise NotFoundError("payment method")
-    return method
+def _active(actor: Actor):
+    """The actor's saved cards that are not removed (a query to refine)."""
+    return select(PaymentMethod).where(_active_condition(actor))
+
+
+def owned_method(session: Session, *, actor: Actor, method_id: object) -> PaymentMethod:
+    """One of the actor's own saved cards by id, for paying with it or changing it.
+
+    NotFoundError for anything else: another client's or company's card, a removed card, any
+    saved card in an e-mailed-link session, and an id that is not a positive int within the id
+    column's range (a bool or a string from the browser too), so all look like no card.
+    """
+    return get_scoped(
+        session,
+        PaymentMethod,
+        scope=_active_condition(actor),
+        record_id=method_id,
+        noun="payment method",
+    )
 
 
 def _audit(session: Session, actor: Actor, action: str, method: PaymentMethod) -> None:
@@ -182,7 +200,7 @@ def add_from_setup_intent(
 def set_default(session: Session, *, actor: Actor, method_id: int) -> PaymentMethodView:
     """Make one of the actor's cards the default (the one used for automatic payments)."""
     _refuse_unless_full_session(actor, "default")
-    method = _own_method(session, actor, method_id)
+    method = owned_method(session, actor=actor, method_id=method_id)
     if not method.is_default:
         _make_default(session, actor, method)
         _audit(session, actor, "payment_method_default_set", method)
@@ -271,7 +289,7 @@ def remove_method(tx: Tx, *, actor: Actor, gateway: PaymentGateway, method_id: i
     """
     _refuse_unless_full_session(actor, "remove")
     with tx() as session:
-        method = _own_method(session, actor, method_id)
+        method = owned_method(session, actor=actor, method_id=method_id)
         others = session.exec(_active(actor).where(PaymentMethod.id != method.id)).all()
         if not others:
             dependents = _blocking_dependents(session, actor)
@@ -286,7 +304,7 @@ def remove_method(tx: Tx, *, actor: Actor, gateway: PaymentGateway, method_id: i
     _detach(gateway, method_ref, customer_ref)
     with tx() as session:
         try:
-            method = _own_method(session, actor, method_id)
+            method = owned_method(session, actor=actor, method_id=method_id)
         except NotFoundError:
             return  # removed meanwhile (a second click): nothing left to do
         was_default = method.is_default

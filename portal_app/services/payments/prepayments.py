@@ -31,6 +31,7 @@ from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments import payment_methods
 from portal_app.services.payments.checkout_flow import Tx
 
 MAX_NOTES = 1000
@@ -134,18 +135,6 @@ def check_request(
     return PrepaymentRequest(minor, currency, note, True, freq, count)
 
 
-def _own_method(session: Session, actor: Actor, method_id: int) -> PaymentMethod:
-    method = session.get(PaymentMethod, method_id) if isinstance(method_id, int) else None
-    if (
-        method is None
-        or method.company_id != actor.company_id
-        or method.client_id != actor.client_id
-        or method.removed_at is not None
-    ):
-        raise NotFoundError("payment method")
-    return method
-
-
 def start_prepayment(
     session: Session,
     *,
@@ -159,7 +148,11 @@ def start_prepayment(
     company = _company(session, actor)
     if request.currency != company.currency or request.amount_minor <= 0:
         raise ValidationError("amount", "Enter the amount again.")
-    method = _own_method(session, actor, payment_method_id) if payment_method_id else None
+    method = (
+        payment_methods.owned_method(session, actor=actor, method_id=payment_method_id)
+        if payment_method_id is not None
+        else None
+    )
     checkout = Checkout(
         company_id=actor.company_id,
         client_id=actor.client_id,
