@@ -24,6 +24,9 @@ ruff format --check .
 echo "==> import contracts (pyproject.toml [tool.importlinter])"
 lint-imports
 
+echo "==> types (pyright; strict paths must be clean, the rest is counted per package)"
+python scripts/typecheck.py
+
 echo "==> unit and service tests (SQLite and PostgreSQL)"
 python -m pytest tests --ignore=tests/e2e -q -p no:cacheprovider "$@"
 

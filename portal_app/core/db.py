@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -11,7 +11,9 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlmodel import Session, create_engine
 
 from portal_app.core.settings import get_settings
@@ -31,7 +33,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(
+            dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry
+        ) -> None:  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -53,11 +57,15 @@ IDLE_PING_SECONDS = 2.0
 
 def _ping_after_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
-    def _note_checkin(_dbapi_connection, record):
+    def _note_checkin(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _ping_if_idle(dbapi_connection, record, _proxy):
+    def _ping_if_idle(
+        dbapi_connection: DBAPIConnection,
+        record: ConnectionPoolEntry,
+        _proxy: PoolProxiedConnection,
+    ) -> None:
         if time.monotonic() - record.info.get("checked_in_at", 0.0) < IDLE_PING_SECONDS:
             return
         try:
@@ -76,7 +84,7 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+def session_scope(engine: Engine | None = None) -> Generator[Session, None, None]:
     """A session that commits when the block ends without error and rolls back otherwise."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
@@ -88,7 +96,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 @contextmanager
-def session_or_scope(db: Session | None) -> Iterator[Session]:
+def session_or_scope(db: Session | None) -> Generator[Session, None, None]:
     """`db` itself when the caller already has the event's session, else a `session_scope`."""
     if db is not None:
         yield db

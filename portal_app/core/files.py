@@ -92,6 +92,7 @@ def _text_type(data: bytes) -> str | None:
         return None
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     if len(lines) >= 2:
+        widths: set[int]
         try:
             widths = {len(row) for row in csv.reader(lines)}
         except csv.Error:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from portal_app.core.errors import NotFoundError
 
@@ -51,16 +52,17 @@ def fetch_page(
     capped = select(model.id).where(where).limit(cap + 1).subquery()
     count = select(func.count()).select_from(capped)
     # The capped count rides along with the page as a one-off subquery: one round trip.
-    shown = [*columns] if columns else [model]
+    shown: list[Any] = [*columns] if columns else [model]
+    # sqlmodel's select() is typed for a fixed handful of entities, not a list of them.
+    statement = cast(
+        "Select[*tuple[Any, ...]]",
+        select(*shown, count.scalar_subquery().label("page_slice_total")),  # pyright: ignore[reportCallIssue]
+    )
     found = session.exec(
-        select(*shown, count.scalar_subquery().label("page_slice_total"))
-        .where(where)
-        .order_by(*order)
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
+        statement.where(where).order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)
     ).all()
     # Past the last page no row carried the count: ask for it alone.
-    total = found[0][-1] if found else session.exec(count).one()
+    total: int = found[0][-1] if found else session.exec(count).one()
     rows = [row if columns else row[0] for row in found[:page_size]]
     return PageSlice(
         rows=rows,

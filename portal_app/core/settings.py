@@ -216,7 +216,7 @@ class Settings(BaseSettings):
         # webhook secret is checked by _webhook_secret_problem).
         if not self.has_live_stripe_key:
             return []
-        problems = []
+        problems: list[str] = []
         if not (self.stripe_publishable_key or "").startswith("pk_live_"):
             problems.append(
                 "STRIPE_PUBLISHABLE_KEY must be a pk_live_ key beside a live sk_live_/rk_live_ key"
