@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlmodel import Session
 
@@ -20,7 +21,7 @@ def record(
     entity_type: str = "",
     entity_id: int | None = None,
     ip: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one audit event to the caller's transaction."""
     event = AuditEvent(

@@ -10,45 +10,61 @@ and apply unapplied payments; only owners and admins may refund money to a card.
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session, SQLModel, select
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError
 from portal_app.core.paging import parse_record_id
 from portal_app.models import InvoiceLock
 from portal_app.models.staff import STAFF_ROLES
 from portal_app.services.identity import audit
+from portal_app.services.identity.actor import StaffActor
 
 # Roles that may move money back or act for a contact (refunds, setting a contact's password).
 ADMIN_ROLES = ("owner", "admin")
 REFUND_ROLES = ADMIN_ROLES
 MAX_ID = 2**31 - 1
 
+_Row = TypeVar("_Row", bound=SQLModel)
 
-def require_staff(actor) -> None:
+
+def require_staff(actor: object) -> None:
     """ReadOnlyError unless `actor` is a signed-in staff user with a known role."""
     if getattr(actor, "role", None) not in STAFF_ROLES or not getattr(actor, "staff_user_id", 0):
         raise ReadOnlyError("Sign in as staff to do this.")
 
 
-def require_admin(actor, message: str) -> None:
+def require_admin(actor: StaffActor, message: str) -> None:
     """ReadOnlyError with `message` unless the staff user is an owner or admin."""
     require_staff(actor)
     if actor.role not in ADMIN_ROLES:
         raise ReadOnlyError(message)
 
 
-def require_refund_role(actor) -> None:
+def require_refund_role(actor: StaffActor) -> None:
     """ReadOnlyError unless the staff user is an owner or admin."""
     require_admin(actor, "Only an owner or admin can refund payments.")
 
 
-def own_row(session: Session, model, raw_id: object, actor, *, what: str, lock: bool = False):
+def own_row(
+    session: Session,
+    model: type[_Row],
+    raw_id: object,
+    actor: StaffActor,
+    *,
+    what: str,
+    lock: bool = False,
+) -> _Row:
     """The row of `model` with this id in the actor's company, read fresh (and locked FOR
     UPDATE on PostgreSQL when `lock`); NotFoundError otherwise."""
     record_id = parse_record_id(raw_id, what)
     if record_id > MAX_ID:  # PostgreSQL would fail on an id beyond its integer column
         raise NotFoundError(what)
-    statement = select(model).where(model.id == record_id, model.company_id == actor.company_id)
+    # Any table with an id and a company_id: its columns are SQL expressions, untyped here.
+    table: Any = model
+    statement = select(model).where(table.id == record_id, table.company_id == actor.company_id)
     if lock:
         statement = statement.with_for_update()
     row = session.exec(statement.execution_options(populate_existing=True)).first()
@@ -57,7 +73,7 @@ def own_row(session: Session, model, raw_id: object, actor, *, what: str, lock: 
     return row
 
 
-def being_paid(session: Session, invoice_id: int, now) -> bool:
+def being_paid(session: Session, invoice_id: int, now: datetime) -> bool:
     """True while a client's checkout holds this invoice (staff wait rather than race it)."""
     lock = session.get(InvoiceLock, invoice_id)
     if lock is None:
@@ -70,13 +86,13 @@ def being_paid(session: Session, invoice_id: int, now) -> bool:
 
 def record(
     session: Session,
-    actor,
+    actor: StaffActor,
     *,
     action: str,
     entity_type: str,
     entity_id: int | None,
     client_id: int | None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """An audit event done by this staff user."""
     audit.record(
