@@ -19,14 +19,14 @@ from sqlmodel import Session, select
 from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError, ThrottledError
 from portal_app.core.tokens import looks_like_token, new_token, token_hash
-from portal_app.models import AuthSession
+from portal_app.models import AuthSession, SessionKind
 from portal_app.services.identity import audit, signin_binding, throttle
 from portal_app.services.identity.passwords import verify_password
 
 HANDOFF_SECONDS = 60
 GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."
 THROTTLED_ERROR = "Too many failed attempts. Wait a few minutes and try again."
-STAFF_KIND = "staff"
+STAFF_KIND = SessionKind.STAFF
 
 
 def normalize_email(email: str) -> str:
@@ -110,7 +110,7 @@ def open_session(
     session: Session,
     *,
     company_id: int,
-    kind: str,
+    kind: SessionKind | str,
     lifetime: timedelta,
     action: str,
     audit_as: AuditAs,
@@ -129,7 +129,7 @@ def open_session(
     row = AuthSession(
         company_id=company_id,
         token_hash=token_hash(token),
-        kind=kind,
+        kind=SessionKind(kind),
         contact_id=contact_id,
         invitation_id=invitation_id,
         staff_user_id=staff_user_id,
@@ -213,15 +213,21 @@ def session_row(session: Session, token: str | None) -> AuthSession | None:
     ).first()
 
 
-def revoke(session: Session, *, token: str | None, kind: str | None = None) -> AuthSession | None:
-    """Revoke the session behind a token (only one of `kind` when given); the row, or None when
-    no such session was open. Expired sessions are revoked too: it costs nothing and says so."""
+def revoke(
+    session: Session,
+    *,
+    token: str | None,
+    kind: SessionKind | None = None,
+    at: datetime | None = None,
+) -> AuthSession | None:
+    """Revoke the session behind a token (only one of `kind` when given) as of `at` (now);
+    the row, or None when no such session was open. An expired one is revoked too."""
     row = session_row(session, token)
     if row is None or row.revoked_at is not None:
         return None
     if kind is not None and row.kind != kind:
         return None
-    row.revoked_at = utcnow()
+    row.revoked_at = at or utcnow()
     session.add(row)
     return row
 

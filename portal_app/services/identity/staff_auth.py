@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError, ReadOnlyError
 from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, Company, StaffUser
@@ -114,7 +115,8 @@ def resolve_staff_actor(session: Session, *, token: str | None, ip: str = "") ->
 
 def sign_out_staff(session: Session, *, token: str | None) -> bool:
     """Revoke a staff session and the previews it opened; True when one was open."""
-    row = signin.revoke(session, token=token, kind=STAFF_KIND)
+    now = utcnow()
+    row = signin.revoke(session, token=token, kind=STAFF_KIND, at=now)
     if row is None:
         return False
     # A preview opened from this console ends with it.
@@ -123,11 +125,11 @@ def sign_out_staff(session: Session, *, token: str | None) -> bool:
             AuthSession.kind == "staff_preview",
             AuthSession.staff_user_id == row.staff_user_id,
             AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-            AuthSession.expires_at > row.revoked_at,
+            AuthSession.expires_at > now,
         )
     ).all()
     for preview in previews:
-        preview.revoked_at = row.revoked_at
+        preview.revoked_at = now
         session.add(preview)
     signin.record(
         session,
