@@ -23,6 +23,7 @@ from portal_app.core.paging import (
 )
 from portal_app.models import Client, Company, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.models.statuses import InvoiceStatus
 from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
 from portal_app.services.billing.party_views import (
     client_party,
@@ -122,7 +123,7 @@ def _status_condition(status: str, today: date):
     if status == "overdue":
         return and_(payable, col(Invoice.due_date).is_not(None), Invoice.due_date < today)
     if status == "paid":
-        return Invoice.status == "paid"
+        return Invoice.status == InvoiceStatus.PAID
     return None
 
 

@@ -46,6 +46,7 @@ from portal_app.models import (
 )
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
+from portal_app.models.statuses import InvoiceStatus, QuoteStatus
 from portal_app.schemas.quote import (
     ApprovalResult,
     ApprovalRules,
@@ -158,7 +159,11 @@ def _not_lapsed(today: date):
 def effective_status(quote: Quote, today: date | None = None) -> str:
     """The status the client sees: a sent quote past its `valid_until` is 'expired'."""
     today = _today(today)
-    if quote.status == "sent" and quote.valid_until is not None and quote.valid_until < today:
+    if (
+        quote.status == QuoteStatus.SENT
+        and quote.valid_until is not None
+        and quote.valid_until < today
+    ):
         return "expired"
     return quote.status
 
@@ -169,13 +174,13 @@ def status_label(status: str) -> str:
 
 def _status_condition(status: str, today: date):
     if status == "pending":
-        return and_(Quote.status == "sent", _not_lapsed(today))
+        return and_(Quote.status == QuoteStatus.SENT, _not_lapsed(today))
     if status == "approved":
         return col(Quote.status).in_(("approved", "converted"))
     if status == "expired":
         return or_(
-            Quote.status == "expired",
-            and_(Quote.status == "sent", col(Quote.valid_until) < today),
+            Quote.status == QuoteStatus.EXPIRED,
+            and_(Quote.status == QuoteStatus.SENT, col(Quote.valid_until) < today),
         )
     return None
 
@@ -531,7 +536,7 @@ def approve_quotes(
         if company.convert_approved_quotes:
             invoice = create_invoice_from_quote(session, quote=quote, today=today, now=now)
             quote.invoice_id = invoice.id
-            quote.status = "converted"
+            quote.status = QuoteStatus.CONVERTED
             quote.updated_at = now
             session.add(quote)
             invoice_ids.append(invoice.id)
@@ -562,7 +567,7 @@ def _claim(session: Session, quote: Quote, *, today: date, now, po: str) -> None
             Quote.id == quote.id,
             Quote.company_id == quote.company_id,
             Quote.client_id == quote.client_id,
-            Quote.status == "sent",
+            Quote.status == QuoteStatus.SENT,
             _not_lapsed(today),
         )
         .values(values)
@@ -578,7 +583,7 @@ def create_invoice_from_quote(session: Session, *, quote: Quote, today: date, no
         company_id=quote.company_id,
         client_id=quote.client_id,
         number=next_number(session, company_id=quote.company_id, kind="invoice"),
-        status="sent",
+        status=InvoiceStatus.SENT,
         currency=quote.currency,
         issue_date=today,
         due_date=today + timedelta(days=INVOICE_DUE_DAYS),
@@ -634,8 +639,8 @@ def decline_quote(
     now = utcnow()
     result = session.exec(
         update(Quote)
-        .where(Quote.id == quote.id, Quote.status == "sent", _not_lapsed(today))
-        .values(status="declined", declined_at=now, decline_reason=text, updated_at=now)
+        .where(Quote.id == quote.id, Quote.status == QuoteStatus.SENT, _not_lapsed(today))
+        .values(status=QuoteStatus.DECLINED, declined_at=now, decline_reason=text, updated_at=now)
     )
     if result.rowcount != 1:
         raise QuoteRefusedError(f"Quote {quote.number} was already answered in another window.")
@@ -669,10 +674,10 @@ def expire_quotes(session: Session, *, today: date | None = None) -> int:
     result = session.exec(
         update(Quote)
         .where(
-            Quote.status == "sent",
+            Quote.status == QuoteStatus.SENT,
             col(Quote.valid_until).is_not(None),
             col(Quote.valid_until) < today,
         )
-        .values(status="expired", updated_at=utcnow())
+        .values(status=QuoteStatus.EXPIRED, updated_at=utcnow())
     )
     return int(result.rowcount or 0)

@@ -23,6 +23,7 @@ from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.models import Invoice, RecurringInvoice, RecurringInvoiceLine, Subscription
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.recurring import VISIBLE_RECURRING_STATUSES
+from portal_app.models.statuses import RecurringStatus
 from portal_app.schemas.recurring import (
     RecurringInvoicesPage,
     RecurringPage,
@@ -39,7 +40,7 @@ from portal_app.services.identity.actor import Actor
 
 MODULE = "recurring_invoices"
 # "Active" on the list: schedules still issuing invoices (a paused one may resume).
-RUNNING_STATUSES = ("active", "paused")
+RUNNING_STATUSES = (RecurringStatus.ACTIVE, RecurringStatus.PAUSED)
 LIST_FILTERS = ("active", "all")
 MAX_PAGE = 1_000_000
 MAX_ID = 2**31 - 1

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from portal_app.core.errors import ValidationError
 from portal_app.core.money import format_money
 from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
+from portal_app.models.statuses import InvoiceStatus, PaymentStatus
 from portal_app.schemas.statement import (
     AgingBucketView,
     StatementDocument,
@@ -45,8 +46,12 @@ from portal_app.services.identity.actor import Actor
 
 STATUSES = ("all", "paid", "unpaid")
 STATUS_LABELS = {"all": "All invoices", "paid": "Paid invoices", "unpaid": "Unpaid invoices"}
-COUNTED_STATUSES = ("sent", "partial", "paid")
-RECEIVED_STATUSES = ("completed", "refunded", "partly_refunded")
+COUNTED_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL, InvoiceStatus.PAID)
+RECEIVED_STATUSES = (
+    PaymentStatus.COMPLETED,
+    PaymentStatus.REFUNDED,
+    PaymentStatus.PARTLY_REFUNDED,
+)
 MAX_YEARS = 10
 AGING_BUCKETS = ("Current", "1-30", "31-60", "61-90", "91-120", "Over 120")
 _KIND_ORDER = {"invoice": 0, "payment": 1, "credit": 2}
@@ -137,7 +142,7 @@ def statement(
         Invoice.issue_date <= end,
     ]
     if status == "paid":
-        where.append(Invoice.status == "paid")
+        where.append(Invoice.status == InvoiceStatus.PAID)
     elif status == "unpaid":
         where.append(and_(col(Invoice.status).in_(("sent", "partial")), Invoice.balance_minor > 0))
     invoices = session.exec(

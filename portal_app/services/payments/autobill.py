@@ -21,6 +21,7 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
 from portal_app.models import Checkout, ClientContact, Invoice, InvoiceLock
+from portal_app.models.statuses import CheckoutStatus
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
@@ -241,7 +242,8 @@ def unfinished_checkouts(session: Session, invoice: Invoice) -> list[Checkout]:
             Checkout.client_id == invoice.client_id,
             or_(
                 col(Checkout.status).in_(UNFINISHED_STATUSES),
-                (Checkout.status == "open") & col(Checkout.gateway_intent_id).is_not(None),
+                (Checkout.status == CheckoutStatus.OPEN)
+                & col(Checkout.gateway_intent_id).is_not(None),
             ),
         )
         .order_by(col(Checkout.id))

@@ -41,6 +41,7 @@ from portal_app.models import (
     PaymentMethod,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
+from portal_app.models.statuses import CheckoutStatus, PaymentStatus
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit, link_scope
 from portal_app.services.identity.actor import Actor
@@ -52,7 +53,13 @@ LOCK_MINUTES = 15
 MAX_CHARGE_MINOR = 99_999_999
 # A checkout in one of these states settles when its card money arrives (even one given up:
 # money the gateway took is always recorded).
-SETTLEABLE_WITH_CARD = ("open", "processing", "requires_action", "failed", "expired")
+SETTLEABLE_WITH_CARD = (
+    CheckoutStatus.OPEN,
+    CheckoutStatus.PROCESSING,
+    CheckoutStatus.REQUIRES_ACTION,
+    CheckoutStatus.FAILED,
+    CheckoutStatus.EXPIRED,
+)
 
 
 def amount_due_minor(invoice: Invoice, today: date | None = None) -> int:
@@ -250,11 +257,11 @@ def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int])
             .where(
                 Checkout.id == checkout_id,
                 Checkout.client_id == actor.client_id,
-                Checkout.status == "open",
+                Checkout.status == CheckoutStatus.OPEN,
                 col(Checkout.gateway_intent_id).is_(None),
                 Checkout.charge_attempts == 0,
             )
-            .values(status="expired", updated_at=utcnow())
+            .values(status=CheckoutStatus.EXPIRED, updated_at=utcnow())
         )
         if result.rowcount == 1:
             session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
@@ -283,11 +290,11 @@ def _release_stale_holds(session: Session, actor: Actor) -> None:
                 update(Checkout)
                 .where(
                     Checkout.id == checkout_id,
-                    Checkout.status == "open",
+                    Checkout.status == CheckoutStatus.OPEN,
                     col(Checkout.gateway_intent_id).is_(None),
                     Checkout.charge_attempts == 0,
                 )
-                .values(status="expired", updated_at=utcnow())
+                .values(status=CheckoutStatus.EXPIRED, updated_at=utcnow())
             )
             if expired.rowcount != 1:
                 continue
@@ -451,9 +458,9 @@ def claim_for_charge(
         raise ValidationError("card", "Nothing to charge to a card.")
     result = session.exec(
         update(Checkout)
-        .where(Checkout.id == checkout.id, Checkout.status == "open")
+        .where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.OPEN)
         .values(
-            status="processing",
+            status=CheckoutStatus.PROCESSING,
             # A retry after a lost answer sends the very same request under the same
             # idempotency key, so the gateway answers it instead of charging again.
             gateway_payment_method=case(
@@ -510,7 +517,7 @@ def record_intent(
         payment = settle_checkout(session, checkout_id=checkout.id, intent=intent)
         return ChargeOutcome("succeeded", payment_id=payment.id if payment else checkout.payment_id)
     if intent.status == "requires_action":
-        checkout.status = "requires_action"
+        checkout.status = CheckoutStatus.REQUIRES_ACTION
         session.add(checkout)
         return ChargeOutcome("requires_action", client_secret=intent.client_secret)
     if intent.status == "processing":
@@ -526,8 +533,11 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
     # before another settled it must not write "failed" over "succeeded".
     claimed = session.exec(
         update(Checkout)
-        .where(Checkout.id == checkout_id, col(Checkout.status).not_in(("succeeded", "failed")))
-        .values(status="failed", failure_message=message[:500], updated_at=utcnow())
+        .where(
+            Checkout.id == checkout_id,
+            col(Checkout.status).not_in((CheckoutStatus.SUCCEEDED, CheckoutStatus.FAILED)),
+        )
+        .values(status=CheckoutStatus.FAILED, failure_message=message[:500], updated_at=utcnow())
     )
     if claimed.rowcount != 1:
         return
@@ -551,7 +561,7 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
             client_id=checkout.client_id,
             contact_id=checkout.contact_id,
             number=_next_payment_number(),
-            status="failed",
+            status=PaymentStatus.FAILED,
             currency=checkout.currency,
             amount_minor=checkout.card_minor,
             method="card",
@@ -614,15 +624,15 @@ def settle_checkout(
     # Only one caller moves the checkout to succeeded; the others see rowcount 0 and stop.
     # A card checkout given up as failed or expired still settles: money the gateway took is
     # always recorded. A credit-only one that was given up never does (its credit went back).
-    settleable = SETTLEABLE_WITH_CARD if intent is not None else ("open",)
+    settleable = SETTLEABLE_WITH_CARD if intent is not None else (CheckoutStatus.OPEN,)
     claimed = session.exec(
         update(Checkout)
         .where(Checkout.id == checkout.id, col(Checkout.status).in_(settleable))
-        .values(status="succeeded", updated_at=utcnow())
+        .values(status=CheckoutStatus.SUCCEEDED, updated_at=utcnow())
     )
     if claimed.rowcount != 1:
         session.refresh(checkout)
-        if checkout.status != "succeeded":
+        if checkout.status != CheckoutStatus.SUCCEEDED:
             raise ValidationError(
                 "invoices", "This payment was replaced by a newer one. Reload to see your invoices."
             )
@@ -642,7 +652,7 @@ def settle_checkout(
         number=_next_payment_number(),
         currency=checkout.currency,
     )
-    payment.status = "completed"
+    payment.status = PaymentStatus.COMPLETED
     payment.amount_minor = intent.amount_minor if intent else 0
     payment.method = "card" if intent else "credit"
     payment.method_label = _method_label(session, checkout)
@@ -870,11 +880,15 @@ def reusable_checkout(
     if not checkout_id:
         return None
     checkout = session.get(Checkout, checkout_id)
-    if checkout is None or checkout.client_id != actor.client_id or checkout.status != "open":
+    if (
+        checkout is None
+        or checkout.client_id != actor.client_id
+        or checkout.status != CheckoutStatus.OPEN
+    ):
         return None
     if checkout.gateway_intent_id is None and checkout.charge_attempts == 0:
         # Never reached the gateway: nothing can have been charged; start afresh.
-        checkout.status = "expired"
+        checkout.status = CheckoutStatus.EXPIRED
         session.add(checkout)
         session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
         ledger.release_holds(session, checkout_id=checkout.id)

@@ -16,6 +16,7 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import Checkout, PaymentMethod
+from portal_app.models.statuses import CheckoutStatus
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 
@@ -125,8 +126,8 @@ def pay_with_card(
         with tx() as session:
             session.exec(
                 update(Checkout)
-                .where(Checkout.id == checkout_id, Checkout.status == "processing")
-                .values(status="open", updated_at=utcnow())
+                .where(Checkout.id == checkout_id, Checkout.status == CheckoutStatus.PROCESSING)
+                .values(status=CheckoutStatus.OPEN, updated_at=utcnow())
             )
         return co.ChargeOutcome("failed", message=exc.message)
     with tx() as session:
@@ -168,11 +169,11 @@ def confirm_after_action(
 def current_outcome(session: Session, *, actor: Actor, checkout_id: int) -> co.ChargeOutcome:
     """Where a checkout stands, for a second click or a reload while it is being charged."""
     checkout = co._own_checkout(session, actor, checkout_id)
-    if checkout.status == "succeeded":
+    if checkout.status == CheckoutStatus.SUCCEEDED:
         return co.ChargeOutcome("succeeded", payment_id=checkout.payment_id)
-    if checkout.status == "failed":
+    if checkout.status == CheckoutStatus.FAILED:
         return co.ChargeOutcome("failed", message=checkout.failure_message)
-    if checkout.status == "expired":
+    if checkout.status == CheckoutStatus.EXPIRED:
         return co.ChargeOutcome(
             "failed", message="These invoices are being paid in another window. Reload to see them."
         )

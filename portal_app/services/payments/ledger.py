@@ -32,11 +32,16 @@ from portal_app.core.db import utcnow
 from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
 from portal_app.models.credit import USABLE_CREDIT_STATUSES
 from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.models.statuses import CreditStatus, InvoiceStatus, PaymentStatus
 
 # Payments whose money was received (and so may be applied or refunded).
-RECEIVED_STATUSES = ("completed", "partly_refunded", "refunded")
+RECEIVED_STATUSES = (
+    PaymentStatus.COMPLETED,
+    PaymentStatus.PARTLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
 # Invoice statuses a refund reopens; cancelled or reversed invoices keep their status.
-REOPENABLE_STATUSES = ("paid", "partial", "sent")
+REOPENABLE_STATUSES = (InvoiceStatus.PAID, InvoiceStatus.PARTIAL, InvoiceStatus.SENT)
 
 
 class LedgerRefused(Exception):
@@ -142,7 +147,7 @@ def write_off_invoice(session: Session, *, invoice_id: int) -> None:
     session.exec(
         update(Invoice)
         .where(Invoice.id == invoice_id)
-        .values(status="cancelled", balance_minor=0, updated_at=utcnow())
+        .values(status=InvoiceStatus.CANCELLED, balance_minor=0, updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
 
@@ -222,7 +227,7 @@ def _give_back_credit(session: Session, credit_id: int, amount: int) -> None:
             balance_minor=balance_after,
             # A credit given back is usable again unless staff cancelled it meanwhile.
             status=case(
-                (Credit.status == "cancelled", "cancelled"),
+                (Credit.status == CreditStatus.CANCELLED, "cancelled"),
                 (balance_after == Credit.amount_minor, "sent"),
                 else_="partial",
             ),
@@ -507,7 +512,9 @@ def raise_refunded_total(
         .values(
             refunded_minor=total,
             applied_minor=Payment.applied_minor - from_allocations,
-            status="refunded" if total >= payment.amount_minor else "partly_refunded",
+            status=PaymentStatus.REFUNDED
+            if total >= payment.amount_minor
+            else PaymentStatus.PARTLY_REFUNDED,
             updated_at=utcnow(),
         )
         .execution_options(synchronize_session="fetch")

@@ -30,6 +30,7 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
+from portal_app.models.statuses import PrepaymentScheduleStatus, RecurringStatus
 from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services.identity import audit, link_scope
 from portal_app.services.identity.actor import Actor
@@ -254,7 +255,7 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
         .where(
             RecurringInvoice.company_id == actor.company_id,
             RecurringInvoice.client_id == actor.client_id,
-            RecurringInvoice.status == "active",
+            RecurringInvoice.status == RecurringStatus.ACTIVE,
         )
         .order_by(col(RecurringInvoice.id))
     ).all()
@@ -271,7 +272,7 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
         select(PrepaymentSchedule).where(
             PrepaymentSchedule.company_id == actor.company_id,
             PrepaymentSchedule.client_id == actor.client_id,
-            PrepaymentSchedule.status == "active",
+            PrepaymentSchedule.status == PrepaymentScheduleStatus.ACTIVE,
         )
     ).all()
     labels += [

@@ -22,6 +22,7 @@ from portal_app.core.paging import parse_record_id
 from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.invoice import VISIBLE_STATUSES
+from portal_app.models.statuses import PaymentStatus
 from portal_app.schemas.payment import (
     PaymentCreditView,
     PaymentInvoiceView,
@@ -231,7 +232,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         date=format_day(payment.paid_at or payment.created_at, locale),
         method_label=payment.method_label or payment.method.capitalize(),
         transaction_reference=payment.gateway_reference or "",
-        failure_message=payment.failure_message if payment.status == "failed" else "",
+        failure_message=payment.failure_message if payment.status == PaymentStatus.FAILED else "",
         company=company_party(company),
         client=client_party(client),
         invoices=[
@@ -254,7 +255,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         has_credit=credit_used > 0,
         has_refund=payment.refunded_minor > 0,
         has_unapplied=unapplied > 0,
-        is_failed=payment.status == "failed",
+        is_failed=payment.status == PaymentStatus.FAILED,
         footer=company.invoice_footer,
         logo_path=logo_path(company),
         primary_color=company.primary_color,

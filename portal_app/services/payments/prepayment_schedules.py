@@ -21,6 +21,7 @@ from portal_app.core.db import utcnow
 from portal_app.core.schedule import period_date
 from portal_app.gateways.base import CardDeclinedError, GatewayError
 from portal_app.models import Checkout, Payment, PaymentMethod, PrepaymentSchedule
+from portal_app.models.statuses import PrepaymentScheduleStatus
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
@@ -38,7 +39,7 @@ def due_schedule_ids(session: Session, today: date) -> list[int]:
         session.exec(
             select(PrepaymentSchedule.id)
             .where(
-                PrepaymentSchedule.status == "active",
+                PrepaymentSchedule.status == PrepaymentScheduleStatus.ACTIVE,
                 col(PrepaymentSchedule.next_date).is_not(None),
                 col(PrepaymentSchedule.next_date) <= today,
             )

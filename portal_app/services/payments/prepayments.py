@@ -24,6 +24,7 @@ from portal_app.core.schedule import FREQUENCY_LABELS, period_date
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Checkout, Company, Payment, PaymentMethod, PrepaymentSchedule
 from portal_app.models.recurring import FREQUENCIES
+from portal_app.models.statuses import PrepaymentScheduleStatus
 from portal_app.schemas.subscription import PrepaymentLimits
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
@@ -284,7 +285,7 @@ def list_schedules(session: Session, *, actor: Actor) -> list[ScheduleView]:
         .where(
             PrepaymentSchedule.company_id == actor.company_id,
             PrepaymentSchedule.client_id == actor.client_id,
-            PrepaymentSchedule.status == "active",
+            PrepaymentSchedule.status == PrepaymentScheduleStatus.ACTIVE,
         )
         .order_by(col(PrepaymentSchedule.id).desc())
         .limit(100)

@@ -23,6 +23,7 @@ from portal_app.core.money import parse_major
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.models.statuses import InvoiceStatus, PaymentStatus
 from portal_app.services.billing.staff_records import INVOICE, get_record
 from portal_app.services.identity.staff_scope import (
     being_paid,
@@ -60,10 +61,10 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
     label = str(reference or "").replace("\x00", "").strip()
     if len(label) > MAX_REFERENCE:
         raise ValidationError("reference", f"Keep the reference under {MAX_REFERENCE} characters.")
-    if invoice.status == "draft":
+    if invoice.status == InvoiceStatus.DRAFT:
         invoice.sent_at = invoice.sent_at or now
         # Marking a draft paid sends it first (the ledger pays open invoices only).
-        invoice.status = "sent"
+        invoice.status = InvoiceStatus.SENT
         session.add(invoice)
         session.flush()
     amount = invoice.balance_minor
@@ -71,7 +72,7 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
         company_id=invoice.company_id,
         client_id=invoice.client_id,
         number=_temporary_number(),
-        status="completed",
+        status=PaymentStatus.COMPLETED,
         currency=invoice.currency,
         amount_minor=amount,
         method="manual",
@@ -104,11 +105,11 @@ def cancel_invoice(session: Session, *, actor, invoice_id: object) -> Invoice:
     """
     invoice = get_record(session, actor=actor, kind=INVOICE, record_id=invoice_id, lock=True)
     now = utcnow()
-    if invoice.status == "cancelled":
+    if invoice.status == InvoiceStatus.CANCELLED:
         return invoice
-    if invoice.status == "draft":
+    if invoice.status == InvoiceStatus.DRAFT:
         raise ValidationError("status", "A draft was never sent; edit it instead.")
-    if invoice.status != "sent" or invoice.paid_to_date_minor != 0:
+    if invoice.status != InvoiceStatus.SENT or invoice.paid_to_date_minor != 0:
         raise ValidationError(
             "status", "Only unpaid sent invoices can be cancelled; refund the payments first."
         )

@@ -64,6 +64,7 @@ from portal_app.core.errors import ValidationError
 from portal_app.gateways.base import GatewayError, GatewayEvent, PaymentGateway
 from portal_app.gateways.base import PaymentIntentResult as Intent
 from portal_app.models import Checkout, Payment, PaymentMethod, WebhookEvent
+from portal_app.models.statuses import CheckoutStatus, PaymentStatus, WebhookStatus
 from portal_app.services.identity import audit
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import refunds
@@ -132,7 +133,7 @@ def _store(
         event_ref=event.event_ref[:255],
         event_type=event.event_type[:100],
         payload=payload.decode("utf-8", errors="replace"),
-        status="received",
+        status=WebhookStatus.RECEIVED,
     )
     try:
         with session.begin_nested():
@@ -248,11 +249,11 @@ def _already_decided(session: Session, checkout: Checkout, intent: Intent) -> _O
     """What a `processing` or `payment_failed` event comes to when the outcome is settled
     already: a settled checkout stands (a late failure never undoes a payment), an intent the
     gateway now says succeeded is settled, a failed checkout stays failed; None otherwise."""
-    if checkout.status == "succeeded":
+    if checkout.status == CheckoutStatus.SUCCEEDED:
         return _Outcome("ignored", "checkout already succeeded")
     if intent.succeeded:
         return _settled(session, checkout, intent)
-    if checkout.status == "failed":
+    if checkout.status == CheckoutStatus.FAILED:
         return _Outcome("ignored", "checkout already failed")
     return None
 
@@ -277,7 +278,7 @@ def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) ->
         client_id=checkout.client_id,
         contact_id=checkout.contact_id,
         number=f"tmp-{checkout.id}-{intent.intent_ref}"[:50],
-        status="pending",
+        status=PaymentStatus.PENDING,
         currency=checkout.currency,
         amount_minor=checkout.card_minor,
         method="card",
@@ -292,7 +293,7 @@ def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) ->
     payment.number = f"PAY-{payment.id:06d}"
     session.add(payment)
     if checkout.status in ("open", "requires_action", "expired"):
-        checkout.status = "processing"
+        checkout.status = CheckoutStatus.PROCESSING
         checkout.updated_at = now
         session.add(checkout)
     audit.record(

@@ -30,6 +30,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.models.statuses import CreditStatus, InvoiceStatus, RecurringStatus
 from portal_app.services.billing.invoice_math import (
     LineInput,
     apply_totals,
@@ -61,7 +62,7 @@ def create_recurring(
         company_id=subscription.company_id,
         client_id=subscription.client_id,
         number=next_number(session, company_id=subscription.company_id, kind="recurring"),
-        status="active",
+        status=RecurringStatus.ACTIVE,
         frequency=plan.frequency,
         currency=plan.currency,
         start_date=start,
@@ -105,7 +106,7 @@ def _new_invoice(
         company_id=subscription.company_id,
         client_id=subscription.client_id,
         number=next_number(session, company_id=subscription.company_id, kind="invoice"),
-        status="sent",
+        status=InvoiceStatus.SENT,
         currency=currency,
         issue_date=issue,
         due_date=issue,
@@ -245,7 +246,7 @@ def issue_credit(
         company_id=subscription.company_id,
         client_id=subscription.client_id,
         number=next_number(session, company_id=subscription.company_id, kind="credit"),
-        status="sent",
+        status=CreditStatus.SENT,
         currency=old.currency,
         issue_date=today,
         subtotal_minor=amount_minor,

@@ -35,6 +35,7 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
+from portal_app.models.statuses import RecurringStatus, SubscriptionStatus
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
@@ -134,7 +135,7 @@ def voided_text(voided_minor: int, currency: str, locale: str, *, staff: bool = 
 
 def _end_now(session: Session, sub: Subscription, today: date) -> None:
     now = utcnow()
-    sub.status = "cancelled"
+    sub.status = SubscriptionStatus.CANCELLED
     sub.cancelled_at = now
     sub.cancel_at = today
     sub.pending_plan_id = None
@@ -146,8 +147,8 @@ def _end_now(session: Session, sub: Subscription, today: date) -> None:
     ):
         void_invoice(session, invoice)
     recurring = session.get(RecurringInvoice, sub.recurring_invoice_id)
-    if recurring is not None and recurring.status != "cancelled":
-        recurring.status = "cancelled"
+    if recurring is not None and recurring.status != RecurringStatus.CANCELLED:
+        recurring.status = RecurringStatus.CANCELLED
         recurring.next_send_date = None
         recurring.updated_at = now
         session.add(recurring)
@@ -209,7 +210,7 @@ def cancel_subscription(
         locale = client_locale(session, actor)
         company = session.get(Company, actor.company_id)
         if company.subscription_cancel_mode == "request":
-            sub.status = "cancel_requested"
+            sub.status = SubscriptionStatus.CANCEL_REQUESTED
             session.add(sub)
             _audit(session, actor, sub, "subscription_cancel_requested", reason=reason)
             return CancelOutcome(
@@ -281,9 +282,9 @@ def cancel_subscription(
 
 
 def _already(sub: Subscription) -> str:
-    if sub.status == "cancelled":
+    if sub.status == SubscriptionStatus.CANCELLED:
         return "This subscription is already cancelled."
-    if sub.status == "cancel_requested" or sub.cancel_requested_at is not None:
+    if sub.status == SubscriptionStatus.CANCEL_REQUESTED or sub.cancel_requested_at is not None:
         if sub.cancel_at is not None:
             return "This subscription is already set to end."
         return "You have already asked to cancel this subscription."

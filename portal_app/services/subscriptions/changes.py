@@ -31,6 +31,7 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
+from portal_app.models.statuses import InvoiceStatus, SubscriptionStatus
 from portal_app.schemas.subscription import ChangePreview
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
@@ -94,7 +95,7 @@ def _plan_change(
         end=sub.current_period_end,
         today=today,
     )
-    if sub.status == "trialing":
+    if sub.status == SubscriptionStatus.TRIALING:
         kind, effective = "trial", "now"
     elif new.price_minor > old.price_minor:
         kind, effective = "upgrade", "now"
@@ -297,7 +298,7 @@ def _after_charge(
         invoice = session.get(Invoice, invoice_id)
         if invoice is None or invoice.subscription_id != sub.id:
             raise NotFoundError("invoice")
-        if outcome.status == "succeeded" and invoice.status == "paid":
+        if outcome.status == "succeeded" and invoice.status == InvoiceStatus.PAID:
             new = session.get(SubscriptionPlan, target_plan_id)
             old_plan_id = sub.plan_id
             _switch_plan(session, sub, new)

@@ -39,6 +39,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES
+from portal_app.models.statuses import InvoiceStatus, RecurringStatus, SubscriptionStatus
 from portal_app.services.identity import audit
 from portal_app.services.payments.autobill import autobill_invoice
 from portal_app.services.payments.checkout_flow import Tx
@@ -88,7 +89,8 @@ def due_subscription_ids(session: Session, today: date) -> list[int]:
                 live & (col(Subscription.cancel_at) <= today),
                 live & (col(Subscription.current_period_end) <= today),
                 live & open_period_invoice,
-                (Subscription.status == "past_due") & (col(Subscription.next_retry_on) <= today),
+                (Subscription.status == SubscriptionStatus.PAST_DUE)
+                & (col(Subscription.next_retry_on) <= today),
             )
         )
         .order_by(col(Subscription.id))
@@ -131,7 +133,7 @@ def _advance(session: Session, sub: Subscription, today: date, counts: Counter) 
     if sub.current_period_end > today:
         return
     recurring = session.get(RecurringInvoice, sub.recurring_invoice_id)
-    if recurring is None or recurring.status != "active":
+    if recurring is None or recurring.status != RecurringStatus.ACTIVE:
         return
     if sub.pending_plan_id:
         sub.plan_id = sub.pending_plan_id
@@ -152,9 +154,13 @@ def _record_charge(
 ) -> None:
     """Step 4's outcome: active when paid, else past due with the next retry, or cancelled."""
     now = utcnow()
-    if invoice.status == "paid" or status == "paid":
+    if invoice.status == InvoiceStatus.PAID or status == "paid":
         # A cancellation request waits for staff; paying the period does not withdraw it.
-        sub.status = "cancel_requested" if sub.status == "cancel_requested" else "active"
+        sub.status = (
+            SubscriptionStatus.CANCEL_REQUESTED
+            if sub.status == SubscriptionStatus.CANCEL_REQUESTED
+            else SubscriptionStatus.ACTIVE
+        )
         sub.failed_attempts = 0
         sub.next_retry_on = None
         sub.updated_at = now
@@ -171,7 +177,7 @@ def _record_charge(
     counts["declined"] += 1
     if sub.failed_attempts <= len(schedule):
         retry_on = invoice.issue_date + timedelta(days=schedule[sub.failed_attempts - 1])
-        sub.status = "past_due"
+        sub.status = SubscriptionStatus.PAST_DUE
         sub.next_retry_on = max(retry_on, today + timedelta(days=1))
         sub.updated_at = now
         session.add(sub)
@@ -182,7 +188,7 @@ def _record_charge(
         _note(session, sub, "subscription_cancelled_unpaid", attempts=sub.failed_attempts)
         counts["cancelled_unpaid"] += 1
         return
-    sub.status = "past_due"
+    sub.status = SubscriptionStatus.PAST_DUE
     sub.next_retry_on = None
     sub.updated_at = now
     session.add(sub)
@@ -199,7 +205,7 @@ def process_subscription(
             return
         _advance(session, sub, today, counts)
         to_charge = None
-        retry_due = sub.status == "past_due" and (
+        retry_due = sub.status == SubscriptionStatus.PAST_DUE and (
             sub.next_retry_on is not None and sub.next_retry_on <= today
         )
         if sub.status in RENEWING or retry_due:

@@ -18,6 +18,7 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Subscription
+from portal_app.models.statuses import SubscriptionStatus
 from portal_app.services.company import modules
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
@@ -85,7 +86,7 @@ def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> Si
         client_id=actor.client_id,
         contact_id=actor.contact_id,
         plan_id=plan.id,
-        status="trialing" if trial else INCOMPLETE,
+        status=SubscriptionStatus.TRIALING if trial else INCOMPLETE,
         current_period_start=today,
         current_period_end=today,
     )
@@ -125,7 +126,7 @@ def activate_if_paid(session: Session, *, subscription_id: int) -> bool:
     if sub is None:
         return False
     if sub.status != INCOMPLETE:
-        return sub.status == "active"
+        return sub.status == SubscriptionStatus.ACTIVE
     first = session.exec(
         select(Invoice)
         .where(
@@ -136,7 +137,7 @@ def activate_if_paid(session: Session, *, subscription_id: int) -> bool:
     ).first()
     if first is None or first.status != "paid":
         return False
-    sub.status = "active"
+    sub.status = SubscriptionStatus.ACTIVE
     sub.updated_at = utcnow()
     session.add(sub)
     audit.record(

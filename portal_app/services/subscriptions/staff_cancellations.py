@@ -35,6 +35,7 @@ from portal_app.models import (
     Subscription,
     SubscriptionPlan,
 )
+from portal_app.models.statuses import RecurringStatus, SubscriptionStatus
 from portal_app.services.billing.recurring import RUNNING_STATUSES
 from portal_app.services.company.locale import company_locale
 from portal_app.services.identity import staff_scope
@@ -194,7 +195,7 @@ def _claim_subscription(session: Session, sub: Subscription, cancel_at: date) ->
 def _unpaid_period(sub: Subscription, today: date) -> bool:
     # Nothing was paid for the current period: a trial, or a renewal still unpaid.
     in_trial = sub.trial_ends_on is not None and today < sub.trial_ends_on
-    return in_trial or sub.status == "past_due" or sub.failed_attempts > 0
+    return in_trial or sub.status == SubscriptionStatus.PAST_DUE or sub.failed_attempts > 0
 
 
 def approve_request(
@@ -218,7 +219,7 @@ def approve_request(
                     col(RecurringInvoice.cancel_requested_at).is_not(None),
                     col(RecurringInvoice.status).in_(RUNNING_STATUSES),
                 )
-                .values(status="cancelled", next_send_date=None, updated_at=utcnow())
+                .values(status=RecurringStatus.CANCELLED, next_send_date=None, updated_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
             if claimed.rowcount != 1:
@@ -237,7 +238,7 @@ def approve_request(
         _claim_subscription(session, sub, sub.current_period_end)
         if refund is None:
             # Back to a plain live status: it renews no more and ends at `cancel_at`.
-            sub.status = "active"
+            sub.status = SubscriptionStatus.ACTIVE
             sub.pending_plan_id = None
             session.add(sub)
             _audit(session, actor, "subscription_cancellation_approved", sub, ended="period_end")

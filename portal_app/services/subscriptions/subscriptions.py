@@ -27,6 +27,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.models.invoice import VISIBLE_STATUSES
+from portal_app.models.statuses import SubscriptionStatus
 from portal_app.schemas.subscription import (
     ChangeOptionView,
     PlanView,
@@ -38,7 +39,7 @@ from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
 
-INCOMPLETE = "incomplete"
+INCOMPLETE = SubscriptionStatus.INCOMPLETE
 STATUS_LABELS = {
     INCOMPLETE: "Awaiting payment",
     "trialing": "Trial",
@@ -56,7 +57,7 @@ INVOICE_LABELS = {"sent": "Unpaid", "partial": "Partly paid", "paid": "Paid"}
 
 def status_label(subscription: Subscription) -> str:
     """The status as the client reads it; a subscription ending at its period's end says so."""
-    if subscription.status == "active" and subscription.cancel_at is not None:
+    if subscription.status == SubscriptionStatus.ACTIVE and subscription.cancel_at is not None:
         return "Ending"
     return STATUS_LABELS.get(subscription.status, subscription.status.capitalize())
 
@@ -90,7 +91,7 @@ def period_label(start: date, end: date, locale: str) -> str:
 
 def next_charge_date(subscription: Subscription) -> date | None:
     """When the card is charged next, or None when nothing more will be charged."""
-    if subscription.status == "past_due":
+    if subscription.status == SubscriptionStatus.PAST_DUE:
         return subscription.next_retry_on
     renewing = ("trialing", "active", "cancel_requested")
     if subscription.status in renewing and subscription.cancel_at is None:
@@ -223,7 +224,9 @@ def subscription_view(session: Session, *, actor: Actor, subscription_id: int) -
         current_period=period_label(sub.current_period_start, sub.current_period_end, locale),
         next_charge=format_day(next_date, locale),
         next_charge_amount=_price(next_plan, locale) if next_date else "",
-        trial_ends=format_day(sub.trial_ends_on, locale) if sub.status == "trialing" else "",
+        trial_ends=format_day(sub.trial_ends_on, locale)
+        if sub.status == SubscriptionStatus.TRIALING
+        else "",
         cancel_at=format_day(sub.cancel_at, locale),
         cancel_reason=sub.cancel_reason,
         pending_plan_name=pending.name if pending else "",
