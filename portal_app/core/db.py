@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -22,6 +23,24 @@ from portal_app.core.settings import get_settings
 def utcnow() -> datetime:
     """Current time as an aware UTC datetime (SQLModel's UTCDateTime columns require one)."""
     return datetime.now(UTC)
+
+
+class HasId(Protocol):
+    """A table row: its primary key is None until the row is flushed."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: HasId) -> int:
+    """The id of a row that is in the database (loaded, or added and flushed).
+
+    Table models declare `id: int | None` because a new row has none yet; this narrows it
+    for rows that must have one, and fails loudly instead of passing None on.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
 
 
 def make_engine(url: str) -> Engine:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, func, literal, union_all
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlmodel import Session, col
 
 from portal_app.models import Invoice, Payment
 from portal_app.services.identity.actor import Actor
@@ -20,13 +22,13 @@ _STAMP_QUERY = union_all(
     *(
         select(
             literal(offset).label("part"),
-            model.company_id,
-            model.client_id,
+            col(model.company_id),
+            col(model.client_id),
             func.max(model.updated_at).label("latest"),
             func.count().label("rows"),
         )
         .where(col(model.client_id).in_(bindparam("client_ids", expanding=True)))
-        .group_by(model.company_id, model.client_id)
+        .group_by(col(model.company_id), col(model.client_id))
         for offset, model in ((0, Invoice), (2, Payment))
     )
 )
@@ -47,7 +49,14 @@ def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[C
     ordered = sorted(wanted)
     for start in range(0, len(ordered), BATCH):
         client_ids = sorted({client_id for _, client_id in ordered[start : start + BATCH]})
-        rows = session.exec(_STAMP_QUERY, params={"client_ids": client_ids})
+        # sqlmodel's exec() is typed for single SELECTs only; it runs this UNION all the same.
+        rows = cast(
+            "Iterable[tuple[int, int, int, datetime | None, int]]",
+            session.exec(  # pyright: ignore[reportCallIssue]
+                _STAMP_QUERY,  # pyright: ignore[reportArgumentType]
+                params={"client_ids": client_ids},
+            ),
+        )
         for offset, company_id, client_id, latest, count in rows:
             if (company_id, client_id) in found:
                 found[(company_id, client_id)][offset : offset + 2] = [latest, count]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.db import id_of
 from portal_app.models import Credit, Payment
 from portal_app.services.identity import audit
 from portal_app.services.payments import ledger
@@ -163,7 +164,7 @@ def refundable_minor(session: Session, *, payment: Payment) -> int:
     less the spent part of plan-change credits issued against it."""
     if payment.status not in REFUNDABLE_STATUSES:
         return 0
-    used = period_credit_used(session, payment_id=payment.id)
+    used = period_credit_used(session, payment_id=id_of(payment))
     return max(0, payment.amount_minor - payment.refunded_minor - used)
 
 
@@ -185,8 +186,9 @@ def void_period_credits(
     if not whole_period and refundable_minor(session, payment=payment) > 0:
         return 0
     credits = session.exec(
-        _period_credits(payment.id, subscription_id).where(Credit.balance_minor > 0)
+        _period_credits(id_of(payment), subscription_id).where(Credit.balance_minor > 0)
     ).all()
     return sum(
-        ledger.void_credit(session, credit_id=c.id, amount_minor=c.balance_minor) for c in credits
+        ledger.void_credit(session, credit_id=id_of(c), amount_minor=c.balance_minor)
+        for c in credits
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.db import id_of
 from portal_app.core.locale import format_day
 from portal_app.core.money import Money, format_money
 from portal_app.core.paging import parse_record_id
@@ -11,6 +12,7 @@ from portal_app.models import Client, Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.schemas.staff_documents import OpenInvoiceView, StaffPaymentPage, StaffPaymentRow
 from portal_app.services.billing.staff_lists import MAX_PAGE, PAGE_SIZE, company_locale
+from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import MAX_ID, REFUND_ROLES, own_row, require_staff
 from portal_app.services.payments.ledger import RECEIVED_STATUSES, unapplied_minor
 from portal_app.services.payments.payments import status_label
@@ -20,7 +22,12 @@ FILTERS = ("all", "unapplied")
 
 
 def list_payments(
-    session: Session, *, actor, status: str = "all", client_id: object = None, page: int = 1
+    session: Session,
+    *,
+    actor: StaffActor,
+    status: str = "all",
+    client_id: object = None,
+    page: int = 1,
 ) -> StaffPaymentPage:
     """One page (newest first) of the company's payments; "unapplied" keeps only received
     payments with money on no invoice (applied + refunds below the amount)."""
@@ -28,7 +35,7 @@ def list_payments(
     page = max(1, min(int(page or 1), MAX_PAGE))
     statement = (
         select(Payment, Client.name)
-        .join(Client, Client.id == Payment.client_id)
+        .join(Client, col(Client.id) == Payment.client_id)
         .where(Payment.company_id == actor.company_id)
     )
     if status == "unapplied":
@@ -47,7 +54,7 @@ def list_payments(
     ).all()
     locale = company_locale(session, actor.company_id)
     may_refund = actor.role in REFUND_ROLES
-    views = []
+    views: list[StaffPaymentRow] = []
     for payment, client_name in rows[:PAGE_SIZE]:
         unapplied = unapplied_minor(payment)
         refundable = refundable_minor(session, payment)
@@ -57,7 +64,7 @@ def list_payments(
 
         views.append(
             StaffPaymentRow(
-                id=payment.id,
+                id=id_of(payment),
                 number=payment.number,
                 client_id=payment.client_id,
                 client_name=client_name,
@@ -78,7 +85,9 @@ def list_payments(
     return StaffPaymentPage(rows=views, page=page, has_next=len(rows) > PAGE_SIZE)
 
 
-def open_invoices(session: Session, *, actor, payment_id: object) -> list[OpenInvoiceView]:
+def open_invoices(
+    session: Session, *, actor: StaffActor, payment_id: object
+) -> list[OpenInvoiceView]:
     """The payment's client's unpaid invoices in its currency (oldest due first), for the
     apply dialog. NotFoundError for another company's payment."""
     require_staff(actor)
@@ -98,7 +107,7 @@ def open_invoices(session: Session, *, actor, payment_id: object) -> list[OpenIn
     ).all()
     return [
         OpenInvoiceView(
-            id=inv.id,
+            id=id_of(inv),
             number=inv.number,
             due_date=format_day(inv.due_date, locale),
             balance=format_money(inv.balance_minor, inv.currency, locale),
@@ -108,7 +117,7 @@ def open_invoices(session: Session, *, actor, payment_id: object) -> list[OpenIn
     ]
 
 
-def unapplied_text(session: Session, *, actor, payment_id: object) -> str:
+def unapplied_text(session: Session, *, actor: StaffActor, payment_id: object) -> str:
     """A payment's unapplied amount, formatted (for the apply dialog's heading)."""
     require_staff(actor)
     payment = own_row(session, Payment, payment_id, actor, what="payment")
