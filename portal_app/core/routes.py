@@ -127,6 +127,11 @@ def pay_url(invoice_ids: list[int]) -> str:
     return f"{CLIENT_PAY}?{urlencode({'invoices': ','.join(str(i) for i in invoice_ids)})}"
 
 
+# "Pay all due" in one currency: /client/pay?all=USD (the invoices are
+# services/payments/checkout.payable_ids; the button's total is payable_groups).
+PAY_ALL_PARAM = "all"
+
+
 def invoice_link_url(key: str) -> str:
     return f"/client/invoice/{quote(key, safe='')}"
 

@@ -155,7 +155,7 @@ def _pay_all(group: PayableGroup) -> rx.Component:
             variant="solid",
             size="2",
         ),
-        href="/client/pay?all=" + group.currency,
+        href=f"{routes.CLIENT_PAY}?{routes.PAY_ALL_PARAM}=" + group.currency,
         aria_label="Pay all " + group.count.to_string() + " due invoices in " + group.currency,
     )
 

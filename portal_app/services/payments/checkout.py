@@ -806,24 +806,47 @@ class PayableGroup:
     total: str
 
 
-def payable_groups(session: Session, *, actor: Actor) -> list[PayableGroup]:
-    """Everything the client could pay now, per currency (for "Pay all due").
-
-    Summed in the database (the list page asks on every load, and a client may have
-    thousands of open invoices); `_amount_due_sql` is `amount_due_minor` as SQL.
-    """
+def _pay_all_due(actor: Actor):
+    """ "Pay all due", defined once: the invoices the client can pay now with what each asks
+    (`amount_due_minor` as SQL), ranked oldest due first within each currency. A checkout
+    takes the first MAX_INVOICES_PER_CHECKOUT of a currency, so the button's total
+    (`payable_groups`) and the checkout it opens (`payable_ids`) count the same invoices."""
     due = _amount_due_sql()
-    totals = session.exec(
-        select(Invoice.currency, func.count(), func.sum(due))
+    rank = func.row_number().over(
+        partition_by=Invoice.currency, order_by=(col(Invoice.due_date), col(Invoice.id))
+    )
+    return (
+        select(
+            col(Invoice.id).label("id"),
+            col(Invoice.currency).label("currency"),
+            due.label("due"),
+            rank.label("rank"),
+        )
         .where(
             Invoice.company_id == actor.company_id,
             Invoice.client_id == actor.client_id,
             col(Invoice.status).in_(PAYABLE_STATUSES),
             Invoice.balance_minor > 0,
+            due > 0,
             link_scope.invoice_condition(actor),
         )
-        .group_by(Invoice.currency)
-        .order_by(Invoice.currency)
+        .subquery()
+    )
+
+
+def payable_groups(session: Session, *, actor: Actor) -> list[PayableGroup]:
+    """The "Pay all due" buttons: per currency, how many invoices and how much the checkout
+    behind the button (`payable_ids`) asks.
+
+    Summed in the database (the list page asks on every load, and a client may have
+    thousands of open invoices).
+    """
+    rows = _pay_all_due(actor)
+    totals = session.exec(
+        select(rows.c.currency, func.count(), func.sum(rows.c.due))
+        .where(rows.c.rank <= MAX_INVOICES_PER_CHECKOUT)
+        .group_by(rows.c.currency)
+        .order_by(rows.c.currency)
     ).all()
     if not totals:
         return []
@@ -853,21 +876,15 @@ def _amount_due_sql():
 
 
 def payable_ids(session: Session, *, actor: Actor, currency: str) -> list[int]:
-    """Ids of every invoice the client can pay now in `currency`, oldest due first."""
-    invoices = session.exec(
-        select(Invoice)
-        .where(
-            Invoice.company_id == actor.company_id,
-            Invoice.client_id == actor.client_id,
-            Invoice.currency == currency,
-            col(Invoice.status).in_(PAYABLE_STATUSES),
-            Invoice.balance_minor > 0,
-            link_scope.invoice_condition(actor),
-        )
-        .order_by(col(Invoice.due_date), col(Invoice.id))
-        .limit(MAX_INVOICES_PER_CHECKOUT)
-    ).all()
-    return [inv.id for inv in invoices if amount_due_minor(inv) > 0]
+    """The invoices a "Pay all due" button in `currency` pays, oldest due first."""
+    rows = _pay_all_due(actor)
+    return list(
+        session.exec(
+            select(rows.c.id)
+            .where(rows.c.currency == currency, rows.c.rank <= MAX_INVOICES_PER_CHECKOUT)
+            .order_by(rows.c.rank)
+        ).all()
+    )
 
 
 def reusable_checkout(

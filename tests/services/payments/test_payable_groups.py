@@ -1,5 +1,7 @@
 """'Pay all due' totals: summed in the database, equal to the per-invoice amount due."""
 
+from datetime import date, timedelta
+
 from portal_app.core.money import format_money
 from portal_app.services.payments import checkout as co
 
@@ -49,3 +51,38 @@ def test_groups_leave_out_other_clients_and_are_empty_with_nothing_due(make, ses
     make.invoice(make.client(make.company()), currency="USD")  # another company's client
     make.invoice(mine, status="paid", paid_minor=120_00)
     assert co.payable_groups(session, actor=actor) == []
+
+
+def test_the_button_and_the_checkout_it_opens_count_the_same_invoices(make, session):
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    make.invoice(client, currency="USD", status="sent", partial_minor=30_00)
+    make.invoice(client, currency="USD", status="partial", paid_minor=50_00)
+    make.invoice(client, currency="EUR", status="sent")
+    make.invoice(client, currency="USD", status="paid", paid_minor=120_00)
+    for group in co.payable_groups(session, actor=actor):
+        ids = co.payable_ids(session, actor=actor, currency=group.currency)
+        preview = co.preview(session, actor=actor, invoice_ids=ids)
+        assert group.count == len(ids) == len(preview.lines)
+        assert group.total == preview.total
+
+
+def test_more_than_one_checkout_holds_the_oldest_due_in_both(make, session, monkeypatch):
+    """The button used to add up every due invoice while its checkout took only the first
+    MAX_INVOICES_PER_CHECKOUT: it promised a total the page did not charge."""
+    monkeypatch.setattr(co, "MAX_INVOICES_PER_CHECKOUT", 3)
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    today = date.today()
+    invoices = [
+        make.invoice(client, currency="USD", due_date=today + timedelta(days=days))
+        for days in (40, 10, 30, 20, 50)
+    ]
+    oldest = sorted(invoices, key=lambda inv: inv.due_date)[:3]
+    ids = co.payable_ids(session, actor=actor, currency="USD")
+    assert ids == [inv.id for inv in oldest]
+    [group] = co.payable_groups(session, actor=actor)
+    assert group.count == 3
+    assert group.total == format_money(sum(inv.balance_minor for inv in oldest), "USD", "en_US")
