@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import reflex as rx
 
 from portal_app.components.accessible import badge, callout
-from portal_app.components.card_choice import NEW_CARD, allowed_choice, card_choice
-from portal_app.components.card_element import (
-    confirm_payment_script,
-    confirm_setup_script,
-    mount_script,
-    parse_result,
-)
+from portal_app.components.card_choice import card_choice
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.gateways.base import GatewayError
-from portal_app.gateways.factory import get_gateway, is_test_mode
+from portal_app.gateways.factory import get_gateway
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
-from portal_app.services.payments.checkout import CheckoutLineView, CheckoutPreview, SavedCardOption
+from portal_app.services.payments.checkout import CheckoutLineView, CheckoutPreview
+from portal_app.state.card_payment import CardPaymentMixin
 from portal_app.state.portal import PortalState
 
 
@@ -37,9 +32,9 @@ def _parse_ids(raw: str) -> list[int]:
     return ids
 
 
-class PayState(PortalState):
+class PayState(CardPaymentMixin, PortalState):
     """Checkout. Amounts, totals and the outcome are decided on the server; the browser only
-    confirms the card with Stripe.js."""
+    confirms the card with Stripe.js (state/card_payment.py)."""
 
     lines: list[CheckoutLineView] = []
     currency: str = ""
@@ -48,21 +43,11 @@ class PayState(PortalState):
     has_credit: bool = False
     apply_credit: bool = False
     allow_amount_edit: bool = False
-    cards: list[SavedCardOption] = []
-    card_choice: str = NEW_CARD
     save_card: bool = False
-    test_mode: bool = False
     not_found: bool = False
-    form_error: str = ""
     field_errors: dict[str, str] = {}
-    card_error: str = ""
-    processing: bool = False
-    progress: str = ""
     loaded: bool = False
     _invoice_ids: list[int] = []
-    _amounts: dict[int, str] = {}
-    _checkout_id: int = 0
-    _save_requested: bool = False
     # The credit shown when the page loaded: a checkout that can hold less is refused with the
     # new figure rather than charging the card more than the page said.
     _credit_seen: int = 0
@@ -71,22 +56,21 @@ class PayState(PortalState):
     def load(self):
         self.loaded = False
         self.not_found = False
-        self.form_error = self.card_error = self.progress = ""
         self.field_errors = {}
-        self.processing = False
-        self._amounts = {}
+        self._reset_card_payment()
         actor = self._begin()
         if actor is None:
             return self._login_redirect()
         params = self.router.url.query_parameters
         try:
             with session_scope() as db:
-                if params.get("all"):
-                    ids = co.payable_ids(db, actor=actor, currency=str(params.get("all"))[:3])
+                pay_all = str(params.get(routes.PAY_ALL_PARAM) or "")[:3]
+                if pay_all:
+                    ids = co.payable_ids(db, actor=actor, currency=pay_all)
                 else:
                     ids = _parse_ids(str(params.get("invoices", "")))
                 view = co.preview(db, actor=actor, invoice_ids=ids)
-                self.cards = co.saved_cards(db, actor=actor)
+                cards = co.saved_cards(db, actor=actor)
         except NotFoundError:
             self.not_found = True
             self.loaded = True
@@ -105,26 +89,10 @@ class PayState(PortalState):
         self.apply_credit = self.has_credit
         self._credit_seen = view.credit_available_minor
         self.allow_amount_edit = view.allow_under_payment or view.allow_over_payment
-        self.card_choice = str(self.cards[0].id) if self.cards else NEW_CARD
+        self._offer_cards(cards)
         self.save_card = False
-        self.test_mode = is_test_mode()
         self.loaded = True
-        gateway = get_gateway()
-        return rx.call_script(
-            mount_script(gateway.js_url(), gateway.publishable_key()),
-            callback=PayState.card_mounted,
-        )
-
-    @rx.event
-    def card_mounted(self, result: str):
-        data = parse_result(result)
-        if not data.get("ok"):
-            self.card_error = "The card form could not be loaded. Reload the page to try again."
-
-    @rx.event
-    def choose_card(self, value: str | list[str]):
-        self.card_choice = allowed_choice(value, self.cards)
-        self.card_error = ""
+        return self._mount_card()
 
     @rx.event
     def set_apply_credit(self, value: bool):
@@ -143,10 +111,8 @@ class PayState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
-            self.processing = True
-            self.form_error = self.card_error = ""
+            self._begin_processing("Checking amounts…")
             self.field_errors = {}
-            self.progress = "Checking amounts…"
             amounts = {}
             if self.allow_amount_edit:
                 for invoice_id in self._invoice_ids:
@@ -157,7 +123,7 @@ class PayState(PortalState):
                 invoice_ids=list(self._invoice_ids),
                 amounts=amounts,
                 apply_credit=self.apply_credit,
-                payment_method_id=None if self.card_choice == NEW_CARD else int(self.card_choice),
+                payment_method_id=self._chosen_method_id(),
                 save_card=self.save_card,
                 expected_credit_minor=self._credit_seen if self.apply_credit else None,
             )
@@ -179,14 +145,14 @@ class PayState(PortalState):
             return
         except (NotFoundError, ReadOnlyError) as exc:
             async with self:
-                self.processing = False
-                self.progress = ""
+                self._stop()
                 self.form_error = (
                     str(exc) if isinstance(exc, ReadOnlyError) else "These invoices cannot be paid."
                 )
             return
         async with self:
             self._checkout_id = started.checkout_id
+            self._keep_card = request.save_card
         if started.card_minor == 0:
             try:
                 payment_id = await asyncio.to_thread(_settle_credit, actor, started.checkout_id)
@@ -195,118 +161,36 @@ class PayState(PortalState):
                     self._fail_field(exc)
                 return
             async with self:
-                return self._done(payment_id)
-        if request.payment_method_id is not None:
-            async with self:
-                self.progress = "Charging your card…"
-            method_ref = await asyncio.to_thread(_method_ref, actor, request.payment_method_id)
-            return await self._charge(actor, method_ref)
-        # A new card: Stripe.js confirms a SetupIntent in the browser, then card_confirmed runs.
-        try:
-            secret = await asyncio.to_thread(_setup_secret, actor, started.checkout_id)
-        except GatewayError as exc:
-            async with self:
-                self._fail_card(exc.message)
-            return
-        async with self:
-            self._save_requested = request.save_card
-            self.progress = "Confirming your card…"
-            return rx.call_script(confirm_setup_script(secret), callback=PayState.card_confirmed)
+                self._stop()
+                self._checkout_id = 0
+                return rx.redirect(_paid_target(payment_id), replace=True)
+        return await self._pay_with_card(
+            actor, request.payment_method_id, f"checkout-{started.checkout_id}"
+        )
 
-    @rx.event(background=True)
-    async def card_confirmed(self, result: str):
-        data = parse_result(result)
-        async with self:
-            actor = self._actor()
-            checkout_id = self._checkout_id
-            save = self._save_requested and not self.is_link_session
-            if actor is None or not checkout_id:
-                self.processing = False
-                return
-            if data.get("error") or not data.get("setup_intent"):
-                self._fail_card(str(data.get("error") or "The card was not accepted."))
-                return
-            self.progress = "Charging your card…"
-        try:
-            method_ref = await asyncio.to_thread(
-                _card_from_setup, actor, str(data["setup_intent"]), save
-            )
-        except (ValidationError, NotFoundError, GatewayError) as exc:
-            async with self:
-                self._fail_card(getattr(exc, "message", "") or "The card could not be used.")
-            return
-        return await self._charge(actor, method_ref, forget_after=not save)
+    def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
+        return functools.partial(_pay, actor, self._checkout_id, method_ref)
 
-    async def _charge(self, actor: Actor, method_ref: str, forget_after: bool = False):
-        async with self:
-            checkout_id = self._checkout_id
-        try:
-            outcome = await asyncio.to_thread(_pay, actor, checkout_id, method_ref)
-        except (ValidationError, NotFoundError) as exc:
-            async with self:
-                self._fail_card(getattr(exc, "message", "") or "The payment could not be made.")
-            return
-        if forget_after and outcome.status in ("succeeded", "failed"):
-            await asyncio.to_thread(flow.forget_card, get_gateway(), method_ref)
-        return await self._after(outcome)
+    def _confirm_call(self, actor: Actor):
+        return functools.partial(_confirm, actor, self._checkout_id)
 
-    async def _after(self, outcome: co.ChargeOutcome):
-        async with self:
-            if outcome.status == "succeeded":
-                return self._done(outcome.payment_id)
-            if outcome.status == "requires_action":
-                self.progress = "Waiting for your bank's confirmation…"
-                return rx.call_script(
-                    confirm_payment_script(outcome.client_secret), callback=PayState.authenticated
-                )
-            if outcome.status == "processing":
-                self.processing = False
-                self.progress = ""
-                self.form_error = (
-                    outcome.message + " We will update your invoices when it completes."
-                )
-                return None
-            # The checkout id is kept: a retry of the same request reuses it when it is safe.
-            self._fail_card(outcome.message or "The payment was not completed.")
-            return None
+    def _paid_url(self, outcome: co.ChargeOutcome) -> str:
+        return _paid_target(outcome.payment_id)
 
-    @rx.event(background=True)
-    async def authenticated(self, result: str):
-        async with self:
-            actor = self._actor()
-            checkout_id = self._checkout_id
-            if actor is None or not checkout_id:
-                self.processing = False
-                return
-        try:
-            outcome = await asyncio.to_thread(_confirm, actor, checkout_id)
-        except (GatewayError, NotFoundError, ValidationError) as exc:
-            async with self:
-                self._fail_card(
-                    getattr(exc, "message", "") or "The payment could not be confirmed."
-                )
-            return
-        return await self._after(outcome)
-
-    def _done(self, payment_id: int | None):
-        self.processing = False
-        self.progress = ""
-        self._checkout_id = 0
-        target = routes.payment_url(payment_id) if payment_id else routes.CLIENT_INVOICES
-        return rx.redirect(f"{target}?paid=1", replace=True)
+    def _pending_note(self) -> str:
+        return "We will update your invoices when it completes."
 
     def _fail_field(self, exc: ValidationError) -> None:
-        self.processing = False
-        self.progress = ""
+        self._stop()
         if exc.field.startswith("amount_"):
             self.field_errors = {exc.field: exc.message}
         else:
             self.form_error = exc.message
 
-    def _fail_card(self, message: str) -> None:
-        self.processing = False
-        self.progress = ""
-        self.card_error = message
+
+def _paid_target(payment_id: int | None) -> str:
+    target = routes.payment_url(payment_id) if payment_id else routes.CLIENT_INVOICES
+    return f"{target}?paid=1"
 
 
 def _start(actor: Actor, request: co.CheckoutRequest, previous: int) -> co.StartedCheckout:
@@ -328,31 +212,15 @@ def _settle_credit(actor: Actor, checkout_id: int) -> int:
         return co.settle_with_credit_only(db, actor=actor, checkout_id=checkout_id).id
 
 
-def _method_ref(actor: Actor, method_id: int) -> str:
-    with session_scope() as db:
-        return co.method_ref_of(db, actor=actor, method_id=method_id)
-
-
-def _setup_secret(actor: Actor, checkout_id: int) -> str:
-    return flow.setup_new_card(
-        session_scope, actor=actor, gateway=get_gateway(), purpose=f"checkout-{checkout_id}"
-    )
-
-
-def _card_from_setup(actor: Actor, setup_intent: str, save: bool) -> str:
-    return flow.card_from_setup(
-        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent, save=save
-    )
-
-
-def _pay(actor: Actor, checkout_id: int, method_ref: str) -> co.ChargeOutcome:
-    return flow.pay_with_card(
+def _pay(actor: Actor, checkout_id: int, method_ref: str) -> tuple[co.ChargeOutcome, int]:
+    outcome = flow.pay_with_card(
         session_scope,
         actor=actor,
         gateway=get_gateway(),
         checkout_id=checkout_id,
         method_ref=method_ref,
     )
+    return outcome, checkout_id
 
 
 def _confirm(actor: Actor, checkout_id: int) -> co.ChargeOutcome:

@@ -9,23 +9,13 @@ the client can stop here.
 from __future__ import annotations
 
 import asyncio
-import uuid
+import functools
 from datetime import date
 
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.card_choice import (
-    NEW_CARD,
-    allowed_choice,
-    card_choice,
-    mount_when_ready,
-)
-from portal_app.components.card_element import (
-    confirm_payment_script,
-    confirm_setup_script,
-    parse_result,
-)
+from portal_app.components.card_choice import card_choice
 from portal_app.components.common import (
     empty_state,
     field_error,
@@ -37,44 +27,33 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.schedule import FREQUENCY_LABELS
-from portal_app.gateways.base import GatewayError
-from portal_app.gateways.factory import get_gateway, is_test_mode
+from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.subscription import PrepaymentLimits
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
-from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments import prepayments as pre
-from portal_app.services.payments.checkout import SavedCardOption
 from portal_app.services.payments.prepayments import PrepaymentRequest, ScheduleView
+from portal_app.state.card_payment import CardPaymentMixin
 from portal_app.state.portal import PortalState
 
 
-class PrepaymentState(PortalState):
+class PrepaymentState(CardPaymentMixin, PortalState):
     limits: PrepaymentLimits | None = None
     unavailable: bool = False
     loaded: bool = False
-    cards: list[SavedCardOption] = []
-    card_choice: str = NEW_CARD
     repeat: bool = False
     frequency: str = "monthly"
     schedules: list[ScheduleView] = []
     field_errors: dict[str, str] = {}
-    form_error: str = ""
-    card_error: str = ""
     notice: str = ""
-    processing: bool = False
-    progress: str = ""
-    test_mode: bool = False
     _request: dict = {}
-    _checkout_id: int = 0
-    _method_ref: str = ""
-    _save: bool = False
 
     @rx.event
     def load(self):
-        self.loaded = self.unavailable = self.processing = False
+        self.loaded = self.unavailable = False
         self.field_errors = {}
-        self.form_error = self.card_error = self.progress = self.notice = ""
+        self.notice = ""
+        self._reset_card_payment()
         self.repeat = False
         self.frequency = "monthly"
         actor = self._begin()
@@ -84,29 +63,14 @@ class PrepaymentState(PortalState):
             with session_scope() as db:
                 self.limits = pre.limits(db, actor=actor)
                 self.schedules = pre.list_schedules(db, actor=actor)
-                self.cards = co.saved_cards(db, actor=actor)
+                cards = co.saved_cards(db, actor=actor)
         except NotFoundError:
             self.unavailable = True
             self.loaded = True
             return None
-        self.card_choice = str(self.cards[0].id) if self.cards else NEW_CARD
-        self.test_mode = is_test_mode()
+        self._offer_cards(cards)
         self.loaded = True
-        gateway = get_gateway()
-        return rx.call_script(
-            mount_when_ready(gateway.js_url(), gateway.publishable_key()),
-            callback=PrepaymentState.card_mounted,
-        )
-
-    @rx.event
-    def card_mounted(self, result: str):
-        if not parse_result(result).get("ok"):
-            self.card_error = "The card form could not be loaded. Reload the page to try again."
-
-    @rx.event
-    def choose_card(self, value: str | list[str]):
-        self.card_choice = allowed_choice(value, self.cards)
-        self.card_error = ""
+        return self._mount_card()
 
     @rx.event
     def set_repeat(self, value: bool):
@@ -141,10 +105,9 @@ class PrepaymentState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
-            self.processing = True
+            self._begin_processing("Checking the amount…")
             self.field_errors = {}
-            self.form_error = self.card_error = self.notice = ""
-            self.progress = "Checking the amount…"
+            self.notice = ""
             fields = {
                 "amount": str(form_data.get("amount", ""))[:40],
                 "notes": str(form_data.get("notes", ""))[: pre.MAX_NOTES + 1],
@@ -152,9 +115,9 @@ class PrepaymentState(PortalState):
                 "frequency": self.frequency,
                 "times": str(form_data.get("times", ""))[:10],
             }
-            choice = self.card_choice
+            method_id = self._chosen_method_id()
         try:
-            request, checkout_id = await asyncio.to_thread(_start, actor, fields, choice)
+            request, checkout_id = await asyncio.to_thread(_start, actor, fields, method_id)
         except ValidationError as exc:
             async with self:
                 self._stop()
@@ -173,101 +136,25 @@ class PrepaymentState(PortalState):
         async with self:
             self._request = _as_dict(request)
             self._checkout_id = checkout_id
-            self._save = request.repeat
-        if choice != NEW_CARD:
-            async with self:
-                self.progress = "Charging your card…"
-            method_ref = await asyncio.to_thread(_method_ref, actor, int(choice))
-            return await self._charge(actor, method_ref)
-        try:
-            secret = await asyncio.to_thread(_setup_secret, actor)
-        except (GatewayError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(getattr(exc, "message", "") or str(exc))
-            return
-        async with self:
-            self.progress = "Confirming your card…"
-            return rx.call_script(
-                confirm_setup_script(secret), callback=PrepaymentState.card_confirmed
-            )
+            # A repeated pre-payment charges the same card later.
+            self._keep_card = request.repeat
+        return await self._pay_with_card(actor, method_id, "prepayment")
 
-    @rx.event(background=True)
-    async def card_confirmed(self, result: str):
-        data = parse_result(result)
-        async with self:
-            actor = self._actor()
-            save = self._save and not self.is_link_session
-            if actor is None or not self._checkout_id:
-                self._stop()
-                return
-            if data.get("error") or not data.get("setup_intent"):
-                self._fail_card(str(data.get("error") or "The card was not accepted."))
-                return
-            self.progress = "Charging your card…"
-        try:
-            method_ref = await asyncio.to_thread(
-                _card_from_setup, actor, str(data["setup_intent"]), save
-            )
-        except (ValidationError, NotFoundError, GatewayError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(getattr(exc, "message", "") or "The card could not be used.")
-            return
-        return await self._charge(actor, method_ref, forget_after=not save)
+    def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
+        return functools.partial(
+            _pay, actor, self._checkout_id, method_ref, _as_request(self._request)
+        )
 
-    async def _charge(self, actor: Actor, method_ref: str, forget_after: bool = False):
-        async with self:
-            checkout_id, request = self._checkout_id, _as_request(self._request)
-            self._method_ref = method_ref
-        try:
-            outcome = await asyncio.to_thread(_pay, actor, checkout_id, method_ref, request)
-        except (ValidationError, NotFoundError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(getattr(exc, "message", "") or "The payment could not be made.")
-            return
-        if forget_after and outcome.status in ("succeeded", "failed"):
-            await asyncio.to_thread(flow.forget_card, get_gateway(), method_ref)
-        return await self._after(outcome)
+    def _confirm_call(self, actor: Actor):
+        return functools.partial(
+            _confirm, actor, self._checkout_id, self._card_method_ref, _as_request(self._request)
+        )
 
-    async def _after(self, outcome: co.ChargeOutcome):
-        async with self:
-            if outcome.status == "succeeded":
-                self._stop()
-                self._checkout_id = 0
-                target = routes.payment_url(outcome.payment_id)
-                return rx.redirect(f"{target}?paid=1", replace=True)
-            if outcome.status == "requires_action":
-                self.progress = "Waiting for your bank's confirmation…"
-                return rx.call_script(
-                    confirm_payment_script(outcome.client_secret),
-                    callback=PrepaymentState.authenticated,
-                )
-            self._fail_card(outcome.message or "The payment was not completed.")
-            return None
+    def _paid_url(self, outcome: co.ChargeOutcome) -> str:
+        return f"{routes.payment_url(outcome.payment_id)}?paid=1"
 
-    @rx.event(background=True)
-    async def authenticated(self, result: str):
-        async with self:
-            actor = self._actor()
-            checkout_id, method_ref = self._checkout_id, self._method_ref
-            request = _as_request(self._request)
-            if actor is None or not checkout_id:
-                self._stop()
-                return
-        try:
-            outcome = await asyncio.to_thread(_confirm, actor, checkout_id, method_ref, request)
-        except (GatewayError, NotFoundError, ValidationError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(getattr(exc, "message", "") or "The payment was not confirmed.")
-            return
-        return await self._after(outcome)
-
-    def _stop(self) -> None:
-        self.processing = False
-        self.progress = ""
-
-    def _fail_card(self, message: str) -> None:
-        self._stop()
-        self.card_error = message
+    def _pending_note(self) -> str:
+        return "We will add it to your account when it completes."
 
 
 def _as_dict(request: PrepaymentRequest) -> dict:
@@ -286,38 +173,19 @@ def _as_request(data: dict) -> PrepaymentRequest:
     return PrepaymentRequest(**data)
 
 
-def _start(actor: Actor, fields: dict, choice: str) -> tuple[PrepaymentRequest, int]:
+def _start(actor: Actor, fields: dict, method_id: int | None) -> tuple[PrepaymentRequest, int]:
     with session_scope() as db:
         request = pre.check_request(db, actor=actor, **fields)
-        method_id = None if choice == NEW_CARD else int(choice)
         checkout_id = pre.start_prepayment(
             db, actor=actor, request=request, payment_method_id=method_id
         )
     return request, checkout_id
 
 
-def _method_ref(actor: Actor, method_id: int) -> str:
-    with session_scope() as db:
-        return co.method_ref_of(db, actor=actor, method_id=method_id)
-
-
-def _setup_secret(actor: Actor) -> str:
-    return flow.setup_new_card(
-        session_scope,
-        actor=actor,
-        gateway=get_gateway(),
-        purpose=f"prepayment-{uuid.uuid4().hex[:16]}",
-    )
-
-
-def _card_from_setup(actor: Actor, setup_intent: str, save: bool) -> str:
-    return flow.card_from_setup(
-        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent, save=save
-    )
-
-
-def _pay(actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentRequest):
-    return pre.pay(
+def _pay(
+    actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentRequest
+) -> tuple[co.ChargeOutcome, int]:
+    outcome = pre.pay(
         session_scope,
         actor=actor,
         gateway=get_gateway(),
@@ -326,9 +194,12 @@ def _pay(actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentReq
         request=request,
         today=date.today(),
     )
+    return outcome, checkout_id
 
 
-def _confirm(actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentRequest):
+def _confirm(
+    actor: Actor, checkout_id: int, method_ref: str, request: PrepaymentRequest
+) -> co.ChargeOutcome:
     return pre.finish_after_action(
         session_scope,
         actor=actor,

@@ -10,38 +10,27 @@ address is confirmed the visitor signs in and returns to this page to subscribe.
 from __future__ import annotations
 
 import asyncio
-import uuid
+import functools
 from datetime import date
 
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.card_choice import (
-    NEW_CARD,
-    allowed_choice,
-    card_choice,
-    mount_when_ready,
-)
-from portal_app.components.card_element import (
-    confirm_payment_script,
-    confirm_setup_script,
-    parse_result,
-)
+from portal_app.components.card_choice import card_choice
 from portal_app.components.common import field_error
 from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.gateways.base import GatewayError
-from portal_app.gateways.factory import get_gateway, is_test_mode
+from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.subscription import PlanView
 from portal_app.services.identity import registration
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
-from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import SavedCardOption
 from portal_app.services.subscriptions import signup
 from portal_app.services.subscriptions import subscriptions as subs
+from portal_app.state.card_payment import CardPaymentMixin, error_message
 from portal_app.state.portal import PortalState
 
 REGISTER_FIELDS = (
@@ -58,7 +47,7 @@ REGISTER_FIELDS = (
 )
 
 
-class SubscribeState(PortalState):
+class SubscribeState(CardPaymentMixin, PortalState):
     """The plan and, for a signed-in contact of its company, the sign-up and payment."""
 
     plan: PlanView | None = None
@@ -66,13 +55,6 @@ class SubscribeState(PortalState):
     loaded: bool = False
     signed_here: bool = False
     login_href: str = routes.CLIENT_LOGIN
-    cards: list[SavedCardOption] = []
-    card_choice: str = NEW_CARD
-    test_mode: bool = False
-    processing: bool = False
-    progress: str = ""
-    form_error: str = ""
-    card_error: str = ""
     show_register: bool = False
     reg_required: list[str] = []
     reg_terms: str = ""
@@ -82,19 +64,20 @@ class SubscribeState(PortalState):
     _key: str = ""
     _company_id: int = 0
     _subscription_id: int = 0
-    _checkout_id: int = 0
 
     @rx.event
     def load(self):
         self.loaded = self.not_found = self.signed_here = self.show_register = False
-        self.processing = self.reg_busy = False
-        self.form_error = self.card_error = self.progress = self.reg_done = ""
+        self.reg_busy = False
+        self.reg_done = ""
         self.reg_errors = {}
         self.plan = None
-        self._subscription_id = self._checkout_id = 0
+        self._reset_card_payment()
+        self._subscription_id = 0
         self._key = self._path_arg()[: subs.MAX_LINK_KEY + 1]
         self.login_href = routes.login_url(self.router.url.path)
         actor = self._actor()
+        cards: list[SavedCardOption] = []
         try:
             with session_scope() as db:
                 self.plan = subs.plan_view(db, key=self._key)
@@ -102,7 +85,7 @@ class SubscribeState(PortalState):
                 here = actor is not None and actor.company_id == self._company_id
                 if here:
                     self._load_shell(actor)
-                    self.cards = co.saved_cards(db, actor=actor)
+                    cards = co.saved_cards(db, actor=actor)
                 elif self.plan.allow_registration:
                     info = registration.registration_info(db, company=self._company_id)
                     self.show_register = info.open
@@ -113,26 +96,11 @@ class SubscribeState(PortalState):
             self.loaded = True
             return None
         self.signed_here = here
-        self.card_choice = str(self.cards[0].id) if self.cards else NEW_CARD
-        self.test_mode = is_test_mode()
+        self._offer_cards(cards)
         self.loaded = True
         if here and self.plan.trial_days == 0:
-            gateway = get_gateway()
-            return rx.call_script(
-                mount_when_ready(gateway.js_url(), gateway.publishable_key()),
-                callback=SubscribeState.card_mounted,
-            )
+            return self._mount_card()
         return None
-
-    @rx.event
-    def card_mounted(self, result: str):
-        if not parse_result(result).get("ok"):
-            self.card_error = "The card form could not be loaded. Reload the page to try again."
-
-    @rx.event
-    def choose_card(self, value: str | list[str]):
-        self.card_choice = allowed_choice(value, self.cards)
-        self.card_error = ""
 
     @rx.event(background=True)
     async def subscribe(self):
@@ -143,106 +111,43 @@ class SubscribeState(PortalState):
             actor = self._actor()
             if actor is None or actor.company_id != self._company_id:
                 return rx.redirect(self.login_href)
-            self.processing = True
-            self.form_error = self.card_error = ""
-            self.progress = "Setting up your subscription…"
+            self._begin_processing("Setting up your subscription…")
             key = self._key
-            choice = self.card_choice
+            method_id = self._chosen_method_id()
         try:
             start = await asyncio.to_thread(_subscribe, actor, key)
         except (ValidationError, NotFoundError, ReadOnlyError) as exc:
             async with self:
-                self._fail(_message(exc, "This plan cannot be subscribed to."))
+                self._stop()
+                self.form_error = error_message(exc, "This plan cannot be subscribed to.")
             return
         async with self:
             self._subscription_id = start.subscription_id
+            # Renewals charge the card: a new one is kept.
+            self._keep_card = True
             if start.trialing:
-                return self._done()
-        if choice != NEW_CARD:
-            async with self:
-                self.progress = "Charging your card…"
-            try:
-                method_ref = await asyncio.to_thread(_method_ref, actor, int(choice))
-            except NotFoundError:
-                async with self:
-                    self._fail_card("That card is no longer available. Choose another.")
-                return
-            return await self._pay(actor, method_ref, int(choice))
-        try:
-            secret = await asyncio.to_thread(_setup_secret, actor, start.subscription_id)
-        except (GatewayError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(_message(exc, "The card form is not available."))
-            return
-        async with self:
-            self.progress = "Confirming your card…"
-            return rx.call_script(
-                confirm_setup_script(secret), callback=SubscribeState.card_confirmed
-            )
+                self._stop()
+                return rx.redirect(self._subscription_target(), replace=True)
+        return await self._pay_with_card(actor, method_id, f"subscription-{start.subscription_id}")
 
-    @rx.event(background=True)
-    async def card_confirmed(self, result: str):
-        data = parse_result(result)
-        async with self:
-            actor = self._actor()
-            if actor is None or not self._subscription_id:
-                self.processing = False
-                return
-            if data.get("error") or not data.get("setup_intent"):
-                self._fail_card(str(data.get("error") or "The card was not accepted."))
-                return
-            self.progress = "Charging your card…"
-        try:
-            method_ref = await asyncio.to_thread(_card_from_setup, actor, str(data["setup_intent"]))
-        except (ValidationError, NotFoundError, GatewayError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(_message(exc, "The card could not be used."))
-            return
-        return await self._pay(actor, method_ref, None)
+    def _card_flow_open(self) -> bool:
+        # The checkout is made with the first charge; until then the subscription is the flow.
+        return bool(self._subscription_id)
 
-    async def _pay(self, actor: Actor, method_ref: str, method_id: int | None):
-        async with self:
-            subscription_id = self._subscription_id
-        try:
-            outcome, checkout_id = await asyncio.to_thread(
-                _pay_first, actor, subscription_id, method_ref, method_id
-            )
-        except (ValidationError, NotFoundError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(_message(exc, "The payment could not be made."))
-            return
-        async with self:
-            self._checkout_id = checkout_id
-        return await self._after(outcome)
+    def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
+        return functools.partial(_pay_first, actor, self._subscription_id, method_ref, method_id)
 
-    async def _after(self, outcome: co.ChargeOutcome):
-        async with self:
-            if outcome.status == "succeeded":
-                return self._done()
-            if outcome.status == "requires_action":
-                self.progress = "Waiting for your bank's confirmation…"
-                return rx.call_script(
-                    confirm_payment_script(outcome.client_secret),
-                    callback=SubscribeState.authenticated,
-                )
-            self._fail_card(outcome.message or "The payment was not completed.")
-            return None
+    def _confirm_call(self, actor: Actor):
+        return functools.partial(_finish, actor, self._subscription_id, self._checkout_id)
 
-    @rx.event(background=True)
-    async def authenticated(self, result: str):
-        async with self:
-            actor = self._actor()
-            subscription_id, checkout_id = self._subscription_id, self._checkout_id
-            if actor is None or not checkout_id:
-                self.processing = False
-                return
-        try:
-            outcome = await asyncio.to_thread(_finish, actor, subscription_id, checkout_id)
-        except (GatewayError, NotFoundError, ValidationError, ReadOnlyError) as exc:
-            async with self:
-                self._fail_card(_message(exc, "The payment could not be confirmed."))
-            return
-        return await self._after(outcome)
+    def _paid_url(self, outcome: co.ChargeOutcome) -> str:
+        return self._subscription_target()
+
+    def _pending_note(self) -> str:
+        return "Your subscription starts when it completes."
+
+    def _subscription_target(self) -> str:
+        return f"{routes.subscription_url(self._subscription_id)}?new=1"
 
     @rx.event(background=True)
     async def register(self, form_data: dict):
@@ -273,56 +178,10 @@ class SubscribeState(PortalState):
             self.reg_done = message
             self.reg_busy = False
 
-    def _done(self):
-        self.processing = False
-        self.progress = ""
-        target = routes.subscription_url(self._subscription_id)
-        return rx.redirect(f"{target}?new=1", replace=True)
-
-    def _fail(self, message: str) -> None:
-        self.processing = False
-        self.progress = ""
-        self.form_error = message
-
-    def _fail_card(self, message: str) -> None:
-        self.processing = False
-        self.progress = ""
-        self.card_error = message
-
-
-def _message(exc: Exception, fallback: str) -> str:
-    return (
-        getattr(exc, "message", "")
-        or (str(exc) if isinstance(exc, ReadOnlyError) else "")
-        or (fallback)
-    )
-
 
 def _subscribe(actor: Actor, key: str) -> signup.SignupStart:
     with session_scope() as db:
         return signup.subscribe(db, actor=actor, key=key, today=date.today())
-
-
-def _method_ref(actor: Actor, method_id: int) -> str:
-    with session_scope() as db:
-        return co.method_ref_of(db, actor=actor, method_id=method_id)
-
-
-def _setup_secret(actor: Actor, subscription_id: int) -> str:
-    attempt = uuid.uuid4().hex[:16]
-    return flow.setup_new_card(
-        session_scope,
-        actor=actor,
-        gateway=get_gateway(),
-        purpose=f"subscription-{subscription_id}-{attempt}",
-    )
-
-
-def _card_from_setup(actor: Actor, setup_intent: str) -> str:
-    # Saved: renewals charge it.
-    return flow.card_from_setup(
-        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent, save=True
-    )
 
 
 def _pay_first(

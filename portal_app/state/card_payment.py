@@ -1,0 +1,304 @@
+"""The card-payment flow shared by the pages that charge a card: checkout of invoices
+(pages/client/pay.py), pre-payments (prepayment.py) and subscribing (subscribe.py).
+
+The page's own handler checks what is being paid for and starts it through its service (a
+checkout, a pre-payment, a subscription), then hands over to `_pay_with_card`. From there the
+steps are the same everywhere: a saved card is charged at once; a new card is typed into
+Stripe's card element, confirmed in the browser as a SetupIntent (`card_confirmed`), then
+charged; 3-D Secure runs in the browser and the server reads the result back from the gateway
+(`authenticated`); the outcome is settled or shown. The outcome is never taken from the browser.
+
+A page supplies four small hooks: `_charge_call` (which service charges the card),
+`_confirm_call` (which service finishes after 3-D Secure), `_paid_url` (where to go after
+success) and `_pending_note` (what a payment still processing at the bank means there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+import reflex as rx
+
+from portal_app.components.card_choice import NEW_CARD, allowed_choice
+from portal_app.components.card_element import (
+    confirm_payment_script,
+    confirm_setup_script,
+    mount_when_ready_script,
+    parse_result,
+)
+from portal_app.core.db import session_scope
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.gateways.base import GatewayError
+from portal_app.gateways.factory import get_gateway, is_test_mode
+from portal_app.services.identity.actor import Actor
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments.checkout import ChargeOutcome, SavedCardOption
+
+# What the browser is told while it waits (the pay button shows it).
+CHARGING = "Charging your card…"
+CONFIRMING = "Confirming your card…"
+WAITING_FOR_BANK = "Waiting for your bank's confirmation…"
+
+MOUNT_FAILED = "The card form could not be loaded. Reload the page to try again."
+CARD_GONE = "That card is no longer available. Choose another."
+NOT_ACCEPTED = "The card was not accepted."
+NOT_USABLE = "The card could not be used."
+FORM_UNAVAILABLE = "The card form is not available."
+NOT_MADE = "The payment could not be made."
+NOT_COMPLETED = "The payment was not completed."
+NOT_CONFIRMED = "The payment could not be confirmed."
+
+# Every error a service or the gateway raises for one step of the flow: each ends the step
+# with a message instead of leaving the button spinning.
+STEP_ERRORS = (ValidationError, NotFoundError, ReadOnlyError, GatewayError)
+
+ChargeCall = Callable[[], tuple[ChargeOutcome, int]]
+ConfirmCall = Callable[[], ChargeOutcome]
+
+
+def error_message(exc: Exception, fallback: str) -> str:
+    """What to show for a step's error: its own message when it has one, else `fallback`."""
+    return (
+        getattr(exc, "message", "")
+        or (str(exc) if isinstance(exc, ReadOnlyError) else "")
+        or fallback
+    )
+
+
+class CardPaymentMixin(rx.State, mixin=True):
+    """Saved-or-new card choice, the card element and the charge, for a PortalState page."""
+
+    cards: list[SavedCardOption] = []
+    card_choice: str = NEW_CARD
+    card_error: str = ""
+    form_error: str = ""
+    processing: bool = False
+    progress: str = ""
+    test_mode: bool = False
+    # The checkout being charged (kept after a failure: a retry of the same checkout page
+    # request reuses it, and so its idempotency key, when that is safe).
+    _checkout_id: int = 0
+    # The card being charged, for the step after 3-D Secure.
+    _card_method_ref: str = ""
+    # Keep a new card on the account (asked for, or needed for later charges).
+    _keep_card: bool = False
+    # A new card used once: detached from the gateway customer once the payment is decided.
+    _forget_ref: str = ""
+
+    # -- hooks a page provides ------------------------------------------------------------------
+
+    def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None) -> ChargeCall:
+        """A call (run in a worker thread) that charges the card and returns the outcome and
+        the checkout id. Called under the state lock: read the page's vars here."""
+        raise NotImplementedError
+
+    def _confirm_call(self, actor: Actor) -> ConfirmCall:
+        """A call that reads the payment back after 3-D Secure (under the lock, like above)."""
+        raise NotImplementedError
+
+    def _paid_url(self, outcome: ChargeOutcome) -> str:
+        """Where the browser goes once the payment succeeded."""
+        raise NotImplementedError
+
+    def _pending_note(self) -> str:
+        """Added to the bank's 'still processing' message: what happens when it completes."""
+        raise NotImplementedError
+
+    def _card_flow_open(self) -> bool:
+        """True while a payment started by this page waits for the browser's card step."""
+        return bool(self._checkout_id)
+
+    # -- page load ----------------------------------------------------------------------------
+
+    def _reset_card_payment(self) -> None:
+        """Forget any earlier attempt (a page load)."""
+        self.processing = False
+        self.form_error = self.card_error = self.progress = ""
+        self._checkout_id = 0
+        self._card_method_ref = self._forget_ref = ""
+        self._keep_card = False
+
+    def _offer_cards(self, cards: list[SavedCardOption]) -> None:
+        """The saved cards to choose from; the first (the default) is chosen."""
+        self.cards = cards
+        self.card_choice = str(cards[0].id) if cards else NEW_CARD
+        self.test_mode = is_test_mode()
+
+    def _mount_card(self):
+        """Mount the card element once its box is rendered (it arrives with the data the same
+        event loads, so the browser waits for it)."""
+        gateway = get_gateway()
+        return rx.call_script(
+            mount_when_ready_script(gateway.js_url(), gateway.publishable_key()),
+            callback=self._handler("card_mounted"),
+        )
+
+    @rx.event
+    def card_mounted(self, result: str):
+        """The card element's mount answer."""
+        if not parse_result(result).get("ok"):
+            self.card_error = MOUNT_FAILED
+
+    @rx.event
+    def choose_card(self, value: str | list[str]):
+        """A saved card or a new one; anything the page did not offer means a new card."""
+        self.card_choice = allowed_choice(value, self.cards)
+        self.card_error = ""
+
+    # -- the flow -----------------------------------------------------------------------------
+
+    def _chosen_method_id(self) -> int | None:
+        """The saved card chosen (its id, one of `cards`), or None for a new card."""
+        return None if self.card_choice == NEW_CARD else int(self.card_choice)
+
+    def _begin_processing(self, progress: str) -> None:
+        """Mark a payment under way (the caller checked `processing` first: double clicks)."""
+        self.processing = True
+        self.form_error = self.card_error = ""
+        self.progress = progress
+        self._forget_ref = ""
+
+    async def _pay_with_card(self, actor: Actor, method_id: int | None, purpose: str):
+        """After the page started the payment: charge the saved card `method_id`, or ask the
+        browser to confirm a new card (then `card_confirmed` charges it)."""
+        if method_id is not None:
+            async with self:
+                self.progress = CHARGING
+            try:
+                method_ref = await asyncio.to_thread(_saved_card_ref, actor, method_id)
+            except NotFoundError:  # removed in another tab since the page loaded
+                async with self:
+                    self._fail_card(CARD_GONE)
+                return None
+            return await self._charge(actor, method_ref, method_id)
+        try:
+            # A fresh SetupIntent for each attempt: one confirmed earlier cannot take a card again.
+            secret = await asyncio.to_thread(
+                _setup_secret, actor, f"{purpose}-{uuid.uuid4().hex[:16]}"
+            )
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, FORM_UNAVAILABLE))
+            return None
+        async with self:
+            self.progress = CONFIRMING
+            return rx.call_script(
+                confirm_setup_script(secret), callback=self._handler("card_confirmed")
+            )
+
+    @rx.event(background=True)
+    async def card_confirmed(self, result: str):
+        """The browser confirmed (or refused) the new card: charge it."""
+        data = parse_result(result)
+        async with self:
+            actor = self._actor()
+            save = self._keep_card and not self.is_link_session
+            if actor is None or not self._card_flow_open():
+                self._stop()
+                return None
+            if data.get("error") or not data.get("setup_intent"):
+                self._fail_card(str(data.get("error") or NOT_ACCEPTED))
+                return None
+            self.progress = CHARGING
+        try:
+            method_ref = await asyncio.to_thread(
+                _card_from_setup, actor, str(data["setup_intent"]), save
+            )
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, NOT_USABLE))
+            return None
+        async with self:
+            self._forget_ref = "" if save else method_ref
+        return await self._charge(actor, method_ref, None)
+
+    async def _charge(self, actor: Actor, method_ref: str, method_id: int | None):
+        async with self:
+            self._card_method_ref = method_ref
+            call = self._charge_call(actor, method_ref, method_id)
+        try:
+            outcome, checkout_id = await asyncio.to_thread(call)
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, NOT_MADE))
+            return None
+        async with self:
+            self._checkout_id = checkout_id
+        return await self._after(outcome)
+
+    @rx.event(background=True)
+    async def authenticated(self, result: str):
+        """3-D Secure ended in the browser: read the payment back from the gateway."""
+        async with self:
+            actor = self._actor()
+            if actor is None or not self._checkout_id:
+                self._stop()
+                return None
+            call = self._confirm_call(actor)
+        try:
+            outcome = await asyncio.to_thread(call)
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, NOT_CONFIRMED))
+            return None
+        return await self._after(outcome)
+
+    async def _after(self, outcome: ChargeOutcome):
+        """Show or follow the outcome the server read from the gateway."""
+        async with self:
+            forget = self._forget_ref if outcome.status in ("succeeded", "failed") else ""
+            if forget:
+                self._forget_ref = ""
+        if forget:
+            await asyncio.to_thread(flow.forget_card, get_gateway(), forget)
+        async with self:
+            if outcome.status == "succeeded":
+                self._stop()
+                target = self._paid_url(outcome)
+                self._checkout_id = 0
+                return rx.redirect(target, replace=True)
+            if outcome.status == "requires_action":
+                self.progress = WAITING_FOR_BANK
+                return rx.call_script(
+                    confirm_payment_script(outcome.client_secret),
+                    callback=self._handler("authenticated"),
+                )
+            if outcome.status == "processing":
+                # Not a failure: the bank has not answered yet. Pressing Pay again would not
+                # charge twice (same checkout), but saying "failed" would invite it.
+                self._stop()
+                self.form_error = f"{outcome.message} {self._pending_note()}".strip()
+                return None
+            self._fail_card(outcome.message or NOT_COMPLETED)
+            return None
+
+    def _handler(self, name: str):
+        # The page's own copy of the handler (Reflex copies a mixin's handlers onto each
+        # State); `__class__` also sees through the proxy of a background event.
+        return getattr(self.__class__, name)
+
+    def _stop(self) -> None:
+        self.processing = False
+        self.progress = ""
+
+    def _fail_card(self, message: str) -> None:
+        self._stop()
+        self.card_error = message
+
+
+def _saved_card_ref(actor: Actor, method_id: int) -> str:
+    with session_scope() as db:
+        return co.method_ref_of(db, actor=actor, method_id=method_id)
+
+
+def _setup_secret(actor: Actor, purpose: str) -> str:
+    return flow.setup_new_card(session_scope, actor=actor, gateway=get_gateway(), purpose=purpose)
+
+
+def _card_from_setup(actor: Actor, setup_intent: str, save: bool) -> str:
+    return flow.card_from_setup(
+        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent, save=save
+    )
