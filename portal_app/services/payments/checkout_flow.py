@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
@@ -126,7 +126,10 @@ def pay_with_card(
         with tx() as session:
             session.exec(
                 update(Checkout)
-                .where(Checkout.id == checkout_id, Checkout.status == CheckoutStatus.PROCESSING)
+                .where(
+                    col(Checkout.id) == checkout_id,
+                    col(Checkout.status) == CheckoutStatus.PROCESSING,
+                )
                 .values(status=CheckoutStatus.OPEN, updated_at=utcnow())
             )
         return co.ChargeOutcome("failed", message=exc.message)

@@ -107,8 +107,8 @@ def _active_condition(actor: Actor):
     """The actor's saved cards that are not removed: same client, same company, and none
     for an e-mailed-link session (see link_scope.saved_cards_condition)."""
     return and_(
-        PaymentMethod.company_id == actor.company_id,
-        PaymentMethod.client_id == actor.client_id,
+        col(PaymentMethod.company_id) == actor.company_id,
+        col(PaymentMethod.client_id) == actor.client_id,
         col(PaymentMethod.removed_at).is_(None),
         link_scope.saved_cards_condition(actor),
     )
@@ -213,9 +213,9 @@ def _make_default(session: Session, actor: Actor, method: PaymentMethod) -> None
     session.exec(
         update(PaymentMethod)
         .where(
-            PaymentMethod.company_id == actor.company_id,
-            PaymentMethod.client_id == actor.client_id,
-            PaymentMethod.id != method.id,
+            col(PaymentMethod.company_id) == actor.company_id,
+            col(PaymentMethod.client_id) == actor.client_id,
+            col(PaymentMethod.id) != method.id,
             col(PaymentMethod.is_default).is_(True),
         )
         .values(is_default=False)
