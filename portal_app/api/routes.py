@@ -6,7 +6,7 @@ They see no Reflex state, so each authenticates from the HttpOnly cookie and the
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +16,6 @@ from starlette.responses import (
     FileResponse,
     JSONResponse,
     PlainTextResponse,
-    RedirectResponse,
     Response,
 )
 from starlette.routing import Route
@@ -26,7 +25,7 @@ from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.client_address import request_client_address
 from portal_app.core import files, routes
-from portal_app.core.db import session_scope, utcnow
+from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.core.settings import get_settings
 from portal_app.logging_setup import RequestIdMiddleware
@@ -46,79 +45,6 @@ def _actor(request: Request) -> Actor | None:
     token = request.cookies.get(get_settings().session_cookie_name)
     with session_scope() as db:
         return auth.resolve_actor(db, token=token, ip=_client_ip(request))
-
-
-def _safe_redirect_target(target: str) -> str:
-    """A local portal path, or a URL on one of our own origins; else the dashboard."""
-    settings = get_settings()
-    parts = urlsplit(target)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if not routes.is_safe_next(path):
-        return routes.CLIENT_DASHBOARD
-    if not parts.scheme and not parts.netloc:
-        return path
-    origin = f"{parts.scheme}://{parts.netloc}"
-    return target if origin in settings.cors_origins else path
-
-
-def _set_session_cookie(response: Response, token: str, max_age: int) -> None:
-    settings = get_settings()
-    response.set_cookie(
-        settings.session_cookie_name,
-        token,
-        max_age=max(0, max_age),
-        path="/",
-        httponly=True,
-        secure=settings.secure_cookies,
-        samesite="lax",
-    )
-
-
-async def handoff(request: Request) -> Response:
-    """Turn a one-time handoff code into the HttpOnly session cookie, then go on."""
-    code = request.query_params.get("code", "")
-    target = _safe_redirect_target(request.query_params.get("next", ""))
-    with session_scope() as db:
-        # Only the browser whose sign-in binding the code was made with (login CSRF).
-        redeemed = auth.redeem_handoff(db, code=code, binding=signin.binding_of(request))
-        if redeemed is not None:
-            token, row = redeemed
-            max_age = int((row.expires_at - utcnow()).total_seconds())
-    if redeemed is None:
-        return RedirectResponse(routes.CLIENT_LOGIN, status_code=303)
-    response = RedirectResponse(target, status_code=303)
-    _set_session_cookie(response, token, max_age)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-async def logout(request: Request) -> Response:
-    """Revoke the session and clear the cookie: a POST from one of our pages (the "Sign out"
-    buttons). A GET (a link, perhaps from another site) changes nothing and shows the page
-    with the button; a POST from another origin is refused."""
-    settings = get_settings()
-    if request.method != "POST":
-        return RedirectResponse(routes.CLIENT_LOGOUT, status_code=303, headers=_NO_STORE)
-    if signin.foreign_origin(request):
-        return signin.refused()
-    token = request.cookies.get(settings.session_cookie_name)
-    with session_scope() as db:
-        auth.sign_out(db, token=token)
-    target = f"{routes.CLIENT_LOGIN}?signed_out=1"
-    referer_origin = _origin_of(request.headers.get("referer", ""))
-    if referer_origin and referer_origin in settings.cors_origins:
-        target = referer_origin + target
-    response = RedirectResponse(target, status_code=303)
-    if token is not None:
-        response.delete_cookie(settings.session_cookie_name, path="/")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def _attachment(data: bytes, filename: str, media_type: str) -> Response:
@@ -389,8 +315,8 @@ api = Starlette(
         Route(routes.API_HEALTH, health, methods=["GET"]),
         Route(routes.API_STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
         Route(routes.API_AUTH_BINDING, signin.binding, methods=["GET"]),
-        Route(routes.API_AUTH_HANDOFF, handoff, methods=["GET"]),
-        Route(routes.API_AUTH_LOGOUT, logout, methods=["GET", "POST"]),
+        Route(routes.API_AUTH_HANDOFF, signin.handoff_route(signin.CLIENT), methods=["GET"]),
+        Route(routes.API_AUTH_LOGOUT, signin.logout_route(signin.CLIENT), methods=["GET", "POST"]),
         Route(routes.API_INVOICES_ZIP, invoices_zip, methods=["GET"]),
         Route(routes.API_INVOICE_PDF, invoice_pdf, methods=["GET"]),
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),

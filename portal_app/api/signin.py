@@ -1,5 +1,10 @@
 """HTTP pieces of signing in and out that both the client and the staff routes use.
 
+- `handoff` and `logout` are the routes of either side (a `Side`: CLIENT or STAFF) that turn
+  a handoff code into the side's HttpOnly session cookie and that revoke it; api/routes.py
+  and api/staff_routes.py mount them with `handoff_route`/`logout_route`. Each side's cookie
+  is set only from a handoff code of its own kind, so neither can plant a session in the
+  other's cookie, and `next` goes only to a page of the same side (no open redirect).
 - GET /api/auth/binding gives the browser that is about to start a sign-in its binding cookie
   (services/signin_binding.py) and sends it straight back to that page, which reloads with the
   cookie in its websocket handshake. It writes nothing on the server; a cross-site link to it
@@ -11,14 +16,18 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from portal_app.core import routes
+from portal_app.core.db import session_scope, utcnow
 from portal_app.core.settings import get_settings
-from portal_app.services.identity import signin_binding
+from portal_app.services.identity import auth, signin_binding, staff_auth
 
 # Added to the page's URL on the way back, so a browser that refuses the cookie is told so
 # instead of being sent round again.
@@ -51,20 +60,162 @@ async def binding(request: Request) -> Response:
         _binding_target(request.query_params.get("next", "")), status_code=303
     )
     if not signin_binding.is_fresh(binding_of(request)):
-        settings = get_settings()
-        response.set_cookie(
+        _set_cookie(
+            response,
             signin_binding.BINDING_COOKIE,
             signin_binding.new_binding(time.time()),
             max_age=signin_binding.BINDING_SECONDS,
-            path="/",
-            httponly=True,
-            secure=settings.secure_cookies,
             samesite="lax",
         )
     response.headers["Cache-Control"] = "no-store"
     # `next` may hold an e-mailed link's key.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _set_cookie(
+    response: Response, name: str, value: str, *, max_age: int, samesite: Literal["lax", "strict"]
+) -> None:
+    """An HttpOnly cookie for the whole site, Secure under https (settings.secure_cookies)."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max(0, max_age),
+        path="/",
+        httponly=True,
+        secure=get_settings().secure_cookies,
+        samesite=samesite,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side's session routes: its cookie, its pages, and how its sessions end."""
+
+    # The settings field holding the cookie name (a test may change the settings).
+    cookie_setting: str
+    samesite: Literal["lax", "strict"]
+    is_safe_next: Callable[[str], bool]
+    # Where a handoff goes when `next` is not one of this side's pages.
+    home: str
+    # Where a refused handoff code goes.
+    login: str
+    # The page with the "Sign out" button that a GET of the logout route goes to.
+    logout_page: str
+    # Whether this side's handoff codes are those of staff sessions.
+    staff: bool
+    sign_out: Callable[..., bool]
+
+    def cookie_name(self) -> str:
+        """The name of the cookie that holds this side's session."""
+        return getattr(get_settings(), self.cookie_setting)
+
+
+CLIENT = Side(
+    cookie_setting="session_cookie_name",
+    samesite="lax",
+    is_safe_next=routes.is_safe_next,
+    home=routes.CLIENT_DASHBOARD,
+    login=routes.CLIENT_LOGIN,
+    logout_page=routes.CLIENT_LOGOUT,
+    staff=False,
+    sign_out=auth.sign_out,
+)
+STAFF = Side(
+    cookie_setting="staff_session_cookie_name",
+    # Strict: the staff console is never entered from another site's link with a session.
+    samesite="strict",
+    is_safe_next=routes.is_safe_staff_next,
+    home=routes.STAFF_CLIENTS,
+    login=routes.STAFF_LOGIN,
+    logout_page=routes.STAFF_LOGOUT,
+    staff=True,
+    sign_out=staff_auth.sign_out_staff,
+)
+
+
+def safe_target(side: Side, target: str) -> str:
+    """A local page of `side`, or one on our own origins; else the side's home page."""
+    parts = urlsplit(target)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not side.is_safe_next(path):
+        return side.home
+    if not parts.scheme and not parts.netloc:
+        return path
+    return target if _origin_of(target) in get_settings().cors_origins else path
+
+
+def _redeem(side: Side, request: Request, code: str) -> tuple[str, int] | None:
+    """The cookie token and its lifetime in seconds for a handoff code of `side`, or None."""
+    with session_scope() as db:
+        # Only the browser whose sign-in binding the code was made with (login CSRF).
+        redeemed = auth.redeem_handoff(db, code=code, binding=binding_of(request), staff=side.staff)
+        if redeemed is None:
+            return None
+        token, row = redeemed
+        return token, int((row.expires_at - utcnow()).total_seconds())
+
+
+async def handoff(side: Side, request: Request) -> Response:
+    """Turn a one-time handoff code of `side` into its HttpOnly session cookie, then go on."""
+    target = safe_target(side, request.query_params.get("next", ""))
+    redeemed = _redeem(side, request, request.query_params.get("code", ""))
+    if redeemed is None:
+        return RedirectResponse(side.login, status_code=303)
+    token, max_age = redeemed
+    response = RedirectResponse(target, status_code=303)
+    _set_cookie(response, side.cookie_name(), token, max_age=max_age, samesite=side.samesite)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def logout(side: Side, request: Request) -> Response:
+    """Revoke the session of `side` and clear its cookie: a POST from one of our pages (the
+    "Sign out" buttons). A GET (a link, perhaps from another site) changes nothing and shows
+    the page with the button; a POST from another origin is refused."""
+    if request.method != "POST":
+        return RedirectResponse(side.logout_page, status_code=303, headers=NO_STORE)
+    if foreign_origin(request):
+        return refused()
+    name = side.cookie_name()
+    token = request.cookies.get(name)
+    with session_scope() as db:
+        side.sign_out(db, token=token)
+    target = f"{side.login}?signed_out=1"
+    # Two-port development: back to the page's origin when it is one of ours.
+    referer_origin = _origin_of(request.headers.get("referer", ""))
+    if referer_origin and referer_origin in get_settings().cors_origins:
+        target = referer_origin + target
+    response = RedirectResponse(target, status_code=303)
+    if token is not None:
+        response.delete_cookie(name, path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def handoff_route(side: Side) -> Endpoint:
+    """The handoff endpoint of `side`, for a starlette Route."""
+
+    async def endpoint(request: Request) -> Response:
+        return await handoff(side, request)
+
+    return endpoint
+
+
+def logout_route(side: Side) -> Endpoint:
+    """The logout endpoint of `side`, for a starlette Route (GET and POST)."""
+
+    async def endpoint(request: Request) -> Response:
+        return await logout(side, request)
+
+    return endpoint
+
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _origin_of(url: str) -> str:
