@@ -8,8 +8,7 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 from __future__ import annotations
 
 import time
-from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlencode, urlsplit
+from typing import ClassVar
 
 import reflex as rx
 from reflex_base.utils.format import format_event_handler
@@ -18,18 +17,18 @@ from sqlmodel import Session
 from portal_app.branding import accent
 from portal_app.core import routes
 from portal_app.core.db import session_or_scope
-from portal_app.core.settings import get_settings
 from portal_app.layout.nav import visible_nav_items
+from portal_app.reflex_ext.tab_push import LedgerPush, Watcher
 from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import ledger_stamp
-from portal_app.state import browser_js
-from portal_app.state.event_address import event_client_address
-from portal_app.reflex_ext.tab_push import LedgerPush, Watcher
+from portal_app.state.session import CLIENT_SIDE, SessionSide, SessionStateMixin, post_script
 
 
-class PortalState(rx.State):
+class PortalState(SessionStateMixin, rx.State):
     """Shell data for signed-in pages, and the session check every page handler uses."""
+
+    SIDE: ClassVar[SessionSide] = CLIENT_SIDE
 
     signed_in: bool = False
     contact_name: str = ""
@@ -47,44 +46,11 @@ class PortalState(rx.State):
     preview_back_href: str = ""
     api_base: str = ""
 
-    def _cookie_token(self) -> str | None:
-        raw = self.router.headers.cookie or ""
-        try:
-            jar = SimpleCookie()
-            jar.load(raw)
-        except CookieError:
-            return None
-        morsel = jar.get(get_settings().session_cookie_name)
-        return morsel.value if morsel else None
-
-    def _client_ip(self) -> str:
-        """The client's address, through trusted proxies (state/event_address.py)."""
-        return event_client_address(self.router)
-
     def _actor(self, db: Session | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in
         the caller's database session `db` when given (one session for the whole event)."""
         with session_or_scope(db) as session:
-            return auth.resolve_actor(session, token=self._cookie_token(), ip=self._client_ip())
-
-    def _backend_base(self) -> str:
-        """Where our HTTP routes live as seen from the browser ('' when one origin serves all)."""
-        page_origin = self.router.url.origin or ""
-        api_url = rx.config.get_config().api_url.rstrip("/")
-        if not page_origin or _same_origin(page_origin, api_url):
-            return ""
-        return api_url
-
-    def _path_arg(self) -> str:
-        """The last segment of the page's path: the [id] or [key] of a dynamic route."""
-        path = (self.router.url.path or "").rstrip("/")
-        return path.rsplit("/", 1)[-1] if "/" in path else ""
-
-    def _login_redirect(self):
-        path = self.router.url.path if self.router.url else ""
-        query = self.router.url.query if self.router.url else ""
-        target = path + (f"?{query}" if query else "")
-        return rx.redirect(routes.login_url(target), replace=True)
+            return auth.resolve_actor(session, token=self._session_token(), ip=self._client_ip())
 
     def _load_shell(self, actor: Actor, db: Session | None = None) -> None:
         with session_or_scope(db) as session:
@@ -143,14 +109,6 @@ class PortalState(rx.State):
             self._shell_loaded_at = now
         return actor
 
-    def _handoff_script(self, handoff_code: str, next_path: str) -> rx.event.EventSpec:
-        """Send the browser through our HTTP route that turns a handoff code into a cookie."""
-        base = self._backend_base()
-        page_origin = self.router.url.origin or ""
-        target = next_path if not base else page_origin.rstrip("/") + next_path
-        url = f"{base}{routes.API_AUTH_HANDOFF}?{urlencode({'code': handoff_code, 'next': target})}"
-        return rx.call_script(f"window.location.replace({_js_string(url)})")
-
     # Whose ledger a live page follows ("company_id:client_id" of the signed-in actor, set by
     # `_begin`), and the ledger stamp the page read just before its data (`_note_ledger`).
     _watch_client: str = ""
@@ -194,7 +152,7 @@ class PortalState(rx.State):
         """Leave by a POST (from this click) to the HTTP route that revokes the session and
         clears the cookie. Opening a URL never signs out (see pages/client/logout.py)."""
         self._clear_shell()
-        return rx.call_script(post_script(self._backend_base() + routes.API_AUTH_LOGOUT))
+        return self._logout_script()
 
 
 WATCH_SECONDS = 3
@@ -203,20 +161,3 @@ WATCH_MINUTES = 30
 LEDGER_PUSH = LedgerPush(WATCH_SECONDS)
 # How long a loaded shell (names, branding, nav) is reused within one connection.
 SHELL_MAX_AGE = 60
-
-
-def _same_origin(a: str, b: str) -> bool:
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.scheme, pa.hostname, pa.port) == (pb.scheme, pb.hostname, pb.port)
-
-
-def _js_string(value: str) -> str:
-    import json
-
-    return json.dumps(value)
-
-
-def post_script(url: str) -> str:
-    """Browser code that submits an empty form by POST to `url` (assets/js/navigation.js): the
-    browser sends our Origin, and navigates to the answer (Set-Cookie and redirect included)."""
-    return browser_js.call(browser_js.NAVIGATION, "post", url)

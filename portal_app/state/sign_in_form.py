@@ -1,8 +1,10 @@
-"""The sign-in form's state, shared by the client and the staff sign-in pages.
+"""The sign-in page's state, shared by the client and the staff sign-in pages.
 
-Each page's State mixes this in and says how to open a session (`_open_session`, run in a
-worker thread) and how to hand it to the browser (`_hand_off`); the checks, the double-submit
-guard and the error handling live here once.
+Each page's State mixes this in before its side's base state (PortalState or StaffState, whose
+`SIDE` says which service signs in, where the session is handed off and which `next` pages
+are allowed) and says only what differs in its `on_load`: the notice, and whether the visitor
+is signed in already (`_open_page`). The checks, the double-submit guard, keeping the audit
+row of a failed attempt, the error handling and the open-redirect check of `next` live here.
 
 The form is usable only once the page holds a fresh sign-in binding (state/signin_binding.py):
 the session it opens is handed off to this browser alone.
@@ -11,10 +13,13 @@ the session it opens is handed off to this browser alone.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import reflex as rx
 
+from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError
+from portal_app.state.session import PasswordSignIn, SessionStateMixin
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
     came_back_unbound,
@@ -26,7 +31,7 @@ MAX_EMAIL = 254
 MAX_PASSWORD = 256
 
 
-class SignInFormMixin(rx.State, mixin=True):
+class SignInFormMixin(SessionStateMixin, mixin=True):
     """E-mail and password checked on the server; a session handed off to an HttpOnly cookie."""
 
     email_error: str = ""
@@ -52,14 +57,18 @@ class SignInFormMixin(rx.State, mixin=True):
             return None
         return fetch_binding(self, self._backend_base())
 
-    def _open_session(self, email: str, password: str, ip: str, user_agent: str, binding: str):
-        """Sign in (in a worker thread, no state access) for the browser holding `binding`;
-        returns what `_hand_off` takes."""
-        raise NotImplementedError
+    def _open_page(self, *, notice: str, signed_in: bool):
+        """For on_load: show `notice`; go on to `next` when the visitor is `signed_in`
+        already, else make the form usable (see `_ensure_binding`)."""
+        self._reset_form()
+        self.notice = notice
+        if signed_in:
+            return rx.redirect(self._next_path(), replace=True)
+        return self._ensure_binding()
 
-    def _hand_off(self, opened):
-        """The event that moves the new session into the browser's cookie."""
-        raise NotImplementedError
+    def _next_path(self) -> str:
+        """Where a sign-in goes: `next` when it is a page of this side, else its home page."""
+        return self.SIDE.next_path(self.router.url.query_parameters.get("next", ""))
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
@@ -83,9 +92,11 @@ class SignInFormMixin(rx.State, mixin=True):
             self.submitting = True
             ip = self._client_ip()
             user_agent = self.router.headers.user_agent or ""
-            open_session = self._open_session
+            sign_in = self.SIDE.password_sign_in
         try:
-            opened = await asyncio.to_thread(open_session, email, password, ip, user_agent, binding)
+            opened = await asyncio.to_thread(
+                _open_session, sign_in, email, password, ip, user_agent, binding
+            )
         except AuthError as exc:
             async with self:
                 self.form_error = str(exc)
@@ -98,4 +109,19 @@ class SignInFormMixin(rx.State, mixin=True):
                 self.submitting = False
             raise
         async with self:
-            return self._hand_off(opened)
+            return self._handoff_script(opened.handoff_code, self._next_path())
+
+
+def _open_session(
+    sign_in: PasswordSignIn, email: str, password: str, ip: str, user_agent: str, binding: str
+) -> Any:
+    """Sign in (in a worker thread, no state access) for the browser holding `binding`."""
+    with session_scope() as db:
+        try:
+            return sign_in(
+                db, email=email, password=password, ip=ip, user_agent=user_agent, binding=binding
+            )
+        except AuthError:
+            # Keep the failed-attempt audit row; nothing else was changed.
+            db.commit()
+            raise

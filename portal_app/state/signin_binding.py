@@ -10,6 +10,7 @@ page then says so instead of going round again.
 
 from __future__ import annotations
 
+import json
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urlencode
 
@@ -57,10 +58,4 @@ def fetch_binding(state: rx.State, backend_base: str) -> rx.event.EventSpec:
     if backend_base:
         page = (url.origin or "").rstrip("/") + page
     target = f"{backend_base}{routes.API_AUTH_BINDING}?{urlencode({'next': page})}"
-    return rx.call_script(f"window.location.replace({_js_string(target)})")
-
-
-def _js_string(value: str) -> str:
-    import json
-
-    return json.dumps(value)
+    return rx.call_script(f"window.location.replace({json.dumps(target)})")
