@@ -8,9 +8,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import badge, callout
-from portal_app.components.card_element import card_box, mount_when_ready_script
-
-NEW_CARD = "new"
+from portal_app.components.card_element import card_box
+from portal_app.state.stripe_card import NEW_CARD
 
 
 def card_choice(state, heading: str = "Pay with", extra: rx.Component | None = None):
@@ -65,18 +64,3 @@ def card_choice(state, heading: str = "Pay with", extra: rx.Component | None = N
         spacing="3",
         align="start",
     )
-
-
-def allowed_choice(value: object, cards) -> str:
-    """The browser's choice when it is one of the offered cards, else a new card."""
-    text = value if isinstance(value, str) else NEW_CARD
-    return text if text in {NEW_CARD, *(str(card.id) for card in cards)} else NEW_CARD
-
-
-def mount_when_ready(js_url: str, publishable_key: str) -> str:
-    """`mount_script`, run once the card box is in the page.
-
-    On these pages the box appears with the data the same event loads, so the call may arrive
-    before React has rendered it: the browser waits for it (up to five seconds) instead of failing.
-    """
-    return mount_when_ready_script(js_url, publishable_key)

@@ -21,13 +21,6 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from portal_app.components.card_choice import NEW_CARD, allowed_choice
-from portal_app.components.card_element import (
-    confirm_payment_script,
-    confirm_setup_script,
-    mount_when_ready_script,
-    parse_result,
-)
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
@@ -36,6 +29,14 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import ChargeOutcome, SavedCardOption
+from portal_app.state.stripe_card import (
+    NEW_CARD,
+    allowed_choice,
+    confirm_payment_script,
+    confirm_setup_script,
+    mount_when_ready_script,
+    parse_result,
+)
 
 # What the browser is told while it waits (the pay button shows it).
 CHARGING = "Charging your card…"

@@ -15,12 +15,7 @@ import secrets
 import reflex as rx
 
 from portal_app.components.accessible import badge, callout
-from portal_app.components.card_element import (
-    card_box,
-    confirm_setup_script,
-    mount_script,
-    parse_result,
-)
+from portal_app.components.card_element import card_box
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
@@ -32,6 +27,7 @@ from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import payment_methods
 from portal_app.state.portal import PortalState
+from portal_app.state.stripe_card import confirm_setup_script, mount_script, parse_result
 
 GONE = "That card is no longer on your account."
 LINK_NOTICE = (

@@ -13,8 +13,7 @@ from datetime import date
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.card_choice import mount_when_ready
-from portal_app.components.card_element import card_box, confirm_payment_script
+from portal_app.components.card_element import card_box
 from portal_app.components.documents import record_page
 from portal_app.components.records import summary_row
 from portal_app.core import routes
@@ -33,6 +32,7 @@ from portal_app.services.subscriptions import cancel as cancelling
 from portal_app.services.subscriptions import changes
 from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
+from portal_app.state.stripe_card import confirm_payment_script, mount_when_ready_script
 
 MAX_REASON = 1000
 
@@ -77,7 +77,9 @@ class SubscriptionDetailState(PortalState):
         if self.sub.can_change:
             # Stripe.js is needed only if the bank asks to confirm an upgrade (3-D Secure).
             gateway = get_gateway()
-            return rx.call_script(mount_when_ready(gateway.js_url(), gateway.publishable_key()))
+            return rx.call_script(
+                mount_when_ready_script(gateway.js_url(), gateway.publishable_key())
+            )
         return None
 
     def _reset_change(self) -> None:
