@@ -17,11 +17,9 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 from PIL import Image
 
-from portal_app.core.settings import PROJECT_ROOT
+from portal_app.pdf.fonts import FONT, FONT_DIR, add_document_fonts
 from portal_app.schemas.invoice import InvoiceView, PartyView
 
-FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
-FONT = "DejaVu"
 DEFAULT_COLOR = (79, 70, 229)  # #4f46e5
 TEXT = (31, 41, 55)
 MUTED = (107, 114, 128)
@@ -107,8 +105,7 @@ class _InvoiceDocument(FPDF):
         self.company_name = plain(view.company.name, single_line=True)
         # The page-count alias is switched on only inside footer() (see module docstring).
         self.alias_nb_pages(None)
-        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        add_document_fonts(self)  # parsed once per process, not per document
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=22)
         self.set_title(f"{label} {self.number}")

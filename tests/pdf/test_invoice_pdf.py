@@ -1,5 +1,6 @@
 import dataclasses
 import io
+import subprocess
 from datetime import date
 
 from pypdf import PdfReader
@@ -163,3 +164,52 @@ def test_logo_drawn_only_when_the_file_exists(make, session, tmp_path):
 def test_bad_primary_color_falls_back(make, session):
     view = dataclasses.replace(_view(make, session), primary_color="red;}")
     assert "INVOICE" in _text(render_invoice_pdf(view))
+
+
+NON_ASCII = "Zoë Ærøskøbing Ελλάδα Москва"
+
+
+def _embedded_fonts(data: bytes) -> list[str]:
+    """Base font names of the fonts embedded in the PDF (with their font file)."""
+    names = []
+    for page in _reader(data).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", []):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                assert "/FontFile2" in descriptor
+                names.append(str(descendant.get_object()["/BaseFont"]))
+    return sorted(set(names))
+
+
+def test_fonts_embedded_in_every_pdf_of_the_process(make, session):
+    # The fonts are parsed once per process; each document still embeds its own subset.
+    first = _view(make, session, client_kw={"name": NON_ASCII}, number="INV-A")
+    second = _view(make, session, client_kw={"name": "Ørsted Ελλάδα"}, number="INV-B")
+    data_first, data_second = render_invoice_pdf(first), render_invoice_pdf(second)
+    again = render_invoice_pdf(first)
+    assert NON_ASCII in _text(data_first) and "INV-A" in _text(data_first)
+    assert "Ørsted Ελλάδα" in _text(data_second) and NON_ASCII not in _text(data_second)
+    assert _text(again) == _text(data_first)
+    for data, name in ((data_first, NON_ASCII), (data_second, "Ørsted Ελλάδα")):
+        assert (
+            name
+            in subprocess.run(
+                ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
+            ).stdout.decode()
+        )
+        assert _embedded_fonts(data) == ["/MPDFAA+DejaVuSansBold", "/MPDFAA+DejaVuSansBook"]
+
+
+def test_pdfs_rendered_in_threads_at_once_read_back(make, session):
+    # Reflex runs handlers in threads: documents drawn at the same time share parsed fonts.
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [f"{NON_ASCII} {i}" for i in range(6)]
+    views = [_view(make, session, client_kw={"name": name}) for name in names]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        pdfs = list(pool.map(render_invoice_pdf, views))
+    for name, data in zip(names, pdfs, strict=True):
+        text = _text(data)
+        assert name in text
+        assert [other for other in names if other != name and other in text] == []

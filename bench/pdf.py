@@ -1,0 +1,271 @@
+"""Render time of each client PDF, fonts parsed per document (before) and once per process (after).
+
+Builds one view per kind in memory (no database: the renderers take view objects) with
+non-ASCII names and addresses, then renders each kind `--runs` times per arm, the two arms
+interleaved run by run so background load hits both alike, and prints median and p95 wall
+milliseconds and median CPU milliseconds of the rendering thread per kind and arm.
+
+- before: each document calls fpdf2's `add_font` for both DejaVu files, as
+  `pdf.invoice_pdf._InvoiceDocument` did before `pdf.fonts` existed;
+- after: `pdf.fonts.add_document_fonts`, the code in use.
+
+    .venv/bin/python bench/pdf.py --runs 41
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fpdf import FPDF  # noqa: E402
+
+from portal_app.pdf import fonts, invoice_pdf  # noqa: E402
+from portal_app.pdf.credit_pdf import render_credit_pdf  # noqa: E402
+from portal_app.pdf.invoice_pdf import render_invoice_pdf  # noqa: E402
+from portal_app.pdf.quote_pdf import render_quote_pdf  # noqa: E402
+from portal_app.pdf.receipt_pdf import render_receipt_pdf  # noqa: E402
+from portal_app.pdf.statement_pdf import render_statement_pdf  # noqa: E402
+from portal_app.schemas.credit import CreditView  # noqa: E402
+from portal_app.schemas.invoice import InvoiceLineView, InvoiceView, PartyView  # noqa: E402
+from portal_app.schemas.payment import PaymentInvoiceView, PaymentView  # noqa: E402
+from portal_app.schemas.quote import QuoteView  # noqa: E402
+from portal_app.schemas.statement import (  # noqa: E402
+    StatementDocument,
+    StatementRowView,
+    StatementView,
+)
+
+COMPANY = PartyView(
+    name="Northwind Studio", lines=["12 Harbour Road", "10115 Berlin", "Germany", "VAT DE123"]
+)
+CLIENT = PartyView(name="Zoë Ærøskøbing", lines=["Οδός Ερμού 5", "105 63 Αθήνα, Ελλάδα", "Москва"])
+LINES = [
+    InvoiceLineView("Brand workshop (two days, on site)", "2", "€1,200.00", "VAT 19%", "€2,400.00"),
+    InvoiceLineView("Logo design, three revision rounds", "1", "€2,400.00", "VAT 19%", "€2,400.00"),
+    InvoiceLineView("Website hosting, 12 months", "12", "€29.00", "VAT 19%", "€348.00"),
+    InvoiceLineView("Printed business cards (500)", "500", "€0.036", "VAT 7%", "€18.00"),
+]
+TOTALS = {
+    "taxes": [("VAT 19%", "€979.12"), ("VAT 7%", "€1.26")],
+    "subtotal": "€5,166.00",
+    "tax_total": "€980.38",
+    "total": "€6,146.38",
+}
+
+
+def invoice_view() -> InvoiceView:
+    """An invoice of four lines, partly paid, as bench/invoice_list.py renders."""
+    return InvoiceView(
+        id=1,
+        number="INV-2026-0042",
+        status="partial",
+        status_label="Partly paid",
+        currency="EUR",
+        issue_date="3 Dec 2026",
+        due_date="2 Jan 2027",
+        po_number="PO-7781",
+        company=COMPANY,
+        client=CLIENT,
+        lines=LINES,
+        paid_to_date="€500.00",
+        balance="€5,646.38",
+        partial="",
+        partial_due_date="",
+        terms="Payment within 30 days.",
+        public_notes="Thank you for your business.",
+        footer="Northwind Studio · Registered in Berlin",
+        is_overdue=False,
+        is_payable=True,
+        logo_path="",
+        primary_color="#4f46e5",
+        **TOTALS,
+    )
+
+
+def quote_view() -> QuoteView:
+    """A quote of the same four lines."""
+    return QuoteView(
+        id=1,
+        number="QUO-0007",
+        status="sent",
+        status_label="Sent",
+        currency="EUR",
+        issue_date="3 Dec 2026",
+        valid_until="2 Jan 2027",
+        po_number="",
+        company=COMPANY,
+        client=CLIENT,
+        lines=LINES,
+        terms="Valid for 30 days.",
+        **TOTALS,
+    )
+
+
+def credit_view() -> CreditView:
+    """A credit note of the same four lines."""
+    return CreditView(
+        id=1,
+        number="CR-0003",
+        status="sent",
+        status_label="Open",
+        currency="EUR",
+        issue_date="3 Dec 2026",
+        company=COMPANY,
+        client=CLIENT,
+        lines=LINES,
+        used="€0.00",
+        balance="€6,146.38",
+        **TOTALS,
+    )
+
+
+def receipt_view() -> PaymentView:
+    """A card payment for three invoices."""
+    return PaymentView(
+        id=1,
+        number="PAY-000123",
+        status="completed",
+        status_label="Completed",
+        currency="EUR",
+        date="3 Dec 2026",
+        method_label="Visa •••• 4242",
+        transaction_reference="pi_3Nk2",
+        failure_message="",
+        company=COMPANY,
+        client=CLIENT,
+        invoices=[
+            PaymentInvoiceView(i, f"INV-2026-00{40 + i}", "€1,000.00", "", True) for i in range(3)
+        ],
+        amount="€3,000.00",
+        total="€3,000.00",
+        applied="€3,000.00",
+    )
+
+
+def statement_doc(lines: int = 200) -> StatementDocument:
+    """A one-currency statement of `lines` rows (about five pages)."""
+    rows = [
+        StatementRowView(
+            kind="invoice",
+            date=f"{1 + i % 28} Jan 2026",
+            reference=f"INV-{i:05d}",
+            description="Invoice",
+            amount=f"€{i}.00",
+            balance=f"€{i * 2:,}.00",
+            amount_minor=i * 100,
+            balance_minor=i * 200,
+        )
+        for i in range(lines)
+    ]
+    view = StatementView(
+        currency="EUR",
+        start="1 Jan 2026",
+        end="31 Dec 2026",
+        opening="€0.00",
+        invoices_total="€1.00",
+        payments_total="€0.00",
+        credits_total="€0.00",
+        closing="€1.00",
+        opening_minor=0,
+        invoices_minor=100,
+        payments_minor=0,
+        credits_minor=0,
+        closing_minor=100,
+        rows=rows,
+    )
+    return StatementDocument(
+        company=COMPANY,
+        client=CLIENT,
+        start="1 Jan 2026",
+        end="31 Dec 2026",
+        status_label="All invoices",
+        views=[view],
+    )
+
+
+def parse_every_time(pdf: FPDF) -> None:
+    """The fonts as documents got them before pdf.fonts: fpdf2 parses both files."""
+    for style, file_name in fonts.FONT_FILES.items():
+        pdf.add_font(fonts.FONT, style, str(fonts.FONT_DIR / file_name))
+
+
+ARMS: dict[str, Callable[[FPDF], None]] = {
+    "before": parse_every_time,
+    "after": fonts.add_document_fonts,
+}
+
+
+@dataclass
+class Timing:
+    wall: list[float]
+    cpu: list[float]
+
+
+def timed(render: Callable[[], bytes]) -> tuple[float, float]:
+    """Wall and thread-CPU milliseconds of one render, the garbage collector paused."""
+    gc.collect()
+    gc.disable()
+    try:
+        wall0, cpu0 = time.perf_counter(), time.thread_time()
+        render()
+        return (time.perf_counter() - wall0) * 1000, (time.thread_time() - cpu0) * 1000
+    finally:
+        gc.enable()
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (inclusive method)."""
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def main() -> None:
+    """Render every kind in both arms, interleaved, and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21, help="timed renders per kind and arm")
+    parser.add_argument("--statement-lines", type=int, default=200)
+    args = parser.parse_args()
+
+    kinds: dict[str, Callable[[], bytes]] = {
+        "invoice": lambda v=invoice_view(): render_invoice_pdf(v),
+        "quote": lambda v=quote_view(): render_quote_pdf(v),
+        "credit": lambda v=credit_view(): render_credit_pdf(v),
+        "receipt": lambda v=receipt_view(): render_receipt_pdf(v),
+        "statement": lambda d=statement_doc(args.statement_lines): render_statement_pdf(d),
+    }
+    results = {(kind, arm): Timing([], []) for kind in kinds for arm in ARMS}
+    for run in range(args.runs + 1):  # run 0 warms up (first parse, imports)
+        for kind, render in kinds.items():
+            for arm, add_fonts in ARMS.items():
+                invoice_pdf.add_document_fonts = add_fonts  # what _InvoiceDocument calls
+                wall, cpu = timed(render)
+                if run:
+                    results[kind, arm].wall.append(wall)
+                    results[kind, arm].cpu.append(cpu)
+        print(f"run {run}/{args.runs}", file=sys.stderr)
+    invoice_pdf.add_document_fonts = fonts.add_document_fonts
+
+    print(f"median of {args.runs} renders per kind and arm, interleaved; ms")
+    print()
+    print("| kind | before median | before p95 | before cpu | after median | after p95 "
+          "| after cpu | after/before |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in kinds:
+        before, after = results[kind, "before"], results[kind, "after"]
+        b_med, a_med = statistics.median(before.wall), statistics.median(after.wall)
+        print(
+            f"| {kind} | {b_med:.1f} | {p95(before.wall):.1f} | "
+            f"{statistics.median(before.cpu):.1f} | {a_med:.1f} | {p95(after.wall):.1f} | "
+            f"{statistics.median(after.cpu):.1f} | {a_med / b_med:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
