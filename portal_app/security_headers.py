@@ -33,6 +33,13 @@ asks for pages in full and in gzip or plain (it drops a page request's If-None-M
 If-Modified-Since and brotli/zstd), and never puts a policy on a 304, so a cached page keeps the
 policy made for its body.
 
+Caching (Cache-Control, unless the response has one): the built front end's hashed files under
+`/assets/` (`name-<8-character content hash>.js|css|...`, Vite's names) and our browser modules
+at `/js/<name>?v=<digest>` (browser_js.module_url) are `public, max-age=31536000, immutable`:
+their URL changes whenever their content does, so a revisit needs no revalidation. Only
+successful responses (200, 206, 304) are marked, so a not-yet-deployed file's 404 is not kept.
+HTML pages get `no-cache` (always revalidated: they name the current hashed files).
+
 Headers a route sets itself win (the document route's stricter sandbox, for instance).
 `/api/files/...` may be framed by our own pages (the preview dialog): `frame-ancestors 'self'`,
 `X-Frame-Options: SAMEORIGIN`, and no page policy of ours on a PDF (the browser's PDF viewer is
@@ -87,6 +94,15 @@ FRAMEABLE_PREFIXES = (routes.API_FILE.split("{")[0],)
 MAX_HTML_BYTES = 2 * 1024 * 1024
 # Encodings the middleware can read back to hash a page's inline scripts.
 DECODABLE = ("gzip", "deflate", "identity")
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+PAGE_CACHE = "no-cache"
+# Vite's output names: `<name>-<hash>.<ext>`, the hash 8 characters of base64url (may start
+# with '-' or '_', so `_index--n6VoSde.js` is `_index-` + `-n6VoSde`).
+_HASHED_ASSET = re.compile(r"(?:^|/)assets/[^/]*-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$")
+_VERSIONED_MODULE = re.compile(r"(?:^|/)js/[^/]+\.js$")
+_VERSION_QUERY = re.compile(r"(?:^|&)v=[0-9a-f]{8,}(?:&|$)")
+_CACHEABLE_STATUS = (200, 206, 304)
 
 _SCRIPT = re.compile(
     r"<script\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
@@ -200,6 +216,20 @@ class HeaderPolicy:
         return headers
 
 
+def cache_control(path: str, query: str, *, status: int, html: bool) -> str | None:
+    """The Cache-Control a response gets: a year for content-addressed files, `no-cache` for
+    pages, None (leave it to the app) for anything else."""
+    if html:
+        return PAGE_CACHE
+    if status not in _CACHEABLE_STATUS:
+        return None
+    if _HASHED_ASSET.search(path):
+        return IMMUTABLE
+    if _VERSIONED_MODULE.search(path) and _VERSION_QUERY.search(query):
+        return IMMUTABLE
+    return None
+
+
 def referrer_policy(path: str) -> str:
     """`no-referrer` where the URL carries a bearer token, else the browsers' default made
     explicit."""
@@ -294,6 +324,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
+        query = scope.get("query_string", b"").decode("latin-1")
         if scope.get("method") in ("GET", "HEAD") and _looks_like_page(path):
             scope = _for_page(scope)
         held: Message | None = None
@@ -307,7 +338,12 @@ class SecurityHeadersMiddleware:
                 # No body here: the cached response keeps the policy made for its body (a 304
                 # updates the stored headers it carries).
                 present.add(b"content-security-policy")
-            for name, value in self.policy.headers_for(path, hashes):
+            headers = self.policy.headers_for(path, hashes)
+            html = _header(start, b"content-type").lower().startswith("text/html")
+            caching = cache_control(path, query, status=start.get("status", 200), html=html)
+            if caching is not None:
+                headers.append(("Cache-Control", caching))
+            for name, value in headers:
                 if name.lower().encode("latin-1") not in present:
                     raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
             return {**start, "headers": raw}

@@ -16,12 +16,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 
 from portal_app.security_headers import (
+    IMMUTABLE,
     HeaderPolicy,
     SecurityHeadersMiddleware,
+    cache_control,
     inline_script_hashes,
     policy_from,
     referrer_policy,
 )
+from portal_app.state import browser_js
 
 SCRIPT = "window.__ready = true;"
 PAGE = (
@@ -347,3 +350,68 @@ def test_the_stripe_addresses_are_the_gateways(monkeypatch):
         "http://127.0.0.1:9999",
         "http://127.0.0.1:9999/js.stripe.com/v3/",
     )
+
+
+# --------------------------------------------------------------------------- caching
+
+HASHED = [
+    "/assets/entry.client-B2x9aK_c.js",
+    "/assets/_index--n6VoSde.js",
+    "/assets/root-Nc1Nl-w_.css",
+]
+
+
+@pytest.mark.parametrize("path", HASHED)
+def test_hashed_front_end_files_are_cached_for_a_year(path: str):
+    assert cache_control(path, "", status=200, html=False) == IMMUTABLE
+    assert cache_control(path, "", status=304, html=False) == IMMUTABLE
+    # A file not there (yet): its 404 must not be kept for a year.
+    assert cache_control(path, "", status=404, html=False) is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/assets/app.js", "/favicon.ico", "/logo.png", "/assets/x-short.js", "/api/health"]
+)
+def test_files_without_a_content_hash_are_left_alone(path: str):
+    assert cache_control(path, "", status=200, html=False) is None
+
+
+def test_browser_modules_are_cached_only_at_their_versioned_url():
+    url = browser_js.module_url(browser_js.MODULES[0])
+    path, _, query = url.partition("?")
+    assert cache_control(path, query, status=200, html=False) == IMMUTABLE
+    assert cache_control(path, "", status=200, html=False) is None
+    assert cache_control(path, "v=", status=200, html=False) is None
+
+
+def test_pages_are_always_revalidated():
+    assert cache_control("/client/login/", "", status=200, html=True) == "no-cache"
+    assert cache_control("/404.html", "", status=404, html=True) == "no-cache"
+
+
+def test_the_middleware_sets_cache_control(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "root-Nc1Nl-w_.css").write_text("body{}")
+    (tmp_path / "assets" / "plain.css").write_text("body{}")
+    (tmp_path / "index.html").write_text(PAGE)
+    app = Starlette()
+    app.mount("/", StaticFiles(directory=tmp_path, html=True))
+    client = TestClient(SecurityHeadersMiddleware(app, LOCAL))
+    hashed = client.get("/assets/root-Nc1Nl-w_.css")
+    assert hashed.headers["cache-control"] == IMMUTABLE
+    again = client.get(
+        "/assets/root-Nc1Nl-w_.css", headers={"If-None-Match": hashed.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.headers["cache-control"] == IMMUTABLE
+    assert "cache-control" not in client.get("/assets/plain.css").headers
+    assert client.get("/").headers["cache-control"] == "no-cache"
+    assert "cache-control" not in client.get("/assets/gone-Nc1Nl-w_.css").headers
+
+
+def test_a_cache_control_the_app_set_is_kept():
+    async def asset(request):
+        return PlainTextResponse("x", headers={"Cache-Control": "private"})
+
+    app = Starlette(routes=[Route("/assets/own-Nc1Nl-w_.js", asset)])
+    response = TestClient(SecurityHeadersMiddleware(app, LOCAL)).get("/assets/own-Nc1Nl-w_.js")
+    assert response.headers["cache-control"] == "private"
