@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from portal_app.models import Invoice
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope
 
 
 def open_invoice_count(session: Session, *, actor: Actor) -> int:
@@ -16,8 +17,7 @@ def open_invoice_count(session: Session, *, actor: Actor) -> int:
         select(func.count())
         .select_from(Invoice)
         .where(
-            Invoice.company_id == actor.company_id,
-            Invoice.client_id == actor.client_id,
+            client_scope(Invoice, actor),
             col(Invoice.status).in_(PAYABLE_STATUSES),
             Invoice.balance_minor > 0,
         )

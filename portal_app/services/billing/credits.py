@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
-from portal_app.core.paging import fetch_page, get_scoped, parse_record_id, sort_order
+from portal_app.core.paging import fetch_page, parse_record_id, sort_order
 from portal_app.models import (
     Client,
     Company,
@@ -31,6 +31,7 @@ from portal_app.services.billing.party_views import (
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 
 STATUS_LABELS = {
     "sent": "Available",
@@ -45,13 +46,13 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.capitalize())
 
 
+# The portal's own rule beside the client scope: drafts never reach it.
+_VISIBLE = col(Credit.status).in_(VISIBLE_CREDIT_STATUSES)
+
+
 def _scoped(actor: Actor):
-    """Conditions every client-side credit query carries."""
-    return and_(
-        Credit.company_id == actor.company_id,
-        Credit.client_id == actor.client_id,
-        col(Credit.status).in_(VISIBLE_CREDIT_STATUSES),
-    )
+    """Conditions every client-side credit query carries: the client scope, drafts never."""
+    return and_(client_scope(Credit, actor), _VISIBLE)
 
 
 def parse_credit_id(raw: object) -> int:
@@ -99,7 +100,7 @@ def list_credits(
 
 def get_client_credit(session: Session, *, actor: Actor, credit_id: int) -> Credit:
     """The actor's visible credit with this id; NotFoundError for anything else."""
-    return get_scoped(session, Credit, scope=_scoped(actor), record_id=credit_id, noun="credit")
+    return get_client_record(session, Credit, credit_id, actor=actor, noun="credit", where=_VISIBLE)
 
 
 def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView:
@@ -125,8 +126,8 @@ def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView
         .join(Payment, col(Payment.id) == PaymentAllocation.payment_id, isouter=True)
         .where(
             PaymentAllocation.credit_id == credit.id,
-            Invoice.company_id == actor.company_id,
-            Invoice.client_id == actor.client_id,
+            # Every invoice of the client the credit paid, whichever session shows it.
+            client_scope(Invoice, actor, whole_client=True),
         )
         .order_by(col(PaymentAllocation.created_at), col(PaymentAllocation.id))
     ).all()

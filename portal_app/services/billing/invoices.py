@@ -17,7 +17,6 @@ from portal_app.core.paging import (
     PAGE_SIZES,
     contains_text,
     fetch_page,
-    get_scoped,
     parse_record_id,
     sort_order,
 )
@@ -34,8 +33,9 @@ from portal_app.services.billing.party_views import (
 )
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
-from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 
 FILTERS = ("all", "unpaid", "overdue", "paid")
 SORTS = {
@@ -90,15 +90,14 @@ class ListQuery:
         )
 
 
+# The portal's own rule beside the client scope: drafts never reach it.
+_VISIBLE = col(Invoice.status).in_(VISIBLE_STATUSES)
+
+
 def _scoped(actor: Actor):
-    """Conditions every client-side invoice query carries (an e-mailed-link session: only
-    its linked invoice, see services/link_scope.py)."""
-    return and_(
-        Invoice.company_id == actor.company_id,
-        Invoice.client_id == actor.client_id,
-        col(Invoice.status).in_(VISIBLE_STATUSES),
-        link_scope.invoice_condition(actor),
-    )
+    """Conditions every client-side invoice query carries: the client scope (an e-mailed-link
+    session: only its linked invoice, see services/identity/scope.py), drafts never."""
+    return and_(client_scope(Invoice, actor), _VISIBLE)
 
 
 def _is_overdue(invoice: Invoice, today: date) -> bool:
@@ -179,7 +178,9 @@ def _row_view(invoice, locale: str, today: date) -> InvoiceRowView:
 
 def get_client_invoice(session: Session, *, actor: Actor, invoice_id: int) -> Invoice:
     """The actor's visible invoice with this id; NotFoundError for anything else."""
-    return get_scoped(session, Invoice, scope=_scoped(actor), record_id=invoice_id, noun="invoice")
+    return get_client_record(
+        session, Invoice, invoice_id, actor=actor, noun="invoice", where=_VISIBLE
+    )
 
 
 def parse_invoice_id(raw: object) -> int:

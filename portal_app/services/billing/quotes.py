@@ -31,7 +31,6 @@ from portal_app.core.money import format_money
 from portal_app.core.paging import (
     contains_text,
     fetch_page,
-    get_scoped,
     parse_record_id,
     sort_order,
 )
@@ -66,8 +65,9 @@ from portal_app.services.billing.party_views import (
 )
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
-from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 
 FILTERS = ("all", "pending", "approved", "expired")
 SORTS = {
@@ -140,15 +140,14 @@ def _today(today: date | None) -> date:
     return today or utcnow().date()
 
 
+# The portal's own rule beside the client scope: drafts never reach it.
+_VISIBLE = col(Quote.status).in_(VISIBLE_QUOTE_STATUSES)
+
+
 def _scoped(actor: Actor):
-    """Conditions every client-side quote query carries (an e-mailed-link session: only its
-    linked quote, see services/link_scope.py)."""
-    return and_(
-        Quote.company_id == actor.company_id,
-        Quote.client_id == actor.client_id,
-        col(Quote.status).in_(VISIBLE_QUOTE_STATUSES),
-        link_scope.quote_condition(actor),
-    )
+    """Conditions every client-side quote query carries: the client scope (an e-mailed-link
+    session: only its linked quote, see services/identity/scope.py), drafts never."""
+    return and_(client_scope(Quote, actor), _VISIBLE)
 
 
 def _not_lapsed(today: date):
@@ -252,7 +251,7 @@ def pending_count(session: Session, *, actor: Actor, today: date | None = None) 
 
 def get_client_quote(session: Session, *, actor: Actor, quote_id: int) -> Quote:
     """The actor's visible quote with this id; NotFoundError for anything else."""
-    return get_scoped(session, Quote, scope=_scoped(actor), record_id=quote_id, noun="quote")
+    return get_client_record(session, Quote, quote_id, actor=actor, noun="quote", where=_VISIBLE)
 
 
 def quote_view(

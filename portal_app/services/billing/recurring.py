@@ -15,7 +15,7 @@ from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
-from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import fetch_page, parse_record_id, sort_order
@@ -37,13 +37,13 @@ from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 
 MODULE = "recurring_invoices"
 # "Active" on the list: schedules still issuing invoices (a paused one may resume).
 RUNNING_STATUSES = (RecurringStatus.ACTIVE, RecurringStatus.PAUSED)
 LIST_FILTERS = ("active", "all")
 MAX_PAGE = 1_000_000
-MAX_ID = 2**31 - 1
 MAX_REASON_LENGTH = 1000
 STATUS_LABELS = {
     "active": "Active",
@@ -80,20 +80,22 @@ def auto_bill_on(schedule: RecurringInvoice) -> bool:
     )
 
 
-def _scoped(actor: Actor):
-    # A subscription's schedule is shown and managed on the Subscriptions tab (changing or
-    # cancelling it there prorates and refunds), so it is left out here.
+def _shown(actor: Actor):
+    """The tab's own rules beside the client scope: visible statuses, and no schedule that
+    belongs to a subscription (shown and managed on the Subscriptions tab, where changing or
+    cancelling it prorates and refunds)."""
     by_subscription = select(Subscription.recurring_invoice_id).where(
-        Subscription.company_id == actor.company_id,
-        Subscription.client_id == actor.client_id,
+        client_scope(Subscription, actor),
         col(Subscription.recurring_invoice_id).is_not(None),
     )
     return and_(
-        RecurringInvoice.company_id == actor.company_id,
-        RecurringInvoice.client_id == actor.client_id,
         col(RecurringInvoice.status).in_(VISIBLE_RECURRING_STATUSES),
         col(RecurringInvoice.id).not_in(by_subscription),
     )
+
+
+def _scoped(actor: Actor):
+    return and_(client_scope(RecurringInvoice, actor), _shown(actor))
 
 
 def parse_recurring_id(raw: object) -> int:
@@ -162,19 +164,14 @@ def _next_date(schedule: RecurringInvoice, locale: str) -> str:
 
 def get_client_recurring(session: Session, *, actor: Actor, recurring_id: int) -> RecurringInvoice:
     """The actor's visible schedule with this id; NotFoundError for anything else."""
-    if (
-        not isinstance(recurring_id, int)
-        or isinstance(recurring_id, bool)
-        or not 0 < recurring_id <= MAX_ID
-    ):
-        # Larger ids would overflow PostgreSQL's integer column instead of matching nothing.
-        raise NotFoundError("recurring invoice")
-    schedule = session.exec(
-        select(RecurringInvoice).where(_scoped(actor), RecurringInvoice.id == recurring_id)
-    ).first()
-    if schedule is None:
-        raise NotFoundError("recurring invoice")
-    return schedule
+    return get_client_record(
+        session,
+        RecurringInvoice,
+        recurring_id,
+        actor=actor,
+        noun="recurring invoice",
+        where=_shown(actor),
+    )
 
 
 def recurring_view(
@@ -245,8 +242,7 @@ def issued_invoices(
     page = max(1, min(int(page), MAX_PAGE))
     page_size = page_size if page_size in PAGE_SIZES else 10
     where = and_(
-        Invoice.company_id == actor.company_id,
-        Invoice.client_id == actor.client_id,
+        client_scope(Invoice, actor),
         col(Invoice.status).in_(VISIBLE_STATUSES),
         Invoice.recurring_invoice_id == schedule.id,
     )

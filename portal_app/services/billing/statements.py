@@ -43,6 +43,7 @@ from portal_app.services.billing.party_views import client_party, company_party,
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope
 
 STATUSES = ("all", "paid", "unpaid")
 STATUS_LABELS = {"all": "All invoices", "paid": "Paid invoices", "unpaid": "Unpaid invoices"}
@@ -136,8 +137,7 @@ def statement(
     locale = client_locale(session, actor)
 
     where = [
-        Invoice.company_id == actor.company_id,
-        Invoice.client_id == actor.client_id,
+        client_scope(Invoice, actor),
         col(Invoice.status).in_(COUNTED_STATUSES),
         Invoice.issue_date <= end,
     ]

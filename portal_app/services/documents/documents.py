@@ -43,8 +43,9 @@ from portal_app.schemas.document import DocumentPage, DocumentRowView
 from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
-from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope
 
 MAX_PAGE = 1_000_000
 MAX_ZIP_DOCUMENTS = 50
@@ -213,16 +214,15 @@ def read_bytes(document: Document, settings: Settings | None = None) -> bytes:
 
 
 def _visible(actor: Actor):
-    """Conditions every client-side document query carries: the actor's client, visible, and
-    not attached to something the portal does not show (a draft invoice or credit)."""
+    """Conditions every client-side document query carries: the client scope (an e-mailed-link
+    session: only its document's files, see services/identity/scope.py), visible, and not
+    attached to something the portal does not show (a draft invoice or credit)."""
     return and_(
-        Document.company_id == actor.company_id,
-        Document.client_id == actor.client_id,
+        client_scope(Document, actor),
         col(Document.visible_to_client).is_(True),
         or_(col(Document.invoice_id).is_(None), col(Invoice.status).in_(VISIBLE_STATUSES)),
         or_(col(Document.credit_id).is_(None), col(Credit.status).in_(VISIBLE_CREDIT_STATUSES)),
         or_(col(Document.quote_id).is_(None), col(Quote.status).in_(VISIBLE_QUOTE_STATUSES)),
-        link_scope.document_condition(actor),
     )
 
 

@@ -3,9 +3,10 @@
 An e-mailed link is a bearer credential that may sit in an inbox for weeks. The session it
 opens shows the linked invoice (its page, PDF and documents, paying it, the payments made on
 it) or the linked quote (its page, PDF and documents, approving it, and the invoice it
-became); every other part of the account asks for the password first. Each client-side
-module's scope function adds these conditions, so lists, details, downloads and checkouts
-all agree; a password or code session gets no extra condition.
+became); every other part of the account asks for the password first. services/identity/
+scope.py's `client_scope` adds these conditions to every client-side query, so lists,
+details, downloads and checkouts all agree; a password or code session gets no extra
+condition.
 """
 
 from __future__ import annotations

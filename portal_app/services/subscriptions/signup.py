@@ -22,6 +22,7 @@ from portal_app.models.statuses import SubscriptionStatus
 from portal_app.services.company import modules
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout_flow import Tx
@@ -66,8 +67,7 @@ def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> Si
     mine = session.exec(
         select(Subscription)
         .where(
-            Subscription.company_id == actor.company_id,
-            Subscription.client_id == actor.client_id,
+            client_scope(Subscription, actor),
             Subscription.plan_id == plan.id,
             col(Subscription.status).in_((*HELD_STATUSES, INCOMPLETE)),
         )
@@ -154,15 +154,14 @@ def activate_if_paid(session: Session, *, subscription_id: int) -> bool:
 
 
 def _own_incomplete(session: Session, actor: Actor, subscription_id: int) -> Subscription:
-    sub = session.get(Subscription, subscription_id)
-    if (
-        sub is None
-        or sub.company_id != actor.company_id
-        or sub.client_id != actor.client_id
-        or sub.status != INCOMPLETE
-    ):
-        raise NotFoundError("subscription")
-    return sub
+    return get_client_record(
+        session,
+        Subscription,
+        subscription_id,
+        actor=actor,
+        noun="subscription",
+        where=Subscription.status == INCOMPLETE,
+    )
 
 
 def pay_first_period(
@@ -208,7 +207,11 @@ def finish_after_action(
     outcome = flow.confirm_after_action(tx, actor=actor, gateway=gateway, checkout_id=checkout_id)
     if outcome.status == "succeeded":
         with tx() as session:
-            sub = session.get(Subscription, subscription_id)
-            if sub is not None and sub.client_id == actor.client_id:
+            own = session.exec(
+                select(Subscription.id).where(
+                    client_scope(Subscription, actor), Subscription.id == subscription_id
+                )
+            ).first()
+            if own is not None:
                 activate_if_paid(session, subscription_id=subscription_id)
     return outcome

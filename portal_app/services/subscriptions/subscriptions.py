@@ -38,6 +38,7 @@ from portal_app.schemas.subscription import (
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 
 INCOMPLETE = SubscriptionStatus.INCOMPLETE
 STATUS_LABELS = {
@@ -69,19 +70,14 @@ def parse_subscription_id(raw: object) -> int:
 
 def get_own(session: Session, *, actor: Actor, subscription_id: object) -> Subscription:
     """The actor's listed subscription with this id; NotFoundError for anything else."""
-    if not isinstance(subscription_id, int) or isinstance(subscription_id, bool):
-        raise NotFoundError("subscription")
-    found = session.exec(
-        select(Subscription).where(
-            Subscription.id == subscription_id,
-            Subscription.company_id == actor.company_id,
-            Subscription.client_id == actor.client_id,
-            Subscription.status != INCOMPLETE,
-        )
-    ).first()
-    if found is None:
-        raise NotFoundError("subscription")
-    return found
+    return get_client_record(
+        session,
+        Subscription,
+        subscription_id,
+        actor=actor,
+        noun="subscription",
+        where=Subscription.status != INCOMPLETE,
+    )
 
 
 def period_label(start: date, end: date, locale: str) -> str:
@@ -109,11 +105,7 @@ def list_subscriptions(session: Session, *, actor: Actor) -> list[SubscriptionRo
     rows = session.exec(
         select(Subscription, SubscriptionPlan)
         .join(SubscriptionPlan, col(SubscriptionPlan.id) == Subscription.plan_id)
-        .where(
-            Subscription.company_id == actor.company_id,
-            Subscription.client_id == actor.client_id,
-            Subscription.status != INCOMPLETE,
-        )
+        .where(client_scope(Subscription, actor), Subscription.status != INCOMPLETE)
         .order_by(col(Subscription.created_at).desc(), col(Subscription.id).desc())
         .limit(MAX_LIST)
     ).all()
