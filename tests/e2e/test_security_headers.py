@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal_app.security_headers import IMMUTABLE
 from portal_app.state import browser_js
 from tests.e2e.conftest import Factory
 from tests.e2e.test_pay import PAYMENT_URL, _open_checkout, _type_card
@@ -25,6 +26,7 @@ NO_REFERRER_PATHS = [
     "/client/quote/some-emailed-key",
     "/subscribe/some-link-key",
 ]
+HASHED_ASSET = re.compile(r"/assets/[^/]*-[A-Za-z0-9_-]{8}\.(js|css)$")
 WATCH_VIOLATIONS = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => {
@@ -108,6 +110,26 @@ def test_the_portals_browser_modules_are_served_from_its_origin(page: Page):
         assert etag, url
         again = request.get(url, headers={"If-None-Match": etag})
         assert again.status == 304, url
+        # The URL changes with the content (?v=<digest>): kept a year, never revalidated.
+        assert response.headers.get("cache-control") == IMMUTABLE, url
+
+
+def test_hashed_front_end_files_are_immutable_and_pages_revalidated(page: Page, base_url: str):
+    seen: dict[str, dict[str, str]] = {}
+    page.on("response", lambda r: seen.setdefault(r.url, r.all_headers()))
+    document = page.goto("/client/login")
+    assert document is not None
+    expect(page.locator("#email")).to_be_visible()
+    assert document.all_headers().get("cache-control") == "no-cache"
+    hashed = {
+        url: headers
+        for url, headers in seen.items()
+        if url.startswith(base_url) and HASHED_ASSET.search(urlsplit(url).path)
+    }
+    assert any(url.endswith(".js") for url in hashed), sorted(seen)
+    assert any(url.endswith(".css") for url in hashed), sorted(seen)
+    for url, headers in hashed.items():
+        assert headers.get("cache-control") == IMMUTABLE, url
 
 
 @pytest.mark.parametrize("path", NO_REFERRER_PATHS)
