@@ -43,8 +43,9 @@ from portal_app.models import (
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.models.statuses import CheckoutStatus, PaymentStatus
 from portal_app.services.company.locale import client_locale
-from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope
 from portal_app.services.payments import ledger, payment_methods
 
 MAX_INVOICES_PER_CHECKOUT = 100
@@ -115,11 +116,9 @@ def _payable_invoices(
         query = query.with_for_update().execution_options(populate_existing=True)
     found = session.exec(
         query.where(
-            Invoice.company_id == actor.company_id,
-            Invoice.client_id == actor.client_id,
+            client_scope(Invoice, actor),
             col(Invoice.status).in_(VISIBLE_STATUSES),
             col(Invoice.id).in_(unique),
-            link_scope.invoice_condition(actor),
         ).order_by(col(Invoice.due_date), col(Invoice.id))
     ).all()
     if len(found) != len(unique):
@@ -256,7 +255,7 @@ def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int])
             update(Checkout)
             .where(
                 Checkout.id == checkout_id,
-                Checkout.client_id == actor.client_id,
+                client_scope(Checkout, actor),
                 Checkout.status == CheckoutStatus.OPEN,
                 col(Checkout.gateway_intent_id).is_(None),
                 Checkout.charge_attempts == 0,
@@ -276,8 +275,7 @@ def _release_stale_holds(session: Session, actor: Actor) -> None:
     stale = session.exec(
         select(Checkout.id, Checkout.status)
         .where(
-            Checkout.company_id == actor.company_id,
-            Checkout.client_id == actor.client_id,
+            client_scope(Checkout, actor),
             col(Checkout.status).in_(("open", "requires_action")),
             Checkout.credit_minor > 0,
             Checkout.updated_at < cutoff,
@@ -415,7 +413,7 @@ def customer_ref_for(session: Session, *, actor: Actor, gateway: PaymentGateway)
     """The client's gateway customer, created at the gateway on first use."""
     existing = session.exec(
         select(GatewayCustomer).where(
-            GatewayCustomer.client_id == actor.client_id, GatewayCustomer.gateway == gateway.name
+            client_scope(GatewayCustomer, actor), GatewayCustomer.gateway == gateway.name
         )
     ).first()
     if existing:
@@ -777,10 +775,8 @@ def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
     methods = session.exec(
         select(PaymentMethod)
         .where(
-            PaymentMethod.company_id == actor.company_id,
-            PaymentMethod.client_id == actor.client_id,
+            client_scope(PaymentMethod, actor),  # no saved card from an e-mailed link
             col(PaymentMethod.removed_at).is_(None),
-            link_scope.saved_cards_condition(actor),
         )
         .order_by(col(PaymentMethod.is_default).desc(), col(PaymentMethod.id).desc())
     ).all()
@@ -823,12 +819,10 @@ def _pay_all_due(actor: Actor):
             rank.label("rank"),
         )
         .where(
-            Invoice.company_id == actor.company_id,
-            Invoice.client_id == actor.client_id,
+            client_scope(Invoice, actor),
             col(Invoice.status).in_(PAYABLE_STATUSES),
             Invoice.balance_minor > 0,
             due > 0,
-            link_scope.invoice_condition(actor),
         )
         .subquery()
     )

@@ -18,6 +18,7 @@ from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import Checkout, PaymentMethod
 from portal_app.models.statuses import CheckoutStatus
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope
 from portal_app.services.payments import checkout as co
 
 Tx = Callable[[], AbstractContextManager[Session]]
@@ -82,7 +83,8 @@ def store_card(session: Session, *, actor: Actor, card, gateway_name: str) -> Pa
         return existing
     has_default = session.exec(
         select(PaymentMethod).where(
-            PaymentMethod.client_id == actor.client_id,
+            # Any default card of the client's decides (the link narrowing is for showing).
+            client_scope(PaymentMethod, actor, whole_client=True),
             PaymentMethod.removed_at.is_(None),  # type: ignore[union-attr]
             PaymentMethod.is_default.is_(True),  # type: ignore[attr-defined]
         )

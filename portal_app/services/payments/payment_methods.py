@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.money import format_money
-from portal_app.core.paging import get_scoped
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
     PaymentMethod,
@@ -32,8 +31,9 @@ from portal_app.models import (
 )
 from portal_app.models.statuses import PrepaymentScheduleStatus, RecurringStatus
 from portal_app.schemas.payment_method import PaymentMethodView
-from portal_app.services.identity import audit, link_scope
+from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 from portal_app.services.payments import checkout_flow as flow
 
 if TYPE_CHECKING:
@@ -105,13 +105,8 @@ def _refuse_unless_full_session(actor: Actor, action: str) -> None:
 
 def _active_condition(actor: Actor):
     """The actor's saved cards that are not removed: same client, same company, and none
-    for an e-mailed-link session (see link_scope.saved_cards_condition)."""
-    return and_(
-        col(PaymentMethod.company_id) == actor.company_id,
-        col(PaymentMethod.client_id) == actor.client_id,
-        col(PaymentMethod.removed_at).is_(None),
-        link_scope.saved_cards_condition(actor),
-    )
+    for an e-mailed-link session (see services/identity/scope.py)."""
+    return and_(client_scope(PaymentMethod, actor), col(PaymentMethod.removed_at).is_(None))
 
 
 def _active(actor: Actor):
@@ -126,12 +121,13 @@ def owned_method(session: Session, *, actor: Actor, method_id: object) -> Paymen
     saved card in an e-mailed-link session, and an id that is not a positive int within the id
     column's range (a bool or a string from the browser too), so all look like no card.
     """
-    return get_scoped(
+    return get_client_record(
         session,
         PaymentMethod,
-        scope=_active_condition(actor),
-        record_id=method_id,
+        method_id,
+        actor=actor,
         noun="payment method",
+        where=col(PaymentMethod.removed_at).is_(None),
     )
 
 
@@ -213,8 +209,7 @@ def _make_default(session: Session, actor: Actor, method: PaymentMethod) -> None
     session.exec(
         update(PaymentMethod)
         .where(
-            col(PaymentMethod.company_id) == actor.company_id,
-            col(PaymentMethod.client_id) == actor.client_id,
+            client_scope(PaymentMethod, actor),
             col(PaymentMethod.id) != method.id,
             col(PaymentMethod.is_default).is_(True),
         )
@@ -233,8 +228,7 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
         select(Subscription, SubscriptionPlan)
         .join(SubscriptionPlan, col(SubscriptionPlan.id) == Subscription.plan_id)
         .where(
-            Subscription.company_id == actor.company_id,
-            Subscription.client_id == actor.client_id,
+            client_scope(Subscription, actor),
             col(Subscription.status).in_(("trialing", "active", "past_due")),
             col(Subscription.cancel_at).is_(None),
         )
@@ -244,17 +238,13 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
     # A subscription's schedule is the subscription's business (renewals charge it).
     owned = set(
         session.exec(
-            select(Subscription.recurring_invoice_id).where(
-                Subscription.company_id == actor.company_id,
-                Subscription.client_id == actor.client_id,
-            )
+            select(Subscription.recurring_invoice_id).where(client_scope(Subscription, actor))
         ).all()
     )
     schedules = session.exec(
         select(RecurringInvoice)
         .where(
-            RecurringInvoice.company_id == actor.company_id,
-            RecurringInvoice.client_id == actor.client_id,
+            client_scope(RecurringInvoice, actor),
             RecurringInvoice.status == RecurringStatus.ACTIVE,
         )
         .order_by(col(RecurringInvoice.id))
@@ -270,8 +260,7 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
     ]
     repeated = session.exec(
         select(PrepaymentSchedule).where(
-            PrepaymentSchedule.company_id == actor.company_id,
-            PrepaymentSchedule.client_id == actor.client_id,
+            client_scope(PrepaymentSchedule, actor),
             PrepaymentSchedule.status == PrepaymentScheduleStatus.ACTIVE,
         )
     ).all()

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from portal_app.core.errors import NotFoundError
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -34,8 +33,8 @@ from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
 from portal_app.services.billing.party_views import client_party, company_party, logo_path
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
-from portal_app.services.identity import link_scope
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope, get_client_record
 from portal_app.services.payments.ledger import unapplied_minor
 
 STATUS_LABELS = {
@@ -56,12 +55,8 @@ def status_label(status: str) -> str:
 
 def _scoped(actor: Actor):
     """Conditions every client-side payment query carries (an e-mailed-link session: only
-    payments on its linked invoice, see services/link_scope.py)."""
-    return and_(
-        Payment.company_id == actor.company_id,
-        Payment.client_id == actor.client_id,
-        link_scope.payment_condition(actor, Payment.id),
-    )
+    payments on its linked invoice, see services/identity/scope.py)."""
+    return client_scope(Payment, actor)
 
 
 def parse_payment_id(raw: object) -> int:
@@ -153,12 +148,7 @@ def _row_view(payment: Payment, sums: _Sums, locale: str) -> PaymentRowView:
 
 def get_client_payment(session: Session, *, actor: Actor, payment_id: int) -> Payment:
     """The actor's payment with this id; NotFoundError for anything else."""
-    if not isinstance(payment_id, int) or isinstance(payment_id, bool) or payment_id <= 0:
-        raise NotFoundError("payment")
-    payment = session.exec(select(Payment).where(_scoped(actor), Payment.id == payment_id)).first()
-    if payment is None:
-        raise NotFoundError("payment")
-    return payment
+    return get_client_record(session, Payment, payment_id, actor=actor, noun="payment")
 
 
 def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentView:
@@ -178,8 +168,8 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
         .where(
             PaymentAllocation.payment_id == payment.id,
-            Invoice.company_id == actor.company_id,
-            Invoice.client_id == actor.client_id,
+            # Every invoice of the client's this payment paid, the linked one or not.
+            client_scope(Invoice, actor, whole_client=True),
         )
         .order_by(col(Invoice.issue_date), col(Invoice.id), col(PaymentAllocation.id))
     ).all()
@@ -205,8 +195,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         found = session.exec(
             select(Credit)
             .where(
-                Credit.company_id == actor.company_id,
-                Credit.client_id == actor.client_id,
+                client_scope(Credit, actor),
                 col(Credit.id).in_(list(credit_amounts)),
             )
             .order_by(col(Credit.issue_date), col(Credit.id))

@@ -30,6 +30,7 @@ from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import client_scope
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments import payment_methods
@@ -200,7 +201,7 @@ def finish_prepayment(
         method = session.exec(
             select(PaymentMethod).where(
                 PaymentMethod.method_ref == method_ref,
-                PaymentMethod.client_id == actor.client_id,
+                client_scope(PaymentMethod, actor),
                 col(PaymentMethod.removed_at).is_(None),
             )
         ).first()
@@ -283,8 +284,7 @@ def list_schedules(session: Session, *, actor: Actor) -> list[ScheduleView]:
     rows = session.exec(
         select(PrepaymentSchedule)
         .where(
-            PrepaymentSchedule.company_id == actor.company_id,
-            PrepaymentSchedule.client_id == actor.client_id,
+            client_scope(PrepaymentSchedule, actor),
             PrepaymentSchedule.status == PrepaymentScheduleStatus.ACTIVE,
         )
         .order_by(col(PrepaymentSchedule.id).desc())
