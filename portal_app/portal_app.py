@@ -8,7 +8,7 @@ from portal_app import reflex_ext
 from portal_app.api.routes import api
 from portal_app.backend_errors import backend_exception_handler
 from portal_app.core.settings import get_settings
-from portal_app.jobs.scheduler import run_jobs_periodically
+from portal_app.jobs.scheduler import run_jobs_periodically, run_outbox_periodically
 from portal_app.logging_setup import configure_logging
 from portal_app.pages.route_table import PAGES, add_pages
 from portal_app.reflex_ext.asgi import backend_transformers
@@ -31,6 +31,8 @@ reflex_ext.install(app, ledger_push=LEDGER_PUSH)
 # Recurring invoices, renewals and link expiry every PORTAL_JOBS_INTERVAL_MINUTES (0 = off);
 # one worker at a time runs them (see portal_app/jobs/lock.py).
 app.register_lifespan_task(run_jobs_periodically)
+# Queued e-mails every PORTAL_OUTBOX_INTERVAL_SECONDS (0 = only with the jobs above).
+app.register_lifespan_task(run_outbox_periodically)
 
 # Every page, from the route table; add-on modules named in PORTAL_EXTRA_PAGES bring a PAGES
 # list of their own (docs/extending.md).

@@ -23,6 +23,7 @@ from portal_app.models import Client, ClientContact, Company, Invoice, Payment
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.passwords import hash_password
 from tests.helpers.factories import add_invoice
+from tests.helpers.mailbox import mailbox  # noqa: F401  (the SMTP server fixture, for every test)
 
 PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_PASSWORD = "correct-horse-battery"

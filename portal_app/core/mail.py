@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -16,10 +17,25 @@ EMAIL_PATTERN = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,63}")
 SMTP_TIMEOUT_SECONDS = 15
 
 
-def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
+def new_message_id() -> str:
+    """A fresh Message-ID (with angle brackets) in the sender's domain."""
+    return make_msgid(domain=get_settings().mail_from.rpartition("@")[2] or None)
+
+
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    message_id: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> EmailMessage:
     """Build a plain-text message (with an HTML alternative when given) from the portal sender.
 
     Header values are refused when they carry line breaks, so user input cannot add headers.
+    `message_id` keeps a message's Message-ID across resends (a fresh one when None);
+    `attachments` are (file name, media type, bytes).
     """
     for name, value in (("to", to), ("subject", subject)):
         if "\r" in value or "\n" in value:
@@ -29,21 +45,47 @@ def build_message(*, to: str, subject: str, text: str, html: str | None = None) 
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
+    if message_id is not None and ("\r" in message_id or "\n" in message_id):
+        raise ValueError("e-mail message_id must be a single line")
+    message["Message-ID"] = message_id or new_message_id()
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    for filename, media_type, content in attachments:
+        maintype, _, subtype = media_type.partition("/")
+        message.add_attachment(
+            content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=filename,
+        )
     return message
 
 
-def send_email(*, to: str, subject: str, text: str, html: str | None = None) -> None:
+def send_email(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    message_id: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+) -> None:
     """Send one e-mail through the configured SMTP server.
 
     Uses STARTTLS when SMTP_STARTTLS is set and logs in when SMTP_USERNAME is set. Network and
-    SMTP errors (smtplib.SMTPException, OSError) reach the caller, which decides what to show.
+    SMTP errors (smtplib.SMTPException, OSError) reach the caller. Portal mail goes through the
+    outbox (services/mail/outbox.py), whose sender is the only caller.
     """
     settings = get_settings()
-    message = build_message(to=to, subject=subject, text=text, html=html)
+    message = build_message(
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=message_id,
+        attachments=attachments,
+    )
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if settings.smtp_starttls:
             smtp.starttls(context=ssl.create_default_context())

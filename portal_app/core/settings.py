@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     jobs_interval_minutes: int = Field(
         default=15, ge=0, le=24 * 60, alias="PORTAL_JOBS_INTERVAL_MINUTES"
     )
+    # Seconds between in-app sends of the e-mail outbox (a lock of its own lets one worker send
+    # at a time); 0 switches it off, leaving the outbox to the job runs above.
+    outbox_interval_seconds: int = Field(
+        default=10, ge=0, le=24 * 3600, alias="PORTAL_OUTBOX_INTERVAL_SECONDS"
+    )
 
     # Extra page modules to import at start-up (comma-separated dotted names), for add-ons.
     extra_page_modules: str = Field(default="", alias="PORTAL_EXTRA_PAGES")

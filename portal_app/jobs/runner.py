@@ -45,6 +45,8 @@ BUILTIN_JOB_MODULES: list[str] = [
     "portal_app.jobs.subscriptions",
     "portal_app.jobs.link_expiry",
     "portal_app.jobs.housekeeping",
+    # Last, so the e-mails the jobs above queued go out in the same run.
+    "portal_app.jobs.outbox",
 ]
 
 

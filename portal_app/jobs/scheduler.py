@@ -46,3 +46,32 @@ async def run_jobs_periodically() -> None:
         except Exception:  # noqa: BLE001 - the schedule must survive a bad run (DB down...)
             log.exception("scheduled job run failed; trying again next interval")
         await asyncio.sleep(period)
+
+
+async def run_outbox_periodically() -> None:
+    """Lifespan task: send the due outbox e-mails every PORTAL_OUTBOX_INTERVAL_SECONDS."""
+    period = max(0, get_settings().outbox_interval_seconds)
+    if period <= 0:
+        log.info("in-app outbox sending is off (PORTAL_OUTBOX_INTERVAL_SECONDS=0)")
+        return
+    while True:
+        await asyncio.sleep(period)
+        try:
+            await asyncio.to_thread(send_outbox_once)
+        except Exception:  # noqa: BLE001 - the schedule must survive a bad run (DB down...)
+            log.exception("outbox run failed; trying again next interval")
+
+
+def send_outbox_once() -> dict[str, int] | None:
+    """Send the due outbox messages if no other worker is sending; None when one is."""
+    from portal_app.core.db import get_engine
+    from portal_app.jobs.lock import job_lock
+    from portal_app.jobs.runner import engine_tx
+    from portal_app.services.mail import outbox
+
+    engine = get_engine()
+    # Its own lock, not the jobs lock: a long job run must not hold mail back.
+    with job_lock(engine, "outbox") as held:
+        if not held:
+            return None
+        return outbox.deliver_due(engine_tx(engine))

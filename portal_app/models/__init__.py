@@ -7,6 +7,7 @@ from portal_app.models.company import ALL_MODULES, Company
 from portal_app.models.credit import Credit, CreditLine
 from portal_app.models.document import Document
 from portal_app.models.invoice import Invoice, InvoiceLine
+from portal_app.models.outbox import OutboxAttachment, OutboxMessage
 from portal_app.models.payment import (
     Checkout,
     CreditHold,
@@ -26,6 +27,7 @@ from portal_app.models.statuses import (
     CreditStatus,
     DowngradeMode,
     InvoiceStatus,
+    OutboxStatus,
     PaymentMethodKind,
     PaymentStatus,
     PrepaymentScheduleStatus,
@@ -52,6 +54,7 @@ __all__ = [
     "CreditStatus",
     "DowngradeMode",
     "InvoiceStatus",
+    "OutboxStatus",
     "PaymentMethodKind",
     "PaymentStatus",
     "PrepaymentScheduleStatus",
@@ -91,6 +94,8 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceLock",
+    "OutboxAttachment",
+    "OutboxMessage",
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",

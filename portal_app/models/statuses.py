@@ -134,3 +134,10 @@ class UploadedBy(StrEnum):
     STAFF = "staff"
     CONTACT = "contact"
     SYSTEM = "system"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"

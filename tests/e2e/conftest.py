@@ -121,9 +121,15 @@ class MailServer:
         )
         return "250 Message accepted for delivery"
 
-    def to(self, address: str) -> list:
-        """Messages sent to `address` so far."""
-        return [m for m in list(self.messages) if address in str(m["To"])]
+    def to(self, address: str, *, wait: float = 20.0) -> list:
+        """Messages sent to `address` so far, waiting up to `wait` seconds for the first one
+        (mail leaves through the outbox, which the portal sends every second here)."""
+        deadline = time.monotonic() + wait
+        while True:
+            found = [m for m in list(self.messages) if address in str(m["To"])]
+            if found or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -155,6 +161,8 @@ def portal_server(tmp_path_factory, localstripe_url, mail_server) -> Iterator[Se
         "PORTAL_ENV": "test",
         # Tests run jobs themselves when they want them; none behind their backs.
         "PORTAL_JOBS_INTERVAL_MINUTES": "0",
+        # ...but queued e-mail goes out at once, as it would in production.
+        "PORTAL_OUTBOX_INTERVAL_SECONDS": "1",
         "PORTAL_EXTRA_PAGES": "tests.e2e.extra_page",
         "DOCUMENTS_ROOT": str(workdir / "documents"),
         "STRIPE_SECRET_KEY": "sk_test_portal",

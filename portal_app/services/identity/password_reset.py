@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import logging
 import secrets
-import smtplib
 from datetime import UTC, datetime
 
 from sqlmodel import Session, select
@@ -19,13 +18,13 @@ from sqlmodel import Session, select
 from portal_app.core import signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
-from portal_app.core.mail import send_email
 from portal_app.core.routes import password_reset_url
 from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, ClientContact, Company
 from portal_app.services.identity import audit, throttle
 from portal_app.services.identity.auth import normalize_email
 from portal_app.services.identity.passwords import hash_password, password_problem
+from portal_app.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +125,8 @@ def request_password_reset(
 
     Unknown or disabled addresses get nothing and return None, as do throttled requests
     (settings.login_max_failures per window, per e-mail address and per client address, every
-    request counted before the lookup, known account or not) and mail that could not be sent.
+    request counted before the lookup, known account or not). The e-mail is queued in the
+    outbox in the caller's transaction and sent by the outbox job.
     Callers show NEUTRAL_MESSAGE in every case so nobody learns which addresses exist.
     """
     email = normalize_email(email)
@@ -143,14 +143,18 @@ def request_password_reset(
     for contact in contacts:
         token = make_reset_token(contact, now=now)
         company = session.get(Company, contact.company_id)
-        sent = True
-        try:
-            send_email(
-                to=contact.email, **_reset_email(contact, company, base + password_reset_url(token))
-            )
-        except (smtplib.SMTPException, OSError):
-            log.exception("password reset e-mail to contact %s failed", contact.id)
-            sent = False
+        # Queued with the request's transaction; the outbox job sends it (and retries).
+        outbox.queue_email(
+            session,
+            company_id=contact.company_id,
+            # Every request is its own event (two in one second may carry the same token).
+            idempotency_key=f"password_reset:{contact.id}:{secrets.token_hex(16)}",
+            kind="password_reset",
+            to=contact.email,
+            entity_type="contact",
+            entity_id=contact.id,
+            **_reset_email(contact, company, base + password_reset_url(token)),
+        )
         audit.record(
             session,
             company_id=contact.company_id,
@@ -161,9 +165,9 @@ def request_password_reset(
             entity_type="contact",
             entity_id=contact.id,
             ip=ip,
-            details={"sent": sent},
+            details={"queued": True},
         )
-        if sent and first_token is None:
+        if first_token is None:
             first_token = token
     return first_token
 

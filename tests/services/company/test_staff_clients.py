@@ -14,7 +14,6 @@ from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.passwords import verify_password
 from tests.helpers.staff import add_staff, staff_actor
-from tests.services.identity.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
 
 
 def _setup(make, role="owner"):
@@ -182,7 +181,7 @@ def test_password_set_by_staff_and_access_switched_off_end_sessions(make, sessio
     assert session.get(AuthSession, again.session_id).revoked_at is not None
 
 
-def test_send_password_link_mails_a_working_link(make, session, mailbox):  # noqa: F811
+def test_send_password_link_mails_a_working_link(make, session, mailbox):
     from portal_app.services.identity import password_reset
 
     company, actor = _setup(make)

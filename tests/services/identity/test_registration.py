@@ -19,7 +19,6 @@ from portal_app.models import AuditEvent, Client, ClientContact
 from portal_app.services.identity import auth, registration
 from portal_app.services.identity.passwords import verify_password
 from tests.helpers.legacy_tokens import old_confirm_token, old_reset_token
-from tests.services.identity.test_password_reset import mailbox  # noqa: F401  (SMTP fixture)
 
 PASSWORD = "registered-password-1"
 
@@ -52,7 +51,7 @@ def _token(message) -> str:
     return parse_qs(urlsplit(link).query)["token"][0]
 
 
-def test_closed_registration_says_so_and_creates_nothing(make, session, mailbox):  # noqa: F811
+def test_closed_registration_says_so_and_creates_nothing(make, session, mailbox):
     company = make.company(allow_registration=False)
     info = registration.registration_info(session, company=company.id)
     assert not info.open
@@ -66,7 +65,7 @@ def test_closed_registration_says_so_and_creates_nothing(make, session, mailbox)
 def test_registration_creates_client_and_contact_and_mails_a_confirmation(
     make,
     session,
-    mailbox,  # noqa: F811
+    mailbox,
 ):
     company = make.company(allow_registration=True, registration_terms="Be nice.", currency="EUR")
     form = _form(email="  Rita.R@Example.TEST ")
@@ -100,7 +99,7 @@ def test_registration_creates_client_and_contact_and_mails_a_confirmation(
     assert {"registered", "email_confirmed"} <= set(actions)
 
 
-def test_required_fields_terms_and_password_rules(make, session, mailbox):  # noqa: F811
+def test_required_fields_terms_and_password_rules(make, session, mailbox):
     company = make.company(
         allow_registration=True,
         registration_required_fields="phone,address,vat_number",
@@ -146,7 +145,7 @@ def test_required_fields_terms_and_password_rules(make, session, mailbox):  # no
 def test_a_known_address_gets_the_same_answer_and_a_sign_in_hint(
     make,
     session,
-    mailbox,  # noqa: F811
+    mailbox,
 ):
     company = make.company(allow_registration=True)
     existing = make.contact(
@@ -161,7 +160,7 @@ def test_a_known_address_gets_the_same_answer_and_a_sign_in_hint(
     assert "already has an account" in body and "/client/password/reset" in body
 
 
-def test_bad_tampered_and_expired_confirmation_links(make, session, mailbox):  # noqa: F811
+def test_bad_tampered_and_expired_confirmation_links(make, session, mailbox):
     company = make.company(allow_registration=True)
     _register(session, company, _form())
     token = _token(mailbox.messages[0])

@@ -1,0 +1,1 @@
+"""Outgoing e-mail: the durable outbox every message goes through."""
