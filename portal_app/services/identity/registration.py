@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import smtplib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,13 +20,14 @@ from sqlmodel import Session, select
 from portal_app.core import routes, signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
-from portal_app.core.mail import EMAIL_PATTERN, send_email
+from portal_app.core.mail import EMAIL_PATTERN
 from portal_app.core.paging import parse_record_id
 from portal_app.core.settings import get_settings
 from portal_app.models import Client, ClientContact, Company
 from portal_app.services.identity import audit, throttle
 from portal_app.services.identity.auth import normalize_email
 from portal_app.services.identity.passwords import hash_password, password_problem
+from portal_app.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ SENT_MESSAGE = (
     "address, then sign in."
 )
 CLOSED_MESSAGE = "Registration is closed. Ask us for an invitation to the portal."
-SEND_FAILED = "We could not send the confirmation e-mail. Please try again in a few minutes."
 FIELD_LIMITS = {
     "organisation": 200,
     "first_name": 100,
@@ -181,10 +181,18 @@ def _base() -> str:
     return get_settings().base_url.rstrip("/")
 
 
-def _send_confirmation(company: Company, contact: ClientContact, token: str) -> None:
+def _send_confirmation(
+    session: Session, company: Company, contact: ClientContact, token: str
+) -> None:
     name = " ".join(company.name.split())
     link = f"{_base()}{routes.CLIENT_REGISTER_CONFIRM}?token={token}"
-    send_email(
+    outbox.queue_email(
+        session,
+        company_id=company.id,
+        idempotency_key=f"registration_confirm:{contact.id}",
+        kind="registration_confirm",
+        entity_type="contact",
+        entity_id=contact.id,
         to=contact.email,
         subject=f"Confirm your e-mail for the {name} portal",
         text=(
@@ -196,10 +204,17 @@ def _send_confirmation(company: Company, contact: ClientContact, token: str) -> 
     )
 
 
-def _send_already_registered(company: Company, email: str) -> None:
+def _send_already_registered(session: Session, company: Company, contact: ClientContact) -> None:
     name = " ".join(company.name.split())
-    send_email(
-        to=email,
+    outbox.queue_email(
+        session,
+        company_id=company.id,
+        # Each attempt is its own event (the form is throttled, so they stay few).
+        idempotency_key=f"registration_duplicate:{contact.id}:{secrets.token_hex(16)}",
+        kind="registration_duplicate",
+        entity_type="contact",
+        entity_id=contact.id,
+        to=contact.email,
         subject=f"Your {name} portal account",
         text=(
             f"Someone tried to register this e-mail address with the {name} client portal, "
@@ -220,11 +235,12 @@ def register(
     accepted_terms: bool,
     ip: str = "",
 ) -> str:
-    """Register a client and its contact, e-mail the confirmation; return the on-screen text.
+    """Register a client and its contact, queue the confirmation e-mail; return the on-screen
+    text.
 
     ValidationError("form", CLOSED_MESSAGE) when registration is off; RegistrationErrors for
-    bad fields; ValidationError("form", SEND_FAILED) when the mail could not be sent (the
-    caller rolls back, so nothing is kept and the registrant can try again).
+    bad fields. The e-mail goes into the outbox in the caller's transaction (sent and retried
+    by the outbox job), so a mail server that is down no longer turns a registrant away.
     """
     info = registration_info(session, company=company)
     if not info.open:
@@ -242,67 +258,63 @@ def register(
             ClientContact.company_id == row.id, ClientContact.email == email
         )
     ).first()
-    try:
-        if existing is not None:
-            _send_already_registered(row, email)
-            audit.record(
-                session,
-                company_id=row.id,
-                client_id=existing.client_id,
-                action="registration_duplicate",
-                actor_type="visitor",
-                actor_id=None,
-                entity_type="contact",
-                entity_id=existing.id,
-                ip=ip,
-            )
-            return SENT_MESSAGE.format(email=email)
-        now = utcnow()
-        person = f"{values['first_name']} {values['last_name']}".strip()
-        client = Client(
-            company_id=row.id,
-            name=values["organisation"] or person,
-            email=email,
-            phone=values["phone"],
-            address1=values["address1"],
-            city=values["city"],
-            postal_code=values["postal_code"],
-            country=values["country"],
-            vat_number=values["vat_number"],
-            currency=row.currency,
-        )
-        session.add(client)
-        session.flush()
-        contact = ClientContact(
-            company_id=row.id,
-            client_id=client.id,
-            first_name=values["first_name"],
-            last_name=values["last_name"],
-            email=email,
-            password_hash=hash_password(password),
-            is_primary=True,
-            # No portal access until the address is confirmed.
-            portal_enabled=False,
-            terms_accepted_at=now if info.terms else None,
-        )
-        session.add(contact)
-        session.flush()
+    if existing is not None:
+        _send_already_registered(session, row, existing)
         audit.record(
             session,
             company_id=row.id,
-            client_id=client.id,
-            action="registered",
-            actor_type="contact",
-            actor_id=contact.id,
+            client_id=existing.client_id,
+            action="registration_duplicate",
+            actor_type="visitor",
+            actor_id=None,
             entity_type="contact",
-            entity_id=contact.id,
+            entity_id=existing.id,
             ip=ip,
-            details={"terms_accepted": bool(info.terms)},
         )
-        _send_confirmation(row, contact, make_confirm_token(contact, now=now))
-    except (smtplib.SMTPException, OSError):
-        log.exception("registration e-mail for company %s failed", row.id)
-        raise ValidationError("form", SEND_FAILED) from None
+        return SENT_MESSAGE.format(email=email)
+    now = utcnow()
+    person = f"{values['first_name']} {values['last_name']}".strip()
+    client = Client(
+        company_id=row.id,
+        name=values["organisation"] or person,
+        email=email,
+        phone=values["phone"],
+        address1=values["address1"],
+        city=values["city"],
+        postal_code=values["postal_code"],
+        country=values["country"],
+        vat_number=values["vat_number"],
+        currency=row.currency,
+    )
+    session.add(client)
+    session.flush()
+    contact = ClientContact(
+        company_id=row.id,
+        client_id=client.id,
+        first_name=values["first_name"],
+        last_name=values["last_name"],
+        email=email,
+        password_hash=hash_password(password),
+        is_primary=True,
+        # No portal access until the address is confirmed.
+        portal_enabled=False,
+        terms_accepted_at=now if info.terms else None,
+    )
+    session.add(contact)
+    session.flush()
+    audit.record(
+        session,
+        company_id=row.id,
+        client_id=client.id,
+        action="registered",
+        actor_type="contact",
+        actor_id=contact.id,
+        entity_type="contact",
+        entity_id=contact.id,
+        ip=ip,
+        details={"terms_accepted": bool(info.terms)},
+    )
+    _send_confirmation(session, row, contact, make_confirm_token(contact, now=now))
     return SENT_MESSAGE.format(email=email)
 
 
