@@ -7,7 +7,7 @@ audited as the staff user's.
 from __future__ import annotations
 
 import logging
-import smtplib
+import secrets
 from dataclasses import asdict
 
 from sqlalchemy import and_, func, or_
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.locale import format_day, valid_locale
-from portal_app.core.mail import EMAIL_PATTERN, send_email
+from portal_app.core.mail import EMAIL_PATTERN
 from portal_app.core.money import SUPPORTED_CURRENCIES, format_money
 from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, parse_record_id
 from portal_app.core.routes import password_reset_url
@@ -35,6 +35,7 @@ from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.auth import normalize_email
 from portal_app.services.identity.password_reset import make_reset_token
 from portal_app.services.identity.passwords import hash_password, password_problem
+from portal_app.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -406,9 +407,10 @@ def _password_link_email(contact: ClientContact, company: Company, link: str) ->
 
 
 def send_password_link(session: Session, *, actor: StaffActor, contact_id: object) -> str:
-    """E-mail the contact a single-use link to choose a password; return its token.
+    """Queue an e-mail with a single-use link to choose a password; return its token.
 
-    ValidationError when portal access is off or the mail server refused the message.
+    ValidationError when portal access is off. The message goes into the outbox in the
+    caller's transaction and is sent (and retried) by the outbox job.
     """
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     if not contact.portal_enabled:
@@ -416,11 +418,17 @@ def send_password_link(session: Session, *, actor: StaffActor, contact_id: objec
     company = session.get(Company, contact.company_id)
     token = make_reset_token(contact)
     link = get_settings().base_url.rstrip("/") + password_reset_url(token)
-    try:
-        send_email(to=contact.email, **_password_link_email(contact, company, link))
-    except (smtplib.SMTPException, OSError):
-        log.exception("password link e-mail to contact %s failed", contact.id)
-        raise ValidationError("contact", "The e-mail could not be sent. Try again later.") from None
+    outbox.queue_email(
+        session,
+        company_id=contact.company_id,
+        # Each click is its own event (two in one second may carry the same token).
+        idempotency_key=f"contact_password_link:{contact.id}:{secrets.token_hex(16)}",
+        kind="contact_password_link",
+        to=contact.email,
+        entity_type="contact",
+        entity_id=contact.id,
+        **_password_link_email(contact, company, link),
+    )
     _audit(
         session,
         actor,

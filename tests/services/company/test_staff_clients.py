@@ -13,6 +13,7 @@ from portal_app.services.company import staff_client_detail, staff_clients
 from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.passwords import verify_password
+from tests.helpers.mailbox import deliver
 from tests.helpers.staff import add_staff, staff_actor
 
 
@@ -187,6 +188,8 @@ def test_send_password_link_mails_a_working_link(make, session, mailbox):
     company, actor = _setup(make)
     contact = make.contact(make.client(company), password=None)
     token = staff_clients.send_password_link(session, actor=actor, contact_id=contact.id)
+    assert mailbox.messages == []  # queued in the outbox with the staff action
+    deliver(session)
     assert len(mailbox.messages) == 1 and mailbox.recipients == [[contact.email]]
     body = mailbox.messages[0].get_body(preferencelist=("plain",)).get_content()
     assert token in body
