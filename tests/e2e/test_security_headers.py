@@ -6,6 +6,7 @@ no CSP violation reported on the way."""
 from __future__ import annotations
 
 import re
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -130,6 +131,25 @@ def test_hashed_front_end_files_are_immutable_and_pages_revalidated(page: Page, 
     assert any(url.endswith(".css") for url in hashed), sorted(seen)
     for url, headers in hashed.items():
         assert headers.get("cache-control") == IMMUTABLE, url
+
+
+def test_hashed_front_end_files_are_served_brotli_compressed(page: Page, base_url: str):
+    seen: list[str] = []
+    page.on("response", lambda r: seen.append(r.url))
+    page.goto("/client/login")
+    expect(page.locator("#email")).to_be_visible()
+    script = next(
+        url
+        for url in seen
+        if url.startswith(base_url)
+        and url.endswith(".js")
+        and HASHED_ASSET.search(urlsplit(url).path)
+    )
+    for accepted, encoding in (("br, gzip", "br"), ("gzip", "gzip")):
+        request = urllib.request.Request(script, headers={"Accept-Encoding": accepted})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our server
+            assert response.headers.get("Content-Encoding") == encoding, (script, accepted)
+            assert response.headers.get("Cache-Control") == IMMUTABLE
 
 
 @pytest.mark.parametrize("path", NO_REFERRER_PATHS)
