@@ -4,15 +4,16 @@ Invoices and quotes get an emailed link (an Invitation key, >= 128 bits, stored 
 opens /client/invoice/[key] or /client/quote/[key] without a password. Credits have no emailed
 link yet: their message points at the credit in the signed-in portal.
 
-The message goes out before the caller commits; when SMTP fails a ValidationError("email")
-is raised so the caller rolls back and the document stays as it was.
+The message is queued in the outbox in the caller's transaction, with the document marked
+sent; the outbox job sends it and retries while the mail server is down (staff see its status
+on the outbox page).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import smtplib
+import secrets
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -29,6 +30,7 @@ from portal_app.models import ClientContact, Company, Invitation
 from portal_app.services.billing.staff_records import CREDIT, INVOICE, QUOTE, Kind, mark_sent
 from portal_app.services.identity import invitations
 from portal_app.services.identity.staff_scope import record
+from portal_app.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
@@ -106,10 +108,8 @@ def email_document(
 
     A draft becomes "sent" (it reaches the portal); cancelled or other closed documents are
     refused by mark_sent's rules. ValidationError("contact_id") when there is nobody to write
-    to, ValidationError("email") when the SMTP server did not take the message.
+    to. The e-mail is queued in the outbox (same transaction), not sent here.
     """
-    from portal_app.core import mail
-
     row = mark_sent(session, actor=actor, kind=kind, record_id=record_id)
     contact = choose_contact(
         session, client_id=row.client_id, company_id=row.company_id, raw_id=contact_id
@@ -133,13 +133,16 @@ def email_document(
         invitation.sent_at = utcnow()
         session.add(invitation)
     session.flush()
-    try:
-        mail.send_email(**_message(kind, row, company, contact, link))
-    except (smtplib.SMTPException, OSError) as exc:
-        log.warning("e-mail of %s %s failed: %s", kind.name, row.id, exc.__class__.__name__)
-        raise ValidationError(
-            "email", "The e-mail could not be sent; nothing was changed. Please try again."
-        ) from exc
+    outbox.queue_email(
+        session,
+        company_id=row.company_id,
+        # Each e-mailing is its own event: a new invitation, or for a credit a fresh key.
+        idempotency_key=f"{kind.name}.emailed:{row.id}:{secrets.token_hex(16)}",
+        kind=f"{kind.name}_sent",
+        entity_type=kind.name,
+        entity_id=row.id,
+        **_message(kind, row, company, contact, link),
+    )
     record(
         session,
         actor,
