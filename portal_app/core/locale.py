@@ -40,3 +40,15 @@ def valid_locale(text: str) -> bool:
     except (UnknownLocaleError, ValueError, TypeError):
         return False
     return True
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    # CLDR's region names keyed by ISO 3166-1 alpha-2 code (plus numeric regions, skipped).
+    codes = Locale.parse("en").territories
+    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c != "ZZ")
+
+
+def valid_country_code(text: str) -> bool:
+    """Whether `text` is an ISO 3166-1 alpha-2 country code CLDR knows (e.g. DE, FR, US)."""
+    return text in _country_codes()

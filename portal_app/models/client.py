@@ -24,6 +24,10 @@ class Client(SQLModel, table=True):
     postal_code: str = Field(default="", max_length=20)
     country: str = Field(default="", max_length=100)
     vat_number: str = Field(default="", max_length=50)
+    # E-invoicing: ISO 3166 country code of the address, and the reference some buyers (e.g.
+    # German public bodies, their Leitweg-ID) require on every invoice.
+    country_code: str = Field(default="", max_length=2)
+    buyer_reference: str = Field(default="", max_length=100)
     currency: str = Field(default="USD", max_length=3)
     # Empty means the company's locale.
     locale: str = Field(default="", max_length=20)

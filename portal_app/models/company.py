@@ -39,6 +39,14 @@ class Company(SQLModel, table=True):
     postal_code: str = Field(default="", max_length=20)
     country: str = Field(default="", max_length=100)
     vat_number: str = Field(default="", max_length=50)
+    # E-invoicing (EN 16931): the registered name when it differs from `name`, the ISO 3166
+    # country code (`country` stays free text for the address block), the bank account clients
+    # pay to (IBAN/BIC stored compact, checked with schwifty) and the payment terms text.
+    legal_name: str = Field(default="", max_length=200)
+    country_code: str = Field(default="", max_length=2)
+    iban: str = Field(default="", max_length=34)
+    bic: str = Field(default="", max_length=11)
+    payment_terms: str = Field(default="", max_length=1000)
     logo_path: str = Field(default="", max_length=500)
     primary_color: str = Field(default="#4f46e5", max_length=7)
     locale: str = Field(default="en_US", max_length=20)

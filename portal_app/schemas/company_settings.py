@@ -11,8 +11,10 @@ validator the fields declared before it that passed).
 from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
 
-from portal_app.core.locale import valid_locale
+from portal_app.core.locale import valid_country_code, valid_locale
 from portal_app.core.money import SUPPORTED_CURRENCIES, parse_major
 from portal_app.models import ALL_MODULES
 from portal_app.schemas.forms import FormModel, refuse, text
@@ -28,6 +30,11 @@ TEXT_FIELDS: dict[str, int] = {
     "postal_code": 20,
     "country": 100,
     "vat_number": 50,
+    "legal_name": 200,
+    "country_code": 2,
+    "iban": 34,
+    "bic": 11,
+    "payment_terms": 1000,
     "primary_color": 7,
     "currency": 3,
     "locale": 20,
@@ -45,7 +52,13 @@ TEXT_FIELDS: dict[str, int] = {
     "minimum_under_payment": 20,
 }
 # Long texts keep their line breaks; every other field has its whitespace collapsed.
-MULTILINE_FIELDS = ("invoice_terms", "invoice_footer", "registration_terms", "quote_terms")
+MULTILINE_FIELDS = (
+    "invoice_terms",
+    "invoice_footer",
+    "registration_terms",
+    "quote_terms",
+    "payment_terms",
+)
 PLAIN_TEXT_FIELDS = (
     "email",
     "phone",
@@ -55,6 +68,7 @@ PLAIN_TEXT_FIELDS = (
     "postal_code",
     "country",
     "vat_number",
+    "legal_name",
     *MULTILINE_FIELDS,
 )
 FLAG_FIELDS = (
@@ -130,6 +144,11 @@ class CompanySettingsIn(FormModel):
     postal_code: str = ""
     country: str = ""
     vat_number: str = ""
+    legal_name: str = ""
+    country_code: str = ""
+    iban: str = ""
+    bic: str = ""
+    payment_terms: str = ""
     primary_color: str = ""
     currency: str = ""
     locale: str = ""
@@ -189,6 +208,41 @@ class CompanySettingsIn(FormModel):
     @classmethod
     def _plain(cls, value: object, info: ValidationInfo) -> str:
         return _within(info.field_name, _typed(info.field_name, value))
+
+    @field_validator("country_code", mode="before")
+    @classmethod
+    def _country_code(cls, value: object) -> str:
+        value = _typed("country_code", value).upper()
+        if value and not valid_country_code(value):
+            raise refuse("Use the two-letter ISO country code, e.g. DE, FR, US.")
+        return value
+
+    @field_validator("iban", mode="before")
+    @classmethod
+    def _iban(cls, value: object) -> str:
+        # Stored compact (no spaces, upper case): the e-invoice and the payment QR need it so.
+        value = _typed("iban", value)
+        if not value:
+            return ""
+        try:
+            return IBAN(value).compact
+        except SchwiftyException:
+            raise refuse("Not a valid IBAN (check the digits).") from None
+
+    @field_validator("bic", mode="before")
+    @classmethod
+    def _bic(cls, value: object, info: ValidationInfo) -> str:
+        value = _typed("bic", value)
+        if not value:
+            return ""
+        try:
+            bic = BIC(value)
+        except SchwiftyException:
+            raise refuse("Not a valid BIC (8 or 11 letters and digits).") from None
+        iban = info.data.get("iban")
+        if iban and bic.country_code != iban[:2]:
+            raise refuse("This BIC belongs to another country than the IBAN.")
+        return bic.compact
 
     @field_validator("primary_color", mode="before")
     @classmethod

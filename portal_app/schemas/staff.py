@@ -43,6 +43,8 @@ class ClientForm:
     postal_code: str = ""
     country: str = ""
     vat_number: str = ""
+    country_code: str = ""
+    buyer_reference: str = ""
     currency: str = ""
     locale: str = ""
 

@@ -25,6 +25,8 @@ CLIENT_FIELDS = (
     ("postal_code", "Postal code"),
     ("country", "Country"),
     ("vat_number", "VAT number"),
+    ("country_code", "Country code (ISO, e.g. DE)"),
+    ("buyer_reference", "Buyer reference (e.g. Leitweg-ID)"),
     ("currency", "Currency (e.g. USD)"),
     ("locale", "Locale (empty: the company's)"),
 )

@@ -356,6 +356,22 @@ def _form() -> rx.Component:
                 _area("invoice_footer", "Invoice footer"),
             ),
             _section(
+                "E-invoicing and bank transfer (EN 16931, payment QR codes)",
+                rx.text(
+                    "Without the legal name or address, the VAT number and the country code, "
+                    "invoices carry the lighter Factur-X profile (BASIC-WL).",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                _grid(
+                    _text("legal_name", "Legal name (empty: the company name)"),
+                    _text("country_code", "Country code (ISO, e.g. DE)", max_length=2),
+                    _text("iban", "IBAN"),
+                    _text("bic", "BIC"),
+                ),
+                _area("payment_terms", "Payment terms (e.g. 30 days net)"),
+            ),
+            _section(
                 "Currency and locale",
                 _grid(
                     rx.vstack(

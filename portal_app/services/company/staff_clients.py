@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.locale import format_day, valid_locale
+from portal_app.core.locale import format_day, valid_country_code, valid_locale
 from portal_app.core.mail import EMAIL_PATTERN
 from portal_app.core.money import SUPPORTED_CURRENCIES, format_money
 from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, parse_record_id
@@ -202,6 +202,9 @@ def parse_client_form(form: ClientForm, *, default_currency: str) -> dict:
     locale = _clean(form.locale, 20)
     if locale and not valid_locale(locale):
         raise ValidationError("locale", "Not a known locale (e.g. en_US, de_DE).")
+    country_code = _clean(form.country_code, 3).upper()
+    if country_code and not valid_country_code(country_code):
+        raise ValidationError("country_code", "Use the two-letter ISO country code, e.g. DE.")
     return {
         "name": name,
         "number": _clean(form.number, 50),
@@ -212,6 +215,8 @@ def parse_client_form(form: ClientForm, *, default_currency: str) -> dict:
         "postal_code": _clean(form.postal_code, 20),
         "country": _clean(form.country, 100),
         "vat_number": _clean(form.vat_number, 50),
+        "country_code": country_code,
+        "buyer_reference": _clean(form.buyer_reference, 100),
         "currency": currency,
         "locale": locale,
     }
