@@ -5,11 +5,11 @@ Leaf helpers: no database, no domain. Money formatting lives in core/money.py.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 
 def format_quantity(quantity_milli: int) -> str:
@@ -31,6 +31,21 @@ def format_day(value: date | datetime | None, locale: str) -> str:
 def _medium_date(value: date, locale: str) -> str:
     # Lists show the same few dates many times over; Babel's formatting is not free.
     return format_date(value, format="medium", locale=locale)
+
+
+def format_moment(value: datetime | None, locale: str) -> str:
+    """A moment in the locale's medium date and long time, in UTC (stored times are UTC and
+    a company has no time zone yet), e.g. 'Jan 5, 2026, 3:04:05 PM UTC'."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    # The locale's own way of joining a date and a time ('{1}, {0}', '{1} um {0}'...).
+    pattern = str(Locale.parse(locale).datetime_formats["medium"])
+    return pattern.format(
+        format_time(value, "long", tzinfo=UTC, locale=locale),
+        format_date(value.astimezone(UTC).date(), format="medium", locale=locale),
+    )
 
 
 def valid_locale(text: str) -> bool:

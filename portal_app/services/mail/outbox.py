@@ -302,3 +302,59 @@ def _fail_unclaimed(tx: Tx, message_id: int, error: str) -> None:
             .where(col(OutboxMessage.id) == message_id, _due(utcnow()))
             .values(status=OutboxStatus.FAILED, claim_token=None, last_error=error[:500])
         )
+
+
+def requeue_failed(session: Session, *, company_id: int, message_id: int) -> bool:
+    """Put one failed message of this company back in the queue, due now, with a fresh round
+    of attempts; False when it is not (or no longer) failed. Never commits.
+
+    A conditional UPDATE (only while it is still failed): two clicks, or two staff users at
+    once, requeue it once.
+    """
+    changed = session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.company_id) == company_id,
+            col(OutboxMessage.status) == OutboxStatus.FAILED,
+        )
+        .values(
+            status=OutboxStatus.QUEUED,
+            next_attempt_at=utcnow(),
+            attempts=0,
+            claim_token=None,
+            claimed_at=None,
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    return changed == 1
+
+
+# What the recorded exception class names mean, for people who do not read SMTP errors.
+_PLAIN_ERRORS = {
+    "SMTPRecipientsRefused": "The mail server refused the recipient's address.",
+    "SMTPSenderRefused": "The mail server refused our sender address.",
+    "SMTPAuthenticationError": "The mail server refused our sign-in (check the SMTP settings).",
+    "SMTPNotSupportedError": "The mail server does not support what we asked of it.",
+    "SMTPDataError": "The mail server refused the message.",
+    "SMTPServerDisconnected": "The mail server closed the connection.",
+    "SMTPConnectError": "The mail server could not be reached.",
+    "SMTPHeloError": "The mail server refused our greeting.",
+    "ConnectionRefusedError": "The mail server could not be reached.",
+    "ConnectionResetError": "The mail server closed the connection.",
+    "TimeoutError": "The mail server did not answer in time.",
+    "gaierror": "The mail server's name could not be found.",
+}
+
+
+def plain_error(last_error: str) -> str:
+    """A failed send's recorded error in plain words ('' when there is none)."""
+    if not last_error:
+        return ""
+    if last_error.startswith("Attachment unreadable"):
+        return "An attached file could not be read."
+    name = last_error.split(":", 1)[0].strip()
+    if name in _PLAIN_ERRORS:
+        return _PLAIN_ERRORS[name]
+    if " " in name:  # already a sentence (e.g. the abandoned-sender note)
+        return last_error
+    return "The mail server could not take the message."

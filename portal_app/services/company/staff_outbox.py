@@ -1,0 +1,140 @@
+"""The company's e-mail outbox as staff read it, and retrying a message that failed.
+
+Every e-mail the portal sends goes through the outbox (services/mail/outbox.py). Staff see
+their company's messages, newest first, with the delivery state in plain words, and may put a
+failed one back in the queue. Any staff role may: retrying resends an e-mail the portal already
+wrote, and every role may e-mail documents (services/identity/staff_scope.py). Another
+company's message is "not found".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_
+from sqlmodel import Session, col
+
+from portal_app.core.errors import ValidationError
+from portal_app.core.locale import format_moment
+from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, contains_text, fetch_page
+from portal_app.models import Company, OutboxMessage, OutboxStatus
+from portal_app.schemas.outbox import OutboxPage, OutboxRowView
+from portal_app.services.identity.staff_scope import own_row, record, require_staff
+from portal_app.services.mail import outbox
+
+STATUS_FILTERS = ("all", "queued", "sending", "sent", "failed")
+MAX_SEARCH = 100
+STATUS_LABELS = {
+    OutboxStatus.QUEUED: "Queued",
+    OutboxStatus.SENDING: "Sending",
+    OutboxStatus.SENT: "Sent",
+    OutboxStatus.FAILED: "Failed",
+}
+KIND_LABELS = {
+    "invoice_sent": "Invoice",
+    "quote_sent": "Quote",
+    "credit_sent": "Credit",
+    "password_reset": "Password reset",
+    "contact_password_link": "Password link",
+    "registration_confirm": "Registration",
+    "registration_duplicate": "Registration (already registered)",
+}
+# Why a retry is refused, by the status the message is in.
+_NOT_RETRYABLE = {
+    OutboxStatus.QUEUED: "This e-mail is already queued; it goes out with the next send.",
+    OutboxStatus.SENDING: "This e-mail is being sent right now.",
+    OutboxStatus.SENT: "This e-mail was sent; there is nothing to retry.",
+}
+
+
+def _row(message: OutboxMessage, locale: str) -> OutboxRowView:
+    status = OutboxStatus(message.status)
+    return OutboxRowView(
+        id=message.id or 0,
+        queued_at=format_moment(message.created_at, locale),
+        kind=KIND_LABELS.get(message.kind, message.kind.replace("_", " ").capitalize()),
+        recipient=message.to_address,
+        subject=message.subject,
+        status=status.value,
+        status_label=STATUS_LABELS[status],
+        attempts=message.attempts,
+        next_attempt=(
+            format_moment(message.next_attempt_at, locale) if status is OutboxStatus.QUEUED else ""
+        ),
+        error="" if status is OutboxStatus.SENT else outbox.plain_error(message.last_error),
+        error_detail="" if status is OutboxStatus.SENT else message.last_error,
+        sent_at=format_moment(message.sent_at, locale),
+        can_retry=status is OutboxStatus.FAILED,
+    )
+
+
+def _locale(session: Session, company_id: int) -> str:
+    company = session.get(Company, company_id)
+    return company.locale if company and company.locale else "en_US"
+
+
+def list_messages(
+    session: Session,
+    *,
+    actor,
+    status: str = "all",
+    search: str = "",
+    page: int = 1,
+    page_size: int = 25,
+) -> OutboxPage:
+    """One page of the company's e-mails, newest first, optionally of one status and with the
+    recipient containing `search` (case-insensitive)."""
+    require_staff(actor)
+    page = page if isinstance(page, int) and 1 <= page <= 1_000_000 else 1
+    page_size = page_size if page_size in PAGE_SIZES else 25
+    conditions = [col(OutboxMessage.company_id) == actor.company_id]
+    if status in STATUS_FILTERS and status != "all":
+        conditions.append(col(OutboxMessage.status) == OutboxStatus(status))
+    text = str(search or "").strip()[:MAX_SEARCH]
+    if text:
+        conditions.append(contains_text(OutboxMessage.to_address, text))
+    found = fetch_page(
+        session,
+        OutboxMessage,
+        where=and_(*conditions),
+        order=[col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc()],
+        page=page,
+        page_size=page_size,
+        cap=COUNT_CAP,
+    )
+    locale = _locale(session, actor.company_id)
+    return OutboxPage(
+        rows=[_row(message, locale) for message in found.rows],
+        page=page,
+        page_size=page_size,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
+    )
+
+
+def retry_message(session: Session, *, actor, message_id: object) -> OutboxRowView:
+    """Put a failed e-mail of the company back in the queue, due now, and record who did it.
+
+    NotFoundError for another company's message or an unknown id; ValidationError("status")
+    for a message that is queued, being sent or sent (a second click included).
+    """
+    require_staff(actor)
+    message = own_row(session, OutboxMessage, message_id, actor, what="e-mail")
+    status = OutboxStatus(message.status)
+    if status is not OutboxStatus.FAILED:
+        raise ValidationError("status", _NOT_RETRYABLE[status])
+    attempts, error = message.attempts, message.last_error
+    message_row_id = message.id or 0
+    if not outbox.requeue_failed(session, company_id=actor.company_id, message_id=message_row_id):
+        # Requeued by someone else between our read and the update.
+        raise ValidationError("status", _NOT_RETRYABLE[OutboxStatus.QUEUED])
+    record(
+        session,
+        actor,
+        action="email.retried",
+        entity_type="email",
+        entity_id=message_row_id,
+        client_id=None,
+        details={"to": message.to_address, "attempts": attempts, "error": error[:200]},
+    )
+    session.refresh(message)
+    return _row(message, _locale(session, actor.company_id))
