@@ -53,6 +53,8 @@ STAFF_CREDIT_DETAIL = "/staff/credits/[id]"
 STAFF_CREDIT_EDIT = "/staff/credits/[id]/edit"
 STAFF_SETTINGS = "/staff/settings"
 STAFF_AUDIT = "/staff/audit"
+# The e-mail outbox: every message and its delivery; a failed one can be retried.
+STAFF_OUTBOX = "/staff/outbox"
 STAFF_PREVIEW = "/staff/preview/[contact_id]"
 
 API_HEALTH = "/api/health"

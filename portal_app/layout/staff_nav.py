@@ -28,6 +28,7 @@ STAFF_NAV_ITEMS: list[StaffNavItem] = [
     StaffNavItem("Credits", routes.STAFF_CREDITS, "piggy-bank", module="credits"),
     StaffNavItem("Payments", routes.STAFF_PAYMENTS, "banknote", module="payments"),
     StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
+    StaffNavItem("E-mails", routes.STAFF_OUTBOX, "mail"),
     StaffNavItem("Audit log", routes.STAFF_AUDIT, "scroll-text"),
 ]
 

@@ -214,6 +214,12 @@ PAGES: tuple[Page, ...] = (
         on_load=staff.audit.StaffAuditState.load,
     ),
     Page.staff(
+        routes.STAFF_OUTBOX,
+        "E-mails",
+        staff.outbox.staff_outbox_page,
+        on_load=staff.outbox.StaffOutboxState.load,
+    ),
+    Page.staff(
         routes.STAFF_CLIENT_DETAIL,
         "Client",
         staff.client_detail.staff_client_page,

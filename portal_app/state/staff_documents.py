@@ -433,4 +433,8 @@ def send_document_email(actor, kind: Kind, doc_id: int, contact_id: str) -> tupl
         return "", getattr(exc, "message", str(exc)), False
     except NotFoundError:
         return "", "", True
-    return f"E-mailed to {sent.email}; it is marked as sent.", "", False
+    return (
+        f"E-mail to {sent.email} queued; it is marked as sent. Follow its delivery under E-mails.",
+        "",
+        False,
+    )

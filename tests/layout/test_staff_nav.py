@@ -1,7 +1,7 @@
 from portal_app.layout.staff_nav import STAFF_NAV_ITEMS, visible_staff_nav_items
 from portal_app.models.company import ALL_MODULES
 
-ALWAYS = ["/staff/clients", "/staff/settings", "/staff/audit"]
+ALWAYS = ["/staff/clients", "/staff/settings", "/staff/outbox", "/staff/audit"]
 
 
 def _routes(modules) -> list[str]:

@@ -13,6 +13,7 @@ from portal_app.pages.staff import (  # noqa: F401
     invoices,
     login,
     logout,
+    outbox,
     payments,
     preview,
     quote_detail,

@@ -209,7 +209,9 @@ class StaffClientState(StaffState):
                 self.error = getattr(exc, "message", "") or "This contact no longer exists."
             return
         async with self:
-            self.notice = "A password link was e-mailed to the contact."
+            self.notice = (
+                "A password link for the contact is queued. Follow its delivery under E-mails."
+            )
 
 
 def _send_link(actor, contact_id) -> None:
