@@ -18,6 +18,13 @@ def currency_exponent(currency: str) -> int:
     return get_currency_precision(currency.upper())
 
 
+def major_text(minor: int, currency: str) -> str:
+    """Plain decimal text of an amount in major units, exact ('1234.50', JPY '1500', KWD
+    '1.250'): what machine-readable formats (e-invoices, payment QR codes) carry."""
+    exponent = currency_exponent(currency)
+    return f"{Decimal(minor).scaleb(-exponent):.{exponent}f}"
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount in minor units (cents, yen, fils) of one currency."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal_app.pdf.invoice_pdf import _draw_lines
+from portal_app.pdf.invoice_pdf import _draw_lines, hybrid
 from portal_app.pdf.portal_document import (
     PortalDocument,
     draw_footer_text,
@@ -51,4 +51,6 @@ def render_credit_pdf(view: CreditView) -> bytes:
         )
     draw_note(pdf, "Notes", view.public_notes)
     draw_footer_text(pdf, view.footer)
-    return pdf.finish()
+    return hybrid(
+        pdf.finish(), view.einvoice, title=f"Credit {view.number}", author=view.company.name
+    )

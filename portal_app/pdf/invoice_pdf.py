@@ -7,6 +7,7 @@ is only active while the page footer is drawn, so a description containing "{nb}
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from functools import lru_cache
@@ -17,7 +18,10 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 from PIL import Image
 
+from portal_app.core.qr import qr_png
+from portal_app.pdf import facturx
 from portal_app.pdf.fonts import FONT, FONT_DIR, add_document_fonts
+from portal_app.schemas.einvoice import EInvoiceData
 from portal_app.schemas.invoice import InvoiceView, PartyView
 
 DEFAULT_COLOR = (79, 70, 229)  # #4f46e5
@@ -165,8 +169,47 @@ def render_invoice_pdf(view: InvoiceView) -> bytes:
     _draw_parties(pdf, view)
     _draw_lines(pdf, view)
     _draw_totals(pdf, view)
+    _draw_payment_qr(pdf, view.payment_qr)
     _draw_texts(pdf, view)
-    return pdf.finish()
+    return hybrid(
+        pdf.finish(), view.einvoice, title=f"Invoice {view.number}", author=view.company.name
+    )
+
+
+def hybrid(pdf: bytes, einvoice: EInvoiceData | None, *, title: str, author: str) -> bytes:
+    """The drawn PDF with its Factur-X XML embedded (PDF/A-3), or as is without e-invoice data."""
+    if einvoice is None:
+        return pdf
+    return facturx.embed(pdf, einvoice, title=plain(title, single_line=True), author=author)
+
+
+QR_SIZE = 32.0  # mm; the EPC guideline asks for at least 2 x 2 cm
+
+
+def _draw_payment_qr(pdf: _InvoiceDocument, payload: str) -> None:
+    """The EPC payment QR code with its caption, kept together; nothing without a payload."""
+    if not payload:
+        return
+    if pdf.will_page_break(QR_SIZE + 10):
+        pdf.add_page()
+    top = pdf.get_y()
+    pdf.image(io.BytesIO(qr_png(payload)), x=MARGIN, y=top, w=QR_SIZE, h=QR_SIZE)
+    pdf.set_xy(MARGIN + QR_SIZE + 4, top + 4)
+    pdf.set_font(FONT, "B", 9)
+    pdf.set_text_color(*TEXT)
+    pdf.cell(0, 5, "Pay by bank transfer", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_x(MARGIN + QR_SIZE + 4)
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(
+        80,
+        4.4,
+        "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the amount and "
+        "the invoice number are filled in.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.set_y(top + QR_SIZE + 4)
 
 
 def _logo_size(path: Path) -> tuple[float, float] | None:

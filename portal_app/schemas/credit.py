@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.schemas.einvoice import EInvoiceData
 from portal_app.schemas.invoice import InvoiceLineView, PartyView
 
 
@@ -69,3 +70,5 @@ class CreditView:
     footer: str = ""
     logo_path: str = ""
     primary_color: str = ""
+    # The machine-readable side (Factur-X); None leaves the PDF a plain one.
+    einvoice: EInvoiceData | None = None

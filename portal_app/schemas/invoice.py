@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.schemas.einvoice import EInvoiceData
+
 
 @dataclass(frozen=True, slots=True)
 class InvoiceRowView:
@@ -81,3 +83,9 @@ class InvoiceView:
     is_payable: bool
     logo_path: str  # absolute path of a PNG/JPEG on the server, or empty
     primary_color: str
+    # The machine-readable side (Factur-X, UBL); None leaves the PDF a plain one.
+    einvoice: EInvoiceData | None = None
+    # EPC QR ("GiroCode") payload for a bank transfer of the balance; empty when none applies.
+    payment_qr: str = ""
+    # The same QR as SVG markup (paths only) for the invoice page.
+    payment_qr_svg: str = ""

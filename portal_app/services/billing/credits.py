@@ -20,6 +20,8 @@ from portal_app.models import (
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.schemas.credit import CreditPage, CreditRowView, CreditUseView, CreditView
+from portal_app.schemas.einvoice import TYPE_CREDIT_NOTE
+from portal_app.services.billing.einvoice import einvoice_data
 from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
 from portal_app.services.billing.party_views import (
     client_party,
@@ -156,6 +158,7 @@ def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView
         footer=company.invoice_footer,
         logo_path=logo_path(company),
         primary_color=company.primary_color,
+        einvoice=einvoice_data(company, client, credit, lines, type_code=TYPE_CREDIT_NOTE),
     )
 
 

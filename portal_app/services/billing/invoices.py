@@ -20,10 +20,14 @@ from portal_app.core.paging import (
     parse_record_id,
     sort_order,
 )
+from portal_app.core.qr import qr_svg
 from portal_app.models import Client, Company, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.models.statuses import InvoiceStatus
+from portal_app.schemas.einvoice import TYPE_INVOICE
 from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
+from portal_app.services.billing import payment_qr
+from portal_app.services.billing.einvoice import einvoice_data
 from portal_app.services.billing.party_views import (
     client_party,
     company_party,
@@ -223,6 +227,7 @@ def build_invoice_view(
         return format_money(minor, invoice.currency, locale)
 
     partial_open = invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor
+    epc = payment_qr.epc_payload(company, invoice)
     return InvoiceView(
         id=invoice.id,
         number=invoice.number,
@@ -250,6 +255,17 @@ def build_invoice_view(
         is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
         logo_path=logo_path(company),
         primary_color=company.primary_color,
+        einvoice=einvoice_data(
+            company,
+            client,
+            invoice,
+            lines,
+            type_code=TYPE_INVOICE,
+            due_date=invoice.due_date,
+            order_reference=invoice.po_number,
+        ),
+        payment_qr=epc,
+        payment_qr_svg=qr_svg(epc),
     )
 
 
