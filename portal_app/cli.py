@@ -1,5 +1,5 @@
 """Command line: `python -m portal_app.cli migrate | check-config | seed-demo | create-staff |
-run-jobs`."""
+run-jobs | copy-files-to-storage`."""
 
 from __future__ import annotations
 
@@ -92,6 +92,28 @@ def _run_jobs(args) -> int:
     return 1 if summary.errors else 0
 
 
+def _copy_files_to_storage(args) -> int:
+    """Copy a local documents folder (default DOCUMENTS_ROOT) into the configured store
+    (STORAGE_BACKEND=s3), checking every file's sha256; exit 1 when any file fails."""
+    from portal_app.storage import get_store
+    from portal_app.storage.copy import copy_folder
+
+    settings = get_settings()
+    source = Path(args.source) if args.source else Path(settings.documents_root)
+    if not source.is_dir():
+        print(f"error: {source} is not a folder", file=sys.stderr)
+        return 2
+    store = get_store(settings)
+    if store.local_path("x") is not None and Path(settings.documents_root) == source:
+        print("error: the store is this same folder; set STORAGE_BACKEND=s3", file=sys.stderr)
+        return 2
+    report = copy_folder(source, store)
+    print(f"{report.copied} copied, {report.present} already there, {len(report.corrupt)} bad.")
+    for key in report.corrupt:
+        print(f"sha256 mismatch: {key}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
 def _without_password(url: str) -> str:
     """`url` with its password masked, for printing."""
     from sqlalchemy.engine import make_url
@@ -161,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     jobs = sub.add_parser("run-jobs", help="run the scheduled jobs once and print a summary")
     jobs.add_argument("--today", help="run as of this date (YYYY-MM-DD); default today")
     jobs.add_argument("--only", action="append", help="run only this job (repeatable)")
+    copy = sub.add_parser(
+        "copy-files-to-storage",
+        help="copy a local documents folder into the configured store, checking every hash",
+    )
+    copy.add_argument("--source", help="the folder to copy; default DOCUMENTS_ROOT")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -176,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create_staff(args)
     if args.command == "run-jobs":
         return _run_jobs(args)
+    if args.command == "copy-files-to-storage":
+        return _copy_files_to_storage(args)
     return 2
 
 

@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     JSONResponse,
     PlainTextResponse,
     Response,
@@ -21,6 +20,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from portal_app.api import signin
+from portal_app.api.file_responses import file_response
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.client_address import request_client_address
@@ -72,6 +72,26 @@ async def invoice_pdf(request: Request) -> Response:
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
     return _attachment(data, filename, "application/pdf")
+
+
+async def invoice_ubl(request: Request) -> Response:
+    """The signed-in client's invoice as a UBL 2.1 e-invoice, scoped as its PDF is."""
+    from portal_app.services.billing import invoice_files, invoices
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to download invoices.", status_code=401)
+
+    def run(invoice_id: int) -> tuple[str, bytes]:
+        with session_scope() as db:
+            return invoice_files.invoice_ubl(db, actor=actor, invoice_id=invoice_id)
+
+    try:
+        invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
+        filename, data = await run_in_threadpool(run, invoice_id)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    return _attachment(data, filename, "application/xml")
 
 
 async def invoices_zip(request: Request) -> Response:
@@ -254,9 +274,7 @@ async def document_file(request: Request) -> Response:
     if media_type != "application/pdf":
         # Nothing we serve needs to run anything; a PDF viewer does, so it is left out.
         headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if isinstance(body, bytes):
-        return Response(body, media_type=media_type, headers=headers)
-    return FileResponse(body, media_type=media_type, headers=headers)
+    return file_response(body, media_type=media_type, headers=headers)
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -319,6 +337,7 @@ api = Starlette(
         Route(routes.API_AUTH_LOGOUT, signin.logout_route(signin.CLIENT), methods=["GET", "POST"]),
         Route(routes.API_INVOICES_ZIP, invoices_zip, methods=["GET"]),
         Route(routes.API_INVOICE_PDF, invoice_pdf, methods=["GET"]),
+        Route(routes.API_INVOICE_UBL, invoice_ubl, methods=["GET"]),
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
         Route(routes.API_QUOTES_ZIP, quotes_zip, methods=["GET"]),

@@ -10,10 +10,11 @@ cookie.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_app.api import signin
+from portal_app.api.file_responses import file_response
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.settings import get_settings
@@ -51,7 +52,7 @@ async def branding_logo(request: Request) -> Response:
         path, media_type = logo_file(request.path_params.get("name", ""))
     except NotFoundError:
         return PlainTextResponse("Not found.", status_code=404)
-    return FileResponse(
+    return file_response(
         path,
         media_type=media_type,
         headers={

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
         alias="DOCUMENTS_ALLOWED_TYPES",
     )
     download_token_seconds: int = Field(default=300, alias="PORTAL_DOWNLOAD_TOKEN_SECONDS")
+    # Where documents, logos and built files are kept (portal_app/storage/): "local" is the
+    # DOCUMENTS_ROOT folder (one host); "s3" is a bucket every host shares (AWS S3, MinIO, Ceph,
+    # R2). Unset S3 credentials fall back to boto3's own chain (instance role, AWS_* variables).
+    storage_backend: str = Field(default="local", alias="STORAGE_BACKEND")
+    s3_bucket: str | None = Field(default=None, alias="S3_BUCKET")
+    s3_prefix: str = Field(default="", alias="S3_PREFIX")
+    s3_endpoint_url: str | None = Field(default=None, alias="S3_ENDPOINT_URL")
+    s3_region: str | None = Field(default=None, alias="S3_REGION")
+    s3_access_key_id: str | None = Field(default=None, alias="S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str | None = Field(default=None, alias="S3_SECRET_ACCESS_KEY")
     # Largest request body Reflex's upload endpoint (/_upload) reads, multipart framing
     # included; refused with 413 before anything reaches the disk (portal_app/upload_guard.py).
     upload_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, alias="PORTAL_UPLOAD_MAX_BYTES")
@@ -151,6 +161,14 @@ class Settings(BaseSettings):
             raise ValueError(f"PORTAL_TRUSTED_PROXIES: {exc}") from None
         return ",".join(str(network) for network in networks)
 
+    @field_validator("storage_backend")
+    @classmethod
+    def _known_storage_backend(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"local", "s3"}:
+            raise ValueError("STORAGE_BACKEND must be 'local' or 's3'")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_log_level(cls, value: str) -> str:
@@ -187,9 +205,26 @@ class Settings(BaseSettings):
                 )
             if self.smtp_password is not None and _is_placeholder(self.smtp_password):
                 problems.append("SMTP_PASSWORD is a placeholder; set the real password")
+        problems += self._storage_problems()
         if webhook_problem := self._webhook_secret_problem():
             problems.append(webhook_problem)
         problems += self._live_stripe_problems()
+        return problems
+
+    def _storage_problems(self) -> list[str]:
+        """An S3 store needs its bucket; outside development its keys must be real ones."""
+        if self.storage_backend != "s3":
+            return []
+        problems: list[str] = []
+        if not (self.s3_bucket or "").strip():
+            problems.append("STORAGE_BACKEND=s3 needs S3_BUCKET (the bucket every host shares)")
+        if self.environment not in RELAXED_ENVIRONMENTS:
+            for name, value in (
+                ("S3_ACCESS_KEY_ID", self.s3_access_key_id),
+                ("S3_SECRET_ACCESS_KEY", self.s3_secret_access_key),
+            ):
+                if value is not None and _is_placeholder(value):
+                    problems.append(f"{name} is a placeholder; set the real credential")
         return problems
 
     @property

@@ -54,7 +54,7 @@ def test_statement_files_whose_token_died_are_swept(documents_root, job_ctx):
     fresh = generated_files.save_generated(actor=actor, data=b"%PDF-1.4\n", filename="new.pdf")
     old_path = generated_files.resolve_generated(actor=actor, token=old.token)[2]
     gone = time.time() - get_settings().download_token_seconds - generated_files.GRACE_SECONDS - 5
-    os.utime(old_path.parent, (gone, gone))
+    os.utime(old_path, (gone, gone))
 
     assert sweep_generated_files(job_ctx(date.today())) == {"files_removed": 1}
     assert not old_path.exists()

@@ -1,8 +1,8 @@
 """Files the portal builds for one session (a long statement PDF), kept briefly, served once signed.
 
 Built in a background event, they are too large to travel over the websocket or sit in Reflex
-state, and must never go to Reflex's upload folder (served to anyone). They are written under
-<documents_root>/generated/<company>/<client>/<file id>/<file name> and served by
+state, and must never go to Reflex's upload folder (served to anyone). They are kept in the file
+store (portal_app/storage) as generated/<company>/<client>/<file id>/<file name> and served by
 GET /api/files/{token}. The token (core.signing, its own purpose) names the file id and binds the
 company, client, contact and session that built it: a leaked URL is useless to any other session
 and dies with the token (settings.download_token_seconds). Files outlive their token by a minute
@@ -11,15 +11,13 @@ at most: every save sweeps the older ones away (cleanup_generated; also callable
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal_app import storage
 from portal_app.core import signing
 from portal_app.core.errors import NotFoundError
 from portal_app.core.files import download_filename
@@ -49,12 +47,20 @@ class GeneratedFile:
 
 
 def generated_root(settings: Settings | None = None) -> Path:
-    """The private folder of built files (inside the documents root, never the upload dir)."""
+    """The private folder of built files in a local store (inside the documents root, never
+    the upload dir); another store keeps them under the same GENERATED_DIR key prefix."""
     return Path((settings or get_settings()).documents_root) / GENERATED_DIR
 
 
-def _client_dir(company_id: int, client_id: int, settings: Settings | None) -> Path:
-    return generated_root(settings) / str(int(company_id)) / str(int(client_id))
+def _client_prefix(company_id: int, client_id: int) -> str:
+    return f"{GENERATED_DIR}/{int(company_id)}/{int(client_id)}/"
+
+
+def _new_file_id(now: float | None) -> str:
+    # Milliseconds first, then 80 random bits: ids sort by age even where the store's clock
+    # only has whole seconds (S3's LastModified), so the newest file is always the one kept.
+    millis = int((time.time() if now is None else now) * 1000)
+    return f"{millis:012x}"[-12:] + secrets.token_hex(10)
 
 
 def save_generated(
@@ -69,27 +75,19 @@ def save_generated(
 
     `filename` is what the browser saves it as (made ASCII-safe); its extension must be one of
     MEDIA_TYPES. Old files (any client's, and this client's beyond MAX_FILES_PER_CLIENT) are
-    removed first, so the folder never grows without bound.
+    removed first, so the store never grows without bound.
     """
     settings = settings or get_settings()
     name = download_filename(filename)
     if Path(name).suffix.lower() not in MEDIA_TYPES:
         raise ValueError(f"cannot serve a generated file named {filename!r}")
     cleanup_generated(settings=settings, now=now)
-    client_dir = _client_dir(actor.company_id, actor.client_id, settings)
-    _trim_client(client_dir, keep=MAX_FILES_PER_CLIENT - 1)
-    file_id = secrets.token_hex(16)
-    folder = client_dir / file_id
-    folder.mkdir(parents=True, exist_ok=False)
-    # Write then rename, so the route never serves a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, folder / name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    prefix = _client_prefix(actor.company_id, actor.client_id)
+    store = storage.get_store(settings)
+    _trim_client(store, prefix, keep=MAX_FILES_PER_CLIENT - 1)
+    file_id = _new_file_id(now)
+    # The store writes whole files only, so the route never serves a half-written one.
+    store.put(f"{prefix}{file_id}/{name}", data)
     token = make_generated_token(file_id, actor, now=now)
     return GeneratedFile(file_id=file_id, filename=name, size_bytes=len(data), token=token)
 
@@ -138,55 +136,70 @@ def is_generated_token(token: str) -> bool:
 
 def resolve_generated(
     *, actor: Actor, token: str, settings: Settings | None = None, now: float | None = None
-) -> tuple[str, str, Path]:
-    """(file name, media type, path) of the built file a token names, for the session that
-    built it. NotFoundError for a tampered or expired token, another company, client, contact
-    or session (a staff preview and the contact's own sign-in are different sessions), and a
-    file already swept away."""
+) -> tuple[str, str, Path | storage.StoredObject]:
+    """(file name, media type, the file's path in a local store or the opened object of
+    another) of the built file a token names, for the session that built it. NotFoundError for
+    a tampered or expired token, another company, client, contact or session (a staff preview
+    and the contact's own sign-in are different sessions), and a file already swept away."""
     file_id, owner = _open_token(token, now)
     if owner != (actor.company_id, actor.client_id, actor.contact_id, actor.session_id):
         raise NotFoundError("download")
-    folder = _client_dir(actor.company_id, actor.client_id, settings) / file_id
-    found = [p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")]
+    store = storage.get_store(settings)
+    folder = f"{_client_prefix(actor.company_id, actor.client_id)}{file_id}/"
+    found = list(store.list(folder))
     if len(found) != 1:
         raise NotFoundError("download")
-    path = found[0]
-    return path.name, MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream"), path
+    key = found[0].key
+    name = key.rsplit("/", 1)[1]
+    media_type = MEDIA_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+    path = store.local_path(key)
+    if path is not None:
+        return name, media_type, path
+    try:
+        return name, media_type, store.open(key)
+    except storage.ObjectNotFound as exc:  # swept between the listing and the read
+        raise NotFoundError("download") from exc
+
+
+def _built_files(store: storage.FileStore, prefix: str) -> dict[str, tuple[float, list[str]]]:
+    """The built files under `prefix`, by folder (<company>/<client>/<file id>): when each was
+    written and its keys."""
+    folders: dict[str, tuple[float, list[str]]] = {}
+    for item in store.list(prefix):
+        folder = item.key.rsplit("/", 1)[0]
+        modified, keys = folders.get(folder, (0.0, []))
+        folders[folder] = (max(modified, item.modified), [*keys, item.key])
+    return folders
 
 
 def cleanup_generated(*, settings: Settings | None = None, now: float | None = None) -> int:
     """Remove built files whose token can no longer be valid; returns how many went.
 
-    Safe to run at any time and from several processes at once (a folder already gone is
-    simply skipped)."""
+    Safe to run at any time and from several processes (or hosts) at once: a file already
+    gone is simply skipped."""
     settings = settings or get_settings()
-    root = generated_root(settings)
-    if not root.is_dir():
-        return 0
+    store = storage.get_store(settings)
     cutoff = (time.time() if now is None else now) - (
         settings.download_token_seconds + GRACE_SECONDS
     )
     removed = 0
-    for folder in root.glob("*/*/*"):
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder)
-                removed += 1
-        except FileNotFoundError:
-            continue
+    for modified, keys in _built_files(store, f"{GENERATED_DIR}/").values():
+        if modified < cutoff:
+            for key in keys:
+                store.delete(key)
+            removed += 1
     return removed
 
 
-def _trim_client(client_dir: Path, *, keep: int) -> None:
+def _trim_client(store: storage.FileStore, prefix: str, *, keep: int) -> None:
     """Leave at most `keep` of this client's newest built files."""
-    if not client_dir.is_dir():
-        return
-    folders = []
-    for folder in client_dir.iterdir():
-        try:
-            folders.append((folder.stat().st_mtime, folder))
-        except FileNotFoundError:
-            continue
-    folders.sort(reverse=True)
-    for _, folder in folders[keep:]:
-        shutil.rmtree(folder, ignore_errors=True)
+    folders = sorted(
+        (
+            (modified, folder, keys)
+            for folder, (modified, keys) in _built_files(store, prefix).items()
+        ),
+        reverse=True,
+    )
+    for _, _, keys in folders[keep:]:
+        for key in keys:
+            store.delete(key)

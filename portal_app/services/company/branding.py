@@ -1,21 +1,21 @@
 """The company logo: uploaded by staff, kept under the documents root, served by our route.
 
 Reflex's assets are built into the front end once, so a logo uploaded while the portal runs
-lives in DOCUMENTS_ROOT/branding/<sha256>.<ext> and Company.logo_path holds its URL
-(/api/branding/logo/<file>); the PDF renderers read the same file (party_views.logo_path).
+lives in the file store (portal_app/storage) as branding/<sha256>.<ext> and Company.logo_path
+holds its URL (/api/branding/logo/<file>); the PDF renderers read the same bytes from a file on
+this host (party_views.logo_path; a shared store's logo is copied there once).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from sqlmodel import Session
 
+from portal_app import storage
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.files import JPEG, PNG, detect_media_type
@@ -29,30 +29,46 @@ LOGO_URL_PREFIX = routes.API_BRANDING_LOGO.removesuffix("{name}")
 MAX_LOGO_BYTES = 1024 * 1024
 MAX_LOGO_SIDE = 4000
 _EXTENSIONS = {PNG: "png", JPEG: "jpg"}
+BRANDING_DIR = "branding"
 _FILE_NAME = re.compile(r"[0-9a-f]{64}\.(png|jpg)")
 
 
 def branding_dir() -> Path:
-    """Where logos are kept (never Reflex's public upload folder)."""
-    return Path(get_settings().documents_root) / "branding"
+    """Where logos are kept in a local store (never Reflex's public upload folder)."""
+    return Path(get_settings().documents_root) / BRANDING_DIR
 
 
-def logo_file(name: str) -> tuple[Path, str]:
-    """(path, media type) of a stored logo by its file name; NotFoundError otherwise."""
+def _logo_key(name: str) -> str:
     if not isinstance(name, str) or not _FILE_NAME.fullmatch(name):
         raise NotFoundError("logo")
-    path = branding_dir() / name
-    if not path.is_file():
-        raise NotFoundError("logo")
-    return path, PNG if name.endswith(".png") else JPEG
+    return f"{BRANDING_DIR}/{name}"
+
+
+def logo_file(name: str) -> tuple[Path | storage.StoredObject, str]:
+    """(the file's path in a local store or the opened object of another, media type) of a
+    stored logo by its file name; NotFoundError otherwise."""
+    key = _logo_key(name)
+    store = storage.get_store()
+    media_type = PNG if name.endswith(".png") else JPEG
+    path = store.local_path(key)
+    if path is not None:
+        if not path.is_file():
+            raise NotFoundError("logo")
+        return path, media_type
+    try:
+        return store.open(key), media_type
+    except storage.ObjectNotFound as exc:
+        raise NotFoundError("logo") from exc
 
 
 def logo_file_for(logo_path: str) -> str:
-    """The file behind a Company.logo_path that is one of our uploaded logos, or ''."""
+    """A file on this host with the logo behind a Company.logo_path that is one of our uploaded
+    logos (for the PDF renderer; copied from a shared store once), or ''."""
     if not logo_path.startswith(LOGO_URL_PREFIX):
         return ""
     try:
-        return str(logo_file(logo_path.removeprefix(LOGO_URL_PREFIX))[0])
+        key = _logo_key(logo_path.removeprefix(LOGO_URL_PREFIX))
+        return str(storage.cached_local_path(key))
     except NotFoundError:
         return ""
 
@@ -83,18 +99,9 @@ def store_logo(session: Session, *, actor: StaffActor, data: bytes) -> str:
         raise ValidationError("logo", "The logo may be at most 1 MB.")
     media_type = _check_image(data)
     name = f"{hashlib.sha256(data).hexdigest()}.{_EXTENSIONS[media_type]}"
-    folder = branding_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    store = storage.get_store()
+    if not store.exists(f"{BRANDING_DIR}/{name}"):
+        store.put(f"{BRANDING_DIR}/{name}", data)
     company = session.get(Company, actor.company_id)
     if company is None:
         raise NotFoundError("company")

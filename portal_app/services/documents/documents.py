@@ -1,23 +1,21 @@
 """Client documents: storage (content-addressed), scoped listing, signed download tokens, ZIPs.
 
-Files never go to Reflex's upload folder (served to anyone): they live under
-settings.documents_root as <sha256[:2]>/<sha256> and are served only by GET /api/files/{token},
-which checks both the signed token and the session cookie.
+Files never go to Reflex's upload folder (served to anyone): they live in the file store
+(portal_app/storage: settings.documents_root or a bucket) as <sha256[:2]>/<sha256> and are
+served only by GET /api/files/{token}, which checks both the signed token and the session cookie.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import re
-import tempfile
 import zipfile
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, col, select
 
+from portal_app import storage
 from portal_app.core import signing
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.files import (
@@ -62,27 +60,17 @@ ATTACHED_TO = ("all", "client", "invoice", "credit", "payment")
 
 
 def document_path(sha256: str, settings: Settings | None = None) -> Path:
-    """Where the bytes with this sha256 live under the documents root."""
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
-        raise NotFoundError("document")
-    root = (settings or get_settings()).documents_root
-    return Path(root) / sha256[:2] / sha256
+    """Where the bytes with this sha256 live under the documents root (the local store's
+    layout; another store keeps the same key, storage.content_key)."""
+    return Path((settings or get_settings()).documents_root) / storage.content_key(sha256)
 
 
 def _write_once(data: bytes, sha256: str, settings: Settings) -> None:
-    path = document_path(sha256, settings)
-    if path.exists() and path.stat().st_size == len(data):
+    store = storage.get_store(settings)
+    key = storage.content_key(sha256)
+    if store.exists(key):
         return  # same bytes already stored: content-addressed, so nothing to do
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write then rename, so a reader never sees a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    store.put(key, data)
 
 
 def _check_owner(session: Session, model, record_id: int | None, company_id: int, client_id: int):
@@ -205,8 +193,8 @@ def upload_client_document(
 def read_bytes(document: Document, settings: Settings | None = None) -> bytes:
     """The stored bytes of a document (NotFoundError when the file is missing)."""
     try:
-        return document_path(document.sha256, settings).read_bytes()
-    except FileNotFoundError as exc:
+        return storage.get_store(settings).get(storage.content_key(document.sha256))
+    except storage.ObjectNotFound as exc:
         raise NotFoundError("document") from exc
 
 
@@ -469,9 +457,10 @@ def token_kind(token: str, *, now: float | None = None) -> str:
 
 def resolve_download(
     session: Session, *, actor: Actor, token: str, now: float | None = None
-) -> tuple[str, str, Path | bytes, bool]:
-    """What a token lets this actor download: (filename, media type, path or ZIP bytes,
-    whether it may be shown inline).
+) -> tuple[str, str, Path | bytes | storage.StoredObject, bool]:
+    """What a token lets this actor download: (filename, media type, the file's path in a
+    local store or the opened object of another store, or ZIP bytes; whether it may be shown
+    inline).
 
     The token must be valid and made for the actor's own client, and each document is looked
     up again through the actor's scope (hidden since, or removed: not found). Only files the
@@ -491,8 +480,22 @@ def resolve_download(
     if kind != "d" or len(ids) != 1:
         raise NotFoundError("download")
     document = get_client_document(session, actor=actor, document_id=ids[0])
-    path = document_path(document.sha256)
-    if not path.is_file():
-        raise NotFoundError("document")
+    body = open_stored(storage.content_key(document.sha256))
     inline_ok = document.media_type in INLINE_TYPES and document.uploaded_by != "contact"
-    return document.name, document.media_type, path, inline_ok
+    return document.name, document.media_type, body, inline_ok
+
+
+def open_stored(key: str, settings: Settings | None = None) -> Path | storage.StoredObject:
+    """A stored file to send: its path in a local store (served with range support), else the
+    opened object to stream. NotFoundError when the store has none (a missing object is a
+    clear 404, never a 500)."""
+    store = storage.get_store(settings)
+    path = store.local_path(key)
+    if path is not None:
+        if not path.is_file():
+            raise NotFoundError("document")
+        return path
+    try:
+        return store.open(key)
+    except storage.ObjectNotFound as exc:
+        raise NotFoundError("document") from exc

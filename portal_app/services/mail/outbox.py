@@ -22,15 +22,14 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from portal_app import storage
 from portal_app.core import mail
 from portal_app.core.db import utcnow
-from portal_app.core.settings import get_settings
 from portal_app.models import Document, OutboxAttachment, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -163,9 +162,8 @@ def _attachment_bytes(session: Session, row: OutboxAttachment) -> bytes:
     document = session.get(Document, row.document_id)
     if document is None:
         raise FileNotFoundError(f"document {row.document_id}")
-    # The documents root keeps bytes content-addressed: <sha256[:2]>/<sha256>.
-    path = Path(get_settings().documents_root) / document.sha256[:2] / document.sha256
-    return path.read_bytes()
+    # The file store keeps bytes content-addressed (a missing object is a FileNotFoundError).
+    return storage.get_store().get(storage.content_key(document.sha256))
 
 
 def _claim(tx: Tx, message_id: int, now: datetime) -> _Claimed | None:
