@@ -51,6 +51,11 @@ STAFF_QUOTE_EDIT = "/staff/quotes/[id]/edit"
 STAFF_CREDIT_NEW = "/staff/credits/new"
 STAFF_CREDIT_DETAIL = "/staff/credits/[id]"
 STAFF_CREDIT_EDIT = "/staff/credits/[id]/edit"
+# Recurring invoices: list, new schedule, one schedule (with the invoices it issued), edit it.
+STAFF_RECURRING_INVOICES = "/staff/recurring_invoices"
+STAFF_RECURRING_INVOICE_NEW = "/staff/recurring_invoices/new"
+STAFF_RECURRING_INVOICE_DETAIL = "/staff/recurring_invoices/[id]"
+STAFF_RECURRING_INVOICE_EDIT = "/staff/recurring_invoices/[id]/edit"
 STAFF_SETTINGS = "/staff/settings"
 STAFF_AUDIT = "/staff/audit"
 # The e-mail outbox: every message and its delivery; a failed one can be retried.
@@ -65,6 +70,8 @@ API_AUTH_HANDOFF = "/api/auth/handoff"
 API_AUTH_LOGOUT = "/api/auth/logout"
 API_AUTH_BINDING = "/api/auth/binding"
 API_INVOICE_PDF = "/api/invoices/{invoice_id}/pdf"
+# The invoice as a UBL 2.1 (EN 16931) e-invoice, for accounting software that imports XML.
+API_INVOICE_UBL = "/api/invoices/{invoice_id}/ubl"
 API_INVOICES_ZIP = "/api/invoices/zip"
 API_PAYMENT_RECEIPT = "/api/payments/{payment_id}/receipt"
 API_CREDIT_PDF = "/api/credits/{credit_id}/pdf"
@@ -140,6 +147,11 @@ def invoice_link_url(key: str) -> str:
 
 def invoice_pdf_url(invoice_id: int) -> str:
     return API_INVOICE_PDF.format(invoice_id=invoice_id)
+
+
+def invoice_ubl_url(invoice_id: int) -> str:
+    """The download address of an invoice's UBL e-invoice."""
+    return API_INVOICE_UBL.format(invoice_id=invoice_id)
 
 
 def invoices_zip_url(invoice_ids: list[int]) -> str:

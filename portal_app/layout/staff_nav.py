@@ -26,6 +26,12 @@ STAFF_NAV_ITEMS: list[StaffNavItem] = [
     StaffNavItem("Invoices", routes.STAFF_INVOICES, "file-text", module="invoices"),
     StaffNavItem("Quotes", routes.STAFF_QUOTES, "file-pen", module="quotes"),
     StaffNavItem("Credits", routes.STAFF_CREDITS, "piggy-bank", module="credits"),
+    StaffNavItem(
+        "Recurring",
+        routes.STAFF_RECURRING_INVOICES,
+        "repeat",
+        module="recurring_invoices",
+    ),
     StaffNavItem("Payments", routes.STAFF_PAYMENTS, "banknote", module="payments"),
     StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
     StaffNavItem("E-mails", routes.STAFF_OUTBOX, "mail"),

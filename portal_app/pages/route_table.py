@@ -334,6 +334,30 @@ PAGES: tuple[Page, ...] = (
         on_load=staff.quotes.StaffQuotesState.load,
     ),
     Page.staff(
+        routes.STAFF_RECURRING_INVOICES,
+        "Recurring invoices",
+        staff.recurring_invoices.staff_recurring_invoices_page,
+        on_load=staff.recurring_invoices.StaffRecurringInvoicesState.load,
+    ),
+    Page.staff(
+        routes.STAFF_RECURRING_INVOICE_NEW,
+        "New recurring invoice",
+        staff.recurring_invoice_form.staff_recurring_form_page,
+        on_load=staff.recurring_invoice_form.StaffRecurringFormState.load,
+    ),
+    Page.staff(
+        routes.STAFF_RECURRING_INVOICE_DETAIL,
+        "Recurring invoice",
+        staff.recurring_invoice_detail.staff_recurring_detail_page,
+        on_load=staff.recurring_invoice_detail.StaffRecurringDetailState.load,
+    ),
+    Page.staff(
+        routes.STAFF_RECURRING_INVOICE_EDIT,
+        "Edit recurring invoice",
+        staff.recurring_invoice_form.staff_recurring_form_page,
+        on_load=staff.recurring_invoice_form.StaffRecurringFormState.load,
+    ),
+    Page.staff(
         routes.STAFF_SETTINGS,
         "Settings",
         staff.settings.staff_settings_page,

@@ -19,5 +19,8 @@ from portal_app.pages.staff import (  # noqa: F401
     quote_detail,
     quote_form,
     quotes,
+    recurring_invoice_detail,
+    recurring_invoice_form,
+    recurring_invoices,
     settings,
 )
