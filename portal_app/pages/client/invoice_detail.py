@@ -83,6 +83,12 @@ class InvoiceDetailState(PortalState):
             return ""
         return self.api_base + routes.invoice_pdf_url(self.invoice.id)
 
+    @rx.var
+    def ubl_href(self) -> str:
+        if self.invoice is None:
+            return ""
+        return self.api_base + routes.invoice_ubl_url(self.invoice.id)
+
 
 def _detail(inv: rx.Var) -> rx.Component:
     return rx.vstack(
@@ -102,6 +108,12 @@ def _detail(inv: rx.Var) -> rx.Component:
                 ),
                 download_button(
                     "Download PDF", InvoiceDetailState.pdf_href, "download-pdf", size="3"
+                ),
+                download_button(
+                    "Download e-invoice (XML)",
+                    InvoiceDetailState.ubl_href,
+                    "download-ubl",
+                    size="3",
                 ),
                 spacing="2",
                 wrap="wrap",
@@ -127,6 +139,7 @@ def _detail(inv: rx.Var) -> rx.Component:
             summary_row("Balance due", inv.balance, strong=True),
             element_id="invoice-totals",
         ),
+        rx.cond(inv.payment_qr_svg != "", _payment_qr(inv)),
         rx.cond(inv.public_notes != "", rx.text(inv.public_notes, size="2")),
         rx.cond(
             inv.terms != "",
@@ -142,6 +155,34 @@ def _detail(inv: rx.Var) -> rx.Component:
         width="100%",
         spacing="4",
         align="start",
+    )
+
+
+def _payment_qr(inv: rx.Var) -> rx.Component:
+    """The EPC QR code (GiroCode) for paying the balance by bank transfer."""
+    return rx.hstack(
+        # segno's SVG: paths only, built on the server from our own payload; an inline SVG
+        # needs no img-src exception in the CSP.
+        rx.box(
+            rx.html(inv.payment_qr_svg),
+            id="payment-qr",
+            width="140px",
+            role="img",
+            aria_label="Payment QR code",
+        ),
+        rx.vstack(
+            rx.heading("Pay by bank transfer", size="3", as_="h2"),
+            rx.text(
+                "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the "
+                "amount and the invoice number are filled in.",
+                size="2",
+                color_scheme="gray",
+            ),
+            spacing="1",
+            align="start",
+        ),
+        spacing="4",
+        align="center",
     )
 
 

@@ -8,6 +8,7 @@ import zipfile
 from sqlmodel import Session
 
 from portal_app.core.files import safe_name_part
+from portal_app.pdf.facturx import ubl_xml
 from portal_app.pdf.invoice_pdf import render_invoice_pdf
 from portal_app.services.billing import invoices
 from portal_app.services.company.locale import client_locale
@@ -23,6 +24,14 @@ def invoice_pdf(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str
     """The actor's invoice as (filename, PDF bytes); NotFoundError if it is not theirs."""
     view = invoices.invoice_view(session, actor=actor, invoice_id=invoice_id)
     return invoice_filename(view.number, view.id), render_invoice_pdf(view)
+
+
+def invoice_ubl(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str, bytes]:
+    """The actor's invoice as (filename, UBL 2.1 XML bytes), checked against the UBL schema;
+    NotFoundError if it is not theirs (the same scope as its PDF)."""
+    view = invoices.invoice_view(session, actor=actor, invoice_id=invoice_id)
+    assert view.einvoice is not None  # every invoice view carries it
+    return f"invoice-{safe_name_part(view.number, str(view.id))}.xml", ubl_xml(view.einvoice)
 
 
 def invoices_zip(session: Session, *, actor: Actor, invoice_ids: list[int]) -> tuple[str, bytes]:
