@@ -51,6 +51,11 @@ STAFF_QUOTE_EDIT = "/staff/quotes/[id]/edit"
 STAFF_CREDIT_NEW = "/staff/credits/new"
 STAFF_CREDIT_DETAIL = "/staff/credits/[id]"
 STAFF_CREDIT_EDIT = "/staff/credits/[id]/edit"
+# Recurring invoices: list, new schedule, one schedule (with the invoices it issued), edit it.
+STAFF_RECURRING_INVOICES = "/staff/recurring_invoices"
+STAFF_RECURRING_INVOICE_NEW = "/staff/recurring_invoices/new"
+STAFF_RECURRING_INVOICE_DETAIL = "/staff/recurring_invoices/[id]"
+STAFF_RECURRING_INVOICE_EDIT = "/staff/recurring_invoices/[id]/edit"
 STAFF_SETTINGS = "/staff/settings"
 STAFF_AUDIT = "/staff/audit"
 # The e-mail outbox: every message and its delivery; a failed one can be retried.
