@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     JSONResponse,
     PlainTextResponse,
     Response,
@@ -21,6 +20,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from portal_app.api import signin
+from portal_app.api.file_responses import file_response
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.client_address import request_client_address
@@ -274,9 +274,7 @@ async def document_file(request: Request) -> Response:
     if media_type != "application/pdf":
         # Nothing we serve needs to run anything; a PDF viewer does, so it is left out.
         headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if isinstance(body, bytes):
-        return Response(body, media_type=media_type, headers=headers)
-    return FileResponse(body, media_type=media_type, headers=headers)
+    return file_response(body, media_type=media_type, headers=headers)
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
