@@ -19,6 +19,7 @@ from portal_app.gateways.base import (
     PaymentIntentResult,
     SetupIntentResult,
 )
+from portal_app.gateways.messages import plain_card_message
 
 log = logging.getLogger(__name__)
 UNREACHABLE = "The card processor could not be reached. Nothing was charged; please try again."
@@ -59,7 +60,8 @@ class StripeGateway:
             return fn(*args, **kwargs)
         except stripe.CardError as exc:
             raise CardDeclinedError(
-                exc.user_message or "The card was declined.", code=exc.code or ""
+                plain_card_message(exc.user_message or "The card was declined.", exc.code or ""),
+                code=exc.code or "",
             ) from exc
         except stripe.APIConnectionError as exc:
             log.warning("stripe unreachable: %s", exc.__class__.__name__)
@@ -248,7 +250,14 @@ def _intent_from_dict(data: dict) -> PaymentIntentResult:
         currency=str(data.get("currency", "")).upper(),
         client_secret=data.get("client_secret") or "",
         method_ref=method,
-        failure_message=(last_error.get("message") if isinstance(last_error, dict) else "") or "",
+        failure_message=_plain_failure(last_error),
         refunded_minor=refunded,
         metadata={k: str(v) for k, v in (data.get("metadata") or {}).items()},
     )
+
+
+def _plain_failure(last_error: object) -> str:
+    """A PaymentIntent's last error as the client reads it (empty when there is none)."""
+    if not isinstance(last_error, dict) or not last_error.get("message"):
+        return ""
+    return plain_card_message(str(last_error["message"]), str(last_error.get("code") or ""))

@@ -204,6 +204,11 @@ class CheckoutRequest:
     # The credit the page showed when the client pressed Pay. When less can be held now (used
     # in another tab meanwhile), the checkout is refused with the new figure instead.
     expected_credit_minor: int | None = None
+    # The card amount the page's summary showed: a checkout that would charge another amount
+    # is refused with the new figure.
+    expected_card_minor: int | None = None
+    # Paying more than the invoices owe needs the client's explicit yes.
+    confirm_over_payment: bool = False
 
 
 def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int:
@@ -231,6 +236,120 @@ def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int
     if amount > MAX_CHARGE_MINOR:
         raise ValidationError(field_name, "That amount is too large for one payment.")
     return amount
+
+
+@dataclass(frozen=True, slots=True)
+class _Amounts:
+    """The money of one checkout, worked out once for the preview and for `start_checkout`."""
+
+    lines: list[dict[str, int]]  # {"invoice_id", "amount_minor"}: what each invoice gets
+    due_minor: int  # what the invoices ask now (deposits, balances)
+    total_minor: int  # what the client pays in all (typed amounts or what is due)
+    owed_minor: int  # the part the invoices can take: each line up to its balance
+    credit_minor: int  # credit used: never more than the invoices can take
+    card_minor: int  # the rest, charged to the card
+
+    @property
+    def over_minor(self) -> int:
+        """Paid beyond the balances: kept on the payment as unapplied money."""
+        return self.total_minor - self.owed_minor
+
+
+def _lines_of(
+    company: Company, invoices: list[Invoice], amounts: dict[int, str]
+) -> tuple[list[dict[str, int]], int, int]:
+    """Each invoice's amount (typed or due), the total, and the part the balances can take."""
+    lines = [
+        {"invoice_id": inv.id, "amount_minor": _chosen_amount(company, inv, amounts.get(inv.id))}
+        for inv in invoices
+    ]
+    total = sum(line["amount_minor"] for line in lines)
+    if total > MAX_CHARGE_MINOR:
+        raise ValidationError("invoices", "That is too much for one payment; pay fewer invoices.")
+    owed = sum(
+        min(line["amount_minor"], inv.balance_minor)
+        for line, inv in zip(lines, invoices, strict=True)
+    )
+    return lines, total, owed
+
+
+def _work_out(
+    company: Company, invoices: list[Invoice], amounts: dict[int, str], credit_minor: int
+) -> _Amounts:
+    """The checkout's amounts with `credit_minor` of credit available (or held) for it.
+
+    Credit pays only what the invoices owe: an over-payment's extra is card money, kept as
+    unapplied (credit turned into unapplied money would help nobody).
+    """
+    lines, total, owed = _lines_of(company, invoices, amounts)
+    credit = max(0, min(credit_minor, owed))
+    return _Amounts(
+        lines=lines,
+        due_minor=sum(amount_due_minor(inv) for inv in invoices),
+        total_minor=total,
+        owed_minor=owed,
+        credit_minor=credit,
+        card_minor=total - credit,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSummaryView:
+    """What the pay page shows under the invoices, as the client types (formatted strings)."""
+
+    due: str  # what the selected invoices ask now
+    paying: str  # what the client chose to pay towards them in all
+    paying_differs: bool  # typed amounts differ from what is due
+    credit_applied: str
+    credit_applied_minor: int
+    card: str  # charged to the card
+    card_minor: int
+    over_payment: str  # beyond the balances, kept as unapplied money
+    over_payment_minor: int
+    button_label: str  # "Pay $135.00"
+
+
+def _summary_view(amounts: _Amounts, currency: str, locale: str) -> PaymentSummaryView:
+    def fmt(minor: int) -> str:
+        return format_money(minor, currency, locale)
+
+    card = fmt(amounts.card_minor)
+    return PaymentSummaryView(
+        due=fmt(amounts.due_minor),
+        paying=fmt(amounts.total_minor),
+        paying_differs=amounts.total_minor != amounts.due_minor,
+        credit_applied=fmt(amounts.credit_minor),
+        credit_applied_minor=amounts.credit_minor,
+        card=card,
+        card_minor=amounts.card_minor,
+        over_payment=fmt(amounts.over_minor),
+        over_payment_minor=amounts.over_minor,
+        button_label=f"Pay {card}" if amounts.card_minor > 0 else "Pay with my credit",
+    )
+
+
+def payment_summary(
+    session: Session,
+    *,
+    actor: Actor,
+    invoice_ids: list[int],
+    amounts: dict[int, str],
+    apply_credit: bool,
+) -> PaymentSummaryView:
+    """What paying these invoices with these typed amounts (and credit, if chosen) would
+    charge, by the rules `start_checkout` applies; a bad amount is a ValidationError naming
+    its field. Nothing is held or locked: `start_checkout` checks again."""
+    invoices = _payable_invoices(session, actor, invoice_ids)
+    company = session.get(Company, actor.company_id)
+    currency = invoices[0].currency
+    credit = (
+        sum(c.balance_minor for c in usable_credits(session, actor, currency))
+        if apply_credit
+        else 0
+    )
+    return _summary_view(
+        _work_out(company, invoices, amounts, credit), currency, client_locale(session, actor)
+    )
 
 
 def _release_expired_locks(session: Session, invoice_ids: list[int]) -> None:
@@ -300,6 +419,66 @@ def _release_stale_holds(session: Session, actor: Actor) -> None:
         ledger.release_holds(session, checkout_id=checkout_id)
 
 
+HELD_ELSEWHERE = (
+    "One of these invoices is already being paid, perhaps in another window. "
+    "It is held for {minutes} more."
+)
+HELD_FOR_BANK = (
+    "An earlier payment of these invoices is waiting for your bank's confirmation "
+    "(3-D Secure). They are held for {minutes} more, or you can cancel that attempt."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAttemptView:
+    """An unfinished checkout holding some of the selected invoices, as the pay page says it."""
+
+    checkout_id: int
+    minutes_left: int
+    cancellable: bool  # waiting for 3-D Secure: the client can cancel it
+    message: str
+
+
+def _minutes(count: int) -> str:
+    return "1 minute" if count == 1 else f"{count} minutes"
+
+
+def held_attempt(
+    session: Session, *, actor: Actor, invoice_ids: list[int]
+) -> HeldAttemptView | None:
+    """The client's own unfinished checkout that holds one of these invoices now, if any."""
+    now = utcnow()
+    row = session.exec(
+        select(InvoiceLock.expires_at, Checkout)
+        .join(Checkout, col(Checkout.id) == InvoiceLock.checkout_id)
+        .where(
+            col(InvoiceLock.invoice_id).in_(invoice_ids[:MAX_INVOICES_PER_CHECKOUT]),
+            client_scope(Checkout, actor, whole_client=True),
+        )
+        .order_by(col(InvoiceLock.expires_at).desc())
+    ).first()
+    if row is None:
+        return None
+    expires_at, checkout = row
+    if expires_at.tzinfo is None:  # SQLite gives naive UTC back
+        expires_at = expires_at.replace(tzinfo=now.tzinfo)
+    seconds = (expires_at - now).total_seconds()
+    if seconds <= 0:
+        return None
+    # Rounded up: "1 minute" until it is free, never "0 minutes".
+    minutes = max(1, -(-int(seconds) // 60))
+    cancellable = (
+        checkout.status == CheckoutStatus.REQUIRES_ACTION and checkout.gateway_intent_id is not None
+    )
+    template = HELD_FOR_BANK if cancellable else HELD_ELSEWHERE
+    return HeldAttemptView(
+        checkout_id=checkout.id,
+        minutes_left=minutes,
+        cancellable=cancellable,
+        message=template.format(minutes=_minutes(minutes)),
+    )
+
+
 def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) -> StartedCheckout:
     """Validate a checkout, fix its amounts and credit, and lock its invoices for it."""
     if not actor.may_move_money:
@@ -307,13 +486,16 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     company = session.get(Company, actor.company_id)
     invoices = _payable_invoices(session, actor, request.invoice_ids, lock=True)
     currency = invoices[0].currency
-    lines = []
-    for inv in invoices:
-        typed = request.amounts.get(inv.id)
-        lines.append({"invoice_id": inv.id, "amount_minor": _chosen_amount(company, inv, typed)})
-    total = sum(line["amount_minor"] for line in lines)
-    if total > MAX_CHARGE_MINOR:
-        raise ValidationError("invoices", "That is too much for one payment; pay fewer invoices.")
+    # Checked before anything is held: the same figures the page's summary showed.
+    planned = _work_out(company, invoices, request.amounts, 0)
+    if planned.over_minor > 0 and not request.confirm_over_payment:
+        raise ValidationError(
+            "over_payment",
+            "You are paying "
+            + format_money(planned.over_minor, currency, client_locale(session, actor))
+            + " more than these invoices owe. Confirm that the extra is kept on your account.",
+        )
+    lines, total = planned.lines, planned.total_minor
     checkout = Checkout(
         company_id=actor.company_id,
         client_id=actor.client_id,
@@ -341,33 +523,49 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
                 )
             session.flush()
     except IntegrityError as exc:
+        held = held_attempt(session, actor=actor, invoice_ids=invoice_ids)
         raise ValidationError(
             "invoices",
-            "One of these invoices is already being paid, perhaps in another window. "
-            "Wait a minute and reload.",
+            held.message if held else HELD_ELSEWHERE.format(minutes=_minutes(LOCK_MINUTES)),
         ) from exc
-    credit_minor = 0
+    held_credit = 0
     if request.apply_credit:
         _release_stale_holds(session, actor)
         # The credit is taken out of the credit notes now, so no other tab can plan it too.
-        credit_minor = ledger.hold_credit(
+        held_credit = ledger.hold_credit(
             session,
             checkout_id=checkout.id,
             company_id=actor.company_id,
             client_id=actor.client_id,
             currency=currency,
-            amount_minor=total,
+            amount_minor=planned.owed_minor,
         )
-        expected = request.expected_credit_minor
-        if expected is not None and credit_minor < min(int(expected), total):
-            # Raised inside the caller's transaction: the holds and the checkout roll back.
-            raise ValidationError(
-                "credit",
-                "Your available credit changed since this page opened: "
-                + format_money(credit_minor, currency, client_locale(session, actor))
-                + " can be used now. Check the amount to pay and press Pay again.",
-            )
-    card_minor = total - credit_minor
+    amounts = _work_out(company, invoices, request.amounts, held_credit)
+    locale = client_locale(session, actor)
+    expected = request.expected_credit_minor
+    if (
+        request.apply_credit
+        and expected is not None
+        and held_credit < min(int(expected), planned.owed_minor)
+    ):
+        # Raised inside the caller's transaction: the holds and the checkout roll back.
+        raise ValidationError(
+            "credit",
+            "Your available credit changed since this page opened: "
+            + format_money(held_credit, currency, locale)
+            + " can be used now. Check the amount to pay and press Pay again.",
+        )
+    if request.expected_card_minor is not None and amounts.card_minor != int(
+        request.expected_card_minor
+    ):
+        # The page showed another card amount (its summary is stale): never charge a surprise.
+        raise ValidationError(
+            "amounts",
+            "The amount to charge is now "
+            + format_money(amounts.card_minor, currency, locale)
+            + ". Check it and press Pay again.",
+        )
+    credit_minor, card_minor = amounts.credit_minor, amounts.card_minor
     method = None
     if request.payment_method_id is not None and card_minor > 0:
         method = payment_methods.owned_method(

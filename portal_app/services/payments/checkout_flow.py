@@ -190,3 +190,47 @@ def forget_card(gateway: PaymentGateway, method_ref: str) -> None:
     # Not saving it on our side is what matters; a stale attachment holds no card data.
     with suppress(GatewayError):
         gateway.detach_method(method_ref)
+
+
+CANCELLED = "You cancelled that attempt. Nothing was charged, and the invoices can be paid again."
+NOT_CANCELLABLE = "This payment is being processed and cannot be cancelled now. Reload in a minute."
+
+
+def cancel_attempt(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id: int
+) -> co.ChargeOutcome:
+    """Cancel the client's own payment attempt left waiting for 3-D Secure: the PaymentIntent
+    is cancelled at the gateway (so it can never take money later), then the checkout fails,
+    which frees its invoices and gives back its held credit at once.
+
+    An attempt the bank confirmed meanwhile is not cancelled: it settles like any payment.
+    A second click finds the attempt already ended and says how it ended.
+    """
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    with tx() as session:
+        checkout = session.exec(
+            select(Checkout).where(
+                col(Checkout.id) == checkout_id, client_scope(Checkout, actor, whole_client=True)
+            )
+        ).first()
+        if checkout is None:
+            raise NotFoundError("checkout")
+        status, intent_ref = checkout.status, checkout.gateway_intent_id
+        if status in (CheckoutStatus.SUCCEEDED, CheckoutStatus.FAILED, CheckoutStatus.EXPIRED):
+            return current_outcome(session, actor=actor, checkout_id=checkout_id)
+    if status != CheckoutStatus.REQUIRES_ACTION or not intent_ref:
+        raise ValidationError("attempt", NOT_CANCELLABLE)
+    try:
+        # The key autobill uses too: however many clicks, one cancellation at the gateway.
+        intent = gateway.cancel_payment(
+            intent_ref=intent_ref, idempotency_key=f"checkout-{checkout_id}-cancel"
+        )
+    except GatewayError:
+        # Refused: most likely the bank confirmed it meanwhile. Read what really happened.
+        intent = gateway.retrieve_payment(intent_ref)
+    with tx() as session:
+        if intent.status == "canceled":
+            co.fail_checkout(session, checkout_id=checkout_id, message=CANCELLED)
+            return co.ChargeOutcome("failed", message=CANCELLED)
+        return co.record_intent(session, checkout_id=checkout_id, intent=intent)

@@ -128,7 +128,14 @@ def test_over_payment_leaves_the_rest_unapplied(make, session, tx, payer, gatewa
     invoice = make.invoice(client)
     method = _new_card(tx, actor, gateway, browser_card)
     _s, outcome = _pay(
-        tx, session, actor, gateway, method, invoice_ids=[invoice.id], amounts={invoice.id: "300"}
+        tx,
+        session,
+        actor,
+        gateway,
+        method,
+        invoice_ids=[invoice.id],
+        amounts={invoice.id: "300"},
+        confirm_over_payment=True,  # the client said yes to paying more than is due
     )
     payment = session.get(Payment, outcome.payment_id)
     assert payment.amount_minor == 300_00 and payment.applied_minor == 240_00

@@ -566,6 +566,7 @@ class MoneyMachine(RuleBasedStateMachine):
             amounts=amounts,
             apply_credit=apply_credit,
             expected_credit_minor=expected,
+            confirm_over_payment=amount == "over",
         )
         try:
             with self.tx() as s:

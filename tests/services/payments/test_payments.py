@@ -119,6 +119,7 @@ def test_over_payment_leaves_an_unapplied_part(make, session, tx, payer, gateway
         browser_card,
         invoice_ids=[invoice.id],
         amounts={invoice.id: "300.00"},
+        confirm_over_payment=True,
     )
     row = payments.list_payments(session, actor=actor).rows[0]
     assert row.amount == "$300.00" and row.unapplied == "$60.00"

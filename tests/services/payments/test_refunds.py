@@ -83,6 +83,7 @@ def test_partial_then_full_over_several_invoices_with_unapplied_part(
         browser_card,
         invoice_ids=[first.id, second.id],
         amounts={second.id: "80"},
+        confirm_over_payment=True,  # 30.00 more than it owes
     )
     assert (payment.amount_minor, payment.applied_minor) == (320_00, 290_00)
     _check(session, [first, second], payment)
