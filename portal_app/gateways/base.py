@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class GatewayError(Exception):
@@ -64,7 +64,7 @@ class GatewayEvent:
     event_ref: str
     event_type: str
     object_ref: str
-    data: dict
+    data: dict[str, Any]
 
 
 class PaymentGateway(Protocol):

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import CursorResult, case, delete, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
 from portal_app.models.credit import USABLE_CREDIT_STATUSES
 from portal_app.models.invoice import PAYABLE_STATUSES
@@ -56,7 +58,7 @@ def _require_positive(amount_minor: int) -> int:
     return amount
 
 
-def _changed(result) -> bool:
+def _changed(result: CursorResult[Any]) -> bool:
     return result.rowcount == 1
 
 
@@ -95,13 +97,13 @@ def unapplied_minor(payment: Payment) -> int:
 
 def _pay_invoice(session: Session, invoice_id: int, amount: int) -> None:
     """Take `amount` off an open invoice's balance, or refuse when it no longer owes it."""
-    new_balance = Invoice.balance_minor - amount
+    new_balance = col(Invoice.balance_minor) - amount
     result = session.exec(
         update(Invoice)
         .where(
-            Invoice.id == invoice_id,
+            col(Invoice.id) == invoice_id,
             col(Invoice.status).in_(PAYABLE_STATUSES),
-            Invoice.balance_minor >= amount,
+            col(Invoice.balance_minor) >= amount,
         )
         .values(
             paid_to_date_minor=Invoice.paid_to_date_minor + amount,
@@ -120,11 +122,11 @@ def _reopen_invoice(session: Session, invoice_id: int, amount: int) -> None:
 
     A cancelled or reversed invoice keeps owing nothing: only its paid-to-date goes down.
     """
-    paid_after = Invoice.paid_to_date_minor - amount
+    paid_after = col(Invoice.paid_to_date_minor) - amount
     reopenable = col(Invoice.status).in_(REOPENABLE_STATUSES)
     result = session.exec(
         update(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.paid_to_date_minor >= amount)
+        .where(col(Invoice.id) == invoice_id, col(Invoice.paid_to_date_minor) >= amount)
         .values(
             paid_to_date_minor=paid_after,
             balance_minor=case(
@@ -146,7 +148,7 @@ def write_off_invoice(session: Session, *, invoice_id: int) -> None:
     """Cancel an invoice: it stays visible and owes nothing (what was paid stays paid)."""
     session.exec(
         update(Invoice)
-        .where(Invoice.id == invoice_id)
+        .where(col(Invoice.id) == invoice_id)
         .values(status=InvoiceStatus.CANCELLED, balance_minor=0, updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
     )
@@ -159,9 +161,10 @@ def _apply_payment(session: Session, payment_id: int, amount: int) -> None:
     result = session.exec(
         update(Payment)
         .where(
-            Payment.id == payment_id,
+            col(Payment.id) == payment_id,
             col(Payment.status).in_(RECEIVED_STATUSES),
-            Payment.applied_minor + Payment.refunded_minor + amount <= Payment.amount_minor,
+            col(Payment.applied_minor) + col(Payment.refunded_minor) + amount
+            <= Payment.amount_minor,
         )
         .values(applied_minor=Payment.applied_minor + amount, updated_at=utcnow())
         .execution_options(synchronize_session="fetch")
@@ -175,7 +178,7 @@ def allocate_payment(
 ) -> PaymentAllocation:
     """Apply `amount_minor` of a received payment's unapplied money to an open invoice."""
     amount = _require_positive(amount_minor)
-    _apply_payment(session, payment.id, amount)
+    _apply_payment(session, id_of(payment), amount)
     _pay_invoice(session, invoice_id, amount)
     allocation = PaymentAllocation(
         company_id=payment.company_id,
@@ -191,18 +194,18 @@ def allocate_payment(
 # -- credits -------------------------------------------------------------------------------------
 
 
-def _credit_status_after(balance_after) -> object:
+def _credit_status_after(balance_after: ColumnElement[int]) -> object:
     return case((balance_after == 0, "applied"), else_="partial")
 
 
 def _take_credit(session: Session, credit_id: int, amount: int) -> None:
-    balance_after = Credit.balance_minor - amount
+    balance_after = col(Credit.balance_minor) - amount
     result = session.exec(
         update(Credit)
         .where(
-            Credit.id == credit_id,
+            col(Credit.id) == credit_id,
             col(Credit.status).in_(USABLE_CREDIT_STATUSES),
-            Credit.balance_minor >= amount,
+            col(Credit.balance_minor) >= amount,
         )
         .values(
             balance_minor=balance_after,
@@ -216,18 +219,18 @@ def _take_credit(session: Session, credit_id: int, amount: int) -> None:
 
 
 def _give_back_credit(session: Session, credit_id: int, amount: int) -> None:
-    balance_after = Credit.balance_minor + amount
+    balance_after = col(Credit.balance_minor) + amount
     result = session.exec(
         update(Credit)
         .where(
-            Credit.id == credit_id,
-            Credit.balance_minor + Credit.voided_minor + amount <= Credit.amount_minor,
+            col(Credit.id) == credit_id,
+            col(Credit.balance_minor) + col(Credit.voided_minor) + amount <= Credit.amount_minor,
         )
         .values(
             balance_minor=balance_after,
             # A credit given back is usable again unless staff cancelled it meanwhile.
             status=case(
-                (Credit.status == CreditStatus.CANCELLED, "cancelled"),
+                (col(Credit.status) == CreditStatus.CANCELLED, "cancelled"),
                 (balance_after == Credit.amount_minor, "sent"),
                 else_="partial",
             ),
@@ -280,14 +283,14 @@ def hold_credit(
         take = min(credit.balance_minor, wanted - held)
         try:
             with session.begin_nested():
-                _take_credit(session, credit.id, take)
+                _take_credit(session, id_of(credit), take)
         except LedgerRefused:
             continue  # spent meanwhile by another checkout: try the next credit
         session.add(
             CreditHold(
                 company_id=company_id,
                 checkout_id=checkout_id,
-                credit_id=credit.id,
+                credit_id=id_of(credit),
                 amount_minor=take,
             )
         )
@@ -315,7 +318,7 @@ def release_holds(session: Session, *, checkout_id: int) -> int:
     for hold in holds_of(session, checkout_id):
         # Delete first: a hold that is gone (settled or released by another caller) is never
         # given back twice.
-        gone = session.exec(delete(CreditHold).where(CreditHold.id == hold.id))
+        gone = session.exec(delete(CreditHold).where(col(CreditHold.id) == hold.id))
         if gone.rowcount != 1:
             continue
         _give_back_credit(session, hold.credit_id, hold.amount_minor)
@@ -328,7 +331,7 @@ def release_holds(session: Session, *, checkout_id: int) -> int:
 class CreditUse:
     """Credit a settling checkout put on invoices: allocations made, per credit."""
 
-    allocations: list[PaymentAllocation] = field(default_factory=list)
+    allocations: list[PaymentAllocation] = field(default_factory=list[PaymentAllocation])
 
     @property
     def total(self) -> int:
@@ -352,11 +355,11 @@ def apply_held_credit(
             break
         take = min(left, hold.amount_minor)
         if take == hold.amount_minor:
-            gone = session.exec(delete(CreditHold).where(CreditHold.id == hold.id))
+            gone = session.exec(delete(CreditHold).where(col(CreditHold.id) == hold.id))
         else:
             gone = session.exec(
                 update(CreditHold)
-                .where(CreditHold.id == hold.id, CreditHold.amount_minor >= take)
+                .where(col(CreditHold.id) == hold.id, col(CreditHold.amount_minor) >= take)
                 .values(amount_minor=CreditHold.amount_minor - take)
             )
         if gone.rowcount != 1:
@@ -386,7 +389,7 @@ def allocate_credit(
 ) -> PaymentAllocation:
     """Apply `amount_minor` of a credit note's balance to an open invoice."""
     amount = _require_positive(amount_minor)
-    _take_credit(session, credit.id, amount)
+    _take_credit(session, id_of(credit), amount)
     _pay_invoice(session, invoice_id, amount)
     allocation = PaymentAllocation(
         company_id=credit.company_id,
@@ -412,16 +415,16 @@ def void_credit(session: Session, *, credit_id: int, amount_minor: int) -> int:
     take = min(int(amount_minor), credit.balance_minor)
     if take <= 0:
         return 0
-    balance_after = Credit.balance_minor - take
+    balance_after = col(Credit.balance_minor) - take
     result = session.exec(
         update(Credit)
-        .where(Credit.id == credit_id, Credit.balance_minor >= take)
+        .where(col(Credit.id) == credit_id, col(Credit.balance_minor) >= take)
         .values(
             balance_minor=balance_after,
             voided_minor=Credit.voided_minor + take,
             status=case(
                 (balance_after > 0, Credit.status),
-                (Credit.voided_minor + take == Credit.amount_minor, "cancelled"),
+                (col(Credit.voided_minor) + take == Credit.amount_minor, "cancelled"),
                 else_="applied",
             ),
             updated_at=utcnow(),
@@ -457,9 +460,10 @@ def raise_refunded_total(
     its card allocations to `from_invoices` (what the refund is for, e.g. a subscription's
     period), then from the others, latest first, reopening those invoices. A smaller or equal
     total changes nothing (replays and reports out of order)."""
-    payment = locked_payment(session, payment.id)
-    if payment is None or payment.status not in RECEIVED_STATUSES:
+    current = locked_payment(session, id_of(payment))
+    if current is None or current.status not in RECEIVED_STATUSES:
         raise LedgerRefused("only received money can be refunded")
+    payment = current
     total = min(int(total_minor), payment.amount_minor)
     increase = total - payment.refunded_minor
     if increase <= 0:
@@ -488,8 +492,8 @@ def raise_refunded_total(
         result = session.exec(
             update(PaymentAllocation)
             .where(
-                PaymentAllocation.id == allocation.id,
-                PaymentAllocation.refunded_minor + take <= PaymentAllocation.amount_minor,
+                col(PaymentAllocation.id) == allocation.id,
+                col(PaymentAllocation.refunded_minor) + take <= PaymentAllocation.amount_minor,
             )
             .values(refunded_minor=PaymentAllocation.refunded_minor + take)
             .execution_options(synchronize_session="fetch")
@@ -505,9 +509,9 @@ def raise_refunded_total(
     result = session.exec(
         update(Payment)
         .where(
-            Payment.id == payment.id,
-            Payment.refunded_minor == payment.refunded_minor,
-            Payment.applied_minor >= from_allocations,
+            col(Payment.id) == payment.id,
+            col(Payment.refunded_minor) == payment.refunded_minor,
+            col(Payment.applied_minor) >= from_allocations,
         )
         .values(
             refunded_minor=total,

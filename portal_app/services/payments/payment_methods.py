@@ -160,11 +160,12 @@ def list_methods(
     return [_view(row, today) for row in rows]
 
 
-def start_adding(tx: Tx, *, actor: Actor, gateway: PaymentGateway, attempt: str) -> str:
+def start_adding(tx: Tx, *, actor: Actor, gateway: PaymentGateway, attempt: object) -> str:
     """A SetupIntent client secret for the card element, for one "Add a card" attempt.
 
     `attempt` is a random value the page makes per attempt: it keys the gateway call, so a
     retried request reuses the same SetupIntent while a new attempt gets a fresh one.
+    Typed `object`: it is checked here, whatever the caller passes on.
     """
     _refuse_unless_full_session(actor, "add")
     if not isinstance(attempt, str) or not _ATTEMPT.match(attempt):
@@ -173,12 +174,13 @@ def start_adding(tx: Tx, *, actor: Actor, gateway: PaymentGateway, attempt: str)
 
 
 def add_from_setup_intent(
-    tx: Tx, *, actor: Actor, gateway: PaymentGateway, setup_intent_ref: str
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, setup_intent_ref: object
 ) -> PaymentMethodView:
     """Save the card a SetupIntent confirmed in the browser, after the gateway vouches for it.
 
     The SetupIntent is read back from the gateway and its card must belong to this client's
     customer (`checkout_flow.card_from_setup`); the first card saved becomes the default.
+    `setup_intent_ref` comes from the browser, hence `object`, checked here.
     """
     _refuse_unless_full_session(actor, "add")
     if not isinstance(setup_intent_ref, str):

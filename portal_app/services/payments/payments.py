@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from portal_app.core.db import id_of
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -79,7 +80,7 @@ def _allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, _Sum
     is_card = col(PaymentAllocation.credit_id).is_(None)
     rows = session.exec(
         select(
-            PaymentAllocation.payment_id,
+            col(PaymentAllocation.payment_id),
             func.coalesce(func.sum(case((is_card, PaymentAllocation.amount_minor), else_=0)), 0),
             func.coalesce(func.sum(case((is_card, PaymentAllocation.refunded_minor), else_=0)), 0),
             func.coalesce(
@@ -93,9 +94,10 @@ def _allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, _Sum
             ),
         )
         .where(col(PaymentAllocation.payment_id).in_(payment_ids))
-        .group_by(PaymentAllocation.payment_id)
+        .group_by(col(PaymentAllocation.payment_id))
     ).all()
-    return {pid: _Sums(int(a), int(r), int(c)) for pid, a, r, c in rows}
+    # payment_id IN (...) never matches NULL; the test only narrows the column's type.
+    return {pid: _Sums(int(a), int(r), int(c)) for pid, a, r, c in rows if pid is not None}
 
 
 def list_payments(
@@ -120,10 +122,10 @@ def list_payments(
     capped = select(Payment.id).where(where).limit(COUNT_CAP + 1).subquery()
     total = session.exec(select(func.count()).select_from(capped)).one()
 
-    sums = _allocation_sums(session, [p.id for p in rows])
+    sums = _allocation_sums(session, [id_of(p) for p in rows])
     locale = client_locale(session, actor)
     return PaymentPage(
-        rows=[_row_view(p, sums.get(p.id, _Sums()), locale) for p in rows],
+        rows=[_row_view(p, sums.get(id_of(p), _Sums()), locale) for p in rows],
         page=page,
         page_size=page_size,
         total=min(total, COUNT_CAP),
@@ -135,7 +137,7 @@ def list_payments(
 def _row_view(payment: Payment, sums: _Sums, locale: str) -> PaymentRowView:
     unapplied = unapplied_minor(payment)
     return PaymentRowView(
-        id=payment.id,
+        id=id_of(payment),
         number=payment.number,
         date=format_day(payment.paid_at or payment.created_at, locale),
         amount=format_money(payment.amount_minor + sums.credit_used, payment.currency, locale),
@@ -156,8 +158,8 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
     modules.require(session, actor=actor, module="payments")
     payment = get_client_payment(session, actor=actor, payment_id=payment_id)
     locale = client_locale(session, actor)
-    company = session.get(Company, payment.company_id)
-    client = session.get(Client, payment.client_id)
+    company = session.get_one(Company, payment.company_id)
+    client = session.get_one(Client, payment.client_id)
 
     def money(minor: int) -> str:
         return format_money(minor, payment.currency, locale)
@@ -167,20 +169,24 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         select(PaymentAllocation, Invoice)
         .join(Invoice, col(Invoice.id) == PaymentAllocation.invoice_id)
         .where(
-            PaymentAllocation.payment_id == payment.id,
+            col(PaymentAllocation.payment_id) == payment.id,
             # Every invoice of the client's this payment paid, the linked one or not.
             client_scope(Invoice, actor, whole_client=True),
         )
         .order_by(col(Invoice.issue_date), col(Invoice.id), col(PaymentAllocation.id))
     ).all()
 
-    per_invoice: dict[int, list] = {}
+    # Per invoice: the invoice, what this payment applied to it, what of that was refunded.
+    per_invoice: dict[int, tuple[Invoice, int, int]] = {}
     card_refunded = credit_used = 0
     credit_amounts: dict[int, int] = {}
     for allocation, invoice in allocations:
-        entry = per_invoice.setdefault(invoice.id, [invoice, 0, 0])
-        entry[1] += allocation.amount_minor
-        entry[2] += allocation.refunded_minor
+        _, amount, refunded = per_invoice.get(id_of(invoice), (invoice, 0, 0))
+        per_invoice[id_of(invoice)] = (
+            invoice,
+            amount + allocation.amount_minor,
+            refunded + allocation.refunded_minor,
+        )
         if allocation.credit_id is None:
             card_refunded += allocation.refunded_minor
         else:
@@ -202,9 +208,9 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         ).all()
         credits = [
             PaymentCreditView(
-                credit_id=credit.id,
+                credit_id=id_of(credit),
                 number=credit.number,
-                amount=money(credit_amounts[credit.id]),
+                amount=money(credit_amounts[id_of(credit)]),
                 has_link=credits_on and credit.status in VISIBLE_CREDIT_STATUSES,
             )
             for credit in found
@@ -213,7 +219,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
     unapplied = unapplied_minor(payment)
     applied = sum(entry[1] for entry in per_invoice.values())
     return PaymentView(
-        id=payment.id,
+        id=id_of(payment),
         number=payment.number,
         status=payment.status,
         status_label=status_label(payment.status),
@@ -226,7 +232,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         client=client_party(client),
         invoices=[
             PaymentInvoiceView(
-                invoice_id=invoice.id,
+                invoice_id=id_of(invoice),
                 number=invoice.number,
                 applied=money(amount),
                 refunded=money(refunded) if refunded else "",

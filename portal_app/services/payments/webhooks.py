@@ -52,19 +52,26 @@ What each event does:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.gateways.base import GatewayError, GatewayEvent, PaymentGateway
 from portal_app.gateways.base import PaymentIntentResult as Intent
 from portal_app.models import Checkout, Payment, PaymentMethod, WebhookEvent
-from portal_app.models.statuses import CheckoutStatus, PaymentStatus, WebhookStatus
+from portal_app.models.statuses import (
+    CheckoutStatus,
+    PaymentMethodKind,
+    PaymentStatus,
+    WebhookStatus,
+)
 from portal_app.services.identity import audit
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import refunds
@@ -113,7 +120,7 @@ def handle_stripe_webhook(
     except Exception as exc:  # noqa: BLE001 - stored as failed; the savepoint undid its work
         log.exception("webhook %s (%s) failed", event.event_ref, event.event_type)
         outcome = _Outcome("failed", f"{exc.__class__.__name__}: {exc}")
-    row.status = outcome.status
+    row.status = WebhookStatus(outcome.status)
     row.error = outcome.note[:1000]
     row.processed_at = utcnow()
     session.add(row)
@@ -151,7 +158,7 @@ def _store(
 def _stored_event(session: Session, event_ref: str) -> WebhookEvent | None:
     return session.exec(
         select(WebhookEvent)
-        .where(WebhookEvent.event_ref == event_ref)
+        .where(col(WebhookEvent.event_ref) == event_ref)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
@@ -208,11 +215,11 @@ def _settle(session: Session, checkout: Checkout, intent: Intent) -> Payment | N
             f"the gateway says payment intent {intent.intent_ref} is {intent.status}"
         )
     _bind_intent(session, checkout, intent)
-    return co.settle_checkout(session, checkout_id=checkout.id, intent=intent)
+    return co.settle_checkout(session, checkout_id=id_of(checkout), intent=intent)
 
 
 def _read_back(
-    session: Session, gateway: PaymentGateway, data: dict
+    session: Session, gateway: PaymentGateway, data: dict[str, Any]
 ) -> tuple[Intent, Checkout] | _Outcome:
     """The event's PaymentIntent as the gateway reports it now, and our checkout it names.
 
@@ -235,7 +242,7 @@ def _settled(session: Session, checkout: Checkout, intent: Intent) -> _Outcome:
     return _Outcome("processed", "the gateway says succeeded: settled")
 
 
-def _intent_succeeded(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+def _intent_succeeded(session: Session, gateway: PaymentGateway, data: dict[str, Any]) -> _Outcome:
     found = _read_back(session, gateway, data)
     if isinstance(found, _Outcome):
         return found
@@ -258,7 +265,7 @@ def _already_decided(session: Session, checkout: Checkout, intent: Intent) -> _O
     return None
 
 
-def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+def _intent_processing(session: Session, gateway: PaymentGateway, data: dict[str, Any]) -> _Outcome:
     found = _read_back(session, gateway, data)
     if isinstance(found, _Outcome):
         return found
@@ -281,7 +288,7 @@ def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) ->
         status=PaymentStatus.PENDING,
         currency=checkout.currency,
         amount_minor=checkout.card_minor,
-        method="card",
+        method=PaymentMethodKind.CARD,
         method_label=_method_label(session, checkout, intent),
         gateway="stripe",
         gateway_reference=intent.intent_ref,
@@ -317,7 +324,7 @@ def _intent_processing(session: Session, gateway: PaymentGateway, data: dict) ->
 FAILED_INTENT_STATUSES = ("requires_payment_method", "canceled")
 
 
-def _intent_failed(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
+def _intent_failed(session: Session, gateway: PaymentGateway, data: dict[str, Any]) -> _Outcome:
     found = _read_back(session, gateway, data)
     if isinstance(found, _Outcome):
         return found
@@ -331,7 +338,7 @@ def _intent_failed(session: Session, gateway: PaymentGateway, data: dict) -> _Ou
     # fail_checkout turns a pending payment under this reference into the failed one.
     co.fail_checkout(
         session,
-        checkout_id=checkout.id,
+        checkout_id=id_of(checkout),
         message=intent.failure_message or "The payment was not completed.",
     )
     return _Outcome("processed")
@@ -348,10 +355,12 @@ def _method_label(session: Session, checkout: Checkout, intent: Intent) -> str:
 # -- refunds ------------------------------------------------------------------------------------
 
 
-def _charge_refunded(session: Session, gateway: PaymentGateway, data: dict) -> _Outcome:
-    intent_ref = data.get("payment_intent") or ""
-    if isinstance(intent_ref, dict):
-        intent_ref = intent_ref.get("id", "")
+def _charge_refunded(session: Session, gateway: PaymentGateway, data: dict[str, Any]) -> _Outcome:
+    found: object = data.get("payment_intent")
+    if isinstance(found, dict):
+        # An expanded event carries the intent object instead of its id.
+        found = cast("dict[str, object]", found).get("id")
+    intent_ref = str(found or "")
     if not intent_ref:
         return _Outcome("ignored", "charge without a payment intent")
     # The refunded total, like a payment's outcome, is read back from the gateway: a signed
@@ -381,15 +390,17 @@ def _charge_refunded(session: Session, gateway: PaymentGateway, data: dict) -> _
 # -- cards --------------------------------------------------------------------------------------
 
 
-def _setup_intent_succeeded(_session: Session, _gateway: PaymentGateway, _data: dict) -> _Outcome:
+def _setup_intent_succeeded(
+    _session: Session, _gateway: PaymentGateway, _data: dict[str, Any]
+) -> _Outcome:
     return _Outcome("processed", "recorded only")
 
 
-def _method_detached(session: Session, _gateway: PaymentGateway, data: dict) -> _Outcome:
+def _method_detached(session: Session, _gateway: PaymentGateway, data: dict[str, Any]) -> _Outcome:
     method_ref = str(data.get("id") or "")
     method = session.exec(
         select(PaymentMethod)
-        .where(PaymentMethod.method_ref == method_ref)
+        .where(col(PaymentMethod.method_ref) == method_ref)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
@@ -426,9 +437,9 @@ def _method_detached(session: Session, _gateway: PaymentGateway, data: dict) -> 
             session.exec(
                 update(PaymentMethod)
                 .where(
-                    PaymentMethod.company_id == method.company_id,
-                    PaymentMethod.client_id == method.client_id,
-                    PaymentMethod.id != promoted.id,
+                    col(PaymentMethod.company_id) == method.company_id,
+                    col(PaymentMethod.client_id) == method.client_id,
+                    col(PaymentMethod.id) != promoted.id,
                     col(PaymentMethod.is_default).is_(True),
                 )
                 .values(is_default=False)
@@ -450,7 +461,7 @@ def _method_detached(session: Session, _gateway: PaymentGateway, data: dict) -> 
     return _Outcome("processed")
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[Session, PaymentGateway, dict[str, Any]], _Outcome]] = {
     "payment_intent.succeeded": _intent_succeeded,
     "payment_intent.processing": _intent_processing,
     "payment_intent.payment_failed": _intent_failed,
