@@ -25,6 +25,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
+from portal_app.gateways.messages import plain_card_message
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
@@ -287,7 +288,8 @@ class CardPaymentMixin(rx.State, mixin=True):
 
     def _fail_card(self, message: str) -> None:
         self._stop()
-        self.card_error = message
+        # Stripe.js and the gateway answer in developer's words; the client reads plain ones.
+        self.card_error = plain_card_message(message)
 
 
 def _saved_card_ref(actor: Actor, method_id: int) -> str:

@@ -14,12 +14,13 @@ from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import CheckoutLineView, CheckoutPreview
-from portal_app.state.card_payment import CardPaymentMixin
+from portal_app.state.card_payment import CardPaymentMixin, error_message
 from portal_app.state.portal import PortalState
 
 
@@ -47,16 +48,38 @@ class PayState(CardPaymentMixin, PortalState):
     not_found: bool = False
     field_errors: dict[str, str] = {}
     loaded: bool = False
+    # The summary under the invoices, worked out by the server as the client types.
+    summary_ok: bool = False
+    due: str = ""
+    paying: str = ""
+    paying_differs: bool = False
+    credit_applied: str = ""
+    credit_used: bool = False
+    card_amount: str = ""
+    over_payment: str = ""
+    has_over_payment: bool = False
+    confirm_over: bool = False
+    pay_label: str = "Pay now"
+    # An unfinished attempt (3-D Secure left open) holding these invoices.
+    held_message: str = ""
+    held_cancellable: bool = False
+    notice: str = ""
+    _held_checkout_id: int = 0
     _invoice_ids: list[int] = []
-    # The credit shown when the page loaded: a checkout that can hold less is refused with the
-    # new figure rather than charging the card more than the page said.
+    _typed: dict[int, str] = {}
+    # The credit and card amounts the summary showed: a checkout that would use less credit
+    # or charge another amount is refused with the new figures, never charged by surprise.
     _credit_seen: int = 0
+    _card_seen: int | None = None
 
     @rx.event
     def load(self):
         self.loaded = False
         self.not_found = False
         self.field_errors = {}
+        self.notice = ""
+        self._typed = {}
+        self.confirm_over = False
         self._reset_card_payment()
         actor = self._begin()
         if actor is None:
@@ -87,16 +110,70 @@ class PayState(CardPaymentMixin, PortalState):
         self.credit_available = view.credit_available
         self.has_credit = view.credit_available_minor > 0
         self.apply_credit = self.has_credit
-        self._credit_seen = view.credit_available_minor
         self.allow_amount_edit = view.allow_under_payment or view.allow_over_payment
         self._offer_cards(cards)
         self.save_card = False
+        self._refresh(actor)
         self.loaded = True
         return self._mount_card()
+
+    def _refresh(self, actor: Actor) -> None:
+        """Ask the server for the summary and for an attempt holding these invoices."""
+        try:
+            summary, held = _summary(actor, self._invoice_ids, dict(self._typed), self.apply_credit)
+        except ValidationError as exc:
+            self.summary_ok = False
+            self.pay_label = "Pay now"
+            self._card_seen = None
+            if exc.field.startswith("amount_"):
+                self.field_errors = {exc.field: exc.message}
+            else:
+                self.form_error = exc.message
+            return
+        except NotFoundError:
+            self.not_found = True
+            return
+        self.field_errors = {}
+        self.summary_ok = True
+        self.due = summary.due
+        self.paying = summary.paying
+        self.paying_differs = summary.paying_differs
+        self.credit_applied = summary.credit_applied
+        self.credit_used = summary.credit_applied_minor > 0
+        self.card_amount = summary.card
+        self.over_payment = summary.over_payment
+        self.has_over_payment = summary.over_payment_minor > 0
+        if not self.has_over_payment:
+            self.confirm_over = False
+        self.pay_label = summary.button_label
+        self._credit_seen = summary.credit_applied_minor
+        self._card_seen = summary.card_minor
+        self.held_message = held.message if held else ""
+        self.held_cancellable = bool(held and held.cancellable)
+        self._held_checkout_id = held.checkout_id if held else 0
+
+    @rx.event
+    def set_amount(self, invoice_id: int, value: str):
+        """A typed amount changed: the summary follows it (worked out by the server)."""
+        if int(invoice_id) not in self._invoice_ids or self.processing:
+            return None
+        actor = self._actor()
+        if actor is None:
+            return self._login_redirect()
+        self._typed = {**self._typed, int(invoice_id): str(value).strip()[:20]}
+        self._refresh(actor)
+        return None
 
     @rx.event
     def set_apply_credit(self, value: bool):
         self.apply_credit = bool(value) and self.has_credit
+        actor = self._actor()
+        if actor is not None and not self.processing:
+            self._refresh(actor)
+
+    @rx.event
+    def set_confirm_over(self, value: bool):
+        self.confirm_over = bool(value) and self.has_over_payment
 
     @rx.event
     def set_save_card(self, value: bool):
@@ -126,6 +203,8 @@ class PayState(CardPaymentMixin, PortalState):
                 payment_method_id=self._chosen_method_id(),
                 save_card=self.save_card,
                 expected_credit_minor=self._credit_seen if self.apply_credit else None,
+                expected_card_minor=self._card_seen,
+                confirm_over_payment=self.confirm_over,
             )
             previous = self._checkout_id
         try:
@@ -136,12 +215,15 @@ class PayState(CardPaymentMixin, PortalState):
                 # Show the credit as it is now; the next press of Pay uses that figure.
                 fresh = await asyncio.to_thread(_preview, actor, request.invoice_ids)
             async with self:
-                self._fail_field(exc)
                 if fresh is not None:
                     self.credit_available = fresh.credit_available
                     self.has_credit = fresh.credit_available_minor > 0
                     self.apply_credit = self.apply_credit and self.has_credit
-                    self._credit_seen = fresh.credit_available_minor
+                if exc.field in ("credit", "amounts", "invoices"):
+                    # The summary (and any attempt holding the invoices) as they are now.
+                    self._typed = dict(amounts)
+                    self._refresh(actor)
+                self._fail_field(exc)
             return
         except (NotFoundError, ReadOnlyError) as exc:
             async with self:
@@ -167,6 +249,35 @@ class PayState(CardPaymentMixin, PortalState):
         return await self._pay_with_card(
             actor, request.payment_method_id, f"checkout-{started.checkout_id}"
         )
+
+    @rx.event(background=True)
+    async def cancel_attempt(self):
+        """Cancel the unfinished attempt holding these invoices (at the gateway too)."""
+        async with self:
+            if self.processing or not self._held_checkout_id:
+                return None
+            actor = self._actor()
+            if actor is None:
+                return self._login_redirect()
+            self._begin_processing("Cancelling that attempt…")
+            self.notice = ""
+            checkout_id = self._held_checkout_id
+        try:
+            outcome = await asyncio.to_thread(_cancel, actor, checkout_id)
+        except (ValidationError, NotFoundError, ReadOnlyError, GatewayError) as exc:
+            async with self:
+                self._stop()
+                self.form_error = error_message(exc, "That attempt could not be cancelled.")
+            return None
+        async with self:
+            self._stop()
+            if outcome.status == "succeeded":
+                # The bank had confirmed it after all: it is paid, not cancelled.
+                return rx.redirect(_paid_target(outcome.payment_id), replace=True)
+            self._checkout_id = 0
+            self.notice = outcome.message
+            self._refresh(actor)
+        return None
 
     def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
         return functools.partial(_pay, actor, self._checkout_id, method_ref)
@@ -200,6 +311,22 @@ def _start(actor: Actor, request: co.CheckoutRequest, previous: int) -> co.Start
         return reuse
     with session_scope() as db:
         return co.start_checkout(db, actor=actor, request=request)
+
+
+def _summary(
+    actor: Actor, invoice_ids: list[int], typed: dict[int, str], apply_credit: bool
+) -> tuple[co.PaymentSummaryView, co.HeldAttemptView | None]:
+    with session_scope() as db:
+        summary = co.payment_summary(
+            db, actor=actor, invoice_ids=invoice_ids, amounts=typed, apply_credit=apply_credit
+        )
+        return summary, co.held_attempt(db, actor=actor, invoice_ids=invoice_ids)
+
+
+def _cancel(actor: Actor, checkout_id: int) -> co.ChargeOutcome:
+    return flow.cancel_attempt(
+        session_scope, actor=actor, gateway=get_gateway(), checkout_id=checkout_id
+    )
 
 
 def _preview(actor: Actor, invoice_ids: list[int]) -> CheckoutPreview:
@@ -248,6 +375,7 @@ def _line(line: CheckoutLineView) -> rx.Component:
                     rx.input(
                         name=field_name,
                         default_value=line.amount_due_plain,
+                        on_change=lambda value: PayState.set_amount(line.invoice_id, value),
                         input_mode="decimal",
                         aria_label="Amount to pay for " + line.number,
                         aria_invalid=rx.cond(error != "", "true", "false"),
@@ -291,6 +419,106 @@ def _card_choice() -> rx.Component:
     )
 
 
+def _summary_row(label: str, value, row_id: str, *, strong: bool = False) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, weight="bold" if strong else "regular"),
+        rx.spacer(),
+        rx.text(
+            value, weight="bold" if strong else "regular", size="5" if strong else "3", id=row_id
+        ),
+        width="100%",
+    )
+
+
+def _summary_box() -> rx.Component:
+    """Total of the invoices, what is paid, credit applied and what the card is charged: the
+    server's figures, following the typed amounts and the credit choice as they change."""
+    return rx.vstack(
+        _summary_row("Total due", PayState.due, "pay-total"),
+        rx.cond(
+            PayState.paying_differs, _summary_row("You are paying", PayState.paying, "pay-paying")
+        ),
+        rx.cond(
+            PayState.credit_used,
+            _summary_row("Credit applied", "− " + PayState.credit_applied, "pay-credit"),
+        ),
+        rx.cond(
+            PayState.summary_ok,
+            _summary_row("Charged to your card", PayState.card_amount, "pay-card", strong=True),
+            _summary_row("Charged to your card", "—", "pay-card", strong=True),
+        ),
+        width="100%",
+        spacing="1",
+        aria_live="polite",
+        id="pay-summary",
+    )
+
+
+def _box(content: rx.Component, *, icon: str, color_scheme: str, id: str) -> rx.Component:
+    """A callout holding more than a sentence (rx.callout puts its text in a <p>)."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon(icon)),
+        content,
+        color_scheme=color_scheme,
+        high_contrast=True,
+        width="100%",
+        id=id,
+    )
+
+
+def _over_payment() -> rx.Component:
+    """Paying more than is due: say where the extra goes and ask for a yes before charging."""
+    return _box(
+        rx.vstack(
+            rx.text(
+                "You are paying ",
+                rx.text.strong(PayState.over_payment),
+                " more than these invoices owe. The extra is kept on your account as an "
+                "unapplied payment (shown in Payments) and can be used for later invoices.",
+            ),
+            rx.el.label(
+                rx.hstack(
+                    rx.checkbox(
+                        checked=PayState.confirm_over,
+                        on_change=PayState.set_confirm_over,
+                    ),
+                    rx.text("Yes, pay ", PayState.over_payment, " more than is due"),
+                    spacing="2",
+                    align="center",
+                )
+            ),
+            spacing="2",
+        ),
+        icon="info",
+        color_scheme="amber",
+        id="over-payment",
+    )
+
+
+def _held_attempt() -> rx.Component:
+    """An earlier attempt holds these invoices: for how long, and a way to cancel it now."""
+    return _box(
+        rx.vstack(
+            rx.text(PayState.held_message),
+            rx.cond(
+                PayState.held_cancellable,
+                rx.button(
+                    "Cancel that attempt",
+                    type="button",
+                    variant="soft",
+                    on_click=PayState.cancel_attempt,
+                    disabled=PayState.processing | PayState.is_preview,
+                    id="cancel-attempt",
+                ),
+            ),
+            spacing="2",
+        ),
+        icon="clock",
+        color_scheme="orange",
+        id="held-attempt",
+    )
+
+
 def _checkout() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -308,20 +536,7 @@ def _checkout() -> rx.Component:
                 width="100%",
                 variant="surface",
             ),
-            rx.hstack(
-                rx.text("Total due", weight="bold"),
-                rx.spacer(),
-                rx.text(PayState.total, weight="bold", size="5", id="pay-total"),
-                width="100%",
-            ),
-            rx.cond(
-                PayState.allow_amount_edit,
-                rx.text(
-                    "You can change the amounts; the total is worked out when you pay.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-            ),
+            _summary_box(),
             rx.cond(
                 PayState.has_credit,
                 rx.el.label(
@@ -335,7 +550,13 @@ def _checkout() -> rx.Component:
                     )
                 ),
             ),
+            rx.cond(PayState.has_over_payment, _over_payment()),
             _card_choice(),
+            rx.cond(PayState.held_message != "", _held_attempt()),
+            rx.cond(
+                PayState.notice != "",
+                callout(PayState.notice, icon="info", role="status", width="100%"),
+            ),
             rx.cond(
                 PayState.form_error != "",
                 callout(
@@ -348,7 +569,7 @@ def _checkout() -> rx.Component:
             ),
             rx.button(
                 rx.cond(PayState.processing, rx.spinner(size="2")),
-                rx.cond(PayState.processing, PayState.progress, "Pay now"),
+                rx.cond(PayState.processing, PayState.progress, PayState.pay_label),
                 type="submit",
                 size="3",
                 width=["100%", "auto"],
