@@ -1,0 +1,155 @@
+"""Clients' subscriptions from the staff console: the list (past due first) and cancelling for
+the client with the client side's rules and the refund choice, against localstripe."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.models import AuditEvent, Invoice, Payment, RecurringInvoice, Subscription
+from portal_app.services.subscriptions import signup
+from portal_app.services.subscriptions import staff_subscriptions as ss
+from tests.conftest import CARD_OK
+from tests.helpers.ledger import assert_client_ledger
+from tests.helpers.staff_docs import staff_actor
+from tests.helpers.subscriptions import link, plan, saved_card, tx_for
+
+TODAY = date.today()
+
+
+def _subscribed(make, session, gateway, browser_card, company=None, **plan_kw):
+    company = company or make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    basic = plan(session, company, name="Basic", **plan_kw)
+    method_ref = saved_card(session, actor, gateway, browser_card, CARD_OK)
+    start = signup.subscribe(session, actor=actor, key=link(session, basic), today=TODAY)
+    outcome, _ = signup.pay_first_period(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=start.subscription_id,
+        method_ref=method_ref,
+    )
+    assert outcome.status == "succeeded"
+    return company, client, session.get(Subscription, start.subscription_id)
+
+
+def _cancel(session, staff, gateway, sub, *, refund, today=TODAY):
+    return ss.cancel_subscription(
+        tx_for(session),
+        actor=staff,
+        gateway=gateway,
+        subscription_id=str(sub.id),
+        refund=refund,
+        reason="Asked by phone",
+        today=today,
+    )
+
+
+def test_list_puts_past_due_first_and_offers_the_refund(make, session, gateway, browser_card):
+    company, client, paid = _subscribed(make, session, gateway, browser_card, refund_period_days=14)
+    _, other_client, late = _subscribed(make, session, gateway, browser_card, company=company)
+    late.status = "past_due"
+    late.next_retry_on = TODAY + timedelta(days=2)
+    session.add(late)
+    _subscribed(make, session, gateway, browser_card)  # another company's
+    staff = staff_actor(session, company)
+    result = ss.list_subscriptions(session, actor=staff, today=TODAY)
+    assert [r.id for r in result.rows] == [late.id, paid.id]
+    first, second = result.rows
+    assert (first.status_label, first.client_name) == ("Past due", other_client.name)
+    assert first.next_renewal and first.refund_offer == ""
+    assert (second.plan_name, second.refund_offer, second.can_cancel) == ("Basic", "$10.00", True)
+    only = ss.list_subscriptions(session, actor=staff, status="active", today=TODAY)
+    assert [r.id for r in only.rows] == [paid.id]
+
+
+def test_staff_cancel_with_refund_refunds_and_keeps_the_ledger(
+    make, session, gateway, browser_card
+):
+    company, client, sub = _subscribed(make, session, gateway, browser_card, refund_period_days=14)
+    # Refunds are for owners and admins: a staff role is refused and nothing changes.
+    with pytest.raises(ReadOnlyError):
+        _cancel(session, staff_actor(session, company, role="staff"), gateway, sub, refund=True)
+    session.refresh(sub)
+    assert (sub.status, sub.cancel_at) == ("active", None)
+    owner = staff_actor(session, company, role="owner")
+    outcome = _cancel(session, owner, gateway, sub, refund=True, today=TODAY + timedelta(days=3))
+    assert outcome.kind == "refunded" and "$10.00" in outcome.message
+    session.refresh(sub)
+    assert sub.status == "cancelled"
+    payment = session.exec(select(Payment).where(Payment.client_id == client.id)).one()
+    assert (payment.status, payment.refunded_minor) == ("refunded", 10_00)
+    assert gateway.retrieve_payment(payment.gateway_reference).refunded_minor == 10_00
+    (invoice,) = session.exec(select(Invoice).where(Invoice.subscription_id == sub.id)).all()
+    assert invoice.status == "cancelled"
+    assert session.get(RecurringInvoice, sub.recurring_invoice_id).status == "cancelled"
+    assert_client_ledger(session, client, gateway)
+    [event] = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.entity_id == sub.id, AuditEvent.action == "subscription_cancelled_by_staff"
+        )
+    ).all()
+    assert event.actor_type == "staff"
+    with pytest.raises(ValidationError):
+        _cancel(session, owner, gateway, sub, refund=True)
+
+
+def test_staff_cancel_without_refund_runs_to_period_end(make, session, gateway, browser_card):
+    company, client, sub = _subscribed(make, session, gateway, browser_card, refund_period_days=14)
+    staff = staff_actor(session, company, role="staff")
+    outcome = _cancel(session, staff, gateway, sub, refund=False)
+    assert outcome.kind == "at_period_end"
+    session.refresh(sub)
+    assert (sub.status, sub.cancel_at) == ("active", sub.current_period_end)
+    payment = session.exec(select(Payment).where(Payment.client_id == client.id)).one()
+    assert payment.refunded_minor == 0
+    assert_client_ledger(session, client, gateway)
+    [row] = ss.list_subscriptions(session, actor=staff, today=TODAY).rows
+    assert (row.status_label, row.can_cancel, row.next_renewal) == ("Ending", False, "")
+    with pytest.raises(ValidationError, match="already"):
+        _cancel(session, staff, gateway, sub, refund=False)
+
+
+def test_outside_the_refund_period_a_refund_is_not_given(make, session, gateway, browser_card):
+    company, client, sub = _subscribed(make, session, gateway, browser_card, refund_period_days=0)
+    owner = staff_actor(session, company, role="owner")
+    outcome = _cancel(session, owner, gateway, sub, refund=True)
+    assert outcome.kind == "at_period_end"
+    payment = session.exec(select(Payment).where(Payment.client_id == client.id)).one()
+    assert payment.refunded_minor == 0
+    assert_client_ledger(session, client, gateway)
+
+
+def test_a_trial_ends_now(make, session):
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    trial = plan(session, company, trial_days=14)
+    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
+    staff = staff_actor(session, company)
+    outcome = ss.cancel_subscription(
+        tx_for(session),
+        actor=staff,
+        gateway=None,
+        subscription_id=start.subscription_id,
+        refund=True,
+        today=TODAY,
+    )
+    assert outcome.kind == "cancelled"
+    assert session.get(Subscription, start.subscription_id).status == "cancelled"
+
+
+def test_another_companys_subscription_is_not_found(make, session, gateway, browser_card):
+    company, client, sub = _subscribed(make, session, gateway, browser_card)
+    outsider = staff_actor(session, make.company(), role="owner")
+    for raw in (sub.id, "abc", -1, 2**40):
+        with pytest.raises(NotFoundError):
+            _cancel(session, outsider, gateway, type("S", (), {"id": raw})(), refund=False)
+    assert ss.list_subscriptions(session, actor=outsider).rows == []
+    with pytest.raises(ReadOnlyError):
+        ss.list_subscriptions(session, actor=make.actor(make.contact(client)))
+    session.refresh(sub)
+    assert (sub.status, sub.cancel_at) == ("active", None)
