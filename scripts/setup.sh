@@ -25,6 +25,9 @@ echo "==> Installing Python packages${EXTRAS:+ (with test extras)}"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${EXTRAS}"
 
+echo "==> Compiling the translation catalogs (portal_app/locale/*/LC_MESSAGES/messages.mo)"
+.venv/bin/pybabel -q compile -d portal_app/locale -D messages
+
 if [[ ! -x .tools/node_modules/.bin/bun || ! -x .tools/node_modules/.bin/node ]]; then
   command -v npm >/dev/null 2>&1 || { echo "npm is needed to fetch bun and Node 22" >&2; exit 1; }
   echo "==> Installing bun and Node 22 into .tools from the npm registry"

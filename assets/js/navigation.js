@@ -10,3 +10,8 @@ export function post(url) {
   document.body.appendChild(form);
   form.submit();
 }
+
+/** Load the page again (after the language changed: texts built on the server follow). */
+export function reload() {
+  window.location.reload();
+}

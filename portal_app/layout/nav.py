@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal_app.core import routes
+from portal_app.core.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,7 +13,8 @@ class NavItem:
     """One link in the portal's navigation.
 
     `module` is the company setting that switches it on (see models.company.ALL_MODULES);
-    None means it is always shown to signed-in contacts.
+    None means it is always shown to signed-in contacts. `label` is the English msgid (marked
+    with N_ for extraction); the shell shows it translated.
     """
 
     label: str
@@ -23,22 +25,24 @@ class NavItem:
 
 # Only modules that are built appear here; a module that is not built is never listed.
 NAV_ITEMS: list[NavItem] = [
-    NavItem("Dashboard", routes.CLIENT_DASHBOARD, "layout-dashboard"),
-    NavItem("Invoices", routes.CLIENT_INVOICES, "file-text", module="invoices"),
-    NavItem("Payments", routes.CLIENT_PAYMENTS, "banknote", module="payments"),
-    NavItem("Quotes", routes.CLIENT_QUOTES, "file-pen-line", module="quotes"),
+    NavItem(N_("Dashboard"), routes.CLIENT_DASHBOARD, "layout-dashboard"),
+    NavItem(N_("Invoices"), routes.CLIENT_INVOICES, "file-text", module="invoices"),
+    NavItem(N_("Payments"), routes.CLIENT_PAYMENTS, "banknote", module="payments"),
+    NavItem(N_("Quotes"), routes.CLIENT_QUOTES, "file-pen-line", module="quotes"),
     NavItem(
-        "Recurring invoices",
+        N_("Recurring invoices"),
         routes.CLIENT_RECURRING_INVOICES,
         "repeat",
         module="recurring_invoices",
     ),
-    NavItem("Credits", routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
-    NavItem("Payment methods", routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"),
-    NavItem("Documents", routes.CLIENT_DOCUMENTS, "folder", module="documents"),
-    NavItem("Statement", routes.CLIENT_STATEMENT, "scroll-text", module="statement"),
-    NavItem("Subscriptions", routes.CLIENT_SUBSCRIPTIONS, "repeat", module="subscriptions"),
-    NavItem("Pre-payment", routes.CLIENT_PREPAYMENT, "coins", module="prepayment"),
+    NavItem(N_("Credits"), routes.CLIENT_CREDITS, "piggy-bank", module="credits"),
+    NavItem(
+        N_("Payment methods"), routes.CLIENT_PAYMENT_METHODS, "wallet", module="payment_methods"
+    ),
+    NavItem(N_("Documents"), routes.CLIENT_DOCUMENTS, "folder", module="documents"),
+    NavItem(N_("Statement"), routes.CLIENT_STATEMENT, "scroll-text", module="statement"),
+    NavItem(N_("Subscriptions"), routes.CLIENT_SUBSCRIPTIONS, "repeat", module="subscriptions"),
+    NavItem(N_("Pre-payment"), routes.CLIENT_PREPAYMENT, "coins", module="prepayment"),
 ]
 
 

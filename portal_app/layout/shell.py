@@ -9,9 +9,12 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.core import routes
+from portal_app.core.i18n import language_choices
 from portal_app.layout import sidebar
 from portal_app.layout.nav import NAV_ITEMS
+from portal_app.reflex_ext.document_language import document_language
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
 
 def _accent_vars() -> dict:
@@ -55,12 +58,44 @@ def _brand() -> rx.Component:
 
 
 def _nav() -> rx.Component:
-    return sidebar.nav(NAV_ITEMS, PortalState.nav_routes, label="Portal")
+    return sidebar.nav(NAV_ITEMS, PortalState.nav_routes, label=_("Portal"), translate=_)
 
 
-def _account() -> rx.Component:
+def _language_switcher(id_: str) -> rx.Component:
+    # Each language is named in itself, so a contact who landed in the wrong one finds theirs;
+    # the component is placed twice (sidebar and phone drawer), hence the id per place.
+    return rx.el.label(
+        rx.text(_("Language"), size="1", color_scheme="gray"),
+        rx.el.select(
+            *[
+                rx.el.option(name, value=code, lang=code.replace("_", "-"))
+                for code, name in language_choices()
+            ],
+            value=PortalState.lang,
+            on_change=PortalState.choose_language,
+            id=id_,
+            class_name="portal-language",
+            style={
+                "width": "100%",
+                "padding": "0.3em 0.4em",
+                "border_radius": "var(--radius-2)",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "background": rx.color("gray", 1),
+                "color": rx.color("gray", 12),
+            },
+        ),
+        style={"display": "flex", "flex_direction": "column", "gap": "0.25em", "width": "100%"},
+    )
+
+
+def _account(id_: str = "language-switcher") -> rx.Component:
     return sidebar.account_block(
-        PortalState.contact_name, PortalState.client_name, on_sign_out=PortalState.sign_out
+        PortalState.contact_name,
+        PortalState.client_name,
+        on_sign_out=PortalState.sign_out,
+        sign_out_label=_("Sign out"),
+        theme_label=_("Switch light or dark"),
+        extra=_language_switcher(id_),
     )
 
 
@@ -71,6 +106,8 @@ def _banners() -> rx.Component:
             rx.callout.root(
                 rx.callout.icon(rx.icon("eye", aria_hidden="true")),
                 rx.callout.text(
+                    # Staff-facing, in the staff member's language once the console is
+                    # translated (issue 20); the client's portal language does not apply.
                     "Staff preview of ",
                     rx.text.strong(PortalState.client_name),
                     " (",
@@ -97,9 +134,12 @@ def _banners() -> rx.Component:
             PortalState.is_link_session,
             callout(
                 rx.el.span(
-                    "You opened this from an e-mailed link, so you see this document only. ",
-                    rx.link("Sign in with your password", href=routes.CLIENT_LOGIN),
-                    " to see your whole account.",
+                    _("You opened this from an e-mailed link, so you see this document only."),
+                    " ",
+                    rx.link(
+                        _("Sign in with your password to see your whole account."),
+                        href=routes.CLIENT_LOGIN,
+                    ),
                 ),
                 icon="link",
                 color_scheme="blue",
@@ -113,15 +153,20 @@ def _banners() -> rx.Component:
 def portal_shell(content: rx.Component) -> rx.Component:
     """Wrap a page in the signed-in layout; a spinner shows until the session is checked."""
     return rx.flex(
+        document_language(PortalState.html_lang, PortalState.text_dir),
         sidebar.sidebar(_brand(), _nav(), _account()),
         rx.box(
             # The drawer renders outside the shell, so it needs the colours itself.
-            sidebar.mobile_bar(_brand, _nav(), _account(), drawer_style=_accent_vars()),
+            sidebar.mobile_bar(
+                _brand, _nav(), _account("language-switcher-menu"), drawer_style=_accent_vars()
+            ),
             rx.el.main(
                 rx.cond(
                     PortalState.signed_in,
                     rx.vstack(_banners(), content, width="100%", spacing="4"),
-                    rx.center(rx.spinner(size="3"), padding="4em", role="status"),
+                    rx.center(
+                        rx.spinner(size="3"), padding="4em", role="status", aria_label=_("Loading")
+                    ),
                 ),
                 style={"padding": "1.5em clamp(1em, 3vw, 2.5em)", "max_width": "72em"},
                 id="main",

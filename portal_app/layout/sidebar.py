@@ -7,7 +7,7 @@ in and how to sign out); the layout, current-page marking and drawer live here o
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import reflex as rx
 
@@ -20,11 +20,22 @@ class SidebarItem(Protocol):
     icon: str
 
 
-def nav(items: Sequence[SidebarItem], visible_routes: rx.Var, *, label: str) -> rx.Component:
-    """A labelled <nav> of the items whose route is in `visible_routes`, the current one marked."""
+def _as_is(text: str) -> Any:
+    return text
+
+
+def nav(
+    items: Sequence[SidebarItem],
+    visible_routes: rx.Var,
+    *,
+    label: Any,
+    translate: Callable[[str], Any] = _as_is,
+) -> rx.Component:
+    """A labelled <nav> of the items whose route is in `visible_routes`, the current one marked;
+    `translate` turns an item's label (an English msgid) into what is shown."""
     return rx.el.nav(
         rx.vstack(
-            *[_nav_link(item, visible_routes) for item in items],
+            *[_nav_link(item, visible_routes, translate) for item in items],
             spacing="1",
             width="100%",
         ),
@@ -33,12 +44,14 @@ def nav(items: Sequence[SidebarItem], visible_routes: rx.Var, *, label: str) -> 
     )
 
 
-def _nav_link(item: SidebarItem, visible_routes: rx.Var) -> rx.Component:
+def _nav_link(
+    item: SidebarItem, visible_routes: rx.Var, translate: Callable[[str], Any]
+) -> rx.Component:
     is_current = rx.State.router.url.path.startswith(item.route)  # type: ignore[attr-defined]
     link = rx.link(
         rx.hstack(
             rx.icon(item.icon, size=18, aria_hidden="true"),
-            rx.text(item.label, size="3", weight="medium"),
+            rx.text(translate(item.label), size="3", weight="medium"),
             spacing="3",
             align="center",
             padding_x="0.75em",
@@ -57,8 +70,17 @@ def _nav_link(item: SidebarItem, visible_routes: rx.Var) -> rx.Component:
     return rx.cond(visible_routes.contains(item.route), link)
 
 
-def account_block(name: rx.Var, detail: rx.Var, *, on_sign_out) -> rx.Component:
-    """Who is signed in, a sign-out button and the light/dark switch."""
+def account_block(
+    name: rx.Var,
+    detail: rx.Var,
+    *,
+    on_sign_out,
+    sign_out_label: Any = "Sign out",
+    theme_label: Any = "Switch light or dark",
+    extra: rx.Component | None = None,
+) -> rx.Component:
+    """Who is signed in, a sign-out button and the light/dark switch (labels given by the
+    shell, already translated), and `extra` below them (the portal's language switcher)."""
     return rx.vstack(
         rx.separator(),
         rx.text(name, weight="medium", size="2"),
@@ -66,15 +88,16 @@ def account_block(name: rx.Var, detail: rx.Var, *, on_sign_out) -> rx.Component:
         rx.hstack(
             rx.button(
                 rx.icon("log-out", size=16, aria_hidden="true"),
-                "Sign out",
+                sign_out_label,
                 on_click=on_sign_out,
                 variant="soft",
                 size="2",
             ),
-            rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark"),
+            rx.color_mode.button(size="2", variant="ghost", aria_label=theme_label),
             spacing="2",
             align="center",
         ),
+        *([extra] if extra is not None else []),
         spacing="2",
         width="100%",
     )
@@ -96,7 +119,8 @@ def sidebar(brand: rx.Component, nav_block: rx.Component, account: rx.Component)
         height="100vh",
         position="sticky",
         top="0",
-        border_right=f"1px solid {rx.color('gray', 5)}",
+        # The inline end: the right edge, the left one when the page is right to left.
+        border_inline_end=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
         display=["none", "none", "block"],
         flex_shrink="0",

@@ -53,6 +53,9 @@ class ClientContact(SQLModel, table=True):
     # Self-registered contacts: when they accepted the terms and confirmed their e-mail.
     terms_accepted_at: datetime | None = None
     email_confirmed_at: datetime | None = None
+    # The portal language the contact chose (a code of core.i18n.SHIPPED_LANGUAGES); None
+    # means their browser's language, else the company's (core.i18n.choose_language).
+    language: str | None = Field(default=None, max_length=10)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

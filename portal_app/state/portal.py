@@ -15,13 +15,14 @@ from reflex_base.utils.format import format_event_handler
 from sqlmodel import Session
 
 from portal_app.branding import accent
-from portal_app.core import routes
-from portal_app.core.db import session_or_scope
+from portal_app.core import i18n, routes
+from portal_app.core.db import session_or_scope, session_scope
 from portal_app.layout.nav import visible_nav_items
 from portal_app.reflex_ext.tab_push import LedgerPush, Watcher
-from portal_app.services.identity import auth
+from portal_app.services.identity import auth, language
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import ledger_stamp
+from portal_app.state import browser_js
 from portal_app.state.session import CLIENT_SIDE, SessionSide, SessionStateMixin, post_script
 
 
@@ -45,6 +46,13 @@ class PortalState(SessionStateMixin, rx.State):
     # Where the preview banner's "Back to staff console" link leads (the client's staff page).
     preview_back_href: str = ""
     api_base: str = ""
+    # The portal language (core.i18n.choose_language), the html element's lang and dir, and
+    # the catalog's strings in that language, which the front end's `_()` looks up
+    # (state/translate.py); empty for English, whose msgids are the text.
+    lang: str = i18n.SOURCE_LANGUAGE
+    html_lang: str = i18n.SOURCE_LANGUAGE
+    text_dir: str = "ltr"
+    ui_text: dict[str, str] = {}
 
     def _actor(self, db: Session | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in
@@ -74,6 +82,21 @@ class PortalState(SessionStateMixin, rx.State):
             self._backend_base() + routes.API_STAFF_PREVIEW_END if actor.is_preview else ""
         )
         self.api_base = self._backend_base()
+        self._apply_language(
+            i18n.choose_language(
+                contact_choice=identity.contact_language,
+                accept_language=self.router.headers.accept_language,
+                company_locale=identity.company_locale,
+            )
+        )
+
+    def _apply_language(self, lang: str) -> None:
+        if lang != self.lang:
+            self.lang = lang
+            self.html_lang = i18n.html_lang(lang)
+            self.text_dir = i18n.text_direction(lang)
+            self.ui_text = i18n.translated_strings(lang)
+        i18n.set_language(lang)
 
     def _clear_shell(self) -> None:
         self._watch_client = ""
@@ -107,6 +130,8 @@ class PortalState(SessionStateMixin, rx.State):
             self._load_shell(actor, db)
             self._shell_key = key
             self._shell_loaded_at = now
+        # Server-side text of this event (gettext in services and handlers) in the shell's language.
+        i18n.set_language(self.lang)
         return actor
 
     # Whose ledger a live page follows ("company_id:client_id" of the signed-in actor, set by
@@ -146,6 +171,23 @@ class PortalState(SessionStateMixin, rx.State):
         if not self.preview_back_href:
             return None
         return rx.call_script(post_script(self.preview_back_href))
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The switcher: remember the contact's language and reload the page in it (a staff
+        preview switches only this tab and saves nothing)."""
+        if lang not in i18n.SHIPPED_LANGUAGES:
+            return None
+        with session_scope() as db:
+            actor = self._actor(db)
+            if actor is None:
+                return self._login_redirect()
+            language.set_contact_language(db, actor=actor, language=lang)
+        self._apply_language(lang)
+        if actor.is_preview:
+            return None
+        # Texts the page's load built on the server (sentences with numbers, statuses) follow.
+        return rx.call_script(browser_js.call(browser_js.NAVIGATION, "reload"))
 
     @rx.event
     def sign_out(self):

@@ -8,9 +8,11 @@ from portal_app.components.accessible import badge
 from portal_app.components.common import empty_state, page_heading
 from portal_app.core import routes
 from portal_app.core.db import session_scope
+from portal_app.core.i18n import gettext, ngettext
 from portal_app.services.billing import invoices, quotes
 from portal_app.services.billing.invoices import AttentionItem, CurrencyTotals
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
 
 class DashboardState(PortalState):
@@ -18,6 +20,9 @@ class DashboardState(PortalState):
     attention: list[AttentionItem] = []
     loaded: bool = False
     pending_quotes: int = 0
+    # Sentences with a name or a number, built on the server in the contact's language.
+    welcome: str = ""
+    pending_quotes_text: str = ""
 
     @rx.event
     def load(self):
@@ -29,6 +34,12 @@ class DashboardState(PortalState):
             self.pending_quotes = quotes.pending_count(db, actor=actor)
         self.totals = view.totals
         self.attention = view.attention
+        self.welcome = gettext("Welcome back, %(name)s") % {"name": self.contact_name}
+        self.pending_quotes_text = ngettext(
+            "%(num)d quote is waiting for your answer.",
+            "%(num)d quotes are waiting for your answer.",
+            self.pending_quotes,
+        ) % {"num": self.pending_quotes}
         self.loaded = True
 
 
@@ -45,9 +56,9 @@ def _currency_card(total: CurrencyTotals) -> rx.Component:
         rx.vstack(
             badge(total.currency, variant="outline"),
             rx.grid(
-                _stat("Open balance", total.open_balance),
+                _stat(_("Open balance"), total.open_balance),
                 rx.vstack(
-                    rx.text("Overdue", size="2", color_scheme="gray"),
+                    rx.text(_("Overdue"), size="2", color_scheme="gray"),
                     rx.text(
                         total.overdue,
                         size="6",
@@ -56,7 +67,7 @@ def _currency_card(total: CurrencyTotals) -> rx.Component:
                     ),
                     spacing="1",
                 ),
-                _stat("Paid to date", total.paid_to_date),
+                _stat(_("Paid to date"), total.paid_to_date),
                 columns=rx.breakpoints(initial="1", sm="3"),
                 spacing="4",
                 width="100%",
@@ -75,37 +86,34 @@ def _attention_row(item: AttentionItem) -> rx.Component:
         rx.table.cell(
             badge(
                 item.reason,
-                color_scheme=rx.cond(item.reason == "Overdue", "red", "amber"),
+                color_scheme=rx.cond(item.overdue, "red", "amber"),
                 variant="soft",
                 radius="full",
             )
         ),
         rx.table.cell(item.due_date),
-        rx.table.cell(item.balance, text_align="right"),
+        rx.table.cell(item.balance, text_align="end"),
     )
 
 
 def dashboard_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Dashboard", "Welcome back, " + PortalState.contact_name),
+        page_heading(_("Dashboard"), DashboardState.welcome),
         rx.cond(
             DashboardState.totals.length() > 0,
             rx.vstack(rx.foreach(DashboardState.totals, _currency_card), width="100%", spacing="3"),
             rx.cond(
                 DashboardState.loaded,
-                empty_state("Nothing billed yet", "Your invoices will appear here once sent."),
+                empty_state(
+                    _("Nothing billed yet"), _("Your invoices will appear here once sent.")
+                ),
             ),
         ),
         rx.cond(
             DashboardState.pending_quotes > 0,
             rx.link(
                 rx.callout(
-                    rx.cond(
-                        DashboardState.pending_quotes == 1,
-                        "1 quote is waiting for your answer.",
-                        DashboardState.pending_quotes.to_string()
-                        + " quotes are waiting for your answer.",
-                    ),
+                    DashboardState.pending_quotes_text,
                     icon="file-pen-line",
                     color_scheme="blue",
                     high_contrast=True,
@@ -117,25 +125,32 @@ def dashboard_page() -> rx.Component:
                 id="pending-quotes",
             ),
         ),
-        rx.heading("Needs attention", size="5", as_="h2", margin_top="1em"),
+        rx.heading(_("Needs attention"), size="5", as_="h2", margin_top="1em"),
         rx.cond(
             DashboardState.attention.length() > 0,
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Invoice"),
-                        rx.table.column_header_cell("Status"),
-                        rx.table.column_header_cell("Due"),
-                        rx.table.column_header_cell("Balance", text_align="right"),
+                        rx.table.column_header_cell(_("Invoice")),
+                        rx.table.column_header_cell(_("Status")),
+                        rx.table.column_header_cell(_("Due")),
+                        rx.table.column_header_cell(_("Balance"), text_align="end"),
                     )
                 ),
                 rx.table.body(rx.foreach(DashboardState.attention, _attention_row)),
                 width="100%",
                 variant="surface",
             ),
-            rx.text("No overdue or soon-due invoices. You're all caught up.", color_scheme="gray"),
+            rx.text(
+                _("No overdue or soon-due invoices. You're all caught up."), color_scheme="gray"
+            ),
         ),
-        rx.link("See all invoices →", href=routes.CLIENT_INVOICES),
+        rx.link(
+            _("See all invoices"),
+            # The arrow points the way the page reads.
+            rx.cond(PortalState.text_dir == "rtl", " ←", " →"),
+            href=routes.CLIENT_INVOICES,
+        ),
         width="100%",
         align="start",
         spacing="3",

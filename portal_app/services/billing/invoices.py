@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError
+from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import (
@@ -319,9 +320,10 @@ class CurrencyTotals:
 class AttentionItem:
     id: int
     number: str
-    reason: str  # "Overdue" or "Due soon"
+    reason: str  # "Overdue" or "Due soon", in the viewer's language (core.i18n)
     due_date: str
     balance: str
+    overdue: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,9 +376,10 @@ def dashboard(session: Session, *, actor: Actor, today: date | None = None) -> D
         AttentionItem(
             id=inv.id,
             number=inv.number,
-            reason="Overdue" if inv.due_date < today else "Due soon",
+            reason=_("Overdue") if inv.due_date < today else _("Due soon"),
             due_date=format_day(inv.due_date, locale),
             balance=format_money(inv.balance_minor, inv.currency, locale),
+            overdue=inv.due_date < today,
         )
         for inv in needing
     ]

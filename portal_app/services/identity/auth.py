@@ -238,6 +238,10 @@ class PortalIdentity:
     locale: str
     enabled_modules: list[str]
     session_kind: str
+    # What decides the portal's language (core.i18n.choose_language): the contact's own
+    # choice (None: none made) and the company's locale.
+    contact_language: str | None = None
+    company_locale: str = "en_US"
 
 
 def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
@@ -263,4 +267,6 @@ def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
             if not actor.is_link_session or module in link_scope.LINK_MODULES
         ],
         session_kind=actor.kind,
+        contact_language=contact.language,
+        company_locale=company.locale,
     )

@@ -1,0 +1,37 @@
+"""A contact's choice of portal language (the switcher in the portal shell)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from portal_app.core.errors import NotFoundError
+from portal_app.core.i18n import SHIPPED_LANGUAGES
+from portal_app.models import ClientContact
+from portal_app.services.identity import audit
+from portal_app.services.identity.actor import Actor
+
+
+def set_contact_language(session: Session, *, actor: Actor, language: str) -> bool:
+    """Remember `language` as the signed-in contact's portal language; False (nothing saved)
+    for a language that is not shipped or a staff preview, which changes no client record."""
+    if language not in SHIPPED_LANGUAGES or actor.is_preview:
+        return False
+    contact = session.get(ClientContact, actor.contact_id)
+    if contact is None or contact.company_id != actor.company_id:
+        raise NotFoundError("contact not found")
+    if contact.language != language:
+        contact.language = language
+        session.add(contact)
+        audit.record(
+            session,
+            company_id=actor.company_id,
+            action="contact.language_changed",
+            actor_type="contact",
+            actor_id=actor.contact_id,
+            client_id=actor.client_id,
+            entity_type="client_contact",
+            entity_id=contact.id,
+            ip=actor.ip,
+            details={"language": language},
+        )
+    return True
