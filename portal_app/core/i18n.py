@@ -13,7 +13,7 @@ Leaf helpers: no database, no domain, no Reflex.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -46,7 +46,7 @@ def set_language(language: str) -> None:
 
 
 @contextmanager
-def use_language(language: str) -> Iterator[None]:
+def use_language(language: str) -> Generator[None]:
     """Translate into `language` inside the block (an e-mail or PDF for another person)."""
     token = _current.set(language if language in SHIPPED_LANGUAGES else SOURCE_LANGUAGE)
     try:
@@ -72,7 +72,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def pgettext(context: str, message: str) -> str:
     """`message` in the current language where one English word has several meanings
     (the context tells translators which one, e.g. pgettext("invoice status", "Paid"))."""
-    return translations(current_language()).pgettext(context, message)
+    return str(translations(current_language()).pgettext(context, message))
 
 
 def gettext_noop(message: str) -> str:
@@ -166,7 +166,7 @@ def negotiate_language(accept_language: str) -> str | None:
     for wanted in parse_accept_language(accept_language):
         # Babel matches exactly or by the language part, answering in the browser's spelling
         # ('EN' for 'EN-gb'); ours is looked up from it.
-        found = negotiate_locale([wanted], SHIPPED_LANGUAGES, sep="_", aliases=None)
+        found = negotiate_locale([wanted], SHIPPED_LANGUAGES, sep="_", aliases={})
         code = shipped.get(found.lower()) if found else None
         code = code or by_language.get(wanted.split("_")[0].lower())
         if code is not None:
@@ -204,7 +204,7 @@ def html_lang(language: str) -> str:
 @lru_cache(maxsize=1)
 def language_choices() -> tuple[tuple[str, str], ...]:
     """(code, name in that language) of every shipped language, for the switcher."""
-    choices = []
+    choices: list[tuple[str, str]] = []
     for code in SHIPPED_LANGUAGES:
         name = Locale.parse(code).get_display_name(code) or code
         choices.append((code, name[:1].upper() + name[1:]))
