@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
 from portal_app.models import Checkout, ClientContact, Invoice, InvoiceLock
@@ -65,7 +65,12 @@ def _billing_contact(session: Session, invoice: Invoice) -> ClientContact | None
 
 
 def _note(
-    session: Session, invoice: Invoice, action: str, source: str, source_id, **details
+    session: Session,
+    invoice: Invoice,
+    action: str,
+    source: str,
+    source_id: int | None,
+    **details: object,
 ) -> None:
     audit.record(
         session,
@@ -117,7 +122,7 @@ def autobill_invoice(
         actor = Actor(
             company_id=invoice.company_id,
             client_id=invoice.client_id,
-            contact_id=contact.id,
+            contact_id=id_of(contact),
             session_id=0,
             kind=SYSTEM_ACTOR_KIND,
         )
@@ -125,7 +130,9 @@ def autobill_invoice(
             started = co.start_checkout(
                 session,
                 actor=actor,
-                request=co.CheckoutRequest(invoice_ids=[invoice.id], payment_method_id=method.id),
+                request=co.CheckoutRequest(
+                    invoice_ids=[id_of(invoice)], payment_method_id=method.id
+                ),
             )
         except (ValidationError, NotFoundError) as exc:
             # Typically: the client is paying it in a window right now.
@@ -146,7 +153,7 @@ def autobill_invoice(
         )
         if checkout is None:  # pragma: no cover - the checkout was made in this transaction
             return AutobillResult("skipped", "Already being charged.")
-        checkout_id = checkout.id
+        checkout_id = id_of(checkout)
         amount, currency, client_id = checkout.card_minor, checkout.currency, checkout.client_id
         customer_ref, method_ref = method.customer_ref, method.method_ref
 
@@ -174,11 +181,11 @@ def autobill_invoice(
         return _failed(tx, invoice_id, checkout_id, "error", exc.message, source, source_id)
 
     with tx() as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         if intent.status == "requires_action":
             # Off-session, nobody can answer 3-D Secure: give the charge up; the client pays
             # in the portal instead.
-            checkout = session.get(Checkout, checkout_id)
+            checkout = session.get_one(Checkout, checkout_id)
             if checkout.gateway_intent_id is None:
                 checkout.gateway_intent_id = intent.intent_ref
                 session.add(checkout)
@@ -206,14 +213,28 @@ def autobill_invoice(
         )
 
 
-def _failed(tx: Tx, invoice_id, checkout_id, status, message, source, source_id) -> AutobillResult:
+def _failed(
+    tx: Tx,
+    invoice_id: int,
+    checkout_id: int,
+    status: str,
+    message: str,
+    source: str,
+    source_id: int | None,
+) -> AutobillResult:
     with tx() as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         return _record_failure(session, invoice, checkout_id, status, message, source, source_id)
 
 
 def _record_failure(
-    session: Session, invoice: Invoice, checkout_id, status, message, source, source_id
+    session: Session,
+    invoice: Invoice,
+    checkout_id: int,
+    status: str,
+    message: str,
+    source: str,
+    source_id: int | None,
 ) -> AutobillResult:
     co.fail_checkout(session, checkout_id=checkout_id, message=message)
     _note(
@@ -242,7 +263,7 @@ def unfinished_checkouts(session: Session, invoice: Invoice) -> list[Checkout]:
             Checkout.client_id == invoice.client_id,
             or_(
                 col(Checkout.status).in_(UNFINISHED_STATUSES),
-                (Checkout.status == CheckoutStatus.OPEN)
+                (col(Checkout.status) == CheckoutStatus.OPEN)
                 & col(Checkout.gateway_intent_id).is_not(None),
             ),
         )
@@ -294,7 +315,7 @@ def reconcile_unfinished(
         if invoice is None:
             raise NotFoundError("invoice")
         pending = [
-            (c.id, c.gateway_intent_id, _holds_lock(session, c.id))
+            (id_of(c), c.gateway_intent_id, _holds_lock(session, id_of(c)))
             for c in unfinished_checkouts(session, invoice)
         ]
     if not pending:
@@ -325,7 +346,7 @@ def reconcile_unfinished(
         elif outcome.status in ("processing", "requires_action"):
             still.append(checkout_id)
     with tx() as session:
-        invoice = session.get(Invoice, invoice_id)
+        invoice = session.get_one(Invoice, invoice_id)
         if still or unknown:
             _note(
                 session,

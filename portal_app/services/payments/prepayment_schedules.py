@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.schedule import period_date
-from portal_app.gateways.base import CardDeclinedError, GatewayError
+from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
 from portal_app.models import Checkout, Payment, PaymentMethod, PrepaymentSchedule
 from portal_app.models.statuses import PrepaymentScheduleStatus
 from portal_app.services.identity import audit
@@ -32,21 +33,24 @@ log = logging.getLogger(__name__)
 MAX_PER_RUN = 5000
 NEEDS_AUTHENTICATION = "The card needs the cardholder to confirm this payment."
 
+# The job passes a factory, so a run that has nothing due never builds a gateway client.
+GatewaySource = PaymentGateway | Callable[[], PaymentGateway]
+
 
 def due_schedule_ids(session: Session, today: date) -> list[int]:
     """Active schedules whose next date has come."""
-    return list(
-        session.exec(
-            select(PrepaymentSchedule.id)
-            .where(
-                PrepaymentSchedule.status == PrepaymentScheduleStatus.ACTIVE,
-                col(PrepaymentSchedule.next_date).is_not(None),
-                col(PrepaymentSchedule.next_date) <= today,
-            )
-            .order_by(col(PrepaymentSchedule.next_date), col(PrepaymentSchedule.id))
-            .limit(MAX_PER_RUN)
-        ).all()
-    )
+    ids = session.exec(
+        select(col(PrepaymentSchedule.id))
+        .where(
+            col(PrepaymentSchedule.status) == PrepaymentScheduleStatus.ACTIVE,
+            col(PrepaymentSchedule.next_date).is_not(None),
+            col(PrepaymentSchedule.next_date) <= today,
+        )
+        .order_by(col(PrepaymentSchedule.next_date), col(PrepaymentSchedule.id))
+        .limit(MAX_PER_RUN)
+    ).all()
+    # A primary key is never NULL; the test narrows the column's `int | None`.
+    return [schedule_id for schedule_id in ids if schedule_id is not None]
 
 
 def _claim(session: Session, schedule: PrepaymentSchedule, today: date) -> bool:
@@ -56,9 +60,9 @@ def _claim(session: Session, schedule: PrepaymentSchedule, today: date) -> bool:
     result = session.exec(
         update(s)
         .where(
-            s.id == schedule.id,
-            s.issued_count == schedule.issued_count,
-            s.status == "active",
+            col(s.id) == schedule.id,
+            col(s.issued_count) == schedule.issued_count,
+            col(s.status) == PrepaymentScheduleStatus.ACTIVE,
             col(s.next_date) <= today,
             col(s.remaining_cycles).is_(None) | (col(s.remaining_cycles) > 0),
         )
@@ -77,7 +81,7 @@ def _claim(session: Session, schedule: PrepaymentSchedule, today: date) -> bool:
 
 
 def _stop(session: Session, schedule: PrepaymentSchedule, reason: str) -> None:
-    schedule.status = "cancelled"
+    schedule.status = PrepaymentScheduleStatus.CANCELLED
     schedule.next_date = None
     schedule.updated_at = utcnow()
     session.add(schedule)
@@ -94,7 +98,9 @@ def _stop(session: Session, schedule: PrepaymentSchedule, reason: str) -> None:
     )
 
 
-def charge_schedule(tx: Tx, gateway, schedule_id: int, today: date, counts: Counter) -> None:
+def charge_schedule(
+    tx: Tx, gateway: GatewaySource, schedule_id: int, today: date, counts: Counter[str]
+) -> None:
     """Claim one due date of a schedule and charge it. `gateway` may be a callable."""
     with tx() as session:
         # Read afresh: the claim below compares against what is stored now.
@@ -106,8 +112,11 @@ def charge_schedule(tx: Tx, gateway, schedule_id: int, today: date, counts: Coun
             if schedule.payment_method_id
             else None
         )
-        usable = method is not None and method.removed_at is None
-        if not usable or method.client_id != schedule.client_id:
+        if (
+            method is None
+            or method.removed_at is not None
+            or method.client_id != schedule.client_id
+        ):
             _stop(session, schedule, "no_card")
             counts["stopped"] += 1
             return
@@ -130,22 +139,23 @@ def charge_schedule(tx: Tx, gateway, schedule_id: int, today: date, counts: Coun
         claimed = co.claim_for_charge(
             session,
             actor=actor,
-            checkout_id=checkout.id,
+            checkout_id=id_of(checkout),
             method_ref=method.method_ref,
             method_label=f"{(method.brand or 'card').title()} •••• {method.last4}",
         )
-        checkout_id = claimed.id
-        params = {
-            "amount_minor": schedule.amount_minor,
-            "currency": schedule.currency,
-            "customer_ref": method.customer_ref,
-            "method_ref": method.method_ref,
-        }
+        if claimed is None:  # made just above, so no other caller can have claimed it
+            raise RuntimeError(f"checkout {id_of(checkout)} was claimed by another caller")
+        checkout_id = id_of(claimed)
+        amount_minor, currency = schedule.amount_minor, schedule.currency
+        customer_ref, method_ref = method.customer_ref, method.method_ref
         notes = schedule.notes
     gw = gateway() if callable(gateway) else gateway
     try:
         intent = gw.create_payment(
-            **params,
+            amount_minor=amount_minor,
+            currency=currency,
+            customer_ref=customer_ref,
+            method_ref=method_ref,
             idempotency_key=f"checkout-{checkout_id}-charge",
             metadata={
                 "checkout_id": str(checkout_id),
@@ -167,7 +177,7 @@ def charge_schedule(tx: Tx, gateway, schedule_id: int, today: date, counts: Coun
             return
         outcome = co.record_intent(session, checkout_id=checkout_id, intent=intent)
         if outcome.status == "succeeded" and outcome.payment_id:
-            payment = session.get(Payment, outcome.payment_id)
+            payment = session.get_one(Payment, outcome.payment_id)
             payment.notes = notes
             payment.prepayment_schedule_id = schedule_id
             session.add(payment)
@@ -176,9 +186,9 @@ def charge_schedule(tx: Tx, gateway, schedule_id: int, today: date, counts: Coun
             counts["declined" if outcome.status == "failed" else "waiting"] += 1
 
 
-def run_schedules(tx: Tx, gateway, today: date) -> dict[str, int]:
+def run_schedules(tx: Tx, gateway: GatewaySource, today: date) -> dict[str, int]:
     """Charge every repeated pre-payment due on `today`."""
-    counts: Counter = Counter()
+    counts: Counter[str] = Counter()
     with tx() as session:
         ids = due_schedule_ids(session, today)
     for schedule_id in ids:

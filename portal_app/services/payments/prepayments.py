@@ -16,7 +16,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.locale import format_day
 from portal_app.core.money import currency_exponent, format_money, parse_major
@@ -66,7 +66,7 @@ class ScheduleView:
 
 def _company(session: Session, actor: Actor) -> Company:
     modules.require(session, actor=actor, module="prepayment")
-    return session.get(Company, actor.company_id)
+    return session.get_one(Company, actor.company_id)
 
 
 def limits(session: Session, *, actor: Actor) -> PrepaymentLimits:
@@ -179,7 +179,7 @@ def start_prepayment(
         ip=actor.ip,
         details={"amount": request.amount_minor, "repeat": request.repeat},
     )
-    return checkout.id
+    return id_of(checkout)
 
 
 def finish_prepayment(
@@ -195,7 +195,7 @@ def finish_prepayment(
     checkout = session.get(Checkout, checkout_id)
     if checkout is None or checkout.client_id != actor.client_id or not checkout.payment_id:
         raise NotFoundError("checkout")
-    payment = session.get(Payment, checkout.payment_id)
+    payment = session.get_one(Payment, checkout.payment_id)
     payment.notes = request.notes[:MAX_NOTES]
     if request.repeat and payment.prepayment_schedule_id is None:
         method = session.exec(
@@ -260,7 +260,15 @@ def finish_after_action(
     return _finish(tx, actor, outcome, checkout_id, method_ref, request, today)
 
 
-def _finish(tx, actor, outcome, checkout_id, method_ref, request, today) -> co.ChargeOutcome:
+def _finish(
+    tx: Tx,
+    actor: Actor,
+    outcome: co.ChargeOutcome,
+    checkout_id: int,
+    method_ref: str,
+    request: PrepaymentRequest,
+    today: date,
+) -> co.ChargeOutcome:
     if outcome.status == "succeeded":
         with tx() as session:
             finish_prepayment(
@@ -292,7 +300,7 @@ def list_schedules(session: Session, *, actor: Actor) -> list[ScheduleView]:
     ).all()
     return [
         ScheduleView(
-            id=s.id,
+            id=id_of(s),
             amount=format_money(s.amount_minor, s.currency, locale),
             frequency_label=FREQUENCY_LABELS.get(s.frequency, s.frequency),
             next_date=format_day(s.next_date, locale),
@@ -320,7 +328,7 @@ def cancel_schedule(session: Session, *, actor: Actor, schedule_id: object) -> N
         or schedule.status != "active"
     ):
         raise NotFoundError("schedule")
-    schedule.status = "cancelled"
+    schedule.status = PrepaymentScheduleStatus.CANCELLED
     schedule.next_date = None
     schedule.updated_at = utcnow()
     session.add(schedule)

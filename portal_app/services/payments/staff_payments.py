@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.money import parse_major
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.models.statuses import InvoiceStatus, PaymentStatus
-from portal_app.services.billing.staff_records import INVOICE, get_record
+from portal_app.models.statuses import InvoiceStatus, PaymentMethodKind, PaymentStatus
+from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import (
     being_paid,
     own_row,
@@ -44,7 +44,9 @@ def _temporary_number() -> str:
     return f"tmp-{uuid.uuid4().hex}"
 
 
-def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "") -> Payment:
+def mark_paid(
+    session: Session, *, actor: StaffActor, invoice_id: object, reference: str = ""
+) -> Payment:
     """Record that the client paid the invoice's whole balance outside the portal (bank
     transfer, cash, cheque): a completed manual Payment, its allocation, the invoice paid.
 
@@ -52,11 +54,12 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
     invoice is cancelled, or a client checkout is paying it right now; so a double click
     records one payment only.
     """
-    invoice = get_record(session, actor=actor, kind=INVOICE, record_id=invoice_id, lock=True)
+    require_staff(actor)
+    invoice = own_row(session, Invoice, invoice_id, actor, what="invoice", lock=True)
     now = utcnow()
     if invoice.status not in ("draft", *PAYABLE_STATUSES) or invoice.balance_minor <= 0:
         raise ValidationError("status", f"This invoice is {invoice.status}; nothing is owed.")
-    if being_paid(session, invoice.id, now):
+    if being_paid(session, id_of(invoice), now):
         raise ValidationError("status", "The client is paying this invoice right now.")
     label = str(reference or "").replace("\x00", "").strip()
     if len(label) > MAX_REFERENCE:
@@ -75,7 +78,7 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
         status=PaymentStatus.COMPLETED,
         currency=invoice.currency,
         amount_minor=amount,
-        method="manual",
+        method=PaymentMethodKind.MANUAL,
         method_label=label or "Manual payment",
         paid_at=now,
     )
@@ -84,7 +87,9 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
     payment.number = f"PAY-{payment.id:06d}"
     session.add(payment)
     session.flush()
-    ledger.allocate_payment(session, payment=payment, invoice_id=invoice.id, amount_minor=amount)
+    ledger.allocate_payment(
+        session, payment=payment, invoice_id=id_of(invoice), amount_minor=amount
+    )
     record(
         session,
         actor,
@@ -97,13 +102,14 @@ def mark_paid(session: Session, *, actor, invoice_id: object, reference: str = "
     return payment
 
 
-def cancel_invoice(session: Session, *, actor, invoice_id: object) -> Invoice:
+def cancel_invoice(session: Session, *, actor: StaffActor, invoice_id: object) -> Invoice:
     """Cancel a sent invoice nobody has paid anything on: it stays visible, owes nothing.
 
     Drafts are not cancelled (they never reached the client: edit them instead), and
     invoices with money on them are refused: refund or move that money first.
     """
-    invoice = get_record(session, actor=actor, kind=INVOICE, record_id=invoice_id, lock=True)
+    require_staff(actor)
+    invoice = own_row(session, Invoice, invoice_id, actor, what="invoice", lock=True)
     now = utcnow()
     if invoice.status == InvoiceStatus.CANCELLED:
         return invoice
@@ -113,9 +119,9 @@ def cancel_invoice(session: Session, *, actor, invoice_id: object) -> Invoice:
         raise ValidationError(
             "status", "Only unpaid sent invoices can be cancelled; refund the payments first."
         )
-    if being_paid(session, invoice.id, now):
+    if being_paid(session, id_of(invoice), now):
         raise ValidationError("status", "The client is paying this invoice right now.")
-    ledger.write_off_invoice(session, invoice_id=invoice.id)
+    ledger.write_off_invoice(session, invoice_id=id_of(invoice))
     session.flush()
     record(
         session,
@@ -142,7 +148,7 @@ class Application:
 
 
 def apply_unapplied(
-    session: Session, *, actor, payment_id: object, applications: list[Application]
+    session: Session, *, actor: StaffActor, payment_id: object, applications: list[Application]
 ) -> Payment:
     """Apply a payment's unapplied money to invoices of the same client and currency.
 
@@ -170,12 +176,12 @@ def apply_unapplied(
             raise NotFoundError("invoice")
         if invoice.id in seen:
             raise ValidationError(field, "This invoice is listed twice.")
-        seen.add(invoice.id)
+        seen.add(id_of(invoice))
         if invoice.currency != payment.currency:
             raise ValidationError(field, f"Invoice {invoice.number} is in {invoice.currency}.")
         if invoice.status not in PAYABLE_STATUSES or invoice.balance_minor <= 0:
             raise ValidationError(field, f"Invoice {invoice.number} has nothing to pay.")
-        if being_paid(session, invoice.id, now):
+        if being_paid(session, id_of(invoice), now):
             raise ValidationError(field, f"The client is paying {invoice.number} right now.")
         text = str(item.amount or "").strip()
         try:
@@ -192,7 +198,7 @@ def apply_unapplied(
         raise ValidationError("applications", "That is more than this payment has left to apply.")
     for invoice, amount in plan:
         ledger.allocate_payment(
-            session, payment=payment, invoice_id=invoice.id, amount_minor=amount
+            session, payment=payment, invoice_id=id_of(invoice), amount_minor=amount
         )
     session.flush()
     record(
@@ -218,7 +224,7 @@ def refundable_minor(session: Session, payment: Payment) -> int:
 
 
 def refund_card_payment(
-    tx: Tx, *, actor, gateway: PaymentGateway, payment_id: object, amount: str
+    tx: Tx, *, actor: StaffActor, gateway: PaymentGateway, payment_id: object, amount: str
 ) -> Payment:
     """Refund `amount` (major units; empty = everything refundable) of a card payment.
 
@@ -232,7 +238,9 @@ def refund_card_payment(
     with tx() as session:
         payment = own_row(session, Payment, payment_id, actor, what="payment")
         left = refundable_minor(session, payment)
-        if left <= 0:
+        intent_ref = payment.gateway_reference
+        # (refundable_minor is 0 without a gateway reference: the second test is for the type)
+        if left <= 0 or not intent_ref:
             raise ValidationError("amount", "This payment cannot be refunded.")
         text = str(amount or "").strip()
         try:
@@ -243,9 +251,8 @@ def refund_card_payment(
             raise ValidationError("amount", "Enter an amount greater than zero.")
         if wanted > left:
             raise ValidationError("amount", "That is more than is left to refund.")
-        intent_ref = payment.gateway_reference
         target_total = payment.refunded_minor + wanted
-        pid = payment.id
+        pid = id_of(payment)
     gateway.refund(
         intent_ref=intent_ref,
         amount_minor=wanted,
