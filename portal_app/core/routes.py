@@ -56,6 +56,11 @@ STAFF_RECURRING_INVOICES = "/staff/recurring_invoices"
 STAFF_RECURRING_INVOICE_NEW = "/staff/recurring_invoices/new"
 STAFF_RECURRING_INVOICE_DETAIL = "/staff/recurring_invoices/[id]"
 STAFF_RECURRING_INVOICE_EDIT = "/staff/recurring_invoices/[id]/edit"
+# Subscription plans (with their payment links), a new plan, editing one; clients' subscriptions.
+STAFF_PLANS = "/staff/plans"
+STAFF_PLAN_NEW = "/staff/plans/new"
+STAFF_PLAN_EDIT = "/staff/plans/[id]/edit"
+STAFF_SUBSCRIPTIONS = "/staff/subscriptions"
 STAFF_SETTINGS = "/staff/settings"
 STAFF_AUDIT = "/staff/audit"
 # The e-mail outbox: every message and its delivery; a failed one can be retried.

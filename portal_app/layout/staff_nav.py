@@ -33,6 +33,10 @@ STAFF_NAV_ITEMS: list[StaffNavItem] = [
         module="recurring_invoices",
     ),
     StaffNavItem("Payments", routes.STAFF_PAYMENTS, "banknote", module="payments"),
+    StaffNavItem("Plans", routes.STAFF_PLANS, "package", module="subscriptions"),
+    StaffNavItem(
+        "Subscriptions", routes.STAFF_SUBSCRIPTIONS, "calendar-sync", module="subscriptions"
+    ),
     StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
     StaffNavItem("E-mails", routes.STAFF_OUTBOX, "mail"),
     StaffNavItem("Audit log", routes.STAFF_AUDIT, "scroll-text"),

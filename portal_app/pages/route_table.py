@@ -358,6 +358,30 @@ PAGES: tuple[Page, ...] = (
         on_load=staff.recurring_invoice_form.StaffRecurringFormState.load,
     ),
     Page.staff(
+        routes.STAFF_PLANS,
+        "Plans",
+        staff.plans.staff_plans_page,
+        on_load=staff.plans.StaffPlansState.load,
+    ),
+    Page.staff(
+        routes.STAFF_PLAN_NEW,
+        "New plan",
+        staff.plan_form.staff_plan_form_page,
+        on_load=staff.plan_form.StaffPlanFormState.load,
+    ),
+    Page.staff(
+        routes.STAFF_PLAN_EDIT,
+        "Edit plan",
+        staff.plan_form.staff_plan_form_page,
+        on_load=staff.plan_form.StaffPlanFormState.load,
+    ),
+    Page.staff(
+        routes.STAFF_SUBSCRIPTIONS,
+        "Subscriptions",
+        staff.subscriptions.staff_subscriptions_page,
+        on_load=staff.subscriptions.StaffSubscriptionsState.load,
+    ),
+    Page.staff(
         routes.STAFF_SETTINGS,
         "Settings",
         staff.settings.staff_settings_page,

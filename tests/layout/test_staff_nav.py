@@ -16,14 +16,22 @@ def test_all_modules_off_leaves_only_the_console_itself():
     assert _routes([]) == ALWAYS
 
 
-def test_each_switched_off_module_hides_only_its_entry():
+def test_each_switched_off_module_hides_only_its_entries():
     for item in STAFF_NAV_ITEMS:
         if item.module is None:
             continue
         rest = [m for m in ALL_MODULES if m != item.module]
         routes = _routes(rest)
         assert item.route not in routes
-        assert len(routes) == len(STAFF_NAV_ITEMS) - 1
+        # "subscriptions" has two entries (Plans, Subscriptions); every other module one.
+        same = [other for other in STAFF_NAV_ITEMS if other.module == item.module]
+        assert len(routes) == len(STAFF_NAV_ITEMS) - len(same)
+
+
+def test_plans_and_subscriptions_follow_the_subscriptions_module():
+    routes = _routes([m for m in ALL_MODULES if m != "subscriptions"])
+    assert not {"/staff/plans", "/staff/subscriptions"} & set(routes)
+    assert {"/staff/plans", "/staff/subscriptions"} <= set(_routes(["subscriptions"]))
 
 
 def test_quotes_credits_payments_follow_their_modules():

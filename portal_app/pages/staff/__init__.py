@@ -15,6 +15,8 @@ from portal_app.pages.staff import (  # noqa: F401
     logout,
     outbox,
     payments,
+    plan_form,
+    plans,
     preview,
     quote_detail,
     quote_form,
@@ -23,4 +25,5 @@ from portal_app.pages.staff import (  # noqa: F401
     recurring_invoice_form,
     recurring_invoices,
     settings,
+    subscriptions,
 )
