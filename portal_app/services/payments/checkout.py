@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, delete, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.money import format_money, parse_major
 from portal_app.gateways.base import (
@@ -41,7 +43,7 @@ from portal_app.models import (
     PaymentMethod,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
-from portal_app.models.statuses import CheckoutStatus, PaymentStatus
+from portal_app.models.statuses import CheckoutStatus, PaymentMethodKind, PaymentStatus
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
@@ -100,13 +102,14 @@ class CheckoutPreview:
 
 
 def _payable_invoices(
-    session: Session, actor: Actor, invoice_ids: list[int], *, lock: bool = False
+    session: Session, actor: Actor, invoice_ids: Sequence[object], *, lock: bool = False
 ) -> list[Invoice]:
     """The actor's invoices with these ids, all payable now and of one currency.
 
     With `lock` (starting a checkout) the rows are read FOR UPDATE and fresh: a staff action
     settling one of them (mark paid, apply a payment, cancel) is waited for and then seen,
-    so the card is never charged for an invoice staff just settled.
+    so the card is never charged for an invoice staff just settled. The ids may come from the
+    browser as anything, hence `object`: only positive ints count.
     """
     unique = sorted({int(i) for i in invoice_ids if isinstance(i, int) and i > 0})
     if not unique or len(unique) > MAX_INVOICES_PER_CHECKOUT:
@@ -150,14 +153,14 @@ def preview(session: Session, *, actor: Actor, invoice_ids: list[int]) -> Checko
     invoices = _payable_invoices(session, actor, invoice_ids)
     currency = invoices[0].currency
     locale = client_locale(session, actor)
-    company = session.get(Company, actor.company_id)
+    company = session.get_one(Company, actor.company_id)
     credit_minor = sum(c.balance_minor for c in usable_credits(session, actor, currency))
-    lines = []
+    lines: list[CheckoutLineView] = []
     for inv in invoices:
         due = amount_due_minor(inv)
         lines.append(
             CheckoutLineView(
-                invoice_id=inv.id,
+                invoice_id=id_of(inv),
                 number=inv.number,
                 due_date=str(inv.due_date or ""),
                 balance=format_money(inv.balance_minor, currency, locale),
@@ -197,7 +200,7 @@ class CheckoutRequest:
     """What the client asked for. Amounts are strings in major units as typed (or None = due)."""
 
     invoice_ids: list[int]
-    amounts: dict[int, str] = field(default_factory=dict)
+    amounts: dict[int, str] = field(default_factory=dict[int, str])
     apply_credit: bool = False
     payment_method_id: int | None = None
     save_card: bool = False
@@ -260,7 +263,10 @@ def _lines_of(
 ) -> tuple[list[dict[str, int]], int, int]:
     """Each invoice's amount (typed or due), the total, and the part the balances can take."""
     lines = [
-        {"invoice_id": inv.id, "amount_minor": _chosen_amount(company, inv, amounts.get(inv.id))}
+        {
+            "invoice_id": id_of(inv),
+            "amount_minor": _chosen_amount(company, inv, amounts.get(id_of(inv))),
+        }
         for inv in invoices
     ]
     total = sum(line["amount_minor"] for line in lines)
@@ -340,7 +346,7 @@ def payment_summary(
     charge, by the rules `start_checkout` applies; a bad amount is a ValidationError naming
     its field. Nothing is held or locked: `start_checkout` checks again."""
     invoices = _payable_invoices(session, actor, invoice_ids)
-    company = session.get(Company, actor.company_id)
+    company = session.get_one(Company, actor.company_id)
     currency = invoices[0].currency
     credit = (
         sum(c.balance_minor for c in usable_credits(session, actor, currency))
@@ -355,7 +361,7 @@ def payment_summary(
 def _release_expired_locks(session: Session, invoice_ids: list[int]) -> None:
     session.exec(
         delete(InvoiceLock).where(
-            col(InvoiceLock.invoice_id).in_(invoice_ids), InvoiceLock.expires_at < utcnow()
+            col(InvoiceLock.invoice_id).in_(invoice_ids), col(InvoiceLock.expires_at) < utcnow()
         )
     )
 
@@ -373,16 +379,16 @@ def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int])
         result = session.exec(
             update(Checkout)
             .where(
-                Checkout.id == checkout_id,
+                col(Checkout.id) == checkout_id,
                 client_scope(Checkout, actor),
-                Checkout.status == CheckoutStatus.OPEN,
+                col(Checkout.status) == CheckoutStatus.OPEN,
                 col(Checkout.gateway_intent_id).is_(None),
-                Checkout.charge_attempts == 0,
+                col(Checkout.charge_attempts) == 0,
             )
             .values(status=CheckoutStatus.EXPIRED, updated_at=utcnow())
         )
         if result.rowcount == 1:
-            session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+            session.exec(delete(InvoiceLock).where(col(InvoiceLock.checkout_id) == checkout_id))
             ledger.release_holds(session, checkout_id=checkout_id)
 
 
@@ -402,20 +408,22 @@ def _release_stale_holds(session: Session, actor: Actor) -> None:
         .limit(50)
     ).all()
     for checkout_id, status in stale:
+        if checkout_id is None:  # a primary key never is; this narrows the column's type
+            continue
         if status == "open":
             expired = session.exec(
                 update(Checkout)
                 .where(
-                    Checkout.id == checkout_id,
-                    Checkout.status == CheckoutStatus.OPEN,
+                    col(Checkout.id) == checkout_id,
+                    col(Checkout.status) == CheckoutStatus.OPEN,
                     col(Checkout.gateway_intent_id).is_(None),
-                    Checkout.charge_attempts == 0,
+                    col(Checkout.charge_attempts) == 0,
                 )
                 .values(status=CheckoutStatus.EXPIRED, updated_at=utcnow())
             )
             if expired.rowcount != 1:
                 continue
-            session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout_id))
+            session.exec(delete(InvoiceLock).where(col(InvoiceLock.checkout_id) == checkout_id))
         ledger.release_holds(session, checkout_id=checkout_id)
 
 
@@ -472,7 +480,7 @@ def held_attempt(
     )
     template = HELD_FOR_BANK if cancellable else HELD_ELSEWHERE
     return HeldAttemptView(
-        checkout_id=checkout.id,
+        checkout_id=id_of(checkout),
         minutes_left=minutes,
         cancellable=cancellable,
         message=template.format(minutes=_minutes(minutes)),
@@ -483,7 +491,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     """Validate a checkout, fix its amounts and credit, and lock its invoices for it."""
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
-    company = session.get(Company, actor.company_id)
+    company = session.get_one(Company, actor.company_id)
     invoices = _payable_invoices(session, actor, request.invoice_ids, lock=True)
     currency = invoices[0].currency
     # Checked before anything is held: the same figures the page's summary showed.
@@ -517,7 +525,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
                 session.add(
                     InvoiceLock(
                         invoice_id=invoice_id,
-                        checkout_id=checkout.id,
+                        checkout_id=id_of(checkout),
                         expires_at=utcnow() + timedelta(minutes=LOCK_MINUTES),
                     )
                 )
@@ -534,7 +542,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         # The credit is taken out of the credit notes now, so no other tab can plan it too.
         held_credit = ledger.hold_credit(
             session,
-            checkout_id=checkout.id,
+            checkout_id=id_of(checkout),
             company_id=actor.company_id,
             client_id=actor.client_id,
             currency=currency,
@@ -590,10 +598,11 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         ip=actor.ip,
         details={"invoices": invoice_ids, "total": total, "credit": credit_minor},
     )
-    return StartedCheckout(checkout.id, currency, total, credit_minor, card_minor)
+    return StartedCheckout(id_of(checkout), currency, total, credit_minor, card_minor)
 
 
-def _own_checkout(session: Session, actor: Actor, checkout_id: int) -> Checkout:
+def own_checkout(session: Session, *, actor: Actor, checkout_id: int) -> Checkout:
+    """The actor's own checkout with this id; NotFoundError for anyone else's."""
     checkout = session.get(Checkout, checkout_id)
     if (
         checkout is None
@@ -616,14 +625,17 @@ def customer_ref_for(session: Session, *, actor: Actor, gateway: PaymentGateway)
     ).first()
     if existing:
         return existing.customer_ref
-    client = session.get(Client, actor.client_id)
+    client = session.get_one(Client, actor.client_id)
     contact = session.get(ClientContact, actor.contact_id)
     ref = gateway.ensure_customer(
-        client_id=client.id, email=contact.email if contact else client.email, name=client.name
+        client_id=id_of(client), email=contact.email if contact else client.email, name=client.name
     )
     session.add(
         GatewayCustomer(
-            company_id=actor.company_id, client_id=client.id, gateway=gateway.name, customer_ref=ref
+            company_id=actor.company_id,
+            client_id=id_of(client),
+            gateway=gateway.name,
+            customer_ref=ref,
         )
     )
     session.flush()
@@ -649,21 +661,22 @@ def claim_for_charge(
     """Mark an open checkout as processing with this card; None if another caller got there."""
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
-    checkout = _own_checkout(session, actor, checkout_id)
+    checkout = own_checkout(session, actor=actor, checkout_id=checkout_id)
     if checkout.card_minor <= 0:
         raise ValidationError("card", "Nothing to charge to a card.")
     result = session.exec(
         update(Checkout)
-        .where(Checkout.id == checkout.id, Checkout.status == CheckoutStatus.OPEN)
+        .where(col(Checkout.id) == checkout.id, col(Checkout.status) == CheckoutStatus.OPEN)
         .values(
             status=CheckoutStatus.PROCESSING,
             # A retry after a lost answer sends the very same request under the same
             # idempotency key, so the gateway answers it instead of charging again.
             gateway_payment_method=case(
-                (Checkout.charge_attempts > 0, Checkout.gateway_payment_method), else_=method_ref
+                (col(Checkout.charge_attempts) > 0, Checkout.gateway_payment_method),
+                else_=method_ref,
             ),
             method_label=case(
-                (Checkout.charge_attempts > 0, Checkout.method_label), else_=method_label[:100]
+                (col(Checkout.charge_attempts) > 0, Checkout.method_label), else_=method_label[:100]
             ),
             charge_attempts=Checkout.charge_attempts + 1,
             updated_at=utcnow(),
@@ -710,7 +723,7 @@ def record_intent(
         session.add(checkout)
         session.flush()
     if intent.succeeded:
-        payment = settle_checkout(session, checkout_id=checkout.id, intent=intent)
+        payment = settle_checkout(session, checkout_id=id_of(checkout), intent=intent)
         return ChargeOutcome("succeeded", payment_id=payment.id if payment else checkout.payment_id)
     if intent.status == "requires_action":
         checkout.status = CheckoutStatus.REQUIRES_ACTION
@@ -719,7 +732,7 @@ def record_intent(
     if intent.status == "processing":
         return ChargeOutcome("processing", message="Your bank is still processing this payment.")
     message = intent.failure_message or "The payment was not completed."
-    fail_checkout(session, checkout_id=checkout.id, message=message)
+    fail_checkout(session, checkout_id=id_of(checkout), message=message)
     return ChargeOutcome("failed", message=message)
 
 
@@ -730,14 +743,14 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
     claimed = session.exec(
         update(Checkout)
         .where(
-            Checkout.id == checkout_id,
+            col(Checkout.id) == checkout_id,
             col(Checkout.status).not_in((CheckoutStatus.SUCCEEDED, CheckoutStatus.FAILED)),
         )
         .values(status=CheckoutStatus.FAILED, failure_message=message[:500], updated_at=utcnow())
     )
     if claimed.rowcount != 1:
         return
-    checkout = session.get(Checkout, checkout_id)
+    checkout = session.get_one(Checkout, checkout_id)
     session.refresh(checkout)
     pending = (
         session.exec(
@@ -747,7 +760,7 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
         else None
     )
     if pending is not None and pending.status == "pending":
-        pending.status = "failed"
+        pending.status = PaymentStatus.FAILED
         pending.failure_message = message[:500]
         pending.updated_at = utcnow()
         session.add(pending)
@@ -760,7 +773,7 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
             status=PaymentStatus.FAILED,
             currency=checkout.currency,
             amount_minor=checkout.card_minor,
-            method="card",
+            method=PaymentMethodKind.CARD,
             method_label=_method_label(session, checkout),
             gateway="stripe",
             gateway_reference=checkout.gateway_intent_id,
@@ -769,8 +782,8 @@ def fail_checkout(session: Session, *, checkout_id: int, message: str) -> None:
         session.add(failed)
         session.flush()
         failed.number = f"PAY-{failed.id:06d}"
-    session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
-    ledger.release_holds(session, checkout_id=checkout.id)
+    session.exec(delete(InvoiceLock).where(col(InvoiceLock.checkout_id) == checkout.id))
+    ledger.release_holds(session, checkout_id=id_of(checkout))
     audit.record(
         session,
         company_id=checkout.company_id,
@@ -823,7 +836,7 @@ def settle_checkout(
     settleable = SETTLEABLE_WITH_CARD if intent is not None else (CheckoutStatus.OPEN,)
     claimed = session.exec(
         update(Checkout)
-        .where(Checkout.id == checkout.id, col(Checkout.status).in_(settleable))
+        .where(col(Checkout.id) == checkout.id, col(Checkout.status).in_(settleable))
         .values(status=CheckoutStatus.SUCCEEDED, updated_at=utcnow())
     )
     if claimed.rowcount != 1:
@@ -850,7 +863,7 @@ def settle_checkout(
     )
     payment.status = PaymentStatus.COMPLETED
     payment.amount_minor = intent.amount_minor if intent else 0
-    payment.method = "card" if intent else "credit"
+    payment.method = PaymentMethodKind.CARD if intent else PaymentMethodKind.CREDIT
     payment.method_label = _method_label(session, checkout)
     payment.gateway = "stripe" if intent else ""
     payment.gateway_reference = intent.intent_ref if intent else None
@@ -862,11 +875,11 @@ def settle_checkout(
     if payment.number.startswith("tmp-"):
         payment.number = f"PAY-{payment.id:06d}"
 
-    if checkout.credit_minor > 0 and not ledger.holds_of(session, checkout.id):
+    if checkout.credit_minor > 0 and not ledger.holds_of(session, id_of(checkout)):
         # Its holds went back (given up, then the card money arrived): take what is left now.
         ledger.hold_credit(
             session,
-            checkout_id=checkout.id,
+            checkout_id=id_of(checkout),
             company_id=checkout.company_id,
             client_id=checkout.client_id,
             currency=checkout.currency,
@@ -889,8 +902,8 @@ def settle_checkout(
             continue
         from_credit = ledger.apply_held_credit(
             session,
-            checkout_id=checkout.id,
-            invoice_id=invoice.id,
+            checkout_id=id_of(checkout),
+            invoice_id=id_of(invoice),
             amount_minor=wanted,
             payment_id=payment.id,
         ).total
@@ -899,15 +912,15 @@ def settle_checkout(
         from_card = min(wanted - from_credit, card_left)
         if from_card > 0:
             ledger.allocate_payment(
-                session, payment=payment, invoice_id=invoice.id, amount_minor=from_card
+                session, payment=payment, invoice_id=id_of(invoice), amount_minor=from_card
             )
             card_left -= from_card
     # Held credit no invoice could take goes back; card money left over stays unapplied.
-    ledger.release_holds(session, checkout_id=checkout.id)
+    ledger.release_holds(session, checkout_id=id_of(checkout))
     session.refresh(payment)
     checkout.payment_id = payment.id
     session.add(checkout)
-    session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
+    session.exec(delete(InvoiceLock).where(col(InvoiceLock.checkout_id) == checkout.id))
     audit.record(
         session,
         company_id=checkout.company_id,
@@ -944,10 +957,10 @@ def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int)
     """Finish a checkout that available credit pays in full."""
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
-    checkout = _own_checkout(session, actor, checkout_id)
+    checkout = own_checkout(session, actor=actor, checkout_id=checkout_id)
     if checkout.card_minor != 0:
         raise ValidationError("card", "A card payment is needed for this checkout.")
-    payment = settle_checkout(session, checkout_id=checkout.id, intent=None)
+    payment = settle_checkout(session, checkout_id=id_of(checkout), intent=None)
     if payment is None:
         raise NotFoundError("checkout")
     return payment
@@ -955,7 +968,7 @@ def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int)
 
 def checkout_payment_id(session: Session, *, actor: Actor, checkout_id: int) -> int | None:
     """The payment a checkout produced (for the receipt page), if it has settled."""
-    return _own_checkout(session, actor, checkout_id).payment_id
+    return own_checkout(session, actor=actor, checkout_id=checkout_id).payment_id
 
 
 # -- what the checkout page offers -------------------------------------------------------------
@@ -980,7 +993,7 @@ def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
     ).all()
     return [
         SavedCardOption(
-            id=m.id,
+            id=id_of(m),
             label=f"{(m.brand or 'Card').title()} •••• {m.last4} ({m.exp_month:02d}/{m.exp_year})",
             is_default=m.is_default,
         )
@@ -1010,9 +1023,10 @@ def _pay_all_due(actor: Actor):
         partition_by=Invoice.currency, order_by=(col(Invoice.due_date), col(Invoice.id))
     )
     return (
+        # col() gives Mapped[...], whose .label() SQLAlchemy's stubs leave untyped.
         select(
-            col(Invoice.id).label("id"),
-            col(Invoice.currency).label("currency"),
+            col(Invoice.id).label("id"),  # pyright: ignore[reportUnknownArgumentType]
+            col(Invoice.currency).label("currency"),  # pyright: ignore[reportUnknownArgumentType]
             due.label("due"),
             rank.label("rank"),
         )
@@ -1049,16 +1063,16 @@ def payable_groups(session: Session, *, actor: Actor) -> list[PayableGroup]:
     ]
 
 
-def _amount_due_sql():
+def _amount_due_sql() -> ColumnElement[int]:
     """`amount_due_minor` of an invoice row that is payable with a balance, as an SQL
     expression: the open part of the deposit while one is set and not yet paid (never more
     than the balance), else the balance."""
-    deposit_open = Invoice.partial_minor - Invoice.paid_to_date_minor
+    deposit_open = col(Invoice.partial_minor) - Invoice.paid_to_date_minor
     return case(
         (
             and_(
-                Invoice.partial_minor > 0,
-                Invoice.paid_to_date_minor < Invoice.partial_minor,
+                col(Invoice.partial_minor) > 0,
+                col(Invoice.paid_to_date_minor) < Invoice.partial_minor,
                 deposit_open < Invoice.balance_minor,
             ),
             deposit_open,
@@ -1099,8 +1113,8 @@ def reusable_checkout(
         # Never reached the gateway: nothing can have been charged; start afresh.
         checkout.status = CheckoutStatus.EXPIRED
         session.add(checkout)
-        session.exec(delete(InvoiceLock).where(InvoiceLock.checkout_id == checkout.id))
-        ledger.release_holds(session, checkout_id=checkout.id)
+        session.exec(delete(InvoiceLock).where(col(InvoiceLock.checkout_id) == checkout.id))
+        ledger.release_holds(session, checkout_id=id_of(checkout))
         return None
     # Sent to the gateway (perhaps with its answer lost to a timeout): a retry of the same
     # request reuses this checkout and so its idempotency key, and can never charge twice.
@@ -1110,5 +1124,5 @@ def reusable_checkout(
         return None
     total = sum(int(line["amount_minor"]) for line in lines)
     return StartedCheckout(
-        checkout.id, checkout.currency, total, checkout.credit_minor, checkout.card_minor
+        id_of(checkout), checkout.currency, total, checkout.credit_minor, checkout.card_minor
     )

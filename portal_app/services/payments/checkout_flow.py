@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.gateways.base import GatewayError, PaymentGateway
+from portal_app.gateways.base import CardDetails, GatewayError, PaymentGateway
 from portal_app.models import Checkout, PaymentMethod
 from portal_app.models.statuses import CheckoutStatus
 from portal_app.services.identity.actor import Actor
@@ -72,10 +72,12 @@ def card_from_setup(
     return card.method_ref
 
 
-def store_card(session: Session, *, actor: Actor, card, gateway_name: str) -> PaymentMethod:
+def store_card(
+    session: Session, *, actor: Actor, card: CardDetails, gateway_name: str
+) -> PaymentMethod:
     """Keep a card (token and display details only) as one of the client's payment methods."""
     existing = session.exec(
-        select(PaymentMethod).where(PaymentMethod.method_ref == card.method_ref)
+        select(PaymentMethod).where(col(PaymentMethod.method_ref) == card.method_ref)
     ).first()
     if existing:
         if existing.client_id != actor.client_id:
@@ -158,7 +160,7 @@ def confirm_after_action(
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
     with tx() as session:
-        checkout = co._own_checkout(session, actor, checkout_id)
+        checkout = co.own_checkout(session, actor=actor, checkout_id=checkout_id)
         intent_ref = checkout.gateway_intent_id
         if not intent_ref:
             raise NotFoundError("checkout")
@@ -173,7 +175,7 @@ def confirm_after_action(
 
 def current_outcome(session: Session, *, actor: Actor, checkout_id: int) -> co.ChargeOutcome:
     """Where a checkout stands, for a second click or a reload while it is being charged."""
-    checkout = co._own_checkout(session, actor, checkout_id)
+    checkout = co.own_checkout(session, actor=actor, checkout_id=checkout_id)
     if checkout.status == CheckoutStatus.SUCCEEDED:
         return co.ChargeOutcome("succeeded", payment_id=checkout.payment_id)
     if checkout.status == CheckoutStatus.FAILED:
