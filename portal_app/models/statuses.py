@@ -93,6 +93,8 @@ class SubscriptionStatus(StrEnum):
     PAST_DUE = "past_due"
     CANCEL_REQUESTED = "cancel_requested"
     CANCELLED = "cancelled"
+    # Paused by staff: not renewed, not charged, until resumed (staff_subscriptions).
+    PAUSED = "paused"
 
 
 class DowngradeMode(StrEnum):

@@ -88,7 +88,7 @@ def test_staff_create_a_plan_and_a_link_a_visitor_can_open(
     expect(visitor.get_by_text("Gold support")).to_have_count(0)
 
 
-def test_subscriptions_list_and_cancel_dialog(page: Page, make: Factory, db):
+def test_subscriptions_list_cancel_dialog_pause_and_resume(page: Page, make: Factory, db):
     account = make.account()
     staff = _staff(db, account.company)
     page.goto("/staff/subscriptions")
@@ -105,8 +105,18 @@ def test_subscriptions_list_and_cancel_dialog(page: Page, make: Factory, db):
             trial_ends_on=date.today() + timedelta(days=14),
         )
         session.add(sub)
+        pro = plan(session, account.company, name="Pro plan")
+        live = Subscription(
+            company_id=account.company.id,
+            client_id=account.client.id,
+            plan_id=pro.id,
+            status="active",
+            current_period_start=date.today(),
+            current_period_end=date.today() + timedelta(days=30),
+        )
+        session.add(live)
         session.flush()
-        sub_id = sub.id
+        sub_id, live_id = sub.id, live.id
     _staff_sign_in(page, staff.email, "/staff/subscriptions")
     row = page.get_by_role("row").filter(has_text="Starter")
     expect(row).to_contain_text("Trial")
@@ -120,3 +130,15 @@ def test_subscriptions_list_and_cancel_dialog(page: Page, make: Factory, db):
     with db() as session:
         assert session.get(Subscription, sub_id).status == "cancelled"
     expect(page.get_by_role("row").filter(has_text="Starter")).to_contain_text("Cancelled")
+
+    # Pause and resume: the job leaves a paused one alone (tests/services/...staff_subscriptions).
+    pro_row = page.get_by_role("row").filter(has_text="Pro plan")
+    pro_row.get_by_role("button", name=re.compile("^Pause")).click()
+    expect(page.locator("#subs-notice")).to_contain_text("Paused")
+    expect(pro_row).to_contain_text("Paused")
+    with db() as session:
+        assert session.get(Subscription, live_id).status == "paused"
+    pro_row.get_by_role("button", name=re.compile("^Resume")).click()
+    expect(page.locator("#subs-notice")).to_contain_text("Resumed")
+    with db() as session:
+        assert session.get(Subscription, live_id).status == "active"

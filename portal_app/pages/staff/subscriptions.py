@@ -26,12 +26,14 @@ SUBSCRIPTION_COLORS = {
     "Past due": "red",
     "Cancellation requested": "amber",
     "Cancelled": "gray",
+    "Paused": "gray",
 }
 FILTER_LABELS = {
     "all": "All",
     "past_due": "Past due",
     "trialing": "Trial",
     "active": "Active",
+    "paused": "Paused",
     "cancel_requested": "Cancellation requested",
     "cancelled": "Cancelled",
 }
@@ -99,6 +101,41 @@ class StaffSubscriptionsState(StaffState):
     def previous_page(self):
         self.page = max(1, self.page - 1)
         return self._reload()
+
+    def _pause_or_resume(self, subscription_id: int, resume: bool):
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
+        self.notice = self.error = ""
+        try:
+            with session_scope() as db:
+                if resume:
+                    staff_subscriptions.resume_subscription(
+                        db, actor=actor, subscription_id=subscription_id
+                    )
+                else:
+                    staff_subscriptions.pause_subscription(
+                        db, actor=actor, subscription_id=subscription_id
+                    )
+            self.notice = (
+                "Resumed: it renews again."
+                if resume
+                else "Paused: it is not renewed or charged until resumed."
+            )
+        except (ValidationError, ReadOnlyError) as exc:
+            self.error = getattr(exc, "message", "") or str(exc)
+        except NotFoundError:
+            self.error = "This subscription no longer exists."
+        self._load_list(actor)
+        return None
+
+    @rx.event
+    def pause(self, subscription_id: int):
+        return self._pause_or_resume(subscription_id, resume=False)
+
+    @rx.event
+    def resume(self, subscription_id: int):
+        return self._pause_or_resume(subscription_id, resume=True)
 
     @rx.event
     def open_cancel(self, subscription_id: int):
@@ -188,16 +225,39 @@ def _row(item: StaffSubscriptionRow) -> rx.Component:
             white_space="nowrap",
         ),
         rx.table.cell(
-            rx.cond(
-                item.can_cancel,
-                rx.button(
-                    "Cancel…",
-                    size="1",
-                    variant="soft",
-                    color_scheme="red",
-                    on_click=state.open_cancel(item.id),
-                    aria_label="Cancel " + item.plan_name + " for " + item.client_name,
+            rx.hstack(
+                rx.cond(
+                    item.can_pause,
+                    rx.button(
+                        "Pause",
+                        size="1",
+                        variant="soft",
+                        on_click=state.pause(item.id),
+                        aria_label="Pause " + item.plan_name + " for " + item.client_name,
+                    ),
                 ),
+                rx.cond(
+                    item.can_resume,
+                    rx.button(
+                        "Resume",
+                        size="1",
+                        variant="soft",
+                        on_click=state.resume(item.id),
+                        aria_label="Resume " + item.plan_name + " for " + item.client_name,
+                    ),
+                ),
+                rx.cond(
+                    item.can_cancel,
+                    rx.button(
+                        "Cancel…",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=state.open_cancel(item.id),
+                        aria_label="Cancel " + item.plan_name + " for " + item.client_name,
+                    ),
+                ),
+                spacing="2",
             )
         ),
     )

@@ -34,7 +34,7 @@ from portal_app.services.subscriptions.billing import (
 from portal_app.services.subscriptions.subscriptions import INCOMPLETE, link_and_plan
 
 # Statuses in which a client already has the plan (signing up again is refused).
-HELD_STATUSES = ("trialing", "active", "past_due", "cancel_requested")
+HELD_STATUSES = ("trialing", "active", "past_due", "cancel_requested", "paused")
 
 
 @dataclass(frozen=True, slots=True)

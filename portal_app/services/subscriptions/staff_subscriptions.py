@@ -10,7 +10,15 @@ subscription is "not found". Cancelling follows the client side's rules
   or let it run to the period's end;
 - otherwise it runs to the end of the current period and is not charged again.
 Staff may cancel a plan that clients may not (allow_cancellation is the portal's rule, not the
-business's). A second cancellation is refused by one conditional update; audited.
+business's). A second cancellation is refused by one conditional update; audited. A paused
+subscription that is cancelled ends now, without a refund (resume it first to refund).
+
+Pausing (staff only): an active subscription with nothing unpaid, not ending and with no
+request or plan change waiting becomes `paused` with its recurring invoice; the renewals job
+leaves it alone (neither renewed nor charged). Resuming makes it active again; when its period
+ended while paused, the periods that passed are skipped (nothing was delivered, nothing is
+owed, as for a resumed recurring invoice): the next renewal is the first period date from
+today on, and the job bills it then.
 """
 
 from __future__ import annotations
@@ -25,15 +33,15 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
-from portal_app.core.schedule import FREQUENCY_LABELS
+from portal_app.core.schedule import FREQUENCY_LABELS, period_date
 from portal_app.gateways.base import GatewayError, PaymentGateway
-from portal_app.models import Client, Invoice, Subscription, SubscriptionPlan
-from portal_app.models.statuses import SubscriptionStatus
+from portal_app.models import Client, Invoice, RecurringInvoice, Subscription, SubscriptionPlan
+from portal_app.models.statuses import RecurringStatus, SubscriptionStatus
 from portal_app.services.company.locale import company_locale
 from portal_app.services.identity import staff_scope
 from portal_app.services.payments import refunds
 from portal_app.services.payments.checkout_flow import Tx
-from portal_app.services.subscriptions.billing import void_invoice
+from portal_app.services.subscriptions.billing import open_invoices, void_invoice
 from portal_app.services.subscriptions.cancel import (
     end_subscription,
     refundable_payment,
@@ -48,9 +56,17 @@ from portal_app.services.subscriptions.subscriptions import (
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
-STATUS_FILTERS = ("all", "past_due", "trialing", "active", "cancel_requested", "cancelled")
+STATUS_FILTERS = (
+    "all",
+    "past_due",
+    "trialing",
+    "active",
+    "paused",
+    "cancel_requested",
+    "cancelled",
+)
 # What staff may cancel: everything still running and not already set to end.
-CANCELLABLE = ("trialing", "active", "past_due", "cancel_requested")
+CANCELLABLE = ("trialing", "active", "past_due", "cancel_requested", "paused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +83,8 @@ class StaffSubscriptionRow:
     next_renewal: str
     cancel_at: str
     can_cancel: bool
+    can_pause: bool
+    can_resume: bool
     refund_offer: str  # "" unless cancelling now may refund: the amount that would go back
 
 
@@ -90,6 +108,8 @@ def _may_cancel(sub: Subscription) -> bool:
 
 
 def _unpaid_period(sub: Subscription, today: date) -> bool:
+    if sub.status == SubscriptionStatus.PAUSED:
+        return True  # nothing is refunded for a paused subscription; it ends now
     in_trial = sub.trial_ends_on is not None and today < sub.trial_ends_on
     return in_trial or sub.status == SubscriptionStatus.PAST_DUE or sub.failed_attempts > 0
 
@@ -144,6 +164,8 @@ def list_subscriptions(
                 next_renewal=format_day(next_charge_date(sub), locale),
                 cancel_at=format_day(sub.cancel_at, locale),
                 can_cancel=_may_cancel(sub),
+                can_pause=_may_pause(session, sub),
+                can_resume=sub.status == SubscriptionStatus.PAUSED,
                 refund_offer=offer,
             )
         )
@@ -279,3 +301,90 @@ def cancel_subscription(
         voided_text(done.voided_minor, currency, locale, staff=True),
     ]
     return StaffCancelOutcome("refunded", " ".join(s for s in sentences if s))
+
+
+def _may_pause(session: Session, sub: Subscription) -> bool:
+    return (
+        sub.status == SubscriptionStatus.ACTIVE
+        and sub.cancel_at is None
+        and sub.cancel_requested_at is None
+        and sub.pending_plan_id is None
+        and sub.failed_attempts == 0
+        and not open_invoices(session, sub, renewal=True)
+        and not open_invoices(session, sub, renewal=False)
+    )
+
+
+def _set_recurring(session: Session, sub: Subscription, status: RecurringStatus):
+    recurring = session.get(RecurringInvoice, sub.recurring_invoice_id)
+    if recurring is not None:
+        recurring.status = status
+        recurring.updated_at = utcnow()
+        session.add(recurring)
+    return recurring
+
+
+def pause_subscription(session: Session, *, actor, subscription_id: object) -> Subscription:
+    """Stop renewing and charging an active subscription until resumed; audited."""
+    staff_scope.require_staff(actor)
+    sub = staff_scope.own_row(
+        session, Subscription, subscription_id, actor, what="subscription", lock=True
+    )
+    if not _may_pause(session, sub):
+        raise ValidationError(
+            "pause",
+            "Only an active subscription with nothing unpaid, not ending and with no request "
+            "or plan change waiting can be paused.",
+        )
+    claimed = session.exec(
+        update(Subscription)
+        .where(Subscription.id == sub.id, Subscription.status == SubscriptionStatus.ACTIVE)
+        .values(status=SubscriptionStatus.PAUSED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ValidationError("pause", "This subscription changed meanwhile; look again.")
+    session.refresh(sub)
+    _set_recurring(session, sub, RecurringStatus.PAUSED)
+    _audit(session, actor, sub, "subscription_paused")
+    return sub
+
+
+def resume_subscription(
+    session: Session, *, actor, subscription_id: object, today: date | None = None
+) -> Subscription:
+    """Make a paused subscription active again, skipping the periods that passed while it
+    was paused (module docstring); audited."""
+    staff_scope.require_staff(actor)
+    today = today or date.today()
+    sub = staff_scope.own_row(
+        session, Subscription, subscription_id, actor, what="subscription", lock=True
+    )
+    if sub.status != SubscriptionStatus.PAUSED:
+        raise ValidationError("resume", "Only a paused subscription can be resumed.")
+    claimed = session.exec(
+        update(Subscription)
+        .where(Subscription.id == sub.id, Subscription.status == SubscriptionStatus.PAUSED)
+        .values(status=SubscriptionStatus.ACTIVE, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ValidationError("resume", "This subscription changed meanwhile; look again.")
+    session.refresh(sub)
+    recurring = _set_recurring(session, sub, RecurringStatus.ACTIVE)
+    skipped = 0
+    if recurring is not None and sub.current_period_end < today:
+        issued = recurring.issued_count
+        while period_date(recurring.start_date, recurring.frequency, issued + skipped) < today:
+            skipped += 1
+        # The job counts periods from the start date: moving it on by the skipped periods
+        # makes the next period start on the first period date from today on.
+        recurring.start_date = period_date(recurring.start_date, recurring.frequency, skipped)
+        recurring.next_send_date = period_date(recurring.start_date, recurring.frequency, issued)
+        session.add(recurring)
+        sub.current_period_start = recurring.next_send_date
+        sub.current_period_end = recurring.next_send_date
+        session.add(sub)
+        session.flush()
+    _audit(session, actor, sub, "subscription_resumed", skipped_periods=skipped)
+    return sub

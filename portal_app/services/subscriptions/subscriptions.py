@@ -48,6 +48,7 @@ STATUS_LABELS = {
     "past_due": "Past due",
     "cancel_requested": "Cancellation requested",
     "cancelled": "Cancelled",
+    "paused": "Paused",
 }
 # Statuses that still bill (or will bill once the trial ends).
 LIVE_STATUSES = ("trialing", "active", "past_due")

@@ -10,6 +10,7 @@ from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, Invoice, Payment, RecurringInvoice, Subscription
 from portal_app.services.subscriptions import signup
 from portal_app.services.subscriptions import staff_subscriptions as ss
+from portal_app.services.subscriptions.renewals import run_renewals
 from tests.conftest import CARD_OK
 from tests.helpers.ledger import assert_client_ledger
 from tests.helpers.staff_docs import staff_actor
@@ -153,3 +154,94 @@ def test_another_companys_subscription_is_not_found(make, session, gateway, brow
         ss.list_subscriptions(session, actor=make.actor(make.contact(client)))
     session.refresh(sub)
     assert (sub.status, sub.cancel_at) == ("active", None)
+
+
+JAN1 = date(2026, 1, 1)
+FEB1 = date(2026, 2, 1)
+
+
+def _subscribed_on(make, session, gateway, browser_card, today):
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    basic = plan(session, company, name="Basic")
+    method_ref = saved_card(session, actor, gateway, browser_card, CARD_OK)
+    start = signup.subscribe(session, actor=actor, key=link(session, basic), today=today)
+    signup.pay_first_period(
+        tx_for(session),
+        actor=actor,
+        gateway=gateway,
+        subscription_id=start.subscription_id,
+        method_ref=method_ref,
+    )
+    return company, client, session.get(Subscription, start.subscription_id)
+
+
+def test_a_paused_subscription_is_not_renewed_and_resumes_skipping_paused_periods(
+    make, session, gateway, browser_card
+):
+    company, client, sub = _subscribed_on(make, session, gateway, browser_card, JAN1)
+    staff = staff_actor(session, company)
+    ss.pause_subscription(session, actor=staff, subscription_id=str(sub.id))
+    session.refresh(sub)
+    assert sub.status == "paused"
+    assert session.get(RecurringInvoice, sub.recurring_invoice_id).status == "paused"
+    with pytest.raises(ValidationError):
+        ss.pause_subscription(session, actor=staff, subscription_id=sub.id)
+    # The job neither renews nor charges it, on the period's end or later.
+    for day in (FEB1, date(2026, 3, 1), date(2026, 3, 15)):
+        assert run_renewals(tx_for(session), gateway, day) == {}
+    assert len(session.exec(select(Payment).where(Payment.client_id == client.id)).all()) == 1
+    [row] = ss.list_subscriptions(session, actor=staff, today=FEB1).rows
+    assert (row.status_label, row.can_resume, row.can_pause, row.next_renewal) == (
+        "Paused",
+        True,
+        False,
+        "",
+    )
+    # Resumed on Mar 15: February and the first half of March are skipped; Apr 1 renews.
+    ss.resume_subscription(session, actor=staff, subscription_id=sub.id, today=date(2026, 3, 15))
+    session.refresh(sub)
+    assert (sub.status, sub.current_period_end) == ("active", date(2026, 4, 1))
+    assert run_renewals(tx_for(session), gateway, date(2026, 3, 20)) == {}
+    assert run_renewals(tx_for(session), gateway, date(2026, 4, 1)) == {"issued": 1, "paid": 1}
+    session.refresh(sub)
+    assert (sub.current_period_start, sub.current_period_end) == (
+        date(2026, 4, 1),
+        date(2026, 5, 1),
+    )
+    invoices = session.exec(
+        select(Invoice).where(Invoice.subscription_id == sub.id).order_by(Invoice.id)
+    ).all()
+    assert [(i.issue_date, i.status) for i in invoices] == [
+        (JAN1, "paid"),
+        (date(2026, 4, 1), "paid"),
+    ]
+    assert_client_ledger(session, client, gateway)
+    with pytest.raises(ValidationError):
+        ss.resume_subscription(session, actor=staff, subscription_id=sub.id)
+    actions = session.exec(select(AuditEvent.action).where(AuditEvent.entity_id == sub.id)).all()
+    assert {"subscription_paused", "subscription_resumed"} <= set(actions)
+
+
+def test_pause_is_refused_for_a_trial_and_another_company(make, session, gateway, browser_card):
+    company, client, sub = _subscribed_on(make, session, gateway, browser_card, TODAY)
+    with pytest.raises(NotFoundError):
+        ss.pause_subscription(
+            session, actor=staff_actor(session, make.company()), subscription_id=sub.id
+        )
+    trial = plan(session, company, name="Trial", trial_days=7)
+    actor = make.actor(make.contact(make.client(company)))
+    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
+    with pytest.raises(ValidationError):
+        ss.pause_subscription(
+            session, actor=staff_actor(session, company), subscription_id=start.subscription_id
+        )
+    # A paused subscription cancelled by staff ends now (resume it first to refund).
+    staff = staff_actor(session, company)
+    ss.pause_subscription(session, actor=staff, subscription_id=sub.id)
+    outcome = _cancel(session, staff, gateway, sub, refund=True)
+    assert outcome.kind == "cancelled"
+    session.refresh(sub)
+    assert sub.status == "cancelled"
+    assert_client_ledger(session, client, gateway)
