@@ -86,6 +86,26 @@ def _kind(kind: object) -> str:
     return str(kind)
 
 
+def recurring_request_conditions(company_id: int) -> list:
+    """WHERE conditions of a company's recurring invoices with an open cancellation request
+    (shared with the staff work queue so its count matches this list)."""
+    return [
+        RecurringInvoice.company_id == company_id,
+        col(RecurringInvoice.cancel_requested_at).is_not(None),
+        col(RecurringInvoice.status).in_(RUNNING_STATUSES),
+    ]
+
+
+def subscription_request_conditions(company_id: int) -> list:
+    """WHERE conditions of a company's subscriptions with an open cancellation request."""
+    return [
+        Subscription.company_id == company_id,
+        col(Subscription.cancel_requested_at).is_not(None),
+        col(Subscription.cancel_at).is_(None),
+        col(Subscription.status).in_(REQUEST_STATUSES),
+    ]
+
+
 def open_requests(
     session: Session, *, actor, client_id: object | None = None
 ) -> list[CancellationRequestView]:
@@ -99,21 +119,12 @@ def open_requests(
     schedules = select(RecurringInvoice, Client).join(
         Client, col(Client.id) == RecurringInvoice.client_id
     )
-    schedules = schedules.where(
-        RecurringInvoice.company_id == actor.company_id,
-        col(RecurringInvoice.cancel_requested_at).is_not(None),
-        col(RecurringInvoice.status).in_(RUNNING_STATUSES),
-    )
+    schedules = schedules.where(*recurring_request_conditions(actor.company_id))
     subs = (
         select(Subscription, SubscriptionPlan, Client)
         .join(SubscriptionPlan, col(SubscriptionPlan.id) == Subscription.plan_id)
         .join(Client, col(Client.id) == Subscription.client_id)
-        .where(
-            Subscription.company_id == actor.company_id,
-            col(Subscription.cancel_requested_at).is_not(None),
-            col(Subscription.cancel_at).is_(None),
-            col(Subscription.status).in_(REQUEST_STATUSES),
-        )
+        .where(*subscription_request_conditions(actor.company_id))
     )
     if only is not None:
         schedules = schedules.where(RecurringInvoice.client_id == only)
