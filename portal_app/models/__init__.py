@@ -1,6 +1,6 @@
 """All tables. Importing this module registers every table on SQLModel.metadata."""
 
-from portal_app.models.access import AuditEvent, AuthSession, Invitation
+from portal_app.models.access import AuditEvent, AuthSession, Invitation, SignInCode
 from portal_app.models.base import LINE_ITEM_COLUMNS, LineItem
 from portal_app.models.client import Client, ClientContact
 from portal_app.models.company import ALL_MODULES, Company
@@ -91,6 +91,7 @@ __all__ = [
     "ClientContact",
     "Company",
     "Invitation",
+    "SignInCode",
     "Invoice",
     "InvoiceLine",
     "InvoiceLock",

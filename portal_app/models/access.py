@@ -74,3 +74,24 @@ class AuditEvent(SQLModel, table=True):
     ip: str = Field(default="", max_length=64)
     details: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SignInCode(SQLModel, table=True):
+    """A six-digit code e-mailed to a contact to sign in with (services/identity/signin_codes.py).
+
+    Only a keyed hash of the code is stored: six digits are a million tries away from any plain
+    digest, so the key (the app's secret) is what keeps a copied table from giving codes away.
+    """
+
+    __tablename__ = "signin_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    contact_id: int = Field(foreign_key="clientcontact.id", index=True)
+    email: str = Field(max_length=254, index=True)
+    code_hash: str = Field(max_length=64)
+    expires_at: datetime
+    # Set when the code signed in, was burnt by wrong guesses, or a newer code replaced it.
+    used_at: datetime | None = None
+    failed_attempts: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -69,6 +69,8 @@ class Company(SQLModel, table=True):
     allow_registration: bool = Field(default=False)
     registration_required_fields: str = Field(default="", max_length=200)
     registration_terms: str = Field(default="", max_length=4000)
+    # Clients sign in with e-mailed codes only: passwords are refused (signin_codes.py).
+    codes_only: bool = Field(default=False)
     # Client-initiated payments (the "prepayment" module): limits in the company's currency.
     prepayment_min_minor: int = Field(default=100, sa_type=BigInteger)
     prepayment_max_minor: int = Field(default=10_000_000, sa_type=BigInteger)

@@ -31,6 +31,7 @@ from portal_app.services.identity.signin import THROTTLED_ERROR as THROTTLED_ERR
 from portal_app.services.identity.signin import normalize_email as normalize_email
 
 THROTTLE_SCOPE = "client_login"
+CODES_ONLY_ERROR = 'This portal signs in with e-mailed codes: choose "E-mail me a code".'
 
 CONTACTS = signin.SignInSide(
     model=ClientContact,
@@ -120,6 +121,10 @@ def sign_in(
     """Authenticate by password and open a session of kind "password" whose handoff code
     only the browser holding `binding` can redeem."""
     contact = authenticate_contact(session, email=email, password=password, ip=ip)
+    company = session.get(Company, contact.company_id)
+    if company is not None and company.codes_only:
+        # Said only after the right password, so it tells nobody else which accounts exist.
+        raise AuthError(CODES_ONLY_ERROR)
     return open_session(
         session,
         contact=contact,

@@ -3,9 +3,9 @@
 An e-mailed link is a bearer credential that may sit in an inbox for weeks. The session it
 opens shows the linked invoice (its page, PDF and documents, paying it, the payments made on
 it) or the linked quote (its page, PDF and documents, approving it, and the invoice it
-became); every other part of the account asks for the password first. services/identity/
-scope.py's `client_scope` adds these conditions to every client-side query, so lists,
-details, downloads and checkouts all agree; a password or code session gets no extra
+became); every other part of the account asks for the password or an e-mailed code first.
+services/identity/scope.py's `client_scope` adds these conditions to every client-side query,
+so lists, details, downloads and checkouts all agree; a password or code session gets no extra
 condition.
 """
 
@@ -20,7 +20,7 @@ from portal_app.services.identity.actor import Actor
 
 # Modules a link session opens at all (each narrowed to the linked document below).
 LINK_MODULES = frozenset({"invoices", "quotes", "payments", "documents"})
-FULL_SESSION_MESSAGE = "Sign in with your password to see your whole account."
+FULL_SESSION_MESSAGE = "Sign in with your password or an e-mailed code to see your whole account."
 
 
 class FullSessionRequired(NotFoundError):
