@@ -30,12 +30,14 @@ def nav(
     *,
     label: Any,
     translate: Callable[[str], Any] = _as_is,
+    counts: rx.Var | None = None,
 ) -> rx.Component:
     """A labelled <nav> of the items whose route is in `visible_routes`, the current one marked;
-    `translate` turns an item's label (an English msgid) into what is shown."""
+    `translate` turns an item's label (an English msgid) into what is shown; `counts` (route ->
+    number) adds a badge to the entries it names."""
     return rx.el.nav(
         rx.vstack(
-            *[_nav_link(item, visible_routes, translate) for item in items],
+            *[_nav_link(item, visible_routes, translate, counts) for item in items],
             spacing="1",
             width="100%",
         ),
@@ -44,14 +46,34 @@ def nav(
     )
 
 
+def _badge(item: SidebarItem, counts: rx.Var | None) -> list[rx.Component]:
+    if counts is None or not getattr(item, "queue", ()):
+        return []
+    number = counts[item.route].to(int)  # type: ignore[index]
+    return [
+        rx.spacer(),
+        rx.cond(
+            counts.contains(item.route),  # type: ignore[attr-defined]
+            rx.badge(number, variant="solid", radius="full", data_testid="nav-count"),
+        ),
+    ]
+
+
 def _nav_link(
-    item: SidebarItem, visible_routes: rx.Var, translate: Callable[[str], Any]
+    item: SidebarItem,
+    visible_routes: rx.Var,
+    translate: Callable[[str], Any],
+    counts: rx.Var | None = None,
 ) -> rx.Component:
-    is_current = rx.State.router.url.path.startswith(item.route)  # type: ignore[attr-defined]
+    path = rx.State.router.url.path  # type: ignore[attr-defined]
+    is_current = (
+        (path == item.route) if getattr(item, "exact", False) else path.startswith(item.route)
+    )
     link = rx.link(
         rx.hstack(
             rx.icon(item.icon, size=18, aria_hidden="true"),
             rx.text(translate(item.label), size="3", weight="medium"),
+            *_badge(item, counts),
             spacing="3",
             align="center",
             padding_x="0.75em",

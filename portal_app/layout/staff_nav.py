@@ -6,36 +6,66 @@ from dataclasses import dataclass
 
 from portal_app.core import routes
 
+# The work queue's kinds (services.console.work_queue.KINDS; layout imports no services).
+QUEUE_KINDS = (
+    "recurring_cancellation",
+    "subscription_cancellation",
+    "unapplied_payment",
+    "failed_charge",
+    "quote_answered",
+    "client_upload",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StaffNavItem:
     """One link in the staff console's sidebar.
 
     `module` is the company setting it follows (models.company.ALL_MODULES), as in the
-    client navigation (layout/nav.py); None means it is always shown.
+    client navigation (layout/nav.py); None means it is always shown. `queue` names the work
+    queue kinds (services.console.work_queue.KINDS) its badge counts; `exact` marks it current
+    only on its own route (the console's home, a prefix of every other route).
     """
 
     label: str
     route: str
     icon: str
     module: str | None = None
+    queue: tuple[str, ...] = ()
+    exact: bool = False
 
 
 STAFF_NAV_ITEMS: list[StaffNavItem] = [
-    StaffNavItem("Clients", routes.STAFF_CLIENTS, "users"),
-    StaffNavItem("Invoices", routes.STAFF_INVOICES, "file-text", module="invoices"),
-    StaffNavItem("Quotes", routes.STAFF_QUOTES, "file-pen", module="quotes"),
+    StaffNavItem("Work queue", routes.STAFF_HOME, "inbox", queue=QUEUE_KINDS, exact=True),
+    StaffNavItem("Clients", routes.STAFF_CLIENTS, "users", queue=("client_upload",)),
+    StaffNavItem(
+        "Invoices", routes.STAFF_INVOICES, "file-text", module="invoices", queue=("failed_charge",)
+    ),
+    StaffNavItem(
+        "Quotes", routes.STAFF_QUOTES, "file-pen", module="quotes", queue=("quote_answered",)
+    ),
     StaffNavItem("Credits", routes.STAFF_CREDITS, "piggy-bank", module="credits"),
     StaffNavItem(
         "Recurring",
         routes.STAFF_RECURRING_INVOICES,
         "repeat",
         module="recurring_invoices",
+        queue=("recurring_cancellation",),
     ),
-    StaffNavItem("Payments", routes.STAFF_PAYMENTS, "banknote", module="payments"),
+    StaffNavItem(
+        "Payments",
+        routes.STAFF_PAYMENTS,
+        "banknote",
+        module="payments",
+        queue=("unapplied_payment",),
+    ),
     StaffNavItem("Plans", routes.STAFF_PLANS, "package", module="subscriptions"),
     StaffNavItem(
-        "Subscriptions", routes.STAFF_SUBSCRIPTIONS, "calendar-sync", module="subscriptions"
+        "Subscriptions",
+        routes.STAFF_SUBSCRIPTIONS,
+        "calendar-sync",
+        module="subscriptions",
+        queue=("subscription_cancellation",),
     ),
     StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
     StaffNavItem("E-mails", routes.STAFF_OUTBOX, "mail"),
@@ -47,3 +77,9 @@ def visible_staff_nav_items(enabled_modules: list[str]) -> list[StaffNavItem]:
     """The entries staff of a company with these enabled modules see."""
     enabled = set(enabled_modules)
     return [item for item in STAFF_NAV_ITEMS if item.module is None or item.module in enabled]
+
+
+def nav_counts(items: list[StaffNavItem], counts: dict[str, int]) -> dict[str, int]:
+    """Each entry's badge number (route -> the sum of its queue kinds' counts); 0 is left out."""
+    badges = {item.route: sum(counts.get(kind, 0) for kind in item.queue) for item in items}
+    return {route: number for route, number in badges.items() if number > 0}

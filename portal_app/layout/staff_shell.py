@@ -33,7 +33,12 @@ def _brand() -> rx.Component:
 
 
 def _nav() -> rx.Component:
-    return sidebar.nav(STAFF_NAV_ITEMS, StaffState.staff_nav_routes, label="Staff console")
+    return sidebar.nav(
+        STAFF_NAV_ITEMS,
+        StaffState.staff_nav_routes,
+        label="Staff console",
+        counts=StaffState.staff_nav_counts,
+    )
 
 
 def _account() -> rx.Component:

@@ -255,7 +255,7 @@ PAGES: tuple[Page, ...] = (
         staff.credits.staff_credits_page,
         on_load=staff.credits.StaffCreditsState.load,
     ),
-    Page.public(
+    Page.staff(
         routes.STAFF_HOME,
         "Staff console",
         staff.home.staff_home_page,

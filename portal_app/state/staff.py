@@ -13,8 +13,9 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.core.db import session_or_scope
-from portal_app.layout.staff_nav import visible_staff_nav_items
+from portal_app.core.db import session_or_scope, utcnow
+from portal_app.layout.staff_nav import nav_counts, visible_staff_nav_items
+from portal_app.services.console.work_queue import queue_counts
 from portal_app.services.identity import staff_auth
 from portal_app.services.identity.actor import StaffActor
 from portal_app.state.session import CLIENT_SIDE, STAFF_SIDE, SessionSide, SessionStateMixin
@@ -33,6 +34,8 @@ class StaffState(SessionStateMixin, rx.State):
     staff_logo_url: str = ""
     # Sidebar routes left after the company's switched-off modules are taken out.
     staff_nav_routes: list[str] = []
+    # The work queue's badge per sidebar route (only routes with something waiting).
+    staff_nav_counts: dict[str, int] = {}
     # Owners and admins change settings; the "staff" role reads them.
     staff_can_admin: bool = False
     staff_api_base: str = ""
@@ -52,15 +55,16 @@ class StaffState(SessionStateMixin, rx.State):
     def _load_staff_shell(self, actor: StaffActor, db: Session | None = None) -> None:
         with session_or_scope(db) as session:
             identity = staff_auth.staff_identity(session, actor=actor)
+            visible = visible_staff_nav_items(identity.enabled_modules)
+            counts = queue_counts(session, actor=actor, today=utcnow().date())
         self.staff_signed_in = True
         self.staff_name = identity.name
         self.staff_email = identity.email
         self.staff_role = identity.role
         self.staff_company_name = identity.company_name
         self.staff_logo_url = identity.company_logo_url
-        self.staff_nav_routes = [
-            item.route for item in visible_staff_nav_items(identity.enabled_modules)
-        ]
+        self.staff_nav_routes = [item.route for item in visible]
+        self.staff_nav_counts = nav_counts(visible, counts)
         self.staff_can_admin = actor.may_change_settings
         self.staff_api_base = self._backend_base()
 
@@ -69,6 +73,7 @@ class StaffState(SessionStateMixin, rx.State):
         self.staff_name = self.staff_email = self.staff_role = self.staff_company_name = ""
         self.staff_can_admin = False
         self.staff_nav_routes = []
+        self.staff_nav_counts = {}
 
     def _begin(self, db: Session | None = None) -> StaffActor | None:
         """Start a page load: the staff actor with the shell filled in; None when signed out.

@@ -1,7 +1,13 @@
-from portal_app.layout.staff_nav import STAFF_NAV_ITEMS, visible_staff_nav_items
+from portal_app.layout.staff_nav import (
+    QUEUE_KINDS,
+    STAFF_NAV_ITEMS,
+    nav_counts,
+    visible_staff_nav_items,
+)
 from portal_app.models.company import ALL_MODULES
+from portal_app.services.console.work_queue import KINDS
 
-ALWAYS = ["/staff/clients", "/staff/settings", "/staff/outbox", "/staff/audit"]
+ALWAYS = ["/staff", "/staff/clients", "/staff/settings", "/staff/outbox", "/staff/audit"]
 
 
 def _routes(modules) -> list[str]:
@@ -46,3 +52,18 @@ def test_unknown_module_names_show_nothing_extra():
 
 def test_every_module_named_is_a_real_module():
     assert {item.module for item in STAFF_NAV_ITEMS if item.module} <= set(ALL_MODULES)
+
+
+def test_queue_kinds_are_the_work_queues_and_each_has_one_entry_besides_home():
+    assert QUEUE_KINDS == KINDS
+    for kind in KINDS:
+        owners = [item.route for item in STAFF_NAV_ITEMS if kind in item.queue]
+        assert owners[0] == "/staff" and len(owners) == 2
+
+
+def test_nav_counts_sum_an_entrys_kinds_and_leave_out_zero():
+    counts = dict.fromkeys(KINDS, 0) | {"unapplied_payment": 2, "client_upload": 1}
+    badges = nav_counts(visible_staff_nav_items(list(ALL_MODULES)), counts)
+    assert badges == {"/staff": 3, "/staff/payments": 2, "/staff/clients": 1}
+    # A switched-off module's entry has no badge; home still counts everything.
+    assert nav_counts(visible_staff_nav_items([]), counts) == {"/staff": 3, "/staff/clients": 1}
