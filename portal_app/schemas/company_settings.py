@@ -73,6 +73,7 @@ PLAIN_TEXT_FIELDS = (
 )
 FLAG_FIELDS = (
     "allow_registration",
+    "codes_only",
     "allow_under_payment",
     "allow_over_payment",
     "allow_client_uploads",
@@ -165,6 +166,7 @@ class CompanySettingsIn(FormModel):
     prepayment_max: int | None = None
     minimum_under_payment: int | None = None
     allow_registration: bool = False
+    codes_only: bool = False
     allow_under_payment: bool = False
     allow_over_payment: bool = False
     allow_client_uploads: bool = False

@@ -283,6 +283,13 @@ def _form() -> rx.Component:
                 _area("registration_terms", "Terms a registrant accepts (empty: none)"),
             ),
             _section(
+                "Client sign-in",
+                _flag(
+                    "codes_only",
+                    "Clients sign in with e-mailed codes only (passwords are refused)",
+                ),
+            ),
+            _section(
                 "Client payments",
                 rx.text(
                     "Client-initiated payments are on while the pre-payments module is on.",
