@@ -9,8 +9,10 @@ import reflex as rx
 from portal_app.components.common import empty_state, page_heading, status_badge, visually_hidden
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
+from portal_app.core.errors import NotFoundError
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services.billing import invoices
+from portal_app.services.company.locale import client_locale
 from portal_app.services.payments import checkout
 from portal_app.services.payments.checkout import PayableGroup
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
@@ -34,20 +36,34 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
     MAX_SELECTED: ClassVar[int] = invoices.ZIP_MAX_INVOICES
     rows: list[InvoiceRowView] = []
     pay_groups: list[PayableGroup] = []
+    # What `pay_groups` was computed for: client, ledger stamp and locale (see `_reload`).
+    _pay_groups_key: str = ""
 
     def _reload(self, *, with_pay_groups: bool = False):
         """Reload the list; `with_pay_groups` also refreshes "Pay all due" in the same database
         session and with the same actor (one session check, client and company read once)."""
 
         def fetch(db, actor):
-            if with_pay_groups:
-                self._note_ledger(db, actor)  # before the data: the watch's starting point
+            if not with_pay_groups:
+                return invoices.list_invoices(
+                    db, actor=actor, query=invoices.ListQuery(**self._query_fields())
+                )
+            self._note_ledger(db, actor)  # before the data: the watch's starting point
+            # "Pay all due" depends only on the client's invoices (any change moves the ledger
+            # stamp just read) and the locale its totals are written in: unchanged, the
+            # groups this tab already shows are still right, and the query is skipped.
+            key = f"{self._watch_client}|{self._watch_seen}|{client_locale(db, actor)}"
+            try:
+                page = invoices.list_invoices(
+                    db, actor=actor, query=invoices.ListQuery(**self._query_fields())
+                )
+            except NotFoundError:
                 self.pay_groups = []  # stays empty when the module is off
-            page = invoices.list_invoices(
-                db, actor=actor, query=invoices.ListQuery(**self._query_fields())
-            )
-            if with_pay_groups:
+                self._pay_groups_key = ""
+                raise
+            if key != self._pay_groups_key:
                 self.pay_groups = checkout.payable_groups(db, actor=actor)
+                self._pay_groups_key = key
             return page
 
         return self._reload_with(fetch)
