@@ -215,6 +215,38 @@ def start_server(database_url: str, redis_url: str, workers: int, workdir: Path)
     raise SystemExit(f"server did not start; see {log.name}")
 
 
+def profile_workers(server: Server, args, label: str) -> list[subprocess.Popen]:
+    """With --py-spy DIR: sample each worker process for the measured period (py-spy's raw
+    collapsed stacks, non-idle samples only) into DIR/<label>-<pid>.txt."""
+    if not args.py_spy:
+        return []
+    out = Path(args.py_spy)
+    out.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    workers = psutil.Process(server.proc.pid).children(recursive=True)
+    return [
+        subprocess.Popen(
+            [
+                str(spy),
+                "record",
+                "--rate",
+                "40",
+                "--format",
+                "raw",
+                "--duration",
+                str(int(args.duration)),
+                "--pid",
+                str(worker.pid),
+                "--output",
+                str(out / f"{label}-{worker.pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for worker in workers
+    ]
+
+
 def services_cpu_seconds() -> float:
     """CPU time used so far by this machine's PostgreSQL and Redis processes (those visible)."""
     total = 0.0
@@ -328,6 +360,7 @@ async def one_run(
         await asyncio.sleep(args.warmup)
         measuring.set()
         started = time.monotonic()
+        spies = profile_workers(server, args, f"w{workers}-c{clients}-t{think:g}")
         cpu_before, own_before = server.cpu_seconds(), time.process_time()
         services_before = services_cpu_seconds()
         await asyncio.gather(*loops)
@@ -335,6 +368,8 @@ async def one_run(
         run.server_cpu = server.cpu_seconds() - cpu_before
         run.services_cpu = services_cpu_seconds() - services_before
         run.client_cpu = time.process_time() - own_before
+        for spy in spies:
+            spy.wait()
         run.update_bytes = [n for tab in tabs for n in tab.update_bytes]
         redis = Redis.from_url(args.redis_url)
         for tab in tabs[: min(20, len(tabs))]:
@@ -400,6 +435,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50, help="distinct clients to seed")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    parser.add_argument(
+        "--py-spy", default="", help="directory: profile each worker over the measured period"
+    )
     args = parser.parse_args()
 
     random.seed(7)
