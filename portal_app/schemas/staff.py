@@ -101,6 +101,9 @@ class AuditRowView:
     client: str
     ip: str
     details: str
+    # One sentence saying it all ("Olive Owner refunded Payment PAY-3: $12.00.").
+    sentence: str = ""
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
