@@ -32,11 +32,14 @@ def _field(label: str, name: str, kind: str, error, autocomplete: str) -> rx.Com
     )
 
 
-def sign_in_card(state, heading: str, *links: rx.Component) -> rx.Component:
+def sign_in_card(
+    state, heading: str, *links: rx.Component, other_form: rx.Component | None = None, show=None
+) -> rx.Component:
     """Heading, notice, form error, e-mail and password fields, and `links` under the form.
 
     `state` is a State class mixing in SignInFormMixin; the fields appear once its
-    `binding_ready` is true.
+    `binding_ready` is true. `other_form` (the client's e-mailed code) takes the password
+    form's place while the var `show` is "other".
     """
     return rx.card(
         rx.vstack(
@@ -65,31 +68,9 @@ def sign_in_card(state, heading: str, *links: rx.Component) -> rx.Component:
             # nothing typed is lost to that reload.
             rx.cond(
                 state.binding_ready,
-                rx.form(
-                    rx.vstack(
-                        _field("E-mail", "email", "email", state.email_error, "username"),
-                        _field(
-                            "Password",
-                            "password",
-                            "password",
-                            state.password_error,
-                            "current-password",
-                        ),
-                        rx.button(
-                            rx.cond(state.submitting, rx.spinner(size="2"), rx.fragment()),
-                            "Sign in",
-                            type="submit",
-                            size="3",
-                            width="100%",
-                            disabled=state.submitting,
-                        ),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=state.submit,
-                    reset_on_submit=False,
-                    width="100%",
-                ),
+                _password_form(state)
+                if other_form is None
+                else rx.cond(show == "other", other_form, _password_form(state)),
                 rx.cond(
                     state.form_error == "",
                     rx.center(rx.spinner(size="3"), role="status", width="100%", padding="2em"),
@@ -100,5 +81,33 @@ def sign_in_card(state, heading: str, *links: rx.Component) -> rx.Component:
             width="100%",
         ),
         size="4",
+        width="100%",
+    )
+
+
+def _password_form(state) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            _field("E-mail", "email", "email", state.email_error, "username"),
+            _field(
+                "Password",
+                "password",
+                "password",
+                state.password_error,
+                "current-password",
+            ),
+            rx.button(
+                rx.cond(state.submitting, rx.spinner(size="2"), rx.fragment()),
+                "Sign in",
+                type="submit",
+                size="3",
+                width="100%",
+                disabled=state.submitting,
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=state.submit,
+        reset_on_submit=False,
         width="100%",
     )

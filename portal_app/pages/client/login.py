@@ -1,4 +1,4 @@
-"""Client sign-in at /client/login."""
+"""Client sign-in at /client/login: by password, or by a code e-mailed on request."""
 
 from __future__ import annotations
 
@@ -7,16 +7,25 @@ import reflex as rx
 from portal_app.components.sign_in_form import sign_in_card
 from portal_app.core import routes
 from portal_app.core.db import session_scope
-from portal_app.services.identity import registration
+from portal_app.core.errors import AuthError
+from portal_app.core.i18n import gettext
+from portal_app.services.identity import registration, signin_codes
 from portal_app.state.portal import PortalState
-from portal_app.state.sign_in_form import SignInFormMixin
+from portal_app.state.sign_in_form import MAX_EMAIL, SignInFormMixin
+from portal_app.state.signin_binding import signin_binding
+from portal_app.state.translate import _
 
 
 class LoginState(SignInFormMixin, PortalState):
-    """The sign-in form."""
+    """The sign-in form, and the e-mailed code's two steps (ask, then type it)."""
 
     # Whether to offer "Create an account" (the company allows self-registration).
     registration_open: bool = False
+    # "password", or "other" while signing in by e-mailed code.
+    mode: str = "password"
+    # The address a code was asked for ("" until then: the code field is shown after).
+    code_email: str = ""
+    code_error: str = ""
 
     @rx.event
     def on_load(self):
@@ -25,6 +34,7 @@ class LoginState(SignInFormMixin, PortalState):
             self.registration_open = registration.registration_info(
                 db, company=params.get("company") or None
             ).open
+        self.mode, self.code_email, self.code_error = "password", "", ""
         actor = self._actor()
         return self._open_page(
             notice=(
@@ -34,18 +44,168 @@ class LoginState(SignInFormMixin, PortalState):
                 if params.get("reset")
                 else ""
             ),
-            # An e-mailed-link session may still sign in with a password to get a full session.
+            # An e-mailed-link session may still sign in with a password (or a code) to get a
+            # full session.
             signed_in=actor is not None and not actor.is_link_session,
         )
+
+    @rx.event
+    def use_code(self):
+        """Switch to signing in by e-mailed code."""
+        self._reset_form()
+        self.mode, self.code_email, self.code_error, self.notice = "other", "", "", ""
+
+    @rx.event
+    def use_password(self):
+        """Back to the password form."""
+        self._reset_form()
+        self.mode, self.code_error, self.notice = "password", "", ""
+
+    @rx.event
+    def send_code(self, form_data: dict):
+        """E-mail a code to the address typed; the same answer whether it has an account."""
+        email = str(form_data.get("code_email", "")).strip()[: MAX_EMAIL + 1]
+        self.form_error = ""
+        if not email or "@" not in email or len(email) > MAX_EMAIL:
+            self.code_error = gettext("Enter a valid e-mail address.")
+            return
+        with session_scope() as db:
+            signin_codes.request_code(db, email=email, ip=self._client_ip())
+        self.code_email, self.code_error = email, ""
+        self.notice = gettext(signin_codes.NEUTRAL_MESSAGE)
+
+    @rx.event
+    def submit_code(self, form_data: dict):
+        """Sign in with the e-mailed code; the session goes to this browser's cookie."""
+        code = str(form_data.get("code", ""))[:20]
+        binding = signin_binding(self)
+        if binding is None:
+            return self._ensure_binding()
+        if not code.strip():
+            self.code_error = gettext("Enter the code from the e-mail.")
+            return
+        self.code_error = ""
+        try:
+            with session_scope() as db:
+                try:
+                    opened = signin_codes.sign_in_with_code(
+                        db,
+                        email=self.code_email,
+                        code=code,
+                        ip=self._client_ip(),
+                        user_agent=self.router.headers.user_agent or "",
+                        binding=binding,
+                    )
+                except AuthError:
+                    # Keep the counted wrong guess (and its audit row).
+                    db.commit()
+                    raise
+        except AuthError as exc:
+            self.code_error = gettext(str(exc))
+            return
+        return self._handoff_script(opened.handoff_code, self._next_path())
+
+
+def _error(message, name: str) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.text(message, id=f"{name}-error", color_scheme="red", size="2", role="alert"),
+    )
+
+
+def _code_field(label, name: str, kind: str, autocomplete: str, **props) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style={"font_weight": "500"}),
+        rx.input(
+            id=name,
+            name=name,
+            type=kind,
+            auto_complete=autocomplete,
+            size="3",
+            width="100%",
+            aria_invalid=rx.cond(LoginState.code_error != "", "true", "false"),
+            aria_describedby=f"{name}-error",
+            **props,
+        ),
+        _error(LoginState.code_error, name),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def _code_forms() -> rx.Component:
+    """Ask for a code, then type it."""
+    return rx.vstack(
+        rx.cond(
+            LoginState.code_email == "",
+            rx.form(
+                rx.vstack(
+                    _code_field(_("E-mail"), "code_email", "email", "username", max_length=254),
+                    rx.button(_("E-mail me a code"), type="submit", size="3", width="100%"),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=LoginState.send_code,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.form(
+                rx.vstack(
+                    _code_field(
+                        _("Code from the e-mail"),
+                        "code",
+                        "text",
+                        "one-time-code",
+                        input_mode="numeric",
+                        max_length=12,
+                    ),
+                    rx.button(_("Sign in"), type="submit", size="3", width="100%"),
+                    rx.button(
+                        _("Send a new code"),
+                        type="button",
+                        variant="ghost",
+                        on_click=LoginState.use_code,
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=LoginState.submit_code,
+                reset_on_submit=False,
+                width="100%",
+            ),
+        ),
+        rx.button(
+            _("Sign in with a password instead"),
+            type="button",
+            variant="ghost",
+            on_click=LoginState.use_password,
+        ),
+        spacing="3",
+        width="100%",
+    )
 
 
 def login_page() -> rx.Component:
     return sign_in_card(
         LoginState,
         "Sign in to your portal",
+        rx.cond(
+            LoginState.binding_ready & (LoginState.mode == "password"),
+            rx.button(
+                _("E-mail me a code"),
+                type="button",
+                variant="outline",
+                size="3",
+                width="100%",
+                on_click=LoginState.use_code,
+            ),
+        ),
         rx.link("Forgot your password?", href=routes.CLIENT_PASSWORD_RESET, size="2"),
         rx.cond(
             LoginState.registration_open,
             rx.link("New here? Create an account", href=routes.CLIENT_REGISTER, size="2"),
         ),
+        other_form=_code_forms(),
+        show=LoginState.mode,
     )
