@@ -61,7 +61,9 @@ def valid_locale(text: str) -> bool:
 def _country_codes() -> frozenset[str]:
     # CLDR's region names keyed by ISO 3166-1 alpha-2 code (plus numeric regions, skipped).
     codes = Locale.parse("en").territories
-    return frozenset(c for c in codes if len(c) == 2 and c.isalpha() and c != "ZZ")
+    return frozenset(
+        c for c in codes if isinstance(c, str) and len(c) == 2 and c.isalpha() and c != "ZZ"
+    )
 
 
 def valid_country_code(text: str) -> bool:
