@@ -452,10 +452,7 @@ def _records(
 def _activity_row(row: AuditRowView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(row.when, white_space="nowrap"),
-        rx.table.cell(row.who),
-        rx.table.cell(row.action),
-        rx.table.cell(row.record),
-        rx.table.cell(row.details, max_width="20em"),
+        rx.table.cell(row.sentence, style={"overflow_wrap": "anywhere"}),
     )
 
 
@@ -530,10 +527,7 @@ def _tabs() -> rx.Component:
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(c)
-                                    for c in ("When", "Who", "What", "Record", "Details")
-                                ]
+                                *[rx.table.column_header_cell(c) for c in ("When", "What happened")]
                             )
                         ),
                         rx.table.body(rx.foreach(d.activity, _activity_row)),
