@@ -8,6 +8,8 @@ the process down, so an outage of PostgreSQL or Redis cannot turn into a crash l
 - PostgreSQL or Redis unreachable (refused, reset, timed out, pool exhausted): "The portal is
   briefly unavailable. Please try again in a moment." The engine replaces dead connections
   once the database is back (portal_app/core/db.py), so the next try works without a restart.
+- A PortalError a handler let escape (a refusal the services raise on purpose): its
+  `user_message`, as the page would have shown it; logged at warning level without a traceback.
 - Anything else: "Something went wrong..." with no detail; the traceback goes to the log,
   stamped with the event's id (see logging_setup), so an operator can find it.
 """
@@ -16,6 +18,8 @@ import logging
 
 from reflex.event import EventSpec
 from reflex_components_sonner.toast import toast
+
+from portal_app.core.errors import PortalError
 
 log = logging.getLogger("portal_app.errors")
 
@@ -60,6 +64,9 @@ def backend_exception_handler(exception: Exception) -> EventSpec:
             extra={"outage": True},
         )
         return _toast(UNAVAILABLE_MESSAGE, "service-unavailable")
+    if isinstance(exception, PortalError):
+        log.warning("event refused: %s: %s", type(exception).__name__, exception.user_message)
+        return _toast(exception.user_message, "portal-refusal")
     log.error(
         "event handler failed: %s",
         type(exception).__name__,

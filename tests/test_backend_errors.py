@@ -15,6 +15,7 @@ from portal_app.backend_errors import (
     backend_exception_handler,
     is_outage,
 )
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ThrottledError, ValidationError
 
 
 def _script(spec) -> str:
@@ -74,3 +75,20 @@ def test_a_cycle_of_causes_does_not_hang():
     first, second = ValueError("a"), ValueError("b")
     first.__context__, second.__context__ = second, first
     assert not is_outage(first)
+
+
+@pytest.mark.parametrize(
+    ("exception", "shown"),
+    [
+        (NotFoundError("invoice"), "We could not find that invoice."),
+        (ReadOnlyError("Sign in as staff to do this."), "Sign in as staff to do this."),
+        (ValidationError("amount", "Enter an amount above zero."), "Enter an amount above zero."),
+        (ThrottledError(), "Too many attempts. Please wait a few minutes and try again."),
+    ],
+)
+def test_a_refusal_that_escapes_a_handler_shows_its_own_words(exception, shown, caplog):
+    with caplog.at_level(logging.WARNING, logger="portal_app.errors"):
+        spec = backend_exception_handler(exception)
+    assert shown in _script(spec)
+    assert FAILED_MESSAGE not in _script(spec)
+    assert "Traceback" not in caplog.text

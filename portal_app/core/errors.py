@@ -1,19 +1,49 @@
-"""Errors services raise; pages turn them into clear messages."""
+"""Errors services raise; pages turn them into clear messages.
+
+Every one is a PortalError: its `user_message` is written for the person at the browser and is
+safe to show as it is (no ids, no internals). A handler that lets one escape still shows that
+message (portal_app/backend_errors.py) instead of "Something went wrong".
+"""
 
 
-class NotFoundError(Exception):
-    """The record does not exist or does not belong to the actor (never told apart)."""
+class PortalError(Exception):
+    """An expected refusal with a message for the user."""
+
+    default_message = "That did not work. Please try again."
+
+    @property
+    def user_message(self) -> str:
+        """What to tell the user: the error's own text, else the class's default."""
+        text = str(self) if self.args else ""
+        return text or self.default_message
 
 
-class AuthError(Exception):
+class NotFoundError(PortalError):
+    """The record does not exist or does not belong to the actor (never told apart).
+
+    The argument names what was looked for ("invoice"); the message never says whose it is.
+    """
+
+    @property
+    def user_message(self) -> str:
+        """'We could not find that invoice.' (or 'that page' when nothing was named)."""
+        noun = str(self.args[0]) if self.args else "page"
+        return f"We could not find that {noun}."
+
+
+class AuthError(PortalError):
     """Sign-in failed; the message is safe to show."""
+
+    default_message = "Please sign in again."
 
 
 class ThrottledError(AuthError):
     """Too many failed attempts; try again later."""
 
+    default_message = "Too many attempts. Please wait a few minutes and try again."
 
-class ValidationError(Exception):
+
+class ValidationError(PortalError):
     """Bad input for one field; nothing was changed."""
 
     def __init__(self, field: str, message: str):
@@ -22,5 +52,7 @@ class ValidationError(Exception):
         self.message = message
 
 
-class ReadOnlyError(Exception):
+class ReadOnlyError(PortalError):
     """The session may not do this (staff preview, or an emailed-link session)."""
+
+    default_message = "This view is read-only."
