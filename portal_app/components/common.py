@@ -29,9 +29,31 @@ def colored_badge(label, colors: dict[str, str]) -> rx.Component:
     )
 
 
-def status_badge(label) -> rx.Component:
-    """A coloured badge for an invoice status label (a Var or a str)."""
-    return colored_badge(label, _BADGE_COLORS)
+# The same colours by status key (the invoice's status, or "overdue"): a translated label
+# no longer matches the English names above.
+_KEY_COLORS = {
+    "paid": "green",
+    "overdue": "red",
+    "sent": "amber",
+    "partial": "blue",
+    "cancelled": "gray",
+    "reversed": "gray",
+}
+
+
+def status_badge(label, key=None) -> rx.Component:
+    """A coloured badge for an invoice status label (a Var or a str), coloured by its English
+    label, or by `key` (the status, or "overdue") when given: a label in any language."""
+    if key is None:
+        return colored_badge(label, _BADGE_COLORS)
+    return rx.match(
+        key,
+        *[
+            (name, badge(label, color_scheme=color, variant="soft", radius="full"))
+            for name, color in _KEY_COLORS.items()
+        ],
+        badge(label, variant="soft", radius="full"),
+    )
 
 
 def empty_state(title: str, message: str, icon: str = "inbox") -> rx.Component:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.state.sign_in_form import MAX_EMAIL, MAX_PASSWORD
 
 
-def _field(label: str, name: str, kind: str, error, autocomplete: str) -> rx.Component:
+def _as_is(text: str) -> Any:
+    return text
+
+
+def _field(label, name: str, kind: str, error, autocomplete: str) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"font_weight": "500"}),
         rx.input(
@@ -33,13 +40,19 @@ def _field(label: str, name: str, kind: str, error, autocomplete: str) -> rx.Com
 
 
 def sign_in_card(
-    state, heading: str, *links: rx.Component, other_form: rx.Component | None = None, show=None
+    state,
+    heading,
+    *links: rx.Component,
+    other_form: rx.Component | None = None,
+    show=None,
+    translate: Callable[[str], Any] = _as_is,
 ) -> rx.Component:
     """Heading, notice, form error, e-mail and password fields, and `links` under the form.
 
     `state` is a State class mixing in SignInFormMixin; the fields appear once its
     `binding_ready` is true. `other_form` (the client's e-mailed code) takes the password
-    form's place while the var `show` is "other".
+    form's place while the var `show` is "other". `translate` is the page's `_()` for the
+    card's own texts (the client side's state/translate.py; staff sign-in is English).
     """
     return rx.card(
         rx.vstack(
@@ -68,9 +81,9 @@ def sign_in_card(
             # nothing typed is lost to that reload.
             rx.cond(
                 state.binding_ready,
-                _password_form(state)
+                _password_form(state, translate)
                 if other_form is None
-                else rx.cond(show == "other", other_form, _password_form(state)),
+                else rx.cond(show == "other", other_form, _password_form(state, translate)),
                 rx.cond(
                     state.form_error == "",
                     rx.center(rx.spinner(size="3"), role="status", width="100%", padding="2em"),
@@ -85,12 +98,13 @@ def sign_in_card(
     )
 
 
-def _password_form(state) -> rx.Component:
+def _password_form(state, translate: Callable[[str], Any]) -> rx.Component:
+    _ = translate
     return rx.form(
         rx.vstack(
-            _field("E-mail", "email", "email", state.email_error, "username"),
+            _field(_("E-mail"), "email", "email", state.email_error, "username"),
             _field(
-                "Password",
+                _("Password"),
                 "password",
                 "password",
                 state.password_error,
@@ -98,7 +112,7 @@ def _password_form(state) -> rx.Component:
             ),
             rx.button(
                 rx.cond(state.submitting, rx.spinner(size="2"), rx.fragment()),
-                "Sign in",
+                _("Sign in"),
                 type="submit",
                 size="3",
                 width="100%",

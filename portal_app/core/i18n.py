@@ -30,6 +30,10 @@ SOURCE_LANGUAGE = "en"
 # The languages shipped complete, in the order the switcher lists them.
 SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "pt_BR", "ja", "ar")
 RTL_LANGUAGES = frozenset({"ar"})
+# Where a visitor's own choice is kept before anyone is signed in (the sign-in page's
+# switcher): a cookie of the portal, and a URL parameter (?lang=ja) that sets it.
+LANGUAGE_COOKIE = "portal_lang"
+LANGUAGE_PARAM = "lang"
 
 _current: ContextVar[str] = ContextVar("portal_language", default=SOURCE_LANGUAGE)
 
@@ -111,8 +115,8 @@ def translations(language: str) -> NullTranslations:
 
 
 def translated_strings(language: str) -> dict[str, str]:
-    """Every singular msgid of the catalog and its translation in `language` (context-free
-    entries only): what the front end's `_()` looks up (see state/portal.py)."""
+    """Every singular msgid of the catalog and its translation in `language` (one with a
+    context keyed "context\x04msgid"): what the front end's `_()` and `pgettext` look up."""
     if language == SOURCE_LANGUAGE or language not in SHIPPED_LANGUAGES:
         return {}
     return dict(_strings(language))
@@ -122,12 +126,13 @@ def translated_strings(language: str) -> dict[str, str]:
 def _strings(language: str) -> tuple[tuple[str, str], ...]:
     with po_path(language).open("rb") as fp:
         catalog = read_po(fp, locale=language)
+    # An entry with a context is keyed "context\x04msgid" (gettext's spelling), for the front
+    # end's pgettext (state/translate.py).
     return tuple(
-        (message.id, message.string)
+        (f"{message.context}\x04{message.id}" if message.context else message.id, message.string)
         for message in catalog
         if message.id
         and isinstance(message.id, str)
-        and not message.context
         and isinstance(message.string, str)
         and message.string
         and not message.fuzzy
@@ -180,12 +185,19 @@ def language_of_locale(locale: str) -> str | None:
 
 
 def choose_language(
-    *, contact_choice: str | None, accept_language: str, company_locale: str
+    *,
+    contact_choice: str | None,
+    accept_language: str,
+    company_locale: str,
+    visitor_choice: str | None = None,
 ) -> str:
-    """The language a contact sees: their own choice, else the browser's Accept-Language
-    matched against the shipped languages, else the company's locale, else English."""
-    if contact_choice in SHIPPED_LANGUAGES:
-        return contact_choice
+    """The language a contact sees: their own choice, else the visitor's choice made in this
+    browser (the sign-in page's switcher: URL parameter or cookie), else the browser's
+    Accept-Language matched against the shipped languages, else the company's locale, else
+    English."""
+    for choice in (contact_choice, visitor_choice):
+        if choice in SHIPPED_LANGUAGES:
+            return choice
     return (
         negotiate_language(accept_language) or language_of_locale(company_locale) or SOURCE_LANGUAGE
     )

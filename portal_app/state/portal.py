@@ -53,6 +53,11 @@ class PortalState(SessionStateMixin, rx.State):
     html_lang: str = i18n.SOURCE_LANGUAGE
     text_dir: str = "ltr"
     ui_text: dict[str, str] = {}
+    # The language this browser chose before signing in (the sign-in page's switcher or
+    # ?lang=), in a cookie: the negotiation puts it before Accept-Language (choose_language).
+    visitor_lang: str = rx.Cookie(
+        "", name=i18n.LANGUAGE_COOKIE, path="/", max_age=365 * 24 * 3600, same_site="lax"
+    )
 
     def _actor(self, db: Session | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in
@@ -85,6 +90,7 @@ class PortalState(SessionStateMixin, rx.State):
         self._apply_language(
             i18n.choose_language(
                 contact_choice=identity.contact_language,
+                visitor_choice=self.visitor_lang,
                 accept_language=self.router.headers.accept_language,
                 company_locale=identity.company_locale,
             )
@@ -184,6 +190,9 @@ class PortalState(SessionStateMixin, rx.State):
                 return self._login_redirect()
             language.set_contact_language(db, actor=actor, language=lang)
         self._apply_language(lang)
+        if not actor.is_preview:
+            # This browser's sign-in page follows too, after signing out.
+            self.visitor_lang = lang
         if actor.is_preview:
             return None
         # Texts the page's load built on the server (sentences with numbers, statuses) follow.

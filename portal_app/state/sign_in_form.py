@@ -17,8 +17,10 @@ from typing import Any
 
 import reflex as rx
 
+from portal_app.core import i18n
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError
+from portal_app.core.i18n import gettext
 from portal_app.state.session import PasswordSignIn, SessionStateMixin
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
@@ -42,6 +44,11 @@ class SignInFormMixin(SessionStateMixin, mixin=True):
     # The page holds a sign-in binding: the fields and the button are enabled.
     binding_ready: bool = False
 
+    def _page_language(self) -> str:
+        """The language of this page's server-built texts (the client sign-in page's choice;
+        the staff console is English until it is translated)."""
+        return i18n.SOURCE_LANGUAGE
+
     def _reset_form(self) -> None:
         self.email_error = self.password_error = self.form_error = ""
         self.submitting = False
@@ -53,7 +60,7 @@ class SignInFormMixin(SessionStateMixin, mixin=True):
         if self.binding_ready:
             return None
         if came_back_unbound(self):
-            self.form_error = COOKIES_NEEDED
+            self.form_error = gettext(COOKIES_NEEDED)
             return None
         return fetch_binding(self, self._backend_base())
 
@@ -76,16 +83,18 @@ class SignInFormMixin(SessionStateMixin, mixin=True):
         email = str(form_data.get("email", "")).strip()[: MAX_EMAIL + 1]
         password = str(form_data.get("password", ""))[: MAX_PASSWORD + 1]
         async with self:
+            # Texts of this event (and of the service, in its worker thread) in the page's.
+            i18n.set_language(self._page_language())
             if self.submitting:
                 return
             binding = signin_binding(self)
             if binding is None:
                 # The binding expired while the page stayed open: get a new one first.
                 return self._ensure_binding()
-            self.email_error = "" if email else "Enter your e-mail address."
+            self.email_error = "" if email else gettext("Enter your e-mail address.")
             if email and ("@" not in email or len(email) > MAX_EMAIL):
-                self.email_error = "Enter a valid e-mail address."
-            self.password_error = "" if password else "Enter your password."
+                self.email_error = gettext("Enter a valid e-mail address.")
+            self.password_error = "" if password else gettext("Enter your password.")
             self.form_error = ""
             if self.email_error or self.password_error:
                 return
@@ -99,7 +108,8 @@ class SignInFormMixin(SessionStateMixin, mixin=True):
             )
         except AuthError as exc:
             async with self:
-                self.form_error = str(exc)
+                # The services' messages are English msgids (marked N_), shown translated.
+                self.form_error = gettext(str(exc))
                 self.submitting = False
             return
         except Exception:

@@ -17,9 +17,10 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from portal_app.core import routes
+from portal_app.core.i18n import N_
 from portal_app.services.identity import signin_binding as binding_rules
 
-COOKIES_NEEDED = (
+COOKIES_NEEDED = N_(
     "Signing in needs cookies for this site. Allow them in your browser, then reload this page."
 )
 

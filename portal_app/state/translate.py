@@ -21,3 +21,19 @@ def _(message: str) -> rx.Var:
 
 
 translate = _
+
+
+def pgettext(context: str, message: str) -> rx.Var:
+    """`message` in the meaning `context` (core.i18n.pgettext's front-end twin), translated into
+    the contact's language: catalog entries with a context reach `ui_text` keyed
+    "context\\x04message", gettext's own spelling."""
+    return PortalState.ui_text.get(f"{context}\x04{message}", message)
+
+
+def fill(text: rx.Var, **values) -> rx.Var:
+    """A translated `text` (from `_()` above) with each named placeholder `%(name)s` replaced
+    by its value (a var or a str): the whole sentence is translated, never joined from parts."""
+    filled = text
+    for name, value in values.items():
+        filled = filled.replace(f"%({name})s", value)
+    return filled

@@ -205,3 +205,31 @@ def test_front_end_strings_are_the_catalog_of_the_language():
     strings = i18n.translated_strings("fr")
     assert strings["Invoices"] == "Factures"
     assert i18n.translated_strings("en") == {}
+
+
+def test_the_visitors_choice_comes_before_the_browser_but_after_the_contacts():
+    assert (
+        i18n.choose_language(
+            contact_choice=None, visitor_choice="ja", accept_language="de", company_locale="fr_FR"
+        )
+        == "ja"
+    )
+    assert (
+        i18n.choose_language(
+            contact_choice="fr", visitor_choice="ja", accept_language="de", company_locale=""
+        )
+        == "fr"
+    )
+    # A cookie with something not shipped is ignored.
+    assert (
+        i18n.choose_language(
+            contact_choice=None, visitor_choice="xx", accept_language="de", company_locale=""
+        )
+        == "de"
+    )
+
+
+def test_invoice_status_and_filter_words_differ_by_context():
+    with i18n.use_language("fr"):
+        assert i18n.pgettext("invoice status", "Paid") == "Payée"
+    assert i18n.translated_strings("fr")["invoice filter\x04Paid"] == "Payées"

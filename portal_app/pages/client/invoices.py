@@ -10,6 +10,7 @@ from portal_app.components.common import empty_state, page_heading, status_badge
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError
+from portal_app.core.i18n import ngettext
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.services.billing import invoices
 from portal_app.services.company.locale import client_locale
@@ -17,7 +18,9 @@ from portal_app.services.payments import checkout
 from portal_app.services.payments.checkout import PayableGroup
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill, pgettext
 
+# The filters are the keys; their labels (English here) are translated where they are shown.
 FILTER_LABELS = {"all": "All", "unpaid": "Unpaid", "overdue": "Overdue", "paid": "Paid"}
 SORT_LABELS = {
     "date": "Date",
@@ -26,6 +29,27 @@ SORT_LABELS = {
     "amount": "Amount",
     "balance": "Balance",
 }
+
+
+def _filter_labels() -> dict[str, rx.Var]:
+    # "Paid" as a filter means "paid invoices" (plural in French or Portuguese), unlike the
+    # status badge of one invoice: its own context.
+    return {
+        "all": pgettext("invoice filter", "All"),
+        "unpaid": pgettext("invoice filter", "Unpaid"),
+        "overdue": pgettext("invoice filter", "Overdue"),
+        "paid": pgettext("invoice filter", "Paid"),
+    }
+
+
+def _sort_labels() -> dict[str, rx.Var]:
+    return {
+        "date": _("Date"),
+        "due_date": _("Due date"),
+        "number": _("Number"),
+        "amount": _("Amount"),
+        "balance": _("Balance"),
+    }
 
 
 class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, PortalState):
@@ -38,6 +62,9 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
     pay_groups: list[PayableGroup] = []
     # What `pay_groups` was computed for: client, ledger stamp and locale (see `_reload`).
     _pay_groups_key: str = ""
+    # Each "Pay all due" button's accessible name by currency: a plural (ngettext) in the
+    # contact's language, so made on the server.
+    pay_all_labels: dict[str, str] = {}
 
     def _reload(self, *, with_pay_groups: bool = False):
         """Reload the list; `with_pay_groups` also refreshes "Pay all due" in the same database
@@ -64,6 +91,16 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
             if key != self._pay_groups_key:
                 self.pay_groups = checkout.payable_groups(db, actor=actor)
                 self._pay_groups_key = key
+            # Every load: the groups may be kept while the language changed.
+            self.pay_all_labels = {
+                group.currency: ngettext(
+                    "Pay all %(num)d due invoice in %(currency)s",
+                    "Pay all %(num)d due invoices in %(currency)s",
+                    group.count,
+                )
+                % {"num": group.count, "currency": group.currency}
+                for group in self.pay_groups
+            }
             return page
 
         return self._reload_with(fetch)
@@ -116,7 +153,7 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
 
 def _row(row: InvoiceRowView) -> rx.Component:
     return rx.table.row(
-        select_cell(InvoicesState, row.id, "Select invoice " + row.number),
+        select_cell(InvoicesState, row.id, fill(_("Select invoice %(number)s"), number=row.number)),
         rx.table.row_header_cell(
             rx.link(row.number, href="/client/invoices/" + row.id.to_string(), weight="medium")
         ),
@@ -124,7 +161,10 @@ def _row(row: InvoiceRowView) -> rx.Component:
         rx.table.cell(row.due_date, display=["none", "none", "table-cell"]),
         rx.table.cell(row.amount, text_align="right", display=["none", "table-cell"]),
         rx.table.cell(row.balance, text_align="right"),
-        rx.table.cell(status_badge(row.status_label)),
+        # Coloured by the status, the label being in the contact's language.
+        rx.table.cell(
+            status_badge(row.status_label, key=rx.cond(row.is_overdue, "overdue", row.status))
+        ),
         data_testid="invoice-row",
     )
 
@@ -133,15 +173,15 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell(visually_hidden("Select"), width="2.5em"),
-                rx.table.column_header_cell("Number"),
-                rx.table.column_header_cell("Date", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Due", display=["none", "none", "table-cell"]),
+                rx.table.column_header_cell(visually_hidden(_("Select")), width="2.5em"),
+                rx.table.column_header_cell(_("Number")),
+                rx.table.column_header_cell(_("Date"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Due"), display=["none", "none", "table-cell"]),
                 rx.table.column_header_cell(
-                    "Amount", text_align="right", display=["none", "table-cell"]
+                    _("Amount"), text_align="right", display=["none", "table-cell"]
                 ),
-                rx.table.column_header_cell("Balance", text_align="right"),
-                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell(_("Balance"), text_align="right"),
+                rx.table.column_header_cell(_("Status")),
             )
         ),
         rx.table.body(rx.foreach(InvoicesState.rows, _row)),
@@ -154,7 +194,7 @@ def _pay_selected() -> rx.Component:
     return rx.cond(
         (InvoicesState.pay_selected_href != "") & ~PortalState.is_preview,
         rx.link(
-            rx.button(rx.icon("credit-card", size=16), "Pay selected", size="2"),
+            rx.button(rx.icon("credit-card", size=16), _("Pay selected"), size="2"),
             href=InvoicesState.pay_selected_href,
             id="pay-selected",
         ),
@@ -165,21 +205,19 @@ def _pay_all(group: PayableGroup) -> rx.Component:
     return rx.link(
         rx.button(
             rx.icon("credit-card", size=16),
-            "Pay all due (",
-            group.total,
-            ")",
+            fill(_("Pay all due (%(total)s)"), total=group.total),
             variant="solid",
             size="2",
         ),
         href=f"{routes.CLIENT_PAY}?{routes.PAY_ALL_PARAM}=" + group.currency,
-        aria_label="Pay all " + group.count.to_string() + " due invoices in " + group.currency,
+        aria_label=InvoicesState.pay_all_labels.get(group.currency, ""),
     )
 
 
 def invoices_page() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            page_heading("Invoices"),
+            page_heading(_("Invoices")),
             rx.spacer(),
             rx.cond(
                 ~PortalState.is_preview,
@@ -192,27 +230,29 @@ def invoices_page() -> rx.Component:
         ),
         rx.cond(
             InvoicesState.unavailable,
-            empty_state("Not available", "Your portal does not include invoices.", icon="lock"),
+            empty_state(
+                _("Not available"), _("Your portal does not include invoices."), icon="lock"
+            ),
             rx.vstack(
                 list_toolbar(
                     InvoicesState,
-                    filters=FILTER_LABELS,
-                    filter_label="Show invoices",
-                    sorts=SORT_LABELS,
-                    search_label="Search by invoice number",
+                    filters=_filter_labels(),
+                    filter_label=_("Show invoices"),
+                    sorts=_sort_labels(),
+                    search_label=_("Search by invoice number"),
                     max_search=invoices.MAX_SEARCH_LENGTH,
                 ),
                 selection_callout(InvoicesState, _pay_selected()),
                 paged_rows(
                     InvoicesState,
                     _table(),
-                    "Invoices",
+                    _("Invoices"),
                     empty_state(
-                        "No invoices here",
+                        _("No invoices here"),
                         rx.cond(
                             InvoicesState.search != "",
-                            "No invoice number matches your search.",
-                            "There are no invoices for this filter.",
+                            _("No invoice number matches your search."),
+                            _("There are no invoices for this filter."),
                         ),
                     ),
                 ),

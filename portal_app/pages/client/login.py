@@ -5,15 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.sign_in_form import sign_in_card
-from portal_app.core import routes
+from portal_app.core import i18n, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError
-from portal_app.core.i18n import gettext
+from portal_app.core.i18n import N_, gettext
+from portal_app.reflex_ext.document_language import document_language
 from portal_app.services.identity import registration, signin_codes
 from portal_app.state.portal import PortalState
 from portal_app.state.sign_in_form import MAX_EMAIL, SignInFormMixin
-from portal_app.state.signin_binding import signin_binding
+from portal_app.state.signin_binding import COOKIES_NEEDED, signin_binding
 from portal_app.state.translate import _
+
+SIGNED_OUT = N_("You have signed out.")
+PASSWORD_CHANGED = N_("Your password was changed. Sign in with the new one.")
 
 
 class LoginState(SignInFormMixin, PortalState):
@@ -26,44 +30,80 @@ class LoginState(SignInFormMixin, PortalState):
     # The address a code was asked for ("" until then: the code field is shown after).
     code_email: str = ""
     code_error: str = ""
+    # The notice's English msgid, translated again when the visitor switches language.
+    _notice_msgid: str = ""
+
+    def _page_language(self) -> str:
+        return self.lang
 
     @rx.event
     def on_load(self):
         params = self.router.url.query_parameters
+        # ?lang=ja (a link into the portal in a given language) is kept like the switcher's.
+        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
+            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
+        company = params.get("company") or None
         with session_scope() as db:
-            self.registration_open = registration.registration_info(
-                db, company=params.get("company") or None
-            ).open
+            self.registration_open = registration.registration_info(db, company=company).open
+            row = registration.registration_company(db, company=company)
+        # Nobody is known yet: the visitor's choice, else the browser's, else the company's.
+        self._apply_language(
+            i18n.choose_language(
+                contact_choice=None,
+                visitor_choice=self.visitor_lang,
+                accept_language=self.router.headers.accept_language,
+                company_locale=row.locale if row is not None else "",
+            )
+        )
         self.mode, self.code_email, self.code_error = "password", "", ""
         actor = self._actor()
+        self._notice_msgid = (
+            SIGNED_OUT
+            if params.get("signed_out")
+            else PASSWORD_CHANGED
+            if params.get("reset")
+            else ""
+        )
         return self._open_page(
-            notice=(
-                "You have signed out."
-                if params.get("signed_out")
-                else "Your password was changed. Sign in with the new one."
-                if params.get("reset")
-                else ""
-            ),
+            notice=gettext(self._notice_msgid) if self._notice_msgid else "",
             # An e-mailed-link session may still sign in with a password (or a code) to get a
             # full session.
             signed_in=actor is not None and not actor.is_link_session,
         )
 
     @rx.event
+    def choose_visitor_language(self, lang: str):
+        """The sign-in page's switcher: this browser's language, kept in a cookie (nobody is
+        signed in to save it for); the page's texts follow without a reload."""
+        if lang not in i18n.SHIPPED_LANGUAGES:
+            return
+        self.visitor_lang = lang
+        self._apply_language(lang)
+        self.notice = gettext(self._notice_msgid) if self._notice_msgid else ""
+        # Messages of an earlier attempt were in the old language: the next attempt says again.
+        had_error = self.form_error != ""
+        self.email_error = self.password_error = self.form_error = self.code_error = ""
+        if had_error and not self.binding_ready:
+            self.form_error = gettext(COOKIES_NEEDED)
+
+    @rx.event
     def use_code(self):
         """Switch to signing in by e-mailed code."""
         self._reset_form()
         self.mode, self.code_email, self.code_error, self.notice = "other", "", "", ""
+        self._notice_msgid = ""
 
     @rx.event
     def use_password(self):
         """Back to the password form."""
         self._reset_form()
         self.mode, self.code_error, self.notice = "password", "", ""
+        self._notice_msgid = ""
 
     @rx.event
     def send_code(self, form_data: dict):
         """E-mail a code to the address typed; the same answer whether it has an account."""
+        i18n.set_language(self.lang)
         email = str(form_data.get("code_email", "")).strip()[: MAX_EMAIL + 1]
         self.form_error = ""
         if not email or "@" not in email or len(email) > MAX_EMAIL:
@@ -72,11 +112,13 @@ class LoginState(SignInFormMixin, PortalState):
         with session_scope() as db:
             signin_codes.request_code(db, email=email, ip=self._client_ip())
         self.code_email, self.code_error = email, ""
-        self.notice = gettext(signin_codes.NEUTRAL_MESSAGE)
+        self._notice_msgid = ""
+        self.notice = gettext(signin_codes.NEUTRAL_MESSAGE) % {"minutes": signin_codes.CODE_MINUTES}
 
     @rx.event
     def submit_code(self, form_data: dict):
         """Sign in with the e-mailed code; the session goes to this browser's cookie."""
+        i18n.set_language(self.lang)
         code = str(form_data.get("code", ""))[:20]
         binding = signin_binding(self)
         if binding is None:
@@ -186,10 +228,41 @@ def _code_forms() -> rx.Component:
     )
 
 
+def _language_switcher() -> rx.Component:
+    # Each language named in itself, so a visitor who landed in the wrong one finds theirs.
+    return rx.el.label(
+        rx.text(_("Language"), size="1", color_scheme="gray"),
+        rx.el.select(
+            *[
+                rx.el.option(name, value=code, lang=i18n.html_lang(code))
+                for code, name in i18n.language_choices()
+            ],
+            value=LoginState.lang,
+            on_change=LoginState.choose_visitor_language,
+            id="signin-language",
+            style={
+                "padding": "0.3em 0.4em",
+                "border_radius": "var(--radius-2)",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "background": rx.color("gray", 1),
+                "color": rx.color("gray", 12),
+            },
+        ),
+        style={"display": "flex", "flex_direction": "column", "gap": "0.25em"},
+    )
+
+
 def login_page() -> rx.Component:
+    return rx.fragment(
+        document_language(LoginState.html_lang, LoginState.text_dir),
+        _card(),
+    )
+
+
+def _card() -> rx.Component:
     return sign_in_card(
         LoginState,
-        "Sign in to your portal",
+        _("Sign in to your portal"),
         rx.cond(
             LoginState.binding_ready & (LoginState.mode == "password"),
             rx.button(
@@ -201,11 +274,13 @@ def login_page() -> rx.Component:
                 on_click=LoginState.use_code,
             ),
         ),
-        rx.link("Forgot your password?", href=routes.CLIENT_PASSWORD_RESET, size="2"),
+        rx.link(_("Forgot your password?"), href=routes.CLIENT_PASSWORD_RESET, size="2"),
         rx.cond(
             LoginState.registration_open,
-            rx.link("New here? Create an account", href=routes.CLIENT_REGISTER, size="2"),
+            rx.link(_("New here? Create an account"), href=routes.CLIENT_REGISTER, size="2"),
         ),
+        _language_switcher(),
         other_form=_code_forms(),
         show=LoginState.mode,
+        translate=_,
     )

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError
 from portal_app.core.i18n import gettext as _
+from portal_app.core.i18n import pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import (
@@ -64,13 +65,19 @@ ROW_COLUMNS = [
 ]
 ZIP_MAX_INVOICES = 100
 
-STATUS_LABELS = {
-    "sent": "Unpaid",
-    "partial": "Partly paid",
-    "paid": "Paid",
-    "cancelled": "Cancelled",
-    "reversed": "Reversed",
-}
+
+def _status_labels() -> dict[str, str]:
+    """Each status's badge (and "overdue") in the viewer's language. "Paid" or "Overdue" alone
+    is also a list filter or a payment's state, which other languages word differently (agreeing
+    with another noun), hence the "invoice status" context."""
+    return {
+        "sent": pgettext("invoice status", "Unpaid"),
+        "partial": pgettext("invoice status", "Partly paid"),
+        "paid": pgettext("invoice status", "Paid"),
+        "cancelled": pgettext("invoice status", "Cancelled"),
+        "reversed": pgettext("invoice status", "Reversed"),
+        "overdue": pgettext("invoice status", "Overdue"),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +122,9 @@ def _is_overdue(invoice: Invoice, today: date) -> bool:
 
 
 def _status_label(invoice: Invoice, today: date) -> str:
-    if _is_overdue(invoice, today):
-        return "Overdue"
-    return STATUS_LABELS.get(invoice.status, invoice.status.title())
+    """The status badge's text in the viewer's language (core.i18n's current language)."""
+    key = "overdue" if _is_overdue(invoice, today) else invoice.status
+    return _status_labels().get(key, invoice.status.title())
 
 
 def _status_condition(status: str, today: date):

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from portal_app.branding import safe_color
 from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError
+from portal_app.core.i18n import N_
 from portal_app.core.settings import get_settings
 from portal_app.core.tokens import looks_like_token, token_hash
 from portal_app.models import (
@@ -33,7 +34,7 @@ from portal_app.services.identity.signin import THROTTLED_ERROR as THROTTLED_ERR
 from portal_app.services.identity.signin import normalize_email as normalize_email
 
 THROTTLE_SCOPE = "client_login"
-CODES_ONLY_ERROR = 'This portal signs in with e-mailed codes: choose "E-mail me a code".'
+CODES_ONLY_ERROR = N_('This portal signs in with e-mailed codes: choose "E-mail me a code".')
 
 CONTACTS = signin.SignInSide(
     model=ClientContact,

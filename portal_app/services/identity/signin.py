@@ -18,14 +18,16 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.i18n import N_
 from portal_app.core.tokens import looks_like_token, new_token, token_hash
 from portal_app.models import AuthSession, SessionKind
 from portal_app.services.identity import audit, signin_binding, throttle
 from portal_app.services.identity.passwords import verify_password
 
 HANDOFF_SECONDS = 60
-GENERIC_LOGIN_ERROR = "The e-mail address or password is not right."
-THROTTLED_ERROR = "Too many failed attempts. Wait a few minutes and try again."
+# English msgids: the sign-in page shows them translated (state/sign_in_form.py).
+GENERIC_LOGIN_ERROR = N_("The e-mail address or password is not right.")
+THROTTLED_ERROR = N_("Too many failed attempts. Wait a few minutes and try again.")
 STAFF_KIND = SessionKind.STAFF
 
 

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError, ThrottledError
+from portal_app.core.i18n import N_
 from portal_app.core.settings import get_settings
 from portal_app.models import ClientContact, Company, SessionKind, SignInCode
 from portal_app.services.identity import audit, auth, throttle
@@ -41,11 +42,14 @@ CODE_DIGITS = 6
 MAX_WRONG_GUESSES = 5
 REQUEST_SCOPE = "client_code_request"
 GUESS_SCOPE = "client_code"
-NEUTRAL_MESSAGE = (
+# English msgids, shown translated by the sign-in page; NEUTRAL_MESSAGE % {"minutes": CODE_MINUTES}.
+NEUTRAL_MESSAGE = N_(
     "If that e-mail address belongs to a portal account, we have sent it a sign-in code. "
-    f"It works once, for {CODE_MINUTES} minutes."
+    "It works once, for %(minutes)d minutes."
 )
-WRONG_CODE_ERROR = "That code is not right or has expired. Check the e-mail or ask for a new code."
+WRONG_CODE_ERROR = N_(
+    "That code is not right or has expired. Check the e-mail or ask for a new code."
+)
 _CODE_SHAPE = re.compile(rf"\d{{{CODE_DIGITS}}}")
 
 
