@@ -54,6 +54,20 @@ class PartyView:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoicePaymentView:
+    """A payment or a credit that paid part of one invoice, as the invoice page lists it."""
+
+    kind: str  # "payment" or "credit"
+    number: str
+    date: str
+    method: str  # how it was paid, e.g. "Visa •••• 4242", or "Credit"
+    amount: str  # what it applied to this invoice
+    refunded: str  # what of that went back; empty when nothing did
+    is_refunded: bool  # all of it went back
+    href: str  # its page, or empty when the viewer cannot open it
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceView:
     """Everything the invoice detail page and the invoice PDF show."""
 
@@ -89,3 +103,5 @@ class InvoiceView:
     payment_qr: str = ""
     # The same QR as SVG markup (paths only) for the invoice page.
     payment_qr_svg: str = ""
+    # What paid it (filled for the client's own view, scoped to the viewer; the PDF leaves it).
+    payments: list[InvoicePaymentView] = field(default_factory=list)

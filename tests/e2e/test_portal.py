@@ -529,3 +529,60 @@ def test_paging_through_a_long_list(page: Page, make: Factory):
     page.get_by_role("option", name="10", exact=True).click()
     expect(page.locator(ROW)).to_have_count(10)
     expect(page.get_by_text("1–10 of 30")).to_be_visible()
+
+
+# --------------------------------------------------------------------------- what paid an invoice
+
+
+def test_invoice_page_lists_payments_and_credits_that_paid_it(page: Page, db, make: Factory):
+    """Issue 18 item 5: each payment and credit on the invoice, refunds shown, links to it."""
+    from portal_app.models import Credit, Payment
+    from portal_app.services.payments import ledger
+
+    account = make.account()
+    invoice = make.invoice(account.client)  # 240.00
+    with db() as session:
+        payment = Payment(
+            company_id=account.company.id,
+            client_id=account.client.id,
+            number=f"PAY-E2E-{account.client.id}",
+            status="completed",
+            currency="USD",
+            amount_minor=100_00,
+            method_label="Visa •••• 4242",
+        )
+        credit = Credit(
+            company_id=account.company.id,
+            client_id=account.client.id,
+            number=f"CR-E2E-{account.client.id}",
+            status="sent",
+            currency="USD",
+            issue_date=invoice.issue_date,
+            amount_minor=30_00,
+            subtotal_minor=30_00,
+            balance_minor=30_00,
+        )
+        session.add_all([payment, credit])
+        session.flush()
+        ledger.allocate_payment(
+            session, payment=payment, invoice_id=invoice.id, amount_minor=100_00
+        )
+        ledger.allocate_credit(session, credit=credit, invoice_id=invoice.id, amount_minor=30_00)
+        ledger.raise_refunded_total(session, payment=payment, total_minor=20_00)
+        payment_id, credit_id = payment.id, credit.id
+        payment_number, credit_number = payment.number, credit.number
+
+    sign_in(page, account, f"/client/invoices/{invoice.id}")
+    table = page.locator("#invoice-payments")
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("$100.00")
+    expect(rows.nth(0)).to_contain_text("Partly refunded $20.00")
+    expect(rows.nth(1)).to_contain_text("$30.00")
+    expect(table.get_by_role("link", name=credit_number)).to_have_attribute(
+        "href", f"/client/credits/{credit_id}"
+    )
+    table.get_by_role("link", name=payment_number).click()
+    page.wait_for_url(re.compile(rf"/client/payments/{payment_id}/?$"))
+    expect(page.locator("#main h1").first).to_contain_text(payment_number)

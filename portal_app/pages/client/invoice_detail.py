@@ -25,6 +25,7 @@ from portal_app.schemas.invoice import InvoiceView
 from portal_app.services.billing import invoices
 from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
 
 class InvoiceDetailState(PortalState):
@@ -139,6 +140,7 @@ def _detail(inv: rx.Var) -> rx.Component:
             summary_row("Balance due", inv.balance, strong=True),
             element_id="invoice-totals",
         ),
+        rx.cond(inv.payments.length() > 0, _payments(inv)),
         rx.cond(inv.payment_qr_svg != "", _payment_qr(inv)),
         rx.cond(inv.public_notes != "", rx.text(inv.public_notes, size="2")),
         rx.cond(
@@ -154,6 +156,57 @@ def _detail(inv: rx.Var) -> rx.Component:
         rx.link("← All invoices", href=routes.CLIENT_INVOICES),
         width="100%",
         spacing="4",
+        align="start",
+    )
+
+
+def _payment_row(p: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.cond(p.href != "", rx.link(p.number, href=p.href), rx.text(p.number)),
+        ),
+        rx.table.cell(p.date),
+        rx.table.cell(p.method, display=["none", "table-cell"]),
+        rx.table.cell(
+            rx.vstack(
+                rx.text(p.amount, text_decoration=rx.cond(p.is_refunded, "line-through", "none")),
+                rx.cond(
+                    p.refunded != "",
+                    rx.badge(
+                        rx.cond(p.is_refunded, _("Refunded"), _("Partly refunded")),
+                        " ",
+                        p.refunded,
+                        color_scheme="gray",
+                    ),
+                ),
+                spacing="1",
+                align="end",
+            ),
+            text_align="end",
+        ),
+    )
+
+
+def _payments(inv: rx.Var) -> rx.Component:
+    """The payments and credits that paid this invoice, each linking to its own page."""
+    return rx.vstack(
+        rx.heading(_("Payments and credits"), size="4", as_="h2"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell(_("Payment or credit")),
+                    rx.table.column_header_cell(_("Paid on")),
+                    rx.table.column_header_cell(_("Paid with"), display=["none", "table-cell"]),
+                    rx.table.column_header_cell(_("Applied to this invoice"), text_align="end"),
+                )
+            ),
+            rx.table.body(rx.foreach(inv.payments, _payment_row)),
+            width="100%",
+            variant="surface",
+            id="invoice-payments",
+        ),
+        width="100%",
+        spacing="2",
         align="start",
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_
@@ -30,6 +30,7 @@ from portal_app.schemas.einvoice import TYPE_INVOICE
 from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
 from portal_app.services.billing import payment_qr
 from portal_app.services.billing.einvoice import einvoice_data
+from portal_app.services.billing.invoice_payments import invoice_payments
 from portal_app.services.billing.party_views import (
     client_party,
     company_party,
@@ -206,16 +207,23 @@ def invoice_view(
     """The full invoice for the detail page and the PDF."""
     modules.require(session, actor=actor, module="invoices")
     invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
-    return build_invoice_view(session, invoice, locale=client_locale(session, actor), today=today)
+    locale = client_locale(session, actor)
+    view = build_invoice_view(session, invoice, locale=locale, today=today)
+    return replace(
+        view, payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale)
+    )
 
 
 def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
     """`invoice_view` for the detail page, noting that the client opened it (record_view)."""
     modules.require(session, actor=actor, module="invoices")
     invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
-    view = build_invoice_view(session, invoice, locale=client_locale(session, actor))
+    locale = client_locale(session, actor)
+    view = build_invoice_view(session, invoice, locale=locale)
     record_view(session, actor=actor, invoice=invoice)
-    return view
+    return replace(
+        view, payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale)
+    )
 
 
 def build_invoice_view(
