@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.common import empty_state
+from portal_app.components.not_found import not_found_panel
 from portal_app.schemas.invoice import InvoiceLineView
 
 
@@ -91,18 +91,15 @@ def totals_box(*rows: rx.Component, element_id: str) -> rx.Component:
 
 
 def record_page(not_found, record, detail: rx.Component, *, noun: str, back_href: str):
-    """'<Noun> not found' with a link back, the detail once `record` is loaded, else a spinner."""
+    """'<Noun> not found' with a link back (the 404 page's look), the detail once `record` is
+    loaded, else a spinner."""
     return rx.cond(
         not_found,
-        rx.vstack(
-            empty_state(
-                f"{noun} not found",
-                f"There is no {noun.lower()} at this address in your account.",
-                icon="file-question",
-            ),
-            rx.link(f"← All {noun.lower()}s", href=back_href),
-            align="center",
-            width="100%",
+        not_found_panel(
+            f"{noun} not found",
+            f"There is no {noun.lower()} at this address in your account.",
+            back_label=f"All {noun.lower()}s",
+            back_href=back_href,
         ),
         rx.cond(
             record,

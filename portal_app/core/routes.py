@@ -28,6 +28,8 @@ CLIENT_SUBSCRIPTIONS = "/client/subscriptions"
 CLIENT_SUBSCRIPTION_DETAIL = "/client/subscriptions/[id]"
 CLIENT_PREPAYMENT = "/client/prepayment"
 SUBSCRIBE = "/subscribe/[key]"
+# Reflex's page for every address with no page of its own (its route "404").
+NOT_FOUND = "/404"
 
 CLIENT_REGISTER = "/client/register"
 CLIENT_REGISTER_CONFIRM = "/client/register/confirm"

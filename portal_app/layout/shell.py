@@ -220,3 +220,16 @@ def public_layout(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Compon
     wrapped.__name__ = page_fn.__name__
     wrapped.__module__ = page_fn.__module__
     return wrapped
+
+
+def shell_or_public_layout(page_fn: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """A page for anyone (the 404 page): inside the portal shell once the page's load found a
+    signed-in contact (PortalState._begin), else in the sign-in frame of `public_layout`."""
+    public = public_layout(page_fn)
+
+    def wrapped() -> rx.Component:
+        return rx.cond(PortalState.signed_in, portal_shell(page_fn()), public())
+
+    wrapped.__name__ = page_fn.__name__
+    wrapped.__module__ = page_fn.__module__
+    return wrapped

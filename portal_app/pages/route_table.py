@@ -15,17 +15,23 @@ from typing import Any, Literal
 import reflex as rx
 
 from portal_app.core import routes
-from portal_app.layout.shell import portal_layout, public_layout
+from portal_app.layout.shell import portal_layout, public_layout, shell_or_public_layout
 from portal_app.layout.staff_shell import staff_layout
 from portal_app.pages import client, staff
 
-Layout = Literal["portal", "public", "staff"]
+Layout = Literal["portal", "public", "staff", "any"]
 _LAYOUTS: dict[str, Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]] = {
     "portal": portal_layout,
     "public": public_layout,
     "staff": staff_layout,
+    "any": shell_or_public_layout,
 }
-_TITLE_SUFFIX = {"portal": "Client Portal", "public": "Client Portal", "staff": "Staff console"}
+_TITLE_SUFFIX = {
+    "portal": "Client Portal",
+    "public": "Client Portal",
+    "staff": "Staff console",
+    "any": "Client Portal",
+}
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,20 @@ class Page:
         """A signed-in staff console page inside the staff shell."""
         return cls(route, title, component, on_load, "staff")
 
+    @classmethod
+    def anyone(cls, route: str, title: str, component, on_load=None) -> Page:
+        """A page for signed-in contacts and visitors alike (the 404 page): the portal shell
+        or the sign-in frame, whichever the session check found."""
+        return cls(route, title, component, on_load, "any")
+
 
 PAGES: tuple[Page, ...] = (
+    Page.anyone(
+        routes.NOT_FOUND,
+        "Page not found",
+        client.not_found.not_found_page,
+        on_load=client.not_found.NotFoundState.load,
+    ),
     Page.portal(
         routes.CLIENT_CREDIT_DETAIL,
         "Credit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -105,3 +106,28 @@ def test_client_pages_have_no_serious_violations(page: Page, make: Factory, db):
     ):
         problems += _check(page, path, ready)
     assert problems == [], "\n".join(problems)
+
+
+def test_unknown_address_shows_the_styled_404_page(page: Page, make: Factory):
+    """Issue 18 item 10: the sign-in frame signed out, the portal shell signed in, each with a
+    way back, and no serious violation either way; a missing record looks the same."""
+    account = make.account()
+    page.goto("/client/no-such-page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    back = page.get_by_role("link", name="Go to sign in")
+    expect(back).to_have_attribute("href", "/client/login")
+    expect(page.locator("#portal-shell")).to_have_count(0)
+    assert _violations(page) == []
+
+    sign_in(page, account)
+    page.goto("/client/no-such-page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(page.locator("#portal-shell")).to_be_visible()
+    assert _violations(page) == []
+    page.get_by_role("link", name="Back to your dashboard").click()
+    page.wait_for_url(re.compile(r"/client/dashboard/?$"))
+
+    page.goto("/client/invoices/987654321")
+    expect(page.get_by_role("heading", name="Invoice not found")).to_be_visible()
+    expect(page.locator("#not-found-back")).to_have_attribute("href", "/client/invoices")
+    assert _violations(page) == []

@@ -46,7 +46,7 @@ def test_every_entry_has_a_callable_page_a_title_and_a_known_layout():
     for page in PAGES:
         assert callable(page.component), page.route
         assert page.title.strip(), page.route
-        assert page.layout in {"portal", "public", "staff"}, page.route
+        assert page.layout in {"portal", "public", "staff", "any"}, page.route
 
 
 def test_every_api_constant_is_served_by_exactly_one_http_route_and_back():
@@ -57,3 +57,12 @@ def test_every_api_constant_is_served_by_exactly_one_http_route_and_back():
     assert sorted(p for p, n in paths.items() if n > 1) == []
     unnamed = sorted(set(paths) - set(api_constants.values()))
     assert unnamed == [], f"HTTP routes without a constant in core/routes.py: {unnamed}"
+
+
+def test_the_404_page_is_registered_under_reflexs_404_route():
+    from reflex.constants import Page404
+    from reflex.utils.format import format_route
+
+    entry = next(p for p in PAGES if p.route == routes.NOT_FOUND)
+    assert format_route(entry.route) == Page404.SLUG
+    assert entry.layout == "any"

@@ -10,6 +10,7 @@ from portal_app.pages.client import (  # noqa: F401
     invoices,
     login,
     logout,
+    not_found,
     password_reset,
     pay,
     payment_detail,
