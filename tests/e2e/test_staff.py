@@ -55,7 +55,10 @@ def test_staff_creates_a_client_and_previews_the_portal_without_paying(
     page.goto("/staff")
     page.wait_for_url(STAFF_LOGIN_URL)
     staff_sign_in(page, staff.email)
+    # The console's home is the work queue; the clients list is one click away.
     page.goto("/staff")
+    expect(page.get_by_role("heading", name="Work queue", level=1)).to_be_visible()
+    page.get_by_role("link", name="Clients").first.click()
     page.wait_for_url(re.compile(r"/staff/clients/?$"))
 
     # A new client, then a contact on its page.
