@@ -3,12 +3,16 @@ choice (which wins), <html lang dir>, Arabic right to left and axe-clean, and th
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
 from portal_app.models import ClientContact
+from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_accessibility import _violations
-from tests.e2e.test_portal import sign_in
+from tests.e2e.test_portal import ROW, wait_interactive
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +22,18 @@ def _set_language(db, contact_id: int, language: str | None) -> None:
         contact = session.get(ClientContact, contact_id)
         contact.language = language
         session.add(contact)
+
+
+def sign_in(page, account) -> None:
+    """Sign in through the form in whatever language the sign-in page shows (the button's
+    name follows it: Enter in the password field sends the form instead)."""
+    page.goto("/client/login")
+    wait_interactive(page, "#email")
+    page.locator("#email").fill(account.email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(re.compile(r"/client/dashboard/?$"))
+    expect(page.locator("#main h1").first).to_be_visible()
 
 
 def test_accept_language_de_shows_the_german_portal(new_context, make):
@@ -61,3 +77,73 @@ def test_the_switcher_saves_the_contacts_language(new_context, make, db):
     expect(page.get_by_role("heading", name="À traiter")).to_be_visible()
     with db() as session:
         assert session.get(ClientContact, account.contact.id).language == "fr"
+
+
+# --------------------------------------------------------------------------- the sign-in page
+
+
+def test_the_sign_in_page_follows_accept_language_de(new_context):
+    context = new_context(
+        locale="de-DE", extra_http_headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    )
+    page = context.new_page()
+    page.goto("/client/login")
+    expect(page.get_by_text("Bei Ihrem Portal anmelden")).to_be_visible()
+    expect(page.get_by_role("link", name="Passwort vergessen?")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.locator("#signin-language")).to_have_value("de")
+
+
+def test_the_sign_in_switcher_changes_the_language_and_a_reload_keeps_it(new_context):
+    context = new_context(locale="en-US")
+    page = context.new_page()
+    page.goto("/client/login")
+    expect(page.get_by_text("Sign in to your portal")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    wait_interactive(page, "#signin-language")
+    page.locator("#signin-language").select_option("ja")
+    # The texts follow without a reload.
+    expect(page.get_by_text("ポータルにログイン")).to_be_visible()
+    expect(page.get_by_role("link", name="パスワードをお忘れですか？")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    # The choice is this browser's: kept in the portal_lang cookie, before Accept-Language.
+    page.wait_for_function("document.cookie.split('; ').includes('portal_lang=ja')")
+    page.reload()
+    expect(page.get_by_text("ポータルにログイン")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.locator("#signin-language")).to_have_value("ja")
+
+
+def test_the_arabic_sign_in_page_is_right_to_left_and_axe_clean(new_context):
+    page = new_context(locale="ar", extra_http_headers={"Accept-Language": "ar"}).new_page()
+    page.goto("/client/login")
+    expect(page.get_by_text("سجّل الدخول إلى بوابتك")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    wait_interactive(page, "#signin-language")
+    assert _violations(page) == []
+
+
+# --------------------------------------------------------------------------- the invoice list
+
+
+def test_the_invoice_status_badges_are_in_the_contacts_french(new_context, make, db):
+    account = make.account()
+    _set_language(db, account.contact.id, "fr")
+    paid = make.invoice(account.client, status="paid", paid_minor=240_00)
+    overdue = make.invoice(
+        account.client,
+        issue_date=date.today() - timedelta(days=40),
+        due_date=date.today() - timedelta(days=5),
+    )
+    unpaid = make.invoice(account.client)
+    page = new_context(locale="en-US").new_page()
+    sign_in(page, account)
+    page.goto("/client/invoices")
+    expect(page.locator(ROW)).to_have_count(3)
+    expected = {paid.number: "Payée", overdue.number: "En retard", unpaid.number: "Impayée"}
+    for number, label in expected.items():
+        row = page.locator(ROW).filter(has=page.get_by_role("rowheader", name=number))
+        expect(row.locator(".rt-Badge")).to_have_text(label)
