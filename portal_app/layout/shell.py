@@ -11,8 +11,8 @@ from portal_app.components.accessible import callout
 from portal_app.core import routes
 from portal_app.core.i18n import language_choices
 from portal_app.layout import sidebar
-from portal_app.layout.nav import NAV_ITEMS
 from portal_app.reflex_ext.document_language import document_language
+from portal_app.state.nav import NAV_ITEMS
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _
 

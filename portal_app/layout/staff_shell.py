@@ -7,8 +7,8 @@ from collections.abc import Callable
 import reflex as rx
 
 from portal_app.layout import sidebar
-from portal_app.layout.staff_nav import STAFF_NAV_ITEMS
 from portal_app.state.staff import StaffState
+from portal_app.state.staff_nav import STAFF_NAV_ITEMS
 
 
 def _brand() -> rx.Component:

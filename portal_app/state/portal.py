@@ -17,12 +17,12 @@ from sqlmodel import Session
 from portal_app.branding import accent
 from portal_app.core import i18n, routes
 from portal_app.core.db import session_or_scope, session_scope
-from portal_app.layout.nav import visible_nav_items
 from portal_app.reflex_ext.tab_push import LedgerPush, Watcher
 from portal_app.services.identity import auth, language
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import ledger_stamp
 from portal_app.state import browser_js
+from portal_app.state.nav import visible_nav_items
 from portal_app.state.session import CLIENT_SIDE, SessionSide, SessionStateMixin, post_script
 
 

@@ -14,11 +14,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from portal_app.core.db import session_or_scope, utcnow
-from portal_app.layout.staff_nav import nav_counts, visible_staff_nav_items
 from portal_app.services.console.work_queue import queue_counts
 from portal_app.services.identity import staff_auth
 from portal_app.services.identity.actor import StaffActor
 from portal_app.state.session import CLIENT_SIDE, STAFF_SIDE, SessionSide, SessionStateMixin
+from portal_app.state.staff_nav import nav_counts, visible_staff_nav_items
 
 
 class StaffState(SessionStateMixin, rx.State):

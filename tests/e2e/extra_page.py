@@ -10,8 +10,8 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.demo.extras_example import open_invoice_count
-from portal_app.layout.nav import NavItem, register_nav_item
 from portal_app.pages.route_table import Page
+from portal_app.state.nav import NavItem, register_nav_item
 from portal_app.state.portal import PortalState
 
 ROUTE = "/client/open-count"

@@ -1,4 +1,4 @@
-from portal_app.layout.nav import visible_nav_items
+from portal_app.state.nav import visible_nav_items
 
 
 def test_payments_and_credits_follow_their_modules():

@@ -1,5 +1,5 @@
-from portal_app.layout.nav import NAV_ITEMS, NavItem, register_nav_item, visible_nav_items
 from portal_app.models.company import ALL_MODULES
+from portal_app.state.nav import NAV_ITEMS, NavItem, register_nav_item, visible_nav_items
 
 
 def test_only_enabled_and_built_modules_are_listed():

@@ -1,11 +1,11 @@
-from portal_app.layout.staff_nav import (
+from portal_app.models.company import ALL_MODULES
+from portal_app.services.console.work_queue import KINDS
+from portal_app.state.staff_nav import (
     QUEUE_KINDS,
     STAFF_NAV_ITEMS,
     nav_counts,
     visible_staff_nav_items,
 )
-from portal_app.models.company import ALL_MODULES
-from portal_app.services.console.work_queue import KINDS
 
 ALWAYS = ["/staff", "/staff/clients", "/staff/settings", "/staff/outbox", "/staff/audit"]
 

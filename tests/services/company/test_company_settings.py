@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError
-from portal_app.layout.nav import visible_nav_items
 from portal_app.models import AuditEvent, Company
 from portal_app.services.billing import credits
 from portal_app.services.company import company_settings
 from portal_app.services.company.company_settings import SettingsErrors
+from portal_app.state.nav import visible_nav_items
 from tests.helpers.staff import add_staff, staff_actor
 
 
