@@ -409,7 +409,7 @@ def table(runs: list[Run]) -> str:
             f"| {run.errors} | {statistics.median(run.sign_in_seconds or [float('nan')]):.2f} "
             f"| {statistics.mean(run.state_bytes) / 1024:.1f} "
             f"| {statistics.mean(run.update_bytes or [0]) / 1024:.1f} "
-            f"| {run.server_cpu * 1000 / max(len(values), 1):.0f} "
+            f"| {run.server_cpu * 1000 / max(len(values), 1):.1f} "
             f"| {run.services_cpu * 1000 / max(len(values), 1):.1f} "
             f"| {run.client_cpu * 100 / run.measured_seconds:.0f} |"
         )
