@@ -143,7 +143,17 @@ def test_the_invoice_status_badges_are_in_the_contacts_french(new_context, make,
     sign_in(page, account)
     page.goto("/client/invoices")
     expect(page.locator(ROW)).to_have_count(3)
-    expected = {paid.number: "Payée", overdue.number: "En retard", unpaid.number: "Impayée"}
-    for number, label in expected.items():
-        row = page.locator(ROW).filter(has=page.get_by_role("rowheader", name=number))
-        expect(row.locator(".rt-Badge")).to_have_text(label)
+    expected = {
+        paid.number: ("Payée", "green"),
+        overdue.number: ("En retard", "red"),
+        unpaid.number: ("Impayée", "amber"),
+    }
+    for number, (label, color) in expected.items():
+        badge = (
+            page.locator(ROW)
+            .filter(has=page.get_by_role("rowheader", name=number))
+            .locator(".rt-Badge")
+        )
+        expect(badge).to_have_text(label)
+        # Coloured by the status, not by the (now translated) label.
+        expect(badge).to_have_attribute("data-accent-color", color)
