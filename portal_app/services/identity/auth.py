@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from portal_app.branding import safe_color
-from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError
 from portal_app.core.i18n import N_
 from portal_app.core.settings import get_settings
@@ -24,7 +22,7 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.models.company import parse_modules
-from portal_app.services.identity import link_scope, session_cache, session_memo, signin
+from portal_app.services.identity import link_scope, session_memo, signin
 from portal_app.services.identity.actor import Actor
 
 # Known from here to their callers (registration, password reset, staff_clients, tests).
@@ -185,47 +183,25 @@ def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor
     """The contact behind a cookie token, or None when missing, expired, revoked or disabled."""
     if not token or not looks_like_token(token):
         return None
-    hashed = token_hash(token)
-    # Read before the query: a revocation committed after it ends what the query keeps.
-    epoch = session_cache.current_epoch()
-    kept = session_cache.lookup(session, hashed, epoch, utcnow())
-    if kept is None:
-        kept = _check_session(session, hashed, epoch)
-        if kept is None:
-            return None
-        if epoch is not None:
-            session_cache.keep(hashed, kept)
-    actor = kept.actor
-    # The services of this event ask for these next (see services/session_memo.py).
-    session_memo.remember(session, "modules", actor.company_id, kept.modules)
-    session_memo.remember(session, "locale", actor.client_id, kept.locale)
-    return replace(actor, ip=ip)
-
-
-def _check_session(session: Session, hashed: str, epoch: str | None) -> session_cache.Kept | None:
-    """The session check against the database: the live session of an enabled contact."""
-    row = session.exec(_ACTOR_QUERY, params={"token_hash": hashed}).first()
+    row = session.exec(_ACTOR_QUERY, params={"token_hash": token_hash(token)}).first()
     if row is None or not signin.is_live(row) or not signin.opens_side(row.kind, staff=False):
         return None
     if row.kind == "staff_preview" and not _preview_staff_active(session, row):
         return None
     if not row.portal_enabled or row.contact_company_id != row.company_id:
         return None
-    return session_cache.Kept(
-        actor=Actor(
-            company_id=row.company_id,
-            client_id=row.client_id,
-            contact_id=row.contact_id,
-            session_id=row.id,
-            kind=row.kind,
-            link_type=(row.link_type or "") if row.kind == "link" else "",
-            link_id=(row.link_id or 0) if row.kind == "link" else 0,
-        ),
-        modules=parse_modules(row.enabled_modules),
-        locale=row.client_locale or row.company_locale,
-        expires_at=row.expires_at,
-        epoch=epoch or "",
-        stored_at=time.monotonic(),
+    # The services of this event ask for these next (see services/session_memo.py).
+    session_memo.remember(session, "modules", row.company_id, parse_modules(row.enabled_modules))
+    session_memo.remember(session, "locale", row.client_id, row.client_locale or row.company_locale)
+    return Actor(
+        company_id=row.company_id,
+        client_id=row.client_id,
+        contact_id=row.contact_id,
+        session_id=row.id,
+        kind=row.kind,
+        ip=ip,
+        link_type=(row.link_type or "") if row.kind == "link" else "",
+        link_id=(row.link_id or 0) if row.kind == "link" else 0,
     )
 
 
