@@ -27,10 +27,9 @@ from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
-from portal_app.gateways.base import GatewayError, PaymentGateway
+from portal_app.gateways.base import PaymentGateway
 from portal_app.models import (
     Client,
-    Invoice,
     RecurringInvoice,
     Subscription,
     SubscriptionPlan,
@@ -39,15 +38,12 @@ from portal_app.models.statuses import RecurringStatus, SubscriptionStatus
 from portal_app.services.billing.recurring import RUNNING_STATUSES
 from portal_app.services.company.locale import company_locale
 from portal_app.services.identity import staff_scope
-from portal_app.services.payments import refunds
 from portal_app.services.payments.checkout_flow import Tx
-from portal_app.services.subscriptions.billing import void_invoice
 from portal_app.services.subscriptions.cancel import (
     end_subscription,
     refundable_payment,
-    refunded_text,
-    voided_text,
 )
+from portal_app.services.subscriptions.staff_refund import refund_and_end
 
 KINDS = ("recurring", "subscription")
 # Subscriptions that may carry an open request (a request keeps renewing; a declined renewal
@@ -257,56 +253,20 @@ def approve_request(
                 "at_period_end",
                 f"The subscription ends on {format_day(sub.current_period_end, locale)}.",
             )
-        amount_text = format_money(refund.amount_minor, plan.currency, locale)
         currency = plan.currency
-    try:
-        gateway.refund(
-            intent_ref=refund.intent_ref,
-            amount_minor=refund.amount_minor,
-            # The same key as a client's own cancellation: the payment is refunded once.
-            idempotency_key=f"subscription-{record_id}-refund-{refund.payment_id}",
-        )
-    except GatewayError:
-        with tx() as session:
-            # Nothing was refunded: the request stays open for another try.
-            session.exec(
-                update(Subscription)
-                .where(Subscription.id == record_id)
-                .values(cancel_at=None, updated_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-        raise
-    with tx() as session:
-        done = refunds.refund_period(
-            session,
-            intent_ref=refund.intent_ref,
-            total_refunded_minor=refund.total_after_minor,
-            subscription_id=record_id,
-            invoice_ids=refund.invoice_ids,
-        )
-        sub = staff_scope.own_row(session, Subscription, record_id, actor, what="request")
-        for invoice_id in refund.invoice_ids:
-            invoice = session.get(Invoice, invoice_id)
-            if invoice is not None and invoice.subscription_id == sub.id:
-                void_invoice(session, invoice)
-        end_subscription(session, subscription=sub, today=today)
-        _audit(
-            session,
-            actor,
-            "subscription_cancellation_approved",
-            sub,
-            ended="now",
-            payment_id=refund.payment_id,
-            refunded=refund.amount_minor,
-            credit_used=refund.credit_used_minor,
-            credit_voided=done.voided_minor,
-        )
-    sentences = [
-        f"The subscription is cancelled and {amount_text} is refunded.",
-        refunded_text(refund, currency, locale),
-        voided_text(done.voided_minor, currency, locale, staff=True),
-    ]
-    return DecisionOutcome("refunded", " ".join(s for s in sentences if s))
+    sentence = refund_and_end(
+        tx,
+        actor=actor,
+        gateway=gateway,
+        subscription_id=record_id,
+        refund=refund,
+        currency=currency,
+        locale=locale,
+        today=today,
+        what="request",
+        action="subscription_cancellation_approved",
+    )
+    return DecisionOutcome("refunded", sentence)
 
 
 def decline_request(

@@ -34,20 +34,18 @@ from portal_app.core.errors import ValidationError
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.schedule import FREQUENCY_LABELS, period_date
-from portal_app.gateways.base import GatewayError, PaymentGateway
-from portal_app.models import Client, Invoice, RecurringInvoice, Subscription, SubscriptionPlan
+from portal_app.gateways.base import PaymentGateway
+from portal_app.models import Client, RecurringInvoice, Subscription, SubscriptionPlan
 from portal_app.models.statuses import RecurringStatus, SubscriptionStatus
 from portal_app.services.company.locale import company_locale
 from portal_app.services.identity import staff_scope
-from portal_app.services.payments import refunds
 from portal_app.services.payments.checkout_flow import Tx
-from portal_app.services.subscriptions.billing import open_invoices, void_invoice
+from portal_app.services.subscriptions.billing import open_invoices
 from portal_app.services.subscriptions.cancel import (
     end_subscription,
     refundable_payment,
-    refunded_text,
-    voided_text,
 )
+from portal_app.services.subscriptions.staff_refund import refund_and_end
 from portal_app.services.subscriptions.subscriptions import (
     INCOMPLETE,
     next_charge_date,
@@ -251,56 +249,20 @@ def cancel_subscription(
                 "the client is not charged again.",
             )
         sub_id = sub.id
-        amount_text = format_money(offer.amount_minor, plan.currency, locale)
         currency = plan.currency
-    try:
-        gateway.refund(
-            intent_ref=offer.intent_ref,
-            amount_minor=offer.amount_minor,
-            # The client side's key: the payment is refunded once, whoever cancels.
-            idempotency_key=f"subscription-{sub_id}-refund-{offer.payment_id}",
-        )
-    except GatewayError:
-        with tx() as session:
-            # Nothing was refunded: release the claim so staff can try again.
-            session.exec(
-                update(Subscription)
-                .where(Subscription.id == sub_id)
-                .values(cancel_at=None, updated_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-        raise
-    with tx() as session:
-        done = refunds.refund_period(
-            session,
-            intent_ref=offer.intent_ref,
-            total_refunded_minor=offer.total_after_minor,
-            subscription_id=sub_id,
-            invoice_ids=offer.invoice_ids,
-        )
-        sub = staff_scope.own_row(session, Subscription, sub_id, actor, what="subscription")
-        for invoice_id in offer.invoice_ids:
-            invoice = session.get(Invoice, invoice_id)
-            if invoice is not None and invoice.subscription_id == sub.id:
-                void_invoice(session, invoice)
-        end_subscription(session, subscription=sub, today=today)
-        _audit(
-            session,
-            actor,
-            sub,
-            "subscription_cancelled_by_staff",
-            ended="now",
-            payment_id=offer.payment_id,
-            refunded=offer.amount_minor,
-            credit_used=offer.credit_used_minor,
-            credit_voided=done.voided_minor,
-        )
-    sentences = [
-        f"The subscription is cancelled and {amount_text} is refunded.",
-        refunded_text(offer, currency, locale),
-        voided_text(done.voided_minor, currency, locale, staff=True),
-    ]
-    return StaffCancelOutcome("refunded", " ".join(s for s in sentences if s))
+    sentence = refund_and_end(
+        tx,
+        actor=actor,
+        gateway=gateway,
+        subscription_id=sub_id,
+        refund=offer,
+        currency=currency,
+        locale=locale,
+        today=today,
+        what="subscription",
+        action="subscription_cancelled_by_staff",
+    )
+    return StaffCancelOutcome("refunded", sentence)
 
 
 def _may_pause(session: Session, sub: Subscription) -> bool:
