@@ -165,7 +165,8 @@ def doc_list(state, words: KindWords) -> rx.Component:
 # -- form --------------------------------------------------------------------------------------
 
 
-def _field(label: str, control: rx.Component, error) -> rx.Component:
+def labelled_field(label: str, control: rx.Component, error) -> rx.Component:
+    """A label above `control`, with the field's error below it."""
     return rx.vstack(
         rx.text(label, as_="label", size="2", weight="medium"),
         control,
@@ -175,8 +176,9 @@ def _field(label: str, control: rx.Component, error) -> rx.Component:
     )
 
 
-def _text_input(state, name: str, label: str, **props) -> rx.Component:
-    return _field(
+def text_field(state, name: str, label: str, **props) -> rx.Component:
+    """An input bound to `state.form_<name>` through `state.set_field`."""
+    return labelled_field(
         label,
         rx.input(
             value=getattr(state, f"form_{name}"),
@@ -189,8 +191,9 @@ def _text_input(state, name: str, label: str, **props) -> rx.Component:
     )
 
 
-def _area(state, name: str, label: str) -> rx.Component:
-    return _field(
+def area_field(state, name: str, label: str) -> rx.Component:
+    """A text area bound to `state.form_<name>` through `state.set_field`."""
+    return labelled_field(
         label,
         rx.text_area(
             value=getattr(state, f"form_{name}"),
@@ -203,7 +206,9 @@ def _area(state, name: str, label: str) -> rx.Component:
     )
 
 
-def _line_row(state, line, index) -> rx.Component:
+def line_row(state, line, index) -> rx.Component:
+    """One editable line (`state.set_line`, `state.remove_line`) with its errors."""
+
     def cell(name: str, label: str, width: str, **props) -> rx.Component:
         return rx.table.cell(
             rx.input(
@@ -236,9 +241,54 @@ def _line_row(state, line, index) -> rx.Component:
     )
 
 
-def doc_form(state, words: KindWords) -> rx.Component:
-    """The new/edit form: client, currency, dates, (deposit), texts, lines; errors by field."""
-    is_invoice = words.name == "invoice"
+def form_error_callout(state) -> rx.Component:
+    """The form-wide error (`form_errors["form"]`), shown above the fields when there is one."""
+    return rx.cond(
+        state.form_errors["form"] != "",
+        callout(state.form_errors["form"], icon="triangle-alert", color_scheme="red", role="alert"),
+    )
+
+
+def client_field(state) -> rx.Component:
+    """The client select of a new form; fixed (disabled) when editing."""
+    return labelled_field(
+        "Client",
+        rx.select.root(
+            # No placeholder: Radix's grey placeholder text fails contrast checks.
+            rx.select.trigger(aria_label="Client"),
+            rx.select.content(
+                rx.foreach(
+                    state.client_choices,
+                    lambda option: rx.select.item(option.label, value=option.value),
+                )
+            ),
+            value=state.form_client_id,
+            on_change=lambda value: state.set_field("client_id", value),
+            disabled=state.form_is_edit,
+            name="client_id",
+        ),
+        state.form_errors["client_id"],
+    )
+
+
+def currency_field(state) -> rx.Component:
+    """The currency select; "default" stands for the client's currency (an empty value)."""
+    return labelled_field(
+        "Currency",
+        labelled_select(
+            [("default", "The client's currency")]
+            + [(code, code) for code in SUPPORTED_CURRENCIES],
+            value=rx.cond(state.form_currency == "", "default", state.form_currency),
+            on_change=lambda value: state.set_field("currency", value),
+            label="Currency",
+        ),
+        state.form_errors["currency"],
+    )
+
+
+def lines_editor(state) -> tuple[rx.Component, ...]:
+    """The "Lines" heading, its error, the editable line table and "Add line", to splat into
+    the form's vstack (so its spacing applies to each)."""
     lines_table = rx.table.root(
         rx.table.header(
             rx.table.row(
@@ -249,67 +299,12 @@ def doc_form(state, words: KindWords) -> rx.Component:
             )
         ),
         rx.table.body(
-            rx.foreach(state.form_lines, lambda line, index: _line_row(state, line, index))
+            rx.foreach(state.form_lines, lambda line, index: line_row(state, line, index))
         ),
         width="100%",
         variant="surface",
     )
-    body = rx.vstack(
-        rx.cond(
-            state.form_errors["form"] != "",
-            callout(
-                state.form_errors["form"], icon="triangle-alert", color_scheme="red", role="alert"
-            ),
-        ),
-        rx.grid(
-            _field(
-                "Client",
-                rx.select.root(
-                    # No placeholder: Radix's grey placeholder text fails contrast checks.
-                    rx.select.trigger(aria_label="Client"),
-                    rx.select.content(
-                        rx.foreach(
-                            state.client_choices,
-                            lambda option: rx.select.item(option.label, value=option.value),
-                        )
-                    ),
-                    value=state.form_client_id,
-                    on_change=lambda value: state.set_field("client_id", value),
-                    disabled=state.form_is_edit,
-                    name="client_id",
-                ),
-                state.form_errors["client_id"],
-            ),
-            _field(
-                "Currency",
-                labelled_select(
-                    [("default", "The client's currency")]
-                    + [(code, code) for code in SUPPORTED_CURRENCIES],
-                    value=rx.cond(state.form_currency == "", "default", state.form_currency),
-                    on_change=lambda value: state.set_field("currency", value),
-                    label="Currency",
-                ),
-                state.form_errors["currency"],
-            ),
-            _text_input(state, "issue_date", "Issue date", type="date"),
-            *(
-                [_text_input(state, "due_date", words.due_label, type="date")]
-                if words.name != "credit"
-                else []
-            ),
-            *(
-                [
-                    _text_input(state, "partial", "Deposit (optional)", input_mode="decimal"),
-                    _text_input(state, "partial_due_date", "Deposit due", type="date"),
-                ]
-                if is_invoice
-                else []
-            ),
-            *([_text_input(state, "po_number", "PO number")] if words.name != "credit" else []),
-            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
-            spacing="4",
-            width="100%",
-        ),
+    return (
         rx.heading("Lines", size="4", as_="h2"),
         field_error(state.form_errors["lines"]),
         rx.box(lines_table, width="100%", overflow_x="auto"),
@@ -321,10 +316,41 @@ def doc_form(state, words: KindWords) -> rx.Component:
             type="button",
             id="add-line",
         ),
+    )
+
+
+def doc_form(state, words: KindWords) -> rx.Component:
+    """The new/edit form: client, currency, dates, (deposit), texts, lines; errors by field."""
+    is_invoice = words.name == "invoice"
+    body = rx.vstack(
+        form_error_callout(state),
         rx.grid(
-            _area(state, "public_notes", "Notes for the client"),
+            client_field(state),
+            currency_field(state),
+            text_field(state, "issue_date", "Issue date", type="date"),
             *(
-                [_area(state, "terms", "Terms"), _area(state, "footer", "Footer")]
+                [text_field(state, "due_date", words.due_label, type="date")]
+                if words.name != "credit"
+                else []
+            ),
+            *(
+                [
+                    text_field(state, "partial", "Deposit (optional)", input_mode="decimal"),
+                    text_field(state, "partial_due_date", "Deposit due", type="date"),
+                ]
+                if is_invoice
+                else []
+            ),
+            *([text_field(state, "po_number", "PO number")] if words.name != "credit" else []),
+            columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+            spacing="4",
+            width="100%",
+        ),
+        *lines_editor(state),
+        rx.grid(
+            area_field(state, "public_notes", "Notes for the client"),
+            *(
+                [area_field(state, "terms", "Terms"), area_field(state, "footer", "Footer")]
                 if words.name != "credit"
                 else []
             ),
@@ -366,7 +392,8 @@ def doc_form(state, words: KindWords) -> rx.Component:
 # -- detail ------------------------------------------------------------------------------------
 
 
-def _summary(label: str, value) -> rx.Component:
+def summary_row(label: str, value) -> rx.Component:
+    """A grey label and its value on one line."""
     return rx.hstack(
         rx.text(label, color_scheme="gray", size="2"),
         rx.spacer(),
@@ -375,7 +402,8 @@ def _summary(label: str, value) -> rx.Component:
     )
 
 
-def _detail_lines(doc) -> rx.Component:
+def detail_lines(doc) -> rx.Component:
+    """The read-only table of a document's (or schedule's) lines."""
     return rx.table.root(
         rx.table.header(
             rx.table.row(
@@ -528,19 +556,19 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
         _actions(state, words, doc),
         rx.grid(
             rx.vstack(
-                _summary("Issued", doc.issue_date),
-                _summary(words.due_label, doc.due_date),
-                rx.cond(doc.partial != "", _summary("Deposit", doc.partial)),
-                rx.cond(doc.partial != "", _summary("Deposit due", doc.partial_due_date)),
-                rx.cond(doc.po_number != "", _summary("PO number", doc.po_number)),
+                summary_row("Issued", doc.issue_date),
+                summary_row(words.due_label, doc.due_date),
+                rx.cond(doc.partial != "", summary_row("Deposit", doc.partial)),
+                rx.cond(doc.partial != "", summary_row("Deposit due", doc.partial_due_date)),
+                rx.cond(doc.po_number != "", summary_row("PO number", doc.po_number)),
                 width="100%",
             ),
             rx.vstack(
-                _summary("Subtotal", doc.subtotal),
-                _summary("Tax", doc.tax),
-                _summary("Total", doc.total),
-                _summary("Paid", doc.paid),
-                _summary("Balance", doc.balance),
+                summary_row("Subtotal", doc.subtotal),
+                summary_row("Tax", doc.tax),
+                summary_row("Total", doc.total),
+                summary_row("Paid", doc.paid),
+                summary_row("Balance", doc.balance),
                 width="100%",
                 id="doc-totals",
             ),
@@ -548,7 +576,7 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
             spacing="6",
             width="100%",
         ),
-        rx.box(_detail_lines(doc), width="100%", overflow_x="auto"),
+        rx.box(detail_lines(doc), width="100%", overflow_x="auto"),
         rx.cond(doc.terms != "", rx.text("Terms: ", doc.terms, size="2", white_space="pre-wrap")),
         rx.cond(
             doc.public_notes != "",

@@ -10,10 +10,12 @@ services.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
 import reflex as rx
+from sqlmodel import Session
 
 from portal_app.core import routes
 from portal_app.core.db import session_scope
@@ -40,7 +42,8 @@ FORM_FIELDS = (
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_name", "tax_rate")
 
 
-def _blank_line() -> dict[str, str]:
+def blank_line() -> dict[str, str]:
+    """An empty line as a page holds it: quantity 1, no errors."""
     line = {name: "" for name in LINE_FIELDS}
     line["quantity"] = "1"
     line.update({f"err_{name}": "" for name in LINE_FIELDS})
@@ -51,9 +54,88 @@ def _blank_errors() -> dict[str, str]:
     return {name: "" for name in (*FORM_FIELDS, "lines", "form")}
 
 
-def _path_segments(state) -> list[str]:
+def path_segments(state) -> list[str]:
+    """The non-empty parts of the page's URL path."""
     path = (state.router.url.path or "").strip("/")
     return [p for p in path.split("/") if p]
+
+
+def lines_from_forms(lines: list[LineForm]) -> list[dict[str, str]]:
+    """A form's lines as a page holds them (text, no errors); one blank line when none."""
+    return [
+        {**blank_line(), **{name: str(getattr(line, name) or "") for name in LINE_FIELDS}}
+        for line in lines
+    ] or [blank_line()]
+
+
+def line_forms(lines: list[dict[str, str]]) -> list[LineForm]:
+    """The page's lines as the services take them."""
+    return [LineForm(**{name: line.get(name, "") for name in LINE_FIELDS}) for line in lines]
+
+
+def with_line_value(
+    lines: list[dict[str, str]], index: int, name: str, value: str
+) -> list[dict[str, str]] | None:
+    """A copy of `lines` with one value set (cut to MAX_VALUE); None when the browser named no
+    such line or field."""
+    if name not in LINE_FIELDS or not isinstance(index, int):
+        return None
+    if not 0 <= index < len(lines):
+        return None
+    changed = [dict(line) for line in lines]
+    changed[index][name] = str(value)[:MAX_VALUE]
+    return changed
+
+
+def with_line_added(lines: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """`lines` and a blank one; None when MAX_LINES are there already."""
+    if len(lines) < MAX_LINES:
+        return [*lines, blank_line()]
+    return None
+
+
+def without_line(lines: list[dict[str, str]], index: int) -> list[dict[str, str]] | None:
+    """`lines` less the one at `index`; None when there is no such line or it is the last
+    (a document or schedule needs at least one)."""
+    if isinstance(index, int) and len(lines) > 1 and 0 <= index < len(lines):
+        return [line for i, line in enumerate(lines) if i != index]
+    return None
+
+
+def save_form(state, errors: dict[str, str], write: Callable[[Session], str]):
+    """Run `write` (which saves the typed form and returns the saved record's URL) in one
+    transaction and go there; on FormErrors show each message by its field ("lines.<i>.<field>"
+    on that line, a known field on it, anything else on the whole form), on a refusal above
+    the form, and "not found" for a record that went away. `errors` is the form's blank
+    errors; the caller has set `form_saving`, which is cleared here."""
+    lines = [{**line, **{f"err_{n}": "" for n in LINE_FIELDS}} for line in state.form_lines]
+    try:
+        with session_scope() as db:
+            target = write(db)
+    except FormErrors as exc:
+        for key, message in exc.errors.items():
+            parts = key.split(".")
+            if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
+                index = int(parts[1])
+                if index < len(lines):
+                    lines[index][f"err_{parts[2]}"] = message
+            else:
+                errors[key if key in errors else "form"] = message
+        state.form_errors = errors
+        state.form_lines = lines
+        state.form_saving = False
+        return None
+    except (ValidationError, ReadOnlyError) as exc:
+        errors["form"] = getattr(exc, "message", str(exc))
+        state.form_errors = errors
+        state.form_saving = False
+        return None
+    except NotFoundError:
+        state.form_not_found = True
+        state.form_saving = False
+        return None
+    state.form_saving = False
+    return rx.redirect(target)
 
 
 class StaffDocListMixin(rx.State, mixin=True):
@@ -159,7 +241,7 @@ class StaffDocFormMixin(rx.State, mixin=True):
         self.form_errors = _blank_errors()
         self.form_saving = False
         self.form_not_found = False
-        segments = _path_segments(self)
+        segments = path_segments(self)
         self.form_is_edit = len(segments) >= 4 and segments[-1] == "edit"
         with session_scope() as db:
             self.client_choices = staff_lists.client_options(db, actor=actor)
@@ -187,10 +269,7 @@ class StaffDocFormMixin(rx.State, mixin=True):
                 form.issue_date = date.today().isoformat()
         for name in FORM_FIELDS:
             setattr(self, f"form_{name}", str(getattr(form, name) or ""))
-        self.form_lines = [
-            {**_blank_line(), **{name: str(getattr(line, name) or "") for name in LINE_FIELDS}}
-            for line in form.lines
-        ] or [_blank_line()]
+        self.form_lines = lines_from_forms(form.lines)
         self.form_loading = False
         return None
 
@@ -201,33 +280,24 @@ class StaffDocFormMixin(rx.State, mixin=True):
             setattr(self, f"form_{name}", str(value)[:MAX_VALUE])
 
     def _set_line(self, index: int, name: str, value: str) -> None:
-        if name not in LINE_FIELDS or not isinstance(index, int):
-            return
-        if 0 <= index < len(self.form_lines):
-            lines = [dict(line) for line in self.form_lines]
-            lines[index][name] = str(value)[:MAX_VALUE]
+        lines = with_line_value(self.form_lines, index, name, value)
+        if lines is not None:
             self.form_lines = lines
 
     def _add_line(self) -> None:
-        if len(self.form_lines) < MAX_LINES:
-            self.form_lines = [*self.form_lines, _blank_line()]
+        lines = with_line_added(self.form_lines)
+        if lines is not None:
+            self.form_lines = lines
 
     def _remove_line(self, index: int) -> None:
-        # The last line stays: a document needs at least one.
-        if (
-            isinstance(index, int)
-            and len(self.form_lines) > 1
-            and 0 <= index < len(self.form_lines)
-        ):
-            self.form_lines = [line for i, line in enumerate(self.form_lines) if i != index]
+        lines = without_line(self.form_lines, index)
+        if lines is not None:
+            self.form_lines = lines
 
     def _typed_form(self) -> DocumentForm:
         return DocumentForm(
             **{name: getattr(self, f"form_{name}") for name in FORM_FIELDS},
-            lines=[
-                LineForm(**{name: line.get(name, "") for name in LINE_FIELDS})
-                for line in self.form_lines
-            ],
+            lines=line_forms(self.form_lines),
         )
 
     def _save(self, kind: Kind):
@@ -237,47 +307,19 @@ class StaffDocFormMixin(rx.State, mixin=True):
         if self.form_saving:
             return None
         self.form_saving = True
-        errors = _blank_errors()
-        lines = [{**line, **{f"err_{n}": "" for n in LINE_FIELDS}} for line in self.form_lines]
-        try:
-            with session_scope() as db:
-                if self.form_is_edit:
-                    row = staff_records.update_record(
-                        db,
-                        actor=actor,
-                        kind=kind,
-                        record_id=self._record_id,
-                        form=self._typed_form(),
-                    )
-                else:
-                    row = staff_records.create_record(
-                        db, actor=actor, kind=kind, form=self._typed_form()
-                    )
-                target = routes.staff_record_url(kind.name, row.id)
-        except FormErrors as exc:
-            for key, message in exc.errors.items():
-                parts = key.split(".")
-                if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
-                    index = int(parts[1])
-                    if index < len(lines):
-                        lines[index][f"err_{parts[2]}"] = message
-                else:
-                    errors[key if key in errors else "form"] = message
-            self.form_errors = errors
-            self.form_lines = lines
-            self.form_saving = False
-            return None
-        except (ValidationError, ReadOnlyError) as exc:
-            errors["form"] = getattr(exc, "message", str(exc))
-            self.form_errors = errors
-            self.form_saving = False
-            return None
-        except NotFoundError:
-            self.form_not_found = True
-            self.form_saving = False
-            return None
-        self.form_saving = False
-        return rx.redirect(target)
+
+        def write(db) -> str:
+            if self.form_is_edit:
+                row = staff_records.update_record(
+                    db, actor=actor, kind=kind, record_id=self._record_id, form=self._typed_form()
+                )
+            else:
+                row = staff_records.create_record(
+                    db, actor=actor, kind=kind, form=self._typed_form()
+                )
+            return routes.staff_record_url(kind.name, row.id)
+
+        return save_form(self, _blank_errors(), write)
 
     @rx.event
     def load(self):
@@ -326,7 +368,7 @@ class StaffDocDetailMixin(rx.State, mixin=True):
         if not keep_messages:
             self.doc_notice = self.doc_error = ""
         self.doc_not_found = False
-        segments = _path_segments(self)
+        segments = path_segments(self)
         try:
             with session_scope() as db:
                 view = staff_lists.record_detail(

@@ -7,7 +7,12 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, field_error, loading_block, page_heading
-from portal_app.components.staff_documents import _area, _field, _text_input, labelled_select
+from portal_app.components.staff_documents import (
+    area_field,
+    labelled_field,
+    labelled_select,
+    text_field,
+)
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
@@ -17,7 +22,7 @@ from portal_app.services.billing.document_forms import FormErrors
 from portal_app.services.subscriptions import staff_plans
 from portal_app.services.subscriptions.staff_plans import DOWNGRADE_LABELS, PlanForm
 from portal_app.state.staff import StaffState
-from portal_app.state.staff_documents import _path_segments
+from portal_app.state.staff_documents import path_segments
 
 MAX_VALUE = 2000
 TEXT_FIELDS = (
@@ -66,7 +71,7 @@ class StaffPlanFormState(StaffState):
             return self._staff_login_redirect()
         self.form_errors = _blank_errors()
         self.form_saving = self.form_not_found = False
-        segments = _path_segments(self)
+        segments = path_segments(self)
         self.form_is_edit = len(segments) >= 4 and segments[-1] == "edit"
         with session_scope() as db:
             try:
@@ -153,7 +158,7 @@ class StaffPlanFormState(StaffState):
 
 
 def _select(state, name: str, label: str, options: list[tuple[str, str]]) -> rx.Component:
-    return _field(
+    return labelled_field(
         label,
         labelled_select(
             options,
@@ -185,8 +190,8 @@ def staff_plan_form_page() -> rx.Component:
             ),
         ),
         rx.grid(
-            _text_input(state, "name", "Name"),
-            _text_input(state, "price", "Price", inputmode="decimal", placeholder="12.50"),
+            text_field(state, "name", "Name"),
+            text_field(state, "price", "Price", inputmode="decimal", placeholder="12.50"),
             _select(state, "currency", "Currency", [(c, c) for c in SUPPORTED_CURRENCIES]),
             _select(
                 state,
@@ -194,8 +199,8 @@ def staff_plan_form_page() -> rx.Component:
                 "Billed",
                 [(f, FREQUENCY_LABELS.get(f, f)) for f in FREQUENCIES],
             ),
-            _text_input(state, "trial_days", "Trial days", inputmode="numeric"),
-            _text_input(
+            text_field(state, "trial_days", "Trial days", inputmode="numeric"),
+            text_field(
                 state,
                 "refund_period_days",
                 "Refund period (days after a payment; 0 = no refunds)",
@@ -211,7 +216,7 @@ def staff_plan_form_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        _area(state, "description", "Description"),
+        area_field(state, "description", "Description"),
         rx.checkbox(
             "Clients may cancel from the portal",
             checked=state.form_allow_cancellation,

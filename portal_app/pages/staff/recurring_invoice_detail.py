@@ -7,7 +7,7 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, loading_block
-from portal_app.components.staff_documents import _detail_lines, _summary, staff_status_badge
+from portal_app.components.staff_documents import detail_lines, staff_status_badge, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
@@ -15,7 +15,7 @@ from portal_app.pages.staff.recurring_invoices import recurring_status_badge
 from portal_app.schemas.staff_recurring import IssuedInvoiceRow, StaffRecurringDetail
 from portal_app.services.billing import staff_recurring
 from portal_app.state.staff import StaffState
-from portal_app.state.staff_documents import _path_segments
+from portal_app.state.staff_documents import path_segments
 
 _NOTICES = {
     "pause": "Paused: no invoices are issued until you resume it.",
@@ -43,7 +43,7 @@ class StaffRecurringDetailState(StaffState):
         self.notice = self.error = ""
         self.not_found = False
         self.busy = False
-        segments = _path_segments(self)
+        segments = path_segments(self)
         try:
             with session_scope() as db:
                 view = staff_recurring.schedule_detail(
@@ -245,24 +245,24 @@ def staff_recurring_detail_page() -> rx.Component:
         ),
         rx.grid(
             rx.vstack(
-                _summary("Frequency", doc.frequency),
-                _summary("Start date", doc.start_date),
-                _summary(
+                summary_row("Frequency", doc.frequency),
+                summary_row("Start date", doc.start_date),
+                summary_row(
                     "Next send date", rx.cond(doc.next_send_date != "", doc.next_send_date, "None")
                 ),
-                _summary(
+                summary_row(
                     "Last sent", rx.cond(doc.last_sent_date != "", doc.last_sent_date, "Not yet")
                 ),
-                _summary("Cycles left", doc.cycles_left),
-                _summary("Due", doc.due_days),
-                _summary("Auto-bill", doc.auto_bill),
-                rx.cond(doc.po_number != "", _summary("PO number", doc.po_number)),
+                summary_row("Cycles left", doc.cycles_left),
+                summary_row("Due", doc.due_days),
+                summary_row("Auto-bill", doc.auto_bill),
+                rx.cond(doc.po_number != "", summary_row("PO number", doc.po_number)),
                 width="100%",
             ),
             rx.vstack(
-                _summary("Subtotal", doc.subtotal),
-                _summary("Tax", doc.tax),
-                _summary("Total per invoice", doc.total),
+                summary_row("Subtotal", doc.subtotal),
+                summary_row("Tax", doc.tax),
+                summary_row("Total per invoice", doc.total),
                 width="100%",
                 id="recurring-totals",
             ),
@@ -270,7 +270,7 @@ def staff_recurring_detail_page() -> rx.Component:
             spacing="6",
             width="100%",
         ),
-        rx.box(_detail_lines(doc), width="100%", overflow_x="auto"),
+        rx.box(detail_lines(doc), width="100%", overflow_x="auto"),
         rx.cond(doc.terms != "", rx.text("Terms: ", doc.terms, size="2", white_space="pre-wrap")),
         rx.cond(
             doc.public_notes != "",

@@ -7,27 +7,36 @@ from datetime import date
 
 import reflex as rx
 
-from portal_app.components.accessible import callout
-from portal_app.components.common import empty_state, field_error, loading_block, page_heading
+from portal_app.components.common import empty_state, loading_block, page_heading
 from portal_app.components.staff_documents import (
-    _area,
-    _field,
-    _line_row,
-    _text_input,
+    area_field,
+    client_field,
+    currency_field,
+    form_error_callout,
+    labelled_field,
     labelled_select,
+    lines_editor,
+    text_field,
 )
 from portal_app.core import routes
 from portal_app.core.db import session_scope
-from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.money import SUPPORTED_CURRENCIES
+from portal_app.core.errors import NotFoundError
 from portal_app.core.schedule import FREQUENCIES, FREQUENCY_LABELS
 from portal_app.models.recurring import AUTO_BILL_MODES
 from portal_app.schemas.staff_documents import OptionView
 from portal_app.services.billing import staff_lists, staff_recurring
-from portal_app.services.billing.document_forms import MAX_LINES, FormErrors, LineForm
+from portal_app.services.billing.document_forms import LineForm
 from portal_app.services.billing.staff_recurring import AUTO_BILL_LABELS, RecurringForm
 from portal_app.state.staff import StaffState
-from portal_app.state.staff_documents import LINE_FIELDS, _blank_line, _path_segments
+from portal_app.state.staff_documents import (
+    line_forms,
+    lines_from_forms,
+    path_segments,
+    save_form,
+    with_line_added,
+    with_line_value,
+    without_line,
+)
 
 MAX_VALUE = 4000
 FORM_FIELDS = (
@@ -80,7 +89,7 @@ class StaffRecurringFormState(StaffState):
             return self._staff_login_redirect()
         self.form_errors = _blank_errors()
         self.form_saving = self.form_not_found = False
-        segments = _path_segments(self)
+        segments = path_segments(self)
         self.form_is_edit = len(segments) >= 4 and segments[-1] == "edit"
         with session_scope() as db:
             self.client_choices = staff_lists.client_options(db, actor=actor)
@@ -104,10 +113,7 @@ class StaffRecurringFormState(StaffState):
         for name in FORM_FIELDS:
             setattr(self, f"form_{name}", str(getattr(form, name) or ""))
         self.form_endless = bool(form.endless)
-        self.form_lines = [
-            {**_blank_line(), **{name: str(getattr(line, name) or "") for name in LINE_FIELDS}}
-            for line in form.lines
-        ] or [_blank_line()]
+        self.form_lines = lines_from_forms(form.lines)
         self.form_loading = False
         return None
 
@@ -124,34 +130,27 @@ class StaffRecurringFormState(StaffState):
 
     @rx.event
     def set_line(self, index: int, name: str, value: str):
-        if name in LINE_FIELDS and isinstance(index, int) and 0 <= index < len(self.form_lines):
-            lines = [dict(line) for line in self.form_lines]
-            lines[index][name] = str(value)[:MAX_VALUE]
+        lines = with_line_value(self.form_lines, index, name, value)
+        if lines is not None:
             self.form_lines = lines
 
     @rx.event
     def add_line(self):
-        if len(self.form_lines) < MAX_LINES:
-            self.form_lines = [*self.form_lines, _blank_line()]
+        lines = with_line_added(self.form_lines)
+        if lines is not None:
+            self.form_lines = lines
 
     @rx.event
     def remove_line(self, index: int):
-        # The last line stays: a schedule needs at least one.
-        if (
-            isinstance(index, int)
-            and len(self.form_lines) > 1
-            and 0 <= index < len(self.form_lines)
-        ):
-            self.form_lines = [line for i, line in enumerate(self.form_lines) if i != index]
+        lines = without_line(self.form_lines, index)
+        if lines is not None:
+            self.form_lines = lines
 
     def _typed_form(self) -> RecurringForm:
         return RecurringForm(
             **{name: getattr(self, f"form_{name}") for name in FORM_FIELDS},
             endless=self.form_endless,
-            lines=[
-                LineForm(**{name: line.get(name, "") for name in LINE_FIELDS})
-                for line in self.form_lines
-            ],
+            lines=line_forms(self.form_lines),
         )
 
     @rx.event
@@ -162,45 +161,21 @@ class StaffRecurringFormState(StaffState):
         if self.form_saving:
             return None
         self.form_saving = True
-        errors = _blank_errors()
-        lines = [{**line, **{f"err_{n}": "" for n in LINE_FIELDS}} for line in self.form_lines]
-        try:
-            with session_scope() as db:
-                if self.form_is_edit:
-                    row = staff_recurring.update_schedule(
-                        db, actor=actor, schedule_id=self._record_id, form=self._typed_form()
-                    )
-                else:
-                    row = staff_recurring.create_schedule(db, actor=actor, form=self._typed_form())
-                target = f"{routes.STAFF_RECURRING_INVOICES}/{row.id}"
-        except FormErrors as exc:
-            for key, message in exc.errors.items():
-                parts = key.split(".")
-                if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
-                    index = int(parts[1])
-                    if index < len(lines):
-                        lines[index][f"err_{parts[2]}"] = message
-                else:
-                    errors[key if key in errors else "form"] = message
-            self.form_errors = errors
-            self.form_lines = lines
-            self.form_saving = False
-            return None
-        except (ValidationError, ReadOnlyError) as exc:
-            errors["form"] = getattr(exc, "message", str(exc))
-            self.form_errors = errors
-            self.form_saving = False
-            return None
-        except NotFoundError:
-            self.form_not_found = True
-            self.form_saving = False
-            return None
-        self.form_saving = False
-        return rx.redirect(target)
+
+        def write(db) -> str:
+            if self.form_is_edit:
+                row = staff_recurring.update_schedule(
+                    db, actor=actor, schedule_id=self._record_id, form=self._typed_form()
+                )
+            else:
+                row = staff_recurring.create_schedule(db, actor=actor, form=self._typed_form())
+            return f"{routes.STAFF_RECURRING_INVOICES}/{row.id}"
+
+        return save_form(self, _blank_errors(), write)
 
 
 def _select_field(state, name: str, label: str, options: list[tuple[str, str]]) -> rx.Component:
-    return _field(
+    return labelled_field(
         label,
         labelled_select(
             options,
@@ -213,62 +188,16 @@ def _select_field(state, name: str, label: str, options: list[tuple[str, str]]) 
 
 
 def _form_body(state) -> rx.Component:
-    lines_table = rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *[
-                    rx.table.column_header_cell(label)
-                    for label in ("Description", "Qty", "Unit price", "Tax", "Rate %", "")
-                ]
-            )
-        ),
-        rx.table.body(
-            rx.foreach(state.form_lines, lambda line, index: _line_row(state, line, index))
-        ),
-        width="100%",
-        variant="surface",
-    )
     return rx.vstack(
-        rx.cond(
-            state.form_errors["form"] != "",
-            callout(
-                state.form_errors["form"], icon="triangle-alert", color_scheme="red", role="alert"
-            ),
-        ),
+        form_error_callout(state),
         rx.grid(
-            _field(
-                "Client",
-                rx.select.root(
-                    rx.select.trigger(aria_label="Client"),
-                    rx.select.content(
-                        rx.foreach(
-                            state.client_choices,
-                            lambda option: rx.select.item(option.label, value=option.value),
-                        )
-                    ),
-                    value=state.form_client_id,
-                    on_change=lambda value: state.set_field("client_id", value),
-                    disabled=state.form_is_edit,
-                    name="client_id",
-                ),
-                state.form_errors["client_id"],
-            ),
-            _field(
-                "Currency",
-                labelled_select(
-                    [("default", "The client's currency")]
-                    + [(code, code) for code in SUPPORTED_CURRENCIES],
-                    value=rx.cond(state.form_currency == "", "default", state.form_currency),
-                    on_change=lambda value: state.set_field("currency", value),
-                    label="Currency",
-                ),
-                state.form_errors["currency"],
-            ),
+            client_field(state),
+            currency_field(state),
             _select_field(
                 state, "frequency", "Frequency", [(f, FREQUENCY_LABELS[f]) for f in FREQUENCIES]
             ),
-            _text_input(state, "start_date", "Start date", type="date"),
-            _field(
+            text_field(state, "start_date", "Start date", type="date"),
+            labelled_field(
                 "Number of invoices",
                 rx.vstack(
                     rx.checkbox(
@@ -293,26 +222,16 @@ def _form_body(state) -> rx.Component:
             _select_field(
                 state, "auto_bill", "Auto-bill", [(m, AUTO_BILL_LABELS[m]) for m in AUTO_BILL_MODES]
             ),
-            _text_input(state, "due_days", "Days until due", input_mode="numeric"),
-            _text_input(state, "po_number", "PO number"),
+            text_field(state, "due_days", "Days until due", input_mode="numeric"),
+            text_field(state, "po_number", "PO number"),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",
             width="100%",
         ),
-        rx.heading("Lines", size="4", as_="h2"),
-        field_error(state.form_errors["lines"]),
-        rx.box(lines_table, width="100%", overflow_x="auto"),
-        rx.button(
-            rx.icon("plus", size=16, aria_hidden="true"),
-            "Add line",
-            on_click=state.add_line,
-            variant="soft",
-            type="button",
-            id="add-line",
-        ),
+        *lines_editor(state),
         rx.grid(
-            _area(state, "public_notes", "Notes for the client"),
-            _area(state, "terms", "Terms"),
+            area_field(state, "public_notes", "Notes for the client"),
+            area_field(state, "terms", "Terms"),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",
