@@ -41,8 +41,17 @@ def inline_js_in(root: Path) -> list[str]:
     return found
 
 
+# Each entry: a module allowed to hold a JavaScript line, and why it cannot be a call by name.
+ALLOWED = {
+    # A React hook (one useEffect line) handed to Reflex's hook collection, which takes JS
+    # source; it lives in reflex_ext/, the one place that touches Reflex internals.
+    "reflex_ext/document_language.py",
+}
+
+
 def test_no_python_module_holds_javascript_code():
-    assert inline_js_in(PORTAL_APP) == []
+    found = [hit for hit in inline_js_in(PORTAL_APP) if hit.split(":")[0] not in ALLOWED]
+    assert found == []
 
 
 def test_the_scan_sees_the_kinds_of_code_it_forbids(tmp_path):
