@@ -51,6 +51,19 @@ def setup(session, make):
     return client, staff_actor(session, company)
 
 
+def _schedules_of(session, client):
+    # The database is shared by the whole run: look only at this test's client.
+    return session.exec(
+        select(RecurringInvoice).where(RecurringInvoice.client_id == client.id)
+    ).all()
+
+
+def _lines_of(session, schedule_id):
+    return session.exec(
+        select(RecurringInvoiceLine).where(RecurringInvoiceLine.recurring_invoice_id == schedule_id)
+    ).all()
+
+
 def _audits(session, schedule_id):
     return [
         e.action
@@ -125,7 +138,7 @@ def test_every_wrong_field_is_named_and_nothing_is_written(session, setup):
     }
     assert errors["start_date"] == "Start today or later."
     assert errors["lines.0.unit_price"] == "The price cannot be negative."
-    assert session.exec(select(RecurringInvoice)).all() == []
+    assert _schedules_of(session, client) == []
 
 
 @pytest.mark.parametrize(
@@ -146,7 +159,7 @@ def test_lines_are_checked_like_invoices(session, setup, lines, field, message):
     with pytest.raises(FormErrors) as caught:
         svc.create_schedule(session, actor=actor, form=_form(client.id, lines=lines), today=TODAY)
     assert caught.value.errors[field] == message
-    assert session.exec(select(RecurringInvoice)).all() == []
+    assert _schedules_of(session, client) == []
 
 
 def test_another_companys_client_and_schedule_are_not_found(session, make, setup):
@@ -237,7 +250,7 @@ def test_bad_edit_changes_nothing(session, setup):
         svc.update_schedule(session, actor=actor, schedule_id=row.id, form=form, today=TODAY)
     session.expire_all()
     assert session.get(RecurringInvoice, row.id).amount_minor == 240_00
-    assert len(session.exec(select(RecurringInvoiceLine)).all()) == 1
+    assert len(_lines_of(session, row.id)) == 1
 
 
 def test_after_issuing_start_frequency_and_cycles_are_guarded(session, setup, job_ctx):
