@@ -24,10 +24,17 @@ def _set_language(db, contact_id: int, language: str | None) -> None:
         session.add(contact)
 
 
+def open_sign_in(page) -> None:
+    """Open the sign-in page and wait until the sign-in binding has brought the browser back
+    (`?bound=1`): before that, the page is about to reload and a choice made on it is lost."""
+    page.goto("/client/login")
+    page.wait_for_url(re.compile(r"[?&]bound=1"))
+
+
 def sign_in(page, account) -> None:
     """Sign in through the form in whatever language the sign-in page shows (the button's
     name follows it: Enter in the password field sends the form instead)."""
-    page.goto("/client/login")
+    open_sign_in(page)
     wait_interactive(page, "#email")
     page.locator("#email").fill(account.email)
     page.locator("#password").fill(PASSWORD)
@@ -87,7 +94,7 @@ def test_the_sign_in_page_follows_accept_language_de(new_context):
         locale="de-DE", extra_http_headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
     )
     page = context.new_page()
-    page.goto("/client/login")
+    open_sign_in(page)
     expect(page.get_by_text("Bei Ihrem Portal anmelden")).to_be_visible()
     expect(page.get_by_role("link", name="Passwort vergessen?")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "de")
@@ -98,7 +105,7 @@ def test_the_sign_in_page_follows_accept_language_de(new_context):
 def test_the_sign_in_switcher_changes_the_language_and_a_reload_keeps_it(new_context):
     context = new_context(locale="en-US")
     page = context.new_page()
-    page.goto("/client/login")
+    open_sign_in(page)
     expect(page.get_by_text("Sign in to your portal")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     wait_interactive(page, "#signin-language")
@@ -118,7 +125,7 @@ def test_the_sign_in_switcher_changes_the_language_and_a_reload_keeps_it(new_con
 
 def test_the_arabic_sign_in_page_is_right_to_left_and_axe_clean(new_context):
     page = new_context(locale="ar", extra_http_headers={"Accept-Language": "ar"}).new_page()
-    page.goto("/client/login")
+    open_sign_in(page)
     expect(page.get_by_text("سجّل الدخول إلى بوابتك")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ar")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
