@@ -46,6 +46,8 @@ class ClientContact(SQLModel, table=True):
     last_name: str = Field(default="", max_length=100)
     # Stored lower-cased so look-ups are case-insensitive on every database.
     email: str = Field(max_length=254)
+    # The person's own number (the client's is Client.phone), set on /client/profile.
+    phone: str = Field(default="", max_length=50)
     password_hash: str | None = Field(default=None, max_length=255)
     is_primary: bool = Field(default=False)
     portal_enabled: bool = Field(default=True)
@@ -56,6 +58,9 @@ class ClientContact(SQLModel, table=True):
     # The portal language the contact chose (a code of core.i18n.SHIPPED_LANGUAGES); None
     # means their browser's language, else the company's (core.i18n.choose_language).
     language: str | None = Field(default=None, max_length=10)
+    # The contact's own sign-in preference: e-mailed codes only, the password refused (as the
+    # company's codes_only does for everyone).
+    codes_only: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

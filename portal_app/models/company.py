@@ -64,6 +64,9 @@ class Company(SQLModel, table=True):
     allow_over_payment: bool = Field(default=False)
     # May the client's contacts upload files to the Documents tab (staff see them)?
     allow_client_uploads: bool = Field(default=False)
+    # May the client's contacts change the client's billing address and tax number on
+    # /client/profile (each change is audited for staff)?
+    allow_client_detail_edits: bool = Field(default=False)
     # Self-registration at /client/register: on/off, extra required fields (comma-separated of
     # phone, address, vat_number) and the terms a registrant accepts.
     allow_registration: bool = Field(default=False)
