@@ -232,6 +232,42 @@ async def statement_pdf(request: Request) -> Response:
     return _attachment(data, filename, "application/pdf")
 
 
+async def export_file(request: Request) -> Response:
+    """The signed-in client's invoices, payments or credits for a date range as CSV or XLSX,
+    with the list's filters (services/payments/export.py); 400 names a bad field, 404 for an
+    unknown kind or a module switched off. Only the cookie's client is ever read."""
+    from portal_app.core.errors import ValidationError
+    from portal_app.services.payments import export
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to download exports.", status_code=401)
+    params = request.query_params
+
+    def run() -> tuple[str, str, bytes]:
+        with session_scope() as db:
+            return export.export_file(
+                db,
+                actor=actor,
+                kind=request.path_params.get("kind", ""),
+                start=params.get("start", ""),
+                end=params.get("end", ""),
+                fmt=params.get("format", ""),
+                status=params.get("status", "all"),
+                search=params.get("q", ""),
+                sort=params.get("sort", "date"),
+                descending=params.get("desc", "1") != "0",
+            )
+
+    try:
+        filename, media_type, data = await run_in_threadpool(run)
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    except ValidationError as exc:
+        return PlainTextResponse(f"{exc.field}: {exc.message}", status_code=400)
+    return _attachment(data, filename, media_type)
+
+
 async def document_file(request: Request) -> Response:
     """A client document (or a ZIP of several, or a file built for this session such as a
     long statement PDF) named by a short-lived signed token.
@@ -344,6 +380,7 @@ api = Starlette(
         Route(routes.API_QUOTE_PDF, quote_pdf, methods=["GET"]),
         Route(routes.API_FILE, document_file, methods=["GET"]),
         Route(routes.API_STATEMENT_PDF, statement_pdf, methods=["GET"]),
+        Route(routes.API_EXPORT, export_file, methods=["GET"]),
         *STAFF_ROUTES,
     ],
 )

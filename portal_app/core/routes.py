@@ -87,6 +87,7 @@ API_QUOTES_ZIP = "/api/quotes/zip"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 API_FILE = "/api/files/{token}"
 API_STATEMENT_PDF = "/api/statement.pdf"
+API_EXPORT = "/api/export/{kind}"
 API_BRANDING_LOGO = "/api/branding/logo/{name}"
 
 
@@ -246,6 +247,13 @@ def is_safe_staff_next(path: str) -> bool:
         and not path.startswith(STAFF_LOGIN)
         and not path.startswith(STAFF_LOGOUT)
     )
+
+
+def export_url(kind: str, start: str, end: str, fmt: str, **filters: str) -> str:
+    """The CSV/XLSX export of `kind` (invoices, payments, credits) for a date range, with the
+    list's filters (status, q, sort, desc) when given; checked again by the route."""
+    query = {"start": start, "end": end, "format": fmt, **{k: v for k, v in filters.items() if v}}
+    return f"{API_EXPORT.format(kind=kind)}?{urlencode(query)}"
 
 
 def statement_pdf_url(

@@ -42,6 +42,8 @@ STATUS_LABELS = {
     "cancelled": "Cancelled",
 }
 MAX_PAGE = 1_000_000
+# Newest first, the id breaking ties so pages never overlap; the export keeps the same order.
+LIST_ORDER = sort_order(Credit.issue_date, Credit.id, descending=True)
 
 
 def status_label(status: str) -> str:
@@ -55,6 +57,12 @@ _VISIBLE = col(Credit.status).in_(VISIBLE_CREDIT_STATUSES)
 def _scoped(actor: Actor):
     """Conditions every client-side credit query carries: the client scope, drafts never."""
     return and_(client_scope(Credit, actor), _VISIBLE)
+
+
+def list_condition(actor: Actor):
+    """The WHERE clause of the credits list (it has no filter beyond the scope): the list and
+    its export (services/billing/export.py) both read credits through it."""
+    return _scoped(actor)
 
 
 def parse_credit_id(raw: object) -> int:
@@ -72,8 +80,8 @@ def list_credits(
     found = fetch_page(
         session,
         Credit,
-        where=_scoped(actor),
-        order=sort_order(Credit.issue_date, Credit.id, descending=True),
+        where=list_condition(actor),
+        order=LIST_ORDER,
         page=page,
         page_size=page_size,
         cap=COUNT_CAP,

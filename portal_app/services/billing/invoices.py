@@ -122,7 +122,7 @@ def _is_overdue(invoice: Invoice, today: date) -> bool:
     )
 
 
-def _status_label(invoice: Invoice, today: date) -> str:
+def status_label(invoice: Invoice, today: date) -> str:
     """The status badge's text in the viewer's language (core.i18n's current language)."""
     key = "overdue" if _is_overdue(invoice, today) else invoice.status
     return _status_labels().get(key, invoice.status.title())
@@ -139,6 +139,20 @@ def _status_condition(status: str, today: date):
     return None
 
 
+def list_condition(actor: Actor, query: ListQuery, today: date):
+    """The WHERE clause of the list for `query` (its filter and search; not its paging): the
+    client scope, drafts never, then the status filter and the number search. The list and its
+    export (services/billing/export.py) both read invoices through it."""
+    q = query.normalized()
+    conditions = [_scoped(actor)]
+    status_condition = _status_condition(q.status, today)
+    if status_condition is not None:
+        conditions.append(status_condition)
+    if q.search:
+        conditions.append(contains_text(Invoice.number, q.search))
+    return and_(*conditions)
+
+
 def list_invoices(
     session: Session, *, actor: Actor, query: ListQuery, today: date | None = None
 ) -> InvoicePage:
@@ -146,16 +160,10 @@ def list_invoices(
     q = query.normalized()
     modules.require(session, actor=actor, module="invoices")
     today = today or utcnow().date()
-    conditions = [_scoped(actor)]
-    status_condition = _status_condition(q.status, today)
-    if status_condition is not None:
-        conditions.append(status_condition)
-    if q.search:
-        conditions.append(contains_text(Invoice.number, q.search))
     found = fetch_page(
         session,
         Invoice,
-        where=and_(*conditions),
+        where=list_condition(actor, q, today),
         order=sort_order(SORTS[q.sort], Invoice.id, descending=q.descending),
         page=q.page,
         page_size=q.page_size,
@@ -179,7 +187,7 @@ def _row_view(invoice, locale: str, today: date) -> InvoiceRowView:
         id=invoice.id,
         number=invoice.number,
         status=invoice.status,
-        status_label=_status_label(invoice, today),
+        status_label=status_label(invoice, today),
         issue_date=format_day(invoice.issue_date, locale),
         due_date=format_day(invoice.due_date, locale),
         amount=format_money(invoice.amount_minor, invoice.currency, locale),
@@ -248,7 +256,7 @@ def build_invoice_view(
         id=invoice.id,
         number=invoice.number,
         status=invoice.status,
-        status_label=_status_label(invoice, today),
+        status_label=status_label(invoice, today),
         currency=invoice.currency,
         issue_date=format_day(invoice.issue_date, locale),
         due_date=format_day(invoice.due_date, locale),

@@ -48,6 +48,8 @@ STATUS_LABELS = {
 
 
 MAX_PAGE = 1_000_000
+# Newest first, the id breaking ties; the export keeps the same order.
+LIST_ORDER = (col(Payment.created_at).desc(), col(Payment.id).desc())
 
 
 def status_label(status: str) -> str:
@@ -60,13 +62,19 @@ def _scoped(actor: Actor):
     return client_scope(Payment, actor)
 
 
+def list_condition(actor: Actor):
+    """The WHERE clause of the payments list (it has no filter beyond the scope): the list and
+    its export (services/payments/export.py) both read payments through it."""
+    return _scoped(actor)
+
+
 def parse_payment_id(raw: object) -> int:
     """A payment id from a URL or the browser; NotFoundError when it is not a plain number."""
     return parse_record_id(raw, "payment")
 
 
 @dataclass(frozen=True, slots=True)
-class _Sums:
+class AllocationSums:
     """Per payment: card money on invoices, its refunds, and credit used through it."""
 
     card_applied: int = 0
@@ -74,7 +82,9 @@ class _Sums:
     credit_used: int = 0
 
 
-def _allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, _Sums]:
+def allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, AllocationSums]:
+    """Per payment id: card money on invoices, its refunds, and the credit used through it
+    (one grouped query for a page or an export of payments)."""
     if not payment_ids:
         return {}
     is_card = col(PaymentAllocation.credit_id).is_(None)
@@ -97,7 +107,7 @@ def _allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, _Sum
         .group_by(col(PaymentAllocation.payment_id))
     ).all()
     # payment_id IN (...) never matches NULL; the test only narrows the column's type.
-    return {pid: _Sums(int(a), int(r), int(c)) for pid, a, r, c in rows if pid is not None}
+    return {pid: AllocationSums(int(a), int(r), int(c)) for pid, a, r, c in rows if pid is not None}
 
 
 def list_payments(
@@ -107,14 +117,10 @@ def list_payments(
     modules.require(session, actor=actor, module="payments")
     page = max(1, min(int(page), MAX_PAGE))
     page_size = page_size if page_size in PAGE_SIZES else 25
-    where = _scoped(actor)
+    where = list_condition(actor)
     offset = (page - 1) * page_size
     rows = session.exec(
-        select(Payment)
-        .where(where)
-        .order_by(col(Payment.created_at).desc(), col(Payment.id).desc())
-        .offset(offset)
-        .limit(page_size + 1)
+        select(Payment).where(where).order_by(*LIST_ORDER).offset(offset).limit(page_size + 1)
     ).all()
     has_next = len(rows) > page_size
     rows = rows[:page_size]
@@ -122,10 +128,10 @@ def list_payments(
     capped = select(Payment.id).where(where).limit(COUNT_CAP + 1).subquery()
     total = session.exec(select(func.count()).select_from(capped)).one()
 
-    sums = _allocation_sums(session, [id_of(p) for p in rows])
+    sums = allocation_sums(session, [id_of(p) for p in rows])
     locale = client_locale(session, actor)
     return PaymentPage(
-        rows=[_row_view(p, sums.get(id_of(p), _Sums()), locale) for p in rows],
+        rows=[_row_view(p, sums.get(id_of(p), AllocationSums()), locale) for p in rows],
         page=page,
         page_size=page_size,
         total=min(total, COUNT_CAP),
@@ -134,7 +140,7 @@ def list_payments(
     )
 
 
-def _row_view(payment: Payment, sums: _Sums, locale: str) -> PaymentRowView:
+def _row_view(payment: Payment, sums: AllocationSums, locale: str) -> PaymentRowView:
     unapplied = unapplied_minor(payment)
     return PaymentRowView(
         id=id_of(payment),
