@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from portal_app.client_address import request_origin
 from portal_app.core import routes
 from portal_app.core.db import session_scope, utcnow
 from portal_app.core.settings import get_settings
@@ -237,8 +238,8 @@ def foreign_origin(request: Request) -> bool:
         claimed = _origin_of(request.headers.get("referer", ""))
     if not claimed:
         return False
-    own = f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
-    return claimed not in get_settings().cors_origins and claimed != own
+    # The origin the browser addressed, through trusted proxies (X-Forwarded-Proto/Host).
+    return claimed not in get_settings().cors_origins and claimed.lower() != request_origin(request)
 
 
 def refused() -> Response:
