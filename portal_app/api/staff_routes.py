@@ -1,5 +1,6 @@
 """HTTP routes of the staff console: the staff cookie's handoff and sign-out (api/signin.py,
-side STAFF), leaving a staff preview, and the branding logo.
+side STAFF), leaving a staff preview, the branding logo, and the company's invoice, quote and
+credit PDFs (as the client gets them) and quote signatures, which need the staff cookie.
 
 The staff cookie (settings.staff_session_cookie_name) is set only by the staff handoff route,
 from a handoff code of a "staff" session; the client handoff route refuses those codes and
@@ -9,6 +10,7 @@ cookie.
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -62,8 +64,84 @@ async def branding_logo(request: Request) -> Response:
     )
 
 
+def _staff_actor(request: Request):
+    """The staff user behind the request's staff cookie, or None (a client cookie never is)."""
+    from portal_app.client_address import request_client_address
+    from portal_app.services.identity import staff_auth
+
+    token = request.cookies.get(get_settings().staff_session_cookie_name)
+    with session_scope() as db:
+        return staff_auth.resolve_staff_actor(db, token=token, ip=request_client_address(request))
+
+
+_PRIVATE = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def staff_pdf_route(kind_name: str):
+    """GET one of the company's invoices, quotes or credits as the client's PDF: 401 without a
+    staff session, the same 404 for another company's record or a bad id; `?inline=1` shows
+    it in the browser instead of downloading it."""
+
+    async def endpoint(request: Request) -> Response:
+        from portal_app.core.errors import NotFoundError
+        from portal_app.services.billing import staff_files, staff_records
+
+        actor = _staff_actor(request)
+        if actor is None:
+            return PlainTextResponse("Sign in as staff to download this.", status_code=401)
+        kind = {
+            "invoice": staff_records.INVOICE,
+            "quote": staff_records.QUOTE,
+            "credit": staff_records.CREDIT,
+        }[kind_name]
+
+        def run() -> tuple[str, bytes]:
+            with session_scope() as db:
+                return staff_files.staff_pdf(
+                    db, actor=actor, kind=kind, record_id=request.path_params.get("record_id")
+                )
+
+        try:
+            # Rendering takes ~100 ms: off the event loop.
+            filename, data = await run_in_threadpool(run)
+        except NotFoundError:
+            return PlainTextResponse("Not found.", status_code=404, headers=_PRIVATE)
+        shown = "inline" if request.query_params.get("inline") == "1" else "attachment"
+        headers = {**_PRIVATE, "Content-Disposition": f'{shown}; filename="{filename}"'}
+        return Response(data, media_type="application/pdf", headers=headers)
+
+    return endpoint
+
+
+async def quote_signature(request: Request) -> Response:
+    """The PNG a client signed one of the company's quotes with (staff only; else 401/404)."""
+    from portal_app.core.errors import NotFoundError
+    from portal_app.services.billing import staff_quotes
+
+    actor = _staff_actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in as staff to see this.", status_code=401)
+    try:
+        with session_scope() as db:
+            data = staff_quotes.approval_signature(
+                db, actor=actor, quote_id=request.path_params.get("record_id")
+            )
+    except NotFoundError:
+        return PlainTextResponse("Not found.", status_code=404, headers=_PRIVATE)
+    # Checked as a PNG when it was stored; served so that nothing in it can run.
+    headers = {**_PRIVATE, "Content-Security-Policy": "default-src 'none'; sandbox"}
+    return Response(data, media_type="image/png", headers=headers)
+
+
 STAFF_ROUTES = [
     Route(routes.API_BRANDING_LOGO, branding_logo, methods=["GET"]),
+    Route(routes.API_STAFF_INVOICE_PDF, staff_pdf_route("invoice"), methods=["GET"]),
+    Route(routes.API_STAFF_QUOTE_PDF, staff_pdf_route("quote"), methods=["GET"]),
+    Route(routes.API_STAFF_CREDIT_PDF, staff_pdf_route("credit"), methods=["GET"]),
+    Route(routes.API_STAFF_QUOTE_SIGNATURE, quote_signature, methods=["GET"]),
     Route(routes.API_STAFF_PREVIEW_END, end_preview, methods=["GET", "POST"]),
     Route(routes.API_STAFF_AUTH_HANDOFF, signin.handoff_route(signin.STAFF), methods=["GET"]),
     Route(routes.API_STAFF_AUTH_LOGOUT, signin.logout_route(signin.STAFF), methods=["GET", "POST"]),

@@ -13,13 +13,14 @@ import reflex as rx
 from portal_app.components.accessible import callout
 from portal_app.components.common import (
     colored_badge,
+    download_button,
     empty_state,
     field_error,
     loading_block,
     page_heading,
 )
 from portal_app.core.money import SUPPORTED_CURRENCIES
-from portal_app.schemas.staff_documents import StaffDocDetail
+from portal_app.schemas.staff_documents import StaffDocDetail, StaffQuoteAnswer
 
 _STATUS_COLORS = {
     "Draft": "gray",
@@ -45,7 +46,7 @@ class KindWords:
     list_route: str
     new_route: str
     statuses: tuple[str, ...]
-    due_label: str = "Due date"
+    due_label: str = "Due date"  # "" for a kind without one (credits)
 
 
 def staff_status_badge(label) -> rx.Component:
@@ -81,7 +82,7 @@ def doc_list(state, words: KindWords) -> rx.Component:
             rx.table.cell(item.client_name),
             rx.table.cell(staff_status_badge(item.status_label)),
             rx.table.cell(item.issue_date, white_space="nowrap"),
-            rx.table.cell(item.due_date, white_space="nowrap"),
+            *([rx.table.cell(item.due_date, white_space="nowrap")] if words.due_label else []),
             rx.table.cell(item.amount, text_align="right", white_space="nowrap"),
             rx.table.cell(item.balance, text_align="right", white_space="nowrap"),
         )
@@ -96,7 +97,7 @@ def doc_list(state, words: KindWords) -> rx.Component:
                         ("Client", "left"),
                         ("Status", "left"),
                         ("Date", "left"),
-                        (words.due_label, "left"),
+                        *([(words.due_label, "left")] if words.due_label else []),
                         ("Amount", "right"),
                         ("Balance", "right"),
                     )
@@ -526,6 +527,126 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
     )
 
 
+def pdf_links(state, words: KindWords) -> rx.Component:
+    """Download the document's PDF as the client gets it, or open it in a new tab."""
+    return rx.hstack(
+        download_button("Download PDF", state.pdf_url, "download-pdf"),
+        rx.button(
+            rx.link(
+                rx.icon("file-search", size=16, aria_hidden="true"),
+                "Preview PDF",
+                href=state.pdf_preview_url,
+                is_external=True,
+                id="preview-pdf",
+                aria_label=f"Preview the {words.name} PDF (opens in a new tab)",
+            ),
+            as_child=True,
+            variant="soft",
+        ),
+        rx.text("As the client gets it.", size="2", color_scheme="gray"),
+        align="center",
+        spacing="3",
+        wrap="wrap",
+    )
+
+
+def _answer_row(label: str, value) -> rx.Component:
+    return rx.cond(value != "", summary_row(label, value))
+
+
+def quote_answer_panel(state) -> rx.Component:
+    """The client's answer to a quote (`state.answer`, a StaffQuoteAnswer): who approved or
+    declined it, when, from where, under which terms, the signature and the invoice it
+    became. What was not recorded is said, not guessed."""
+    answer = state.answer.to(StaffQuoteAnswer)
+    approved = rx.vstack(
+        rx.text("Approved on ", answer.answered_at, weight="medium"),
+        _answer_row("Approved by", answer.contact),
+        _answer_row("From address", answer.address),
+        _answer_row("Through", answer.via),
+        _answer_row("Browser", answer.browser),
+        _answer_row("Terms", answer.terms),
+        _answer_row("PO number", answer.po_number),
+        rx.cond(
+            state.signature_url != "",
+            rx.vstack(
+                rx.text("Signature", color_scheme="gray", size="2"),
+                rx.image(
+                    src=state.signature_url,
+                    alt="Signature of " + answer.contact,
+                    max_width="20em",
+                    max_height="8em",
+                    background_color="white",
+                    border="1px solid var(--gray-6)",
+                    border_radius="var(--radius-2)",
+                    id="quote-signature",
+                ),
+                spacing="1",
+            ),
+        ),
+        rx.cond(
+            answer.invoice_id > 0,
+            rx.hstack(
+                rx.text("Became invoice", color_scheme="gray", size="2"),
+                rx.spacer(),
+                rx.link(
+                    answer.invoice_number,
+                    href="/staff/invoices/" + answer.invoice_id.to_string(),
+                    id="quote-invoice",
+                    size="2",
+                ),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            ~answer.recorded,
+            rx.text(
+                "No approval record was kept for this quote: who approved it and from where "
+                "is not known.",
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        width="100%",
+        spacing="2",
+    )
+    declined = rx.vstack(
+        rx.text("Declined on ", answer.answered_at, weight="medium"),
+        _answer_row("Declined by", answer.contact),
+        _answer_row("From address", answer.address),
+        summary_row(
+            "Reason", rx.cond(answer.decline_reason != "", answer.decline_reason, "None given")
+        ),
+        rx.cond(
+            ~answer.recorded,
+            rx.text(
+                "No record names who declined it or from where.", size="2", color_scheme="gray"
+            ),
+        ),
+        width="100%",
+        spacing="2",
+    )
+    return rx.cond(
+        state.answer,
+        rx.card(
+            rx.vstack(
+                rx.heading("The client's answer", size="4", as_="h2"),
+                rx.match(
+                    answer.answer,
+                    ("approved", approved),
+                    ("declined", declined),
+                    rx.text("Not answered yet.", size="2", color_scheme="gray"),
+                ),
+                width="100%",
+                spacing="3",
+            ),
+            width="100%",
+            max_width="40em",
+            id="quote-answer",
+        ),
+    )
+
+
 def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx.Component:
     """The document, its actions and their outcome; `extra` goes below (e.g. uploads)."""
     doc = state.doc.to(StaffDocDetail)
@@ -554,10 +675,11 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
             ),
         ),
         _actions(state, words, doc),
+        pdf_links(state, words),
         rx.grid(
             rx.vstack(
                 summary_row("Issued", doc.issue_date),
-                summary_row(words.due_label, doc.due_date),
+                *([summary_row(words.due_label, doc.due_date)] if words.due_label else []),
                 rx.cond(doc.partial != "", summary_row("Deposit", doc.partial)),
                 rx.cond(doc.partial != "", summary_row("Deposit due", doc.partial_due_date)),
                 rx.cond(doc.po_number != "", summary_row("PO number", doc.po_number)),
@@ -567,8 +689,12 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
                 summary_row("Subtotal", doc.subtotal),
                 summary_row("Tax", doc.tax),
                 summary_row("Total", doc.total),
-                summary_row("Paid", doc.paid),
-                summary_row("Balance", doc.balance),
+                # A quote is an offer: nothing is paid on it (its invoice is).
+                *(
+                    [summary_row("Paid", doc.paid), summary_row("Balance", doc.balance)]
+                    if words.name != "quote"
+                    else []
+                ),
                 width="100%",
                 id="doc-totals",
             ),

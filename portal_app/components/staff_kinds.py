@@ -30,4 +30,5 @@ CREDIT_WORDS = KindWords(
     routes.STAFF_CREDITS,
     routes.STAFF_CREDIT_NEW,
     STATUS_FILTERS["credit"],
+    due_label="",  # a credit has no due date
 )

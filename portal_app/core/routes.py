@@ -89,6 +89,11 @@ API_FILE = "/api/files/{token}"
 API_STATEMENT_PDF = "/api/statement.pdf"
 API_EXPORT = "/api/export/{kind}"
 API_BRANDING_LOGO = "/api/branding/logo/{name}"
+# Staff-only (the staff cookie): documents as the client gets them, a quote's signature.
+API_STAFF_INVOICE_PDF = "/api/staff/invoices/{record_id}/pdf"
+API_STAFF_QUOTE_PDF = "/api/staff/quotes/{record_id}/pdf"
+API_STAFF_CREDIT_PDF = "/api/staff/credits/{record_id}/pdf"
+API_STAFF_QUOTE_SIGNATURE = "/api/staff/quotes/{record_id}/signature"
 
 
 def invoice_url(invoice_id: int) -> str:
@@ -225,6 +230,15 @@ def staff_record_url(kind: str, record_id: int) -> str:
 
 def staff_record_edit_url(kind: str, record_id: int) -> str:
     return f"/staff/{kind}s/{record_id}/edit"
+
+
+def staff_pdf_url(kind: str, record_id: int, *, inline: bool = False) -> str:
+    """The staff download (inline: shown in the browser) of an invoice, quote or credit PDF."""
+    return f"/api/staff/{kind}s/{record_id}/pdf" + ("?inline=1" if inline else "")
+
+
+def staff_quote_signature_url(quote_id: int) -> str:
+    return API_STAFF_QUOTE_SIGNATURE.format(record_id=quote_id)
 
 
 def staff_preview_url(contact_id: int) -> str:

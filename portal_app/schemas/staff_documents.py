@@ -115,4 +115,44 @@ class OpenInvoiceView:
     number: str
     due_date: str
     balance: str
-    balance_major: str  # the balance as a plain decimal, to prefill the amount field
+    balance_major: str  # the balance as a plain decimal
+    # What the payment can put on it: the smaller of its balance and what the payment has
+    # left, as a plain decimal (the apply dialog's prefilled amount).
+    applicable_major: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRefundView:
+    """A payment as the refund dialog shows it: what was paid, refunded and is refundable."""
+
+    id: int
+    number: str
+    amount: str
+    refunded: str
+    refundable: str
+    # Part of the payment paid for plan-change credit the client already used: not refundable.
+    held_back: str = ""
+    has_refunds: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaffQuoteAnswer:
+    """The client's answer to a quote as staff read it; "" where nothing was kept.
+
+    `recorded` is False when the quote is answered but no record of the answer exists (a quote
+    marked approved before approvals were recorded): only its status and date are known.
+    """
+
+    answer: str  # approved | declined | "" (not answered)
+    answered_at: str
+    recorded: bool = False
+    contact: str = ""
+    address: str = ""
+    browser: str = ""
+    via: str = ""  # "signed in" | "the e-mailed link"
+    terms: str = ""
+    po_number: str = ""
+    has_signature: bool = False
+    decline_reason: str = ""
+    invoice_id: int = 0
+    invoice_number: str = ""

@@ -359,7 +359,13 @@ class StaffDocDetailMixin(rx.State, mixin=True):
     email_contact: str = ""
     paid_reference: str = ""
     doc_busy: bool = False
+    # The document's PDF as the client gets it: download, and shown in a new tab.
+    pdf_url: str = ""
+    pdf_preview_url: str = ""
     _doc_id: int = 0
+
+    def _doc_loaded(self, actor) -> None:
+        """Called after the document was (re)loaded; a page State adds its own reads here."""
 
     def _load_doc(self, kind: Kind, *, keep_messages: bool = False):
         actor = self._begin()
@@ -381,6 +387,10 @@ class StaffDocDetailMixin(rx.State, mixin=True):
             return None
         self.doc = view
         self._doc_id = view.id
+        base = self.staff_api_base
+        self.pdf_url = base + routes.staff_pdf_url(kind.name, view.id)
+        self.pdf_preview_url = base + routes.staff_pdf_url(kind.name, view.id, inline=True)
+        self._doc_loaded(actor)
         if not any(c.value == self.email_contact for c in view.contacts):
             self.email_contact = view.contacts[0].value if view.contacts else ""
         self.doc_loading = False
@@ -389,6 +399,7 @@ class StaffDocDetailMixin(rx.State, mixin=True):
     def _refresh_doc(self, kind: Kind, actor) -> None:
         with session_scope() as db:
             self.doc = staff_lists.record_detail(db, actor=actor, kind=kind, record_id=self._doc_id)
+        self._doc_loaded(actor)
 
     def _act(self, kind: Kind, action: str):
         """Run one action on the loaded document; the outcome shows above it."""

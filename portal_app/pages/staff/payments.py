@@ -9,12 +9,16 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, field_error, loading_block, page_heading
-from portal_app.components.staff_documents import labelled_select, staff_status_badge
+from portal_app.components.staff_documents import (
+    labelled_select,
+    staff_status_badge,
+    summary_row,
+)
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
-from portal_app.schemas.staff_documents import StaffPaymentRow
+from portal_app.schemas.staff_documents import StaffPaymentRow, StaffRefundView
 from portal_app.services.payments import staff_payment_views, staff_payments
 from portal_app.state.staff import StaffState
 
@@ -54,6 +58,7 @@ class StaffPaymentsState(StaffState):
     # Refund dialog.
     refund_open: bool = False
     refund_title: str = ""
+    refund_info: StaffRefundView | None = None
     refund_amount: str = ""
     refund_error: str = ""
     refunding: bool = False
@@ -127,7 +132,7 @@ class StaffPaymentsState(StaffState):
                 "number": inv.number,
                 "due_date": inv.due_date,
                 "balance": inv.balance,
-                "amount": inv.balance_major,
+                "amount": inv.applicable_major,
                 "checked": "",
             }
             for inv in invoices
@@ -189,15 +194,27 @@ class StaffPaymentsState(StaffState):
 
     @rx.event
     def open_refund(self, payment_id: int):
+        actor = self._staff_actor()
+        if actor is None:
+            return self._staff_login_redirect()
         self.notice = self.error = self.refund_error = ""
         row = next((r for r in self.rows if r.id == payment_id), None)
         if row is None or not row.can_refund:
             self.error = "That payment cannot be refunded here."
-            return
-        self._refund_payment_id = row.id
-        self.refund_title = f"Refund payment {row.number} (up to {row.refundable})"
+            return None
+        try:
+            # Read fresh: a webhook or another staff user may have refunded some meanwhile.
+            with session_scope() as db:
+                info = staff_payment_views.refund_view(db, actor=actor, payment_id=row.id)
+        except NotFoundError:
+            self.error = "That payment is not available."
+            return None
+        self._refund_payment_id = info.id
+        self.refund_info = info
+        self.refund_title = f"Refund payment {info.number}"
         self.refund_amount = ""
         self.refund_open = True
+        return None
 
     @rx.event
     def set_refund_amount(self, value: str):
@@ -334,6 +351,36 @@ def _apply_dialog() -> rx.Component:
     )
 
 
+def _refund_summary() -> rx.Component:
+    """Paid, already refunded and what can still be refunded, read when the dialog opened."""
+    info = StaffPaymentsState.refund_info.to(StaffRefundView)
+    return rx.cond(
+        StaffPaymentsState.refund_info,
+        rx.vstack(
+            summary_row("Paid", info.amount),
+            summary_row(
+                "Already refunded",
+                rx.cond(info.has_refunds, info.refunded, "Nothing yet"),
+            ),
+            summary_row("Can still be refunded", info.refundable),
+            rx.cond(
+                info.held_back != "",
+                rx.text(
+                    info.held_back,
+                    " is not refundable: the client already used plan-change credit "
+                    "paid for by this payment.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+            ),
+            width="100%",
+            spacing="1",
+            margin_y="0.75em",
+            id="refund-summary",
+        ),
+    )
+
+
 def _refund_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
@@ -343,10 +390,11 @@ def _refund_dialog() -> rx.Component:
                 "to the card through Stripe.",
                 size="2",
             ),
+            _refund_summary(),
             rx.input(
                 value=StaffPaymentsState.refund_amount,
                 on_change=StaffPaymentsState.set_refund_amount,
-                placeholder="Amount (empty = all)",
+                placeholder="Amount (empty = all that is left)",
                 aria_label="Refund amount",
                 input_mode="decimal",
                 id="refund-amount",

@@ -117,6 +117,12 @@ def credit_view(session: Session, *, actor: Actor, credit_id: int) -> CreditView
     """The full credit for the detail page and the PDF."""
     modules.require(session, actor=actor, module="credits")
     credit = get_client_credit(session, actor=actor, credit_id=credit_id)
+    return build_credit_view(session, credit, actor=actor)
+
+
+def build_credit_view(session: Session, credit: Credit, *, actor: Actor) -> CreditView:
+    """Format a credit (already authorised by the caller) into its view object, as `actor`
+    (a contact of the credit's client) reads it: their locale, their links."""
     locale = client_locale(session, actor)
     company = session.get(Company, credit.company_id)
     client = session.get(Client, credit.client_id)

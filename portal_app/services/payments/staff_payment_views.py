@@ -10,7 +10,12 @@ from portal_app.core.money import Money, format_money
 from portal_app.core.paging import parse_record_id
 from portal_app.models import Client, Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.schemas.staff_documents import OpenInvoiceView, StaffPaymentPage, StaffPaymentRow
+from portal_app.schemas.staff_documents import (
+    OpenInvoiceView,
+    StaffPaymentPage,
+    StaffPaymentRow,
+    StaffRefundView,
+)
 from portal_app.services.billing.staff_lists import MAX_PAGE, PAGE_SIZE, company_locale
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import MAX_ID, REFUND_ROLES, own_row, require_staff
@@ -93,6 +98,7 @@ def open_invoices(
     require_staff(actor)
     payment = own_row(session, Payment, payment_id, actor, what="payment")
     locale = company_locale(session, actor.company_id)
+    left = payment_unapplied(session, payment)
     rows = session.exec(
         select(Invoice)
         .where(
@@ -112,6 +118,9 @@ def open_invoices(
             due_date=format_day(inv.due_date, locale),
             balance=format_money(inv.balance_minor, inv.currency, locale),
             balance_major=str(Money(inv.balance_minor, inv.currency).to_decimal()),
+            applicable_major=str(
+                Money(max(0, min(left, inv.balance_minor)), inv.currency).to_decimal()
+            ),
         )
         for inv in rows
     ]
@@ -123,3 +132,29 @@ def unapplied_text(session: Session, *, actor: StaffActor, payment_id: object) -
     payment = own_row(session, Payment, payment_id, actor, what="payment")
     locale = company_locale(session, actor.company_id)
     return format_money(payment_unapplied(session, payment), payment.currency, locale)
+
+
+def refund_view(session: Session, *, actor: StaffActor, payment_id: object) -> StaffRefundView:
+    """One of the company's payments for the refund dialog, read fresh: its amount, what was
+    refunded already and the most that can still be refunded. NotFoundError for another
+    company's payment or a bad id."""
+    require_staff(actor)
+    payment = own_row(session, Payment, payment_id, actor, what="payment")
+    locale = company_locale(session, actor.company_id)
+    refundable = refundable_minor(session, payment)
+    # What neither was refunded nor can be: the spent part of plan-change credits (see
+    # services/payments/refunds.refundable_minor), shown only for card payments still open.
+    held = payment.amount_minor - payment.refunded_minor - refundable if refundable > 0 else 0
+
+    def money(minor: int) -> str:
+        return format_money(minor, payment.currency, locale)
+
+    return StaffRefundView(
+        id=id_of(payment),
+        number=payment.number,
+        amount=money(payment.amount_minor),
+        refunded=money(payment.refunded_minor),
+        refundable=money(refundable),
+        held_back=money(held) if held > 0 else "",
+        has_refunds=payment.refunded_minor > 0,
+    )
