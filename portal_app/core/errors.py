@@ -56,3 +56,13 @@ class ReadOnlyError(PortalError):
     """The session may not do this (staff preview, or an emailed-link session)."""
 
     default_message = "This view is read-only."
+
+
+class FieldErrors(ValidationError):
+    """Several fields of one form are wrong; `errors` maps each field to its message (shown
+    next to the field). Nothing was changed."""
+
+    def __init__(self, errors: dict[str, str]):
+        first = next(iter(errors), "form")
+        super().__init__(first, errors.get(first, self.default_message))
+        self.errors = dict(errors)

@@ -27,6 +27,9 @@ CLIENT_STATEMENT = "/client/statement"
 CLIENT_SUBSCRIPTIONS = "/client/subscriptions"
 CLIENT_SUBSCRIPTION_DETAIL = "/client/subscriptions/[id]"
 CLIENT_PREPAYMENT = "/client/prepayment"
+CLIENT_PROFILE = "/client/profile"
+# The link e-mailed to a new address: following it (and pressing its button) makes the change.
+CLIENT_EMAIL_CHANGE = "/client/profile/email"
 SUBSCRIBE = "/subscribe/[key]"
 # Reflex's page for every address with no page of its own (its route "404").
 NOT_FOUND = "/404"
@@ -184,6 +187,11 @@ def login_url(next_path: str | None = None) -> str:
 
 def password_reset_url(token: str) -> str:
     return f"{CLIENT_PASSWORD_RESET}?{urlencode({'token': token})}"
+
+
+def email_change_url(token: str) -> str:
+    """The page confirming a new e-mail address from the link sent to it."""
+    return f"{CLIENT_EMAIL_CHANGE}?{urlencode({'token': token})}"
 
 
 def is_safe_next(path: str) -> bool:

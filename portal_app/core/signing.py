@@ -39,6 +39,7 @@ class Purpose(StrEnum):
     GENERATED_FILE = "portal_app.generated-file"
     PASSWORD_RESET = "portal_app.password-reset"
     REGISTRATION_CONFIRM = "portal_app.registration-confirm"
+    EMAIL_CHANGE = "portal_app.email-change"
 
 
 class InvalidToken(Exception):

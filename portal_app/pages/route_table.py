@@ -160,6 +160,18 @@ PAGES: tuple[Page, ...] = (
         on_load=client.prepayment.P.load,
     ),
     Page.portal(
+        routes.CLIENT_PROFILE,
+        "Profile",
+        client.profile.profile_page,
+        on_load=client.profile.ProfileState.load,
+    ),
+    Page.public(
+        routes.CLIENT_EMAIL_CHANGE,
+        "Confirm new e-mail",
+        client.profile.email_change_page,
+        on_load=client.profile.EmailChangeState.load,
+    ),
+    Page.portal(
         routes.CLIENT_QUOTE_DETAIL,
         "Quote",
         client.quote_detail.quote_detail_page,

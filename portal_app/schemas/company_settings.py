@@ -77,6 +77,7 @@ FLAG_FIELDS = (
     "allow_under_payment",
     "allow_over_payment",
     "allow_client_uploads",
+    "allow_client_detail_edits",
     "require_quote_terms",
     "require_quote_signature",
     "convert_approved_quotes",
@@ -170,6 +171,7 @@ class CompanySettingsIn(FormModel):
     allow_under_payment: bool = False
     allow_over_payment: bool = False
     allow_client_uploads: bool = False
+    allow_client_detail_edits: bool = False
     require_quote_terms: bool = False
     require_quote_signature: bool = False
     convert_approved_quotes: bool = False

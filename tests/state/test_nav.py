@@ -12,7 +12,8 @@ def test_only_enabled_and_built_modules_are_listed():
 
 def test_disabled_module_is_hidden():
     routes = [item.route for item in visible_nav_items([])]
-    assert routes == ["/client/dashboard"]
+    # Only the entries of no module (dashboard, profile) are left.
+    assert routes == ["/client/dashboard", "/client/profile"]
 
 
 def test_register_nav_item_adds_once():

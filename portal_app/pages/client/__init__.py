@@ -17,6 +17,7 @@ from portal_app.pages.client import (  # noqa: F401
     payment_methods,
     payments,
     prepayment,
+    profile,
     quote_detail,
     quote_link,
     quotes,

@@ -304,6 +304,10 @@ def _form() -> rx.Component:
                 _text("minimum_under_payment", "Smallest partial payment"),
                 _flag("allow_over_payment", "Clients may pay more than due"),
                 _flag("allow_client_uploads", "Clients may upload documents"),
+                _flag(
+                    "allow_client_detail_edits",
+                    "Clients may edit their billing address and tax number (audited)",
+                ),
             ),
             _section(
                 "Quotes",

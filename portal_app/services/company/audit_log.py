@@ -75,6 +75,13 @@ _VERBS = {
     "registered": "registered",
     "password_reset": "reset the password",
     "password_reset_requested": "asked for a password reset",
+    # The client profile (services/identity/profile.py); the record is the contact or client.
+    "contact_details_changed": "changed the details of",
+    "email_change_requested": "asked to change the e-mail address of",
+    "email_changed": "changed the e-mail address of",
+    "password_changed": "changed the password of",
+    "client_details_changed": "changed the billing details of",
+    "contact_preferences_changed": "changed the preferences of",
     "settings_changed": "changed the settings",
     "logo_changed": "changed the logo",
     "preview_started": "started a preview of the portal as",

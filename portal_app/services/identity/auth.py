@@ -33,6 +33,10 @@ from portal_app.services.identity.signin import normalize_email as normalize_ema
 
 THROTTLE_SCOPE = "client_login"
 CODES_ONLY_ERROR = N_('This portal signs in with e-mailed codes: choose "E-mail me a code".')
+# The contact chose codes only for themselves (/client/profile).
+CONTACT_CODES_ONLY_ERROR = N_(
+    'Your account signs in with e-mailed codes: choose "E-mail me a code".'
+)
 
 CONTACTS = signin.SignInSide(
     model=ClientContact,
@@ -126,6 +130,8 @@ def sign_in(
     if company is not None and company.codes_only:
         # Said only after the right password, so it tells nobody else which accounts exist.
         raise AuthError(CODES_ONLY_ERROR)
+    if contact.codes_only:
+        raise AuthError(CONTACT_CODES_ONLY_ERROR)
     return open_session(
         session,
         contact=contact,

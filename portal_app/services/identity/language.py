@@ -11,10 +11,11 @@ from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 
 
-def set_contact_language(session: Session, *, actor: Actor, language: str) -> bool:
-    """Remember `language` as the signed-in contact's portal language; False (nothing saved)
-    for a language that is not shipped or a staff preview, which changes no client record."""
-    if language not in SHIPPED_LANGUAGES or actor.is_preview:
+def set_contact_language(session: Session, *, actor: Actor, language: str | None) -> bool:
+    """Remember `language` as the signed-in contact's portal language (None: none chosen, the
+    browser's then); False (nothing saved) for a language that is not shipped or a staff
+    preview, which changes no client record."""
+    if (language is not None and language not in SHIPPED_LANGUAGES) or actor.is_preview:
         return False
     contact = session.get(ClientContact, actor.contact_id)
     if contact is None or contact.company_id != actor.company_id:
@@ -32,6 +33,6 @@ def set_contact_language(session: Session, *, actor: Actor, language: str) -> bo
             entity_type="client_contact",
             entity_id=contact.id,
             ip=actor.ip,
-            details={"language": language},
+            details={"language": language or ""},
         )
     return True

@@ -20,8 +20,8 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.core.routes import password_reset_url
 from portal_app.core.settings import get_settings
-from portal_app.models import AuthSession, ClientContact, Company
-from portal_app.services.identity import audit, throttle
+from portal_app.models import ClientContact, Company
+from portal_app.services.identity import audit, signin, throttle
 from portal_app.services.identity.auth import normalize_email
 from portal_app.services.identity.passwords import hash_password, password_problem
 from portal_app.services.mail import outbox
@@ -191,14 +191,7 @@ def reset_password(
         raise ValidationError("password", problem)
     contact.password_hash = hash_password(new_password)
     session.add(contact)
-    open_sessions = session.exec(
-        select(AuthSession).where(
-            AuthSession.contact_id == contact.id, AuthSession.revoked_at.is_(None)
-        )
-    ).all()
-    for row in open_sessions:
-        row.revoked_at = now
-        session.add(row)
+    revoked = signin.revoke_contact_sessions(session, contact_id=contact.id, at=now)
     audit.record(
         session,
         company_id=contact.company_id,
@@ -209,7 +202,7 @@ def reset_password(
         entity_type="contact",
         entity_id=contact.id,
         ip=ip,
-        details={"sessions_revoked": len(open_sessions)},
+        details={"sessions_revoked": revoked},
     )
     session.flush()
     return contact

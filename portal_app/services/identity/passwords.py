@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from passlib.context import CryptContext
 
+from portal_app.core.i18n import gettext as _
+
 _context = CryptContext(schemes=["argon2"], deprecated="auto")
 
 # A real hash of a random value, so that unknown e-mails cost as much time as wrong passwords.
@@ -29,9 +31,9 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+    """Why a new password is not acceptable, or None (in the language of the current event)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _("Use at least %(num)d characters.") % {"num": MIN_PASSWORD_LENGTH}
     if len(password) > 256:
-        return "Use at most 256 characters."
+        return _("Use at most %(num)d characters.") % {"num": 256}
     return None

@@ -234,6 +234,30 @@ def revoke(
     return row
 
 
+def revoke_contact_sessions(
+    session: Session,
+    *,
+    contact_id: int,
+    keep_session_id: int | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Revoke every open session of a contact (all kinds, e-mailed links and previews too)
+    but `keep_session_id`; how many were revoked. The session check reads the table on every
+    event, so a revoked tab is signed out at its next click."""
+    query = select(AuthSession).where(
+        AuthSession.contact_id == contact_id,
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+    )
+    if keep_session_id is not None:
+        query = query.where(AuthSession.id != keep_session_id)
+    rows = session.exec(query).all()
+    at = at or utcnow()
+    for row in rows:
+        row.revoked_at = at
+        session.add(row)
+    return len(rows)
+
+
 def record(
     session: Session,
     row: AuthSession,

@@ -61,6 +61,7 @@ def test_saving_stores_every_kind_of_field(make, session):
         allow_registration=True,
         allow_over_payment=True,
         codes_only=True,
+        allow_client_detail_edits=True,
         subscription_cancel_mode="request",
         required_fields=["vat_number", "phone"],
         modules=["invoices", "payments"],
@@ -73,7 +74,7 @@ def test_saving_stores_every_kind_of_field(make, session):
     assert company.renewal_retry_days == "2,4,8"
     assert (company.link_lifetime_days, company.link_session_minutes) == (14, 30)
     assert company.allow_registration and company.allow_over_payment
-    assert company.codes_only
+    assert company.codes_only and company.allow_client_detail_edits
     assert company.subscription_cancel_mode == "request"
     assert company.registration_required_fields == "phone,vat_number"
     assert company.enabled_modules == "invoices,payments"
