@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+
+from portal_app.core.settings import get_settings
 
 
 def new_token() -> str:
@@ -19,3 +23,12 @@ def token_hash(token: str) -> str:
 def looks_like_token(value: str) -> bool:
     """Cheap shape check before any database look-up (rejects junk and huge input)."""
     return 20 <= len(value) <= 100 and all(c.isalnum() or c in "-_" for c in value)
+
+
+def derived_token(purpose: str, value: str) -> str:
+    """A URL-safe 256-bit token derived from `value` under the server secret (HMAC-SHA256):
+    the same input gives the same token, so a key printed on a document can be found again
+    without storing it; nobody without PORTAL_SECRET_KEY can compute one."""
+    secret = get_settings().secret_key.encode("utf-8")
+    digest = hmac.new(secret, f"{purpose}\x00{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -104,6 +104,8 @@ class _InvoiceDocument(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.view = view
         self.label = label
+        # The page whose bottom holds a Swiss QR-bill payment part draws no footer.
+        self.no_footer_page = 0
         self.accent = parse_color(view.primary_color)
         self.number = plain(view.number, single_line=True)
         self.company_name = plain(view.company.name, single_line=True)
@@ -138,6 +140,8 @@ class _InvoiceDocument(FPDF):
 
     def footer(self) -> None:
         """Rule, company and document number, and 'Page N of M'."""
+        if self.page_no() == self.no_footer_page:
+            return
         previous_alias = self.str_alias_nb_pages
         self.str_alias_nb_pages = PAGE_ALIAS
         try:
@@ -169,8 +173,9 @@ def render_invoice_pdf(view: InvoiceView) -> bytes:
     _draw_parties(pdf, view)
     _draw_lines(pdf, view)
     _draw_totals(pdf, view)
-    _draw_payment_qr(pdf, view.payment_qr)
+    _draw_payment_qr(pdf, view)
     _draw_texts(pdf, view)
+    _draw_swiss_bill(pdf, view.swiss_qr_svg)
     return hybrid(
         pdf.finish(), view.einvoice, title=f"Invoice {view.number}", author=view.company.name
     )
@@ -184,32 +189,64 @@ def hybrid(pdf: bytes, einvoice: EInvoiceData | None, *, title: str, author: str
 
 
 QR_SIZE = 32.0  # mm; the EPC guideline asks for at least 2 x 2 cm
+QR_BLOCK_WIDTH = 87.0  # two blocks side by side in the 174 mm text width
+EPC_CAPTION = (
+    "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the amount and "
+    "the invoice number are filled in."
+)
+PAY_LINK_CAPTION = "Scan this code with your phone to open this invoice and pay it by card."
+# The Swiss QR-bill's receipt and payment part: full page width, the bottom 105 mm of an A4.
+SWISS_BILL_HEIGHT = 105.0
+# qrbill draws its text in Arial/Helvetica, which a PDF/A may not use unembedded.
+_SVG_FONT = 'font-family="Arial,Helvetica"'
 
 
-def _draw_payment_qr(pdf: _InvoiceDocument, payload: str) -> None:
-    """The EPC payment QR code with its caption, kept together; nothing without a payload."""
-    if not payload:
+def _draw_payment_qr(pdf: _InvoiceDocument, view: InvoiceView) -> None:
+    """The EPC payment QR code and the pay-link QR code, each with its caption, side by side
+    and kept together; nothing when neither applies."""
+    blocks = [
+        (payload, title, caption)
+        for payload, title, caption in (
+            (view.payment_qr, "Pay by bank transfer", EPC_CAPTION),
+            (view.pay_link, "Pay online", PAY_LINK_CAPTION),
+        )
+        if payload
+    ]
+    if not blocks:
         return
     if pdf.will_page_break(QR_SIZE + 10):
         pdf.add_page()
     top = pdf.get_y()
-    pdf.image(io.BytesIO(qr_png(payload)), x=MARGIN, y=top, w=QR_SIZE, h=QR_SIZE)
-    pdf.set_xy(MARGIN + QR_SIZE + 4, top + 4)
-    pdf.set_font(FONT, "B", 9)
-    pdf.set_text_color(*TEXT)
-    pdf.cell(0, 5, "Pay by bank transfer", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_x(MARGIN + QR_SIZE + 4)
-    pdf.set_font(FONT, "", 8.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(
-        80,
-        4.4,
-        "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the amount and "
-        "the invoice number are filled in.",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    for i, (payload, title, caption) in enumerate(blocks):
+        left = MARGIN + i * QR_BLOCK_WIDTH
+        text_x = left + QR_SIZE + 3
+        text_w = QR_BLOCK_WIDTH - QR_SIZE - 5
+        pdf.image(io.BytesIO(qr_png(payload)), x=left, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_xy(text_x, top + 4)
+        pdf.set_font(FONT, "B", 9)
+        pdf.set_text_color(*TEXT)
+        pdf.cell(text_w, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_x(text_x)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.set_text_color(*MUTED)
+        pdf.multi_cell(text_w, 4.4, caption, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(top + QR_SIZE + 4)
+
+
+def _draw_swiss_bill(pdf: _InvoiceDocument, svg: str) -> None:
+    """The Swiss QR-bill receipt and payment part across the bottom of the last page (a new
+    page when the content reaches into it), the page's footer left off to make room."""
+    if not svg:
+        return
+    top = pdf.h - SWISS_BILL_HEIGHT
+    if pdf.get_y() > top - 4:
+        pdf.add_page()
+    pdf.no_footer_page = pdf.page_no()
+    svg = svg.replace(_SVG_FONT, f'font-family="{FONT}"')
+    # The SVG's text is drawn in the current colours.
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_fill_color(0, 0, 0)
+    pdf.image(io.BytesIO(svg.encode("utf-8")), x=0, y=top, w=pdf.w, h=SWISS_BILL_HEIGHT)
 
 
 def _logo_size(path: Path) -> tuple[float, float] | None:

@@ -103,5 +103,13 @@ class InvoiceView:
     payment_qr: str = ""
     # The same QR as SVG markup (paths only) for the invoice page.
     payment_qr_svg: str = ""
+    # Swiss QR-bill for a CHF balance: the QR code's payload and the SVG of the receipt and
+    # payment part (qrbill; its text escaped by svgwrite); empty when none applies.
+    swiss_qr: str = ""
+    swiss_qr_svg: str = ""
+    # The URL a QR code opens to pay online (the invoice's e-mailed-link page with a key for
+    # the viewer's contact) and that QR as SVG paths; empty when nothing is payable.
+    pay_link: str = ""
+    pay_link_svg: str = ""
     # What paid it (filled for the client's own view, scoped to the viewer; the PDF leaves it).
     payments: list[InvoicePaymentView] = field(default_factory=list)

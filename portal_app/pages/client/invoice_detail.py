@@ -50,7 +50,8 @@ class InvoiceDetailState(PortalState):
                 self._note_ledger(db, actor)  # before the data: the watch's starting point
                 view = invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
                 # The logo's server path is for the PDF renderer only, not the browser.
-                self.invoice = dataclasses.replace(view, logo_path="")
+                # The pay link's key reaches the browser only drawn in its QR code.
+                self.invoice = dataclasses.replace(view, logo_path="", pay_link="")
                 self.attachments = documents.invoice_documents(
                     db, actor=actor, invoice_id=invoice_id
                 )
@@ -142,6 +143,8 @@ def _detail(inv: rx.Var) -> rx.Component:
         ),
         rx.cond(inv.payments.length() > 0, _payments(inv)),
         rx.cond(inv.payment_qr_svg != "", _payment_qr(inv)),
+        rx.cond(inv.swiss_qr_svg != "", _swiss_qr_bill(inv)),
+        rx.cond(inv.pay_link_svg != "", _pay_link_qr(inv)),
         rx.cond(inv.public_notes != "", rx.text(inv.public_notes, size="2")),
         rx.cond(
             inv.terms != "",
@@ -211,31 +214,75 @@ def _payments(inv: rx.Var) -> rx.Component:
     )
 
 
-def _payment_qr(inv: rx.Var) -> rx.Component:
-    """The EPC QR code (GiroCode) for paying the balance by bank transfer."""
+def _qr_block(
+    svg: rx.Var, element_id: str, label: str, title: str, text: str, **props
+) -> rx.Component:
+    """A QR code beside its heading and what scanning it does."""
     return rx.hstack(
         # segno's SVG: paths only, built on the server from our own payload; an inline SVG
         # needs no img-src exception in the CSP.
-        rx.box(
-            rx.html(inv.payment_qr_svg),
-            id="payment-qr",
-            width="140px",
-            role="img",
-            aria_label="Payment QR code",
-        ),
+        rx.box(rx.html(svg), id=element_id, width="140px", role="img", aria_label=label),
         rx.vstack(
-            rx.heading("Pay by bank transfer", size="3", as_="h2"),
-            rx.text(
-                "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the "
-                "amount and the invoice number are filled in.",
-                size="2",
-                color_scheme="gray",
-            ),
+            rx.heading(title, size="3", as_="h2"),
+            rx.text(text, size="2", color_scheme="gray"),
             spacing="1",
             align="start",
         ),
         spacing="4",
         align="center",
+        **props,
+    )
+
+
+def _payment_qr(inv: rx.Var) -> rx.Component:
+    """The EPC QR code (GiroCode) for paying the balance by bank transfer."""
+    return _qr_block(
+        inv.payment_qr_svg,
+        "payment-qr",
+        _("Payment QR code"),
+        _("Pay by bank transfer"),
+        _(
+            "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the "
+            "amount and the invoice number are filled in."
+        ),
+    )
+
+
+def _pay_link_qr(inv: rx.Var) -> rx.Component:
+    """The QR code that opens this invoice on a phone to pay it there (hidden on a phone)."""
+    return _qr_block(
+        inv.pay_link_svg,
+        "pay-link-qr",
+        _("QR code that opens this invoice"),
+        _("Pay on your phone"),
+        _("Scan this code with your phone to open this invoice and pay it there."),
+        display=["none", "flex"],
+    )
+
+
+def _swiss_qr_bill(inv: rx.Var) -> rx.Component:
+    """The Swiss QR-bill receipt and payment part (qrbill's SVG: its texts escaped)."""
+    return rx.vstack(
+        rx.heading(_("Pay by bank transfer"), size="3", as_="h2"),
+        rx.text(
+            _("Scan the QR code in the payment part with your banking app."),
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.box(
+            rx.html(inv.swiss_qr_svg),
+            id="swiss-qr-bill",
+            role="img",
+            aria_label=_("Swiss QR-bill payment part"),
+            width="100%",
+            max_width="720px",
+            background="white",
+            border="1px solid var(--gray-6)",
+            style={"& svg": {"width": "100%", "height": "auto"}},
+        ),
+        spacing="2",
+        align="start",
+        width="100%",
     )
 
 

@@ -43,6 +43,7 @@ def invoices_zip(session: Session, *, actor: Actor, invoice_ids: list[int]) -> t
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for invoice in found:
             view = invoices.build_invoice_view(session, invoice, locale=locale)
+            view = invoices.with_pay_link(session, actor=actor, invoice=invoice, view=view)
             name = invoice_filename(view.number, view.id)
             if name in used:  # two numbers that differ only in unsafe characters
                 name = f"invoice-{safe_name_part(view.number, 'x')}-{view.id}.pdf"

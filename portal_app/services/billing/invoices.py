@@ -218,7 +218,8 @@ def invoice_view(
     locale = client_locale(session, actor)
     view = build_invoice_view(session, invoice, locale=locale, today=today)
     return replace(
-        view, payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale)
+        with_pay_link(session, actor=actor, invoice=invoice, view=view),
+        payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale),
     )
 
 
@@ -230,8 +231,18 @@ def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceV
     view = build_invoice_view(session, invoice, locale=locale)
     record_view(session, actor=actor, invoice=invoice)
     return replace(
-        view, payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale)
+        with_pay_link(session, actor=actor, invoice=invoice, view=view),
+        payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale),
     )
+
+
+def with_pay_link(
+    session: Session, *, actor: Actor, invoice: Invoice, view: InvoiceView
+) -> InvoiceView:
+    """`view` with the QR code that opens the invoice to pay online, keyed for the actor's
+    contact (payment_qr.pay_link); the view of an invoice the actor may see."""
+    link = payment_qr.pay_link(session, actor=actor, invoice=invoice)
+    return replace(view, pay_link=link, pay_link_svg=qr_svg(link))
 
 
 def build_invoice_view(
@@ -252,6 +263,7 @@ def build_invoice_view(
 
     partial_open = invoice.partial_minor > 0 and invoice.paid_to_date_minor < invoice.partial_minor
     epc = payment_qr.epc_payload(company, invoice)
+    swiss_qr, swiss_qr_svg = payment_qr.swiss_qr_bill(company, client, invoice)
     return InvoiceView(
         id=invoice.id,
         number=invoice.number,
@@ -290,6 +302,8 @@ def build_invoice_view(
         ),
         payment_qr=epc,
         payment_qr_svg=qr_svg(epc),
+        swiss_qr=swiss_qr,
+        swiss_qr_svg=swiss_qr_svg,
     )
 
 

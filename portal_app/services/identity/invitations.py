@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError
-from portal_app.core.tokens import looks_like_token, new_token, token_hash
+from portal_app.core.tokens import derived_token, looks_like_token, new_token, token_hash
 from portal_app.models import ClientContact, Company, Invitation, Invoice, Quote
 from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
@@ -66,6 +66,62 @@ def create_quote_invitation(
             expires_at=utcnow() + (lifetime or timedelta(days=company.link_lifetime_days)),
         )
     )
+    session.flush()
+    return key
+
+
+# The salt of the pay-link QR keys (derived_token): never reuse it for another kind of key.
+PAY_QR_PURPOSE = "portal_app.invoice-pay-qr"
+
+
+def _pay_qr_key(invitation_id: int) -> str:
+    return derived_token(PAY_QR_PURPOSE, str(invitation_id))
+
+
+def invoice_pay_qr_key(session: Session, *, contact: ClientContact, invoice: Invoice) -> str:
+    """The key of the invoice's pay-link QR code for `contact` (the PDF and the invoice page
+    print it): an invitation like an e-mailed link's, whose key is derived from its row id
+    under the server secret, so every rendering finds the same key again instead of storing a
+    new one each time. A new invitation is made when none has half its lifetime left, so a
+    freshly printed code stays usable for at least that long. Opening it is open_invitation's
+    business (same expiry, revocation and scope as an e-mailed link)."""
+    if invoice.client_id != contact.client_id or invoice.company_id != contact.company_id:
+        raise NotFoundError("invoice")
+    company = session.get(Company, contact.company_id)
+    lifetime = timedelta(days=company.link_lifetime_days)
+    now = utcnow()
+    candidates = session.exec(
+        select(Invitation)
+        .where(
+            Invitation.company_id == contact.company_id,
+            Invitation.contact_id == contact.id,
+            Invitation.entity_type == "invoice",
+            Invitation.entity_id == invoice.id,
+            col(Invitation.revoked_at).is_(None),
+            col(Invitation.sent_at).is_(None),
+            Invitation.expires_at > now + lifetime / 2,
+        )
+        .order_by(col(Invitation.expires_at).desc())
+    ).all()
+    for invitation in candidates:
+        key = _pay_qr_key(invitation.id)
+        # An e-mailed link's key is random, so only a QR invitation's hash matches.
+        if invitation.key_hash == token_hash(key):
+            return key
+    # The key derives from the id, known only after the insert: a random placeholder first.
+    invitation = Invitation(
+        company_id=contact.company_id,
+        contact_id=contact.id,
+        entity_type="invoice",
+        entity_id=invoice.id,
+        key_hash=token_hash(new_token()),
+        expires_at=now + lifetime,
+    )
+    session.add(invitation)
+    session.flush()
+    key = _pay_qr_key(invitation.id)
+    invitation.key_hash = token_hash(key)
+    session.add(invitation)
     session.flush()
     return key
 

@@ -1,0 +1,78 @@
+"""The pay-link QR code on the invoice PDF, end to end: the PDF the server renders is rasterised
+(pdftoppm) and its QR codes decoded (zxing-cpp); the decoded link, opened in a browser with no
+session, shows that invoice ready to pay. After the invoice is paid the same link shows it paid,
+with nothing to pay and no QR code."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import expect
+
+from portal_app.models import Invoice
+from portal_app.services.billing.invoice_math import LineInput
+from tests.e2e.conftest import Factory
+from tests.e2e.test_portal import detail_url, sign_in
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler"),
+]
+
+
+def _pay_links(pdf: bytes, tmp_path, base_url: str) -> list[str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    source = tmp_path / "invoice.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(source), str(tmp_path / "p")], check=True)
+    texts = [
+        r.text
+        for page in sorted(tmp_path.glob("p*.png"))
+        for r in zxingcpp.read_barcodes(Image.open(page))
+    ]
+    return [t for t in texts if t.startswith(base_url.rstrip("/") + "/client/invoice/")]
+
+
+def test_pay_link_qr_from_the_pdf_opens_the_invoice(
+    new_context, db, make: Factory, base_url, tmp_path
+):
+    account = make.account()
+    invoice = make.invoice(account.client, lines=[LineInput("Design work", 1000, 250_00)])
+    neighbour = make.invoice(make.client(account.company), lines=[LineInput("Other", 1000, 9_00)])
+
+    signed_in = new_context()
+    page = signed_in.new_page()
+    sign_in(page, account)
+    expect(page.locator("#pay-link-qr svg")).to_have_count(0)  # not on the dashboard
+    page.goto(f"/client/invoices/{invoice.id}")
+    expect(page.locator("#pay-link-qr svg")).to_be_visible()
+    response = signed_in.request.get(f"/api/invoices/{invoice.id}/pdf")
+    assert response.status == 200
+    (link,) = _pay_links(response.body(), tmp_path, base_url)
+    # Another client's invoice stays "not found", QR or not.
+    assert signed_in.request.get(f"/api/invoices/{neighbour.id}/pdf").status == 404
+
+    phone = new_context().new_page()
+    phone.goto(link)
+    phone.wait_for_url(detail_url(invoice.id))
+    expect(phone.get_by_role("heading", level=1)).to_contain_text(invoice.number)
+    expect(phone.locator("#pay-now")).to_be_visible()
+
+    with db() as session:  # paid meanwhile (as a bank transfer would be recorded)
+        row = session.get(Invoice, invoice.id)
+        row.status, row.paid_to_date_minor, row.balance_minor = "paid", row.amount_minor, 0
+        session.add(row)
+    later = new_context().new_page()
+    later.goto(link)
+    later.wait_for_url(detail_url(invoice.id))
+    expect(later.get_by_role("heading", level=1)).to_contain_text(invoice.number)
+    expect(later.get_by_text("Paid", exact=True).first).to_be_visible()
+    expect(later.locator("#pay-now")).to_have_count(0)
+    expect(later.locator("#pay-link-qr")).to_have_count(0)
+    paid_pdf = later.context.request.get(f"/api/invoices/{invoice.id}/pdf")
+    assert paid_pdf.status == 200
+    assert _pay_links(paid_pdf.body(), tmp_path / "paid", base_url) == []
