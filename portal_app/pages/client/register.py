@@ -252,10 +252,13 @@ class ConfirmState(rx.State):
     message: str = ""
     ok: bool = False
     confirming: bool = False
+    # Where "Sign in" leads: with the page the visitor registered from (a plan) as next.
+    signin_href: str = routes.CLIENT_LOGIN
 
     @rx.event
     def on_load(self):
         self.message, self.ok, self.confirming = "", False, False
+        self.signin_href = routes.CLIENT_LOGIN
 
     @rx.event
     def confirm(self):
@@ -269,7 +272,11 @@ class ConfirmState(rx.State):
             self.message = exc.message
             return
         self.ok = True
-        self.message = "Your e-mail address is confirmed. You can sign in now."
+        self.signin_href = registration.signin_url_after(token)
+        if self.signin_href == routes.CLIENT_LOGIN:
+            self.message = "Your e-mail address is confirmed. You can sign in now."
+        else:
+            self.message = "Your e-mail address is confirmed. Sign in to go back where you were."
 
 
 def register_confirm_page() -> rx.Component:
@@ -299,7 +306,7 @@ def register_confirm_page() -> rx.Component:
                     ),
                 ),
             ),
-            rx.link("Sign in", href=routes.CLIENT_LOGIN),
+            rx.link("Sign in", href=ConfirmState.signin_href, id="confirm-sign-in"),
             spacing="4",
             width="100%",
         ),

@@ -162,8 +162,12 @@ class SubscribeState(CardPaymentMixin, PortalState):
             self.reg_errors = {}
             self.form_error = ""
             company_id, ip = self._company_id, self._client_ip()
+            # Signing in after confirming the e-mail leads back to this plan.
+            back = routes.subscribe_url(self._key)
         try:
-            message = await asyncio.to_thread(_register, company_id, form, password, accepted, ip)
+            message = await asyncio.to_thread(
+                _register, company_id, form, password, accepted, ip, back
+            )
         except registration.RegistrationErrors as exc:
             async with self:
                 self.reg_errors = dict(exc.errors)
@@ -207,10 +211,18 @@ def _finish(actor: Actor, subscription_id: int, checkout_id: int) -> co.ChargeOu
     )
 
 
-def _register(company_id: int, form: dict, password: str, accepted: bool, ip: str) -> str:
+def _register(
+    company_id: int, form: dict, password: str, accepted: bool, ip: str, back: str
+) -> str:
     with session_scope() as db:
         return registration.register(
-            db, company=company_id, form=form, password=password, accepted_terms=accepted, ip=ip
+            db,
+            company=company_id,
+            form=form,
+            password=password,
+            accepted_terms=accepted,
+            ip=ip,
+            next_path=back,
         )
 
 
@@ -312,7 +324,7 @@ def _register_block() -> rx.Component:
     return rx.cond(
         SubscribeState.reg_done != "",
         callout(
-            SubscribeState.reg_done + " Then sign in to finish subscribing.",
+            SubscribeState.reg_done + " The link brings you back to this plan to subscribe.",
             icon="mail-check",
             color_scheme="green",
             role="status",

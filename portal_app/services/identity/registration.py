@@ -102,12 +102,18 @@ def _email_digest(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:16]
 
 
-def make_confirm_token(contact: ClientContact, *, now: datetime | None = None) -> str:
-    """A signed token confirming `contact`'s address, valid CONFIRM_HOURS from `now`."""
+def make_confirm_token(
+    contact: ClientContact, *, now: datetime | None = None, next_path: str = ""
+) -> str:
+    """A signed token confirming `contact`'s address, valid CONFIRM_HOURS from `now`.
+
+    `next_path` (a portal page, e.g. the /subscribe/<key> page the visitor registered from)
+    travels signed in the token, so sign-in after confirming leads back there."""
+    payload: list = [contact.id, _email_digest(contact.email)]
+    if next_path and routes.is_safe_next(next_path):
+        payload.append(next_path)
     return signing.sign(
-        signing.Purpose.REGISTRATION_CONFIRM,
-        [contact.id, _email_digest(contact.email)],
-        now=(now or utcnow()).timestamp(),
+        signing.Purpose.REGISTRATION_CONFIRM, payload, now=(now or utcnow()).timestamp()
     )
 
 
@@ -119,16 +125,24 @@ def _from_legacy(fields: list[str]) -> list:
     return [int(contact_id), digest]
 
 
+def _read_token(token: str, now: datetime) -> list:
+    """[contact id, e-mail digest, next page or ""] of a live confirmation token."""
+    payload = signing.unsign(
+        signing.Purpose.REGISTRATION_CONFIRM,
+        token,
+        max_age=CONFIRM_HOURS * 3600,
+        now=now.timestamp(),
+        legacy=_from_legacy,
+    )
+    if not isinstance(payload, list) or len(payload) not in (2, 3):
+        raise signing.InvalidToken(signing.Purpose.REGISTRATION_CONFIRM)
+    return [*payload, ""][:3]
+
+
 def _contact_for_token(session: Session, token: str, now: datetime) -> ClientContact:
     invalid = ValidationError("token", INVALID_LINK)
     try:
-        contact_id, digest = signing.unsign(
-            signing.Purpose.REGISTRATION_CONFIRM,
-            token,
-            max_age=CONFIRM_HOURS * 3600,
-            now=now.timestamp(),
-            legacy=_from_legacy,
-        )
+        contact_id, digest, _next = _read_token(token, now)
     except signing.InvalidToken:
         raise invalid from None
     contact = session.get(ClientContact, contact_id)
@@ -234,9 +248,11 @@ def register(
     password: str,
     accepted_terms: bool,
     ip: str = "",
+    next_path: str = "",
 ) -> str:
     """Register a client and its contact, queue the confirmation e-mail; return the on-screen
-    text.
+    text. `next_path`: the portal page to return to after confirming and signing in (e.g. the
+    plan's /subscribe/<key> page); anything not a portal page is dropped.
 
     ValidationError("form", CLOSED_MESSAGE) when registration is off; RegistrationErrors for
     bad fields. The e-mail goes into the outbox in the caller's transaction (sent and retried
@@ -314,7 +330,8 @@ def register(
         ip=ip,
         details={"terms_accepted": bool(info.terms)},
     )
-    _send_confirmation(session, row, contact, make_confirm_token(contact, now=now))
+    token = make_confirm_token(contact, now=now, next_path=str(next_path or "")[:500])
+    _send_confirmation(session, row, contact, token)
     return SENT_MESSAGE.format(email=email)
 
 
@@ -344,3 +361,14 @@ def confirm_email(
             ip=ip,
         )
     return contact
+
+
+def signin_url_after(token: str, *, now: datetime | None = None) -> str:
+    """Where "Sign in" leads after confirming with `token`: the sign-in page, with the page
+    the visitor registered from as its next page when the token carries one (signed, and
+    checked again as a portal page: no open redirect)."""
+    try:
+        _contact_id, _digest, next_path = _read_token(token, now or utcnow())
+    except signing.InvalidToken:
+        return routes.CLIENT_LOGIN
+    return routes.login_url(next_path if isinstance(next_path, str) else None)

@@ -236,3 +236,51 @@ def test_which_company_a_registration_is_for(make, session):
         assert registration.registration_company(session, company=bad) is None
         assert not registration.registration_info(session, company=bad).open
     assert registration.registration_company(session) is not None
+
+
+def _register_from(session, company, next_path: str) -> str:
+    """Register with a next page (as /subscribe/<key> does); the mailed confirmation token."""
+    form = _form()
+    registration.register(
+        session,
+        company=str(company.id),
+        form=form,
+        password=PASSWORD,
+        accepted_terms=True,
+        ip=f"198.51.100.{uuid.uuid4().hex[:6]}",
+        next_path=next_path,
+    )
+    deliver(session)
+    return form["email"]
+
+
+def test_a_registrant_from_a_plan_page_is_sent_back_to_it_after_confirming(
+    make, session, mailbox
+):
+    """Issue 18 item 8: after confirming the e-mail, sign-in leads back to the plan."""
+    company = make.company(allow_registration=True)
+    email = _register_from(session, company, "/subscribe/plan-key-1")
+    token = _token(mailbox.to(email)[0])
+    registration.confirm_email(session, token=token)
+    after = urlsplit(registration.signin_url_after(token))
+    assert after.path == "/client/login"
+    assert parse_qs(after.query) == {"next": ["/subscribe/plan-key-1"]}
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    ["https://evil.example/x", "//evil.example/x", "/client/logout", "/\\evil.example", ""],
+)
+def test_a_next_page_that_is_not_the_portals_is_dropped(make, session, mailbox, next_path):
+    company = make.company(allow_registration=True)
+    email = _register_from(session, company, next_path)
+    token = _token(mailbox.to(email)[0])
+    registration.confirm_email(session, token=token)
+    assert registration.signin_url_after(token) == "/client/login"
+
+
+def test_a_tampered_token_gives_no_next_page(make, session, mailbox):
+    company = make.company(allow_registration=True)
+    email = _register_from(session, company, "/subscribe/plan-key-2")
+    token = _token(mailbox.to(email)[0])
+    assert registration.signin_url_after(token[:-3] + "xyz") == "/client/login"
