@@ -130,19 +130,10 @@ def _step_confirm(state) -> rx.Component:
             spacing="1",
             width="100%",
         ),
-        rx.text(
-            rx.cond(
-                state.approve_count == 1,
-                "You are approving this quote",
-                "You are approving " + state.approve_count.to_string() + " quotes",
-            ),
-            rx.cond(state.approve_total != "", " (" + state.approve_total + ")", ""),
-            rx.cond(
-                state.converts,
-                ". An invoice is created from it for payment.",
-                ".",
-            ),
-            size="2",
+        rx.text(state.approve_sentence, size="2", id="approve-sentence"),
+        rx.cond(
+            state.approve_total != "",
+            rx.text("Quote total: ", rx.text.strong(state.approve_total), size="2"),
         ),
         _cancel_or(
             rx.button(

@@ -69,6 +69,6 @@ def render_receipt_pdf(view: PaymentView) -> bytes:
         rows.append(("Refunded", view.refunded, False))
     if view.has_unapplied:
         rows.append(("Unapplied", view.unapplied, True))
-    draw_totals(pdf, rows, ("Total", view.total))
+    draw_totals(pdf, rows, (view.total_label, view.total))
     draw_footer_text(pdf, view.footer)
     return pdf.finish()

@@ -74,7 +74,8 @@ class PaymentView:
     credits: list[PaymentCreditView] = field(default_factory=list)
     amount: str = ""  # money received (card, bank transfer)
     credit_total: str = ""  # credit used through this payment
-    total: str = ""  # amount + credit_total
+    total: str = ""  # amount + credit_total - refunded
+    total_label: str = "Total"  # "Total after refunds" once something was refunded
     applied: str = ""  # everything applied to invoices (money and credit)
     refunded: str = ""
     unapplied: str = ""

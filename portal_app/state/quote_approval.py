@@ -14,11 +14,37 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import SOURCE_LANGUAGE, ngettext, use_language
 from portal_app.schemas.quote import ApprovalResult
 from portal_app.services.billing import quotes
 from portal_app.state.signature_pad import CLEAR_PAD_SCRIPT, signature_script
 
 MAX_TYPED_NAME = 80
+
+
+def approval_sentence(count: int, *, converts: bool) -> str:
+    """What the approve dialog says it is about to do, in the contact's language."""
+    if converts:
+        text = ngettext(
+            "You are approving this quote. An invoice is created from it for payment.",
+            "You are approving %(num)d quotes. An invoice is created from each for payment.",
+            count,
+        )
+    else:
+        text = ngettext("You are approving this quote.", "You are approving %(num)d quotes.", count)
+    return text % {"num": count}
+
+
+def approved_notice(count: int, made: int) -> str:
+    """The notice after approving `count` quotes that became `made` invoices."""
+    text = ngettext("%(num)d quote approved.", "%(num)d quotes approved.", count) % {"num": count}
+    if made:
+        text += " " + ngettext(
+            "%(num)d invoice was created: pay it from Invoices.",
+            "%(num)d invoices were created: pay them from Invoices.",
+            made,
+        ) % {"num": made}
+    return text
 
 
 class QuoteApprovalMixin(rx.State, mixin=True):
@@ -28,6 +54,7 @@ class QuoteApprovalMixin(rx.State, mixin=True):
     approve_step: str = ""  # terms | sign | confirm
     approve_count: int = 0
     approve_total: str = ""
+    approve_sentence: str = ""
     require_terms: bool = False
     require_signature: bool = False
     converts: bool = True
@@ -61,6 +88,9 @@ class QuoteApprovalMixin(rx.State, mixin=True):
         self._approve_ids = list(ids)[: quotes.MAX_QUOTES_PER_ACTION]
         self.approve_count = len(self._approve_ids)
         self.approve_total = total
+        # In the contact's language (PortalState.lang) whichever handler opened the dialog.
+        with use_language(getattr(self, "lang", SOURCE_LANGUAGE)):
+            self.approve_sentence = approval_sentence(self.approve_count, converts=self.converts)
         self.terms_accepted = False
         self.typed_name = ""
         self.po_number = ""

@@ -154,7 +154,9 @@ def test_approve_several_from_the_list_with_a_notice(page: Page, make: Factory, 
         page.get_by_role("checkbox", name=f"Select quote {quote.number}").click()
     page.locator("#approve-selected").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("approving 2 quotes")
+    expect(dialog.locator("#approve-sentence")).to_have_text(
+        "You are approving 2 quotes. An invoice is created from each for payment."
+    )
     dialog.locator("#confirm-approve").click()
     expect(page.locator("#quotes-notice")).to_contain_text("2 quotes approved")
     expect(page.locator(ROW)).to_have_count(0)  # nothing left to answer in this filter

@@ -11,6 +11,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.i18n import gettext, ngettext
 from portal_app.services.billing import invoices, quotes
 from portal_app.services.billing.invoices import AttentionItem, CurrencyTotals
+from portal_app.services.identity import auth
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _
 
@@ -32,9 +33,11 @@ class DashboardState(PortalState):
         with session_scope() as db:
             view = invoices.dashboard(db, actor=actor)
             self.pending_quotes = quotes.pending_count(db, actor=actor)
+            first = auth.is_first_sign_in(db, actor=actor)
         self.totals = view.totals
         self.attention = view.attention
-        self.welcome = gettext("Welcome back, %(name)s") % {"name": self.contact_name}
+        welcome = gettext("Welcome, %(name)s") if first else gettext("Welcome back, %(name)s")
+        self.welcome = welcome % {"name": self.contact_name}
         self.pending_quotes_text = ngettext(
             "%(num)d quote is waiting for your answer.",
             "%(num)d quotes are waiting for your answer.",

@@ -203,7 +203,7 @@ def _detail(p: rx.Var) -> rx.Component:
                 rx.cond(p.has_refund, summary_row("Refunded", p.refunded)),
                 rx.cond(p.has_unapplied, summary_row("Unapplied", p.unapplied)),
                 rx.separator(),
-                summary_row("Total", p.total, strong=True),
+                summary_row(p.total_label, p.total, strong=True),
                 width=["100%", "20em"],
                 spacing="2",
                 id="payment-totals",

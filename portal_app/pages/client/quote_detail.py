@@ -154,7 +154,8 @@ class QuoteDetailState(QuoteApprovalMixin, PortalState):
             self.decline_error = exc.message
             return None
         self.decline_open = False
-        self.notice = "Quote declined. We have let the team know."
+        # Staff are not e-mailed (they find it in their work queue): say only what happened.
+        self.notice = "Quote declined."
         self._fetch(actor, self.quote.id, record=False)
         return None
 

@@ -14,11 +14,12 @@ from portal_app.components.quote_approval import (
 )
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
+from portal_app.core.i18n import use_language
 from portal_app.schemas.quote import QuoteRowView
 from portal_app.services.billing import quotes
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, SortedSearchMixin
 from portal_app.state.portal import PortalState
-from portal_app.state.quote_approval import QuoteApprovalMixin
+from portal_app.state.quote_approval import QuoteApprovalMixin, approved_notice
 from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT
 
 FILTER_LABELS = {"all": "All", "pending": "Pending", "approved": "Approved", "expired": "Expired"}
@@ -106,13 +107,8 @@ class QuotesState(
             return None
         if len(result.quote_ids) == 1 and len(result.invoice_ids) == 1:
             return rx.redirect(routes.pay_url(result.invoice_ids))
-        count = len(result.quote_ids)
-        made = len(result.invoice_ids)
-        self.notice = f"{count} quote{'s' if count != 1 else ''} approved." + (
-            f" {made} invoice{'s' if made != 1 else ''} created: see Invoices to pay."
-            if made
-            else ""
-        )
+        with use_language(self.lang):
+            self.notice = approved_notice(len(result.quote_ids), len(result.invoice_ids))
         self.selected_ids = []
         return self._reload()
 

@@ -16,6 +16,7 @@ from portal_app.components.staff_documents import (
 )
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import ngettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.staff_documents import StaffPaymentRow, StaffRefundView
@@ -187,7 +188,11 @@ class StaffPaymentsState(StaffState):
             return None
         self.apply_open = False
         self._apply_payment_id = 0
-        self.notice = f"Applied payment {number} to {len(applications)} invoice(s)."
+        self.notice = ngettext(
+            "Applied payment %(number)s to %(num)d invoice.",
+            "Applied payment %(number)s to %(num)d invoices.",
+            len(applications),
+        ) % {"number": number, "num": len(applications)}
         return self._reload(actor)
 
     # -- refund --------------------------------------------------------------------------------

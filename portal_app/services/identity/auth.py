@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from portal_app.branding import safe_color
 from portal_app.core.errors import AuthError
@@ -262,7 +262,7 @@ def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
     client = session.get(Client, actor.client_id)
     company = session.get(Company, actor.company_id)
     if contact is None or client is None or company is None:
-        raise AuthError("session no longer valid")
+        raise AuthError()
     return PortalIdentity(
         contact_name=contact.display_name,
         contact_email=contact.email,
@@ -282,3 +282,19 @@ def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
         contact_language=contact.language,
         company_locale=company.locale,
     )
+
+
+def is_first_sign_in(session: Session, *, actor: Actor) -> bool:
+    """Whether this session is the contact's first sign-in (password or code; e-mailed links
+    and staff previews are not signing in), so the dashboard does not say "Welcome back"."""
+    if actor.is_preview:
+        return False
+    signed_in = session.exec(
+        select(func.count())
+        .select_from(AuthSession)
+        .where(
+            AuthSession.contact_id == actor.contact_id,
+            col(AuthSession.kind).in_(("password", "code")),
+        )
+    ).one()
+    return signed_in <= 1

@@ -249,7 +249,10 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         credits=credits,
         amount=money(payment.amount_minor),
         credit_total=money(credit_used),
-        total=money(payment.amount_minor + credit_used),
+        # What the payment comes to once its refunds went back (a refunded one read "Total
+        # $30.00" beside "Refunded $10.00").
+        total=money(payment.amount_minor + credit_used - payment.refunded_minor),
+        total_label="Total after refunds" if payment.refunded_minor > 0 else "Total",
         applied=money(applied),
         refunded=money(payment.refunded_minor),
         unapplied=money(unapplied),

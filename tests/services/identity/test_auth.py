@@ -366,3 +366,18 @@ def test_portal_identity_primary_color_is_rechecked(make, session, stored, shown
     identity = auth.portal_identity(session, actor=make.actor(contact))
 
     assert identity.primary_color == shown
+
+
+def test_a_first_sign_in_is_told_apart_from_a_return(make, session):
+    """Issue 18 item 15: the dashboard said "Welcome back" on a first sign-in."""
+    from datetime import timedelta
+
+    contact = make.contact(make.client(make.company()))
+    first = auth.open_session(
+        session, contact=contact, kind="password", lifetime=timedelta(hours=1)
+    )
+    actor = auth.resolve_actor(session, token=first.token)
+    assert auth.is_first_sign_in(session, actor=actor)
+    # An e-mailed link before does not count as signing in.
+    again = auth.open_session(session, contact=contact, kind="code", lifetime=timedelta(hours=1))
+    assert not auth.is_first_sign_in(session, actor=auth.resolve_actor(session, token=again.token))

@@ -254,9 +254,7 @@ def _register_from(session, company, next_path: str) -> str:
     return form["email"]
 
 
-def test_a_registrant_from_a_plan_page_is_sent_back_to_it_after_confirming(
-    make, session, mailbox
-):
+def test_a_registrant_from_a_plan_page_is_sent_back_to_it_after_confirming(make, session, mailbox):
     """Issue 18 item 8: after confirming the e-mail, sign-in leads back to the plan."""
     company = make.company(allow_registration=True)
     email = _register_from(session, company, "/subscribe/plan-key-1")

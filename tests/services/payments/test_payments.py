@@ -307,3 +307,18 @@ def test_switched_off_module_is_closed_and_links_follow_modules(make, session):
     view = payments.payment_view(session, actor=actor, payment_id=payment.id)
     assert [i.has_link for i in view.invoices] == [False]
     assert [c.has_link for c in view.credits] == [False]
+
+
+def test_a_refunded_payment_totals_what_was_kept(make, session, payer):
+    """Issue 18 item 15: "Total $30.00" beside "Refunded $10.00" read as if nothing came back;
+    the total is what the payment comes to after its refunds, and says so."""
+    _company, client, actor = payer
+    payment = make.payment(
+        client, amount_minor=30_00, refunded_minor=10_00, status="partly_refunded"
+    )
+    view = payments.payment_view(session, actor=actor, payment_id=payment.id)
+    assert (view.amount, view.refunded) == ("$30.00", "$10.00")
+    assert (view.total_label, view.total) == ("Total after refunds", "$20.00")
+    plain = make.payment(client, amount_minor=30_00)
+    view = payments.payment_view(session, actor=actor, payment_id=plain.id)
+    assert (view.total_label, view.total) == ("Total", "$30.00")
