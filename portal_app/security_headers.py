@@ -79,6 +79,7 @@ NO_REFERRER_PATHS = frozenset(
     {
         routes.CLIENT_PASSWORD_RESET,
         routes.CLIENT_REGISTER_CONFIRM,
+        routes.CLIENT_EMAIL_CHANGE,
         routes.API_AUTH_HANDOFF,
         routes.API_STAFF_AUTH_HANDOFF,
     }

@@ -131,6 +131,7 @@ def test_no_hsts_without_https():
         "/client/password/reset",
         "/client/password/reset/",
         "/client/register/confirm",
+        "/client/profile/email",
         "/client/invoice/abcdef",
         "/client/quote/abcdef",
         "/subscribe/abcdef",
@@ -144,7 +145,15 @@ def test_token_carrying_paths_send_no_referrer(path: str):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/client/login", "/client/invoices", "/client/invoices/5", "/client/quotes/3"]
+    "path",
+    [
+        "/",
+        "/client/login",
+        "/client/invoices",
+        "/client/invoices/5",
+        "/client/quotes/3",
+        "/client/profile",
+    ],
 )
 def test_other_paths_send_the_origin_only_across_sites(path: str):
     assert referrer_policy(path) == "strict-origin-when-cross-origin"

@@ -152,9 +152,9 @@ class ProfileState(PortalState):
         if "language" not in changed or actor.is_preview:
             return None
         chosen = str(form.get("language") or "")
-        if chosen in i18n.SHIPPED_LANGUAGES:
-            # This browser's sign-in page follows too, after signing out.
-            self.visitor_lang = chosen
+        # This browser's sign-in page follows too, after signing out; "your browser's
+        # language" forgets an earlier switcher choice, which would otherwise still win.
+        self.visitor_lang = chosen if chosen in i18n.SHIPPED_LANGUAGES else ""
         self._shell_key = ""
         self._begin()
         # Texts the load built on the server follow the new language.
