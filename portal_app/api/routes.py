@@ -84,7 +84,9 @@ async def invoice_ubl(request: Request) -> Response:
 
     def run(invoice_id: int) -> tuple[str, bytes]:
         with session_scope() as db:
-            return invoice_files.invoice_ubl(db, actor=actor, invoice_id=invoice_id)
+            found = invoice_files.invoice_ubl(db, actor=actor, invoice_id=invoice_id)
+            _note_download(db, actor, "invoice", [invoice_id])
+            return found
 
     try:
         invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
@@ -157,7 +159,9 @@ async def quotes_zip(request: Request) -> Response:
 
     def run(ids: list[int]) -> tuple[str, bytes]:
         with session_scope() as db:
-            return quote_files.quotes_zip(db, actor=actor, quote_ids=ids)
+            found = quote_files.quotes_zip(db, actor=actor, quote_ids=ids)
+            _note_download(db, actor, "quote", ids)
+            return found
 
     try:
         parts = raw.split(",")[: quotes.MAX_QUOTES_PER_ACTION + 1]
@@ -168,6 +172,17 @@ async def quotes_zip(request: Request) -> Response:
     return _attachment(data, filename, "application/zip")
 
 
+# What each of _client_pdf's downloads is, for the client's activity page.
+_PDF_RECORDS = {"receipts": "payment", "credits": "credit", "quotes": "quote"}
+
+
+def _note_download(db, actor: Actor, entity_type: str, ids: list[int]) -> None:
+    """The client downloaded these records (its activity page), in the download's session."""
+    from portal_app.services.company import client_activity
+
+    client_activity.record_download(db, actor=actor, entity_type=entity_type, entity_ids=ids)
+
+
 async def _client_pdf(request: Request, what: str, parse_id, render) -> Response:
     """401 when signed out, 404 for any id that is not the client's, else the PDF."""
     actor = _actor(request)
@@ -176,7 +191,9 @@ async def _client_pdf(request: Request, what: str, parse_id, render) -> Response
 
     def run(record_id: int) -> tuple[str, bytes]:
         with session_scope() as db:
-            return render(db, actor, record_id)
+            found = render(db, actor, record_id)
+            _note_download(db, actor, _PDF_RECORDS[what], [record_id])
+            return found
 
     try:
         filename, data = await run_in_threadpool(run, parse_id())
@@ -190,14 +207,18 @@ def _render_one(actor: Actor, invoice_id: int) -> tuple[str, bytes]:
     from portal_app.services.billing import invoice_files
 
     with session_scope() as db:
-        return invoice_files.invoice_pdf(db, actor=actor, invoice_id=invoice_id)
+        found = invoice_files.invoice_pdf(db, actor=actor, invoice_id=invoice_id)
+        _note_download(db, actor, "invoice", [invoice_id])
+        return found
 
 
 def _render_zip(actor: Actor, ids: list[int]) -> tuple[str, bytes]:
     from portal_app.services.billing import invoice_files
 
     with session_scope() as db:
-        return invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
+        found = invoice_files.invoices_zip(db, actor=actor, invoice_ids=ids)
+        _note_download(db, actor, "invoice", sorted(set(ids)))
+        return found
 
 
 async def statement_pdf(request: Request) -> Response:
@@ -211,7 +232,10 @@ async def statement_pdf(request: Request) -> Response:
     params = request.query_params
 
     def run() -> tuple[str, bytes]:
+        from portal_app.services.company import client_activity
+
         with session_scope() as db:
+            client_activity.record_file_download(db, actor=actor, what="statement")
             return statement_files.statement_pdf(
                 db,
                 actor=actor,
@@ -245,11 +269,15 @@ async def export_file(request: Request) -> Response:
     params = request.query_params
 
     def run() -> tuple[str, str, bytes]:
+        from portal_app.services.company import client_activity
+
+        kind = request.path_params.get("kind", "")
         with session_scope() as db:
+            client_activity.record_file_download(db, actor=actor, what=kind)
             return export.export_file(
                 db,
                 actor=actor,
-                kind=request.path_params.get("kind", ""),
+                kind=kind,
                 start=params.get("start", ""),
                 end=params.get("end", ""),
                 fmt=params.get("format", ""),

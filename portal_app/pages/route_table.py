@@ -214,6 +214,12 @@ PAGES: tuple[Page, ...] = (
         on_load=client.register.ConfirmState.on_load,
     ),
     Page.portal(
+        routes.CLIENT_ACTIVITY,
+        "Activity",
+        client.activity.activity_page,
+        on_load=client.activity.ActivityState.load,
+    ),
+    Page.portal(
         routes.CLIENT_STATEMENT,
         "Statement",
         client.statement.statement_page,

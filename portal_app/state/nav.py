@@ -41,6 +41,7 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(N_("Documents"), routes.CLIENT_DOCUMENTS, "folder", module="documents"),
     NavItem(N_("Statement"), routes.CLIENT_STATEMENT, "scroll-text", module="statement"),
+    NavItem(N_("Activity"), routes.CLIENT_ACTIVITY, "activity"),
     NavItem(N_("Subscriptions"), routes.CLIENT_SUBSCRIPTIONS, "repeat", module="subscriptions"),
     NavItem(N_("Pre-payment"), routes.CLIENT_PREPAYMENT, "coins", module="prepayment"),
     NavItem(N_("Profile"), routes.CLIENT_PROFILE, "user-round"),

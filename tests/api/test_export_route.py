@@ -5,8 +5,11 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from portal_app.core import routes
+from portal_app.models import AuditEvent, ClientContact, Invoice
+from portal_app.services.company import client_activity
 from portal_app.services.identity import auth
 from tests.helpers.signin import BINDING, bind
 
@@ -111,3 +114,28 @@ def test_bad_input_is_400_naming_the_field_and_unknown_kind_404(committed, clien
         assert response.text.startswith(field)
     assert client.get(routes.export_url("quotes", *RANGE, "csv")).status_code == 404
     assert client.get(routes.export_url("..", *RANGE, "csv")).status_code == 404
+
+
+def test_an_export_and_a_pdf_download_show_on_the_activity_page(committed, client):
+    codes, numbers = _setup(committed)
+    _sign_in(client, codes[0])
+    assert client.get(routes.export_url("payments", *RANGE, "csv")).status_code == 200
+    assert client.get(routes.export_url("payments", "bad", "bad", "csv")).status_code == 400
+    with committed() as (session, _make):
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "payments_exported")
+        ).one()
+        invoice = session.exec(
+            select(Invoice).where(Invoice.number == numbers[0]["invoices"])
+        ).one()
+    assert client.get(routes.invoice_pdf_url(invoice.id)).status_code == 200
+    with committed() as (session, make):
+        contact = session.get(ClientContact, event.actor_id)
+        texts = [
+            row.text
+            for row in client_activity.list_activity(session, actor=make.actor(contact)).rows
+        ]
+    assert texts[:2] == [
+        f"{contact.display_name} downloaded invoice {invoice.number}.",
+        f"{contact.display_name} exported the payments.",
+    ]

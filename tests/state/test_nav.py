@@ -11,9 +11,11 @@ def test_only_enabled_and_built_modules_are_listed():
 
 
 def test_disabled_module_is_hidden():
-    routes = [item.route for item in visible_nav_items([])]
-    # Only the entries of no module (dashboard, profile) are left.
-    assert routes == ["/client/dashboard", "/client/profile"]
+    shown = visible_nav_items([])
+    # Only the entries of no module (dashboard, activity, profile) are left.
+    assert shown[0].route == "/client/dashboard" and "/client/activity" in [i.route for i in shown]
+    assert all(item.module is None for item in shown)
+    assert "/client/invoices" not in [item.route for item in shown]
 
 
 def test_register_nav_item_adds_once():

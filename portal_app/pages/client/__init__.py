@@ -1,6 +1,7 @@
 """Client portal pages, one module per page; pages/route_table.py registers them."""
 
 from portal_app.pages.client import (  # noqa: F401
+    activity,
     credit_detail,
     credits,
     dashboard,

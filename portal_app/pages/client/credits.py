@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading
+from portal_app.components.export_control import export_control
 from portal_app.components.records import credit_status_badge, paged_rows
 from portal_app.schemas.credit import CreditRowView
 from portal_app.services.billing import credits
@@ -66,7 +67,14 @@ def _table() -> rx.Component:
 
 def credits_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Credits"),
+        rx.flex(
+            page_heading("Credits"),
+            rx.spacer(),
+            rx.cond(~CreditsState.unavailable, export_control("credits")),
+            width="100%",
+            wrap="wrap",
+            gap="3",
+        ),
         rx.cond(
             CreditsState.unavailable,
             empty_state("Not available", "Your portal does not include credits.", icon="lock"),

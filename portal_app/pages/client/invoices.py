@@ -7,6 +7,7 @@ from typing import ClassVar
 import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading, status_badge, visually_hidden
+from portal_app.components.export_control import export_control
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError
@@ -219,6 +220,7 @@ def invoices_page() -> rx.Component:
         rx.flex(
             page_heading(_("Invoices")),
             rx.spacer(),
+            rx.cond(~InvoicesState.unavailable, export_control("invoices", InvoicesState)),
             rx.cond(
                 ~PortalState.is_preview,
                 rx.hstack(rx.foreach(InvoicesState.pay_groups, _pay_all), wrap="wrap", spacing="2"),

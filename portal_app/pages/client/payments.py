@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading
+from portal_app.components.export_control import export_control
 from portal_app.components.records import paged_rows, payment_status_badge
 from portal_app.schemas.payment import PaymentRowView
 from portal_app.services.payments import payments
@@ -72,7 +73,14 @@ def _table() -> rx.Component:
 
 def payments_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Payments"),
+        rx.flex(
+            page_heading("Payments"),
+            rx.spacer(),
+            rx.cond(~PaymentsState.unavailable, export_control("payments")),
+            width="100%",
+            wrap="wrap",
+            gap="3",
+        ),
         rx.cond(
             PaymentsState.unavailable,
             empty_state("Not available", "Your portal does not include payments.", icon="lock"),
