@@ -159,7 +159,7 @@ def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
     user = session.get(StaffUser, actor.staff_user_id)
     company = session.get(Company, actor.company_id)
     if user is None or company is None:
-        raise AuthError("session no longer valid")
+        raise AuthError()
     return StaffIdentity(
         name=user.name or user.email,
         email=user.email,
