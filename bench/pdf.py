@@ -10,6 +10,14 @@ milliseconds and median CPU milliseconds of the rendering thread per kind and ar
 - after: `pdf.fonts.add_document_fonts`, the code in use.
 
     .venv/bin/python bench/pdf.py --runs 41
+
+With `--einvoice` (issue 21) it times instead the same invoice as a plain PDF (no XML, no QR
+codes) and as what clients get now: the Factur-X hybrid (EN 16931 XML written and XSD-checked,
+PDF/A-3 with the XML embedded), the EPC payment QR code and the pay-link QR code; and a CHF
+invoice with the Swiss QR-bill payment part (SVG drawn by fpdf2) and the pay-link QR. Target:
+the hybrid within 1.5x of the plain PDF.
+
+    .venv/bin/python bench/pdf.py --einvoice --runs 21
 """
 
 from __future__ import annotations
@@ -25,8 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dataclasses import replace  # noqa: E402
+
 from fpdf import FPDF  # noqa: E402
 
+from portal_app.core.qr import qr_svg  # noqa: E402
 from portal_app.pdf import fonts, invoice_pdf  # noqa: E402
 from portal_app.pdf.credit_pdf import render_credit_pdf  # noqa: E402
 from portal_app.pdf.invoice_pdf import render_invoice_pdf  # noqa: E402
@@ -34,6 +45,12 @@ from portal_app.pdf.quote_pdf import render_quote_pdf  # noqa: E402
 from portal_app.pdf.receipt_pdf import render_receipt_pdf  # noqa: E402
 from portal_app.pdf.statement_pdf import render_statement_pdf  # noqa: E402
 from portal_app.schemas.credit import CreditView  # noqa: E402
+from portal_app.schemas.einvoice import (  # noqa: E402
+    EInvoiceData,
+    EInvoiceLine,
+    EInvoiceParty,
+    EInvoiceTax,
+)
 from portal_app.schemas.invoice import InvoiceLineView, InvoiceView, PartyView  # noqa: E402
 from portal_app.schemas.payment import PaymentInvoiceView, PaymentView  # noqa: E402
 from portal_app.schemas.quote import QuoteView  # noqa: E402
@@ -191,6 +208,139 @@ def statement_doc(lines: int = 200) -> StatementDocument:
     )
 
 
+def einvoice_data(currency: str = "EUR") -> EInvoiceData:
+    """The EN 16931 data of `invoice_view()`'s four lines, every required field present."""
+    party = {"address1": "12 Harbour Road", "postal_code": "10115", "city": "Berlin"}
+    return EInvoiceData(
+        type_code="380",
+        number="INV-2026-0042",
+        issue_date="2026-12-03",
+        due_date="2027-01-02",
+        currency=currency,
+        seller=EInvoiceParty(
+            name="Northwind Studio GmbH", vat_number="DE123456789", country_code="DE", **party
+        ),
+        buyer=EInvoiceParty(
+            name="Zoë Ærøskøbing",
+            address1="Οδός Ερμού 5",
+            postal_code="10563",
+            city="Αθήνα",
+            country_code="GR",
+        ),  # fmt: skip
+        lines=[
+            EInvoiceLine(
+                "1",
+                "Brand workshop (two days, on site)",
+                "2.000",
+                "1200.00",
+                "2400.00",
+                "S",
+                "19.00",
+            ),
+            EInvoiceLine(
+                "2",
+                "Logo design, three revision rounds",
+                "1.000",
+                "2400.00",
+                "2400.00",
+                "S",
+                "19.00",
+            ),
+            EInvoiceLine(
+                "3", "Website hosting, 12 months", "12.000", "29.00", "348.00", "S", "19.00"
+            ),
+            EInvoiceLine(
+                "4", "Printed business cards (500)", "500.000", "0.04", "18.00", "S", "7.00"
+            ),
+        ],  # fmt: skip
+        taxes=[
+            EInvoiceTax("S", "19.00", "5148.00", "978.12"),
+            EInvoiceTax("S", "7.00", "18.00", "1.26"),
+        ],  # fmt: skip
+        line_total="5166.00",
+        tax_total="979.38",
+        grand_total="6145.38",
+        prepaid="500.00",
+        due_payable="5645.38",
+        payment_terms="30 days net",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+    )
+
+
+PAY_LINK = "https://portal.example.com/client/invoice/" + "k" * 22
+EPC = "\n".join(
+    ["BCD", "002", "1", "SCT", "COBADEFFXXX", "Northwind Studio GmbH",
+     "DE89370400440532013000", "EUR5645.38", "", "", "INV-2026-0042"]
+)  # fmt: skip
+
+
+def swiss_bill_svg() -> tuple[str, str]:
+    """The Swiss QR-bill (payload, SVG) of the invoice's balance in CHF, as qrbill writes it."""
+    import io
+
+    import qrbill
+
+    bill = qrbill.QRBill(
+        account="CH9300762011623852957",
+        creditor={"name": "Northwind Studio GmbH", "street": "Bahnhofstrasse 1",
+                  "pcode": "8001", "city": "Zürich", "country": "CH"},
+        amount="5645.38",
+        currency="CHF",
+        additional_information="INV-2026-0042",
+        font_factor=0.9,
+    )  # fmt: skip
+    out = io.StringIO()
+    bill.as_svg(out)
+    return bill.qr_data(), out.getvalue()
+
+
+def einvoice_main(runs: int) -> None:
+    """Plain invoice PDF against the hybrid with its QR codes (and the Swiss QR-bill), timed
+    interleaved; prints median and p95 wall and median CPU ms, and each arm's ratio to plain."""
+    plain = invoice_view()
+    hybrid = replace(
+        plain,
+        einvoice=einvoice_data(),
+        payment_qr=EPC,
+        pay_link=PAY_LINK,
+        pay_link_svg=qr_svg(PAY_LINK),
+    )
+    swiss_payload, swiss_svg = swiss_bill_svg()
+    swiss = replace(
+        plain,
+        currency="CHF",
+        einvoice=einvoice_data("CHF"),
+        swiss_qr=swiss_payload,
+        swiss_qr_svg=swiss_svg,
+        pay_link=PAY_LINK,
+    )
+    arms: dict[str, Callable[[], bytes]] = {
+        "plain PDF": lambda: render_invoice_pdf(plain),
+        "hybrid + EPC + pay-link QR": lambda: render_invoice_pdf(hybrid),
+        "hybrid + Swiss QR-bill + pay-link QR (CHF)": lambda: render_invoice_pdf(swiss),
+    }
+    results = {arm: Timing([], []) for arm in arms}
+    for run in range(runs + 1):  # run 0 warms up (fonts, XSD, imports)
+        for arm, render in arms.items():
+            wall, cpu = timed(render)
+            if run:
+                results[arm].wall.append(wall)
+                results[arm].cpu.append(cpu)
+        print(f"run {run}/{runs}", file=sys.stderr)
+    base = statistics.median(results["plain PDF"].wall)
+    print(f"median of {runs} renders per arm, interleaved; ms")
+    print()
+    print("| invoice PDF | median | p95 | cpu | / plain |")
+    print("|---|---:|---:|---:|---:|")
+    for arm, timing in results.items():
+        median = statistics.median(timing.wall)
+        print(
+            f"| {arm} | {median:.1f} | {p95(timing.wall):.1f} | "
+            f"{statistics.median(timing.cpu):.1f} | {median / base:.2f} |"
+        )
+
+
 def parse_every_time(pdf: FPDF) -> None:
     """The fonts as documents got them before pdf.fonts: fpdf2 parses both files."""
     for style, file_name in fonts.FONT_FILES.items():
@@ -231,7 +381,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="timed renders per kind and arm")
     parser.add_argument("--statement-lines", type=int, default=200)
+    parser.add_argument(
+        "--einvoice", action="store_true", help="plain invoice PDF against the e-invoice one"
+    )
     args = parser.parse_args()
+    if args.einvoice:
+        einvoice_main(args.runs)
+        return
 
     kinds: dict[str, Callable[[], bytes]] = {
         "invoice": lambda v=invoice_view(): render_invoice_pdf(v),

@@ -28,6 +28,9 @@ class Client(SQLModel, table=True):
     # German public bodies, their Leitweg-ID) require on every invoice.
     country_code: str = Field(default="", max_length=2)
     buyer_reference: str = Field(default="", max_length=100)
+    # How the client gets invoices and credit notes (downloads and e-mail attachments): "pdf"
+    # (a plain PDF), "hybrid" (Factur-X: the XML inside the PDF) or "xml" (hybrid and UBL).
+    einvoice_format: str = Field(default="hybrid", max_length=10)
     currency: str = Field(default="USD", max_length=3)
     # Empty means the company's locale.
     locale: str = Field(default="", max_length=20)

@@ -43,6 +43,8 @@ class Credit(SQLModel, table=True):
     balance_minor: int = Field(default=0, sa_type=BigInteger)
     # Taken back without being applied (a plan-change credit whose period was refunded).
     voided_minor: int = Field(default=0, sa_type=BigInteger)
+    # The format it was last e-mailed in (schemas.einvoice FORMATS); empty until e-mailed.
+    sent_format: str = Field(default="", max_length=10)
     # A plan-change credit is tied to the payment of the period it credits: refunding that
     # payment voids what is left of the credit and keeps back what of it was used.
     subscription_id: int | None = Field(default=None, foreign_key="subscription.id", index=True)

@@ -56,6 +56,8 @@ class Invoice(SQLModel, table=True):
     public_notes: str = Field(default="", max_length=4000)
     footer: str = Field(default="", max_length=2000)
     sent_at: datetime | None = None
+    # The format it was last e-mailed in (schemas.einvoice FORMATS); empty until e-mailed.
+    sent_format: str = Field(default="", max_length=10)
     last_viewed_at: datetime | None = None
     # Where the invoice came from, when not typed in by staff (a quote links to its invoice
     # through Quote.invoice_id).

@@ -18,7 +18,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 from PIL import Image
 
-from portal_app.core.qr import qr_png
+from portal_app.core.qr import qr_runs
 from portal_app.pdf import facturx
 from portal_app.pdf.fonts import FONT, FONT_DIR, add_document_fonts
 from portal_app.schemas.einvoice import EInvoiceData
@@ -221,7 +221,7 @@ def _draw_payment_qr(pdf: _InvoiceDocument, view: InvoiceView) -> None:
         left = MARGIN + i * QR_BLOCK_WIDTH
         text_x = left + QR_SIZE + 3
         text_w = QR_BLOCK_WIDTH - QR_SIZE - 5
-        pdf.image(io.BytesIO(qr_png(payload)), x=left, y=top, w=QR_SIZE, h=QR_SIZE)
+        draw_qr(pdf, payload, x=left, y=top, size=QR_SIZE)
         pdf.set_xy(text_x, top + 4)
         pdf.set_font(FONT, "B", 9)
         pdf.set_text_color(*TEXT)
@@ -231,6 +231,21 @@ def _draw_payment_qr(pdf: _InvoiceDocument, view: InvoiceView) -> None:
         pdf.set_text_color(*MUTED)
         pdf.multi_cell(text_w, 4.4, caption, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(top + QR_SIZE + 4)
+
+
+def draw_qr(pdf: FPDF, payload: str, *, x: float, y: float, size: float) -> None:
+    """The QR code of `payload` as black rectangles in a `size` mm square with its quiet zone
+    (4 modules) white, at (x, y)."""
+    width, runs = qr_runs(payload)
+    if not width:
+        return
+    module = size / (width + 8)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, size, size, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    left, top = x + 4 * module, y + 4 * module
+    for row, column, length in runs:
+        pdf.rect(left + column * module, top + row * module, length * module, module, style="F")
 
 
 def _draw_swiss_bill(pdf: _InvoiceDocument, svg: str) -> None:

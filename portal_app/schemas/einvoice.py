@@ -87,3 +87,29 @@ class EInvoiceData:
     def profile(self) -> str:
         """The Factur-X level this document is written in."""
         return PROFILE_BASIC_WL if self.missing else PROFILE_EN16931
+
+
+PROFILE_LABELS = {PROFILE_EN16931: "EN 16931", PROFILE_BASIC_WL: "BASIC-WL"}
+
+# A client's preferred format for invoices and credit notes (Client.einvoice_format): what its
+# downloads and e-mail attachments are. The hybrid is the default.
+FORMAT_PDF = "pdf"
+FORMAT_HYBRID = "hybrid"
+FORMAT_XML = "xml"
+FORMAT_LABELS = {
+    FORMAT_PDF: "PDF only",
+    FORMAT_HYBRID: "Hybrid PDF (Factur-X)",
+    FORMAT_XML: "Hybrid PDF and XML (UBL)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EInvoiceProfileView:
+    """Which Factur-X profile a document's hybrid PDF is written in, for the staff pages;
+    `missing` names what the full EN 16931 profile lacks (empty when it has everything)."""
+
+    profile: str
+    label: str
+    missing: list[str] = field(default_factory=list)
+    # The format it was last e-mailed in (FORMAT_LABELS), or "" when never e-mailed.
+    sent_format: str = ""

@@ -111,5 +111,8 @@ class InvoiceView:
     # the viewer's contact) and that QR as SVG paths; empty when nothing is payable.
     pay_link: str = ""
     pay_link_svg: str = ""
+    # The client's e-invoice format (schemas.einvoice FORMATS): the page offers the UBL XML
+    # download for "xml".
+    einvoice_format: str = "hybrid"
     # What paid it (filled for the client's own view, scoped to the viewer; the PDF leaves it).
     payments: list[InvoicePaymentView] = field(default_factory=list)

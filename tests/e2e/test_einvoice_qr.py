@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from portal_app.models import Invoice
+from portal_app.models import Client, Company, Invoice
 from portal_app.services.billing.invoice_math import LineInput
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import detail_url, sign_in
@@ -76,3 +76,38 @@ def test_pay_link_qr_from_the_pdf_opens_the_invoice(
     paid_pdf = later.context.request.get(f"/api/invoices/{invoice.id}/pdf")
     assert paid_pdf.status == 200
     assert _pay_links(paid_pdf.body(), tmp_path / "paid", base_url) == []
+
+
+def test_staff_invoice_and_credit_pages_name_the_e_invoice_profile(page, db, make: Factory):
+    from tests.e2e.test_staff import _staff_user, staff_sign_in
+
+    company = make.company(
+        address1="Hafenstrasse 12", postal_code="20457", city="Hamburg", country_code="DE"
+    )
+    client = make.client(
+        company, address1="Ring 2", postal_code="1010", city="Wien", country_code="AT"
+    )
+    invoice = make.invoice(client, lines=[LineInput("Work", 1000, 100_00)])
+    staff = _staff_user(db, company)
+    staff_sign_in(page, staff.email, f"/staff/invoices/{invoice.id}")
+    notice = page.locator("#einvoice-profile")
+    expect(notice).to_contain_text("BASIC-WL")
+    expect(notice).to_contain_text("company VAT number")
+
+    with db() as session:  # the missing field filled in: the full profile
+        row = session.get(Company, company.id)
+        row.vat_number = "DE123456789"
+        session.add(row)
+    page.reload()
+    expect(page.locator("#einvoice-profile")).to_contain_text("EN 16931")
+    expect(page.locator("#einvoice-sent-format")).to_contain_text("not e-mailed yet")
+
+    # The client's format, chosen on its staff page, is saved at once.
+    page.goto(f"/staff/clients/{client.id}")
+    picker = page.locator("#einvoice-format")
+    expect(picker).to_contain_text("Hybrid PDF (Factur-X)")
+    picker.click()
+    page.get_by_role("option", name="PDF only").click()
+    expect(page.get_by_text("E-invoice format saved.")).to_be_visible()
+    with db() as session:
+        assert session.get(Client, client.id).einvoice_format == "pdf"

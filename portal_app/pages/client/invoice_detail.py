@@ -111,11 +111,14 @@ def _detail(inv: rx.Var) -> rx.Component:
                 download_button(
                     "Download PDF", InvoiceDetailState.pdf_href, "download-pdf", size="3"
                 ),
-                download_button(
-                    "Download e-invoice (XML)",
-                    InvoiceDetailState.ubl_href,
-                    "download-ubl",
-                    size="3",
+                rx.cond(
+                    inv.einvoice_format == "xml",
+                    download_button(
+                        "Download e-invoice (XML)",
+                        InvoiceDetailState.ubl_href,
+                        "download-ubl",
+                        size="3",
+                    ),
                 ),
                 spacing="2",
                 wrap="wrap",

@@ -9,6 +9,7 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
+from portal_app.components.einvoice_notice import client_einvoice_format
 from portal_app.components.staff_cancellations import cancellation_requests
 from portal_app.components.staff_uploads import client_uploads
 from portal_app.core import routes
@@ -578,6 +579,7 @@ def staff_client_page() -> rx.Component:
                 _password_dialog(),
                 rx.heading("Details", size="4", as_="h2"),
                 _client_form(),
+                client_einvoice_format(S.detail.id),
                 rx.heading("Records", size="4", as_="h2"),
                 _tabs(),
                 width="100%",

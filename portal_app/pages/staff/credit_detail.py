@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from portal_app.components.einvoice_notice import einvoice_notice
 from portal_app.components.staff_documents import doc_detail
 from portal_app.components.staff_kinds import CREDIT_WORDS
 from portal_app.components.staff_uploads import record_uploads
@@ -24,5 +25,8 @@ def staff_credit_detail_page() -> rx.Component:
     return doc_detail(
         StaffCreditDetailState,
         CREDIT_WORDS,
-        record_uploads("credit", StaffCreditDetailState.doc),
+        rx.fragment(
+            einvoice_notice("credit", StaffCreditDetailState.doc),
+            record_uploads("credit", StaffCreditDetailState.doc),
+        ),
     )

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from portal_app.components.einvoice_notice import einvoice_notice
 from portal_app.components.staff_documents import doc_detail
 from portal_app.components.staff_kinds import INVOICE_WORDS
 from portal_app.components.staff_uploads import record_uploads
@@ -36,5 +37,8 @@ def staff_invoice_detail_page() -> rx.Component:
     return doc_detail(
         StaffInvoiceDetailState,
         INVOICE_WORDS,
-        record_uploads("invoice", StaffInvoiceDetailState.doc),
+        rx.fragment(
+            einvoice_notice("invoice", StaffInvoiceDetailState.doc),
+            record_uploads("invoice", StaffInvoiceDetailState.doc),
+        ),
     )

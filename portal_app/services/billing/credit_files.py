@@ -7,6 +7,7 @@ from sqlmodel import Session
 from portal_app.core.files import safe_name_part
 from portal_app.pdf.credit_pdf import render_credit_pdf
 from portal_app.services.billing import credits
+from portal_app.services.billing.einvoice import client_format, in_format
 from portal_app.services.identity.actor import Actor
 
 
@@ -18,4 +19,5 @@ def credit_filename(number: str, credit_id: int) -> str:
 def credit_pdf(session: Session, *, actor: Actor, credit_id: int) -> tuple[str, bytes]:
     """The actor's credit as (filename, PDF bytes); NotFoundError if it is not theirs."""
     view = credits.credit_view(session, actor=actor, credit_id=credit_id)
-    return credit_filename(view.number, view.id), render_credit_pdf(view)
+    fmt = client_format(session, actor.client_id)
+    return credit_filename(view.number, view.id), render_credit_pdf(in_format(view, fmt))

@@ -4,12 +4,18 @@ caller already authorised, and the fields a document lacks for the full profile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from sqlmodel import Session
 
 from portal_app.core.money import major_text
 from portal_app.models import Client, Company
 from portal_app.schemas.einvoice import (
+    FORMAT_HYBRID,
+    FORMAT_LABELS,
+    FORMAT_PDF,
     TYPE_CREDIT_NOTE,
     EInvoiceData,
     EInvoiceLine,
@@ -59,6 +65,12 @@ def missing_fields(company: Company, client: Client) -> list[str]:
     """Names of the settings the EN 16931 profile needs that are empty, seller's first."""
     missing = [label for name, label in SELLER_FIELDS.items() if not getattr(company, name)]
     return missing + [label for name, label in BUYER_FIELDS.items() if not getattr(client, name)]
+
+
+def document_missing(company: Company, client: Client, lines: Sequence[object]) -> list[str]:
+    """What one document lacks for the EN 16931 profile: the settings, then its lines (the
+    standard wants at least one)."""
+    return missing_fields(company, client) + ([] if lines else ["document lines"])
 
 
 def _rate(basis_points: int) -> str:
@@ -147,5 +159,20 @@ def einvoice_data(
         note=document.public_notes,
         iban=company.iban,
         bic=company.bic,
-        missing=missing_fields(company, client) + ([] if lines else ["invoice lines"]),
+        missing=document_missing(company, client, lines),
     )
+
+
+V = TypeVar("V")
+
+
+def client_format(session: Session, client_id: int) -> str:
+    """The client's e-invoice format (Client.einvoice_format); the hybrid for an unknown one."""
+    client = session.get(Client, client_id)
+    value = client.einvoice_format if client is not None else FORMAT_HYBRID
+    return value if value in FORMAT_LABELS else FORMAT_HYBRID
+
+
+def in_format(view: V, fmt: str) -> V:
+    """An invoice or credit view as its PDF is rendered for `fmt`: "pdf" leaves out the XML."""
+    return replace(view, einvoice=None) if fmt == FORMAT_PDF else view  # type: ignore[type-var]

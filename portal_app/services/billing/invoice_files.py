@@ -11,6 +11,7 @@ from portal_app.core.files import safe_name_part
 from portal_app.pdf.facturx import ubl_xml
 from portal_app.pdf.invoice_pdf import render_invoice_pdf
 from portal_app.services.billing import invoices
+from portal_app.services.billing.einvoice import client_format, in_format
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
 
@@ -20,10 +21,16 @@ def invoice_filename(number: str, invoice_id: int) -> str:
     return f"invoice-{safe_name_part(number, str(invoice_id))}.pdf"
 
 
+def ubl_filename(number: str, invoice_id: int) -> str:
+    """The download name of one invoice's UBL file, e.g. 'invoice-INV-0001.xml'."""
+    return f"invoice-{safe_name_part(number, str(invoice_id))}.xml"
+
+
 def invoice_pdf(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str, bytes]:
     """The actor's invoice as (filename, PDF bytes); NotFoundError if it is not theirs."""
     view = invoices.invoice_view(session, actor=actor, invoice_id=invoice_id)
-    return invoice_filename(view.number, view.id), render_invoice_pdf(view)
+    fmt = client_format(session, actor.client_id)
+    return invoice_filename(view.number, view.id), render_invoice_pdf(in_format(view, fmt))
 
 
 def invoice_ubl(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str, bytes]:
@@ -31,13 +38,14 @@ def invoice_ubl(session: Session, *, actor: Actor, invoice_id: int) -> tuple[str
     NotFoundError if it is not theirs (the same scope as its PDF)."""
     view = invoices.invoice_view(session, actor=actor, invoice_id=invoice_id)
     assert view.einvoice is not None  # every invoice view carries it
-    return f"invoice-{safe_name_part(view.number, str(view.id))}.xml", ubl_xml(view.einvoice)
+    return ubl_filename(view.number, view.id), ubl_xml(view.einvoice)
 
 
 def invoices_zip(session: Session, *, actor: Actor, invoice_ids: list[int]) -> tuple[str, bytes]:
     """One ZIP of the actor's invoices' PDFs; any id that is not theirs makes it NotFoundError."""
     found = invoices.invoices_for_download(session, actor=actor, invoice_ids=invoice_ids)
     locale = client_locale(session, actor)
+    fmt = client_format(session, actor.client_id)
     buffer = io.BytesIO()
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -48,5 +56,5 @@ def invoices_zip(session: Session, *, actor: Actor, invoice_ids: list[int]) -> t
             if name in used:  # two numbers that differ only in unsafe characters
                 name = f"invoice-{safe_name_part(view.number, 'x')}-{view.id}.pdf"
             used.add(name)
-            archive.writestr(name, render_invoice_pdf(view))
+            archive.writestr(name, render_invoice_pdf(in_format(view, fmt)))
     return "invoices.zip", buffer.getvalue()

@@ -304,6 +304,7 @@ def build_invoice_view(
         payment_qr_svg=qr_svg(epc),
         swiss_qr=swiss_qr,
         swiss_qr_svg=swiss_qr_svg,
+        einvoice_format=client.einvoice_format,
     )
 
 

@@ -125,10 +125,15 @@ def pay_link(session: Session, *, actor: Actor, invoice: Invoice) -> str:
     """The absolute URL the invoice's pay-link QR code opens: its e-mailed-link page with a key
     for the actor's contact (services.identity.invitations.invoice_pay_qr_key). "" when nothing
     is payable, and in staff preview, which never mints a contact's keys."""
-    if actor.is_preview or not _is_payable(invoice):
+    if actor.is_preview:
         return ""
     contact = session.get(ClientContact, actor.contact_id)
-    if contact is None:
+    return contact_pay_link(session, contact=contact, invoice=invoice) if contact else ""
+
+
+def contact_pay_link(session: Session, *, contact: ClientContact, invoice: Invoice) -> str:
+    """`pay_link` for one contact of the invoice's client (e.g. the one it is e-mailed to)."""
+    if not _is_payable(invoice):
         return ""
     key = invitations.invoice_pay_qr_key(session, contact=contact, invoice=invoice)
     return get_settings().base_url.rstrip("/") + invoice_link_url(key)

@@ -4,9 +4,11 @@ Invoices and quotes get an emailed link (an Invitation key, >= 128 bits, stored 
 opens /client/invoice/[key] or /client/quote/[key] without a password. Credits have no emailed
 link yet: their message points at the credit in the signed-in portal.
 
-The message is queued in the outbox in the caller's transaction, with the document marked
-sent; the outbox job sends it and retries while the mail server is down (staff see its status
-on the outbox page).
+Invoices and credit notes are attached in the client's e-invoice format (plain PDF, hybrid
+Factur-X PDF, or the hybrid and the UBL XML; services/billing/einvoice_format.py), which the
+document records as its sent_format. The message is queued in the outbox in the caller's
+transaction, with the document marked sent; the outbox job sends it and retries while the
+mail server is down (staff see its status on the outbox page).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from portal_app.core.routes import credit_url, invoice_link_url, login_url, quot
 from portal_app.core.settings import get_settings
 from portal_app.core.tokens import token_hash
 from portal_app.models import ClientContact, Company, Invitation
+from portal_app.services.billing import einvoice_format
 from portal_app.services.billing.staff_records import CREDIT, INVOICE, QUOTE, Kind, mark_sent
 from portal_app.services.identity import invitations
 from portal_app.services.identity.staff_scope import record
@@ -126,6 +129,14 @@ def email_document(
         link = base + login_url(credit_url(row.id))
     else:  # pragma: no cover - every kind is listed above
         raise ValueError(kind.name)
+    # Invoices and credit notes go with their files in the client's e-invoice format.
+    fmt, attachments = "", []
+    if kind is not QUOTE:
+        fmt, attachments = einvoice_format.document_attachments(
+            session, kind_name=kind.name, row=row, contact=contact
+        )
+        row.sent_format = fmt
+        session.add(row)
     if kind is not CREDIT:
         invitation = session.exec(
             select(Invitation).where(Invitation.key_hash == token_hash(key))
@@ -141,6 +152,7 @@ def email_document(
         kind=f"{kind.name}_sent",
         entity_type=kind.name,
         entity_id=row.id,
+        attachments=attachments,
         **_message(kind, row, company, contact, link),
     )
     record(
@@ -150,6 +162,6 @@ def email_document(
         entity_type=kind.name,
         entity_id=row.id,
         client_id=row.client_id,
-        details={"contact_id": contact.id, "to": contact.email},
+        details={"contact_id": contact.id, "to": contact.email, "format": fmt},
     )
     return EmailedDocument(contact_id=contact.id, email=contact.email, link=link)

@@ -75,7 +75,9 @@ PAY_QR_PURPOSE = "portal_app.invoice-pay-qr"
 
 
 def _pay_qr_key(invitation_id: int) -> str:
-    return derived_token(PAY_QR_PURPOSE, str(invitation_id))
+    # 128 bits, the least a link key has: a shorter URL makes a smaller QR code, quicker to
+    # scan and to draw.
+    return derived_token(PAY_QR_PURPOSE, str(invitation_id), nbytes=16)
 
 
 def invoice_pay_qr_key(session: Session, *, contact: ClientContact, invoice: Invoice) -> str:
