@@ -101,6 +101,19 @@ def field_error(message) -> rx.Component:
     )
 
 
+def link_button(*children, href, link_props: dict | None = None, **button_props) -> rx.Component:
+    """A link drawn as a button: one element and one Tab stop, whose accessible name is the
+    text it shows (a button inside a link is two stops and two names). `link_props` go on the
+    link (id, title...), `button_props` on the button's look (variant, size...)."""
+    from reflex_components_core.react_router.dom import ReactRouterLink
+
+    return rx.button(
+        ReactRouterLink.create(*children, to=href, **(link_props or {})),
+        as_child=True,
+        **button_props,
+    )
+
+
 def download_button(label: str, href, element_id: str, size: str = "2") -> rx.Component:
     """A button-styled link that downloads from one of our HTTP routes (a real page request)."""
     from reflex_components_core.react_router.dom import ReactRouterLink

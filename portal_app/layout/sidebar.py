@@ -92,6 +92,44 @@ def _nav_link(
     return rx.cond(visible_routes.contains(item.route), link)
 
 
+def skip_link(label: Any = "Skip to main content") -> rx.Component:
+    """The page's first Tab stop: hidden until focused, it jumps past the navigation to the
+    shell's <main id="main"> (WCAG 2.4.1)."""
+    return rx.el.a(
+        label,
+        href="#main",
+        id="skip-link",
+        style={
+            "position": "absolute",
+            "inset_inline_start": "-10000px",
+            "top": "0.5em",
+            "z_index": "100",
+            "padding": "0.6em 1em",
+            "border_radius": "var(--radius-3)",
+            "background": rx.color("gray", 1),
+            "color": rx.color("gray", 12),
+            "font_weight": "600",
+            "box_shadow": "var(--shadow-4)",
+            "&:focus": {"inset_inline_start": "0.5em"},
+        },
+    )
+
+
+def main_area(content: rx.Component, *, max_width: str) -> rx.Component:
+    """The shell's <main id="main">, the skip link's target (focusable by script only, so the
+    next Tab continues inside the page's content)."""
+    return rx.el.main(
+        content,
+        style={
+            "padding": "1.5em clamp(1em, 3vw, 2.5em)",
+            "max_width": max_width,
+            "&:focus": {"outline": "none"},
+        },
+        id="main",
+        tab_index=-1,
+    )
+
+
 def account_block(
     name: rx.Var,
     detail: rx.Var,
@@ -133,12 +171,15 @@ def sidebar(brand: rx.Component, nav_block: rx.Component, account: rx.Component)
             nav_block,
             rx.spacer(),
             account,
-            height="100%",
+            # At least the window's height (the account block at the bottom); taller on a
+            # short window, where the sidebar scrolls inside its own background.
+            min_height="100%",
             spacing="5",
             padding="1.25em",
         ),
         width=SIDEBAR_WIDTH,
         height="100vh",
+        overflow_y="auto",
         position="sticky",
         top="0",
         # The inline end: the right edge, the left one when the page is right to left.

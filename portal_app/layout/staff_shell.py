@@ -50,17 +50,17 @@ def _account() -> rx.Component:
 def staff_shell(content: rx.Component) -> rx.Component:
     """Wrap a page in the staff layout; a spinner shows until the staff session is checked."""
     return rx.flex(
+        sidebar.skip_link(),
         sidebar.sidebar(_brand(), _nav(), _account()),
         rx.box(
             sidebar.mobile_bar(_brand, _nav(), _account()),
-            rx.el.main(
+            sidebar.main_area(
                 rx.cond(
                     StaffState.staff_signed_in,
                     rx.vstack(content, width="100%", spacing="4"),
                     rx.center(rx.spinner(size="3"), padding="4em", role="status"),
                 ),
-                style={"padding": "1.5em clamp(1em, 3vw, 2.5em)", "max_width": "80em"},
-                id="main",
+                max_width="80em",
             ),
             flex="1",
             min_width="0",

@@ -6,7 +6,13 @@ from typing import ClassVar
 
 import reflex as rx
 
-from portal_app.components.common import empty_state, page_heading, status_badge, visually_hidden
+from portal_app.components.common import (
+    empty_state,
+    link_button,
+    page_heading,
+    status_badge,
+    visually_hidden,
+)
 from portal_app.components.export_control import export_control
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
@@ -194,24 +200,26 @@ def _table() -> rx.Component:
 def _pay_selected() -> rx.Component:
     return rx.cond(
         (InvoicesState.pay_selected_href != "") & ~PortalState.is_preview,
-        rx.link(
-            rx.button(rx.icon("credit-card", size=16), _("Pay selected"), size="2"),
+        link_button(
+            rx.icon("credit-card", size=16, aria_hidden="true"),
+            _("Pay selected"),
             href=InvoicesState.pay_selected_href,
-            id="pay-selected",
+            link_props={"id": "pay-selected"},
+            size="2",
         ),
     )
 
 
 def _pay_all(group: PayableGroup) -> rx.Component:
-    return rx.link(
-        rx.button(
-            rx.icon("credit-card", size=16),
-            fill(_("Pay all due (%(total)s)"), total=group.total),
-            variant="solid",
-            size="2",
-        ),
+    # Its name is the label it shows (WCAG 2.5.3); how many invoices in which currency is its
+    # description.
+    return link_button(
+        rx.icon("credit-card", size=16, aria_hidden="true"),
+        fill(_("Pay all due (%(total)s)"), total=group.total),
         href=f"{routes.CLIENT_PAY}?{routes.PAY_ALL_PARAM}=" + group.currency,
-        aria_label=InvoicesState.pay_all_labels.get(group.currency, ""),
+        link_props={"title": InvoicesState.pay_all_labels.get(group.currency, "")},
+        variant="solid",
+        size="2",
     )
 
 

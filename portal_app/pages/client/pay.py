@@ -402,18 +402,13 @@ def _card_choice() -> rx.Component:
         PayState,
         extra=rx.cond(
             ~PayState.is_link_session,
-            rx.el.label(
-                rx.hstack(
-                    rx.checkbox(
-                        checked=PayState.save_card,
-                        on_change=PayState.set_save_card,
-                        aria_label="Save this card for later payments",
-                    ),
-                    rx.text("Save this card for later payments", size="2"),
-                    spacing="2",
-                    align="center",
-                    margin_top="0.5em",
-                )
+            rx.box(
+                rx.checkbox(
+                    "Save this card for later payments",
+                    checked=PayState.save_card,
+                    on_change=PayState.set_save_card,
+                ),
+                margin_top="0.5em",
             ),
         ),
     )
@@ -476,16 +471,11 @@ def _over_payment() -> rx.Component:
                 " more than these invoices owe. The extra is kept on your account as an "
                 "unapplied payment (shown in Payments) and can be used for later invoices.",
             ),
-            rx.el.label(
-                rx.hstack(
-                    rx.checkbox(
-                        checked=PayState.confirm_over,
-                        on_change=PayState.set_confirm_over,
-                    ),
-                    rx.text("Yes, pay ", PayState.over_payment, " more than is due"),
-                    spacing="2",
-                    align="center",
-                )
+            # rx.checkbox is a <label> around the box and its text: its text names the box.
+            rx.checkbox(
+                "Yes, pay " + PayState.over_payment + " more than is due",
+                checked=PayState.confirm_over,
+                on_change=PayState.set_confirm_over,
             ),
             spacing="2",
         ),
@@ -539,15 +529,10 @@ def _checkout() -> rx.Component:
             _summary_box(),
             rx.cond(
                 PayState.has_credit,
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            checked=PayState.apply_credit, on_change=PayState.set_apply_credit
-                        ),
-                        rx.text("Use my available credit first (", PayState.credit_available, ")"),
-                        spacing="2",
-                        align="center",
-                    )
+                rx.checkbox(
+                    "Use my available credit first (" + PayState.credit_available + ")",
+                    checked=PayState.apply_credit,
+                    on_change=PayState.set_apply_credit,
                 ),
             ),
             rx.cond(PayState.has_over_payment, _over_payment()),

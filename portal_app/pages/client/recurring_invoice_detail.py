@@ -269,7 +269,7 @@ def _cancel_dialog() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.vstack(
-                rx.text("Reason (optional)", as_="label", html_for="cancel-reason", size="2"),
+                rx.el.label(rx.text("Reason (optional)", size="2"), html_for="cancel-reason"),
                 rx.text_area(
                     id="cancel-reason",
                     value=S.cancel_reason,

@@ -331,7 +331,7 @@ def _controls() -> rx.Component:
             spacing="1",
         ),
         rx.vstack(
-            rx.text("From", size="2", weight="medium", as_="label", html_for="statement-start"),
+            rx.el.label(rx.text("From", size="2", weight="medium"), html_for="statement-start"),
             rx.input(
                 type="date",
                 id="statement-start",
@@ -343,7 +343,7 @@ def _controls() -> rx.Component:
             spacing="1",
         ),
         rx.vstack(
-            rx.text("To", size="2", weight="medium", as_="label", html_for="statement-end"),
+            rx.el.label(rx.text("To", size="2", weight="medium"), html_for="statement-end"),
             rx.input(
                 type="date",
                 id="statement-end",
