@@ -32,6 +32,7 @@ from portal_app.models import (
     ClientContact,
     Company,
     Credit,
+    Document,
     Invoice,
     Payment,
     PaymentMethod,
@@ -56,6 +57,7 @@ CONTACT_ACTIONS: dict[str, tuple[str, str]] = {
     "invoice_downloaded": ("downloaded", N_("%(who)s downloaded invoice %(record)s.")),
     "quote_downloaded": ("downloaded", N_("%(who)s downloaded quote %(record)s.")),
     "credit_downloaded": ("downloaded", N_("%(who)s downloaded credit note %(record)s.")),
+    "document_downloaded": ("downloaded", N_("%(who)s downloaded the file %(record)s.")),
     "payment_downloaded": (
         "downloaded",
         N_("%(who)s downloaded the receipt of payment %(record)s."),
@@ -125,7 +127,7 @@ _NUMBERED: dict[str, Any] = {
     "payment": Payment,
     "recurring_invoice": RecurringInvoice,
 }
-DOWNLOAD_ENTITIES = ("invoice", "quote", "credit", "payment")
+DOWNLOAD_ENTITIES = ("invoice", "quote", "credit", "payment", "document")
 EXPORT_KINDS = ("invoices", "payments", "credits")
 
 
@@ -199,6 +201,17 @@ def _record_names(session: Session, actor: Actor, events: list[AuditEvent]) -> d
                 )
             ).all()
             names.update({(kind, row_id): number for row_id, number in rows})
+    files = _ids(events, "document")
+    if files:
+        # Only files the client may still see are named (one hidden since stays unnamed).
+        rows = session.exec(
+            select(Document.id, Document.name).where(
+                client_scope(Document, actor, whole_client=True),
+                col(Document.visible_to_client).is_(True),
+                col(Document.id).in_(files),
+            )
+        ).all()
+        names.update({("document", row_id): name for row_id, name in rows})
     cards = _ids(events, "payment_method")
     if cards:
         for card in session.exec(
@@ -284,7 +297,8 @@ def record_download(
     session: Session, *, actor: Actor, entity_type: str, entity_ids: list[int]
 ) -> None:
     """Note in the audit log that the client downloaded these records (an invoice, quote or
-    credit PDF, a payment's receipt) for their activity page; nothing for a staff preview."""
+    credit PDF, a payment's receipt, a file) for their activity page; nothing for a staff
+    preview."""
     if actor.is_preview or entity_type not in DOWNLOAD_ENTITIES:
         return
     for entity_id in entity_ids:

@@ -39,7 +39,7 @@ from portal_app.models.invoice import VISIBLE_STATUSES
 from portal_app.models.quote import VISIBLE_QUOTE_STATUSES
 from portal_app.schemas.document import DocumentPage, DocumentRowView
 from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
-from portal_app.services.company import modules
+from portal_app.services.company import client_activity, modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
@@ -471,16 +471,19 @@ def resolve_download(
     if client_id != actor.client_id:
         raise NotFoundError("download")
     if kind == "z":
-        return (
-            "documents.zip",
-            "application/zip",
-            documents_zip(session, actor=actor, document_ids=ids),
-            False,
+        archive = documents_zip(session, actor=actor, document_ids=ids)
+        client_activity.record_download(
+            session, actor=actor, entity_type="document", entity_ids=ids
         )
+        return "documents.zip", "application/zip", archive, False
     if kind != "d" or len(ids) != 1:
         raise NotFoundError("download")
     document = get_client_document(session, actor=actor, document_id=ids[0])
     body = open_stored(storage.content_key(document.sha256))
+    # For the client's activity page (the caller's transaction, as the download's).
+    client_activity.record_download(
+        session, actor=actor, entity_type="document", entity_ids=[ids[0]]
+    )
     inline_ok = document.media_type in INLINE_TYPES and document.uploaded_by != "contact"
     return document.name, document.media_type, body, inline_ok
 

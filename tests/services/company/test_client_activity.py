@@ -7,7 +7,7 @@ import pytest
 
 from portal_app.core.db import utcnow
 from portal_app.core.i18n import use_language
-from portal_app.models import PaymentMethod, StaffUser
+from portal_app.models import Document, PaymentMethod, StaffUser
 from portal_app.services.company import client_activity
 from portal_app.services.identity import audit
 from portal_app.services.identity.link_scope import FullSessionRequired
@@ -192,3 +192,23 @@ def test_downloads_are_noted_but_never_for_a_preview(make, session):
             "Ann Lee downloaded a statement.",
         ]
     )
+
+
+def test_file_downloads_name_only_files_the_client_still_sees(make, session):
+    company, client, ann, _bob = _setup(make)
+    shown, hidden = (
+        Document(
+            company_id=company.id, client_id=client.id, name=name, sha256="0" * 64,
+            media_type="application/pdf", visible_to_client=visible,
+        )
+        for name, visible in (("contract.pdf", True), ("internal.pdf", False))
+    )  # fmt: skip
+    session.add_all([shown, hidden])
+    session.flush()
+    actor = make.actor(ann)
+    client_activity.record_download(
+        session, actor=actor, entity_type="document", entity_ids=[shown.id, hidden.id]
+    )
+    session.flush()
+    texts = {row.text for row in client_activity.list_activity(session, actor=actor).rows}
+    assert texts == {"Ann Lee downloaded the file contract.pdf.", "Ann Lee downloaded the file —."}
