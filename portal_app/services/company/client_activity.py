@@ -255,8 +255,7 @@ def _rows(session: Session, actor: Actor, events: list[AuditEvent]) -> list[Acti
     if contact_ids:
         for contact in session.exec(
             select(ClientContact).where(
-                ClientContact.company_id == actor.company_id,
-                ClientContact.client_id == actor.client_id,
+                client_scope(ClientContact, actor, whole_client=True),
                 col(ClientContact.id).in_(contact_ids),
             )
         ).all():
