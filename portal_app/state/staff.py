@@ -17,6 +17,7 @@ from portal_app.core.db import session_or_scope, utcnow
 from portal_app.services.console.work_queue import queue_counts
 from portal_app.services.identity import staff_auth
 from portal_app.services.identity.actor import StaffActor
+from portal_app.services.identity.staff_roles import StaffAction, allowed_actions
 from portal_app.state.session import CLIENT_SIDE, STAFF_SIDE, SessionSide, SessionStateMixin
 from portal_app.state.staff_nav import nav_counts, visible_staff_nav_items
 
@@ -36,6 +37,9 @@ class StaffState(SessionStateMixin, rx.State):
     staff_nav_routes: list[str] = []
     # The work queue's badge per sidebar route (only routes with something waiting).
     staff_nav_counts: dict[str, int] = {}
+    # What the signed-in role may do (staff_roles.allowed_actions): pages hide the buttons
+    # of the others (the services refuse them anyway).
+    staff_allowed: list[str] = []
     # Owners and admins change settings; the "staff" role reads them.
     staff_can_admin: bool = False
     staff_api_base: str = ""
@@ -55,7 +59,8 @@ class StaffState(SessionStateMixin, rx.State):
     def _load_staff_shell(self, actor: StaffActor, db: Session | None = None) -> None:
         with session_or_scope(db) as session:
             identity = staff_auth.staff_identity(session, actor=actor)
-            visible = visible_staff_nav_items(identity.enabled_modules)
+            allowed = allowed_actions(identity.role)
+            visible = visible_staff_nav_items(identity.enabled_modules, allowed)
             counts = queue_counts(session, actor=actor, today=utcnow().date())
         self.staff_signed_in = True
         self.staff_name = identity.name
@@ -65,13 +70,15 @@ class StaffState(SessionStateMixin, rx.State):
         self.staff_logo_url = identity.company_logo_url
         self.staff_nav_routes = [item.route for item in visible]
         self.staff_nav_counts = nav_counts(visible, counts)
-        self.staff_can_admin = actor.may_change_settings
+        self.staff_allowed = allowed
+        self.staff_can_admin = actor.may(StaffAction.EDIT_SETTINGS)
         self.staff_api_base = self._backend_base()
 
     def _clear_staff_shell(self) -> None:
         self.staff_signed_in = False
         self.staff_name = self.staff_email = self.staff_role = self.staff_company_name = ""
         self.staff_can_admin = False
+        self.staff_allowed = []
         self.staff_nav_routes = []
         self.staff_nav_counts = {}
 

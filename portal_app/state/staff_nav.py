@@ -24,7 +24,8 @@ class StaffNavItem:
     `module` is the company setting it follows (models.company.ALL_MODULES), as in the
     client navigation (layout/nav.py); None means it is always shown. `queue` names the work
     queue kinds (services.console.work_queue.KINDS) its badge counts; `exact` marks it current
-    only on its own route (the console's home, a prefix of every other route).
+    only on its own route (the console's home, a prefix of every other route). `action`
+    (services.identity.staff_roles.StaffAction) hides it from roles that may not do that.
     """
 
     label: str
@@ -33,6 +34,7 @@ class StaffNavItem:
     module: str | None = None
     queue: tuple[str, ...] = ()
     exact: bool = False
+    action: str | None = None
 
 
 STAFF_NAV_ITEMS: list[StaffNavItem] = [
@@ -69,14 +71,22 @@ STAFF_NAV_ITEMS: list[StaffNavItem] = [
     ),
     StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
     StaffNavItem("E-mails", routes.STAFF_OUTBOX, "mail"),
-    StaffNavItem("Audit log", routes.STAFF_AUDIT, "scroll-text"),
+    StaffNavItem("Audit log", routes.STAFF_AUDIT, "scroll-text", action="view_audit"),
 ]
 
 
-def visible_staff_nav_items(enabled_modules: list[str]) -> list[StaffNavItem]:
-    """The entries staff of a company with these enabled modules see."""
+def visible_staff_nav_items(
+    enabled_modules: list[str], allowed_actions: list[str] | None = None
+) -> list[StaffNavItem]:
+    """The entries staff of a company with these enabled modules see; with `allowed_actions`
+    (the role's, staff_roles.allowed_actions), entries of other actions are left out."""
     enabled = set(enabled_modules)
-    return [item for item in STAFF_NAV_ITEMS if item.module is None or item.module in enabled]
+    return [
+        item
+        for item in STAFF_NAV_ITEMS
+        if (item.module is None or item.module in enabled)
+        and (item.action is None or allowed_actions is None or item.action in allowed_actions)
+    ]
 
 
 def nav_counts(items: list[StaffNavItem], counts: dict[str, int]) -> dict[str, int]:

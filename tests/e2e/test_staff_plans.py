@@ -24,7 +24,7 @@ def test_staff_create_a_plan_and_a_link_a_visitor_can_open(
     page: Page, new_context, make: Factory, db
 ):
     account = make.account()
-    staff = _staff(db, account.company)
+    staff = _staff(db, account.company, role="admin")  # plans are for owners and admins
     _staff_sign_in(page, staff.email, "/staff/plans")
     expect(page.get_by_role("link", name="Plans").first).to_be_visible()
     expect(page.get_by_text("No plans")).to_be_visible()

@@ -80,7 +80,7 @@ def test_the_work_queue_lists_what_waits_with_counts_in_the_navigation(page: Pag
 def test_the_audit_log_reads_as_sentences_filters_and_exports(page: Page, make, db):
     account = make.account()
     company, client = account.company, account.client
-    olive = _staff(db, company)
+    olive = _staff(db, company, role="admin")  # the audit log is for owners and admins
     with db() as session:
         sam = add_staff(session, company, password_hash="x", name="Sammy Second")
     invoice = make.invoice(client, number=f"INV-{uuid.uuid4().hex[:6]}")

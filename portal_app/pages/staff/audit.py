@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import paged_rows
 from portal_app.core.db import session_scope
@@ -15,14 +16,23 @@ from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.schemas.staff import AuditPage, AuditRowView
 from portal_app.services.company import audit_log
 from portal_app.services.company.audit_log import AuditFilters
+from portal_app.services.identity.staff_roles import StaffAction, permission
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
 
 ANY = "all"
 
 
+def _empty(page_size: int) -> AuditPage:
+    return AuditPage(
+        rows=[], page=1, page_size=page_size, total=0, total_is_capped=False, has_next=False
+    )
+
+
 class StaffAuditState(PagedListMixin, StaffState):
     rows: list[AuditRowView] = []
+    # Set when the role may not read the log (services.identity.staff_roles).
+    refusal: str = ""
     client_filter: str = ""
     staff_filter: str = ANY
     kind_filter: str = ANY
@@ -48,6 +58,11 @@ class StaffAuditState(PagedListMixin, StaffState):
         filters = self._filters()
 
         def fetch(db, actor) -> AuditPage:
+            if not actor.may(StaffAction.VIEW_AUDIT):
+                # The service refuses it too; say so on the page instead of an empty log.
+                self.refusal = permission(StaffAction.VIEW_AUDIT).refusal
+                return _empty(self.page_size)
+            self.refusal = ""
             options = audit_log.filter_options(db, actor=actor)
             self.client_options = [(ANY, "Every client"), *options["clients"]]
             self.staff_options = [(ANY, "Everyone"), *options["staff"]]
@@ -60,14 +75,7 @@ class StaffAuditState(PagedListMixin, StaffState):
                 return page
             except ValidationError as exc:
                 self.filter_error = exc.message
-                return AuditPage(
-                    rows=[],
-                    page=1,
-                    page_size=self.page_size,
-                    total=0,
-                    total_is_capped=False,
-                    has_next=False,
-                )
+                return _empty(self.page_size)
 
         return self._reload_with(fetch)
 
@@ -282,6 +290,19 @@ def _filters() -> rx.Component:
 def staff_audit_page() -> rx.Component:
     return rx.vstack(
         page_heading("Audit log", "Who did what to which record, when and from where."),
+        rx.cond(
+            S.refusal != "",
+            callout(S.refusal, icon="lock", color_scheme="gray", id="audit-refused"),
+            _log(),
+        ),
+        width="100%",
+        spacing="4",
+        align="start",
+    )
+
+
+def _log() -> rx.Component:
+    return rx.vstack(
         _filters(),
         rx.cond(
             S.unavailable,

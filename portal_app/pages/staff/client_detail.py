@@ -242,7 +242,7 @@ def _contact_row(contact: ContactView) -> rx.Component:
                 rx.button("Edit", size="1", variant="soft", on_click=S.open_contact(contact.id)),
                 # Owners and admins only (services.staff_clients.set_contact_password).
                 rx.cond(
-                    S.staff_role != "staff",
+                    S.staff_allowed.contains("set_contact_password"),
                     rx.button(
                         "Set password",
                         size="1",
@@ -536,7 +536,12 @@ def _tabs() -> rx.Component:
                         variant="surface",
                         size="1",
                     ),
-                    rx.link("Full activity log", href="/staff/audit?client=" + d.id.to_string()),
+                    rx.cond(
+                        S.staff_allowed.contains("view_audit"),
+                        rx.link(
+                            "Full activity log", href="/staff/audit?client=" + d.id.to_string()
+                        ),
+                    ),
                     width="100%",
                 ),
                 rx.text("No activity yet.", color_scheme="gray", padding="1em 0"),

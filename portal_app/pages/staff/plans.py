@@ -101,6 +101,12 @@ class StaffPlansState(StaffState):
         return rx.set_clipboard(self.origin + str(path))
 
 
+def _may_manage():
+    # Owners and admins (services.identity.staff_roles, "manage_plans"); the service refuses
+    # other roles whatever they send, so this only spares them buttons that cannot work.
+    return StaffPlansState.staff_allowed.contains("manage_plans")
+
+
 def _plan_row(item: PlanRow) -> rx.Component:
     state = StaffPlansState
     return rx.table.row(
@@ -117,22 +123,26 @@ def _plan_row(item: PlanRow) -> rx.Component:
         rx.table.cell(item.subscribers),
         rx.table.cell(
             rx.cond(
-                item.active,
-                rx.button(
-                    "Withdraw",
-                    size="1",
-                    variant="soft",
-                    color_scheme="gray",
-                    on_click=state.set_plan_active(item.id, False),
-                    aria_label="Withdraw plan " + item.name,
+                _may_manage(),
+                rx.cond(
+                    item.active,
+                    rx.button(
+                        "Withdraw",
+                        size="1",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=state.set_plan_active(item.id, False),
+                        aria_label="Withdraw plan " + item.name,
+                    ),
+                    rx.button(
+                        "Offer again",
+                        size="1",
+                        variant="soft",
+                        on_click=state.set_plan_active(item.id, True),
+                        aria_label="Offer plan " + item.name + " again",
+                    ),
                 ),
-                rx.button(
-                    "Offer again",
-                    size="1",
-                    variant="soft",
-                    on_click=state.set_plan_active(item.id, True),
-                    aria_label="Offer plan " + item.name + " again",
-                ),
+                rx.cond(item.active, "Offered", "Withdrawn"),
             )
         ),
     )
@@ -158,21 +168,24 @@ def _link_row(item: LinkRow) -> rx.Component:
                     aria_label="Copy link for " + item.plan_name,
                 ),
                 rx.cond(
-                    item.active,
-                    rx.button(
-                        "Disable",
-                        size="1",
-                        variant="soft",
-                        color_scheme="red",
-                        on_click=state.set_link_active(item.id, False),
-                        aria_label="Disable link for " + item.plan_name,
-                    ),
-                    rx.button(
-                        "Enable",
-                        size="1",
-                        variant="soft",
-                        on_click=state.set_link_active(item.id, True),
-                        aria_label="Enable link for " + item.plan_name,
+                    _may_manage(),
+                    rx.cond(
+                        item.active,
+                        rx.button(
+                            "Disable",
+                            size="1",
+                            variant="soft",
+                            color_scheme="red",
+                            on_click=state.set_link_active(item.id, False),
+                            aria_label="Disable link for " + item.plan_name,
+                        ),
+                        rx.button(
+                            "Enable",
+                            size="1",
+                            variant="soft",
+                            on_click=state.set_link_active(item.id, True),
+                            aria_label="Enable link for " + item.plan_name,
+                        ),
                     ),
                 ),
                 spacing="2",
@@ -205,10 +218,19 @@ def staff_plans_page() -> rx.Component:
         rx.flex(
             page_heading("Plans"),
             rx.spacer(),
-            rx.link(
-                rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New plan"),
-                href=routes.STAFF_PLAN_NEW,
-                id="new-plan",
+            rx.cond(
+                _may_manage(),
+                rx.link(
+                    rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New plan"),
+                    href=routes.STAFF_PLAN_NEW,
+                    id="new-plan",
+                ),
+                rx.text(
+                    "Only an owner or admin can change plans and payment links.",
+                    size="2",
+                    color_scheme="gray",
+                    id="plans-read-only",
+                ),
             ),
             width="100%",
             align="start",
@@ -247,7 +269,7 @@ def staff_plans_page() -> rx.Component:
                     color_scheme="gray",
                 ),
                 rx.cond(
-                    state.plan_choices.length() > 0,
+                    (state.plan_choices.length() > 0) & _may_manage(),
                     rx.hstack(
                         rx.select.root(
                             rx.select.trigger(aria_label="Plan for the new link"),

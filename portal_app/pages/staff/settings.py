@@ -1,5 +1,7 @@
 """/staff/settings: the company's portal settings. Owners and admins change them; the staff
-role sees them read-only (and the service refuses its saves anyway)."""
+role sees them read-only (and the service refuses its saves anyway). Below them: the staff
+users (owners change roles and deactivate) and what each role may do, rendered from the one
+table in services/identity/staff_roles.py."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import reflex as rx
 from portal_app.components.accessible import callout, labelled_upload
 from portal_app.components.common import page_heading
 from portal_app.core.db import session_scope
-from portal_app.core.errors import ReadOnlyError, ValidationError
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.money import SUPPORTED_CURRENCIES
 from portal_app.models import ALL_MODULES
 from portal_app.services.company import branding, company_settings
@@ -17,8 +19,18 @@ from portal_app.services.company.company_settings import (
     REGISTRATION_FIELDS,
     SettingsErrors,
 )
+from portal_app.services.identity import staff_users
+from portal_app.services.identity.staff_roles import (
+    PERMISSIONS,
+    ROLE_LABELS,
+    ROLE_ORDER,
+    StaffAction,
+    may,
+)
+from portal_app.services.identity.staff_users import StaffUserRow
 from portal_app.state.staff import StaffState
 
+MANAGE_STAFF = str(StaffAction.MANAGE_STAFF)
 LOGO_UPLOAD_ID = "logo-upload"
 MODULE_LABELS = {
     "invoices": "Invoices",
@@ -46,10 +58,14 @@ class StaffSettingsState(StaffState):
     notice: str = ""
     loaded: bool = False
     form_key: int = 0
+    team: list[StaffUserRow] = []
+    team_notice: str = ""
+    team_error: str = ""
 
     def _fill(self, actor) -> None:
         with session_scope() as db:
             view = company_settings.load_settings(db, actor=actor)
+            self.team = staff_users.list_staff(db, actor=actor)
         self.values = view.values
         self.flags = view.flags
         self.modules = view.modules
@@ -63,6 +79,7 @@ class StaffSettingsState(StaffState):
     def load(self):
         self.errors = {}
         self.notice = ""
+        self.team_notice = self.team_error = ""
         actor = self._begin()
         if actor is None:
             return self._staff_login_redirect()
@@ -109,6 +126,43 @@ class StaffSettingsState(StaffState):
         # The sidebar follows the modules (and name) just saved, without a reload.
         self._load_staff_shell(actor)
         return None
+
+    def _change_team(self, change) -> None:
+        """Run one staff-user change (services.identity.staff_users) and show its outcome."""
+        actor = self._staff_actor()
+        if actor is None:
+            return
+        self.team_notice = self.team_error = ""
+        try:
+            with session_scope() as db:
+                self.team_notice = change(db, actor)
+        except (ValidationError, ReadOnlyError) as exc:
+            self.team_error = exc.user_message
+        except NotFoundError:
+            self.team_error = "This staff user no longer exists."
+        with session_scope() as db:
+            self.team = staff_users.list_staff(db, actor=actor)
+
+    @rx.event
+    def change_role(self, staff_user_id: int, role: str):
+        def change(db, actor) -> str:
+            user = staff_users.set_staff_role(
+                db, actor=actor, staff_user_id=staff_user_id, role=role
+            )
+            return f"{user.name or user.email} is now {ROLE_LABELS[user.role].lower()}."
+
+        self._change_team(change)
+
+    @rx.event
+    def set_active(self, staff_user_id: int, active: bool):
+        def change(db, actor) -> str:
+            user = staff_users.set_staff_active(
+                db, actor=actor, staff_user_id=staff_user_id, active=active
+            )
+            state = "reactivated" if user.is_active else "deactivated"
+            return f"{user.name or user.email} is {state}."
+
+        self._change_team(change)
 
     @rx.event
     async def upload_logo(self, files: list[rx.UploadFile]):
@@ -420,6 +474,146 @@ def _form() -> rx.Component:
     )
 
 
+def _team_row(user: StaffUserRow) -> rx.Component:
+    may_manage = S.staff_allowed.contains(MANAGE_STAFF) & ~user.is_you
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.text(user.name, weight="medium"),
+            rx.cond(user.is_you, rx.badge("you", variant="soft", margin_left="0.5em")),
+        ),
+        rx.table.cell(user.email, word_break="break-all"),
+        rx.table.cell(
+            rx.cond(
+                may_manage,
+                rx.select.root(
+                    rx.select.trigger(aria_label="Role of " + user.name),
+                    rx.select.content(
+                        *[rx.select.item(ROLE_LABELS[role], value=str(role)) for role in ROLE_ORDER]
+                    ),
+                    value=user.role,
+                    on_change=lambda value: S.change_role(user.id, value),
+                    size="1",
+                ),
+                user.role_label,
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                may_manage,
+                rx.cond(
+                    user.active,
+                    rx.button(
+                        "Deactivate",
+                        size="1",
+                        variant="soft",
+                        color_scheme="red",
+                        on_click=S.set_active(user.id, False),
+                        aria_label="Deactivate " + user.name,
+                    ),
+                    rx.button(
+                        "Reactivate",
+                        size="1",
+                        variant="soft",
+                        on_click=S.set_active(user.id, True),
+                        aria_label="Reactivate " + user.name,
+                    ),
+                ),
+                rx.cond(user.active, "Active", "Deactivated"),
+            )
+        ),
+        data_testid="staff-user",
+    )
+
+
+def _team_section() -> rx.Component:
+    return _section(
+        "Staff users",
+        rx.text(
+            "New staff users are added with the command line (create-staff). "
+            + _manage_staff_sentence(),
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            S.team_notice != "",
+            callout(S.team_notice, icon="check", color_scheme="green", role="status"),
+        ),
+        rx.cond(
+            S.team_error != "",
+            callout(S.team_error, icon="triangle-alert", color_scheme="red", role="alert"),
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[rx.table.column_header_cell(x) for x in ("Name", "E-mail", "Role", "")]
+                    )
+                ),
+                rx.table.body(rx.foreach(S.team, _team_row)),
+                width="100%",
+                variant="surface",
+                size="1",
+                id="staff-users",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+    )
+
+
+def _manage_staff_sentence() -> str:
+    # "Owners change roles ..." from the roles the table lets manage staff.
+    roles = [ROLE_LABELS[role] + "s" for role in ROLE_ORDER if may(role, MANAGE_STAFF)]
+    return " and ".join(roles) + " change roles and deactivate staff users."
+
+
+def _roles_section() -> rx.Component:
+    # Built from the table itself at compile time: the page cannot disagree with the checks.
+    header = rx.table.row(
+        rx.table.column_header_cell("What"),
+        *[rx.table.column_header_cell(ROLE_LABELS[role]) for role in ROLE_ORDER],
+    )
+    rows = [
+        rx.table.row(
+            rx.table.row_header_cell(p.label, font_weight="normal"),
+            *[
+                rx.table.cell(
+                    rx.badge("yes", color_scheme="green", variant="soft")
+                    if may(role, p.action)
+                    else rx.text("no", color_scheme="gray", size="2"),
+                    text_align="center",
+                )
+                for role in ROLE_ORDER
+            ],
+            data_testid=f"role-row-{p.action}",
+        )
+        for p in PERMISSIONS
+    ]
+    return _section(
+        "What each role may do",
+        rx.text(
+            "Every role reads the console; these are the actions not every role may do. "
+            "Your role: ",
+            rx.text.strong(S.staff_role),
+            ".",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.box(
+            rx.table.root(
+                rx.table.header(header),
+                rx.table.body(*rows),
+                width="100%",
+                variant="surface",
+                size="1",
+                id="roles-table",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+    )
+
+
 def staff_settings_page() -> rx.Component:
     return rx.vstack(
         page_heading("Portal settings"),
@@ -433,7 +627,11 @@ def staff_settings_page() -> rx.Component:
                 role="alert",
             ),
         ),
-        rx.cond(S.loaded, _form(), rx.center(rx.spinner(size="3"), padding="3em")),
+        rx.cond(
+            S.loaded,
+            rx.vstack(_form(), _team_section(), _roles_section(), spacing="4", width="100%"),
+            rx.center(rx.spinner(size="3"), padding="3em"),
+        ),
         width="100%",
         spacing="4",
         align="start",

@@ -274,7 +274,8 @@ def _cancel_dialog() -> rx.Component:
                 "period and is not charged again.",
             ),
             rx.cond(
-                state.cancel_offer != "",
+                # Refunds are for the roles the staff_roles table allows ("refund").
+                (state.cancel_offer != "") & state.staff_allowed.contains("refund"),
                 rx.box(
                     rx.checkbox(
                         "Refund "

@@ -25,7 +25,13 @@ from portal_app.services.billing.document_forms import (
     line_rows,
     parse_document,
 )
-from portal_app.services.identity.staff_scope import own_row, record, require_staff
+from portal_app.services.identity.staff_scope import (
+    StaffAction,
+    own_row,
+    record,
+    require_role,
+    require_staff,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +109,7 @@ def create_record(session: Session, *, actor, kind: Kind, form: DocumentForm):
 
     FormErrors (a ValidationError) names every wrong field; nothing is written then.
     """
-    require_staff(actor)
+    require_role(actor, StaffAction.EDIT_DOCUMENTS)
     parsed = parse_document(session, company_id=actor.company_id, form=form, kind=kind.name)
     row = kind.model(
         company_id=actor.company_id,
@@ -133,6 +139,7 @@ def create_record(session: Session, *, actor, kind: Kind, form: DocumentForm):
 def update_record(session: Session, *, actor, kind: Kind, record_id: object, form: DocumentForm):
     """Replace a draft's fields and lines. Sent documents are refused (ValidationError on
     "status"); the client cannot be changed (ValidationError on "client_id")."""
+    require_role(actor, StaffAction.EDIT_DOCUMENTS)
     row = get_record(session, actor=actor, kind=kind, record_id=record_id, lock=True)
     if row.status != "draft":
         raise ValidationError(
@@ -160,6 +167,7 @@ def update_record(session: Session, *, actor, kind: Kind, record_id: object, for
 def mark_sent(session: Session, *, actor, kind: Kind, record_id: object):
     """Move a draft to "sent" so the client sees it at once. A document already sent is left
     as it is (a second click changes nothing); other statuses are refused."""
+    require_role(actor, StaffAction.EDIT_DOCUMENTS)
     row = get_record(session, actor=actor, kind=kind, record_id=record_id, lock=True)
     if row.status == "draft":
         now = utcnow()

@@ -60,7 +60,14 @@ from portal_app.services.billing.document_forms import (
 from portal_app.services.billing.recurring import cycles_left, frequency_label, status_label
 from portal_app.services.billing.staff_lists import status_label as invoice_status_label
 from portal_app.services.company.locale import company_locale
-from portal_app.services.identity.staff_scope import MAX_ID, own_row, record, require_staff
+from portal_app.services.identity.staff_scope import (
+    MAX_ID,
+    StaffAction,
+    own_row,
+    record,
+    require_role,
+    require_staff,
+)
 
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
@@ -287,7 +294,7 @@ def create_schedule(
 ) -> RecurringInvoice:
     """A new active schedule for one of the company's clients; its first invoice is issued by
     the job on the start date. FormErrors names every wrong field; nothing is written then."""
-    require_staff(actor)
+    require_role(actor, StaffAction.MANAGE_RECURRING)
     today = today or date.today()
     parsed = _parse(session, actor=actor, form=form, today=today, row=None)
     row = RecurringInvoice(
@@ -333,6 +340,7 @@ def update_schedule(
 ) -> RecurringInvoice:
     """Replace a schedule's fields and lines; later invoices use them, issued ones keep theirs.
     A stopped or completed schedule is refused (ValidationError on "status")."""
+    require_role(actor, StaffAction.MANAGE_RECURRING)
     row = get_schedule(session, actor=actor, schedule_id=schedule_id, lock=True)
     if row.status in FINAL_STATUSES:
         raise ValidationError(
@@ -374,6 +382,7 @@ def _set_status(session: Session, actor, row: RecurringInvoice, status, action: 
 
 def pause_schedule(session: Session, *, actor, schedule_id: object) -> RecurringInvoice:
     """Stop issuing until resumed; only an active schedule can be paused."""
+    require_role(actor, StaffAction.MANAGE_RECURRING)
     row = get_schedule(session, actor=actor, schedule_id=schedule_id, lock=True)
     if row.status != RecurringStatus.ACTIVE:
         raise ValidationError(
@@ -388,6 +397,7 @@ def resume_schedule(
 ) -> RecurringInvoice:
     """Start a paused (or draft) schedule again. Periods that passed while it was paused are
     skipped: the next invoice goes out on the first period date from today on."""
+    require_role(actor, StaffAction.MANAGE_RECURRING)
     row = get_schedule(session, actor=actor, schedule_id=schedule_id, lock=True)
     if row.status not in (RecurringStatus.PAUSED, RecurringStatus.DRAFT):
         raise ValidationError(
@@ -409,6 +419,7 @@ def resume_schedule(
 def stop_schedule(session: Session, *, actor, schedule_id: object) -> RecurringInvoice:
     """Cancel a schedule for good: no further invoices (issued ones stay as they are). A
     schedule already stopped or completed is refused, so a second click records nothing."""
+    require_role(actor, StaffAction.MANAGE_RECURRING)
     row = get_schedule(session, actor=actor, schedule_id=schedule_id, lock=True)
     if row.status == RecurringStatus.CANCELLED:
         raise ValidationError("status", "This recurring invoice is already stopped.")

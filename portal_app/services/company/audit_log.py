@@ -41,6 +41,7 @@ from portal_app.models import (
 )
 from portal_app.schemas.staff import AuditPage, AuditRowView
 from portal_app.services.identity.actor import StaffActor
+from portal_app.services.identity.staff_roles import StaffAction, require_role
 
 PAGE_SIZES = (10, 20, 25, 50, 100)
 COUNT_CAP = 10_000
@@ -58,6 +59,7 @@ _NAMED: dict[str, tuple[str, Any, str]] = {
     "client_contact": ("Contact", ClientContact, "email"),
     "subscription_plan": ("Plan", SubscriptionPlan, "name"),
     "document": ("File", Document, "name"),
+    "staff_user": ("Staff user", StaffUser, "email"),
 }
 # Records whose amounts are in their own currency.
 _PRICED = {"invoice": Invoice, "quote": Quote, "credit": Credit, "payment": Payment}
@@ -99,6 +101,9 @@ _VERBS = {
     "checkout_started": "started paying",
     "checkout_failed": "could not pay",
     "autobill_failed": "could not charge",
+    "staff_role_changed": "changed the role of",
+    "staff_deactivated": "deactivated",
+    "staff_activated": "reactivated",
 }
 
 
@@ -187,14 +192,26 @@ def list_events(
     session: Session,
     *,
     actor: StaffActor,
-    client_id: object = None,
     filters: AuditFilters | None = None,
     page: int = 1,
     page_size: int = 25,
 ) -> AuditPage:
-    """One page of the company's audit events narrowed by `filters` (or just `client_id`)."""
-    actor = _require(actor)
-    filters = filters or AuditFilters(client_id=client_id)
+    """One page of the company's audit log narrowed by `filters` (roles that may read it)."""
+    require_role(actor, StaffAction.VIEW_AUDIT)
+    return _page(session, _require(actor), filters or AuditFilters(), page, page_size)
+
+
+def client_events(
+    session: Session, *, actor: StaffActor, client_id: object, page_size: int = 25
+) -> AuditPage:
+    """The newest events of one client of the company, for the client's staff page: what
+    happened to a client is part of its record, which every staff role reads."""
+    return _page(session, _require(actor), AuditFilters(client_id=client_id), 1, page_size)
+
+
+def _page(
+    session: Session, actor: StaffActor, filters: AuditFilters, page: int, page_size: int
+) -> AuditPage:
     page = page if isinstance(page, int) and 1 <= page <= 1_000_000 else 1
     page_size = page_size if page_size in PAGE_SIZES else 25
     conditions = _conditions(session, actor, filters)
@@ -221,6 +238,7 @@ def list_events(
 
 def export_csv(session: Session, *, actor: StaffActor, filters: AuditFilters) -> str:
     """The filtered events (newest first, at most CSV_MAX_ROWS) as CSV text with a header."""
+    require_role(actor, StaffAction.VIEW_AUDIT)
     actor = _require(actor)
     events = session.exec(
         select(AuditEvent)
@@ -250,6 +268,7 @@ def export_csv(session: Session, *, actor: StaffActor, filters: AuditFilters) ->
 def filter_options(session: Session, *, actor: StaffActor) -> dict[str, list[tuple[str, str]]]:
     """(value, label) choices for the filters: the company's clients, staff users and the
     kinds of event it has recorded."""
+    require_role(actor, StaffAction.VIEW_AUDIT)
     actor = _require(actor)
     company_id = actor.company_id
     clients = session.exec(

@@ -23,7 +23,7 @@ from portal_app.core.settings import get_settings
 from portal_app.models import Company
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import StaffActor
-from portal_app.services.identity.staff_auth import require_admin
+from portal_app.services.identity.staff_roles import StaffAction, require_role
 
 LOGO_URL_PREFIX = routes.API_BRANDING_LOGO.removesuffix("{name}")
 MAX_LOGO_BYTES = 1024 * 1024
@@ -92,7 +92,7 @@ def _check_image(data: bytes) -> str:
 
 def store_logo(session: Session, *, actor: StaffActor, data: bytes) -> str:
     """Check and keep a new logo for the actor's company; return its URL. Owners/admins only."""
-    require_admin(actor)
+    require_role(actor, StaffAction.EDIT_SETTINGS)
     if not isinstance(data, bytes) or not data:
         raise ValidationError("logo", "Choose an image file.")
     if len(data) > MAX_LOGO_BYTES:

@@ -26,7 +26,7 @@ from portal_app.schemas.company_settings import (
 from portal_app.schemas.forms import field_errors
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import StaffActor
-from portal_app.services.identity.staff_auth import require_admin
+from portal_app.services.identity.staff_roles import StaffAction, require_role
 
 __all__ = [
     "FLAG_FIELDS",
@@ -113,7 +113,7 @@ def save_settings(
     Changing the quote terms raises their version, so approvals record which text they saw.
     """
     company = _company(session, actor)
-    require_admin(actor)
+    require_role(actor, StaffAction.EDIT_SETTINGS)
     if not isinstance(values, dict) or not isinstance(flags, dict):
         raise SettingsErrors({"form": "The form could not be read; reload the page."})
     try:

@@ -133,8 +133,8 @@ def client_detail(session: Session, *, actor: StaffActor, client_id: object) -> 
         ).all()
     ]
     balances = open_balances(session, company_id=company_id, client_ids=[client.id])
-    activity = audit_log.list_events(
-        session, actor=actor, client_id=client.id, page=1, page_size=ACTIVITY
+    activity = audit_log.client_events(
+        session, actor=actor, client_id=client.id, page_size=ACTIVITY
     ).rows
     return ClientDetailView(
         id=client.id,

@@ -225,6 +225,7 @@ def parse_client_form(form: ClientForm, *, default_currency: str) -> dict:
 def create_client(session: Session, *, actor: StaffActor, form: ClientForm) -> Client:
     """Add a client to the actor's company."""
     _require_staff(actor)
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_CLIENTS)
     company = session.get(Company, actor.company_id)
     values = parse_client_form(form, default_currency=company.currency if company else "USD")
     client = Client(company_id=actor.company_id, **values)
@@ -245,6 +246,7 @@ def update_client(
     session: Session, *, actor: StaffActor, client_id: object, form: ClientForm
 ) -> Client:
     """Change a client's details (currency only while it has no invoices in another one)."""
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_CLIENTS)
     client = get_client(session, actor=actor, client_id=client_id)
     values = parse_client_form(form, default_currency=client.currency)
     changed = {k: v for k, v in values.items() if getattr(client, k) != v}
@@ -329,6 +331,7 @@ def add_contact(
     session: Session, *, actor: StaffActor, client_id: object, form: ContactForm
 ) -> ClientContact:
     """Add a contact to a client (no password yet: set one or send a password link)."""
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_CLIENTS)
     client = get_client(session, actor=actor, client_id=client_id)
     contact = ClientContact(company_id=client.company_id, client_id=client.id, email="")
     _apply_contact(session, contact, form)
@@ -350,6 +353,7 @@ def update_contact(
     session: Session, *, actor: StaffActor, contact_id: object, form: ContactForm
 ) -> ClientContact:
     """Change a contact; switching portal access off signs out its open sessions."""
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_CLIENTS)
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     changed = _apply_contact(session, contact, form)
     session.add(contact)
@@ -378,9 +382,7 @@ def set_contact_password(
     Owners and admins only: whoever sets it can sign in as the contact with a full session,
     so plain staff may only e-mail the contact a link to choose one (`send_password_link`).
     """
-    staff_scope.require_admin(
-        actor, "Only an owner or admin can set a password. Send the contact a password link."
-    )
+    staff_scope.require_role(actor, staff_scope.StaffAction.SET_CONTACT_PASSWORD)
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     if problem := password_problem(str(password or "")):
         raise ValidationError("password", problem)
@@ -417,6 +419,7 @@ def send_password_link(session: Session, *, actor: StaffActor, contact_id: objec
     ValidationError when portal access is off. The message goes into the outbox in the
     caller's transaction and is sent (and retried) by the outbox job.
     """
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_CLIENTS)
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     if not contact.portal_enabled:
         raise ValidationError("contact", "Enable portal access for this contact first.")

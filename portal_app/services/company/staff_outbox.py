@@ -17,7 +17,13 @@ from portal_app.core.locale import format_moment
 from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, contains_text, fetch_page
 from portal_app.models import Company, OutboxMessage, OutboxStatus
 from portal_app.schemas.outbox import OutboxPage, OutboxRowView
-from portal_app.services.identity.staff_scope import own_row, record, require_staff
+from portal_app.services.identity.staff_scope import (
+    StaffAction,
+    own_row,
+    record,
+    require_role,
+    require_staff,
+)
 from portal_app.services.mail import outbox
 
 STATUS_FILTERS = ("all", "queued", "sending", "sent", "failed")
@@ -117,7 +123,7 @@ def retry_message(session: Session, *, actor, message_id: object) -> OutboxRowVi
     NotFoundError for another company's message or an unknown id; ValidationError("status")
     for a message that is queued, being sent or sent (a second click included).
     """
-    require_staff(actor)
+    require_role(actor, StaffAction.RESEND_EMAIL)
     message = own_row(session, OutboxMessage, message_id, actor, what="e-mail")
     status = OutboxStatus(message.status)
     if status is not OutboxStatus.FAILED:

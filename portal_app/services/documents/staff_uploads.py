@@ -22,7 +22,13 @@ from portal_app.schemas.staff_documents import OptionView
 from portal_app.services.billing.document_forms import load_client
 from portal_app.services.billing.staff_lists import company_locale
 from portal_app.services.documents.documents import store_document
-from portal_app.services.identity.staff_scope import own_row, record, require_staff
+from portal_app.services.identity.staff_scope import (
+    StaffAction,
+    own_row,
+    record,
+    require_role,
+    require_staff,
+)
 
 ATTACH_KINDS = {"invoice": Invoice, "quote": Quote, "credit": Credit, "payment": Payment}
 LIST_LIMIT = 200
@@ -57,7 +63,7 @@ def upload(
     """Store a file for one of the company's clients, optionally on one of its invoices,
     quotes, credits or payments. NotFoundError for anything not the company's (or a record of
     another client), ValidationError("file") for the file itself."""
-    require_staff(actor)
+    require_role(actor, StaffAction.MANAGE_DOCUMENTS)
     try:
         client = load_client(session, company_id=actor.company_id, raw_id=client_id)
     except NotFoundError:
@@ -110,7 +116,7 @@ def upload(
 
 def set_visibility(session: Session, *, actor, document_id: object, visible: bool) -> Document:
     """Show a document to the client or hide it; audited."""
-    require_staff(actor)
+    require_role(actor, StaffAction.MANAGE_DOCUMENTS)
     document = own_row(session, Document, document_id, actor, what="document", lock=True)
     if document.visible_to_client != bool(visible):
         document.visible_to_client = bool(visible)

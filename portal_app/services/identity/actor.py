@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.services.identity import staff_roles
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -43,7 +45,6 @@ class StaffActor:
     session_id: int
     ip: str = ""
 
-    @property
-    def may_change_settings(self) -> bool:
-        """Owners and admins change the company's portal settings; staff only read them."""
-        return self.role in ("owner", "admin")
+    def may(self, action: str) -> bool:
+        """True when this staff user's role may do `action` (services.identity.staff_roles)."""
+        return staff_roles.may(self.role, action)

@@ -22,6 +22,7 @@ from portal_app.models import AuthSession, Client, ClientContact
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.auth import NewSession, open_session
+from portal_app.services.identity.staff_roles import StaffAction, require_role
 
 PREVIEW_KIND = "staff_preview"
 
@@ -42,6 +43,7 @@ def _previewable_contact(
 ) -> tuple[ClientContact, Client | None]:
     if not isinstance(actor, StaffActor):
         raise ReadOnlyError("Sign in as staff to do this.")
+    require_role(actor, StaffAction.PREVIEW_PORTAL)
     contact = session.get(ClientContact, parse_record_id(contact_id, "contact"))
     if contact is None or contact.company_id != actor.company_id:
         raise NotFoundError("contact")

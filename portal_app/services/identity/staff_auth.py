@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
-from portal_app.core.errors import AuthError, ReadOnlyError
+from portal_app.core.errors import AuthError
 from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, Company, StaffUser
 from portal_app.services.identity import signin
@@ -169,9 +169,3 @@ def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
         primary_color=company.primary_color,
         enabled_modules=company.module_list(),
     )
-
-
-def require_admin(actor: StaffActor) -> None:
-    """ReadOnlyError unless the staff user is an owner or admin."""
-    if not actor.may_change_settings:
-        raise ReadOnlyError("Only an owner or admin may change this.")

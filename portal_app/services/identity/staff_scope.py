@@ -4,8 +4,8 @@ may do this.
 A staff actor is anything with `company_id`, `staff_user_id` and `role` (services.actor's
 StaffActor). Rows of another company are "not found", exactly like ids that do not exist.
 
-Role rules: every role (owner, admin, staff) may create, edit, send, e-mail, mark paid, cancel
-and apply unapplied payments; only owners and admins may refund money to a card.
+Role rules are the one table in services/identity/staff_roles.py; `require_role` (re-exported
+here) is its check.
 """
 
 from __future__ import annotations
@@ -15,37 +15,26 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from portal_app.core.errors import NotFoundError, ReadOnlyError
+from portal_app.core.errors import NotFoundError
 from portal_app.core.paging import parse_record_id
 from portal_app.models import InvoiceLock
-from portal_app.models.staff import STAFF_ROLES
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import StaffActor
+from portal_app.services.identity.staff_roles import StaffAction, require_role, require_staff
 
-# Roles that may move money back or act for a contact (refunds, setting a contact's password).
-ADMIN_ROLES = ("owner", "admin")
-REFUND_ROLES = ADMIN_ROLES
+__all__ = [
+    "MAX_ID",
+    "StaffAction",
+    "being_paid",
+    "own_row",
+    "record",
+    "require_role",
+    "require_staff",
+]
+
 MAX_ID = 2**31 - 1
 
 _Row = TypeVar("_Row", bound=SQLModel)
-
-
-def require_staff(actor: object) -> None:
-    """ReadOnlyError unless `actor` is a signed-in staff user with a known role."""
-    if getattr(actor, "role", None) not in STAFF_ROLES or not getattr(actor, "staff_user_id", 0):
-        raise ReadOnlyError("Sign in as staff to do this.")
-
-
-def require_admin(actor: StaffActor, message: str) -> None:
-    """ReadOnlyError with `message` unless the staff user is an owner or admin."""
-    require_staff(actor)
-    if actor.role not in ADMIN_ROLES:
-        raise ReadOnlyError(message)
-
-
-def require_refund_role(actor: StaffActor) -> None:
-    """ReadOnlyError unless the staff user is an owner or admin."""
-    require_admin(actor, "Only an owner or admin can refund payments.")
 
 
 def own_row(

@@ -18,7 +18,7 @@ from portal_app.schemas.staff_documents import (
 )
 from portal_app.services.billing.staff_lists import MAX_PAGE, PAGE_SIZE, company_locale
 from portal_app.services.identity.actor import StaffActor
-from portal_app.services.identity.staff_scope import MAX_ID, REFUND_ROLES, own_row, require_staff
+from portal_app.services.identity.staff_scope import MAX_ID, StaffAction, own_row, require_staff
 from portal_app.services.payments.ledger import RECEIVED_STATUSES, unapplied_minor
 from portal_app.services.payments.payments import status_label
 from portal_app.services.payments.staff_payments import payment_unapplied, refundable_minor
@@ -58,7 +58,7 @@ def list_payments(
         .limit(PAGE_SIZE + 1)
     ).all()
     locale = company_locale(session, actor.company_id)
-    may_refund = actor.role in REFUND_ROLES
+    may_refund = actor.may(StaffAction.REFUND)
     views: list[StaffPaymentRow] = []
     for payment, client_name in rows[:PAGE_SIZE]:
         unapplied = unapplied_minor(payment)

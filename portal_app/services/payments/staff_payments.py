@@ -26,11 +26,11 @@ from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.models.statuses import InvoiceStatus, PaymentMethodKind, PaymentStatus
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import (
+    StaffAction,
     being_paid,
     own_row,
     record,
-    require_refund_role,
-    require_staff,
+    require_role,
 )
 from portal_app.services.payments import ledger, refunds
 
@@ -54,7 +54,7 @@ def mark_paid(
     invoice is cancelled, or a client checkout is paying it right now; so a double click
     records one payment only.
     """
-    require_staff(actor)
+    require_role(actor, StaffAction.RECORD_PAYMENT)
     invoice = own_row(session, Invoice, invoice_id, actor, what="invoice", lock=True)
     now = utcnow()
     if invoice.status not in ("draft", *PAYABLE_STATUSES) or invoice.balance_minor <= 0:
@@ -108,7 +108,7 @@ def cancel_invoice(session: Session, *, actor: StaffActor, invoice_id: object) -
     Drafts are not cancelled (they never reached the client: edit them instead), and
     invoices with money on them are refused: refund or move that money first.
     """
-    require_staff(actor)
+    require_role(actor, StaffAction.CANCEL_INVOICE)
     invoice = own_row(session, Invoice, invoice_id, actor, what="invoice", lock=True)
     now = utcnow()
     if invoice.status == InvoiceStatus.CANCELLED:
@@ -157,7 +157,7 @@ def apply_unapplied(
     field ("applications.N.amount" or "applications"), NotFoundError an invoice that is not
     this client's. Rows are locked, so two staff applying at once cannot over-apply.
     """
-    require_staff(actor)
+    require_role(actor, StaffAction.APPLY_PAYMENT)
     payment = own_row(session, Payment, payment_id, actor, what="payment", lock=True)
     if not applications:
         raise ValidationError("applications", "Choose at least one invoice.")
@@ -234,7 +234,7 @@ def refund_card_payment(
     then read the payment back from Stripe and apply what it reports. GatewayError reaches
     the caller when Stripe refuses; nothing is changed on our side then.
     """
-    require_refund_role(actor)
+    require_role(actor, StaffAction.REFUND)
     with tx() as session:
         payment = own_row(session, Payment, payment_id, actor, what="payment")
         left = refundable_minor(session, payment)

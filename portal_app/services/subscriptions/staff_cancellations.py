@@ -212,7 +212,7 @@ def approve_request(
 
     GatewayError (nothing changed, the request stays open) when a refund cannot be made.
     """
-    staff_scope.require_staff(actor)
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     kind = _kind(kind)
     record_id = parse_record_id(record_id, "request")
     with tx() as session:
@@ -273,7 +273,7 @@ def decline_request(
     session: Session, *, actor, kind: object, record_id: object, note: str = "", today: date
 ) -> DecisionOutcome:
     """Clear an open request (the schedule or subscription carries on); audited with `note`."""
-    staff_scope.require_staff(actor)
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     kind = _kind(kind)
     record_id = parse_record_id(record_id, "request")
     note = str(note or "").strip()[:MAX_REASON]

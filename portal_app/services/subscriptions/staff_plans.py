@@ -43,7 +43,13 @@ from portal_app.models import (
 from portal_app.models.subscription import DOWNGRADE_MODES
 from portal_app.services.billing.document_forms import FormErrors
 from portal_app.services.company.locale import company_locale
-from portal_app.services.identity.staff_scope import own_row, record, require_staff
+from portal_app.services.identity.staff_scope import (
+    StaffAction,
+    own_row,
+    record,
+    require_role,
+    require_staff,
+)
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
@@ -272,7 +278,7 @@ def _details(row: SubscriptionPlan, parsed: _Parsed) -> dict:
 
 def create_plan(session: Session, *, actor, form: PlanForm) -> SubscriptionPlan:
     """A new active plan of the staff user's company; FormErrors names every wrong field."""
-    require_staff(actor)
+    require_role(actor, StaffAction.MANAGE_PLANS)
     parsed = _parse(session, actor=actor, form=form, row=None)
     row = SubscriptionPlan(
         company_id=actor.company_id, name=parsed.name, currency=parsed.currency, is_active=True
@@ -292,6 +298,7 @@ def create_plan(session: Session, *, actor, form: PlanForm) -> SubscriptionPlan:
 
 def update_plan(session: Session, *, actor, plan_id: object, form: PlanForm) -> SubscriptionPlan:
     """Replace a plan's fields; subscribers get a new price from their next period on."""
+    require_role(actor, StaffAction.MANAGE_PLANS)
     row = get_plan(session, actor=actor, plan_id=plan_id, lock=True)
     parsed = _parse(session, actor=actor, form=form, row=row)
     _apply(session, row, parsed)
@@ -310,6 +317,7 @@ def update_plan(session: Session, *, actor, plan_id: object, form: PlanForm) -> 
 def set_plan_active(session: Session, *, actor, plan_id: object, active: bool) -> SubscriptionPlan:
     """Offer the plan again or stop offering it (its links then refuse sign-ups; subscribers
     keep their subscriptions)."""
+    require_role(actor, StaffAction.MANAGE_PLANS)
     row = get_plan(session, actor=actor, plan_id=plan_id, lock=True)
     row.is_active = bool(active)
     session.add(row)
@@ -415,6 +423,7 @@ def plan_options(session: Session, *, actor) -> list[tuple[str, str]]:
 
 def create_link(session: Session, *, actor, plan_id: object) -> PaymentLink:
     """A new public sign-up link (/subscribe/<random key>) for an offered plan."""
+    require_role(actor, StaffAction.MANAGE_PLANS)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
     if not plan.is_active:
         raise FormErrors({"plan_id": "This plan is not offered; enable it first."})
@@ -435,7 +444,7 @@ def create_link(session: Session, *, actor, plan_id: object) -> PaymentLink:
 
 def set_link_active(session: Session, *, actor, link_id: object, active: bool) -> PaymentLink:
     """Disable a link (new sign-ups through it are refused) or enable it again."""
-    require_staff(actor)
+    require_role(actor, StaffAction.MANAGE_PLANS)
     link = own_row(session, PaymentLink, link_id, actor, what="payment link", lock=True)
     link.is_active = bool(active)
     session.add(link)

@@ -217,7 +217,7 @@ def cancel_subscription(
     """Cancel a client's subscription as the module docstring says. `refund` asks for the
     refund the client side would give (ignored when there is none to give). GatewayError
     (nothing changed) when the refund cannot be made."""
-    staff_scope.require_staff(actor)
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     reason = str(reason or "").strip()[:1000]
     with tx() as session:
         sub = staff_scope.own_row(
@@ -236,7 +236,7 @@ def cancel_subscription(
             return StaffCancelOutcome("cancelled", "The subscription is cancelled.")
         offer = refundable_payment(session, subscription=sub, plan=plan, today=today)
         if offer is not None and refund:
-            staff_scope.require_refund_role(actor)
+            staff_scope.require_role(actor, staff_scope.StaffAction.REFUND)
         _claim(session, sub, sub.current_period_end, reason)
         if offer is None or not refund:
             sub.status = SubscriptionStatus.ACTIVE
@@ -288,7 +288,7 @@ def _set_recurring(session: Session, sub: Subscription, status: RecurringStatus)
 
 def pause_subscription(session: Session, *, actor, subscription_id: object) -> Subscription:
     """Stop renewing and charging an active subscription until resumed; audited."""
-    staff_scope.require_staff(actor)
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     sub = staff_scope.own_row(
         session, Subscription, subscription_id, actor, what="subscription", lock=True
     )
@@ -317,7 +317,7 @@ def resume_subscription(
 ) -> Subscription:
     """Make a paused subscription active again, skipping the periods that passed while it
     was paused (module docstring); audited."""
-    staff_scope.require_staff(actor)
+    staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     today = today or date.today()
     sub = staff_scope.own_row(
         session, Subscription, subscription_id, actor, what="subscription", lock=True

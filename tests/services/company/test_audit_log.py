@@ -57,7 +57,7 @@ def test_events_are_named_paged_and_scoped(make, session):
     last = audit_log.list_events(session, actor=actor, page=2, page_size=25)
     assert len(last.rows) == 7 and not last.has_next
 
-    mine = audit_log.list_events(session, actor=actor, client_id=str(client.id))
+    mine = audit_log.client_events(session, actor=actor, client_id=str(client.id))
     preview_row, row = mine.rows
     assert preview_row.who == "Staff preview as one@example.test"
     assert row.who == "one@example.test" and row.action == "invoice viewed"
@@ -71,7 +71,7 @@ def test_another_companys_client_and_client_actors_are_refused(make, session):
     foreign = make.client(make.company())
     for bad in (foreign.id, "x", -1):
         with pytest.raises(NotFoundError):
-            audit_log.list_events(session, actor=actor, client_id=bad)
+            audit_log.client_events(session, actor=actor, client_id=bad)
     contact = make.contact(make.client(company))
     with pytest.raises(ReadOnlyError):
         audit_log.list_events(session, actor=make.actor(contact))

@@ -15,6 +15,7 @@ from portal_app.models import AuditEvent, AuthSession
 from portal_app.services.identity import auth, signin, staff_auth
 from portal_app.services.identity.passwords import hash_password
 from portal_app.services.identity.signin_binding import new_binding
+from portal_app.services.identity.staff_roles import StaffAction, require_role
 from tests.conftest import TEST_PASSWORD
 from tests.helpers.signin import BINDING
 from tests.helpers.staff import add_staff
@@ -49,7 +50,7 @@ def test_staff_sign_in_opens_a_staff_session(make, session):
         user.id,
         "admin",
     )
-    assert actor.may_change_settings
+    assert actor.may("edit_settings")
     actions = session.exec(
         select(AuditEvent.action).where(AuditEvent.company_id == user.company_id)
     ).all()
@@ -208,10 +209,10 @@ def test_only_owner_and_admin_may_change_settings(make, session):
         opened = staff_auth.open_staff_session(session, user=user)
         actor = staff_auth.resolve_staff_actor(session, token=opened.token)
         if allowed:
-            staff_auth.require_admin(actor)
+            require_role(actor, StaffAction.EDIT_SETTINGS)
         else:
             with pytest.raises(ReadOnlyError):
-                staff_auth.require_admin(actor)
+                require_role(actor, StaffAction.EDIT_SETTINGS)
 
 
 def test_staff_identity_names_the_user_and_company(make, session):

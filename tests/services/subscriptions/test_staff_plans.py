@@ -30,7 +30,7 @@ def _key(path: str) -> str:
 
 def test_create_plan_stores_minor_units_and_is_audited(make, session):
     company = make.company()
-    staff = staff_actor(session, company)
+    staff = staff_actor(session, company, role="admin")
     row = sp.create_plan(
         session,
         actor=staff,
@@ -82,7 +82,7 @@ def test_create_plan_stores_minor_units_and_is_audited(make, session):
 )
 def test_wrong_plan_input_is_refused_and_writes_nothing(make, session, kw, field):
     company = make.company()
-    staff = staff_actor(session, company)
+    staff = staff_actor(session, company, role="admin")
     with pytest.raises(FormErrors) as caught:
         sp.create_plan(session, actor=staff, form=_form(**kw))
     assert field in caught.value.errors
@@ -96,7 +96,7 @@ def test_wrong_plan_input_is_refused_and_writes_nothing(make, session, kw, field
 
 def test_edit_plan_changes_price_and_change_targets(make, session):
     company = make.company()
-    staff = staff_actor(session, company)
+    staff = staff_actor(session, company, role="admin")
     basic = sp.create_plan(session, actor=staff, form=_form(name="Basic", price="10"))
     pro = sp.create_plan(session, actor=staff, form=_form(name="Pro", price="20"))
     yearly = sp.create_plan(session, actor=staff, form=_form(name="Y", frequency="yearly"))
@@ -128,7 +128,7 @@ def test_edit_plan_changes_price_and_change_targets(make, session):
 
 def test_a_plan_with_subscribers_keeps_currency_and_period(make, session):
     company = make.company()
-    staff = staff_actor(session, company)
+    staff = staff_actor(session, company, role="admin")
     row = sp.create_plan(session, actor=staff, form=_form())
     link = sp.create_link(session, actor=staff, plan_id=row.id)
     actor = make.actor(make.contact(make.client(company)))
@@ -147,10 +147,10 @@ def test_a_plan_with_subscribers_keeps_currency_and_period(make, session):
 
 
 def test_another_companys_plan_and_link_are_not_found(make, session):
-    mine = staff_actor(session, make.company())
+    mine = staff_actor(session, make.company(), role="admin")
     other_company = make.company()
     theirs = plan(session, other_company)
-    other_staff = staff_actor(session, other_company)
+    other_staff = staff_actor(session, other_company, role="admin")
     their_link = sp.create_link(session, actor=other_staff, plan_id=theirs.id)
     for call in (
         lambda: sp.update_plan(session, actor=mine, plan_id=theirs.id, form=_form()),
@@ -172,7 +172,7 @@ def test_another_companys_plan_and_link_are_not_found(make, session):
 
 def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, session):
     company = make.company()
-    staff = staff_actor(session, company)
+    staff = staff_actor(session, company, role="admin")
     row = sp.create_plan(session, actor=staff, form=_form(trial_days="7"))
     link = sp.create_link(session, actor=staff, plan_id=row.id)
     [listed] = sp.list_links(session, actor=staff)
