@@ -4,6 +4,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from portal_app.core.settings import get_settings
+from portal_app.reflex_ext.vendor_chunk import VendorChunkPlugin
 
 _settings = get_settings()
 
@@ -23,6 +24,8 @@ config = rx.Config(
             theme=rx.theme(
                 accent_color="indigo", gray_color="slate", radius="medium", has_background=True
             )
-        )
+        ),
+        # One vendor chunk for Radix and friends instead of ~30 small per-route chunks.
+        VendorChunkPlugin(enabled=_settings.vendor_chunk),
     ],
 )

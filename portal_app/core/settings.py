@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     stripe_api_base: str | None = Field(default=None, alias="STRIPE_API_BASE")
     stripe_js_url: str = Field(default="https://js.stripe.com/v3/", alias="STRIPE_JS_URL")
 
+    # Front-end build: Radix and its helpers in one vendor chunk (reflex_ext/vendor_chunk.py);
+    # 0 builds with Vite's default split, for before/after measurements (bench/lighthouse.py).
+    vendor_chunk: bool = Field(default=True, alias="PORTAL_VENDOR_CHUNK")
+
     @field_validator("environment")
     @classmethod
     def _known_environment(cls, value: str) -> str:
