@@ -20,11 +20,14 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import and_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
@@ -119,8 +122,8 @@ def invoice_table(
     today = today or utcnow().date()
     where = and_(
         invoices.list_condition(actor, q, today),
-        Invoice.issue_date >= start,
-        Invoice.issue_date <= end,
+        col(Invoice.issue_date) >= start,
+        col(Invoice.issue_date) <= end,
     )
     order = sort_order(invoices.SORTS[q.sort], Invoice.id, descending=q.descending)
     found = session.exec(select(Invoice).where(where).order_by(*order).limit(MAX_ROWS + 1)).all()
@@ -161,7 +164,9 @@ def credit_table(session: Session, *, actor: Actor, start: date, end: date) -> T
     """The client's credits issued start..end (inclusive), as the credits list shows them."""
     modules.require(session, actor=actor, module="credits")
     where = and_(
-        credits.list_condition(actor), Credit.issue_date >= start, Credit.issue_date <= end
+        credits.list_condition(actor),
+        col(Credit.issue_date) >= start,
+        col(Credit.issue_date) <= end,
     )
     found = session.exec(
         select(Credit).where(where).order_by(*credits.LIST_ORDER).limit(MAX_ROWS + 1)
@@ -225,7 +230,8 @@ def to_xlsx(table: Table) -> bytes:
     sheet.freeze_panes = "A2"
     for row_number, row in enumerate(table.rows, start=2):
         for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_number, column=column)
+            # A new sheet has no merged cells: every cell is a plain one.
+            cell = cast(SheetCell, sheet.cell(row=row_number, column=column))
             if value is None:
                 continue
             if isinstance(value, Decimal):
@@ -240,8 +246,7 @@ def to_xlsx(table: Table) -> bytes:
                 cell.value = safe_text(str(value))
                 cell.data_type = "s"
     for column, header in enumerate(table.headers, start=1):
-        letter = sheet.cell(row=1, column=column).column_letter
-        sheet.column_dimensions[letter].width = max(12, len(header) + 2)
+        sheet.column_dimensions[get_column_letter(column)].width = max(12, len(header) + 2)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from portal_app.core.i18n import N_
@@ -134,13 +135,15 @@ EXPORT_KINDS = ("invoices", "payments", "credits")
 def _visible(actor: Actor):
     """The client's events the page shows: its own rows, and only whitelisted actions by
     the kind of actor that does them."""
-    contact_done = col(AuditEvent.actor_type).in_(CONTACT_TYPES) & col(AuditEvent.action).in_(
-        list(CONTACT_ACTIONS)
+    contact_done = and_(
+        col(AuditEvent.actor_type).in_(CONTACT_TYPES),
+        col(AuditEvent.action).in_(list(CONTACT_ACTIONS)),
     )
-    staff_done = (AuditEvent.actor_type == "staff") & col(AuditEvent.action).in_(
-        list(STAFF_ACTIONS)
+    staff_done = and_(
+        col(AuditEvent.actor_type) == "staff",
+        col(AuditEvent.action).in_(list(STAFF_ACTIONS)),
     )
-    return client_scope(AuditEvent, actor) & (contact_done | staff_done)
+    return and_(client_scope(AuditEvent, actor), or_(contact_done, staff_done))
 
 
 def list_activity(
@@ -211,7 +214,7 @@ def _record_names(session: Session, actor: Actor, events: list[AuditEvent]) -> d
                 col(Document.id).in_(files),
             )
         ).all()
-        names.update({("document", row_id): name for row_id, name in rows})
+        names.update({("document", int(row_id or 0)): name for row_id, name in rows})
     cards = _ids(events, "payment_method")
     if cards:
         for card in session.exec(
@@ -231,7 +234,7 @@ def _record_names(session: Session, actor: Actor, events: list[AuditEvent]) -> d
                 col(Subscription.id).in_(subscriptions),
             )
         ).all():
-            names[("subscription", sub_id)] = plan_name
+            names[("subscription", int(sub_id or 0))] = plan_name
     return names
 
 
