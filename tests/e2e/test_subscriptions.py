@@ -166,3 +166,33 @@ def test_a_prepayment_shows_unapplied_in_payments(page: Page, make: Factory, db)
             0,
             "Ahead of the March invoice",
         )
+
+
+def test_a_visitor_registering_from_a_plan_is_brought_back_to_it(
+    page: Page, make: Factory, db, mail_server
+):
+    """Issue 18 item 8: the mailed link, confirmed in the browser, leads through sign-in back
+    to the plan the visitor registered from, ready to subscribe."""
+    company = make.company(allow_registration=True)
+    key, _basic_id, _pro_id = _plans(db, company.id)
+    email = f"visitor-{uuid.uuid4().hex[:8]}@example.test"
+    page.goto(f"/subscribe/{key}")
+    wait_interactive(page, "#reg-first_name")
+    page.locator("#reg-first_name").fill("Vera")
+    page.locator("#reg-last_name").fill("Visitor")
+    page.locator("#reg-email").fill(email)
+    page.locator("#reg-password").fill(PASSWORD)
+    page.locator("#register-button").click()
+    expect(page.locator("#register-done")).to_contain_text("back to this plan")
+
+    # The visitor opens the mailed link (another tab, as from a mail program).
+    tab = page.context.new_page()
+    tab.goto(f"/client/register/confirm?token={_confirmation_token(mail_server, email)}")
+    wait_interactive(tab, "#confirm-email")
+    tab.locator("#confirm-email").click()
+    expect(tab.locator("#confirm-message")).to_contain_text("Sign in to go back")
+    tab.locator("#confirm-sign-in").click()
+    submit_login(tab, email, PASSWORD)
+    tab.wait_for_url(re.compile(rf"/subscribe/{key}/?$"))
+    expect(tab.get_by_role("heading", name="Basic")).to_be_visible()
+    expect(tab.locator("#subscribe-button")).to_be_visible()
