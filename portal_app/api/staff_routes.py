@@ -110,7 +110,13 @@ def staff_pdf_route(kind_name: str):
         except NotFoundError:
             return PlainTextResponse("Not found.", status_code=404, headers=_PRIVATE)
         shown = "inline" if request.query_params.get("inline") == "1" else "attachment"
-        headers = {**_PRIVATE, "Content-Disposition": f'{shown}; filename="{filename}"'}
+        headers = {
+            **_PRIVATE,
+            "Content-Disposition": f'{shown}; filename="{filename}"',
+            # Not the page policy: the browser's PDF viewer is no page of ours (as for the
+            # document route's PDFs), and no other site may frame it.
+            "Content-Security-Policy": "frame-ancestors 'none'",
+        }
         return Response(data, media_type="application/pdf", headers=headers)
 
     return endpoint

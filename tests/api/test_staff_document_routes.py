@@ -61,6 +61,7 @@ def test_staff_download_and_preview(committed, client):
         assert "no-store" in response.headers["cache-control"]
         shown = client.get(url, params={"inline": "1"})
         assert shown.headers["content-disposition"].startswith("inline;")
+        assert shown.headers["content-security-policy"] == "frame-ancestors 'none'"
     signature = client.get(f"/api/staff/quotes/{ids['quote']}/signature")
     assert signature.status_code == 200 and signature.content.startswith(b"\x89PNG")
     assert signature.headers["content-type"] == "image/png"

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from portal_app.models import Payment, Quote
 from tests.e2e.conftest import Factory
+from tests.e2e.test_accessibility import _violations
 from tests.e2e.test_portal import sign_in
 from tests.e2e.test_quotes import _draw_signature, _open_quote, _quote
 from tests.e2e.test_staff_documents import _card_prepayment, _staff, _staff_sign_in
@@ -58,6 +59,7 @@ def test_staff_read_the_clients_approval_in_full(page: Page, new_context, make: 
     # The image came through the staff route (a broken image has no natural width).
     loaded = "el => el.complete && el.naturalWidth > 0"
     page.wait_for_function(loaded, arg=signature.element_handle())
+    assert _violations(page) == []
     # A quote is an offer: no Paid or Balance rows.
     expect(page.locator("#doc-totals")).to_contain_text("$360.00")
     expect(page.locator("#doc-totals")).not_to_contain_text("Balance")
@@ -178,6 +180,7 @@ def test_apply_prefills_and_refund_shows_what_was_refunded(
     summary = page.get_by_role("dialog").locator("#refund-summary")
     expect(summary).to_contain_text("Already refunded$15.00")
     expect(summary).to_contain_text("Can still be refunded$85.00")
+    assert _violations(page) == []
     # More than is left is refused next to the field; nothing changes.
     page.locator("#refund-amount").fill("85.01")
     page.locator("#submit-refund").click()

@@ -415,6 +415,8 @@ def _refund_dialog() -> rx.Component:
                 rx.button(
                     rx.cond(StaffPaymentsState.refunding, rx.spinner(size="2"), rx.fragment()),
                     "Refund",
+                    # Solid red's white text is below 4.5:1 contrast; the soft one is not.
+                    variant="soft",
                     color_scheme="red",
                     on_click=StaffPaymentsState.submit_refund,
                     disabled=StaffPaymentsState.refunding,
