@@ -145,6 +145,22 @@ _VISUALLY_HIDDEN = {
 }
 
 
+def logo_image(src, size: str) -> rx.Component:
+    """A decorative logo `size` wide and high (the company name is next to it).
+
+    Low fetch priority: React otherwise adds a high-priority `<link rel=preload>` for every
+    image in the server-rendered HTML, which put the logo ahead of the page's scripts.
+    """
+    return rx.image(
+        src=src,
+        alt="",
+        width=size,
+        height=size,
+        border_radius="var(--radius-2)",
+        custom_attrs={"fetchPriority": "low"},
+    )
+
+
 def visually_hidden(text) -> rx.Component:
     """Text for screen readers only."""
     return rx.el.span(text, style=_VISUALLY_HIDDEN)

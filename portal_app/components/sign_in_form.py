@@ -8,6 +8,8 @@ from typing import Any
 import reflex as rx
 
 from portal_app.components.accessible import callout
+from portal_app.components.common import logo_image
+from portal_app.core.routes import DEFAULT_LOGO
 from portal_app.state.sign_in_form import MAX_EMAIL, MAX_PASSWORD
 
 
@@ -57,7 +59,7 @@ def sign_in_card(
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.image(src="/logo.png", alt="", width="40px", height="40px"),
+                logo_image(DEFAULT_LOGO, "40px"),
                 rx.heading(heading, size="6", as_="h1"),
                 align="center",
                 spacing="3",

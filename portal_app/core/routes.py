@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+# The default logo on web pages (assets/logo-80.png: twice the 32-40 px the pages show it at);
+# PDFs use the 256 px assets/logo.png.
+DEFAULT_LOGO = "/logo-80.png"
+
 CLIENT_LOGIN = "/client/login"
 CLIENT_LOGOUT = "/client/logout"
 CLIENT_PASSWORD_RESET = "/client/password/reset"

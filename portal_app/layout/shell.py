@@ -8,6 +8,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from portal_app.components.accessible import callout
+from portal_app.components.common import logo_image
 from portal_app.core import routes
 from portal_app.core.i18n import language_choices
 from portal_app.layout import sidebar
@@ -37,14 +38,13 @@ def _accent_vars() -> dict:
 def _brand() -> rx.Component:
     # The header bar: the company's name in its colour, with a foreground readable on it.
     return rx.hstack(
-        rx.image(
-            src=rx.cond(
-                PortalState.company_logo_url != "", PortalState.company_logo_url, "/logo.png"
+        logo_image(
+            rx.cond(
+                PortalState.company_logo_url != "",
+                PortalState.company_logo_url,
+                routes.DEFAULT_LOGO,
             ),
-            alt="",
-            width="32px",
-            height="32px",
-            border_radius="var(--radius-2)",
+            "32px",
         ),
         rx.text(PortalState.company_name, weight="bold", size="4", trim="both"),
         spacing="2",

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from portal_app.components.common import logo_image
+from portal_app.core import routes
 from portal_app.layout import sidebar
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_nav import STAFF_NAV_ITEMS
@@ -14,14 +16,13 @@ from portal_app.state.staff_nav import STAFF_NAV_ITEMS
 def _brand() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.image(
-                src=rx.cond(
-                    StaffState.staff_logo_url != "", StaffState.staff_logo_url, "/logo.png"
+            logo_image(
+                rx.cond(
+                    StaffState.staff_logo_url != "",
+                    StaffState.staff_logo_url,
+                    routes.DEFAULT_LOGO,
                 ),
-                alt="",
-                width="32px",
-                height="32px",
-                border_radius="var(--radius-2)",
+                "32px",
             ),
             rx.text(StaffState.staff_company_name, weight="bold", size="4", trim="both"),
             spacing="2",

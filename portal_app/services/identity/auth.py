@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 from portal_app.branding import safe_color
 from portal_app.core.errors import AuthError
 from portal_app.core.i18n import N_
+from portal_app.core.routes import DEFAULT_LOGO
 from portal_app.core.settings import get_settings
 from portal_app.core.tokens import looks_like_token, token_hash
 from portal_app.models import (
@@ -268,7 +269,7 @@ def portal_identity(session: Session, *, actor: Actor) -> PortalIdentity:
         contact_email=contact.email,
         client_name=client.name,
         company_name=company.name,
-        company_logo_url="/logo.png" if not company.logo_path else company.logo_path,
+        company_logo_url=company.logo_path or DEFAULT_LOGO,
         # Re-checked: the page puts it in CSS, and the column is only validated by the form.
         primary_color=safe_color(company.primary_color),
         locale=client.locale or company.locale,

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError
+from portal_app.core.routes import DEFAULT_LOGO
 from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, Company, StaffUser
 from portal_app.services.identity import signin
@@ -165,7 +166,7 @@ def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
         email=user.email,
         role=user.role,
         company_name=company.name,
-        company_logo_url=company.logo_path or "/logo.png",
+        company_logo_url=company.logo_path or DEFAULT_LOGO,
         primary_color=company.primary_color,
         enabled_modules=company.module_list(),
     )
