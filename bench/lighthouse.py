@@ -16,6 +16,11 @@ What it does, all on this machine and in a temporary folder (deleted at the end)
 
     .venv/bin/python bench/lighthouse.py --runs 3
     .venv/bin/python bench/lighthouse.py --pages login,invoices --runs 5
+    .venv/bin/python bench/lighthouse.py --pages invoices,dashboard,invoice --vendor-chunk-both
+
+`--vendor-chunk-both` builds and serves the portal twice, PORTAL_VENDOR_CHUNK=0 and =1 (the
+vendor chunk plugin, portal_app/reflex_ext/vendor_chunk.py, off and on), each in its own
+`.web`, and measures both beside the blank app in the same interleaved runs.
 
 Not part of the test command: it takes several minutes (two production front-end builds, then
 about 15 s per Lighthouse run). Scores move with machine load; both apps are measured in the
@@ -38,7 +43,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,7 +193,9 @@ def localstripe(folder: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def portal_env(folder: Path, env: dict[str, str], port: int, stripe_base: str) -> dict[str, str]:
+def portal_env(
+    folder: Path, env: dict[str, str], port: int, stripe_base: str, web: str = "portal-web"
+) -> dict[str, str]:
     """The demo's settings (scripts/demo.sh) on a fresh SQLite file and a private .web."""
     base = f"http://localhost:{port}"
     portal = dict(env)
@@ -198,7 +205,7 @@ def portal_env(folder: Path, env: dict[str, str], port: int, stripe_base: str) -
         DATABASE_URL=f"sqlite:///{folder / 'portal.db'}",
         PORTAL_BASE_URL=base,
         REFLEX_API_URL=base,
-        REFLEX_WEB_WORKDIR=str(folder / "portal-web"),
+        REFLEX_WEB_WORKDIR=str(folder / web),
         DOCUMENTS_ROOT=str(folder / "documents"),
         STRIPE_SECRET_KEY="sk_test_bench",
         STRIPE_PUBLISHABLE_KEY="pk_test_bench",
@@ -326,6 +333,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (default 3)")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--vendor-chunk-both",
+        action="store_true",
+        help="serve the portal built with the vendor chunk plugin off and on, measure both",
+    )
     args = parser.parse_args()
     chosen = [p.strip() for p in args.pages.split(",") if p.strip()]
     unknown = [p for p in chosen if p not in PAGES]
@@ -338,42 +350,70 @@ def main() -> None:
     try:
         print(f"work folder {folder}", file=sys.stderr)
         blank_app = make_blank_app(folder, env)
-        with localstripe(folder) as stripe_base:
-            portal_port, blank_port = free_port(), free_port()
-            penv = portal_env(folder, env, portal_port, stripe_base)
+        # Portal builds to measure: name -> extra environment.
+        arms: dict[str, dict[str, str]] = (
+            {
+                "vendor chunk off": {"PORTAL_VENDOR_CHUNK": "0"},
+                "vendor chunk on": {"PORTAL_VENDOR_CHUNK": "1"},
+            }
+            if args.vendor_chunk_both
+            else {"": {}}
+        )
+        with localstripe(folder) as stripe_base, ExitStack() as stack:
+            blank_port = free_port()
+            ports = {arm: free_port() for arm in arms}
+            penvs = {
+                arm: {
+                    **portal_env(folder, env, ports[arm], stripe_base, f"portal-web-{index}"),
+                    **extra,
+                }
+                for index, (arm, extra) in enumerate(arms.items())
+            }
             python = str(ROOT / ".venv" / "bin" / "python")
             for step in ("migrate", "seed-demo"):
                 subprocess.run(
                     [python, "-m", "portal_app.cli", step],
                     cwd=ROOT,
-                    env=penv,
+                    env=next(iter(penvs.values())),  # one database for every arm
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
-            print("building and starting both apps (a few minutes) ...", file=sys.stderr)
-            with (
-                serving(
-                    reflex_prod(blank_port), blank_app, env, blank_port, folder / "blank.log"
-                ) as blank_base,
-                serving(
-                    reflex_prod(portal_port), ROOT, penv, portal_port, folder / "portal.log"
-                ) as portal_base,
-            ):
-                cookie, invoice = signed_in_cookies(portal_base)
-                blank, results = Runs(), {name: Runs() for name in chosen}
-                for run in range(args.runs):
-                    for name in chosen:
-                        path, needs_session = PAGES[name]
-                        figures, _ = lighthouse(cli, blank_base + "/", {}, folder)
-                        blank.figures.append(figures)
-                        url = portal_base + path.format(invoice=invoice)
+            print("building and starting the apps (a few minutes each) ...", file=sys.stderr)
+            blank_base = stack.enter_context(
+                serving(reflex_prod(blank_port), blank_app, env, blank_port, folder / "blank.log")
+            )
+            bases: dict[str, str] = {}
+            for index, arm in enumerate(arms):
+                bases[arm] = stack.enter_context(
+                    serving(
+                        reflex_prod(ports[arm]),
+                        ROOT,
+                        penvs[arm],
+                        ports[arm],
+                        folder / f"portal-{index}.log",
+                    )
+                )
+            sessions = {arm: signed_in_cookies(base) for arm, base in bases.items()}
+            blank = Runs()
+            results = {
+                f"{name} ({arm})" if arm else name: Runs() for name in chosen for arm in arms
+            }
+            for run in range(args.runs):
+                for name in chosen:
+                    path, needs_session = PAGES[name]
+                    figures, _ = lighthouse(cli, blank_base + "/", {}, folder)
+                    blank.figures.append(figures)
+                    for arm, base in bases.items():
+                        cookie, invoice = sessions[arm]
+                        row = f"{name} ({arm})" if arm else name
+                        url = base + path.format(invoice=invoice)
                         figures, landed = lighthouse(
                             cli, url, {"Cookie": cookie} if needs_session else {}, folder
                         )
-                        results[name].figures.append(figures)
-                        results[name].landed.add(re.sub(r"^https?://[^/]+", "", landed))
+                        results[row].figures.append(figures)
+                        results[row].landed.add(re.sub(r"^https?://[^/]+", "", landed))
                         print(
-                            f"run {run + 1}/{args.runs} {name}: perf {figures['perf']:.2f}",
+                            f"run {run + 1}/{args.runs} {row}: perf {figures['perf']:.2f}",
                             file=sys.stderr,
                         )
         print(table(blank, results))
