@@ -17,6 +17,7 @@ from portal_app.pdf.invoice_pdf import render_invoice_pdf
 from portal_app.pdf.quote_pdf import render_quote_pdf
 from portal_app.services.billing import credits, invoices, quotes
 from portal_app.services.billing.credit_files import credit_filename
+from portal_app.services.billing.einvoice import client_format, in_format
 from portal_app.services.billing.invoice_files import invoice_filename
 from portal_app.services.billing.quote_files import quote_filename
 from portal_app.services.billing.staff_records import Kind, get_record
@@ -43,14 +44,16 @@ def staff_pdf(
     session: Session, *, actor: StaffActor, kind: Kind, record_id: object
 ) -> tuple[str, bytes]:
     """One of the company's invoices, quotes or credits as (filename, PDF bytes), rendered as
-    the client gets it; NotFoundError for another company's record or a bad id."""
+    the client gets it (in the client's e-invoice format); NotFoundError for another company's
+    record or a bad id."""
     row = get_record(session, actor=actor, kind=kind, record_id=record_id)
     reader = client_reader(row)
+    fmt = client_format(session, row.client_id)
     if kind.name == "invoice":
         view = invoices.build_invoice_view(session, row, locale=client_locale(session, reader))
-        return invoice_filename(view.number, view.id), render_invoice_pdf(view)
+        return invoice_filename(view.number, view.id), render_invoice_pdf(in_format(view, fmt))
     if kind.name == "quote":
         view = quotes.build_quote_view(session, row, locale=client_locale(session, reader))
         return quote_filename(view.number, view.id), render_quote_pdf(view)
     view = credits.build_credit_view(session, row, actor=reader)
-    return credit_filename(view.number, view.id), render_credit_pdf(view)
+    return credit_filename(view.number, view.id), render_credit_pdf(in_format(view, fmt))

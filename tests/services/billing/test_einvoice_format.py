@@ -18,6 +18,7 @@ from portal_app.models import AuditEvent, OutboxAttachment, OutboxMessage
 from portal_app.services.billing import credit_files, invoice_files, invoices
 from portal_app.services.billing.einvoice_format import set_client_format, staff_client_format
 from portal_app.services.billing.staff_einvoice import einvoice_profile
+from portal_app.services.billing.staff_files import staff_pdf
 from portal_app.services.billing.staff_mail import email_document
 from portal_app.services.billing.staff_records import CREDIT, INVOICE, create_record
 from tests.helpers.staff_docs import invoice_form, staff_actor
@@ -109,6 +110,10 @@ def test_downloads_follow_the_format(session, make, setup):
     assert view.einvoice_format == "hybrid"  # the page offers no separate XML
     set_client_format(session, actor=actor, client_id=client.id, value="pdf")
     assert files() == ([], [], [])
+    # Staff download what the client downloads.
+    _, staff_invoice = staff_pdf(session, actor=actor, kind=INVOICE, record_id=invoice.id)
+    _, staff_credit = staff_pdf(session, actor=actor, kind=CREDIT, record_id=credit.id)
+    assert _embedded(staff_invoice) == _embedded(staff_credit) == []
     set_client_format(session, actor=actor, client_id=client.id, value="xml")
     assert files() == (["factur-x.xml"],) * 3
     view = invoices.invoice_view(session, actor=client_actor, invoice_id=invoice.id)
