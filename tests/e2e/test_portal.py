@@ -511,6 +511,18 @@ def test_dashboard_shows_open_balance_and_overdue_invoice(page: Page, make: Fact
     expect(page.get_by_role("heading", level=1)).to_contain_text(overdue.number)
 
 
+def test_a_first_sign_in_is_welcomed_and_a_return_welcomed_back(new_context, make: Factory):
+    """Issue 18 item 15: the dashboard said "Welcome back" on a first sign-in."""
+    account = make.account()
+    first = new_context().new_page()
+    sign_in(first, account)
+    expect(first.locator("#main")).to_contain_text("Welcome, Casey Contact")
+    expect(first.locator("#main")).not_to_contain_text("Welcome back")
+    again = new_context().new_page()
+    sign_in(again, account)
+    expect(again.locator("#main")).to_contain_text("Welcome back, Casey Contact")
+
+
 def test_paging_through_a_long_list(page: Page, make: Factory):
     account = make.account()
     for day in range(30):
@@ -586,3 +598,7 @@ def test_invoice_page_lists_payments_and_credits_that_paid_it(page: Page, db, ma
     table.get_by_role("link", name=payment_number).click()
     page.wait_for_url(re.compile(rf"/client/payments/{payment_id}/?$"))
     expect(page.locator("#main h1").first).to_contain_text(payment_number)
+    # Issue 18 item 15: the total is what the payment comes to after its refund.
+    totals = page.locator("#payment-totals")
+    expect(totals).to_contain_text(re.compile(r"Refunded\s*\$20\.00"))
+    expect(totals).to_contain_text(re.compile(r"Total after refunds\s*\$80\.00"))
