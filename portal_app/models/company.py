@@ -62,6 +62,8 @@ class Company(SQLModel, table=True):
     allow_under_payment: bool = Field(default=False)
     minimum_under_payment_minor: int = Field(default=0, sa_type=BigInteger)
     allow_over_payment: bool = Field(default=False)
+    # May staff add a card for a client from its staff page (the client agreed; audited)?
+    staff_may_add_cards: bool = Field(default=False)
     # May the client's contacts upload files to the Documents tab (staff see them)?
     allow_client_uploads: bool = Field(default=False)
     # May the client's contacts change the client's billing address and tax number on

@@ -76,6 +76,7 @@ FLAG_FIELDS = (
     "codes_only",
     "allow_under_payment",
     "allow_over_payment",
+    "staff_may_add_cards",
     "allow_client_uploads",
     "allow_client_detail_edits",
     "require_quote_terms",
@@ -170,6 +171,7 @@ class CompanySettingsIn(FormModel):
     codes_only: bool = False
     allow_under_payment: bool = False
     allow_over_payment: bool = False
+    staff_may_add_cards: bool = False
     allow_client_uploads: bool = False
     allow_client_detail_edits: bool = False
     require_quote_terms: bool = False

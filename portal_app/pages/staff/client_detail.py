@@ -11,6 +11,7 @@ from portal_app.components.accessible import callout
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.einvoice_notice import client_einvoice_format
 from portal_app.components.staff_cancellations import cancellation_requests
+from portal_app.components.staff_client_cards import client_cards
 from portal_app.components.staff_uploads import client_uploads
 from portal_app.core import routes
 from portal_app.core.db import session_scope
@@ -585,6 +586,7 @@ def staff_client_page() -> rx.Component:
                 rx.heading("Details", size="4", as_="h2"),
                 _client_form(),
                 client_einvoice_format(S.detail.id),
+                client_cards(S.detail.id),
                 rx.heading("Records", size="4", as_="h2"),
                 _tabs(),
                 width="100%",

@@ -357,6 +357,10 @@ def _form() -> rx.Component:
                 _flag("allow_under_payment", "Clients may pay less than due"),
                 _text("minimum_under_payment", "Smallest partial payment"),
                 _flag("allow_over_payment", "Clients may pay more than due"),
+                _flag(
+                    "staff_may_add_cards",
+                    "Staff may add a card for a client who agreed to it (audited)",
+                ),
                 _flag("allow_client_uploads", "Clients may upload documents"),
                 _flag(
                     "allow_client_detail_edits",

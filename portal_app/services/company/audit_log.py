@@ -96,6 +96,8 @@ _VERBS = {
     "payment_completed": "completed",
     "payment_refunded": "refunded",
     "payment_method_added": "added",
+    # A staff user added it from the client's staff page (services/payments/staff_cards.py).
+    "payment_method_added_by_staff": "added, with the client's agreement,",
     "payment_method_detached": "removed",
     "link_opened": "opened an e-mailed link to",
     "checkout_started": "started paying",
