@@ -93,7 +93,8 @@ class SubscriptionStatus(StrEnum):
     PAST_DUE = "past_due"
     CANCEL_REQUESTED = "cancel_requested"
     CANCELLED = "cancelled"
-    # Paused by staff: not renewed, not charged, until resumed (staff_subscriptions).
+    # Paused by staff (until resumed) or by the client (until `pause_until`): not renewed, not
+    # charged (services/subscriptions/pausing.py).
     PAUSED = "paused"
 
 

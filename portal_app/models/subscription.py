@@ -37,6 +37,10 @@ class SubscriptionPlan(SQLModel, table=True):
     allow_plan_change: bool = True
     # Days after a payment within which cancelling refunds it; 0: never refunded.
     refund_period_days: int = 0
+    # Whether clients may pause their subscription themselves, and for at most how many
+    # periods at a time (services/subscriptions/pausing.py).
+    allow_pause: bool = False
+    max_pause_periods: int = 3
     downgrade_mode: DowngradeMode = enum_field(
         DowngradeMode, default=DowngradeMode.PERIOD_END, length=12
     )
@@ -78,6 +82,9 @@ class Subscription(SQLModel, table=True):
     cancel_reason: str = Field(default="", max_length=1000)
     cancel_at: date | None = None
     cancelled_at: datetime | None = None
+    # A client's pause ends on this day (a period date): the renewals job resumes it then.
+    # None while running, and for a pause staff made (resumed by staff).
+    pause_until: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -45,6 +45,15 @@ class SubscriptionInvoiceView:
 
 
 @dataclass(frozen=True, slots=True)
+class PauseOptionView:
+    """A pause the client may choose: how many periods, and what it does in words."""
+
+    periods: int
+    label: str  # "2 periods"
+    summary: str  # "No charge on Mar 3, 2026 and Apr 3, 2026; your subscription resumes on ..."
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeOptionView:
     """A plan the subscription may change to."""
 
@@ -77,6 +86,13 @@ class SubscriptionView:
     refund_note: str
     invoices: list[SubscriptionInvoiceView] = field(default_factory=list)
     change_options: list[ChangeOptionView] = field(default_factory=list)
+    # Pausing (services/subscriptions/pausing.py): the pauses the client may choose ([] when
+    # the plan or the subscription does not allow one), the day a client's pause ends, and
+    # whether the client may resume now and what that does.
+    pause_options: list[PauseOptionView] = field(default_factory=list)
+    paused_until: str = ""
+    can_resume: bool = False
+    resume_summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)

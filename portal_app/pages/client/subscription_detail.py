@@ -1,8 +1,11 @@
 """/client/subscriptions/[id]: one subscription, its invoices, and what its plan allows:
-change plan (pick a plan, see the proration, confirm) and cancel (with an optional reason).
+change plan (pick a plan, see the proration, confirm), cancel (with an optional reason), pause
+for a chosen number of periods (what it does said in words before confirming) and resume now
+(services/subscriptions/pausing.py).
 
-Changing or cancelling needs a password session: staff previews and e-mailed-link sessions see
-the options disabled (the services refuse them too). Amounts come from the server only.
+Changing, cancelling, pausing or resuming needs a password session: staff previews and
+e-mailed-link sessions see the options disabled (the services refuse them too). Amounts come
+from the server only.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.card_element import card_box
+from portal_app.components.common import field_error
 from portal_app.components.documents import record_page
 from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.pages.client.subscriptions import subscription_badge
@@ -29,10 +34,11 @@ from portal_app.schemas.subscription import (
 )
 from portal_app.services.identity.actor import Actor
 from portal_app.services.subscriptions import cancel as cancelling
-from portal_app.services.subscriptions import changes
+from portal_app.services.subscriptions import changes, pausing
 from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
 from portal_app.state.stripe_card import confirm_payment_script, mount_when_ready_script
+from portal_app.state.translate import _
 
 MAX_REASON = 1000
 
@@ -50,6 +56,12 @@ class SubscriptionDetailState(PortalState):
     cancel_open: bool = False
     cancel_error: str = ""
     cancelling: bool = False
+    pause_open: bool = False
+    pause_periods: str = ""
+    pause_summary: str = ""
+    pause_error: str = ""
+    resume_error: str = ""
+    pause_busy: bool = False
     _subscription_id: int = 0
     _target_id: int = 0
     _expected_net: int = 0
@@ -63,6 +75,8 @@ class SubscriptionDetailState(PortalState):
         self.change_open = self.cancel_open = self.changing = self.cancelling = False
         self._reset_change()
         self.cancel_error = ""
+        self._reset_pause()
+        self.pause_open = False
         actor = self._begin()
         if actor is None:
             return self._login_redirect()
@@ -101,6 +115,84 @@ class SubscriptionDetailState(PortalState):
             return
         self.cancel_open = bool(value)
         self.cancel_error = ""
+
+    def _reset_pause(self) -> None:
+        self.pause_periods = self.pause_summary = self.pause_error = self.resume_error = ""
+        self.pause_busy = False
+
+    @rx.event
+    def set_pause_open(self, value: bool):
+        if self.pause_busy:
+            return
+        self.pause_open = bool(value)
+        self._reset_pause()
+
+    @rx.event
+    def pick_pause(self, value: str):
+        """Show what pausing for the picked number of periods does (worded on the server)."""
+        options = {str(o.periods): o.summary for o in (self.sub.pause_options if self.sub else [])}
+        self.pause_error = ""
+        if not isinstance(value, str) or value not in options:
+            self.pause_periods = self.pause_summary = ""
+            self.pause_error = gettext("Choose for how many periods.")
+            return
+        self.pause_periods = value
+        self.pause_summary = options[value]
+
+    @rx.event
+    def pause(self):
+        """Pause for the chosen periods; a second click finds the subscription paused."""
+        if self.pause_busy or self.sub is None or not self.sub.pause_options:
+            return None
+        actor = self._actor()
+        if actor is None:
+            return self._login_redirect()
+        if not self.pause_periods:
+            self.pause_error = gettext("Choose for how many periods.")
+            return None
+        self.pause_busy = True
+        try:
+            with session_scope() as db:
+                outcome = pausing.pause_subscription(
+                    db,
+                    actor=actor,
+                    subscription_id=self._subscription_id,
+                    periods=self.pause_periods,
+                    today=date.today(),
+                )
+        except (ValidationError, NotFoundError, ReadOnlyError) as exc:
+            self.pause_busy = False
+            self.pause_error = getattr(exc, "message", "") or str(exc)
+            return None
+        self.sub = _view(actor, self._subscription_id)
+        self.notice = outcome.message
+        self.pause_open = False
+        self._reset_pause()
+        return None
+
+    @rx.event
+    def resume(self):
+        """End the client's pause now; a second click finds it running."""
+        if self.pause_busy or self.sub is None or not self.sub.can_resume:
+            return None
+        actor = self._actor()
+        if actor is None:
+            return self._login_redirect()
+        self.pause_busy = True
+        self.resume_error = ""
+        try:
+            with session_scope() as db:
+                outcome = pausing.resume_subscription(
+                    db, actor=actor, subscription_id=self._subscription_id, today=date.today()
+                )
+        except (ValidationError, NotFoundError, ReadOnlyError) as exc:
+            self.pause_busy = False
+            self.resume_error = getattr(exc, "message", "") or str(exc)
+            return None
+        self.sub = _view(actor, self._subscription_id)
+        self.notice = outcome.message
+        self.pause_busy = False
+        return None
 
     @rx.event
     def pick_plan(self, value: str):
@@ -481,6 +573,108 @@ def _cancel_dialog(s: rx.Var) -> rx.Component:
     )
 
 
+def _pause_option(o: rx.Var) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(
+            rx.radio_group.item(value=o.periods.to_string()),
+            rx.text(o.label),
+            spacing="2",
+            align="center",
+        )
+    )
+
+
+def _pause_dialog(s: rx.Var) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                _("Pause"),
+                variant="soft",
+                disabled=S.is_preview | S.is_link_session,
+                id="pause-subscription",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title(_("Pause subscription")),
+            rx.dialog.description(
+                _(
+                    "The period you paid for runs to its end. Choose for how many periods "
+                    "nothing is charged; your subscription then resumes by itself."
+                ),
+                size="2",
+            ),
+            rx.vstack(
+                rx.text(_("Pause for"), weight="medium", id="pause-periods-label"),
+                rx.radio_group.root(
+                    rx.vstack(rx.foreach(s.pause_options, _pause_option), spacing="2"),
+                    value=S.pause_periods,
+                    on_change=S.pick_pause,
+                    aria_labelledby="pause-periods-label",
+                    id="pause-periods",
+                ),
+                field_error(S.pause_error),
+                rx.cond(
+                    S.pause_summary != "",
+                    callout(S.pause_summary, icon="info", width="100%", id="pause-summary"),
+                ),
+                rx.hstack(
+                    rx.dialog.close(
+                        rx.button(_("Keep it running"), variant="soft", color_scheme="gray")
+                    ),
+                    rx.button(
+                        rx.cond(S.pause_busy, rx.spinner(size="2")),
+                        _("Pause subscription"),
+                        on_click=S.pause,
+                        disabled=(S.pause_periods == "") | S.pause_busy,
+                        id="confirm-pause",
+                    ),
+                    justify="end",
+                    width="100%",
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                spacing="3",
+                margin_top="1em",
+                width="100%",
+            ),
+            max_width="32em",
+        ),
+        open=S.pause_open,
+        on_open_change=S.set_pause_open,
+    )
+
+
+def _paused_box(s: rx.Var) -> rx.Component:
+    return rx.cond(
+        s.status == "paused",
+        rx.vstack(
+            rx.cond(
+                s.can_resume,
+                rx.vstack(
+                    rx.text(s.resume_summary, size="2", id="resume-summary"),
+                    rx.button(
+                        rx.cond(S.pause_busy, rx.spinner(size="2")),
+                        _("Resume now"),
+                        on_click=S.resume,
+                        disabled=S.is_preview | S.is_link_session | S.pause_busy,
+                        id="resume-subscription",
+                    ),
+                    field_error(S.resume_error),
+                    spacing="2",
+                    align="start",
+                ),
+                rx.text(
+                    _("Your subscription is paused. Contact us to resume it."),
+                    size="2",
+                    color_scheme="gray",
+                ),
+            ),
+            spacing="2",
+            align="start",
+        ),
+    )
+
+
 def _detail(s: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -518,6 +712,7 @@ def _detail(s: rx.Var) -> rx.Component:
                     summary_row("From the next period", s.pending_plan_name),
                 ),
                 rx.cond(s.cancel_at != "", summary_row("Ends on", s.cancel_at)),
+                rx.cond(s.paused_until != "", summary_row(_("Paused until"), s.paused_until)),
                 spacing="2",
                 width="100%",
                 id="subscription-summary",
@@ -525,11 +720,13 @@ def _detail(s: rx.Var) -> rx.Component:
             width="100%",
             max_width="36em",
         ),
+        _paused_box(s),
         rx.cond(
-            s.can_change | s.can_cancel,
+            s.can_change | s.can_cancel | (s.pause_options.length() > 0) | s.can_resume,
             rx.vstack(
                 rx.hstack(
                     rx.cond(s.can_change, _change_dialog(s)),
+                    rx.cond(s.pause_options.length() > 0, _pause_dialog(s)),
                     rx.cond(s.can_cancel, _cancel_dialog(s)),
                     spacing="3",
                     wrap="wrap",

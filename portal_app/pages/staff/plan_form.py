@@ -1,5 +1,5 @@
 """/staff/plans/new and /staff/plans/[id]/edit: a subscription plan's price, period, trial,
-cancellation, refund and plan-change rules."""
+cancellation, refund, plan-change and pause rules."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ TEXT_FIELDS = (
     "trial_days",
     "downgrade_mode",
     "refund_period_days",
+    "max_pause_periods",
 )
 
 
@@ -54,6 +55,8 @@ class StaffPlanFormState(StaffState):
     form_refund_period_days: str = "0"
     form_allow_cancellation: bool = True
     form_allow_plan_change: bool = False
+    form_allow_pause: bool = False
+    form_max_pause_periods: str = "3"
     form_change_to: list[str] = []
     change_choices: list[list[str]] = []
     form_errors: dict[str, str] = {}
@@ -92,6 +95,7 @@ class StaffPlanFormState(StaffState):
             setattr(self, f"form_{name}", str(getattr(form, name) or ""))
         self.form_allow_cancellation = bool(form.allow_cancellation)
         self.form_allow_plan_change = bool(form.allow_plan_change)
+        self.form_allow_pause = bool(form.allow_pause)
         self.form_change_to = list(form.change_to)
         self.form_loading = False
         return None
@@ -108,6 +112,10 @@ class StaffPlanFormState(StaffState):
     @rx.event
     def set_allow_plan_change(self, value: bool):
         self.form_allow_plan_change = bool(value)
+
+    @rx.event
+    def set_allow_pause(self, value: bool):
+        self.form_allow_pause = bool(value)
 
     @rx.event
     def toggle_change_to(self, plan_id: str, value: bool):
@@ -130,6 +138,7 @@ class StaffPlanFormState(StaffState):
             **{name: getattr(self, f"form_{name}") for name in TEXT_FIELDS},
             allow_cancellation=self.form_allow_cancellation,
             allow_plan_change=self.form_allow_plan_change,
+            allow_pause=self.form_allow_pause,
             change_to=list(self.form_change_to),
         )
         try:
@@ -236,6 +245,24 @@ def staff_plan_form_page() -> rx.Component:
                 rx.foreach(state.change_choices, _change_option),
                 field_error(state.form_errors["change_to"]),
                 spacing="1",
+            ),
+        ),
+        rx.checkbox(
+            "Clients may pause their subscription",
+            checked=state.form_allow_pause,
+            on_change=state.set_allow_pause,
+            id="field-allow-pause",
+        ),
+        rx.cond(
+            state.form_allow_pause,
+            rx.box(
+                text_field(
+                    state,
+                    "max_pause_periods",
+                    "For at most (periods at a time)",
+                    inputmode="numeric",
+                ),
+                max_width="20em",
             ),
         ),
         rx.hstack(

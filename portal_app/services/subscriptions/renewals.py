@@ -1,7 +1,11 @@
 """Subscription renewals, run by the "subscription_renewals" job (portal_app/jobs/subscriptions.py).
 
 For each subscription that needs it, on `today`:
-Trialing, active and cancel-requested subscriptions renew (a request waits for staff).
+Trialing, active and cancel-requested subscriptions renew (a request waits for staff); paused
+ones are neither renewed nor charged.
+0. a client's pause whose end (`pause_until`) came: active again from that renewal date, the
+   paused periods skipped (services/subscriptions/pausing.py); steps 3 and 4 then renew and
+   charge it in the same run.
 1. `incomplete` (signed up, first period unpaid): active once that invoice is paid (e.g. settled
    by a webhook after the browser left); given up (cancelled, invoice voided) after
    INCOMPLETE_DAYS.
@@ -49,6 +53,7 @@ from portal_app.services.subscriptions.billing import (
     set_recurring_plan,
 )
 from portal_app.services.subscriptions.cancel import end_subscription
+from portal_app.services.subscriptions.pausing import resume_due
 from portal_app.services.subscriptions.signup import activate_if_paid
 from portal_app.services.subscriptions.subscriptions import INCOMPLETE
 
@@ -91,6 +96,8 @@ def due_subscription_ids(session: Session, today: date) -> list[int]:
                 live & open_period_invoice,
                 (Subscription.status == SubscriptionStatus.PAST_DUE)
                 & (col(Subscription.next_retry_on) <= today),
+                (Subscription.status == SubscriptionStatus.PAUSED)
+                & (col(Subscription.pause_until) <= today),
             )
         )
         .order_by(col(Subscription.id))
@@ -123,6 +130,10 @@ def _advance(session: Session, sub: Subscription, today: date, counts: Counter) 
             _note(session, sub, "subscription_signup_abandoned")
             counts["abandoned"] += 1
         return
+    skipped = resume_due(session, sub, today)
+    if skipped is not None:
+        _note(session, sub, "subscription_resumed", skipped_periods=skipped)
+        counts["resumed"] += 1
     if sub.status not in RENEWING:
         return
     if sub.cancel_at is not None and sub.cancel_at <= today:

@@ -12,6 +12,8 @@ Rules that keep subscribers' billing right:
   their invoices, refunds and period dates are counted in them (make a new plan instead);
 - plan changes are allowed only to the company's plans with the same currency and period
   (services/subscriptions/subscriptions.change_targets reads the same rule);
+- clients may pause a subscription only when its plan allows it, for 1 to max_pause_periods
+  periods at a time (at most pausing.MAX_PAUSE_PERIODS; services/subscriptions/pausing.py);
 - a disabled link refuses new sign-ups (subscriptions.link_and_plan); subscribers keep theirs.
 """
 
@@ -50,6 +52,7 @@ from portal_app.services.identity.staff_scope import (
     require_role,
     require_staff,
 )
+from portal_app.services.subscriptions.pausing import MAX_PAUSE_PERIODS
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
@@ -81,6 +84,8 @@ class PlanForm:
     change_to: list[str] = field(default_factory=list)
     downgrade_mode: str = "period_end"
     refund_period_days: str = "0"
+    allow_pause: bool = False
+    max_pause_periods: str = "3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +160,8 @@ class _Parsed:
     change_to: list[int]
     downgrade_mode: str
     refund_period_days: int
+    allow_pause: bool
+    max_pause_periods: int
 
 
 def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | None) -> _Parsed:
@@ -188,6 +195,19 @@ def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | N
             )
         except ValueError as exc:
             errors[name_] = str(exc)
+    max_pause = row.max_pause_periods if row is not None else 3
+    if form.allow_pause:
+        # Kept as stored while pausing is off: switching it on again offers the same bound.
+        try:
+            max_pause = _whole(
+                form.max_pause_periods,
+                MAX_PAUSE_PERIODS,
+                f"Enter a number of periods from 1 to {MAX_PAUSE_PERIODS}.",
+            )
+            if max_pause < 1:
+                raise ValueError(f"Enter a number of periods from 1 to {MAX_PAUSE_PERIODS}.")
+        except ValueError as exc:
+            errors["max_pause_periods"] = str(exc)
     downgrade = str(form.downgrade_mode or "")
     if downgrade not in DOWNGRADE_MODES:
         errors["downgrade_mode"] = "Choose what a downgrade does."
@@ -225,6 +245,8 @@ def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | N
         change_to=change_to,
         downgrade_mode=downgrade,
         refund_period_days=values["refund_period_days"],
+        allow_pause=bool(form.allow_pause),
+        max_pause_periods=max_pause,
     )
 
 
@@ -252,6 +274,8 @@ def _apply(session: Session, row: SubscriptionPlan, parsed: _Parsed) -> None:
     row.allow_plan_change = parsed.allow_plan_change
     row.downgrade_mode = parsed.downgrade_mode
     row.refund_period_days = parsed.refund_period_days
+    row.allow_pause = parsed.allow_pause
+    row.max_pause_periods = parsed.max_pause_periods
     session.add(row)
     session.flush()
     session.exec(delete(PlanChangeOption).where(col(PlanChangeOption.plan_id) == row.id))
@@ -273,6 +297,8 @@ def _details(row: SubscriptionPlan, parsed: _Parsed) -> dict:
         "allow_plan_change": row.allow_plan_change,
         "change_to": parsed.change_to,
         "downgrade_mode": str(row.downgrade_mode),
+        "allow_pause": row.allow_pause,
+        "max_pause_periods": row.max_pause_periods,
     }
 
 
@@ -352,6 +378,8 @@ def edit_form(session: Session, *, actor, plan_id: object) -> PlanForm:
         change_to=[str(t) for t in targets],
         downgrade_mode=str(row.downgrade_mode),
         refund_period_days=str(row.refund_period_days),
+        allow_pause=row.allow_pause,
+        max_pause_periods=str(row.max_pause_periods),
     )
 
 

@@ -13,12 +13,13 @@ Staff may cancel a plan that clients may not (allow_cancellation is the portal's
 business's). A second cancellation is refused by one conditional update; audited. A paused
 subscription that is cancelled ends now, without a refund (resume it first to refund).
 
-Pausing (staff only): an active subscription with nothing unpaid, not ending and with no
-request or plan change waiting becomes `paused` with its recurring invoice; the renewals job
-leaves it alone (neither renewed nor charged). Resuming makes it active again; when its period
-ended while paused, the periods that passed are skipped (nothing was delivered, nothing is
-owed, as for a resumed recurring invoice): the next renewal is the first period date from
-today on, and the job bills it then.
+Pausing (the rules are services/subscriptions/pausing.py's, shared with clients' own pauses):
+an active subscription with nothing unpaid, not ending and with no request or plan change
+waiting becomes `paused` with its recurring invoice, with no end date; the renewals job leaves
+it alone (neither renewed nor charged). Resuming (a staff pause or a client's) makes it active
+again; when its period ended while paused, the periods that passed are skipped (nothing was
+delivered, nothing is owed, as for a resumed recurring invoice): the next renewal is the first
+period date from today on, and the job bills it then.
 """
 
 from __future__ import annotations
@@ -33,18 +34,18 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
-from portal_app.core.schedule import FREQUENCY_LABELS, period_date
+from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.gateways.base import PaymentGateway
-from portal_app.models import Client, RecurringInvoice, Subscription, SubscriptionPlan
+from portal_app.models import Client, Subscription, SubscriptionPlan
 from portal_app.models.statuses import RecurringStatus, SubscriptionStatus
 from portal_app.services.company.locale import company_locale
 from portal_app.services.identity import staff_scope
 from portal_app.services.payments.checkout_flow import Tx
-from portal_app.services.subscriptions.billing import open_invoices
 from portal_app.services.subscriptions.cancel import (
     end_subscription,
     refundable_payment,
 )
+from portal_app.services.subscriptions.pausing import may_pause, reactivate, set_recurring_status
 from portal_app.services.subscriptions.staff_refund import refund_and_end
 from portal_app.services.subscriptions.subscriptions import (
     INCOMPLETE,
@@ -162,7 +163,7 @@ def list_subscriptions(
                 next_renewal=format_day(next_charge_date(sub), locale),
                 cancel_at=format_day(sub.cancel_at, locale),
                 can_cancel=_may_cancel(sub),
-                can_pause=_may_pause(session, sub),
+                can_pause=may_pause(session, sub),
                 can_resume=sub.status == SubscriptionStatus.PAUSED,
                 refund_offer=offer,
             )
@@ -265,34 +266,13 @@ def cancel_subscription(
     return StaffCancelOutcome("refunded", sentence)
 
 
-def _may_pause(session: Session, sub: Subscription) -> bool:
-    return (
-        sub.status == SubscriptionStatus.ACTIVE
-        and sub.cancel_at is None
-        and sub.cancel_requested_at is None
-        and sub.pending_plan_id is None
-        and sub.failed_attempts == 0
-        and not open_invoices(session, sub, renewal=True)
-        and not open_invoices(session, sub, renewal=False)
-    )
-
-
-def _set_recurring(session: Session, sub: Subscription, status: RecurringStatus):
-    recurring = session.get(RecurringInvoice, sub.recurring_invoice_id)
-    if recurring is not None:
-        recurring.status = status
-        recurring.updated_at = utcnow()
-        session.add(recurring)
-    return recurring
-
-
 def pause_subscription(session: Session, *, actor, subscription_id: object) -> Subscription:
     """Stop renewing and charging an active subscription until resumed; audited."""
     staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     sub = staff_scope.own_row(
         session, Subscription, subscription_id, actor, what="subscription", lock=True
     )
-    if not _may_pause(session, sub):
+    if not may_pause(session, sub):
         raise ValidationError(
             "pause",
             "Only an active subscription with nothing unpaid, not ending and with no request "
@@ -301,13 +281,13 @@ def pause_subscription(session: Session, *, actor, subscription_id: object) -> S
     claimed = session.exec(
         update(Subscription)
         .where(Subscription.id == sub.id, Subscription.status == SubscriptionStatus.ACTIVE)
-        .values(status=SubscriptionStatus.PAUSED, updated_at=utcnow())
+        .values(status=SubscriptionStatus.PAUSED, pause_until=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
         raise ValidationError("pause", "This subscription changed meanwhile; look again.")
     session.refresh(sub)
-    _set_recurring(session, sub, RecurringStatus.PAUSED)
+    set_recurring_status(session, sub, RecurringStatus.PAUSED)
     _audit(session, actor, sub, "subscription_paused")
     return sub
 
@@ -315,8 +295,8 @@ def pause_subscription(session: Session, *, actor, subscription_id: object) -> S
 def resume_subscription(
     session: Session, *, actor, subscription_id: object, today: date | None = None
 ) -> Subscription:
-    """Make a paused subscription active again, skipping the periods that passed while it
-    was paused (module docstring); audited."""
+    """Make a paused subscription (staff's pause or a client's) active again, skipping the
+    periods that passed while it was paused (module docstring); audited."""
     staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_SUBSCRIPTIONS)
     today = today or date.today()
     sub = staff_scope.own_row(
@@ -324,29 +304,8 @@ def resume_subscription(
     )
     if sub.status != SubscriptionStatus.PAUSED:
         raise ValidationError("resume", "Only a paused subscription can be resumed.")
-    claimed = session.exec(
-        update(Subscription)
-        .where(Subscription.id == sub.id, Subscription.status == SubscriptionStatus.PAUSED)
-        .values(status=SubscriptionStatus.ACTIVE, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+    skipped = reactivate(session, sub, next_period_from=today)
+    if skipped is None:
         raise ValidationError("resume", "This subscription changed meanwhile; look again.")
-    session.refresh(sub)
-    recurring = _set_recurring(session, sub, RecurringStatus.ACTIVE)
-    skipped = 0
-    if recurring is not None and sub.current_period_end < today:
-        issued = recurring.issued_count
-        while period_date(recurring.start_date, recurring.frequency, issued + skipped) < today:
-            skipped += 1
-        # The job counts periods from the start date: moving it on by the skipped periods
-        # makes the next period start on the first period date from today on.
-        recurring.start_date = period_date(recurring.start_date, recurring.frequency, skipped)
-        recurring.next_send_date = period_date(recurring.start_date, recurring.frequency, issued)
-        session.add(recurring)
-        sub.current_period_start = recurring.next_send_date
-        sub.current_period_end = recurring.next_send_date
-        session.add(sub)
-        session.flush()
     _audit(session, actor, sub, "subscription_resumed", skipped_periods=skipped)
     return sub

@@ -90,6 +90,9 @@ def next_charge_date(subscription: Subscription) -> date | None:
     """When the card is charged next, or None when nothing more will be charged."""
     if subscription.status == SubscriptionStatus.PAST_DUE:
         return subscription.next_retry_on
+    if subscription.status == SubscriptionStatus.PAUSED:
+        # A client's pause ends on a renewal date, charged then; a staff pause has no end.
+        return subscription.pause_until
     renewing = ("trialing", "active", "cancel_requested")
     if subscription.status in renewing and subscription.cancel_at is None:
         return subscription.current_period_end
@@ -190,8 +193,13 @@ def subscription_invoices(session: Session, subscription: Subscription) -> list[
     )
 
 
-def subscription_view(session: Session, *, actor: Actor, subscription_id: int) -> SubscriptionView:
+def subscription_view(
+    session: Session, *, actor: Actor, subscription_id: int, today: date | None = None
+) -> SubscriptionView:
     """One subscription with its invoices and the options its plan allows."""
+    # Imported here: pausing builds on this module (get_own).
+    from portal_app.services.subscriptions import pausing
+
     modules.require(session, actor=actor, module="subscriptions")
     sub = get_own(session, actor=actor, subscription_id=subscription_id)
     plan = session.get(SubscriptionPlan, sub.plan_id)
@@ -241,6 +249,12 @@ def subscription_view(session: Session, *, actor: Actor, subscription_id: int) -
         change_options=[
             ChangeOptionView(plan_id=t.id, name=t.name, price=_price(t, locale)) for t in targets
         ],
+        pause_options=pausing.pause_options(session, sub, plan, locale),
+        paused_until=format_day(sub.pause_until, locale)
+        if sub.status == SubscriptionStatus.PAUSED
+        else "",
+        can_resume=pausing.may_resume(sub),
+        resume_summary=pausing.resume_summary(session, sub, plan, locale, today or date.today()),
     )
 
 

@@ -198,3 +198,33 @@ def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, sessi
         session.exec(select(AuditEvent.action).where(AuditEvent.company_id == company.id)).all()
     )
     assert {"payment_link.created", "payment_link.disabled", "payment_link.enabled"} <= actions
+
+
+def test_plan_pause_rule_is_saved_and_a_wrong_bound_is_refused_at_its_field(make, session):
+    """Issue 22 item 7: whether clients may pause, and for at most how many periods."""
+    company = make.company()
+    staff = staff_actor(session, company, role="admin")
+    row = sp.create_plan(session, actor=staff, form=_form())
+    assert (row.allow_pause, row.max_pause_periods) == (False, 3)
+    for bad in ("0", "13", "-1", "two", ""):
+        with pytest.raises(FormErrors) as refused:
+            sp.update_plan(
+                session,
+                actor=staff,
+                plan_id=row.id,
+                form=_form(allow_pause=True, max_pause_periods=bad),
+            )
+        assert set(refused.value.errors) == {"max_pause_periods"}
+    session.refresh(row)
+    assert (row.allow_pause, row.max_pause_periods) == (False, 3)
+    sp.update_plan(
+        session, actor=staff, plan_id=row.id, form=_form(allow_pause=True, max_pause_periods="6")
+    )
+    form = sp.edit_form(session, actor=staff, plan_id=row.id)
+    assert (form.allow_pause, form.max_pause_periods) == (True, "6")
+    # Switched off, the bound is kept (and not checked) for switching it on again.
+    sp.update_plan(
+        session, actor=staff, plan_id=row.id, form=_form(allow_pause=False, max_pause_periods="x")
+    )
+    session.refresh(row)
+    assert (row.allow_pause, row.max_pause_periods) == (False, 6)
