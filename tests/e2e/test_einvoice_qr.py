@@ -111,3 +111,31 @@ def test_staff_invoice_and_credit_pages_name_the_e_invoice_profile(page, db, mak
     expect(page.get_by_text("E-invoice format saved.")).to_be_visible()
     with db() as session:
         assert session.get(Client, client.id).einvoice_format == "pdf"
+
+
+def test_chf_invoice_page_shows_the_swiss_qr_bill_and_fits_a_phone(new_context, db, make: Factory):
+    from portal_app.services.identity.invitations import create_invoice_invitation
+
+    company = make.company(
+        legal_name="Alpenblick Beratung AG",
+        address1="Bahnhofstrasse 1",
+        postal_code="8001",
+        city="Zürich",
+        country_code="CH",
+        iban="CH9300762011623852957",
+    )
+    client = make.client(company)
+    contact = make.contact(client)
+    invoice = make.invoice(client, currency="CHF", lines=[LineInput("Beratung", 1000, 500_00)])
+    with db() as session:
+        key = create_invoice_invitation(session, contact=contact, invoice=invoice)
+
+    phone = new_context(viewport={"width": 360, "height": 740}).new_page()
+    phone.goto(f"/client/invoice/{key}")
+    phone.wait_for_url(detail_url(invoice.id))
+    bill = phone.locator("#swiss-qr-bill")
+    expect(bill.locator("svg")).to_be_visible()
+    expect(bill).to_have_attribute("aria-label", "Swiss QR-bill payment part")
+    # On a phone the pay-link QR code (to move to a phone) is left out; nothing overflows.
+    expect(phone.locator("#pay-link-qr")).to_be_hidden()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
