@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 import segno
 
@@ -12,6 +13,10 @@ def _qr(payload: str) -> segno.QRCode:
     return segno.make(payload, error="m", micro=False, boost_error=False, encoding="utf-8")
 
 
+# An invoice page draws the same codes on every view (its pay link's key is derived, not
+# drawn anew), and encoding one costs ~10 ms of CPU, most of an invoice view's (issue 25,
+# bench/invoice_detail.py). A pay-link code's SVG is a few KB: 512 of them stay small.
+@lru_cache(maxsize=512)
 def qr_svg(payload: str) -> str:
     """SVG markup of the QR code (paths only: no text of the payload), or "" for none."""
     if not payload:
