@@ -4,6 +4,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from portal_app.core.settings import get_settings
+from portal_app.reflex_ext.radix_css import PortalRadixThemesPlugin
 from portal_app.reflex_ext.vendor_chunk import VendorChunkPlugin
 
 _settings = get_settings()
@@ -20,10 +21,12 @@ config = rx.Config(
     # than gzip), gzip for the rest.
     frontend_compression_formats=["brotli", "gzip"],
     plugins=[
-        rx.plugins.RadixThemesPlugin(
+        # Reflex's Radix Themes plugin, its CSS cut to the colour scales the portal uses.
+        PortalRadixThemesPlugin(
             theme=rx.theme(
                 accent_color="indigo", gray_color="slate", radius="medium", has_background=True
-            )
+            ),
+            trim=_settings.radix_css_trim,
         ),
         # One vendor chunk for Radix and friends instead of ~30 small per-route chunks.
         VendorChunkPlugin(enabled=_settings.vendor_chunk),

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # Front-end build: Radix and its helpers in one vendor chunk (reflex_ext/vendor_chunk.py);
     # 0 builds with Vite's default split, for before/after measurements (bench/lighthouse.py).
     vendor_chunk: bool = Field(default=True, alias="PORTAL_VENDOR_CHUNK")
+    # Radix Themes CSS with only the colour scales the portal uses (reflex_ext/radix_css.py);
+    # 0 keeps Reflex's whole styles.css, for before/after measurements.
+    radix_css_trim: bool = Field(default=True, alias="PORTAL_RADIX_CSS_TRIM")
 
     @field_validator("environment")
     @classmethod
