@@ -16,10 +16,11 @@ What it does, all on this machine and in a temporary folder (deleted at the end)
 
     .venv/bin/python bench/lighthouse.py --runs 3
     .venv/bin/python bench/lighthouse.py --pages login,invoices --runs 5
-    .venv/bin/python bench/lighthouse.py --pages invoices,dashboard,invoice --vendor-chunk-both
+    .venv/bin/python bench/lighthouse.py --pages invoices,dashboard,invoice --compare vendor-chunk
 
-`--vendor-chunk-both` builds and serves the portal twice, PORTAL_VENDOR_CHUNK=0 and =1 (the
-vendor chunk plugin, portal_app/reflex_ext/vendor_chunk.py, off and on), each in its own
+`--compare` builds and serves the portal twice, with one of the front-end build switches off
+and on (`vendor-chunk`: PORTAL_VENDOR_CHUNK, portal_app/reflex_ext/vendor_chunk.py;
+`radix-css`: PORTAL_RADIX_CSS_TRIM, portal_app/reflex_ext/radix_css.py), each in its own
 `.web`, and measures both beside the blank app in the same interleaved runs.
 
 Not part of the test command: it takes several minutes (two production front-end builds, then
@@ -66,6 +67,10 @@ PAGES: dict[str, tuple[str, bool]] = {
     "statement": ("/client/statement", True),
     "staff login": ("/staff/login", False),
 }
+
+
+# Front-end build switches `--compare` can measure off and on (core/settings.py).
+SWITCHES = {"vendor-chunk": "PORTAL_VENDOR_CHUNK", "radix-css": "PORTAL_RADIX_CSS_TRIM"}
 
 
 def free_port() -> int:
@@ -234,9 +239,14 @@ def signed_in_cookies(base: str) -> tuple[str, str]:
         page.get_by_role("button", name="Sign in", exact=True).click()
         page.wait_for_url(re.compile(r"/client/dashboard/?$"), timeout=60_000)
         page.goto("/client/invoices")
-        first = page.locator("a[href*='/client/invoices/']").first
-        first.wait_for(timeout=60_000)
-        invoice = re.sub(r"^https?://[^/]+", "", first.get_attribute("href") or "")
+        # The first invoice's link (not the skip link to the list's #main).
+        href = page.wait_for_function(
+            "() => [...document.querySelectorAll(\"a[href*='/client/invoices/']\")]"
+            ".map(a => a.getAttribute('href'))"
+            ".find(h => !h.includes('#') && !/\\/client\\/invoices\\/?$/.test(h))",
+            timeout=60_000,
+        ).json_value()
+        invoice = re.sub(r"^https?://[^/]+", "", str(href))
         cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
         browser.close()
     return cookies, invoice
@@ -290,6 +300,9 @@ def lighthouse(
         "requests": float(len(audits["network-requests"]["details"]["items"])),
         "lcp": audits["largest-contentful-paint"]["numericValue"],
         "tbt": audits["total-blocking-time"]["numericValue"],
+        "longest": max(
+            (task["duration"] for task in audits["long-tasks"]["details"]["items"]), default=0.0
+        ),
     }
     return figures, data.get("finalDisplayedUrl") or data.get("finalUrl") or url
 
@@ -297,9 +310,9 @@ def lighthouse(
 def table(blank: Runs, pages: dict[str, Runs]) -> str:
     """Markdown: one row per page, the blank app first, median (min-max) and ratios."""
     lines = [
-        "| page | perf | a11y | KiB | requests | LCP ms | TBT ms "
+        "| page | perf | a11y | KiB | requests | LCP ms | TBT ms | longest task ms "
         "| perf / blank | KiB / blank | requests / blank |",
-        "|---|---|---|---|---|---|---|---:|---:|---:|",
+        "|---|---|---|---|---|---|---|---|---:|---:|---:|",
     ]
 
     def row(name: str, runs: Runs, ratios: bool) -> str:
@@ -310,6 +323,7 @@ def table(blank: Runs, pages: dict[str, Runs]) -> str:
             runs.cell("requests", ".0f"),
             runs.cell("lcp", ".0f"),
             runs.cell("tbt", ".0f"),
+            runs.cell("longest", ".0f"),
         ]
         if ratios:
             cells += [
@@ -334,9 +348,9 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
-        "--vendor-chunk-both",
-        action="store_true",
-        help="serve the portal built with the vendor chunk plugin off and on, measure both",
+        "--compare",
+        choices=sorted(SWITCHES),
+        help="serve the portal built with this build switch off and on, measure both",
     )
     args = parser.parse_args()
     chosen = [p.strip() for p in args.pages.split(",") if p.strip()]
@@ -351,14 +365,13 @@ def main() -> None:
         print(f"work folder {folder}", file=sys.stderr)
         blank_app = make_blank_app(folder, env)
         # Portal builds to measure: name -> extra environment.
-        arms: dict[str, dict[str, str]] = (
-            {
-                "vendor chunk off": {"PORTAL_VENDOR_CHUNK": "0"},
-                "vendor chunk on": {"PORTAL_VENDOR_CHUNK": "1"},
+        arms: dict[str, dict[str, str]] = {"": {}}
+        if args.compare:
+            variable = SWITCHES[args.compare]
+            arms = {
+                f"{args.compare} off": {variable: "0"},
+                f"{args.compare} on": {variable: "1"},
             }
-            if args.vendor_chunk_both
-            else {"": {}}
-        )
         with localstripe(folder) as stripe_base, ExitStack() as stack:
             blank_port = free_port()
             ports = {arm: free_port() for arm in arms}
