@@ -31,11 +31,12 @@ from portal_app.models.quote import QuoteLine
 from portal_app.models.subscription import PlanChangeOption, Subscription, SubscriptionPlan
 from portal_app.services.billing import credits, invoices, quotes, statements
 from portal_app.services.billing.invoice_math import LineInput, build_lines
+from portal_app.services.company import client_activity
 from portal_app.services.company.locale import client_locale
 from portal_app.services.documents import documents
-from portal_app.services.identity import auth
+from portal_app.services.identity import audit, auth
 from portal_app.services.identity.actor import Actor
-from portal_app.services.payments import checkout, ledger_stamp, payments
+from portal_app.services.payments import checkout, ledger_stamp, payment_methods, payments
 from portal_app.services.subscriptions import subscriptions
 
 SMALL, LARGE = 5, 30
@@ -215,6 +216,27 @@ def _seed(make, session: Session, size: int) -> Seeded:
                 exp_year=today.year + 2,
             )
         )
+    # What the activity page lists: each contact action on each kind of record, `size` times.
+    events = [
+        ("invoice_viewed", "invoice", [inv.id for inv in invoice_rows]),
+        ("quote_viewed", "quote", quote_ids),
+        ("subscription_created", "subscription", subscription_ids),
+        ("document_downloaded", "document", [None] * size),
+        ("statement_downloaded", "", [None] * size),
+    ]
+    # Round the kinds, so the newest page holds every kind (each kind is one query for its names).
+    for i in range(size):
+        for action, entity_type, ids in events:
+            audit.record(
+                session,
+                company_id=company.id,
+                client_id=client.id,
+                action=action,
+                actor_type="contact",
+                actor_id=contact.id,
+                entity_type=entity_type,
+                entity_id=ids[i],
+            )
     # The first plan may change to every other one; the first subscription billed every invoice.
     for target in plan_ids[1:]:
         session.add(PlanChangeOption(plan_id=plan_ids[0], target_plan_id=target))
@@ -364,6 +386,16 @@ def subscription_detail(db: Session, c: Seeded) -> list[int]:
     return [len(view.invoices), len(view.change_options)]
 
 
+def payment_method_list(db: Session, c: Seeded) -> list[int]:
+    actor = _begin(db, c)
+    return [len(payment_methods.list_methods(db, actor=actor))]
+
+
+def activity(db: Session, c: Seeded) -> list[int]:
+    actor = _begin(db, c)
+    return [len(client_activity.list_activity(db, actor=actor, page=1, page_size=100).rows)]
+
+
 def document_list(db: Session, c: Seeded) -> list[int]:
     actor = _begin(db, c)
     page = documents.list_client_documents(
@@ -389,6 +421,8 @@ BUDGETS: dict[Callable[[Session, Seeded], list[int]], int] = {
     subscription_list: 5,
     subscription_detail: 10,
     document_list: 7,
+    payment_method_list: 5,
+    activity: 10,
 }
 
 
