@@ -135,11 +135,7 @@ def client_cards(client_id) -> rx.Component:
         rx.cond(
             S.cards_allowed,
             _add_form(),
-            rx.text(
-                "Staff adding cards for clients is off in Settings.",
-                size="2",
-                color_scheme="gray",
-            ),
+            rx.text(S.cards_refusal, size="2", color_scheme="gray", id="staff-cards-refusal"),
         ),
         on_mount=S.show(client_id),
         width="100%",

@@ -34,6 +34,8 @@ class StaffClientCardsState(StaffState):
 
     cards: list[PaymentMethodView] = []
     cards_allowed: bool = False
+    # Why the form is not offered: the company's policy or the staff user's role.
+    cards_refusal: str = ""
     card_agreed: bool = False
     card_note: str = ""
     card_form_open: bool = False
@@ -53,7 +55,8 @@ class StaffClientCardsState(StaffState):
     def _reload_cards(self, actor: StaffActor) -> None:
         with session_scope() as db:
             self.cards = staff_cards.client_cards(db, actor=actor, client_id=self._client_id)
-            self.cards_allowed = staff_cards.staff_may_add_cards(db, actor=actor)
+            self.cards_refusal = staff_cards.card_form_refusal(db, actor=actor)
+        self.cards_allowed = self.cards_refusal == ""
 
     @rx.event
     def show(self, client_id: int):

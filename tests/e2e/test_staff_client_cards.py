@@ -70,5 +70,5 @@ def test_no_card_form_unless_the_company_allows_it(page: Page, make: Factory, db
     staff = _staff(db, account.company, role="owner")
     _staff_sign_in(page, staff.email, f"/staff/clients/{account.client.id}")
     box = page.locator("#staff-client-cards")
-    expect(box).to_contain_text("Staff adding cards for clients is off in Settings.")
+    expect(box).to_contain_text("Your company does not let staff add cards for clients")
     expect(page.locator("#staff-add-card")).to_have_count(0)

@@ -40,6 +40,7 @@ class StaffAction(StrEnum):
     RECORD_PAYMENT = "record_payment"
     APPLY_PAYMENT = "apply_payment"
     REFUND = "refund"
+    ADD_CLIENT_CARD = "add_client_card"
     MANAGE_RECURRING = "manage_recurring"
     MANAGE_SUBSCRIPTIONS = "manage_subscriptions"
     MANAGE_PLANS = "manage_plans"
@@ -117,6 +118,12 @@ PERMISSIONS: tuple[Permission, ...] = (
         "Refund money to a card (also when cancelling a subscription with a refund)",
         StaffRole.ADMIN,
         _only(_ADMINS, "refund payments"),
+    ),
+    Permission(
+        StaffAction.ADD_CLIENT_CARD,
+        "Add a card for a client who agreed to it, where Settings let staff add cards",
+        StaffRole.STAFF,
+        "Your role cannot add cards for clients.",
     ),
     Permission(
         StaffAction.MANAGE_RECURRING,

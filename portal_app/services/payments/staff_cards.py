@@ -25,6 +25,7 @@ from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Client, ClientContact, Company, PaymentMethod
 from portal_app.schemas.payment_method import PaymentMethodView
 from portal_app.services.identity.actor import Actor, StaffActor
+from portal_app.services.identity.staff_roles import StaffAction, permission, require_role
 from portal_app.services.identity.staff_scope import own_row, record, require_staff
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout_flow import Tx
@@ -43,6 +44,16 @@ def staff_may_add_cards(session: Session, *, actor: StaffActor) -> bool:
     require_staff(actor)
     company = session.get(Company, actor.company_id)
     return bool(company and company.staff_may_add_cards)
+
+
+def card_form_refusal(session: Session, *, actor: StaffActor) -> str:
+    """Why this staff user cannot add cards for clients ("" when they can): the company's
+    policy, then the role (services/identity/staff_roles.py)."""
+    if not staff_may_add_cards(session, actor=actor):
+        return POLICY_OFF
+    if not actor.may(StaffAction.ADD_CLIENT_CARD):
+        return permission(StaffAction.ADD_CLIENT_CARD).refusal
+    return ""
 
 
 def client_cards(
@@ -99,6 +110,7 @@ def start_card(
 ) -> str:
     """A SetupIntent client secret for the card element, for one attempt (`attempt`, a random
     value of the page, keys the gateway call). Refused without the client's agreement."""
+    require_role(actor, StaffAction.ADD_CLIENT_CARD)
     if client_agreed is not True:
         raise ValidationError("consent", CONSENT_NEEDED)
     if not isinstance(attempt, str) or not _ATTEMPT.match(attempt):
@@ -123,6 +135,7 @@ def add_card(
     """Keep the card a SetupIntent confirmed in the staff user's browser as one of the
     client's cards (the first becomes the default) and record it, with the client's
     agreement, in the audit log. Returns the card as people say it ("Visa ending in 4242")."""
+    require_role(actor, StaffAction.ADD_CLIENT_CARD)
     if client_agreed is not True:
         raise ValidationError("consent", CONSENT_NEEDED)
     how = _clean_note(note)

@@ -39,7 +39,7 @@ from portal_app.services.identity.staff_roles import (
     permission,
     require_role,
 )
-from portal_app.services.payments import staff_payments
+from portal_app.services.payments import staff_cards, staff_payments
 from portal_app.services.subscriptions import (
     staff_cancellations,
     staff_plans,
@@ -144,6 +144,31 @@ CALLS = {
             "refund_card_payment",
             lambda s, a: staff_payments.refund_card_payment(
                 tx_for(s), actor=a, gateway=None, payment_id=MISSING, amount=""
+            ),
+        ),
+    ],
+    StaffAction.ADD_CLIENT_CARD: [
+        # Without the client's agreement: a role let through stops at that (a ValidationError).
+        (
+            "start_card",
+            lambda s, a: staff_cards.start_card(
+                tx_for(s),
+                actor=a,
+                gateway=None,
+                client_id=MISSING,
+                attempt="x",
+                client_agreed=False,
+            ),
+        ),
+        (
+            "add_card",
+            lambda s, a: staff_cards.add_card(
+                tx_for(s),
+                actor=a,
+                gateway=None,
+                client_id=MISSING,
+                setup_intent_ref="seti_x",
+                client_agreed=False,
             ),
         ),
     ],
