@@ -33,7 +33,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from portal_app.core.db import utcnow
-from portal_app.core.errors import ValidationError
+from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.i18n import gettext as _
 from portal_app.core.i18n import ngettext
 from portal_app.core.locale import format_day
@@ -58,9 +58,8 @@ _MAX_STEPS = 100_000
 
 @dataclass(frozen=True, slots=True)
 class PauseOutcome:
-    """The subscription after a client's pause or resume, and a sentence for the client."""
+    """What a client's pause or resume did, in a sentence for the client."""
 
-    subscription_id: int
     message: str
 
 
@@ -116,7 +115,10 @@ def reactivate(session: Session, sub: Subscription, *, next_period_from: date) -
     """
     claimed = session.exec(
         update(Subscription)
-        .where(Subscription.id == sub.id, Subscription.status == SubscriptionStatus.PAUSED)
+        .where(
+            col(Subscription.id) == sub.id,
+            col(Subscription.status) == SubscriptionStatus.PAUSED,
+        )
         .values(status=SubscriptionStatus.ACTIVE, pause_until=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -246,11 +248,16 @@ def _audit(session: Session, actor: Actor, sub: Subscription, action: str, **det
     )
 
 
-def _own(session: Session, actor: Actor, subscription_id: object):
+def _own(
+    session: Session, actor: Actor, subscription_id: object
+) -> tuple[Subscription, SubscriptionPlan]:
     refuse_unless_full_session(actor)
     modules.require(session, actor=actor, module="subscriptions")
     sub = get_own(session, actor=actor, subscription_id=subscription_id)
-    return sub, session.get(SubscriptionPlan, sub.plan_id)
+    plan = session.get(SubscriptionPlan, sub.plan_id)
+    if plan is None:
+        raise NotFoundError("subscription")
+    return sub, plan
 
 
 def pause_subscription(
@@ -273,8 +280,8 @@ def pause_subscription(
     claimed = session.exec(
         update(Subscription)
         .where(
-            Subscription.id == sub.id,
-            Subscription.status == SubscriptionStatus.ACTIVE,
+            col(Subscription.id) == sub.id,
+            col(Subscription.status) == SubscriptionStatus.ACTIVE,
             col(Subscription.cancel_at).is_(None),
         )
         .values(status=SubscriptionStatus.PAUSED, pause_until=until, updated_at=utcnow())
@@ -287,7 +294,6 @@ def pause_subscription(
     _audit(session, actor, sub, "subscription_paused", periods=count, until=until.isoformat())
     locale = client_locale(session, actor)
     return PauseOutcome(
-        sub.id,
         _("Your subscription is paused: no charge on %(dates)s; it resumes on %(date)s.")
         % {"dates": _days(skipped, locale), "date": format_day(until, locale)},
     )
@@ -324,7 +330,7 @@ def resume_subscription(
             "amount": format_money(plan.price_minor, plan.currency, locale),
             "date": format_day(start, locale),
         }
-    return PauseOutcome(sub.id, message)
+    return PauseOutcome(message)
 
 
 def resume_due(session: Session, sub: Subscription, today: date) -> int | None:

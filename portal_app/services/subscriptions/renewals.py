@@ -96,7 +96,7 @@ def due_subscription_ids(session: Session, today: date) -> list[int]:
                 live & open_period_invoice,
                 (Subscription.status == SubscriptionStatus.PAST_DUE)
                 & (col(Subscription.next_retry_on) <= today),
-                (Subscription.status == SubscriptionStatus.PAUSED)
+                (col(Subscription.status) == SubscriptionStatus.PAUSED)
                 & (col(Subscription.pause_until) <= today),
             )
         )
