@@ -18,6 +18,8 @@ CLIENT_INVOICE_LINK = "/client/invoice/[key]"
 CLIENT_RECURRING_INVOICES = "/client/recurring_invoices"
 CLIENT_RECURRING_INVOICE_DETAIL = "/client/recurring_invoices/[id]"
 CLIENT_PAY = "/client/pay"
+# "Pay an amount": one sum applied to the oldest due invoices first (issue 22 item 8).
+CLIENT_PAY_AMOUNT = "/client/pay_amount"
 CLIENT_PAYMENTS = "/client/payments"
 CLIENT_PAYMENT_DETAIL = "/client/payments/[id]"
 CLIENT_QUOTES = "/client/quotes"

@@ -136,6 +136,12 @@ PAGES: tuple[Page, ...] = (
     ),
     Page.portal(routes.CLIENT_PAY, "Pay", client.pay.pay_page, on_load=client.pay.PayState.load),
     Page.portal(
+        routes.CLIENT_PAY_AMOUNT,
+        "Pay an amount",
+        client.pay_amount.pay_amount_page,
+        on_load=client.pay_amount.S.load,
+    ),
+    Page.portal(
         routes.CLIENT_PAYMENT_DETAIL,
         "Payment",
         client.payment_detail.payment_detail_page,

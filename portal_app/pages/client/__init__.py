@@ -14,6 +14,7 @@ from portal_app.pages.client import (  # noqa: F401
     not_found,
     password_reset,
     pay,
+    pay_amount,
     payment_detail,
     payment_methods,
     payments,

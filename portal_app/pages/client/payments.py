@@ -7,10 +7,12 @@ import reflex as rx
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.export_control import export_control
 from portal_app.components.records import paged_rows, payment_status_badge
+from portal_app.core import routes
 from portal_app.schemas.payment import PaymentRowView
 from portal_app.services.payments import payments
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
 
 class PaymentsState(PagedListMixin, PortalState):
@@ -76,6 +78,10 @@ def payments_page() -> rx.Component:
         rx.flex(
             page_heading("Payments"),
             rx.spacer(),
+            rx.cond(
+                ~PaymentsState.unavailable,
+                rx.link(_("Pay an amount"), href=routes.CLIENT_PAY_AMOUNT, id="pay-amount-link"),
+            ),
             rx.cond(~PaymentsState.unavailable, export_control("payments")),
             width="100%",
             wrap="wrap",
