@@ -30,14 +30,16 @@ def build_message(
     html: str | None = None,
     message_id: str | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
+    list_unsubscribe: str = "",
 ) -> EmailMessage:
     """Build a plain-text message (with an HTML alternative when given) from the portal sender.
 
     Header values are refused when they carry line breaks, so user input cannot add headers.
     `message_id` keeps a message's Message-ID across resends (a fresh one when None);
-    `attachments` are (file name, media type, bytes).
+    `attachments` are (file name, media type, bytes). `list_unsubscribe` (an https URL) adds
+    List-Unsubscribe with one-click unsubscribe (RFC 8058: the mail client POSTs to it).
     """
-    for name, value in (("to", to), ("subject", subject)):
+    for name, value in (("to", to), ("subject", subject), ("list_unsubscribe", list_unsubscribe)):
         if "\r" in value or "\n" in value:
             raise ValueError(f"e-mail {name} must be a single line")
     settings = get_settings()
@@ -48,6 +50,9 @@ def build_message(
     if message_id is not None and ("\r" in message_id or "\n" in message_id):
         raise ValueError("e-mail message_id must be a single line")
     message["Message-ID"] = message_id or new_message_id()
+    if list_unsubscribe:
+        message["List-Unsubscribe"] = f"<{list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
@@ -70,6 +75,7 @@ def send_email(
     html: str | None = None,
     message_id: str | None = None,
     attachments: Sequence[tuple[str, str, bytes]] = (),
+    list_unsubscribe: str = "",
 ) -> None:
     """Send one e-mail through the configured SMTP server.
 
@@ -85,6 +91,7 @@ def send_email(
         html=html,
         message_id=message_id,
         attachments=attachments,
+        list_unsubscribe=list_unsubscribe,
     )
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if settings.smtp_starttls:

@@ -40,6 +40,7 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "portal_app.password-reset"
     REGISTRATION_CONFIRM = "portal_app.registration-confirm"
     EMAIL_CHANGE = "portal_app.email-change"
+    REMINDER_UNSUBSCRIBE = "portal_app.reminder-unsubscribe"
 
 
 class InvalidToken(Exception):

@@ -45,6 +45,7 @@ BUILTIN_JOB_MODULES: list[str] = [
     "portal_app.jobs.subscriptions",
     "portal_app.jobs.link_expiry",
     "portal_app.jobs.housekeeping",
+    "portal_app.jobs.reminders",
     # Last, so the e-mails the jobs above queued go out in the same run.
     "portal_app.jobs.outbox",
 ]

@@ -64,6 +64,8 @@ class ClientContact(SQLModel, table=True):
     # The contact's own sign-in preference: e-mailed codes only, the password refused (as the
     # company's codes_only does for everyone).
     codes_only: bool = Field(default=False)
+    # The contact followed the unsubscribe link of a payment reminder: no more reminders.
+    reminders_opt_out: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property

@@ -94,6 +94,10 @@ class Company(SQLModel, table=True):
     # when cancel_after_failed_retries, else stay past due.
     renewal_retry_days: str = Field(default="1,3,7", max_length=50)
     cancel_after_failed_retries: bool = Field(default=True)
+    # Payment reminders: days relative to an open invoice's due date (negative: before it),
+    # comma-separated and increasing, e.g. "-3,7,14"; empty sends none (services/billing/
+    # reminders.py, the payment_reminders job).
+    reminder_days: str = Field(default="", max_length=50)
     # Next numbers handed out by services.numbering.
     next_invoice_number: int = Field(default=1)
     next_quote_number: int = Field(default=1)

@@ -42,6 +42,9 @@ class OutboxMessage(SQLModel, table=True):
     entity_type: str = Field(default="", max_length=30)
     entity_id: int | None = None
     message_id: str = Field(max_length=300)
+    # The List-Unsubscribe URL of an optional message (a reminder), sent as that header with
+    # one-click unsubscribe (RFC 8058); empty for the others.
+    list_unsubscribe: str = Field(default="", max_length=1000)
     status: OutboxStatus = enum_field(OutboxStatus, default=OutboxStatus.QUEUED, length=10)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

@@ -44,6 +44,7 @@ TEXT_FIELDS: dict[str, int] = {
     "quote_terms": 4000,
     "subscription_cancel_mode": 10,
     "renewal_retry_days": 50,
+    "reminder_days": 50,
     "link_lifetime_days": 4,
     "link_session_minutes": 5,
     "due_soon_days": 3,
@@ -135,6 +136,32 @@ def _retry_days(value: str) -> str | None:
     return ",".join(str(d) for d in days)
 
 
+# Payment reminders: at most this many steps, each this many days from the due date.
+MAX_REMINDER_STEPS = 5
+REMINDER_DAY_RANGE = (-60, 365)
+
+
+def reminder_steps(value: str) -> list[int] | None:
+    """A reminder schedule ('-3, 7,14': days from the due date, negative before it) as sorted
+    distinct days; [] for an empty one; None when a part is not a whole number within
+    REMINDER_DAY_RANGE or there are more than MAX_REMINDER_STEPS."""
+    parts = [p.strip() for p in (value or "").split(",") if p.strip()]
+    low, high = REMINDER_DAY_RANGE
+    days = set()
+    for part in parts:
+        digits = part[1:] if part[:1] in "+-" else part
+        # isascii: int() also reads other scripts' digits, which nobody types here.
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 3):
+            return None
+        day = int(part)
+        if not low <= day <= high:
+            return None
+        days.add(day)
+    if len(days) > MAX_REMINDER_STEPS:
+        return None
+    return sorted(days)
+
+
 class CompanySettingsIn(FormModel):
     """The settings form, checked. Money settings are integer minor units of `currency`."""
 
@@ -161,6 +188,7 @@ class CompanySettingsIn(FormModel):
     quote_terms: str = ""
     subscription_cancel_mode: str = ""
     renewal_retry_days: str = ""
+    reminder_days: str = ""
     link_lifetime_days: int | None = None
     link_session_minutes: int | None = None
     due_soon_days: int | None = None
@@ -291,6 +319,19 @@ class CompanySettingsIn(FormModel):
             raise refuse("Whole days, increasing, 1 to 60, e.g. 1,3,7.")
         _within("renewal_retry_days", value)
         return days
+
+    @field_validator("reminder_days", mode="before")
+    @classmethod
+    def _reminders(cls, value: object) -> str:
+        value = _typed("reminder_days", value)
+        days = reminder_steps(value)
+        low, high = REMINDER_DAY_RANGE
+        if days is None:
+            raise refuse(
+                f"Up to {MAX_REMINDER_STEPS} whole numbers of days from {low} to {high}, "
+                "e.g. -3,7,14 (negative: before the due date)."
+            )
+        return ",".join(str(d) for d in days)
 
     @field_validator(*INT_RANGES, mode="before")
     @classmethod

@@ -148,3 +148,24 @@ def test_the_checked_form_cannot_be_changed():
     form = CompanySettingsIn.from_form(GOOD, {}, [], [])
     with pytest.raises(ValidationError):
         form.prepayment_min = -5
+
+
+REMINDER_HELP = (
+    "Up to 5 whole numbers of days from -60 to 365, e.g. -3,7,14 (negative: before the due date)."
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("", ""), ("14, -3,7", "-3,7,14"), ("+7,7", "7"), ("-60,0,365", "-60,0,365")],
+)
+def test_the_reminder_schedule_is_stored_sorted(typed, stored):
+    form = CompanySettingsIn.from_form({**GOOD, "reminder_days": typed}, {}, [], [])
+    assert form.columns()["reminder_days"] == stored
+
+
+@pytest.mark.parametrize(
+    "typed", ["-61", "366", "1.5", "seven", "1,2,3,4,5,6", "--3", "²", "1;2", "0x10"]
+)
+def test_a_wrong_reminder_schedule_is_refused(typed):
+    assert _errors(reminder_days=typed) == {"reminder_days": REMINDER_HELP}

@@ -407,6 +407,14 @@ def _form() -> rx.Component:
                 ),
             ),
             _section(
+                "Payment reminders",
+                _text(
+                    "reminder_days",
+                    "Remind about open invoices (days from the due date, e.g. -3,7,14)",
+                    "Negative: before the due date. Up to 5 steps; empty sends no reminders.",
+                ),
+            ),
+            _section(
                 "Branding and company details (shown in the portal and on PDFs)",
                 _logo_section(),
                 _grid(

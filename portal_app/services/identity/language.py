@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from portal_app.core.errors import NotFoundError
-from portal_app.core.i18n import SHIPPED_LANGUAGES
-from portal_app.models import ClientContact
+from portal_app.core.i18n import SHIPPED_LANGUAGES, language_of_locale
+from portal_app.models import Client, ClientContact, Company
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 
@@ -36,3 +36,14 @@ def set_contact_language(session: Session, *, actor: Actor, language: str | None
             details={"language": language or ""},
         )
     return True
+
+
+def email_language(contact: ClientContact, client: Client, company: Company) -> str:
+    """The language e-mails to this contact are written in: their choice, else the client's
+    formatting locale's, else the company's, else English."""
+    return (
+        contact.language
+        or language_of_locale(client.locale)
+        or language_of_locale(company.locale)
+        or "en"
+    )

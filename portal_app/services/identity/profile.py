@@ -26,7 +26,7 @@ from portal_app.core import routes, signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import FieldErrors, ReadOnlyError, ValidationError
 from portal_app.core.i18n import gettext as _
-from portal_app.core.i18n import language_of_locale, use_language
+from portal_app.core.i18n import use_language
 from portal_app.core.settings import get_settings
 from portal_app.models import Client, ClientContact, Company, SignInCode
 from portal_app.schemas.forms import field_errors
@@ -186,13 +186,8 @@ def _email_taken(session: Session, company_id: int, email: str, contact_id: int)
 
 
 def _contact_language(contact: ClientContact, client: Client, company: Company) -> str:
-    """The language e-mails to this contact are written in."""
-    return (
-        contact.language
-        or language_of_locale(client.locale)
-        or language_of_locale(company.locale)
-        or "en"
-    )
+    """The language e-mails to this contact are written in (one rule: language.py)."""
+    return language.email_language(contact, client, company)
 
 
 def _one_line(text: str) -> str:

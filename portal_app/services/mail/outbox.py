@@ -74,14 +74,20 @@ def queue_email(
     entity_type: str = "",
     entity_id: int | None = None,
     attachments: Sequence[Attachment] = (),
+    list_unsubscribe: str = "",
 ) -> bool:
     """Queue one e-mail in the caller's transaction; False when this key was queued before.
+
+    `list_unsubscribe` is the unsubscribe URL of an optional message (sent as List-Unsubscribe).
 
     Raises ValueError for a recipient or subject with a line break (header injection) and for
     an attachment with both or neither of bytes and document.
     """
     _single_line("to", to)
     _single_line("subject", subject)
+    _single_line("list_unsubscribe", list_unsubscribe)
+    if len(list_unsubscribe) > 1000:
+        raise ValueError("the unsubscribe URL is too long")
     for item in attachments:
         if (item.content is None) == (item.document_id is None):
             raise ValueError("an attachment has either bytes or a document, not both")
@@ -96,6 +102,7 @@ def queue_email(
         "entity_type": entity_type[:30],
         "entity_id": entity_id,
         "message_id": mail.new_message_id(),
+        "list_unsubscribe": list_unsubscribe,
         "status": OutboxStatus.QUEUED.value,
         "attempts": 0,
         "next_attempt_at": utcnow(),
@@ -199,6 +206,7 @@ def _claim(tx: Tx, message_id: int, now: datetime) -> _Claimed | None:
                 "text": row.text_body,
                 "html": row.html_body,
                 "message_id": row.message_id,
+                "list_unsubscribe": row.list_unsubscribe,
             },
             attachments=attachments,
         )
