@@ -533,10 +533,13 @@ def _preferences() -> rx.Component:
                             id="profile-codes-only",
                             default_checked=ProfileState.codes_only,
                             disabled=ProfileState.is_preview,
+                            # Radix draws a button: named by the text beside it.
+                            aria_labelledby="profile-codes-only-label",
                         ),
                         rx.text(
                             _("Sign me in with e-mailed codes only (my password is refused)"),
                             size="2",
+                            id="profile-codes-only-label",
                         ),
                         spacing="2",
                         align="center",
