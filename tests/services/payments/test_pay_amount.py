@@ -220,3 +220,25 @@ def test_staff_preview_cannot_start(make, session, payer):
     with pytest.raises(ReadOnlyError):
         pa.start(session, actor=preview, amount="100", currency="USD", confirmed_split=plan.split)
     assert session.exec(select(Checkout).where(Checkout.client_id == client.id)).all() == []
+
+
+def test_pressing_pay_twice_starts_one_live_checkout(session, tx, payer, gateway, browser_card):
+    """Two starts of the same split (a double click before the card step) leave one checkout
+    that can charge; the first is superseded and charging it takes nothing."""
+    _company, client, actor, _old, _new = payer
+    plan = pa.plan(session, actor=actor, amount="180", currency="USD")
+    first = pa.start(session, actor=actor, amount="180", currency="USD", confirmed_split=plan.split)
+    second = pa.start(
+        session, actor=actor, amount="180", currency="USD", confirmed_split=plan.split
+    )
+    card = _card(tx, actor, gateway, browser_card)
+    paid = flow.pay_with_card(
+        tx, actor=actor, gateway=gateway, checkout_id=second.checkout_id, method_ref=card
+    )
+    stale = flow.pay_with_card(
+        tx, actor=actor, gateway=gateway, checkout_id=first.checkout_id, method_ref=card
+    )
+    assert (paid.status, stale.status) == ("succeeded", "failed")
+    payments = session.exec(select(Payment).where(Payment.client_id == client.id)).all()
+    assert [(p.status, p.amount_minor) for p in payments] == [("completed", 180_00)]
+    assert_client_ledger(session, client, gateway)
