@@ -10,10 +10,14 @@ import reflex as rx
 from portal_app.components.accessible import badge, callout
 from portal_app.components.card_element import card_box
 from portal_app.state.stripe_card import NEW_CARD
+from portal_app.state.translate import _, pgettext
 
 
-def card_choice(state, heading: str = "Pay with", extra: rx.Component | None = None):
-    """Radio list of the client's saved cards plus "A new card" with the card element."""
+def card_choice(state, heading: str | rx.Var | None = None, extra: rx.Component | None = None):
+    """Radio list of the client's saved cards plus "A new card" with the card element;
+    `heading` defaults to "Pay with" in the contact's language."""
+    if heading is None:
+        heading = _("Pay with")
     return rx.vstack(
         rx.heading(heading, size="4", as_="h2"),
         rx.radio_group.root(
@@ -24,7 +28,10 @@ def card_choice(state, heading: str = "Pay with", extra: rx.Component | None = N
                         rx.hstack(
                             rx.radio_group.item(value=card.id.to_string()),
                             rx.text(card.label),
-                            rx.cond(card.is_default, badge("Default", variant="soft")),
+                            rx.cond(
+                                card.is_default,
+                                badge(pgettext("saved card", "Default"), variant="soft"),
+                            ),
                             align="center",
                             spacing="2",
                         )
@@ -33,7 +40,7 @@ def card_choice(state, heading: str = "Pay with", extra: rx.Component | None = N
                 rx.el.label(
                     rx.hstack(
                         rx.radio_group.item(value=NEW_CARD),
-                        rx.text("A new card"),
+                        rx.text(_("A new card")),
                         align="center",
                         spacing="2",
                     )

@@ -8,16 +8,21 @@ known fragments of the texts (Stripe.js gives only a text); anything else is sho
 
 from __future__ import annotations
 
-NOT_AUTHENTICATED = (
+from portal_app.core.i18n import N_
+
+# Catalog msgids: the card step translates them where it shows them (state/card_payment.py).
+NOT_AUTHENTICATED = N_(
     "Your bank did not confirm the card (the security check was not completed). "
     "Nothing was charged. Try again or use another card."
 )
-DECLINED = "Your card was declined. Nothing was charged. Try another card or contact your bank."
-EXPIRED = "This card has expired. Nothing was charged. Use another card."
-WRONG_CVC = "The card's security code is not right. Nothing was charged. Check it and try again."
-WRONG_NUMBER = "The card number is not right. Nothing was charged. Check it and try again."
-NO_FUNDS = "The card has insufficient funds. Nothing was charged. Try another card."
-PROCESSING = "The card could not be processed. Nothing was charged. Please try again."
+DECLINED = N_("Your card was declined. Nothing was charged. Try another card or contact your bank.")
+EXPIRED = N_("This card has expired. Nothing was charged. Use another card.")
+WRONG_CVC = N_(
+    "The card's security code is not right. Nothing was charged. Check it and try again."
+)
+WRONG_NUMBER = N_("The card number is not right. Nothing was charged. Check it and try again.")
+NO_FUNDS = N_("The card has insufficient funds. Nothing was charged. Try another card.")
+PROCESSING = N_("The card could not be processed. Nothing was charged. Please try again.")
 
 _BY_CODE = {
     "payment_intent_authentication_failure": NOT_AUTHENTICATED,

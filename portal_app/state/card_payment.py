@@ -23,6 +23,7 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.gateways.messages import plain_card_message
@@ -39,19 +40,20 @@ from portal_app.state.stripe_card import (
     parse_result,
 )
 
-# What the browser is told while it waits (the pay button shows it).
-CHARGING = "Charging your card…"
-CONFIRMING = "Confirming your card…"
-WAITING_FOR_BANK = "Waiting for your bank's confirmation…"
+# What the browser is told while it waits (the pay button shows it). Marked for extraction
+# and translated where they are set (`gettext`), in the language of the event.
+CHARGING = N_("Charging your card…")
+CONFIRMING = N_("Confirming your card…")
+WAITING_FOR_BANK = N_("Waiting for your bank's confirmation…")
 
-MOUNT_FAILED = "The card form could not be loaded. Reload the page to try again."
-CARD_GONE = "That card is no longer available. Choose another."
-NOT_ACCEPTED = "The card was not accepted."
-NOT_USABLE = "The card could not be used."
-FORM_UNAVAILABLE = "The card form is not available."
-NOT_MADE = "The payment could not be made."
-NOT_COMPLETED = "The payment was not completed."
-NOT_CONFIRMED = "The payment could not be confirmed."
+MOUNT_FAILED = N_("The card form could not be loaded. Reload the page to try again.")
+CARD_GONE = N_("That card is no longer available. Choose another.")
+NOT_ACCEPTED = N_("The card was not accepted.")
+NOT_USABLE = N_("The card could not be used.")
+FORM_UNAVAILABLE = N_("The card form is not available.")
+NOT_MADE = N_("The payment could not be made.")
+NOT_COMPLETED = N_("The payment was not completed.")
+NOT_CONFIRMED = N_("The payment could not be confirmed.")
 
 # Every error a service or the gateway raises for one step of the flow: each ends the step
 # with a message instead of leaving the button spinning.
@@ -62,11 +64,12 @@ ConfirmCall = Callable[[], ChargeOutcome]
 
 
 def error_message(exc: Exception, fallback: str) -> str:
-    """What to show for a step's error: its own message when it has one, else `fallback`."""
+    """What to show for a step's error: its own message when it has one, else `fallback`
+    (a msgid: translated here into the language of the event)."""
     return (
         getattr(exc, "message", "")
         or (str(exc) if isinstance(exc, ReadOnlyError) else "")
-        or fallback
+        or gettext(fallback)
     )
 
 
@@ -142,7 +145,7 @@ class CardPaymentMixin(rx.State, mixin=True):
     def card_mounted(self, result: str):
         """The card element's mount answer."""
         if not parse_result(result).get("ok"):
-            self.card_error = MOUNT_FAILED
+            self.card_error = gettext(MOUNT_FAILED)
 
     @rx.event
     def choose_card(self, value: str | list[str]):
@@ -168,7 +171,7 @@ class CardPaymentMixin(rx.State, mixin=True):
         browser to confirm a new card (then `card_confirmed` charges it)."""
         if method_id is not None:
             async with self:
-                self.progress = CHARGING
+                self.progress = gettext(CHARGING)
             try:
                 method_ref = await asyncio.to_thread(_saved_card_ref, actor, method_id)
             except NotFoundError:  # removed in another tab since the page loaded
@@ -186,7 +189,7 @@ class CardPaymentMixin(rx.State, mixin=True):
                 self._fail_card(error_message(exc, FORM_UNAVAILABLE))
             return None
         async with self:
-            self.progress = CONFIRMING
+            self.progress = gettext(CONFIRMING)
             return rx.call_script(
                 confirm_setup_script(secret), callback=self._handler("card_confirmed")
             )
@@ -204,7 +207,7 @@ class CardPaymentMixin(rx.State, mixin=True):
             if data.get("error") or not data.get("setup_intent"):
                 self._fail_card(str(data.get("error") or NOT_ACCEPTED))
                 return None
-            self.progress = CHARGING
+            self.progress = gettext(CHARGING)
         try:
             method_ref = await asyncio.to_thread(
                 _card_from_setup, actor, str(data["setup_intent"]), save
@@ -263,7 +266,7 @@ class CardPaymentMixin(rx.State, mixin=True):
                 self._checkout_id = 0
                 return rx.redirect(target, replace=True)
             if outcome.status == "requires_action":
-                self.progress = WAITING_FOR_BANK
+                self.progress = gettext(WAITING_FOR_BANK)
                 return rx.call_script(
                     confirm_payment_script(outcome.client_secret),
                     callback=self._handler("authenticated"),
@@ -272,7 +275,8 @@ class CardPaymentMixin(rx.State, mixin=True):
                 # Not a failure: the bank has not answered yet. Pressing Pay again would not
                 # charge twice (same checkout), but saying "failed" would invite it.
                 self._stop()
-                self.form_error = f"{outcome.message} {self._pending_note()}".strip()
+                message = gettext(outcome.message) if outcome.message else ""
+                self.form_error = f"{message} {self._pending_note()}".strip()
                 return None
             self._fail_card(outcome.message or NOT_COMPLETED)
             return None
@@ -288,8 +292,10 @@ class CardPaymentMixin(rx.State, mixin=True):
 
     def _fail_card(self, message: str) -> None:
         self._stop()
-        # Stripe.js and the gateway answer in developer's words; the client reads plain ones.
-        self.card_error = plain_card_message(message)
+        # Stripe.js and the gateway answer in developer's words; the client reads plain ones,
+        # in their language (the plain texts and this module's are catalog msgids; a text the
+        # gateway made up itself has no translation and is shown as it came).
+        self.card_error = gettext(plain_card_message(message))
 
 
 def _saved_card_ref(actor: Actor, method_id: int) -> str:

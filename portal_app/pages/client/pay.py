@@ -14,6 +14,7 @@ from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.services.identity.actor import Actor
@@ -22,6 +23,7 @@ from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import CheckoutLineView, CheckoutPreview
 from portal_app.state.card_payment import CardPaymentMixin, error_message
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill
 
 
 def _parse_ids(raw: str) -> list[int]:
@@ -59,7 +61,7 @@ class PayState(CardPaymentMixin, PortalState):
     over_payment: str = ""
     has_over_payment: bool = False
     confirm_over: bool = False
-    pay_label: str = "Pay now"
+    pay_label: str = ""  # the server's "Pay $135.00" in the contact's language
     # An unfinished attempt (3-D Secure left open) holding these invoices.
     held_message: str = ""
     held_cancellable: bool = False
@@ -82,6 +84,7 @@ class PayState(CardPaymentMixin, PortalState):
         self.confirm_over = False
         self._reset_card_payment()
         actor = self._begin()
+        self.pay_label = gettext("Pay now")
         if actor is None:
             return self._login_redirect()
         params = self.router.url.query_parameters
@@ -123,7 +126,7 @@ class PayState(CardPaymentMixin, PortalState):
             summary, held = _summary(actor, self._invoice_ids, dict(self._typed), self.apply_credit)
         except ValidationError as exc:
             self.summary_ok = False
-            self.pay_label = "Pay now"
+            self.pay_label = gettext("Pay now")
             self._card_seen = None
             if exc.field.startswith("amount_"):
                 self.field_errors = {exc.field: exc.message}
@@ -188,7 +191,7 @@ class PayState(CardPaymentMixin, PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
-            self._begin_processing("Checking amounts…")
+            self._begin_processing(gettext("Checking amounts…"))
             self.field_errors = {}
             amounts = {}
             if self.allow_amount_edit:
@@ -229,7 +232,9 @@ class PayState(CardPaymentMixin, PortalState):
             async with self:
                 self._stop()
                 self.form_error = (
-                    str(exc) if isinstance(exc, ReadOnlyError) else "These invoices cannot be paid."
+                    str(exc)
+                    if isinstance(exc, ReadOnlyError)
+                    else gettext("These invoices cannot be paid.")
                 )
             return
         async with self:
@@ -259,7 +264,7 @@ class PayState(CardPaymentMixin, PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
-            self._begin_processing("Cancelling that attempt…")
+            self._begin_processing(gettext("Cancelling that attempt…"))
             self.notice = ""
             checkout_id = self._held_checkout_id
         try:
@@ -267,7 +272,7 @@ class PayState(CardPaymentMixin, PortalState):
         except (ValidationError, NotFoundError, ReadOnlyError, GatewayError) as exc:
             async with self:
                 self._stop()
-                self.form_error = error_message(exc, "That attempt could not be cancelled.")
+                self.form_error = error_message(exc, N_("That attempt could not be cancelled."))
             return None
         async with self:
             self._stop()
@@ -289,7 +294,7 @@ class PayState(CardPaymentMixin, PortalState):
         return _paid_target(outcome.payment_id)
 
     def _pending_note(self) -> str:
-        return "We will update your invoices when it completes."
+        return gettext("We will update your invoices when it completes.")
 
     def _fail_field(self, exc: ValidationError) -> None:
         self._stop()
@@ -365,9 +370,11 @@ def _line(line: CheckoutLineView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.link(line.number, href="/client/invoices/" + line.invoice_id.to_string()),
-            rx.cond(line.is_deposit, badge("Deposit", variant="soft", margin_left="0.5em")),
+            rx.cond(
+                line.is_deposit, badge(_("Deposit"), variant="soft", margin_inline_start="0.5em")
+            ),
         ),
-        rx.table.cell(line.balance, text_align="right", display=["none", "table-cell"]),
+        rx.table.cell(line.balance, text_align="end", display=["none", "table-cell"]),
         rx.table.cell(
             rx.cond(
                 PayState.allow_amount_edit,
@@ -377,10 +384,10 @@ def _line(line: CheckoutLineView) -> rx.Component:
                         default_value=line.amount_due_plain,
                         on_change=lambda value: PayState.set_amount(line.invoice_id, value),
                         input_mode="decimal",
-                        aria_label="Amount to pay for " + line.number,
+                        aria_label=fill(_("Amount to pay for %(number)s"), number=line.number),
                         aria_invalid=rx.cond(error != "", "true", "false"),
                         max_length=20,
-                        text_align="right",
+                        text_align="end",
                         width="9em",
                     ),
                     rx.cond(
@@ -391,7 +398,7 @@ def _line(line: CheckoutLineView) -> rx.Component:
                 ),
                 rx.text(line.amount_due, weight="medium"),
             ),
-            text_align="right",
+            text_align="end",
         ),
         data_testid="pay-line",
     )
@@ -404,7 +411,7 @@ def _card_choice() -> rx.Component:
             ~PayState.is_link_session,
             rx.box(
                 rx.checkbox(
-                    "Save this card for later payments",
+                    _("Save this card for later payments"),
                     checked=PayState.save_card,
                     on_change=PayState.set_save_card,
                 ),
@@ -414,7 +421,7 @@ def _card_choice() -> rx.Component:
     )
 
 
-def _summary_row(label: str, value, row_id: str, *, strong: bool = False) -> rx.Component:
+def _summary_row(label: rx.Var, value, row_id: str, *, strong: bool = False) -> rx.Component:
     return rx.hstack(
         rx.text(label, weight="bold" if strong else "regular"),
         rx.spacer(),
@@ -429,18 +436,19 @@ def _summary_box() -> rx.Component:
     """Total of the invoices, what is paid, credit applied and what the card is charged: the
     server's figures, following the typed amounts and the credit choice as they change."""
     return rx.vstack(
-        _summary_row("Total due", PayState.due, "pay-total"),
+        _summary_row(_("Total due"), PayState.due, "pay-total"),
         rx.cond(
-            PayState.paying_differs, _summary_row("You are paying", PayState.paying, "pay-paying")
+            PayState.paying_differs,
+            _summary_row(_("You are paying"), PayState.paying, "pay-paying"),
         ),
         rx.cond(
             PayState.credit_used,
-            _summary_row("Credit applied", "− " + PayState.credit_applied, "pay-credit"),
+            _summary_row(_("Credit applied"), "− " + PayState.credit_applied, "pay-credit"),
         ),
         rx.cond(
             PayState.summary_ok,
-            _summary_row("Charged to your card", PayState.card_amount, "pay-card", strong=True),
-            _summary_row("Charged to your card", "—", "pay-card", strong=True),
+            _summary_row(_("Charged to your card"), PayState.card_amount, "pay-card", strong=True),
+            _summary_row(_("Charged to your card"), "—", "pay-card", strong=True),
         ),
         width="100%",
         spacing="1",
@@ -466,14 +474,18 @@ def _over_payment() -> rx.Component:
     return _box(
         rx.vstack(
             rx.text(
-                "You are paying ",
-                rx.text.strong(PayState.over_payment),
-                " more than these invoices owe. The extra is kept on your account as an "
-                "unapplied payment (shown in Payments) and can be used for later invoices.",
+                fill(
+                    _(
+                        "You are paying %(amount)s more than these invoices owe. The extra is "
+                        "kept on your account as an unapplied payment (shown in Payments) and "
+                        "can be used for later invoices."
+                    ),
+                    amount=PayState.over_payment,
+                )
             ),
             # rx.checkbox is a <label> around the box and its text: its text names the box.
             rx.checkbox(
-                "Yes, pay " + PayState.over_payment + " more than is due",
+                fill(_("Yes, pay %(amount)s more than is due"), amount=PayState.over_payment),
                 checked=PayState.confirm_over,
                 on_change=PayState.set_confirm_over,
             ),
@@ -493,7 +505,7 @@ def _held_attempt() -> rx.Component:
             rx.cond(
                 PayState.held_cancellable,
                 rx.button(
-                    "Cancel that attempt",
+                    _("Cancel that attempt"),
                     type="button",
                     variant="soft",
                     on_click=PayState.cancel_attempt,
@@ -515,11 +527,11 @@ def _checkout() -> rx.Component:
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Invoice"),
+                        rx.table.column_header_cell(_("Invoice")),
                         rx.table.column_header_cell(
-                            "Balance", text_align="right", display=["none", "table-cell"]
+                            _("Balance"), text_align="end", display=["none", "table-cell"]
                         ),
-                        rx.table.column_header_cell("Paying now", text_align="right"),
+                        rx.table.column_header_cell(_("Paying now"), text_align="end"),
                     )
                 ),
                 rx.table.body(rx.foreach(PayState.lines, _line)),
@@ -530,7 +542,10 @@ def _checkout() -> rx.Component:
             rx.cond(
                 PayState.has_credit,
                 rx.checkbox(
-                    "Use my available credit first (" + PayState.credit_available + ")",
+                    fill(
+                        _("Use my available credit first (%(amount)s)"),
+                        amount=PayState.credit_available,
+                    ),
                     checked=PayState.apply_credit,
                     on_change=PayState.set_apply_credit,
                 ),
@@ -563,7 +578,7 @@ def _checkout() -> rx.Component:
             ),
             rx.cond(
                 PayState.is_preview,
-                rx.text("Staff preview cannot make payments.", color_scheme="orange", size="2"),
+                rx.text(_("Staff preview cannot make payments."), color_scheme="orange", size="2"),
             ),
             width="100%",
             spacing="4",
@@ -577,13 +592,13 @@ def _checkout() -> rx.Component:
 
 def pay_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Pay invoices"),
+        page_heading(_("Pay invoices")),
         test_mode_banner(PayState.test_mode),
         rx.cond(
             PayState.not_found,
             empty_state(
-                "Nothing to pay here",
-                "These invoices are not in your account or have nothing left to pay.",
+                _("Nothing to pay here"),
+                _("These invoices are not in your account or have nothing left to pay."),
                 icon="file-question",
             ),
             rx.cond(
@@ -593,7 +608,7 @@ def pay_page() -> rx.Component:
                     PayState.loaded,
                     rx.vstack(
                         callout(PayState.form_error, icon="info", width="100%"),
-                        rx.link("← Invoices", href=routes.CLIENT_INVOICES),
+                        rx.link(_("Invoices"), href=routes.CLIENT_INVOICES),
                     ),
                     rx.center(rx.spinner(size="3"), padding="3em", width="100%"),
                 ),

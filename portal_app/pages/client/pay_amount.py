@@ -392,7 +392,7 @@ def _confirm_step() -> rx.Component:
                 id="pay-amount-unapplied-note",
             ),
         ),
-        card_choice(S, heading="Pay with"),
+        card_choice(S),
         rx.flex(
             rx.button(
                 rx.cond(S.processing, rx.spinner(size="2")),

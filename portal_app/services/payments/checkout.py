@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext, ngettext
 from portal_app.core.money import format_money, parse_major
 from portal_app.gateways.base import (
     CardDeclinedError,
@@ -330,7 +331,11 @@ def _summary_view(amounts: _Amounts, currency: str, locale: str) -> PaymentSumma
         card_minor=amounts.card_minor,
         over_payment=fmt(amounts.over_minor),
         over_payment_minor=amounts.over_minor,
-        button_label=f"Pay {card}" if amounts.card_minor > 0 else "Pay with my credit",
+        button_label=(
+            gettext("Pay %(amount)s") % {"amount": card}
+            if amounts.card_minor > 0
+            else gettext("Pay with my credit")
+        ),
     )
 
 
@@ -427,14 +432,24 @@ def _release_stale_holds(session: Session, actor: Actor) -> None:
         ledger.release_holds(session, checkout_id=checkout_id)
 
 
-HELD_ELSEWHERE = (
-    "One of these invoices is already being paid, perhaps in another window. "
-    "It is held for {minutes} more."
-)
-HELD_FOR_BANK = (
-    "An earlier payment of these invoices is waiting for your bank's confirmation "
-    "(3-D Secure). They are held for {minutes} more, or you can cancel that attempt."
-)
+def _held_elsewhere(minutes: int) -> str:
+    return ngettext(
+        "One of these invoices is already being paid, perhaps in another window. "
+        "It is held for %(num)d minute more.",
+        "One of these invoices is already being paid, perhaps in another window. "
+        "It is held for %(num)d minutes more.",
+        minutes,
+    ) % {"num": minutes}
+
+
+def _held_for_bank(minutes: int) -> str:
+    return ngettext(
+        "An earlier payment of these invoices is waiting for your bank's confirmation "
+        "(3-D Secure). They are held for %(num)d minute more, or you can cancel that attempt.",
+        "An earlier payment of these invoices is waiting for your bank's confirmation "
+        "(3-D Secure). They are held for %(num)d minutes more, or you can cancel that attempt.",
+        minutes,
+    ) % {"num": minutes}
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,10 +460,6 @@ class HeldAttemptView:
     minutes_left: int
     cancellable: bool  # waiting for 3-D Secure: the client can cancel it
     message: str
-
-
-def _minutes(count: int) -> str:
-    return "1 minute" if count == 1 else f"{count} minutes"
 
 
 def held_attempt(
@@ -478,12 +489,12 @@ def held_attempt(
     cancellable = (
         checkout.status == CheckoutStatus.REQUIRES_ACTION and checkout.gateway_intent_id is not None
     )
-    template = HELD_FOR_BANK if cancellable else HELD_ELSEWHERE
+    held_for = _held_for_bank if cancellable else _held_elsewhere
     return HeldAttemptView(
         checkout_id=id_of(checkout),
         minutes_left=minutes,
         cancellable=cancellable,
-        message=template.format(minutes=_minutes(minutes)),
+        message=held_for(minutes),
     )
 
 
@@ -534,7 +545,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         held = held_attempt(session, actor=actor, invoice_ids=invoice_ids)
         raise ValidationError(
             "invoices",
-            held.message if held else HELD_ELSEWHERE.format(minutes=_minutes(LOCK_MINUTES)),
+            held.message if held else _held_elsewhere(LOCK_MINUTES),
         ) from exc
     held_credit = 0
     if request.apply_credit:
@@ -730,8 +741,12 @@ def record_intent(
         session.add(checkout)
         return ChargeOutcome("requires_action", client_secret=intent.client_secret)
     if intent.status == "processing":
-        return ChargeOutcome("processing", message="Your bank is still processing this payment.")
-    message = intent.failure_message or "The payment was not completed."
+        return ChargeOutcome(
+            # A msgid, translated where it is shown (state/card_payment.py).
+            "processing",
+            message=N_("Your bank is still processing this payment."),
+        )
+    message = intent.failure_message or N_("The payment was not completed.")
     fail_checkout(session, checkout_id=id_of(checkout), message=message)
     return ChargeOutcome("failed", message=message)
 
