@@ -1,15 +1,48 @@
-"""Pieces shared by the invoice and credit detail pages: title block, parties, lines, totals."""
+"""Pieces shared by the invoice and credit detail pages: title block, parties, lines, totals.
+Their labels are in the contact's language (`_()`, docs/extending.md "Languages")."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from portal_app.components.not_found import not_found_panel
+from portal_app.core.i18n import N_
 from portal_app.schemas.invoice import InvoiceLineView
+from portal_app.state.translate import _
+
+# What record_page says when the record is not the client's (or does not exist), per noun:
+# the title, the sentence and the link back; whole sentences, translated where shown.
+_NOT_FOUND = {
+    "Invoice": (
+        N_("Invoice not found"),
+        N_("There is no invoice at this address in your account."),
+        N_("All invoices"),
+    ),
+    "Quote": (
+        N_("Quote not found"),
+        N_("There is no quote at this address in your account."),
+        N_("All quotes"),
+    ),
+    "Credit": (
+        N_("Credit note not found"),
+        N_("There is no credit note at this address in your account."),
+        N_("All credits"),
+    ),
+    "Subscription": (
+        N_("Subscription not found"),
+        N_("There is no subscription at this address in your account."),
+        N_("All subscriptions"),
+    ),
+    "Recurring invoice": (
+        N_("Recurring invoice not found"),
+        N_("There is no recurring invoice at this address in your account."),
+        N_("All recurring invoices"),
+    ),
+}
 
 
 def detail_header(title: rx.Component, badge: rx.Component, *details, actions) -> rx.Component:
-    """The h1 title and status badge, `details` lines under it, and `actions` on the right."""
+    """The h1 title and status badge, `details` lines under it, and `actions` at the end."""
     return rx.flex(
         rx.vstack(
             rx.hstack(title, badge, align="center", spacing="3", wrap="wrap"),
@@ -26,7 +59,7 @@ def detail_header(title: rx.Component, badge: rx.Component, *details, actions) -
     )
 
 
-def party_block(title: str, party) -> rx.Component:
+def party_block(title: str | rx.Var, party) -> rx.Component:
     """A small caption over a party's name and address lines."""
     return rx.vstack(
         rx.text(title, size="1", color_scheme="gray", weight="medium", trim="both"),
@@ -37,8 +70,9 @@ def party_block(title: str, party) -> rx.Component:
     )
 
 
-def parties_card(company, company_title: str, client, client_title: str) -> rx.Component:
-    """The company and client blocks side by side (stacked on a phone)."""
+def parties_card(company, company_title, client, client_title) -> rx.Component:
+    """The company and client blocks side by side (stacked on a phone); the titles are
+    translated texts (`_("Bill to")`)."""
     return rx.card(
         rx.grid(
             party_block(company_title, company),
@@ -54,10 +88,10 @@ def parties_card(company, company_title: str, client, client_title: str) -> rx.C
 def _line(line: InvoiceLineView) -> rx.Component:
     return rx.table.row(
         rx.table.cell(line.description),
-        rx.table.cell(line.quantity, text_align="right"),
-        rx.table.cell(line.unit_price, text_align="right", display=["none", "table-cell"]),
+        rx.table.cell(line.quantity, text_align="end"),
+        rx.table.cell(line.unit_price, text_align="end", display=["none", "table-cell"]),
         rx.table.cell(line.tax, display=["none", "table-cell"]),
-        rx.table.cell(line.net, text_align="right"),
+        rx.table.cell(line.net, text_align="end"),
     )
 
 
@@ -66,13 +100,13 @@ def lines_table(lines) -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Description"),
-                rx.table.column_header_cell("Qty", text_align="right"),
+                rx.table.column_header_cell(_("Description")),
+                rx.table.column_header_cell(_("Qty"), text_align="end"),
                 rx.table.column_header_cell(
-                    "Unit price", text_align="right", display=["none", "table-cell"]
+                    _("Unit price"), text_align="end", display=["none", "table-cell"]
                 ),
-                rx.table.column_header_cell("Tax", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Amount", text_align="right"),
+                rx.table.column_header_cell(_("Tax"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Amount"), text_align="end"),
             )
         ),
         rx.table.body(rx.foreach(lines, _line)),
@@ -82,7 +116,7 @@ def lines_table(lines) -> rx.Component:
 
 
 def totals_box(*rows: rx.Component, element_id: str) -> rx.Component:
-    """summary_row()s stacked on the right (full width on a phone)."""
+    """summary_row()s stacked at the end of the line (full width on a phone)."""
     return rx.flex(
         rx.spacer(),
         rx.vstack(*rows, width=["100%", "20em"], spacing="2", id=element_id),
@@ -92,15 +126,11 @@ def totals_box(*rows: rx.Component, element_id: str) -> rx.Component:
 
 def record_page(not_found, record, detail: rx.Component, *, noun: str, back_href: str):
     """'<Noun> not found' with a link back (the 404 page's look), the detail once `record` is
-    loaded, else a spinner."""
+    loaded, else a spinner. `noun` is one of _NOT_FOUND's (its texts are translated)."""
+    title, message, back_label = _NOT_FOUND[noun]
     return rx.cond(
         not_found,
-        not_found_panel(
-            f"{noun} not found",
-            f"There is no {noun.lower()} at this address in your account.",
-            back_label=f"All {noun.lower()}s",
-            back_href=back_href,
-        ),
+        not_found_panel(_(title), _(message), back_label=_(back_label), back_href=back_href),
         rx.cond(
             record,
             detail,

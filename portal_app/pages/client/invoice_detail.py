@@ -25,7 +25,7 @@ from portal_app.schemas.invoice import InvoiceView
 from portal_app.services.billing import invoices
 from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
-from portal_app.state.translate import _
+from portal_app.state.translate import _, fill, pgettext
 
 
 class InvoiceDetailState(PortalState):
@@ -95,26 +95,37 @@ class InvoiceDetailState(PortalState):
 def _detail(inv: rx.Var) -> rx.Component:
     return rx.vstack(
         detail_header(
-            rx.heading("Invoice ", inv.number, size="7", as_="h1"),
-            status_badge(inv.status_label),
-            rx.text("Issued ", inv.issue_date, " · Due ", inv.due_date, color_scheme="gray"),
-            rx.cond(inv.po_number != "", rx.text("PO ", inv.po_number, color_scheme="gray")),
+            rx.heading(fill(_("Invoice %(number)s"), number=inv.number), size="7", as_="h1"),
+            # Coloured by the status itself: the label is in the contact's language.
+            status_badge(inv.status_label, key=rx.cond(inv.is_overdue, "overdue", inv.status)),
+            rx.text(
+                fill(
+                    _("Issued %(issued)s · Due %(due)s"),
+                    issued=inv.issue_date,
+                    due=inv.due_date,
+                ),
+                color_scheme="gray",
+            ),
+            rx.cond(
+                inv.po_number != "",
+                rx.text(fill(_("PO %(number)s"), number=inv.po_number), color_scheme="gray"),
+            ),
             actions=rx.hstack(
                 rx.cond(
                     inv.is_payable & ~PortalState.is_preview,
                     rx.link(
-                        rx.button(rx.icon("credit-card", size=16), "Pay now", size="3"),
+                        rx.button(rx.icon("credit-card", size=16), _("Pay now"), size="3"),
                         href="/client/pay?invoices=" + inv.id.to_string(),
                         id="pay-now",
                     ),
                 ),
                 download_button(
-                    "Download PDF", InvoiceDetailState.pdf_href, "download-pdf", size="3"
+                    _("Download PDF"), InvoiceDetailState.pdf_href, "download-pdf", size="3"
                 ),
                 rx.cond(
                     inv.einvoice_format == "xml",
                     download_button(
-                        "Download e-invoice (XML)",
+                        _("Download e-invoice (XML)"),
                         InvoiceDetailState.ubl_href,
                         "download-ubl",
                         size="3",
@@ -127,21 +138,25 @@ def _detail(inv: rx.Var) -> rx.Component:
         rx.cond(
             inv.partial != "",
             callout(
-                "A deposit of " + inv.partial + " is due by " + inv.partial_due_date + ".",
+                fill(
+                    _("A deposit of %(amount)s is due by %(date)s."),
+                    amount=inv.partial,
+                    date=inv.partial_due_date,
+                ),
                 icon="info",
                 color_scheme="blue",
                 width="100%",
             ),
         ),
-        parties_card(inv.company, "From", inv.client, "Bill to"),
+        parties_card(inv.company, pgettext("document sender", "From"), inv.client, _("Bill to")),
         lines_table(inv.lines),
         totals_box(
-            summary_row("Subtotal", inv.subtotal),
+            summary_row(_("Subtotal"), inv.subtotal),
             rx.foreach(inv.taxes, lambda tax: summary_row(tax[0], tax[1])),
-            summary_row("Total", inv.total, strong=True),
-            summary_row("Paid to date", inv.paid_to_date),
+            summary_row(_("Total"), inv.total, strong=True),
+            summary_row(_("Paid to date"), inv.paid_to_date),
             rx.separator(),
-            summary_row("Balance due", inv.balance, strong=True),
+            summary_row(_("Balance due"), inv.balance, strong=True),
             element_id="invoice-totals",
         ),
         rx.cond(inv.payments.length() > 0, _payments(inv)),
@@ -152,14 +167,15 @@ def _detail(inv: rx.Var) -> rx.Component:
         rx.cond(
             inv.terms != "",
             rx.vstack(
-                rx.heading("Terms", size="3", as_="h2"),
+                rx.heading(_("Terms"), size="3", as_="h2"),
                 rx.text(inv.terms, size="2", color_scheme="gray", white_space="pre-wrap"),
                 spacing="1",
                 align="start",
             ),
         ),
         attached_documents(InvoiceDetailState.attachments),
-        rx.link("← All invoices", href=routes.CLIENT_INVOICES),
+        # The arrow is part of the text: a right-to-left language turns it round.
+        rx.link(_("← All invoices"), href=routes.CLIENT_INVOICES),
         width="100%",
         spacing="4",
         align="start",
