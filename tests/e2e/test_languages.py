@@ -164,3 +164,46 @@ def test_the_invoice_status_badges_are_in_the_contacts_french(new_context, make,
         expect(badge).to_have_text(label)
         # Coloured by the status, not by the (now translated) label.
         expect(badge).to_have_attribute("data-accent-color", color)
+
+
+# --------------------------------------------------------------------------- invoice and pay pages
+
+
+def test_an_invoice_and_its_pay_page_in_german_then_arabic(new_context, make, db):
+    """Labels in the contact's language, money as the German company's locale writes it; the
+    card step (shared by the pay pages) too; in Arabic the same pages run right to left."""
+    account = make.account(locale="de_DE")
+    invoice = make.invoice(account.client, currency="EUR")  # 2 × 100,00 € + 20 % VAT
+    page = new_context(locale="de-DE").new_page()
+    sign_in(page, account)
+    page.goto(f"/client/invoices/{invoice.id}")
+    expect(page.get_by_role("heading", name=f"Rechnung {invoice.number}", level=1)).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Beschreibung")).to_be_visible()
+    totals = page.locator("#invoice-totals")
+    expect(totals).to_contain_text("Zwischensumme")
+    expect(totals).to_contain_text("Offener Betrag")
+    expect(totals).to_contain_text(re.compile(r"240,00\s€"))
+    expect(page.locator("#main .rt-Badge").filter(has_text="Unbezahlt").first).to_be_visible()
+    page.locator("#pay-now").click()
+    page.wait_for_url(re.compile(r"/client/pay\?invoices="))
+    expect(page.get_by_role("heading", name="Rechnungen bezahlen", level=1)).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Rechnung", exact=True)).to_be_visible()
+    expect(page.locator("#pay-total")).to_have_text(re.compile(r"^240,00\s€$"))
+    expect(page.locator("#pay-summary")).to_contain_text("Fälliger Gesamtbetrag")
+    expect(page.locator("#pay-button")).to_have_text(re.compile(r"^240,00\s€ zahlen$"))
+    expect(page.get_by_role("heading", name="Bezahlen mit", level=2)).to_be_visible()
+    expect(page.get_by_text("Eine neue Karte")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+
+    _set_language(db, account.contact.id, "ar")
+    page.goto(f"/client/invoices/{invoice.id}")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    expect(page.get_by_role("heading", name=f"الفاتورة {invoice.number}", level=1)).to_be_visible()
+    expect(page.locator("#invoice-totals")).to_contain_text("الرصيد المستحق")
+    page.locator("#pay-now").click()
+    page.wait_for_url(re.compile(r"/client/pay\?invoices="))
+    expect(page.get_by_role("heading", name="دفع الفواتير", level=1)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", name="الدفع باستخدام", level=2)).to_be_visible()
