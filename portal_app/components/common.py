@@ -41,19 +41,34 @@ _KEY_COLORS = {
 }
 
 
+# A credit note's colours by its status key.
+CREDIT_KEY_COLORS = {
+    "sent": "green",
+    "partial": "blue",
+    "applied": "gray",
+    "cancelled": "gray",
+}
+
+
+def keyed_badge(label, key, colors: dict[str, str]) -> rx.Component:
+    """A badge showing `label` (in any language), coloured by the status `key` through
+    `colors` (key → colour); a key not listed gets the plain badge."""
+    return rx.match(
+        key,
+        *[
+            (name, badge(label, color_scheme=color, variant="soft", radius="full"))
+            for name, color in colors.items()
+        ],
+        badge(label, variant="soft", radius="full"),
+    )
+
+
 def status_badge(label, key=None) -> rx.Component:
     """A coloured badge for an invoice status label (a Var or a str), coloured by its English
     label, or by `key` (the status, or "overdue") when given: a label in any language."""
     if key is None:
         return colored_badge(label, _BADGE_COLORS)
-    return rx.match(
-        key,
-        *[
-            (name, badge(label, color_scheme=color, variant="soft", radius="full"))
-            for name, color in _KEY_COLORS.items()
-        ],
-        badge(label, variant="soft", radius="full"),
-    )
+    return keyed_badge(label, key, _KEY_COLORS)
 
 
 def empty_state(title: str, message: str, icon: str = "inbox") -> rx.Component:

@@ -31,6 +31,12 @@ def credit_status_badge(label) -> rx.Component:
     return colored_badge(label, CREDIT_BADGE_COLORS)
 
 
+def phone_label(text) -> rx.Component:
+    """What a table cell holds, shown before its value only when the shell stacks the table
+    into cards on a phone (layout/sidebar.main_area), where the column headings are hidden."""
+    return rx.el.span(text, ": ", class_name="phone-label", style={"color": rx.color("gray", 11)})
+
+
 def pager(state, noun: str) -> rx.Component:
     """Range, page size and previous/next for a State with the paging vars and events."""
     return rx.flex(
@@ -48,6 +54,11 @@ def pager(state, noun: str) -> rx.Component:
                 on_change=state.set_page_size,
                 size="2",
             ),
+            spacing="2",
+            align="center",
+        ),
+        # Previous, the page and Next stay on one line (a phone wraps the groups, not them).
+        rx.hstack(
             rx.button(
                 rx.icon("chevron-left", size=16, aria_hidden="true"),
                 "Previous",
@@ -56,7 +67,7 @@ def pager(state, noun: str) -> rx.Component:
                 variant="soft",
                 size="2",
             ),
-            rx.text("Page ", state.page, size="2"),
+            rx.text("Page ", state.page, size="2", white_space="nowrap"),
             rx.button(
                 "Next",
                 rx.icon("chevron-right", size=16, aria_hidden="true"),
@@ -67,7 +78,6 @@ def pager(state, noun: str) -> rx.Component:
             ),
             spacing="2",
             align="center",
-            wrap="wrap",
         ),
         width="100%",
         align="center",
@@ -116,6 +126,9 @@ def list_toolbar(
             value=state.status,
             on_change=state.set_status,
             aria_label=filter_label,
+            # A phone gives the filter the whole line, never more.
+            width=["100%", "auto"],
+            max_width="100%",
         ),
         rx.form(
             rx.hstack(
@@ -127,12 +140,16 @@ def list_toolbar(
                     aria_label=search_label,
                     max_length=max_search,
                     type="search",
+                    flex="1",
+                    min_width="0",
                 ),
                 rx.button("Search", type="submit", variant="soft"),
                 spacing="2",
+                width="100%",
             ),
             on_submit=state.apply_search,
             reset_on_submit=False,
+            width=["100%", "auto"],
         ),
         rx.hstack(
             rx.select.root(

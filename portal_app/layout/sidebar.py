@@ -98,6 +98,9 @@ def skip_link(label: Any = "Skip to main content") -> rx.Component:
     return rx.el.a(
         label,
         href="#main",
+        # The router would take "#main" for a navigation (and reload the page's data) and
+        # leave the focus where it was: focus <main> instead, so the next Tab is inside it.
+        on_click=[rx.prevent_default, rx.set_focus("main")],
         id="skip-link",
         style={
             "position": "absolute",
@@ -115,15 +118,67 @@ def skip_link(label: Any = "Skip to main content") -> rx.Component:
     )
 
 
+# Below Radix's first breakpoint (xs, 520px): a phone held upright.
+PHONE = "@media (max-width: 519.98px)"
+_CELLS = "& .rt-TableRoot tbody tr > :is(td, th)"
+# On a phone every table's row is a small card: its cells flow side by side and wrap onto
+# more lines instead of pushing the last columns (amounts, Apply, Refund) off the screen. The
+# header row stays in the page for screen readers, out of sight; a cell with
+# data-phone="show" is shown there even when its column is hidden on narrow screens, a
+# components.records.phone_label inside it says what it is.
+_STACKED_TABLES = {
+    "& .phone-label": {"display": "none"},
+    PHONE: {
+        # Radix gives the <table> no height of its own (a table grows to its rows, a block
+        # does not): as a block it takes its rows' height.
+        "& .rt-TableRoot :is(table, tbody)": {
+            "display": "block",
+            "width": "100%",
+            "height": "auto",
+            "overflow": "visible",
+        },
+        "& .rt-TableRoot thead": {
+            # A block, so that the clipping applies (a table row group ignores overflow).
+            "display": "block",
+            "position": "absolute",
+            "width": "1px",
+            "height": "1px",
+            "overflow": "hidden",
+            "clip": "rect(0, 0, 0, 0)",
+            "white_space": "nowrap",
+        },
+        "& .rt-TableRoot tbody tr": {
+            "display": "flex",
+            "flex_wrap": "wrap",
+            "align_items": "center",
+            "gap": "0.3em 0.9em",
+            "padding": "0.65em 0.8em",
+        },
+        "& .rt-TableRoot tbody tr + tr": {"border_top": "1px solid var(--gray-a5)"},
+        _CELLS: {
+            "flex": "0 0 auto",
+            "max_width": "100%",
+            "padding": "0",
+            "box_shadow": "none",
+            "text_align": "start",
+            "overflow_wrap": "break-word",
+        },
+        f"{_CELLS}[data-phone='show']": {"display": "block !important"},
+        "& .phone-label": {"display": "inline"},
+    },
+}
+
+
 def main_area(content: rx.Component, *, max_width: str) -> rx.Component:
     """The shell's <main id="main">, the skip link's target (focusable by script only, so the
-    next Tab continues inside the page's content)."""
+    next Tab continues inside the page's content); its tables stack into cards on a phone."""
     return rx.el.main(
         content,
         style={
             "padding": "1.5em clamp(1em, 3vw, 2.5em)",
             "max_width": max_width,
             "&:focus": {"outline": "none"},
+            **_STACKED_TABLES,
         },
         id="main",
         tab_index=-1,
@@ -187,6 +242,7 @@ def sidebar(brand: rx.Component, nav_block: rx.Component, account: rx.Component)
         background=rx.color("gray", 2),
         display=["none", "none", "block"],
         flex_shrink="0",
+        id="sidebar",
     )
 
 

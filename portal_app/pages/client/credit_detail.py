@@ -6,7 +6,7 @@ import dataclasses
 
 import reflex as rx
 
-from portal_app.components.common import download_button
+from portal_app.components.common import CREDIT_KEY_COLORS, download_button, keyed_badge
 from portal_app.components.documents import (
     detail_header,
     lines_table,
@@ -14,7 +14,7 @@ from portal_app.components.documents import (
     record_page,
     totals_box,
 )
-from portal_app.components.records import credit_status_badge, summary_row
+from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
@@ -24,6 +24,7 @@ from portal_app.schemas.document import DocumentRowView
 from portal_app.services.billing import credits
 from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill, pgettext
 
 
 class CreditDetailState(PortalState):
@@ -80,42 +81,45 @@ def _use(use: CreditUseView) -> rx.Component:
             display=["none", "table-cell"],
         ),
         rx.table.cell(use.date, white_space="nowrap"),
-        rx.table.cell(use.amount, text_align="right"),
+        rx.table.cell(use.amount, text_align="end"),
     )
 
 
 def _detail(c: rx.Var) -> rx.Component:
     return rx.vstack(
         detail_header(
-            rx.heading("Credit ", c.number, size="7", as_="h1"),
-            credit_status_badge(c.status_label),
-            rx.text("Issued ", c.issue_date, color_scheme="gray"),
+            rx.heading(fill(_("Credit note %(number)s"), number=c.number), size="7", as_="h1"),
+            # Coloured by the status: the label is in the contact's language.
+            keyed_badge(c.status_label, c.status, CREDIT_KEY_COLORS),
+            rx.text(fill(_("Issued %(date)s"), date=c.issue_date), color_scheme="gray"),
             actions=download_button(
-                "Download PDF", CreditDetailState.pdf_href, "download-pdf", size="3"
+                _("Download PDF"), CreditDetailState.pdf_href, "download-pdf", size="3"
             ),
         ),
-        parties_card(c.company, "From", c.client, "Credit to"),
+        parties_card(c.company, pgettext("document sender", "From"), c.client, _("Credit to")),
         lines_table(c.lines),
         totals_box(
-            summary_row("Subtotal", c.subtotal),
+            summary_row(_("Subtotal"), c.subtotal),
             rx.foreach(c.taxes, lambda tax: summary_row(tax[0], tax[1])),
-            summary_row("Total credit", c.total, strong=True),
-            summary_row("Used", c.used),
+            summary_row(_("Total credit"), c.total, strong=True),
+            summary_row(pgettext("credit amount", "Used"), c.used),
             rx.separator(),
-            summary_row("Remaining", c.balance, strong=True),
+            summary_row(_("Remaining"), c.balance, strong=True),
             element_id="credit-totals",
         ),
         rx.cond(
             c.uses.length() > 0,
             rx.vstack(
-                rx.heading("Where it was used", size="4", as_="h2"),
+                rx.heading(_("Where it was used"), size="4", as_="h2"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell("Invoice"),
-                            rx.table.column_header_cell("Payment", display=["none", "table-cell"]),
-                            rx.table.column_header_cell("Date"),
-                            rx.table.column_header_cell("Amount", text_align="right"),
+                            rx.table.column_header_cell(_("Invoice")),
+                            rx.table.column_header_cell(
+                                _("Payment"), display=["none", "table-cell"]
+                            ),
+                            rx.table.column_header_cell(_("Date")),
+                            rx.table.column_header_cell(_("Amount"), text_align="end"),
                         )
                     ),
                     rx.table.body(rx.foreach(c.uses, _use)),
@@ -130,7 +134,8 @@ def _detail(c: rx.Var) -> rx.Component:
         ),
         rx.cond(c.public_notes != "", rx.text(c.public_notes, size="2", white_space="pre-wrap")),
         attached_documents(CreditDetailState.attachments),
-        rx.link("← All credits", href=routes.CLIENT_CREDITS),
+        # The arrow is part of the text: a right-to-left language turns it round.
+        rx.link(_("← All credits"), href=routes.CLIENT_CREDITS),
         width="100%",
         spacing="4",
         align="start",

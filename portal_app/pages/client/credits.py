@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.common import empty_state, page_heading
+from portal_app.components.common import (
+    CREDIT_KEY_COLORS,
+    empty_state,
+    keyed_badge,
+    page_heading,
+)
 from portal_app.components.export_control import export_control
-from portal_app.components.records import credit_status_badge, paged_rows
+from portal_app.components.records import paged_rows
 from portal_app.schemas.credit import CreditRowView
 from portal_app.services.billing import credits
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
 
 class CreditsState(PagedListMixin, PortalState):
@@ -39,9 +45,10 @@ def _row(row: CreditRowView) -> rx.Component:
             rx.text(row.date, size="1", color_scheme="gray", display=["block", "none"]),
         ),
         rx.table.cell(row.date, display=["none", "table-cell"], white_space="nowrap"),
-        rx.table.cell(row.amount, text_align="right", display=["none", "table-cell"]),
-        rx.table.cell(row.balance, text_align="right", white_space="nowrap"),
-        rx.table.cell(credit_status_badge(row.status_label)),
+        rx.table.cell(row.amount, text_align="end", display=["none", "table-cell"]),
+        rx.table.cell(row.balance, text_align="end", white_space="nowrap"),
+        # Coloured by the status: the label is in the contact's language.
+        rx.table.cell(keyed_badge(row.status_label, row.status, CREDIT_KEY_COLORS)),
         data_testid="credit-row",
     )
 
@@ -50,13 +57,13 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Number"),
-                rx.table.column_header_cell("Date", display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Number")),
+                rx.table.column_header_cell(_("Date"), display=["none", "table-cell"]),
                 rx.table.column_header_cell(
-                    "Amount", text_align="right", display=["none", "table-cell"]
+                    _("Amount"), text_align="end", display=["none", "table-cell"]
                 ),
-                rx.table.column_header_cell("Remaining", text_align="right"),
-                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell(_("Remaining"), text_align="end"),
+                rx.table.column_header_cell(_("Status")),
             )
         ),
         rx.table.body(rx.foreach(CreditsState.rows, _row)),
@@ -68,7 +75,7 @@ def _table() -> rx.Component:
 def credits_page() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            page_heading("Credits"),
+            page_heading(_("Credits")),
             rx.spacer(),
             rx.cond(~CreditsState.unavailable, export_control("credits")),
             width="100%",
@@ -77,15 +84,19 @@ def credits_page() -> rx.Component:
         ),
         rx.cond(
             CreditsState.unavailable,
-            empty_state("Not available", "Your portal does not include credits.", icon="lock"),
+            empty_state(
+                _("Not available"), _("Your portal does not include credits."), icon="lock"
+            ),
             paged_rows(
                 CreditsState,
                 _table(),
                 "Credits",
                 empty_state(
-                    "No credits",
-                    "Credit notes issued to you will be listed here. Available credit can "
-                    "pay your invoices at checkout.",
+                    _("No credit notes"),
+                    _(
+                        "Credit notes issued to you will be listed here. Available credit can "
+                        "pay your invoices at checkout."
+                    ),
                     icon="piggy-bank",
                 ),
             ),

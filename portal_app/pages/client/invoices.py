@@ -14,7 +14,13 @@ from portal_app.components.common import (
     visually_hidden,
 )
 from portal_app.components.export_control import export_control
-from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
+from portal_app.components.records import (
+    list_toolbar,
+    paged_rows,
+    phone_label,
+    select_cell,
+    selection_callout,
+)
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError
 from portal_app.core.i18n import ngettext
@@ -164,10 +170,21 @@ def _row(row: InvoiceRowView) -> rx.Component:
         rx.table.row_header_cell(
             rx.link(row.number, href="/client/invoices/" + row.id.to_string(), weight="medium")
         ),
-        rx.table.cell(row.issue_date, display=["none", "table-cell"]),
-        rx.table.cell(row.due_date, display=["none", "none", "table-cell"]),
+        # On a phone the row is a card (layout/sidebar.main_area) that keeps both dates.
+        rx.table.cell(
+            phone_label(_("Date")),
+            row.issue_date,
+            display=["none", "table-cell"],
+            data_phone="show",
+        ),
+        rx.table.cell(
+            phone_label(_("Due")),
+            row.due_date,
+            display=["none", "none", "table-cell"],
+            data_phone="show",
+        ),
         rx.table.cell(row.amount, text_align="right", display=["none", "table-cell"]),
-        rx.table.cell(row.balance, text_align="right"),
+        rx.table.cell(phone_label(_("Balance")), row.balance, text_align="right"),
         # Coloured by the status, the label being in the contact's language.
         rx.table.cell(
             status_badge(row.status_label, key=rx.cond(row.is_overdue, "overdue", row.status))

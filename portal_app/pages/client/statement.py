@@ -17,7 +17,7 @@ from portal_app.components.common import (
     loading_block,
     page_heading,
 )
-from portal_app.components.records import summary_row
+from portal_app.components.records import phone_label, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
@@ -396,8 +396,11 @@ def _row(row: StatementRowView) -> rx.Component:
         rx.table.cell(row.date, white_space="nowrap"),
         rx.table.row_header_cell(row.reference),
         rx.table.cell(row.description, display=["none", "table-cell"]),
-        rx.table.cell(row.amount, text_align="right", white_space="nowrap"),
-        rx.table.cell(row.balance, text_align="right", white_space="nowrap"),
+        # On a phone the row is a card (layout/sidebar.main_area): each amount says what it is.
+        rx.table.cell(phone_label("Amount"), row.amount, text_align="right", white_space="nowrap"),
+        rx.table.cell(
+            phone_label("Balance"), row.balance, text_align="right", white_space="nowrap"
+        ),
         data_testid="statement-row",
     )
 
@@ -446,7 +449,13 @@ def _view(view: StatementView) -> rx.Component:
             ),
             rx.cond(
                 view.show_aging,
-                rx.flex(rx.foreach(view.aging, _bucket), wrap="wrap", spacing="5"),
+                # Columns as wide as the screen allows, each bucket in one piece.
+                rx.grid(
+                    rx.foreach(view.aging, _bucket),
+                    columns="repeat(auto-fill, minmax(6.5em, 1fr))",
+                    gap="3",
+                    width="100%",
+                ),
             ),
             width="100%",
             spacing="3",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
+from portal_app.core.i18n import pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import fetch_page, parse_record_id, sort_order
@@ -35,19 +36,26 @@ from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope, get_client_record
 
-STATUS_LABELS = {
-    "sent": "Available",
-    "partial": "Partly used",
-    "applied": "Used",
-    "cancelled": "Cancelled",
-}
+
+def _status_labels() -> dict[str, str]:
+    """The statuses as a client reads them, in the language of the current event (a credit
+    note's own words: "Cancelled" here is not the invoice status of the same name)."""
+    return {
+        "sent": pgettext("credit status", "Available"),
+        "partial": pgettext("credit status", "Partly used"),
+        "applied": pgettext("credit status", "Used"),
+        "cancelled": pgettext("credit status", "Cancelled"),
+    }
+
+
 MAX_PAGE = 1_000_000
 # Newest first, the id breaking ties so pages never overlap; the export keeps the same order.
 LIST_ORDER = sort_order(Credit.issue_date, Credit.id, descending=True)
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.capitalize())
+    """The credit status `status` in words (see _status_labels)."""
+    return _status_labels().get(status, status.capitalize())
 
 
 # The portal's own rule beside the client scope: drafts never reach it.
