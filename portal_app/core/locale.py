@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 
 
 def format_quantity(quantity_milli: int) -> str:
@@ -31,6 +31,12 @@ def format_day(value: date | datetime | None, locale: str) -> str:
 def _medium_date(value: date, locale: str) -> str:
     # Lists show the same few dates many times over; Babel's formatting is not free.
     return format_date(value, format="medium", locale=locale)
+
+
+def format_month(value: date, locale: str, *, year: bool = True) -> str:
+    """A month as the locale writes it, e.g. 'Mar 2026' (en), 'März 2026' (de); without the
+    year ('Mar') for a chart's axis."""
+    return format_skeleton("yMMM" if year else "MMM", value, locale=locale)
 
 
 def format_moment(value: datetime | None, locale: str) -> str:
