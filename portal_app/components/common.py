@@ -41,6 +41,14 @@ _KEY_COLORS = {
 }
 
 
+# A payment's colours by its status key.
+PAYMENT_KEY_COLORS = {
+    "completed": "green",
+    "pending": "amber",
+    "failed": "red",
+    "refunded": "gray",
+    "partly_refunded": "blue",
+}
 # A credit note's colours by its status key.
 CREDIT_KEY_COLORS = {
     "sent": "green",

@@ -7,8 +7,13 @@ import dataclasses
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import download_button, empty_state
-from portal_app.components.records import payment_status_badge, summary_row
+from portal_app.components.common import (
+    PAYMENT_KEY_COLORS,
+    download_button,
+    empty_state,
+    keyed_badge,
+)
+from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
@@ -18,6 +23,7 @@ from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, Pa
 from portal_app.services.documents import documents
 from portal_app.services.payments import payments
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill, pgettext
 
 
 class PaymentDetailState(PortalState):
@@ -68,8 +74,8 @@ def _invoice_row(item: PaymentInvoiceView) -> rx.Component:
                 rx.text(item.number),
             )
         ),
-        rx.table.cell(item.applied, text_align="right"),
-        rx.table.cell(item.refunded, text_align="right"),
+        rx.table.cell(item.applied, text_align="end"),
+        rx.table.cell(item.refunded, text_align="end"),
     )
 
 
@@ -82,11 +88,11 @@ def _credit_row(item: PaymentCreditView) -> rx.Component:
                 rx.text(item.number),
             )
         ),
-        rx.table.cell(item.amount, text_align="right"),
+        rx.table.cell(item.amount, text_align="end"),
     )
 
 
-def _section(title: str, table: rx.Component) -> rx.Component:
+def _section(title: rx.Var, table: rx.Component) -> rx.Component:
     return rx.vstack(
         rx.heading(title, size="4", as_="h2"), table, width="100%", spacing="2", align="start"
     )
@@ -97,8 +103,9 @@ def _detail(p: rx.Var) -> rx.Component:
         rx.flex(
             rx.vstack(
                 rx.hstack(
-                    rx.heading("Payment ", p.number, size="7", as_="h1"),
-                    payment_status_badge(p.status_label),
+                    rx.heading(fill(_("Payment %(number)s"), number=p.number), size="7", as_="h1"),
+                    # Coloured by the status: the label is in the contact's language.
+                    keyed_badge(p.status_label, p.status, PAYMENT_KEY_COLORS),
                     align="center",
                     spacing="3",
                     wrap="wrap",
@@ -106,14 +113,21 @@ def _detail(p: rx.Var) -> rx.Component:
                 rx.text(p.date, " · ", p.method_label, color_scheme="gray"),
                 rx.cond(
                     p.transaction_reference != "",
-                    rx.text("Reference ", p.transaction_reference, color_scheme="gray", size="2"),
+                    rx.text(
+                        fill(_("Reference %(reference)s"), reference=p.transaction_reference),
+                        color_scheme="gray",
+                        size="2",
+                    ),
                 ),
                 spacing="1",
                 align="start",
             ),
             rx.spacer(),
             download_button(
-                "Download receipt", PaymentDetailState.receipt_href, "download-receipt", size="3"
+                _("Download receipt"),
+                PaymentDetailState.receipt_href,
+                "download-receipt",
+                size="3",
             ),
             width="100%",
             gap="3",
@@ -126,7 +140,7 @@ def _detail(p: rx.Var) -> rx.Component:
                 rx.cond(
                     p.failure_message != "",
                     p.failure_message,
-                    "This payment did not go through; nothing was charged.",
+                    _("This payment did not go through; nothing was charged."),
                 ),
                 icon="circle-alert",
                 color_scheme="red",
@@ -137,8 +151,13 @@ def _detail(p: rx.Var) -> rx.Component:
         rx.cond(
             p.has_unapplied,
             callout(
-                p.unapplied + " of this payment is not applied to an invoice yet. It stays on "
-                "your account and will be used for your next invoices.",
+                fill(
+                    _(
+                        "%(amount)s of this payment is not applied to an invoice yet. It stays "
+                        "on your account and will be used for your next invoices."
+                    ),
+                    amount=p.unapplied,
+                ),
                 icon="info",
                 color_scheme="blue",
                 width="100%",
@@ -146,12 +165,17 @@ def _detail(p: rx.Var) -> rx.Component:
         ),
         rx.cond(
             p.notes != "",
-            rx.text("Your note: ", p.notes, size="2", white_space="pre-wrap", id="payment-notes"),
+            rx.text(
+                fill(_("Your note: %(note)s"), note=p.notes),
+                size="2",
+                white_space="pre-wrap",
+                id="payment-notes",
+            ),
         ),
         rx.cond(
             p.has_refund,
             callout(
-                p.refunded + " of this payment was refunded.",
+                fill(_("%(amount)s of this payment was refunded."), amount=p.refunded),
                 icon="undo-2",
                 color_scheme="gray",
                 width="100%",
@@ -160,13 +184,15 @@ def _detail(p: rx.Var) -> rx.Component:
         rx.cond(
             p.invoices.length() > 0,
             _section(
-                "Invoices paid",
+                _("Invoices paid"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell("Invoice"),
-                            rx.table.column_header_cell("Applied", text_align="right"),
-                            rx.table.column_header_cell("Refunded", text_align="right"),
+                            rx.table.column_header_cell(_("Invoice")),
+                            rx.table.column_header_cell(_("Applied"), text_align="end"),
+                            rx.table.column_header_cell(
+                                pgettext("amount", "Refunded"), text_align="end"
+                            ),
                         )
                     ),
                     rx.table.body(rx.foreach(p.invoices, _invoice_row)),
@@ -179,12 +205,12 @@ def _detail(p: rx.Var) -> rx.Component:
         rx.cond(
             p.credits.length() > 0,
             _section(
-                "Credits used",
+                _("Credits used"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell("Credit"),
-                            rx.table.column_header_cell("Amount used", text_align="right"),
+                            rx.table.column_header_cell(_("Credit note")),
+                            rx.table.column_header_cell(_("Amount used"), text_align="end"),
                         )
                     ),
                     rx.table.body(rx.foreach(p.credits, _credit_row)),
@@ -197,11 +223,11 @@ def _detail(p: rx.Var) -> rx.Component:
         rx.flex(
             rx.spacer(),
             rx.vstack(
-                summary_row("Amount paid", p.amount),
-                rx.cond(p.has_credit, summary_row("Credit used", p.credit_total)),
-                summary_row("Applied to invoices", p.applied),
-                rx.cond(p.has_refund, summary_row("Refunded", p.refunded)),
-                rx.cond(p.has_unapplied, summary_row("Unapplied", p.unapplied)),
+                summary_row(_("Amount paid"), p.amount),
+                rx.cond(p.has_credit, summary_row(_("Credit used"), p.credit_total)),
+                summary_row(_("Applied to invoices"), p.applied),
+                rx.cond(p.has_refund, summary_row(pgettext("amount", "Refunded"), p.refunded)),
+                rx.cond(p.has_unapplied, summary_row(_("Unapplied"), p.unapplied)),
                 rx.separator(),
                 summary_row(p.total_label, p.total, strong=True),
                 width=["100%", "20em"],
@@ -211,7 +237,8 @@ def _detail(p: rx.Var) -> rx.Component:
             width="100%",
         ),
         attached_documents(PaymentDetailState.attachments),
-        rx.link("← All payments", href=routes.CLIENT_PAYMENTS),
+        # The arrow is part of the text: a right-to-left language turns it round.
+        rx.link(_("← All payments"), href=routes.CLIENT_PAYMENTS),
         width="100%",
         spacing="4",
         align="start",
@@ -223,11 +250,11 @@ def payment_detail_page() -> rx.Component:
         PaymentDetailState.not_found,
         rx.vstack(
             empty_state(
-                "Payment not found",
-                "There is no payment at this address in your account.",
+                _("Payment not found"),
+                _("There is no payment at this address in your account."),
                 icon="file-question",
             ),
-            rx.link("← All payments", href=routes.CLIENT_PAYMENTS),
+            rx.link(_("← All payments"), href=routes.CLIENT_PAYMENTS),
             align="center",
             width="100%",
         ),
@@ -237,7 +264,7 @@ def payment_detail_page() -> rx.Component:
                 rx.cond(
                     PaymentDetailState.just_paid,
                     callout(
-                        "Thank you, your payment was received.",
+                        _("Thank you, your payment was received."),
                         icon="circle-check",
                         color_scheme="green",
                         role="status",

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.common import empty_state, page_heading
+from portal_app.components.common import (
+    PAYMENT_KEY_COLORS,
+    empty_state,
+    keyed_badge,
+    page_heading,
+)
 from portal_app.components.export_control import export_control
-from portal_app.components.records import paged_rows, payment_status_badge
+from portal_app.components.records import paged_rows
 from portal_app.core import routes
 from portal_app.schemas.payment import PaymentRowView
 from portal_app.services.payments import payments
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
-from portal_app.state.translate import _
+from portal_app.state.translate import _, fill
 
 
 class PaymentsState(PagedListMixin, PortalState):
@@ -47,11 +52,16 @@ def _row(row: PaymentRowView) -> rx.Component:
             rx.text(row.amount, white_space="nowrap"),
             rx.cond(
                 row.unapplied != "",
-                rx.text(row.unapplied, " unapplied", size="1", color_scheme="gray"),
+                rx.text(
+                    fill(_("%(amount)s unapplied"), amount=row.unapplied),
+                    size="1",
+                    color_scheme="gray",
+                ),
             ),
-            text_align="right",
+            text_align="end",
         ),
-        rx.table.cell(payment_status_badge(row.status_label)),
+        # Coloured by the status: the label is in the contact's language.
+        rx.table.cell(keyed_badge(row.status_label, row.status, PAYMENT_KEY_COLORS)),
         data_testid="payment-row",
     )
 
@@ -60,11 +70,13 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Date", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Reference"),
-                rx.table.column_header_cell("Method", display=["none", "none", "table-cell"]),
-                rx.table.column_header_cell("Amount", text_align="right"),
-                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell(_("Date"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Reference")),
+                rx.table.column_header_cell(
+                    _("Payment method"), display=["none", "none", "table-cell"]
+                ),
+                rx.table.column_header_cell(_("Amount"), text_align="end"),
+                rx.table.column_header_cell(_("Status")),
             )
         ),
         rx.table.body(rx.foreach(PaymentsState.rows, _row)),
@@ -76,7 +88,7 @@ def _table() -> rx.Component:
 def payments_page() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            page_heading("Payments"),
+            page_heading(_("Payments")),
             rx.spacer(),
             rx.cond(
                 ~PaymentsState.unavailable,
@@ -89,14 +101,16 @@ def payments_page() -> rx.Component:
         ),
         rx.cond(
             PaymentsState.unavailable,
-            empty_state("Not available", "Your portal does not include payments.", icon="lock"),
+            empty_state(
+                _("Not available"), _("Your portal does not include payments."), icon="lock"
+            ),
             paged_rows(
                 PaymentsState,
                 _table(),
                 "Payments",
                 empty_state(
-                    "No payments yet",
-                    "Payments you make will be listed here, with a receipt for each.",
+                    _("No payments yet"),
+                    _("Payments you make will be listed here, with a receipt for each."),
                     icon="credit-card",
                 ),
             ),

@@ -16,6 +16,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of
+from portal_app.core.i18n import gettext, pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -38,13 +39,16 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope, get_client_record
 from portal_app.services.payments.ledger import unapplied_minor
 
-STATUS_LABELS = {
-    "pending": "Pending",
-    "completed": "Completed",
-    "failed": "Failed",
-    "refunded": "Refunded",
-    "partly_refunded": "Partly refunded",
-}
+
+def _status_labels() -> dict[str, str]:
+    """The statuses as a client reads them, in the language of the current event."""
+    return {
+        "pending": pgettext("payment status", "Pending"),
+        "completed": pgettext("payment status", "Completed"),
+        "failed": pgettext("payment status", "Failed"),
+        "refunded": pgettext("payment status", "Refunded"),
+        "partly_refunded": pgettext("payment status", "Partly refunded"),
+    }
 
 
 MAX_PAGE = 1_000_000
@@ -53,7 +57,8 @@ LIST_ORDER = (col(Payment.created_at).desc(), col(Payment.id).desc())
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+    """The payment status `status` in words (see _status_labels)."""
+    return _status_labels().get(status, status.replace("_", " ").capitalize())
 
 
 def _scoped(actor: Actor):
@@ -252,7 +257,9 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         # What the payment comes to once its refunds went back (a refunded one read "Total
         # $30.00" beside "Refunded $10.00").
         total=money(payment.amount_minor + credit_used - payment.refunded_minor),
-        total_label="Total after refunds" if payment.refunded_minor > 0 else "Total",
+        total_label=(
+            gettext("Total after refunds") if payment.refunded_minor > 0 else gettext("Total")
+        ),
         applied=money(applied),
         refunded=money(payment.refunded_minor),
         unapplied=money(unapplied),
