@@ -49,6 +49,14 @@ PAYMENT_KEY_COLORS = {
     "refunded": "gray",
     "partly_refunded": "blue",
 }
+# A quote's colours by its status key (the effective one: a lapsed quote is "expired").
+QUOTE_KEY_COLORS = {
+    "sent": "amber",
+    "approved": "green",
+    "converted": "green",
+    "expired": "gray",
+    "declined": "red",
+}
 # A credit note's colours by its status key.
 CREDIT_KEY_COLORS = {
     "sent": "green",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import colored_badge, field_error
+from portal_app.components.common import field_error
 from portal_app.state.signature_pad import PAD_HEIGHT, PAD_ID, PAD_WIDTH
 
 
@@ -233,17 +233,3 @@ def decline_dialog(state) -> rx.Component:
         open=state.decline_open,
         on_open_change=state.set_decline_open,
     )
-
-
-QUOTE_BADGE_COLORS = {
-    "Pending": "amber",
-    "Approved": "green",
-    "Converted": "green",
-    "Expired": "gray",
-    "Declined": "red",
-}
-
-
-def quote_status_badge(label) -> rx.Component:
-    """A coloured badge for a quote status label (a Var)."""
-    return colored_badge(label, QUOTE_BADGE_COLORS)

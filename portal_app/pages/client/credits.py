@@ -90,7 +90,7 @@ def credits_page() -> rx.Component:
             paged_rows(
                 CreditsState,
                 _table(),
-                "Credits",
+                _("Credits"),
                 empty_state(
                     _("No credit notes"),
                     _(

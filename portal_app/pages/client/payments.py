@@ -107,7 +107,7 @@ def payments_page() -> rx.Component:
             paged_rows(
                 PaymentsState,
                 _table(),
-                "Payments",
+                _("Payments"),
                 empty_state(
                     _("No payments yet"),
                     _("Payments you make will be listed here, with a receipt for each."),

@@ -7,7 +7,7 @@ import dataclasses
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import download_button
+from portal_app.components.common import QUOTE_KEY_COLORS, download_button, keyed_badge
 from portal_app.components.documents import (
     detail_header,
     lines_table,
@@ -18,12 +18,12 @@ from portal_app.components.documents import (
 from portal_app.components.quote_approval import (
     approval_dialog,
     decline_dialog,
-    quote_status_badge,
 )
 from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext, use_language
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
@@ -32,6 +32,7 @@ from portal_app.services.documents import documents
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin
 from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT
+from portal_app.state.translate import _, fill, pgettext
 
 
 class QuoteDetailState(QuoteApprovalMixin, PortalState):
@@ -105,7 +106,8 @@ class QuoteDetailState(QuoteApprovalMixin, PortalState):
         if len(result.invoice_ids) == 1:
             # Straight on to paying the invoice the quote became.
             return rx.redirect(routes.pay_url(result.invoice_ids))
-        self.notice = "Quote approved. Thank you!"
+        with use_language(self.lang):
+            self.notice = gettext("Quote approved. Thank you!")
         try:
             self._fetch(actor, result.quote_ids[0], record=False)
         except NotFoundError:
@@ -155,7 +157,8 @@ class QuoteDetailState(QuoteApprovalMixin, PortalState):
             return None
         self.decline_open = False
         # Staff are not e-mailed (they find it in their work queue): say only what happened.
-        self.notice = "Quote declined."
+        with use_language(self.lang):
+            self.notice = gettext("Quote declined.")
         self._fetch(actor, self.quote.id, record=False)
         return None
 
@@ -167,7 +170,7 @@ def _actions(q: rx.Var) -> rx.Component:
             q.is_approvable & can_answer,
             rx.button(
                 rx.icon("check", size=16, aria_hidden="true"),
-                "Approve",
+                _("Approve"),
                 on_click=QuoteDetailState.open_approve,
                 size="3",
                 id="approve-quote",
@@ -176,7 +179,7 @@ def _actions(q: rx.Var) -> rx.Component:
         rx.cond(
             q.is_declinable & can_answer,
             rx.button(
-                "Decline",
+                _("Decline"),
                 on_click=QuoteDetailState.open_decline,
                 variant="soft",
                 color_scheme="gray",
@@ -184,7 +187,7 @@ def _actions(q: rx.Var) -> rx.Component:
                 id="decline-quote",
             ),
         ),
-        download_button("Download PDF", QuoteDetailState.pdf_href, "download-pdf", size="3"),
+        download_button(_("Download PDF"), QuoteDetailState.pdf_href, "download-pdf", size="3"),
         spacing="2",
         wrap="wrap",
     )
@@ -205,7 +208,7 @@ def _outcome(q: rx.Var) -> rx.Component:
         rx.cond(
             q.is_approvable & PortalState.is_preview,
             callout(
-                "Staff preview: approving and declining are switched off.",
+                _("Staff preview: approving and declining are switched off."),
                 icon="eye",
                 color_scheme="blue",
                 width="100%",
@@ -215,13 +218,21 @@ def _outcome(q: rx.Var) -> rx.Component:
             q.invoice_id > 0,
             callout(
                 rx.hstack(
-                    rx.text("Approved on ", q.approved_on, ". Invoice "),
-                    rx.link(q.invoice_number, href="/client/invoices/" + q.invoice_id.to_string()),
-                    rx.text(" was created from this quote."),
+                    rx.text(
+                        fill(
+                            _("Approved on %(date)s. An invoice was created from this quote:"),
+                            date=q.approved_on,
+                        )
+                    ),
+                    rx.link(
+                        fill(_("Invoice %(number)s"), number=q.invoice_number),
+                        href="/client/invoices/" + q.invoice_id.to_string(),
+                    ),
                     rx.cond(
                         q.invoice_payable & ~PortalState.is_preview,
                         rx.link(
-                            "Pay it now", href="/client/pay?invoices=" + q.invoice_id.to_string()
+                            _("Pay it now"),
+                            href="/client/pay?invoices=" + q.invoice_id.to_string(),
                         ),
                     ),
                     spacing="1",
@@ -236,9 +247,15 @@ def _outcome(q: rx.Var) -> rx.Component:
         rx.cond(
             q.status == "declined",
             callout(
-                "Declined on "
-                + q.declined_on
-                + rx.cond(q.decline_reason != "", ": " + q.decline_reason, "."),
+                rx.cond(
+                    q.decline_reason != "",
+                    fill(
+                        _("Declined on %(date)s: %(reason)s"),
+                        date=q.declined_on,
+                        reason=q.decline_reason,
+                    ),
+                    fill(_("Declined on %(date)s."), date=q.declined_on),
+                ),
                 icon="circle-x",
                 color_scheme="gray",
                 width="100%",
@@ -247,7 +264,10 @@ def _outcome(q: rx.Var) -> rx.Component:
         rx.cond(
             q.status == "expired",
             callout(
-                "This quote expired on " + q.valid_until + ". Ask us for a new one.",
+                fill(
+                    _("This quote expired on %(date)s. Ask us for a new one."),
+                    date=q.valid_until,
+                ),
                 icon="clock",
                 color_scheme="amber",
                 width="100%",
@@ -259,39 +279,50 @@ def _outcome(q: rx.Var) -> rx.Component:
 def _detail(q: rx.Var) -> rx.Component:
     return rx.vstack(
         detail_header(
-            rx.heading("Quote ", q.number, size="7", as_="h1"),
-            quote_status_badge(q.status_label),
+            rx.heading(fill(_("Quote %(number)s"), number=q.number), size="7", as_="h1"),
+            # Coloured by the status: the label is in the contact's language.
+            keyed_badge(q.status_label, q.status, QUOTE_KEY_COLORS),
             rx.text(
-                "Issued ",
-                q.issue_date,
-                rx.cond(q.valid_until != "", " · Valid until " + q.valid_until, ""),
+                rx.cond(
+                    q.valid_until != "",
+                    fill(
+                        _("Issued %(issued)s · Valid until %(valid)s"),
+                        issued=q.issue_date,
+                        valid=q.valid_until,
+                    ),
+                    fill(_("Issued %(date)s"), date=q.issue_date),
+                ),
                 color_scheme="gray",
             ),
-            rx.cond(q.po_number != "", rx.text("PO ", q.po_number, color_scheme="gray")),
+            rx.cond(
+                q.po_number != "",
+                rx.text(fill(_("PO %(number)s"), number=q.po_number), color_scheme="gray"),
+            ),
             actions=_actions(q),
         ),
         _outcome(q),
-        parties_card(q.company, "From", q.client, "Prepared for"),
+        parties_card(q.company, pgettext("document sender", "From"), q.client, _("Prepared for")),
         lines_table(q.lines),
         totals_box(
-            summary_row("Subtotal", q.subtotal),
+            summary_row(_("Subtotal"), q.subtotal),
             rx.foreach(q.taxes, lambda tax: summary_row(tax[0], tax[1])),
             rx.separator(),
-            summary_row("Total", q.total, strong=True),
+            summary_row(_("Total"), q.total, strong=True),
             element_id="quote-totals",
         ),
         rx.cond(q.public_notes != "", rx.text(q.public_notes, size="2")),
         rx.cond(
             q.terms != "",
             rx.vstack(
-                rx.heading("Terms", size="3", as_="h2"),
+                rx.heading(_("Terms"), size="3", as_="h2"),
                 rx.text(q.terms, size="2", color_scheme="gray", white_space="pre-wrap"),
                 spacing="1",
                 align="start",
             ),
         ),
         attached_documents(QuoteDetailState.attachments),
-        rx.link("← All quotes", href=routes.CLIENT_QUOTES),
+        # The arrow is part of the text: a right-to-left language turns it round.
+        rx.link(_("← All quotes"), href=routes.CLIENT_QUOTES),
         approval_dialog(QuoteDetailState),
         decline_dialog(QuoteDetailState),
         width="100%",

@@ -7,11 +7,14 @@ from typing import ClassVar
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import empty_state, page_heading, visually_hidden
-from portal_app.components.quote_approval import (
-    approval_dialog,
-    quote_status_badge,
+from portal_app.components.common import (
+    QUOTE_KEY_COLORS,
+    empty_state,
+    keyed_badge,
+    page_heading,
+    visually_hidden,
 )
+from portal_app.components.quote_approval import approval_dialog
 from portal_app.components.records import list_toolbar, paged_rows, select_cell, selection_callout
 from portal_app.core import routes
 from portal_app.core.i18n import use_language
@@ -21,7 +24,9 @@ from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin, Sorte
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin, approved_notice
 from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT
+from portal_app.state.translate import _, fill, pgettext
 
+# The filters are the keys; their labels (English here) are translated where they are shown.
 FILTER_LABELS = {"all": "All", "pending": "Pending", "approved": "Approved", "expired": "Expired"}
 SORT_LABELS = {
     "date": "Date",
@@ -29,6 +34,26 @@ SORT_LABELS = {
     "number": "Number",
     "amount": "Amount",
 }
+
+
+def _filter_labels() -> dict[str, rx.Var]:
+    # A filter names a group of quotes (plural in several languages), unlike the status badge
+    # of one quote: its own context.
+    return {
+        "all": pgettext("quote filter", "All"),
+        "pending": pgettext("quote filter", "Pending"),
+        "approved": pgettext("quote filter", "Approved"),
+        "expired": pgettext("quote filter", "Expired"),
+    }
+
+
+def _sort_labels() -> dict[str, rx.Var]:
+    return {
+        "date": _("Date"),
+        "valid_until": _("Valid until"),
+        "number": _("Number"),
+        "amount": _("Amount"),
+    }
 
 
 class QuotesState(
@@ -115,14 +140,15 @@ class QuotesState(
 
 def _row(row: QuoteRowView) -> rx.Component:
     return rx.table.row(
-        select_cell(QuotesState, row.id, "Select quote " + row.number),
+        select_cell(QuotesState, row.id, fill(_("Select quote %(number)s"), number=row.number)),
         rx.table.row_header_cell(
             rx.link(row.number, href="/client/quotes/" + row.id.to_string(), weight="medium")
         ),
         rx.table.cell(row.issue_date, display=["none", "table-cell"]),
         rx.table.cell(row.valid_until, display=["none", "none", "table-cell"]),
-        rx.table.cell(row.amount, text_align="right"),
-        rx.table.cell(quote_status_badge(row.status_label)),
+        rx.table.cell(row.amount, text_align="end"),
+        # Coloured by the status: the label is in the contact's language.
+        rx.table.cell(keyed_badge(row.status_label, row.status, QUOTE_KEY_COLORS)),
         data_testid="quote-row",
     )
 
@@ -131,12 +157,14 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell(visually_hidden("Select"), width="2.5em"),
-                rx.table.column_header_cell("Number"),
-                rx.table.column_header_cell("Date", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Valid until", display=["none", "none", "table-cell"]),
-                rx.table.column_header_cell("Amount", text_align="right"),
-                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell(visually_hidden(_("Select")), width="2.5em"),
+                rx.table.column_header_cell(_("Number")),
+                rx.table.column_header_cell(_("Date"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(
+                    _("Valid until"), display=["none", "none", "table-cell"]
+                ),
+                rx.table.column_header_cell(_("Amount"), text_align="end"),
+                rx.table.column_header_cell(_("Status")),
             )
         ),
         rx.table.body(rx.foreach(QuotesState.rows, _row)),
@@ -150,9 +178,10 @@ def _approve_selected() -> rx.Component:
         (QuotesState.approvable_selected > 0) & ~PortalState.is_preview,
         rx.button(
             rx.icon("check", size=16, aria_hidden="true"),
-            "Approve selected (",
-            QuotesState.approvable_selected,
-            ")",
+            fill(
+                _("Approve selected (%(count)s)"),
+                count=QuotesState.approvable_selected.to_string(),
+            ),
             on_click=QuotesState.open_approve,
             size="2",
             id="approve-selected",
@@ -162,10 +191,10 @@ def _approve_selected() -> rx.Component:
 
 def quotes_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Quotes"),
+        page_heading(_("Quotes")),
         rx.cond(
             QuotesState.unavailable,
-            empty_state("Not available", "Your portal does not include quotes.", icon="lock"),
+            empty_state(_("Not available"), _("Your portal does not include quotes."), icon="lock"),
             rx.vstack(
                 rx.cond(
                     QuotesState.notice != "",
@@ -180,23 +209,23 @@ def quotes_page() -> rx.Component:
                 ),
                 list_toolbar(
                     QuotesState,
-                    filters=FILTER_LABELS,
-                    filter_label="Show quotes",
-                    sorts=SORT_LABELS,
-                    search_label="Search by quote number",
+                    filters=_filter_labels(),
+                    filter_label=_("Show quotes"),
+                    sorts=_sort_labels(),
+                    search_label=_("Search by quote number"),
                     max_search=quotes.MAX_SEARCH_LENGTH,
                 ),
                 selection_callout(QuotesState, _approve_selected()),
                 paged_rows(
                     QuotesState,
                     _table(),
-                    "Quotes",
+                    _("Quotes"),
                     empty_state(
-                        "No quotes here",
+                        _("No quotes here"),
                         rx.cond(
                             QuotesState.search != "",
-                            "No quote number matches your search.",
-                            "There are no quotes for this filter.",
+                            _("No quote number matches your search."),
+                            _("There are no quotes for this filter."),
                         ),
                     ),
                 ),

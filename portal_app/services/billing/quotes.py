@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import (
@@ -91,13 +92,16 @@ MAX_SIGNATURE_SIDE = 2000
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _DATA_URL_PREFIX = "data:image/png;base64,"
 
-STATUS_LABELS = {
-    "sent": "Pending",
-    "approved": "Approved",
-    "converted": "Converted",
-    "expired": "Expired",
-    "declined": "Declined",
-}
+
+def _status_labels() -> dict[str, str]:
+    """The statuses as a client reads them, in the language of the current event."""
+    return {
+        "sent": pgettext("quote status", "Pending"),
+        "approved": pgettext("quote status", "Approved"),
+        "converted": pgettext("quote status", "Converted"),
+        "expired": pgettext("quote status", "Expired"),
+        "declined": pgettext("quote status", "Declined"),
+    }
 
 
 class QuoteRefusedError(ValidationError):
@@ -168,7 +172,8 @@ def effective_status(quote: Quote, today: date | None = None) -> str:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.capitalize())
+    """The quote status `status` in words (see _status_labels)."""
+    return _status_labels().get(status, status.capitalize())
 
 
 def _status_condition(status: str, today: date):
