@@ -17,13 +17,24 @@ WHITE = "#ffffff"
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
 
 
+# The sidebar's background (Radix gray-2) in the light and the dark theme: the brand mark
+# (the current page's bar in the navigation) is drawn on it.
+SIDEBAR_LIGHT = "#f9f9f9"
+SIDEBAR_DARK = "#191919"
+# WCAG 1.4.11: a graphical mark needs 3:1 against what is next to it.
+MARK_CONTRAST = 3.0
+
+
 @dataclass(frozen=True, slots=True)
 class Accent:
-    """CSS colours for the shell: the accent, text drawn on it, and its hover shade."""
+    """CSS colours for the shell: the accent, text drawn on it, its hover shade, and the brand
+    mark on the light and on the dark sidebar."""
 
     color: str
     foreground: str
     hover: str
+    mark_light: str
+    mark_dark: str
 
 
 def safe_color(value: object, default: str = DEFAULT_ACCENT) -> str:
@@ -64,6 +75,20 @@ def _mix(color: str, toward: str, share: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in mixed)
 
 
+def mark_on(color: str, background: str) -> str:
+    """`color` where it stands out from `background` by 3:1 (WCAG 1.4.11), else `color` moved
+    toward black or white (whichever contrasts with `background`) just far enough."""
+    color = safe_color(color)
+    if contrast_ratio(color, background) >= MARK_CONTRAST:
+        return color
+    toward = readable_foreground(background)
+    for step in range(1, 21):
+        shade = _mix(color, toward, step / 20)
+        if contrast_ratio(shade, background) >= MARK_CONTRAST:
+            return shade
+    return toward
+
+
 def accent(value: object) -> Accent:
     """The shell's accent from a stored colour: validated, with readable text and a hover shade.
 
@@ -72,4 +97,10 @@ def accent(value: object) -> Accent:
     color = safe_color(value)
     foreground = readable_foreground(color)
     hover = _mix(color, WHITE if foreground == BLACK else BLACK, 0.15)
-    return Accent(color=color, foreground=foreground, hover=hover)
+    return Accent(
+        color=color,
+        foreground=foreground,
+        hover=hover,
+        mark_light=mark_on(color, SIDEBAR_LIGHT),
+        mark_dark=mark_on(color, SIDEBAR_DARK),
+    )

@@ -5,6 +5,9 @@ from hypothesis import strategies as st
 from portal_app.branding import (
     BLACK,
     DEFAULT_ACCENT,
+    MARK_CONTRAST,
+    SIDEBAR_DARK,
+    SIDEBAR_LIGHT,
     WHITE,
     accent,
     contrast_ratio,
@@ -72,3 +75,21 @@ def test_accent_of_invalid_value_is_default():
     assert a.color == DEFAULT_ACCENT
     assert a.foreground == WHITE
     assert a.hover.startswith("#") and len(a.hover) == 7
+
+
+@given(hex_colours)
+def test_brand_mark_always_stands_out_from_the_sidebar(colour):
+    """Issue 18 item 14: the current page's bar is 3:1 against both sidebars (WCAG 1.4.11)."""
+    a = accent(colour)
+    assert contrast_ratio(a.mark_light, SIDEBAR_LIGHT) >= MARK_CONTRAST
+    assert contrast_ratio(a.mark_dark, SIDEBAR_DARK) >= MARK_CONTRAST
+
+
+def test_brand_mark_is_the_brand_colour_where_contrast_allows():
+    green = accent("#0a7f3b")
+    assert (green.mark_light, green.mark_dark) == ("#0a7f3b", "#0a7f3b")
+    gold = accent("#FFD700")
+    assert gold.mark_dark == "#ffd700"
+    # Gold on the light sidebar is too faint: a darker gold instead, not some other colour.
+    assert gold.mark_light != "#ffd700"
+    assert relative_luminance(gold.mark_light) < relative_luminance("#ffd700")

@@ -29,6 +29,11 @@ def _accent_vars() -> dict:
         "--portal-accent": PortalState.accent_color,
         "--portal-accent-contrast": PortalState.accent_foreground,
         "--portal-accent-hover": PortalState.accent_hover,
+        # The brand colour marks the current page where it stands out enough from the
+        # sidebar (3:1), else a shade of it that does (branding.mark_on).
+        "--portal-mark": rx.color_mode_cond(
+            light=PortalState.accent_mark_light, dark=PortalState.accent_mark_dark
+        ),
         "--accent-9": "var(--portal-accent)",
         "--accent-10": "var(--portal-accent-hover)",
         "--accent-contrast": "var(--portal-accent-contrast)",

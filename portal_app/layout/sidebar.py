@@ -82,6 +82,14 @@ def _nav_link(
             width="100%",
             background=rx.cond(is_current, rx.color("accent", 4), "transparent"),
             color=rx.cond(is_current, rx.color("accent", 11), rx.color("gray", 12)),
+            # The current page's bar: the company colour in the portal (--portal-mark, set by
+            # its shell with enough contrast), the theme's accent elsewhere.
+            border_inline_start=rx.cond(
+                is_current,
+                "3px solid var(--portal-mark, var(--accent-11))",
+                "3px solid transparent",
+            ),
+            data_current=rx.cond(is_current, "true", "false"),
             _hover={"background": rx.color("accent", 3)},
         ),
         href=item.route,

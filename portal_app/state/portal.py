@@ -40,6 +40,9 @@ class PortalState(SessionStateMixin, rx.State):
     accent_color: str = accent(None).color
     accent_foreground: str = accent(None).foreground
     accent_hover: str = accent(None).hover
+    # The brand mark (the current page in the navigation) on the light and the dark sidebar.
+    accent_mark_light: str = accent(None).mark_light
+    accent_mark_dark: str = accent(None).mark_dark
     nav_routes: list[str] = []
     is_link_session: bool = False
     is_preview: bool = False
@@ -79,6 +82,7 @@ class PortalState(SessionStateMixin, rx.State):
             shade.foreground,
             shade.hover,
         )
+        self.accent_mark_light, self.accent_mark_dark = shade.mark_light, shade.mark_dark
         self.nav_routes = [item.route for item in visible_nav_items(identity.enabled_modules)]
         self.is_link_session = actor.is_link_session
         self.is_preview = actor.is_preview

@@ -552,6 +552,26 @@ def test_sidebar_footer_stays_on_the_sidebar_on_a_short_window(
     assert _violations(page) == []
 
 
+@pytest.mark.parametrize(
+    ("scheme", "mark"),
+    # Gold stands out from the dark sidebar as it is; on the light one a darker gold does.
+    [("light", "rgb(166, 140, 0)"), ("dark", "rgb(255, 215, 0)")],
+)
+def test_brand_colour_marks_the_current_page_where_contrast_allows(
+    scheme: str, mark: str, new_context, make: Factory
+):
+    """Issue 18 item 14: the company colour is the accent of the navigation, not only of the
+    logo box, in a shade with 3:1 contrast where the colour itself has less."""
+    account = make.account(primary_color="#FFD700")
+    page = new_context(color_scheme=scheme).new_page()
+    sign_in(page, account)
+    current = page.locator('#sidebar [data-current="true"]')
+    expect(current).to_have_count(1)
+    expect(current).to_contain_text("Dashboard")
+    assert current.evaluate("el => getComputedStyle(el).borderLeftColor") == mark
+    assert _violations(page) == []
+
+
 def test_unknown_address_shows_the_styled_404_page(page: Page, make: Factory):
     """Issue 18 item 10: the sign-in frame signed out, the portal shell signed in, each with a
     way back, and no serious violation either way; a missing record looks the same."""
