@@ -18,12 +18,13 @@ import reflex as rx
 from portal_app.components.accessible import callout
 from portal_app.components.common import field_error
 from portal_app.state.signature_pad import PAD_HEIGHT, PAD_ID, PAD_WIDTH
+from portal_app.state.translate import _, fill
 
 
 def _cancel_or(action: rx.Component) -> rx.Component:
     """The foot of a dialog step: Cancel (closes the dialog) and the step's own button."""
     return rx.hstack(
-        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+        rx.dialog.close(rx.button(_("Cancel"), variant="soft", color_scheme="gray")),
         action,
         justify="end",
         width="100%",
@@ -33,7 +34,7 @@ def _cancel_or(action: rx.Component) -> rx.Component:
 
 def _step_terms(state) -> rx.Component:
     return rx.vstack(
-        rx.heading("Terms", size="3", as_="h3"),
+        rx.heading(_("Terms"), size="3", as_="h3"),
         rx.scroll_area(
             rx.text(state.terms_text, size="2", white_space="pre-wrap"),
             type="auto",
@@ -41,16 +42,16 @@ def _step_terms(state) -> rx.Component:
             max_height="14em",
             id="quote-terms",
             tab_index=0,
-            aria_label="Terms",
+            aria_label=_("Terms"),
         ),
         rx.checkbox(
-            "I have read and accept these terms",
+            _("I have read and accept these terms"),
             checked=state.terms_accepted,
             on_change=state.set_terms_accepted,
             id="accept-terms",
         ),
         field_error(state.terms_error),
-        _cancel_or(rx.button("Continue", on_click=state.terms_continue, id="terms-continue")),
+        _cancel_or(rx.button(_("Continue"), on_click=state.terms_continue, id="terms-continue")),
         spacing="3",
         width="100%",
         align="start",
@@ -59,9 +60,9 @@ def _step_terms(state) -> rx.Component:
 
 def _step_sign(state) -> rx.Component:
     return rx.vstack(
-        rx.heading("Signature", size="3", as_="h3"),
+        rx.heading(_("Signature"), size="3", as_="h3"),
         rx.text(
-            "Sign in the box with your mouse, finger or pen, or type your name below.",
+            _("Sign in the box with your mouse, finger or pen, or type your name below."),
             size="2",
             id="signature-help",
         ),
@@ -70,7 +71,7 @@ def _step_sign(state) -> rx.Component:
             width=str(PAD_WIDTH),
             height=str(PAD_HEIGHT),
             role="img",
-            aria_label="Signature drawing area",
+            aria_label=_("Signature drawing area"),
             aria_describedby="signature-help",
             style={
                 "width": "100%",
@@ -84,7 +85,7 @@ def _step_sign(state) -> rx.Component:
             },
         ),
         rx.button(
-            "Clear signature",
+            _("Clear signature"),
             on_click=state.clear_signature,
             variant="ghost",
             size="1",
@@ -92,7 +93,7 @@ def _step_sign(state) -> rx.Component:
         ),
         rx.vstack(
             rx.el.label(
-                "Or type your full name", html_for="typed-name", font_size="var(--font-size-2)"
+                _("Or type your full name"), html_for="typed-name", font_size="var(--font-size-2)"
             ),
             rx.input(
                 id="typed-name",
@@ -106,7 +107,7 @@ def _step_sign(state) -> rx.Component:
             width="100%",
         ),
         field_error(state.signature_error),
-        _cancel_or(rx.button("Continue", on_click=state.sign_continue, id="sign-continue")),
+        _cancel_or(rx.button(_("Continue"), on_click=state.sign_continue, id="sign-continue")),
         spacing="3",
         width="100%",
         align="start",
@@ -117,7 +118,7 @@ def _step_confirm(state) -> rx.Component:
     return rx.vstack(
         rx.vstack(
             rx.el.label(
-                "PO number (optional)", html_for="po-number", font_size="var(--font-size-2)"
+                _("PO number (optional)"), html_for="po-number", font_size="var(--font-size-2)"
             ),
             rx.input(
                 id="po-number",
@@ -133,12 +134,12 @@ def _step_confirm(state) -> rx.Component:
         rx.text(state.approve_sentence, size="2", id="approve-sentence"),
         rx.cond(
             state.approve_total != "",
-            rx.text("Quote total: ", rx.text.strong(state.approve_total), size="2"),
+            rx.text(fill(_("Quote total: %(amount)s"), amount=state.approve_total), size="2"),
         ),
         _cancel_or(
             rx.button(
                 rx.icon("check", size=16, aria_hidden="true"),
-                "Approve",
+                _("Approve"),
                 on_click=state.confirm_approve,
                 loading=state.approving,
                 id="confirm-approve",
@@ -155,14 +156,14 @@ def approval_dialog(state) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(
-                rx.cond(state.approve_count > 1, "Approve quotes", "Approve quote"),
+                rx.cond(state.approve_count > 1, _("Approve quotes"), _("Approve quote")),
             ),
             rx.dialog.description(
                 rx.match(
                     state.approve_step,
-                    ("terms", "Step 1: read and accept the terms."),
-                    ("sign", "Sign to approve."),
-                    "Add a PO number if you use one, then approve.",
+                    ("terms", _("Step 1: read and accept the terms.")),
+                    ("sign", _("Sign to approve.")),
+                    _("Add a PO number if you use one, then approve."),
                 ),
                 size="2",
                 color_scheme="gray",
@@ -199,13 +200,17 @@ def decline_dialog(state) -> rx.Component:
     decline_error and handlers set_decline_open, set_decline_reason, confirm_decline)."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Decline quote"),
+            rx.dialog.title(_("Decline quote")),
             rx.dialog.description(
-                "Tell us why, if you like. We will see your answer.", size="2", color_scheme="gray"
+                _("Tell us why, if you like. We will see your answer."),
+                size="2",
+                color_scheme="gray",
             ),
             rx.vstack(
                 rx.el.label(
-                    "Reason (optional)", html_for="decline-reason", font_size="var(--font-size-2)"
+                    _("Reason (optional)"),
+                    html_for="decline-reason",
+                    font_size="var(--font-size-2)",
                 ),
                 rx.text_area(
                     id="decline-reason",
@@ -218,7 +223,7 @@ def decline_dialog(state) -> rx.Component:
                 field_error(state.decline_error),
                 _cancel_or(
                     rx.button(
-                        "Decline quote",
+                        _("Decline quote"),
                         on_click=state.confirm_decline,
                         color_scheme="red",
                         id="confirm-decline",

@@ -14,7 +14,7 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import SOURCE_LANGUAGE, ngettext, use_language
+from portal_app.core.i18n import N_, SOURCE_LANGUAGE, gettext, ngettext, use_language
 from portal_app.schemas.quote import ApprovalResult
 from portal_app.services.billing import quotes
 from portal_app.state.signature_pad import CLEAR_PAD_SCRIPT, signature_script
@@ -105,6 +105,12 @@ class QuoteApprovalMixin(rx.State, mixin=True):
             self.approve_step = "confirm"
         self.approve_open = self.approve_count > 0
 
+    def _said(self, message: str) -> str:
+        """`message` (a msgid) in the contact's language: these handlers run without the
+        session check that sets the event's language."""
+        with use_language(getattr(self, "lang", SOURCE_LANGUAGE)):
+            return gettext(message)
+
     def _close_approval(self) -> None:
         self.approve_open = False
         self.approve_step = ""
@@ -113,7 +119,7 @@ class QuoteApprovalMixin(rx.State, mixin=True):
 
     def _after_terms(self) -> None:
         if not self.terms_accepted:
-            self.terms_error = "Accept the terms to go on."
+            self.terms_error = self._said(N_("Accept the terms to go on."))
             return
         self.terms_error = ""
         self.approve_step = "sign" if self.require_signature else "confirm"
@@ -162,10 +168,10 @@ class QuoteApprovalMixin(rx.State, mixin=True):
                     user_agent=user_agent,
                 )
         except NotFoundError:
-            self.approve_error = "This quote is not available any more."
+            self.approve_error = self._said(N_("This quote is not available any more."))
             return None
         except ReadOnlyError:
-            self.approve_error = "A staff preview cannot approve quotes."
+            self.approve_error = self._said(N_("A staff preview cannot approve quotes."))
             return None
         except ValidationError as exc:
             if exc.field == "po_number":

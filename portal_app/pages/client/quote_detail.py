@@ -23,7 +23,7 @@ from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import gettext, use_language
+from portal_app.core.i18n import N_, gettext, use_language
 from portal_app.pages.client.documents import attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
@@ -150,7 +150,7 @@ class QuoteDetailState(QuoteApprovalMixin, PortalState):
             self.decline_open = False
             return None
         except ReadOnlyError:
-            self.decline_error = "A staff preview cannot decline quotes."
+            self.decline_error = self._said(N_("A staff preview cannot decline quotes."))
             return None
         except ValidationError as exc:
             self.decline_error = exc.message
