@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol
 
 from sqlalchemy import and_, case, delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -215,6 +216,25 @@ class CheckoutRequest:
     confirm_over_payment: bool = False
 
 
+class PartPaymentRules(Protocol):
+    """The company's part-payment settings (a Company, or a copy of its rules)."""
+
+    @property
+    def allow_under_payment(self) -> bool: ...
+
+    @property
+    def minimum_under_payment_minor(self) -> int: ...
+
+
+def smallest_part_minor(rules: PartPaymentRules, due_minor: int) -> int | None:
+    """The least that may be paid towards `due_minor` when it is not paid in full, or None
+    when the company takes only the full amount. The one rule for amounts typed on the pay
+    page and for the parts of "pay an amount"."""
+    if not rules.allow_under_payment:
+        return None
+    return min(rules.minimum_under_payment_minor, due_minor)
+
+
 def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int:
     due = amount_due_minor(invoice)
     if typed is None or str(typed).strip() == "":
@@ -226,14 +246,13 @@ def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int
         raise ValidationError(field_name, str(exc)) from exc
     if amount <= 0:
         raise ValidationError(field_name, "Enter an amount greater than zero.")
-    if amount < due and not company.allow_under_payment:
+    smallest = smallest_part_minor(company, due)
+    if amount < due and smallest is None:
         raise ValidationError(field_name, "Pay the full amount due.")
-    if amount < due and amount < min(company.minimum_under_payment_minor, due):
+    if amount < due and smallest is not None and amount < smallest:
         raise ValidationError(
             field_name,
-            "The smallest amount you can pay is "
-            + format_money(min(company.minimum_under_payment_minor, due), invoice.currency)
-            + ".",
+            "The smallest amount you can pay is " + format_money(smallest, invoice.currency) + ".",
         )
     if amount > invoice.balance_minor and not company.allow_over_payment:
         raise ValidationError(field_name, "You cannot pay more than the balance.")

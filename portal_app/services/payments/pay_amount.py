@@ -92,11 +92,9 @@ def allocate(
         if left <= 0 or invoice.owed_minor <= 0:
             continue
         part = min(left, invoice.owed_minor)
-        if part < invoice.due_minor and (
-            not rules.allow_under_payment
-            or part < min(rules.minimum_under_payment_minor, invoice.due_minor)
-        ):
-            # The same test as a typed amount on the pay page: this part cannot be paid.
+        smallest = co.smallest_part_minor(rules, invoice.due_minor)
+        if part < invoice.due_minor and (smallest is None or part < smallest):
+            # The pay page's rule for a typed amount: this part cannot be paid.
             stopped_at = invoice
             break
         lines.append((invoice.invoice_id, part))
