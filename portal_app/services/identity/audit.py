@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from portal_app.models import AuditEvent
+from portal_app.services.identity.actor import Actor
 
 
 def record(
@@ -37,3 +38,28 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_contact_action(
+    session: Session,
+    actor: Actor,
+    entity_type: str,
+    entity_id: int | None,
+    action: str,
+    /,
+    **details: Any,
+) -> AuditEvent:
+    """Add one audit event for what the signed-in contact `actor` did to a record of theirs
+    (their company, client, contact id and address), to the caller's transaction."""
+    return record(
+        session,
+        company_id=actor.company_id,
+        client_id=actor.client_id,
+        action=action,
+        actor_type="contact",
+        actor_id=actor.contact_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        ip=actor.ip,
+        details=details,
+    )

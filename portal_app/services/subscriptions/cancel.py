@@ -159,21 +159,6 @@ def end_subscription(session: Session, *, subscription: Subscription, today: dat
     _end_now(session, subscription, today)
 
 
-def _audit(session: Session, actor: Actor, sub: Subscription, action: str, **details) -> None:
-    audit.record(
-        session,
-        company_id=actor.company_id,
-        client_id=actor.client_id,
-        action=action,
-        actor_type="contact",
-        actor_id=actor.contact_id,
-        entity_type="subscription",
-        entity_id=sub.id,
-        ip=actor.ip,
-        details=details,
-    )
-
-
 def cancel_subscription(
     tx: Tx,
     *,
@@ -212,20 +197,36 @@ def cancel_subscription(
         if company.subscription_cancel_mode == "request":
             sub.status = SubscriptionStatus.CANCEL_REQUESTED
             session.add(sub)
-            _audit(session, actor, sub, "subscription_cancel_requested", reason=reason)
+            audit.record_contact_action(
+                session,
+                actor,
+                "subscription",
+                sub.id,
+                "subscription_cancel_requested",
+                reason=reason,
+            )
             return CancelOutcome(
                 "requested", "Your cancellation request was sent. We will confirm it with you."
             )
         if sub.status in ("trialing", "past_due"):
             _end_now(session, sub, today)
-            _audit(session, actor, sub, "subscription_cancelled", reason=reason)
+            audit.record_contact_action(
+                session, actor, "subscription", sub.id, "subscription_cancelled", reason=reason
+            )
             return CancelOutcome("cancelled", "Your subscription is cancelled.")
         refund = refundable_payment(session, subscription=sub, plan=plan, today=today)
         if refund is None:
             sub.cancel_at = sub.current_period_end
             sub.pending_plan_id = None
             session.add(sub)
-            _audit(session, actor, sub, "subscription_cancel_scheduled", reason=reason)
+            audit.record_contact_action(
+                session,
+                actor,
+                "subscription",
+                sub.id,
+                "subscription_cancel_scheduled",
+                reason=reason,
+            )
             return CancelOutcome(
                 "at_period_end",
                 f"Your subscription ends on {format_day(sub.current_period_end, locale)}. "
@@ -262,10 +263,11 @@ def cancel_subscription(
             if invoice is not None and invoice.subscription_id == sub.id:
                 void_invoice(session, invoice)
         _end_now(session, sub, today)
-        _audit(
+        audit.record_contact_action(
             session,
             actor,
-            sub,
+            "subscription",
+            sub.id,
             "subscription_cancelled_refunded",
             reason=reason,
             payment_id=refund.payment_id,

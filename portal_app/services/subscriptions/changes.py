@@ -159,21 +159,6 @@ def _switch_plan(session: Session, sub: Subscription, plan: SubscriptionPlan) ->
         set_recurring_plan(session, recurring=recurring, plan=plan)
 
 
-def _audit(session: Session, actor: Actor, sub: Subscription, action: str, **details) -> None:
-    audit.record(
-        session,
-        company_id=actor.company_id,
-        client_id=actor.client_id,
-        action=action,
-        actor_type="contact",
-        actor_id=actor.contact_id,
-        entity_type="subscription",
-        entity_id=sub.id,
-        ip=actor.ip,
-        details=details,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class ChangeOutcome:
     """Where a plan change stands: `done`, `requires_action` (3-D Secure), or `failed`."""
@@ -302,10 +287,11 @@ def _after_charge(
             new = session.get(SubscriptionPlan, target_plan_id)
             old_plan_id = sub.plan_id
             _switch_plan(session, sub, new)
-            _audit(
+            audit.record_contact_action(
                 session,
                 actor,
-                sub,
+                "subscription",
+                sub.id,
                 "subscription_upgraded",
                 old_plan_id=old_plan_id,
                 plan_id=new.id,
@@ -330,7 +316,14 @@ def _apply_without_charge(
         sub.pending_plan_id = new.id
         sub.updated_at = utcnow()
         session.add(sub)
-        _audit(session, actor, sub, "subscription_downgrade_scheduled", plan_id=new.id)
+        audit.record_contact_action(
+            session,
+            actor,
+            "subscription",
+            sub.id,
+            "subscription_downgrade_scheduled",
+            plan_id=new.id,
+        )
         return ChangeOutcome("done")
     credit = None
     if change.net_now < 0:
@@ -347,10 +340,11 @@ def _apply_without_charge(
             today=today,
         )
     _switch_plan(session, sub, new)
-    _audit(
+    audit.record_contact_action(
         session,
         actor,
-        sub,
+        "subscription",
+        sub.id,
         "subscription_plan_changed",
         old_plan_id=old.id,
         plan_id=new.id,

@@ -233,21 +233,6 @@ def resume_summary(
     }
 
 
-def _audit(session: Session, actor: Actor, sub: Subscription, action: str, **details) -> None:
-    audit.record(
-        session,
-        company_id=actor.company_id,
-        client_id=actor.client_id,
-        action=action,
-        actor_type="contact",
-        actor_id=actor.contact_id,
-        entity_type="subscription",
-        entity_id=sub.id,
-        ip=actor.ip,
-        details=details,
-    )
-
-
 def _own(
     session: Session, actor: Actor, subscription_id: object
 ) -> tuple[Subscription, SubscriptionPlan]:
@@ -291,7 +276,15 @@ def pause_subscription(
         raise ValidationError("pause", _("This subscription is already paused."))
     session.refresh(sub)
     set_recurring_status(session, sub, RecurringStatus.PAUSED)
-    _audit(session, actor, sub, "subscription_paused", periods=count, until=until.isoformat())
+    audit.record_contact_action(
+        session,
+        actor,
+        "subscription",
+        sub.id,
+        "subscription_paused",
+        periods=count,
+        until=until.isoformat(),
+    )
     locale = client_locale(session, actor)
     return PauseOutcome(
         _("Your subscription is paused: no charge on %(dates)s; it resumes on %(date)s.")
@@ -316,7 +309,9 @@ def resume_subscription(
     skipped = reactivate(session, sub, next_period_from=start)
     if skipped is None:
         raise ValidationError("resume", _("This subscription is not paused."))
-    _audit(session, actor, sub, "subscription_resumed", skipped_periods=skipped)
+    audit.record_contact_action(
+        session, actor, "subscription", sub.id, "subscription_resumed", skipped_periods=skipped
+    )
     locale = client_locale(session, actor)
     if start > today:
         message = _("Your subscription is active again; the next charge is on %(date)s.") % {
