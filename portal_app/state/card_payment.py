@@ -63,6 +63,33 @@ ChargeCall = Callable[[], tuple[ChargeOutcome, int]]
 ConfirmCall = Callable[[], ChargeOutcome]
 
 
+def charge_checkout(actor: Actor, checkout_id: int, method_ref: str) -> ChargeCall:
+    """The `_charge_call` of a page that pays a checkout of invoices (pay, pay an amount)."""
+
+    def call() -> tuple[ChargeOutcome, int]:
+        outcome = flow.pay_with_card(
+            session_scope,
+            actor=actor,
+            gateway=get_gateway(),
+            checkout_id=checkout_id,
+            method_ref=method_ref,
+        )
+        return outcome, checkout_id
+
+    return call
+
+
+def confirm_checkout(actor: Actor, checkout_id: int) -> ConfirmCall:
+    """The `_confirm_call` of those pages: the checkout read back after 3-D Secure."""
+
+    def call() -> ChargeOutcome:
+        return flow.confirm_after_action(
+            session_scope, actor=actor, gateway=get_gateway(), checkout_id=checkout_id
+        )
+
+    return call
+
+
 def error_message(exc: Exception, fallback: str) -> str:
     """What to show for a step's error: its own message when it has one, else `fallback`
     (a msgid: translated here into the language of the event)."""

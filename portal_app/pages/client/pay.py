@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 
 import reflex as rx
 
@@ -21,7 +20,12 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import CheckoutLineView, CheckoutPreview
-from portal_app.state.card_payment import CardPaymentMixin, error_message
+from portal_app.state.card_payment import (
+    CardPaymentMixin,
+    charge_checkout,
+    confirm_checkout,
+    error_message,
+)
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill
 
@@ -285,10 +289,10 @@ class PayState(CardPaymentMixin, PortalState):
         return None
 
     def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
-        return functools.partial(_pay, actor, self._checkout_id, method_ref)
+        return charge_checkout(actor, self._checkout_id, method_ref)
 
     def _confirm_call(self, actor: Actor):
-        return functools.partial(_confirm, actor, self._checkout_id)
+        return confirm_checkout(actor, self._checkout_id)
 
     def _paid_url(self, outcome: co.ChargeOutcome) -> str:
         return _paid_target(outcome.payment_id)
@@ -342,23 +346,6 @@ def _preview(actor: Actor, invoice_ids: list[int]) -> CheckoutPreview:
 def _settle_credit(actor: Actor, checkout_id: int) -> int:
     with session_scope() as db:
         return co.settle_with_credit_only(db, actor=actor, checkout_id=checkout_id).id
-
-
-def _pay(actor: Actor, checkout_id: int, method_ref: str) -> tuple[co.ChargeOutcome, int]:
-    outcome = flow.pay_with_card(
-        session_scope,
-        actor=actor,
-        gateway=get_gateway(),
-        checkout_id=checkout_id,
-        method_ref=method_ref,
-    )
-    return outcome, checkout_id
-
-
-def _confirm(actor: Actor, checkout_id: int) -> co.ChargeOutcome:
-    return flow.confirm_after_action(
-        session_scope, actor=actor, gateway=get_gateway(), checkout_id=checkout_id
-    )
 
 
 # -- page ---------------------------------------------------------------------------------------

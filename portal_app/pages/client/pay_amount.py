@@ -7,7 +7,6 @@ What no invoice takes stays on the payment as unapplied (shown in Payments)."""
 from __future__ import annotations
 
 import asyncio
-import functools
 
 import reflex as rx
 
@@ -19,13 +18,11 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import gettext
-from portal_app.gateways.factory import get_gateway
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
-from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments import pay_amount as pa
 from portal_app.services.payments.pay_amount import AmountPlan, SplitLineView
-from portal_app.state.card_payment import CardPaymentMixin
+from portal_app.state.card_payment import CardPaymentMixin, charge_checkout, confirm_checkout
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill
 
@@ -178,10 +175,10 @@ class PayAmountState(CardPaymentMixin, PortalState):
         return await self._pay_with_card(actor, method_id, f"checkout-{started.checkout_id}")
 
     def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
-        return functools.partial(_pay, actor, self._checkout_id, method_ref)
+        return charge_checkout(actor, self._checkout_id, method_ref)
 
     def _confirm_call(self, actor: Actor):
-        return functools.partial(_confirm, actor, self._checkout_id)
+        return confirm_checkout(actor, self._checkout_id)
 
     def _paid_url(self, outcome: co.ChargeOutcome) -> str:
         target = (
@@ -218,23 +215,6 @@ def _start(
             confirmed_split=split,
             payment_method_id=method_id,
         )
-
-
-def _pay(actor: Actor, checkout_id: int, method_ref: str) -> tuple[co.ChargeOutcome, int]:
-    outcome = flow.pay_with_card(
-        session_scope,
-        actor=actor,
-        gateway=get_gateway(),
-        checkout_id=checkout_id,
-        method_ref=method_ref,
-    )
-    return outcome, checkout_id
-
-
-def _confirm(actor: Actor, checkout_id: int) -> co.ChargeOutcome:
-    return flow.confirm_after_action(
-        session_scope, actor=actor, gateway=get_gateway(), checkout_id=checkout_id
-    )
 
 
 # -- page ---------------------------------------------------------------------------------------
