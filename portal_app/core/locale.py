@@ -5,8 +5,9 @@ Leaf helpers: no database, no domain. Money formatting lives in core/money.py.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timezone
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
@@ -39,19 +40,53 @@ def format_month(value: date, locale: str, *, year: bool = True) -> str:
     return format_skeleton("yMMM" if year else "MMM", value, locale=locale)
 
 
-def format_moment(value: datetime | None, locale: str) -> str:
-    """A moment in the locale's medium date and long time, in UTC (stored times are UTC and
-    a company has no time zone yet), e.g. 'Jan 5, 2026, 3:04:05 PM UTC'."""
+def format_moment(value: datetime | None, locale: str, time_zone: str = "UTC") -> str:
+    """A stored (UTC) moment in the locale's medium date and long time, shown in `time_zone`
+    (an IANA name, the company's; the date is that zone's day too), e.g.
+    'Jan 5, 2026, 3:04:05 PM UTC' or 'Jul 1, 2026, 8:00:00 AM EDT' for America/New_York."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    zone = _zone(time_zone)
+    local = local_moment(value, time_zone)
     # The locale's own way of joining a date and a time ('{1}, {0}', '{1} um {0}'...).
     pattern = str(Locale.parse(locale).datetime_formats["medium"])
     return pattern.format(
-        format_time(value, "long", tzinfo=UTC, locale=locale),
-        format_date(value.astimezone(UTC).date(), format="medium", locale=locale),
+        format_time(local, "long", tzinfo=zone, locale=locale),
+        format_date(local.date(), format="medium", locale=locale),
     )
+
+
+def valid_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone the system's zone database knows (e.g. Europe/Berlin)."""
+    if not isinstance(name, str) or not name or name != name.strip():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def local_moment(value: datetime, time_zone: str) -> datetime:
+    """A stored (UTC; naive means UTC) moment as the wall-clock time in `time_zone`."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_zone(time_zone))
+
+
+def start_of_day(day: date, time_zone: str) -> datetime:
+    """The UTC moment `day` begins in `time_zone`, for filtering stored times by local days."""
+    return datetime.combine(day, time.min, tzinfo=_zone(time_zone)).astimezone(UTC)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | timezone:
+    # An unknown name (a row written before the check, a zone database without it) shows UTC
+    # rather than breaking the page.
+    try:
+        return ZoneInfo(name) if name and name != "UTC" else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def valid_locale(text: str) -> bool:

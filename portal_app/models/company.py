@@ -50,6 +50,8 @@ class Company(SQLModel, table=True):
     logo_path: str = Field(default="", max_length=500)
     primary_color: str = Field(default="#4f46e5", max_length=7)
     locale: str = Field(default="en_US", max_length=20)
+    # IANA time zone staff pages show times in (stored times stay UTC), e.g. Europe/Berlin.
+    time_zone: str = Field(default="UTC", max_length=64)
     currency: str = Field(default="USD", max_length=3)
     # Comma-separated subset of ALL_MODULES.
     enabled_modules: str = Field(default=",".join(ALL_MODULES), max_length=500)

@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-from portal_app.core.locale import valid_country_code, valid_locale
+from portal_app.core.locale import valid_country_code, valid_locale, valid_time_zone
 from portal_app.core.money import SUPPORTED_CURRENCIES, parse_major
 from portal_app.models import ALL_MODULES
 from portal_app.schemas.forms import FormModel, refuse, text
@@ -38,6 +38,7 @@ TEXT_FIELDS: dict[str, int] = {
     "primary_color": 7,
     "currency": 3,
     "locale": 20,
+    "time_zone": 64,
     "invoice_terms": 4000,
     "invoice_footer": 2000,
     "registration_terms": 4000,
@@ -182,6 +183,7 @@ class CompanySettingsIn(FormModel):
     primary_color: str = ""
     currency: str = ""
     locale: str = ""
+    time_zone: str = ""
     invoice_terms: str = ""
     invoice_footer: str = ""
     registration_terms: str = ""
@@ -301,6 +303,16 @@ class CompanySettingsIn(FormModel):
         if not valid_locale(value):
             raise refuse("Not a known locale (e.g. en_US, de_DE, fr_FR).")
         return _within("locale", value)
+
+    @field_validator("time_zone", mode="before")
+    @classmethod
+    def _time_zone(cls, value: object) -> str:
+        # An IANA name the zone database knows; staff pages show times in it. Empty: UTC,
+        # the zone every time was shown in before companies had one.
+        value = _typed("time_zone", value) or "UTC"
+        if not valid_time_zone(value):
+            raise refuse("Not a known time zone (e.g. UTC, Europe/Berlin, America/New_York).")
+        return _within("time_zone", value)
 
     @field_validator("subscription_cancel_mode", mode="before")
     @classmethod

@@ -24,6 +24,9 @@ GOOD = {
 }
 
 
+TIME_ZONE_ERROR = "Not a known time zone (e.g. UTC, Europe/Berlin, America/New_York)."
+
+
 def _errors(modules=("invoices",), required=(), flags=None, **changes) -> dict[str, str]:
     with pytest.raises(ValidationError) as caught:
         CompanySettingsIn.from_form({**GOOD, **changes}, flags or {}, list(modules), list(required))
@@ -103,6 +106,9 @@ def test_amounts_are_not_checked_without_a_currency():
     [
         ("locale", "xx_NOPE", "Not a known locale (e.g. en_US, de_DE, fr_FR)."),
         ("locale", "", "Not a known locale (e.g. en_US, de_DE, fr_FR)."),
+        ("time_zone", "Mars/Olympus", TIME_ZONE_ERROR),
+        ("time_zone", "CET+1", TIME_ZONE_ERROR),
+        ("time_zone", "../../etc/passwd", TIME_ZONE_ERROR),
         ("name", "   ", "Enter the company's name."),
         ("name", "x" * 201, "Use at most 200 characters."),
         ("primary_color", "#1234567", "Use a colour like #4f46e5 (# and six hex digits)."),
@@ -169,3 +175,12 @@ def test_the_reminder_schedule_is_stored_sorted(typed, stored):
 )
 def test_a_wrong_reminder_schedule_is_refused(typed):
     assert _errors(reminder_days=typed) == {"reminder_days": REMINDER_HELP}
+
+
+def test_time_zone_is_an_iana_name_and_empty_means_utc():
+    def zone(value):
+        return CompanySettingsIn.from_form({**GOOD, "time_zone": value}, {}, [], []).time_zone
+
+    assert zone(" America/New_York ") == "America/New_York"
+    assert zone("") == "UTC"
+    assert CompanySettingsIn.from_form(GOOD, {}, [], []).columns()["time_zone"] == "UTC"

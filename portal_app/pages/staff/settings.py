@@ -449,7 +449,7 @@ def _form() -> rx.Component:
                 _area("payment_terms", "Payment terms (e.g. 30 days net)"),
             ),
             _section(
-                "Currency and locale",
+                "Currency, locale and time zone",
                 _grid(
                     rx.vstack(
                         rx.el.label("Default currency", html_for="currency"),
@@ -464,6 +464,12 @@ def _form() -> rx.Component:
                         spacing="1",
                     ),
                     _text("locale", "Locale (e.g. en_US, de_DE)"),
+                    _text(
+                        "time_zone",
+                        "Time zone (e.g. Europe/Berlin)",
+                        "Staff pages show times in it (empty: UTC).",
+                        max_length=64,
+                    ),
                 ),
             ),
             _error("form"),

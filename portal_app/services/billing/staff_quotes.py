@@ -19,7 +19,7 @@ from portal_app.models import AuditEvent, ClientContact, Invoice, Quote, QuoteAp
 from portal_app.models.statuses import QuoteStatus
 from portal_app.schemas.staff_documents import StaffQuoteAnswer
 from portal_app.services.billing.staff_records import QUOTE, get_record
-from portal_app.services.company.locale import company_locale
+from portal_app.services.company.locale import company_locale, company_time_zone
 from portal_app.services.identity.actor import StaffActor
 
 _APPROVED = (QuoteStatus.APPROVED, QuoteStatus.CONVERTED)
@@ -29,11 +29,13 @@ def quote_answer(session: Session, *, actor: StaffActor, quote_id: object) -> St
     """How the client answered one of the company's quotes; NotFoundError for another
     company's quote or a bad id. A quote not answered yet gives answer ""."""
     quote = get_record(session, actor=actor, kind=QUOTE, record_id=quote_id)
-    locale = company_locale(session, actor.company_id)
+    # When it was answered is shown in the company's locale and time zone.
+    company_id = actor.company_id
+    shown_in = company_locale(session, company_id), company_time_zone(session, company_id)
     if quote.status in _APPROVED:
-        return _approved(session, quote, locale)
+        return _approved(session, quote, shown_in)
     if quote.status == QuoteStatus.DECLINED:
-        return _declined(session, quote, locale)
+        return _declined(session, quote, shown_in)
     return StaffQuoteAnswer(answer="", answered_at="")
 
 
@@ -96,7 +98,7 @@ def _invoice(session: Session, quote: Quote) -> Invoice | None:
     return invoice
 
 
-def _approved(session: Session, quote: Quote, locale: str) -> StaffQuoteAnswer:
+def _approved(session: Session, quote: Quote, shown_in: tuple[str, str]) -> StaffQuoteAnswer:
     approval = _approval(session, quote)
     invoice = _invoice(session, quote)
     invoice_fields = {
@@ -106,7 +108,7 @@ def _approved(session: Session, quote: Quote, locale: str) -> StaffQuoteAnswer:
     if approval is None:
         return StaffQuoteAnswer(
             answer="approved",
-            answered_at=format_moment(quote.approved_at, locale),
+            answered_at=format_moment(quote.approved_at, *shown_in),
             po_number=quote.po_number,
             **invoice_fields,
         )
@@ -116,7 +118,7 @@ def _approved(session: Session, quote: Quote, locale: str) -> StaffQuoteAnswer:
         terms = "Not asked"
     return StaffQuoteAnswer(
         answer="approved",
-        answered_at=format_moment(approval.created_at, locale),
+        answered_at=format_moment(approval.created_at, *shown_in),
         recorded=True,
         contact=_contact_name(session, quote, approval.contact_id),
         address=approval.ip,
@@ -129,12 +131,12 @@ def _approved(session: Session, quote: Quote, locale: str) -> StaffQuoteAnswer:
     )
 
 
-def _declined(session: Session, quote: Quote, locale: str) -> StaffQuoteAnswer:
+def _declined(session: Session, quote: Quote, shown_in: tuple[str, str]) -> StaffQuoteAnswer:
     event = _event(session, quote, "quote_declined")
     by_contact = event is not None and event.actor_type == "contact"
     return StaffQuoteAnswer(
         answer="declined",
-        answered_at=format_moment(quote.declined_at, locale),
+        answered_at=format_moment(quote.declined_at, *shown_in),
         recorded=by_contact,
         contact=_contact_name(session, quote, event.actor_id) if by_contact else "",
         address=event.ip if by_contact else "",

@@ -1,11 +1,11 @@
 """The audit log as staff read it: who did what to which record, when, from where.
 
 Paged on the server, newest first, for the whole company, filtered by client, staff user, kind
-(the event's action), date range (UTC days: a company has no time zone yet) and a search of the
-text, record numbers and client names. Each event reads as one sentence naming records as
-people say them ("Invoice INV-0012", "Card Visa 4242") with amounts in their currency. Names
-are looked up in one query per kind for the page, never per row. The CSV export applies the
-same filters.
+(the event's action), date range (days in the company's time zone, as the times are shown) and
+a search of the text, record numbers and client names. Each event reads as one sentence naming
+records as people say them ("Invoice INV-0012", "Card Visa 4242") with amounts in their
+currency. Names are looked up in one query per kind for the page, never per row. The CSV export
+applies the same filters.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.locale import format_moment
+from portal_app.core.locale import format_moment, local_moment, start_of_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
 from portal_app.models import (
@@ -40,6 +40,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.schemas.staff import AuditPage, AuditRowView
+from portal_app.services.company.locale import company_time_zone
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_roles import StaffAction, require_role
 
@@ -160,11 +161,12 @@ def _conditions(session: Session, actor: StaffActor, filters: AuditFilters) -> l
     start, end = _day(filters.date_from, "date_from"), _day(filters.date_to, "date_to")
     if start and end and end < start:
         raise ValidationError("date_to", "The end date is before the start date.")
+    # Days as the company reads them (the times on the page are in its zone too).
+    zone = company_time_zone(session, company_id) if start or end else "UTC"
     if start:
-        conditions.append(AuditEvent.created_at >= datetime.combine(start, time.min, tzinfo=UTC))
+        conditions.append(AuditEvent.created_at >= start_of_day(start, zone))
     if end:
-        after = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
-        conditions.append(AuditEvent.created_at < after)
+        conditions.append(AuditEvent.created_at < start_of_day(end + timedelta(days=1), zone))
     search = str(filters.search or "").strip()[:MAX_SEARCH]
     if search:
         pattern = _like(search.lower())
@@ -239,7 +241,8 @@ def _page(
 
 
 def export_csv(session: Session, *, actor: StaffActor, filters: AuditFilters) -> str:
-    """The filtered events (newest first, at most CSV_MAX_ROWS) as CSV text with a header."""
+    """The filtered events (newest first, at most CSV_MAX_ROWS) as CSV text with a header;
+    times are in the company's time zone, which the header names."""
     require_role(actor, StaffAction.VIEW_AUDIT)
     actor = _require(actor)
     events = session.exec(
@@ -250,12 +253,12 @@ def export_csv(session: Session, *, actor: StaffActor, filters: AuditFilters) ->
     ).all()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["When (UTC)", "Who", "Event", "Kind", "Record", "Client", "From"])
+    zone = company_time_zone(session, actor.company_id)
+    writer.writerow([f"When ({zone})", "Who", "Event", "Kind", "Record", "Client", "From"])
     for event, row in zip(events, _rows(session, actor.company_id, list(events)), strict=True):
-        stamp = event.created_at.astimezone(UTC) if event.created_at.tzinfo else event.created_at
         writer.writerow(
             [
-                stamp.strftime("%Y-%m-%d %H:%M:%S"),
+                local_moment(event.created_at, zone).strftime("%Y-%m-%d %H:%M:%S"),
                 row.who,
                 row.sentence,
                 row.kind,
@@ -443,6 +446,7 @@ def _rows(session: Session, company_id: int, events: list[AuditEvent]) -> list[A
     currencies = _currencies(session, company_id, events)
     company = session.get(Company, company_id)
     locale = (company.locale if company else "") or "en_US"
+    zone = (company.time_zone if company else "") or "UTC"
     default_currency = company.currency if company else "USD"
     rows = []
     for event in events:
@@ -464,7 +468,7 @@ def _rows(session: Session, company_id: int, events: list[AuditEvent]) -> list[A
         rows.append(
             AuditRowView(
                 id=event.id or 0,
-                when=format_moment(event.created_at, locale),
+                when=format_moment(event.created_at, locale, zone),
                 who=who,
                 action=event.action.replace("_", " "),
                 record=record,

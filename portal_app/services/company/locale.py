@@ -1,4 +1,5 @@
-"""Which locale a client's or a company's money and dates are shown in."""
+"""Which locale a client's or a company's money and dates are shown in, and the company's
+time zone staff pages show times in."""
 
 from __future__ import annotations
 
@@ -28,3 +29,9 @@ def company_locale(session: Session, company_id: int) -> str:
     """The company's locale for formatting staff views (en_US when unknown)."""
     company = session.get(Company, company_id)
     return (company.locale if company else "") or "en_US"
+
+
+def company_time_zone(session: Session, company_id: int) -> str:
+    """The IANA time zone the company's staff pages show times in (UTC when unknown)."""
+    company = session.get(Company, company_id)
+    return (company.time_zone if company else "") or "UTC"

@@ -15,8 +15,9 @@ from sqlmodel import Session, col
 from portal_app.core.errors import ValidationError
 from portal_app.core.locale import format_moment
 from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, contains_text, fetch_page
-from portal_app.models import Company, OutboxMessage, OutboxStatus
+from portal_app.models import OutboxMessage, OutboxStatus
 from portal_app.schemas.outbox import OutboxPage, OutboxRowView
+from portal_app.services.company.locale import company_locale, company_time_zone
 from portal_app.services.identity.staff_scope import (
     StaffAction,
     own_row,
@@ -51,11 +52,13 @@ _NOT_RETRYABLE = {
 }
 
 
-def _row(message: OutboxMessage, locale: str) -> OutboxRowView:
+def _row(message: OutboxMessage, shown_in: tuple[str, str]) -> OutboxRowView:
+    # shown_in: the company's (locale, time zone), from _shown_in.
+    locale, zone = shown_in
     status = OutboxStatus(message.status)
     return OutboxRowView(
         id=message.id or 0,
-        queued_at=format_moment(message.created_at, locale),
+        queued_at=format_moment(message.created_at, locale, zone),
         kind=KIND_LABELS.get(message.kind, message.kind.replace("_", " ").capitalize()),
         recipient=message.to_address,
         subject=message.subject,
@@ -63,18 +66,19 @@ def _row(message: OutboxMessage, locale: str) -> OutboxRowView:
         status_label=STATUS_LABELS[status],
         attempts=message.attempts,
         next_attempt=(
-            format_moment(message.next_attempt_at, locale) if status is OutboxStatus.QUEUED else ""
+            format_moment(message.next_attempt_at, locale, zone)
+            if status is OutboxStatus.QUEUED
+            else ""
         ),
         error="" if status is OutboxStatus.SENT else outbox.plain_error(message.last_error),
         error_detail="" if status is OutboxStatus.SENT else message.last_error,
-        sent_at=format_moment(message.sent_at, locale),
+        sent_at=format_moment(message.sent_at, locale, zone),
         can_retry=status is OutboxStatus.FAILED,
     )
 
 
-def _locale(session: Session, company_id: int) -> str:
-    company = session.get(Company, company_id)
-    return company.locale if company and company.locale else "en_US"
+def _shown_in(session: Session, company_id: int) -> tuple[str, str]:
+    return company_locale(session, company_id), company_time_zone(session, company_id)
 
 
 def list_messages(
@@ -106,9 +110,9 @@ def list_messages(
         page_size=page_size,
         cap=COUNT_CAP,
     )
-    locale = _locale(session, actor.company_id)
+    shown_in = _shown_in(session, actor.company_id)
     return OutboxPage(
-        rows=[_row(message, locale) for message in found.rows],
+        rows=[_row(message, shown_in) for message in found.rows],
         page=page,
         page_size=page_size,
         total=found.total,
@@ -143,4 +147,4 @@ def retry_message(session: Session, *, actor, message_id: object) -> OutboxRowVi
         details={"to": message.to_address, "attempts": attempts, "error": error[:200]},
     )
     session.refresh(message)
-    return _row(message, _locale(session, actor.company_id))
+    return _row(message, _shown_in(session, actor.company_id))

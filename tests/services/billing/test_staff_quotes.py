@@ -68,6 +68,15 @@ def test_an_approval_through_the_link_without_terms_or_signature(make, session):
         staff_quotes.approval_signature(session, actor=staff, quote_id=quote.id)
 
 
+def test_the_answer_time_is_in_the_companys_time_zone(make, session):
+    company, _, actor, quote = _setup(make, session, time_zone="America/New_York")
+    quotes.approve_quotes(session, actor=actor, quote_ids=[quote.id])
+    answer = staff_quotes.quote_answer(
+        session, actor=staff_actor(session, company), quote_id=quote.id
+    )
+    assert answer.answered_at.endswith((" EST", " EDT"))
+
+
 def test_a_decline_names_the_contact_and_address_from_its_audit_event(make, session):
     company, contact, actor, quote = _setup(make, session)
     quotes.decline_quote(session, actor=actor, quote_id=quote.id, reason="Too dear")

@@ -253,3 +253,66 @@ def test_csv_has_the_filtered_rows_only(make, session, world):
     assert {row[6] for row in rows} == {"192.0.2.0", "192.0.2.1", "192.0.2.2"}
     assert all(row[2] == "Invoice INV-0012: sent by Olive Owner." for row in rows)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", row[0]) for row in rows)
+
+
+def test_times_and_days_are_the_companys_time_zone(session, world):
+    w = world
+    company, actor = w["company"], staff_actor(w["olive"])
+    # New York moves to summer time on 8 March 2026 at 07:00 UTC.
+    before = _event(
+        session,
+        company,
+        when=datetime(2026, 3, 8, 4, 30, tzinfo=UTC),  # 23:30 EST on 7 March
+        action="settings_changed",
+        actor_type="staff",
+        actor_id=w["olive"].id,
+    )
+    after = _event(
+        session,
+        company,
+        when=datetime(2026, 3, 8, 7, 30, tzinfo=UTC),  # 03:30 EDT on 8 March
+        action="settings_changed",
+        actor_type="staff",
+        actor_id=w["olive"].id,
+    )
+
+    def shown():
+        page = audit_log.list_events(
+            session, actor=actor, filters=AuditFilters(kind="settings_changed")
+        )
+        return {row.id: row.when for row in page.rows}
+
+    def csv_rows(**filters):
+        text = audit_log.export_csv(session, actor=actor, filters=AuditFilters(**filters))
+        header, *rows = list(csv.reader(io.StringIO(text)))
+        return header[0], [row[0] for row in rows]
+
+    # Default: UTC, as before companies had a zone.
+    assert shown()[after.id] == "Mar 8, 2026, 7:30:00\u202fAM UTC"
+    assert csv_rows(kind="settings_changed") == (
+        "When (UTC)",
+        ["2026-03-08 07:30:00", "2026-03-08 04:30:00"],
+    )
+    day = {"date_from": "2026-03-08", "date_to": "2026-03-08"}
+    assert {
+        r.id for r in audit_log.list_events(session, actor=actor, filters=AuditFilters(**day)).rows
+    } == {before.id, after.id}
+
+    company.time_zone = "America/New_York"
+    session.add(company)
+    session.flush()
+    assert shown() == {
+        before.id: "Mar 7, 2026, 11:30:00\u202fPM EST",
+        after.id: "Mar 8, 2026, 3:30:00\u202fAM EDT",
+    }
+    assert csv_rows(kind="settings_changed") == (
+        "When (America/New_York)",
+        ["2026-03-08 03:30:00", "2026-03-07 23:30:00"],
+    )
+    # A day filter means the company's day: 23:30 EST on the 7th is not on the 8th.
+    assert csv_rows(**day)[1] == ["2026-03-08 03:30:00"]
+
+    company.time_zone = "Europe/Berlin"
+    session.add(company)
+    session.flush()
+    assert shown()[after.id] == "Mar 8, 2026, 8:30:00\u202fAM +0100"

@@ -165,3 +165,28 @@ def test_a_switched_off_module_leaves_the_nav_and_its_service_answers_not_found(
     assert "Credits" not in labels and "Invoices" in labels
     with pytest.raises(NotFoundError):
         credits.list_credits(session, actor=client_actor, page=1, page_size=10)
+
+
+def test_time_zone_is_utc_by_default_and_saved_by_owners_and_admins(make, session):
+    company, actor = _setup(make, role="admin")
+    view = company_settings.load_settings(session, actor=actor)
+    assert view.values["time_zone"] == "UTC"
+    assert _save(session, actor, view, time_zone="Europe/Berlin") == ["time_zone"]
+    session.refresh(company)
+    assert company.time_zone == "Europe/Berlin"
+    assert company_settings.load_settings(session, actor=actor).values["time_zone"] == (
+        "Europe/Berlin"
+    )
+    staff = staff_actor(add_staff(session, company, password_hash="x", role="staff"))
+    with pytest.raises(ReadOnlyError):
+        _save(session, staff, view, time_zone="America/New_York")
+
+
+def test_an_unknown_time_zone_is_refused_with_a_field_error(make, session):
+    company, actor = _setup(make)
+    view = company_settings.load_settings(session, actor=actor)
+    with pytest.raises(SettingsErrors) as caught:
+        _save(session, actor, view, time_zone="Europe/Atlantis")
+    assert set(caught.value.errors) == {"time_zone"}
+    session.refresh(company)
+    assert company.time_zone == "UTC"

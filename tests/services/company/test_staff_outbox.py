@@ -82,6 +82,18 @@ def test_lists_the_companys_messages_newest_first_in_its_locale(make, session):
     assert third.sent_at == ""
 
 
+def test_times_are_in_the_companys_time_zone(make, session):
+    company = make.company(locale="de_DE", time_zone="Europe/Berlin")
+    _message(
+        session,
+        company,
+        status=OutboxStatus.SENT,
+        sent_at=datetime(2026, 7, 5, 15, 4, 5, tzinfo=UTC),
+    )
+    (row,) = staff_outbox.list_messages(session, actor=staff_actor(session, company)).rows
+    assert row.sent_at == "05.07.2026, 17:04:05 MESZ"
+
+
 def test_status_filter_recipient_search_and_paging(make, session):
     company = make.company()
     actor = staff_actor(session, company)
