@@ -1,6 +1,7 @@
 """The staff work queue and the readable audit log in a real Chromium: the queue lists what
 waits (with counts in the navigation) and only the company's items; the audit log reads as
-sentences, its filters and search narrow it, and the CSV export has the filtered rows."""
+sentences, its filters and search narrow it, the CSV export has the filtered rows, and its
+times follow the time zone set on /staff/settings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from playwright.sync_api import Page, expect
 from portal_app.core.db import utcnow
 from portal_app.models import Document, Payment
 from portal_app.services.identity import audit
+from tests.e2e.test_portal import wait_interactive
 from tests.e2e.test_staff_documents import _staff, _staff_sign_in
 from tests.helpers.quotes import add_quote
 from tests.helpers.staff import add_staff
@@ -146,3 +149,38 @@ def test_the_audit_log_reads_as_sentences_filters_and_exports(page: Page, make, 
     page.get_by_role("option", name="Sammy Second").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("changed the settings")
+
+
+def test_the_audit_log_shows_times_in_the_zone_set_in_settings(page: Page, make, db):
+    account = make.account()
+    company = account.company
+    admin = _staff(db, company, role="admin")
+    with db() as session:
+        event = audit.record(
+            session,
+            company_id=company.id,
+            action="settings_changed",
+            actor_type="staff",
+            actor_id=admin.id,
+            details={"fields": ["currency"]},
+        )
+        event.created_at = datetime(2026, 1, 5, 15, 4, 5, tzinfo=UTC)
+        session.add(event)
+
+    _staff_sign_in(page, admin.email, "/staff/settings")
+    zone = page.get_by_role("textbox", name="Time zone (e.g. Europe/Berlin)")
+    expect(zone).to_have_value("UTC")
+    wait_interactive(page, "#save-settings")
+    zone.fill("Mars/Olympus")
+    page.locator("#save-settings").click()
+    expect(page.locator("#time_zone-error")).to_have_text(
+        "Not a known time zone (e.g. UTC, Europe/Berlin, America/New_York)."
+    )
+    page.get_by_role("textbox", name="Time zone (e.g. Europe/Berlin)").fill("America/New_York")
+    page.locator("#save-settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    page.goto("/staff/audit")
+    seeded = page.get_by_test_id("audit-row").filter(has_text="Changed: currency.")
+    # 15:04:05 UTC is 10:04:05 in New York in January (Babel puts a narrow space before AM).
+    expect(seeded).to_contain_text(re.compile(r"Jan 5, 2026, 10:04:05\sAM EST"))
