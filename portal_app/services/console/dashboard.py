@@ -13,8 +13,8 @@
 
 Each part is one SQL aggregate (five queries in all, with the overdue count) in integer minor
 units; the view carries formatted strings, and the chart's bar heights as whole percentages of
-the busiest month (integer arithmetic, no floats). Dates are UTC days, as elsewhere (a
-company has no time zone yet).
+the busiest month (integer arithmetic, no floats). Dates are UTC days: Company.time_zone
+(issue 19 item 8) applies to the times staff pages show, not to these buckets yet.
 """
 
 from __future__ import annotations

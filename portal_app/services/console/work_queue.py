@@ -9,8 +9,8 @@ Kinds (each a list and a count, both from the same WHERE conditions so they agre
 - failed_charge: invoices still owing money after an unattended charge failed (an
   `autobill_failed` audit event: recurring auto-bill and subscription renewals both charge
   through services.payments.autobill); paying or cancelling the invoice takes it off;
-- quote_answered: quotes approved or declined today (UTC: a company has no time zone yet) that
-  are not converted yet;
+- quote_answered: quotes approved or declined today (a UTC day: Company.time_zone is not
+  applied to the queue's day yet) that are not converted yet;
 - client_upload: files a client uploaded in the last 7 days. Documents carry no "seen by
   staff" marker, so age is the only test.
 Every query is limited to the staff user's company.
