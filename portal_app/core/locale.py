@@ -56,7 +56,7 @@ def format_moment(value: datetime | None, locale: str, time_zone: str = "UTC") -
     )
 
 
-def valid_time_zone(name: str) -> bool:
+def valid_time_zone(name: object) -> bool:
     """Whether `name` is an IANA time zone the system's zone database knows (e.g. Europe/Berlin)."""
     if not isinstance(name, str) or not name or name != name.strip():
         return False
