@@ -13,7 +13,8 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.core.db import session_or_scope, utcnow
+from portal_app.core.db import session_or_scope
+from portal_app.services.company.locale import company_today
 from portal_app.services.console.work_queue import queue_counts
 from portal_app.services.identity import staff_auth
 from portal_app.services.identity.actor import StaffActor
@@ -61,7 +62,9 @@ class StaffState(SessionStateMixin, rx.State):
             identity = staff_auth.staff_identity(session, actor=actor)
             allowed = allowed_actions(identity.role)
             visible = visible_staff_nav_items(identity.enabled_modules, allowed)
-            counts = queue_counts(session, actor=actor, today=utcnow().date())
+            counts = queue_counts(
+                session, actor=actor, today=company_today(session, actor.company_id)
+            )
         self.staff_signed_in = True
         self.staff_name = identity.name
         self.staff_email = identity.email

@@ -11,7 +11,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading
-from portal_app.core.db import session_scope, utcnow
+from portal_app.core.db import session_scope
+from portal_app.services.company.locale import company_today
 from portal_app.services.console import dashboard as dash
 from portal_app.services.console.dashboard import (
     AgingRow,
@@ -49,7 +50,7 @@ class StaffHomeState(StaffState):
             actor = self._begin(db)
             if actor is None:
                 return self._staff_login_redirect()
-            today = utcnow().date()
+            today = company_today(db, actor.company_id)
             queue = work_queue(db, actor=actor, today=today)
             board = dash.dashboard(db, actor=actor, today=today)
         self.items = queue.items

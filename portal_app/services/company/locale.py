@@ -3,8 +3,12 @@ time zone staff pages show times in."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlmodel import Session
 
+from portal_app.core.db import utcnow
+from portal_app.core.locale import local_moment
 from portal_app.models import Client, Company
 from portal_app.services.identity import session_memo
 from portal_app.services.identity.actor import Actor
@@ -35,3 +39,9 @@ def company_time_zone(session: Session, company_id: int) -> str:
     """The IANA time zone the company's staff pages show times in (UTC when unknown)."""
     company = session.get(Company, company_id)
     return (company.time_zone if company else "") or "UTC"
+
+
+def company_today(session: Session, company_id: int, now: datetime | None = None) -> date:
+    """Today's date where the company is (its time zone): the day the staff pages' "today"
+    means (quotes answered today, overdue, aging)."""
+    return local_moment(now or utcnow(), company_time_zone(session, company_id)).date()

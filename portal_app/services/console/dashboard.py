@@ -13,24 +13,25 @@
 
 Each part is one SQL aggregate (five queries in all, with the overdue count) in integer minor
 units; the view carries formatted strings, and the chart's bar heights as whole percentages of
-the busiest month (integer arithmetic, no floats). Dates are UTC days: Company.time_zone
-(issue 19 item 8) applies to the times staff pages show, not to these buckets yet.
+the busiest month (integer arithmetic, no floats). Days are the company's: `today` is its local
+date (services.company.locale.company_today) and a month of payments starts at its local
+midnight (Company.time_zone).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from portal_app.core import routes
-from portal_app.core.locale import format_day, format_month
+from portal_app.core.locale import format_day, format_month, start_of_day
 from portal_app.core.money import format_money
 from portal_app.models import Client, Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.services.company.locale import company_locale
+from portal_app.services.company.locale import company_locale, company_time_zone
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import require_staff
 from portal_app.services.payments.ledger import RECEIVED_STATUSES
@@ -178,18 +179,23 @@ def _month_starts(today: date) -> list[date]:
     return starts
 
 
-def _moment(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _moment(day: date, time_zone: str) -> datetime:
+    return start_of_day(day, time_zone)
 
 
-def _payments(session: Session, company_id: int, today: date, locale: str) -> list[MonthSeries]:
+def _payments(
+    session: Session, company_id: int, today: date, locale: str, time_zone: str
+) -> list[MonthSeries]:
     starts = _month_starts(today)
     paid = func.coalesce(col(Payment.paid_at), col(Payment.created_at))
     columns = [
         func.coalesce(
             func.sum(
                 case(
-                    ((paid >= _moment(low)) & (paid < _moment(high)), col(Payment.amount_minor)),
+                    (
+                        (paid >= _moment(low, time_zone)) & (paid < _moment(high, time_zone)),
+                        col(Payment.amount_minor),
+                    ),
                     else_=0,
                 )
             ),
@@ -202,8 +208,8 @@ def _payments(session: Session, company_id: int, today: date, locale: str) -> li
         .where(
             Payment.company_id == company_id,
             col(Payment.status).in_(RECEIVED_STATUSES),
-            paid >= _moment(starts[0]),
-            paid < _moment(starts[-1]),
+            paid >= _moment(starts[0], time_zone),
+            paid < _moment(starts[-1], time_zone),
         )
         .group_by(col(Payment.currency))
         .order_by(col(Payment.currency))
@@ -308,15 +314,17 @@ def _top_clients(session: Session, company_id: int, locale: str) -> list[TopClie
 
 
 def dashboard(session: Session, *, actor: StaffActor, today: date) -> Dashboard:
-    """The dashboard of the staff user's company as of `today` (every staff role reads it)."""
+    """The dashboard of the staff user's company as of `today`, its local date (every staff
+    role reads it)."""
     require_staff(actor)
     company_id = actor.company_id
     locale = company_locale(session, company_id)
+    time_zone = company_time_zone(session, company_id)
     overdue, overdue_count = _overdue(session, company_id, today, locale)
     return Dashboard(
         bucket_labels=[label for _, label, *_ in BUCKETS],
         aging=_aging(session, company_id, today, locale),
-        payments=_payments(session, company_id, today, locale),
+        payments=_payments(session, company_id, today, locale, time_zone),
         overdue=overdue,
         overdue_count=overdue_count,
         top_clients=_top_clients(session, company_id, locale),

@@ -9,8 +9,9 @@ Kinds (each a list and a count, both from the same WHERE conditions so they agre
 - failed_charge: invoices still owing money after an unattended charge failed (an
   `autobill_failed` audit event: recurring auto-bill and subscription renewals both charge
   through services.payments.autobill); paying or cancelling the invoice takes it off;
-- quote_answered: quotes approved or declined today (a UTC day: Company.time_zone is not
-  applied to the queue's day yet) that are not converted yet;
+- quote_answered: quotes approved or declined today (the company's day: `today` is its local
+  date, services.company.locale.company_today, and the day starts at its local midnight) that
+  are not converted yet;
 - client_upload: files a client uploaded in the last 7 days. Documents carry no "seen by
   staff" marker, so age is the only test.
 Every query is limited to the staff user's company.
@@ -20,12 +21,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
 from portal_app.core import routes
-from portal_app.core.locale import format_day
+from portal_app.core.locale import format_day, start_of_day
 from portal_app.core.money import format_money
 from portal_app.models import (
     AuditEvent,
@@ -39,7 +40,7 @@ from portal_app.models import (
 )
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.models.statuses import QuoteStatus, UploadedBy
-from portal_app.services.company.locale import company_locale
+from portal_app.services.company.locale import company_locale, company_time_zone
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import require_staff
 from portal_app.services.payments.ledger import RECEIVED_STATUSES
@@ -80,8 +81,9 @@ class WorkQueue:
     counts: dict[str, int]
 
 
-def _day_start(today: date) -> datetime:
-    return datetime.combine(today, time.min, tzinfo=UTC)
+def _day_start(day: date, time_zone: str) -> datetime:
+    """When `day` began in the company's time zone (stored times are UTC)."""
+    return start_of_day(day, time_zone)
 
 
 def _failed_invoice_ids(company_id: int):
@@ -96,7 +98,7 @@ def _failed_invoice_ids(company_id: int):
     )
 
 
-def _conditions(kind: str, company_id: int, today: date) -> tuple[type, list]:
+def _conditions(kind: str, company_id: int, today: date, time_zone: str) -> tuple[type, list]:
     """The table a kind counts and its WHERE conditions (shared by the list and the count)."""
     if kind == "recurring_cancellation":
         return RecurringInvoice, staff_cancellations.recurring_request_conditions(company_id)
@@ -117,7 +119,7 @@ def _conditions(kind: str, company_id: int, today: date) -> tuple[type, list]:
             col(Invoice.id).in_(_failed_invoice_ids(company_id)),
         ]
     if kind == "quote_answered":
-        start = _day_start(today)
+        start = _day_start(today, time_zone)
         return Quote, [
             Quote.company_id == company_id,
             col(Quote.status).in_(ANSWERED_STATUSES),
@@ -127,25 +129,29 @@ def _conditions(kind: str, company_id: int, today: date) -> tuple[type, list]:
         return Document, [
             Document.company_id == company_id,
             Document.uploaded_by == UploadedBy.CONTACT,
-            Document.created_at >= _day_start(today - timedelta(days=UPLOAD_DAYS)),
+            Document.created_at >= _day_start(today - timedelta(days=UPLOAD_DAYS), time_zone),
         ]
     raise ValueError(kind)
 
 
 def queue_counts(session: Session, *, actor: StaffActor, today: date) -> dict[str, int]:
-    """How many items of each kind wait for the staff user's company (one query per kind)."""
+    """How many items of each kind wait for the staff user's company (one query per kind);
+    `today` is the company's local date."""
     require_staff(actor)
+    time_zone = company_time_zone(session, actor.company_id)
     counts: dict[str, int] = {}
     for kind in KINDS:
-        model, where = _conditions(kind, actor.company_id, today)
+        model, where = _conditions(kind, actor.company_id, today, time_zone)
         counts[kind] = session.exec(select(func.count()).select_from(model).where(*where)).one()
     return counts
 
 
 def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue:
-    """Every kind's waiting items (oldest request first, newest event first otherwise)."""
+    """Every kind's waiting items (oldest request first, newest event first otherwise);
+    `today` is the company's local date."""
     require_staff(actor)
     locale = company_locale(session, actor.company_id)
+    time_zone = company_time_zone(session, actor.company_id)
     company_id = actor.company_id
     items: list[QueueItem] = []
     for request in staff_cancellations.open_requests(session, actor=actor)[: MAX_PER_KIND * 2]:
@@ -164,7 +170,7 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
         )
 
     def rows(kind: str, model, order):
-        _, where = _conditions(kind, company_id, today)
+        _, where = _conditions(kind, company_id, today, time_zone)
         return session.exec(
             select(model, Client.name)
             .join(Client, col(Client.id) == model.client_id)

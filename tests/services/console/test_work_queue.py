@@ -182,3 +182,31 @@ def test_client_uploads_of_the_last_seven_days(make, session):
 def test_counts_cover_every_kind_and_start_at_zero(make, session):
     staff = staff_actor(session, make.company())
     assert wq.queue_counts(session, actor=staff, today=TODAY) == dict.fromkeys(wq.KINDS, 0)
+
+
+def test_quotes_answered_today_is_the_companys_day(make, session):
+    company, client, _ = _world(make)
+    company.time_zone = "Pacific/Auckland"  # UTC+13 in December
+    session.add(company)
+    session.flush()
+    # 11:30 UTC on 5 December is 00:30 on the 6th in Auckland: today there, not in UTC.
+    today_there = add_quote(
+        session,
+        client,
+        number="Q-NZ-1",
+        status="approved",
+        approved_at=datetime(2026, 12, 5, 11, 30, tzinfo=UTC),
+    )
+    add_quote(  # 23:30 on the 5th in Auckland: yesterday there
+        session,
+        client,
+        number="Q-NZ-2",
+        status="declined",
+        declined_at=datetime(2026, 12, 5, 10, 30, tzinfo=UTC),
+    )
+    staff = staff_actor(session, company)
+    queue = wq.work_queue(session, actor=staff, today=date(2026, 12, 6))
+    keys = {item.key for item in queue.items if item.kind == "quote_answered"}
+    assert keys == {f"quote_answered-{today_there.id}"}
+    counts = wq.queue_counts(session, actor=staff, today=date(2026, 12, 6))
+    assert counts["quote_answered"] == 1
