@@ -192,3 +192,19 @@ def test_pay_link_key_refuses_another_clients_invoice(make, session):
         invitations.invoice_pay_qr_key(session, contact=contact, invoice=foreign)
     with pytest.raises(NotFoundError):
         invoices.invoice_view(session, actor=make.actor(contact), invoice_id=foreign.id)
+
+
+def test_an_emailed_link_session_mints_no_pay_link_key(make, session):
+    # A link session already holds a key that ends with its link; a fresh QR key (a new
+    # invitation of the full link lifetime) would let a forwarded link outlive its expiry.
+    company = make.company()
+    client = make.client(company)
+    contact = make.contact(client)
+    invoice = make.invoice(client, currency="USD", lines=LINES)
+    before = len(session.exec(select(Invitation).where(Invitation.entity_id == invoice.id)).all())
+    view = invoices.invoice_view(
+        session, actor=make.actor(contact, "link", link_to=invoice), invoice_id=invoice.id
+    )
+    assert view.pay_link == "" and view.is_payable
+    after = len(session.exec(select(Invitation).where(Invitation.entity_id == invoice.id)).all())
+    assert after == before

@@ -124,8 +124,10 @@ def swiss_qr_bill(company: Company, client: Client, invoice: Invoice) -> tuple[s
 def pay_link(session: Session, *, actor: Actor, invoice: Invoice) -> str:
     """The absolute URL the invoice's pay-link QR code opens: its e-mailed-link page with a key
     for the actor's contact (services.identity.invitations.invoice_pay_qr_key). "" when nothing
-    is payable, and in staff preview, which never mints a contact's keys."""
-    if actor.is_preview:
+    is payable, in staff preview, which never mints a contact's keys, and in an e-mailed-link
+    session: a new key lives the full link lifetime, so minting one there would let a
+    forwarded link outlive its own expiry."""
+    if actor.is_preview or actor.is_link_session:
         return ""
     contact = session.get(ClientContact, actor.contact_id)
     return contact_pay_link(session, contact=contact, invoice=invoice) if contact else ""
