@@ -37,6 +37,8 @@ from portal_app.models.statuses import (
     StaffRole,
     SubscriptionCancelMode,
     SubscriptionStatus,
+    ThreadKind,
+    ThreadStatus,
     UploadedBy,
     WebhookStatus,
 )
@@ -47,6 +49,7 @@ from portal_app.models.subscription import (
     Subscription,
     SubscriptionPlan,
 )
+from portal_app.models.thread import DocumentThread, ThreadMessage
 
 __all__ = [
     "AutoBillMode",
@@ -64,6 +67,8 @@ __all__ = [
     "StaffRole",
     "SubscriptionCancelMode",
     "SubscriptionStatus",
+    "ThreadKind",
+    "ThreadStatus",
     "UploadedBy",
     "WebhookStatus",
     "LINE_ITEM_COLUMNS",
@@ -86,6 +91,7 @@ __all__ = [
     "Credit",
     "CreditLine",
     "Document",
+    "DocumentThread",
     "GatewayCustomer",
     "Client",
     "ClientContact",
@@ -101,5 +107,6 @@ __all__ = [
     "PaymentAllocation",
     "PaymentMethod",
     "StaffUser",
+    "ThreadMessage",
     "WebhookEvent",
 ]

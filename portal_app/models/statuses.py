@@ -144,3 +144,13 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class ThreadKind(StrEnum):
+    QUESTION = "question"
+    DISPUTE = "dispute"
+
+
+class ThreadStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
