@@ -27,3 +27,6 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # The console language the staff user chose (a code of core.i18n.SHIPPED_LANGUAGES); None
+    # means their browser's language, else the company's (core.i18n.choose_language).
+    language: str | None = Field(default=None, max_length=10)
