@@ -15,6 +15,7 @@ from portal_app.models.payment import (
     InvoiceLock,
     Payment,
     PaymentAllocation,
+    PaymentHold,
     PaymentMethod,
     WebhookEvent,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "OutboxMessage",
     "Payment",
     "PaymentAllocation",
+    "PaymentHold",
     "PaymentMethod",
     "StaffUser",
     "ThreadMessage",

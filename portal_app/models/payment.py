@@ -23,7 +23,9 @@ CHECKOUT_STATUSES = tuple(CheckoutStatus)
 class Payment(SQLModel, table=True):
     """Money received from a client. `applied_minor` is what is on invoices now (its card
     allocations net of their refunds), `refunded_minor` what went back; the rest,
-    amount - applied - refunded, is unapplied (a pre-payment) until staff apply it."""
+    amount - applied - refunded, is unapplied (a pre-payment) until staff apply it or the
+    client uses it at checkout. `held_minor` is the part of the unapplied money open checkouts
+    hold (PaymentHold rows) until they settle or give up."""
 
     __table_args__ = (
         UniqueConstraint("company_id", "number", name="uq_payment_company_number"),
@@ -32,6 +34,10 @@ class Payment(SQLModel, table=True):
             "amount_minor >= 0 AND applied_minor >= 0 AND refunded_minor >= 0 "
             "AND applied_minor + refunded_minor <= amount_minor",
             name="ck_payment_applied_within_received",
+        ),
+        CheckConstraint(
+            "held_minor >= 0 AND applied_minor + refunded_minor + held_minor <= amount_minor",
+            name="ck_payment_held_within_unapplied",
         ),
     )
 
@@ -45,6 +51,7 @@ class Payment(SQLModel, table=True):
     amount_minor: int = Field(default=0, sa_type=BigInteger)
     applied_minor: int = Field(default=0, sa_type=BigInteger)
     refunded_minor: int = Field(default=0, sa_type=BigInteger)
+    held_minor: int = Field(default=0, sa_type=BigInteger)
     method: PaymentMethodKind = enum_field(
         PaymentMethodKind, default=PaymentMethodKind.CARD, length=20
     )
@@ -97,6 +104,8 @@ class Checkout(SQLModel, table=True):
     # JSON list of {"invoice_id": int, "amount_minor": int} fixed when the checkout was made.
     lines_json: str = Field(sa_type=Text)
     credit_minor: int = Field(default=0, sa_type=BigInteger)
+    # Unapplied money of the client's earlier payments (pre-payments, over-payments) used.
+    prepaid_minor: int = Field(default=0, sa_type=BigInteger)
     card_minor: int = Field(default=0, sa_type=BigInteger)
     payment_method_id: int | None = Field(default=None, foreign_key="payment_method.id")
     gateway_payment_method: str = Field(default="", max_length=255)
@@ -124,6 +133,22 @@ class CreditHold(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id")
     checkout_id: int = Field(foreign_key="checkout.id", index=True)
     credit_id: int = Field(foreign_key="credit.id", index=True)
+    amount_minor: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PaymentHold(SQLModel, table=True):
+    """Unapplied money of an earlier payment a checkout has set aside (Payment.held_minor)
+    until it settles (then it becomes allocations) or gives up (then it is free again), so
+    two tabs never spend the same pre-payment."""
+
+    __tablename__ = "payment_hold"
+    __table_args__ = (CheckConstraint("amount_minor > 0", name="ck_payment_hold_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    checkout_id: int = Field(foreign_key="checkout.id", index=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
     amount_minor: int = Field(sa_type=BigInteger)
     created_at: datetime = Field(default_factory=utcnow)
 
