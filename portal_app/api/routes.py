@@ -23,7 +23,7 @@ from portal_app.api import signin
 from portal_app.api.file_responses import file_response
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
-from portal_app.api.unsubscribe import unsubscribe_reminders
+from portal_app.api.unsubscribe import unsubscribe_email
 from portal_app.client_address import request_client_address
 from portal_app.core import files, routes
 from portal_app.core.db import session_scope
@@ -410,7 +410,8 @@ api = Starlette(
         Route(routes.API_FILE, document_file, methods=["GET"]),
         Route(routes.API_STATEMENT_PDF, statement_pdf, methods=["GET"]),
         Route(routes.API_EXPORT, export_file, methods=["GET"]),
-        Route(routes.API_REMINDERS_UNSUBSCRIBE, unsubscribe_reminders, methods=["GET", "POST"]),
+        Route(routes.API_EMAIL_UNSUBSCRIBE, unsubscribe_email, methods=["GET", "POST"]),
+        Route(routes.API_REMINDERS_UNSUBSCRIBE, unsubscribe_email, methods=["GET", "POST"]),
         *STAFF_ROUTES,
     ],
 )

@@ -99,7 +99,9 @@ API_FILE = "/api/files/{token}"
 API_STATEMENT_PDF = "/api/statement.pdf"
 API_EXPORT = "/api/export/{kind}"
 API_BRANDING_LOGO = "/api/branding/logo/{name}"
-# A payment reminder's unsubscribe link (a signed token; GET asks, POST unsubscribes).
+# The unsubscribe link of an optional e-mail (a signed token naming the contact and the kind of
+# e-mail; GET asks, POST unsubscribes). The reminders' path is that of links already sent.
+API_EMAIL_UNSUBSCRIBE = "/api/email/unsubscribe/{token}"
 API_REMINDERS_UNSUBSCRIBE = "/api/reminders/unsubscribe/{token}"
 # Staff-only (the staff cookie): documents as the client gets them, a quote's signature.
 API_STAFF_INVOICE_PDF = "/api/staff/invoices/{record_id}/pdf"
@@ -198,9 +200,9 @@ def password_reset_url(token: str) -> str:
     return f"{CLIENT_PASSWORD_RESET}?{urlencode({'token': token})}"
 
 
-def reminders_unsubscribe_url(token: str) -> str:
-    """The unsubscribe link of a payment reminder (the token is URL-safe base64)."""
-    return API_REMINDERS_UNSUBSCRIBE.replace("{token}", quote(token, safe=""))
+def email_unsubscribe_url(token: str) -> str:
+    """The unsubscribe link of an optional e-mail (the token is URL-safe base64)."""
+    return API_EMAIL_UNSUBSCRIBE.replace("{token}", quote(token, safe=""))
 
 
 def email_change_url(token: str) -> str:

@@ -40,7 +40,9 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "portal_app.password-reset"
     REGISTRATION_CONFIRM = "portal_app.registration-confirm"
     EMAIL_CHANGE = "portal_app.email-change"
+    # Unsubscribe links of payment reminders sent before the other kinds had one (still read).
     REMINDER_UNSUBSCRIBE = "portal_app.reminder-unsubscribe"
+    EMAIL_UNSUBSCRIBE = "portal_app.email-unsubscribe"
 
 
 class InvalidToken(Exception):

@@ -64,11 +64,23 @@ class ClientContact(SQLModel, table=True):
     # The contact's own sign-in preference: e-mailed codes only, the password refused (as the
     # company's codes_only does for everyone).
     codes_only: bool = Field(default=False)
-    # The contact followed the unsubscribe link of a payment reminder: no more reminders.
-    reminders_opt_out: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
     def display_name(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.email
+
+
+class EmailOptOut(SQLModel, table=True):
+    """A kind of optional e-mail a contact does not want (services/identity/email_choices.py):
+    switched off on /client/profile or by the e-mail's unsubscribe link. No row: they get it."""
+
+    __tablename__ = "email_opt_out"
+    __table_args__ = (UniqueConstraint("contact_id", "kind", name="uq_email_opt_out_contact_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int = Field(foreign_key="company.id")
+    contact_id: int = Field(foreign_key="clientcontact.id", index=True)
+    kind: str = Field(max_length=50)
+    created_at: datetime = Field(default_factory=utcnow)

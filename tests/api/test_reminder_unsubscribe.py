@@ -1,6 +1,8 @@
-"""The unsubscribe link of a payment reminder, taken from the e-mail the real SMTP server got:
-GET only asks, POST (the button or a mail client's one-click) unsubscribes, in the contact's
-language; a forged or expired token is refused; no reminder follows."""
+"""The unsubscribe link of an optional e-mail (a payment reminder here), taken from the e-mail
+the real SMTP server got: GET only asks, POST (the button or a mail client's one-click)
+unsubscribes, in the contact's language, and the answer offers to subscribe again; a forged,
+expired or other kind's token is refused; no reminder follows; links of reminders sent before
+the other kinds existed still work."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from urllib.parse import urlsplit
 
 from portal_app.core import routes
 from portal_app.core.db import session_scope
+from portal_app.core.signing import Purpose, sign
 from portal_app.models import ClientContact
 from portal_app.services.billing import reminders
+from portal_app.services.identity import email_choices
 from portal_app.services.mail import outbox
 
 TODAY = date.today()
+KIND = email_choices.PAYMENT_REMINDER
 
 
 def _reminded(committed, mailbox, **contact_kw):
@@ -35,9 +40,9 @@ def _reminded(committed, mailbox, **contact_kw):
     return (*ids, message)
 
 
-def _opted_out(contact_id: int) -> bool:
+def _opted_out(contact_id: int, kind: str = KIND) -> bool:
     with session_scope() as session:
-        return session.get(ClientContact, contact_id).reminders_opt_out
+        return not email_choices.wants(session, session.get(ClientContact, contact_id), kind)
 
 
 def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, mailbox):
@@ -54,6 +59,7 @@ def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, 
     done = client.post(path)
     assert done.status_code == 200 and "Désabonnement effectué" in done.text
     assert _opted_out(contact_id)
+    assert not _opted_out(contact_id, email_choices.TRIAL_ENDING)  # only this kind
     assert client.post(path).status_code == 200  # followed again: the same answer
 
     # The next step finds the contact opted out.
@@ -62,6 +68,11 @@ def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, 
             session, invoice_id=invoice_id, step=14, today=TODAY + timedelta(days=7)
         )
         assert outcome == "opted_out"
+
+    # The answer's button switches reminders back on.
+    again = client.post(path, data={"action": "subscribe"})
+    assert again.status_code == 200 and "/client/profile" in again.text
+    assert not _opted_out(contact_id)
 
 
 def test_one_click_unsubscribe_from_the_mail_client(committed, client, mailbox):
@@ -77,18 +88,30 @@ def test_one_click_unsubscribe_from_the_mail_client(committed, client, mailbox):
     assert _opted_out(contact_id)
 
 
+def test_a_reminder_link_sent_before_the_other_kinds_still_works(committed, client):
+    with committed() as (_session, make):
+        contact = make.contact(make.client(make.company()))
+        legacy = sign(Purpose.REMINDER_UNSUBSCRIBE, [contact.company_id, contact.id])
+        contact_id = contact.id
+    answer = client.post(routes.API_REMINDERS_UNSUBSCRIBE.replace("{token}", legacy))
+    assert answer.status_code == 200
+    assert _opted_out(contact_id)
+
+
 def test_a_forged_or_expired_token_is_refused(committed, client):
     with committed() as (_session, make):
         contact = make.contact(make.client(make.company()))
-        expired = reminders.unsubscribe_token(
-            contact, now=time.time() - reminders.UNSUBSCRIBE_DAYS * 86400 - 1
+        expired = email_choices.unsubscribe_token(
+            contact, KIND, now=time.time() - email_choices.UNSUBSCRIBE_DAYS * 86400 - 1
         )
-        good = reminders.unsubscribe_token(contact)
+        good = email_choices.unsubscribe_token(contact, KIND)
+        # A signed token naming a kind that is not optional (a receipt) is no token.
+        receipt = sign(Purpose.EMAIL_UNSUBSCRIBE, [contact.company_id, contact.id, "receipt"])
         contact_id = contact.id
     forged = good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB")
-    for token in (expired, forged, "nothing"):
+    for token in (expired, forged, receipt, "nothing"):
         for method in (client.get, client.post):
-            answer = method(routes.reminders_unsubscribe_url(token))
+            answer = method(routes.email_unsubscribe_url(token))
             assert answer.status_code == 404
             assert "not valid or has expired" in answer.text
     assert not _opted_out(contact_id)

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from portal_app.jobs.reminders import send_payment_reminders
 from portal_app.models import OutboxMessage
+from portal_app.models.client import EmailOptOut
 from portal_app.services.billing import reminders
 from portal_app.services.payments import ledger
 from tests.helpers.mailbox import deliver
@@ -62,7 +63,10 @@ def test_a_month_of_daily_runs(make, session, job_ctx, mailbox):
     draft.status = "draft"
     _, cancelled_contact, cancelled = _open_invoice(make, company)
     cancelled.status = "cancelled"
-    _, opted_contact, opted_invoice = _open_invoice(make, company, reminders_opt_out=True)
+    _, opted_contact, opted_invoice = _open_invoice(make, company)
+    session.add(
+        EmailOptOut(company_id=company.id, contact_id=opted_contact.id, kind="payment_reminder")
+    )
     # Another company's schedule is its own: one step, a day after the due date.
     other = _company(make, "1")
     _, other_contact, other_invoice = _open_invoice(make, other)
@@ -140,7 +144,7 @@ def test_the_email_links_language_and_unsubscribe_header(make, session, job_ctx,
     unsubscribe = message["List-Unsubscribe"].strip("<>")
     assert unsubscribe in text
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert urlsplit(unsubscribe).path.startswith("/api/reminders/unsubscribe/")
+    assert urlsplit(unsubscribe).path.startswith("/api/email/unsubscribe/")
     html = message.get_body(preferencelist=("html",)).get_content()
     assert link.group(0) in html
 
