@@ -35,11 +35,19 @@ RTL_LANGUAGES = frozenset({"ar"})
 LANGUAGE_COOKIE = "portal_lang"
 LANGUAGE_PARAM = "lang"
 
-_current: ContextVar[str] = ContextVar("portal_language", default=SOURCE_LANGUAGE)
+# None until an event, a route or a job chooses one (then English is used): money and dates
+# keep the client's own locale where nobody chose a language (core.locale.display_locale).
+_current: ContextVar[str | None] = ContextVar("portal_language", default=None)
 
 
 def current_language() -> str:
     """The language text is translated into in this context (a shipped code, e.g. 'pt_BR')."""
+    return _current.get() or SOURCE_LANGUAGE
+
+
+def chosen_language() -> str | None:
+    """The language set for this context by `set_language` or `use_language`, or None when
+    none was (a script, a test, a job that writes for nobody in particular)."""
     return _current.get()
 
 

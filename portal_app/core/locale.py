@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
+from babel.localedata import locale_identifiers
 
 
 def format_quantity(quantity_milli: int) -> str:
@@ -87,6 +88,41 @@ def _zone(name: str) -> ZoneInfo | timezone:
         return ZoneInfo(name) if name and name != "UTC" else UTC
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
+
+
+def display_locale(language: str | None, formatting_locale: str) -> str:
+    """The locale money and dates are shown in: the reader's `language` (a shipped code such as
+    'de' or 'pt_BR'; None when nobody chose one) with the region of the client's or company's
+    `formatting_locale`.
+
+    The formatting locale itself when no language was chosen or it is already in that language
+    (de + de_CH stays de_CH); else language_REGION where CLDR has it (en + de_DE -> en_DE);
+    else the language alone (de + en_US -> de: there is no de_US), so a German reader never
+    sees US number formatting.
+    """
+    base = formatting_locale or "en_US"
+    if not language:
+        return base
+    return _combined_locale(language, base)
+
+
+@lru_cache(maxsize=256)
+def _combined_locale(language: str, base: str) -> str:
+    try:
+        parsed = Locale.parse(base)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return language
+    wanted = language.split("_")[0]
+    if parsed.language == wanted:
+        return base
+    if parsed.territory and f"{wanted}_{parsed.territory}" in _locale_identifiers():
+        return f"{wanted}_{parsed.territory}"
+    return language
+
+
+@lru_cache(maxsize=1)
+def _locale_identifiers() -> frozenset[str]:
+    return frozenset(locale_identifiers())
 
 
 def valid_locale(text: str) -> bool:

@@ -8,12 +8,15 @@ from datetime import UTC, date, datetime
 import pytest
 
 from portal_app.core.locale import (
+    display_locale,
+    format_day,
     format_moment,
     format_month,
     local_moment,
     start_of_day,
     valid_time_zone,
 )
+from portal_app.core.money import format_money
 
 
 def test_a_month_in_the_viewers_locale_with_or_without_its_year():
@@ -80,3 +83,34 @@ def test_known_time_zones(name):
 )
 def test_unknown_time_zones_are_refused(name):
     assert not valid_time_zone(name)
+
+
+@pytest.mark.parametrize(
+    ("language", "formatting", "expected"),
+    [
+        # Nobody chose a language (a script, a job for nobody): the client's own locale.
+        (None, "de_CH", "de_CH"),
+        # The same language keeps the client's regional variant.
+        ("de", "de_CH", "de_CH"),
+        ("ja", "ja_JP", "ja_JP"),
+        # Another language with the client's region where CLDR has it...
+        ("en", "de_DE", "en_DE"),
+        ("fr", "en_CA", "fr_CA"),
+        ("pt_BR", "pt_PT", "pt_PT"),
+        # ...else the language alone: a German reader of a US client never sees US formatting.
+        ("de", "en_US", "de"),
+        ("ja", "en_US", "ja"),
+        ("pt_BR", "de_DE", "pt_BR"),
+        ("en", "", "en_US"),
+    ],
+)
+def test_the_displayed_locale_is_the_readers_language_in_the_clients_region(
+    language, formatting, expected
+):
+    assert display_locale(language, formatting) == expected
+
+
+def test_a_german_reader_of_a_us_client_sees_german_money_and_dates():
+    locale = display_locale("de", "en_US")
+    assert format_money(123456, "USD", locale) == "1.234,56\xa0$"
+    assert format_day(date(2026, 1, 5), locale) == "05.01.2026"

@@ -8,14 +8,21 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from portal_app.core.db import utcnow
-from portal_app.core.locale import local_moment
+from portal_app.core.i18n import chosen_language
+from portal_app.core.locale import display_locale, local_moment
 from portal_app.models import Client, Company
 from portal_app.services.identity import session_memo
 from portal_app.services.identity.actor import Actor
 
 
 def client_locale(session: Session, actor: Actor) -> str:
-    """The locale money and dates are shown in for this client."""
+    """The locale money and dates are shown in for this client: the language of this event
+    (the contact's, core.i18n) in the client's or company's region (core.locale.display_locale)."""
+    return display_locale(chosen_language(), client_formatting_locale(session, actor))
+
+
+def client_formatting_locale(session: Session, actor: Actor) -> str:
+    """The client's own formatting locale (else the company's, else en_US), whoever reads."""
     client = session_memo.loaded(session, Client, actor.client_id)
     company = session_memo.loaded(session, Company, actor.company_id)
     if client is None and company is None:

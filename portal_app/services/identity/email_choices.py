@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core import routes
 from portal_app.core.i18n import N_, gettext, use_language
+from portal_app.core.locale import display_locale
 from portal_app.core.settings import get_settings
 from portal_app.core.signing import InvalidToken, Purpose, sign, unsign
 from portal_app.models import Client, ClientContact, Company, OutboxMessage
@@ -294,15 +295,17 @@ def send_to_contact(
         return "opted_out"
     company = session.get_one(Company, company_id)
     client = session.get_one(Client, client_id)
+    language = email_language(contact, client, company)
     recipient = Recipient(
         contact=contact,
         client=client,
         company=company,
-        locale=client.locale or company.locale or "en_US",
+        # Money and dates as the contact reads them, in the client's region.
+        locale=display_locale(language, client.locale or company.locale or "en_US"),
         base_url=get_settings().base_url.rstrip("/"),
     )
     unsubscribe = unsubscribe_link(contact, kind) if kind in OPTIONAL_KINDS else ""
-    with use_language(email_language(contact, client, company)):
+    with use_language(language):
         message = layout.render(
             build(recipient),
             brand=layout.branding(company.name, company.primary_color),
