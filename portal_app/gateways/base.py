@@ -71,6 +71,10 @@ class PaymentGateway(Protocol):
     """What the portal needs from a card gateway."""
 
     name: str
+    # True when a new card can pay and be kept in one confirmation (a PaymentIntent with
+    # setup_future_usage that attaches the card to the customer once it succeeds); False
+    # keeps the two steps (a SetupIntent to keep the card, then the payment).
+    pays_and_saves_in_one_step: bool
 
     def ensure_customer(self, *, client_id: int, email: str, name: str) -> str: ...
 
@@ -96,6 +100,7 @@ class PaymentGateway(Protocol):
         idempotency_key: str,
         metadata: dict[str, str],
         off_session: bool = False,
+        save_for_later: bool = False,
     ) -> PaymentIntentResult: ...
 
     def retrieve_payment(self, intent_ref: str) -> PaymentIntentResult: ...

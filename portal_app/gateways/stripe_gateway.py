@@ -42,7 +42,15 @@ class StripeGateway:
         webhook_secret: str | None,
         api_base: str | None,
         js_url: str,
+        pays_and_saves_in_one_step: bool | None = None,
     ):
+        # Real Stripe (its own API base) attaches a card paid with setup_future_usage to the
+        # customer. localstripe (a custom API base in tests and the demo) refuses that
+        # parameter ("Unexpected setup_future_usage") and its Stripe.js has no
+        # createPaymentMethod, so there a new card to keep takes the two steps.
+        self.pays_and_saves_in_one_step = (
+            api_base is None if pays_and_saves_in_one_step is None else pays_and_saves_in_one_step
+        )
         self._client = stripe.StripeClient(
             secret_key,
             base_addresses={"api": api_base} if api_base else None,
@@ -156,8 +164,13 @@ class StripeGateway:
         idempotency_key: str,
         metadata: dict[str, str],
         off_session: bool = False,
+        save_for_later: bool = False,
     ) -> PaymentIntentResult:
-        """Create and confirm a PaymentIntent with a saved or just-set-up card."""
+        """Create and confirm a PaymentIntent with a saved or just-set-up card.
+
+        `save_for_later`: the card (one the browser just created) is attached to the customer
+        for later off-session charges once the payment succeeds (3-D Secure covers both).
+        """
         currency_exponent(currency)  # refuses unknown currencies before any call
         params = {
             "amount": amount_minor,
@@ -170,6 +183,8 @@ class StripeGateway:
         }
         if off_session:
             params["off_session"] = True
+        if save_for_later:
+            params["setup_future_usage"] = "off_session"
         intent = self._call(
             self._client.v1.payment_intents.create,
             params=params,

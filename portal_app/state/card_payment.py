@@ -5,8 +5,11 @@ The page's own handler checks what is being paid for and starts it through its s
 checkout, a pre-payment, a subscription), then hands over to `_pay_with_card`. From there the
 steps are the same everywhere: a saved card is charged at once; a new card is typed into
 Stripe's card element, confirmed in the browser as a SetupIntent (`card_confirmed`), then
-charged; 3-D Secure runs in the browser and the server reads the result back from the gateway
-(`authenticated`); the outcome is settled or shown. The outcome is never taken from the browser.
+charged (on the pages that pay a checkout, with a gateway that can, the browser only makes a
+PaymentMethod of the card and the charge keeps it: one 3-D Secure for paying and saving,
+`card_created`); 3-D Secure runs in the browser and the server reads the result back from the
+gateway (`authenticated`); the outcome is settled or shown. The outcome is never taken from
+the browser.
 
 A page supplies four small hooks: `_charge_call` (which service charges the card),
 `_confirm_call` (which service finishes after 3-D Secure), `_paid_url` (where to go after
@@ -16,6 +19,7 @@ success) and `_pending_note` (what a payment still processing at the bank means 
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -36,9 +40,12 @@ from portal_app.state.stripe_card import (
     allowed_choice,
     confirm_payment_script,
     confirm_setup_script,
+    create_method_script,
     mount_when_ready_script,
     parse_result,
 )
+
+log = logging.getLogger(__name__)
 
 # What the browser is told while it waits (the pay button shows it). Marked for extraction
 # and translated where they are set (`gettext`), in the language of the event.
@@ -63,8 +70,12 @@ ChargeCall = Callable[[], tuple[ChargeOutcome, int]]
 ConfirmCall = Callable[[], ChargeOutcome]
 
 
-def charge_checkout(actor: Actor, checkout_id: int, method_ref: str) -> ChargeCall:
-    """The `_charge_call` of a page that pays a checkout of invoices (pay, pay an amount)."""
+def charge_checkout(
+    actor: Actor, checkout_id: int, method_ref: str, *, save_for_later: bool = False
+) -> ChargeCall:
+    """The `_charge_call` of a page that pays a checkout of invoices (pay, pay an amount).
+
+    `save_for_later`: a new card charged in one step is kept once the payment succeeds."""
 
     def call() -> tuple[ChargeOutcome, int]:
         outcome = flow.pay_with_card(
@@ -73,6 +84,7 @@ def charge_checkout(actor: Actor, checkout_id: int, method_ref: str) -> ChargeCa
             gateway=get_gateway(),
             checkout_id=checkout_id,
             method_ref=method_ref,
+            save_for_later=save_for_later,
         )
         return outcome, checkout_id
 
@@ -119,6 +131,9 @@ class CardPaymentMixin(rx.State, mixin=True):
     _keep_card: bool = False
     # A new card used once: detached from the gateway customer once the payment is decided.
     _forget_ref: str = ""
+    # A new card charged in one step that the gateway keeps once the payment succeeds
+    # (`_keep_paid_card` then stores it as the gateway reports it).
+    _save_in_charge: bool = False
 
     # -- hooks a page provides ------------------------------------------------------------------
 
@@ -139,6 +154,16 @@ class CardPaymentMixin(rx.State, mixin=True):
         """Added to the bank's 'still processing' message: what happens when it completes."""
         raise NotImplementedError
 
+    def _pays_new_card_in_one_step(self) -> bool:
+        """True on a page that charges a new card without a SetupIntent first (one 3-D Secure
+        for paying and keeping it) when the gateway can; such a page passes
+        `_save_in_charge` to its charge and implements `_keep_paid_card`."""
+        return False
+
+    def _keep_paid_card(self, actor: Actor) -> Callable[[], object]:
+        """A call that stores the card the gateway kept after a one-step pay-and-save."""
+        raise NotImplementedError
+
     def _card_flow_open(self) -> bool:
         """True while a payment started by this page waits for the browser's card step."""
         return bool(self._checkout_id)
@@ -151,7 +176,7 @@ class CardPaymentMixin(rx.State, mixin=True):
         self.form_error = self.card_error = self.progress = ""
         self._checkout_id = 0
         self._card_method_ref = self._forget_ref = ""
-        self._keep_card = False
+        self._keep_card = self._save_in_charge = False
 
     def _offer_cards(self, cards: list[SavedCardOption]) -> None:
         """The saved cards to choose from; the first (the default) is chosen."""
@@ -192,6 +217,7 @@ class CardPaymentMixin(rx.State, mixin=True):
         self.form_error = self.card_error = ""
         self.progress = progress
         self._forget_ref = ""
+        self._save_in_charge = False
 
     async def _pay_with_card(self, actor: Actor, method_id: int | None, purpose: str):
         """After the page started the payment: charge the saved card `method_id`, or ask the
@@ -206,6 +232,14 @@ class CardPaymentMixin(rx.State, mixin=True):
                     self._fail_card(CARD_GONE)
                 return None
             return await self._charge(actor, method_ref, method_id)
+        if self._pays_new_card_in_one_step() and get_gateway().pays_and_saves_in_one_step:
+            # Pay (and keep) in one confirmation: the browser only turns the card into a
+            # PaymentMethod; the charge's 3-D Secure is the one step the client sees.
+            async with self:
+                self.progress = gettext(CONFIRMING)
+                return rx.call_script(
+                    create_method_script(), callback=self._handler("card_created")
+                )
         try:
             # A fresh SetupIntent for each attempt: one confirmed earlier cannot take a card again.
             secret = await asyncio.to_thread(
@@ -245,6 +279,33 @@ class CardPaymentMixin(rx.State, mixin=True):
             return None
         async with self:
             self._forget_ref = "" if save else method_ref
+        return await self._charge(actor, method_ref, None)
+
+    @rx.event(background=True)
+    async def card_created(self, result: str):
+        """The browser made a PaymentMethod of the new card: check it, then charge it (and
+        have the gateway keep it when the client asked) in one confirmation."""
+        data = parse_result(result)
+        async with self:
+            actor = self._actor()
+            save = self._keep_card and not self.is_link_session
+            if actor is None or not self._card_flow_open():
+                self._stop()
+                return None
+            if data.get("error") or not data.get("payment_method"):
+                self._fail_card(str(data.get("error") or NOT_ACCEPTED))
+                return None
+            self.progress = gettext(CHARGING)
+        try:
+            method_ref = await asyncio.to_thread(
+                _card_for_payment, actor, str(data["payment_method"]), save
+            )
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, NOT_USABLE))
+            return None
+        async with self:
+            self._save_in_charge = save
         return await self._charge(actor, method_ref, None)
 
     async def _charge(self, actor: Actor, method_ref: str, method_id: int | None):
@@ -287,6 +348,18 @@ class CardPaymentMixin(rx.State, mixin=True):
         if forget:
             await asyncio.to_thread(flow.forget_card, get_gateway(), forget)
         async with self:
+            keep_call = None
+            if self._save_in_charge and outcome.status == "succeeded":
+                self._save_in_charge = False
+                actor = self._actor()
+                keep_call = self._keep_paid_card(actor) if actor else None
+        if keep_call is not None:
+            try:
+                await asyncio.to_thread(keep_call)
+            except STEP_ERRORS:
+                # The payment stands; the card is simply not kept (the webhook-free path).
+                log.warning("a card paid in one step could not be kept", exc_info=True)
+        async with self:
             if outcome.status == "succeeded":
                 self._stop()
                 target = self._paid_url(outcome)
@@ -328,6 +401,23 @@ class CardPaymentMixin(rx.State, mixin=True):
 def _saved_card_ref(actor: Actor, method_id: int) -> str:
     with session_scope() as db:
         return co.method_ref_of(db, actor=actor, method_id=method_id)
+
+
+def _card_for_payment(actor: Actor, method_ref: str, save: bool) -> str:
+    return flow.card_for_payment(
+        session_scope, actor=actor, gateway=get_gateway(), method_ref=method_ref, save=save
+    )
+
+
+def keep_paid_checkout_card(actor: Actor, checkout_id: int) -> Callable[[], int]:
+    """The `_keep_paid_card` of a page that pays a checkout: the card the gateway kept."""
+
+    def call() -> int:
+        return flow.keep_paid_card(
+            session_scope, actor=actor, gateway=get_gateway(), checkout_id=checkout_id
+        )
+
+    return call
 
 
 def _setup_secret(actor: Actor, purpose: str) -> str:

@@ -37,6 +37,12 @@ def confirm_setup_script(client_secret: str) -> str:
     return browser_js.call(browser_js.STRIPE_CARD, "confirmSetup", client_secret)
 
 
+def create_method_script() -> str:
+    """Create a PaymentMethod from the mounted card (no confirmation: the payment confirms it);
+    resolves to {"payment_method", "error"}."""
+    return browser_js.call(browser_js.STRIPE_CARD, "createMethod")
+
+
 def confirm_payment_script(client_secret: str) -> str:
     """Run 3-D Secure for a PaymentIntent; resolves to {"error"} (the server reads the result)."""
     return browser_js.call(browser_js.STRIPE_CARD, "confirmPayment", client_secret)

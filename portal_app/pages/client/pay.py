@@ -25,6 +25,7 @@ from portal_app.state.card_payment import (
     charge_checkout,
     confirm_checkout,
     error_message,
+    keep_paid_checkout_card,
 )
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill
@@ -289,7 +290,15 @@ class PayState(CardPaymentMixin, PortalState):
         return None
 
     def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
-        return charge_checkout(actor, self._checkout_id, method_ref)
+        return charge_checkout(
+            actor, self._checkout_id, method_ref, save_for_later=self._save_in_charge
+        )
+
+    def _pays_new_card_in_one_step(self) -> bool:
+        return True
+
+    def _keep_paid_card(self, actor: Actor):
+        return keep_paid_checkout_card(actor, self._checkout_id)
 
     def _confirm_call(self, actor: Actor):
         return confirm_checkout(actor, self._checkout_id)

@@ -22,7 +22,12 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import pay_amount as pa
 from portal_app.services.payments.pay_amount import AmountPlan, SplitLineView
-from portal_app.state.card_payment import CardPaymentMixin, charge_checkout, confirm_checkout
+from portal_app.state.card_payment import (
+    CardPaymentMixin,
+    charge_checkout,
+    confirm_checkout,
+    keep_paid_checkout_card,
+)
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill
 
@@ -175,7 +180,15 @@ class PayAmountState(CardPaymentMixin, PortalState):
         return await self._pay_with_card(actor, method_id, f"checkout-{started.checkout_id}")
 
     def _charge_call(self, actor: Actor, method_ref: str, method_id: int | None):
-        return charge_checkout(actor, self._checkout_id, method_ref)
+        return charge_checkout(
+            actor, self._checkout_id, method_ref, save_for_later=self._save_in_charge
+        )
+
+    def _pays_new_card_in_one_step(self) -> bool:
+        return True
+
+    def _keep_paid_card(self, actor: Actor):
+        return keep_paid_checkout_card(actor, self._checkout_id)
 
     def _confirm_call(self, actor: Actor):
         return confirm_checkout(actor, self._checkout_id)

@@ -719,10 +719,11 @@ def claim_for_charge(
 
 
 def charge(
-    *, gateway: PaymentGateway, checkout: Checkout, customer_ref: str
+    *, gateway: PaymentGateway, checkout: Checkout, customer_ref: str, save_for_later: bool = False
 ) -> tuple[PaymentIntentResult | None, str]:
     """Create and confirm the PaymentIntent for a claimed checkout (no database work here).
 
+    `save_for_later`: the gateway keeps the new card once this payment succeeds.
     Returns the gateway's answer, or None and a message the client can read when declined.
     """
     try:
@@ -733,6 +734,7 @@ def charge(
             method_ref=checkout.gateway_payment_method,
             idempotency_key=f"checkout-{checkout.id}-charge",
             metadata={"checkout_id": str(checkout.id), "client_id": str(checkout.client_id)},
+            save_for_later=save_for_later,
         )
     except CardDeclinedError as exc:
         return None, exc.message

@@ -12,9 +12,9 @@ from contextlib import AbstractContextManager, suppress
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.gateways.base import CardDetails, GatewayError, PaymentGateway
+from portal_app.gateways.base import CardDeclinedError, CardDetails, GatewayError, PaymentGateway
 from portal_app.models import Checkout, PaymentMethod
 from portal_app.models.statuses import CheckoutStatus
 from portal_app.services.identity.actor import Actor
@@ -72,6 +72,60 @@ def card_from_setup(
     return card.method_ref
 
 
+def card_for_payment(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, method_ref: str, save: bool
+) -> str:
+    """A card the browser just created (no confirmation yet), checked before it is charged in
+    one step with the payment: not anyone else's. With `save`, the charge keeps it, which an
+    e-mailed-link session may not ask for."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot make payments.")
+    if save and actor.is_link_session:
+        raise ReadOnlyError("Sign in with your password to add or remove cards.")
+    if not method_ref.startswith("pm_") or len(method_ref) > 255:
+        raise ValidationError("card", "The card could not be set up. Please try again.")
+    with tx() as session:
+        customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
+    try:
+        card = gateway.card_details(method_ref)
+    except CardDeclinedError as exc:
+        raise ValidationError("card", exc.message) from exc
+    except GatewayError as exc:
+        if exc.code == "unreachable":
+            raise
+        raise NotFoundError("payment method") from exc
+    if card.customer_ref and card.customer_ref != customer_ref:
+        # Another customer's card: like any unknown id.
+        raise NotFoundError("payment method")
+    return card.method_ref
+
+
+def keep_paid_card(tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id: int) -> int:
+    """After a one-step pay-and-save succeeded: keep the card the gateway says paid it, as
+    the gateway reports it (never what the browser sent). Returns the saved card's id; a
+    second call finds the same card."""
+    if not actor.may_move_money:
+        raise ReadOnlyError("Staff preview cannot add cards.")
+    if actor.is_link_session:
+        raise ReadOnlyError("Sign in with your password to add or remove cards.")
+    with tx() as session:
+        checkout = co.own_checkout(session, actor=actor, checkout_id=checkout_id)
+        intent_ref = checkout.gateway_intent_id
+        customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
+    if not intent_ref:
+        raise NotFoundError("checkout")
+    intent = gateway.retrieve_payment(intent_ref)
+    if not intent.succeeded or not intent.method_ref:
+        raise ValidationError("card", "The card was not confirmed. Please check it and try again.")
+    card = gateway.card_details(intent.method_ref)
+    if card.customer_ref != customer_ref:
+        # setup_future_usage attaches the card once the payment succeeds; anything else is
+        # not a card of this client's to keep.
+        raise NotFoundError("payment method")
+    with tx() as session:
+        return id_of(store_card(session, actor=actor, card=card, gateway_name=gateway.name))
+
+
 def store_card(
     session: Session, *, actor: Actor, card: CardDetails, gateway_name: str
 ) -> PaymentMethod:
@@ -109,9 +163,19 @@ def store_card(
 
 
 def pay_with_card(
-    tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id: int, method_ref: str
+    tx: Tx,
+    *,
+    actor: Actor,
+    gateway: PaymentGateway,
+    checkout_id: int,
+    method_ref: str,
+    save_for_later: bool = False,
 ) -> co.ChargeOutcome:
-    """Charge a checkout's card part once, and record what the gateway answered."""
+    """Charge a checkout's card part once, and record what the gateway answered.
+
+    `save_for_later` (a card from `card_for_payment`, gateways that pay and save in one step):
+    the gateway keeps the card once the payment succeeds; `keep_paid_card` then stores it.
+    """
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
     label = card_label(gateway, method_ref)
@@ -124,7 +188,12 @@ def pay_with_card(
         customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
         session.expunge(claimed)
     try:
-        intent, declined = co.charge(gateway=gateway, checkout=claimed, customer_ref=customer_ref)
+        intent, declined = co.charge(
+            gateway=gateway,
+            checkout=claimed,
+            customer_ref=customer_ref,
+            save_for_later=save_for_later and gateway.pays_and_saves_in_one_step,
+        )
     except GatewayError as exc:
         # Unknown outcome: reopen the same checkout, so a retry reuses its idempotency key.
         with tx() as session:
