@@ -33,6 +33,9 @@ class SubscriptionPlan(SQLModel, table=True):
     currency: str = Field(max_length=3)
     frequency: str = Field(default="monthly", max_length=15)
     trial_days: int = 0
+    # A trial starts without a card on file (the renewal job ends it, with an e-mail, when
+    # none was added by then); otherwise signing up for the trial asks for the card.
+    trial_without_card: bool = False
     allow_cancellation: bool = True
     allow_plan_change: bool = True
     # Days after a payment within which cancelling refunds it; 0: never refunded.
