@@ -37,6 +37,7 @@ from portal_app.models import (
     RecurringInvoiceLine,
     Subscription,
 )
+from portal_app.services.billing import recurring_mail
 from portal_app.services.billing.invoice_math import copy_lines
 from portal_app.services.billing.numbering import next_number
 from portal_app.services.identity import audit
@@ -171,6 +172,7 @@ def issue_invoice(session: Session, schedule_id: int, period: date, today: date)
             "cycle": schedule.issued_count,
         },
     )
+    recurring_mail.queue_recurring_invoice(session, invoice)
     return invoice
 
 

@@ -46,6 +46,7 @@ BUILTIN_JOB_MODULES: list[str] = [
     "portal_app.jobs.link_expiry",
     "portal_app.jobs.housekeeping",
     "portal_app.jobs.reminders",
+    "portal_app.jobs.notices",
     # Last, so the e-mails the jobs above queued go out in the same run.
     "portal_app.jobs.outbox",
 ]

@@ -25,6 +25,7 @@ from portal_app.models.statuses import CheckoutStatus
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
+from portal_app.services.payments import payment_mail
 from portal_app.services.payments.checkout_flow import Tx
 from portal_app.services.payments.payment_methods import default_method
 
@@ -237,6 +238,9 @@ def _record_failure(
     source_id: int | None,
 ) -> AutobillResult:
     co.fail_checkout(session, checkout_id=checkout_id, message=message)
+    if status in ("declined", "requires_action"):
+        # An unreachable gateway is no failed payment yet: the webhook may still settle it.
+        payment_mail.queue_payment_failed(session, invoice=invoice, checkout_id=checkout_id)
     _note(
         session,
         invoice,

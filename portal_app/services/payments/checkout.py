@@ -50,7 +50,7 @@ from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope
-from portal_app.services.payments import ledger, payment_methods
+from portal_app.services.payments import ledger, payment_mail, payment_methods
 
 MAX_INVOICES_PER_CHECKOUT = 100
 LOCK_MINUTES = 15
@@ -973,6 +973,7 @@ def settle_checkout(
             "credit": from_credit_total,
         },
     )
+    payment_mail.queue_receipt(session, payment)
     return payment
 
 

@@ -42,6 +42,7 @@ from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import refunds
 from portal_app.services.payments.checkout_flow import Tx
+from portal_app.services.subscriptions import subscription_mail
 from portal_app.services.subscriptions.billing import (
     last_card_payment,
     open_invoices,
@@ -135,6 +136,7 @@ def voided_text(voided_minor: int, currency: str, locale: str, *, staff: bool = 
 
 def _end_now(session: Session, sub: Subscription, today: date) -> None:
     now = utcnow()
+    was = sub.status
     sub.status = SubscriptionStatus.CANCELLED
     sub.cancelled_at = now
     sub.cancel_at = today
@@ -152,6 +154,7 @@ def _end_now(session: Session, sub: Subscription, today: date) -> None:
         recurring.next_send_date = None
         recurring.updated_at = now
         session.add(recurring)
+    subscription_mail.queue_cancelled(session, sub, was=was, today=today)
 
 
 def end_subscription(session: Session, *, subscription: Subscription, today: date) -> None:

@@ -47,6 +47,7 @@ from portal_app.models.statuses import InvoiceStatus, RecurringStatus, Subscript
 from portal_app.services.identity import audit
 from portal_app.services.payments.autobill import autobill_invoice
 from portal_app.services.payments.checkout_flow import Tx
+from portal_app.services.subscriptions import subscription_mail
 from portal_app.services.subscriptions.billing import (
     issue_period_invoice,
     open_invoices,
@@ -153,7 +154,8 @@ def _advance(session: Session, sub: Subscription, today: date, counts: Counter) 
         set_recurring_plan(session, recurring=recurring, plan=pending)
         counts["downgraded"] += 1
     plan = session.get(SubscriptionPlan, sub.plan_id)
-    issue_period_invoice(session, subscription=sub, plan=plan, recurring=recurring)
+    invoice = issue_period_invoice(session, subscription=sub, plan=plan, recurring=recurring)
+    subscription_mail.queue_renewed(session, sub, invoice)
     sub.failed_attempts = 0
     sub.next_retry_on = None
     session.add(sub)
