@@ -13,8 +13,9 @@ run finds several steps reached, only the latest is sent.
 The reminder goes to the client's billing contact, in their language, with a link opening the
 invoice without a password (an invitation, like the "invoice sent" e-mail) and an unsubscribe
 link (services/identity/email_choices.py, which queues it). A contact who switched reminders
-off (on the profile or by that link) gets none. Invoices in dispute are not paused yet: disputes
-(issue 22 item 4) do not exist so far.
+off (on the profile or by that link) gets none, and neither does an invoice with an open dispute
+(billing/disputes.py): its steps wait, and once staff resolve it the next run sends the step
+reached by then (within the catch-up window).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from portal_app.core.money import format_money
 from portal_app.models import Company, Invoice
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.schemas.company_settings import reminder_steps
+from portal_app.services.billing.disputes import in_dispute, not_in_dispute
 from portal_app.services.identity import email_choices, invitations
 from portal_app.services.mail import layout
 
@@ -86,6 +88,7 @@ def due_reminders(session: Session, today: date) -> list[tuple[int, int]]:
                 col(Invoice.due_date).is_not(None),
                 col(Invoice.due_date) >= earliest,
                 col(Invoice.due_date) <= latest,
+                not_in_dispute(Invoice.id),
             )
             .order_by(col(Invoice.id))
         ).all()
@@ -123,7 +126,8 @@ def reminder_body(
 def send_reminder(session: Session, *, invoice_id: int, step: int, today: date) -> str:
     """Queue the reminder for `step` of one invoice in the caller's transaction (never
     commits). The outcome: "queued", "sent_before" (this step went out already), "closed"
-    (paid, cancelled or otherwise no longer open), "opted_out" or "no_contact"."""
+    (paid, cancelled or otherwise no longer open), "in_dispute" (an open dispute pauses it),
+    "opted_out" or "no_contact"."""
     invoice = session.get(Invoice, invoice_id)
     if (
         invoice is None
@@ -132,6 +136,8 @@ def send_reminder(session: Session, *, invoice_id: int, step: int, today: date) 
         or invoice.due_date is None
     ):
         return "closed"
+    if in_dispute(session, invoice.id):
+        return "in_dispute"
     due_date = invoice.due_date
 
     def build(to: email_choices.Recipient) -> layout.Body:

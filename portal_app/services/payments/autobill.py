@@ -5,6 +5,9 @@ checkout machinery as a client paying in the portal (invoice locks, one claimed 
 checkout id as idempotency key, settling from what the gateway reports), so an auto-charge and a
 client paying the same invoice in a window can never both take the money.
 
+An invoice with an open dispute (services/billing/disputes.py) is not charged: the result is
+"skipped" and the caller looks again on its next run, which charges once staff resolve it.
+
 Each database step runs in its own transaction from `tx` (a factory of committing sessions);
 the gateway is called between transactions, never inside one.
 """
@@ -22,6 +25,7 @@ from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
 from portal_app.models import Checkout, ClientContact, Invoice, InvoiceLock
 from portal_app.models.statuses import CheckoutStatus
+from portal_app.services.billing.disputes import in_dispute
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
@@ -38,6 +42,7 @@ MAX_UNFINISHED_SCAN = 200
 NEEDS_AUTHENTICATION = (
     "The card needs the cardholder to confirm this payment. Pay the invoice in the portal."
 )
+IN_DISPUTE = "The invoice is in dispute; it is charged once the dispute is resolved."
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,8 @@ def autobill_invoice(
             raise NotFoundError("invoice")
         if co.amount_due_minor(invoice) <= 0:
             return AutobillResult("skipped", "Nothing is due on this invoice.")
+        if in_dispute(session, invoice_id):
+            return AutobillResult("skipped", IN_DISPUTE)
         method = default_method(session, company_id=invoice.company_id, client_id=invoice.client_id)
         contact = _billing_contact(session, invoice)
         if method is None or contact is None:
