@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import callout
+from portal_app.components.common import link_button
 from portal_app.core import routes
 from portal_app.state.signin_binding import COOKIES_NEEDED
 
@@ -18,7 +19,7 @@ def _invalid(noun: str) -> rx.Component:
             f"{noun}s, or ask for a new link.",
             color_scheme="gray",
         ),
-        rx.link(rx.button("Sign in"), href=routes.CLIENT_LOGIN),
+        link_button("Sign in", href=routes.CLIENT_LOGIN),
         spacing="3",
         align="center",
         role="alert",
@@ -42,10 +43,11 @@ def _other_account(state, noun: str) -> rx.Component:
                 loading=state.switching,
                 id="link-switch-account",
             ),
-            rx.link(
-                rx.button("Stay signed in", variant="soft"),
+            link_button(
+                "Stay signed in",
                 href=routes.CLIENT_DASHBOARD,
-                id="link-keep-session",
+                link_props={"id": "link-keep-session"},
+                variant="soft",
             ),
             spacing="3",
             wrap="wrap",

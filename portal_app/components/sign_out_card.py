@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal_app.components.common import link_button
+
 
 def sign_out_card(
     *,
@@ -36,14 +38,14 @@ def sign_out_card(
                                 on_click=on_sign_out,
                                 id="confirm-sign-out",
                             ),
-                            rx.link(rx.button(back_label, variant="soft"), href=back_href),
+                            link_button(back_label, href=back_href, variant="soft"),
                             spacing="3",
                         ),
                         spacing="3",
                     ),
                     rx.vstack(
                         rx.text(not_signed_in),
-                        rx.link(rx.button("Sign in"), href=login_href),
+                        link_button("Sign in", href=login_href),
                         spacing="3",
                     ),
                 ),

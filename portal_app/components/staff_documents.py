@@ -16,6 +16,7 @@ from portal_app.components.common import (
     download_button,
     empty_state,
     field_error,
+    link_button,
     loading_block,
     page_heading,
 )
@@ -112,10 +113,11 @@ def doc_list(state, words: KindWords) -> rx.Component:
         rx.hstack(
             page_heading(words.plural),
             rx.spacer(),
-            rx.link(
-                rx.button(rx.icon("plus", size=16, aria_hidden="true"), f"New {words.name}"),
+            link_button(
+                rx.icon("plus", size=16, aria_hidden="true"),
+                f"New {words.name}",
                 href=words.new_route,
-                id=f"new-{words.name}",
+                link_props={"id": f"new-{words.name}"},
             ),
             width="100%",
             align="start",
@@ -442,9 +444,11 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
     buttons = [
         rx.cond(
             doc.can_edit,
-            rx.link(
-                rx.button(rx.icon("pencil", size=16), "Edit", variant="soft"),
+            link_button(
+                rx.icon("pencil", size=16, aria_hidden="true"),
+                "Edit",
                 href=f"/staff/{words.name}s/" + doc.id.to_string() + "/edit",
+                variant="soft",
             ),
         ),
         rx.cond(

@@ -7,7 +7,7 @@ import dataclasses
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import download_button, status_badge
+from portal_app.components.common import download_button, link_button, status_badge
 from portal_app.components.documents import (
     detail_header,
     lines_table,
@@ -113,10 +113,12 @@ def _detail(inv: rx.Var) -> rx.Component:
             actions=rx.hstack(
                 rx.cond(
                     inv.is_payable & ~PortalState.is_preview,
-                    rx.link(
-                        rx.button(rx.icon("credit-card", size=16), _("Pay now"), size="3"),
+                    link_button(
+                        rx.icon("credit-card", size=16, aria_hidden="true"),
+                        _("Pay now"),
                         href="/client/pay?invoices=" + inv.id.to_string(),
-                        id="pay-now",
+                        link_props={"id": "pay-now"},
+                        size="3",
                     ),
                 ),
                 download_button(

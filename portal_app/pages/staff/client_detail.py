@@ -8,7 +8,7 @@ import asyncio
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import empty_state, page_heading
+from portal_app.components.common import empty_state, link_button, page_heading
 from portal_app.components.einvoice_notice import client_einvoice_format
 from portal_app.components.staff_cancellations import cancellation_requests
 from portal_app.components.staff_client_cards import client_cards
@@ -260,10 +260,12 @@ def _contact_row(contact: ContactView) -> rx.Component:
                 ),
                 rx.cond(
                     contact.portal_enabled,
-                    rx.link(
-                        rx.button("Preview as client", size="1", variant="outline"),
+                    link_button(
+                        "Preview as client",
                         href="/staff/preview/" + contact.id.to_string(),
-                        data_testid="preview-link",
+                        link_props={"data_testid": "preview-link"},
+                        size="1",
+                        variant="outline",
                     ),
                 ),
                 spacing="2",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import empty_state, loading_block, page_heading
+from portal_app.components.common import empty_state, link_button, loading_block, page_heading
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
@@ -220,10 +220,11 @@ def staff_plans_page() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 _may_manage(),
-                rx.link(
-                    rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New plan"),
+                link_button(
+                    rx.icon("plus", size=16, aria_hidden="true"),
+                    "New plan",
                     href=routes.STAFF_PLAN_NEW,
-                    id="new-plan",
+                    link_props={"id": "new-plan"},
                 ),
                 rx.text(
                     "Only an owner or admin can change plans and payment links.",

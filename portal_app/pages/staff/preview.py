@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.common import empty_state
+from portal_app.components.common import empty_state, link_button
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
@@ -123,7 +123,7 @@ def _confirm() -> rx.Component:
                     loading=state.starting,
                     id="start-preview",
                 ),
-                rx.link(rx.button("Cancel", variant="soft"), href=state.back_href),
+                link_button("Cancel", href=state.back_href, variant="soft"),
                 spacing="3",
             ),
             spacing="4",

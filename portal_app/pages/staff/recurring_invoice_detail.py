@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import empty_state, loading_block
+from portal_app.components.common import empty_state, link_button, loading_block
 from portal_app.components.staff_documents import detail_lines, staff_status_badge, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
@@ -223,12 +223,12 @@ def staff_recurring_detail_page() -> rx.Component:
         rx.flex(
             rx.cond(
                 doc.can_edit,
-                rx.link(
-                    rx.button(
-                        rx.icon("pencil", size=16, aria_hidden="true"), "Edit", variant="soft"
-                    ),
+                link_button(
+                    rx.icon("pencil", size=16, aria_hidden="true"),
+                    "Edit",
                     href="/staff/recurring_invoices/" + doc.id.to_string() + "/edit",
-                    id="edit-recurring",
+                    link_props={"id": "edit-recurring"},
+                    variant="soft",
                 ),
             ),
             rx.cond(

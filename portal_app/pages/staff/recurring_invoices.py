@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.common import colored_badge, empty_state, loading_block, page_heading
+from portal_app.components.common import (
+    colored_badge,
+    empty_state,
+    link_button,
+    loading_block,
+    page_heading,
+)
 from portal_app.components.staff_documents import labelled_select
 from portal_app.core import routes
 from portal_app.core.db import session_scope
@@ -138,10 +144,11 @@ def staff_recurring_invoices_page() -> rx.Component:
         rx.flex(
             page_heading("Recurring invoices"),
             rx.spacer(),
-            rx.link(
-                rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New recurring invoice"),
+            link_button(
+                rx.icon("plus", size=16, aria_hidden="true"),
+                "New recurring invoice",
                 href=routes.STAFF_RECURRING_INVOICE_NEW,
-                id="new-recurring",
+                link_props={"id": "new-recurring"},
             ),
             width="100%",
             align="start",
