@@ -4,15 +4,25 @@ one record by id within the actor's scope.
 The callers build the scoped WHERE clause and the ORDER BY themselves (that is where the
 rules are); this module only fetches one page plus one row (to know whether a next page
 exists) and counts the matches up to a cap, so a huge list never costs a full count.
+
+Keyset paging (`fetch_keyset_page`): a page next to one already shown starts from that
+page's boundary row ("the rows after this key") instead of skipping OFFSET rows, so page
+4,000 costs what page 2 costs; the last page is the first page of the reversed order. The
+boundary keys travel as opaque strings (`PageSlice.first_key` / `last_key`); a key that does
+not decode, or belongs to another sort, is ignored and the page is found by OFFSET.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -30,6 +40,11 @@ class PageSlice:
     has_next: bool
     total: int
     total_is_capped: bool
+    # The page number these rows are (a "last page" request learns it from the count).
+    page: int = 1
+    # Keys of the first and last row (KeysetOrder.key_of), for the pages either side.
+    first_key: str = ""
+    last_key: str = ""
 
 
 def fetch_page(
@@ -69,6 +84,7 @@ def fetch_page(
         has_next=len(found) > page_size,
         total=min(total, cap),
         total_is_capped=total > cap,
+        page=page,
     )
 
 
@@ -77,6 +93,290 @@ def sort_order(column: Any, id_column: Any, *, descending: bool) -> list[Any]:
     if descending:
         return [col(column).desc(), col(id_column).desc()]
     return [col(column).asc(), col(id_column).asc()]
+
+
+@dataclass(frozen=True, slots=True)
+class KeysetOrder:
+    """A list order for keyset paging: `column`, then `id_column`, both one way.
+
+    A nullable column's NULLs come after every value in both directions (on SQLite and
+    PostgreSQL alike, whose own NULL orders differ), ordered by id among themselves.
+    `name` ties a page key to the sort it was made for.
+    """
+
+    name: str
+    column: Any
+    id_column: Any
+    descending: bool
+    nullable: bool = False
+
+    def order_by(self) -> list[Any]:
+        """The ORDER BY of the whole list (what OFFSET paging and the export use)."""
+        if not self.nullable:
+            return sort_order(self.column, self.id_column, descending=self.descending)
+        return [
+            col(self.column).is_(None),
+            *sort_order(self.column, self.id_column, descending=self.descending),
+        ]
+
+    def key_of(self, row: Any) -> str:
+        """The opaque key of `row` (an ORM object or a row with both columns)."""
+        value = getattr(row, self.column.key)
+        row_id = getattr(row, self.id_column.key)
+        payload = json.dumps([self.name, _tagged(value), row_id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    def parse_key(self, key: str) -> tuple[Any, int] | None:
+        """(value, id) from `key`; None for anything not made by key_of for this sort."""
+        if not key or len(key) > 400:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
+            name, tagged, row_id = json.loads(raw)
+            value = _untagged(tagged)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            return None
+        if name != self.name or type(row_id) is not int or not 0 < row_id <= MAX_RECORD_ID:
+            return None
+        if value is None and not self.nullable:
+            return None
+        return value, row_id
+
+
+def _tagged(value: Any) -> list[Any]:
+    """A key value as JSON, its type kept: dates and times are not JSON types."""
+    if value is None:
+        return ["n"]
+    if isinstance(value, datetime):
+        return ["t", value.isoformat()]
+    if isinstance(value, date):
+        return ["d", value.isoformat()]
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"no page key for {type(value).__name__}")
+    return ["i" if isinstance(value, int) else "s", value]
+
+
+def _untagged(tagged: Any) -> Any:
+    """The value `_tagged` wrote; ValueError for anything else."""
+    if not isinstance(tagged, list) or not tagged:
+        raise ValueError("page key value")
+    kind, *rest = cast("list[object]", tagged)
+    if kind == "n" and not rest:
+        return None
+    if len(rest) != 1:
+        raise ValueError("page key value")
+    value = rest[0]
+    if kind == "t" and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if kind == "d" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if kind == "i" and type(value) is int and abs(value) < 2**63:
+        return value
+    if kind == "s" and isinstance(value, str):
+        return value
+    raise ValueError("page key value")
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """Part of an order with one ORDER BY an index serves: the rows with a value, or (for a
+    nullable column) those without, by id."""
+
+    nulls: bool
+    descending: bool
+
+
+def _segments(order: KeysetOrder, *, reverse: bool) -> list[_Segment]:
+    descending = order.descending != reverse
+    if not order.nullable:
+        return [_Segment(nulls=False, descending=descending)]
+    both = [
+        _Segment(nulls=False, descending=descending),
+        _Segment(nulls=True, descending=descending),
+    ]
+    return both[::-1] if reverse else both
+
+
+def _segment_query(order: KeysetOrder, segment: _Segment, start: tuple[Any, int] | None):
+    """(conditions, ORDER BY) for `segment`, past `start` when given (a key in it)."""
+    conditions: list[Any] = []
+    if segment.nulls:
+        keys = [order.id_column]
+        conditions.append(col(order.column).is_(None))
+    else:
+        keys = [order.column, order.id_column]
+        if order.nullable:
+            conditions.append(col(order.column).is_not(None))
+    if start is not None:
+        # A row value comparison, which both databases answer from the (client, column, id)
+        # index: the seek that replaces OFFSET.
+        bound = col(order.id_column) if segment.nulls else tuple_(order.column, order.id_column)
+        # A plain tuple: each value is bound with its column's type (dates as SQLite stores them).
+        value = start[1] if segment.nulls else tuple(start)
+        conditions.append(bound < value if segment.descending else bound > value)
+    by = [col(k).desc() if segment.descending else col(k).asc() for k in keys]
+    return conditions, by
+
+
+def _walk(
+    session: Session,
+    shown: list[Any],
+    *,
+    where: Any,
+    order: KeysetOrder,
+    reverse: bool,
+    start: tuple[Any, int] | None,
+    limit: int,
+    count: Any,
+) -> tuple[list[Any], int | None]:
+    """Up to `limit` rows in `order` (or its reverse) after `start` (from the beginning when
+    None), and the `count` subquery's value carried by the first query that found rows."""
+    rows: list[Any] = []
+    total: int | None = None
+    started = start is None
+    for segment in _segments(order, reverse=reverse):
+        if not started and (start is not None and (start[0] is None) != segment.nulls):
+            continue  # the key lies in a later segment
+        bound = None if started else start
+        started = True
+        conditions, by = _segment_query(order, segment, bound)
+        extra = [count.scalar_subquery().label("page_slice_total")] if total is None else []
+        # sqlmodel's select() is typed for a fixed handful of entities, not a list of them.
+        statement = cast(
+            "Select[*tuple[Any, ...]]",
+            select(*shown, *extra),  # pyright: ignore[reportCallIssue]
+        )
+        found = session.exec(
+            statement.where(where, *conditions).order_by(*by).limit(limit - len(rows))
+        ).all()
+        if found and total is None:
+            total = found[0][-1]
+        rows.extend(found)
+        if len(rows) >= limit:
+            break
+    return rows, total
+
+
+def fetch_keyset_page(
+    session: Session,
+    *,
+    where: Any,
+    order: KeysetOrder,
+    columns: list[Any],
+    page: int,
+    page_size: int,
+    cap: int,
+    after: str = "",
+    before: str = "",
+    last: bool = False,
+) -> PageSlice:
+    """Page `page` (from 1) of the rows of `columns` matching `where` in `order`.
+
+    How the page is found, cheapest first: `last` is the first page of the reversed order,
+    numbered from an exact count; `after` (the last key of page - 1) and `before` (the first
+    key of page + 1) seek from a neighbour's boundary row; otherwise page 1 is the start and
+    any other page is found by OFFSET. A key that does not parse is no key. The count is
+    capped at `cap` as in `fetch_page`, except for `last`, which must know where it is.
+    `rows` are named tuples of `columns` (which must include the order's two columns), or
+    the ORM objects when `columns` is `[Model]`.
+    """
+    whole = len(columns) == 1 and isinstance(columns[0], type)
+    model_id = order.id_column
+    capped = select(model_id).where(where).limit(cap + 1).subquery()
+    capped_count = select(func.count()).select_from(capped)
+    if last:
+        exact = select(func.count()).select_from(select(model_id).where(where).subquery())
+        found, total = _walk(
+            session,
+            columns,
+            where=where,
+            order=order,
+            reverse=True,
+            start=None,
+            limit=page_size,
+            count=exact,
+        )
+        if total is None:
+            total = session.exec(exact).one()
+        last_page = max(1, -(-total // page_size))
+        rows = _unwrap(list(reversed(found[: total - (last_page - 1) * page_size])), whole)
+        return _slice(order, rows, has_next=False, total=total, cap=total, page=last_page)
+    start_after = order.parse_key(after) if page > 1 else None
+    start_before = order.parse_key(before) if page > 1 and start_after is None else None
+    if start_before is not None:
+        found, total = _walk(
+            session,
+            columns,
+            where=where,
+            order=order,
+            reverse=True,
+            start=start_before,
+            limit=page_size,
+            count=capped_count,
+        )
+        rows = _unwrap(list(reversed(found)), whole)
+        has_next = True  # the row the key names follows
+    elif start_after is not None or page == 1:
+        found, total = _walk(
+            session,
+            columns,
+            where=where,
+            order=order,
+            reverse=False,
+            start=start_after,
+            limit=page_size + 1,
+            count=capped_count,
+        )
+        rows, has_next = _unwrap(found[:page_size], whole), len(found) > page_size
+    else:
+        offset = fetch_page(
+            session,
+            order.column.class_,
+            where=where,
+            order=order.order_by(),
+            page=page,
+            page_size=page_size,
+            cap=cap,
+            columns=None if whole else columns,
+        )
+        return _slice(
+            order,
+            offset.rows,
+            has_next=offset.has_next,
+            total=offset.total,
+            cap=cap,
+            page=page,
+            capped=offset.total_is_capped,
+        )
+    if total is None:  # no row carried the count: ask for it alone
+        total = session.exec(capped_count).one()
+    return _slice(order, rows, has_next=has_next, total=total, cap=cap, page=page)
+
+
+def _unwrap(rows: list[Any], whole: bool) -> list[Any]:
+    """The ORM objects of `rows` when the query selected whole objects, else the rows."""
+    return [row[0] for row in rows] if whole else rows
+
+
+def _slice(
+    order: KeysetOrder,
+    rows: list[Any],
+    *,
+    has_next: bool,
+    total: int,
+    cap: int,
+    page: int,
+    capped: bool | None = None,
+) -> PageSlice:
+    return PageSlice(
+        rows=rows,
+        has_next=has_next,
+        total=min(total, cap),
+        total_is_capped=total > cap if capped is None else capped,
+        page=page,
+        first_key=order.key_of(rows[0]) if rows else "",
+        last_key=order.key_of(rows[-1]) if rows else "",
+    )
 
 
 def contains_text(column: Any, text: str):

@@ -34,6 +34,9 @@ class InvoicePage:
     total: int
     total_is_capped: bool
     has_next: bool
+    # Row keys of the first and last row, to fetch the pages either side by keyset.
+    first_key: str = ""
+    last_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

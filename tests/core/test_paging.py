@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from types import SimpleNamespace
+
 import pytest
+from sqlmodel import select
 
 from portal_app.core.errors import NotFoundError
-from portal_app.core.paging import fetch_page, sort_order
+from portal_app.core.paging import fetch_keyset_page, fetch_page, sort_order
 from portal_app.models import Invoice
 from portal_app.services.billing import credits, invoices, quotes
+from portal_app.services.billing.invoice_math import LineInput
 from tests.helpers.quotes import add_quote
 
 
@@ -76,3 +81,127 @@ def test_the_count_stops_at_the_cap(make, session):
     assert (capped.total, capped.total_is_capped) == (4, True)
     exact = _page(session, client, page=2, cap=6)
     assert (exact.total, exact.total_is_capped) == (6, False)
+
+
+# ---------------------------------------------------------------- keyset paging (issue 23.6)
+
+
+def _mixed_client(make, session):
+    """Eleven invoices with shared dates, amounts and two without a due date."""
+    client = make.client(make.company())
+    base = date(2025, 3, 1)
+    for n in range(11):
+        invoice = make.invoice(
+            client,
+            number=f"K-{(n * 7) % 11:02d}",
+            issue_date=base + timedelta(days=n // 3),
+            lines=[LineInput("Work", 1000, (n % 4) * 10_00 + 10_00)],
+        )
+        if n in (2, 7):
+            invoice.due_date = None
+            session.add(invoice)
+    session.flush()
+    make.invoice(make.client(make.company()), number="K-other")  # never listed
+    return client
+
+
+def _keyset(session, client, order, **kw):
+    kw.setdefault("page_size", 3)
+    return fetch_keyset_page(
+        session,
+        where=Invoice.client_id == client.id,
+        order=order,
+        columns=invoices.ROW_COLUMNS,
+        cap=1000,
+        **kw,
+    )
+
+
+def _expected(session, client, order) -> list[int]:
+    """Every id in the order, computed in Python: values first (the order's way), then the
+    rows without a value, by id the same way."""
+    rows = session.exec(select(Invoice).where(Invoice.client_id == client.id)).all()
+    with_value = [r for r in rows if getattr(r, order.column.key) is not None]
+    without = [r for r in rows if getattr(r, order.column.key) is None]
+    with_value.sort(key=lambda r: (getattr(r, order.column.key), r.id), reverse=order.descending)
+    without.sort(key=lambda r: r.id, reverse=order.descending)
+    return [r.id for r in with_value + without]
+
+
+def _orders():
+    for sort in invoices.SORTS:
+        for descending in (False, True):
+            yield invoices.ListQuery(sort=sort, descending=descending).normalized().order()
+
+
+@pytest.mark.parametrize("order", list(_orders()), ids=lambda o: f"{o.name}-{o.descending}")
+def test_keyset_pages_forward_backward_and_last_match_the_whole_order(make, session, order):
+    client = _mixed_client(make, session)
+    expected = _expected(session, client, order)
+    # Forward from page 1 with each page's last key.
+    seen: list[int] = []
+    page = _keyset(session, client, order, page=1)
+    pages = [page]
+    while page.has_next:
+        page = _keyset(session, client, order, page=page.page + 1, after=page.last_key)
+        pages.append(page)
+    seen = [row.id for p in pages for row in p.rows]
+    assert seen == expected
+    assert [p.page for p in pages] == [1, 2, 3, 4]
+    # The same pages by OFFSET (no key) agree, so a bookmarked page shows the same rows.
+    for p in pages:
+        by_offset = _keyset(session, client, order, page=p.page)
+        assert [r.id for r in by_offset.rows] == [r.id for r in p.rows]
+    # The last page: numbered from the exact count, only the rows left over.
+    last = _keyset(session, client, order, page=1, last=True)
+    assert (last.page, last.total, last.has_next) == (4, 11, False)
+    assert [r.id for r in last.rows] == expected[9:]
+    # Backward from the last page with each page's first key.
+    back = [last]
+    while back[-1].page > 1:
+        back.append(
+            _keyset(session, client, order, page=back[-1].page - 1, before=back[-1].first_key)
+        )
+    assert [r.id for p in reversed(back) for r in p.rows] == expected
+    assert all(p.has_next for p in back[1:])
+
+
+def test_the_orders_offset_form_puts_missing_values_last_on_every_database(make, session):
+    client = _mixed_client(make, session)
+    for order in _orders():
+        rows = session.exec(
+            select(Invoice.id).where(Invoice.client_id == client.id).order_by(*order.order_by())
+        ).all()
+        assert list(rows) == _expected(session, client, order)
+
+
+@pytest.mark.parametrize(
+    "bad_key",
+    ["", "x", "!!!!", "a" * 500, "W10", "WyJkYXRlIl0", "WyJkYXRlIixbImQiLCIyMDI1Il0sMV0"],
+)
+def test_a_key_that_does_not_parse_falls_back_to_offset(make, session, bad_key):
+    client = _mixed_client(make, session)
+    order = invoices.ListQuery().normalized().order()
+    page = _keyset(session, client, order, page=2, after=bad_key, before=bad_key)
+    assert [r.id for r in page.rows] == _expected(session, client, order)[3:6]
+
+
+def test_a_key_of_another_sort_or_a_huge_id_is_no_key(make, session):
+    client = _mixed_client(make, session)
+    by_date = invoices.ListQuery(sort="date").normalized().order()
+    by_number = invoices.ListQuery(sort="number").normalized().order()
+    first = _keyset(session, client, by_number, page=1)
+    assert by_date.parse_key(first.last_key) is None
+    huge = by_date.key_of(SimpleNamespace(issue_date=date(2025, 1, 1), id=2**40))
+    assert by_date.parse_key(huge) is None
+    nulls = by_date.key_of(SimpleNamespace(issue_date=None, id=3))
+    assert by_date.parse_key(nulls) is None  # the issue date is never empty
+    page = _keyset(session, client, by_date, page=2, after=first.last_key)
+    assert [r.id for r in page.rows] == _expected(session, client, by_date)[3:6]
+
+
+def test_the_last_page_of_an_empty_list_is_page_one(make, session):
+    client = make.client(make.company())
+    order = invoices.ListQuery().normalized().order()
+    last = _keyset(session, client, order, page=1, last=True)
+    assert (last.rows, last.page, last.total, last.has_next) == ([], 1, 0, False)

@@ -33,7 +33,6 @@ from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.core.i18n import SOURCE_LANGUAGE, use_language
 from portal_app.core.money import Money
-from portal_app.core.paging import sort_order
 from portal_app.models import Credit, Invoice
 from portal_app.services.billing import credits, invoices
 from portal_app.services.billing.statements import parse_day
@@ -125,7 +124,7 @@ def invoice_table(
         col(Invoice.issue_date) >= start,
         col(Invoice.issue_date) <= end,
     )
-    order = sort_order(invoices.SORTS[q.sort], Invoice.id, descending=q.descending)
+    order = q.order().order_by()
     found = session.exec(select(Invoice).where(where).order_by(*order).limit(MAX_ROWS + 1)).all()
     check_size(len(found))
     with use_language(SOURCE_LANGUAGE):

@@ -17,10 +17,10 @@ from portal_app.core.money import format_money
 from portal_app.core.paging import (
     COUNT_CAP,
     PAGE_SIZES,
+    KeysetOrder,
     contains_text,
-    fetch_page,
+    fetch_keyset_page,
     parse_record_id,
-    sort_order,
 )
 from portal_app.core.qr import qr_svg
 from portal_app.models import Client, Company, Invoice, InvoiceLine
@@ -52,6 +52,8 @@ SORTS = {
     "amount": Invoice.amount_minor,
     "balance": Invoice.balance_minor,
 }
+# The sorts whose column may be empty (an invoice without a due date): listed after the rest.
+NULLABLE_SORTS = frozenset({"due_date"})
 MAX_SEARCH_LENGTH = 50
 # What a list row shows: read as plain columns, not whole invoices.
 ROW_COLUMNS = [
@@ -91,6 +93,11 @@ class ListQuery:
     descending: bool = True
     page: int = 1
     page_size: int = 25
+    # Where the page starts (core.paging.fetch_keyset_page): the last row key of the page
+    # before, the first row key of the page after, or the last page; else page by OFFSET.
+    after: str = ""
+    before: str = ""
+    last: bool = False
 
     def normalized(self) -> ListQuery:
         return ListQuery(
@@ -100,6 +107,19 @@ class ListQuery:
             descending=bool(self.descending),
             page=max(1, min(int(self.page), 1_000_000)),
             page_size=self.page_size if self.page_size in PAGE_SIZES else 25,
+            after=self.after if isinstance(self.after, str) else "",
+            before=self.before if isinstance(self.before, str) else "",
+            last=self.last is True,
+        )
+
+    def order(self) -> KeysetOrder:
+        """The list order of this (normalized) query: its sort column, then the id."""
+        return KeysetOrder(
+            name=self.sort,
+            column=SORTS[self.sort],
+            id_column=Invoice.id,
+            descending=self.descending,
+            nullable=self.sort in NULLABLE_SORTS,
         )
 
 
@@ -160,24 +180,28 @@ def list_invoices(
     q = query.normalized()
     modules.require(session, actor=actor, module="invoices")
     today = today or utcnow().date()
-    found = fetch_page(
+    found = fetch_keyset_page(
         session,
-        Invoice,
         where=list_condition(actor, q, today),
-        order=sort_order(SORTS[q.sort], Invoice.id, descending=q.descending),
+        order=q.order(),
+        columns=ROW_COLUMNS,
         page=q.page,
         page_size=q.page_size,
         cap=COUNT_CAP,
-        columns=ROW_COLUMNS,
+        after=q.after,
+        before=q.before,
+        last=q.last,
     )
     locale = client_locale(session, actor)
     return InvoicePage(
         rows=[_row_view(inv, locale, today) for inv in found.rows],
-        page=q.page,
+        page=found.page,
         page_size=q.page_size,
         total=found.total,
         total_is_capped=found.total_is_capped,
         has_next=found.has_next,
+        first_key=found.first_key,
+        last_key=found.last_key,
     )
 
 

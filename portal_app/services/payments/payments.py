@@ -19,7 +19,7 @@ from portal_app.core.db import id_of
 from portal_app.core.i18n import gettext, pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
-from portal_app.core.paging import parse_record_id
+from portal_app.core.paging import KeysetOrder, fetch_keyset_page, parse_record_id
 from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
 from portal_app.models.credit import VISIBLE_CREDIT_STATUSES
 from portal_app.models.invoice import VISIBLE_STATUSES
@@ -53,7 +53,10 @@ def _status_labels() -> dict[str, str]:
 
 MAX_PAGE = 1_000_000
 # Newest first, the id breaking ties; the export keeps the same order.
-LIST_ORDER = (col(Payment.created_at).desc(), col(Payment.id).desc())
+KEYSET_ORDER = KeysetOrder(
+    name="created", column=Payment.created_at, id_column=Payment.id, descending=True
+)
+LIST_ORDER = tuple(KEYSET_ORDER.order_by())
 
 
 def status_label(status: str) -> str:
@@ -116,32 +119,44 @@ def allocation_sums(session: Session, payment_ids: list[int]) -> dict[int, Alloc
 
 
 def list_payments(
-    session: Session, *, actor: Actor, page: int = 1, page_size: int = 25
+    session: Session,
+    *,
+    actor: Actor,
+    page: int = 1,
+    page_size: int = 25,
+    after: str = "",
+    before: str = "",
+    last: bool = False,
 ) -> PaymentPage:
-    """One page of the client's payments, newest first."""
+    """One page of the client's payments, newest first. `after` / `before` (a neighbouring
+    page's row keys) and `last` find the page by keyset (core.paging.fetch_keyset_page)."""
     modules.require(session, actor=actor, module="payments")
     page = max(1, min(int(page), MAX_PAGE))
     page_size = page_size if page_size in PAGE_SIZES else 25
-    where = list_condition(actor)
-    offset = (page - 1) * page_size
-    rows = session.exec(
-        select(Payment).where(where).order_by(*LIST_ORDER).offset(offset).limit(page_size + 1)
-    ).all()
-    has_next = len(rows) > page_size
-    rows = rows[:page_size]
-
-    capped = select(Payment.id).where(where).limit(COUNT_CAP + 1).subquery()
-    total = session.exec(select(func.count()).select_from(capped)).one()
-
+    found = fetch_keyset_page(
+        session,
+        where=list_condition(actor),
+        order=KEYSET_ORDER,
+        columns=[Payment],
+        page=page,
+        page_size=page_size,
+        cap=COUNT_CAP,
+        after=after,
+        before=before,
+        last=last,
+    )
+    rows: list[Payment] = found.rows
     sums = allocation_sums(session, [id_of(p) for p in rows])
     locale = client_locale(session, actor)
     return PaymentPage(
         rows=[_row_view(p, sums.get(id_of(p), AllocationSums()), locale) for p in rows],
-        page=page,
+        page=found.page,
         page_size=page_size,
-        total=min(total, COUNT_CAP),
-        total_is_capped=total > COUNT_CAP,
-        has_next=has_next,
+        total=found.total,
+        total_is_capped=found.total_is_capped,
+        has_next=found.has_next,
+        first_key=found.first_key,
+        last_key=found.last_key,
     )
 
 

@@ -146,3 +146,47 @@ def test_opening_an_invoice_with_the_module_off_is_not_found(make, session):
             session, actor=make.actor(make.contact(client)), invoice_id=invoice.id
         )
     assert _viewed(session, invoice.id) == []
+
+
+def test_keyset_pages_stay_in_the_clients_scope_and_hide_drafts(make, session):
+    """Keys from the page before or after, and the last page, never reach another client's or
+    a draft invoice; a key made for another client's list only says where to start."""
+    company = make.company()
+    mine, theirs = make.client(company), make.client(company)
+    actor = make.actor(make.contact(mine))
+    issued = date(2025, 1, 1)
+    own = [make.invoice(mine, number=f"KS-{n}", issue_date=issued) for n in range(5)]
+    make.invoice(mine, number="KS-draft", status="draft", issue_date=issued)
+    foreign = make.invoice(theirs, number="KS-foreign", issue_date=issued)
+    query = invoices.ListQuery(page_size=10)
+    first = invoices.list_invoices(session, actor=actor, query=query)
+    assert [r.id for r in first.rows] == [i.id for i in reversed(own)]
+    last = invoices.list_invoices(
+        session, actor=actor, query=invoices.ListQuery(page_size=10, last=True)
+    )
+    assert (last.page, last.total, [r.id for r in last.rows]) == (1, 5, [r.id for r in first.rows])
+    # A key naming the other client's invoice (its date and id) starts the page there.
+    order = invoices.ListQuery().normalized().order()
+    after_foreign = order.key_of(foreign)
+    page = invoices.list_invoices(
+        session, actor=actor, query=invoices.ListQuery(page=2, page_size=10, after=after_foreign)
+    )
+    assert {r.id for r in page.rows} <= {i.id for i in own}
+    assert foreign.id not in [r.id for r in page.rows]
+
+
+def test_the_last_page_of_a_filtered_list_is_numbered_from_its_count(make, session):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    for n in range(7):
+        make.invoice(client, number=f"LP-{n}", status="paid" if n % 2 else "sent")
+    last = invoices.list_invoices(
+        session, actor=actor, query=invoices.ListQuery(status="unpaid", page_size=10, last=True)
+    )
+    assert (last.page, last.total, last.has_next, len(last.rows)) == (1, 4, False, 4)
+    last_of_two = invoices.list_invoices(
+        session,
+        actor=actor,
+        query=invoices.ListQuery(status="all", page_size=10, search="LP", last=True),
+    )
+    assert (last_of_two.page, len(last_of_two.rows)) == (1, 7)

@@ -322,3 +322,30 @@ def test_a_refunded_payment_totals_what_was_kept(make, session, payer):
     plain = make.payment(client, amount_minor=30_00)
     view = payments.payment_view(session, actor=actor, payment_id=plain.id)
     assert (view.total_label, view.total) == ("Total", "$30.00")
+
+
+def test_payment_pages_by_key_and_the_last_page(payer, make, session):
+    """Newest first; the page after by the last key, back by the first key, and the last page
+    numbered from the count, with payments at the same moment kept apart by id."""
+    _, client, actor = payer
+    moment = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+    made = [
+        make.payment(client, created_at=moment - timedelta(days=n // 3), paid_at=moment)
+        for n in range(12)
+    ]
+    make.payment(make.client(make.company()), created_at=moment, paid_at=moment)
+    newest_first = [p.id for p in sorted(made, key=lambda p: (p.created_at, p.id), reverse=True)]
+    first = payments.list_payments(session, actor=actor, page=1, page_size=10)
+    second = payments.list_payments(
+        session, actor=actor, page=2, page_size=10, after=first.last_key
+    )
+    assert [r.id for r in first.rows + second.rows] == newest_first
+    assert (first.has_next, second.has_next, second.page) == (True, False, 2)
+    back = payments.list_payments(
+        session, actor=actor, page=1, page_size=10, before=second.first_key
+    )
+    assert [r.id for r in back.rows] == newest_first[:10]
+    last = payments.list_payments(session, actor=actor, page=1, page_size=10, last=True)
+    assert (last.page, last.total, [r.id for r in last.rows]) == (2, 12, newest_first[10:])
+    garbage = payments.list_payments(session, actor=actor, page=2, page_size=10, after="nonsense")
+    assert [r.id for r in garbage.rows] == newest_first[10:]
