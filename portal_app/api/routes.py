@@ -97,6 +97,37 @@ async def invoice_ubl(request: Request) -> Response:
     return _attachment(data, filename, "application/xml")
 
 
+async def invoice_qr(request: Request) -> Response:
+    """An invoice page's QR code as an SVG image (services.billing.invoices.invoice_qr_svg),
+    for the signed-in client only; anything else is the same 404. Kept a while by this browser
+    only: the page's URL carries a version that changes with what the code holds."""
+    from portal_app.services.billing import invoices
+
+    actor = _actor(request)
+    if actor is None:
+        return PlainTextResponse("Sign in to see invoices.", status_code=401)
+
+    def run(invoice_id: int, kind: str) -> str:
+        with session_scope() as db:
+            return invoices.invoice_qr_svg(db, actor=actor, invoice_id=invoice_id, kind=kind)
+
+    try:
+        invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
+        svg = await run_in_threadpool(run, invoice_id, str(request.path_params.get("kind")))
+    except NotFoundError:
+        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            # Opened on its own, the SVG may not run or load anything.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        },
+    )
+
+
 async def invoices_zip(request: Request) -> Response:
     """Several of the client's invoices as one ZIP of PDFs; one foreign id fails the whole."""
     from portal_app.services.billing import invoices
@@ -403,6 +434,7 @@ api = Starlette(
         Route(routes.API_INVOICES_ZIP, invoices_zip, methods=["GET"]),
         Route(routes.API_INVOICE_PDF, invoice_pdf, methods=["GET"]),
         Route(routes.API_INVOICE_UBL, invoice_ubl, methods=["GET"]),
+        Route(routes.API_INVOICE_QR, invoice_qr, methods=["GET"]),
         Route(routes.API_PAYMENT_RECEIPT, payment_receipt, methods=["GET"]),
         Route(routes.API_CREDIT_PDF, credit_pdf, methods=["GET"]),
         Route(routes.API_QUOTES_ZIP, quotes_zip, methods=["GET"]),

@@ -97,6 +97,8 @@ API_QUOTES_ZIP = "/api/quotes/zip"
 API_STRIPE_WEBHOOK = "/api/webhooks/stripe"
 API_FILE = "/api/files/{token}"
 API_STATEMENT_PDF = "/api/statement.pdf"
+# An invoice page's QR codes as images: "pay" (the pay link) or "bank" (the EPC transfer).
+API_INVOICE_QR = "/api/invoices/{invoice_id}/qr/{kind}.svg"
 API_EXPORT = "/api/export/{kind}"
 API_BRANDING_LOGO = "/api/branding/logo/{name}"
 # The unsubscribe link of an optional e-mail (a signed token naming the contact and the kind of
@@ -132,6 +134,12 @@ def quote_url(quote_id: int) -> str:
 
 def quote_link_url(key: str) -> str:
     return f"/client/quote/{quote(key, safe='')}"
+
+
+def invoice_qr_url(invoice_id: int, kind: str, version: str) -> str:
+    """The image of an invoice page's QR code; `version` changes with what the code holds, so
+    a browser's cached image never shows an older amount."""
+    return f"{API_INVOICE_QR.format(invoice_id=invoice_id, kind=kind)}?{urlencode({'v': version})}"
 
 
 def quote_pdf_url(quote_id: int) -> str:

@@ -104,16 +104,17 @@ class InvoiceView:
     einvoice: EInvoiceData | None = None
     # EPC QR ("GiroCode") payload for a bank transfer of the balance; empty when none applies.
     payment_qr: str = ""
-    # The same QR as SVG markup (paths only) for the invoice page.
-    payment_qr_svg: str = ""
+    # Where the invoice page loads that QR code as an image (api/routes.invoice_qr), or "".
+    payment_qr_src: str = ""
     # Swiss QR-bill for a CHF balance: the QR code's payload and the SVG of the receipt and
     # payment part (qrbill; its text escaped by svgwrite); empty when none applies.
     swiss_qr: str = ""
     swiss_qr_svg: str = ""
     # The URL a QR code opens to pay online (the invoice's e-mailed-link page with a key for
-    # the viewer's contact) and that QR as SVG paths; empty when nothing is payable.
+    # the viewer's contact; filled for the PDF) and where the invoice page loads that QR code
+    # as an image (the key is made only then); empty when nothing is payable.
     pay_link: str = ""
-    pay_link_svg: str = ""
+    pay_link_qr_src: str = ""
     # The client's e-invoice format (schemas.einvoice FORMATS): the page offers the UBL XML
     # download for "xml".
     einvoice_format: str = "hybrid"

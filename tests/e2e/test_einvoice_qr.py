@@ -5,6 +5,7 @@ with nothing to pay and no QR code."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 
@@ -47,12 +48,18 @@ def test_pay_link_qr_from_the_pdf_opens_the_invoice(
     signed_in = new_context()
     page = signed_in.new_page()
     sign_in(page, account)
-    expect(page.locator("#pay-link-qr svg")).to_have_count(0)  # not on the dashboard
+    expect(page.locator("#pay-link-qr img")).to_have_count(0)  # not on the dashboard
     page.goto(f"/client/invoices/{invoice.id}")
-    expect(page.locator("#pay-link-qr svg")).to_be_visible()
+    shown = page.locator("#pay-link-qr img")
+    expect(shown).to_be_visible()
+    expect(shown).to_have_attribute("alt", "QR code that opens this invoice")
+    shown.evaluate("img => img.decode()")  # loaded and drawn
     response = signed_in.request.get(f"/api/invoices/{invoice.id}/pdf")
     assert response.status == 200
     (link,) = _pay_links(response.body(), tmp_path, base_url)
+    # The code on the page, as the screen shows it, holds the link the PDF prints.
+    on_screen = zxingcpp.read_barcodes(Image.open(io.BytesIO(shown.screenshot(scale="device"))))
+    assert [r.text for r in on_screen] == [link]
     # Another client's invoice stays "not found", QR or not.
     assert signed_in.request.get(f"/api/invoices/{neighbour.id}/pdf").status == 404
 

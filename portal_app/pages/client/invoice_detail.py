@@ -50,8 +50,7 @@ class InvoiceDetailState(PortalState):
                 self._note_ledger(db, actor)  # before the data: the watch's starting point
                 view = invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
                 # The logo's server path is for the PDF renderer only, not the browser.
-                # The pay link's key reaches the browser only drawn in its QR code.
-                self.invoice = dataclasses.replace(view, logo_path="", pay_link="")
+                self.invoice = dataclasses.replace(view, logo_path="")
                 self.attachments = documents.invoice_documents(
                     db, actor=actor, invoice_id=invoice_id
                 )
@@ -72,7 +71,7 @@ class InvoiceDetailState(PortalState):
             return None
         try:
             with session_scope() as db:
-                view = invoices.invoice_view(db, actor=actor, invoice_id=self.invoice.id)
+                view = invoices.invoice_page_view(db, actor=actor, invoice_id=self.invoice.id)
         except NotFoundError:
             self.not_found = True
             return None
@@ -162,9 +161,9 @@ def _detail(inv: rx.Var) -> rx.Component:
             element_id="invoice-totals",
         ),
         rx.cond(inv.payments.length() > 0, _payments(inv)),
-        rx.cond(inv.payment_qr_svg != "", _payment_qr(inv)),
+        rx.cond(inv.payment_qr_src != "", _payment_qr(inv)),
         rx.cond(inv.swiss_qr_svg != "", _swiss_qr_bill(inv)),
-        rx.cond(inv.pay_link_svg != "", _pay_link_qr(inv)),
+        rx.cond(inv.pay_link_qr_src != "", _pay_link_qr(inv)),
         rx.cond(inv.public_notes != "", rx.text(inv.public_notes, size="2")),
         rx.cond(
             inv.terms != "",
@@ -236,13 +235,20 @@ def _payments(inv: rx.Var) -> rx.Component:
 
 
 def _qr_block(
-    svg: rx.Var, element_id: str, label: str, title: str, text: str, **props
+    src: rx.Var, element_id: str, label: str, title: str, text: str, **props
 ) -> rx.Component:
     """A QR code beside its heading and what scanning it does."""
     return rx.hstack(
-        # segno's SVG: paths only, built on the server from our own payload; an inline SVG
-        # needs no img-src exception in the CSP.
-        rx.box(rx.html(svg), id=element_id, width="140px", role="img", aria_label=label),
+        # An image from our own origin (api/routes.invoice_qr): drawn only when shown (never
+        # when hidden on a phone: lazy), kept by the browser, and not in the page's state.
+        rx.box(
+            rx.image(
+                src=src, alt=label, width="140px", height="140px", loading="lazy", display="block"
+            ),
+            id=element_id,
+            width="140px",
+            flex_shrink="0",
+        ),
         rx.vstack(
             rx.heading(title, size="3", as_="h2"),
             rx.text(text, size="2", color_scheme="gray"),
@@ -258,7 +264,7 @@ def _qr_block(
 def _payment_qr(inv: rx.Var) -> rx.Component:
     """The EPC QR code (GiroCode) for paying the balance by bank transfer."""
     return _qr_block(
-        inv.payment_qr_svg,
+        inv.payment_qr_src,
         "payment-qr",
         _("Payment QR code"),
         _("Pay by bank transfer"),
@@ -272,7 +278,7 @@ def _payment_qr(inv: rx.Var) -> rx.Component:
 def _pay_link_qr(inv: rx.Var) -> rx.Component:
     """The QR code that opens this invoice on a phone to pay it there (hidden on a phone)."""
     return _qr_block(
-        inv.pay_link_svg,
+        inv.pay_link_qr_src,
         "pay-link-qr",
         _("QR code that opens this invoice"),
         _("Pay on your phone"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from portal_app.core import routes
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError
 from portal_app.core.i18n import gettext as _
@@ -248,16 +250,62 @@ def invoice_view(
 
 
 def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
-    """`invoice_view` for the detail page, noting that the client opened it (record_view)."""
+    """`invoice_page_view`, noting that the client opened the invoice (record_view)."""
     modules.require(session, actor=actor, module="invoices")
     invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    view = _page_view(session, actor, invoice)
+    record_view(session, actor=actor, invoice=invoice)
+    return view
+
+
+def invoice_page_view(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
+    """The invoice for its page: `invoice_view` whose QR codes are image URLs
+    (`invoice_qr_svg`), so a view neither draws them nor makes the pay link's key; only the
+    browser that shows a code asks for it, once (issue 25)."""
+    modules.require(session, actor=actor, module="invoices")
+    return _page_view(
+        session, actor, get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    )
+
+
+def _page_view(session: Session, actor: Actor, invoice: Invoice) -> InvoiceView:
     locale = client_locale(session, actor)
     view = build_invoice_view(session, invoice, locale=locale)
-    record_view(session, actor=actor, invoice=invoice)
+    pay_src = ""
+    if payment_qr.offers_pay_link(actor, invoice):
+        # The key behind the link is the same until it is renewed, and an older one still
+        # opens the invoice: the balance only tells a browser that the page changed.
+        pay_src = routes.invoice_qr_url(invoice.id, "pay", str(invoice.balance_minor))
+    bank_src = ""
+    if view.payment_qr:
+        digest = hashlib.sha256(view.payment_qr.encode()).hexdigest()[:16]
+        bank_src = routes.invoice_qr_url(invoice.id, "bank", digest)
     return replace(
-        with_pay_link(session, actor=actor, invoice=invoice, view=view),
+        view,
+        pay_link_qr_src=pay_src,
+        payment_qr_src=bank_src,
         payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale),
     )
+
+
+QR_KINDS = ("pay", "bank")
+
+
+def invoice_qr_svg(session: Session, *, actor: Actor, invoice_id: int, kind: str) -> str:
+    """SVG of the invoice page's QR code: "pay" opens the invoice on a phone through a key for
+    the actor's contact (payment_qr.pay_link), "bank" is the EPC transfer of the balance.
+    NotFoundError for another client's invoice, an unknown kind or a code that does not apply."""
+    if kind not in QR_KINDS:
+        raise NotFoundError("QR code")
+    modules.require(session, actor=actor, module="invoices")
+    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    if kind == "pay":
+        payload = payment_qr.pay_link(session, actor=actor, invoice=invoice)
+    else:
+        payload = payment_qr.epc_payload(session.get(Company, invoice.company_id), invoice)
+    if not payload:
+        raise NotFoundError("QR code")
+    return qr_svg(payload)
 
 
 def with_pay_link(
@@ -265,8 +313,7 @@ def with_pay_link(
 ) -> InvoiceView:
     """`view` with the QR code that opens the invoice to pay online, keyed for the actor's
     contact (payment_qr.pay_link); the view of an invoice the actor may see."""
-    link = payment_qr.pay_link(session, actor=actor, invoice=invoice)
-    return replace(view, pay_link=link, pay_link_svg=qr_svg(link))
+    return replace(view, pay_link=payment_qr.pay_link(session, actor=actor, invoice=invoice))
 
 
 def build_invoice_view(
@@ -325,7 +372,6 @@ def build_invoice_view(
             order_reference=invoice.po_number,
         ),
         payment_qr=epc,
-        payment_qr_svg=qr_svg(epc),
         swiss_qr=swiss_qr,
         swiss_qr_svg=swiss_qr_svg,
         einvoice_format=client.einvoice_format,

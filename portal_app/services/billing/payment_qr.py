@@ -127,10 +127,16 @@ def pay_link(session: Session, *, actor: Actor, invoice: Invoice) -> str:
     is payable, in staff preview, which never mints a contact's keys, and in an e-mailed-link
     session: a new key lives the full link lifetime, so minting one there would let a
     forwarded link outlive its own expiry."""
-    if actor.is_preview or actor.is_link_session:
+    if not offers_pay_link(actor, invoice):
         return ""
     contact = session.get(ClientContact, actor.contact_id)
     return contact_pay_link(session, contact=contact, invoice=invoice) if contact else ""
+
+
+def offers_pay_link(actor: Actor, invoice: Invoice) -> bool:
+    """Whether `pay_link` gives the actor a link for this invoice, decided without making the
+    key: the invoice page shows the code only then, and its image asks for the key."""
+    return not (actor.is_preview or actor.is_link_session) and _is_payable(invoice)
 
 
 def contact_pay_link(session: Session, *, contact: ClientContact, invoice: Invoice) -> str:
