@@ -16,6 +16,8 @@ class PlanView:
     trial_days: int
     company_name: str
     allow_registration: bool
+    # Signing up asks for a card: to pay now, or to charge when the trial ends.
+    card_at_signup: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import uuid
 from datetime import date
 
 import reflex as rx
@@ -22,16 +23,28 @@ from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.subscription import PlanView
 from portal_app.services.identity import registration
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import SavedCardOption
 from portal_app.services.subscriptions import signup
 from portal_app.services.subscriptions import subscriptions as subs
-from portal_app.state.card_payment import CardPaymentMixin, error_message
+from portal_app.state.card_payment import (
+    CONFIRMING,
+    FORM_UNAVAILABLE,
+    NOT_ACCEPTED,
+    NOT_USABLE,
+    STEP_ERRORS,
+    CardPaymentMixin,
+    error_message,
+)
 from portal_app.state.portal import PortalState
+from portal_app.state.stripe_card import confirm_setup_script, parse_result
+from portal_app.state.translate import _, fill
 
 REGISTER_FIELDS = (
     "organisation",
@@ -64,6 +77,8 @@ class SubscribeState(CardPaymentMixin, PortalState):
     _key: str = ""
     _company_id: int = 0
     _subscription_id: int = 0
+    # A trial's new card is being confirmed in the browser (`trial_card_confirmed` next).
+    _trial_card_wanted: bool = False
 
     @rx.event
     def load(self):
@@ -74,6 +89,7 @@ class SubscribeState(CardPaymentMixin, PortalState):
         self.plan = None
         self._reset_card_payment()
         self._subscription_id = 0
+        self._trial_card_wanted = False
         self._key = self._path_arg()[: subs.MAX_LINK_KEY + 1]
         self.login_href = routes.login_url(self.router.url.path)
         actor = self._actor()
@@ -98,7 +114,7 @@ class SubscribeState(CardPaymentMixin, PortalState):
         self.signed_here = here
         self._offer_cards(cards)
         self.loaded = True
-        if here and self.plan.trial_days == 0:
+        if here and self.plan.card_at_signup:
             return self._mount_card()
         return None
 
@@ -114,12 +130,17 @@ class SubscribeState(CardPaymentMixin, PortalState):
             self._begin_processing("Setting up your subscription…")
             key = self._key
             method_id = self._chosen_method_id()
+            plan = self.plan
+            card_first = bool(plan and plan.trial_days > 0 and plan.card_at_signup)
+        if card_first and method_id is None:
+            # The trial's card is saved first; the trial starts once it is on file.
+            return await self._save_trial_card(actor)
         try:
             start = await asyncio.to_thread(_subscribe, actor, key)
         except (ValidationError, NotFoundError, ReadOnlyError) as exc:
             async with self:
                 self._stop()
-                self.form_error = error_message(exc, "This plan cannot be subscribed to.")
+                self.form_error = gettext(error_message(exc, "This plan cannot be subscribed to."))
             return
         async with self:
             self._subscription_id = start.subscription_id
@@ -129,6 +150,48 @@ class SubscribeState(CardPaymentMixin, PortalState):
                 self._stop()
                 return rx.redirect(self._subscription_target(), replace=True)
         return await self._pay_with_card(actor, method_id, f"subscription-{start.subscription_id}")
+
+    async def _save_trial_card(self, actor: Actor):
+        """Ask the browser to confirm the new card (a SetupIntent; 3-D Secure there if the
+        bank wants it); `trial_card_confirmed` keeps it and starts the trial."""
+        try:
+            secret = await asyncio.to_thread(_trial_setup_secret, actor)
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, FORM_UNAVAILABLE))
+            return None
+        async with self:
+            self._trial_card_wanted = True
+            self.progress = gettext(CONFIRMING)
+            return rx.call_script(
+                confirm_setup_script(secret), callback=SubscribeState.trial_card_confirmed
+            )
+
+    @rx.event(background=True)
+    async def trial_card_confirmed(self, result: str):
+        """The browser confirmed (or refused) the trial's card: keep it, then start the trial."""
+        data = parse_result(result)
+        async with self:
+            actor = self._actor()
+            if actor is None or not self._trial_card_wanted:
+                self._stop()
+                return None
+            self._trial_card_wanted = False
+            if data.get("error") or not data.get("setup_intent"):
+                self._fail_card(str(data.get("error") or NOT_ACCEPTED))
+                return None
+            key = self._key
+        try:
+            await asyncio.to_thread(_keep_trial_card, actor, str(data["setup_intent"]))
+            start = await asyncio.to_thread(_subscribe, actor, key)
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, NOT_USABLE))
+            return None
+        async with self:
+            self._subscription_id = start.subscription_id
+            self._stop()
+            return rx.redirect(self._subscription_target(), replace=True)
 
     def _card_flow_open(self) -> bool:
         # The checkout is made with the first charge; until then the subscription is the flow.
@@ -188,6 +251,18 @@ def _subscribe(actor: Actor, key: str) -> signup.SignupStart:
         return signup.subscribe(db, actor=actor, key=key, today=date.today())
 
 
+def _trial_setup_secret(actor: Actor) -> str:
+    return flow.setup_new_card(
+        session_scope, actor=actor, gateway=get_gateway(), purpose=f"trial-{uuid.uuid4().hex[:16]}"
+    )
+
+
+def _keep_trial_card(actor: Actor, setup_intent: str) -> int:
+    return signup.keep_card_for_trial(
+        session_scope, actor=actor, gateway=get_gateway(), setup_intent_ref=setup_intent
+    )
+
+
 def _pay_first(
     actor: Actor, subscription_id: int, method_ref: str, method_id: int | None
 ) -> tuple[co.ChargeOutcome, int]:
@@ -244,12 +319,27 @@ def _plan_card() -> rx.Component:
         rx.cond(
             plan.trial_days > 0,
             callout(
-                "Free for "
-                + plan.trial_days.to_string()
-                + " days; you are charged when the trial ends.",
+                rx.cond(
+                    plan.card_at_signup,
+                    fill(
+                        _(
+                            "Free for %(days)s days. Your card is saved now and charged when "
+                            "the trial ends."
+                        ),
+                        days=plan.trial_days.to_string(),
+                    ),
+                    fill(
+                        _(
+                            "Free for %(days)s days, no card needed. Add a card before the "
+                            "trial ends to keep the plan."
+                        ),
+                        days=plan.trial_days.to_string(),
+                    ),
+                ),
                 icon="gift",
                 color_scheme="green",
                 width="100%",
+                id="trial-terms",
             ),
         ),
         spacing="2",
@@ -262,7 +352,7 @@ def _subscribe_block() -> rx.Component:
     plan = SubscribeState.plan
     return rx.vstack(
         rx.text("Signed in as ", rx.text.strong(SubscribeState.contact_name), size="2"),
-        rx.cond(plan.trial_days == 0, card_choice(SubscribeState)),
+        rx.cond(plan.card_at_signup, card_choice(SubscribeState)),
         rx.cond(
             SubscribeState.form_error != "",
             callout(

@@ -56,6 +56,7 @@ class StaffPlanFormState(StaffState):
     form_allow_cancellation: bool = True
     form_allow_plan_change: bool = False
     form_allow_pause: bool = False
+    form_trial_without_card: bool = False
     form_max_pause_periods: str = "3"
     form_change_to: list[str] = []
     change_choices: list[list[str]] = []
@@ -96,6 +97,7 @@ class StaffPlanFormState(StaffState):
         self.form_allow_cancellation = bool(form.allow_cancellation)
         self.form_allow_plan_change = bool(form.allow_plan_change)
         self.form_allow_pause = bool(form.allow_pause)
+        self.form_trial_without_card = bool(form.trial_without_card)
         self.form_change_to = list(form.change_to)
         self.form_loading = False
         return None
@@ -112,6 +114,10 @@ class StaffPlanFormState(StaffState):
     @rx.event
     def set_allow_plan_change(self, value: bool):
         self.form_allow_plan_change = bool(value)
+
+    @rx.event
+    def set_trial_without_card(self, value: bool):
+        self.form_trial_without_card = bool(value)
 
     @rx.event
     def set_allow_pause(self, value: bool):
@@ -139,6 +145,7 @@ class StaffPlanFormState(StaffState):
             allow_cancellation=self.form_allow_cancellation,
             allow_plan_change=self.form_allow_plan_change,
             allow_pause=self.form_allow_pause,
+            trial_without_card=self.form_trial_without_card,
             change_to=list(self.form_change_to),
         )
         try:
@@ -226,6 +233,13 @@ def staff_plan_form_page() -> rx.Component:
             width="100%",
         ),
         area_field(state, "description", "Description"),
+        rx.checkbox(
+            "No card needed for the trial (else sign-up asks for one; a trial ending without a "
+            "card ends the subscription)",
+            checked=state.form_trial_without_card,
+            on_change=state.set_trial_without_card,
+            id="field-trial-without-card",
+        ),
         rx.checkbox(
             "Clients may cancel from the portal",
             checked=state.form_allow_cancellation,

@@ -10,8 +10,9 @@ ones are neither renewed nor charged.
    by a webhook after the browser left); given up (cancelled, invoice voided) after
    INCOMPLETE_DAYS.
 2. `cancel_at` reached: cancelled; nothing more is issued.
-3. the period (or trial) ended: a period-end downgrade (`pending_plan_id`) takes effect, the
-   next period's invoice is issued and the subscription moves to that period.
+3. the period (or trial) ended: a trial with no card on file ends instead, with an e-mail
+   (services/subscriptions/trial_end.py); otherwise a period-end downgrade (`pending_plan_id`)
+   takes effect, the next period's invoice is issued and the subscription moves to that period.
 4. an unpaid period invoice is charged to the default card off-session (services.autobill),
    for a live subscription at once, for a past-due one when `next_retry_on` comes.
    Paid: active, counters reset. Declined (or no card): past_due, `failed_attempts` + 1, the
@@ -47,7 +48,7 @@ from portal_app.models.statuses import InvoiceStatus, RecurringStatus, Subscript
 from portal_app.services.identity import audit
 from portal_app.services.payments.autobill import autobill_invoice
 from portal_app.services.payments.checkout_flow import Tx
-from portal_app.services.subscriptions import subscription_mail
+from portal_app.services.subscriptions import subscription_mail, trial_end
 from portal_app.services.subscriptions.billing import (
     issue_period_invoice,
     open_invoices,
@@ -144,6 +145,10 @@ def _advance(session: Session, sub: Subscription, today: date, counts: Counter) 
         return
     if sub.current_period_end > today:
         return
+    if trial_end.ends_without_card(session, sub, today):
+        trial_end.end_trial_without_card(session, sub, today)
+        counts["trial_ended_no_card"] += 1
+        return
     recurring = session.get(RecurringInvoice, sub.recurring_invoice_id)
     if recurring is None or recurring.status != RecurringStatus.ACTIVE:
         return
@@ -155,6 +160,7 @@ def _advance(session: Session, sub: Subscription, today: date, counts: Counter) 
         counts["downgraded"] += 1
     plan = session.get(SubscriptionPlan, sub.plan_id)
     invoice = issue_period_invoice(session, subscription=sub, plan=plan, recurring=recurring)
+    _note(session, sub, "subscription_renewed", invoice_id=invoice.id)
     subscription_mail.queue_renewed(session, sub, invoice)
     sub.failed_attempts = 0
     sub.next_retry_on = None

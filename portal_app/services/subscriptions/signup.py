@@ -14,10 +14,11 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from portal_app.core.db import utcnow
+from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_
 from portal_app.gateways.base import PaymentGateway
-from portal_app.models import Invoice, Subscription
+from portal_app.models import Invoice, PaymentMethod, Subscription
 from portal_app.models.statuses import SubscriptionStatus
 from portal_app.services.company import modules
 from portal_app.services.identity import audit
@@ -25,14 +26,21 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope, get_client_record
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments import payment_methods
 from portal_app.services.payments.checkout_flow import Tx
 from portal_app.services.subscriptions.billing import (
     create_recurring,
     issue_period_invoice,
     open_invoices,
 )
-from portal_app.services.subscriptions.subscriptions import INCOMPLETE, link_and_plan
+from portal_app.services.subscriptions.subscriptions import (
+    INCOMPLETE,
+    link_and_plan,
+    needs_card_for_trial,
+)
 
+# A msgid: the page translates it where it shows it.
+ADD_CARD_FOR_TRIAL = N_("Add a card to start the trial. It is charged when the trial ends.")
 # Statuses in which a client already has the plan (signing up again is refused).
 HELD_STATUSES = ("trialing", "active", "past_due", "cancel_requested", "paused")
 
@@ -56,8 +64,10 @@ def _refuse_unless_full_session(actor: Actor) -> None:
 def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> SignupStart:
     """Subscribe the actor's client to the plan behind a payment link.
 
-    A plan with trial days starts trialing today, with nothing charged; otherwise the
-    subscription waits (`incomplete`) for its first invoice to be paid by card.
+    A plan with trial days starts trialing today, with nothing charged, once the client has a
+    default card on file (the page saves a new one first) unless the plan starts its trial
+    without a card; otherwise the subscription waits (`incomplete`) for its first invoice to
+    be paid by card.
     """
     _refuse_unless_full_session(actor)
     link, plan = link_and_plan(session, key=key)
@@ -81,6 +91,13 @@ def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> Si
             return SignupStart(earlier.id, invoices[0].id, False)
 
     trial = plan.trial_days > 0
+    if (
+        trial
+        and needs_card_for_trial(plan)
+        and not payment_methods.has_default_card(session, actor=actor)
+    ):
+        # The renewal job charges the card on file when the trial ends: no card, no trial.
+        raise ValidationError("card", ADD_CARD_FOR_TRIAL)
     sub = Subscription(
         company_id=actor.company_id,
         client_id=actor.client_id,
@@ -118,6 +135,28 @@ def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> Si
         details={"plan_id": plan.id, "link_id": link.id, "status": sub.status},
     )
     return SignupStart(sub.id, invoice_id, trial)
+
+
+def keep_card_for_trial(
+    tx: Tx, *, actor: Actor, gateway: PaymentGateway, setup_intent_ref: str
+) -> int:
+    """Keep the card the browser just confirmed for a trial (a SetupIntent, checked to be the
+    client's) as its default card: the one the renewal job charges when the trial ends.
+    Returns the saved card's id (the same card again for a second call)."""
+    _refuse_unless_full_session(actor)
+    method_ref = flow.card_from_setup(
+        tx, actor=actor, gateway=gateway, setup_intent_ref=setup_intent_ref, save=True
+    )
+    with tx() as session:
+        method = session.exec(
+            select(PaymentMethod).where(
+                client_scope(PaymentMethod, actor, whole_client=True),
+                PaymentMethod.method_ref == method_ref,
+                col(PaymentMethod.removed_at).is_(None),
+            )
+        ).one()
+        payment_methods.set_default(session, actor=actor, method_id=id_of(method))
+        return id_of(method)
 
 
 def activate_if_paid(session: Session, *, subscription_id: int) -> bool:

@@ -79,6 +79,7 @@ class PlanForm:
     currency: str = ""
     frequency: str = "monthly"
     trial_days: str = "0"
+    trial_without_card: bool = False
     allow_cancellation: bool = True
     allow_plan_change: bool = False
     change_to: list[str] = field(default_factory=list)
@@ -155,6 +156,7 @@ class _Parsed:
     currency: str
     frequency: str
     trial_days: int
+    trial_without_card: bool
     allow_cancellation: bool
     allow_plan_change: bool
     change_to: list[int]
@@ -240,6 +242,7 @@ def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | N
         currency=currency,
         frequency=frequency,
         trial_days=values["trial_days"],
+        trial_without_card=bool(form.trial_without_card),
         allow_cancellation=bool(form.allow_cancellation),
         allow_plan_change=bool(form.allow_plan_change),
         change_to=change_to,
@@ -270,6 +273,7 @@ def _apply(session: Session, row: SubscriptionPlan, parsed: _Parsed) -> None:
     row.currency = parsed.currency
     row.frequency = parsed.frequency
     row.trial_days = parsed.trial_days
+    row.trial_without_card = parsed.trial_without_card
     row.allow_cancellation = parsed.allow_cancellation
     row.allow_plan_change = parsed.allow_plan_change
     row.downgrade_mode = parsed.downgrade_mode
@@ -292,6 +296,7 @@ def _details(row: SubscriptionPlan, parsed: _Parsed) -> dict:
         "currency": row.currency,
         "frequency": row.frequency,
         "trial_days": row.trial_days,
+        "trial_without_card": row.trial_without_card,
         "refund_period_days": row.refund_period_days,
         "allow_cancellation": row.allow_cancellation,
         "allow_plan_change": row.allow_plan_change,
@@ -373,6 +378,7 @@ def edit_form(session: Session, *, actor, plan_id: object) -> PlanForm:
         currency=row.currency,
         frequency=row.frequency,
         trial_days=str(row.trial_days),
+        trial_without_card=row.trial_without_card,
         allow_cancellation=row.allow_cancellation,
         allow_plan_change=row.allow_plan_change,
         change_to=[str(t) for t in targets],

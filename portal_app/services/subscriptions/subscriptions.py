@@ -277,6 +277,12 @@ def link_and_plan(session: Session, *, key: object) -> tuple[PaymentLink, Subscr
     return link, plan
 
 
+def needs_card_for_trial(plan: SubscriptionPlan) -> bool:
+    """Whether starting this plan's trial asks for a card on file (unless the plan says "no
+    card needed for the trial"); a plan without a trial is paid by card at once anyway."""
+    return plan.trial_days > 0 and not plan.trial_without_card
+
+
 def plan_view(session: Session, *, key: object) -> PlanView:
     """What the public /subscribe/<key> page shows about the plan (no client data)."""
     link, plan = link_and_plan(session, key=key)
@@ -289,6 +295,7 @@ def plan_view(session: Session, *, key: object) -> PlanView:
         trial_days=plan.trial_days,
         company_name=company.name,
         allow_registration=company.allow_registration,
+        card_at_signup=plan.trial_days == 0 or needs_card_for_trial(plan),
     )
 
 

@@ -142,20 +142,18 @@ def test_without_cancelling_after_retries_it_stays_past_due(make, session, gatew
     assert run_renewals(tx_for(session), gateway, date(2026, 2, 20)) == {}
 
 
-def test_a_trial_ends_with_a_charge_or_past_due_without_a_card(make, session, gateway):
+def test_a_trial_without_a_card_ends_instead_of_going_past_due(make, session, gateway):
+    # Issue 18 item 7: it used to issue an invoice nobody could be charged for (past due).
     company = make.company()
     actor = make.actor(make.contact(make.client(company)))
-    trial = plan(session, company, trial_days=14)
+    trial = plan(session, company, trial_days=14, trial_without_card=True)
     start = signup.subscribe(session, actor=actor, key=link(session, trial), today=JAN1)
     assert run_renewals(tx_for(session), gateway, date(2026, 1, 14)) == {}
     first, second = _run_twice(session, gateway, date(2026, 1, 15))
-    assert first == {"issued": 1, "declined": 1} and second == {}
+    assert first == {"trial_ended_no_card": 1} and second == {}
     sub = session.get(Subscription, start.subscription_id)
-    assert (sub.status, sub.current_period_start, sub.current_period_end) == (
-        "past_due",
-        date(2026, 1, 15),
-        date(2026, 2, 15),
-    )
+    assert sub.status == "cancelled"
+    assert session.exec(select(Invoice).where(Invoice.subscription_id == sub.id)).all() == []
 
 
 def test_a_scheduled_cancellation_and_a_pending_downgrade(make, session, gateway, browser_card):

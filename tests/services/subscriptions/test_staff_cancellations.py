@@ -273,7 +273,7 @@ def test_a_trialing_request_ends_now_without_charging(make, session, gateway):
     company = make.company(subscription_cancel_mode="request")
     client = make.client(company)
     actor = make.actor(make.contact(client))
-    trial = plan(session, company, name="Trial", trial_days=14)
+    trial = plan(session, company, name="Trial", trial_days=14, trial_without_card=True)
     start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
     sub = session.get(Subscription, start.subscription_id)
     assert sub.status == "trialing"

@@ -43,6 +43,7 @@ def test_create_plan_stores_minor_units_and_is_audited(make, session):
         company.id,
     )
     assert (row.trial_days, row.refund_period_days, row.downgrade_mode) == (14, 7, "credit_now")
+    assert row.trial_without_card is False  # a trial asks for a card unless staff say not
     jpy = sp.create_plan(session, actor=staff, form=_form(price="1500", currency="jpy"))
     assert (jpy.price_minor, jpy.currency) == (1500, "JPY")
     kwd = sp.create_plan(session, actor=staff, form=_form(price="1.250", currency="KWD"))
@@ -173,7 +174,10 @@ def test_another_companys_plan_and_link_are_not_found(make, session):
 def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, session):
     company = make.company()
     staff = staff_actor(session, company, role="admin")
-    row = sp.create_plan(session, actor=staff, form=_form(trial_days="7"))
+    # A trial without a card (the form's setting), so the sign-ups below need none.
+    row = sp.create_plan(session, actor=staff, form=_form(trial_days="7", trial_without_card=True))
+    assert row.trial_without_card
+    assert sp.edit_form(session, actor=staff, plan_id=row.id).trial_without_card
     link = sp.create_link(session, actor=staff, plan_id=row.id)
     [listed] = sp.list_links(session, actor=staff)
     assert listed.path == f"/subscribe/{link.key}" and listed.active

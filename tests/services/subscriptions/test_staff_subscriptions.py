@@ -128,7 +128,7 @@ def test_a_trial_ends_now(make, session):
     company = make.company()
     client = make.client(company)
     actor = make.actor(make.contact(client))
-    trial = plan(session, company, trial_days=14)
+    trial = plan(session, company, trial_days=14, trial_without_card=True)
     start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
     staff = staff_actor(session, company)
     outcome = ss.cancel_subscription(
@@ -230,7 +230,7 @@ def test_pause_is_refused_for_a_trial_and_another_company(make, session, gateway
         ss.pause_subscription(
             session, actor=staff_actor(session, make.company()), subscription_id=sub.id
         )
-    trial = plan(session, company, name="Trial", trial_days=7)
+    trial = plan(session, company, name="Trial", trial_days=7, trial_without_card=True)
     actor = make.actor(make.contact(make.client(company)))
     start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
     with pytest.raises(ValidationError):

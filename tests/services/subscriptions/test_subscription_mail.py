@@ -57,12 +57,13 @@ def _notices(session, today):
     return send_client_notices(JobContext(tx=tx_for(session), today=today))
 
 
-def test_trial_ending_is_told_once_three_days_before(make, session, mailbox):
+def test_trial_ending_is_told_once_three_days_before(make, session, mailbox, gateway, browser_card):
     company = make.company(name="Northwind Studio")
     client = make.client(company)
     contact = make.contact(client, is_primary=True, language="fr")
     actor = make.actor(contact)
     trial_plan = plan(session, company, name="Pro", trial_days=14)
+    saved_card(session, actor, gateway, browser_card, CARD_OK)  # a trial asks for the card
     start = signup.subscribe(session, actor=actor, key=link(session, trial_plan), today=JAN1)
     assert start.trialing
     ends = JAN1 + timedelta(days=14)

@@ -76,7 +76,7 @@ def test_subscribe_pays_the_first_period_and_makes_its_recurring_invoice(
 def test_a_trial_starts_without_charging(make, session):
     company = make.company()
     actor = make.actor(make.contact(make.client(company)))
-    pro = plan(session, company, name="Pro", trial_days=14)
+    pro = plan(session, company, name="Pro", trial_days=14, trial_without_card=True)
     start = signup.subscribe(session, actor=actor, key=link(session, pro), today=JAN1)
     assert start.trialing and start.invoice_id is None
     sub = session.get(Subscription, start.subscription_id)
@@ -412,7 +412,7 @@ def test_link_and_preview_sessions_cannot_change_or_cancel(make, session, gatewa
 def test_a_trial_changes_plan_without_charging(make, session, gateway):
     company = make.company()
     actor = make.actor(make.contact(make.client(company)))
-    basic = plan(session, company, trial_days=30)
+    basic = plan(session, company, trial_days=30, trial_without_card=True)
     pro = _with_targets(session, company, basic)
     start = signup.subscribe(session, actor=actor, key=link(session, basic), today=JAN1)
     preview = changes.preview_change(
@@ -539,7 +539,7 @@ def test_request_mode_only_asks_staff(make, session, gateway, browser_card):
 def test_trial_cancels_now_and_a_plan_may_forbid_cancelling(make, session, gateway):
     company = make.company()
     actor = make.actor(make.contact(make.client(company)))
-    trial = plan(session, company, trial_days=7)
+    trial = plan(session, company, trial_days=7, trial_without_card=True)
     start = signup.subscribe(session, actor=actor, key=link(session, trial), today=JAN1)
     outcome = cancel.cancel_subscription(
         tx_for(session),
@@ -552,7 +552,14 @@ def test_trial_cancels_now_and_a_plan_may_forbid_cancelling(make, session, gatew
     sub = session.get(Subscription, start.subscription_id)
     assert outcome.kind == "cancelled" and sub.status == "cancelled"
     assert len(sub.cancel_reason) == 1000
-    locked = plan(session, company, name="Locked", trial_days=7, allow_cancellation=False)
+    locked = plan(
+        session,
+        company,
+        name="Locked",
+        trial_days=7,
+        trial_without_card=True,
+        allow_cancellation=False,
+    )
     other = signup.subscribe(session, actor=actor, key=link(session, locked), today=JAN1)
     with pytest.raises(ValidationError):
         cancel.cancel_subscription(
