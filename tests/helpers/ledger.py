@@ -11,7 +11,14 @@ from collections import defaultdict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
+from portal_app.models import (
+    Credit,
+    CreditHold,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    PaymentHold,
+)
 from portal_app.services.payments.ledger import RECEIVED_STATUSES
 
 OPEN_STATUSES = ("sent", "partial", "paid")
@@ -29,7 +36,8 @@ def ledger_problems(
     (a) an invoice's paid-to-date is the sum of its allocations net of refunds; an open
         invoice's balance is amount - paid, never below zero (a cancelled one owes nothing);
     (b) a payment applies no more than it received net of refunds, its applied amount is its
-        card allocations net of their refunds, and (with `gateway`) what it received and
+        card allocations net of their refunds, its held money is the sum of its checkouts'
+        holds and within its unapplied money, and (with `gateway`) what it received and
         refunded is what the gateway's PaymentIntent says;
     (c) a credit's balance is its amount less applications, active holds and what was voided;
     (d) per currency: received net of refunds + credit issued net of voids = allocated to
@@ -93,8 +101,22 @@ def ledger_problems(
             problems.append(f"invoice {inv.number}: {inv.status} but owes {inv.balance_minor}")
 
     # (b)
+    payment_held: dict[int, int] = defaultdict(int)
+    payment_ids = [p.id for p in payments]
+    if payment_ids:
+        for h in session.exec(
+            select(PaymentHold).where(col(PaymentHold.payment_id).in_(payment_ids))
+        ).all():
+            payment_held[h.payment_id] += h.amount_minor
     for p in payments:
         received = p.status in RECEIVED_STATUSES
+        if p.held_minor != payment_held[p.id] or (
+            p.held_minor and p.applied_minor + p.refunded_minor + p.held_minor > p.amount_minor
+        ):
+            problems.append(
+                f"payment {p.number}: held {p.held_minor}, holds {payment_held[p.id]}, "
+                f"applied {p.applied_minor} + refunded {p.refunded_minor} of {p.amount_minor}"
+            )
         if p.applied_minor != by_payment[p.id]:
             problems.append(
                 f"payment {p.number}: applied {p.applied_minor} != card allocations "

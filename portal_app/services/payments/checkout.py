@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
-from sqlalchemy import and_, case, delete, func, update
+from sqlalchemy import and_, case, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -98,6 +98,9 @@ class CheckoutPreview:
     total_minor: int
     credit_available: str
     credit_available_minor: int
+    # Unapplied money of earlier payments (pre-payments, over-payments) in this currency.
+    unapplied_available: str
+    unapplied_available_minor: int
     allow_under_payment: bool
     allow_over_payment: bool
     minimum_under_payment: str
@@ -144,6 +147,16 @@ def usable_credits(session: Session, actor: Actor, currency: str) -> list[Credit
     )
 
 
+def usable_unapplied(session: Session, actor: Actor, currency: str) -> int:
+    """The client's unapplied payment money in `currency` that a checkout may use now."""
+    return sum(
+        ledger.free_unapplied_minor(p)
+        for p in ledger.unapplied_payment_rows(
+            session, company_id=actor.company_id, client_id=actor.client_id, currency=currency
+        )
+    )
+
+
 def _plain_major(minor: int, currency: str) -> str:
     from portal_app.core.money import Money
 
@@ -157,6 +170,7 @@ def preview(session: Session, *, actor: Actor, invoice_ids: list[int]) -> Checko
     locale = client_locale(session, actor)
     company = session.get_one(Company, actor.company_id)
     credit_minor = sum(c.balance_minor for c in usable_credits(session, actor, currency))
+    unapplied = usable_unapplied(session, actor, currency)
     lines: list[CheckoutLineView] = []
     for inv in invoices:
         due = amount_due_minor(inv)
@@ -179,6 +193,8 @@ def preview(session: Session, *, actor: Actor, invoice_ids: list[int]) -> Checko
         total_minor=total,
         credit_available=format_money(credit_minor, currency, locale),
         credit_available_minor=credit_minor,
+        unapplied_available=format_money(unapplied, currency, locale),
+        unapplied_available_minor=unapplied,
         allow_under_payment=company.allow_under_payment,
         allow_over_payment=company.allow_over_payment,
         minimum_under_payment=format_money(company.minimum_under_payment_minor, currency, locale),
@@ -195,6 +211,7 @@ class StartedCheckout:
     total_minor: int
     credit_minor: int
     card_minor: int
+    prepaid_minor: int = 0  # unapplied money of earlier payments used
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +231,10 @@ class CheckoutRequest:
     expected_card_minor: int | None = None
     # Paying more than the invoices owe needs the client's explicit yes.
     confirm_over_payment: bool = False
+    # Use the client's unapplied payment money (after credit, before the card), and the
+    # figure the page showed for it (refused with the new figure when less is left).
+    apply_unapplied: bool = False
+    expected_unapplied_minor: int | None = None
 
 
 class PartPaymentRules(Protocol):
@@ -270,6 +291,7 @@ class _Amounts:
     total_minor: int  # what the client pays in all (typed amounts or what is due)
     owed_minor: int  # the part the invoices can take: each line up to its balance
     credit_minor: int  # credit used: never more than the invoices can take
+    prepaid_minor: int  # unapplied payment money used: never more than what credit leaves
     card_minor: int  # the rest, charged to the card
 
     @property
@@ -300,22 +322,29 @@ def _lines_of(
 
 
 def _work_out(
-    company: Company, invoices: list[Invoice], amounts: dict[int, str], credit_minor: int
+    company: Company,
+    invoices: list[Invoice],
+    amounts: dict[int, str],
+    credit_minor: int,
+    unapplied_minor: int = 0,
 ) -> _Amounts:
-    """The checkout's amounts with `credit_minor` of credit available (or held) for it.
+    """The checkout's amounts with `credit_minor` of credit and `unapplied_minor` of unapplied
+    payment money available (or held) for it: credit first, then the unapplied money.
 
-    Credit pays only what the invoices owe: an over-payment's extra is card money, kept as
-    unapplied (credit turned into unapplied money would help nobody).
+    Both pay only what the invoices owe: an over-payment's extra is card money, kept as
+    unapplied (credit or unapplied money turned into unapplied money would help nobody).
     """
     lines, total, owed = _lines_of(company, invoices, amounts)
     credit = max(0, min(credit_minor, owed))
+    prepaid = max(0, min(unapplied_minor, owed - credit))
     return _Amounts(
         lines=lines,
         due_minor=sum(amount_due_minor(inv) for inv in invoices),
         total_minor=total,
         owed_minor=owed,
         credit_minor=credit,
-        card_minor=total - credit,
+        prepaid_minor=prepaid,
+        card_minor=total - credit - prepaid,
     )
 
 
@@ -328,6 +357,8 @@ class PaymentSummaryView:
     paying_differs: bool  # typed amounts differ from what is due
     credit_applied: str
     credit_applied_minor: int
+    unapplied_applied: str  # unapplied payment money used
+    unapplied_applied_minor: int
     card: str  # charged to the card
     card_minor: int
     over_payment: str  # beyond the balances, kept as unapplied money
@@ -346,16 +377,25 @@ def _summary_view(amounts: _Amounts, currency: str, locale: str) -> PaymentSumma
         paying_differs=amounts.total_minor != amounts.due_minor,
         credit_applied=fmt(amounts.credit_minor),
         credit_applied_minor=amounts.credit_minor,
+        unapplied_applied=fmt(amounts.prepaid_minor),
+        unapplied_applied_minor=amounts.prepaid_minor,
         card=card,
         card_minor=amounts.card_minor,
         over_payment=fmt(amounts.over_minor),
         over_payment_minor=amounts.over_minor,
-        button_label=(
-            gettext("Pay %(amount)s") % {"amount": card}
-            if amounts.card_minor > 0
-            else gettext("Pay with my credit")
-        ),
+        button_label=_button_label(amounts, card),
     )
+
+
+def _button_label(amounts: _Amounts, card: str) -> str:
+    """What the Pay button says: the card amount, or what pays when no card is charged."""
+    if amounts.card_minor > 0:
+        return gettext("Pay %(amount)s") % {"amount": card}
+    if amounts.prepaid_minor == 0:
+        return gettext("Pay with my credit")
+    if amounts.credit_minor == 0:
+        return gettext("Pay with my unapplied payments")
+    return gettext("Pay with my credit and unapplied payments")
 
 
 def payment_summary(
@@ -365,10 +405,12 @@ def payment_summary(
     invoice_ids: list[int],
     amounts: dict[int, str],
     apply_credit: bool,
+    apply_unapplied: bool = False,
 ) -> PaymentSummaryView:
-    """What paying these invoices with these typed amounts (and credit, if chosen) would
-    charge, by the rules `start_checkout` applies; a bad amount is a ValidationError naming
-    its field. Nothing is held or locked: `start_checkout` checks again."""
+    """What paying these invoices with these typed amounts (and credit and unapplied payment
+    money, if chosen) would charge, by the rules `start_checkout` applies; a bad amount is a
+    ValidationError naming its field. Nothing is held or locked: `start_checkout` checks
+    again."""
     invoices = _payable_invoices(session, actor, invoice_ids)
     company = session.get_one(Company, actor.company_id)
     currency = invoices[0].currency
@@ -377,8 +419,11 @@ def payment_summary(
         if apply_credit
         else 0
     )
+    unapplied = usable_unapplied(session, actor, currency) if apply_unapplied else 0
     return _summary_view(
-        _work_out(company, invoices, amounts, credit), currency, client_locale(session, actor)
+        _work_out(company, invoices, amounts, credit, unapplied),
+        currency,
+        client_locale(session, actor),
     )
 
 
@@ -417,16 +462,17 @@ def _supersede_unstarted(session: Session, actor: Actor, invoice_ids: list[int])
 
 
 def _release_stale_holds(session: Session, actor: Actor) -> None:
-    """Give back the credit held by this client's checkouts abandoned for longer than a lock
-    lasts: unstarted ones expire; ones waiting for 3-D Secure keep their card step, and should
-    it still succeed their settle takes credit afresh (or charges only what the card paid)."""
+    """Give back the credit and unapplied payment money held by this client's checkouts
+    abandoned for longer than a lock lasts: unstarted ones expire; ones waiting for 3-D Secure
+    keep their card step, and should it still succeed their settle takes credit and unapplied
+    money afresh (or charges only what the card paid)."""
     cutoff = utcnow() - timedelta(minutes=LOCK_MINUTES)
     stale = session.exec(
         select(Checkout.id, Checkout.status)
         .where(
             client_scope(Checkout, actor),
             col(Checkout.status).in_(("open", "requires_action")),
-            Checkout.credit_minor > 0,
+            or_(col(Checkout.credit_minor) > 0, col(Checkout.prepaid_minor) > 0),
             Checkout.updated_at < cutoff,
         )
         .limit(50)
@@ -567,8 +613,9 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
             held.message if held else _held_elsewhere(LOCK_MINUTES),
         ) from exc
     held_credit = 0
-    if request.apply_credit:
+    if request.apply_credit or request.apply_unapplied:
         _release_stale_holds(session, actor)
+    if request.apply_credit:
         # The credit is taken out of the credit notes now, so no other tab can plan it too.
         held_credit = ledger.hold_credit(
             session,
@@ -578,7 +625,18 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
             currency=currency,
             amount_minor=planned.owed_minor,
         )
-    amounts = _work_out(company, invoices, request.amounts, held_credit)
+    held_unapplied = 0
+    if request.apply_unapplied and planned.owed_minor > held_credit:
+        # Set aside on the payments now, so no other tab (or staff) can spend it too.
+        held_unapplied = ledger.hold_unapplied(
+            session,
+            checkout_id=id_of(checkout),
+            company_id=actor.company_id,
+            client_id=actor.client_id,
+            currency=currency,
+            amount_minor=planned.owed_minor - held_credit,
+        )
+    amounts = _work_out(company, invoices, request.amounts, held_credit, held_unapplied)
     locale = client_locale(session, actor)
     expected = request.expected_credit_minor
     if (
@@ -592,6 +650,22 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
             "Your available credit changed since this page opened: "
             + format_money(held_credit, currency, locale)
             + " can be used now. Check the amount to pay and press Pay again.",
+        )
+    expected_unapplied = request.expected_unapplied_minor
+    if (
+        request.apply_unapplied
+        and expected_unapplied is not None
+        and held_unapplied < min(int(expected_unapplied), planned.owed_minor - held_credit)
+    ):
+        # Used in another tab (or applied by staff) since the page showed it: nothing is
+        # charged, the holds roll back with the caller's transaction.
+        raise ValidationError(
+            "unapplied",
+            gettext(
+                "Your unapplied payments changed since this page opened: %(amount)s can be "
+                "used now. Check the amount to pay and press Pay again."
+            )
+            % {"amount": format_money(held_unapplied, currency, locale)},
         )
     if request.expected_card_minor is not None and amounts.card_minor != int(
         request.expected_card_minor
@@ -610,6 +684,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
             session, actor=actor, method_id=request.payment_method_id
         )
     checkout.credit_minor = credit_minor
+    checkout.prepaid_minor = amounts.prepaid_minor
     checkout.card_minor = card_minor
     checkout.payment_method_id = method.id if method else None
     checkout.gateway_payment_method = method.method_ref if method else ""
@@ -626,9 +701,16 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         entity_type="checkout",
         entity_id=checkout.id,
         ip=actor.ip,
-        details={"invoices": invoice_ids, "total": total, "credit": credit_minor},
+        details={
+            "invoices": invoice_ids,
+            "total": total,
+            "credit": credit_minor,
+            "unapplied": amounts.prepaid_minor,
+        },
     )
-    return StartedCheckout(id_of(checkout), currency, total, credit_minor, card_minor)
+    return StartedCheckout(
+        id_of(checkout), currency, total, credit_minor, card_minor, amounts.prepaid_minor
+    )
 
 
 def own_checkout(session: Session, *, actor: Actor, checkout_id: int) -> Checkout:
@@ -921,8 +1003,18 @@ def settle_checkout(
             currency=checkout.currency,
             amount_minor=checkout.credit_minor,
         )
+    if checkout.prepaid_minor > 0 and not ledger.payment_holds_of(session, id_of(checkout)):
+        ledger.hold_unapplied(
+            session,
+            checkout_id=id_of(checkout),
+            company_id=checkout.company_id,
+            client_id=checkout.client_id,
+            currency=checkout.currency,
+            amount_minor=checkout.prepaid_minor,
+        )
     card_left = payment.amount_minor
     from_credit_total = 0
+    from_unapplied_total = 0
     for line in json.loads(checkout.lines_json):
         invoice = ledger.locked_invoice(session, int(line["invoice_id"]))
         if (
@@ -944,14 +1036,22 @@ def settle_checkout(
             payment_id=payment.id,
         ).total
         from_credit_total += from_credit
+        from_unapplied = ledger.apply_held_unapplied(
+            session,
+            checkout_id=id_of(checkout),
+            invoice_id=id_of(invoice),
+            amount_minor=wanted - from_credit,
+        )
+        from_unapplied_total += from_unapplied
         # The card pays the rest, but never more than the gateway actually took.
-        from_card = min(wanted - from_credit, card_left)
+        from_card = min(wanted - from_credit - from_unapplied, card_left)
         if from_card > 0:
             ledger.allocate_payment(
                 session, payment=payment, invoice_id=id_of(invoice), amount_minor=from_card
             )
             card_left -= from_card
-    # Held credit no invoice could take goes back; card money left over stays unapplied.
+    # Held credit and unapplied money no invoice could take go back; card money left over
+    # stays unapplied.
     ledger.release_holds(session, checkout_id=id_of(checkout))
     session.refresh(payment)
     checkout.payment_id = payment.id
@@ -971,6 +1071,7 @@ def settle_checkout(
             "card": payment.amount_minor,
             "applied": payment.applied_minor,
             "credit": from_credit_total,
+            "unapplied": from_unapplied_total,
         },
     )
     payment_mail.queue_receipt(session, payment)
@@ -979,7 +1080,8 @@ def settle_checkout(
 
 def _method_label(session: Session, checkout: Checkout) -> str:
     if checkout.card_minor <= 0:
-        return "Credit"
+        # Stored data, like a card label: not translated.
+        return "Credit" if checkout.credit_minor > 0 else "Unapplied payments"
     if checkout.method_label:
         return checkout.method_label
     method = session.exec(
@@ -991,7 +1093,7 @@ def _method_label(session: Session, checkout: Checkout) -> str:
 
 
 def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int) -> Payment:
-    """Finish a checkout that available credit pays in full."""
+    """Finish a checkout that available credit and unapplied payment money pay in full."""
     if not actor.may_move_money:
         raise ReadOnlyError("Staff preview cannot make payments.")
     checkout = own_checkout(session, actor=actor, checkout_id=checkout_id)
@@ -1161,5 +1263,10 @@ def reusable_checkout(
         return None
     total = sum(int(line["amount_minor"]) for line in lines)
     return StartedCheckout(
-        id_of(checkout), checkout.currency, total, checkout.credit_minor, checkout.card_minor
+        id_of(checkout),
+        checkout.currency,
+        total,
+        checkout.credit_minor,
+        checkout.card_minor,
+        checkout.prepaid_minor,
     )

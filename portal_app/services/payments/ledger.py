@@ -14,6 +14,8 @@ after every money operation in the tests):
 - a payment applies no more than it received net of refunds:
   applied + refunded <= amount, applied = its card allocations net of their refunds;
 - a credit's balance is amount - applications - active checkout holds - voided, >= 0;
+- a payment's held money (`held_minor`) is the sum of its active checkout holds and part of
+  its unapplied money: applied + refunded + held <= amount;
 - money received net of refunds + credit issued (less voided) = allocated to invoices +
   unapplied payment money + credit left (balances and holds).
 
@@ -31,7 +33,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of, utcnow
-from portal_app.models import Credit, CreditHold, Invoice, Payment, PaymentAllocation
+from portal_app.models import (
+    Credit,
+    CreditHold,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    PaymentHold,
+)
 from portal_app.models.credit import USABLE_CREDIT_STATUSES
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.models.statuses import CreditStatus, InvoiceStatus, PaymentStatus
@@ -90,6 +99,11 @@ def unapplied_minor(payment: Payment) -> int:
     if payment.status not in RECEIVED_STATUSES:
         return 0
     return max(0, payment.amount_minor - payment.applied_minor - payment.refunded_minor)
+
+
+def free_unapplied_minor(payment: Payment) -> int:
+    """A payment's unapplied money that no open checkout holds: what may be applied now."""
+    return max(0, unapplied_minor(payment) - payment.held_minor)
 
 
 # -- invoices ------------------------------------------------------------------------------------
@@ -163,7 +177,10 @@ def _apply_payment(session: Session, payment_id: int, amount: int) -> None:
         .where(
             col(Payment.id) == payment_id,
             col(Payment.status).in_(RECEIVED_STATUSES),
-            col(Payment.applied_minor) + col(Payment.refunded_minor) + amount
+            col(Payment.applied_minor)
+            + col(Payment.refunded_minor)
+            + col(Payment.held_minor)
+            + amount
             <= Payment.amount_minor,
         )
         .values(applied_minor=Payment.applied_minor + amount, updated_at=utcnow())
@@ -313,8 +330,9 @@ def holds_of(session: Session, checkout_id: int) -> list[CreditHold]:
 
 
 def release_holds(session: Session, *, checkout_id: int) -> int:
-    """Give a checkout's held credit back to the credit notes; returns the amount released."""
-    released = 0
+    """Give a checkout's held credit back to the credit notes and its held unapplied money
+    back to the payments; returns the amount released."""
+    released = _release_payment_holds(session, checkout_id)
     for hold in holds_of(session, checkout_id):
         # Delete first: a hold that is gone (settled or released by another caller) is never
         # given back twice.
@@ -436,6 +454,215 @@ def void_credit(session: Session, *, credit_id: int, amount_minor: int) -> int:
     return take
 
 
+# -- unapplied payment money used at checkout ---------------------------------------------------
+
+
+def unapplied_payment_rows(
+    session: Session, *, company_id: int, client_id: int, currency: str
+) -> list[Payment]:
+    """The client's received payments in `currency` with unapplied money no checkout holds
+    (pre-payments, over-payments), oldest first."""
+    free = (
+        col(Payment.amount_minor)
+        - col(Payment.applied_minor)
+        - col(Payment.refunded_minor)
+        - col(Payment.held_minor)
+    )
+    return list(
+        session.exec(
+            select(Payment)
+            .where(
+                Payment.company_id == company_id,
+                Payment.client_id == client_id,
+                Payment.currency == currency,
+                col(Payment.status).in_(RECEIVED_STATUSES),
+                free > 0,
+            )
+            .order_by(col(Payment.created_at), col(Payment.id))
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def _hold_payment_money(session: Session, payment_id: int, amount: int) -> None:
+    result = session.exec(
+        update(Payment)
+        .where(
+            col(Payment.id) == payment_id,
+            col(Payment.status).in_(RECEIVED_STATUSES),
+            col(Payment.applied_minor)
+            + col(Payment.refunded_minor)
+            + col(Payment.held_minor)
+            + amount
+            <= Payment.amount_minor,
+        )
+        .values(held_minor=Payment.held_minor + amount, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"payment {payment_id} has not {amount} unapplied to hold")
+
+
+def _unhold_payment_money(session: Session, payment_id: int, amount: int) -> None:
+    result = session.exec(
+        update(Payment)
+        .where(col(Payment.id) == payment_id, col(Payment.held_minor) >= amount)
+        .values(held_minor=Payment.held_minor - amount, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if not _changed(result):
+        raise LedgerRefused(f"payment {payment_id} does not hold {amount}")
+
+
+def hold_unapplied(
+    session: Session,
+    *,
+    checkout_id: int,
+    company_id: int,
+    client_id: int,
+    currency: str,
+    amount_minor: int,
+) -> int:
+    """Set aside up to `amount_minor` of the client's unapplied payment money for a checkout,
+    oldest payment first, so no other tab or staff action can spend it; returns how much was
+    held (less when less is free)."""
+    wanted = int(amount_minor)
+    held = 0
+    for payment in unapplied_payment_rows(
+        session, company_id=company_id, client_id=client_id, currency=currency
+    ):
+        if held >= wanted:
+            break
+        take = min(free_unapplied_minor(payment), wanted - held)
+        if take <= 0:
+            continue
+        try:
+            with session.begin_nested():
+                _hold_payment_money(session, id_of(payment), take)
+        except LedgerRefused:
+            continue  # spent meanwhile by another checkout: try the next payment
+        session.add(
+            PaymentHold(
+                company_id=company_id,
+                checkout_id=checkout_id,
+                payment_id=id_of(payment),
+                amount_minor=take,
+            )
+        )
+        held += take
+    session.flush()
+    return held
+
+
+def payment_holds_of(session: Session, checkout_id: int) -> list[PaymentHold]:
+    """The checkout's active holds on unapplied payment money, oldest first."""
+    return list(
+        session.exec(
+            select(PaymentHold)
+            .where(PaymentHold.checkout_id == checkout_id)
+            .order_by(col(PaymentHold.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def _release_payment_holds(session: Session, checkout_id: int) -> int:
+    released = 0
+    for hold in payment_holds_of(session, checkout_id):
+        # Delete first: a hold that is gone (settled or released by another caller) is never
+        # given back twice.
+        gone = session.exec(delete(PaymentHold).where(col(PaymentHold.id) == hold.id))
+        if gone.rowcount != 1:
+            continue
+        _unhold_payment_money(session, hold.payment_id, hold.amount_minor)
+        released += hold.amount_minor
+    return released
+
+
+def apply_held_unapplied(
+    session: Session, *, checkout_id: int, invoice_id: int, amount_minor: int
+) -> int:
+    """Put up to `amount_minor` of a checkout's held unapplied payment money on an invoice
+    (each hold turns into an allocation of its payment); returns what was applied. The
+    invoice must owe it (see `_pay_invoice`)."""
+    applied = 0
+    left = int(amount_minor)
+    for hold in payment_holds_of(session, checkout_id):
+        if left <= 0:
+            break
+        take = min(left, hold.amount_minor)
+        if take == hold.amount_minor:
+            gone = session.exec(delete(PaymentHold).where(col(PaymentHold.id) == hold.id))
+        else:
+            gone = session.exec(
+                update(PaymentHold)
+                .where(col(PaymentHold.id) == hold.id, col(PaymentHold.amount_minor) >= take)
+                .values(amount_minor=PaymentHold.amount_minor - take)
+            )
+        if gone.rowcount != 1:
+            continue
+        moved = session.exec(
+            update(Payment)
+            .where(
+                col(Payment.id) == hold.payment_id,
+                col(Payment.status).in_(RECEIVED_STATUSES),
+                col(Payment.held_minor) >= take,
+            )
+            .values(
+                held_minor=Payment.held_minor - take,
+                applied_minor=Payment.applied_minor + take,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        if not _changed(moved):
+            raise LedgerRefused(f"payment {hold.payment_id} does not hold {take}")
+        _pay_invoice(session, invoice_id, take)
+        session.add(
+            PaymentAllocation(
+                company_id=hold.company_id,
+                payment_id=hold.payment_id,
+                invoice_id=invoice_id,
+                amount_minor=take,
+            )
+        )
+        applied += take
+        left -= take
+    session.flush()
+    return applied
+
+
+def _cut_payment_holds(session: Session, payment_id: int, amount: int) -> int:
+    """Take up to `amount` of a payment's held money away from the checkouts holding it
+    (newest hold first): the gateway refunded it, so they cannot use it. Returns what was cut."""
+    cut = 0
+    holds = session.exec(
+        select(PaymentHold)
+        .where(PaymentHold.payment_id == payment_id)
+        .order_by(col(PaymentHold.id).desc())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    for hold in holds:
+        if cut >= amount:
+            break
+        take = min(amount - cut, hold.amount_minor)
+        if take == hold.amount_minor:
+            gone = session.exec(delete(PaymentHold).where(col(PaymentHold.id) == hold.id))
+        else:
+            gone = session.exec(
+                update(PaymentHold)
+                .where(col(PaymentHold.id) == hold.id, col(PaymentHold.amount_minor) >= take)
+                .values(amount_minor=PaymentHold.amount_minor - take)
+            )
+        if gone.rowcount != 1:
+            continue
+        _unhold_payment_money(session, payment_id, take)
+        cut += take
+    return cut
+
+
 # -- refunds -------------------------------------------------------------------------------------
 
 
@@ -456,7 +683,8 @@ def raise_refunded_total(
     from_invoices: Collection[int] = (),
 ) -> RefundApplied:
     """Bring a received payment's refunded total up to `total_minor` (the gateway's cumulative
-    figure; capped at the amount). Money comes back first from the unapplied part, then from
+    figure; capped at the amount). Money comes back first from the unapplied part (what no
+    checkout holds, then what open checkouts hold: they lose it), then from
     its card allocations to `from_invoices` (what the refund is for, e.g. a subscription's
     period), then from the others, latest first, reopening those invoices. A smaller or equal
     total changes nothing (replays and reports out of order)."""
@@ -468,8 +696,13 @@ def raise_refunded_total(
     increase = total - payment.refunded_minor
     if increase <= 0:
         return RefundApplied(0, 0, [])
-    from_unapplied = min(increase, unapplied_minor(payment))
+    from_unapplied = min(increase, free_unapplied_minor(payment))
     left = increase - from_unapplied
+    if left > 0 and payment.held_minor > 0:
+        # Unapplied money an open checkout holds: the refund comes before that checkout.
+        from_held = _cut_payment_holds(session, id_of(payment), min(left, payment.held_minor))
+        from_unapplied += from_held
+        left -= from_held
     allocations = session.exec(
         select(PaymentAllocation)
         .where(
