@@ -22,6 +22,8 @@ KIND_ICONS = {
     "declined": "circle-x",
     "plan": "repeat",
     "card": "credit-card",
+    "signin": "log-in",
+    "system": "bell",
 }
 
 

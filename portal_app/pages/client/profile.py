@@ -27,7 +27,7 @@ from portal_app.state.event_address import event_client_address
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill
 
-SECTIONS = ("details", "email", "password", "billing", "preferences")
+SECTIONS = ("details", "email", "password", "billing", "preferences", "emails")
 
 
 def _locale_options(language: str) -> list[list[str]]:
@@ -51,6 +51,8 @@ class ProfileState(PortalState):
     company_codes_only: bool = False
     may_edit_billing: bool = False
     locale_options: list[list[str]] = []
+    # The optional e-mails: [kind, name in the contact's language, "on" or ""].
+    email_kinds: list[list[str]] = []
     errors: dict[str, str] = {}
     # The outcome of the last save, by section (shown in that section).
     notices: dict[str, str] = {}
@@ -69,6 +71,9 @@ class ProfileState(PortalState):
         self.company_codes_only = view.company_codes_only
         self.may_edit_billing = view.may_edit_billing
         self.locale_options = _locale_options(self.lang)
+        with session_scope() as db:
+            choices = profile.email_choice_list(db, actor=actor)
+        self.email_kinds = [[c.kind, c.label, "on" if c.enabled else ""] for c in choices]
         self.form_key += 1
 
     @rx.event
@@ -159,6 +164,12 @@ class ProfileState(PortalState):
         self._begin()
         # Texts the load built on the server follow the new language.
         return rx.call_script(browser_js.call(browser_js.NAVIGATION, "reload"))
+
+    @rx.event
+    def save_email_choices(self, form_data: dict):
+        """Which optional e-mails the contact gets (unchecked boxes are not sent: off)."""
+        done = self._save("emails", profile.update_email_choices, form_data)
+        return None if isinstance(done, tuple) else done
 
     @rx.event
     def request_email(self, form_data: dict):
@@ -552,6 +563,45 @@ def _preferences() -> rx.Component:
     )
 
 
+def _email_choice(kind: rx.Var) -> rx.Component:
+    box_id = "profile-email-" + kind[0].to(str)
+    return rx.el.label(
+        rx.hstack(
+            rx.checkbox(
+                name="email_" + kind[0].to(str),
+                id=box_id,
+                default_checked=kind[2] == "on",
+                disabled=ProfileState.is_preview,
+                # Radix draws a button: named by the text beside it.
+                aria_labelledby=box_id + "-label",
+            ),
+            rx.text(kind[1], size="2", id=box_id + "-label"),
+            spacing="2",
+            align="center",
+        ),
+    )
+
+
+def _email_choices() -> rx.Component:
+    return _section(
+        _("E-mails"),
+        _form(
+            "emails",
+            ProfileState.save_email_choices,
+            rx.foreach(ProfileState.email_kinds, _email_choice),
+            _save_button("emails", _("Save e-mail choices"), "save-email-choices"),
+        ),
+        "emails",
+        rx.text(
+            _(
+                "Choose the e-mails you want. Receipts, failed payments, documents sent to you "
+                "and notices about your account always come."
+            ),
+            size="2",
+        ),
+    )
+
+
 def profile_page() -> rx.Component:
     return rx.vstack(
         page_heading(_("Your profile")),
@@ -585,6 +635,7 @@ def profile_page() -> rx.Component:
                     rx.cond(~ProfileState.company_codes_only, _password()),
                     _billing(),
                     _preferences(),
+                    _email_choices(),
                     spacing="4",
                     width="100%",
                     max_width="46em",

@@ -33,7 +33,7 @@ from portal_app.models import Company, Invoice
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.schemas.company_settings import reminder_steps
 from portal_app.services.billing.disputes import in_dispute, not_in_dispute
-from portal_app.services.identity import email_choices, invitations
+from portal_app.services.identity import audit, email_choices, invitations
 from portal_app.services.mail import layout
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def send_reminder(session: Session, *, invoice_id: int, step: int, today: date) 
             invoice, to.company, locale=to.locale, overdue=due_date < today, link=link
         )
 
-    return email_choices.send_to_contact(
+    outcome = email_choices.send_to_contact(
         session,
         company_id=invoice.company_id,
         client_id=invoice.client_id,
@@ -157,3 +157,17 @@ def send_reminder(session: Session, *, invoice_id: int, step: int, today: date) 
         entity_type="invoice",
         entity_id=invoice.id,
     )
+    if outcome == "queued":
+        # The client's activity page shows it (services/company/client_activity.py).
+        audit.record(
+            session,
+            company_id=invoice.company_id,
+            client_id=invoice.client_id,
+            action="payment_reminder_sent",
+            actor_type="system",
+            actor_id=None,
+            entity_type="invoice",
+            entity_id=invoice.id,
+            details={"step": step},
+        )
+    return outcome

@@ -4,12 +4,18 @@ reading of the same rows).
 
 What a client may see is a whitelist, never the log as it stands:
 - only events of the actor's client (identity.scope.client_scope on AuditEvent) and only the
-  actions below, each worded for the client; anything else (sign-ins, failed attempts,
-  settings, internal bookkeeping, jobs) stays out;
+  actions below, each worded for the client: what contacts did (sign-ins included: password,
+  e-mailed code, e-mailed link), what staff did, and what the portal did on its own (an
+  automatic payment charged or failed, a reminder sent, a subscription renewed); anything else
+  (failed attempts, settings, internal bookkeeping) stays out;
 - a contact's own events name the contact; staff events name nobody: "<company name> staff"
-  (a preview as a contact included), with no address, staff name or detail of the log;
+  (a preview as a contact included), with no address, staff name or detail of the log; the
+  portal's own events are the company's;
 - records are named only when they are the client's (each lookup is scoped too), from a few
   known keys of the event (a removed card's brand and last four), never the raw details.
+
+Times are shown in the company's time zone (services/company/locale.company_time_zone), like
+the staff's audit log, in the client's formats.
 
 Downloads are noted by the download routes through `record_download` (never for a staff
 preview, as opening an invoice is not: services/billing/invoices.record_view).
@@ -43,7 +49,7 @@ from portal_app.models import (
     SubscriptionPlan,
 )
 from portal_app.schemas.activity import ActivityPage, ActivityRowView
-from portal_app.services.company.locale import client_locale
+from portal_app.services.company.locale import client_locale, company_time_zone
 from portal_app.services.identity import audit, link_scope
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope
@@ -105,6 +111,27 @@ CONTACT_ACTIONS: dict[str, tuple[str, str]] = {
         "card",
         N_("%(who)s turned off automatic payment for recurring invoice %(record)s."),
     ),
+    "session_opened_password": ("signin", N_("%(who)s signed in with a password.")),
+    "session_opened_code": ("signin", N_("%(who)s signed in with an e-mailed code.")),
+    "session_opened_link": ("signin", N_("%(who)s opened the portal from an e-mailed link.")),
+}
+# What the portal did on its own (jobs, automatic charges), shown as the company's.
+SYSTEM_ACTIONS: dict[str, tuple[str, str]] = {
+    "autobill_paid": ("paid", N_("Invoice %(record)s was paid automatically with the saved card.")),
+    "autobill_failed": ("system", N_("The automatic payment of invoice %(record)s failed.")),
+    "payment_reminder_sent": ("system", N_("A payment reminder for invoice %(record)s was sent.")),
+    "recurring_invoice_issued": ("system", N_("Recurring invoice issued: %(record)s.")),
+    "subscription_renewed": ("plan", N_("The subscription %(record)s was renewed.")),
+    "subscription_resumed": ("plan", N_("The subscription %(record)s resumed after its pause.")),
+    "subscription_past_due": (
+        "system",
+        N_("The renewal payment of the subscription %(record)s failed."),
+    ),
+    "subscription_ended": ("plan", N_("The subscription %(record)s ended.")),
+    "subscription_cancelled_unpaid": (
+        "plan",
+        N_("The subscription %(record)s was cancelled after its payments failed."),
+    ),
 }
 # What staff did to the client's records (shown as "<company> staff").
 STAFF_ACTIONS: dict[str, tuple[str, str]] = {
@@ -143,7 +170,11 @@ def _visible(actor: Actor):
         col(AuditEvent.actor_type) == "staff",
         col(AuditEvent.action).in_(list(STAFF_ACTIONS)),
     )
-    return and_(client_scope(AuditEvent, actor), or_(contact_done, staff_done))
+    system_done = and_(
+        col(AuditEvent.actor_type) == "system",
+        col(AuditEvent.action).in_(list(SYSTEM_ACTIONS)),
+    )
+    return and_(client_scope(AuditEvent, actor), or_(contact_done, staff_done, system_done))
 
 
 def list_activity(
@@ -251,8 +282,18 @@ def _amounts(session: Session, actor: Actor, events: list[AuditEvent], locale: s
     return {pid: format_money(minor, currency, locale) for pid, minor, currency in rows}
 
 
+def _template(event: AuditEvent) -> tuple[str, str]:
+    """(kind, sentence) of an event the page shows, by who did it."""
+    if event.actor_type == "staff":
+        return STAFF_ACTIONS[event.action]
+    if event.actor_type == "system":
+        return SYSTEM_ACTIONS[event.action]
+    return CONTACT_ACTIONS[event.action]
+
+
 def _rows(session: Session, actor: Actor, events: list[AuditEvent]) -> list[ActivityRowView]:
     locale = client_locale(session, actor)
+    zone = company_time_zone(session, actor.company_id)
     contact_ids = {e.actor_id for e in events if e.actor_type == "contact" and e.actor_id}
     contacts: dict[int, str] = {}
     if contact_ids:
@@ -269,11 +310,13 @@ def _rows(session: Session, actor: Actor, events: list[AuditEvent]) -> list[Acti
     amounts = _amounts(session, actor, events, locale)
     rows = []
     for event in events:
-        is_staff = event.actor_type != "contact"
-        kind, template = (STAFF_ACTIONS if event.actor_type == "staff" else CONTACT_ACTIONS)[
-            event.action
-        ]
-        who = staff_name if is_staff else contacts.get(event.actor_id or 0, _("A contact"))
+        kind, template = _template(event)
+        if event.actor_type == "system":
+            who = company.name if company else ""
+        elif event.actor_type != "contact":
+            who = staff_name
+        else:
+            who = contacts.get(event.actor_id or 0, _("A contact"))
         record = names.get((event.entity_type, event.entity_id or 0), "")
         if not record and event.entity_type == "payment_method":
             details = _details(event)  # a removed card is named from what the event kept
@@ -286,7 +329,7 @@ def _rows(session: Session, actor: Actor, events: list[AuditEvent]) -> list[Acti
         rows.append(
             ActivityRowView(
                 id=event.id or 0,
-                when=format_moment(event.created_at, locale),
+                when=format_moment(event.created_at, locale, zone),
                 who=who,
                 text=text,
                 kind=kind,

@@ -1,5 +1,6 @@
 """/client/profile: a contact changes their own details, e-mail address, password and
-preferences, and, where the company allows it, the client's billing address and tax number.
+preferences (including which optional e-mails they get), and, where the company allows it, the
+client's billing address and tax number.
 
 Only a full session (password or e-mailed code) changes anything: an e-mailed-link session is
 told to sign in (FullSessionRequired) and a staff preview is read-only. Every change is
@@ -39,7 +40,7 @@ from portal_app.schemas.profile import (
     PreferencesIn,
     ProfileView,
 )
-from portal_app.services.identity import audit, language, signin
+from portal_app.services.identity import audit, email_choices, language, signin
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.link_scope import FullSessionRequired
 from portal_app.services.identity.passwords import hash_password, password_problem, verify_password
@@ -469,3 +470,19 @@ def update_preferences(session: Session, *, actor: Actor, form: dict) -> list[st
             details={"fields": extra, "locale": client.locale, "codes_only": contact.codes_only},
         )
     return changed
+
+
+def email_choice_list(session: Session, *, actor: Actor) -> list[email_choices.EmailChoice]:
+    """The optional e-mails the profile offers, named in the current language, and which of
+    them the contact gets."""
+    contact, _client, _company = _rows(session, actor)
+    return email_choices.email_choices(session, contact)
+
+
+def update_email_choices(session: Session, *, actor: Actor, form: dict) -> list[str]:
+    """Save which optional e-mails the contact gets: a kind is on when the form's
+    `email_<kind>` is "on" (a checked box); the kinds that changed."""
+    _refuse_changes(actor)
+    contact, _client, _company = _rows(session, actor)
+    enabled = [kind for kind in email_choices.OPTIONAL_KINDS if form.get(f"email_{kind}") == "on"]
+    return email_choices.set_email_choices(session, actor=actor, contact=contact, enabled=enabled)

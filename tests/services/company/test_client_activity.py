@@ -1,5 +1,6 @@
 """The client's activity page (services/company/client_activity.py): only the client's own
-events, only what a client may see, staff anonymised, paged."""
+events, only what a client may see, staff anonymised, sign-ins and the portal's own events
+(automatic payments, reminders, renewals) included, times in the company's time zone, paged."""
 
 from datetime import timedelta
 
@@ -121,7 +122,9 @@ def test_staff_events_are_anonymised_and_internal_ones_hidden(make, session):
         ("preview_started", "staff"),
         ("login_failed", "contact"),
         ("signed_in", "contact"),
-        ("autobill_failed", "system"),
+        ("subscription_signup_abandoned", "system"),
+        ("autobill_processing", "system"),
+        ("session_opened_staff_preview", "staff"),
         ("invoice_viewed", "staff"),  # a contact's action word under another actor type
     ]:
         _event(session, client, action, actor_type=actor_type, actor_id=staff.id)
@@ -212,3 +215,44 @@ def test_file_downloads_name_only_files_the_client_still_sees(make, session):
     session.flush()
     texts = {row.text for row in client_activity.list_activity(session, actor=actor).rows}
     assert texts == {"Ann Lee downloaded the file contract.pdf.", "Ann Lee downloaded the file —."}
+
+
+def test_sign_ins_and_the_portals_own_events_in_the_company_time_zone(make, session):
+    company, client, ann, _bob = _setup(make)
+    company.time_zone = "America/New_York"
+    session.add(company)
+    invoice = make.invoice(client, number="INV-SYS-1")
+    at = utcnow().replace(month=7, day=1, hour=12, minute=0, second=0, microsecond=0)
+    for minutes, action, actor_type in [
+        (0, "session_opened_password", "contact"),
+        (1, "session_opened_code", "contact"),
+        (2, "session_opened_link", "contact"),
+        (3, "autobill_paid", "system"),
+        (4, "payment_reminder_sent", "system"),
+    ]:
+        _event(
+            session, client, action, actor_type=actor_type,
+            actor_id=ann.id if actor_type == "contact" else None,
+            entity_type="invoice" if actor_type == "system" else "session",
+            entity_id=invoice.id if actor_type == "system" else 1,
+            created_at=at + timedelta(minutes=minutes),
+        )  # fmt: skip
+    page = client_activity.list_activity(session, actor=make.actor(ann))
+    assert [(row.who, row.text, row.kind) for row in page.rows] == [
+        (
+            "Northwind Studio",
+            "A payment reminder for invoice INV-SYS-1 was sent.",
+            "system",
+        ),
+        (
+            "Northwind Studio",
+            "Invoice INV-SYS-1 was paid automatically with the saved card.",
+            "paid",
+        ),
+        ("Ann Lee", "Ann Lee opened the portal from an e-mailed link.", "signin"),
+        ("Ann Lee", "Ann Lee signed in with an e-mailed code.", "signin"),
+        ("Ann Lee", "Ann Lee signed in with a password.", "signin"),
+    ]
+    # 12:00 UTC on July 1 is 8 AM in New York (EDT), not noon UTC.
+    last = page.rows[-1].when
+    assert "8:00:00" in last and "EDT" in last and "UTC" not in last

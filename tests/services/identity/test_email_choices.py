@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlmodel import select
 
+from portal_app.core.errors import ReadOnlyError
 from portal_app.core.signing import Purpose, sign
 from portal_app.models import AuditEvent, OutboxMessage
-from portal_app.services.identity import email_choices
+from portal_app.services.identity import email_choices, profile
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.link_scope import FullSessionRequired
 from portal_app.services.mail.layout import Body
 
 KIND = email_choices.PAYMENT_REMINDER
@@ -141,3 +144,28 @@ def test_no_contact_with_portal_access_gets_nothing(make, session):
         build=_body,
     )
     assert outcome == "no_contact"
+
+
+def test_the_profile_form_saves_choices_only_in_a_full_session(make, session):
+    contact = make.contact(make.client(make.company()))
+    actor = _actor(contact)
+    form = {f"email_{email_choices.PAYMENT_REMINDER}": "on", "email_receipt": "on"}
+    changed = profile.update_email_choices(session, actor=actor, form=form)
+    assert email_choices.PAYMENT_REMINDER not in changed
+    listed = profile.email_choice_list(session, actor=actor)
+    assert {c.kind for c in listed if c.enabled} == {email_choices.PAYMENT_REMINDER}
+    for kind in ("link", "staff_preview"):
+        other = Actor(
+            company_id=contact.company_id,
+            client_id=contact.client_id,
+            contact_id=contact.id,
+            session_id=2,
+            kind=kind,
+            link_type="invoice" if kind == "link" else "",
+            link_id=1,
+        )
+        with pytest.raises((FullSessionRequired, ReadOnlyError)):
+            profile.update_email_choices(session, actor=other, form={})
+    assert {c.kind for c in listed if c.enabled} == {
+        c.kind for c in profile.email_choice_list(session, actor=actor) if c.enabled
+    }
