@@ -50,6 +50,10 @@ class PayState(CardPaymentMixin, PortalState):
     credit_available: str = ""
     has_credit: bool = False
     apply_credit: bool = False
+    # Unapplied money of earlier payments (pre-payments, over-payments), offered like credit.
+    unapplied_available: str = ""
+    has_unapplied: bool = False
+    apply_unapplied: bool = False
     allow_amount_edit: bool = False
     save_card: bool = False
     not_found: bool = False
@@ -62,7 +66,10 @@ class PayState(CardPaymentMixin, PortalState):
     paying_differs: bool = False
     credit_applied: str = ""
     credit_used: bool = False
+    unapplied_applied: str = ""
+    unapplied_used: bool = False
     card_amount: str = ""
+    card_needed: bool = True  # credit and unapplied money do not cover it all
     over_payment: str = ""
     has_over_payment: bool = False
     confirm_over: bool = False
@@ -77,6 +84,7 @@ class PayState(CardPaymentMixin, PortalState):
     # The credit and card amounts the summary showed: a checkout that would use less credit
     # or charge another amount is refused with the new figures, never charged by surprise.
     _credit_seen: int = 0
+    _unapplied_seen: int = 0
     _card_seen: int | None = None
 
     @rx.event
@@ -118,6 +126,7 @@ class PayState(CardPaymentMixin, PortalState):
         self.credit_available = view.credit_available
         self.has_credit = view.credit_available_minor > 0
         self.apply_credit = self.has_credit
+        self._offer_unapplied(view)
         self.allow_amount_edit = view.allow_under_payment or view.allow_over_payment
         self._offer_cards(cards)
         self.save_card = False
@@ -125,12 +134,25 @@ class PayState(CardPaymentMixin, PortalState):
         self.loaded = True
         return self._mount_card()
 
+    def _offer_unapplied(self, view: CheckoutPreview) -> None:
+        """Offer the unapplied payment money as the server found it (ticked, like credit)."""
+        self.unapplied_available = view.unapplied_available
+        self.has_unapplied = view.unapplied_available_minor > 0
+        self.apply_unapplied = self.has_unapplied
+
     def _refresh(self, actor: Actor) -> None:
         """Ask the server for the summary and for an attempt holding these invoices."""
         try:
-            summary, held = _summary(actor, self._invoice_ids, dict(self._typed), self.apply_credit)
+            summary, held = _summary(
+                actor,
+                self._invoice_ids,
+                dict(self._typed),
+                self.apply_credit,
+                self.apply_unapplied,
+            )
         except ValidationError as exc:
             self.summary_ok = False
+            self.card_needed = True
             self.pay_label = gettext("Pay now")
             self._card_seen = None
             if exc.field.startswith("amount_"):
@@ -148,7 +170,11 @@ class PayState(CardPaymentMixin, PortalState):
         self.paying_differs = summary.paying_differs
         self.credit_applied = summary.credit_applied
         self.credit_used = summary.credit_applied_minor > 0
+        self.unapplied_applied = summary.unapplied_applied
+        self.unapplied_used = summary.unapplied_applied_minor > 0
+        self._unapplied_seen = summary.unapplied_applied_minor
         self.card_amount = summary.card
+        self.card_needed = summary.card_minor > 0
         self.over_payment = summary.over_payment
         self.has_over_payment = summary.over_payment_minor > 0
         if not self.has_over_payment:
@@ -175,6 +201,13 @@ class PayState(CardPaymentMixin, PortalState):
     @rx.event
     def set_apply_credit(self, value: bool):
         self.apply_credit = bool(value) and self.has_credit
+        actor = self._actor()
+        if actor is not None and not self.processing:
+            self._refresh(actor)
+
+    @rx.event
+    def set_apply_unapplied(self, value: bool):
+        self.apply_unapplied = bool(value) and self.has_unapplied
         actor = self._actor()
         if actor is not None and not self.processing:
             self._refresh(actor)
@@ -213,21 +246,27 @@ class PayState(CardPaymentMixin, PortalState):
                 expected_credit_minor=self._credit_seen if self.apply_credit else None,
                 expected_card_minor=self._card_seen,
                 confirm_over_payment=self.confirm_over,
+                apply_unapplied=self.apply_unapplied,
+                expected_unapplied_minor=self._unapplied_seen if self.apply_unapplied else None,
             )
             previous = self._checkout_id
         try:
             started = await asyncio.to_thread(_start, actor, request, previous)
         except ValidationError as exc:
             fresh = None
-            if exc.field == "credit":
-                # Show the credit as it is now; the next press of Pay uses that figure.
+            if exc.field in ("credit", "unapplied"):
+                # Show the credit and unapplied money as they are now; the next press of Pay
+                # uses those figures.
                 fresh = await asyncio.to_thread(_preview, actor, request.invoice_ids)
             async with self:
                 if fresh is not None:
                     self.credit_available = fresh.credit_available
                     self.has_credit = fresh.credit_available_minor > 0
                     self.apply_credit = self.apply_credit and self.has_credit
-                if exc.field in ("credit", "amounts", "invoices"):
+                    self.unapplied_available = fresh.unapplied_available
+                    self.has_unapplied = fresh.unapplied_available_minor > 0
+                    self.apply_unapplied = self.apply_unapplied and self.has_unapplied
+                if exc.field in ("credit", "unapplied", "amounts", "invoices"):
                     # The summary (and any attempt holding the invoices) as they are now.
                     self._typed = dict(amounts)
                     self._refresh(actor)
@@ -332,11 +371,20 @@ def _start(actor: Actor, request: co.CheckoutRequest, previous: int) -> co.Start
 
 
 def _summary(
-    actor: Actor, invoice_ids: list[int], typed: dict[int, str], apply_credit: bool
+    actor: Actor,
+    invoice_ids: list[int],
+    typed: dict[int, str],
+    apply_credit: bool,
+    apply_unapplied: bool,
 ) -> tuple[co.PaymentSummaryView, co.HeldAttemptView | None]:
     with session_scope() as db:
         summary = co.payment_summary(
-            db, actor=actor, invoice_ids=invoice_ids, amounts=typed, apply_credit=apply_credit
+            db,
+            actor=actor,
+            invoice_ids=invoice_ids,
+            amounts=typed,
+            apply_credit=apply_credit,
+            apply_unapplied=apply_unapplied,
         )
         return summary, co.held_attempt(db, actor=actor, invoice_ids=invoice_ids)
 
@@ -440,6 +488,12 @@ def _summary_box() -> rx.Component:
         rx.cond(
             PayState.credit_used,
             _summary_row(_("Credit applied"), "− " + PayState.credit_applied, "pay-credit"),
+        ),
+        rx.cond(
+            PayState.unapplied_used,
+            _summary_row(
+                _("Unapplied payments used"), "− " + PayState.unapplied_applied, "pay-unapplied"
+            ),
         ),
         rx.cond(
             PayState.summary_ok,
@@ -546,8 +600,27 @@ def _checkout() -> rx.Component:
                     on_change=PayState.set_apply_credit,
                 ),
             ),
+            rx.cond(
+                PayState.has_unapplied,
+                rx.checkbox(
+                    fill(
+                        _("Use my unapplied payments (%(amount)s)"),
+                        amount=PayState.unapplied_available,
+                    ),
+                    checked=PayState.apply_unapplied,
+                    on_change=PayState.set_apply_unapplied,
+                    id="use-unapplied",
+                ),
+            ),
             rx.cond(PayState.has_over_payment, _over_payment()),
-            _card_choice(),
+            # Hidden, not removed, when nothing is charged to a card: the card element stays
+            # mounted for when the client unticks credit or unapplied money.
+            rx.box(
+                _card_choice(),
+                display=rx.cond(PayState.card_needed, "block", "none"),
+                width="100%",
+                id="card-step",
+            ),
             rx.cond(PayState.held_message != "", _held_attempt()),
             rx.cond(
                 PayState.notice != "",

@@ -154,7 +154,7 @@ def _detail(p: rx.Var) -> rx.Component:
                 fill(
                     _(
                         "%(amount)s of this payment is not applied to an invoice yet. It stays "
-                        "on your account and will be used for your next invoices."
+                        "on your account, and you can use it when you pay invoices here."
                     ),
                     amount=p.unapplied,
                 ),

@@ -425,8 +425,9 @@ def prepayment_page() -> rx.Component:
     return rx.vstack(
         page_heading(
             "Pre-payment",
-            "Pay ahead of your invoices. The amount is kept on your account and applied to "
-            "invoices later.",
+            "Pay ahead of your invoices. The amount is kept on your account as an unapplied "
+            "payment: you can use it when you pay invoices here, and our team can apply it to "
+            "invoices.",
         ),
         test_mode_banner(P.test_mode),
         rx.cond(
