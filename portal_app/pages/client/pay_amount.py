@@ -274,7 +274,8 @@ def _amount_form() -> rx.Component:
                 rx.text(
                     _(
                         "Applied to your oldest due invoices first; anything left stays on your "
-                        "account as an unapplied payment."
+                        "account as an unapplied payment, which you can use when you pay "
+                        "invoices here."
                     ),
                     size="1",
                     color_scheme="gray",
@@ -375,7 +376,8 @@ def _confirm_step() -> rx.Component:
                 fill(
                     _(
                         "%(amount)s is more than your invoices owe. It stays on your account as an "
-                        "unapplied payment (shown in Payments)."
+                        "unapplied payment (shown in Payments), which you can use when you pay "
+                        "invoices here."
                     ),
                     amount=S.unapplied,
                 ),
