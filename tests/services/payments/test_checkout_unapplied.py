@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import pytest
 from sqlmodel import Session, select
 
-from portal_app.core.errors import ValidationError
+from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.models import Checkout, Payment, PaymentAllocation, PaymentHold
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
@@ -296,3 +296,16 @@ def test_two_tabs_at_the_same_moment_spend_the_money_once(engine):
         holds = session.exec(select(PaymentHold).where(PaymentHold.payment_id == prepaid.id))
         assert sum(h.amount_minor for h in holds) == 100_00
         assert_client_ledger(session, client)
+
+
+def test_staff_preview_holds_and_spends_nothing(make, session, payer):
+    _company, client, _actor = payer
+    prepaid = make.payment(client, amount_minor=100_00)
+    invoice = make.invoice(client)
+    preview_actor = make.actor(make.contact(client), kind="staff_preview")
+    view = co.preview(session, actor=preview_actor, invoice_ids=[invoice.id])
+    assert view.unapplied_available_minor == 100_00  # shown, read-only
+    with pytest.raises(ReadOnlyError):
+        _start(session, preview_actor, invoice_ids=[invoice.id], apply_unapplied=True)
+    session.refresh(prepaid)
+    assert prepaid.held_minor == 0 and not session.exec(select(PaymentHold)).all()
