@@ -15,6 +15,7 @@ MONEY_COLUMNS = {
     "applied_minor",
     "refunded_minor",
     "voided_minor",
+    "held_minor",
 }
 ROOT = Path(portal_app.__file__).parent
 LEDGER = ROOT / "services" / "payments" / "ledger.py"
