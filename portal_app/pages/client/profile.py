@@ -563,7 +563,7 @@ def _preferences() -> rx.Component:
     )
 
 
-def _email_choice(kind: rx.Var) -> rx.Component:
+def _email_choice(kind) -> rx.Component:
     box_id = "profile-email-" + kind[0].to(str)
     return rx.el.label(
         rx.hstack(

@@ -25,6 +25,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from portal_app.core import routes
+from portal_app.core.db import id_of
 from portal_app.core.i18n import N_, gettext, use_language
 from portal_app.core.locale import display_locale
 from portal_app.core.settings import get_settings
@@ -100,7 +101,7 @@ def _set(session: Session, contact: ClientContact, kind: str, on: bool) -> bool:
         return gone > 0
     if not wants(session, contact, kind):
         return False
-    session.add(EmailOptOut(company_id=contact.company_id, contact_id=contact.id, kind=kind))
+    session.add(EmailOptOut(company_id=contact.company_id, contact_id=id_of(contact), kind=kind))
     session.flush()
     return True
 
@@ -116,7 +117,7 @@ class EmailChoice:
 
 def email_choices(session: Session, contact: ClientContact) -> list[EmailChoice]:
     """The optional kinds of e-mail, in profile order, and which of them the contact gets."""
-    off = switched_off(session, contact.id)
+    off = switched_off(session, id_of(contact))
     return [EmailChoice(k, gettext(label), k not in off) for k, label in OPTIONAL_KINDS.items()]
 
 
@@ -217,7 +218,7 @@ def read_unsubscribe_token(
     if found is None:
         return None
     contact, kind, lang = found
-    return Unsubscribed(contact.id, kind, lang, wants(session, contact, kind))
+    return Unsubscribed(id_of(contact), kind, lang, wants(session, contact, kind))
 
 
 def unsubscribe(
@@ -248,7 +249,7 @@ def unsubscribe(
             ip=ip,
             details={"kind": kind},
         )
-    return Unsubscribed(contact.id, kind, lang, subscribe)
+    return Unsubscribed(id_of(contact), kind, lang, subscribe)
 
 
 # -- sending ----------------------------------------------------------------------------------

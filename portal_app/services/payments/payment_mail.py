@@ -84,7 +84,7 @@ def queue_receipt(session: Session, payment: Payment) -> str:
             subject=_("Receipt for your payment %(number)s to %(company)s") % values,
             paragraphs=paragraphs,
             action=_("To see the payment in the portal, open this link:"),
-            link=to.base_url + routes.login_url(routes.payment_url(payment.id)),
+            link=to.base_url + routes.login_url(routes.payment_url(id_of(payment))),
         )
 
     def attachments(to: email_choices.Recipient) -> list[outbox.Attachment]:

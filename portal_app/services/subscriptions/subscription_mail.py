@@ -134,16 +134,15 @@ def queue_cancelled(session: Session, sub: Subscription, *, was: str, today: dat
 
 def trials_ending(session: Session, today: date) -> list[int]:
     """Trialing subscriptions whose trial ends within TRIAL_NOTICE_DAYS of `today`."""
-    return list(
-        session.exec(
-            select(Subscription.id)
-            .where(
-                Subscription.status == SubscriptionStatus.TRIALING,
-                col(Subscription.trial_ends_on).is_not(None),
-                col(Subscription.trial_ends_on) > today,
-                col(Subscription.trial_ends_on) <= today + timedelta(days=TRIAL_NOTICE_DAYS),
-                col(Subscription.cancel_at).is_(None),
-            )
-            .order_by(col(Subscription.id))
-        ).all()
-    )
+    rows = session.exec(
+        select(Subscription.id)
+        .where(
+            Subscription.status == SubscriptionStatus.TRIALING,
+            col(Subscription.trial_ends_on).is_not(None),
+            col(Subscription.trial_ends_on) > today,
+            col(Subscription.trial_ends_on) <= today + timedelta(days=TRIAL_NOTICE_DAYS),
+            col(Subscription.cancel_at).is_(None),
+        )
+        .order_by(col(Subscription.id))
+    ).all()
+    return [row for row in rows if row is not None]
