@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -231,44 +230,23 @@ def test_0008_makes_applied_net_of_refunds_on_existing_payments(empty_db):
     assert (applied, refunded) == (200_00, 100_00)
 
 
-def _insert(engine: Engine, table: str, **values) -> None:
-    """Insert one row at the schema's current revision, filling required columns that have no
-    default with a plain value of their type."""
-    row = dict(values)
-    for column in inspect(engine).get_columns(table):
-        name, kind = column["name"], str(column["type"]).upper()
-        if name in row or column["nullable"] or column.get("default") is not None:
-            continue
-        if "BOOL" in kind:
-            row[name] = False
-        elif "INT" in kind or "NUMERIC" in kind:
-            row[name] = 0
-        elif "DATE" in kind or "TIME" in kind:
-            row[name] = datetime.now(UTC)
-        else:
-            row[name] = ""
-    names = ", ".join(row)
-    marks = ", ".join(f":{name}" for name in row)
-    with engine.begin() as conn:
-        conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), row)
-
-
 def test_a_reminder_opt_out_becomes_an_email_opt_out_and_back(empty_db):
     """0020 keeps who unsubscribed from reminders (0017's column) as an email_opt_out row, and
     its downgrade puts the column back from those rows."""
     _run(empty_db, "upgrade", "0019")
-    _insert(empty_db, "company", id=1, name="Co")
-    _insert(empty_db, "client", id=1, company_id=1, name="Cl")
-    for contact_id, opted in ((1, True), (2, False)):
-        _insert(
-            empty_db,
-            "clientcontact",
-            id=contact_id,
-            company_id=1,
-            client_id=1,
-            email=f"c{contact_id}@example.test",
-            reminders_opt_out=opted,
-        )
+    with empty_db.begin() as conn:
+        _insert(conn, "company", id=1, name="Co")
+        _insert(conn, "client", id=1, company_id=1, name="Cl")
+        for contact_id, opted in ((1, True), (2, False)):
+            _insert(
+                conn,
+                "clientcontact",
+                id=contact_id,
+                company_id=1,
+                client_id=1,
+                email=f"c{contact_id}@example.test",
+                reminders_opt_out=opted,
+            )
     _run(empty_db, "upgrade", "0020")
     with empty_db.connect() as conn:
         rows = conn.execute(text("SELECT contact_id, kind FROM email_opt_out")).all()
