@@ -29,6 +29,7 @@ from portal_app.models import (
     AuditEvent,
     Checkout,
     InvoiceLock,
+    OutboxMessage,
     Payment,
     PaymentAllocation,
     PaymentMethod,
@@ -37,6 +38,7 @@ from portal_app.models import (
 from portal_app.services.billing.invoice_math import LineInput
 from portal_app.services.payments import checkout as co
 from portal_app.services.payments import checkout_flow as flow
+from portal_app.services.payments import payment_mail
 from portal_app.services.payments import webhooks as wh
 from tests.conftest import CARD_3DS, CARD_DECLINED_ON_CHARGE, CARD_OK, WEBHOOK_SECRET
 from tests.helpers.ledger import (
@@ -248,6 +250,14 @@ def test_bad_signature_raises_and_changes_nothing(
 # -- payment_intent.succeeded -------------------------------------------------------------------
 
 
+def _receipts(session, payment_id):
+    return session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == payment_mail.RECEIPT, OutboxMessage.entity_id == payment_id
+        )
+    ).all()
+
+
 def test_payment_whose_browser_was_closed_still_lands(
     make, session, tx, payer, gateway, browser_card, stripe_get
 ):
@@ -283,6 +293,8 @@ def test_payment_whose_browser_was_closed_still_lands(
     )
     assert late.status == "succeeded" and late.payment_id == payment.id
     assert len(_payments(session, client.id)) == 1
+    # The receipt went out once, from the webhook's settle (the page coming back adds none).
+    assert len(_receipts(session, payment.id)) == 1
     assert_invoices_balance(session, [first.id, second.id])
     assert_payment_consistent(session, payment.id)
 
@@ -311,6 +323,7 @@ def test_same_event_delivered_five_times_makes_one_payment(
         )
     ).all()
     assert len(completed) == 1
+    assert len(_receipts(session, payment.id)) == 1
     assert _reload(session, invoice).balance_minor == 0
     assert_invoices_balance(session, [invoice.id])
     assert_payment_consistent(session, payment.id)
