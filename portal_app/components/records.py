@@ -1,34 +1,36 @@
-"""Pieces shared by the list pages (invoices, quotes, payments, credits, documents): badges,
-the pager, the filter/search/sort toolbar and row selection."""
+"""Pieces shared by the list pages (invoices, quotes, payments, credits, documents): the
+pager, the filter/search/sort toolbar, row selection, and plain table cells for rows that
+render often."""
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_radix.themes.components.checkbox import Checkbox
 
-from portal_app.components.common import colored_badge, download_button
+from portal_app.components.common import download_button
 from portal_app.services.billing.invoices import PAGE_SIZES
+from portal_app.state.translate import _, fill
 
-PAYMENT_BADGE_COLORS = {
-    "Completed": "green",
-    "Pending": "amber",
-    "Failed": "red",
-    "Refunded": "gray",
-    "Partly refunded": "blue",
+# Plain <td>s for a list's rows (`row_cell`): Radix Themes' table cells are components that
+# sort their props on every render, and a style prop per cell is a style sheet rule worked
+# out per cell and render. A plain cell with Radix's class names looks the same; what a style
+# prop did (columns hidden on narrow screens, amounts at the end) the table's root says once
+# for all its cells with these classes (ROW_CELL_STYLE, given to the table root).
+ROW_CLASS = "rt-TableRow"
+CELL_CLASS = "rt-TableCell"
+ROW_HEADER_CLASS = "rt-TableCell rt-TableRowHeaderCell"
+# Column visibility by width, Reflex's breakpoints (sm 30em, md 48em): the same as the
+# responsive `display=["none", "table-cell"]` and `["none", "none", "table-cell"]`.
+FROM_SM = "col-from-sm"
+FROM_MD = "col-from-md"
+AT_END = "col-end"
+ROW_CELL_STYLE = {
+    f"& .{FROM_SM}, & .{FROM_MD}": {"display": "none"},
+    "@media screen and (min-width: 30em)": {f"& .{FROM_SM}": {"display": "table-cell"}},
+    "@media screen and (min-width: 48em)": {f"& .{FROM_MD}": {"display": "table-cell"}},
+    f"& .{AT_END}": {"text_align": "end"},
+    "& .phone-label": {"color": "var(--gray-11)"},
 }
-CREDIT_BADGE_COLORS = {
-    "Available": "green",
-    "Partly used": "blue",
-    "Used": "gray",
-    "Cancelled": "gray",
-}
-
-
-def payment_status_badge(label) -> rx.Component:
-    return colored_badge(label, PAYMENT_BADGE_COLORS)
-
-
-def credit_status_badge(label) -> rx.Component:
-    return colored_badge(label, CREDIT_BADGE_COLORS)
 
 
 def phone_label(text) -> rx.Component:
@@ -37,16 +39,31 @@ def phone_label(text) -> rx.Component:
     return rx.el.span(text, ": ", class_name="phone-label", style={"color": rx.color("gray", 11)})
 
 
+def row_cell(*children, columns: str = "", phone: bool = False, **props) -> rx.Component:
+    """A plain table cell for a list's row (see ROW_CELL_STYLE): `columns` its classes
+    (FROM_SM, FROM_MD, AT_END), `phone` to keep it on a phone's stacked card
+    (layout/sidebar.main_area) while its column is hidden."""
+    if phone:
+        props["data_phone"] = "show"
+    return rx.el.td(*children, class_name=f"{CELL_CLASS} {columns}".strip(), **props)
+
+
+def row_phone_label(text) -> rx.Component:
+    """`phone_label` for a `row_cell`: its colour comes from ROW_CELL_STYLE, not a style of
+    its own per row."""
+    return rx.el.span(text, ": ", class_name="phone-label")
+
+
 def pager(state, noun: str) -> rx.Component:
     """Range, page size and previous/next for a State with the paging vars and events."""
     return rx.flex(
         rx.text(state.range_label, color_scheme="gray", size="2", aria_live="polite"),
         rx.spacer(),
         rx.hstack(
-            rx.text("Per page", size="2", color_scheme="gray"),
+            rx.text(_("Per page"), size="2", color_scheme="gray"),
             rx.select.root(
                 # The label must sit on the trigger: it is the element a screen reader reaches.
-                rx.select.trigger(aria_label=f"{noun} per page"),
+                rx.select.trigger(aria_label=fill(_("%(items)s per page"), items=noun)),
                 rx.select.content(
                     *[rx.select.item(str(size), value=str(size)) for size in PAGE_SIZES]
                 ),
@@ -61,20 +78,40 @@ def pager(state, noun: str) -> rx.Component:
         rx.hstack(
             rx.button(
                 rx.icon("chevron-left", size=16, aria_hidden="true"),
-                "Previous",
+                _("Previous"),
                 on_click=state.previous_page,
                 disabled=state.page <= 1,
                 variant="soft",
                 size="2",
             ),
-            rx.text("Page ", state.page, size="2", white_space="nowrap"),
+            rx.text(
+                fill(_("Page %(page)s"), page=state.page.to_string()),
+                size="2",
+                white_space="nowrap",
+            ),
             rx.button(
-                "Next",
+                _("Next"),
                 rx.icon("chevron-right", size=16, aria_hidden="true"),
                 on_click=state.next_page,
                 disabled=~state.has_next,
                 variant="soft",
                 size="2",
+            ),
+            # A list whose service finds its last page (state.paged_list HAS_LAST_PAGE).
+            *(
+                [
+                    rx.icon_button(
+                        rx.icon("chevrons-right", size=16, aria_hidden="true"),
+                        on_click=state.last_page,
+                        disabled=~state.has_next,
+                        variant="soft",
+                        size="2",
+                        aria_label=_("Last page"),
+                        title=_("Last page"),
+                    )
+                ]
+                if getattr(state, "HAS_LAST_PAGE", False)
+                else []
             ),
             spacing="2",
             align="center",
@@ -135,15 +172,18 @@ def list_toolbar(
                 rx.input(
                     rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
                     name="search",
-                    placeholder="Search by number",
+                    placeholder=_("Search by number"),
                     default_value=state.search,
+                    # A new search from the URL (back, a bookmark) mounts the field afresh:
+                    # a default value alone is read once.
+                    key=state.search,
                     aria_label=search_label,
                     max_length=max_search,
                     type="search",
                     flex="1",
                     min_width="0",
                 ),
-                rx.button("Search", type="submit", variant="soft"),
+                rx.button(_("Search"), type="submit", variant="soft"),
                 spacing="2",
                 width="100%",
             ),
@@ -153,7 +193,7 @@ def list_toolbar(
         ),
         rx.hstack(
             rx.select.root(
-                rx.select.trigger(aria_label="Sort by"),
+                rx.select.trigger(aria_label=_("Sort by")),
                 rx.select.content(
                     *[rx.select.item(label, value=key) for key, label in sorts.items()]
                 ),
@@ -170,8 +210,8 @@ def list_toolbar(
                 variant="soft",
                 aria_label=rx.cond(
                     state.descending,
-                    "Sorted newest or largest first",
-                    "Sorted oldest or smallest first",
+                    _("Sorted newest or largest first"),
+                    _("Sorted oldest or smallest first"),
                 ),
             ),
             spacing="2",
@@ -183,14 +223,27 @@ def list_toolbar(
     )
 
 
-def select_cell(state, row_id, label) -> rx.Component:
-    """The table cell with the checkbox that selects a row (state.paged_list.RowSelectionMixin)."""
-    return rx.table.cell(
-        rx.checkbox(
-            checked=state.selected_ids.contains(row_id),
+def is_selected(state, row_id) -> rx.Var:
+    """Whether `row_id` is among `state.selected_ids` (state.paged_list.RowSelectionMixin)."""
+    return state.selected_ids.contains(row_id)
+
+
+def select_cell(state, row_id, label, checked=None) -> rx.Component:
+    """The table cell with the checkbox that selects a row (state.paged_list.RowSelectionMixin).
+
+    `checked` defaults to the row's id being in `state.selected_ids`; a row component that
+    must not depend on the whole selection (a memo) is given it as a prop. A plain cell and
+    Radix's bare checkbox: a row renders no label or flex around it."""
+    if checked is None:
+        checked = is_selected(state, row_id)
+    return rx.el.td(
+        Checkbox.create(
+            checked=checked,
             on_change=lambda _checked: state.toggle_selected(row_id),
             aria_label=label,
-        )
+            size="2",
+        ),
+        class_name=CELL_CLASS,
     )
 
 
@@ -201,10 +254,13 @@ def selection_callout(state, action: rx.Component) -> rx.Component:
         state.selected_ids.length() > 0,
         rx.callout.root(
             rx.flex(
-                rx.text(state.selected_ids.length(), " selected"),
-                download_button("Download PDFs (ZIP)", state.zip_href, "download-zip"),
+                # A count without a plural noun: one sentence in every language.
+                rx.text(
+                    fill(_("Selected: %(count)s"), count=state.selected_ids.length().to_string())
+                ),
+                download_button(_("Download PDFs (ZIP)"), state.zip_href, "download-zip"),
                 action,
-                rx.button("Clear", on_click=state.clear_selection, variant="ghost", size="2"),
+                rx.button(_("Clear"), on_click=state.clear_selection, variant="ghost", size="2"),
                 gap="3",
                 align="center",
                 wrap="wrap",

@@ -255,12 +255,15 @@ def test_zip_of_two_selected_invoices(page: Page, make: Factory, tmp_path: Path)
         box = page.get_by_role("checkbox", name=f"Select invoice {chosen.number}")
         box.click()
         expect(box).to_be_checked()
-    expect(page.get_by_text("2 selected")).to_be_visible()
+    expect(page.get_by_text("Selected: 2")).to_be_visible()
 
     link = page.locator("#download-zip")
     low, high = sorted((first.id, second.id))
     zip_href = re.compile(rf"/api/invoices/zip\?ids={low}(,|%2C){high}$")
     expect(link).to_have_attribute("href", zip_href)
+    # The selection is a state of its own (issue 23): "Pay selected" still follows it.
+    pay_href = re.compile(rf"/client/pay\?invoices={low}(,|%2C){high}$")
+    expect(page.locator("#pay-selected")).to_have_attribute("href", pay_href)
     with page.expect_download() as info:
         link.click()
     download = info.value
@@ -276,6 +279,12 @@ def test_zip_of_two_selected_invoices(page: Page, make: Factory, tmp_path: Path)
             assert data.startswith(b"%PDF")
             assert inv.number in pdf_text(data)
     assert third.number not in " ".join(names)
+
+    # A new visit to the list (the same tab, so the same server-side state) starts with
+    # nothing ticked.
+    open_invoice_list(page, 3)
+    expect(page.get_by_role("checkbox", name=f"Select invoice {first.number}")).not_to_be_checked()
+    expect(page.locator("#download-zip")).to_have_count(0)
 
 
 # --------------------------------------------------------------------------- other clients' ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from portal_app.components.common import (
     empty_state,
@@ -15,9 +16,17 @@ from portal_app.components.common import (
 )
 from portal_app.components.export_control import export_control
 from portal_app.components.records import (
+    AT_END,
+    FROM_MD,
+    FROM_SM,
+    ROW_CELL_STYLE,
+    ROW_CLASS,
+    ROW_HEADER_CLASS,
+    is_selected,
     list_toolbar,
     paged_rows,
-    phone_label,
+    row_cell,
+    row_phone_label,
     select_cell,
     selection_callout,
 )
@@ -65,12 +74,12 @@ def _sort_labels() -> dict[str, rx.Var]:
     }
 
 
-class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, PortalState):
-    """List state; every change reloads through the service, which re-checks the session."""
+class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
+    """List state; every change reloads through the service, which re-checks the session.
+    The ticked rows are a state of their own below it (InvoiceSelectionState)."""
 
     SORT_LABELS: ClassVar[dict[str, str]] = SORT_LABELS
     MAX_SEARCH: ClassVar[int] = invoices.MAX_SEARCH_LENGTH
-    MAX_SELECTED: ClassVar[int] = invoices.ZIP_MAX_INVOICES
     rows: list[InvoiceRowView] = []
     pay_groups: list[PayableGroup] = []
     # What `pay_groups` was computed for: client, ledger stamp and locale (see `_reload`).
@@ -121,7 +130,6 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
     @rx.event
     def load(self):
         self.loading = True
-        self.selected_ids = []
         self.page = 1
         status = self.router.url.query_parameters.get("status", "")
         if status in FILTER_LABELS:
@@ -131,7 +139,8 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
             return redirect
         # A payment that lands elsewhere refreshes this page (reflex_ext/tab_push.py).
         self._watch_here(InvoicesState.refresh)
-        return None
+        # A page load starts with nothing ticked (the selection is a state of its own).
+        return InvoiceSelectionState.clear_selection
 
     @rx.event
     def refresh(self):
@@ -151,6 +160,14 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
         self.page = 1
         return self._reload()
 
+
+class InvoiceSelectionState(RowSelectionMixin, InvoicesState):
+    """The ticked rows of the list, kept apart from it: a tick changes this state alone, so
+    only what shows the selection renders again (the rows' checkboxes, the callout), not the
+    toolbar, pager and table that read InvoicesState (rows and paging are read from it)."""
+
+    MAX_SELECTED: ClassVar[int] = invoices.ZIP_MAX_INVOICES
+
     @rx.var
     def zip_href(self) -> str:
         if not self.selected_ids:
@@ -164,31 +181,33 @@ class InvoicesState(SortedSearchMixin, RowSelectionMixin, PagedListMixin, Portal
         return routes.pay_url(chosen) if chosen else ""
 
 
-def _row(row: InvoiceRowView) -> rx.Component:
-    return rx.table.row(
-        select_cell(InvoicesState, row.id, fill(_("Select invoice %(number)s"), number=row.number)),
-        rx.table.row_header_cell(
-            rx.link(row.number, href="/client/invoices/" + row.id.to_string(), weight="medium")
+@rx.memo
+def _invoice_row(row: ObjectVar[InvoiceRowView], selected: rx.Var[bool]) -> rx.Component:
+    """One invoice's row. A memo that gets its row and whether it is selected as props: ticking
+    a box re-renders that row alone (the rows' data keeps its identity when only the selection
+    changes), where a row reading `selected_ids` itself would re-render with every tick."""
+    return rx.el.tr(
+        select_cell(
+            InvoiceSelectionState,
+            row.id,
+            fill(_("Select invoice %(number)s"), number=row.number),
+            checked=selected,
+        ),
+        rx.el.th(
+            rx.link(row.number, href="/client/invoices/" + row.id.to_string(), weight="medium"),
+            scope="row",
+            class_name=ROW_HEADER_CLASS,
         ),
         # On a phone the row is a card (layout/sidebar.main_area) that keeps both dates.
-        rx.table.cell(
-            phone_label(_("Date")),
-            row.issue_date,
-            display=["none", "table-cell"],
-            data_phone="show",
-        ),
-        rx.table.cell(
-            phone_label(_("Due")),
-            row.due_date,
-            display=["none", "none", "table-cell"],
-            data_phone="show",
-        ),
-        rx.table.cell(row.amount, text_align="right", display=["none", "table-cell"]),
-        rx.table.cell(phone_label(_("Balance")), row.balance, text_align="right"),
+        row_cell(row_phone_label(_("Date")), row.issue_date, columns=FROM_SM, phone=True),
+        row_cell(row_phone_label(_("Due")), row.due_date, columns=FROM_MD, phone=True),
+        row_cell(row.amount, columns=f"{FROM_SM} {AT_END}"),
+        row_cell(row_phone_label(_("Balance")), row.balance, columns=AT_END),
         # Coloured by the status, the label being in the contact's language.
-        rx.table.cell(
+        row_cell(
             status_badge(row.status_label, key=rx.cond(row.is_overdue, "overdue", row.status))
         ),
+        class_name=ROW_CLASS,
         data_testid="invoice-row",
     )
 
@@ -199,28 +218,34 @@ def _table() -> rx.Component:
             rx.table.row(
                 rx.table.column_header_cell(visually_hidden(_("Select")), width="2.5em"),
                 rx.table.column_header_cell(_("Number")),
-                rx.table.column_header_cell(_("Date"), display=["none", "table-cell"]),
-                rx.table.column_header_cell(_("Due"), display=["none", "none", "table-cell"]),
-                rx.table.column_header_cell(
-                    _("Amount"), text_align="right", display=["none", "table-cell"]
-                ),
-                rx.table.column_header_cell(_("Balance"), text_align="right"),
+                rx.table.column_header_cell(_("Date"), class_name=FROM_SM),
+                rx.table.column_header_cell(_("Due"), class_name=FROM_MD),
+                rx.table.column_header_cell(_("Amount"), class_name=f"{FROM_SM} {AT_END}"),
+                rx.table.column_header_cell(_("Balance"), class_name=AT_END),
                 rx.table.column_header_cell(_("Status")),
             )
         ),
-        rx.table.body(rx.foreach(InvoicesState.rows, _row)),
+        rx.table.body(
+            rx.foreach(
+                InvoicesState.rows,
+                lambda row: _invoice_row(
+                    row=row, selected=is_selected(InvoiceSelectionState, row.id)
+                ),
+            )
+        ),
         width="100%",
         variant="surface",
+        style=ROW_CELL_STYLE,
     )
 
 
 def _pay_selected() -> rx.Component:
     return rx.cond(
-        (InvoicesState.pay_selected_href != "") & ~PortalState.is_preview,
+        (InvoiceSelectionState.pay_selected_href != "") & ~PortalState.is_preview,
         link_button(
             rx.icon("credit-card", size=16, aria_hidden="true"),
             _("Pay selected"),
-            href=InvoicesState.pay_selected_href,
+            href=InvoiceSelectionState.pay_selected_href,
             link_props={"id": "pay-selected"},
             size="2",
         ),
@@ -269,7 +294,7 @@ def invoices_page() -> rx.Component:
                     search_label=_("Search by invoice number"),
                     max_search=invoices.MAX_SEARCH_LENGTH,
                 ),
-                selection_callout(InvoicesState, _pay_selected()),
+                selection_callout(InvoiceSelectionState, _pay_selected()),
                 paged_rows(
                     InvoicesState,
                     _table(),
