@@ -37,6 +37,7 @@ from dataclasses import replace  # noqa: E402
 
 from fpdf import FPDF  # noqa: E402
 
+from portal_app.core.i18n import use_language  # noqa: E402
 from portal_app.core.qr import qr_svg  # noqa: E402
 from portal_app.pdf import fonts, invoice_pdf  # noqa: E402
 from portal_app.pdf.credit_pdf import render_credit_pdf  # noqa: E402
@@ -341,10 +342,10 @@ def einvoice_main(runs: int) -> None:
         )
 
 
-def parse_every_time(pdf: FPDF) -> None:
+def parse_every_time(pdf: FPDF, language: str = "en") -> None:
     """The fonts as documents got them before pdf.fonts: fpdf2 parses both files."""
-    for style, file_name in fonts.FONT_FILES.items():
-        pdf.add_font(fonts.FONT, style, str(fonts.FONT_DIR / file_name))
+    for style, path in fonts.font_files(language).items():
+        pdf.add_font(fonts.FONT, style, str(path))
 
 
 ARMS: dict[str, Callable[[FPDF], None]] = {
@@ -384,7 +385,17 @@ def main() -> None:
     parser.add_argument(
         "--einvoice", action="store_true", help="plain invoice PDF against the e-invoice one"
     )
+    parser.add_argument(
+        "--language",
+        default="en",
+        help="render in this language (issue 20: ja has the CJK font, ar is right to left)",
+    )
     args = parser.parse_args()
+    with use_language(args.language):
+        _run(args)
+
+
+def _run(args: argparse.Namespace) -> None:
     if args.einvoice:
         einvoice_main(args.runs)
         return

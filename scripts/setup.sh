@@ -28,6 +28,18 @@ echo "==> Installing Python packages${EXTRAS:+ (with test extras)}"
 echo "==> Compiling the translation catalogs (portal_app/locale/*/LC_MESSAGES/messages.mo)"
 .venv/bin/pybabel -q compile -d portal_app/locale -D messages
 
+# Japanese PDFs need a font with CJK glyphs (pdf/fonts.py): IPAex Gothic from Debian's packages.
+if [[ ! -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ]]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "==> Installing the IPAex Gothic font (Japanese PDFs) from Debian's packages"
+    SUDO=""; [[ "$(id -u)" != 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-ipaexfont-gothic >/dev/null
+  else
+    echo "warning: fonts-ipaexfont-gothic is missing: Japanese PDFs will lack their glyphs" >&2
+  fi
+fi
+
 if [[ ! -x .tools/node_modules/.bin/bun || ! -x .tools/node_modules/.bin/node ]]; then
   command -v npm >/dev/null 2>&1 || { echo "npm is needed to fetch bun and Node 22" >&2; exit 1; }
   echo "==> Installing bun and Node 22 into .tools from the npm registry"

@@ -28,6 +28,7 @@ from portal_app.client_address import request_client_address
 from portal_app.core import files, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
+from portal_app.core.i18n import LANGUAGE_COOKIE, use_language
 from portal_app.core.settings import get_settings
 from portal_app.logging_setup import RequestIdMiddleware
 from portal_app.services.identity import auth
@@ -46,6 +47,25 @@ def _actor(request: Request) -> Actor | None:
     token = request.cookies.get(get_settings().session_cookie_name)
     with session_scope() as db:
         return auth.resolve_actor(db, token=token, ip=_client_ip(request))
+
+
+def _in_reader_language(request: Request, actor: Actor, work):
+    """`work` made to run (in the thread pool) in the language the portal shows this reader:
+    a downloaded PDF reads like the page it was downloaded from."""
+    from portal_app.services.company.locale import reader_language
+
+    accept = request.headers.get("accept-language", "")
+    visitor = request.cookies.get(LANGUAGE_COOKIE)
+
+    def run(*args):
+        with session_scope() as db:
+            language = reader_language(
+                db, actor=actor, accept_language=accept, visitor_choice=visitor
+            )
+        with use_language(language):
+            return work(*args)
+
+    return run
 
 
 def _attachment(data: bytes, filename: str, media_type: str) -> Response:
@@ -69,7 +89,8 @@ async def invoice_pdf(request: Request) -> Response:
         return PlainTextResponse("Sign in to download invoices.", status_code=401)
     try:
         invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
-        filename, data = await run_in_threadpool(_render_one, actor, invoice_id)
+        render = _in_reader_language(request, actor, _render_one)
+        filename, data = await run_in_threadpool(render, actor, invoice_id)
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
     return _attachment(data, filename, "application/pdf")
@@ -138,7 +159,8 @@ async def invoices_zip(request: Request) -> Response:
     raw = request.query_params.get("ids", "")
     try:
         ids = [invoices.parse_invoice_id(part) for part in raw.split(",") if part.strip()]
-        filename, data = await run_in_threadpool(_render_zip, actor, ids)
+        render = _in_reader_language(request, actor, _render_zip)
+        filename, data = await run_in_threadpool(render, actor, ids)
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
     return _attachment(data, filename, "application/zip")
@@ -198,7 +220,7 @@ async def quotes_zip(request: Request) -> Response:
     try:
         parts = raw.split(",")[: quotes.MAX_QUOTES_PER_ACTION + 1]
         ids = [quotes.parse_quote_id(part) for part in parts if part.strip()]
-        filename, data = await run_in_threadpool(run, ids)
+        filename, data = await run_in_threadpool(_in_reader_language(request, actor, run), ids)
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
     return _attachment(data, filename, "application/zip")
@@ -228,7 +250,9 @@ async def _client_pdf(request: Request, what: str, parse_id, render) -> Response
             return found
 
     try:
-        filename, data = await run_in_threadpool(run, parse_id())
+        record_id = parse_id()
+        in_language = _in_reader_language(request, actor, run)
+        filename, data = await run_in_threadpool(in_language, record_id)
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
     return _attachment(data, filename, "application/pdf")
@@ -280,7 +304,7 @@ async def statement_pdf(request: Request) -> Response:
             )
 
     try:
-        filename, data = await run_in_threadpool(run)
+        filename, data = await run_in_threadpool(_in_reader_language(request, actor, run))
     except NotFoundError:
         return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
     except ValidationError as exc:

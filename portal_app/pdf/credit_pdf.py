@@ -1,7 +1,10 @@
-"""Credit note PDF: a CreditView in, PDF bytes out. No database access here."""
+"""Credit note PDF: a CreditView in, PDF bytes out, in the current language. No database access
+here."""
 
 from __future__ import annotations
 
+from portal_app.core.i18n import N_
+from portal_app.core.i18n import gettext as _
 from portal_app.pdf.invoice_pdf import _draw_lines, hybrid
 from portal_app.pdf.portal_document import (
     PortalDocument,
@@ -14,43 +17,41 @@ from portal_app.pdf.portal_document import (
 )
 from portal_app.schemas.credit import CreditView
 
-USE_COLUMNS = ("Applied to invoice", "Payment", "Date", "Amount")
+USE_COLUMNS = (N_("Applied to invoice"), N_("Payment"), N_("Date"), N_("Amount"))
 USE_WIDTHS = (54, 44, 40, 36)
 
 
 def render_credit_pdf(view: CreditView) -> bytes:
     """Render one credit note to PDF bytes (A4, Unicode fonts, 'Page N of M')."""
-    pdf = PortalDocument(view, "Credit")
+    pdf = PortalDocument(view, _("Credit"))
     pdf.add_page()
     draw_heading(
         pdf,
-        title="CREDIT NOTE",
+        title=_("CREDIT NOTE"),
         logo_path=view.logo_path,
         company=view.company,
         details=[
-            ("Credit number", view.number),
-            ("Issue date", view.issue_date),
-            ("Status", view.status_label),
+            (_("Credit number"), view.number),
+            (_("Issue date"), view.issue_date),
+            (_("Status"), view.status_label),
         ],
     )
-    draw_party(pdf, "Credit to", view.client)
+    draw_party(pdf, _("Credit to"), view.client)
     _draw_lines(pdf, view)  # same lines table as the invoice
-    rows: list[tuple[str, str, bool]] = [("Subtotal", view.subtotal, False)]
+    rows: list[tuple[str, str, bool]] = [(_("Subtotal"), view.subtotal, False)]
     rows += [(label, amount, False) for label, amount in view.taxes]
-    rows.append(("Total credit", view.total, True))
-    rows.append(("Used", view.used, False))
-    draw_totals(pdf, rows, ("Remaining", view.balance))
+    rows.append((_("Total credit"), view.total, True))
+    rows.append((_("Used"), view.used, False))
+    draw_totals(pdf, rows, (_("Remaining"), view.balance))
     if view.uses:
         draw_table(
             pdf,
-            title="Applied",
-            columns=USE_COLUMNS,
+            title=_("Applied"),
+            columns=tuple(_(column) for column in USE_COLUMNS),
             widths=USE_WIDTHS,
             align=("LEFT", "LEFT", "LEFT", "RIGHT"),
             rows=[[u.invoice_number, u.payment_number, u.date, u.amount] for u in view.uses],
         )
-    draw_note(pdf, "Notes", view.public_notes)
+    draw_note(pdf, _("Notes"), view.public_notes)
     draw_footer_text(pdf, view.footer)
-    return hybrid(
-        pdf.finish(), view.einvoice, title=f"Credit {view.number}", author=view.company.name
-    )
+    return hybrid(pdf.finish(), view.einvoice, title=pdf.title, author=view.company.name)

@@ -1,8 +1,14 @@
 """The documents' Unicode fonts, parsed once per process and handed to each new document.
 
+Which font: DejaVu Sans (Latin, Greek, Cyrillic and Arabic) for every language but Japanese,
+which needs CJK glyphs DejaVu lacks: IPAex Gothic (IPA Font License, Debian's
+fonts-ipaexfont-gothic, installed by scripts/setup.sh). Documents select the family FONT in
+either case; a document in Japanese where that font is not installed falls back to DejaVu
+(its Japanese text then lacks glyphs) rather than failing. fpdf2 embeds only the glyphs used.
+
 fpdf2's `add_font` parses the whole TrueType file (cmap, metrics, glyph names) for every
 document: for the two DejaVu files that was more than half of an invoice's render time. Here
-each (family, style) is parsed once into a template `TTFFont`; a document gets a copy that
+each font file is parsed once into a template `TTFFont`; a document gets a copy that
 shares the read-only parts (cmap, glyph ids, descriptor) and owns what fpdf2 changes while
 drawing and writing: the subset map, the missing-glyph list, the widths dict (a defaultdict
 that grows on lookups) and the fontTools font, which `FPDF.output()` subsets in place.
@@ -12,6 +18,8 @@ without the tables fpdf2 drops from embedded fonts anyway (GSUB, GPOS, GDEF, ...
 still decoded GPOS to look at it), with only the Windows cmap subtables and without the glyph
 name strings of the `post` table (the glyph order is handed over from the parse instead; the
 embedded subset never has glyph names). The drawn glyphs, widths and text are the same.
+A right-to-left document shapes its text with HarfBuzz (uharfbuzz), which reads the font's own
+file (GSUB/GPOS for Arabic joining forms), not the lean copy.
 
 Threads: Reflex runs handlers in threads, so the templates are built under a lock and never
 changed afterwards.
@@ -33,9 +41,17 @@ from fpdf.fonts import SubsetMap, TTFFont
 from portal_app.core.settings import PROJECT_ROOT
 
 FONT_DIR = PROJECT_ROOT / "assets" / "fonts"
-FONT = "DejaVu"
+# The family every document selects with set_font(FONT, style); its files depend on the language.
+FONT = "Document"
 # style -> file: every style a document may select with set_font(FONT, style).
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+LATIN_FILES = {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
+FONT_FILES = {style: path.name for style, path in LATIN_FILES.items()}
+# Where Debian's fonts-ipaexfont-gothic puts IPAex Gothic (one weight: bold uses it too).
+CJK_FONT_PATHS = (
+    Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
+    Path("/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf"),
+)
+CJK_LANGUAGES = frozenset({"ja"})
 # Tables fpdf2's output drops from every embedded TrueType font (fpdf/output.py, _add_fonts).
 _DROPPED_TABLES = (
     "FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix",
@@ -52,19 +68,28 @@ class _Template:
     glyph_order: tuple[str, ...]
 
 
-_templates: dict[str, _Template] = {}
+_templates: dict[tuple[str, Path], _Template] = {}
 _lock = threading.Lock()
 
 
-def _template(style: str, file_name: str) -> _Template:
-    """The parsed font for `style`, parsing the file on the first call in this process."""
-    found = _templates.get(style)
+def font_files(language: str) -> dict[str, Path]:
+    """style -> font file of a document in `language` (IPAex Gothic for Japanese when
+    installed, else DejaVu Sans)."""
+    if language in CJK_LANGUAGES:
+        cjk = next((path for path in CJK_FONT_PATHS if path.is_file()), None)
+        if cjk is not None:
+            return dict.fromkeys(LATIN_FILES, cjk)
+    return LATIN_FILES
+
+
+def _template(style: str, path: Path) -> _Template:
+    """The parsed font file for `style`, parsing it on the first call in this process."""
+    found = _templates.get((style, path))
     if found is not None:
         return found
     with _lock:
-        found = _templates.get(style)
+        found = _templates.get((style, path))
         if found is None:
-            path = FONT_DIR / file_name
             scratch = FPDF()
             scratch.add_font(FONT, style, str(path))
             font = scratch.fonts[f"{FONT.lower()}{style}"]
@@ -72,7 +97,7 @@ def _template(style: str, file_name: str) -> _Template:
             font.ttfont.close()  # clones open their own from the lean bytes
             data, glyph_order = _lean(path)
             found = _Template(font=font, data=data, glyph_order=glyph_order)
-            _templates[style] = found
+            _templates[(style, path)] = found
     return found
 
 
@@ -105,12 +130,13 @@ def _clone(template: _Template, pdf: FPDF) -> TTFFont:
     font.cw = defaultdict(base.cw.default_factory, base.cw)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
-    font._hbfont = None  # HarfBuzz shaping is off; a shaped document would build its own
+    font._hbfont = None  # a shaped (right-to-left) document builds its own from the file
     font.subset = SubsetMap(font)
     return font
 
 
-def add_document_fonts(pdf: FPDF) -> None:
-    """Make FONT (regular and bold) available to `pdf`, as `pdf.add_font` would, without parsing."""
-    for style, file_name in FONT_FILES.items():
-        pdf.fonts[f"{FONT.lower()}{style}"] = _clone(_template(style, file_name), pdf)
+def add_document_fonts(pdf: FPDF, language: str = "en") -> None:
+    """Make FONT (regular and bold) for a document in `language` available to `pdf`, as
+    `pdf.add_font` would, without parsing."""
+    for style, path in font_files(language).items():
+        pdf.fonts[f"{FONT.lower()}{style}"] = _clone(_template(style, path), pdf)

@@ -1,8 +1,12 @@
 """Invoice PDF: an InvoiceView in, PDF bytes out. No database access here.
 
-Every string on the page comes from the view already formatted (money, dates, locale). Text
-from the database is written as plain text: no markdown, no HTML, and the page-count alias
-is only active while the page footer is drawn, so a description containing "{nb}" stays as is.
+Every value on the page comes from the view already formatted (money, dates, locale). The
+document's own words (headings, labels) are translated with core.i18n into the language of
+the context the caller renders in (`with i18n.use_language(code)`), which also picks the font
+(pdf/fonts.py: CJK glyphs for Japanese) and the direction: an Arabic document is laid out right
+to left, mirrored, its text shaped by HarfBuzz. Text from the database is written as plain
+text: no markdown, no HTML, and the page-count alias is only active while the page footer is
+drawn, so a description containing "{nb}" stays as is.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, XPos, YPos
 from PIL import Image
 
+from portal_app.core.i18n import N_, current_language, gettext, text_direction
 from portal_app.core.qr import qr_runs
 from portal_app.pdf import facturx
-from portal_app.pdf.fonts import FONT, FONT_DIR, add_document_fonts
+from portal_app.pdf.fonts import FONT, add_document_fonts, font_files
 from portal_app.schemas.einvoice import EInvoiceData
 from portal_app.schemas.invoice import InvoiceView, PartyView
 
@@ -33,8 +38,8 @@ ZEBRA = (243, 244, 246)
 MARGIN = 18.0
 PAGE_ALIAS = "{nb}"
 LOGO_BOX = (48.0, 20.0)  # max width, max height in mm
-LINE_COLUMNS = ("Description", "Qty", "Unit price", "Tax", "Net")
-LINE_WIDTHS = (66, 14, 30, 30, 34)
+LINE_COLUMNS = (N_("Description"), N_("Qty"), N_("Unit price"), N_("Tax"), N_("Net"))
+LINE_WIDTHS = (62, 18, 30, 30, 34)
 LINE_ALIGN = ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
 
 _HEX_COLOR = re.compile(r"^#?([0-9a-fA-F]{6})$")
@@ -56,10 +61,14 @@ def _on_color(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     return (255, 255, 255) if luminance < 160 else TEXT
 
 
-@lru_cache(maxsize=1)
 def _font_codepoints() -> frozenset[int]:
-    """Code points the regular font can draw."""
-    font = TTFont(str(FONT_DIR / "DejaVuSans.ttf"), lazy=True)
+    """Code points the regular font of a document in the current language can draw."""
+    return _codepoints_of(font_files(current_language())[""])
+
+
+@lru_cache(maxsize=4)
+def _codepoints_of(path: Path) -> frozenset[int]:
+    font = TTFont(str(path), lazy=True)
     try:
         return frozenset(font.getBestCmap())
     finally:
@@ -74,7 +83,9 @@ def _drawable(ch: str, codepoints: frozenset[int]) -> str:
     if category in ("Cc", "Zl", "Zp"):
         return " "
     if category in ("Cf", "Cs", "Co"):
-        return ""  # bidi marks, zero-width characters: nothing to draw without shaping
+        # Bidi marks (Babel's Arabic amounts carry them), zero-width characters: the bidi
+        # algorithm of a right-to-left document orders the text without them.
+        return ""
     if ord(ch) in codepoints:
         return ch
     compat = unicodedata.normalize("NFKC", ch)
@@ -97,13 +108,19 @@ class _InvoiceDocument(FPDF):
     """A4 page with an accent bar, a running header after page 1 and a 'Page N of M' footer.
 
     `label` names the document kind in the metadata, the running header and the footer
-    ("Invoice", "Credit", "Receipt"). `view` needs `number`, `primary_color` and `company.name`.
+    (already translated: "Invoice", "Credit", "Receipt"). `view` needs `number`,
+    `primary_color` and `company.name`. The current language (core.i18n) picks the font and,
+    for Arabic, a right-to-left page: `start`/`end` are the alignments of a line's start and
+    end and `mirror` places a box from the other edge.
     """
 
-    def __init__(self, view: InvoiceView, label: str = "Invoice"):
+    def __init__(self, view: InvoiceView, label: str = ""):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.view = view
-        self.label = label
+        self.label = label or gettext("Invoice")
+        self.language = current_language()
+        self.rtl = text_direction(self.language) == "rtl"
+        self.start, self.end = ("R", "L") if self.rtl else ("L", "R")
         # The page whose bottom holds a Swiss QR-bill payment part draws no footer.
         self.no_footer_page = 0
         self.accent = parse_color(view.primary_color)
@@ -111,14 +128,41 @@ class _InvoiceDocument(FPDF):
         self.company_name = plain(view.company.name, single_line=True)
         # The page-count alias is switched on only inside footer() (see module docstring).
         self.alias_nb_pages(None)
-        add_document_fonts(self)  # parsed once per process, not per document
+        add_document_fonts(self, self.language)  # parsed once per process, not per document
+        if self.rtl:
+            # HarfBuzz joins the Arabic letters. Each text takes its direction from its first
+            # strong letter (Unicode bidi): Arabic labels read right to left while a Latin name
+            # or a date such as "Dec 3, 2026" keeps its own order; the layout is mirrored here.
+            self.set_text_shaping(use_shaping_engine=True)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=22)
-        self.set_title(f"{label} {self.number}")
-        self.set_subject(f"{label} {self.number} from {self.company_name}")
+        self.set_lang(self.language.replace("_", "-"))
+        names = {"document": self.label, "number": self.number}
+        self.set_title(gettext("%(document)s %(number)s") % names)
+        self.set_subject(
+            gettext("%(document)s %(number)s from %(company)s")
+            % {**names, "company": self.company_name}
+        )
         self.set_author(self.company_name)
         self.set_creator("Client Portal")
         self.set_display_mode("fullwidth")
+
+    def mirror(self, x: float, width: float) -> float:
+        """Where a box of `width` drawn at `x` on a left-to-right page goes on this page."""
+        return self.w - x - width if self.rtl else x
+
+    def align(self, align: str) -> str:
+        """`align` ("L"/"R"/"LEFT"/"RIGHT"/"C") as drawn on this page: swapped right to left."""
+        if not self.rtl:
+            return align
+        return {"L": "R", "R": "L", "LEFT": "RIGHT", "RIGHT": "LEFT"}.get(align, align)
+
+    def continued(self) -> str:
+        """'Invoice INV-1 (continued)' for the running header of later pages."""
+        return gettext("%(document)s %(number)s (continued)") % {
+            "document": self.label,
+            "number": self.number,
+        }
 
     def header(self) -> None:
         """Accent bar on every page; company and document number on continuation pages."""
@@ -131,8 +175,10 @@ class _InvoiceDocument(FPDF):
         self.set_font(FONT, "", 8)
         self.set_text_color(*MUTED)
         half = self.epw / 2
-        self.cell(half, 5, self.company_name, align="L")
-        self.cell(half, 5, f"{self.label} {self.number} (continued)", align="R")
+        self.set_x(self.mirror(MARGIN, half))
+        self.cell(half, 5, self.company_name, align=self.start)
+        self.set_x(self.mirror(MARGIN + half, half))
+        self.cell(half, 5, self.continued(), align=self.end)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
         self.line(MARGIN, 15, self.w - MARGIN, 15)
@@ -153,8 +199,13 @@ class _InvoiceDocument(FPDF):
             self.set_font(FONT, "", 8)
             self.set_text_color(*MUTED)
             half = self.epw / 2
-            self.cell(half, 5, f"{self.company_name} · {self.label} {self.number}", align="L")
-            self.cell(half, 5, f"Page {self.page_no()} of {PAGE_ALIAS}", align="R")
+            self.set_x(self.mirror(MARGIN, half))
+            self.cell(
+                half, 5, f"{self.company_name} · {self.label} {self.number}", align=self.start
+            )
+            self.set_x(self.mirror(MARGIN + half, half))
+            page = gettext("Page %(page)s of %(pages)s")
+            self.cell(half, 5, page % {"page": self.page_no(), "pages": PAGE_ALIAS}, align=self.end)
         finally:
             self.str_alias_nb_pages = previous_alias
 
@@ -176,9 +227,7 @@ def render_invoice_pdf(view: InvoiceView) -> bytes:
     _draw_payment_qr(pdf, view)
     _draw_texts(pdf, view)
     _draw_swiss_bill(pdf, view)
-    return hybrid(
-        pdf.finish(), view.einvoice, title=f"Invoice {view.number}", author=view.company.name
-    )
+    return hybrid(pdf.finish(), view.einvoice, title=pdf.title, author=view.company.name)
 
 
 def hybrid(pdf: bytes, einvoice: EInvoiceData | None, *, title: str, author: str) -> bytes:
@@ -190,11 +239,11 @@ def hybrid(pdf: bytes, einvoice: EInvoiceData | None, *, title: str, author: str
 
 QR_SIZE = 32.0  # mm; the EPC guideline asks for at least 2 x 2 cm
 QR_BLOCK_WIDTH = 87.0  # two blocks side by side in the 174 mm text width
-EPC_CAPTION = (
+EPC_CAPTION = N_(
     "Scan this code with your banking app (EPC QR / GiroCode): the IBAN, the amount and "
     "the invoice number are filled in."
 )
-PAY_LINK_CAPTION = "Scan this code with your phone to open this invoice and pay it by card."
+PAY_LINK_CAPTION = N_("Scan this code with your phone to open this invoice and pay it by card.")
 # The Swiss QR-bill's receipt and payment part: full page width, the bottom of an A4 (qrbill's
 # SVG is 106 mm high: 105 mm and the scissors line above).
 SWISS_BILL_HEIGHT = 106.0
@@ -216,8 +265,8 @@ def _draw_payment_qr(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     blocks = [
         (payload, title, caption)
         for payload, title, caption in (
-            (view.payment_qr, "Pay by bank transfer", EPC_CAPTION),
-            (view.pay_link, "Pay online", PAY_LINK_CAPTION),
+            (view.payment_qr, N_("Pay by bank transfer"), EPC_CAPTION),
+            (view.pay_link, N_("Pay online"), PAY_LINK_CAPTION),
         )
         if payload
     ]
@@ -228,17 +277,19 @@ def _draw_payment_qr(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     top = pdf.get_y()
     for i, (payload, title, caption) in enumerate(blocks):
         left = MARGIN + i * QR_BLOCK_WIDTH
-        text_x = left + QR_SIZE + 3
         text_w = QR_BLOCK_WIDTH - QR_SIZE - 5
-        draw_qr(pdf, payload, x=left, y=top, size=QR_SIZE)
+        text_x = pdf.mirror(left + QR_SIZE + 3, text_w)
+        draw_qr(pdf, payload, x=pdf.mirror(left, QR_SIZE), y=top, size=QR_SIZE)
         pdf.set_xy(text_x, top + 4)
         pdf.set_font(FONT, "B", 9)
         pdf.set_text_color(*TEXT)
-        pdf.cell(text_w, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(text_w, 5, gettext(title), align=pdf.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_x(text_x)
         pdf.set_font(FONT, "", 8.5)
         pdf.set_text_color(*MUTED)
-        pdf.multi_cell(text_w, 4.4, caption, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            text_w, 4.4, gettext(caption), align=pdf.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
     pdf.set_y(top + QR_SIZE + 4)
 
 
@@ -308,15 +359,15 @@ def _draw_heading(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """The invoice's heading: company block, 'INVOICE' and the invoice details."""
     draw_heading(
         pdf,
-        title="INVOICE",
+        title=gettext("INVOICE"),
         logo_path=view.logo_path,
         company=view.company,
         details=[
-            ("Invoice number", view.number),
-            ("Issue date", view.issue_date),
-            ("Due date", view.due_date),
-            ("PO number", view.po_number),
-            ("Status", view.status_label),
+            (gettext("Invoice number"), view.number),
+            (gettext("Issue date"), view.issue_date),
+            (gettext("Due date"), view.due_date),
+            (gettext("PO number"), view.po_number),
+            (gettext("Status"), view.status_label),
         ],
     )
 
@@ -329,7 +380,8 @@ def draw_heading(
     company: PartyView,
     details: list[tuple[str, str]],
 ) -> None:
-    """Logo and company block on the left; the title and (label, value) details on the right."""
+    """Logo and company block at the start (left, or right on a right-to-left page); the
+    title and (label, value) details at the end."""
     top = MARGIN
     left_width = 88.0
     y = top
@@ -338,30 +390,38 @@ def draw_heading(
         size = _logo_size(logo)
         if size is not None:
             try:
-                pdf.image(str(logo), x=MARGIN, y=top, w=size[0], h=size[1])
+                pdf.image(str(logo), x=pdf.mirror(MARGIN, size[0]), y=top, w=size[0], h=size[1])
                 y = top + size[1] + 4
             except (OSError, ValueError, RuntimeError):
                 y = top  # an unreadable logo is left out rather than failing the document
 
-    pdf.set_xy(MARGIN, y)
+    left_x = pdf.mirror(MARGIN, left_width)
+    pdf.set_xy(left_x, y)
     pdf.set_font(FONT, "B", 12)
     pdf.set_text_color(*TEXT)
-    pdf.multi_cell(left_width, 6, pdf.company_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        left_width, 6, pdf.company_name, align=pdf.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
     for line in company.lines:
-        pdf.set_x(MARGIN)
+        pdf.set_x(left_x)
         pdf.multi_cell(
-            left_width, 4.2, plain(line, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            left_width,
+            4.2,
+            plain(line, single_line=True),
+            align=pdf.start,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
     left_bottom = pdf.get_y()
 
     right_width = 78.0
     right_x = pdf.w - MARGIN - right_width
-    pdf.set_xy(right_x, top - 1)
+    pdf.set_xy(pdf.mirror(right_x, right_width), top - 1)
     pdf.set_font(FONT, "B", 24)
     pdf.set_text_color(*pdf.accent)
-    pdf.cell(right_width, 11, title, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(right_width, 11, title, align=pdf.end, new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.ln(2)
 
     label_width = 34.0
@@ -369,53 +429,74 @@ def draw_heading(
         value = plain(value, single_line=True)
         if not value:
             continue
-        pdf.set_x(right_x)
+        row_y = pdf.get_y()
+        pdf.set_xy(pdf.mirror(right_x, label_width), row_y)
         pdf.set_font(FONT, "", 8.5)
         pdf.set_text_color(*MUTED)
-        pdf.cell(label_width, 5, label, align="R")
+        pdf.cell(label_width, 5, label, align=pdf.end)
+        pdf.set_xy(pdf.mirror(right_x + label_width, right_width - label_width), row_y)
         pdf.set_font(FONT, "B", 8.5)
         pdf.set_text_color(*TEXT)
         pdf.multi_cell(
-            right_width - label_width, 5, value, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            right_width - label_width,
+            5,
+            value,
+            align=pdf.end,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
     right_bottom = pdf.get_y()
     pdf.set_y(max(left_bottom, right_bottom) + 6)
 
 
 def _section_label(pdf: _InvoiceDocument, text: str, width: float) -> None:
-    """A small upper-case heading in the accent colour."""
+    """A small upper-case heading in the accent colour, at the start of the line."""
     pdf.set_font(FONT, "B", 8)
     pdf.set_text_color(*pdf.accent)
-    pdf.cell(width, 5, text.upper(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_x(pdf.mirror(pdf.get_x(), width))
+    pdf.cell(width, 5, text.upper(), align=pdf.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _draw_party_block(pdf: _InvoiceDocument, title: str, party: PartyView) -> None:
-    """A titled name-and-address block on the left half of the page."""
+    """A titled name-and-address block on the starting half of the page."""
     width = 88.0
+    x = pdf.mirror(MARGIN, width)
     _section_label(pdf, title, width)
     pdf.set_font(FONT, "B", 10)
     pdf.set_text_color(*TEXT)
+    pdf.set_x(x)
     pdf.multi_cell(
-        width, 5.5, plain(party.name, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        width,
+        5.5,
+        plain(party.name, single_line=True),
+        align=pdf.start,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
     )
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
     for line in party.lines:
+        pdf.set_x(x)
         pdf.multi_cell(
-            width, 4.2, plain(line, single_line=True), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            width,
+            4.2,
+            plain(line, single_line=True),
+            align=pdf.start,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
         )
 
 
 def _draw_parties(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """The 'Bill to' block, plus the deposit call-out beside it when one is asked."""
     top = pdf.get_y()
-    _draw_party_block(pdf, "Bill to", view.client)
+    _draw_party_block(pdf, gettext("Bill to"), view.client)
     left_bottom = pdf.get_y()
 
     right_bottom = top
     if view.partial:
         box_w = 78.0
-        box_x = pdf.w - MARGIN - box_w
+        box_x = pdf.mirror(pdf.w - MARGIN - box_w, box_w)
         due = plain(view.partial_due_date, single_line=True)
         box_h = 17.0 if due else 12.0
         pdf.set_fill_color(*_tint(pdf.accent, 0.88))
@@ -425,16 +506,29 @@ def _draw_parties(pdf: _InvoiceDocument, view: InvoiceView) -> None:
         pdf.set_xy(box_x + 3, top + 2)
         pdf.set_font(FONT, "B", 8)
         pdf.set_text_color(*pdf.accent)
-        pdf.cell(box_w - 6, 4, "PARTIAL DEPOSIT DUE", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(
+            box_w - 6,
+            4,
+            gettext("PARTIAL DEPOSIT DUE"),
+            align=pdf.start,
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
         pdf.set_font(FONT, "B", 11)
         pdf.set_text_color(*TEXT)
         pdf.cell(
-            box_w - 6, 6, plain(view.partial, single_line=True), new_x=XPos.LEFT, new_y=YPos.NEXT
+            box_w - 6,
+            6,
+            plain(view.partial, single_line=True),
+            align=pdf.start,
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
         )
         if due:
             pdf.set_font(FONT, "", 8.5)
             pdf.set_text_color(*MUTED)
-            pdf.cell(box_w - 6, 4.5, f"Due by {due}", new_x=XPos.LEFT, new_y=YPos.NEXT)
+            by = gettext("Due by %(date)s") % {"date": due}
+            pdf.cell(box_w - 6, 4.5, by, align=pdf.start, new_x=XPos.LEFT, new_y=YPos.NEXT)
         right_bottom = top + box_h
     pdf.set_y(max(left_bottom, right_bottom) + 7)
 
@@ -448,24 +542,34 @@ def _tint(rgb: tuple[int, int, int], amount: float) -> tuple[int, int, int]:
 def _draw_lines(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """The lines table; it flows over as many pages as needed with its header repeated."""
     with _table(pdf, LINE_WIDTHS, LINE_ALIGN) as table:
-        table.row(LINE_COLUMNS)
+        table.row(_ordered(pdf, [gettext(column) for column in LINE_COLUMNS]))
         if not view.lines:
-            table.row(["No lines", "", "", "", ""])
+            table.row(_ordered(pdf, [gettext("No lines"), "", "", "", ""]))
         for line in view.lines:
             table.row(
-                [
-                    plain(line.description),
-                    plain(line.quantity, single_line=True),
-                    plain(line.unit_price, single_line=True),
-                    plain(line.tax, single_line=True),
-                    plain(line.net, single_line=True),
-                ]
+                _ordered(
+                    pdf,
+                    [
+                        plain(line.description),
+                        plain(line.quantity, single_line=True),
+                        plain(line.unit_price, single_line=True),
+                        plain(line.tax, single_line=True),
+                        plain(line.net, single_line=True),
+                    ],
+                )
             )
     _end_table(pdf)
 
 
+def _ordered(pdf: _InvoiceDocument, cells: list[str]) -> list[str]:
+    """A table row's cells in drawing order: the first column on the right of a right-to-left
+    page (the widths and alignments of `_table` are turned round alike)."""
+    return cells[::-1] if pdf.rtl else cells
+
+
 def _table(pdf: _InvoiceDocument, widths: tuple[float, ...], align: tuple[str, ...]):
-    """A zebra-striped table with an accent header row, repeated on every page it flows to."""
+    """A zebra-striped table with an accent header row, repeated on every page it flows to;
+    give it rows through `_ordered`."""
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*TEXT)
     pdf.set_draw_color(*RULE)
@@ -481,8 +585,8 @@ def _table(pdf: _InvoiceDocument, widths: tuple[float, ...], align: tuple[str, .
     )
     return pdf.table(
         width=pdf.epw,
-        col_widths=widths,
-        text_align=align,
+        col_widths=_ordered(pdf, list(widths)),
+        text_align=_ordered(pdf, [pdf.align(a) for a in align]),
         headings_style=headings,
         borders_layout=TableBordersLayout.NONE,
         cell_fill_color=ZEBRA,
@@ -505,10 +609,10 @@ def _end_table(pdf: _InvoiceDocument) -> None:
 
 def _draw_totals(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """Subtotal, tax per rate, total, paid to date and balance due, kept on one page."""
-    rows: list[tuple[str, str, str]] = [("Subtotal", view.subtotal, "")]
+    rows: list[tuple[str, str, str]] = [(gettext("Subtotal"), view.subtotal, "")]
     rows += [(plain(label, single_line=True), amount, "") for label, amount in view.taxes]
-    rows.append(("Total", view.total, "bold"))
-    rows.append(("Paid to date", view.paid_to_date, ""))
+    rows.append((gettext("Total"), view.total, "bold"))
+    rows.append((gettext("Paid to date"), view.paid_to_date, ""))
     row_h = 6.0
     height = row_h * len(rows) + 11
     if view.partial:
@@ -520,63 +624,76 @@ def _draw_totals(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     label_w = 50.0
     x = pdf.w - MARGIN - box_w
     for label, amount, style in rows:
-        if label == "Total":
+        if style == "bold":
             pdf.set_draw_color(*RULE)
-            pdf.line(x, pdf.get_y() + 0.5, x + box_w, pdf.get_y() + 0.5)
+            rule_x = pdf.mirror(x, box_w)
+            pdf.line(rule_x, pdf.get_y() + 0.5, rule_x + box_w, pdf.get_y() + 0.5)
             pdf.ln(1)
-        pdf.set_x(x)
         weight = "B" if style == "bold" else ""
         pdf.set_font(FONT, weight, 9)
-        pdf.set_text_color(*(TEXT if style else MUTED))
-        pdf.cell(label_w, row_h, label, align="L")
-        pdf.set_font(FONT, weight, 9)
-        pdf.set_text_color(*TEXT)
-        pdf.cell(
-            box_w - label_w,
-            row_h,
-            plain(amount, single_line=True),
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        value = plain(amount, single_line=True)
+        color = TEXT if style else MUTED
+        draw_pair(pdf, x, label_w, box_w - label_w, row_h, label, value, label_color=color)
 
-    _draw_highlight(pdf, x, box_w, label_w, "Balance due", view.balance)
+    _draw_highlight(pdf, x, box_w, label_w, gettext("Balance due"), view.balance)
     if view.partial:
-        pdf.set_x(x)
         pdf.set_font(FONT, "", 8.5)
-        pdf.set_text_color(*MUTED)
         due = plain(view.partial_due_date, single_line=True)
-        label = f"Partial deposit due {due}" if due else "Partial deposit due"
-        pdf.cell(label_w, row_h, label, align="L")
-        pdf.set_font(FONT, "B", 8.5)
-        pdf.set_text_color(*TEXT)
-        pdf.cell(
-            box_w - label_w,
-            row_h,
-            plain(view.partial, single_line=True),
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
+        label = (
+            gettext("Partial deposit due %(date)s") % {"date": due}
+            if due
+            else gettext("Partial deposit due")
         )
+        value = plain(view.partial, single_line=True)
+        draw_pair(pdf, x, label_w, box_w - label_w, row_h, label, value, value_style="B")
     pdf.ln(6)
+
+
+def draw_pair(
+    pdf: _InvoiceDocument,
+    x: float,
+    label_w: float,
+    value_w: float,
+    height: float,
+    label: str,
+    value: str,
+    *,
+    label_color: tuple[int, int, int] = MUTED,
+    value_style: str | None = None,
+) -> None:
+    """One totals line: `label` then `value` (aligned to the line's end) in the box at `x`
+    of a left-to-right page, mirrored on a right-to-left one; then the next line. The current
+    font is the label's; the value's weight is `value_style` when given."""
+    y = pdf.get_y()
+    pdf.set_xy(pdf.mirror(x, label_w), y)
+    pdf.set_text_color(*label_color)
+    pdf.cell(label_w, height, label, align=pdf.start)
+    if value_style is not None:
+        pdf.set_font(FONT, value_style, pdf.font_size_pt)
+    pdf.set_text_color(*TEXT)
+    pdf.set_xy(pdf.mirror(x + label_w, value_w), y)
+    pdf.cell(value_w, height, value, align=pdf.end, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _draw_highlight(
     pdf: _InvoiceDocument, x: float, box_w: float, label_w: float, label: str, amount: str
 ) -> None:
-    """A total in a full-width accent bar at `x`, after a little space."""
+    """A total in a full-width accent bar at `x` (mirrored right to left), after a little space."""
     pdf.ln(1.5)
-    pdf.set_x(x)
+    y = pdf.get_y()
     pdf.set_fill_color(*pdf.accent)
     pdf.set_text_color(*_on_color(pdf.accent))
     pdf.set_font(FONT, "B", 10.5)
-    pdf.cell(label_w, 9, "  " + label, align="L", fill=True)
+    pdf.set_xy(pdf.mirror(x, box_w), y)
+    pdf.cell(box_w, 9, "", fill=True)
+    pdf.set_xy(pdf.mirror(x + 2, label_w - 2), y)
+    pdf.cell(label_w - 2, 9, label, align=pdf.start)
+    pdf.set_xy(pdf.mirror(x + label_w, box_w - label_w - 2), y)
     pdf.cell(
-        box_w - label_w,
+        box_w - label_w - 2,
         9,
-        plain(amount, single_line=True) + "  ",
-        align="R",
-        fill=True,
+        plain(amount, single_line=True),
+        align=pdf.end,
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
@@ -584,8 +701,8 @@ def _draw_highlight(
 
 def _draw_texts(pdf: _InvoiceDocument, view: InvoiceView) -> None:
     """Public notes, terms and the invoice footer, each as plain wrapped text."""
-    draw_note(pdf, "Notes", view.public_notes)
-    draw_note(pdf, "Terms", view.terms)
+    draw_note(pdf, gettext("Notes"), view.public_notes)
+    draw_note(pdf, gettext("Terms"), view.terms)
     draw_footer_text(pdf, view.footer)
 
 
@@ -599,7 +716,9 @@ def draw_note(pdf: _InvoiceDocument, title: str, body: str) -> None:
     _section_label(pdf, title, pdf.epw)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*TEXT)
-    pdf.multi_cell(pdf.epw, 4.4, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        pdf.epw, 4.4, text, align="R" if pdf.rtl else "J", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.ln(4)
 
 

@@ -7,8 +7,6 @@ details and the totals differ. No database access here.
 
 from __future__ import annotations
 
-from fpdf.enums import XPos, YPos
-
 from portal_app.pdf.invoice_pdf import (
     FONT,
     MARGIN,
@@ -18,11 +16,13 @@ from portal_app.pdf.invoice_pdf import (
     _draw_party_block,
     _end_table,
     _InvoiceDocument,
+    _ordered,
     _section_label,
     _table,
     draw_footer_text,
     draw_heading,
     draw_note,
+    draw_pair,
     plain,
 )
 from portal_app.schemas.invoice import PartyView
@@ -69,9 +69,9 @@ def draw_table(
     _section_label(pdf, title, pdf.epw)
     pdf.ln(1)
     with _table(pdf, widths, align) as table:
-        table.row(columns)
+        table.row(_ordered(pdf, list(columns)))
         for row in rows:
-            table.row([plain(cell, single_line=True) for cell in row])
+            table.row(_ordered(pdf, [plain(cell, single_line=True) for cell in row]))
     _end_table(pdf)
 
 
@@ -86,19 +86,9 @@ def draw_totals(
     label_w = 50.0
     x = pdf.w - MARGIN - box_w
     for label, amount, bold in rows:
-        pdf.set_x(x)
-        weight = "B" if bold else ""
-        pdf.set_font(FONT, weight, 9)
-        pdf.set_text_color(*(TEXT if bold else MUTED))
-        pdf.cell(label_w, row_h, label, align="L")
-        pdf.set_text_color(*TEXT)
-        pdf.cell(
-            box_w - label_w,
-            row_h,
-            plain(amount, single_line=True),
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        pdf.set_font(FONT, "B" if bold else "", 9)
+        value = plain(amount, single_line=True)
+        color = TEXT if bold else MUTED
+        draw_pair(pdf, x, label_w, box_w - label_w, row_h, label, value, label_color=color)
     _draw_highlight(pdf, x, box_w, label_w, highlight[0], highlight[1])
     pdf.ln(6)

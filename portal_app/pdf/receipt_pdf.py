@@ -1,7 +1,10 @@
-"""Payment receipt PDF: a PaymentView in, PDF bytes out. No database access here."""
+"""Payment receipt PDF: a PaymentView in, PDF bytes out, in the current language. No database
+access here."""
 
 from __future__ import annotations
 
+from portal_app.core.i18n import N_
+from portal_app.core.i18n import gettext as _
 from portal_app.pdf.portal_document import (
     PortalDocument,
     draw_footer_text,
@@ -13,41 +16,41 @@ from portal_app.pdf.portal_document import (
 )
 from portal_app.schemas.payment import PaymentView
 
-INVOICE_COLUMNS = ("Invoice", "Applied", "Refunded")
+INVOICE_COLUMNS = (N_("Invoice"), N_("Applied"), N_("Refunded"))
 INVOICE_WIDTHS = (94, 40, 40)
-CREDIT_COLUMNS = ("Credit", "Amount used")
+CREDIT_COLUMNS = (N_("Credit"), N_("Amount used"))
 CREDIT_WIDTHS = (134, 40)
 
 
 def render_receipt_pdf(view: PaymentView) -> bytes:
     """Render one payment's receipt to PDF bytes (A4, Unicode fonts, 'Page N of M')."""
-    pdf = PortalDocument(view, "Receipt")
+    pdf = PortalDocument(view, _("Receipt"))
     pdf.add_page()
     draw_heading(
         pdf,
-        title="RECEIPT",
+        title=_("RECEIPT"),
         logo_path=view.logo_path,
         company=view.company,
         details=[
-            ("Payment", view.number),
-            ("Date", view.date),
-            ("Method", view.method_label),
-            ("Reference", view.transaction_reference),
-            ("Status", view.status_label),
+            (_("Payment"), view.number),
+            (_("Date"), view.date),
+            (_("Method"), view.method_label),
+            (_("Reference"), view.transaction_reference),
+            (_("Status"), view.status_label),
         ],
     )
-    draw_party(pdf, "Received from", view.client)
+    draw_party(pdf, _("Received from"), view.client)
     if view.is_failed:
         draw_note(
             pdf,
-            "Payment failed",
-            view.failure_message or "This payment did not go through; nothing was charged.",
+            _("Payment failed"),
+            view.failure_message or _("This payment did not go through; nothing was charged."),
         )
     if view.invoices:
         draw_table(
             pdf,
-            title="Invoices paid",
-            columns=INVOICE_COLUMNS,
+            title=_("Invoices paid"),
+            columns=tuple(_(column) for column in INVOICE_COLUMNS),
             widths=INVOICE_WIDTHS,
             align=("LEFT", "RIGHT", "RIGHT"),
             rows=[[inv.number, inv.applied, inv.refunded] for inv in view.invoices],
@@ -55,20 +58,20 @@ def render_receipt_pdf(view: PaymentView) -> bytes:
     if view.credits:
         draw_table(
             pdf,
-            title="Credits used",
-            columns=CREDIT_COLUMNS,
+            title=_("Credits used"),
+            columns=tuple(_(column) for column in CREDIT_COLUMNS),
             widths=CREDIT_WIDTHS,
             align=("LEFT", "RIGHT"),
             rows=[[credit.number, credit.amount] for credit in view.credits],
         )
-    rows: list[tuple[str, str, bool]] = [("Amount paid", view.amount, False)]
+    rows: list[tuple[str, str, bool]] = [(_("Amount paid"), view.amount, False)]
     if view.has_credit:
-        rows.append(("Credit used", view.credit_total, False))
-    rows.append(("Applied to invoices", view.applied, False))
+        rows.append((_("Credit used"), view.credit_total, False))
+    rows.append((_("Applied to invoices"), view.applied, False))
     if view.has_refund:
-        rows.append(("Refunded", view.refunded, False))
+        rows.append((_("Refunded"), view.refunded, False))
     if view.has_unapplied:
-        rows.append(("Unapplied", view.unapplied, True))
+        rows.append((_("Unapplied"), view.unapplied, True))
     draw_totals(pdf, rows, (view.total_label, view.total))
     draw_footer_text(pdf, view.footer)
     return pdf.finish()

@@ -1,4 +1,5 @@
-"""/client/password/reset: ask for a reset link, then choose a new password from it."""
+"""/client/password/reset: ask for a reset link, then choose a new password from it, in the
+visitor's language (as the sign-in page chooses it); the e-mail follows it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import asyncio
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.core import routes
+from portal_app.core import i18n, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError, ValidationError
-from portal_app.services.identity import password_reset
+from portal_app.core.i18n import gettext
+from portal_app.services.identity import password_reset, registration
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
-NEUTRAL_SENT = (
+NEUTRAL_SENT = i18n.N_(
     "If that address belongs to a portal account, we have sent it a link to choose a new "
     "password. The link works for a short time."
 )
@@ -30,6 +33,20 @@ class PasswordResetState(PortalState):
 
     @rx.event
     def on_load(self):
+        params = self.router.url.query_parameters
+        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
+            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
+        with session_scope() as db:
+            row = registration.registration_company(db, company=params.get("company") or None)
+        # Nobody is signed in: the visitor's choice, else the browser's, else the company's.
+        self._apply_language(
+            i18n.choose_language(
+                contact_choice=None,
+                visitor_choice=self.visitor_lang,
+                accept_language=self.router.headers.accept_language,
+                company_locale=row.locale if row is not None else "",
+            )
+        )
         self._token = self.router.url.query_parameters.get("token", "")[:512]
         self.has_token = bool(self._token)
         self.sent = False
@@ -40,14 +57,16 @@ class PasswordResetState(PortalState):
     async def request_link(self, form_data: dict):
         email = str(form_data.get("email", "")).strip()[:255]
         async with self:
+            language = self.lang
             if not email or "@" not in email or len(email) > 254:
-                self.email_error = "Enter the e-mail address you sign in with."
+                with i18n.use_language(language):
+                    self.email_error = gettext("Enter the e-mail address you sign in with.")
                 return
             self.email_error = ""
             self.busy = True
             ip = self._client_ip()
         try:
-            await asyncio.to_thread(_request, email, ip)
+            await asyncio.to_thread(_request, email, ip, language)
         except AuthError as exc:  # throttled
             async with self:
                 self.email_error = str(exc)
@@ -62,14 +81,16 @@ class PasswordResetState(PortalState):
         password = str(form_data.get("password", ""))[:300]
         confirm = str(form_data.get("confirm", ""))[:300]
         async with self:
+            language = self.lang
             self.password_error = self.token_error = ""
             if password != confirm:
-                self.password_error = "The two passwords are not the same."
+                with i18n.use_language(language):
+                    self.password_error = gettext("The two passwords are not the same.")
                 return
             self.busy = True
             token, ip = self._token, self._client_ip()
         try:
-            await asyncio.to_thread(_reset, token, password, ip)
+            await asyncio.to_thread(_reset, token, password, ip, language)
         except ValidationError as exc:
             async with self:
                 if exc.field == "password":
@@ -83,13 +104,14 @@ class PasswordResetState(PortalState):
             return rx.redirect(f"{routes.CLIENT_LOGIN}?reset=1", replace=True)
 
 
-def _request(email: str, ip: str) -> None:
-    with session_scope() as db:
-        password_reset.request_password_reset(db, email=email, ip=ip)
+def _request(email: str, ip: str, language: str) -> None:
+    with i18n.use_language(language), session_scope() as db:
+        password_reset.request_password_reset(db, email=email, ip=ip, language=language)
 
 
-def _reset(token: str, password: str, ip: str) -> None:
-    with session_scope() as db:
+def _reset(token: str, password: str, ip: str, language: str) -> None:
+    # In the page's language: the refusals (a weak password, a used link) are shown on it.
+    with i18n.use_language(language), session_scope() as db:
         password_reset.reset_password(db, token=token, new_password=password, ip=ip)
 
 
@@ -100,10 +122,10 @@ def _error(message) -> rx.Component:
 def _request_form() -> rx.Component:
     return rx.cond(
         PasswordResetState.sent,
-        callout(NEUTRAL_SENT, icon="mail-check", color_scheme="green", role="status"),
+        callout(_(NEUTRAL_SENT), icon="mail-check", color_scheme="green", role="status"),
         rx.form(
             rx.vstack(
-                rx.el.label("E-mail", html_for="email", style={"font_weight": "500"}),
+                rx.el.label(_("E-mail"), html_for="email", style={"font_weight": "500"}),
                 rx.input(
                     id="email",
                     name="email",
@@ -114,7 +136,7 @@ def _request_form() -> rx.Component:
                 ),
                 _error(PasswordResetState.email_error),
                 rx.button(
-                    "Send reset link",
+                    _("Send reset link"),
                     type="submit",
                     size="3",
                     width="100%",
@@ -134,7 +156,7 @@ def _new_password_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _error(PasswordResetState.token_error),
-            rx.el.label("New password", html_for="password", style={"font_weight": "500"}),
+            rx.el.label(_("New password"), html_for="password", style={"font_weight": "500"}),
             rx.input(
                 id="password",
                 name="password",
@@ -143,7 +165,7 @@ def _new_password_form() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            rx.el.label("Repeat it", html_for="confirm", style={"font_weight": "500"}),
+            rx.el.label(_("Repeat it"), html_for="confirm", style={"font_weight": "500"}),
             rx.input(
                 id="confirm",
                 name="confirm",
@@ -154,7 +176,7 @@ def _new_password_form() -> rx.Component:
             ),
             _error(PasswordResetState.password_error),
             rx.button(
-                "Save new password",
+                _("Save new password"),
                 type="submit",
                 size="3",
                 width="100%",
@@ -172,9 +194,9 @@ def _new_password_form() -> rx.Component:
 def password_reset_page() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Reset your password", size="6", as_="h1"),
+            rx.heading(_("Reset your password"), size="6", as_="h1"),
             rx.cond(PasswordResetState.has_token, _new_password_form(), _request_form()),
-            rx.link("Back to sign in", href=routes.CLIENT_LOGIN, size="2"),
+            rx.link(_("Back to sign in"), href=routes.CLIENT_LOGIN, size="2"),
             spacing="4",
             width="100%",
         ),

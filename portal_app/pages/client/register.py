@@ -8,7 +8,7 @@ import asyncio
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.core import routes
+from portal_app.core import i18n, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ValidationError
 from portal_app.services.identity import registration
@@ -70,10 +70,14 @@ class RegisterState(rx.State):
             self.form_error = ""
             company = self._company or None
             ip = event_client_address(self.router)
+            # The e-mails follow the browser's language (this page has no switcher).
+            language = i18n.negotiate_language(self.router.headers.accept_language)
         password = str(form_data.get("password", "") or "")[:300]
         accepted = form_data.get("accept_terms") == "on"
         try:
-            message = await asyncio.to_thread(_register, company, form_data, password, accepted, ip)
+            message = await asyncio.to_thread(
+                _register, company, form_data, password, accepted, ip, language
+            )
         except registration.RegistrationErrors as exc:
             async with self:
                 self.errors = exc.errors
@@ -89,7 +93,9 @@ class RegisterState(rx.State):
             self.submitting = False
 
 
-def _register(company, form_data: dict, password: str, accepted: bool, ip: str) -> str:
+def _register(
+    company, form_data: dict, password: str, accepted: bool, ip: str, language: str | None
+) -> str:
     with session_scope() as db:
         return registration.register(
             db,
@@ -98,6 +104,7 @@ def _register(company, form_data: dict, password: str, accepted: bool, ip: str) 
             password=password,
             accepted_terms=accepted,
             ip=ip,
+            language=language,
         )
 
 

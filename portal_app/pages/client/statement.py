@@ -21,6 +21,7 @@ from portal_app.components.records import phone_label, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import use_language
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
 from portal_app.services.billing import statement_files, statements
 from portal_app.services.billing.generated_files import GeneratedFile
@@ -58,14 +59,18 @@ class _BuildProgress:
             raise _BuildCancelled
 
 
-def _build_file(actor: Actor, choices: dict, progress: _BuildProgress) -> GeneratedFile:
-    """Read the statement (one short transaction), then draw it into a private file."""
-    with session_scope() as db:
-        filename, doc = statement_files.prepare_statement(db, actor=actor, **choices)
-    progress(0, sum(len(view.rows) for view in doc.views))
-    return statement_files.write_statement_file(
-        actor=actor, filename=filename, doc=doc, progress=progress
-    )
+def _build_file(
+    actor: Actor, choices: dict, progress: _BuildProgress, language: str
+) -> GeneratedFile:
+    """Read the statement (one short transaction), then draw it into a private file, both in
+    the page's `language` (the PDF reads like the page)."""
+    with use_language(language):
+        with session_scope() as db:
+            filename, doc = statement_files.prepare_statement(db, actor=actor, **choices)
+        progress(0, sum(len(view.rows) for view in doc.views))
+        return statement_files.write_statement_file(
+            actor=actor, filename=filename, doc=doc, progress=progress
+        )
 
 
 class StatementState(PortalState):
@@ -250,6 +255,7 @@ class StatementState(PortalState):
             if self.has_error or self.unavailable:
                 return None
             choices = self._choices()
+            language = self.lang
             self._build_generation += 1
             generation = self._build_generation
             self._clear_build()
@@ -259,7 +265,8 @@ class StatementState(PortalState):
             async with self:
                 if self._build_generation != generation:
                     return None  # cancelled while waiting for a slot
-            task = asyncio.ensure_future(asyncio.to_thread(_build_file, actor, choices, progress))
+            build = asyncio.to_thread(_build_file, actor, choices, progress, language)
+            task = asyncio.ensure_future(build)
             while not task.done():
                 await asyncio.wait([task], timeout=BUILD_POLL_SECONDS)
                 async with self:

@@ -30,6 +30,8 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import N_
+from portal_app.core.i18n import gettext as _
 from portal_app.core.money import format_money
 from portal_app.models import Client, Company, Credit, Invoice, Payment, PaymentAllocation
 from portal_app.models.statuses import InvoiceStatus, PaymentStatus
@@ -46,7 +48,11 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope
 
 STATUSES = ("all", "paid", "unpaid")
-STATUS_LABELS = {"all": "All invoices", "paid": "Paid invoices", "unpaid": "Unpaid invoices"}
+STATUS_LABELS = {
+    "all": N_("All invoices"),
+    "paid": N_("Paid invoices"),
+    "unpaid": N_("Unpaid invoices"),
+}
 COUNTED_STATUSES = (InvoiceStatus.SENT, InvoiceStatus.PARTIAL, InvoiceStatus.PAID)
 RECEIVED_STATUSES = (
     PaymentStatus.COMPLETED,
@@ -54,7 +60,8 @@ RECEIVED_STATUSES = (
     PaymentStatus.PARTLY_REFUNDED,
 )
 MAX_YEARS = 10
-AGING_BUCKETS = ("Current", "1-30", "31-60", "61-90", "91-120", "Over 120")
+# Day ranges past due; the words are translated where the view is built.
+AGING_BUCKETS = (N_("Current"), "1-30", "31-60", "61-90", "91-120", N_("Over 120"))
 _KIND_ORDER = {"invoice": 0, "payment": 1, "credit": 2}
 
 
@@ -71,17 +78,17 @@ class _Move:
 def validate_range(start: object, end: object) -> tuple[date, date]:
     """End not before start, at most ten years apart; ValidationError naming the field."""
     if not isinstance(start, date) or isinstance(start, datetime):
-        raise ValidationError("start", "Enter a start date.")
+        raise ValidationError("start", _("Enter a start date."))
     if not isinstance(end, date) or isinstance(end, datetime):
-        raise ValidationError("end", "Enter an end date.")
+        raise ValidationError("end", _("Enter an end date."))
     if end < start:
-        raise ValidationError("end", "The end date must not be before the start date.")
+        raise ValidationError("end", _("The end date must not be before the start date."))
     try:
         limit = start.replace(year=start.year + MAX_YEARS)
     except ValueError:  # 29 February
         limit = start.replace(year=start.year + MAX_YEARS, day=28)
     if end > limit:
-        raise ValidationError("end", "A statement covers at most 10 years.")
+        raise ValidationError("end", _("A statement covers at most 10 years."))
     return start, end
 
 
@@ -91,13 +98,15 @@ def parse_day(raw: object, field: str) -> date:
         return raw
     text = str(raw or "").strip()
     if not text:
-        raise ValidationError(field, f"Enter {'a start' if field == 'start' else 'an end'} date.")
+        raise ValidationError(
+            field, _("Enter a start date.") if field == "start" else _("Enter an end date.")
+        )
     try:
         if len(text) != 10:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationError(field, "Enter a date as YYYY-MM-DD.") from None
+        raise ValidationError(field, _("Enter a date as YYYY-MM-DD.")) from None
 
 
 def _bucket(days_past_due: int) -> int:
@@ -133,7 +142,7 @@ def statement(
     modules.require(session, actor=actor, module="statement")
     start, end = validate_range(start, end)
     if status not in STATUSES:
-        raise ValidationError("status", "Choose all, paid or unpaid.")
+        raise ValidationError("status", _("Choose all, paid or unpaid."))
     locale = client_locale(session, actor)
 
     where = [
@@ -169,7 +178,7 @@ def statement(
     moves: dict[str, list[_Move]] = {}
     for inv in invoices:
         moves.setdefault(inv.currency, []).append(
-            _Move(inv.issue_date, "invoice", inv.number, "Invoice", inv.amount_minor, inv.id)
+            _Move(inv.issue_date, "invoice", inv.number, _("Invoice"), inv.amount_minor, inv.id)
         )
     applied_by_end: dict[int, int] = {}
     for allocation, payment, credit in allocations:
@@ -181,10 +190,10 @@ def statement(
         applied_by_end[inv.id] = applied_by_end.get(inv.id, 0) + net
         if allocation.credit_id is not None:
             kind, ref = "credit", credit.number if credit else ""
-            desc = f"Credit applied to {inv.number}"
+            desc = _("Credit applied to %(number)s") % {"number": inv.number}
         else:
             kind, ref = "payment", payment.number if payment else ""
-            desc = f"Payment applied to {inv.number}"
+            desc = _("Payment applied to %(number)s") % {"number": inv.number}
         moves[inv.currency].append(_Move(day, kind, ref, desc, -net, allocation.id))
 
     if not moves:
@@ -295,7 +304,7 @@ def _currency_view(
         closing_minor=closing,
         rows=rows,
         aging=[
-            AgingBucketView(label, money(amount), amount)
+            AgingBucketView(_(label), money(amount), amount)
             for label, amount in zip(AGING_BUCKETS, aging, strict=True)
         ]
         if show_aging
@@ -319,7 +328,7 @@ def statement_document(
         client=client_party(client),
         start=first.start if first else "",
         end=first.end if first else "",
-        status_label=STATUS_LABELS.get(status, "All invoices"),
+        status_label=_(STATUS_LABELS.get(status, STATUS_LABELS["all"])),
         views=views,
         logo_path=logo_path(company),
         primary_color=company.primary_color,

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from portal_app.core.db import utcnow
-from portal_app.core.i18n import chosen_language
+from portal_app.core.i18n import choose_language, chosen_language
 from portal_app.core.locale import display_locale, local_moment
-from portal_app.models import Client, Company
+from portal_app.models import Client, ClientContact, Company
 from portal_app.services.identity import session_memo
 from portal_app.services.identity.actor import Actor
 
@@ -52,3 +52,21 @@ def company_today(session: Session, company_id: int, now: datetime | None = None
     """Today's date where the company is (its time zone): the day the staff pages' "today"
     means (quotes answered today, overdue, aging)."""
     return local_moment(now or utcnow(), company_time_zone(session, company_id)).date()
+
+
+def reader_language(
+    session: Session, *, actor: Actor, accept_language: str, visitor_choice: str | None
+) -> str:
+    """The language a client's download (a PDF) is written in: the one the portal shows this
+    reader (core.i18n.choose_language: the contact's choice, this browser's, Accept-Language,
+    the company's)."""
+    contact = session.get(ClientContact, actor.contact_id) if actor.contact_id else None
+    company = session_memo.loaded(session, Company, actor.company_id) or session.get(
+        Company, actor.company_id
+    )
+    return choose_language(
+        contact_choice=contact.language if contact else None,
+        visitor_choice=visitor_choice,
+        accept_language=accept_language,
+        company_locale=company.locale if company else "",
+    )

@@ -18,19 +18,21 @@ from sqlmodel import Session, select
 from portal_app.core import signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import N_, gettext, ngettext, use_language
 from portal_app.core.routes import password_reset_url
 from portal_app.core.settings import get_settings
-from portal_app.models import ClientContact, Company
+from portal_app.models import Client, ClientContact, Company
 from portal_app.services.identity import audit, signin, throttle
 from portal_app.services.identity.auth import normalize_email
+from portal_app.services.identity.language import email_language
 from portal_app.services.identity.passwords import hash_password, password_problem
 from portal_app.services.mail import outbox
 
 log = logging.getLogger(__name__)
 
 THROTTLE_SCOPE = "password_reset"
-INVALID_TOKEN_MESSAGE = "This reset link is invalid or has expired."
-NEUTRAL_MESSAGE = (
+INVALID_TOKEN_MESSAGE = N_("This reset link is invalid or has expired.")
+NEUTRAL_MESSAGE = N_(
     "If that e-mail address belongs to a portal account, we have sent it a link to choose a new "
     "password."
 )
@@ -70,7 +72,7 @@ def _from_legacy(fields: list[str]) -> list:
 
 def _contact_for_token(session: Session, token: str, now: datetime) -> ClientContact:
     """The contact a token was issued to, or ValidationError when it cannot be used."""
-    invalid = ValidationError("token", INVALID_TOKEN_MESSAGE)
+    invalid = ValidationError("token", gettext(INVALID_TOKEN_MESSAGE))
     try:
         contact_id, carried = signing.unsign(
             _PURPOSE,
@@ -90,38 +92,56 @@ def _contact_for_token(session: Session, token: str, now: datetime) -> ClientCon
 
 
 def _reset_email(contact: ClientContact, company: Company | None, link: str) -> dict[str, str]:
-    """Subject, plain text and HTML of the reset e-mail."""
+    """Subject, plain text and HTML of the reset e-mail, in the current language."""
     minutes = get_settings().password_reset_minutes
     # Header values must stay on one line whatever the company's name holds.
-    company_name = " ".join(company.name.split()) if company else "the client portal"
-    greeting = f"Hello {contact.display_name},"
-    text = (
-        f"{greeting}\n\n"
-        f"Someone asked to reset the password of your {company_name} portal account.\n"
-        f"To choose a new password, open this link within {minutes} minutes:\n\n"
-        f"{link}\n\n"
-        "The link works once. If you did not ask for this, ignore this e-mail: "
-        "your password stays as it is.\n"
+    company_name = " ".join(company.name.split()) if company else ""
+    names = {"company": company_name, "minutes": minutes}
+    greeting = gettext("Hello %(name)s,") % {"name": contact.display_name}
+    asked = (
+        gettext("Someone asked to reset the password of your %(company)s portal account.")
+        if company_name
+        else gettext("Someone asked to reset the password of your portal account.")
+    ) % names
+    within = (
+        ngettext(
+            "To choose a new password, open this link within %(minutes)s minute:",
+            "To choose a new password, open this link within %(minutes)s minutes:",
+            minutes,
+        )
+        % names
     )
+    once = gettext(
+        "The link works once. If you did not ask for this, ignore this e-mail: your password "
+        "stays as it is."
+    )
+    text = f"{greeting}\n\n{asked}\n{within}\n\n{link}\n\n{once}\n"
     html_body = (
         f"<p>{html.escape(greeting)}</p>"
-        f"<p>Someone asked to reset the password of your {html.escape(company_name)} portal "
-        f"account. To choose a new password, open this link within {minutes} minutes:</p>"
+        f"<p>{html.escape(asked)} {html.escape(within)}</p>"
         f'<p><a href="{html.escape(link, quote=True)}">{html.escape(link)}</a></p>'
-        "<p>The link works once. If you did not ask for this, ignore this e-mail: your password "
-        "stays as it is.</p>"
+        f"<p>{html.escape(once)}</p>"
     )
-    return {
-        "subject": f"Reset your {company_name} portal password",
-        "text": text,
-        "html": html_body,
-    }
+    subject = (
+        gettext("Reset your %(company)s portal password")
+        if company_name
+        else gettext("Reset your portal password")
+    ) % names
+    return {"subject": subject, "text": text, "html": html_body}
 
 
 def request_password_reset(
-    session: Session, *, email: str, ip: str = "", now: datetime | None = None
+    session: Session,
+    *,
+    email: str,
+    ip: str = "",
+    now: datetime | None = None,
+    language: str | None = None,
 ) -> str | None:
     """E-mail a reset link to the portal contact with this address; return its token.
+
+    The e-mail is in the contact's chosen language, else `language` (the page the visitor
+    asked on), else the client's or company's (identity.language.email_language).
 
     Unknown or disabled addresses get nothing and return None, as do throttled requests
     (settings.login_max_failures per window, per e-mail address and per client address, every
@@ -143,6 +163,12 @@ def request_password_reset(
     for contact in contacts:
         token = make_reset_token(contact, now=now)
         company = session.get(Company, contact.company_id)
+        client = session.get(Client, contact.client_id)
+        written_in = contact.language or language
+        if not written_in and company is not None and client is not None:
+            written_in = email_language(contact, client, company)
+        with use_language(written_in or "en"):
+            message = _reset_email(contact, company, base + password_reset_url(token))
         # Queued with the request's transaction; the outbox job sends it (and retries).
         outbox.queue_email(
             session,
@@ -153,7 +179,7 @@ def request_password_reset(
             to=contact.email,
             entity_type="contact",
             entity_id=contact.id,
-            **_reset_email(contact, company, base + password_reset_url(token)),
+            **message,
         )
         audit.record(
             session,

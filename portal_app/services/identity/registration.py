@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from portal_app.core import routes, signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import gettext, language_of_locale, ngettext, use_language
 from portal_app.core.mail import EMAIL_PATTERN
 from portal_app.core.paging import parse_record_id
 from portal_app.core.settings import get_settings
@@ -195,11 +196,42 @@ def _base() -> str:
     return get_settings().base_url.rstrip("/")
 
 
+def _mail_language(company: Company, contact: ClientContact, language: str | None) -> str:
+    """What a registration e-mail is written in: the contact's choice, else the page's
+    `language` (the visitor registered in it), else the company's, else English."""
+    return contact.language or language or language_of_locale(company.locale) or "en"
+
+
 def _send_confirmation(
-    session: Session, company: Company, contact: ClientContact, token: str
+    session: Session,
+    company: Company,
+    contact: ClientContact,
+    token: str,
+    language: str | None = None,
 ) -> None:
     name = " ".join(company.name.split())
     link = f"{_base()}{routes.CLIENT_REGISTER_CONFIRM}?token={token}"
+    with use_language(_mail_language(company, contact, language)):
+        names = {"company": name, "hours": CONFIRM_HOURS}
+        subject = gettext("Confirm your e-mail for the %(company)s portal") % names
+        text = "\n".join(
+            [
+                gettext("Hello %(name)s,") % {"name": contact.display_name},
+                "",
+                gettext("Thank you for registering with the %(company)s client portal.") % names,
+                ngettext(
+                    "Open this link within %(hours)s hour to confirm your e-mail address:",
+                    "Open this link within %(hours)s hours to confirm your e-mail address:",
+                    CONFIRM_HOURS,
+                )
+                % names,
+                "",
+                link,
+                "",
+                gettext("If you did not register, ignore this e-mail."),
+                "",
+            ]
+        )
     outbox.queue_email(
         session,
         company_id=company.id,
@@ -208,18 +240,34 @@ def _send_confirmation(
         entity_type="contact",
         entity_id=contact.id,
         to=contact.email,
-        subject=f"Confirm your e-mail for the {name} portal",
-        text=(
-            f"Hello {contact.display_name},\n\n"
-            f"Thank you for registering with the {name} client portal.\n"
-            f"Open this link within {CONFIRM_HOURS} hours to confirm your e-mail address:\n\n"
-            f"{link}\n\nIf you did not register, ignore this e-mail.\n"
-        ),
+        subject=subject,
+        text=text,
     )
 
 
-def _send_already_registered(session: Session, company: Company, contact: ClientContact) -> None:
+def _send_already_registered(
+    session: Session, company: Company, contact: ClientContact, language: str | None = None
+) -> None:
     name = " ".join(company.name.split())
+    with use_language(_mail_language(company, contact, language)):
+        names = {"company": name}
+        subject = gettext("Your %(company)s portal account") % names
+        text = "\n".join(
+            [
+                gettext(
+                    "Someone tried to register this e-mail address with the %(company)s client "
+                    "portal, but it already has an account."
+                )
+                % names,
+                "",
+                gettext("Sign in: %(link)s") % {"link": f"{_base()}{routes.CLIENT_LOGIN}"},
+                gettext("Forgot your password? %(link)s")
+                % {"link": f"{_base()}{routes.CLIENT_PASSWORD_RESET}"},
+                "",
+                gettext("If this was not you, ignore this e-mail."),
+                "",
+            ]
+        )
     outbox.queue_email(
         session,
         company_id=company.id,
@@ -229,14 +277,8 @@ def _send_already_registered(session: Session, company: Company, contact: Client
         entity_type="contact",
         entity_id=contact.id,
         to=contact.email,
-        subject=f"Your {name} portal account",
-        text=(
-            f"Someone tried to register this e-mail address with the {name} client portal, "
-            "but it already has an account.\n\n"
-            f"Sign in: {_base()}{routes.CLIENT_LOGIN}\n"
-            f"Forgot your password? {_base()}{routes.CLIENT_PASSWORD_RESET}\n\n"
-            "If this was not you, ignore this e-mail.\n"
-        ),
+        subject=subject,
+        text=text,
     )
 
 
@@ -249,10 +291,12 @@ def register(
     accepted_terms: bool,
     ip: str = "",
     next_path: str = "",
+    language: str | None = None,
 ) -> str:
     """Register a client and its contact, queue the confirmation e-mail; return the on-screen
     text. `next_path`: the portal page to return to after confirming and signing in (e.g. the
-    plan's /subscribe/<key> page); anything not a portal page is dropped.
+    plan's /subscribe/<key> page); anything not a portal page is dropped. `language`: the
+    registration page's, which the e-mails are written in (else the company's).
 
     ValidationError("form", CLOSED_MESSAGE) when registration is off; RegistrationErrors for
     bad fields. The e-mail goes into the outbox in the caller's transaction (sent and retried
@@ -275,7 +319,7 @@ def register(
         )
     ).first()
     if existing is not None:
-        _send_already_registered(session, row, existing)
+        _send_already_registered(session, row, existing, language)
         audit.record(
             session,
             company_id=row.id,
@@ -331,7 +375,7 @@ def register(
         details={"terms_accepted": bool(info.terms)},
     )
     token = make_confirm_token(contact, now=now, next_path=str(next_path or "")[:500])
-    _send_confirmation(session, row, contact, token)
+    _send_confirmation(session, row, contact, token, language)
     return SENT_MESSAGE.format(email=email)
 
 

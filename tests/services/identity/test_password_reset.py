@@ -468,3 +468,37 @@ def test_send_email_refuses_header_injection(mailbox):
         with pytest.raises(ValueError):
             send_email(to=to, subject=subject, text="body")
     assert mailbox.messages == []
+
+
+def test_the_reset_email_is_in_the_contacts_language_else_the_pages(make, session, mailbox):
+    company = make.company(name="Northwind Billing", locale="en_US")
+    french = make.contact(make.client(company), email=_email(), language="fr")
+    # The contact's choice wins over the page the request came from.
+    password_reset.request_password_reset(session, email=french.email, ip=_ip(), language="ja")
+    assert deliver(session)["sent"] == 1
+    message = _only_message(mailbox)
+    assert message["Subject"] == "Réinitialisez votre mot de passe du portail Northwind Billing"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "ouvrez ce lien d'ici" in text and "minutes :" in text
+    assert "Le lien ne fonctionne qu'une fois." in text
+    assert _link_from(message).startswith(get_settings().base_url.rstrip("/"))
+    # Nobody chose: the page's language (the visitor asked in Japanese).
+    mailbox.messages.clear()
+    visitor = make.contact(make.client(company), email=_email())
+    password_reset.request_password_reset(session, email=visitor.email, ip=_ip(), language="ja")
+    deliver(session)
+    japanese = _only_message(mailbox)
+    assert japanese["Subject"] == "Northwind Billing ポータルのパスワードの再設定"
+    # And without a page language, the client's (en_US): English.
+    mailbox.messages.clear()
+    password_reset.request_password_reset(session, email=visitor.email, ip=_ip())
+    deliver(session)
+    assert _only_message(mailbox)["Subject"] == "Reset your Northwind Billing portal password"
+
+
+def test_a_refused_token_is_explained_in_the_current_language(make, session):
+    from portal_app.core.i18n import use_language
+
+    with use_language("de"), pytest.raises(ValidationError) as caught:
+        password_reset.reset_password(session, token="nonsense", new_password=NEW_PASSWORD)
+    assert caught.value.message == "Dieser Link zum Zurücksetzen ist ungültig oder abgelaufen."
