@@ -126,6 +126,7 @@ def autobill_invoice(
         contact = _billing_contact(session, invoice)
         if method is None or contact is None:
             _note(session, invoice, "autobill_failed", source, source_id, reason="no_default_card")
+            payment_mail.queue_payment_failed(session, invoice=invoice, checkout_id=None)
             return AutobillResult("no_card", "The client has no default card saved.")
         actor = Actor(
             company_id=invoice.company_id,

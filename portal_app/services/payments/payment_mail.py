@@ -3,7 +3,8 @@ automatic charge (auto-bill of a recurring invoice, a subscription renewal) with
 the card. Neither is optional (a receipt is a legal record; a failed charge leaves money owed).
 
 Both are queued in the transaction of the event through services/identity/email_choices.py,
-keyed by the event (`payment.receipt:<payment>`, `payment.failed:<checkout>`), so a settle
+keyed by the event (`payment.receipt:<payment>`, `payment.failed:<checkout>`, or for a client
+with no default card `payment.failed:no_card:<invoice>`), so a settle
 reached by the browser and the webhook, or a job run twice, queues one. Queueing runs in a
 savepoint: a message that cannot be written (a contact without an address) is logged and
 never undoes the payment it is about.
@@ -117,9 +118,10 @@ def queue_receipt(session: Session, payment: Payment) -> str:
     )
 
 
-def queue_payment_failed(session: Session, *, invoice: Invoice, checkout_id: int) -> str:
-    """Queue "we could not charge your card" for an automatic charge of `invoice` that failed
-    (one e-mail per failed checkout), with the link to the saved cards."""
+def queue_payment_failed(session: Session, *, invoice: Invoice, checkout_id: int | None) -> str:
+    """Queue "we could not charge your card" for an automatic charge of `invoice` that failed,
+    with the link to the saved cards: one e-mail per failed checkout, or (`checkout_id` None:
+    no default card to charge) one per invoice, however often the charge is retried."""
 
     def build(to: email_choices.Recipient) -> layout.Body:
         values = {
@@ -149,7 +151,11 @@ def queue_payment_failed(session: Session, *, invoice: Invoice, checkout_id: int
             company_id=invoice.company_id,
             client_id=invoice.client_id,
             kind=FAILED,
-            key=f"payment.failed:{checkout_id}",
+            key=(
+                f"payment.failed:{checkout_id}"
+                if checkout_id is not None
+                else f"payment.failed:no_card:{invoice.id}"
+            ),
             build=build,
             entity_type="invoice",
             entity_id=invoice.id,

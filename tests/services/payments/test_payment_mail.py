@@ -102,3 +102,16 @@ def test_a_declined_auto_charge_says_how_to_fix_the_card_once(
     second = autobill_invoice(tx, invoice_id=invoice.id, gateway=gateway)
     assert second.status == "declined" and second.checkout_id != first.checkout_id
     assert len(_rows(session, payment_mail.FAILED)) == 2
+
+
+def test_no_saved_card_is_told_once_per_invoice(make, session, tx, gateway, mailbox):
+    client = make.client(make.company())
+    contact = make.contact(client, is_primary=True)
+    invoice = make.invoice(client)
+    for _ in range(3):  # the job retrying on later days
+        assert autobill_invoice(tx, invoice_id=invoice.id, gateway=gateway).status == "no_card"
+    assert len(_rows(session, payment_mail.FAILED)) == 1
+    deliver(session)
+    (message,) = mailbox.to(contact.email)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert invoice.number in text and "payment_methods" in text
