@@ -2,17 +2,20 @@
 renewal job charges it when the trial ends, or ends the trial with an e-mail (in the contact's
 language) when there is none (issue 18 item 7). Against localstripe and the SMTP test server."""
 
+import uuid
 from datetime import date
 
+import httpx
 import pytest
 from sqlmodel import select
 
-from portal_app.core.errors import ValidationError
-from portal_app.models import Invoice, OutboxMessage, Payment, Subscription
+from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.models import Invoice, OutboxMessage, Payment, PaymentMethod, Subscription
+from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.subscriptions import signup
 from portal_app.services.subscriptions.renewals import run_renewals
 from portal_app.services.subscriptions.trial_end import TRIAL_ENDED_NO_CARD
-from tests.conftest import CARD_OK
+from tests.conftest import CARD_DECLINED_ON_ATTACH, CARD_OK
 from tests.helpers.ledger import assert_ledger_holds
 from tests.helpers.mailbox import deliver
 from tests.helpers.subscriptions import link, plan, saved_card, tx_for
@@ -105,3 +108,64 @@ def test_a_card_added_during_a_cardless_trial_is_charged(make, session, gateway,
     assert session.get(Subscription, start.subscription_id).status == "active"
     assert TRIAL_ENDED_NO_CARD not in _kinds(session, company.id)
     assert_ledger_holds(session, company_id=company.id, client_id=client.id, gateway=gateway)
+
+
+def _confirmed_setup(tx, actor, gateway, localstripe_url, number=CARD_OK) -> str:
+    """A SetupIntent confirmed with a card, as localstripe's Stripe.js does in the browser."""
+    secret = flow.setup_new_card(tx, actor=actor, gateway=gateway, purpose=uuid.uuid4().hex)
+    intent_ref = secret.split("_secret_")[0]
+    httpx.post(
+        f"{localstripe_url}/v1/setup_intents/{intent_ref}/confirm",
+        json={
+            "key": "pk_test_portal",
+            "client_secret": secret,
+            "payment_method_data": {
+                "type": "card",
+                "card": {"number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123"},
+            },
+        },
+    )
+    return intent_ref
+
+
+def test_the_trial_card_is_kept_as_the_default_and_only_the_clients_own(
+    make, session, gateway, browser_card, localstripe_url
+):
+    company = make.company()
+    client = make.client(company)
+    actor = make.actor(make.contact(client))
+    tx = tx_for(session)
+    older = saved_card(session, actor, gateway, browser_card, CARD_OK)
+    intent_ref = _confirmed_setup(tx, actor, gateway, localstripe_url, "5555555555554444")
+    method_id = signup.keep_card_for_trial(
+        tx, actor=actor, gateway=gateway, setup_intent_ref=intent_ref
+    )
+    # A second call (double click) keeps the same card.
+    assert (
+        signup.keep_card_for_trial(tx, actor=actor, gateway=gateway, setup_intent_ref=intent_ref)
+        == method_id
+    )
+    cards = session.exec(select(PaymentMethod).where(PaymentMethod.client_id == client.id)).all()
+    assert sorted((c.method_ref == older, c.is_default) for c in cards) == [
+        (False, True),
+        (True, False),
+    ]
+    # Another client's SetupIntent is not found; a link session and a preview may not keep one.
+    stranger = make.actor(make.contact(make.client(company)))
+    with pytest.raises(NotFoundError):
+        signup.keep_card_for_trial(tx, actor=stranger, gateway=gateway, setup_intent_ref=intent_ref)
+    invoice = make.invoice(client)
+    for kind, link_to in (("link", invoice), ("staff_preview", None)):
+        other = make.actor(make.contact(client), kind=kind, link_to=link_to)
+        with pytest.raises(ReadOnlyError):
+            signup.keep_card_for_trial(
+                tx, actor=other, gateway=gateway, setup_intent_ref=intent_ref
+            )
+    # A SetupIntent the bank refused keeps nothing.
+    refused = _confirmed_setup(tx, actor, gateway, localstripe_url, CARD_DECLINED_ON_ATTACH)
+    with pytest.raises(ValidationError):
+        signup.keep_card_for_trial(tx, actor=actor, gateway=gateway, setup_intent_ref=refused)
+    assert (
+        len(session.exec(select(PaymentMethod).where(PaymentMethod.client_id == client.id)).all())
+        == 2
+    )
