@@ -6,6 +6,7 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.state.staff_cancellations import StaffCancellationsState
+from portal_app.state.translate import _, fill
 
 S = StaffCancellationsState
 
@@ -19,23 +20,23 @@ def _request_row(row) -> rx.Component:
         rx.table.cell(
             rx.hstack(
                 rx.button(
-                    "Approve",
+                    _("Approve"),
                     size="1",
                     variant="soft",
                     color_scheme="red",
                     high_contrast=True,
                     on_click=S.approve(row.kind, row.record_id),
                     disabled=S.deciding,
-                    aria_label="Approve cancellation: " + row.title,
+                    aria_label=fill(_("Approve cancellation: %(what)s"), what=row.title),
                     data_testid="approve-cancellation",
                 ),
                 rx.button(
-                    "Decline",
+                    _("Decline"),
                     size="1",
                     variant="soft",
                     on_click=S.decline(row.kind, row.record_id),
                     disabled=S.deciding,
-                    aria_label="Decline cancellation: " + row.title,
+                    aria_label=fill(_("Decline cancellation: %(what)s"), what=row.title),
                     data_testid="decline-cancellation",
                 ),
                 spacing="2",
@@ -51,14 +52,20 @@ def cancellation_requests(client_id) -> rx.Component:
         rx.cond(
             S.requests.length() > 0,
             rx.vstack(
-                rx.heading("Cancellation requests", size="4", as_="h2"),
+                rx.heading(_("Cancellation requests"), size="4", as_="h2"),
                 rx.box(
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
                                 *[
                                     rx.table.column_header_cell(label)
-                                    for label in ("What", "Amount", "Asked on", "Reason", "")
+                                    for label in (
+                                        _("What"),
+                                        _("Amount"),
+                                        _("Asked on"),
+                                        _("Reason"),
+                                        "",
+                                    )
                                 ]
                             )
                         ),

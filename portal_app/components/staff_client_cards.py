@@ -8,6 +8,7 @@ import reflex as rx
 from portal_app.components.accessible import callout
 from portal_app.components.card_element import card_box
 from portal_app.state.staff_client_cards import MAX_NOTE, StaffClientCardsState
+from portal_app.state.translate import _
 
 S = StaffClientCardsState
 
@@ -17,8 +18,8 @@ def _card_row(card) -> rx.Component:
         rx.table.row_header_cell(card.brand, " ending in ", card.last4),
         rx.table.cell(card.expiry),
         rx.table.cell(
-            rx.cond(card.is_default, rx.badge("Default", color_scheme="green"), ""),
-            rx.cond(card.is_expired, rx.badge("Expired", color_scheme="red"), ""),
+            rx.cond(card.is_default, rx.badge(_("Default"), color_scheme="green"), ""),
+            rx.cond(card.is_expired, rx.badge(_("Expired"), color_scheme="red"), ""),
         ),
     )
 
@@ -27,18 +28,18 @@ def _add_form() -> rx.Component:
     busy = S.card_busy | S.card_saving
     return rx.vstack(
         rx.checkbox(
-            "The client agreed to this card being added and used for payments.",
+            _("The client agreed to this card being added and used for payments."),
             checked=S.card_agreed,
             on_change=S.set_card_agreed,
             disabled=S.card_saving,
             id="card-client-agreed",
         ),
         rx.vstack(
-            rx.el.label("How the client agreed (optional)", html_for="card-consent-note"),
+            rx.el.label(_("How the client agreed (optional)"), html_for="card-consent-note"),
             rx.input(
                 value=S.card_note,
                 on_change=S.set_card_note,
-                placeholder="e.g. phone call with the account owner",
+                placeholder=_("e.g. phone call with the account owner"),
                 max_length=MAX_NOTE,
                 id="card-consent-note",
                 width="100%",
@@ -51,7 +52,7 @@ def _add_form() -> rx.Component:
             ~S.card_form_open,
             rx.button(
                 rx.icon("credit-card", size=16, aria_hidden="true"),
-                "Add a card",
+                _("Add a card"),
                 on_click=S.start_card,
                 disabled=busy,
                 id="staff-add-card",
@@ -60,23 +61,23 @@ def _add_form() -> rx.Component:
         # Always in the page (hidden until used), so Stripe.js can mount into it.
         rx.box(
             rx.vstack(
-                rx.text("Card details", weight="medium"),
+                rx.text(_("Card details"), weight="medium"),
                 card_box(),
                 rx.text(
-                    "The card number goes straight to the card processor; we never see it.",
+                    _("The card number goes straight to the card processor; we never see it."),
                     size="1",
                     color_scheme="gray",
                 ),
                 rx.hstack(
                     rx.button(
                         rx.cond(S.card_saving, rx.spinner(size="2"), rx.icon("lock", size=16)),
-                        "Save card",
+                        _("Save card"),
                         on_click=S.save_card,
                         disabled=~S.card_ready | busy,
                         id="staff-save-card",
                     ),
                     rx.button(
-                        "Cancel",
+                        _("Cancel"),
                         variant="soft",
                         color_scheme="gray",
                         on_click=S.cancel_card,
@@ -107,7 +108,7 @@ def _add_form() -> rx.Component:
 def client_cards(client_id) -> rx.Component:
     """A client's saved cards and, where allowed, "Add a card"; `client_id` is an int Var."""
     return rx.vstack(
-        rx.heading("Cards", size="4", as_="h2"),
+        rx.heading(_("Cards"), size="4", as_="h2"),
         rx.cond(
             S.cards.length() > 0,
             rx.box(
@@ -126,7 +127,7 @@ def client_cards(client_id) -> rx.Component:
                 max_width="32em",
                 overflow_x="auto",
             ),
-            rx.text("No saved cards.", size="2", color_scheme="gray"),
+            rx.text(_("No saved cards."), size="2", color_scheme="gray"),
         ),
         rx.cond(
             S.card_notice != "",

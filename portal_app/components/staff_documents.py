@@ -12,28 +12,50 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import (
-    colored_badge,
     download_button,
     empty_state,
     field_error,
+    keyed_badge,
     link_button,
     loading_block,
     page_heading,
 )
+from portal_app.core.i18n import N_
 from portal_app.core.money import SUPPORTED_CURRENCIES
 from portal_app.schemas.staff_documents import StaffDocDetail, StaffQuoteAnswer
+from portal_app.state.translate import _, fill
 
+# The status filter's words (English msgids, shown through _()).
+STATUS_FILTER_LABELS = {
+    "all": N_("All"),
+    "draft": N_("Draft"),
+    "sent": N_("Sent"),
+    "partial": N_("Partly paid"),
+    "paid": N_("Paid"),
+    "cancelled": N_("Cancelled"),
+    "approved": N_("Approved"),
+    "converted": N_("Converted"),
+    "expired": N_("Expired"),
+    "declined": N_("Declined"),
+    "applied": N_("Applied"),
+}
+# Badge colours by stored status key: the label is in the staff user's language.
 _STATUS_COLORS = {
-    "Draft": "gray",
-    "Sent": "amber",
-    "Partly paid": "blue",
-    "Paid": "green",
-    "Cancelled": "gray",
-    "Approved": "green",
-    "Converted": "green",
-    "Expired": "gray",
-    "Declined": "red",
-    "Applied": "green",
+    "draft": "gray",
+    "sent": "amber",
+    "partial": "blue",
+    "paid": "green",
+    "cancelled": "gray",
+    "approved": "green",
+    "converted": "green",
+    "expired": "gray",
+    "declined": "red",
+    "applied": "green",
+    "pending": "amber",
+    "completed": "green",
+    "failed": "red",
+    "refunded": "gray",
+    "partly_refunded": "blue",
 }
 
 
@@ -47,11 +69,23 @@ class KindWords:
     list_route: str
     new_route: str
     statuses: tuple[str, ...]
-    due_label: str = "Due date"  # "" for a kind without one (credits)
+    due_label: str = N_("Due date")  # "" for a kind without one (credits)
+    # Whole phrases per kind (English msgids marked in components/staff_kinds.py), so no
+    # sentence is joined from a translated noun.
+    new_label: str = ""  # New invoice
+    edit_label: str = ""  # Edit invoice
+    empty_title: str = ""  # No invoices
+    not_found_title: str = ""  # Invoice not found
+    not_found_text: str = ""  # This invoice does not exist.
+    email_label: str = ""  # E-mail invoice
+    pdf_preview_label: str = ""  # Preview the invoice PDF (opens in a new tab)
+    back_label: str = ""  # ← All invoices
+    heading: str = ""  # Invoice %(number)s
 
 
-def staff_status_badge(label) -> rx.Component:
-    return colored_badge(label, _STATUS_COLORS)
+def staff_status_badge(label, key) -> rx.Component:
+    """The record's status `label` (translated), coloured by its stored status `key`."""
+    return keyed_badge(label, key, _STATUS_COLORS)
 
 
 def labelled_select(options: list[tuple[str, str]], *, value, on_change, label: str, **props):
@@ -81,11 +115,11 @@ def doc_list(state, words: KindWords) -> rx.Component:
                 )
             ),
             rx.table.cell(item.client_name),
-            rx.table.cell(staff_status_badge(item.status_label)),
+            rx.table.cell(staff_status_badge(item.status_label, item.status)),
             rx.table.cell(item.issue_date, white_space="nowrap"),
             *([rx.table.cell(item.due_date, white_space="nowrap")] if words.due_label else []),
-            rx.table.cell(item.amount, text_align="right", white_space="nowrap"),
-            rx.table.cell(item.balance, text_align="right", white_space="nowrap"),
+            rx.table.cell(item.amount, text_align="end", white_space="nowrap"),
+            rx.table.cell(item.balance, text_align="end", white_space="nowrap"),
         )
 
     table = rx.table.root(
@@ -94,13 +128,13 @@ def doc_list(state, words: KindWords) -> rx.Component:
                 *[
                     rx.table.column_header_cell(label, text_align=align)
                     for label, align in (
-                        ("Number", "left"),
-                        ("Client", "left"),
-                        ("Status", "left"),
-                        ("Date", "left"),
-                        *([(words.due_label, "left")] if words.due_label else []),
-                        ("Amount", "right"),
-                        ("Balance", "right"),
+                        (_("Number"), "start"),
+                        (_("Client"), "start"),
+                        (_("Status"), "start"),
+                        (_("Date"), "start"),
+                        *([(_(words.due_label), "start")] if words.due_label else []),
+                        (_("Amount"), "end"),
+                        (_("Balance"), "end"),
                     )
                 ]
             )
@@ -111,11 +145,11 @@ def doc_list(state, words: KindWords) -> rx.Component:
     )
     return rx.vstack(
         rx.hstack(
-            page_heading(words.plural),
+            page_heading(_(words.plural)),
             rx.spacer(),
             link_button(
                 rx.icon("plus", size=16, aria_hidden="true"),
-                f"New {words.name}",
+                _(words.new_label),
                 href=words.new_route,
                 link_props={"id": f"new-{words.name}"},
             ),
@@ -124,16 +158,16 @@ def doc_list(state, words: KindWords) -> rx.Component:
         ),
         rx.hstack(
             labelled_select(
-                [(status, status.capitalize()) for status in words.statuses],
+                [(status, _(STATUS_FILTER_LABELS[status])) for status in words.statuses],
                 value=state.status_filter,
                 on_change=state.set_filter,
-                label="Status",
+                label=_("Status"),
             ),
             rx.input(
-                placeholder="Search number or client",
+                placeholder=_("Search number or client"),
                 default_value=state.search,
                 on_blur=state.set_search,
-                aria_label="Search number or client",
+                aria_label=_("Search number or client"),
                 width="18em",
             ),
             spacing="3",
@@ -145,18 +179,20 @@ def doc_list(state, words: KindWords) -> rx.Component:
             rx.cond(
                 state.rows.length() > 0,
                 rx.box(table, width="100%", overflow_x="auto"),
-                empty_state(f"No {words.plural.lower()}", "Nothing matches these filters."),
+                empty_state(_(words.empty_title), _("Nothing matches these filters.")),
             ),
         ),
         rx.hstack(
             rx.button(
-                "Previous",
+                _("Previous"),
                 on_click=state.previous_page,
                 disabled=state.page <= 1,
                 variant="soft",
             ),
-            rx.text("Page ", state.page.to_string()),
-            rx.button("Next", on_click=state.next_page, disabled=~state.has_next, variant="soft"),
+            rx.text(fill(_("Page %(page)s"), page=state.page.to_string())),
+            rx.button(
+                _("Next"), on_click=state.next_page, disabled=~state.has_next, variant="soft"
+            ),
             align="center",
             spacing="3",
         ),
@@ -226,18 +262,18 @@ def line_row(state, line, index) -> rx.Component:
         )
 
     return rx.table.row(
-        cell("description", "Description", "14em"),
-        cell("quantity", "Quantity", "5em", input_mode="decimal"),
-        cell("unit_price", "Unit price", "7em", input_mode="decimal"),
-        cell("tax_name", "Tax name", "6em"),
-        cell("tax_rate", "Tax rate %", "5em", input_mode="decimal"),
+        cell("description", _("Description"), "14em"),
+        cell("quantity", _("Quantity"), "5em", input_mode="decimal"),
+        cell("unit_price", _("Unit price"), "7em", input_mode="decimal"),
+        cell("tax_name", _("Tax name"), "6em"),
+        cell("tax_rate", _("Tax rate %"), "5em", input_mode="decimal"),
         rx.table.cell(
             rx.icon_button(
                 rx.icon("trash-2", size=16),
                 on_click=state.remove_line(index),
                 variant="ghost",
                 color_scheme="red",
-                aria_label="Remove line",
+                aria_label=_("Remove line"),
                 type="button",
             )
         ),
@@ -255,10 +291,10 @@ def form_error_callout(state) -> rx.Component:
 def client_field(state) -> rx.Component:
     """The client select of a new form; fixed (disabled) when editing."""
     return labelled_field(
-        "Client",
+        _("Client"),
         rx.select.root(
             # No placeholder: Radix's grey placeholder text fails contrast checks.
-            rx.select.trigger(aria_label="Client"),
+            rx.select.trigger(aria_label=_("Client")),
             rx.select.content(
                 rx.foreach(
                     state.client_choices,
@@ -277,13 +313,13 @@ def client_field(state) -> rx.Component:
 def currency_field(state) -> rx.Component:
     """The currency select; "default" stands for the client's currency (an empty value)."""
     return labelled_field(
-        "Currency",
+        _("Currency"),
         labelled_select(
-            [("default", "The client's currency")]
+            [("default", _("The client's currency"))]
             + [(code, code) for code in SUPPORTED_CURRENCIES],
             value=rx.cond(state.form_currency == "", "default", state.form_currency),
             on_change=lambda value: state.set_field("currency", value),
-            label="Currency",
+            label=_("Currency"),
         ),
         state.form_errors["currency"],
     )
@@ -297,7 +333,14 @@ def lines_editor(state) -> tuple[rx.Component, ...]:
             rx.table.row(
                 *[
                     rx.table.column_header_cell(label)
-                    for label in ("Description", "Qty", "Unit price", "Tax", "Rate %", "")
+                    for label in (
+                        _("Description"),
+                        _("Qty"),
+                        _("Unit price"),
+                        _("Tax"),
+                        _("Rate %"),
+                        "",
+                    )
                 ]
             )
         ),
@@ -308,12 +351,12 @@ def lines_editor(state) -> tuple[rx.Component, ...]:
         variant="surface",
     )
     return (
-        rx.heading("Lines", size="4", as_="h2"),
+        rx.heading(_("Lines"), size="4", as_="h2"),
         field_error(state.form_errors["lines"]),
         rx.box(lines_table, width="100%", overflow_x="auto"),
         rx.button(
             rx.icon("plus", size=16, aria_hidden="true"),
-            "Add line",
+            _("Add line"),
             on_click=state.add_line,
             variant="soft",
             type="button",
@@ -330,30 +373,30 @@ def doc_form(state, words: KindWords) -> rx.Component:
         rx.grid(
             client_field(state),
             currency_field(state),
-            text_field(state, "issue_date", "Issue date", type="date"),
+            text_field(state, "issue_date", _("Issue date"), type="date"),
             *(
-                [text_field(state, "due_date", words.due_label, type="date")]
+                [text_field(state, "due_date", _(words.due_label), type="date")]
                 if words.name != "credit"
                 else []
             ),
             *(
                 [
-                    text_field(state, "partial", "Deposit (optional)", input_mode="decimal"),
-                    text_field(state, "partial_due_date", "Deposit due", type="date"),
+                    text_field(state, "partial", _("Deposit (optional)"), input_mode="decimal"),
+                    text_field(state, "partial_due_date", _("Deposit due"), type="date"),
                 ]
                 if is_invoice
                 else []
             ),
-            *([text_field(state, "po_number", "PO number")] if words.name != "credit" else []),
+            *([text_field(state, "po_number", _("PO number"))] if words.name != "credit" else []),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",
             width="100%",
         ),
         *lines_editor(state),
         rx.grid(
-            area_field(state, "public_notes", "Notes for the client"),
+            area_field(state, "public_notes", _("Notes for the client")),
             *(
-                [area_field(state, "terms", "Terms"), area_field(state, "footer", "Footer")]
+                [area_field(state, "terms", _("Terms")), area_field(state, "footer", _("Footer"))]
                 if words.name != "credit"
                 else []
             ),
@@ -364,17 +407,17 @@ def doc_form(state, words: KindWords) -> rx.Component:
         rx.hstack(
             rx.button(
                 rx.cond(state.form_saving, rx.spinner(size="2"), rx.icon("save", size=16)),
-                "Save draft",
+                _("Save draft"),
                 on_click=state.save,
                 disabled=state.form_saving,
                 id="save-document",
             ),
-            rx.link("Cancel", href=words.list_route),
+            rx.link(_("Cancel"), href=words.list_route),
             align="center",
             spacing="4",
         ),
         rx.text(
-            "Totals are worked out from the lines when you save. Only drafts can be edited.",
+            _("Totals are worked out from the lines when you save. Only drafts can be edited."),
             size="2",
             color_scheme="gray",
         ),
@@ -382,10 +425,10 @@ def doc_form(state, words: KindWords) -> rx.Component:
         width="100%",
     )
     return rx.vstack(
-        page_heading(rx.cond(state.form_is_edit, f"Edit {words.name}", f"New {words.name}")),
+        page_heading(rx.cond(state.form_is_edit, _(words.edit_label), _(words.new_label))),
         rx.cond(
             state.form_not_found,
-            empty_state(f"{words.title} not found", f"This {words.name} does not exist."),
+            empty_state(_(words.not_found_title), _(words.not_found_text)),
             rx.cond(state.form_loading, loading_block(), body),
         ),
         width="100%",
@@ -413,11 +456,11 @@ def detail_lines(doc) -> rx.Component:
                 *[
                     rx.table.column_header_cell(label, text_align=align)
                     for label, align in (
-                        ("Description", "left"),
-                        ("Qty", "right"),
-                        ("Unit price", "right"),
-                        ("Tax", "left"),
-                        ("Net", "right"),
+                        (_("Description"), "start"),
+                        (_("Qty"), "end"),
+                        (_("Unit price"), "end"),
+                        (_("Tax"), "start"),
+                        (_("Net"), "end"),
                     )
                 ]
             )
@@ -427,10 +470,10 @@ def detail_lines(doc) -> rx.Component:
                 doc.lines,
                 lambda line: rx.table.row(
                     rx.table.cell(line.description),
-                    rx.table.cell(line.quantity, text_align="right"),
-                    rx.table.cell(line.unit_price, text_align="right"),
+                    rx.table.cell(line.quantity, text_align="end"),
+                    rx.table.cell(line.unit_price, text_align="end"),
                     rx.table.cell(line.tax),
-                    rx.table.cell(line.net, text_align="right"),
+                    rx.table.cell(line.net, text_align="end"),
                 ),
             )
         ),
@@ -446,7 +489,7 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
             doc.can_edit,
             link_button(
                 rx.icon("pencil", size=16, aria_hidden="true"),
-                "Edit",
+                _("Edit"),
                 href=f"/staff/{words.name}s/" + doc.id.to_string() + "/edit",
                 variant="soft",
             ),
@@ -454,7 +497,11 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
         rx.cond(
             doc.can_send,
             rx.button(
-                "Mark sent", on_click=state.mark_sent, variant="soft", disabled=busy, id="mark-sent"
+                _("Mark sent"),
+                on_click=state.mark_sent,
+                variant="soft",
+                disabled=busy,
+                id="mark-sent",
             ),
         ),
     ]
@@ -463,7 +510,7 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
             rx.cond(
                 doc.can_cancel,
                 rx.button(
-                    "Cancel invoice",
+                    _("Cancel invoice"),
                     on_click=state.cancel_doc,
                     variant="soft",
                     color_scheme="red",
@@ -476,7 +523,7 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
         doc.can_email,
         rx.hstack(
             rx.select.root(
-                rx.select.trigger(aria_label="Contact to e-mail"),
+                rx.select.trigger(aria_label=_("Contact to e-mail")),
                 rx.select.content(
                     rx.foreach(
                         doc.contacts,
@@ -488,7 +535,7 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
             ),
             rx.button(
                 rx.cond(busy, rx.spinner(size="2"), rx.icon("mail", size=16)),
-                f"E-mail {words.name}",
+                _(words.email_label),
                 on_click=state.email_doc,
                 disabled=busy,
                 id="email-document",
@@ -504,13 +551,13 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
                 rx.input(
                     value=state.paid_reference,
                     on_change=state.set_paid_reference,
-                    placeholder="Reference (e.g. bank transfer)",
-                    aria_label="Payment reference",
+                    placeholder=_("Reference (e.g. bank transfer)"),
+                    aria_label=_("Payment reference"),
                     max_length=100,
                 ),
                 rx.button(
                     rx.icon("check", size=16),
-                    "Mark paid",
+                    _("Mark paid"),
                     on_click=state.mark_paid,
                     disabled=busy,
                     id="mark-paid",
@@ -534,20 +581,20 @@ def _actions(state, words: KindWords, doc) -> rx.Component:
 def pdf_links(state, words: KindWords) -> rx.Component:
     """Download the document's PDF as the client gets it, or open it in a new tab."""
     return rx.hstack(
-        download_button("Download PDF", state.pdf_url, "download-pdf"),
+        download_button(_("Download PDF"), state.pdf_url, "download-pdf"),
         rx.button(
             rx.link(
                 rx.icon("file-search", size=16, aria_hidden="true"),
-                "Preview PDF",
+                _("Preview PDF"),
                 href=state.pdf_preview_url,
                 is_external=True,
                 id="preview-pdf",
-                aria_label=f"Preview the {words.name} PDF (opens in a new tab)",
+                aria_label=_(words.pdf_preview_label),
             ),
             as_child=True,
             variant="soft",
         ),
-        rx.text("As the client gets it.", size="2", color_scheme="gray"),
+        rx.text(_("As the client gets it."), size="2", color_scheme="gray"),
         align="center",
         spacing="3",
         wrap="wrap",
@@ -564,20 +611,20 @@ def quote_answer_panel(state) -> rx.Component:
     became. What was not recorded is said, not guessed."""
     answer = state.answer.to(StaffQuoteAnswer)
     approved = rx.vstack(
-        rx.text("Approved on ", answer.answered_at, weight="medium"),
-        _answer_row("Approved by", answer.contact),
-        _answer_row("From address", answer.address),
-        _answer_row("Through", answer.via),
-        _answer_row("Browser", answer.browser),
-        _answer_row("Terms", answer.terms),
+        rx.text(fill(_("Approved on %(date)s"), date=answer.answered_at), weight="medium"),
+        _answer_row(_("Approved by"), answer.contact),
+        _answer_row(_("From address"), answer.address),
+        _answer_row(_("Through"), answer.via),
+        _answer_row(_("Browser"), answer.browser),
+        _answer_row(_("Terms"), answer.terms),
         _answer_row("PO number", answer.po_number),
         rx.cond(
             state.signature_url != "",
             rx.vstack(
-                rx.text("Signature", color_scheme="gray", size="2"),
+                rx.text(_("Signature"), color_scheme="gray", size="2"),
                 rx.image(
                     src=state.signature_url,
-                    alt="Signature of " + answer.contact,
+                    alt=fill(_("Signature of %(name)s"), name=answer.contact),
                     max_width="20em",
                     max_height="8em",
                     background_color="white",
@@ -591,7 +638,7 @@ def quote_answer_panel(state) -> rx.Component:
         rx.cond(
             answer.invoice_id > 0,
             rx.hstack(
-                rx.text("Became invoice", color_scheme="gray", size="2"),
+                rx.text(_("Became invoice"), color_scheme="gray", size="2"),
                 rx.spacer(),
                 rx.link(
                     answer.invoice_number,
@@ -605,8 +652,10 @@ def quote_answer_panel(state) -> rx.Component:
         rx.cond(
             ~answer.recorded,
             rx.text(
-                "No approval record was kept for this quote: who approved it and from where "
-                "is not known.",
+                _(
+                    "No approval record was kept for this quote: who approved it and from where "
+                    "is not known."
+                ),
                 size="2",
                 color_scheme="gray",
             ),
@@ -615,16 +664,17 @@ def quote_answer_panel(state) -> rx.Component:
         spacing="2",
     )
     declined = rx.vstack(
-        rx.text("Declined on ", answer.answered_at, weight="medium"),
-        _answer_row("Declined by", answer.contact),
-        _answer_row("From address", answer.address),
+        rx.text(fill(_("Declined on %(date)s"), date=answer.answered_at), weight="medium"),
+        _answer_row(_("Declined by"), answer.contact),
+        _answer_row(_("From address"), answer.address),
         summary_row(
-            "Reason", rx.cond(answer.decline_reason != "", answer.decline_reason, "None given")
+            _("Reason"),
+            rx.cond(answer.decline_reason != "", answer.decline_reason, _("None given")),
         ),
         rx.cond(
             ~answer.recorded,
             rx.text(
-                "No record names who declined it or from where.", size="2", color_scheme="gray"
+                _("No record names who declined it or from where."), size="2", color_scheme="gray"
             ),
         ),
         width="100%",
@@ -634,12 +684,12 @@ def quote_answer_panel(state) -> rx.Component:
         state.answer,
         rx.card(
             rx.vstack(
-                rx.heading("The client's answer", size="4", as_="h2"),
+                rx.heading(_("The client's answer"), size="4", as_="h2"),
                 rx.match(
                     answer.answer,
                     ("approved", approved),
                     ("declined", declined),
-                    rx.text("Not answered yet.", size="2", color_scheme="gray"),
+                    rx.text(_("Not answered yet."), size="2", color_scheme="gray"),
                 ),
                 width="100%",
                 spacing="3",
@@ -656,8 +706,8 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
     doc = state.doc.to(StaffDocDetail)
     body = rx.vstack(
         rx.hstack(
-            rx.heading(f"{words.title} ", doc.number, size="7", as_="h1"),
-            staff_status_badge(doc.status_label),
+            rx.heading(fill(_(words.heading), number=doc.number), size="7", as_="h1"),
+            staff_status_badge(doc.status_label, doc.status),
             align="center",
             spacing="3",
         ),
@@ -682,20 +732,20 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
         pdf_links(state, words),
         rx.grid(
             rx.vstack(
-                summary_row("Issued", doc.issue_date),
-                *([summary_row(words.due_label, doc.due_date)] if words.due_label else []),
-                rx.cond(doc.partial != "", summary_row("Deposit", doc.partial)),
-                rx.cond(doc.partial != "", summary_row("Deposit due", doc.partial_due_date)),
-                rx.cond(doc.po_number != "", summary_row("PO number", doc.po_number)),
+                summary_row(_("Issued"), doc.issue_date),
+                *([summary_row(_(words.due_label), doc.due_date)] if words.due_label else []),
+                rx.cond(doc.partial != "", summary_row(_("Deposit"), doc.partial)),
+                rx.cond(doc.partial != "", summary_row(_("Deposit due"), doc.partial_due_date)),
+                rx.cond(doc.po_number != "", summary_row(_("PO number"), doc.po_number)),
                 width="100%",
             ),
             rx.vstack(
-                summary_row("Subtotal", doc.subtotal),
-                summary_row("Tax", doc.tax),
-                summary_row("Total", doc.total),
+                summary_row(_("Subtotal"), doc.subtotal),
+                summary_row(_("Tax"), doc.tax),
+                summary_row(_("Total"), doc.total),
                 # A quote is an offer: nothing is paid on it (its invoice is).
                 *(
-                    [summary_row("Paid", doc.paid), summary_row("Balance", doc.balance)]
+                    [summary_row(_("Paid"), doc.paid), summary_row(_("Balance"), doc.balance)]
                     if words.name != "quote"
                     else []
                 ),
@@ -707,20 +757,27 @@ def doc_detail(state, words: KindWords, extra: rx.Component | None = None) -> rx
             width="100%",
         ),
         rx.box(detail_lines(doc), width="100%", overflow_x="auto"),
-        rx.cond(doc.terms != "", rx.text("Terms: ", doc.terms, size="2", white_space="pre-wrap")),
+        rx.cond(
+            doc.terms != "",
+            rx.text(fill(_("Terms: %(terms)s"), terms=doc.terms), size="2", white_space="pre-wrap"),
+        ),
         rx.cond(
             doc.public_notes != "",
-            rx.text("Notes: ", doc.public_notes, size="2", white_space="pre-wrap"),
+            rx.text(
+                fill(_("Notes: %(notes)s"), notes=doc.public_notes),
+                size="2",
+                white_space="pre-wrap",
+            ),
         ),
         extra if extra is not None else rx.fragment(),
         spacing="4",
         width="100%",
     )
     return rx.vstack(
-        rx.link(f"← All {words.plural.lower()}", href=words.list_route),
+        rx.link(_(words.back_label), href=words.list_route),
         rx.cond(
             state.doc_not_found,
-            empty_state(f"{words.title} not found", f"This {words.name} does not exist."),
+            empty_state(_(words.not_found_title), _(words.not_found_text)),
             rx.cond(state.doc, body, loading_block()),
         ),
         width="100%",

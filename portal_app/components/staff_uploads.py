@@ -11,6 +11,7 @@ import reflex as rx
 from portal_app.components.accessible import badge, callout, labelled_upload
 from portal_app.schemas.staff_documents import StaffDocDetail
 from portal_app.state.staff_uploads import MAX_FILES_PER_UPLOAD, UPLOAD_ID, StaffUploadsState
+from portal_app.state.translate import _, fill
 
 
 def _file_row(row) -> rx.Component:
@@ -24,7 +25,7 @@ def _file_row(row) -> rx.Component:
             rx.switch(
                 checked=row.visible_to_client,
                 on_change=lambda value: StaffUploadsState.toggle_visibility(row.id, value),
-                aria_label="Visible to the client: " + row.name,
+                aria_label=fill(_("Visible to the client: %(name)s"), name=row.name),
             )
         ),
     )
@@ -32,15 +33,15 @@ def _file_row(row) -> rx.Component:
 
 def _box(mount_event) -> rx.Component:
     return rx.vstack(
-        rx.heading("Files", size="4", as_="h2"),
+        rx.heading(_("Files"), size="4", as_="h2"),
         labelled_upload(
             rx.vstack(
                 rx.icon("upload", size=20, aria_hidden="true"),
-                rx.text("Drop files here or click to choose (PDF, images, sheets, text)."),
+                rx.text(_("Drop files here or click to choose (PDF, images, sheets, text).")),
                 align="center",
                 spacing="1",
             ),
-            label="Choose files to upload",
+            label=_("Choose files to upload"),
             id=UPLOAD_ID,
             max_files=MAX_FILES_PER_UPLOAD,
             multiple=True,
@@ -55,14 +56,14 @@ def _box(mount_event) -> rx.Component:
         ),
         rx.hstack(
             rx.checkbox(
-                "Visible to the client",
+                _("Visible to the client"),
                 checked=StaffUploadsState.visible_to_client,
                 on_change=StaffUploadsState.set_visible_to_client,
                 id="upload-visible",
             ),
             rx.button(
                 rx.icon("upload", size=16, aria_hidden="true"),
-                "Upload",
+                _("Upload"),
                 on_click=StaffUploadsState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
                 id="staff-upload-button",
             ),

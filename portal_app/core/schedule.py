@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from portal_app.core.i18n import N_
+
 # frequency -> (days, months) per period; exactly one is non-zero.
 _STEPS: dict[str, tuple[int, int]] = {
     "daily": (1, 0),
@@ -21,17 +23,18 @@ _STEPS: dict[str, tuple[int, int]] = {
 # The frequencies a schedule may have, in the order forms list them.
 FREQUENCIES = tuple(_STEPS)
 
+# English msgids (N_), translated where shown.
 FREQUENCY_LABELS = {
-    "daily": "Daily",
-    "weekly": "Weekly",
-    "two_weeks": "Every two weeks",
-    "four_weeks": "Every four weeks",
-    "monthly": "Monthly",
-    "two_months": "Every two months",
-    "three_months": "Quarterly",
-    "four_months": "Every four months",
-    "six_months": "Every six months",
-    "yearly": "Yearly",
+    "daily": N_("Daily"),
+    "weekly": N_("Weekly"),
+    "two_weeks": N_("Every two weeks"),
+    "four_weeks": N_("Every four weeks"),
+    "monthly": N_("Monthly"),
+    "two_months": N_("Every two months"),
+    "three_months": N_("Quarterly"),
+    "four_months": N_("Every four months"),
+    "six_months": N_("Every six months"),
+    "yearly": N_("Yearly"),
 }
 
 

@@ -10,7 +10,6 @@ import reflex as rx
 from portal_app.components.accessible import callout
 from portal_app.components.common import logo_image
 from portal_app.core import routes
-from portal_app.core.i18n import language_choices
 from portal_app.layout import sidebar
 from portal_app.reflex_ext.document_language import document_language
 from portal_app.state.nav import NAV_ITEMS
@@ -67,29 +66,8 @@ def _nav() -> rx.Component:
 
 
 def _language_switcher(id_: str) -> rx.Component:
-    # Each language is named in itself, so a contact who landed in the wrong one finds theirs;
-    # the component is placed twice (sidebar and phone drawer), hence the id per place.
-    return rx.el.label(
-        rx.text(_("Language"), size="1", color_scheme="gray"),
-        rx.el.select(
-            *[
-                rx.el.option(name, value=code, lang=code.replace("_", "-"))
-                for code, name in language_choices()
-            ],
-            value=PortalState.lang,
-            on_change=PortalState.choose_language,
-            id=id_,
-            class_name="portal-language",
-            style={
-                "width": "100%",
-                "padding": "0.3em 0.4em",
-                "border_radius": "var(--radius-2)",
-                "border": f"1px solid {rx.color('gray', 7)}",
-                "background": rx.color("gray", 1),
-                "color": rx.color("gray", 12),
-            },
-        ),
-        style={"display": "flex", "flex_direction": "column", "gap": "0.25em", "width": "100%"},
+    return sidebar.language_switcher(
+        id_, label=_("Language"), value=PortalState.lang, on_change=PortalState.choose_language
     )
 
 

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import reflex as rx
 
+from portal_app.core.i18n import language_choices
+
 SIDEBAR_WIDTH = "15em"
 
 
@@ -226,6 +228,35 @@ def account_block(
     )
 
 
+def language_switcher(id_: str, *, label: Any, value: rx.Var, on_change) -> rx.Component:
+    """The shell's language select (`value` the shell's language var, `on_change` its event).
+
+    Each language is named in itself, so a person who landed in the wrong one finds theirs;
+    a shell places it twice (sidebar and phone drawer), hence the id per place."""
+    return rx.el.label(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.el.select(
+            *[
+                rx.el.option(name, value=code, lang=code.replace("_", "-"))
+                for code, name in language_choices()
+            ],
+            value=value,
+            on_change=on_change,
+            id=id_,
+            class_name="portal-language",
+            style={
+                "width": "100%",
+                "padding": "0.3em 0.4em",
+                "border_radius": "var(--radius-2)",
+                "border": f"1px solid {rx.color('gray', 7)}",
+                "background": rx.color("gray", 1),
+                "color": rx.color("gray", 12),
+            },
+        ),
+        style={"display": "flex", "flex_direction": "column", "gap": "0.25em", "width": "100%"},
+    )
+
+
 def sidebar(brand: rx.Component, nav_block: rx.Component, account: rx.Component) -> rx.Component:
     """The wide-screen sidebar: brand, navigation, and the account block at the bottom."""
     return rx.box(
@@ -260,17 +291,20 @@ def mobile_bar(
     account: rx.Component,
     *,
     drawer_style: dict | None = None,
+    open_label: Any = "Open menu",
+    close_label: Any = "Close menu",
 ) -> rx.Component:
     """The phone header: brand and a menu button opening a drawer with the navigation.
 
-    `brand` is called twice (header and drawer): a component can be placed only once.
+    `brand` is called twice (header and drawer): a component can be placed only once. The
+    menu buttons' names come from the shell, already translated.
     """
     return rx.hstack(
         brand(),
         rx.spacer(),
         rx.drawer.root(
             rx.drawer.trigger(
-                rx.icon_button(rx.icon("menu"), variant="ghost", size="3", aria_label="Open menu")
+                rx.icon_button(rx.icon("menu"), variant="ghost", size="3", aria_label=open_label)
             ),
             rx.drawer.overlay(z_index="5"),
             rx.drawer.portal(
@@ -281,7 +315,7 @@ def mobile_bar(
                             rx.spacer(),
                             rx.drawer.close(
                                 rx.icon_button(
-                                    rx.icon("x"), variant="ghost", aria_label="Close menu"
+                                    rx.icon("x"), variant="ghost", aria_label=close_label
                                 )
                             ),
                             width="100%",

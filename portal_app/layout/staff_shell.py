@@ -1,4 +1,5 @@
-"""The staff console shell (sidebar, header, sign-out) and the layout staff pages are wrapped in."""
+"""The staff console shell (sidebar, header, sign-out, language) and the layout staff pages are
+wrapped in; its texts are in the staff user's language (StaffState chooses it)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import reflex as rx
 from portal_app.components.common import logo_image
 from portal_app.core import routes
 from portal_app.layout import sidebar
+from portal_app.reflex_ext.document_language import document_language
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_nav import STAFF_NAV_ITEMS
+from portal_app.state.translate import _
 
 
 def _brand() -> rx.Component:
@@ -28,7 +31,7 @@ def _brand() -> rx.Component:
             spacing="2",
             align="center",
         ),
-        rx.text("Staff console", size="1", color_scheme="gray"),
+        rx.text(_("Staff console"), size="1", color_scheme="gray"),
         spacing="1",
     )
 
@@ -37,29 +40,49 @@ def _nav() -> rx.Component:
     return sidebar.nav(
         STAFF_NAV_ITEMS,
         StaffState.staff_nav_routes,
-        label="Staff console",
+        label=_("Staff console"),
+        translate=_,
         counts=StaffState.staff_nav_counts,
     )
 
 
-def _account() -> rx.Component:
+def _account(switcher_id: str = "staff-language") -> rx.Component:
     return sidebar.account_block(
-        StaffState.staff_name, StaffState.staff_role, on_sign_out=StaffState.staff_sign_out
+        StaffState.staff_name,
+        StaffState.staff_role_label,
+        on_sign_out=StaffState.staff_sign_out,
+        sign_out_label=_("Sign out"),
+        theme_label=_("Switch light or dark"),
+        extra=sidebar.language_switcher(
+            switcher_id,
+            label=_("Language"),
+            value=StaffState.lang,
+            on_change=StaffState.choose_language,
+        ),
     )
 
 
 def staff_shell(content: rx.Component) -> rx.Component:
     """Wrap a page in the staff layout; a spinner shows until the staff session is checked."""
     return rx.flex(
-        sidebar.skip_link(),
+        document_language(StaffState.html_lang, StaffState.text_dir),
+        sidebar.skip_link(_("Skip to main content")),
         sidebar.sidebar(_brand(), _nav(), _account()),
         rx.box(
-            sidebar.mobile_bar(_brand, _nav(), _account()),
+            sidebar.mobile_bar(
+                _brand,
+                _nav(),
+                _account("staff-language-menu"),
+                open_label=_("Open menu"),
+                close_label=_("Close menu"),
+            ),
             sidebar.main_area(
                 rx.cond(
                     StaffState.staff_signed_in,
                     rx.vstack(content, width="100%", spacing="4"),
-                    rx.center(rx.spinner(size="3"), padding="4em", role="status"),
+                    rx.center(
+                        rx.spinner(size="3"), padding="4em", role="status", aria_label=_("Loading")
+                    ),
                 ),
                 max_width="80em",
             ),

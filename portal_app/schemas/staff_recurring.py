@@ -40,6 +40,7 @@ class IssuedInvoiceRow:
     status_label: str
     amount: str
     balance: str
+    status: str = ""  # the stored key, which colours the badge
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,10 @@ from portal_app.services.payments import ledger_stamp
 from portal_app.state import browser_js
 from portal_app.state.nav import visible_nav_items
 from portal_app.state.session import CLIENT_SIDE, SessionSide, SessionStateMixin, post_script
+from portal_app.state.ui_language import UiLanguageState
 
 
-class PortalState(SessionStateMixin, rx.State):
+class PortalState(SessionStateMixin, UiLanguageState):
     """Shell data for signed-in pages, and the session check every page handler uses."""
 
     SIDE: ClassVar[SessionSide] = CLIENT_SIDE
@@ -49,13 +50,8 @@ class PortalState(SessionStateMixin, rx.State):
     # Where the preview banner's "Back to staff console" link leads (the client's staff page).
     preview_back_href: str = ""
     api_base: str = ""
-    # The portal language (core.i18n.choose_language), the html element's lang and dir, and
-    # the catalog's strings in that language, which the front end's `_()` looks up
-    # (state/translate.py); empty for English, whose msgids are the text.
-    lang: str = i18n.SOURCE_LANGUAGE
-    html_lang: str = i18n.SOURCE_LANGUAGE
-    text_dir: str = "ltr"
-    ui_text: dict[str, str] = {}
+    # The portal language (core.i18n.choose_language) with lang, html_lang, text_dir and
+    # ui_text live in the parent, UiLanguageState; the front end's `_()` looks up ui_text.
     # The language this browser chose before signing in (the sign-in page's switcher or
     # ?lang=), in a cookie: the negotiation puts it before Accept-Language (choose_language).
     visitor_lang: str = rx.Cookie(
@@ -99,14 +95,6 @@ class PortalState(SessionStateMixin, rx.State):
                 company_locale=identity.company_locale,
             )
         )
-
-    def _apply_language(self, lang: str) -> None:
-        if lang != self.lang:
-            self.lang = lang
-            self.html_lang = i18n.html_lang(lang)
-            self.text_dir = i18n.text_direction(lang)
-            self.ui_text = i18n.translated_strings(lang)
-        i18n.set_language(lang)
 
     def _clear_shell(self) -> None:
         self._watch_client = ""

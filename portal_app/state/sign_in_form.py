@@ -45,8 +45,8 @@ class SignInFormMixin(SessionStateMixin, mixin=True):
     binding_ready: bool = False
 
     def _page_language(self) -> str:
-        """The language of this page's server-built texts (the client sign-in page's choice;
-        the staff console is English until it is translated)."""
+        """The language of this page's server-built texts (each sign-in page says its own:
+        the shell state's `lang`)."""
         return i18n.SOURCE_LANGUAGE
 
     def _reset_form(self) -> None:

@@ -13,18 +13,22 @@ from typing import ClassVar
 import reflex as rx
 from sqlmodel import Session
 
-from portal_app.core.db import session_or_scope
+from portal_app.core import i18n
+from portal_app.core.db import session_or_scope, session_scope
 from portal_app.services.company.locale import company_today
 from portal_app.services.console.work_queue import queue_counts
-from portal_app.services.identity import staff_auth
+from portal_app.services.identity import language, staff_auth
 from portal_app.services.identity.actor import StaffActor
-from portal_app.services.identity.staff_roles import StaffAction, allowed_actions
+from portal_app.services.identity.staff_roles import ROLE_LABELS, StaffAction, allowed_actions
+from portal_app.state import browser_js
 from portal_app.state.session import CLIENT_SIDE, STAFF_SIDE, SessionSide, SessionStateMixin
 from portal_app.state.staff_nav import nav_counts, visible_staff_nav_items
+from portal_app.state.ui_language import UiLanguageState
 
 
-class StaffState(SessionStateMixin, rx.State):
-    """Shell data for signed-in staff pages and the session check every handler uses."""
+class StaffState(SessionStateMixin, UiLanguageState):
+    """Shell data for signed-in staff pages and the session check every handler uses; the
+    console's language (UiLanguageState, the parent) is the staff user's own, never a client's."""
 
     SIDE: ClassVar[SessionSide] = STAFF_SIDE
 
@@ -32,6 +36,8 @@ class StaffState(SessionStateMixin, rx.State):
     staff_name: str = ""
     staff_email: str = ""
     staff_role: str = ""
+    # The role's name in the console's language (staff_roles.ROLE_LABELS).
+    staff_role_label: str = ""
     staff_company_name: str = ""
     staff_logo_url: str = ""
     # Sidebar routes left after the company's switched-off modules are taken out.
@@ -48,6 +54,9 @@ class StaffState(SessionStateMixin, rx.State):
     def _staff_actor(self, db: Session | None = None) -> StaffActor | None:
         """The signed-in staff user for this event, or None (checked against the database),
         in the caller's database session `db` when given."""
+        # Server-side text of this event (gettext in services and handlers) in the console's
+        # language: every staff handler passes through here.
+        i18n.set_language(self.lang)
         with session_or_scope(db) as session:
             return staff_auth.resolve_staff_actor(
                 session, token=self._session_token(), ip=self._client_ip()
@@ -76,6 +85,14 @@ class StaffState(SessionStateMixin, rx.State):
         self.staff_allowed = allowed
         self.staff_can_admin = actor.may(StaffAction.EDIT_SETTINGS)
         self.staff_api_base = self._backend_base()
+        self._apply_language(
+            i18n.choose_language(
+                contact_choice=identity.language,
+                accept_language=self.router.headers.accept_language,
+                company_locale=identity.company_locale,
+            )
+        )
+        self.staff_role_label = i18n.gettext(ROLE_LABELS.get(identity.role, identity.role))
 
     def _clear_staff_shell(self) -> None:
         self.staff_signed_in = False
@@ -101,6 +118,20 @@ class StaffState(SessionStateMixin, rx.State):
     def _client_handoff_script(self, handoff_code: str, next_path: str) -> rx.event.EventSpec:
         """Through the client handoff route: a staff preview opens a client-side session."""
         return self._handoff_via(CLIENT_SIDE.handoff_route, handoff_code, next_path)
+
+    @rx.event
+    def choose_language(self, lang: str):
+        """The staff shell's switcher: remember the staff user's console language and reload
+        the page in it (texts its load built on the server follow)."""
+        if lang not in i18n.SHIPPED_LANGUAGES:
+            return None
+        with session_scope() as db:
+            actor = self._staff_actor(db)
+            if actor is None:
+                return self._staff_login_redirect()
+            language.set_staff_language(db, actor=actor, language=lang)
+        self._apply_language(lang)
+        return rx.call_script(browser_js.call(browser_js.NAVIGATION, "reload"))
 
     @rx.event
     def staff_sign_out(self):

@@ -15,13 +15,14 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.services.subscriptions import staff_cancellations
 from portal_app.services.subscriptions.staff_cancellations import CancellationRequestView
 from portal_app.state.staff import StaffState
 
-GONE = "This request is no longer open."
+GONE = N_("This request is no longer open.")
 
 
 class StaffCancellationsState(StaffState):
@@ -71,9 +72,10 @@ class StaffCancellationsState(StaffState):
         except (ValidationError, ReadOnlyError) as exc:
             message, failed = getattr(exc, "message", "") or str(exc), True
         except NotFoundError:
-            message, failed = GONE, True
+            message, failed = gettext(GONE), True
         except GatewayError:
-            message, failed = "The refund could not be made; nothing changed. Try again.", True
+            message = gettext("The refund could not be made; nothing changed. Try again.")
+            failed = True
         async with self:
             self.deciding = False
             if failed:
@@ -101,7 +103,7 @@ class StaffCancellationsState(StaffState):
         except (ValidationError, ReadOnlyError) as exc:
             self.cancel_error = getattr(exc, "message", "") or str(exc)
         except NotFoundError:
-            self.cancel_error = GONE
+            self.cancel_error = gettext(GONE)
         self._reload(actor)
         return None
 

@@ -17,6 +17,7 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.payment_method import PaymentMethodView
@@ -109,7 +110,7 @@ class StaffClientCardsState(StaffState):
             async with self:
                 self.card_busy = False
                 self.card_form_open = False
-                self.card_error = _message(exc, "The card form could not be prepared.")
+                self.card_error = _message(exc, gettext("The card form could not be prepared."))
             return None
         gateway = get_gateway()
         async with self:
@@ -125,7 +126,9 @@ class StaffClientCardsState(StaffState):
         if parse_result(result).get("ok") is True:
             self.card_ready = True
         else:
-            self.card_error = "The card form could not be loaded. Reload the page to try again."
+            self.card_error = gettext(
+                "The card form could not be loaded. Reload the page to try again."
+            )
 
     @rx.event
     def cancel_card(self):
@@ -160,13 +163,15 @@ class StaffClientCardsState(StaffState):
                 return self._staff_login_redirect()
             client_id, agreed, note = self._client_id, self.card_agreed, self.card_note
         if not isinstance(setup_intent, str) or not setup_intent or data.get("error"):
-            await self._card_failed(actor, str(data.get("error") or "The card was refused."))
+            await self._card_failed(
+                actor, str(data.get("error") or gettext("The card was refused."))
+            )
             return None
         try:
             label = await asyncio.to_thread(_add, actor, client_id, setup_intent, agreed, note)
         except (GatewayError, ValidationError, NotFoundError, ReadOnlyError) as exc:
             await self._card_failed(
-                actor, _message(exc, "The card could not be saved. Please try again.")
+                actor, _message(exc, gettext("The card could not be saved. Please try again."))
             )
             return None
         async with self:
@@ -174,7 +179,9 @@ class StaffClientCardsState(StaffState):
             self._reload_cards(actor)
             self.card_agreed = False
             self.card_note = ""
-            self.card_notice = f"{label} was added for the client; the audit log records it."
+            self.card_notice = gettext(
+                "%(card)s was added for the client; the audit log records it."
+            ) % {"card": label}
         return None
 
     async def _card_failed(self, actor: StaffActor, message: str) -> None:

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.schemas.staff_documents import OptionView, StaffDocDetail, StaffDocRow
 from portal_app.services.billing import staff_lists, staff_mail, staff_records
 from portal_app.services.billing.document_forms import MAX_LINES, DocumentForm, FormErrors, LineForm
@@ -411,16 +412,20 @@ class StaffDocDetailMixin(rx.State, mixin=True):
             with session_scope() as db:
                 if action == "mark_sent":
                     staff_records.mark_sent(db, actor=actor, kind=kind, record_id=self._doc_id)
-                    self.doc_notice = "Marked as sent: the client sees it in the portal now."
+                    self.doc_notice = gettext(
+                        "Marked as sent: the client sees it in the portal now."
+                    )
                 elif action == "mark_paid" and kind.name == "invoice":
                     payment = staff_payments.mark_paid(
                         db, actor=actor, invoice_id=self._doc_id, reference=self.paid_reference
                     )
-                    self.doc_notice = f"Marked as paid: payment {payment.number} recorded."
+                    self.doc_notice = gettext("Marked as paid: payment %(number)s recorded.") % {
+                        "number": payment.number
+                    }
                     self.paid_reference = ""
                 elif action == "cancel" and kind.name == "invoice":
                     staff_payments.cancel_invoice(db, actor=actor, invoice_id=self._doc_id)
-                    self.doc_notice = "The invoice was cancelled."
+                    self.doc_notice = gettext("The invoice was cancelled.")
                 else:
                     return None
         except (ValidationError, ReadOnlyError) as exc:
@@ -464,7 +469,7 @@ class StaffDocDetailMixin(rx.State, mixin=True):
                 return
             actor = self._staff_actor()
             if actor is None:
-                self.doc_error = "Your staff session ended; sign in again."
+                self.doc_error = gettext("Your staff session ended; sign in again.")
                 return
             self.doc_busy = True
             self.doc_notice = self.doc_error = ""
@@ -487,7 +492,10 @@ def send_document_email(actor, kind: Kind, doc_id: int, contact_id: str) -> tupl
     except NotFoundError:
         return "", "", True
     return (
-        f"E-mail to {sent.email} queued; it is marked as sent. Follow its delivery under E-mails.",
+        gettext(
+            "E-mail to %(email)s queued; it is marked as sent. Follow its delivery under E-mails."
+        )
+        % {"email": sent.email},
         "",
         False,
     )

@@ -11,6 +11,7 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.schemas.einvoice import EInvoiceProfileView
 from portal_app.services.billing import einvoice_format, staff_einvoice
 from portal_app.services.billing.staff_records import CREDIT, INVOICE
@@ -89,5 +90,5 @@ class StaffEInvoiceFormatState(StaffState):
         except (NotFoundError, ReadOnlyError) as exc:
             self.format_error = getattr(exc, "message", "") or str(exc)
             return None
-        self.format_notice = "E-invoice format saved."
+        self.format_notice = gettext("E-invoice format saved.")
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal_app.core import routes
+from portal_app.core.i18n import N_
 
 # The work queue's kinds (services.console.work_queue.KINDS; layout imports no services).
 QUEUE_KINDS = (
@@ -28,7 +29,7 @@ class StaffNavItem:
     (services.identity.staff_roles.StaffAction) hides it from roles that may not do that.
     """
 
-    label: str
+    label: str  # an English msgid (N_), translated where it is shown
     route: str
     icon: str
     module: str | None = None
@@ -38,40 +39,44 @@ class StaffNavItem:
 
 
 STAFF_NAV_ITEMS: list[StaffNavItem] = [
-    StaffNavItem("Work queue", routes.STAFF_HOME, "inbox", queue=QUEUE_KINDS, exact=True),
-    StaffNavItem("Clients", routes.STAFF_CLIENTS, "users", queue=("client_upload",)),
+    StaffNavItem(N_("Work queue"), routes.STAFF_HOME, "inbox", queue=QUEUE_KINDS, exact=True),
+    StaffNavItem(N_("Clients"), routes.STAFF_CLIENTS, "users", queue=("client_upload",)),
     StaffNavItem(
-        "Invoices", routes.STAFF_INVOICES, "file-text", module="invoices", queue=("failed_charge",)
+        N_("Invoices"),
+        routes.STAFF_INVOICES,
+        "file-text",
+        module="invoices",
+        queue=("failed_charge",),
     ),
     StaffNavItem(
-        "Quotes", routes.STAFF_QUOTES, "file-pen", module="quotes", queue=("quote_answered",)
+        N_("Quotes"), routes.STAFF_QUOTES, "file-pen", module="quotes", queue=("quote_answered",)
     ),
-    StaffNavItem("Credits", routes.STAFF_CREDITS, "piggy-bank", module="credits"),
+    StaffNavItem(N_("Credits"), routes.STAFF_CREDITS, "piggy-bank", module="credits"),
     StaffNavItem(
-        "Recurring",
+        N_("Recurring"),
         routes.STAFF_RECURRING_INVOICES,
         "repeat",
         module="recurring_invoices",
         queue=("recurring_cancellation",),
     ),
     StaffNavItem(
-        "Payments",
+        N_("Payments"),
         routes.STAFF_PAYMENTS,
         "banknote",
         module="payments",
         queue=("unapplied_payment",),
     ),
-    StaffNavItem("Plans", routes.STAFF_PLANS, "package", module="subscriptions"),
+    StaffNavItem(N_("Plans"), routes.STAFF_PLANS, "package", module="subscriptions"),
     StaffNavItem(
-        "Subscriptions",
+        N_("Subscriptions"),
         routes.STAFF_SUBSCRIPTIONS,
         "calendar-sync",
         module="subscriptions",
         queue=("subscription_cancellation",),
     ),
-    StaffNavItem("Settings", routes.STAFF_SETTINGS, "settings"),
-    StaffNavItem("E-mails", routes.STAFF_OUTBOX, "mail"),
-    StaffNavItem("Audit log", routes.STAFF_AUDIT, "scroll-text", action="view_audit"),
+    StaffNavItem(N_("Settings"), routes.STAFF_SETTINGS, "settings"),
+    StaffNavItem(N_("E-mails"), routes.STAFF_OUTBOX, "mail"),
+    StaffNavItem(N_("Audit log"), routes.STAFF_AUDIT, "scroll-text", action="view_audit"),
 ]
 
 

@@ -11,6 +11,7 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.settings import get_settings
 from portal_app.services.documents import staff_uploads
 from portal_app.services.documents.staff_uploads import StaffDocumentRow
@@ -57,7 +58,7 @@ class StaffUploadsState(StaffState):
         except (TypeError, ValueError, NotFoundError):
             self.files = []
             self._client_id = 0
-            self.upload_error = "These files are not available."
+            self.upload_error = gettext("These files are not available.")
         return None
 
     @rx.event
@@ -72,7 +73,7 @@ class StaffUploadsState(StaffState):
         if actor is None:
             return self._staff_login_redirect()
         if not self._client_id:
-            self.upload_error = "These files are not available."
+            self.upload_error = gettext("These files are not available.")
             return None
         limit = get_settings().documents_max_bytes
         stored: list[str] = []
@@ -96,11 +97,15 @@ class StaffUploadsState(StaffState):
                 self.upload_error = f"{name}: {exc.message}"
                 break
             except (NotFoundError, ReadOnlyError):
-                self.upload_error = "These files are not available."
+                self.upload_error = gettext("These files are not available.")
                 break
         if stored:
-            shown = "visible to the client" if self.visible_to_client else "hidden from the client"
-            self.upload_message = "Uploaded " + ", ".join(stored) + f" ({shown})."
+            names = ", ".join(stored)
+            self.upload_message = (
+                gettext("Uploaded %(files)s (visible to the client).")
+                if self.visible_to_client
+                else gettext("Uploaded %(files)s (hidden from the client).")
+            ) % {"files": names}
         try:
             self._reload(actor)
         except NotFoundError:
@@ -118,12 +123,12 @@ class StaffUploadsState(StaffState):
                     db, actor=actor, document_id=document_id, visible=bool(visible)
                 )
         except NotFoundError:
-            self.upload_error = "That file is not available."
+            self.upload_error = gettext("That file is not available.")
         try:
             self._reload(actor)
         except NotFoundError:
             # The box was never pointed at one of this company's clients (a crafted event):
             # "not found", not a failed event.
             self.files = []
-            self.upload_error = "That file is not available."
+            self.upload_error = gettext("That file is not available.")
         return None

@@ -18,13 +18,13 @@ from sqlmodel import select
 from portal_app.models import Client, Company, PaymentMethod
 from portal_app.services.identity import auth, staff_auth
 from tests.e2e.conftest import Factory
-from tests.helpers.reflex_protocol import PORTAL, ROOT, Tab, page_state
+from tests.helpers.reflex_protocol import LANGUAGE, PORTAL, Tab, page_state
 from tests.helpers.signin import BINDING, binding_cookie
 from tests.helpers.staff import add_staff
 
 pytestmark = pytest.mark.e2e
 
-STAFF = f"{ROOT}.portal_app___state___staff____staff_state"
+STAFF = f"{LANGUAGE}.portal_app___state___staff____staff_state"
 
 
 def staff_page_state(module: str, state: str) -> str:

@@ -27,7 +27,9 @@ import httpx
 import socketio
 
 ROOT = "reflex___state____state"
-PORTAL = f"{ROOT}.portal_app___state___portal____portal_state"
+# The shells' states live under their language parent (state/ui_language.py).
+LANGUAGE = f"{ROOT}.portal_app___state___ui_language____ui_language_state"
+PORTAL = f"{LANGUAGE}.portal_app___state___portal____portal_state"
 ON_LOAD_INTERNAL = f"{ROOT}.reflex___state____on_load_internal_state.on_load_internal"
 HYDRATE_AND_LOAD = f"{ROOT}.hydrate_and_load"
 SESSION_COOKIE = "portal_session"

@@ -13,12 +13,14 @@ from portal_app.components.common import empty_state, page_heading
 from portal_app.components.records import paged_rows
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.schemas.staff import AuditPage, AuditRowView
 from portal_app.services.company import audit_log
 from portal_app.services.company.audit_log import AuditFilters
 from portal_app.services.identity.staff_roles import StaffAction, permission
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _
 
 ANY = "all"
 
@@ -60,13 +62,13 @@ class StaffAuditState(PagedListMixin, StaffState):
         def fetch(db, actor) -> AuditPage:
             if not actor.may(StaffAction.VIEW_AUDIT):
                 # The service refuses it too; say so on the page instead of an empty log.
-                self.refusal = permission(StaffAction.VIEW_AUDIT).refusal
+                self.refusal = gettext(permission(StaffAction.VIEW_AUDIT).refusal)
                 return _empty(self.page_size)
             self.refusal = ""
             options = audit_log.filter_options(db, actor=actor)
-            self.client_options = [(ANY, "Every client"), *options["clients"]]
-            self.staff_options = [(ANY, "Everyone"), *options["staff"]]
-            self.kind_options = [(ANY, "Every kind"), *options["kinds"]]
+            self.client_options = [(ANY, gettext("Every client")), *options["clients"]]
+            self.staff_options = [(ANY, gettext("Everyone")), *options["staff"]]
+            self.kind_options = [(ANY, gettext("Every kind")), *options["kinds"]]
             try:
                 page = audit_log.list_events(
                     db, actor=actor, filters=filters, page=self.page, page_size=self.page_size
@@ -132,7 +134,7 @@ class StaffAuditState(PagedListMixin, StaffState):
                     return self._staff_login_redirect()
                 text = audit_log.export_csv(db, actor=actor, filters=filters)
         except (ValidationError, NotFoundError) as exc:
-            self.filter_error = getattr(exc, "message", "") or "Check the filters."
+            self.filter_error = getattr(exc, "message", "") or gettext("Check the filters.")
             return None
         return rx.download(data=text, filename="audit-log.csv")
 
@@ -171,10 +173,10 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("When", width="13em"),
-                rx.table.column_header_cell("What happened"),
-                rx.table.column_header_cell("Client", display=["none", "table-cell"]),
-                rx.table.column_header_cell("From", display=["none", "none", "table-cell"]),
+                rx.table.column_header_cell(_("When"), width="13em"),
+                rx.table.column_header_cell(_("What happened")),
+                rx.table.column_header_cell(_("Client"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("From"), display=["none", "none", "table-cell"]),
             )
         ),
         rx.table.body(rx.foreach(S.rows, _row)),
@@ -205,26 +207,28 @@ def _filters() -> rx.Component:
     return rx.vstack(
         rx.flex(
             _labelled(
-                "Client",
+                _("Client"),
                 _select(
                     S.client_options,
                     value=rx.cond(S.client_filter != "", S.client_filter, ANY),
                     on_change=S.choose_client,
-                    label="Client",
+                    label=_("Client"),
                 ),
             ),
             _labelled(
-                "Staff user",
+                _("Staff user"),
                 _select(
                     S.staff_options,
                     value=S.staff_filter,
                     on_change=S.choose_staff,
-                    label="Staff user",
+                    label=_("Staff user"),
                 ),
             ),
             _labelled(
-                "Kind",
-                _select(S.kind_options, value=S.kind_filter, on_change=S.choose_kind, label="Kind"),
+                _("Kind"),
+                _select(
+                    S.kind_options, value=S.kind_filter, on_change=S.choose_kind, label=_("Kind")
+                ),
             ),
             wrap="wrap",
             spacing="3",
@@ -232,41 +236,41 @@ def _filters() -> rx.Component:
         rx.form(
             rx.flex(
                 _labelled(
-                    "From",
+                    _("From"),
                     rx.input(
                         name="date_from",
                         type="date",
                         default_value=S.date_from,
-                        aria_label="From",
+                        aria_label=_("From"),
                         key=S.date_from,
                     ),
                 ),
                 _labelled(
-                    "To",
+                    _("To"),
                     rx.input(
                         name="date_to",
                         type="date",
                         default_value=S.date_to,
-                        aria_label="To",
+                        aria_label=_("To"),
                         key=S.date_to,
                     ),
                 ),
                 _labelled(
-                    "Search",
+                    _("Search"),
                     rx.input(
                         name="search",
                         default_value=S.search,
-                        placeholder="Number, name, text",
-                        aria_label="Search",
+                        placeholder=_("Number, name, text"),
+                        aria_label=_("Search"),
                         max_length=100,
                         key=S.search,
                     ),
                 ),
-                rx.button("Apply", type="submit"),
-                rx.button("Clear", type="button", variant="soft", on_click=S.clear_filters),
+                rx.button(_("Apply"), type="submit"),
+                rx.button(_("Clear"), type="button", variant="soft", on_click=S.clear_filters),
                 rx.button(
                     rx.icon("download", size=16, aria_hidden="true"),
-                    "Export CSV",
+                    _("Export CSV"),
                     type="button",
                     variant="outline",
                     on_click=S.export_csv,
@@ -289,7 +293,7 @@ def _filters() -> rx.Component:
 
 def staff_audit_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Audit log", "Who did what to which record, when and from where."),
+        page_heading(_("Audit log"), _("Who did what to which record, when and from where.")),
         rx.cond(
             S.refusal != "",
             callout(S.refusal, icon="lock", color_scheme="gray", id="audit-refused"),
@@ -307,13 +311,15 @@ def _log() -> rx.Component:
         rx.cond(
             S.unavailable,
             empty_state(
-                "Not found", "This client does not exist or is not yours.", icon="search-x"
+                _("Not found"), _("This client does not exist or is not yours."), icon="search-x"
             ),
             paged_rows(
                 S,
                 _table(),
                 "Events",
-                empty_state("No events", "Nothing matches these filters.", icon="scroll-text"),
+                empty_state(
+                    _("No events"), _("Nothing matches these filters."), icon="scroll-text"
+                ),
             ),
         ),
         width="100%",

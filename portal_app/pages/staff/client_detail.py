@@ -16,12 +16,19 @@ from portal_app.components.staff_uploads import client_uploads
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.pages.staff.clients import CLIENT_FIELDS, client_form_from, form_field
 from portal_app.schemas.staff import AuditRowView, ClientDetailView, ContactForm, ContactView
 from portal_app.services.company import staff_client_detail, staff_clients
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
-CONTACT_FIELDS = (("first_name", "First name"), ("last_name", "Last name"), ("email", "E-mail"))
+# (field, label): labels are English msgids, shown through _().
+CONTACT_FIELDS = (
+    ("first_name", N_("First name")),
+    ("last_name", N_("Last name")),
+    ("email", N_("E-mail")),
+)
 
 
 class StaffClientState(StaffState):
@@ -94,7 +101,7 @@ class StaffClientState(StaffState):
         except NotFoundError:
             self.not_found = True
             return None
-        self.notice = "Client saved."
+        self.notice = gettext("Client saved.")
         self._refresh(actor)
         return None
 
@@ -155,10 +162,10 @@ class StaffClientState(StaffState):
             self.contact_errors = {field: exc.message}
             return None
         except NotFoundError:
-            self.contact_errors = {"email": "This contact no longer exists."}
+            self.contact_errors = {"email": gettext("This contact no longer exists.")}
             return None
         self.contact_open = False
-        self.notice = "Contact saved."
+        self.notice = gettext("Contact saved.")
         self._refresh(actor)
         return None
 
@@ -189,10 +196,10 @@ class StaffClientState(StaffState):
             self.password_error = str(getattr(exc, "message", "") or exc)
             return None
         except NotFoundError:
-            self.password_error = "This contact no longer exists."
+            self.password_error = gettext("This contact no longer exists.")
             return None
         self.password_open = False
-        self.notice = "Password set. The contact's open sessions were signed out."
+        self.notice = gettext("Password set. The contact's open sessions were signed out.")
         self._refresh(actor)
         return None
 
@@ -208,10 +215,12 @@ class StaffClientState(StaffState):
             await asyncio.to_thread(_send_link, actor, contact_id)
         except (ValidationError, NotFoundError, ReadOnlyError) as exc:
             async with self:
-                self.error = getattr(exc, "message", "") or "This contact no longer exists."
+                self.error = getattr(exc, "message", "") or gettext(
+                    "This contact no longer exists."
+                )
             return
         async with self:
-            self.notice = (
+            self.notice = gettext(
                 "A password link for the contact is queued. Follow its delivery under E-mails."
             )
 
@@ -228,31 +237,33 @@ def _contact_row(contact: ContactView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.text(contact.name, weight="medium"),
-            rx.cond(contact.is_primary, rx.badge("Primary", variant="soft", margin_left="0.5em")),
+            rx.cond(
+                contact.is_primary, rx.badge(_("Primary"), variant="soft", margin_left="0.5em")
+            ),
         ),
         rx.table.cell(contact.email),
         rx.table.cell(
             rx.cond(
                 contact.portal_enabled,
-                rx.cond(contact.has_password, "Portal access", "Access, no password yet"),
-                "No portal access",
+                rx.cond(contact.has_password, _("Portal access"), _("Access, no password yet")),
+                _("No portal access"),
             )
         ),
         rx.table.cell(
             rx.hstack(
-                rx.button("Edit", size="1", variant="soft", on_click=S.open_contact(contact.id)),
+                rx.button(_("Edit"), size="1", variant="soft", on_click=S.open_contact(contact.id)),
                 # Owners and admins only (services.staff_clients.set_contact_password).
                 rx.cond(
                     S.staff_allowed.contains("set_contact_password"),
                     rx.button(
-                        "Set password",
+                        _("Set password"),
                         size="1",
                         variant="soft",
                         on_click=S.open_password(contact.id),
                     ),
                 ),
                 rx.button(
-                    "Send password link",
+                    _("Send password link"),
                     size="1",
                     variant="soft",
                     on_click=S.send_link(contact.id),
@@ -261,7 +272,7 @@ def _contact_row(contact: ContactView) -> rx.Component:
                 rx.cond(
                     contact.portal_enabled,
                     link_button(
-                        "Preview as client",
+                        _("Preview as client"),
                         href="/staff/preview/" + contact.id.to_string(),
                         link_props={"data_testid": "preview-link"},
                         size="1",
@@ -279,11 +290,11 @@ def _contact_row(contact: ContactView) -> rx.Component:
 def _contacts() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("Contacts", size="4", as_="h2"),
+            rx.heading(_("Contacts"), size="4", as_="h2"),
             rx.spacer(),
             rx.button(
                 rx.icon("user-plus", size=16, aria_hidden="true"),
-                "Add contact",
+                _("Add contact"),
                 on_click=S.open_contact(0),
                 size="2",
                 id="add-contact",
@@ -295,17 +306,17 @@ def _contacts() -> rx.Component:
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Name"),
-                        rx.table.column_header_cell("E-mail"),
-                        rx.table.column_header_cell("Portal"),
-                        rx.table.column_header_cell("Actions"),
+                        rx.table.column_header_cell(_("Name")),
+                        rx.table.column_header_cell(_("E-mail")),
+                        rx.table.column_header_cell(_("Portal")),
+                        rx.table.column_header_cell(_("Actions")),
                     )
                 ),
                 rx.table.body(rx.foreach(S.detail.contacts, _contact_row)),
                 width="100%",
                 variant="surface",
             ),
-            rx.text("No contacts yet. Add one to give portal access.", color_scheme="gray"),
+            rx.text(_("No contacts yet. Add one to give portal access."), color_scheme="gray"),
         ),
         width="100%",
         spacing="3",
@@ -315,14 +326,14 @@ def _contacts() -> rx.Component:
 def _contact_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(S.contact_id == 0, "Add contact", "Edit contact")),
-            rx.dialog.description("Contacts sign in to the portal for this client."),
+            rx.dialog.title(rx.cond(S.contact_id == 0, _("Add contact"), _("Edit contact"))),
+            rx.dialog.description(_("Contacts sign in to the portal for this client.")),
             rx.form(
                 rx.vstack(
                     *[
                         form_field(
                             name,
-                            label,
+                            _(label),
                             S.contact_errors,
                             S.contact_values[name],
                             prefix="contact",
@@ -331,18 +342,18 @@ def _contact_dialog() -> rx.Component:
                         for name, label in CONTACT_FIELDS
                     ],
                     rx.checkbox(
-                        "Primary contact",
+                        _("Primary contact"),
                         checked=S.contact_primary,
                         on_change=S.set_contact_primary,
                     ),
                     rx.checkbox(
-                        "Portal access",
+                        _("Portal access"),
                         checked=S.contact_enabled,
                         on_change=S.set_contact_enabled,
                     ),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                        rx.button("Save contact", type="submit", id="save-contact"),
+                        rx.dialog.close(rx.button(_("Cancel"), variant="soft", type="button")),
+                        rx.button(_("Save contact"), type="submit", id="save-contact"),
                         justify="end",
                         spacing="3",
                         width="100%",
@@ -363,13 +374,13 @@ def _contact_dialog() -> rx.Component:
 def _password_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Set a password"),
+            rx.dialog.title(_("Set a password")),
             rx.dialog.description(
-                "Tell the contact the password through a safe channel, or send a link instead."
+                _("Tell the contact the password through a safe channel, or send a link instead.")
             ),
             rx.form(
                 rx.vstack(
-                    rx.el.label("New password", html_for="new_password"),
+                    rx.el.label(_("New password"), html_for="new_password"),
                     rx.input(
                         id="new_password",
                         name="new_password",
@@ -383,8 +394,8 @@ def _password_dialog() -> rx.Component:
                         rx.text(S.password_error, color_scheme="red", size="2", role="alert"),
                     ),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                        rx.button("Set password", type="submit", id="set-password"),
+                        rx.dialog.close(rx.button(_("Cancel"), variant="soft", type="button")),
+                        rx.button(_("Set password"), type="submit", id="set-password"),
                         justify="end",
                         spacing="3",
                         width="100%",
@@ -405,14 +416,14 @@ def _client_form() -> rx.Component:
     return rx.form(
         rx.grid(
             *[
-                form_field(name, label, S.client_errors, getattr(S.detail.form, name))
+                form_field(name, _(label), S.client_errors, getattr(S.detail.form, name))
                 for name, label in CLIENT_FIELDS
             ],
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="3",
             width="100%",
         ),
-        rx.button("Save client", type="submit", margin_top="1em", id="save-client"),
+        rx.button(_("Save client"), type="submit", margin_top="1em", id="save-client"),
         on_submit=S.save_client,
         reset_on_submit=False,
         key=S.detail.id.to_string(),
@@ -421,9 +432,10 @@ def _client_form() -> rx.Component:
 
 
 def _records(
-    rows, columns: list[str], noun: str, with_balance: bool = False, href: str = ""
+    rows, columns: list, empty, with_balance: bool = False, href: str = ""
 ) -> rx.Component:
-    """A small table of one kind of record; `href` + id links each to its staff page."""
+    """A small table of one kind of record; `href` + id links each to its staff page;
+    `columns` and `empty` (the sentence shown without rows) are translated texts."""
 
     def row(item) -> rx.Component:
         number = rx.link(item.number, href=href + item.id.to_string()) if href else item.number
@@ -431,10 +443,10 @@ def _records(
             rx.table.row_header_cell(number),
             rx.table.cell(item.date),
             rx.table.cell(item.status),
-            rx.table.cell(item.amount, text_align="right"),
+            rx.table.cell(item.amount, text_align="end"),
         ]
         if with_balance:
-            cells.append(rx.table.cell(item.balance, text_align="right"))
+            cells.append(rx.table.cell(item.balance, text_align="end"))
         cells.append(rx.table.cell(item.extra))
         return rx.table.row(*cells)
 
@@ -449,7 +461,7 @@ def _records(
             variant="surface",
             size="1",
         ),
-        rx.text(f"No {noun} yet.", color_scheme="gray", padding="1em 0"),
+        rx.text(empty, color_scheme="gray", padding="1em 0"),
     )
 
 
@@ -464,20 +476,20 @@ def _tabs() -> rx.Component:
     d = S.detail
     return rx.tabs.root(
         rx.tabs.list(
-            rx.tabs.trigger("Invoices", value="invoices"),
-            rx.tabs.trigger("Quotes", value="quotes"),
-            rx.tabs.trigger("Credits", value="credits"),
-            rx.tabs.trigger("Payments", value="payments"),
-            rx.tabs.trigger("Documents", value="documents"),
-            rx.tabs.trigger("Subscriptions", value="subscriptions"),
-            rx.tabs.trigger("Activity", value="activity"),
+            rx.tabs.trigger(_("Invoices"), value="invoices"),
+            rx.tabs.trigger(_("Quotes"), value="quotes"),
+            rx.tabs.trigger(_("Credits"), value="credits"),
+            rx.tabs.trigger(_("Payments"), value="payments"),
+            rx.tabs.trigger(_("Documents"), value="documents"),
+            rx.tabs.trigger(_("Subscriptions"), value="subscriptions"),
+            rx.tabs.trigger(_("Activity"), value="activity"),
             wrap="wrap",
         ),
         rx.tabs.content(
             _records(
                 d.invoices,
-                ["Number", "Date", "Status", "Amount", "Balance", "Due"],
-                "invoices",
+                [_("Number"), _("Date"), _("Status"), _("Amount"), _("Balance"), _("Due")],
+                _("No invoices yet."),
                 with_balance=True,
                 href="/staff/invoices/",
             ),
@@ -486,8 +498,8 @@ def _tabs() -> rx.Component:
         rx.tabs.content(
             _records(
                 d.quotes,
-                ["Number", "Date", "Status", "Amount", "Valid until"],
-                "quotes",
+                [_("Number"), _("Date"), _("Status"), _("Amount"), _("Valid until")],
+                _("No quotes yet."),
                 href="/staff/quotes/",
             ),
             value="quotes",
@@ -495,8 +507,8 @@ def _tabs() -> rx.Component:
         rx.tabs.content(
             _records(
                 d.credits,
-                ["Number", "Date", "Status", "Amount", "Remaining", ""],
-                "credits",
+                [_("Number"), _("Date"), _("Status"), _("Amount"), _("Remaining"), ""],
+                _("No credit notes yet."),
                 with_balance=True,
                 href="/staff/credits/",
             ),
@@ -505,8 +517,8 @@ def _tabs() -> rx.Component:
         rx.tabs.content(
             _records(
                 d.payments,
-                ["Number", "Date", "Status", "Amount", "Unapplied", "Method"],
-                "payments",
+                [_("Number"), _("Date"), _("Status"), _("Amount"), _("Unapplied"), _("Method")],
+                _("No payments yet."),
                 with_balance=True,
             ),
             value="payments",
@@ -519,8 +531,8 @@ def _tabs() -> rx.Component:
         rx.tabs.content(
             _records(
                 d.subscriptions,
-                ["Plan", "Period from", "Status", "Price", "Until"],
-                "subscriptions",
+                [_("Plan"), _("Period from"), _("Status"), _("Price"), _("Until")],
+                _("No subscriptions yet."),
             ),
             value="subscriptions",
         ),
@@ -531,7 +543,10 @@ def _tabs() -> rx.Component:
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
-                                *[rx.table.column_header_cell(c) for c in ("When", "What happened")]
+                                *[
+                                    rx.table.column_header_cell(c)
+                                    for c in (_("When"), _("What happened"))
+                                ]
                             )
                         ),
                         rx.table.body(rx.foreach(d.activity, _activity_row)),
@@ -542,12 +557,12 @@ def _tabs() -> rx.Component:
                     rx.cond(
                         S.staff_allowed.contains("view_audit"),
                         rx.link(
-                            "Full activity log", href="/staff/audit?client=" + d.id.to_string()
+                            _("Full activity log"), href="/staff/audit?client=" + d.id.to_string()
                         ),
                     ),
                     width="100%",
                 ),
-                rx.text("No activity yet.", color_scheme="gray", padding="1em 0"),
+                rx.text(_("No activity yet."), color_scheme="gray", padding="1em 0"),
             ),
             value="activity",
         ),
@@ -559,17 +574,19 @@ def _tabs() -> rx.Component:
 def staff_client_page() -> rx.Component:
     return rx.cond(
         S.not_found,
-        empty_state("Client not found", "It does not exist or is not yours.", icon="search-x"),
+        empty_state(
+            _("Client not found"), _("It does not exist or is not yours."), icon="search-x"
+        ),
         rx.cond(
             S.detail,
             rx.vstack(
-                rx.link("← All clients", href=routes.STAFF_CLIENTS, size="2"),
+                rx.link(_("← All clients"), href=routes.STAFF_CLIENTS, size="2"),
                 page_heading(
                     S.detail.form.name,
                     rx.cond(
                         S.detail.balances != "",
-                        "Open balance: " + S.detail.balances,
-                        "Nothing owed",
+                        fill(_("Open balance: %(amount)s"), amount=S.detail.balances),
+                        _("Nothing owed"),
                     ),
                 ),
                 rx.cond(
@@ -585,11 +602,11 @@ def staff_client_page() -> rx.Component:
                 _contacts(),
                 _contact_dialog(),
                 _password_dialog(),
-                rx.heading("Details", size="4", as_="h2"),
+                rx.heading(_("Details"), size="4", as_="h2"),
                 _client_form(),
                 client_einvoice_format(S.detail.id),
                 client_cards(S.detail.id),
-                rx.heading("Records", size="4", as_="h2"),
+                rx.heading(_("Records"), size="4", as_="h2"),
                 _tabs(),
                 width="100%",
                 spacing="4",

@@ -10,25 +10,28 @@ from portal_app.components.records import paged_rows
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_
 from portal_app.schemas.staff import ClientForm, ClientRowView
 from portal_app.services.company import staff_clients
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _
 
+# (field, label): labels are English msgids, shown through _().
 CLIENT_FIELDS = (
-    ("name", "Name"),
-    ("number", "Client number"),
-    ("email", "E-mail"),
-    ("phone", "Phone"),
-    ("address1", "Street address"),
-    ("city", "City"),
-    ("postal_code", "Postal code"),
-    ("country", "Country"),
-    ("vat_number", "VAT number"),
-    ("country_code", "Country code (ISO, e.g. DE)"),
-    ("buyer_reference", "Buyer reference (e.g. Leitweg-ID)"),
-    ("currency", "Currency (e.g. USD)"),
-    ("locale", "Locale (empty: the company's)"),
+    ("name", N_("Name")),
+    ("number", N_("Client number")),
+    ("email", N_("E-mail")),
+    ("phone", N_("Phone")),
+    ("address1", N_("Street address")),
+    ("city", N_("City")),
+    ("postal_code", N_("Postal code")),
+    ("country", N_("Country")),
+    ("vat_number", N_("VAT number")),
+    ("country_code", N_("Country code (ISO, e.g. DE)")),
+    ("buyer_reference", N_("Buyer reference (e.g. Leitweg-ID)")),
+    ("currency", N_("Currency (e.g. USD)")),
+    ("locale", N_("Locale (empty: the company's)")),
 )
 
 
@@ -144,15 +147,17 @@ def form_field(
 def _create_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
-            rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New client", id="new-client")
+            rx.button(
+                rx.icon("plus", size=16, aria_hidden="true"), _("New client"), id="new-client"
+            )
         ),
         rx.dialog.content(
-            rx.dialog.title("New client"),
-            rx.dialog.description("Add contacts and portal access on the client's page next."),
+            rx.dialog.title(_("New client")),
+            rx.dialog.description(_("Add contacts and portal access on the client's page next.")),
             rx.form(
                 rx.grid(
                     *[
-                        form_field(name, label, StaffClientsState.create_errors)
+                        form_field(name, _(label), StaffClientsState.create_errors)
                         for name, label in CLIENT_FIELDS
                     ],
                     columns=rx.breakpoints(initial="1", sm="2"),
@@ -160,8 +165,8 @@ def _create_dialog() -> rx.Component:
                     width="100%",
                 ),
                 rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", variant="soft", type="button")),
-                    rx.button("Create client", type="submit", id="create-client"),
+                    rx.dialog.close(rx.button(_("Cancel"), variant="soft", type="button")),
+                    rx.button(_("Create client"), type="submit", id="create-client"),
                     justify="end",
                     spacing="3",
                     margin_top="1em",
@@ -184,7 +189,7 @@ def _row(row: ClientRowView) -> rx.Component:
         ),
         rx.table.cell(row.email, display=["none", "table-cell"]),
         rx.table.cell(row.contacts, display=["none", "table-cell"]),
-        rx.table.cell(rx.cond(row.balances != "", row.balances, "—"), text_align="right"),
+        rx.table.cell(rx.cond(row.balances != "", row.balances, "—"), text_align="end"),
         data_testid="client-row",
     )
 
@@ -193,10 +198,10 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Client"),
-                rx.table.column_header_cell("E-mail", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Contacts", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Open balance", text_align="right"),
+                rx.table.column_header_cell(_("Client")),
+                rx.table.column_header_cell(_("E-mail"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Contacts"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Open balance"), text_align="end"),
             )
         ),
         rx.table.body(rx.foreach(StaffClientsState.rows, _row)),
@@ -210,14 +215,14 @@ def _search() -> rx.Component:
         rx.hstack(
             rx.input(
                 name="q",
-                placeholder="Name, number or e-mail",
+                placeholder=_("Name, number or e-mail"),
                 default_value=StaffClientsState.search,
-                aria_label="Search clients",
+                aria_label=_("Search clients"),
                 max_length=100,
                 type="search",
                 width="18em",
             ),
-            rx.button("Search", type="submit", variant="soft"),
+            rx.button(_("Search"), type="submit", variant="soft"),
             spacing="2",
         ),
         on_submit=StaffClientsState.run_search,
@@ -227,17 +232,17 @@ def _search() -> rx.Component:
 
 def staff_clients_page() -> rx.Component:
     return rx.vstack(
-        rx.hstack(page_heading("Clients"), rx.spacer(), _create_dialog(), width="100%"),
+        rx.hstack(page_heading(_("Clients")), rx.spacer(), _create_dialog(), width="100%"),
         _search(),
         rx.cond(
             StaffClientsState.unavailable,
-            callout("Clients could not be loaded.", icon="triangle-alert", color_scheme="red"),
+            callout(_("Clients could not be loaded."), icon="triangle-alert", color_scheme="red"),
         ),
         paged_rows(
             StaffClientsState,
             _table(),
-            "Clients",
-            empty_state("No clients", "Clients you add will be listed here.", icon="users"),
+            _("Clients"),
+            empty_state(_("No clients"), _("Clients you add will be listed here."), icon="users"),
         ),
         width="100%",
         spacing="4",

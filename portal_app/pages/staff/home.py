@@ -12,6 +12,7 @@ import reflex as rx
 
 from portal_app.components.common import empty_state, page_heading
 from portal_app.core.db import session_scope
+from portal_app.core.i18n import N_, ngettext
 from portal_app.services.company.locale import company_today
 from portal_app.services.console import dashboard as dash
 from portal_app.services.console.dashboard import (
@@ -23,14 +24,15 @@ from portal_app.services.console.dashboard import (
 )
 from portal_app.services.console.work_queue import QueueItem, work_queue
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 SECTIONS = (
-    ("recurring_cancellation", "Recurring invoices to stop", "repeat"),
-    ("subscription_cancellation", "Subscriptions to cancel", "calendar-x"),
-    ("unapplied_payment", "Payments to apply", "banknote"),
-    ("failed_charge", "Failed auto-bills and renewals", "circle-alert"),
-    ("quote_answered", "Quotes answered today", "file-check"),
-    ("client_upload", "Client uploads (last 7 days)", "upload"),
+    ("recurring_cancellation", N_("Recurring invoices to stop"), "repeat"),
+    ("subscription_cancellation", N_("Subscriptions to cancel"), "calendar-x"),
+    ("unapplied_payment", N_("Payments to apply"), "banknote"),
+    ("failed_charge", N_("Failed auto-bills and renewals"), "circle-alert"),
+    ("quote_answered", N_("Quotes answered today"), "file-check"),
+    ("client_upload", N_("Client uploads (last 7 days)"), "upload"),
 )
 
 
@@ -41,6 +43,8 @@ class StaffHomeState(StaffState):
     payments: list[MonthSeries] = []
     overdue: list[OverdueRow] = []
     overdue_count: int = 0
+    # "N overdue, most overdue first." as one sentence in the staff user's language.
+    overdue_summary: str = ""
     top_clients: list[TopClientRow] = []
     loading: bool = True
 
@@ -59,8 +63,21 @@ class StaffHomeState(StaffState):
         self.payments = board.payments
         self.overdue = board.overdue
         self.overdue_count = board.overdue_count
+        self.overdue_summary = _overdue_summary(board.overdue_count, len(board.overdue))
         self.top_clients = board.top_clients
         self.loading = False
+
+
+def _overdue_summary(count: int, shown: int) -> str:
+    if count > shown:
+        return ngettext(
+            "%(num)d overdue, the %(shown)d most overdue first.",
+            "%(num)d overdue, the %(shown)d most overdue first.",
+            count,
+        ) % {"num": count, "shown": shown}
+    return ngettext(
+        "%(num)d overdue, most overdue first.", "%(num)d overdue, most overdue first.", count
+    ) % {"num": count}
 
 
 def _item(item: QueueItem, kind: str) -> rx.Component:
@@ -84,7 +101,7 @@ def _section(kind: str, title: str, icon: str) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.icon(icon, size=18, aria_hidden="true"),
-                rx.heading(title, as_="h2", size="4"),
+                rx.heading(_(title), as_="h2", size="4"),
                 rx.badge(count, radius="full"),
                 align="center",
                 spacing="2",
@@ -105,7 +122,7 @@ def _section(kind: str, title: str, icon: str) -> rx.Component:
 S = StaffHomeState
 
 
-def _card(title: str, *children, test_id: str) -> rx.Component:
+def _card(title, *children, test_id: str) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(title, as_="h3", size="3"),
@@ -133,11 +150,11 @@ def _aging_row(row: AgingRow) -> rx.Component:
 
 
 def _aging() -> rx.Component:
-    labels = [label for _, label, *_ in dash.BUCKETS]
+    labels = [_(label) for _key, label, *_rest in dash.BUCKETS]
     return _card(
-        "Receivables by age",
+        _("Receivables by age"),
         rx.text(
-            "Open balances of sent invoices by days past their due date, per currency.",
+            _("Open balances of sent invoices by days past their due date, per currency."),
             size="2",
             color_scheme="gray",
         ),
@@ -149,7 +166,7 @@ def _aging() -> rx.Component:
                         rx.table.row(
                             *[
                                 rx.table.column_header_cell(x, white_space="nowrap")
-                                for x in ("Currency", *labels, "Total")
+                                for x in (_("Currency"), *labels, _("Total"))
                             ]
                         )
                     ),
@@ -160,7 +177,7 @@ def _aging() -> rx.Component:
                     id="aging-table",
                 )
             ),
-            rx.text("Nothing is owed.", size="2"),
+            rx.text(_("Nothing is owed."), size="2"),
         ),
         test_id="dashboard-aging",
     )
@@ -189,7 +206,7 @@ def _bar(point: MonthPoint) -> rx.Component:
 def _month_row(point: MonthPoint) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(point.month, white_space="nowrap"),
-        rx.table.cell(point.amount, white_space="nowrap", text_align="right"),
+        rx.table.cell(point.amount, white_space="nowrap", text_align="end"),
         data_testid="payment-month",
     )
 
@@ -198,7 +215,9 @@ def _series(series: MonthSeries) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.text(series.currency, weight="bold"),
-            rx.text("Total ", series.total, size="2", color_scheme="gray"),
+            rx.text(
+                fill(_("Total %(amount)s"), amount=series.total), size="2", color_scheme="gray"
+            ),
             spacing="3",
             align="baseline",
         ),
@@ -213,14 +232,14 @@ def _series(series: MonthSeries) -> rx.Component:
         ),
         rx.el.details(
             rx.el.summary(
-                "Amounts per month in " + series.currency,
+                fill(_("Amounts per month in %(currency)s"), currency=series.currency),
                 style={"cursor": "pointer", "font_size": "14px"},
             ),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Month"),
-                        rx.table.column_header_cell("Received", text_align="right"),
+                        rx.table.column_header_cell(_("Month")),
+                        rx.table.column_header_cell(_("Received"), text_align="end"),
                     )
                 ),
                 rx.table.body(rx.foreach(series.points, _month_row)),
@@ -237,17 +256,19 @@ def _series(series: MonthSeries) -> rx.Component:
 
 def _payments() -> rx.Component:
     return _card(
-        "Payments received per month",
+        _("Payments received per month"),
         rx.text(
-            "Money received in the last 12 months by the month it came in (refunds not "
-            "taken off), per currency.",
+            _(
+                "Money received in the last 12 months by the month it came in (refunds not "
+                "taken off), per currency."
+            ),
             size="2",
             color_scheme="gray",
         ),
         rx.cond(
             S.payments.length() > 0,
             rx.vstack(rx.foreach(S.payments, _series), width="100%", spacing="5"),
-            rx.text("No payments in the last 12 months.", size="2"),
+            rx.text(_("No payments in the last 12 months."), size="2"),
         ),
         test_id="dashboard-payments",
     )
@@ -258,26 +279,20 @@ def _overdue_row(row: OverdueRow) -> rx.Component:
         rx.table.row_header_cell(rx.link(row.number, href=row.href)),
         rx.table.cell(row.client_name),
         rx.table.cell(row.due, white_space="nowrap"),
-        rx.table.cell(row.days.to_string(), text_align="right"),
-        rx.table.cell(row.balance, white_space="nowrap", text_align="right"),
+        rx.table.cell(row.days.to_string(), text_align="end"),
+        rx.table.cell(row.balance, white_space="nowrap", text_align="end"),
         data_testid="overdue-row",
     )
 
 
 def _overdue() -> rx.Component:
     return _card(
-        "Overdue invoices",
+        _("Overdue invoices"),
         rx.cond(
             S.overdue_count > 0,
             rx.vstack(
                 rx.text(
-                    S.overdue_count.to_string(),
-                    " overdue",
-                    rx.cond(
-                        S.overdue_count > S.overdue.length(),
-                        ", the " + S.overdue.length().to_string() + " most overdue first.",
-                        ", most overdue first.",
-                    ),
+                    S.overdue_summary,
                     size="2",
                     color_scheme="gray",
                     id="overdue-count",
@@ -286,11 +301,11 @@ def _overdue() -> rx.Component:
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
-                                rx.table.column_header_cell("Invoice"),
-                                rx.table.column_header_cell("Client"),
-                                rx.table.column_header_cell("Due"),
-                                rx.table.column_header_cell("Days late", text_align="right"),
-                                rx.table.column_header_cell("Balance", text_align="right"),
+                                rx.table.column_header_cell(_("Invoice")),
+                                rx.table.column_header_cell(_("Client")),
+                                rx.table.column_header_cell(_("Due")),
+                                rx.table.column_header_cell(_("Days late"), text_align="end"),
+                                rx.table.column_header_cell(_("Balance"), text_align="end"),
                             )
                         ),
                         rx.table.body(rx.foreach(S.overdue, _overdue_row)),
@@ -302,7 +317,7 @@ def _overdue() -> rx.Component:
                 width="100%",
                 spacing="2",
             ),
-            rx.text("No invoice is overdue.", size="2"),
+            rx.text(_("No invoice is overdue."), size="2"),
         ),
         test_id="dashboard-overdue",
     )
@@ -311,17 +326,17 @@ def _overdue() -> rx.Component:
 def _top_row(row: TopClientRow) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.link(row.client_name, href=row.href)),
-        rx.table.cell(row.invoices.to_string(), text_align="right"),
-        rx.table.cell(row.balance, white_space="nowrap", text_align="right"),
+        rx.table.cell(row.invoices.to_string(), text_align="end"),
+        rx.table.cell(row.balance, white_space="nowrap", text_align="end"),
         data_testid="top-client",
     )
 
 
 def _top_clients() -> rx.Component:
     return _card(
-        "Clients owing most",
+        _("Clients owing most"),
         rx.text(
-            f"Up to {dash.TOP_LIMIT} per currency, by open balance.",
+            fill(_("Up to %(num)s per currency, by open balance."), num=str(dash.TOP_LIMIT)),
             size="2",
             color_scheme="gray",
         ),
@@ -331,9 +346,9 @@ def _top_clients() -> rx.Component:
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell("Client"),
-                            rx.table.column_header_cell("Open invoices", text_align="right"),
-                            rx.table.column_header_cell("Balance", text_align="right"),
+                            rx.table.column_header_cell(_("Client")),
+                            rx.table.column_header_cell(_("Open invoices"), text_align="end"),
+                            rx.table.column_header_cell(_("Balance"), text_align="end"),
                         )
                     ),
                     rx.table.body(rx.foreach(S.top_clients, _top_row)),
@@ -342,7 +357,7 @@ def _top_clients() -> rx.Component:
                     size="1",
                 )
             ),
-            rx.text("Nobody owes anything.", size="2"),
+            rx.text(_("Nobody owes anything."), size="2"),
         ),
         test_id="dashboard-top-clients",
     )
@@ -350,7 +365,7 @@ def _top_clients() -> rx.Component:
 
 def _dashboard() -> rx.Component:
     return rx.vstack(
-        rx.heading("Dashboard", as_="h2", size="5"),
+        rx.heading(_("Dashboard"), as_="h2", size="5"),
         _aging(),
         rx.grid(
             _payments(),
@@ -367,17 +382,19 @@ def _dashboard() -> rx.Component:
 
 def staff_home_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Work queue", "What is waiting for someone in the business."),
+        page_heading(_("Work queue"), _("What is waiting for someone in the business.")),
         rx.cond(
             StaffHomeState.loading,
-            rx.center(rx.spinner(), role="status", padding="3em"),
+            rx.center(rx.spinner(), role="status", padding="3em", aria_label=_("Loading")),
             rx.vstack(
                 rx.cond(
                     StaffHomeState.items.length() > 0,
                     rx.vstack(
                         *[_section(*section) for section in SECTIONS], width="100%", spacing="5"
                     ),
-                    empty_state("Nothing waiting", "No request, payment or upload needs you now."),
+                    empty_state(
+                        _("Nothing waiting"), _("No request, payment or upload needs you now.")
+                    ),
                 ),
                 _dashboard(),
                 width="100%",

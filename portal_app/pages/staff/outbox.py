@@ -18,17 +18,19 @@ from portal_app.components.records import paged_rows
 from portal_app.components.staff_documents import labelled_select
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.schemas.outbox import OutboxRowView
 from portal_app.services.company import staff_outbox
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 FILTERS = [
-    ("all", "All e-mails"),
-    ("queued", "Queued"),
-    ("sending", "Sending"),
-    ("sent", "Sent"),
-    ("failed", "Failed"),
+    ("all", N_("All e-mails")),
+    ("queued", N_("Queued")),
+    ("sending", N_("Sending")),
+    ("sent", N_("Sent")),
+    ("failed", N_("Failed")),
 ]
 STATUS_COLORS = {"Queued": "amber", "Sending": "blue", "Sent": "green", "Failed": "red"}
 
@@ -87,10 +89,13 @@ class StaffOutboxState(PagedListMixin, StaffState):
         self.notice = self.error = ""
         row = next((r for r in self.rows if r.id == message_id), None)
         if row is None or not row.can_retry:
-            self.error = "That e-mail cannot be retried."
+            self.error = gettext("That e-mail cannot be retried.")
             return
         self._retry_id = row.id
-        self.confirm_text = f"Send “{row.subject}” to {row.recipient} again?"
+        self.confirm_text = gettext("Send “%(subject)s” to %(recipient)s again?") % {
+            "subject": row.subject,
+            "recipient": row.recipient,
+        }
         self.confirm_open = True
 
     @rx.event
@@ -119,9 +124,11 @@ class StaffOutboxState(PagedListMixin, StaffState):
             self.error = getattr(exc, "message", "") or str(exc)
             return self._reload()
         except NotFoundError:
-            self.error = "That e-mail is not available."
+            self.error = gettext("That e-mail is not available.")
             return self._reload()
-        self.notice = f"The e-mail to {row.recipient} is queued again and goes out shortly."
+        self.notice = gettext(
+            "The e-mail to %(recipient)s is queued again and goes out shortly."
+        ) % {"recipient": row.recipient}
         return self._reload()
 
 
@@ -152,11 +159,13 @@ def _row(row: OutboxRowView) -> rx.Component:
             rx.cond(
                 row.can_retry,
                 rx.button(
-                    "Retry",
+                    _("Retry"),
                     size="1",
                     variant="soft",
                     on_click=StaffOutboxState.ask_retry(row.id),
-                    aria_label="Retry the e-mail to " + row.recipient,
+                    aria_label=fill(
+                        _("Retry the e-mail to %(recipient)s"), recipient=row.recipient
+                    ),
                 ),
             )
         ),
@@ -166,15 +175,15 @@ def _row(row: OutboxRowView) -> rx.Component:
 
 def _table() -> rx.Component:
     headers = [
-        ("Queued", ["none", "none", "table-cell"]),
-        ("Kind", ["none", "table-cell"]),
-        ("Recipient", None),
-        ("Subject", ["none", "table-cell"]),
-        ("Status", None),
-        ("Attempts", ["none", "table-cell"]),
-        ("Next attempt", ["none", "none", "table-cell"]),
-        ("Problem", None),
-        ("Sent", ["none", "none", "table-cell"]),
+        (_("Queued"), ["none", "none", "table-cell"]),
+        (_("Kind"), ["none", "table-cell"]),
+        (_("Recipient"), None),
+        (_("Subject"), ["none", "table-cell"]),
+        (_("Status"), None),
+        (_("Attempts"), ["none", "table-cell"]),
+        (_("Next attempt"), ["none", "none", "table-cell"]),
+        (_("Problem"), None),
+        (_("Sent"), ["none", "none", "table-cell"]),
     ]
     return rx.box(
         rx.table.root(
@@ -202,23 +211,23 @@ def _table() -> rx.Component:
 def _toolbar() -> rx.Component:
     return rx.flex(
         labelled_select(
-            FILTERS,
+            [(key, _(label)) for key, label in FILTERS],
             value=StaffOutboxState.status,
             on_change=StaffOutboxState.set_status,
-            label="Show",
+            label=_("Show"),
         ),
         rx.form(
             rx.hstack(
                 rx.input(
                     name="search",
                     default_value=StaffOutboxState.search,
-                    placeholder="Recipient",
-                    aria_label="Search by recipient",
+                    placeholder=_("Recipient"),
+                    aria_label=_("Search by recipient"),
                     type="search",
                     id="outbox-search",
                     max_length=staff_outbox.MAX_SEARCH,
                 ),
-                rx.button("Search", type="submit", variant="soft"),
+                rx.button(_("Search"), type="submit", variant="soft"),
                 spacing="2",
             ),
             on_submit=StaffOutboxState.apply_search,
@@ -234,15 +243,15 @@ def _toolbar() -> rx.Component:
 def _confirm_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Retry this e-mail?"),
+            rx.alert_dialog.title(_("Retry this e-mail?")),
             rx.alert_dialog.description(StaffOutboxState.confirm_text),
             rx.flex(
                 rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", on_click=StaffOutboxState.cancel_retry)
+                    rx.button(_("Cancel"), variant="soft", on_click=StaffOutboxState.cancel_retry)
                 ),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Send again", on_click=StaffOutboxState.confirm_retry, id="confirm-retry"
+                        _("Send again"), on_click=StaffOutboxState.confirm_retry, id="confirm-retry"
                     )
                 ),
                 gap="3",
@@ -258,9 +267,11 @@ def _confirm_dialog() -> rx.Component:
 def staff_outbox_page() -> rx.Component:
     return rx.vstack(
         page_heading(
-            "E-mails",
-            "Every e-mail the portal sends waits here until the mail server takes it; "
-            "a failed one can be sent again.",
+            _("E-mails"),
+            _(
+                "Every e-mail the portal sends waits here until the mail server takes it; "
+                "a failed one can be sent again."
+            ),
         ),
         _toolbar(),
         rx.cond(
@@ -278,7 +289,7 @@ def staff_outbox_page() -> rx.Component:
             _table(),
             "E-mails",
             empty_state(
-                "No e-mails", "Nothing matches, or nothing has been sent yet.", icon="mail"
+                _("No e-mails"), _("Nothing matches, or nothing has been sent yet."), icon="mail"
             ),
         ),
         _confirm_dialog(),

@@ -16,12 +16,14 @@ from portal_app.components.staff_documents import (
 )
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import ngettext
+from portal_app.core.i18n import gettext, ngettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.staff_documents import StaffPaymentRow, StaffRefundView
+from portal_app.services.company.staff_status import staff_status_label
 from portal_app.services.payments import staff_payment_views, staff_payments
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 FILTERS = ["all", "unapplied"]
 
@@ -37,8 +39,11 @@ def refund_now(actor, payment_id: int, amount: str) -> tuple[str, str]:
     except GatewayError as exc:
         return "", exc.message
     except NotFoundError:
-        return "", "That payment is not available."
-    return f"Refunded; payment {payment.number} is now {payment.status.replace('_', ' ')}.", ""
+        return "", gettext("That payment is not available.")
+    return gettext("Refunded; payment %(number)s is now %(status)s.") % {
+        "number": payment.number,
+        "status": staff_status_label(payment.status),
+    }, ""
 
 
 class StaffPaymentsState(StaffState):
@@ -122,11 +127,14 @@ class StaffPaymentsState(StaffState):
                 invoices = staff_payment_views.open_invoices(db, actor=actor, payment_id=payment_id)
                 left = staff_payment_views.unapplied_text(db, actor=actor, payment_id=payment_id)
         except NotFoundError:
-            self.error = "That payment is not available."
+            self.error = gettext("That payment is not available.")
             return None
         row = next((r for r in self.rows if r.id == payment_id), None)
         self._apply_payment_id = int(payment_id)
-        self.apply_title = f"Apply {left} of payment {row.number if row else ''}".strip()
+        self.apply_title = gettext("Apply %(amount)s of payment %(number)s") % {
+            "amount": left,
+            "number": row.number if row else "",
+        }
         self.apply_rows = [
             {
                 "id": str(inv.id),
@@ -184,7 +192,7 @@ class StaffPaymentsState(StaffState):
             self.apply_error = message
             return None
         except (NotFoundError, ReadOnlyError):
-            self.apply_error = "One of these invoices is not available."
+            self.apply_error = gettext("One of these invoices is not available.")
             return None
         self.apply_open = False
         self._apply_payment_id = 0
@@ -205,18 +213,18 @@ class StaffPaymentsState(StaffState):
         self.notice = self.error = self.refund_error = ""
         row = next((r for r in self.rows if r.id == payment_id), None)
         if row is None or not row.can_refund:
-            self.error = "That payment cannot be refunded here."
+            self.error = gettext("That payment cannot be refunded here.")
             return None
         try:
             # Read fresh: a webhook or another staff user may have refunded some meanwhile.
             with session_scope() as db:
                 info = staff_payment_views.refund_view(db, actor=actor, payment_id=row.id)
         except NotFoundError:
-            self.error = "That payment is not available."
+            self.error = gettext("That payment is not available.")
             return None
         self._refund_payment_id = info.id
         self.refund_info = info
-        self.refund_title = f"Refund payment {info.number}"
+        self.refund_title = gettext("Refund payment %(number)s") % {"number": info.number}
         self.refund_amount = ""
         self.refund_open = True
         return None
@@ -238,7 +246,7 @@ class StaffPaymentsState(StaffState):
                 return
             actor = self._staff_actor()
             if actor is None:
-                self.refund_error = "Your staff session ended; sign in again."
+                self.refund_error = gettext("Your staff session ended; sign in again.")
                 return
             self.refunding = True
             self.refund_error = ""
@@ -260,31 +268,31 @@ def _row(row: StaffPaymentRow) -> rx.Component:
         rx.table.cell(rx.link(row.client_name, href="/staff/clients/" + row.client_id.to_string())),
         rx.table.cell(row.date, white_space="nowrap"),
         rx.table.cell(row.method),
-        rx.table.cell(staff_status_badge(row.status_label)),
-        rx.table.cell(row.amount, text_align="right", white_space="nowrap"),
-        rx.table.cell(row.unapplied, text_align="right", white_space="nowrap"),
-        rx.table.cell(row.refunded, text_align="right", white_space="nowrap"),
+        rx.table.cell(staff_status_badge(row.status_label, row.status)),
+        rx.table.cell(row.amount, text_align="end", white_space="nowrap"),
+        rx.table.cell(row.unapplied, text_align="end", white_space="nowrap"),
+        rx.table.cell(row.refunded, text_align="end", white_space="nowrap"),
         rx.table.cell(
             rx.hstack(
                 rx.cond(
                     row.can_apply,
                     rx.button(
-                        "Apply",
+                        _("Apply"),
                         size="1",
                         variant="soft",
                         on_click=StaffPaymentsState.open_apply(row.id),
-                        aria_label="Apply payment " + row.number,
+                        aria_label=fill(_("Apply payment %(number)s"), number=row.number),
                     ),
                 ),
                 rx.cond(
                     row.can_refund,
                     rx.button(
-                        "Refund",
+                        _("Refund"),
                         size="1",
                         variant="soft",
                         color_scheme="red",
                         on_click=StaffPaymentsState.open_refund(row.id),
-                        aria_label="Refund payment " + row.number,
+                        aria_label=fill(_("Refund payment %(number)s"), number=row.number),
                     ),
                 ),
                 spacing="2",
@@ -299,17 +307,17 @@ def _apply_row(item, index) -> rx.Component:
             rx.checkbox(
                 checked=item["checked"] != "",
                 on_change=lambda value: StaffPaymentsState.set_apply_checked(index, value),
-                aria_label="Apply to " + item["number"],
+                aria_label=fill(_("Apply to %(number)s"), number=item["number"]),
             )
         ),
         rx.table.cell(item["number"]),
         rx.table.cell(item["due_date"]),
-        rx.table.cell(item["balance"], text_align="right"),
+        rx.table.cell(item["balance"], text_align="end"),
         rx.table.cell(
             rx.input(
                 value=item["amount"],
                 on_change=lambda value: StaffPaymentsState.set_apply_amount(index, value),
-                aria_label="Amount for " + item["number"],
+                aria_label=fill(_("Amount for %(number)s"), number=item["number"]),
                 input_mode="decimal",
                 width="8em",
             )
@@ -322,8 +330,10 @@ def _apply_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(StaffPaymentsState.apply_title),
             rx.dialog.description(
-                "Choose the invoices and how much goes on each. Nothing changes unless all "
-                "of it fits.",
+                _(
+                    "Choose the invoices and how much goes on each. Nothing changes unless all "
+                    "of it fits."
+                ),
                 size="2",
             ),
             rx.cond(
@@ -333,19 +343,19 @@ def _apply_dialog() -> rx.Component:
                         rx.table.row(
                             *[
                                 rx.table.column_header_cell(label)
-                                for label in ("", "Invoice", "Due", "Balance", "Apply")
+                                for label in ("", _("Invoice"), _("Due"), _("Balance"), _("Apply"))
                             ]
                         )
                     ),
                     rx.table.body(rx.foreach(StaffPaymentsState.apply_rows, _apply_row)),
                     width="100%",
                 ),
-                rx.text("This client has no open invoices in this currency."),
+                rx.text(_("This client has no open invoices in this currency.")),
             ),
             field_error(StaffPaymentsState.apply_error),
             rx.hstack(
-                rx.button("Close", variant="soft", on_click=StaffPaymentsState.close_apply),
-                rx.button("Apply", on_click=StaffPaymentsState.submit_apply, id="submit-apply"),
+                rx.button(_("Close"), variant="soft", on_click=StaffPaymentsState.close_apply),
+                rx.button(_("Apply"), on_click=StaffPaymentsState.submit_apply, id="submit-apply"),
                 justify="end",
                 spacing="3",
                 margin_top="1em",
@@ -362,18 +372,22 @@ def _refund_summary() -> rx.Component:
     return rx.cond(
         StaffPaymentsState.refund_info,
         rx.vstack(
-            summary_row("Paid", info.amount),
+            summary_row(_("Paid"), info.amount),
             summary_row(
-                "Already refunded",
-                rx.cond(info.has_refunds, info.refunded, "Nothing yet"),
+                _("Already refunded"),
+                rx.cond(info.has_refunds, info.refunded, _("Nothing yet")),
             ),
-            summary_row("Can still be refunded", info.refundable),
+            summary_row(_("Can still be refunded"), info.refundable),
             rx.cond(
                 info.held_back != "",
                 rx.text(
-                    info.held_back,
-                    " is not refundable: the client already used plan-change credit "
-                    "paid for by this payment.",
+                    fill(
+                        _(
+                            "%(amount)s is not refundable: the client already used plan-change "
+                            "credit paid for by this payment."
+                        ),
+                        amount=info.held_back,
+                    ),
                     size="2",
                     color_scheme="gray",
                 ),
@@ -391,30 +405,32 @@ def _refund_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(StaffPaymentsState.refund_title),
             rx.dialog.description(
-                "Leave the amount empty to refund everything that is left. The money goes back "
-                "to the card through Stripe.",
+                _(
+                    "Leave the amount empty to refund everything that is left. The money goes back "
+                    "to the card through Stripe."
+                ),
                 size="2",
             ),
             _refund_summary(),
             rx.input(
                 value=StaffPaymentsState.refund_amount,
                 on_change=StaffPaymentsState.set_refund_amount,
-                placeholder="Amount (empty = all that is left)",
-                aria_label="Refund amount",
+                placeholder=_("Amount (empty = all that is left)"),
+                aria_label=_("Refund amount"),
                 input_mode="decimal",
                 id="refund-amount",
             ),
             field_error(StaffPaymentsState.refund_error),
             rx.hstack(
                 rx.button(
-                    "Close",
+                    _("Close"),
                     variant="soft",
                     on_click=StaffPaymentsState.close_refund,
                     disabled=StaffPaymentsState.refunding,
                 ),
                 rx.button(
                     rx.cond(StaffPaymentsState.refunding, rx.spinner(size="2"), rx.fragment()),
-                    "Refund",
+                    _("Refund"),
                     # Solid red's white text is below 4.5:1 contrast; the soft one is not.
                     variant="soft",
                     color_scheme="red",
@@ -438,14 +454,14 @@ def staff_payments_page() -> rx.Component:
                 *[
                     rx.table.column_header_cell(label)
                     for label in (
-                        "Number",
-                        "Client",
-                        "Date",
-                        "Method",
-                        "Status",
-                        "Amount",
-                        "Unapplied",
-                        "Refunded",
+                        _("Number"),
+                        _("Client"),
+                        _("Date"),
+                        _("Method"),
+                        _("Status"),
+                        _("Amount"),
+                        _("Unapplied"),
+                        _("Refunded"),
                         "",
                     )
                 ]
@@ -456,12 +472,12 @@ def staff_payments_page() -> rx.Component:
         variant="surface",
     )
     return rx.vstack(
-        page_heading("Payments"),
+        page_heading(_("Payments")),
         labelled_select(
-            [("all", "All payments"), ("unapplied", "With unapplied money")],
+            [("all", _("All payments")), ("unapplied", _("With unapplied money"))],
             value=StaffPaymentsState.status_filter,
             on_change=StaffPaymentsState.set_filter,
-            label="Show",
+            label=_("Show"),
         ),
         rx.cond(
             StaffPaymentsState.notice != "",
@@ -479,19 +495,19 @@ def staff_payments_page() -> rx.Component:
             rx.cond(
                 StaffPaymentsState.rows.length() > 0,
                 rx.box(table, width="100%", overflow_x="auto"),
-                empty_state("No payments", "Nothing matches this filter."),
+                empty_state(_("No payments"), _("Nothing matches this filter.")),
             ),
         ),
         rx.hstack(
             rx.button(
-                "Previous",
+                _("Previous"),
                 on_click=StaffPaymentsState.previous_page,
                 disabled=StaffPaymentsState.page <= 1,
                 variant="soft",
             ),
-            rx.text("Page ", StaffPaymentsState.page.to_string()),
+            rx.text(fill(_("Page %(page)s"), page=StaffPaymentsState.page.to_string())),
             rx.button(
-                "Next",
+                _("Next"),
                 on_click=StaffPaymentsState.next_page,
                 disabled=~StaffPaymentsState.has_next,
                 variant="soft",

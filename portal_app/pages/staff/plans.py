@@ -10,9 +10,11 @@ from portal_app.components.common import empty_state, link_button, loading_block
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.services.subscriptions import staff_plans
 from portal_app.services.subscriptions.staff_plans import LinkRow, PlanRow
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 
 class StaffPlansState(StaffState):
@@ -60,7 +62,7 @@ class StaffPlansState(StaffState):
         except (ValidationError, ReadOnlyError) as exc:
             self.error = getattr(exc, "message", "") or str(exc)
         except NotFoundError:
-            self.error = "This plan or link no longer exists."
+            self.error = gettext("This plan or link no longer exists.")
         self._reload(actor)
         return None
 
@@ -73,7 +75,7 @@ class StaffPlansState(StaffState):
         plan_id = self.link_plan
         return self._act(
             lambda db, actor: staff_plans.create_link(db, actor=actor, plan_id=plan_id),
-            "Payment link created. Copy it to share it.",
+            gettext("Payment link created. Copy it to share it."),
         )
 
     @rx.event
@@ -82,7 +84,9 @@ class StaffPlansState(StaffState):
             lambda db, actor: staff_plans.set_link_active(
                 db, actor=actor, link_id=link_id, active=bool(active)
             ),
-            "Link enabled." if active else "Link disabled: it no longer accepts sign-ups.",
+            gettext("Link enabled.")
+            if active
+            else gettext("Link disabled: it no longer accepts sign-ups."),
         )
 
     @rx.event
@@ -91,12 +95,14 @@ class StaffPlansState(StaffState):
             lambda db, actor: staff_plans.set_plan_active(
                 db, actor=actor, plan_id=plan_id, active=bool(active)
             ),
-            "Plan offered again." if active else "Plan withdrawn: its links refuse sign-ups.",
+            gettext("Plan offered again.")
+            if active
+            else gettext("Plan withdrawn: its links refuse sign-ups."),
         )
 
     @rx.event
     def copy_link(self, path: str):
-        self.notice = "Link copied."
+        self.notice = gettext("Link copied.")
         self.error = ""
         return rx.set_clipboard(self.origin + str(path))
 
@@ -127,22 +133,22 @@ def _plan_row(item: PlanRow) -> rx.Component:
                 rx.cond(
                     item.active,
                     rx.button(
-                        "Withdraw",
+                        _("Withdraw"),
                         size="1",
                         variant="soft",
                         color_scheme="gray",
                         on_click=state.set_plan_active(item.id, False),
-                        aria_label="Withdraw plan " + item.name,
+                        aria_label=fill(_("Withdraw plan %(name)s"), name=item.name),
                     ),
                     rx.button(
-                        "Offer again",
+                        _("Offer again"),
                         size="1",
                         variant="soft",
                         on_click=state.set_plan_active(item.id, True),
-                        aria_label="Offer plan " + item.name + " again",
+                        aria_label=fill(_("Offer plan %(name)s again"), name=item.name),
                     ),
                 ),
-                rx.cond(item.active, "Offered", "Withdrawn"),
+                rx.cond(item.active, _("Offered"), _("Withdrawn")),
             )
         ),
     )
@@ -156,35 +162,35 @@ def _link_row(item: LinkRow) -> rx.Component:
             rx.code(state.origin + item.path, class_name="link-url"),
             word_break="break-all",
         ),
-        rx.table.cell(rx.cond(item.active, "Active", "Disabled")),
+        rx.table.cell(rx.cond(item.active, _("Active"), _("Disabled"))),
         rx.table.cell(
             rx.hstack(
                 rx.button(
                     rx.icon("copy", size=14, aria_hidden="true"),
-                    "Copy",
+                    _("Copy"),
                     size="1",
                     variant="soft",
                     on_click=state.copy_link(item.path),
-                    aria_label="Copy link for " + item.plan_name,
+                    aria_label=fill(_("Copy link for %(plan)s"), plan=item.plan_name),
                 ),
                 rx.cond(
                     _may_manage(),
                     rx.cond(
                         item.active,
                         rx.button(
-                            "Disable",
+                            _("Disable"),
                             size="1",
                             variant="soft",
                             color_scheme="red",
                             on_click=state.set_link_active(item.id, False),
-                            aria_label="Disable link for " + item.plan_name,
+                            aria_label=fill(_("Disable link for %(plan)s"), plan=item.plan_name),
                         ),
                         rx.button(
-                            "Enable",
+                            _("Enable"),
                             size="1",
                             variant="soft",
                             on_click=state.set_link_active(item.id, True),
-                            aria_label="Enable link for " + item.plan_name,
+                            aria_label=fill(_("Enable link for %(plan)s"), plan=item.plan_name),
                         ),
                     ),
                 ),
@@ -194,21 +200,21 @@ def _link_row(item: LinkRow) -> rx.Component:
     )
 
 
-def _header(*labels: str) -> rx.Component:
+def _header(*labels) -> rx.Component:
     return rx.table.header(rx.table.row(*[rx.table.column_header_cell(x) for x in labels]))
 
 
 def staff_plans_page() -> rx.Component:
     state = StaffPlansState
     plans_table = rx.table.root(
-        _header("Plan", "Price", "Period", "Trial", "Subscribers", "Offered"),
+        _header(_("Plan"), _("Price"), _("Period"), _("Trial"), _("Subscribers"), _("Offered")),
         rx.table.body(rx.foreach(state.plans, _plan_row)),
         width="100%",
         variant="surface",
         id="plans-table",
     )
     links_table = rx.table.root(
-        _header("Plan", "Address", "Status", "Actions"),
+        _header(_("Plan"), _("Address"), _("Status"), _("Actions")),
         rx.table.body(rx.foreach(state.links, _link_row)),
         width="100%",
         variant="surface",
@@ -216,18 +222,18 @@ def staff_plans_page() -> rx.Component:
     )
     return rx.vstack(
         rx.flex(
-            page_heading("Plans"),
+            page_heading(_("Plans")),
             rx.spacer(),
             rx.cond(
                 _may_manage(),
                 link_button(
                     rx.icon("plus", size=16, aria_hidden="true"),
-                    "New plan",
+                    _("New plan"),
                     href=routes.STAFF_PLAN_NEW,
                     link_props={"id": "new-plan"},
                 ),
                 rx.text(
-                    "Only an owner or admin can change plans and payment links.",
+                    _("Only an owner or admin can change plans and payment links."),
                     size="2",
                     color_scheme="gray",
                     id="plans-read-only",
@@ -261,11 +267,11 @@ def staff_plans_page() -> rx.Component:
                 rx.cond(
                     state.plans.length() > 0,
                     rx.box(plans_table, width="100%", overflow_x="auto"),
-                    empty_state("No plans", "Create a plan clients can subscribe to."),
+                    empty_state(_("No plans"), _("Create a plan clients can subscribe to.")),
                 ),
-                rx.heading("Payment links", as_="h2", size="4"),
+                rx.heading(_("Payment links"), as_="h2", size="4"),
                 rx.text(
-                    "Anyone with a link can sign up to its plan from the portal.",
+                    _("Anyone with a link can sign up to its plan from the portal."),
                     size="2",
                     color_scheme="gray",
                 ),
@@ -273,7 +279,7 @@ def staff_plans_page() -> rx.Component:
                     (state.plan_choices.length() > 0) & _may_manage(),
                     rx.hstack(
                         rx.select.root(
-                            rx.select.trigger(aria_label="Plan for the new link"),
+                            rx.select.trigger(aria_label=_("Plan for the new link")),
                             rx.select.content(
                                 rx.foreach(
                                     state.plan_choices,
@@ -283,7 +289,7 @@ def staff_plans_page() -> rx.Component:
                             value=state.link_plan,
                             on_change=state.set_link_plan,
                         ),
-                        rx.button("Create link", on_click=state.create_link, id="create-link"),
+                        rx.button(_("Create link"), on_click=state.create_link, id="create-link"),
                         spacing="3",
                         wrap="wrap",
                     ),
@@ -291,7 +297,7 @@ def staff_plans_page() -> rx.Component:
                 rx.cond(
                     state.links.length() > 0,
                     rx.box(links_table, width="100%", overflow_x="auto"),
-                    rx.text("No payment links yet.", size="2"),
+                    rx.text(_("No payment links yet."), size="2"),
                 ),
                 width="100%",
                 spacing="4",

@@ -24,6 +24,7 @@ from portal_app.state.signin_binding import (
     signin_binding,
 )
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 NOT_YOURS = "This contact does not exist or is not yours."
 
@@ -103,27 +104,29 @@ def _confirm() -> rx.Component:
     state = StaffPreviewState
     return rx.card(
         rx.vstack(
-            rx.heading("Preview the portal as this contact", size="5", as_="h1"),
+            rx.heading(_("Preview the portal as this contact"), size="5", as_="h1"),
             rx.text(
-                "You will see the client portal exactly as ",
-                rx.text.strong(state.contact_name),
-                " (",
-                state.contact_email,
-                ") of ",
-                rx.text.strong(state.client_name),
-                " sees it. Nothing in a preview moves money or changes their records; "
-                "starting it is recorded in the audit log.",
+                fill(
+                    _(
+                        "You will see the client portal exactly as %(contact)s (%(email)s) of "
+                        "%(client)s sees it. Nothing in a preview moves money or changes their "
+                        "records; starting it is recorded in the audit log."
+                    ),
+                    contact=state.contact_name,
+                    email=state.contact_email,
+                    client=state.client_name,
+                ),
             ),
             rx.hstack(
                 rx.button(
                     rx.icon("eye", size=16, aria_hidden="true"),
-                    "Start preview",
+                    _("Start preview"),
                     on_click=state.start,
                     disabled=~state.preview_ready,
                     loading=state.starting,
                     id="start-preview",
                 ),
-                link_button("Cancel", href=state.back_href, variant="soft"),
+                link_button(_("Cancel"), href=state.back_href, variant="soft"),
                 spacing="3",
             ),
             spacing="4",
@@ -137,6 +140,6 @@ def _confirm() -> rx.Component:
 def staff_preview_page() -> rx.Component:
     return rx.cond(
         StaffPreviewState.problem != "",
-        empty_state("Preview not possible", StaffPreviewState.problem, icon="eye-off"),
+        empty_state(_("Preview not possible"), StaffPreviewState.problem, icon="eye-off"),
         _confirm(),
     )

@@ -11,16 +11,18 @@ from portal_app.components.staff_documents import detail_lines, staff_status_bad
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.pages.staff.recurring_invoices import recurring_status_badge
 from portal_app.schemas.staff_recurring import IssuedInvoiceRow, StaffRecurringDetail
 from portal_app.services.billing import staff_recurring
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import path_segments
+from portal_app.state.translate import _, fill
 
 _NOTICES = {
-    "pause": "Paused: no invoices are issued until you resume it.",
-    "resume": "Resumed: the next invoice goes out on its next send date.",
-    "stop": "Stopped: no more invoices will be issued from this schedule.",
+    "pause": gettext("Paused: no invoices are issued until you resume it."),
+    "resume": gettext("Resumed: the next invoice goes out on its next send date."),
+    "stop": gettext("Stopped: no more invoices will be issued from this schedule."),
 }
 
 
@@ -100,22 +102,28 @@ def _stop_dialog(state) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(
-                "Stop", variant="soft", color_scheme="red", id="stop-recurring", high_contrast=True
+                _("Stop"),
+                variant="soft",
+                color_scheme="red",
+                id="stop-recurring",
+                high_contrast=True,
             )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Stop this recurring invoice?"),
+            rx.alert_dialog.title(_("Stop this recurring invoice?")),
             rx.alert_dialog.description(
-                "No more invoices will be issued from it. Invoices already issued stay as "
-                "they are. A stopped schedule cannot be restarted.",
+                _(
+                    "No more invoices will be issued from it. Invoices already issued stay as "
+                    "they are. A stopped schedule cannot be restarted."
+                ),
             ),
             rx.flex(
                 rx.alert_dialog.cancel(
-                    rx.button("Keep it running", variant="soft", color_scheme="gray")
+                    rx.button(_("Keep it running"), variant="soft", color_scheme="gray")
                 ),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Stop recurring invoice",
+                        _("Stop recurring invoice"),
                         color_scheme="red",
                         on_click=state.stop,
                         id="confirm-stop",
@@ -138,9 +146,9 @@ def _invoice_row(item: IssuedInvoiceRow) -> rx.Component:
             rx.link(item.number, href="/staff/invoices/" + item.id.to_string())
         ),
         rx.table.cell(item.issue_date, white_space="nowrap"),
-        rx.table.cell(staff_status_badge(item.status_label)),
-        rx.table.cell(item.amount, text_align="right", white_space="nowrap"),
-        rx.table.cell(item.balance, text_align="right", white_space="nowrap"),
+        rx.table.cell(staff_status_badge(item.status_label, item.status)),
+        rx.table.cell(item.amount, text_align="end", white_space="nowrap"),
+        rx.table.cell(item.balance, text_align="end", white_space="nowrap"),
     )
 
 
@@ -151,11 +159,11 @@ def _issued(doc) -> rx.Component:
                 *[
                     rx.table.column_header_cell(label, text_align=align)
                     for label, align in (
-                        ("Invoice", "left"),
-                        ("Issued", "left"),
-                        ("Status", "left"),
-                        ("Amount", "right"),
-                        ("Balance", "right"),
+                        (_("Invoice"), "start"),
+                        (_("Issued"), "start"),
+                        (_("Status"), "start"),
+                        (_("Amount"), "end"),
+                        (_("Balance"), "end"),
                     )
                 ]
             )
@@ -165,15 +173,15 @@ def _issued(doc) -> rx.Component:
         variant="surface",
     )
     return rx.vstack(
-        rx.heading("Invoices issued", size="4", as_="h2"),
+        rx.heading(_("Invoices issued"), size="4", as_="h2"),
         rx.cond(
             doc.invoices.length() > 0,
             rx.box(table, width="100%", overflow_x="auto", id="issued-invoices"),
-            rx.text("No invoice issued yet.", color_scheme="gray", size="2"),
+            rx.text(_("No invoice issued yet."), color_scheme="gray", size="2"),
         ),
         rx.cond(
             doc.more_invoices,
-            rx.text("Showing the newest 50.", color_scheme="gray", size="2"),
+            rx.text(_("Showing the newest 50."), color_scheme="gray", size="2"),
         ),
         width="100%",
         spacing="2",
@@ -185,7 +193,9 @@ def staff_recurring_detail_page() -> rx.Component:
     doc = state.schedule.to(StaffRecurringDetail)
     body = rx.vstack(
         rx.hstack(
-            rx.heading("Recurring invoice ", doc.number, size="7", as_="h1"),
+            rx.heading(
+                fill(_("Recurring invoice %(number)s"), number=doc.number), size="7", as_="h1"
+            ),
             recurring_status_badge(doc.status_label),
             align="center",
             spacing="3",
@@ -215,7 +225,7 @@ def staff_recurring_detail_page() -> rx.Component:
         rx.cond(
             doc.cancel_requested != "",
             callout(
-                "The client asked to cancel on " + doc.cancel_requested,
+                fill(_("The client asked to cancel on %(date)s."), date=doc.cancel_requested),
                 icon="info",
                 color_scheme="amber",
             ),
@@ -225,7 +235,7 @@ def staff_recurring_detail_page() -> rx.Component:
                 doc.can_edit,
                 link_button(
                     rx.icon("pencil", size=16, aria_hidden="true"),
-                    "Edit",
+                    _("Edit"),
                     href="/staff/recurring_invoices/" + doc.id.to_string() + "/edit",
                     link_props={"id": "edit-recurring"},
                     variant="soft",
@@ -233,11 +243,13 @@ def staff_recurring_detail_page() -> rx.Component:
             ),
             rx.cond(
                 doc.can_pause,
-                rx.button("Pause", on_click=state.pause, variant="soft", id="pause-recurring"),
+                rx.button(_("Pause"), on_click=state.pause, variant="soft", id="pause-recurring"),
             ),
             rx.cond(
                 doc.can_resume,
-                rx.button("Resume", on_click=state.resume, variant="soft", id="resume-recurring"),
+                rx.button(
+                    _("Resume"), on_click=state.resume, variant="soft", id="resume-recurring"
+                ),
             ),
             rx.cond(doc.can_stop, _stop_dialog(state)),
             gap="3",
@@ -245,24 +257,26 @@ def staff_recurring_detail_page() -> rx.Component:
         ),
         rx.grid(
             rx.vstack(
-                summary_row("Frequency", doc.frequency),
-                summary_row("Start date", doc.start_date),
+                summary_row(_("Frequency"), doc.frequency),
+                summary_row(_("Start date"), doc.start_date),
                 summary_row(
-                    "Next send date", rx.cond(doc.next_send_date != "", doc.next_send_date, "None")
+                    _("Next send date"),
+                    rx.cond(doc.next_send_date != "", doc.next_send_date, _("None")),
                 ),
                 summary_row(
-                    "Last sent", rx.cond(doc.last_sent_date != "", doc.last_sent_date, "Not yet")
+                    _("Last sent"),
+                    rx.cond(doc.last_sent_date != "", doc.last_sent_date, _("Not yet")),
                 ),
-                summary_row("Cycles left", doc.cycles_left),
-                summary_row("Due", doc.due_days),
-                summary_row("Auto-bill", doc.auto_bill),
-                rx.cond(doc.po_number != "", summary_row("PO number", doc.po_number)),
+                summary_row(_("Cycles left"), doc.cycles_left),
+                summary_row(_("Due"), doc.due_days),
+                summary_row(_("Auto-bill"), doc.auto_bill),
+                rx.cond(doc.po_number != "", summary_row(_("PO number"), doc.po_number)),
                 width="100%",
             ),
             rx.vstack(
-                summary_row("Subtotal", doc.subtotal),
-                summary_row("Tax", doc.tax),
-                summary_row("Total per invoice", doc.total),
+                summary_row(_("Subtotal"), doc.subtotal),
+                summary_row(_("Tax"), doc.tax),
+                summary_row(_("Total per invoice"), doc.total),
                 width="100%",
                 id="recurring-totals",
             ),
@@ -271,20 +285,29 @@ def staff_recurring_detail_page() -> rx.Component:
             width="100%",
         ),
         rx.box(detail_lines(doc), width="100%", overflow_x="auto"),
-        rx.cond(doc.terms != "", rx.text("Terms: ", doc.terms, size="2", white_space="pre-wrap")),
+        rx.cond(
+            doc.terms != "",
+            rx.text(fill(_("Terms: %(terms)s"), terms=doc.terms), size="2", white_space="pre-wrap"),
+        ),
         rx.cond(
             doc.public_notes != "",
-            rx.text("Notes: ", doc.public_notes, size="2", white_space="pre-wrap"),
+            rx.text(
+                fill(_("Notes: %(notes)s"), notes=doc.public_notes),
+                size="2",
+                white_space="pre-wrap",
+            ),
         ),
         _issued(doc),
         spacing="4",
         width="100%",
     )
     return rx.vstack(
-        rx.link("← All recurring invoices", href=routes.STAFF_RECURRING_INVOICES),
+        rx.link(_("← All recurring invoices"), href=routes.STAFF_RECURRING_INVOICES),
         rx.cond(
             state.not_found,
-            empty_state("Recurring invoice not found", "This recurring invoice does not exist."),
+            empty_state(
+                _("Recurring invoice not found"), _("This recurring invoice does not exist.")
+            ),
             rx.cond(state.schedule, body, loading_block()),
         ),
         width="100%",

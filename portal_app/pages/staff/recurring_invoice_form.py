@@ -37,6 +37,7 @@ from portal_app.state.staff_documents import (
     with_line_value,
     without_line,
 )
+from portal_app.state.translate import _
 
 MAX_VALUE = 4000
 FORM_FIELDS = (
@@ -194,14 +195,17 @@ def _form_body(state) -> rx.Component:
             client_field(state),
             currency_field(state),
             _select_field(
-                state, "frequency", "Frequency", [(f, FREQUENCY_LABELS[f]) for f in FREQUENCIES]
+                state,
+                "frequency",
+                _("Frequency"),
+                [(f, _(FREQUENCY_LABELS[f])) for f in FREQUENCIES],
             ),
-            text_field(state, "start_date", "Start date", type="date"),
+            text_field(state, "start_date", _("Start date"), type="date"),
             labelled_field(
-                "Number of invoices",
+                _("Number of invoices"),
                 rx.vstack(
                     rx.checkbox(
-                        "Endless: until stopped",
+                        _("Endless: until stopped"),
                         checked=state.form_endless,
                         on_change=state.set_endless,
                         id="field-endless",
@@ -210,7 +214,7 @@ def _form_body(state) -> rx.Component:
                         value=state.form_cycles,
                         on_change=lambda value: state.set_field("cycles", value),
                         disabled=state.form_endless,
-                        aria_label="Number of invoices",
+                        aria_label=_("Number of invoices"),
                         id="field-cycles",
                         input_mode="numeric",
                     ),
@@ -220,9 +224,12 @@ def _form_body(state) -> rx.Component:
                 state.form_errors["cycles"],
             ),
             _select_field(
-                state, "auto_bill", "Auto-bill", [(m, AUTO_BILL_LABELS[m]) for m in AUTO_BILL_MODES]
+                state,
+                "auto_bill",
+                _("Auto-bill"),
+                [(m, _(AUTO_BILL_LABELS[m])) for m in AUTO_BILL_MODES],
             ),
-            text_field(state, "due_days", "Days until due", input_mode="numeric"),
+            text_field(state, "due_days", _("Days until due"), input_mode="numeric"),
             text_field(state, "po_number", "PO number"),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",
@@ -230,8 +237,8 @@ def _form_body(state) -> rx.Component:
         ),
         *lines_editor(state),
         rx.grid(
-            area_field(state, "public_notes", "Notes for the client"),
-            area_field(state, "terms", "Terms"),
+            area_field(state, "public_notes", _("Notes for the client")),
+            area_field(state, "terms", _("Terms")),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",
             width="100%",
@@ -239,18 +246,20 @@ def _form_body(state) -> rx.Component:
         rx.hstack(
             rx.button(
                 rx.cond(state.form_saving, rx.spinner(size="2"), rx.icon("save", size=16)),
-                "Save",
+                _("Save"),
                 on_click=state.save,
                 disabled=state.form_saving,
                 id="save-recurring",
             ),
-            rx.link("Cancel", href=routes.STAFF_RECURRING_INVOICES),
+            rx.link(_("Cancel"), href=routes.STAFF_RECURRING_INVOICES),
             align="center",
             spacing="4",
         ),
         rx.text(
-            "Saving starts the schedule: the first invoice is issued on the start date. "
-            "Totals are worked out from the lines; invoices already issued keep theirs.",
+            _(
+                "Saving starts the schedule: the first invoice is issued on the start date. "
+                "Totals are worked out from the lines; invoices already issued keep theirs."
+            ),
             size="2",
             color_scheme="gray",
         ),
@@ -263,11 +272,13 @@ def staff_recurring_form_page() -> rx.Component:
     state = StaffRecurringFormState
     return rx.vstack(
         page_heading(
-            rx.cond(state.form_is_edit, "Edit recurring invoice", "New recurring invoice")
+            rx.cond(state.form_is_edit, _("Edit recurring invoice"), _("New recurring invoice"))
         ),
         rx.cond(
             state.form_not_found,
-            empty_state("Recurring invoice not found", "This recurring invoice does not exist."),
+            empty_state(
+                _("Recurring invoice not found"), _("This recurring invoice does not exist.")
+            ),
             rx.cond(state.form_loading, loading_block(), _form_body(state)),
         ),
         width="100%",

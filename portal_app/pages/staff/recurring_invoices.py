@@ -19,6 +19,7 @@ from portal_app.schemas.staff_documents import OptionView
 from portal_app.schemas.staff_recurring import StaffRecurringRow
 from portal_app.services.billing import staff_lists, staff_recurring
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 RECURRING_COLORS = {
     "Draft": "gray",
@@ -113,7 +114,7 @@ def _row(item: StaffRecurringRow) -> rx.Component:
         rx.table.cell(item.frequency, white_space="nowrap"),
         rx.table.cell(item.next_send_date, white_space="nowrap"),
         rx.table.cell(item.cycles_left),
-        rx.table.cell(item.amount, text_align="right", white_space="nowrap"),
+        rx.table.cell(item.amount, text_align="end", white_space="nowrap"),
     )
 
 
@@ -125,13 +126,13 @@ def staff_recurring_invoices_page() -> rx.Component:
                 *[
                     rx.table.column_header_cell(label, text_align=align)
                     for label, align in (
-                        ("Number", "left"),
-                        ("Client", "left"),
-                        ("Status", "left"),
-                        ("Frequency", "left"),
-                        ("Next send", "left"),
-                        ("Cycles left", "left"),
-                        ("Amount", "right"),
+                        (_("Number"), "start"),
+                        (_("Client"), "start"),
+                        (_("Status"), "start"),
+                        (_("Frequency"), "start"),
+                        (_("Next send"), "start"),
+                        (_("Cycles left"), "start"),
+                        (_("Amount"), "end"),
                     )
                 ]
             )
@@ -142,11 +143,11 @@ def staff_recurring_invoices_page() -> rx.Component:
     )
     return rx.vstack(
         rx.flex(
-            page_heading("Recurring invoices"),
+            page_heading(_("Recurring invoices")),
             rx.spacer(),
             link_button(
                 rx.icon("plus", size=16, aria_hidden="true"),
-                "New recurring invoice",
+                _("New recurring invoice"),
                 href=routes.STAFF_RECURRING_INVOICE_NEW,
                 link_props={"id": "new-recurring"},
             ),
@@ -160,12 +161,12 @@ def staff_recurring_invoices_page() -> rx.Component:
                 [(s, s.capitalize()) for s in staff_recurring.STATUS_FILTERS],
                 value=state.status_filter,
                 on_change=state.set_status_filter,
-                label="Status",
+                label=_("Status"),
             ),
             rx.select.root(
-                rx.select.trigger(aria_label="Client"),
+                rx.select.trigger(aria_label=_("Client")),
                 rx.select.content(
-                    rx.select.item("All clients", value="all"),
+                    rx.select.item(_("All clients"), value="all"),
                     rx.foreach(
                         state.client_choices,
                         lambda option: rx.select.item(option.label, value=option.value),
@@ -184,20 +185,22 @@ def staff_recurring_invoices_page() -> rx.Component:
                 state.rows.length() > 0,
                 rx.box(table, width="100%", overflow_x="auto"),
                 empty_state(
-                    "No recurring invoices",
-                    "Nothing matches these filters. Create one to bill a client on a schedule.",
+                    _("No recurring invoices"),
+                    _("Nothing matches these filters. Create one to bill a client on a schedule."),
                 ),
             ),
         ),
         rx.hstack(
             rx.button(
-                "Previous",
+                _("Previous"),
                 on_click=state.previous_page,
                 disabled=state.page <= 1,
                 variant="soft",
             ),
-            rx.text("Page ", state.page.to_string()),
-            rx.button("Next", on_click=state.next_page, disabled=~state.has_next, variant="soft"),
+            rx.text(fill(_("Page %(page)s"), page=state.page.to_string())),
+            rx.button(
+                _("Next"), on_click=state.next_page, disabled=~state.has_next, variant="soft"
+            ),
             align="center",
             spacing="3",
         ),

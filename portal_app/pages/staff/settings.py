@@ -11,8 +11,10 @@ from portal_app.components.accessible import callout, labelled_upload
 from portal_app.components.common import page_heading
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.money import SUPPORTED_CURRENCIES
 from portal_app.models import ALL_MODULES
+from portal_app.models.statuses import StaffRole
 from portal_app.services.company import branding, company_settings
 from portal_app.services.company.company_settings import (
     FLAG_FIELDS,
@@ -29,22 +31,27 @@ from portal_app.services.identity.staff_roles import (
 )
 from portal_app.services.identity.staff_users import StaffUserRow
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 MANAGE_STAFF = str(StaffAction.MANAGE_STAFF)
 LOGO_UPLOAD_ID = "logo-upload"
 MODULE_LABELS = {
-    "invoices": "Invoices",
-    "recurring_invoices": "Recurring invoices",
-    "payments": "Payments",
-    "quotes": "Quotes",
-    "credits": "Credits",
-    "payment_methods": "Payment methods",
-    "documents": "Documents",
-    "statement": "Statement",
-    "subscriptions": "Subscriptions",
-    "prepayment": "Client-initiated payments (pre-payments)",
+    "invoices": N_("Invoices"),
+    "recurring_invoices": N_("Recurring invoices"),
+    "payments": N_("Payments"),
+    "quotes": N_("Quotes"),
+    "credits": N_("Credits"),
+    "payment_methods": N_("Payment methods"),
+    "documents": N_("Documents"),
+    "statement": N_("Statement"),
+    "subscriptions": N_("Subscriptions"),
+    "prepayment": N_("Client-initiated payments (pre-payments)"),
 }
-REQUIRED_LABELS = {"phone": "Phone", "address": "Address", "vat_number": "VAT number"}
+REQUIRED_LABELS = {
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "vat_number": N_("VAT number"),
+}
 
 
 class StaffSettingsState(StaffState):
@@ -121,7 +128,7 @@ class StaffSettingsState(StaffState):
         except ReadOnlyError as exc:
             self.errors = {"form": str(exc)}
             return None
-        self.notice = "Settings saved." if changed else "Nothing changed."
+        self.notice = gettext("Settings saved.") if changed else gettext("Nothing changed.")
         self._fill(actor)
         # The sidebar follows the modules (and name) just saved, without a reload.
         self._load_staff_shell(actor)
@@ -139,7 +146,7 @@ class StaffSettingsState(StaffState):
         except (ValidationError, ReadOnlyError) as exc:
             self.team_error = exc.user_message
         except NotFoundError:
-            self.team_error = "This staff user no longer exists."
+            self.team_error = gettext("This staff user no longer exists.")
         with session_scope() as db:
             self.team = staff_users.list_staff(db, actor=actor)
 
@@ -149,7 +156,10 @@ class StaffSettingsState(StaffState):
             user = staff_users.set_staff_role(
                 db, actor=actor, staff_user_id=staff_user_id, role=role
             )
-            return f"{user.name or user.email} is now {ROLE_LABELS[user.role].lower()}."
+            return gettext("%(name)s is now: %(role)s.") % {
+                "name": user.name or user.email,
+                "role": gettext(ROLE_LABELS[user.role]),
+            }
 
         self._change_team(change)
 
@@ -159,8 +169,12 @@ class StaffSettingsState(StaffState):
             user = staff_users.set_staff_active(
                 db, actor=actor, staff_user_id=staff_user_id, active=active
             )
-            state = "reactivated" if user.is_active else "deactivated"
-            return f"{user.name or user.email} is {state}."
+            done = (
+                gettext("%(name)s is reactivated.")
+                if user.is_active
+                else gettext("%(name)s is deactivated.")
+            )
+            return done % {"name": user.name or user.email}
 
         self._change_team(change)
 
@@ -173,7 +187,7 @@ class StaffSettingsState(StaffState):
         self.errors = {}
         self.notice = ""
         if not files:
-            self.errors = {"logo": "Choose an image file."}
+            self.errors = {"logo": gettext("Choose an image file.")}
             return None
         data = await files[0].read(branding.MAX_LOGO_BYTES + 1)
         try:
@@ -182,7 +196,7 @@ class StaffSettingsState(StaffState):
         except (ValidationError, ReadOnlyError) as exc:
             self.errors = {"logo": getattr(exc, "message", str(exc))}
             return rx.clear_selected_files(LOGO_UPLOAD_ID)
-        self.notice = "Logo saved."
+        self.notice = gettext("Logo saved.")
         return rx.clear_selected_files(LOGO_UPLOAD_ID)
 
 
@@ -196,7 +210,7 @@ def _error(name: str) -> rx.Component:
     )
 
 
-def _text(name: str, label: str, hint: str = "", **props) -> rx.Component:
+def _text(name: str, label, hint="", **props) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=name, style={"font_weight": "500", "font_size": "14px"}),
         rx.input(
@@ -209,9 +223,10 @@ def _text(name: str, label: str, hint: str = "", **props) -> rx.Component:
             aria_describedby=f"{name}-error",
             **props,
         ),
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"))
-        if hint
-        else rx.fragment(),
+        # `hint` is a translated text (a var) or "" for none.
+        rx.fragment()
+        if isinstance(hint, str) and not hint
+        else rx.text(hint, size="1", color_scheme="gray"),
         _error(name),
         spacing="1",
         width="100%",
@@ -277,13 +292,13 @@ def _logo_section() -> rx.Component:
     return rx.hstack(
         rx.image(
             src=rx.cond(S.logo_url != "", S.logo_url, "/logo.png"),
-            alt="Current logo",
+            alt=_("Current logo"),
             height="48px",
             id="current-logo",
         ),
         labelled_upload(
-            rx.button("Choose logo (PNG or JPEG, up to 1 MB)", variant="soft", type="button"),
-            label="Logo file",
+            rx.button(_("Choose logo (PNG or JPEG, up to 1 MB)"), variant="soft", type="button"),
+            label=_("Logo file"),
             id=LOGO_UPLOAD_ID,
             accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"]},
             max_files=1,
@@ -291,7 +306,7 @@ def _logo_section() -> rx.Component:
         ),
         rx.foreach(rx.selected_files(LOGO_UPLOAD_ID), lambda n: rx.badge(n, variant="outline")),
         rx.button(
-            "Upload logo",
+            _("Upload logo"),
             type="button",
             on_click=S.upload_logo(rx.upload_files(upload_id=LOGO_UPLOAD_ID)),
             disabled=~S.staff_can_admin,
@@ -308,78 +323,86 @@ def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _section(
-                "Portal modules",
+                _("Portal modules"),
                 rx.text(
-                    "Switched-off modules leave the clients' navigation at once and their pages "
-                    "answer not found.",
+                    _(
+                        "Switched-off modules leave the clients' navigation at once and their "
+                        "pages answer not found."
+                    ),
                     size="2",
                     color_scheme="gray",
                 ),
                 _grid(
                     *[
-                        _check(f"module_{m}", MODULE_LABELS.get(m, m), S.modules.contains(m))
+                        _check(f"module_{m}", _(MODULE_LABELS.get(m, m)), S.modules.contains(m))
                         for m in ALL_MODULES
                     ]
                 ),
                 _error("modules"),
             ),
             _section(
-                "Self-registration",
-                _flag("allow_registration", "Visitors may register at /client/register"),
-                rx.text("Required fields", weight="medium", size="2"),
+                _("Self-registration"),
+                _flag("allow_registration", _("Visitors may register at /client/register")),
+                rx.text(_("Required fields"), weight="medium", size="2"),
                 rx.hstack(
                     *[
-                        _check(f"required_{f}", REQUIRED_LABELS[f], S.required_fields.contains(f))
+                        _check(
+                            f"required_{f}", _(REQUIRED_LABELS[f]), S.required_fields.contains(f)
+                        )
                         for f in REGISTRATION_FIELDS
                     ],
                     spacing="4",
                 ),
-                _area("registration_terms", "Terms a registrant accepts (empty: none)"),
+                _area("registration_terms", _("Terms a registrant accepts (empty: none)")),
             ),
             _section(
-                "Client sign-in",
+                _("Client sign-in"),
                 _flag(
                     "codes_only",
-                    "Clients sign in with e-mailed codes only (passwords are refused)",
+                    _("Clients sign in with e-mailed codes only (passwords are refused)"),
                 ),
             ),
             _section(
-                "Client payments",
+                _("Client payments"),
                 rx.text(
-                    "Client-initiated payments are on while the pre-payments module is on.",
+                    _("Client-initiated payments are on while the pre-payments module is on."),
                     size="2",
                     color_scheme="gray",
                 ),
                 _grid(
-                    _text("prepayment_min", "Pre-payment minimum"),
-                    _text("prepayment_max", "Pre-payment maximum"),
+                    _text("prepayment_min", _("Pre-payment minimum")),
+                    _text("prepayment_max", _("Pre-payment maximum")),
                 ),
-                _flag("allow_under_payment", "Clients may pay less than due"),
-                _text("minimum_under_payment", "Smallest partial payment"),
-                _flag("allow_over_payment", "Clients may pay more than due"),
+                _flag("allow_under_payment", _("Clients may pay less than due")),
+                _text("minimum_under_payment", _("Smallest partial payment")),
+                _flag("allow_over_payment", _("Clients may pay more than due")),
                 _flag(
                     "staff_may_add_cards",
-                    "Staff may add a card for a client who agreed to it (audited)",
+                    _("Staff may add a card for a client who agreed to it (audited)"),
                 ),
-                _flag("allow_client_uploads", "Clients may upload documents"),
+                _flag("allow_client_uploads", _("Clients may upload documents")),
                 _flag(
                     "allow_client_detail_edits",
-                    "Clients may edit their billing address and tax number (audited)",
+                    _("Clients may edit their billing address and tax number (audited)"),
                 ),
             ),
             _section(
-                "Quotes",
-                _area("quote_terms", "Quote terms"),
-                rx.text("Terms version ", S.quote_terms_version, size="1", color_scheme="gray"),
-                _flag("require_quote_terms", "Clients must accept the terms to approve"),
-                _flag("require_quote_signature", "Clients must sign to approve"),
-                _flag("convert_approved_quotes", "Turn approved quotes into invoices"),
-                _flag("allow_quote_decline", "Clients may decline quotes"),
+                _("Quotes"),
+                _area("quote_terms", _("Quote terms")),
+                rx.text(
+                    fill(_("Terms version %(version)s"), version=S.quote_terms_version.to_string()),
+                    size="1",
+                    color_scheme="gray",
+                ),
+                _flag("require_quote_terms", _("Clients must accept the terms to approve")),
+                _flag("require_quote_signature", _("Clients must sign to approve")),
+                _flag("convert_approved_quotes", _("Turn approved quotes into invoices")),
+                _flag("allow_quote_decline", _("Clients may decline quotes")),
             ),
             _section(
-                "Subscriptions",
+                _("Subscriptions"),
                 rx.vstack(
-                    rx.el.label("Cancellation", html_for="subscription_cancel_mode"),
+                    rx.el.label(_("Cancellation"), html_for="subscription_cancel_mode"),
                     rx.select(
                         ["self", "request"],
                         name="subscription_cancel_mode",
@@ -388,71 +411,73 @@ def _form() -> rx.Component:
                         id="subscription_cancel_mode",
                     ),
                     rx.text(
-                        "self: clients cancel themselves; request: they ask and staff decide.",
+                        _("self: clients cancel themselves; request: they ask and staff decide."),
                         size="1",
                         color_scheme="gray",
                     ),
                     _error("subscription_cancel_mode"),
                     spacing="1",
                 ),
-                _text("renewal_retry_days", "Retry a failed renewal after (days, e.g. 1,3,7)"),
-                _flag("cancel_after_failed_retries", "Cancel after the last failed retry"),
+                _text("renewal_retry_days", _("Retry a failed renewal after (days, e.g. 1,3,7)")),
+                _flag("cancel_after_failed_retries", _("Cancel after the last failed retry")),
             ),
             _section(
-                "E-mailed links",
+                _("E-mailed links"),
                 _grid(
-                    _text("link_lifetime_days", "Link lifetime (days)"),
-                    _text("link_session_minutes", "Session from a link (minutes)"),
-                    _text("due_soon_days", "'Due soon' means within (days)"),
+                    _text("link_lifetime_days", _("Link lifetime (days)")),
+                    _text("link_session_minutes", _("Session from a link (minutes)")),
+                    _text("due_soon_days", _("'Due soon' means within (days)")),
                 ),
             ),
             _section(
-                "Payment reminders",
+                _("Payment reminders"),
                 _text(
                     "reminder_days",
-                    "Remind about open invoices (days from the due date, e.g. -3,7,14)",
-                    "Negative: before the due date. Up to 5 steps; empty sends no reminders.",
+                    _("Remind about open invoices (days from the due date, e.g. -3,7,14)"),
+                    _("Negative: before the due date. Up to 5 steps; empty sends no reminders."),
                 ),
             ),
             _section(
-                "Branding and company details (shown in the portal and on PDFs)",
+                _("Branding and company details (shown in the portal and on PDFs)"),
                 _logo_section(),
                 _grid(
-                    _text("primary_color", "Primary colour (#rrggbb)", max_length=7),
-                    _text("name", "Company name"),
-                    _text("email", "E-mail"),
-                    _text("phone", "Phone"),
-                    _text("address1", "Address line 1"),
-                    _text("address2", "Address line 2"),
-                    _text("city", "City"),
-                    _text("postal_code", "Postal code"),
-                    _text("country", "Country"),
-                    _text("vat_number", "VAT number"),
+                    _text("primary_color", _("Primary colour (#rrggbb)"), max_length=7),
+                    _text("name", _("Company name")),
+                    _text("email", _("E-mail")),
+                    _text("phone", _("Phone")),
+                    _text("address1", _("Address line 1")),
+                    _text("address2", _("Address line 2")),
+                    _text("city", _("City")),
+                    _text("postal_code", _("Postal code")),
+                    _text("country", _("Country")),
+                    _text("vat_number", _("VAT number")),
                 ),
-                _area("invoice_terms", "Default invoice terms"),
-                _area("invoice_footer", "Invoice footer"),
+                _area("invoice_terms", _("Default invoice terms")),
+                _area("invoice_footer", _("Invoice footer")),
             ),
             _section(
-                "E-invoicing and bank transfer (EN 16931, payment QR codes)",
+                _("E-invoicing and bank transfer (EN 16931, payment QR codes)"),
                 rx.text(
-                    "Without the legal name or address, the VAT number and the country code, "
-                    "invoices carry the lighter Factur-X profile (BASIC-WL).",
+                    _(
+                        "Without the legal name or address, the VAT number and the country code, "
+                        "invoices carry the lighter Factur-X profile (BASIC-WL)."
+                    ),
                     size="2",
                     color_scheme="gray",
                 ),
                 _grid(
-                    _text("legal_name", "Legal name (empty: the company name)"),
-                    _text("country_code", "Country code (ISO, e.g. DE)", max_length=2),
-                    _text("iban", "IBAN"),
-                    _text("bic", "BIC"),
+                    _text("legal_name", _("Legal name (empty: the company name)")),
+                    _text("country_code", _("Country code (ISO, e.g. DE)"), max_length=2),
+                    _text("iban", _("IBAN")),
+                    _text("bic", _("BIC")),
                 ),
-                _area("payment_terms", "Payment terms (e.g. 30 days net)"),
+                _area("payment_terms", _("Payment terms (e.g. 30 days net)")),
             ),
             _section(
-                "Currency, locale and time zone",
+                _("Currency, locale and time zone"),
                 _grid(
                     rx.vstack(
-                        rx.el.label("Default currency", html_for="currency"),
+                        rx.el.label(_("Default currency"), html_for="currency"),
                         rx.select(
                             list(SUPPORTED_CURRENCIES),
                             name="currency",
@@ -463,11 +488,11 @@ def _form() -> rx.Component:
                         _error("currency"),
                         spacing="1",
                     ),
-                    _text("locale", "Locale (e.g. en_US, de_DE)"),
+                    _text("locale", _("Locale (e.g. en_US, de_DE)")),
                     _text(
                         "time_zone",
-                        "Time zone (e.g. Europe/Berlin)",
-                        "Staff pages show times in it (empty: UTC).",
+                        _("Time zone (e.g. Europe/Berlin)"),
+                        _("Staff pages show times in it (empty: UTC)."),
                         max_length=64,
                     ),
                 ),
@@ -475,9 +500,9 @@ def _form() -> rx.Component:
             _error("form"),
             rx.cond(
                 S.staff_can_admin,
-                rx.button("Save settings", type="submit", size="3", id="save-settings"),
+                rx.button(_("Save settings"), type="submit", size="3", id="save-settings"),
                 callout(
-                    "Only an owner or admin can change settings.",
+                    _("Only an owner or admin can change settings."),
                     icon="lock",
                     color_scheme="gray",
                 ),
@@ -506,7 +531,10 @@ def _team_row(user: StaffUserRow) -> rx.Component:
                 rx.select.root(
                     rx.select.trigger(aria_label="Role of " + user.name),
                     rx.select.content(
-                        *[rx.select.item(ROLE_LABELS[role], value=str(role)) for role in ROLE_ORDER]
+                        *[
+                            rx.select.item(_(ROLE_LABELS[role]), value=str(role))
+                            for role in ROLE_ORDER
+                        ]
                     ),
                     value=user.role,
                     on_change=lambda value: S.change_role(user.id, value),
@@ -521,7 +549,7 @@ def _team_row(user: StaffUserRow) -> rx.Component:
                 rx.cond(
                     user.active,
                     rx.button(
-                        "Deactivate",
+                        _("Deactivate"),
                         size="1",
                         variant="soft",
                         color_scheme="red",
@@ -529,14 +557,14 @@ def _team_row(user: StaffUserRow) -> rx.Component:
                         aria_label="Deactivate " + user.name,
                     ),
                     rx.button(
-                        "Reactivate",
+                        _("Reactivate"),
                         size="1",
                         variant="soft",
                         on_click=S.set_active(user.id, True),
                         aria_label="Reactivate " + user.name,
                     ),
                 ),
-                rx.cond(user.active, "Active", "Deactivated"),
+                rx.cond(user.active, _("Active"), _("Deactivated")),
             )
         ),
         data_testid="staff-user",
@@ -545,10 +573,9 @@ def _team_row(user: StaffUserRow) -> rx.Component:
 
 def _team_section() -> rx.Component:
     return _section(
-        "Staff users",
+        _("Staff users"),
         rx.text(
-            "New staff users are added with the command line (create-staff). "
-            + _manage_staff_sentence(),
+            _(_manage_staff_sentence()),
             size="2",
             color_scheme="gray",
         ),
@@ -579,26 +606,38 @@ def _team_section() -> rx.Component:
     )
 
 
+# Who changes roles, from the roles the table lets manage staff (whole sentences, msgids).
+_MANAGE_STAFF_SENTENCES = {
+    (StaffRole.OWNER,): N_(
+        "New staff users are added with the command line (create-staff). Owners change roles "
+        "and deactivate staff users."
+    ),
+    (StaffRole.OWNER, StaffRole.ADMIN): N_(
+        "New staff users are added with the command line (create-staff). Owners and admins "
+        "change roles and deactivate staff users."
+    ),
+}
+
+
 def _manage_staff_sentence() -> str:
-    # "Owners change roles ..." from the roles the table lets manage staff.
-    roles = [ROLE_LABELS[role] + "s" for role in ROLE_ORDER if may(role, MANAGE_STAFF)]
-    return " and ".join(roles) + " change roles and deactivate staff users."
+    roles = tuple(role for role in ROLE_ORDER if may(role, MANAGE_STAFF))
+    return _MANAGE_STAFF_SENTENCES.get(roles, _MANAGE_STAFF_SENTENCES[(StaffRole.OWNER,)])
 
 
 def _roles_section() -> rx.Component:
     # Built from the table itself at compile time: the page cannot disagree with the checks.
     header = rx.table.row(
-        rx.table.column_header_cell("What"),
-        *[rx.table.column_header_cell(ROLE_LABELS[role]) for role in ROLE_ORDER],
+        rx.table.column_header_cell(_("What")),
+        *[rx.table.column_header_cell(_(ROLE_LABELS[role])) for role in ROLE_ORDER],
     )
     rows = [
         rx.table.row(
-            rx.table.row_header_cell(p.label, font_weight="normal"),
+            rx.table.row_header_cell(_(p.label), font_weight="normal"),
             *[
                 rx.table.cell(
-                    rx.badge("yes", color_scheme="green", variant="soft")
+                    rx.badge(_("yes"), color_scheme="green", variant="soft")
                     if may(role, p.action)
-                    else rx.text("no", color_scheme="gray", size="2"),
+                    else rx.text(_("no"), color_scheme="gray", size="2"),
                     text_align="center",
                 )
                 for role in ROLE_ORDER
@@ -608,12 +647,15 @@ def _roles_section() -> rx.Component:
         for p in PERMISSIONS
     ]
     return _section(
-        "What each role may do",
+        _("What each role may do"),
         rx.text(
-            "Every role reads the console; these are the actions not every role may do. "
-            "Your role: ",
-            rx.text.strong(S.staff_role),
-            ".",
+            fill(
+                _(
+                    "Every role reads the console; these are the actions not every role may "
+                    "do. Your role: %(role)s."
+                ),
+                role=S.staff_role_label,
+            ),
             size="2",
             color_scheme="gray",
         ),
@@ -634,12 +676,12 @@ def _roles_section() -> rx.Component:
 
 def staff_settings_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Portal settings"),
+        page_heading(_("Portal settings")),
         rx.cond(S.notice != "", callout(S.notice, icon="check", color_scheme="green")),
         rx.cond(
             S.errors.length() > 0,
             callout(
-                "Some settings need attention; nothing was saved.",
+                _("Some settings need attention; nothing was saved."),
                 icon="triangle-alert",
                 color_scheme="red",
                 role="alert",

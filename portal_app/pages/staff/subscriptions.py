@@ -13,11 +13,13 @@ from portal_app.components.common import colored_badge, empty_state, loading_blo
 from portal_app.components.staff_documents import labelled_select
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.services.subscriptions import staff_subscriptions
 from portal_app.services.subscriptions.staff_subscriptions import StaffSubscriptionRow
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _, fill
 
 SUBSCRIPTION_COLORS = {
     "Trial": "blue",
@@ -29,13 +31,13 @@ SUBSCRIPTION_COLORS = {
     "Paused": "gray",
 }
 FILTER_LABELS = {
-    "all": "All",
-    "past_due": "Past due",
-    "trialing": "Trial",
-    "active": "Active",
-    "paused": "Paused",
-    "cancel_requested": "Cancellation requested",
-    "cancelled": "Cancelled",
+    "all": gettext("All"),
+    "past_due": gettext("Past due"),
+    "trialing": gettext("Trial"),
+    "active": gettext("Active"),
+    "paused": gettext("Paused"),
+    "cancel_requested": gettext("Cancellation requested"),
+    "cancelled": gettext("Cancelled"),
 }
 
 
@@ -118,14 +120,14 @@ class StaffSubscriptionsState(StaffState):
                         db, actor=actor, subscription_id=subscription_id
                     )
             self.notice = (
-                "Resumed: it renews again."
+                gettext("Resumed: it renews again.")
                 if resume
-                else "Paused: it is not renewed or charged until resumed."
+                else gettext("Paused: it is not renewed or charged until resumed.")
             )
         except (ValidationError, ReadOnlyError) as exc:
             self.error = getattr(exc, "message", "") or str(exc)
         except NotFoundError:
-            self.error = "This subscription no longer exists."
+            self.error = gettext("This subscription no longer exists.")
         self._load_list(actor)
         return None
 
@@ -144,7 +146,10 @@ class StaffSubscriptionsState(StaffState):
         if row is None:
             return
         self._cancel_id = row.id
-        self.cancel_title = f"{row.plan_name} for {row.client_name}"
+        self.cancel_title = gettext("%(plan)s for %(client)s") % {
+            "plan": row.plan_name,
+            "client": row.client_name,
+        }
         self.cancel_offer = row.refund_offer
         self.cancel_refund = False
         self.cancel_reason = ""
@@ -180,9 +185,10 @@ class StaffSubscriptionsState(StaffState):
         except (ValidationError, ReadOnlyError) as exc:
             message, failed = getattr(exc, "message", "") or str(exc), True
         except NotFoundError:
-            message, failed = "This subscription no longer exists.", True
+            message, failed = gettext("This subscription no longer exists."), True
         except GatewayError:
-            message, failed = "The refund could not be made; nothing changed. Try again.", True
+            message = gettext("The refund could not be made; nothing changed. Try again.")
+            failed = True
         async with self:
             self.cancelling = False
             self.dialog_open = False
@@ -220,7 +226,7 @@ def _row(item: StaffSubscriptionRow) -> rx.Component:
             rx.cond(
                 item.next_renewal != "",
                 item.next_renewal,
-                rx.cond(item.cancel_at != "", "Ends " + item.cancel_at, "None"),
+                rx.cond(item.cancel_at != "", "Ends " + item.cancel_at, _("None")),
             ),
             white_space="nowrap",
         ),
@@ -229,32 +235,44 @@ def _row(item: StaffSubscriptionRow) -> rx.Component:
                 rx.cond(
                     item.can_pause,
                     rx.button(
-                        "Pause",
+                        _("Pause"),
                         size="1",
                         variant="soft",
                         on_click=state.pause(item.id),
-                        aria_label="Pause " + item.plan_name + " for " + item.client_name,
+                        aria_label=fill(
+                            _("Pause %(plan)s for %(client)s"),
+                            plan=item.plan_name,
+                            client=item.client_name,
+                        ),
                     ),
                 ),
                 rx.cond(
                     item.can_resume,
                     rx.button(
-                        "Resume",
+                        _("Resume"),
                         size="1",
                         variant="soft",
                         on_click=state.resume(item.id),
-                        aria_label="Resume " + item.plan_name + " for " + item.client_name,
+                        aria_label=fill(
+                            _("Resume %(plan)s for %(client)s"),
+                            plan=item.plan_name,
+                            client=item.client_name,
+                        ),
                     ),
                 ),
                 rx.cond(
                     item.can_cancel,
                     rx.button(
-                        "Cancel…",
+                        _("Cancel…"),
                         size="1",
                         variant="soft",
                         color_scheme="red",
                         on_click=state.open_cancel(item.id),
-                        aria_label="Cancel " + item.plan_name + " for " + item.client_name,
+                        aria_label=fill(
+                            _("Cancel %(plan)s for %(client)s"),
+                            plan=item.plan_name,
+                            client=item.client_name,
+                        ),
                     ),
                 ),
                 spacing="2",
@@ -267,20 +285,28 @@ def _cancel_dialog() -> rx.Component:
     state = StaffSubscriptionsState
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Cancel this subscription?"),
+            rx.alert_dialog.title(_("Cancel this subscription?")),
             rx.alert_dialog.description(
-                state.cancel_title,
-                ". A trial or an unpaid period ends now; otherwise it runs to the end of the "
-                "period and is not charged again.",
+                fill(
+                    _(
+                        "%(what)s. A trial or an unpaid period ends now; otherwise it runs to the "
+                        "end of the period and is not charged again."
+                    ),
+                    what=state.cancel_title,
+                ),
             ),
             rx.cond(
                 # Refunds are for the roles the staff_roles table allows ("refund").
                 (state.cancel_offer != "") & state.staff_allowed.contains("refund"),
                 rx.box(
                     rx.checkbox(
-                        "Refund "
-                        + state.cancel_offer
-                        + " (the last payment, inside the plan's refund period) and end it now",
+                        fill(
+                            _(
+                                "Refund %(amount)s (the last payment, inside the plan's refund "
+                                "period) and end it now"
+                            ),
+                            amount=state.cancel_offer,
+                        ),
                         checked=state.cancel_refund,
                         on_change=state.set_cancel_refund,
                         id="cancel-refund",
@@ -291,14 +317,16 @@ def _cancel_dialog() -> rx.Component:
             rx.text_area(
                 value=state.cancel_reason,
                 on_change=state.set_cancel_reason,
-                placeholder="Reason (optional)",
-                aria_label="Reason",
+                placeholder=_("Reason (optional)"),
+                aria_label=_("Reason"),
                 margin_top="1em",
             ),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(
+                    rx.button(_("Keep it"), variant="soft", color_scheme="gray")
+                ),
                 rx.button(
-                    "Cancel subscription",
+                    _("Cancel subscription"),
                     color_scheme="red",
                     high_contrast=True,
                     on_click=state.confirm_cancel,
@@ -324,7 +352,14 @@ def staff_subscriptions_page() -> rx.Component:
             rx.table.row(
                 *[
                     rx.table.column_header_cell(label)
-                    for label in ("Client", "Plan", "Price", "Status", "Next renewal", "")
+                    for label in (
+                        _("Client"),
+                        _("Plan"),
+                        _("Price"),
+                        _("Status"),
+                        _("Next renewal"),
+                        "",
+                    )
                 ]
             )
         ),
@@ -334,7 +369,7 @@ def staff_subscriptions_page() -> rx.Component:
         id="subscriptions-table",
     )
     return rx.vstack(
-        page_heading("Subscriptions"),
+        page_heading(_("Subscriptions")),
         rx.cond(
             state.notice != "",
             callout(
@@ -355,7 +390,7 @@ def staff_subscriptions_page() -> rx.Component:
             list(FILTER_LABELS.items()),
             value=state.status_filter,
             on_change=state.set_status_filter,
-            label="Status",
+            label=_("Status"),
         ),
         rx.cond(
             state.loading,
@@ -363,15 +398,20 @@ def staff_subscriptions_page() -> rx.Component:
             rx.cond(
                 state.rows.length() > 0,
                 rx.box(table, width="100%", overflow_x="auto"),
-                empty_state("No subscriptions", "Nothing matches this filter."),
+                empty_state(_("No subscriptions"), _("Nothing matches this filter.")),
             ),
         ),
         rx.hstack(
             rx.button(
-                "Previous", on_click=state.previous_page, disabled=state.page <= 1, variant="soft"
+                _("Previous"),
+                on_click=state.previous_page,
+                disabled=state.page <= 1,
+                variant="soft",
             ),
-            rx.text("Page ", state.page.to_string()),
-            rx.button("Next", on_click=state.next_page, disabled=~state.has_next, variant="soft"),
+            rx.text(fill(_("Page %(page)s"), page=state.page.to_string())),
+            rx.button(
+                _("Next"), on_click=state.next_page, disabled=~state.has_next, variant="soft"
+            ),
             align="center",
             spacing="3",
         ),

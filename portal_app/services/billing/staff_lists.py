@@ -18,6 +18,7 @@ from portal_app.schemas.staff_documents import (
 )
 from portal_app.services.billing.staff_records import Kind, get_record, record_lines
 from portal_app.services.company.locale import company_locale
+from portal_app.services.company.staff_status import staff_status_label
 from portal_app.services.identity.staff_scope import MAX_ID, require_staff
 
 PAGE_SIZE = 25
@@ -28,23 +29,11 @@ STATUS_FILTERS = {
     "quote": ("all", "draft", "sent", "approved", "converted", "expired", "declined"),
     "credit": ("all", "draft", "sent", "partial", "applied", "cancelled"),
 }
-STATUS_LABELS = {
-    "draft": "Draft",
-    "sent": "Sent",
-    "partial": "Partly paid",
-    "paid": "Paid",
-    "cancelled": "Cancelled",
-    "reversed": "Reversed",
-    "approved": "Approved",
-    "converted": "Converted",
-    "expired": "Expired",
-    "declined": "Declined",
-    "applied": "Applied",
-}
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.capitalize())
+    """A document's status as the console shows it, in the staff user's language."""
+    return staff_status_label(status)
 
 
 def list_records(

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -59,16 +60,20 @@ def choose_contact(session: Session, *, client_id: int, company_id: int, raw_id=
         try:
             contact_id = parse_record_id(raw_id, "contact")
         except Exception:
-            raise ValidationError("contact_id", "Choose one of this client's contacts.") from None
+            raise ValidationError(
+                "contact_id", gettext("Choose one of this client's contacts.")
+            ) from None
         contact = session.exec(statement.where(ClientContact.id == contact_id)).first()
         if contact is None:
-            raise ValidationError("contact_id", "Choose one of this client's contacts.")
+            raise ValidationError("contact_id", gettext("Choose one of this client's contacts."))
         return contact
     contacts = session.exec(
         statement.order_by(ClientContact.is_primary.desc(), ClientContact.id)
     ).all()
     if not contacts:
-        raise ValidationError("contact_id", "This client has no contact with portal access.")
+        raise ValidationError(
+            "contact_id", gettext("This client has no contact with portal access.")
+        )
     return contacts[0]
 
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.locale import format_day, format_quantity
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -75,11 +76,12 @@ MAX_CYCLES = 1000
 MAX_DUE_DAYS = 365
 ISSUED_SHOWN = 50
 STATUS_FILTERS = ("all", "draft", "active", "paused", "completed", "cancelled")
+# English msgids (N_), translated where shown.
 AUTO_BILL_LABELS = {
-    "off": "Off",
-    "opt_in": "Off until the client switches it on",
-    "opt_out": "On until the client switches it off",
-    "always": "Always",
+    "off": N_("Off"),
+    "opt_in": N_("Off until the client switches it on"),
+    "opt_out": N_("On until the client switches it off"),
+    "always": N_("Always"),
 }
 # Statuses that never change again: nothing is edited, paused or resumed there.
 FINAL_STATUSES = (RecurringStatus.COMPLETED, RecurringStatus.CANCELLED)
@@ -422,9 +424,11 @@ def stop_schedule(session: Session, *, actor, schedule_id: object) -> RecurringI
     require_role(actor, StaffAction.MANAGE_RECURRING)
     row = get_schedule(session, actor=actor, schedule_id=schedule_id, lock=True)
     if row.status == RecurringStatus.CANCELLED:
-        raise ValidationError("status", "This recurring invoice is already stopped.")
+        raise ValidationError("status", gettext("This recurring invoice is already stopped."))
     if row.status == RecurringStatus.COMPLETED:
-        raise ValidationError("status", "This recurring invoice already issued all its invoices.")
+        raise ValidationError(
+            "status", gettext("This recurring invoice already issued all its invoices.")
+        )
     row.next_send_date = None
     _set_status(session, actor, row, RecurringStatus.CANCELLED, "stopped")
     return row
@@ -513,7 +517,7 @@ def schedule_detail(session: Session, *, actor, schedule_id: object) -> StaffRec
         cycles_left=cycles_left(row),
         issued_count=row.issued_count,
         due_days=f"{row.due_days} days",
-        auto_bill=AUTO_BILL_LABELS.get(row.auto_bill, str(row.auto_bill)),
+        auto_bill=gettext(AUTO_BILL_LABELS.get(row.auto_bill, str(row.auto_bill))),
         po_number=row.po_number,
         terms=row.terms,
         public_notes=row.public_notes,
@@ -541,6 +545,7 @@ def schedule_detail(session: Session, *, actor, schedule_id: object) -> StaffRec
                 number=inv.number,
                 issue_date=format_day(inv.issue_date, locale),
                 status_label=invoice_status_label(inv.status),
+                status=inv.status,
                 amount=money(inv.amount_minor, inv.currency),
                 balance=money(inv.balance_minor, inv.currency),
             )

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, func, or_, select
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_moment, local_moment, start_of_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -124,7 +125,7 @@ class AuditFilters:
 
 def _require(actor: object) -> StaffActor:
     if not isinstance(actor, StaffActor):
-        raise ReadOnlyError("Sign in as staff to do this.")
+        raise ReadOnlyError(gettext("Sign in as staff to do this."))
     return actor
 
 
@@ -135,7 +136,7 @@ def _day(text: str, field: str) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise ValidationError(field, "Enter a date as YYYY-MM-DD.") from None
+        raise ValidationError(field, gettext("Enter a date as YYYY-MM-DD.")) from None
 
 
 def _like(text: str) -> str:
@@ -160,7 +161,7 @@ def _conditions(session: Session, actor: StaffActor, filters: AuditFilters) -> l
         conditions.append(AuditEvent.action == str(filters.kind)[:50])
     start, end = _day(filters.date_from, "date_from"), _day(filters.date_to, "date_to")
     if start and end and end < start:
-        raise ValidationError("date_to", "The end date is before the start date.")
+        raise ValidationError("date_to", gettext("The end date is before the start date."))
     # Days as the company reads them (the times on the page are in its zone too).
     zone = company_time_zone(session, company_id) if start or end else "UTC"
     if start:

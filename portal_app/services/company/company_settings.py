@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.money import format_money
 from portal_app.models import Company
 from portal_app.schemas.company_settings import (
@@ -62,7 +63,7 @@ class SettingsView:
 
 def _company(session: Session, actor: StaffActor) -> Company:
     if not isinstance(actor, StaffActor):
-        raise ReadOnlyError("Sign in as staff to do this.")
+        raise ReadOnlyError(gettext("Sign in as staff to do this."))
     company = session.get(Company, actor.company_id)
     if company is None:
         raise NotFoundError("company")

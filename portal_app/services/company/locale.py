@@ -37,9 +37,11 @@ def client_formatting_locale(session: Session, actor: Actor) -> str:
 
 
 def company_locale(session: Session, company_id: int) -> str:
-    """The company's locale for formatting staff views (en_US when unknown)."""
+    """The locale staff views format money and dates in: the staff user's console language
+    (this event's, core.i18n) in the company's region (core.locale.display_locale; the
+    company's locale, en_US when unknown, where no language was chosen)."""
     company = session.get(Company, company_id)
-    return (company.locale if company else "") or "en_US"
+    return display_locale(chosen_language(), (company.locale if company else "") or "en_US")
 
 
 def company_time_zone(session: Session, company_id: int) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from portal_app.core.files import format_size
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.models import (
@@ -30,6 +31,7 @@ from portal_app.services.company.staff_clients import (
     get_client,
     open_balances,
 )
+from portal_app.services.company.staff_status import staff_status_label
 from portal_app.services.identity.actor import StaffActor
 
 RECENT = 50
@@ -37,7 +39,7 @@ ACTIVITY = 20
 
 
 def _label(status: str) -> str:
-    return status.replace("_", " ").capitalize()
+    return staff_status_label(status)
 
 
 def _newest(session: Session, model, client_id: int, company_id: int):
@@ -109,7 +111,7 @@ def client_detail(session: Session, *, actor: StaffActor, client_id: object) -> 
             id=row.id,
             number=row.name,
             date=format_day(row.created_at, locale),
-            status="Visible to client" if row.visible_to_client else "Staff only",
+            status=gettext("Visible to client") if row.visible_to_client else gettext("Staff only"),
             amount=format_size(row.size_bytes),
             extra=row.uploaded_by,
         )

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.locale import format_day, valid_country_code, valid_locale
 from portal_app.core.mail import EMAIL_PATTERN
 from portal_app.core.money import SUPPORTED_CURRENCIES, format_money
@@ -41,13 +42,13 @@ log = logging.getLogger(__name__)
 
 MAX_SEARCH = 100
 OPEN_STATUSES = ("sent", "partial")
-DUPLICATE_EMAIL = "Another contact of this company already uses this e-mail address."
+DUPLICATE_EMAIL = N_("Another contact of this company already uses this e-mail address.")
 
 
 def _require_staff(actor: StaffActor) -> None:
     # A client Actor has no staff_user_id: it never reaches staff data, whatever the caller.
     if not isinstance(actor, StaffActor):
-        raise ReadOnlyError("Sign in as staff to do this.")
+        raise ReadOnlyError(gettext("Sign in as staff to do this."))
 
 
 def _audit(session: Session, actor: StaffActor, action: str, **kw) -> None:
@@ -182,10 +183,10 @@ def _check_email(field: str, email: str, *, required: bool) -> str:
     email = normalize_email(email)
     if not email:
         if required:
-            raise ValidationError(field, "Enter an e-mail address.")
+            raise ValidationError(field, gettext("Enter an e-mail address."))
         return ""
     if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
-        raise ValidationError(field, "Enter a valid e-mail address.")
+        raise ValidationError(field, gettext("Enter a valid e-mail address."))
     return email
 
 
@@ -193,18 +194,24 @@ def parse_client_form(form: ClientForm, *, default_currency: str) -> dict:
     """The client's columns from the typed form; ValidationError naming the first bad field."""
     name = _clean(form.name, 201)
     if not name:
-        raise ValidationError("name", "Enter the client's name.")
+        raise ValidationError("name", gettext("Enter the client's name."))
     if len(name) > 200:
-        raise ValidationError("name", "Use at most 200 characters.")
+        raise ValidationError("name", gettext("Use at most 200 characters."))
     currency = (_clean(form.currency, 3) or default_currency).upper()
     if currency not in SUPPORTED_CURRENCIES:
-        raise ValidationError("currency", f"Choose one of {', '.join(SUPPORTED_CURRENCIES)}.")
+        raise ValidationError(
+            "currency",
+            gettext("Choose one of %(currencies)s.")
+            % {"currencies": ", ".join(SUPPORTED_CURRENCIES)},
+        )
     locale = _clean(form.locale, 20)
     if locale and not valid_locale(locale):
-        raise ValidationError("locale", "Not a known locale (e.g. en_US, de_DE).")
+        raise ValidationError("locale", gettext("Not a known locale (e.g. en_US, de_DE)."))
     country_code = _clean(form.country_code, 3).upper()
     if country_code and not valid_country_code(country_code):
-        raise ValidationError("country_code", "Use the two-letter ISO country code, e.g. DE.")
+        raise ValidationError(
+            "country_code", gettext("Use the two-letter ISO country code, e.g. DE.")
+        )
     return {
         "name": name,
         "number": _clean(form.number, 50),
@@ -289,7 +296,7 @@ def _apply_contact(session: Session, contact: ClientContact, form: ContactForm) 
         "portal_enabled": bool(form.portal_enabled),
     }
     if _email_taken(session, contact.company_id, values["email"], contact.id):
-        raise ValidationError("contact_email", DUPLICATE_EMAIL)
+        raise ValidationError("contact_email", gettext(DUPLICATE_EMAIL))
     changed = [k for k, v in values.items() if getattr(contact, k) != v]
     for key in changed:
         setattr(contact, key, values[key])
@@ -422,7 +429,7 @@ def send_password_link(session: Session, *, actor: StaffActor, contact_id: objec
     staff_scope.require_role(actor, staff_scope.StaffAction.MANAGE_CLIENTS)
     contact = get_contact(session, actor=actor, contact_id=contact_id)
     if not contact.portal_enabled:
-        raise ValidationError("contact", "Enable portal access for this contact first.")
+        raise ValidationError("contact", gettext("Enable portal access for this contact first."))
     company = session.get(Company, contact.company_id)
     token = make_reset_token(contact)
     link = get_settings().base_url.rstrip("/") + password_reset_url(token)

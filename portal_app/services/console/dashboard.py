@@ -27,6 +27,7 @@ from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
 from portal_app.core import routes
+from portal_app.core.i18n import N_
 from portal_app.core.locale import format_day, format_month, start_of_day
 from portal_app.core.money import format_money
 from portal_app.models import Client, Invoice, Payment
@@ -37,13 +38,13 @@ from portal_app.services.identity.staff_scope import require_staff
 from portal_app.services.payments.ledger import RECEIVED_STATUSES
 
 # (key, label, fewest days past due, most days past due): None is no limit; "current" is not
-# yet due (or has no due date).
+# yet due (or has no due date). The labels are English msgids, translated where shown.
 BUCKETS: tuple[tuple[str, str, int | None, int | None], ...] = (
-    ("current", "Current", None, 0),
-    ("d1_30", "1-30 days", 1, 30),
-    ("d31_60", "31-60 days", 31, 60),
-    ("d61_90", "61-90 days", 61, 90),
-    ("d90_plus", "Over 90 days", 91, None),
+    ("current", N_("Current"), None, 0),
+    ("d1_30", N_("1-30 days"), 1, 30),
+    ("d31_60", N_("31-60 days"), 31, 60),
+    ("d61_90", N_("61-90 days"), 61, 90),
+    ("d90_plus", N_("Over 90 days"), 91, None),
 )
 MONTHS = 12
 OVERDUE_LIMIT = 10

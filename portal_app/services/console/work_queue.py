@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from portal_app.core import routes
+from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_day, start_of_day
 from portal_app.core.money import format_money
 from portal_app.models import (
@@ -162,10 +163,10 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
                 key=f"{kind}-{request.record_id}",
                 title=request.title,
                 client_name=request.client_name,
-                detail=request.reason or "No reason given",
+                detail=request.reason or _("No reason given"),
                 when=request.requested_on,
                 href=routes.staff_client_url(request.client_id),
-                action="Approve or decline",
+                action=_("Approve or decline"),
             )
         )
 
@@ -185,12 +186,13 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
             QueueItem(
                 kind="unapplied_payment",
                 key=f"unapplied_payment-{payment.id}",
-                title=f"Payment {payment.number}",
+                title=_("Payment %(number)s") % {"number": payment.number},
                 client_name=client_name,
-                detail=f"{format_money(left, payment.currency, locale)} not applied",
+                detail=_("%(amount)s not applied")
+                % {"amount": format_money(left, payment.currency, locale)},
                 when=format_day(payment.paid_at or payment.created_at, locale),
                 href=f"{routes.STAFF_PAYMENTS}?filter=unapplied",
-                action="Apply",
+                action=_("Apply"),
             )
         )
     failed = rows("failed_charge", Invoice, col(Invoice.updated_at).desc())
@@ -201,15 +203,17 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
             QueueItem(
                 kind="failed_charge",
                 key=f"failed_charge-{invoice.id}",
-                title=f"Invoice {invoice.number}",
+                title=_("Invoice %(number)s") % {"number": invoice.number},
                 client_name=client_name,
                 detail=(
-                    f"{'Renewal' if source == 'subscription' else 'Auto-bill'} failed, "
-                    f"{format_money(invoice.balance_minor, invoice.currency, locale)} due"
-                ),
+                    _("Renewal failed, %(amount)s due")
+                    if source == "subscription"
+                    else _("Auto-bill failed, %(amount)s due")
+                )
+                % {"amount": format_money(invoice.balance_minor, invoice.currency, locale)},
                 when=format_day(failed_at or invoice.updated_at, locale),
                 href=routes.staff_record_url("invoice", invoice.id),
-                action="Follow up",
+                action=_("Follow up"),
             )
         )
     for quote, client_name in rows("quote_answered", Quote, col(Quote.updated_at).desc()):
@@ -218,15 +222,13 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
             QueueItem(
                 kind="quote_answered",
                 key=f"quote_answered-{quote.id}",
-                title=f"Quote {quote.number}",
+                title=_("Quote %(number)s") % {"number": quote.number},
                 client_name=client_name,
-                detail=(
-                    f"{'Approved' if approved else 'Declined'}, "
-                    f"{format_money(quote.amount_minor, quote.currency, locale)}"
-                ),
+                detail=(_("Approved, %(amount)s") if approved else _("Declined, %(amount)s"))
+                % {"amount": format_money(quote.amount_minor, quote.currency, locale)},
                 when=format_day(quote.approved_at if approved else quote.declined_at, locale),
                 href=routes.staff_record_url("quote", quote.id),
-                action="Convert" if approved else "Open",
+                action=_("Convert") if approved else _("Open"),
             )
         )
     for doc, client_name in rows("client_upload", Document, col(Document.created_at).desc()):
@@ -234,12 +236,12 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
             QueueItem(
                 kind="client_upload",
                 key=f"client_upload-{doc.id}",
-                title=f"File {doc.name}",
+                title=_("File %(name)s") % {"name": doc.name},
                 client_name=client_name,
-                detail="Uploaded by the client",
+                detail=_("Uploaded by the client"),
                 when=format_day(doc.created_at, locale),
                 href=routes.staff_client_url(doc.client_id),
-                action="Open",
+                action=_("Open"),
             )
         )
     return WorkQueue(items=items, counts=queue_counts(session, actor=actor, today=today))

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.files import format_size
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.settings import Settings
 from portal_app.models import Credit, Document, Invoice, Payment, Quote
@@ -72,7 +73,9 @@ def upload(
     if attach_kind:
         model = ATTACH_KINDS.get(attach_kind)
         if model is None:
-            raise ValidationError("attach_kind", "Attach the file to the client or a record.")
+            raise ValidationError(
+                "attach_kind", gettext("Attach the file to the client or a record.")
+            )
         target = own_row(session, model, record_id, actor, what=attach_kind)
         if target.client_id != client.id:
             raise NotFoundError(attach_kind)

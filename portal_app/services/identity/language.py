@@ -1,4 +1,5 @@
-"""A contact's choice of portal language (the switcher in the portal shell)."""
+"""A contact's choice of portal language and a staff user's choice of console language (the
+switchers in the portal shell and the staff shell)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from sqlmodel import Session
 
 from portal_app.core.errors import NotFoundError
 from portal_app.core.i18n import SHIPPED_LANGUAGES, language_of_locale
-from portal_app.models import Client, ClientContact, Company
+from portal_app.models import Client, ClientContact, Company, StaffUser
 from portal_app.services.identity import audit
-from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.actor import Actor, StaffActor
 
 
 def set_contact_language(session: Session, *, actor: Actor, language: str | None) -> bool:
@@ -32,6 +33,31 @@ def set_contact_language(session: Session, *, actor: Actor, language: str | None
             client_id=actor.client_id,
             entity_type="client_contact",
             entity_id=contact.id,
+            ip=actor.ip,
+            details={"language": language or ""},
+        )
+    return True
+
+
+def set_staff_language(session: Session, *, actor: StaffActor, language: str | None) -> bool:
+    """Remember `language` as the signed-in staff user's console language (None: none chosen,
+    the browser's then); False (nothing saved) for a language that is not shipped."""
+    if language is not None and language not in SHIPPED_LANGUAGES:
+        return False
+    user = session.get(StaffUser, actor.staff_user_id)
+    if user is None or user.company_id != actor.company_id:
+        raise NotFoundError("staff user not found")
+    if user.language != language:
+        user.language = language
+        session.add(user)
+        audit.record(
+            session,
+            company_id=actor.company_id,
+            action="staff.language_changed",
+            actor_type="staff",
+            actor_id=actor.staff_user_id,
+            entity_type="staff_user",
+            entity_id=user.id,
             ip=actor.ip,
             details={"language": language or ""},
         )

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.paging import parse_record_id
 from portal_app.core.settings import get_settings
 from portal_app.core.tokens import looks_like_token, token_hash
@@ -42,14 +43,14 @@ def _previewable_contact(
     session: Session, *, actor: StaffActor, contact_id: object
 ) -> tuple[ClientContact, Client | None]:
     if not isinstance(actor, StaffActor):
-        raise ReadOnlyError("Sign in as staff to do this.")
+        raise ReadOnlyError(gettext("Sign in as staff to do this."))
     require_role(actor, StaffAction.PREVIEW_PORTAL)
     contact = session.get(ClientContact, parse_record_id(contact_id, "contact"))
     if contact is None or contact.company_id != actor.company_id:
         raise NotFoundError("contact")
     if not contact.portal_enabled:
         raise ValidationError(
-            "contact", "Portal access is off for this contact; switch it on to preview."
+            "contact", gettext("Portal access is off for this contact; switch it on to preview.")
         )
     return contact, session.get(Client, contact.client_id)
 

@@ -153,6 +153,9 @@ class StaffIdentity:
     company_logo_url: str
     primary_color: str
     enabled_modules: list[str]
+    # The console language the staff user chose (None: their browser's, else the company's).
+    language: str | None = None
+    company_locale: str = "en_US"
 
 
 def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
@@ -169,4 +172,6 @@ def staff_identity(session: Session, *, actor: StaffActor) -> StaffIdentity:
         company_logo_url=company.logo_path or DEFAULT_LOGO,
         primary_color=company.primary_color,
         enabled_modules=company.module_list(),
+        language=user.language,
+        company_locale=company.locale,
     )

@@ -21,12 +21,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from portal_app.core.errors import ReadOnlyError
+from portal_app.core.i18n import N_, gettext
 from portal_app.models.statuses import StaffRole
 
 # Highest first; a role's rank is its distance from the bottom.
 ROLE_ORDER: tuple[StaffRole, ...] = (StaffRole.OWNER, StaffRole.ADMIN, StaffRole.STAFF)
 _RANK = {role: len(ROLE_ORDER) - index for index, role in enumerate(ROLE_ORDER)}
-ROLE_LABELS = {StaffRole.OWNER: "Owner", StaffRole.ADMIN: "Admin", StaffRole.STAFF: "Staff"}
+# English names (msgids: pages show them through gettext; docs/staff-roles.md keeps English).
+ROLE_LABELS = {
+    StaffRole.OWNER: N_("Owner"),
+    StaffRole.ADMIN: N_("Admin"),
+    StaffRole.STAFF: N_("Staff"),
+}
 
 
 class StaffAction(StrEnum):
@@ -54,7 +60,7 @@ class StaffAction(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Permission:
     """One row of the table: the action, what it covers in words, the least role allowed,
-    and the sentence a refused user reads."""
+    and the sentence a refused user reads (an English msgid, translated when raised)."""
 
     action: StaffAction
     label: str
@@ -62,118 +68,115 @@ class Permission:
     refusal: str
 
 
-def _only(who: str, doing: str) -> str:
-    return f"Only {who} can {doing}."
-
-
-_ADMINS = "an owner or admin"
-_OWNERS = "an owner"
-
 # THE table. Order is the order shown on /staff/settings and in the docs.
 PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         StaffAction.MANAGE_CLIENTS,
-        "Add and edit clients and contacts; e-mail a contact a link to choose a password",
+        N_("Add and edit clients and contacts; e-mail a contact a link to choose a password"),
         StaffRole.STAFF,
-        "Your role cannot change clients.",
+        N_("Your role cannot change clients."),
     ),
     Permission(
         StaffAction.SET_CONTACT_PASSWORD,
-        "Set a contact's password (whoever sets it can sign in as the contact)",
+        N_("Set a contact's password (whoever sets it can sign in as the contact)"),
         StaffRole.ADMIN,
-        _only(_ADMINS, "set a password. Send the contact a password link"),
+        N_("Only an owner or admin can set a password. Send the contact a password link."),
     ),
     Permission(
         StaffAction.PREVIEW_PORTAL,
-        "Preview the portal as one of the client's contacts (read-only)",
+        N_("Preview the portal as one of the client's contacts (read-only)"),
         StaffRole.STAFF,
-        "Your role cannot preview the portal.",
+        N_("Your role cannot preview the portal."),
     ),
     Permission(
         StaffAction.EDIT_DOCUMENTS,
-        "Create, edit, send and e-mail invoices, quotes and credits",
+        N_("Create, edit, send and e-mail invoices, quotes and credits"),
         StaffRole.STAFF,
-        "Your role cannot change invoices, quotes or credits.",
+        N_("Your role cannot change invoices, quotes or credits."),
     ),
     Permission(
         StaffAction.CANCEL_INVOICE,
-        "Cancel an invoice",
+        N_("Cancel an invoice"),
         StaffRole.STAFF,
-        "Your role cannot cancel invoices.",
+        N_("Your role cannot cancel invoices."),
     ),
     Permission(
         StaffAction.RECORD_PAYMENT,
-        "Mark an invoice paid (money received outside the portal)",
+        N_("Mark an invoice paid (money received outside the portal)"),
         StaffRole.STAFF,
-        "Your role cannot record payments.",
+        N_("Your role cannot record payments."),
     ),
     Permission(
         StaffAction.APPLY_PAYMENT,
-        "Apply an unapplied payment to invoices",
+        N_("Apply an unapplied payment to invoices"),
         StaffRole.STAFF,
-        "Your role cannot apply payments.",
+        N_("Your role cannot apply payments."),
     ),
     Permission(
         StaffAction.REFUND,
-        "Refund money to a card (also when cancelling a subscription with a refund)",
+        N_("Refund money to a card (also when cancelling a subscription with a refund)"),
         StaffRole.ADMIN,
-        _only(_ADMINS, "refund payments"),
+        N_("Only an owner or admin can refund payments."),
     ),
     Permission(
         StaffAction.ADD_CLIENT_CARD,
-        "Add a card for a client who agreed to it, where Settings let staff add cards",
+        N_("Add a card for a client who agreed to it, where Settings let staff add cards"),
         StaffRole.STAFF,
-        "Your role cannot add cards for clients.",
+        N_("Your role cannot add cards for clients."),
     ),
     Permission(
         StaffAction.MANAGE_RECURRING,
-        "Create, edit, pause, resume and stop recurring invoices",
+        N_("Create, edit, pause, resume and stop recurring invoices"),
         StaffRole.STAFF,
-        "Your role cannot change recurring invoices.",
+        N_("Your role cannot change recurring invoices."),
     ),
     Permission(
         StaffAction.MANAGE_SUBSCRIPTIONS,
-        "Pause, resume and cancel subscriptions; approve or decline cancellation requests "
-        "(an approval gives the refund the plan promises the client)",
+        N_(
+            "Pause, resume and cancel subscriptions; approve or decline cancellation requests "
+            "(an approval gives the refund the plan promises the client)"
+        ),
         StaffRole.STAFF,
-        "Your role cannot change subscriptions.",
+        N_("Your role cannot change subscriptions."),
     ),
     Permission(
         StaffAction.MANAGE_PLANS,
-        "Create and edit subscription plans and payment links (prices)",
+        N_("Create and edit subscription plans and payment links (prices)"),
         StaffRole.ADMIN,
-        _only(_ADMINS, "change plans and payment links"),
+        N_("Only an owner or admin can change plans and payment links."),
     ),
     Permission(
         StaffAction.MANAGE_DOCUMENTS,
-        "Upload client documents and choose whether the client sees them",
+        N_("Upload client documents and choose whether the client sees them"),
         StaffRole.STAFF,
-        "Your role cannot change documents.",
+        N_("Your role cannot change documents."),
     ),
     Permission(
         StaffAction.RESEND_EMAIL,
-        "Send a failed e-mail from the outbox again",
+        N_("Send a failed e-mail from the outbox again"),
         StaffRole.STAFF,
-        "Your role cannot resend e-mails.",
+        N_("Your role cannot resend e-mails."),
     ),
     Permission(
         StaffAction.VIEW_AUDIT,
-        "Read and export the company's audit log (a client's page shows that client's "
-        "activity to every role)",
+        N_(
+            "Read and export the company's audit log (a client's page shows that client's "
+            "activity to every role)"
+        ),
         StaffRole.ADMIN,
-        _only(_ADMINS, "read the audit log"),
+        N_("Only an owner or admin can read the audit log."),
     ),
     Permission(
         StaffAction.EDIT_SETTINGS,
-        "Change the portal settings, company details and branding",
+        N_("Change the portal settings, company details and branding"),
         StaffRole.ADMIN,
-        _only(_ADMINS, "change settings"),
+        N_("Only an owner or admin can change settings."),
     ),
     Permission(
         StaffAction.MANAGE_STAFF,
-        "Change a staff user's role, deactivate or reactivate staff users",
+        N_("Change a staff user's role, deactivate or reactivate staff users"),
         StaffRole.OWNER,
-        _only(_OWNERS, "change staff users"),
+        N_("Only an owner can change staff users."),
     ),
 )
 _BY_ACTION = {permission.action: permission for permission in PERMISSIONS}
@@ -207,7 +210,7 @@ def require_staff(actor: object) -> None:
     if getattr(actor, "role", None) not in set(ROLE_ORDER) or not getattr(
         actor, "staff_user_id", 0
     ):
-        raise ReadOnlyError("Sign in as staff to do this.")
+        raise ReadOnlyError(gettext("Sign in as staff to do this."))
 
 
 def require_role(actor: object, action: StaffAction) -> None:
@@ -215,7 +218,7 @@ def require_role(actor: object, action: StaffAction) -> None:
     `action`. Call it first in every staff service that changes something."""
     require_staff(actor)
     if not may(getattr(actor, "role", ""), action):
-        raise ReadOnlyError(permission(action).refusal)
+        raise ReadOnlyError(gettext(permission(action).refusal))
 
 
 def markdown_table() -> str:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.models import AuthSession, StaffUser
 from portal_app.models.statuses import StaffRole
 from portal_app.services.identity.staff_roles import (
@@ -80,7 +81,7 @@ def set_staff_role(session: Session, *, actor, staff_user_id: object, role: obje
     try:
         new_role = StaffRole(str(role))
     except ValueError:
-        raise ValidationError("role", "Choose owner, admin or staff.") from None
+        raise ValidationError("role", gettext("Choose owner, admin or staff.")) from None
     user = _other_user(session, actor, staff_user_id, "change the role of")
     before = str(user.role)
     if before != new_role:

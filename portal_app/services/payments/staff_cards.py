@@ -21,6 +21,7 @@ import re
 from sqlmodel import Session, col, select
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Client, ClientContact, Company, PaymentMethod
 from portal_app.schemas.payment_method import PaymentMethodView
@@ -52,7 +53,7 @@ def card_form_refusal(session: Session, *, actor: StaffActor) -> str:
     if not staff_may_add_cards(session, actor=actor):
         return POLICY_OFF
     if not actor.may(StaffAction.ADD_CLIENT_CARD):
-        return permission(StaffAction.ADD_CLIENT_CARD).refusal
+        return gettext(permission(StaffAction.ADD_CLIENT_CARD).refusal)
     return ""
 
 
@@ -114,7 +115,9 @@ def start_card(
     if client_agreed is not True:
         raise ValidationError("consent", CONSENT_NEEDED)
     if not isinstance(attempt, str) or not _ATTEMPT.match(attempt):
-        raise ValidationError("card", "The card form could not be prepared. Please try again.")
+        raise ValidationError(
+            "card", gettext("The card form could not be prepared. Please try again.")
+        )
     with tx() as session:
         on_behalf = _client_actor(session, actor, client_id)
     return flow.setup_new_card(
@@ -140,7 +143,7 @@ def add_card(
         raise ValidationError("consent", CONSENT_NEEDED)
     how = _clean_note(note)
     if not isinstance(setup_intent_ref, str):
-        raise ValidationError("card", "The card could not be set up. Please try again.")
+        raise ValidationError("card", gettext("The card could not be set up. Please try again."))
     with tx() as session:
         on_behalf = _client_actor(session, actor, client_id)
     method_ref = flow.card_from_setup(

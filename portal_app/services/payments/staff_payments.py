@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.money import parse_major
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Payment
@@ -60,10 +61,13 @@ def mark_paid(
     if invoice.status not in ("draft", *PAYABLE_STATUSES) or invoice.balance_minor <= 0:
         raise ValidationError("status", f"This invoice is {invoice.status}; nothing is owed.")
     if being_paid(session, id_of(invoice), now):
-        raise ValidationError("status", "The client is paying this invoice right now.")
+        raise ValidationError("status", gettext("The client is paying this invoice right now."))
     label = str(reference or "").replace("\x00", "").strip()
     if len(label) > MAX_REFERENCE:
-        raise ValidationError("reference", f"Keep the reference under {MAX_REFERENCE} characters.")
+        raise ValidationError(
+            "reference",
+            gettext("Keep the reference under %(max)d characters.") % {"max": MAX_REFERENCE},
+        )
     if invoice.status == InvoiceStatus.DRAFT:
         invoice.sent_at = invoice.sent_at or now
         # Marking a draft paid sends it first (the ledger pays open invoices only).
@@ -114,13 +118,14 @@ def cancel_invoice(session: Session, *, actor: StaffActor, invoice_id: object) -
     if invoice.status == InvoiceStatus.CANCELLED:
         return invoice
     if invoice.status == InvoiceStatus.DRAFT:
-        raise ValidationError("status", "A draft was never sent; edit it instead.")
+        raise ValidationError("status", gettext("A draft was never sent; edit it instead."))
     if invoice.status != InvoiceStatus.SENT or invoice.paid_to_date_minor != 0:
         raise ValidationError(
-            "status", "Only unpaid sent invoices can be cancelled; refund the payments first."
+            "status",
+            gettext("Only unpaid sent invoices can be cancelled; refund the payments first."),
         )
     if being_paid(session, id_of(invoice), now):
-        raise ValidationError("status", "The client is paying this invoice right now.")
+        raise ValidationError("status", gettext("The client is paying this invoice right now."))
     ledger.write_off_invoice(session, invoice_id=id_of(invoice))
     session.flush()
     record(
@@ -160,12 +165,15 @@ def apply_unapplied(
     require_role(actor, StaffAction.APPLY_PAYMENT)
     payment = own_row(session, Payment, payment_id, actor, what="payment", lock=True)
     if not applications:
-        raise ValidationError("applications", "Choose at least one invoice.")
+        raise ValidationError("applications", gettext("Choose at least one invoice."))
     if len(applications) > MAX_APPLY_INVOICES:
-        raise ValidationError("applications", f"Apply to at most {MAX_APPLY_INVOICES} invoices.")
+        raise ValidationError(
+            "applications",
+            gettext("Apply to at most %(max)d invoices.") % {"max": MAX_APPLY_INVOICES},
+        )
     available = payment_unapplied(session, payment)
     if available <= 0:
-        raise ValidationError("applications", "This payment has nothing left to apply.")
+        raise ValidationError("applications", gettext("This payment has nothing left to apply."))
     now = utcnow()
     plan: list[tuple[Invoice, int]] = []
     seen: set[int] = set()
@@ -175,27 +183,42 @@ def apply_unapplied(
         if invoice.client_id != payment.client_id:
             raise NotFoundError("invoice")
         if invoice.id in seen:
-            raise ValidationError(field, "This invoice is listed twice.")
+            raise ValidationError(field, gettext("This invoice is listed twice."))
         seen.add(id_of(invoice))
         if invoice.currency != payment.currency:
-            raise ValidationError(field, f"Invoice {invoice.number} is in {invoice.currency}.")
+            raise ValidationError(
+                field,
+                gettext("Invoice %(number)s is in %(currency)s.")
+                % {"number": invoice.number, "currency": invoice.currency},
+            )
         if invoice.status not in PAYABLE_STATUSES or invoice.balance_minor <= 0:
-            raise ValidationError(field, f"Invoice {invoice.number} has nothing to pay.")
+            raise ValidationError(
+                field,
+                gettext("Invoice %(number)s has nothing to pay.") % {"number": invoice.number},
+            )
         if being_paid(session, id_of(invoice), now):
-            raise ValidationError(field, f"The client is paying {invoice.number} right now.")
+            raise ValidationError(
+                field,
+                gettext("The client is paying %(number)s right now.") % {"number": invoice.number},
+            )
         text = str(item.amount or "").strip()
         try:
             amount = parse_major(text, payment.currency) if text else invoice.balance_minor
         except ValueError as exc:
             raise ValidationError(field, str(exc)) from exc
         if amount <= 0:
-            raise ValidationError(field, "Enter an amount greater than zero.")
+            raise ValidationError(field, gettext("Enter an amount greater than zero."))
         if amount > invoice.balance_minor:
-            raise ValidationError(field, f"Invoice {invoice.number} owes less than that.")
+            raise ValidationError(
+                field,
+                gettext("Invoice %(number)s owes less than that.") % {"number": invoice.number},
+            )
         plan.append((invoice, amount))
     total = sum(amount for _, amount in plan)
     if total > available:
-        raise ValidationError("applications", "That is more than this payment has left to apply.")
+        raise ValidationError(
+            "applications", gettext("That is more than this payment has left to apply.")
+        )
     for invoice, amount in plan:
         ledger.allocate_payment(
             session, payment=payment, invoice_id=id_of(invoice), amount_minor=amount
@@ -241,16 +264,16 @@ def refund_card_payment(
         intent_ref = payment.gateway_reference
         # (refundable_minor is 0 without a gateway reference: the second test is for the type)
         if left <= 0 or not intent_ref:
-            raise ValidationError("amount", "This payment cannot be refunded.")
+            raise ValidationError("amount", gettext("This payment cannot be refunded."))
         text = str(amount or "").strip()
         try:
             wanted = parse_major(text, payment.currency) if text else left
         except ValueError as exc:
             raise ValidationError("amount", str(exc)) from exc
         if wanted <= 0:
-            raise ValidationError("amount", "Enter an amount greater than zero.")
+            raise ValidationError("amount", gettext("Enter an amount greater than zero."))
         if wanted > left:
-            raise ValidationError("amount", "That is more than is left to refund.")
+            raise ValidationError("amount", gettext("That is more than is left to refund."))
         target_total = payment.refunded_minor + wanted
         pid = id_of(payment)
     gateway.refund(

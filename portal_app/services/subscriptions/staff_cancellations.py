@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -135,7 +136,7 @@ def open_requests(
                     record_id=schedule.id,
                     client_id=client.id,
                     client_name=client.name,
-                    title=f"Recurring invoice {schedule.number}",
+                    title=_("Recurring invoice %(number)s") % {"number": schedule.number},
                     amount=format_money(schedule.amount_minor, schedule.currency, locale),
                     requested_on=format_day(schedule.cancel_requested_at, locale),
                     reason=schedule.cancel_reason,
@@ -151,7 +152,7 @@ def open_requests(
                     record_id=sub.id,
                     client_id=client.id,
                     client_name=client.name,
-                    title=f"Subscription {plan.name}",
+                    title=_("Subscription %(name)s") % {"name": plan.name},
                     amount=format_money(plan.price_minor, plan.currency, locale),
                     requested_on=format_day(sub.cancel_requested_at, locale),
                     reason=sub.cancel_reason,

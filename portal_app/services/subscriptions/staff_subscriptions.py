@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.schedule import FREQUENCY_LABELS
@@ -189,7 +190,9 @@ def _claim(session: Session, sub: Subscription, cancel_at: date, reason: str) ->
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise ValidationError("cancel", "This subscription is already cancelled or ending.")
+        raise ValidationError(
+            "cancel", gettext("This subscription is already cancelled or ending.")
+        )
     session.refresh(sub)
 
 
@@ -225,9 +228,13 @@ def cancel_subscription(
             session, Subscription, subscription_id, actor, what="subscription", lock=True
         )
         if sub.status == INCOMPLETE:
-            raise ValidationError("cancel", "This sign-up was never paid; there is nothing to end.")
+            raise ValidationError(
+                "cancel", gettext("This sign-up was never paid; there is nothing to end.")
+            )
         if not _may_cancel(sub):
-            raise ValidationError("cancel", "This subscription is already cancelled or ending.")
+            raise ValidationError(
+                "cancel", gettext("This subscription is already cancelled or ending.")
+            )
         plan = session.get(SubscriptionPlan, sub.plan_id)
         locale = company_locale(session, actor.company_id)
         if _unpaid_period(sub, today):
@@ -275,8 +282,10 @@ def pause_subscription(session: Session, *, actor, subscription_id: object) -> S
     if not may_pause(session, sub):
         raise ValidationError(
             "pause",
-            "Only an active subscription with nothing unpaid, not ending and with no request "
-            "or plan change waiting can be paused.",
+            gettext(
+                "Only an active subscription with nothing unpaid, not ending and with no request "
+                "or plan change waiting can be paused."
+            ),
         )
     claimed = session.exec(
         update(Subscription)
@@ -285,7 +294,7 @@ def pause_subscription(session: Session, *, actor, subscription_id: object) -> S
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise ValidationError("pause", "This subscription changed meanwhile; look again.")
+        raise ValidationError("pause", gettext("This subscription changed meanwhile; look again."))
     session.refresh(sub)
     set_recurring_status(session, sub, RecurringStatus.PAUSED)
     _audit(session, actor, sub, "subscription_paused")
@@ -303,9 +312,9 @@ def resume_subscription(
         session, Subscription, subscription_id, actor, what="subscription", lock=True
     )
     if sub.status != SubscriptionStatus.PAUSED:
-        raise ValidationError("resume", "Only a paused subscription can be resumed.")
+        raise ValidationError("resume", gettext("Only a paused subscription can be resumed."))
     skipped = reactivate(session, sub, next_period_from=today)
     if skipped is None:
-        raise ValidationError("resume", "This subscription changed meanwhile; look again.")
+        raise ValidationError("resume", gettext("This subscription changed meanwhile; look again."))
     _audit(session, actor, sub, "subscription_resumed", skipped_periods=skipped)
     return sub
