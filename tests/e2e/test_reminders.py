@@ -1,6 +1,6 @@
 """Payment reminders in a real Chromium: the reminder read from the real SMTP test server, its
 invoice link opens the invoice without a password, its unsubscribe link asks first and then
-stops the reminders (issue 22 item 3)."""
+stops the reminders, and the page that says so switches them back on (issue 22 item 3)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from portal_app.models import ClientContact
 from portal_app.services.billing import reminders
+from portal_app.services.identity import email_choices
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import detail_url
 
@@ -45,15 +46,25 @@ def test_reminder_links_open_the_invoice_and_unsubscribe(
 
     page = new_context().new_page()
     page.goto(urlsplit(unsubscribe).path)
-    expect(page.get_by_role("heading", name="Payment reminders")).to_be_visible()
-    with db() as session:
-        assert session.get(ClientContact, account.contact.id).reminders_opt_out is False
+    expect(page.get_by_text("Stop these e-mails: Payment reminders?")).to_be_visible()
+    assert _wants_reminders(db, account.contact.id)
     page.get_by_role("button", name="Unsubscribe").click()
     expect(page.get_by_role("heading", name="Unsubscribed")).to_be_visible()
+    assert not _wants_reminders(db, account.contact.id)
     with db() as session:
-        assert session.get(ClientContact, account.contact.id).reminders_opt_out is True
         later = today + timedelta(days=30)
         assert (
             reminders.send_reminder(session, invoice_id=invoice.id, step=14, today=later)
             == "opted_out"
         )
+    # Changed their mind: the same page switches reminders back on.
+    page.get_by_role("button", name="Subscribe again").click()
+    expect(page.get_by_role("heading", name="Subscribed again")).to_be_visible()
+    assert _wants_reminders(db, account.contact.id)
+    expect(page.get_by_role("link", name="Choose which e-mails you get")).to_be_visible()
+
+
+def _wants_reminders(db, contact_id: int) -> bool:
+    with db() as session:
+        contact = session.get(ClientContact, contact_id)
+        return email_choices.wants(session, contact, email_choices.PAYMENT_REMINDER)
