@@ -15,6 +15,7 @@ from portal_app.components.accessible import callout
 from portal_app.schemas.einvoice import FORMAT_LABELS, PROFILE_BASIC_WL, EInvoiceProfileView
 from portal_app.schemas.staff_documents import StaffDocDetail
 from portal_app.state.staff_einvoice import StaffEInvoiceFormatState, StaffEInvoiceState
+from portal_app.state.translate import _, fill
 
 
 def _notice(info: rx.Var) -> rx.Component:
@@ -22,17 +23,20 @@ def _notice(info: rx.Var) -> rx.Component:
         info.profile == PROFILE_BASIC_WL,
         callout(
             rx.text(
-                "E-invoice: Factur-X BASIC-WL (no line items). For the full EN 16931 profile, "
-                "fill in: ",
-                rx.text.strong(info.missing.join(", ")),
-                ".",
+                fill(
+                    _(
+                        "E-invoice: Factur-X BASIC-WL (no line items). For the full EN 16931 "
+                        "profile, fill in: %(fields)s."
+                    ),
+                    fields=info.missing.join(", "),
+                ),
             ),
             icon="triangle-alert",
             color_scheme="amber",
             id="einvoice-profile",
         ),
         callout(
-            "E-invoice: Factur-X EN 16931 (full profile).",
+            _("E-invoice: Factur-X EN 16931 (full profile)."),
             icon="file-check",
             color_scheme="gray",
             id="einvoice-profile",
@@ -42,8 +46,10 @@ def _notice(info: rx.Var) -> rx.Component:
 
 def _sent_format(info: rx.Var) -> rx.Component:
     return rx.text(
-        "Last e-mailed as: ",
-        rx.cond(info.sent_format != "", info.sent_format, "not e-mailed yet"),
+        fill(
+            _("Last e-mailed as: %(format)s"),
+            format=rx.cond(info.sent_format != "", info.sent_format, _("not e-mailed yet")),
+        ),
         size="2",
         color_scheme="gray",
         id="einvoice-sent-format",
@@ -69,9 +75,9 @@ def client_einvoice_format(client_id) -> rx.Component:
     attachments are. Saved as soon as another is chosen."""
     S = StaffEInvoiceFormatState
     return rx.vstack(
-        rx.heading("E-invoice format", size="4", as_="h2"),
+        rx.heading(_("E-invoice format"), size="4", as_="h2"),
         rx.text(
-            "What this client's invoice and credit note downloads and e-mail attachments are.",
+            _("What this client's invoice and credit note downloads and e-mail attachments are."),
             size="2",
             color_scheme="gray",
             id="einvoice-format-help",
@@ -79,7 +85,7 @@ def client_einvoice_format(client_id) -> rx.Component:
         rx.select.root(
             rx.select.trigger(
                 id="einvoice-format",
-                aria_label="E-invoice format",
+                aria_label=_("E-invoice format"),
                 aria_describedby="einvoice-format-help",
                 min_width="16em",
             ),

@@ -6,22 +6,24 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import link_button
+from portal_app.state.translate import _
 
 
 def sign_out_card(
     *,
-    heading: str,
-    question: str,
+    heading,
+    question,
     checked,
     signed_in,
     on_sign_out,
-    back_label: str,
+    back_label,
     back_href: str,
-    not_signed_in: str,
+    not_signed_in,
     login_href: str,
 ) -> rx.Component:
     """A spinner until the session check ran; then the question with "Sign out" and a way
-    back, or "not signed in" with a link to the sign-in page."""
+    back, or "not signed in" with a link to the sign-in page (texts given translated; its own
+    buttons in the page's language, state/translate.py)."""
     return rx.card(
         rx.vstack(
             rx.heading(heading, size="6", as_="h1"),
@@ -34,7 +36,7 @@ def sign_out_card(
                         rx.hstack(
                             rx.button(
                                 rx.icon("log-out", size=16, aria_hidden="true"),
-                                "Sign out",
+                                _("Sign out"),
                                 on_click=on_sign_out,
                                 id="confirm-sign-out",
                             ),
@@ -45,7 +47,7 @@ def sign_out_card(
                     ),
                     rx.vstack(
                         rx.text(not_signed_in),
-                        link_button("Sign in", href=login_href),
+                        link_button(_("Sign in"), href=login_href),
                         spacing="3",
                     ),
                 ),

@@ -85,6 +85,10 @@ class StaffState(SessionStateMixin, UiLanguageState):
         self.staff_allowed = allowed
         self.staff_can_admin = actor.may(StaffAction.EDIT_SETTINGS)
         self.staff_api_base = self._backend_base()
+        self._apply_identity_language(identity)
+        self.staff_role_label = i18n.gettext(ROLE_LABELS.get(identity.role, identity.role))
+
+    def _apply_identity_language(self, identity: staff_auth.StaffIdentity) -> None:
         self._apply_language(
             i18n.choose_language(
                 contact_choice=identity.language,
@@ -92,7 +96,11 @@ class StaffState(SessionStateMixin, UiLanguageState):
                 company_locale=identity.company_locale,
             )
         )
-        self.staff_role_label = i18n.gettext(ROLE_LABELS.get(identity.role, identity.role))
+
+    def _apply_staff_language(self, actor: StaffActor, db: Session | None = None) -> None:
+        """The console's language for a page that does not load the shell (sign-out)."""
+        with session_or_scope(db) as session:
+            self._apply_identity_language(staff_auth.staff_identity(session, actor=actor))
 
     def _clear_staff_shell(self) -> None:
         self.staff_signed_in = False

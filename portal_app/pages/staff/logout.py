@@ -9,8 +9,9 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.sign_out_card import sign_out_card
-from portal_app.core import routes
+from portal_app.core import i18n, routes
 from portal_app.state.staff import StaffState
+from portal_app.state.translate import _
 
 
 class StaffLogoutState(StaffState):
@@ -20,19 +21,27 @@ class StaffLogoutState(StaffState):
     @rx.event
     def on_load(self):
         """Read only: whether this browser is signed in to the staff console."""
-        self.logout_signed_in = self._staff_actor() is not None
+        actor = self._staff_actor()
+        if actor is not None:
+            # The staff user's own language (the shell is not loaded on this page).
+            self._apply_staff_language(actor)
+        else:
+            self._apply_language(
+                i18n.negotiate_language(self.router.headers.accept_language) or self.lang
+            )
+        self.logout_signed_in = actor is not None
         self.logout_checked = True
 
 
 def staff_logout_page() -> rx.Component:
     return sign_out_card(
-        heading="Sign out of the staff console",
-        question="Sign out of the staff console on this browser?",
+        heading=_("Sign out of the staff console"),
+        question=_("Sign out of the staff console on this browser?"),
         checked=StaffLogoutState.logout_checked,
         signed_in=StaffLogoutState.logout_signed_in,
         on_sign_out=StaffLogoutState.staff_sign_out,
-        back_label="Back to the console",
+        back_label=_("Back to the console"),
         back_href=routes.STAFF_CLIENTS,
-        not_signed_in="You are not signed in to the staff console.",
+        not_signed_in=_("You are not signed in to the staff console."),
         login_href=routes.STAFF_LOGIN,
     )

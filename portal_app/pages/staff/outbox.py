@@ -9,8 +9,8 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import (
-    colored_badge,
     empty_state,
+    keyed_badge,
     page_heading,
     visually_hidden,
 )
@@ -32,7 +32,8 @@ FILTERS = [
     ("sent", N_("Sent")),
     ("failed", N_("Failed")),
 ]
-STATUS_COLORS = {"Queued": "amber", "Sending": "blue", "Sent": "green", "Failed": "red"}
+# Badge colours by status key (the label is translated).
+STATUS_COLORS = {"queued": "amber", "sending": "blue", "sent": "green", "failed": "red"}
 
 
 class StaffOutboxState(PagedListMixin, StaffState):
@@ -138,7 +139,7 @@ def _row(row: OutboxRowView) -> rx.Component:
         rx.table.cell(row.kind, display=["none", "table-cell"]),
         rx.table.row_header_cell(rx.text(row.recipient, word_break="break-all")),
         rx.table.cell(row.subject, display=["none", "table-cell"], max_width="18em"),
-        rx.table.cell(colored_badge(row.status_label, STATUS_COLORS)),
+        rx.table.cell(keyed_badge(row.status_label, row.status, STATUS_COLORS)),
         rx.table.cell(row.attempts, text_align="right", display=["none", "table-cell"]),
         rx.table.cell(row.next_attempt, display=["none", "none", "table-cell"]),
         rx.table.cell(

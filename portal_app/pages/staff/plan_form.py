@@ -23,6 +23,7 @@ from portal_app.services.subscriptions import staff_plans
 from portal_app.services.subscriptions.staff_plans import DOWNGRADE_LABELS, PlanForm
 from portal_app.state.staff import StaffState
 from portal_app.state.staff_documents import path_segments
+from portal_app.state.translate import _
 
 MAX_VALUE = 2000
 TEXT_FIELDS = (
@@ -206,20 +207,20 @@ def staff_plan_form_page() -> rx.Component:
             ),
         ),
         rx.grid(
-            text_field(state, "name", "Name"),
-            text_field(state, "price", "Price", inputmode="decimal", placeholder="12.50"),
-            _select(state, "currency", "Currency", [(c, c) for c in SUPPORTED_CURRENCIES]),
+            text_field(state, "name", _("Name")),
+            text_field(state, "price", _("Price"), inputmode="decimal", placeholder="12.50"),
+            _select(state, "currency", _("Currency"), [(c, c) for c in SUPPORTED_CURRENCIES]),
             _select(
                 state,
                 "frequency",
-                "Billed",
-                [(f, FREQUENCY_LABELS.get(f, f)) for f in FREQUENCIES],
+                _("Billed"),
+                [(f, _(FREQUENCY_LABELS.get(f, f))) for f in FREQUENCIES],
             ),
-            text_field(state, "trial_days", "Trial days", inputmode="numeric"),
+            text_field(state, "trial_days", _("Trial days"), inputmode="numeric"),
             text_field(
                 state,
                 "refund_period_days",
-                "Refund period (days after a payment; 0 = no refunds)",
+                _("Refund period (days after a payment; 0 = no refunds)"),
                 inputmode="numeric",
             ),
             _select(
@@ -232,22 +233,24 @@ def staff_plan_form_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        area_field(state, "description", "Description"),
+        area_field(state, "description", _("Description")),
         rx.checkbox(
-            "No card needed for the trial (else sign-up asks for one; a trial ending without a "
-            "card ends the subscription)",
+            _(
+                "No card needed for the trial (else sign-up asks for one; a trial ending without a "
+                "card ends the subscription)"
+            ),
             checked=state.form_trial_without_card,
             on_change=state.set_trial_without_card,
             id="field-trial-without-card",
         ),
         rx.checkbox(
-            "Clients may cancel from the portal",
+            _("Clients may cancel from the portal"),
             checked=state.form_allow_cancellation,
             on_change=state.set_allow_cancellation,
             id="field-allow-cancellation",
         ),
         rx.checkbox(
-            "Clients may change to another plan",
+            _("Clients may change to another plan"),
             checked=state.form_allow_plan_change,
             on_change=state.set_allow_plan_change,
             id="field-allow-plan-change",
@@ -255,14 +258,14 @@ def staff_plan_form_page() -> rx.Component:
         rx.cond(
             state.form_allow_plan_change,
             rx.vstack(
-                rx.text("Plans they may change to (same currency and period)", size="2"),
+                rx.text(_("Plans they may change to (same currency and period)"), size="2"),
                 rx.foreach(state.change_choices, _change_option),
                 field_error(state.form_errors["change_to"]),
                 spacing="1",
             ),
         ),
         rx.checkbox(
-            "Clients may pause their subscription",
+            _("Clients may pause their subscription"),
             checked=state.form_allow_pause,
             on_change=state.set_allow_pause,
             id="field-allow-pause",
@@ -273,15 +276,17 @@ def staff_plan_form_page() -> rx.Component:
                 text_field(
                     state,
                     "max_pause_periods",
-                    "For at most (periods at a time)",
+                    _("For at most (periods at a time)"),
                     inputmode="numeric",
                 ),
                 max_width="20em",
             ),
         ),
         rx.hstack(
-            rx.button("Save plan", on_click=state.save, loading=state.form_saving, id="save-plan"),
-            rx.link("Cancel", href=routes.STAFF_PLANS),
+            rx.button(
+                _("Save plan"), on_click=state.save, loading=state.form_saving, id="save-plan"
+            ),
+            rx.link(_("Cancel"), href=routes.STAFF_PLANS),
             align="center",
             spacing="4",
         ),
@@ -289,11 +294,11 @@ def staff_plan_form_page() -> rx.Component:
         spacing="4",
     )
     return rx.vstack(
-        rx.link("← All plans", href=routes.STAFF_PLANS),
-        page_heading(rx.cond(state.form_is_edit, "Edit plan", "New plan")),
+        rx.link(_("← All plans"), href=routes.STAFF_PLANS),
+        page_heading(rx.cond(state.form_is_edit, _("Edit plan"), _("New plan"))),
         rx.cond(
             state.form_not_found,
-            empty_state("Plan not found", "This plan does not exist."),
+            empty_state(_("Plan not found"), _("This plan does not exist.")),
             rx.cond(state.form_loading, loading_block(), form),
         ),
         width="100%",

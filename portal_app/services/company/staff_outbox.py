@@ -13,6 +13,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col
 
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.locale import format_moment
 from portal_app.core.paging import COUNT_CAP, PAGE_SIZES, contains_text, fetch_page
 from portal_app.models import OutboxMessage, OutboxStatus
@@ -29,26 +30,27 @@ from portal_app.services.mail import outbox
 
 STATUS_FILTERS = ("all", "queued", "sending", "sent", "failed")
 MAX_SEARCH = 100
+# English msgids (N_), translated when a row is built.
 STATUS_LABELS = {
-    OutboxStatus.QUEUED: "Queued",
-    OutboxStatus.SENDING: "Sending",
-    OutboxStatus.SENT: "Sent",
-    OutboxStatus.FAILED: "Failed",
+    OutboxStatus.QUEUED: N_("Queued"),
+    OutboxStatus.SENDING: N_("Sending"),
+    OutboxStatus.SENT: N_("Sent"),
+    OutboxStatus.FAILED: N_("Failed"),
 }
 KIND_LABELS = {
-    "invoice_sent": "Invoice",
-    "quote_sent": "Quote",
-    "credit_sent": "Credit",
-    "password_reset": "Password reset",
-    "contact_password_link": "Password link",
-    "registration_confirm": "Registration",
-    "registration_duplicate": "Registration (already registered)",
+    "invoice_sent": N_("Invoice"),
+    "quote_sent": N_("Quote"),
+    "credit_sent": N_("Credit"),
+    "password_reset": N_("Password reset"),
+    "contact_password_link": N_("Password link"),
+    "registration_confirm": N_("Registration"),
+    "registration_duplicate": N_("Registration (already registered)"),
 }
 # Why a retry is refused, by the status the message is in.
 _NOT_RETRYABLE = {
-    OutboxStatus.QUEUED: "This e-mail is already queued; it goes out with the next send.",
-    OutboxStatus.SENDING: "This e-mail is being sent right now.",
-    OutboxStatus.SENT: "This e-mail was sent; there is nothing to retry.",
+    OutboxStatus.QUEUED: N_("This e-mail is already queued; it goes out with the next send."),
+    OutboxStatus.SENDING: N_("This e-mail is being sent right now."),
+    OutboxStatus.SENT: N_("This e-mail was sent; there is nothing to retry."),
 }
 
 
@@ -59,11 +61,11 @@ def _row(message: OutboxMessage, shown_in: tuple[str, str]) -> OutboxRowView:
     return OutboxRowView(
         id=message.id or 0,
         queued_at=format_moment(message.created_at, locale, zone),
-        kind=KIND_LABELS.get(message.kind, message.kind.replace("_", " ").capitalize()),
+        kind=gettext(KIND_LABELS.get(message.kind, message.kind.replace("_", " ").capitalize())),
         recipient=message.to_address,
         subject=message.subject,
         status=status.value,
-        status_label=STATUS_LABELS[status],
+        status_label=gettext(STATUS_LABELS[status]),
         attempts=message.attempts,
         next_attempt=(
             format_moment(message.next_attempt_at, locale, zone)
@@ -131,12 +133,12 @@ def retry_message(session: Session, *, actor, message_id: object) -> OutboxRowVi
     message = own_row(session, OutboxMessage, message_id, actor, what="e-mail")
     status = OutboxStatus(message.status)
     if status is not OutboxStatus.FAILED:
-        raise ValidationError("status", _NOT_RETRYABLE[status])
+        raise ValidationError("status", gettext(_NOT_RETRYABLE[status]))
     attempts, error = message.attempts, message.last_error
     message_row_id = message.id or 0
     if not outbox.requeue_failed(session, company_id=actor.company_id, message_id=message_row_id):
         # Requeued by someone else between our read and the update.
-        raise ValidationError("status", _NOT_RETRYABLE[OutboxStatus.QUEUED])
+        raise ValidationError("status", gettext(_NOT_RETRYABLE[OutboxStatus.QUEUED]))
     record(
         session,
         actor,
