@@ -10,6 +10,8 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import NumberPattern, get_currency_precision
 
+from portal_app.core.i18n import gettext, ngettext
+
 SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY", "KWD")
 
 
@@ -82,15 +84,23 @@ def parse_major(text: str, currency: str) -> int:
 
     Only digits with an optional sign and decimal point are accepted (no exponents, NaN or
     infinities, at most 15 integer digits); more decimals than the currency has is an error.
-    Every refusal is a ValueError with a message fit to show next to the field.
+    Every refusal is a ValueError with a message fit to show next to the field, in the
+    current language.
     """
     cleaned = text.strip()
     if not _PLAIN_DECIMAL.fullmatch(cleaned):
-        raise ValueError("Enter an amount such as 12.50")
+        raise ValueError(gettext("Enter an amount such as 12.50."))
     exponent = currency_exponent(currency)
     scaled = Decimal(cleaned).scaleb(exponent)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"{currency} allows at most {exponent} decimal places")
+        raise ValueError(
+            ngettext(
+                "%(currency)s allows at most %(num)d decimal place.",
+                "%(currency)s allows at most %(num)d decimal places.",
+                exponent,
+            )
+            % {"currency": currency, "num": exponent}
+        )
     return int(scaled)
 
 

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import pgettext
+from portal_app.core.i18n import gettext, pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import (
@@ -389,33 +389,33 @@ def decode_signature(data_url: str) -> bytes:
     """The PNG bytes of a canvas's `toDataURL('image/png')`; ValidationError for anything else."""
     text = data_url if isinstance(data_url, str) else ""
     if not text.startswith(_DATA_URL_PREFIX):
-        raise ValidationError("signature", "Draw your signature, or type your name.")
+        raise ValidationError("signature", gettext("Draw your signature, or type your name."))
     encoded = text[len(_DATA_URL_PREFIX) :]
     if len(encoded) > (MAX_SIGNATURE_BYTES * 4) // 3 + 4:
-        raise ValidationError("signature", "The signature image is too large.")
+        raise ValidationError("signature", gettext("The signature image is too large."))
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValidationError("signature", "The signature could not be read.") from exc
+        raise ValidationError("signature", gettext("The signature could not be read.")) from exc
     return check_signature_png(data)
 
 
 def check_signature_png(data: bytes) -> bytes:
     """`data` when it is a real, non-blank PNG of sensible size; ValidationError otherwise."""
     if not isinstance(data, bytes) or not data:
-        raise ValidationError("signature", "Draw your signature, or type your name.")
+        raise ValidationError("signature", gettext("Draw your signature, or type your name."))
     if len(data) > MAX_SIGNATURE_BYTES:
-        raise ValidationError("signature", "The signature image is too large.")
+        raise ValidationError("signature", gettext("The signature image is too large."))
     if not data.startswith(_PNG_MAGIC):
-        raise ValidationError("signature", "The signature must be a PNG image.")
+        raise ValidationError("signature", gettext("The signature must be a PNG image."))
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format != "PNG":
-                raise ValidationError("signature", "The signature must be a PNG image.")
+                raise ValidationError("signature", gettext("The signature must be a PNG image."))
             width, height = probe.size
             # Checked before decoding the pixels: a tiny file may claim a huge canvas.
             if not (0 < width <= MAX_SIGNATURE_SIDE and 0 < height <= MAX_SIGNATURE_SIDE):
-                raise ValidationError("signature", "The signature image has an odd size.")
+                raise ValidationError("signature", gettext("The signature image has an odd size."))
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -423,32 +423,41 @@ def check_signature_png(data: bytes) -> bytes:
             flat.alpha_composite(image.convert("RGBA"))
             ink = flat.convert("L").point(lambda p: 255 if p < 200 else 0)
             if ink.getbbox() is None:
-                raise ValidationError("signature", "The signature is empty: please sign.")
+                raise ValidationError("signature", gettext("The signature is empty: please sign."))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError("signature", "The signature could not be read.") from None
+        raise ValidationError("signature", gettext("The signature could not be read.")) from None
     return data
 
 
 def _clean_po(po_number: str | None) -> str:
     text = " ".join(str(po_number or "").split())
     if len(text) > MAX_PO_LENGTH:
-        raise ValidationError("po_number", f"A PO number has at most {MAX_PO_LENGTH} characters.")
+        raise ValidationError(
+            "po_number",
+            gettext("A PO number has at most %(num)s characters.") % {"num": MAX_PO_LENGTH},
+        )
     return text
 
 
-def _refusal(quote: Quote, today: date, locale: str) -> str | None:
-    """Why `quote` cannot be answered now, or None when it is pending."""
+def _refusal(quote: Quote, today: date, locale: str, *, declining: bool = False) -> str | None:
+    """Why `quote` cannot be answered now (approved, or declined when `declining`), or None
+    when it is pending."""
     status = effective_status(quote, today)
     if status == "sent":
         return None
     if status == "expired":
         when = format_day(quote.valid_until, locale) if quote.valid_until else ""
-        return f"Quote {quote.number} expired{' on ' + when if when else ''}."
+        names = {"number": quote.number, "date": when}
+        if when:
+            return gettext("Quote %(number)s expired on %(date)s.") % names
+        return gettext("Quote %(number)s expired.") % names
     if status in ("approved", "converted"):
-        return f"Quote {quote.number} was already approved."
+        return gettext("Quote %(number)s was already approved.") % {"number": quote.number}
     if status == "declined":
-        return f"Quote {quote.number} was declined."
-    return f"Quote {quote.number} cannot be approved."
+        return gettext("Quote %(number)s was declined.") % {"number": quote.number}
+    if declining:
+        return gettext("Quote %(number)s cannot be declined.") % {"number": quote.number}
+    return gettext("Quote %(number)s cannot be approved.") % {"number": quote.number}
 
 
 def approve_quotes(
@@ -478,7 +487,7 @@ def approve_quotes(
     which also undoes quotes of the same call approved before the failure.
     """
     if actor.is_preview:
-        raise ReadOnlyError("Staff preview cannot approve quotes.")
+        raise ReadOnlyError(gettext("Staff preview cannot approve quotes."))
     ids = _unique_ids(quote_ids)
     modules.require(session, actor=actor, module="quotes")
     today = _today(today)
@@ -496,13 +505,15 @@ def approve_quotes(
     company = session.get(Company, actor.company_id)
     if company.require_quote_terms:
         if not terms_accepted:
-            raise ValidationError("terms", "Accept the terms to approve.")
+            raise ValidationError("terms", gettext("Accept the terms to approve."))
         if terms_version != company.quote_terms_version:
-            raise ValidationError("terms", "The terms have changed: please read them again.")
+            raise ValidationError(
+                "terms", gettext("The terms have changed: please read them again.")
+            )
     signature = None
     if company.require_quote_signature:
         if not signature_png:
-            raise ValidationError("signature", "Draw your signature, or type your name.")
+            raise ValidationError("signature", gettext("Draw your signature, or type your name."))
         signature = check_signature_png(signature_png)
     po = _clean_po(po_number)
 
@@ -577,7 +588,10 @@ def _claim(session: Session, quote: Quote, *, today: date, now, po: str) -> None
         .values(values)
     )
     if result.rowcount != 1:
-        raise QuoteRefusedError(f"Quote {quote.number} was already answered in another window.")
+        raise QuoteRefusedError(
+            gettext("Quote %(number)s was already answered in another window.")
+            % {"number": quote.number}
+        )
     session.refresh(quote)
 
 
@@ -627,19 +641,24 @@ def decline_quote(
     QuoteRefusedError when the quote is no longer pending.
     """
     if actor.is_preview:
-        raise ReadOnlyError("Staff preview cannot decline quotes.")
+        raise ReadOnlyError(gettext("Staff preview cannot decline quotes."))
     modules.require(session, actor=actor, module="quotes")
     quote = get_client_quote(session, actor=actor, quote_id=quote_id)
     company = session.get(Company, actor.company_id)
     if not company.allow_quote_decline:
-        raise ValidationError("quote", "Quotes cannot be declined here: please contact us.")
+        raise ValidationError(
+            "quote", gettext("Quotes cannot be declined here: please contact us.")
+        )
     text = str(reason or "").strip()
     if len(text) > MAX_DECLINE_REASON:
-        raise ValidationError("reason", f"A reason has at most {MAX_DECLINE_REASON} characters.")
+        raise ValidationError(
+            "reason",
+            gettext("A reason has at most %(num)s characters.") % {"num": MAX_DECLINE_REASON},
+        )
     today = _today(today)
-    refusal = _refusal(quote, today, client_locale(session, actor))
+    refusal = _refusal(quote, today, client_locale(session, actor), declining=True)
     if refusal:
-        raise QuoteRefusedError(refusal.replace("cannot be approved", "cannot be declined"))
+        raise QuoteRefusedError(refusal)
     now = utcnow()
     result = session.exec(
         update(Quote)
@@ -647,7 +666,10 @@ def decline_quote(
         .values(status=QuoteStatus.DECLINED, declined_at=now, decline_reason=text, updated_at=now)
     )
     if result.rowcount != 1:
-        raise QuoteRefusedError(f"Quote {quote.number} was already answered in another window.")
+        raise QuoteRefusedError(
+            gettext("Quote %(number)s was already answered in another window.")
+            % {"number": quote.number}
+        )
     session.refresh(quote)
     audit.record(
         session,

@@ -133,10 +133,10 @@ def _payable_invoices(
         raise NotFoundError("invoice")
     payable = [inv for inv in found if amount_due_minor(inv) > 0]
     if len(payable) != len(found):
-        raise ValidationError("invoices", "One of these invoices has nothing left to pay.")
+        raise ValidationError("invoices", gettext("One of these invoices has nothing left to pay."))
     currencies = {inv.currency for inv in payable}
     if len(currencies) != 1:
-        raise ValidationError("invoices", "Pay invoices of one currency at a time.")
+        raise ValidationError("invoices", gettext("Pay invoices of one currency at a time."))
     return payable
 
 
@@ -266,19 +266,20 @@ def _chosen_amount(company: Company, invoice: Invoice, typed: str | None) -> int
     except ValueError as exc:
         raise ValidationError(field_name, str(exc)) from exc
     if amount <= 0:
-        raise ValidationError(field_name, "Enter an amount greater than zero.")
+        raise ValidationError(field_name, gettext("Enter an amount greater than zero."))
     smallest = smallest_part_minor(company, due)
     if amount < due and smallest is None:
-        raise ValidationError(field_name, "Pay the full amount due.")
+        raise ValidationError(field_name, gettext("Pay the full amount due."))
     if amount < due and smallest is not None and amount < smallest:
         raise ValidationError(
             field_name,
-            "The smallest amount you can pay is " + format_money(smallest, invoice.currency) + ".",
+            gettext("The smallest amount you can pay is %(amount)s.")
+            % {"amount": format_money(smallest, invoice.currency)},
         )
     if amount > invoice.balance_minor and not company.allow_over_payment:
-        raise ValidationError(field_name, "You cannot pay more than the balance.")
+        raise ValidationError(field_name, gettext("You cannot pay more than the balance."))
     if amount > MAX_CHARGE_MINOR:
-        raise ValidationError(field_name, "That amount is too large for one payment.")
+        raise ValidationError(field_name, gettext("That amount is too large for one payment."))
     return amount
 
 
@@ -313,7 +314,9 @@ def _lines_of(
     ]
     total = sum(line["amount_minor"] for line in lines)
     if total > MAX_CHARGE_MINOR:
-        raise ValidationError("invoices", "That is too much for one payment; pay fewer invoices.")
+        raise ValidationError(
+            "invoices", gettext("That is too much for one payment; pay fewer invoices.")
+        )
     owed = sum(
         min(line["amount_minor"], inv.balance_minor)
         for line, inv in zip(lines, invoices, strict=True)
@@ -566,7 +569,7 @@ def held_attempt(
 def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) -> StartedCheckout:
     """Validate a checkout, fix its amounts and credit, and lock its invoices for it."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     company = session.get_one(Company, actor.company_id)
     invoices = _payable_invoices(session, actor, request.invoice_ids, lock=True)
     currency = invoices[0].currency
@@ -575,9 +578,11 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
     if planned.over_minor > 0 and not request.confirm_over_payment:
         raise ValidationError(
             "over_payment",
-            "You are paying "
-            + format_money(planned.over_minor, currency, client_locale(session, actor))
-            + " more than these invoices owe. Confirm that the extra is kept on your account.",
+            gettext(
+                "You are paying %(amount)s more than these invoices owe. Confirm that the extra "
+                "is kept on your account."
+            )
+            % {"amount": format_money(planned.over_minor, currency, client_locale(session, actor))},
         )
     lines, total = planned.lines, planned.total_minor
     checkout = Checkout(
@@ -647,9 +652,11 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         # Raised inside the caller's transaction: the holds and the checkout roll back.
         raise ValidationError(
             "credit",
-            "Your available credit changed since this page opened: "
-            + format_money(held_credit, currency, locale)
-            + " can be used now. Check the amount to pay and press Pay again.",
+            gettext(
+                "Your available credit changed since this page opened: %(amount)s can be used "
+                "now. Check the amount to pay and press Pay again."
+            )
+            % {"amount": format_money(held_credit, currency, locale)},
         )
     expected_unapplied = request.expected_unapplied_minor
     if (
@@ -673,9 +680,8 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         # The page showed another card amount (its summary is stale): never charge a surprise.
         raise ValidationError(
             "amounts",
-            "The amount to charge is now "
-            + format_money(amounts.card_minor, currency, locale)
-            + ". Check it and press Pay again.",
+            gettext("The amount to charge is now %(amount)s. Check it and press Pay again.")
+            % {"amount": format_money(amounts.card_minor, currency, locale)},
         )
     credit_minor, card_minor = amounts.credit_minor, amounts.card_minor
     method = None
@@ -772,10 +778,10 @@ def claim_for_charge(
 ) -> Checkout | None:
     """Mark an open checkout as processing with this card; None if another caller got there."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     checkout = own_checkout(session, actor=actor, checkout_id=checkout_id)
     if checkout.card_minor <= 0:
-        raise ValidationError("card", "Nothing to charge to a card.")
+        raise ValidationError("card", gettext("Nothing to charge to a card."))
     result = session.exec(
         update(Checkout)
         .where(col(Checkout.id) == checkout.id, col(Checkout.status) == CheckoutStatus.OPEN)
@@ -831,7 +837,9 @@ def record_intent(
     if checkout is None:
         raise NotFoundError("checkout")
     if checkout.gateway_intent_id and checkout.gateway_intent_id != intent.intent_ref:
-        raise ValidationError("card", "This checkout was already charged with another payment.")
+        raise ValidationError(
+            "card", gettext("This checkout was already charged with another payment.")
+        )
     if checkout.gateway_intent_id is None:
         checkout.gateway_intent_id = intent.intent_ref
         session.add(checkout)
@@ -938,16 +946,16 @@ def settle_checkout(
     if checkout is None:
         raise NotFoundError("checkout")
     if intent is None and checkout.card_minor > 0:
-        raise ValidationError("card", "A card payment is needed for this checkout.")
+        raise ValidationError("card", gettext("A card payment is needed for this checkout."))
     if intent is not None:
         if not intent.succeeded:
-            raise ValidationError("card", "The payment has not succeeded.")
+            raise ValidationError("card", gettext("The payment has not succeeded."))
         if (
             intent.amount_minor != checkout.card_minor
             or intent.currency.upper() != checkout.currency
             or intent.metadata.get("checkout_id") != str(checkout.id)
         ):
-            raise ValidationError("card", "The gateway reported a different payment.")
+            raise ValidationError("card", gettext("The gateway reported a different payment."))
     # Only one caller moves the checkout to succeeded; the others see rowcount 0 and stop.
     # A card checkout given up as failed or expired still settles: money the gateway took is
     # always recorded. A credit-only one that was given up never does (its credit went back).
@@ -961,7 +969,8 @@ def settle_checkout(
         session.refresh(checkout)
         if checkout.status != CheckoutStatus.SUCCEEDED:
             raise ValidationError(
-                "invoices", "This payment was replaced by a newer one. Reload to see your invoices."
+                "invoices",
+                gettext("This payment was replaced by a newer one. Reload to see your invoices."),
             )
         return session.get(Payment, checkout.payment_id) if checkout.payment_id else None
     session.refresh(checkout)
@@ -1095,10 +1104,10 @@ def _method_label(session: Session, checkout: Checkout) -> str:
 def settle_with_credit_only(session: Session, *, actor: Actor, checkout_id: int) -> Payment:
     """Finish a checkout that available credit and unapplied payment money pay in full."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     checkout = own_checkout(session, actor=actor, checkout_id=checkout_id)
     if checkout.card_minor != 0:
-        raise ValidationError("card", "A card payment is needed for this checkout.")
+        raise ValidationError("card", gettext("A card payment is needed for this checkout."))
     payment = settle_checkout(session, checkout_id=id_of(checkout), intent=None)
     if payment is None:
         raise NotFoundError("checkout")

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.gateways.base import CardDeclinedError, CardDetails, GatewayError, PaymentGateway
 from portal_app.models import Checkout, PaymentMethod
 from portal_app.models.statuses import CheckoutStatus
@@ -27,7 +28,7 @@ Tx = Callable[[], AbstractContextManager[Session]]
 def setup_new_card(tx: Tx, *, actor: Actor, gateway: PaymentGateway, purpose: str) -> str:
     """A SetupIntent client secret for the card element (the browser confirms it)."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot add cards.")
+        raise ReadOnlyError(gettext("Staff preview cannot add cards."))
     with tx() as session:
         customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
     intent = gateway.create_setup_intent(
@@ -45,12 +46,12 @@ def card_from_setup(
     """
     if not actor.may_move_money:
         # Even a card used once is attached to the client's gateway customer.
-        raise ReadOnlyError("Staff preview cannot add cards.")
+        raise ReadOnlyError(gettext("Staff preview cannot add cards."))
     if save and actor.is_link_session:
         # Keeping a card changes the account: it needs a password session.
-        raise ReadOnlyError("Sign in with your password to add or remove cards.")
+        raise ReadOnlyError(gettext("Sign in with your password to add or remove cards."))
     if not setup_intent_ref.startswith("seti_") or len(setup_intent_ref) > 255:
-        raise ValidationError("card", "The card could not be set up. Please try again.")
+        raise ValidationError("card", gettext("The card could not be set up. Please try again."))
     with tx() as session:
         customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
     intent = gateway.retrieve_setup_intent(setup_intent_ref)
@@ -58,7 +59,9 @@ def card_from_setup(
         # Someone else's SetupIntent: treat like any unknown id.
         raise NotFoundError("setup intent")
     if intent.status != "succeeded" or not intent.method_ref:
-        raise ValidationError("card", "The card was not confirmed. Please check it and try again.")
+        raise ValidationError(
+            "card", gettext("The card was not confirmed. Please check it and try again.")
+        )
     card = gateway.card_details(intent.method_ref)
     if card.customer_ref and card.customer_ref != customer_ref:
         raise NotFoundError("setup intent")
@@ -79,11 +82,11 @@ def card_for_payment(
     one step with the payment: not anyone else's. With `save`, the charge keeps it, which an
     e-mailed-link session may not ask for."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     if save and actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to add or remove cards.")
+        raise ReadOnlyError(gettext("Sign in with your password to add or remove cards."))
     if not method_ref.startswith("pm_") or len(method_ref) > 255:
-        raise ValidationError("card", "The card could not be set up. Please try again.")
+        raise ValidationError("card", gettext("The card could not be set up. Please try again."))
     with tx() as session:
         customer_ref = co.customer_ref_for(session, actor=actor, gateway=gateway)
     try:
@@ -105,9 +108,9 @@ def keep_paid_card(tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id
     the gateway reports it (never what the browser sent). Returns the saved card's id; a
     second call finds the same card."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot add cards.")
+        raise ReadOnlyError(gettext("Staff preview cannot add cards."))
     if actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to add or remove cards.")
+        raise ReadOnlyError(gettext("Sign in with your password to add or remove cards."))
     with tx() as session:
         checkout = co.own_checkout(session, actor=actor, checkout_id=checkout_id)
         intent_ref = checkout.gateway_intent_id
@@ -116,7 +119,9 @@ def keep_paid_card(tx: Tx, *, actor: Actor, gateway: PaymentGateway, checkout_id
         raise NotFoundError("checkout")
     intent = gateway.retrieve_payment(intent_ref)
     if not intent.succeeded or not intent.method_ref:
-        raise ValidationError("card", "The card was not confirmed. Please check it and try again.")
+        raise ValidationError(
+            "card", gettext("The card was not confirmed. Please check it and try again.")
+        )
     card = gateway.card_details(intent.method_ref)
     if card.customer_ref != customer_ref:
         # setup_future_usage attaches the card once the payment succeeds; anything else is
@@ -177,7 +182,7 @@ def pay_with_card(
     the gateway keeps the card once the payment succeeds; `keep_paid_card` then stores it.
     """
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     label = card_label(gateway, method_ref)
     with tx() as session:
         claimed = co.claim_for_charge(
@@ -227,7 +232,7 @@ def confirm_after_action(
 ) -> co.ChargeOutcome:
     """After 3-D Secure in the browser: read the PaymentIntent back and record it."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     with tx() as session:
         checkout = co.own_checkout(session, actor=actor, checkout_id=checkout_id)
         intent_ref = checkout.gateway_intent_id
@@ -278,7 +283,7 @@ def cancel_attempt(
     A second click finds the attempt already ended and says how it ended.
     """
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     with tx() as session:
         checkout = session.exec(
             select(Checkout).where(

@@ -534,3 +534,20 @@ def test_expire_quotes_marks_lapsed_sent_quotes_once(make, session):
         "approved",
         "draft",
     )
+
+
+def test_refusals_are_in_the_contacts_language_and_say_decline_when_declining(make, session):
+    from portal_app.core.i18n import use_language
+
+    _, client, actor = _setup(make)
+    lapsed = _quote(session, client, valid_until=TODAY - timedelta(days=2))
+    with use_language("fr"), pytest.raises(quotes.QuoteRefusedError) as caught:
+        quotes.approve_quotes(session, actor=actor, quote_ids=[lapsed.id], today=TODAY)
+    assert caught.value.message.startswith(f"Le devis {lapsed.number} a expiré le ")
+    odd = _quote(session, client, status="draft")
+    with pytest.raises(NotFoundError):
+        quotes.approve_quotes(session, actor=actor, quote_ids=[odd.id], today=TODAY)
+    declined = _quote(session, client, status="declined")
+    with use_language("de"), pytest.raises(quotes.QuoteRefusedError) as caught:
+        quotes.decline_quote(session, actor=actor, quote_id=declined.id, today=TODAY)
+    assert caught.value.message == f"Angebot {declined.number} wurde abgelehnt."
