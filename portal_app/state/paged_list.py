@@ -4,12 +4,25 @@ A Reflex mixin (`mixin=True`) gives each State that lists it its own copy of the
 computed vars and the @rx.event handlers (Reflex copies a mixin's handlers onto each State, so
 they are bound to that page; a handler the page defines itself wins). The page's State
 declares `rows` (its row view type) and `_reload()`, and sets the ClassVars a mixin asks for.
+
+The list in the URL (issue 18 item 11), for a State with `URL_STATE = True`: the URL is the one
+source of the list's state. A change (filter, search, sort, page, page size) pushes the URL
+that describes it (`_changed`), the navigation runs the page's on_load, and `_read_url` sets
+the whole state from the query parameters, defaults for anything missing or invalid, so back,
+reload and a bookmark show that list, and coming back through the navigation (no parameters)
+gives a fresh one. The parameters: `status`, `q` (search), `sort`, `dir=asc`, `size`, and
+`page` (a number, or `last`). The URL carries the page number, not a keyset cursor: the
+boundary keys of the pages seen stay in the State (`_page_keys`), so the page next to one
+already shown is found by keyset (core.paging.fetch_keyset_page); a bookmarked or reloaded
+page number without a neighbour is found by OFFSET once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import ClassVar
+from urllib.parse import urlencode
 
 import reflex as rx
 from sqlmodel import Session
@@ -19,9 +32,27 @@ from portal_app.core.errors import NotFoundError
 from portal_app.services.billing.invoices import PAGE_SIZES
 from portal_app.services.identity.actor import Actor
 
+# Pages a URL may ask for: beyond, a list is a million pages of ten long.
+MAX_URL_PAGE = 1_000_000
+# Boundary keys kept per list (pages around the current one), enough for any back-and-forth.
+KEPT_PAGE_KEYS = 40
+DEFAULT_PAGE_SIZE = 25
+# ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
+_PAGE_NUMBER = re.compile(r"[0-9]{1,7}")
+
+
+def _page_size_or_default(size: str) -> int:
+    """One of PAGE_SIZES from its text; DEFAULT_PAGE_SIZE for anything else."""
+    return int(size) if size in {str(n) for n in PAGE_SIZES} else DEFAULT_PAGE_SIZE
+
 
 class PagedListMixin(rx.State, mixin=True):
     """Paging vars, the '1–25 of 130' label and the reload/paging helpers."""
+
+    # The list's state lives in the URL (see the module's docstring); False: in the State only.
+    URL_STATE: ClassVar[bool] = False
+    # The service pages by keyset and finds the last page (`page=last`, a "Last" button).
+    HAS_LAST_PAGE: ClassVar[bool] = False
 
     page: int = 1
     page_size: int = 25
@@ -30,6 +61,86 @@ class PagedListMixin(rx.State, mixin=True):
     has_next: bool = False
     loading: bool = True
     unavailable: bool = False
+    # The URL asked for the last page (its number is known once it is loaded).
+    on_last_page: bool = False
+    # Where the current page starts, for a keyset service: the last key of the page before,
+    # the first key of the page after (both "" for page 1 or OFFSET).
+    _after_key: str = ""
+    _before_key: str = ""
+    # page number (as text) -> [first row key, last row key] of the pages seen of the list
+    # described by `_page_keys_for` (its filter, search, sort and page size).
+    _page_keys: dict[str, list[str]] = {}
+    _page_keys_for: str = ""
+
+    def _filter_params(self) -> dict[str, str]:
+        """The list's filter, search and sort as query parameters (SortedSearchMixin)."""
+        return {}
+
+    def _read_filter_params(self, params: Mapping[str, str]) -> None:
+        """Set the filter, search and sort from the query parameters (SortedSearchMixin)."""
+
+    def _url_params(self) -> dict[str, str]:
+        """The list's state as query parameters, defaults left out (a fresh list: none)."""
+        params = self._filter_params()
+        if self.page_size != DEFAULT_PAGE_SIZE:
+            params["size"] = str(self.page_size)
+        if self.on_last_page:
+            params["page"] = "last"
+        elif self.page > 1:
+            params["page"] = str(self.page)
+        return params
+
+    def _list_url(self) -> str:
+        """This page's path with the list's state as its query."""
+        params = self._url_params()
+        path = self.router.url.path or "/"
+        return f"{path}?{urlencode(params)}" if params else path
+
+    def _changed(self):
+        """After a change to the list: push its URL (on_load then reloads from it), or reload
+        at once on a page whose list is not in the URL."""
+        if not self.URL_STATE:
+            return self._reload()
+        return rx.redirect(self._list_url())
+
+    def _read_url(self) -> None:
+        """Set the list from the URL's query parameters: every value checked, anything missing
+        or invalid the default (never an error); then where the page starts (`_after_key` /
+        `_before_key` from a neighbouring page seen before, else OFFSET)."""
+        params = self.router.url.query_parameters
+        self._read_filter_params(params)
+        self.page_size = _page_size_or_default(params.get("size", ""))
+        page = params.get("page", "")
+        self.on_last_page = page == "last" and self.HAS_LAST_PAGE
+        number = int(page) if _PAGE_NUMBER.fullmatch(page) else 1
+        self.page = number if 1 <= number <= MAX_URL_PAGE else 1
+        described = repr(sorted(self._filter_params().items())) + f"|{self.page_size}"
+        if described != self._page_keys_for:
+            self._page_keys = {}
+            self._page_keys_for = described
+        self._after_key = self._before_key = ""
+        if self.page > 1 and not self.on_last_page:
+            before = self._page_keys.get(str(self.page - 1))
+            after = self._page_keys.get(str(self.page + 1))
+            if before:
+                self._after_key = before[1]
+            elif after:
+                self._before_key = after[0]
+
+    def _page_position(self) -> dict:
+        """Where the page starts, as the keyword arguments of a keyset list service."""
+        return {"after": self._after_key, "before": self._before_key, "last": self.on_last_page}
+
+    def _note_page_keys(self, result: object) -> None:
+        """Keep the loaded page's boundary keys, and only those of the pages around it."""
+        first, last = getattr(result, "first_key", ""), getattr(result, "last_key", "")
+        if not first:
+            return
+        keys = {**self._page_keys, str(self.page): [first, last]}
+        if len(keys) > KEPT_PAGE_KEYS:
+            nearest = sorted(keys, key=lambda n: abs(int(n) - self.page))[:KEPT_PAGE_KEYS]
+            keys = {n: keys[n] for n in nearest}
+        self._page_keys = keys
 
     def _reload_with(self, fetch: Callable[[Session, Actor], object]):
         """Load the current page through `fetch(db, actor)` (a service returning a *Page).
@@ -57,12 +168,14 @@ class PagedListMixin(rx.State, mixin=True):
         self.page = result.page
         self.page_size = result.page_size
         self.loading = False
+        self._note_page_keys(result)
         return None
 
     def _choose_page_size(self, size: str) -> None:
         """A page size from the select (anything unknown means 25), back to page 1."""
-        self.page_size = int(size) if size.isdigit() and int(size) in PAGE_SIZES else 25
+        self.page_size = _page_size_or_default(size)
         self.page = 1
+        self.on_last_page = False
 
     def _turn_page(self, step: int) -> None:
         """One page forward (only when there is a next one) or back (not before page 1)."""
@@ -71,21 +184,46 @@ class PagedListMixin(rx.State, mixin=True):
                 self.page += 1
         else:
             self.page = max(1, self.page - 1)
+        self.on_last_page = False
+        # Without the URL, the keys of the page just shown say where its neighbour starts.
+        self._after_key = self._before_key = ""
+        if self.page > 1:
+            seen = self._page_keys
+            before, after = seen.get(str(self.page - 1)), seen.get(str(self.page + 1))
+            if before:
+                self._after_key = before[1]
+            elif after:
+                self._before_key = after[0]
+
+    def _start_over(self) -> None:
+        """Back to page 1 of a list that changed (filter, search, sort): no keys apply."""
+        self.page = 1
+        self.on_last_page = False
+        self._after_key = self._before_key = ""
 
     @rx.event
     def set_page_size(self, size: str):
         self._choose_page_size(size)
-        return self._reload()
+        return self._changed()
 
     @rx.event
     def next_page(self):
         self._turn_page(1)
-        return self._reload()
+        return self._changed()
 
     @rx.event
     def previous_page(self):
         self._turn_page(-1)
-        return self._reload()
+        return self._changed()
+
+    @rx.event
+    def last_page(self):
+        """The last page (a list whose service finds it: HAS_LAST_PAGE)."""
+        if not self.HAS_LAST_PAGE or not self.has_next:
+            return None
+        self.on_last_page = True
+        self._after_key = self._before_key = ""
+        return self._changed()
 
     @rx.var
     def range_label(self) -> str:
@@ -134,6 +272,9 @@ class SortedSearchMixin(rx.State, mixin=True):
     sort: str = "date"
     descending: bool = True
 
+    # The page's filters (its `set_status` checks against the same keys).
+    FILTER_KEYS: ClassVar[tuple[str, ...]] = ("all",)
+
     def _query_fields(self) -> dict:
         """The filter, search, sort and page as keyword arguments of a service ListQuery."""
         return {
@@ -145,23 +286,43 @@ class SortedSearchMixin(rx.State, mixin=True):
             "page_size": self.page_size,
         }
 
+    def _filter_params(self) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if self.status != "all":
+            params["status"] = self.status
+        if self.search:
+            params["q"] = self.search
+        if self.sort != "date":
+            params["sort"] = self.sort
+        if not self.descending:
+            params["dir"] = "asc"
+        return params
+
+    def _read_filter_params(self, params: Mapping[str, str]) -> None:
+        status = params.get("status", "")
+        self.status = status if status in self.FILTER_KEYS else "all"
+        self.search = params.get("q", "").strip()[: self.MAX_SEARCH]
+        sort = params.get("sort", "")
+        self.sort = sort if sort in self.SORT_LABELS else "date"
+        self.descending = params.get("dir", "") != "asc"
+
     @rx.event
     def apply_search(self, form_data: dict):
-        self.search = str(form_data.get("search", ""))[: self.MAX_SEARCH]
-        self.page = 1
-        return self._reload()
+        self.search = str(form_data.get("search", "")).strip()[: self.MAX_SEARCH]
+        self._start_over()
+        return self._changed()
 
     @rx.event
     def set_sort(self, sort: str):
         self.sort = sort if sort in self.SORT_LABELS else "date"
-        self.page = 1
-        return self._reload()
+        self._start_over()
+        return self._changed()
 
     @rx.event
     def toggle_direction(self):
         self.descending = not self.descending
-        self.page = 1
-        return self._reload()
+        self._start_over()
+        return self._changed()
 
 
 def range_label(*, rows: int, page: int, page_size: int, total: int, capped: bool, more: bool):

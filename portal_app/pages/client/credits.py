@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from portal_app.components.common import (
@@ -22,6 +24,7 @@ from portal_app.state.translate import _
 class CreditsState(PagedListMixin, PortalState):
     """List state; every change reloads through the service, which re-checks the session."""
 
+    URL_STATE: ClassVar[bool] = True
     rows: list[CreditRowView] = []
 
     def _reload(self):
@@ -34,7 +37,7 @@ class CreditsState(PagedListMixin, PortalState):
     @rx.event
     def load(self):
         self.loading = True
-        self.page = 1
+        self._read_url()  # the page and its size: the URL says them
         return self._reload()
 
 

@@ -79,6 +79,9 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
     The ticked rows are a state of their own below it (InvoiceSelectionState)."""
 
     SORT_LABELS: ClassVar[dict[str, str]] = SORT_LABELS
+    FILTER_KEYS: ClassVar[tuple[str, ...]] = tuple(FILTER_LABELS)
+    URL_STATE: ClassVar[bool] = True
+    HAS_LAST_PAGE: ClassVar[bool] = True
     MAX_SEARCH: ClassVar[int] = invoices.MAX_SEARCH_LENGTH
     rows: list[InvoiceRowView] = []
     pay_groups: list[PayableGroup] = []
@@ -92,20 +95,18 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
         """Reload the list; `with_pay_groups` also refreshes "Pay all due" in the same database
         session and with the same actor (one session check, client and company read once)."""
 
+        query = invoices.ListQuery(**self._query_fields(), **self._page_position())
+
         def fetch(db, actor):
             if not with_pay_groups:
-                return invoices.list_invoices(
-                    db, actor=actor, query=invoices.ListQuery(**self._query_fields())
-                )
+                return invoices.list_invoices(db, actor=actor, query=query)
             self._note_ledger(db, actor)  # before the data: the watch's starting point
             # "Pay all due" depends only on the client's invoices (any change moves the ledger
             # stamp just read) and the locale its totals are written in: unchanged, the
             # groups this tab already shows are still right, and the query is skipped.
             key = f"{self._watch_client}|{self._watch_seen}|{client_locale(db, actor)}"
             try:
-                page = invoices.list_invoices(
-                    db, actor=actor, query=invoices.ListQuery(**self._query_fields())
-                )
+                page = invoices.list_invoices(db, actor=actor, query=query)
             except NotFoundError:
                 self.pay_groups = []  # stays empty when the module is off
                 self._pay_groups_key = ""
@@ -130,10 +131,7 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
     @rx.event
     def load(self):
         self.loading = True
-        self.page = 1
-        status = self.router.url.query_parameters.get("status", "")
-        if status in FILTER_LABELS:
-            self.status = status
+        self._read_url()  # the filter, search, sort and page: the URL says them all
         redirect = self._reload(with_pay_groups=True)
         if redirect is not None:
             return redirect
@@ -151,14 +149,14 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
     def set_status(self, status: str | list[str]):
         status = status if isinstance(status, str) else ""
         self.status = status if status in FILTER_LABELS else "all"
-        self.page = 1
-        return self._reload()
+        self._start_over()
+        return self._changed()
 
     @rx.event
     def clear_search(self):
         self.search = ""
-        self.page = 1
-        return self._reload()
+        self._start_over()
+        return self._changed()
 
 
 class InvoiceSelectionState(RowSelectionMixin, InvoicesState):

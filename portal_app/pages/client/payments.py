@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from portal_app.components.common import (
@@ -23,19 +25,22 @@ from portal_app.state.translate import _, fill
 class PaymentsState(PagedListMixin, PortalState):
     """List state; every change reloads through the service, which re-checks the session."""
 
+    URL_STATE: ClassVar[bool] = True
+    HAS_LAST_PAGE: ClassVar[bool] = True
     rows: list[PaymentRowView] = []
 
     def _reload(self):
+        position = self._page_position()
         return self._reload_with(
             lambda db, actor: payments.list_payments(
-                db, actor=actor, page=self.page, page_size=self.page_size
+                db, actor=actor, page=self.page, page_size=self.page_size, **position
             )
         )
 
     @rx.event
     def load(self):
         self.loading = True
-        self.page = 1
+        self._read_url()  # the page and its size: the URL says them
         return self._reload()
 
 

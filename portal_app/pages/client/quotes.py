@@ -62,6 +62,8 @@ class QuotesState(
     """List state; every change reloads through the service, which re-checks the session."""
 
     SORT_LABELS: ClassVar[dict[str, str]] = SORT_LABELS
+    FILTER_KEYS: ClassVar[tuple[str, ...]] = tuple(FILTER_LABELS)
+    URL_STATE: ClassVar[bool] = True
     MAX_SEARCH: ClassVar[int] = quotes.MAX_SEARCH_LENGTH
     MAX_SELECTED: ClassVar[int] = quotes.MAX_QUOTES_PER_ACTION
     rows: list[QuoteRowView] = []
@@ -78,12 +80,9 @@ class QuotesState(
     def load(self):
         self.loading = True
         self.selected_ids = []
-        self.page = 1
         self.notice = ""
         self._close_approval()
-        status = self.router.url.query_parameters.get("status", "")
-        if status in FILTER_LABELS:
-            self.status = status
+        self._read_url()  # the filter, search, sort and page: the URL says them all
         redirect = self._reload()
         if redirect is not None:
             return redirect
@@ -96,9 +95,9 @@ class QuotesState(
     def set_status(self, status: str | list[str]):
         status = status if isinstance(status, str) else ""
         self.status = status if status in FILTER_LABELS else "all"
-        self.page = 1
+        self._start_over()
         self.selected_ids = []
-        return self._reload()
+        return self._changed()
 
     @rx.var
     def zip_href(self) -> str:

@@ -1,0 +1,159 @@
+"""Issue 18 item 11: a list's tab, search, sort and page live in the URL, so back, reload and
+bookmarks keep them, and leaving the list through the navigation forgets them.
+
+Issue 23 item 6 in the browser: "Last page" and "Previous" from there (keyset paging)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Factory
+from tests.e2e.test_portal import ROW, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def _numbers(page: Page) -> list[str]:
+    return [row.get_by_role("rowheader").inner_text().strip() for row in page.locator(ROW).all()]
+
+
+def _account_with_invoices(make: Factory):
+    """30 invoices numbered KEEP-00..29 (KEEP-00 the newest) and 3 named OTHER-."""
+    account = make.account()
+    start = date.today() - timedelta(days=1)
+    for n in range(30):
+        make.invoice(
+            account.client,
+            number=f"KEEP-{account.client.id}-{n:02d}",
+            issue_date=start - timedelta(days=n),
+        )
+    for n in range(3):
+        make.invoice(account.client, number=f"OTHER-{account.client.id}-{n}", issue_date=start)
+    return account
+
+
+def test_search_sort_and_page_survive_reload_and_back(page: Page, make: Factory):
+    account = _account_with_invoices(make)
+    prefix = f"KEEP-{account.client.id}-"
+    sign_in(page, account, "/client/invoices")
+    expect(page.locator(ROW)).to_have_count(25)
+
+    page.locator('input[name="search"]').fill("KEEP")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_text("1–25 of 30")).to_be_visible()
+    page.get_by_role("combobox", name="Sort by").click()
+    page.get_by_role("option", name="Number", exact=True).click()
+    page.get_by_role("button", name="Sorted newest or largest first").click()
+    expect(page.locator(ROW).first).to_contain_text(prefix + "00")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("26–30 of 30")).to_be_visible()
+    assert _numbers(page) == [f"{prefix}{n}" for n in range(25, 30)]
+    assert _query(page) == {"q": ["KEEP"], "sort": ["number"], "dir": ["asc"], "page": ["2"]}
+
+    page.reload()
+    expect(page.get_by_text("26–30 of 30")).to_be_visible()
+    assert _numbers(page) == [f"{prefix}{n}" for n in range(25, 30)]
+    expect(page.locator('input[name="search"]')).to_have_value("KEEP")
+    expect(page.get_by_role("combobox", name="Sort by")).to_contain_text("Number")
+
+    page.go_back()  # page 1 of the same search and sort
+    expect(page.get_by_text("1–25 of 30")).to_be_visible()
+    expect(page.locator(ROW).first).to_contain_text(prefix + "00")
+    assert "page" not in _query(page) and _query(page)["q"] == ["KEEP"]
+    page.go_back()  # number, newest first
+    expect(page.locator(ROW).first).to_contain_text(prefix + "29")
+    page.go_back()  # the search by date
+    expect(page.locator(ROW).first).to_contain_text(prefix + "00")
+    assert _query(page) == {"q": ["KEEP"]}
+    page.go_back()  # the list as it was opened
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    expect(page.locator('input[name="search"]')).to_have_value("")
+
+
+def test_leaving_through_the_navigation_forgets_the_search(page: Page, make: Factory):
+    account = _account_with_invoices(make)
+    sign_in(page, account, "/client/invoices")
+    page.locator('input[name="search"]').fill("OTHER")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(ROW)).to_have_count(3)
+
+    page.get_by_role("link", name="Payments", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/client/payments/?$"))
+    page.get_by_role("link", name="Invoices", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/client/invoices/?$"))
+    expect(page.locator(ROW)).to_have_count(25)
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    expect(page.locator('input[name="search"]')).to_have_value("")
+
+
+def test_a_bookmark_opens_that_list_and_garbage_is_ignored(page: Page, make: Factory):
+    account = _account_with_invoices(make)
+    prefix = f"KEEP-{account.client.id}-"
+    sign_in(page, account)
+    page.goto("/client/invoices?q=KEEP&sort=number&dir=asc&size=10&page=2")
+    expect(page.get_by_text("11–20 of 30")).to_be_visible()
+    assert _numbers(page) == [f"{prefix}{n}" for n in range(10, 20)]
+    expect(page.locator('input[name="search"]')).to_have_value("KEEP")
+
+    page.goto("/client/invoices?status=bogus&q=&sort=drop%20table&dir=up&size=7&page=-4&x=1")
+    expect(page.locator(ROW)).to_have_count(25)
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    page.goto("/client/invoices?page=99999999999999&size=%C2%B2")
+    expect(page.locator(ROW)).to_have_count(25)
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+
+
+def test_last_page_and_back_from_it(page: Page, make: Factory):
+    account = _account_with_invoices(make)
+    prefix = f"KEEP-{account.client.id}-"
+    sign_in(page, account, "/client/invoices")
+    page.get_by_role("button", name="Last page").click()
+    expect(page.get_by_text("26–33 of 33")).to_be_visible()
+    assert _query(page) == {"page": ["last"]}
+    assert _numbers(page)[-1] == prefix + "29"  # the oldest
+    expect(page.get_by_role("button", name="Last page")).to_be_disabled()
+    page.get_by_role("button", name="Previous").click()
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    page.goto("/client/invoices?page=last&size=10")
+    expect(page.get_by_text("31–33 of 33")).to_be_visible()
+
+
+def test_the_payments_page_keeps_its_page_in_the_url(page: Page, db, make: Factory):
+    from portal_app.models import Payment
+
+    account = make.account()
+    with db() as session:
+        for n in range(27):
+            session.add(
+                Payment(
+                    company_id=account.company.id,
+                    client_id=account.client.id,
+                    number=f"PAY-URL-{account.client.id}-{n:02d}",
+                    status="completed",
+                    currency="USD",
+                    amount_minor=10_00,
+                )
+            )
+    sign_in(page, account, "/client/payments")
+    rows = page.locator('[data-testid="payment-row"]')
+    expect(rows).to_have_count(25)
+    page.get_by_role("button", name="Next").click()
+    expect(rows).to_have_count(2)
+    assert _query(page) == {"page": ["2"]}
+    page.reload()
+    expect(rows).to_have_count(2)
+    page.go_back()
+    expect(rows).to_have_count(25)
+    page.goto("/client/payments?page=last")
+    expect(rows).to_have_count(2)

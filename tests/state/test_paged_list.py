@@ -1,0 +1,141 @@
+"""The list's state in the URL (state/paged_list.py, issue 18 item 11): what a URL's query
+parameters set, defaults for anything invalid, the URL a state writes back, and which page
+keys say where a page starts. The helpers run as the page states' own functions on router
+data built by Reflex's own code."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from reflex.istate.data import RouterData
+
+from portal_app.pages.client.credits import CreditsState
+from portal_app.pages.client.invoices import InvoicesState
+from portal_app.state.paged_list import PagedListMixin, SortedSearchMixin
+
+HELPERS = (
+    "_read_url",
+    "_url_params",
+    "_list_url",
+    "_filter_params",
+    "_read_filter_params",
+    "_page_position",
+    "_note_page_keys",
+    "_turn_page",
+    "_start_over",
+)
+LIST_DEFAULTS = {
+    "page": 1,
+    "page_size": 25,
+    "on_last_page": False,
+    "_after_key": "",
+    "_before_key": "",
+    "_page_keys": {},
+    "_page_keys_for": "",
+    "has_next": True,
+}
+SORTED_DEFAULTS = {"status": "all", "search": "", "sort": "date", "descending": True}
+
+
+def _state(state, url: str, **values):
+    """`state`'s list helpers on an event from the page at `url` (path and query)."""
+    router = RouterData.from_router_data({"headers": {}, "asPath": url})
+    members = {name: getattr(state, name) for name in HELPERS}
+    for name in ("FILTER_KEYS", "SORT_LABELS", "MAX_SEARCH", "URL_STATE", "HAS_LAST_PAGE"):
+        if hasattr(state, name):
+            members[name] = getattr(state, name)
+    fields = {**LIST_DEFAULTS}
+    if issubclass(state, SortedSearchMixin):
+        fields.update(SORTED_DEFAULTS)
+    fields.update(values)
+    return type("Event", (SimpleNamespace,), members)(router=router, **fields)
+
+
+def test_a_url_sets_the_whole_list():
+    page = _state(
+        InvoicesState,
+        "/client/invoices?status=unpaid&q=INV-7&sort=amount&dir=asc&page=3&size=50",
+    )
+    page._read_url()
+    assert (page.status, page.search, page.sort, page.descending) == (
+        "unpaid",
+        "INV-7",
+        "amount",
+        False,
+    )
+    assert (page.page, page.page_size, page.on_last_page) == (3, 50, False)
+    assert page._list_url() == (
+        "/client/invoices?status=unpaid&q=INV-7&sort=amount&dir=asc&size=50&page=3"
+    )
+
+
+def test_no_parameters_is_a_fresh_list_whatever_the_state_held():
+    """Coming back through the navigation: the search and page of before are gone."""
+    page = _state(
+        InvoicesState, "/client/invoices", status="paid", search="old", page=9, descending=False
+    )
+    page._read_url()
+    assert (page.status, page.search, page.sort, page.descending, page.page) == (
+        "all",
+        "",
+        "date",
+        True,
+        1,
+    )
+    assert page._list_url() == "/client/invoices"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=drafts&sort=client_id&dir=sideways&page=-2&size=7",
+        "status=&sort=&page=abc&size=",
+        "page=99999999999999999999&size=25.0",
+        "page=0&size=1000",
+        "page=%C2%B2&size=%C2%B2%C2%B2",  # superscript digits: str.isdigit says yes
+        "status=paid%00&sort=amount%20",
+    ],
+)
+def test_garbage_parameters_fall_back_to_the_defaults(query):
+    page = _state(InvoicesState, f"/client/invoices?{query}")
+    page._read_url()
+    assert page.status in ("all",) and page.sort == "date" and page.page == 1
+    assert page.page_size == 25 and not page.on_last_page
+
+
+def test_a_long_search_is_cut_and_last_is_only_for_lists_that_find_it():
+    page = _state(InvoicesState, "/client/invoices?q=" + "x" * 500 + "&page=last")
+    page._read_url()
+    assert len(page.search) == InvoicesState.MAX_SEARCH and page.on_last_page
+    assert page._url_params()["page"] == "last"
+    credits = _state(CreditsState, "/client/credits?page=last")
+    credits._read_url()
+    assert (credits.page, credits.on_last_page) == (1, False)
+
+
+def test_a_page_next_to_one_seen_starts_from_its_key_and_another_list_forgets_them():
+    page = _state(InvoicesState, "/client/invoices?page=4")
+    page._read_url()
+    assert page._page_position() == {"after": "", "before": "", "last": False}  # OFFSET
+    page._note_page_keys(SimpleNamespace(first_key="f4", last_key="l4"))
+    page.router = RouterData.from_router_data({"headers": {}, "asPath": "/client/invoices?page=5"})
+    page._read_url()
+    assert page._page_position() == {"after": "l4", "before": "", "last": False}
+    page.router = RouterData.from_router_data({"headers": {}, "asPath": "/client/invoices?page=3"})
+    page._read_url()
+    assert page._page_position() == {"after": "", "before": "f4", "last": False}
+    # Another search: the keys of the old list say nothing about this one.
+    page.router = RouterData.from_router_data(
+        {"headers": {}, "asPath": "/client/invoices?page=5&q=x"}
+    )
+    page._read_url()
+    assert page._page_position() == {"after": "", "before": "", "last": False}
+
+
+def test_page_keys_kept_are_the_nearest_ones():
+    page = _state(PagedListMixin, "/client/payments")
+    for n in range(1, 60):
+        page.page = n
+        page._note_page_keys(SimpleNamespace(first_key=f"f{n}", last_key=f"l{n}"))
+    assert len(page._page_keys) == 40 and "59" in page._page_keys and "1" not in page._page_keys
