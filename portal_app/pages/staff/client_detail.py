@@ -238,7 +238,8 @@ def _contact_row(contact: ContactView) -> rx.Component:
         rx.table.row_header_cell(
             rx.text(contact.name, weight="medium"),
             rx.cond(
-                contact.is_primary, rx.badge(_("Primary"), variant="soft", margin_left="0.5em")
+                contact.is_primary,
+                rx.badge(_("Primary"), variant="soft", margin_inline_start="0.5em"),
             ),
         ),
         rx.table.cell(contact.email),

@@ -140,7 +140,7 @@ def _row(row: OutboxRowView) -> rx.Component:
         rx.table.row_header_cell(rx.text(row.recipient, word_break="break-all")),
         rx.table.cell(row.subject, display=["none", "table-cell"], max_width="18em"),
         rx.table.cell(keyed_badge(row.status_label, row.status, STATUS_COLORS)),
-        rx.table.cell(row.attempts, text_align="right", display=["none", "table-cell"]),
+        rx.table.cell(row.attempts, text_align="end", display=["none", "table-cell"]),
         rx.table.cell(row.next_attempt, display=["none", "none", "table-cell"]),
         rx.table.cell(
             rx.cond(

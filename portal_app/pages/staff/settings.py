@@ -522,7 +522,7 @@ def _team_row(user: StaffUserRow) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
             rx.text(user.name, weight="medium"),
-            rx.cond(user.is_you, rx.badge("you", variant="soft", margin_left="0.5em")),
+            rx.cond(user.is_you, rx.badge(_("you"), variant="soft", margin_inline_start="0.5em")),
         ),
         rx.table.cell(user.email, word_break="break-all"),
         rx.table.cell(

@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlmodel import Session
 
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.money import SUPPORTED_CURRENCIES, percent_of
 from portal_app.core.paging import parse_record_id
 from portal_app.models import Client
@@ -134,7 +135,7 @@ def parse_document(
     try:
         client = load_client(session, company_id=company_id, raw_id=form.client_id)
     except NotFoundError:
-        raise FormErrors({"client_id": "Choose one of your clients."}) from None
+        raise FormErrors({"client_id": gettext("Choose one of your clients.")}) from None
     context = {"kind": kind, "client_currency": client.currency}
     header_errors: dict[str, str] = {}
     try:
@@ -149,9 +150,9 @@ def parse_document(
     lines: list[LineInput] = []
     raw_lines = list(form.lines or [])
     if not raw_lines:
-        errors["lines"] = "Add at least one line."
+        errors["lines"] = gettext("Add at least one line.")
     elif len(raw_lines) > MAX_LINES:
-        errors["lines"] = f"Use at most {MAX_LINES} lines."
+        errors["lines"] = gettext("Use at most %(max)d lines.") % {"max": MAX_LINES}
         raw_lines = []
     subtotal = tax = 0
     for index, raw in enumerate(raw_lines):
@@ -163,7 +164,7 @@ def parse_document(
             continue
         net = line_net_minor(line.quantity, line.unit_price)
         if net > MAX_DOCUMENT_MINOR:
-            errors[prefix + "unit_price"] = "This line's total is too large."
+            errors[prefix + "unit_price"] = gettext("This line's total is too large.")
             continue
         subtotal += net
         tax += percent_of(net, line.tax_rate)
@@ -173,9 +174,9 @@ def parse_document(
             )
         )
     if lines and subtotal + tax > MAX_DOCUMENT_MINOR and "lines" not in errors:
-        errors["lines"] = "The total is too large for one document."
+        errors["lines"] = gettext("The total is too large for one document.")
     if lines and subtotal + tax <= 0 and not errors:
-        errors["lines"] = "The total must be more than zero."
+        errors["lines"] = gettext("The total must be more than zero.")
 
     if kind == "invoice":
         # The deposit is read here too when another header field was refused, so a deposit
@@ -184,7 +185,7 @@ def parse_document(
         if "partial" in header_errors:
             errors["partial"] = header_errors["partial"]
         elif partial_minor and not errors.get("lines") and partial_minor >= subtotal + tax:
-            errors["partial"] = "The deposit must be less than the invoice total."
+            errors["partial"] = gettext("The deposit must be less than the invoice total.")
         if "partial_due_date" in header_errors:
             errors["partial_due_date"] = header_errors["partial_due_date"]
     if errors:

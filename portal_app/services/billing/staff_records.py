@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.models import Credit, CreditLine, Invoice, InvoiceLine, Quote, QuoteLine
 from portal_app.services.billing import numbering
 from portal_app.services.billing.document_forms import (
@@ -25,6 +26,7 @@ from portal_app.services.billing.document_forms import (
     line_rows,
     parse_document,
 )
+from portal_app.services.company.staff_status import staff_status_label
 from portal_app.services.identity.staff_scope import (
     StaffAction,
     own_row,
@@ -143,11 +145,19 @@ def update_record(session: Session, *, actor, kind: Kind, record_id: object, for
     row = get_record(session, actor=actor, kind=kind, record_id=record_id, lock=True)
     if row.status != "draft":
         raise ValidationError(
-            "status", f"Only drafts can be edited; this {kind.name} was already sent."
+            "status",
+            {
+                "invoice": gettext("Only drafts can be edited; this invoice was already sent."),
+                "quote": gettext("Only drafts can be edited; this quote was already sent."),
+            }.get(kind.name, gettext("Only drafts can be edited; this credit was already sent.")),
         )
     parsed = parse_document(session, company_id=actor.company_id, form=form, kind=kind.name)
     if parsed.client.id != row.client_id:
-        raise FormErrors({"client_id": f"The client of a {kind.name} cannot be changed."})
+        changed = {
+            "invoice": gettext("The client of an invoice cannot be changed."),
+            "quote": gettext("The client of a quote cannot be changed."),
+        }.get(kind.name, gettext("The client of a credit cannot be changed."))
+        raise FormErrors({"client_id": changed})
     _apply(row, parsed, kind)
     session.add(row)
     _store_lines(session, kind, row, parsed)
@@ -186,5 +196,9 @@ def mark_sent(session: Session, *, actor, kind: Kind, record_id: object):
             client_id=row.client_id,
         )
     elif row.status != "sent" and not (kind.name != "quote" and row.status == "partial"):
-        raise ValidationError("status", f"This {kind.name} is {row.status}; it cannot be sent.")
+        unsendable = {
+            "invoice": gettext("This invoice is %(status)s; it cannot be sent."),
+            "quote": gettext("This quote is %(status)s; it cannot be sent."),
+        }.get(kind.name, gettext("This credit is %(status)s; it cannot be sent."))
+        raise ValidationError("status", unsendable % {"status": staff_status_label(row.status)})
     return row

@@ -58,7 +58,7 @@ def list_staff(session: Session, *, actor) -> list[StaffUserRow]:
             name=user.name or user.email,
             email=user.email,
             role=str(user.role),
-            role_label=ROLE_LABELS.get(StaffRole(user.role), str(user.role)),
+            role_label=gettext(ROLE_LABELS.get(StaffRole(user.role), str(user.role))),
             active=user.is_active,
             is_you=user.id == actor.staff_user_id,
         )
@@ -66,11 +66,13 @@ def list_staff(session: Session, *, actor) -> list[StaffUserRow]:
     ]
 
 
-def _other_user(session: Session, actor, staff_user_id: object, doing: str) -> StaffUser:
+def _other_user(session: Session, actor, staff_user_id: object, refusal: str) -> StaffUser:
+    """The staff user `staff_user_id` of the actor's company, never the actor (`refusal`, a
+    translated sentence, says why not)."""
     require_role(actor, StaffAction.MANAGE_STAFF)
     user = own_row(session, StaffUser, staff_user_id, actor, what="staff user", lock=True)
     if user.id == actor.staff_user_id:
-        raise ValidationError("staff", f"You cannot {doing} yourself; another owner can.")
+        raise ValidationError("staff", refusal)
     return user
 
 
@@ -82,7 +84,12 @@ def set_staff_role(session: Session, *, actor, staff_user_id: object, role: obje
         new_role = StaffRole(str(role))
     except ValueError:
         raise ValidationError("role", gettext("Choose owner, admin or staff.")) from None
-    user = _other_user(session, actor, staff_user_id, "change the role of")
+    user = _other_user(
+        session,
+        actor,
+        staff_user_id,
+        gettext("You cannot change the role of yourself; another owner can."),
+    )
     before = str(user.role)
     if before != new_role:
         user.role = new_role
@@ -103,7 +110,9 @@ def set_staff_role(session: Session, *, actor, staff_user_id: object, role: obje
 def set_staff_active(session: Session, *, actor, staff_user_id: object, active: bool) -> StaffUser:
     """Deactivate another staff user (their open sessions and previews end at once) or
     reactivate one; audited."""
-    user = _other_user(session, actor, staff_user_id, "deactivate")
+    user = _other_user(
+        session, actor, staff_user_id, gettext("You cannot deactivate yourself; another owner can.")
+    )
     if user.is_active == bool(active):
         return user
     user.is_active = bool(active)

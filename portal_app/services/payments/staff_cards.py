@@ -96,7 +96,9 @@ def _on_behalf(session: Session, actor: StaffActor, client_id: object) -> Actor:
 def _clean_note(note: object) -> str:
     text = " ".join(str(note or "").split())
     if len(text) > MAX_NOTE:
-        raise ValidationError("note", f"Say how in at most {MAX_NOTE} characters.")
+        raise ValidationError(
+            "note", gettext("Say how in at most %(max)d characters.") % {"max": MAX_NOTE}
+        )
     return text
 
 
