@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import download_button, link_button, status_badge
+from portal_app.components.document_thread import document_thread
 from portal_app.components.documents import (
     detail_header,
     lines_table,
@@ -19,7 +20,7 @@ from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.pages.client.documents import attached_documents
+from portal_app.pages.client.documents import DocumentsState, attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.invoice import InvoiceView
 from portal_app.services.billing import invoices
@@ -175,6 +176,7 @@ def _detail(inv: rx.Var) -> rx.Component:
             ),
         ),
         attached_documents(InvoiceDetailState.attachments),
+        document_thread("invoice", inv.id, DocumentsState.download),
         # The arrow is part of the text: a right-to-left language turns it round.
         rx.link(_("← All invoices"), href=routes.CLIENT_INVOICES),
         width="100%",

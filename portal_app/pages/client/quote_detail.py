@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import QUOTE_KEY_COLORS, download_button, keyed_badge
+from portal_app.components.document_thread import document_thread
 from portal_app.components.documents import (
     detail_header,
     lines_table,
@@ -24,7 +25,7 @@ from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import N_, gettext, use_language
-from portal_app.pages.client.documents import attached_documents
+from portal_app.pages.client.documents import DocumentsState, attached_documents
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
 from portal_app.services.billing import quotes
@@ -321,6 +322,7 @@ def _detail(q: rx.Var) -> rx.Component:
             ),
         ),
         attached_documents(QuoteDetailState.attachments),
+        document_thread("quote", q.id, DocumentsState.download),
         # The arrow is part of the text: a right-to-left language turns it round.
         rx.link(_("← All quotes"), href=routes.CLIENT_QUOTES),
         approval_dialog(QuoteDetailState),

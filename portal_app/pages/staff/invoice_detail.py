@@ -9,6 +9,7 @@ import reflex as rx
 from portal_app.components.einvoice_notice import einvoice_notice
 from portal_app.components.staff_documents import doc_detail
 from portal_app.components.staff_kinds import INVOICE_WORDS
+from portal_app.components.staff_thread import record_thread
 from portal_app.components.staff_uploads import record_uploads
 from portal_app.services.billing.staff_records import INVOICE, Kind
 from portal_app.state.staff import StaffState
@@ -39,6 +40,7 @@ def staff_invoice_detail_page() -> rx.Component:
         INVOICE_WORDS,
         rx.fragment(
             einvoice_notice("invoice", StaffInvoiceDetailState.doc),
+            record_thread("invoice", StaffInvoiceDetailState.doc),
             record_uploads("invoice", StaffInvoiceDetailState.doc),
         ),
     )

@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal_app.components.staff_documents import doc_detail, quote_answer_panel
 from portal_app.components.staff_kinds import QUOTE_WORDS
+from portal_app.components.staff_thread import record_thread
 from portal_app.components.staff_uploads import record_uploads
 from portal_app.core import routes
 from portal_app.core.db import session_scope
@@ -46,6 +47,7 @@ def staff_quote_detail_page() -> rx.Component:
         QUOTE_WORDS,
         rx.fragment(
             quote_answer_panel(StaffQuoteDetailState),
+            record_thread("quote", StaffQuoteDetailState.doc),
             record_uploads("quote", StaffQuoteDetailState.doc),
         ),
     )
