@@ -25,8 +25,10 @@ from typing import ClassVar
 from urllib.parse import urlencode
 
 import reflex as rx
+from babel.numbers import format_decimal
 from sqlmodel import Session
 
+from portal_app.core import i18n
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.services.billing.invoices import PAGE_SIZES
@@ -326,12 +328,20 @@ class SortedSearchMixin(rx.State, mixin=True):
 
 
 def range_label(*, rows: int, page: int, page_size: int, total: int, capped: bool, more: bool):
-    """'1–25 of 130' for a page of a server-paged list ('' when the page is empty)."""
+    """'1–25 of 130' for a page of a server-paged list ('' when the page is empty), in the
+    language of the event."""
     if not rows:
         return ""
     first = (page - 1) * page_size + 1
     last = first + rows - 1
+    language = i18n.current_language()
     if page == 1 and not more:
-        return f"{first}–{last} of {total}"
-    known = max(total, last)
-    return f"{first}–{last} of {known:,}{'+' if capped else ''}"
+        shown = str(total)
+    else:
+        shown = format_decimal(max(total, last), locale=language) + ("+" if capped else "")
+    # The page's language (the event's, set by the shell's session check).
+    return i18n.gettext("%(first)s–%(last)s of %(total)s") % {
+        "first": first,
+        "last": last,
+        "total": shown,
+    }
