@@ -12,12 +12,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 from babel.localedata import locale_identifiers
+from babel.numbers import format_decimal
 
 
 def format_quantity(quantity_milli: int) -> str:
     """A quantity in thousandths as the shortest decimal, e.g. 2000 -> '2', 1500 -> '1.5'."""
     whole, frac = divmod(quantity_milli, 1000)
     return str(whole) if frac == 0 else f"{whole}.{frac:03d}".rstrip("0")
+
+
+def format_count(value: int, locale: str) -> str:
+    """A whole number with the locale's grouping, e.g. 12345 -> '12,345' (en), '12.345' (de)."""
+    return format_decimal(value, locale=locale)
 
 
 def format_day(value: date | datetime | None, locale: str) -> str:

@@ -21,19 +21,23 @@ from portal_app.components.records import phone_label, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
-from portal_app.core.i18n import use_language
+from portal_app.core.i18n import N_, gettext, use_language
+from portal_app.core.locale import format_count
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
 from portal_app.services.billing import statement_files, statements
 from portal_app.services.billing.generated_files import GeneratedFile
 from portal_app.services.identity.actor import Actor
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill, pgettext
 
 log = logging.getLogger(__name__)
 
 STATUS_LABELS = {"all": "All", "paid": "Paid", "unpaid": "Unpaid"}
+# The choices' words, with the list filters' context (one English word, several meanings).
+STATUS_CONTEXT = "invoice filter"
 # How often the background build copies its progress into the page (seconds).
 BUILD_POLL_SECONDS = 0.3
-BUILD_FAILED = "The PDF could not be built. Please try again."
+BUILD_FAILED = N_("The PDF could not be built. Please try again.")
 # Lines per currency on one screen: a statement of 10,000 lines is paged, never sent whole.
 PREVIEW_ROWS = 100
 # PDF builds drawing at once in this worker; more wait their turn, so many tabs asking for
@@ -204,11 +208,22 @@ class StatementState(PortalState):
         self.row_page = max(0, self.row_page - 1)
         return self._reload(keep_page=True)
 
+    def _said(self, message: str) -> str:
+        """`message` (a msgid) in the page's language (background handlers run without the
+        session check that sets the event's language)."""
+        with use_language(self.lang):
+            return gettext(message)
+
     @rx.var
     def row_range(self) -> str:
         first = self.row_page * PREVIEW_ROWS
         last = min(self.row_total, first + PREVIEW_ROWS)
-        return f"Lines {first + 1:,}–{last:,} of {self.row_total:,}"
+        with use_language(self.lang):
+            return gettext("Lines %(first)s–%(last)s of %(total)s") % {
+                "first": format_count(first + 1, self.lang),
+                "last": format_count(last, self.lang),
+                "total": format_count(self.row_total, self.lang),
+            }
 
     @rx.var
     def has_next_rows(self) -> bool:
@@ -282,10 +297,10 @@ class StatementState(PortalState):
         except ValidationError as exc:
             message = exc.message
         except NotFoundError:
-            message = "Statements are not available."
+            message = self._said(N_("Statements are not available."))
         except Exception:
             log.exception("statement PDF build failed")
-            message = BUILD_FAILED
+            message = self._said(BUILD_FAILED)
         async with self:
             if self._build_generation != generation:
                 return None
@@ -306,7 +321,7 @@ class StatementState(PortalState):
             self._build_generation += 1
             self._clear_build()
             self.build_status = "cancelled"
-            self.build_message = "PDF cancelled."
+            self.build_message = self._said(N_("PDF cancelled."))
 
     @rx.var
     def build_percent(self) -> int:
@@ -316,21 +331,41 @@ class StatementState(PortalState):
 
     @rx.var
     def build_label(self) -> str:
-        if self.build_total <= 0:
-            return "Reading the statement…"
-        if self.build_done >= self.build_total:
-            return "Saving the PDF…"
-        return f"Drawing line {self.build_done:,} of {self.build_total:,} ({self.build_percent}%)"
+        with use_language(self.lang):
+            if self.build_total <= 0:
+                return gettext("Reading the statement…")
+            if self.build_done >= self.build_total:
+                return gettext("Saving the PDF…")
+            return gettext("Drawing line %(done)s of %(total)s (%(percent)s%%)") % {
+                "done": format_count(self.build_done, self.lang),
+                "total": format_count(self.build_total, self.lang),
+                "percent": self.build_percent,
+            }
+
+
+def _preset_labels() -> dict[str, rx.Var]:
+    """The period presets' names (statements.PRESETS' keys) in the contact's language."""
+    return {
+        "this_month": pgettext("statement period", "This month"),
+        "last_month": pgettext("statement period", "Last month"),
+        "this_quarter": pgettext("statement period", "This quarter"),
+        "this_year": pgettext("statement period", "This year"),
+        "last_year": pgettext("statement period", "Last year"),
+        "custom": pgettext("statement period", "Custom"),
+    }
 
 
 def _controls() -> rx.Component:
     return rx.flex(
         rx.vstack(
-            rx.text("Period", size="2", weight="medium", as_="label"),
+            rx.text(_("Period"), size="2", weight="medium", as_="label"),
             rx.select.root(
-                rx.select.trigger(aria_label="Period", id="statement-preset"),
+                rx.select.trigger(aria_label=_("Period"), id="statement-preset"),
                 rx.select.content(
-                    *[rx.select.item(label, value=key) for key, label in statements.PRESETS.items()]
+                    *[
+                        rx.select.item(_preset_labels()[key], value=key)
+                        for key in statements.PRESETS
+                    ]
                 ),
                 value=StatementState.preset,
                 on_change=StatementState.choose_preset,
@@ -338,7 +373,10 @@ def _controls() -> rx.Component:
             spacing="1",
         ),
         rx.vstack(
-            rx.el.label(rx.text("From", size="2", weight="medium"), html_for="statement-start"),
+            rx.el.label(
+                rx.text(pgettext("statement period", "From"), size="2", weight="medium"),
+                html_for="statement-start",
+            ),
             rx.input(
                 type="date",
                 id="statement-start",
@@ -350,7 +388,10 @@ def _controls() -> rx.Component:
             spacing="1",
         ),
         rx.vstack(
-            rx.el.label(rx.text("To", size="2", weight="medium"), html_for="statement-end"),
+            rx.el.label(
+                rx.text(pgettext("statement period", "To"), size="2", weight="medium"),
+                html_for="statement-end",
+            ),
             rx.input(
                 type="date",
                 id="statement-end",
@@ -362,11 +403,14 @@ def _controls() -> rx.Component:
             spacing="1",
         ),
         rx.vstack(
-            rx.text("Invoices", size="2", weight="medium", as_="label"),
+            rx.text(_("Invoices"), size="2", weight="medium", as_="label"),
             rx.select.root(
-                rx.select.trigger(aria_label="Invoices to include"),
+                rx.select.trigger(aria_label=_("Invoices to include")),
                 rx.select.content(
-                    *[rx.select.item(label, value=key) for key, label in STATUS_LABELS.items()]
+                    *[
+                        rx.select.item(pgettext(STATUS_CONTEXT, label), value=key)
+                        for key, label in STATUS_LABELS.items()
+                    ]
                 ),
                 value=StatementState.status,
                 on_change=StatementState.choose_status,
@@ -375,17 +419,17 @@ def _controls() -> rx.Component:
         ),
         rx.vstack(
             rx.checkbox(
-                "Show payments",
+                _("Show payments"),
                 checked=StatementState.show_payments,
                 on_change=StatementState.toggle_payments,
             ),
             rx.checkbox(
-                "Show credits",
+                _("Show credits"),
                 checked=StatementState.show_credits,
                 on_change=StatementState.toggle_credits,
             ),
             rx.checkbox(
-                "Show aging",
+                _("Show aging"),
                 checked=StatementState.show_aging,
                 on_change=StatementState.toggle_aging,
             ),
@@ -404,9 +448,14 @@ def _row(row: StatementRowView) -> rx.Component:
         rx.table.row_header_cell(row.reference),
         rx.table.cell(row.description, display=["none", "table-cell"]),
         # On a phone the row is a card (layout/sidebar.main_area): each amount says what it is.
-        rx.table.cell(phone_label("Amount"), row.amount, text_align="right", white_space="nowrap"),
         rx.table.cell(
-            phone_label("Balance"), row.balance, text_align="right", white_space="nowrap"
+            phone_label(_("Amount")), row.amount, text_align="right", white_space="nowrap"
+        ),
+        rx.table.cell(
+            phone_label(pgettext("running balance", "Balance")),
+            row.balance,
+            text_align="right",
+            white_space="nowrap",
         ),
         data_testid="statement-row",
     )
@@ -424,21 +473,25 @@ def _bucket(bucket: AgingBucketView) -> rx.Component:
 def _view(view: StatementView) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Statement in ", view.currency, size="4", as_="h2"),
-            summary_row("Opening balance", view.opening),
+            rx.heading(
+                fill(_("Statement in %(currency)s"), currency=view.currency), size="4", as_="h2"
+            ),
+            summary_row(_("Opening balance"), view.opening),
             rx.cond(
                 view.is_empty,
-                rx.text("No activity in this period.", color_scheme="gray"),
+                rx.text(_("No activity in this period."), color_scheme="gray"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
-                            rx.table.column_header_cell("Date"),
-                            rx.table.column_header_cell("Reference"),
+                            rx.table.column_header_cell(_("Date")),
+                            rx.table.column_header_cell(_("Reference")),
                             rx.table.column_header_cell(
-                                "Description", display=["none", "table-cell"]
+                                _("Description"), display=["none", "table-cell"]
                             ),
-                            rx.table.column_header_cell("Amount", text_align="right"),
-                            rx.table.column_header_cell("Balance", text_align="right"),
+                            rx.table.column_header_cell(_("Amount"), text_align="right"),
+                            rx.table.column_header_cell(
+                                pgettext("running balance", "Balance"), text_align="right"
+                            ),
                         )
                     ),
                     rx.table.body(rx.foreach(view.rows, _row)),
@@ -446,11 +499,11 @@ def _view(view: StatementView) -> rx.Component:
                     variant="surface",
                 ),
             ),
-            summary_row("Invoices", view.invoices_total),
-            summary_row("Payments", view.payments_total),
-            summary_row("Credits", view.credits_total),
+            summary_row(_("Invoices"), view.invoices_total),
+            summary_row(_("Payments"), view.payments_total),
+            summary_row(_("Credits"), view.credits_total),
             rx.box(
-                summary_row("Closing balance", view.closing, strong=True),
+                summary_row(_("Closing balance"), view.closing, strong=True),
                 width="100%",
                 data_testid="statement-closing",
             ),
@@ -476,7 +529,7 @@ def _pager() -> rx.Component:
     """Previous/next over a long statement's lines (each currency shows the same window)."""
     return rx.hstack(
         rx.button(
-            "Previous",
+            _("Previous"),
             on_click=StatementState.previous_rows,
             disabled=StatementState.row_page == 0,
             variant="soft",
@@ -484,7 +537,7 @@ def _pager() -> rx.Component:
         ),
         rx.text(StatementState.row_range, size="2", data_testid="statement-lines"),
         rx.button(
-            "Next",
+            _("Next"),
             on_click=StatementState.next_rows,
             disabled=~StatementState.has_next_rows,
             variant="soft",
@@ -501,7 +554,7 @@ def _pdf_controls() -> rx.Component:
     return rx.vstack(
         rx.button(
             rx.icon("file-down", size=16, aria_hidden="true"),
-            "Download PDF",
+            _("Download PDF"),
             id="download-statement",
             on_click=StatementState.build_pdf,
             loading=building,
@@ -514,7 +567,7 @@ def _pdf_controls() -> rx.Component:
                     value=StatementState.build_percent,
                     max=100,
                     width="100%",
-                    aria_label="PDF progress",
+                    aria_label=_("PDF progress"),
                     id="statement-progress",
                 ),
                 rx.hstack(
@@ -525,7 +578,7 @@ def _pdf_controls() -> rx.Component:
                         data_testid="statement-progress-label",
                     ),
                     rx.button(
-                        "Cancel",
+                        _("Cancel"),
                         on_click=StatementState.cancel_build,
                         variant="soft",
                         color_scheme="gray",
@@ -543,11 +596,11 @@ def _pdf_controls() -> rx.Component:
         rx.cond(
             StatementState.build_status == "done",
             rx.hstack(
-                rx.text("Your PDF is ready.", size="2", data_testid="statement-ready"),
+                rx.text(_("Your PDF is ready."), size="2", data_testid="statement-ready"),
                 download_button(
-                    "Download again", StatementState.build_url, "statement-file", size="1"
+                    _("Download again"), StatementState.build_url, "statement-file", size="1"
                 ),
-                rx.text("(link valid for a few minutes)", size="1", color_scheme="gray"),
+                rx.text(_("(link valid for a few minutes)"), size="1", color_scheme="gray"),
                 align="center",
                 spacing="3",
                 wrap="wrap",
@@ -570,10 +623,12 @@ def _pdf_controls() -> rx.Component:
 
 def statement_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Statement"),
+        page_heading(_("Statement")),
         rx.cond(
             StatementState.unavailable,
-            empty_state("Not available", "Your portal does not include statements.", icon="lock"),
+            empty_state(
+                _("Not available"), _("Your portal does not include statements."), icon="lock"
+            ),
             rx.vstack(
                 _controls(),
                 rx.cond(
