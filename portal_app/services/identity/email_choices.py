@@ -50,6 +50,8 @@ OPTIONAL_KINDS: dict[str, str] = {
     SUBSCRIPTION_RENEWED: N_("Subscription renewals"),
     CARD_EXPIRING: N_("A saved card expiring before the next charge"),
 }
+# Uploaded logos live under this path (services/company/branding.py serves them).
+LOGO_PATH_PREFIX = routes.API_BRANDING_LOGO.removesuffix("{name}")
 # How long an unsubscribe link works (the e-mail it came in may be read weeks later).
 UNSUBSCRIBE_DAYS = 180
 
@@ -309,7 +311,14 @@ def send_to_contact(
     with use_language(language):
         message = layout.render(
             build(recipient),
-            brand=layout.branding(company.name, company.primary_color),
+            brand=layout.branding(
+                company.name,
+                company.primary_color,
+                # Only a logo uploaded here is linked (served by our own route).
+                recipient.base_url + company.logo_path
+                if company.logo_path.startswith(LOGO_PATH_PREFIX)
+                else "",
+            ),
             recipient_name=contact.first_name or contact.display_name,
             unsubscribe=unsubscribe,
         )

@@ -1,6 +1,7 @@
-"""One look for every e-mail a client contact gets: the company's name in its brand colour, a
-greeting, the message's paragraphs, one link to act on, the company's name under it and, for an
-optional message, the unsubscribe line. Plain text and HTML carry the same words.
+"""One look for every e-mail a client contact gets: the company's logo (when it uploaded one)
+and name in its brand colour, a greeting, the message's paragraphs, one link to act on, the
+company's name under it and, for an optional message, the unsubscribe line. Plain text and
+HTML carry the same words.
 
 The caller translates (it runs under `core.i18n.use_language` of the contact); this module only
 escapes and lays out. Texts from the database (names) are escaped in the HTML part.
@@ -21,10 +22,12 @@ _WIDTH = "max-width:560px;margin:0 auto;font-family:Arial,Helvetica,sans-serif;c
 
 @dataclass(frozen=True, slots=True)
 class Branding:
-    """What of the company an e-mail shows: its name and its brand colour (#rrggbb)."""
+    """What of the company an e-mail shows: its name, its brand colour (#rrggbb) and the
+    absolute URL of its uploaded logo ('' for none)."""
 
     name: str
     color: str
+    logo_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +40,11 @@ class Body:
     link: str = ""
 
 
-def branding(name: str, color: object) -> Branding:
-    """The branding of a company's e-mails (a colour that is not #rrggbb becomes the default)."""
-    return Branding(" ".join(name.split()), safe_color(color))
+def branding(name: str, color: object, logo_url: str = "") -> Branding:
+    """The branding of a company's e-mails (a colour that is not #rrggbb becomes the default;
+    a logo URL that is not http(s) is left out)."""
+    logo = logo_url if logo_url.startswith(("https://", "http://")) else ""
+    return Branding(" ".join(name.split()), safe_color(color), logo)
 
 
 def render(
@@ -57,6 +62,12 @@ def render(
     esc = html.escape
     parts = [
         f'<div style="{_WIDTH}">',
+        (
+            f'<p><img src="{esc(brand.logo_url, quote=True)}" alt="{esc(brand.name, quote=True)}"'
+            ' style="max-height:48px;max-width:200px"></p>'
+            if brand.logo_url
+            else ""
+        ),
         f'<p style="font-size:18px;font-weight:bold;color:{brand.color};'
         f'border-bottom:3px solid {brand.color};padding-bottom:8px">{esc(brand.name)}</p>',
         f"<p>{esc(hello)}</p>",

@@ -5,6 +5,7 @@ a receipt."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -101,7 +102,13 @@ def _body(_to) -> Body:
 
 
 def test_send_to_contact_skips_switched_off_kinds_but_never_receipts(make, session):
-    client = make.client(make.company(name="Northwind Studio", primary_color="#aa3300"))
+    client = make.client(
+        make.company(
+            name="Northwind Studio",
+            primary_color="#aa3300",
+            logo_path="/api/branding/logo/" + "a" * 64 + ".png",
+        )
+    )
     contact = make.contact(client, is_primary=True, first_name="Ann")
     email_choices.set_email_choices(session, actor=_actor(contact), contact=contact, enabled=[])
 
@@ -122,6 +129,7 @@ def test_send_to_contact_skips_switched_off_kinds_but_never_receipts(make, sessi
     assert row.to_address == contact.email and row.list_unsubscribe == ""
     assert "Hello Ann," in row.text_body and "#aa3300" in row.html_body
     assert "Northwind Studio" in row.html_body
+    assert re.search(r'<img src="https?://[^"]+/api/branding/logo/a{64}\.png"', row.html_body)
     # An optional kind that is on carries its unsubscribe link, in the text and the header.
     email_choices.set_email_choices(
         session, actor=_actor(contact), contact=contact, enabled=[email_choices.TRIAL_ENDING]
