@@ -15,6 +15,7 @@ QUEUE_KINDS = (
     "failed_charge",
     "quote_answered",
     "client_upload",
+    "client_message",
 )
 
 
@@ -46,7 +47,7 @@ STAFF_NAV_ITEMS: list[StaffNavItem] = [
         routes.STAFF_INVOICES,
         "file-text",
         module="invoices",
-        queue=("failed_charge",),
+        queue=("failed_charge", "client_message"),
     ),
     StaffNavItem(
         N_("Quotes"), routes.STAFF_QUOTES, "file-pen", module="quotes", queue=("quote_answered",)

@@ -33,6 +33,7 @@ SECTIONS = (
     ("failed_charge", N_("Failed auto-bills and renewals"), "circle-alert"),
     ("quote_answered", N_("Quotes answered today"), "file-check"),
     ("client_upload", N_("Client uploads (last 7 days)"), "upload"),
+    ("client_message", N_("Client questions and disputes to answer"), "messages-square"),
 )
 
 

@@ -13,7 +13,10 @@ Kinds (each a list and a count, both from the same WHERE conditions so they agre
   date, services.company.locale.company_today, and the day starts at its local midnight) that
   are not converted yet;
 - client_upload: files a client uploaded in the last 7 days. Documents carry no "seen by
-  staff" marker, so age is the only test.
+  staff" marker, so age is the only test;
+- client_message: questions and disputes on invoices and quotes whose last message is the
+  client's (services.documents.threads), the longest waiting first; answering or resolving
+  takes them off.
 Every query is limited to the staff user's company.
 """
 
@@ -33,6 +36,7 @@ from portal_app.models import (
     AuditEvent,
     Client,
     Document,
+    DocumentThread,
     Invoice,
     Payment,
     Quote,
@@ -40,8 +44,9 @@ from portal_app.models import (
     Subscription,
 )
 from portal_app.models.invoice import PAYABLE_STATUSES
-from portal_app.models.statuses import QuoteStatus, UploadedBy
+from portal_app.models.statuses import QuoteStatus, ThreadKind, UploadedBy
 from portal_app.services.company.locale import company_locale, company_time_zone
+from portal_app.services.documents import threads
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import require_staff
 from portal_app.services.payments.ledger import RECEIVED_STATUSES
@@ -54,6 +59,7 @@ KINDS = (
     "failed_charge",
     "quote_answered",
     "client_upload",
+    "client_message",
 )
 MAX_PER_KIND = 50
 UPLOAD_DAYS = 7
@@ -132,6 +138,8 @@ def _conditions(kind: str, company_id: int, today: date, time_zone: str) -> tupl
             Document.uploaded_by == UploadedBy.CONTACT,
             Document.created_at >= _day_start(today - timedelta(days=UPLOAD_DAYS), time_zone),
         ]
+    if kind == "client_message":
+        return DocumentThread, threads.waiting_for_staff(company_id)
     raise ValueError(kind)
 
 
@@ -242,6 +250,25 @@ def work_queue(session: Session, *, actor: StaffActor, today: date) -> WorkQueue
                 when=format_day(doc.created_at, locale),
                 href=routes.staff_client_url(doc.client_id),
                 action=_("Open"),
+            )
+        )
+    waiting = rows("client_message", DocumentThread, col(DocumentThread.last_message_at))
+    for thread, client_name in waiting:
+        document_type, document = threads.thread_document(session, thread)
+        if document is None:
+            continue
+        dispute = thread.kind == ThreadKind.DISPUTE
+        excerpt = threads.latest_excerpt(session, thread.id or 0)
+        items.append(
+            QueueItem(
+                kind="client_message",
+                key=f"client_message-{thread.id}",
+                title=threads.staff_document_label(document_type, document),
+                client_name=client_name,
+                detail=f"{'Dispute' if dispute else 'Question'}: {excerpt}",
+                when=format_day(thread.last_message_at, locale),
+                href=routes.staff_record_url(document_type, document.id or 0),
+                action="Answer",
             )
         )
     return WorkQueue(items=items, counts=queue_counts(session, actor=actor, today=today))

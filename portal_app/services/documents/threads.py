@@ -18,7 +18,6 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -643,6 +642,32 @@ def _email_contact(
     )
 
 
+def staff_document_label(document_type: str, document: Invoice | Quote) -> str:
+    """'Invoice INV-0001' or 'Quote Q-0001' as the (English) console names it."""
+    with use_language("en"):
+        return _document_label(document_type, document)
+
+
+def thread_document(session: Session, thread: DocumentThread) -> tuple[str, Invoice | Quote | None]:
+    """The document type ("invoice" or "quote") of a thread and its row (None if gone)."""
+    if thread.invoice_id is not None:
+        return "invoice", session.get(Invoice, thread.invoice_id)
+    return "quote", session.get(Quote, thread.quote_id)
+
+
+def latest_excerpt(session: Session, thread_id: int) -> str:
+    """The thread's latest message on one line, cut to EXCERPT_CHARS."""
+    last = session.exec(
+        select(ThreadMessage.body)
+        .where(ThreadMessage.thread_id == thread_id)
+        .order_by(col(ThreadMessage.created_at).desc(), col(ThreadMessage.id).desc())
+    ).first()
+    excerpt = " ".join((last or "").split())
+    if len(excerpt) > EXCERPT_CHARS:
+        excerpt = excerpt[: EXCERPT_CHARS - 1] + "…"
+    return excerpt
+
+
 def open_threads(session: Session, *, actor: StaffActor) -> list[StaffThreadRow]:
     """The company's open questions and disputes, those waiting for staff first, then the
     longest waiting first (at most STAFF_LIST_LIMIT)."""
@@ -675,40 +700,27 @@ def open_threads(session: Session, *, actor: StaffActor) -> list[StaffThreadRow]
         )
         if document is None:
             continue
-        last = session.exec(
-            select(ThreadMessage.body)
-            .where(ThreadMessage.thread_id == thread.id)
-            .order_by(col(ThreadMessage.created_at).desc(), col(ThreadMessage.id).desc())
-        ).first()
-        excerpt = " ".join((last or "").split())
-        if len(excerpt) > EXCERPT_CHARS:
-            excerpt = excerpt[: EXCERPT_CHARS - 1] + "…"
-        with use_language("en"):
-            label = _document_label(document_type, document)
         rows.append(
             StaffThreadRow(
                 thread_id=thread.id or 0,
-                document=label,
+                document=staff_document_label(document_type, document),
                 document_url=routes.staff_record_url(document_type, document.id),
                 client=getattr(clients.get(thread.client_id), "name", ""),
                 kind=str(thread.kind),
                 status="Waiting for you" if thread.awaiting_staff else "Answered",
                 awaiting_staff=thread.awaiting_staff,
                 last_message=format_moment(thread.last_message_at, locale, zone),
-                excerpt=excerpt,
+                excerpt=latest_excerpt(session, thread.id or 0),
             )
         )
     return rows
 
 
-def waiting_count(session: Session, *, company_id: int) -> int:
-    """How many open questions and disputes of the company wait for a staff answer."""
-    return session.exec(
-        select(func.count())
-        .select_from(DocumentThread)
-        .where(
-            DocumentThread.company_id == company_id,
-            DocumentThread.status == ThreadStatus.OPEN,
-            DocumentThread.awaiting_staff == True,  # noqa: E712
-        )
-    ).one()
+def waiting_for_staff(company_id: int) -> list:
+    """WHERE conditions of the company's open threads whose last word is the client's (the
+    work queue's "client_message" kind lists and counts them)."""
+    return [
+        DocumentThread.company_id == company_id,
+        DocumentThread.status == ThreadStatus.OPEN,
+        DocumentThread.awaiting_staff == True,  # noqa: E712
+    ]

@@ -210,3 +210,43 @@ def test_quotes_answered_today_is_the_companys_day(make, session):
     assert keys == {f"quote_answered-{today_there.id}"}
     counts = wq.queue_counts(session, actor=staff, today=date(2026, 12, 6))
     assert counts["quote_answered"] == 1
+
+
+def test_client_messages_wait_until_staff_answer(make, session):
+    from portal_app.services.documents import threads
+
+    company, client, contact = _world(make)
+    _, other_client, other_contact = _world(make)
+    invoice, theirs = make.invoice(client), make.invoice(other_client)
+    quote = add_quote(session, client, number=f"Q-MSG-{client.id}")
+    for actor, kind, record, dispute in (
+        (make.actor(contact), "invoice", invoice, True),
+        (make.actor(contact), "quote", quote, False),
+        (make.actor(other_contact), "invoice", theirs, False),
+    ):
+        threads.post_client_message(
+            session,
+            actor=actor,
+            document_type=kind,
+            document_id=record.id,
+            body="Please check the hours on this one.",
+            dispute=dispute,
+        )
+    staff = staff_actor(session, company)
+    keys = _keys(session, staff, "client_message")
+    assert len(keys) == 2
+    items = {
+        i.href: i
+        for i in wq.work_queue(session, actor=staff, today=TODAY).items
+        if i.kind == "client_message"
+    }
+    disputed = items[f"/staff/invoices/{invoice.id}"]
+    assert disputed.title == f"Invoice {invoice.number}"
+    assert disputed.detail == "Dispute: Please check the hours on this one."
+    assert items[f"/staff/quotes/{quote.id}"].detail.startswith("Question: ")
+    # An answer takes the quote off; resolving takes the invoice off.
+    threads.post_staff_answer(
+        session, actor=staff, document_type="quote", document_id=quote.id, body="Checked: fine."
+    )
+    threads.resolve_thread(session, actor=staff, document_type="invoice", document_id=invoice.id)
+    assert _keys(session, staff, "client_message") == set()
