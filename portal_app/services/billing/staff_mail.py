@@ -22,17 +22,18 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
-from portal_app.core.i18n import gettext
-from portal_app.core.locale import format_day
+from portal_app.core.i18n import N_, gettext, use_language
+from portal_app.core.locale import display_locale, format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
 from portal_app.core.routes import credit_url, invoice_link_url, login_url, quote_link_url
 from portal_app.core.settings import get_settings
 from portal_app.core.tokens import token_hash
-from portal_app.models import ClientContact, Company, Invitation
+from portal_app.models import Client, ClientContact, Company, Invitation
 from portal_app.services.billing import einvoice_format
 from portal_app.services.billing.staff_records import CREDIT, INVOICE, QUOTE, Kind, mark_sent
 from portal_app.services.identity import invitations
+from portal_app.services.identity.language import email_language
 from portal_app.services.identity.staff_scope import record
 from portal_app.services.mail import outbox
 
@@ -77,35 +78,61 @@ def choose_contact(session: Session, *, client_id: int, company_id: int, raw_id=
     return contacts[0]
 
 
-def _message(kind: Kind, row, company: Company, contact: ClientContact, link: str) -> dict:
-    locale = company.locale or "en_US"
+# What each kind's e-mail says, whole sentences per kind (translated where the e-mail is built).
+_FACT = {
+    "invoice": N_("Invoice %(number)s for %(amount)s."),
+    "quote": N_("Quote %(number)s for %(amount)s."),
+    "credit": N_("Credit note %(number)s for %(amount)s."),
+}
+_ACTION = {
+    "invoice": N_("To view and pay it, open this link:"),
+    "quote": N_("To view and approve it, open this link:"),
+    "credit": N_("To view it, sign in to the portal:"),
+}
+_SUBJECT = {
+    "invoice": N_("Invoice %(number)s from %(company)s"),
+    "quote": N_("Quote %(number)s from %(company)s"),
+    "credit": N_("Credit note %(number)s from %(company)s"),
+}
+
+
+def _message(
+    kind: Kind, row, company: Company, contact: ClientContact, link: str, locale: str
+) -> dict:
+    """Subject, text and HTML of a document e-mail, in the current language (the contact's)
+    with money and dates in `locale`."""
     amount = format_money(row.amount_minor, row.currency, locale)
-    title = {"invoice": "Invoice", "quote": "Quote", "credit": "Credit"}[kind.name]
-    facts = [f"{title} {row.number} for {amount}."]
+    facts = [gettext(_FACT[kind.name]) % {"number": row.number, "amount": amount}]
     if kind.name == "invoice":
         balance = format_money(row.balance_minor, row.currency, locale)
         if row.due_date:
-            facts.append(f"Balance due {balance} by {format_day(row.due_date, locale)}.")
+            facts.append(
+                gettext("Balance due %(amount)s by %(date)s.")
+                % {"amount": balance, "date": format_day(row.due_date, locale)}
+            )
         if row.partial_minor and row.partial_due_date:
             deposit = format_money(row.partial_minor, row.currency, locale)
             by = format_day(row.partial_due_date, locale)
-            facts.append(f"A deposit of {deposit} is due by {by}.")
+            facts.append(
+                gettext("A deposit of %(amount)s is due by %(date)s.")
+                % {"amount": deposit, "date": by}
+            )
     elif kind.name == "quote" and row.valid_until:
-        facts.append(f"Valid until {format_day(row.valid_until, locale)}.")
-    action = {
-        "invoice": "To view and pay it, open this link:",
-        "quote": "To view and approve it, open this link:",
-        "credit": "To view it, sign in to the portal:",
-    }[kind.name]
+        facts.append(
+            gettext("Valid until %(date)s.") % {"date": format_day(row.valid_until, locale)}
+        )
+    action = gettext(_ACTION[kind.name])
     name = contact.first_name or contact.display_name
-    text = f"Hello {name},\n\n" + "\n".join(facts) + f"\n\n{action}\n{link}\n\n{company.name}\n"
+    hello = gettext("Hello %(name)s,") % {"name": name}
+    text = f"{hello}\n\n" + "\n".join(facts) + f"\n\n{action}\n{link}\n\n{company.name}\n"
     safe_link = html.escape(link, quote=True)
     body = "".join(f"<p>{html.escape(fact)}</p>" for fact in facts)
     html_body = (
-        f"<p>Hello {html.escape(name)},</p>{body}<p>{html.escape(action)}</p>"
+        f"<p>{html.escape(hello)}</p>{body}<p>{html.escape(action)}</p>"
         f'<p><a href="{safe_link}">{safe_link}</a></p><p>{html.escape(company.name)}</p>'
     )
-    subject = f"{title} {row.number} from {company.name}".replace("\r", " ").replace("\n", " ")
+    subject = gettext(_SUBJECT[kind.name]) % {"number": row.number, "company": company.name}
+    subject = subject.replace("\r", " ").replace("\n", " ")
     return {"to": contact.email, "subject": subject[:200], "text": text, "html": html_body}
 
 
@@ -123,6 +150,10 @@ def email_document(
         session, client_id=row.client_id, company_id=row.company_id, raw_id=contact_id
     )
     company = session.get(Company, row.company_id)
+    client = session.get(Client, row.client_id)
+    # The e-mail and its attached PDFs are in the contact's language, not the staff user's.
+    language = email_language(contact, client, company)
+    locale = display_locale(language, client.locale or company.locale or "en_US")
     base = get_settings().base_url.rstrip("/")
     if kind is INVOICE:
         key = invitations.create_invoice_invitation(session, contact=contact, invoice=row)
@@ -137,9 +168,10 @@ def email_document(
     # Invoices and credit notes go with their files in the client's e-invoice format.
     fmt, attachments = "", []
     if kind is not QUOTE:
-        fmt, attachments = einvoice_format.document_attachments(
-            session, kind_name=kind.name, row=row, contact=contact
-        )
+        with use_language(language):
+            fmt, attachments = einvoice_format.document_attachments(
+                session, kind_name=kind.name, row=row, contact=contact
+            )
         row.sent_format = fmt
         session.add(row)
     if kind is not CREDIT:
@@ -149,6 +181,8 @@ def email_document(
         invitation.sent_at = utcnow()
         session.add(invitation)
     session.flush()
+    with use_language(language):
+        message = _message(kind, row, company, contact, link, locale)
     outbox.queue_email(
         session,
         company_id=row.company_id,
@@ -158,7 +192,7 @@ def email_document(
         entity_type=kind.name,
         entity_id=row.id,
         attachments=attachments,
-        **_message(kind, row, company, contact, link),
+        **message,
     )
     record(
         session,

@@ -140,3 +140,33 @@ def test_smtp_down_queues_the_message_and_sends_it_when_the_server_is_back(sessi
             assert deliver(session, now=utcnow() + timedelta(hours=1))["sent"] == 1
     assert box.recipients == [[contact.email]]
     assert _link(box.messages[0]) == sent.link
+
+
+def test_an_invoice_emailed_by_german_staff_is_in_the_french_contacts_language(
+    session, make, mailbox
+):
+    import subprocess
+
+    from portal_app.core.i18n import use_language
+
+    company = make.company(name="Acme Billing", locale="en_US")
+    client = make.client(company, locale="en_US")
+    contact = make.contact(client, first_name="Dana", is_primary=True, language="fr")
+    assert contact.language == "fr"
+    actor = staff_actor(session, company)
+    invoice = create_record(session, actor=actor, kind=INVOICE, form=invoice_form(client.id))
+    # The staff user works in German; the client reads French.
+    with use_language("de"):
+        email_document(session, actor=actor, kind=INVOICE, record_id=invoice.id)
+    deliver(session)
+    message = mailbox.messages[0]
+    assert message["Subject"] == f"Facture {invoice.number} de Acme Billing"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert text.startswith("Bonjour Dana,")
+    # French money in the client's (US) region: fr_US is no CLDR locale, so French alone.
+    assert "240,00\u00a0$US" in text
+    [pdf] = [part for part in message.iter_attachments() if part.get_filename().endswith(".pdf")]
+    read = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.get_content(), capture_output=True, check=True
+    ).stdout.decode()
+    assert "FACTURE" in read and "Sous-total" in read and "Subtotal" not in read
