@@ -12,6 +12,7 @@ from portal_app.components.records import paged_rows, summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext, set_language
 from portal_app.pages.client.recurring_invoices import recurring_status_badge
 from portal_app.schemas.invoice import InvoiceRowView
 from portal_app.schemas.recurring import RecurringView
@@ -19,9 +20,10 @@ from portal_app.services.billing import recurring
 from portal_app.services.payments import payment_methods
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill
 
-READ_ONLY_NOTE = "Sign in with your password to change auto-billing or ask to cancel."
-PREVIEW_NOTE = "Staff preview: nothing can be changed here."
+READ_ONLY_NOTE = N_("Sign in with your password to change auto-billing or ask to cancel.")
+PREVIEW_NOTE = N_("Staff preview: nothing can be changed here.")
 
 
 class RecurringDetailState(PagedListMixin, PortalState):
@@ -89,6 +91,7 @@ class RecurringDetailState(PagedListMixin, PortalState):
 
     @rx.event
     def set_auto_bill(self, enabled: bool):
+        set_language(self.lang)  # no session check here: this event's texts in the page's
         self.notice = self.auto_bill_error = ""
         actor = self._actor()
         if actor is None:
@@ -99,9 +102,10 @@ class RecurringDetailState(PagedListMixin, PortalState):
                     db, actor=actor, recurring_id=self._recurring_id, enabled=enabled is True
                 )
         except (ValidationError, ReadOnlyError, NotFoundError) as exc:
-            self.auto_bill_error = getattr(exc, "message", None) or str(exc) or "Not found."
+            self.auto_bill_error = _refusal(exc)
         else:
-            self.notice = "Auto-billing is on." if enabled is True else "Auto-billing is off."
+            on = gettext("Auto-billing is on.")
+            self.notice = on if enabled is True else gettext("Auto-billing is off.")
         self._load_schedule()
         return None
 
@@ -116,6 +120,7 @@ class RecurringDetailState(PagedListMixin, PortalState):
 
     @rx.event
     def confirm_cancel(self):
+        set_language(self.lang)
         self.notice = self.cancel_error = ""
         actor = self._actor()
         if actor is None:
@@ -126,13 +131,22 @@ class RecurringDetailState(PagedListMixin, PortalState):
                     db, actor=actor, recurring_id=self._recurring_id, reason=self.cancel_reason
                 )
         except (ValidationError, ReadOnlyError, NotFoundError) as exc:
-            self.cancel_error = getattr(exc, "message", None) or str(exc) or "Not found."
+            self.cancel_error = _refusal(exc)
             return None
         self.cancel_open = False
         self.cancel_reason = ""
-        self.notice = "Your cancellation request was sent. We will be in touch."
+        self.notice = gettext("Your cancellation request was sent. We will be in touch.")
         self._load_schedule()
         return None
+
+
+def _refusal(exc: Exception) -> str:
+    """What to show for a refused change (the services' messages are translated already)."""
+    if isinstance(exc, ValidationError):
+        return exc.message
+    if isinstance(exc, ReadOnlyError | NotFoundError):
+        return exc.user_message
+    return str(exc)
 
 
 S = RecurringDetailState
@@ -157,14 +171,14 @@ def _invoices() -> rx.Component:
     table = rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Invoice"),
-                rx.table.column_header_cell("Date"),
-                rx.table.column_header_cell("Due", display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Invoice")),
+                rx.table.column_header_cell(_("Date")),
+                rx.table.column_header_cell(_("Due"), display=["none", "table-cell"]),
                 rx.table.column_header_cell(
-                    "Amount", text_align="right", display=["none", "table-cell"]
+                    _("Amount"), text_align="right", display=["none", "table-cell"]
                 ),
-                rx.table.column_header_cell("Balance", text_align="right"),
-                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell(_("Balance"), text_align="right"),
+                rx.table.column_header_cell(_("Status")),
             )
         ),
         rx.table.body(rx.foreach(S.rows, _invoice_row)),
@@ -173,12 +187,12 @@ def _invoices() -> rx.Component:
         id="recurring-invoices",
     )
     return rx.vstack(
-        rx.heading("Invoices from this schedule", size="4", as_="h2"),
+        rx.heading(_("Invoices from this schedule"), size="4", as_="h2"),
         paged_rows(
             S,
             table,
-            "Invoices",
-            rx.text("No invoices have been sent from it yet.", color_scheme="gray"),
+            _("Invoices"),
+            rx.text(_("No invoices have been sent from it yet."), color_scheme="gray"),
         ),
         width="100%",
         spacing="2",
@@ -186,7 +200,7 @@ def _invoices() -> rx.Component:
     )
 
 
-def _fact(label: str, value) -> rx.Component:
+def _fact(label, value) -> rx.Component:
     return rx.vstack(
         rx.text(label, size="1", color_scheme="gray", weight="medium"),
         rx.text(value),
@@ -198,12 +212,15 @@ def _fact(label: str, value) -> rx.Component:
 def _schedule_facts(r: rx.Var) -> rx.Component:
     return rx.card(
         rx.grid(
-            _fact("Frequency", r.frequency),
-            _fact("Start date", r.start_date),
-            _fact("Next send date", rx.cond(r.next_send_date != "", r.next_send_date, "—")),
-            _fact("Cycles remaining", r.cycles_left),
-            _fact("Last sent", rx.cond(r.last_sent_date != "", r.last_sent_date, "—")),
-            _fact("Payment due", r.due_days.to_string() + " days after each invoice"),
+            _fact(_("Frequency"), r.frequency),
+            _fact(_("Start date"), r.start_date),
+            _fact(_("Next send date"), rx.cond(r.next_send_date != "", r.next_send_date, "—")),
+            _fact(_("Cycles remaining"), r.cycles_left),
+            _fact(_("Last sent"), rx.cond(r.last_sent_date != "", r.last_sent_date, "—")),
+            _fact(
+                _("Payment due"),
+                fill(_("%(days)s days after each invoice"), days=r.due_days.to_string()),
+            ),
             columns=rx.breakpoints(initial="2", md="3"),
             spacing="4",
             width="100%",
@@ -216,7 +233,7 @@ def _schedule_facts(r: rx.Var) -> rx.Component:
 def _auto_bill(r: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Auto-billing", size="4", as_="h2"),
+            rx.heading(_("Auto-billing"), size="4", as_="h2"),
             rx.cond(
                 r.can_switch_auto_bill & may_change,
                 rx.hstack(
@@ -225,10 +242,10 @@ def _auto_bill(r: rx.Var) -> rx.Component:
                         on_change=S.set_auto_bill,
                         id="auto-bill-switch",
                         # Radix renders a button: a <label for> does not name it for everyone.
-                        aria_label="Charge each new invoice to my default card",
+                        aria_label=_("Charge each new invoice to my default card"),
                     ),
                     rx.text(
-                        "Charge each new invoice to my default card",
+                        _("Charge each new invoice to my default card"),
                         as_="label",
                         html_for="auto-bill-switch",
                     ),
@@ -240,9 +257,9 @@ def _auto_bill(r: rx.Var) -> rx.Component:
             rx.cond(
                 r.auto_bill_on & ~r.has_default_card,
                 rx.text(
-                    "You have no default card saved, so invoices cannot be charged yet. ",
-                    rx.link("Add a card", href=routes.CLIENT_PAYMENT_METHODS),
-                    ".",
+                    _("You have no default card saved, so invoices cannot be charged yet."),
+                    " ",
+                    rx.link(_("Add a card"), href=routes.CLIENT_PAYMENT_METHODS),
                     size="2",
                 ),
             ),
@@ -258,18 +275,22 @@ def _auto_bill(r: rx.Var) -> rx.Component:
 def _cancel_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
-            rx.button("Request cancellation", variant="soft", color_scheme="red", id="cancel-open")
+            rx.button(
+                _("Request cancellation"), variant="soft", color_scheme="red", id="cancel-open"
+            )
         ),
         rx.dialog.content(
-            rx.dialog.title("Request cancellation"),
+            rx.dialog.title(_("Request cancellation")),
             rx.dialog.description(
-                "We will stop this recurring invoice after reviewing your request. Invoices "
-                "already sent stay due.",
+                _(
+                    "We will stop this recurring invoice after reviewing your request. Invoices "
+                    "already sent stay due."
+                ),
                 size="2",
                 color_scheme="gray",
             ),
             rx.vstack(
-                rx.el.label(rx.text("Reason (optional)", size="2"), html_for="cancel-reason"),
+                rx.el.label(rx.text(_("Reason (optional)"), size="2"), html_for="cancel-reason"),
                 rx.text_area(
                     id="cancel-reason",
                     value=S.cancel_reason,
@@ -280,9 +301,9 @@ def _cancel_dialog() -> rx.Component:
                 ),
                 field_error(S.cancel_error),
                 rx.hstack(
-                    rx.dialog.close(rx.button("Keep it", variant="soft", color_scheme="gray")),
+                    rx.dialog.close(rx.button(_("Keep it"), variant="soft", color_scheme="gray")),
                     rx.button(
-                        "Send request",
+                        _("Send request"),
                         on_click=S.confirm_cancel,
                         color_scheme="red",
                         id="cancel-confirm",
@@ -307,9 +328,15 @@ def _cancellation(r: rx.Var) -> rx.Component:
         r.cancel_requested,
         callout(
             rx.text(
-                "Cancellation requested on ",
-                r.cancel_requested_on,
-                rx.cond(r.cancel_reason != "", rx.fragment(": “", r.cancel_reason, "”"), "."),
+                rx.cond(
+                    r.cancel_reason != "",
+                    fill(
+                        _("Cancellation requested on %(date)s: “%(reason)s”"),
+                        date=r.cancel_requested_on,
+                        reason=r.cancel_reason,
+                    ),
+                    fill(_("Cancellation requested on %(date)s."), date=r.cancel_requested_on),
+                ),
             ),
             icon="info",
             color_scheme="orange",
@@ -323,7 +350,9 @@ def _cancellation(r: rx.Var) -> rx.Component:
 def _detail(r: rx.Var) -> rx.Component:
     return rx.vstack(
         detail_header(
-            rx.heading("Recurring invoice ", r.number, size="7", as_="h1"),
+            rx.heading(
+                fill(_("Recurring invoice %(number)s"), number=r.number), size="7", as_="h1"
+            ),
             recurring_status_badge(r.status_label),
             rx.text(r.frequency, " · ", r.amount, color_scheme="gray"),
             actions=_cancellation(r),
@@ -334,20 +363,20 @@ def _detail(r: rx.Var) -> rx.Component:
         ),
         rx.cond(
             ~may_change,
-            rx.text(rx.cond(S.is_preview, PREVIEW_NOTE, READ_ONLY_NOTE), size="2"),
+            rx.text(rx.cond(S.is_preview, _(PREVIEW_NOTE), _(READ_ONLY_NOTE)), size="2"),
         ),
         _schedule_facts(r),
         _auto_bill(r),
         lines_table(r.lines),
         totals_box(
-            summary_row("Subtotal", r.subtotal),
+            summary_row(_("Subtotal"), r.subtotal),
             rx.foreach(r.taxes, lambda tax: summary_row(tax[0], tax[1])),
-            summary_row("Each invoice", r.amount, strong=True),
+            summary_row(_("Each invoice"), r.amount, strong=True),
             element_id="recurring-totals",
         ),
         rx.cond(r.public_notes != "", rx.text(r.public_notes, size="2", white_space="pre-wrap")),
         _invoices(),
-        rx.link("← All recurring invoices", href=routes.CLIENT_RECURRING_INVOICES),
+        rx.link("← ", _("All recurring invoices"), href=routes.CLIENT_RECURRING_INVOICES),
         width="100%",
         spacing="4",
         align="start",

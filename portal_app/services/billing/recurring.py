@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext, pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import fetch_page, parse_record_id, sort_order
@@ -45,32 +46,36 @@ RUNNING_STATUSES = (RecurringStatus.ACTIVE, RecurringStatus.PAUSED)
 LIST_FILTERS = ("active", "all")
 MAX_PAGE = 1_000_000
 MAX_REASON_LENGTH = 1000
-STATUS_LABELS = {
-    "active": "Active",
-    "paused": "Paused",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
-}
 SWITCHABLE_MODES = ("opt_in", "opt_out")
-PREVIEW_MESSAGE = "Staff preview cannot change recurring invoices."
-LINK_MESSAGE = "Sign in with your password to change this recurring invoice."
+PREVIEW_MESSAGE = N_("Staff preview cannot change recurring invoices.")
+LINK_MESSAGE = N_("Sign in with your password to change this recurring invoice.")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def status_label(schedule: RecurringInvoice) -> str:
     """What the client sees: the status, or "Cancellation requested" while it still runs."""
     if schedule.cancel_requested_at is not None and schedule.status in RUNNING_STATUSES:
-        return "Cancellation requested"
-    return STATUS_LABELS.get(schedule.status, schedule.status.title())
+        return pgettext("recurring status", "Cancellation requested")
+    statuses = {
+        "active": pgettext("recurring status", "Active"),
+        "paused": pgettext("recurring status", "Paused"),
+        "completed": pgettext("recurring status", "Completed"),
+        "cancelled": pgettext("recurring status", "Cancelled"),
+    }
+    return statuses.get(schedule.status, schedule.status.title())
 
 
 def cycles_left(schedule: RecurringInvoice) -> str:
     """ "Endless", or how many invoices are still to come."""
-    return "Endless" if schedule.remaining_cycles is None else str(schedule.remaining_cycles)
+    if schedule.remaining_cycles is None:
+        return pgettext("recurring cycles", "Endless")
+    return str(schedule.remaining_cycles)
 
 
 def frequency_label(frequency: str) -> str:
-    return FREQUENCY_LABELS.get(frequency, frequency.replace("_", " ").capitalize())
+    if frequency in FREQUENCY_LABELS:
+        return gettext(FREQUENCY_LABELS[frequency])
+    return frequency.replace("_", " ").capitalize()
 
 
 def auto_bill_on(schedule: RecurringInvoice) -> bool:
@@ -193,11 +198,11 @@ def recurring_view(
     running = r.status in RUNNING_STATUSES
     on = auto_bill_on(r)
     if r.auto_bill == "always":
-        auto_label = "On: every invoice is charged to your default card"
+        auto_label = gettext("On: every invoice is charged to your default card")
     elif on:
-        auto_label = "On: invoices are charged to your default card"
+        auto_label = gettext("On: invoices are charged to your default card")
     else:
-        auto_label = "Off: pay each invoice yourself"
+        auto_label = gettext("Off: pay each invoice yourself")
     return RecurringView(
         id=r.id,
         number=r.number,
@@ -269,9 +274,9 @@ def issued_invoices(
 
 def _may_change(actor: Actor) -> None:
     if actor.is_preview:
-        raise ReadOnlyError(PREVIEW_MESSAGE)
+        raise ReadOnlyError(gettext(PREVIEW_MESSAGE))
     if actor.is_link_session:
-        raise ReadOnlyError(LINK_MESSAGE)
+        raise ReadOnlyError(gettext(LINK_MESSAGE))
 
 
 def set_auto_bill(session: Session, *, actor: Actor, recurring_id: int, enabled: bool) -> None:
@@ -280,11 +285,13 @@ def set_auto_bill(session: Session, *, actor: Actor, recurring_id: int, enabled:
     modules.require(session, actor=actor, module=MODULE)
     schedule = get_client_recurring(session, actor=actor, recurring_id=recurring_id)
     if not isinstance(enabled, bool):
-        raise ValidationError("auto_bill", "Choose on or off.")
+        raise ValidationError("auto_bill", gettext("Choose on or off."))
     if schedule.auto_bill not in SWITCHABLE_MODES:
-        raise ValidationError("auto_bill", "Auto-billing of this invoice is set by the company.")
+        raise ValidationError(
+            "auto_bill", gettext("Auto-billing of this invoice is set by the company.")
+        )
     if schedule.status not in RUNNING_STATUSES:
-        raise ValidationError("auto_bill", "This recurring invoice has ended.")
+        raise ValidationError("auto_bill", gettext("This recurring invoice has ended."))
     if schedule.auto_bill_enabled == enabled:
         return
     schedule.auto_bill_enabled = enabled
@@ -308,7 +315,10 @@ def clean_reason(raw: object) -> str:
     """The client's reason as plain text: control characters dropped, length checked."""
     text = _CONTROL.sub("", str(raw or "")).strip()
     if len(text) > MAX_REASON_LENGTH:
-        raise ValidationError("reason", f"Keep the reason under {MAX_REASON_LENGTH} characters.")
+        raise ValidationError(
+            "reason",
+            gettext("Keep the reason under %(num)s characters.") % {"num": MAX_REASON_LENGTH},
+        )
     return text
 
 
@@ -328,11 +338,11 @@ def request_cancellation(
     if schedule.cancel_requested_at is not None:
         raise ValidationError(
             "reason",
-            "Cancellation was already requested on "
-            f"{format_day(schedule.cancel_requested_at, locale)}.",
+            gettext("Cancellation was already requested on %(date)s.")
+            % {"date": format_day(schedule.cancel_requested_at, locale)},
         )
     if schedule.status not in RUNNING_STATUSES:
-        raise ValidationError("reason", "This recurring invoice has already ended.")
+        raise ValidationError("reason", gettext("This recurring invoice has already ended."))
     now = utcnow()
     result = session.exec(
         update(RecurringInvoice)
@@ -344,7 +354,7 @@ def request_cancellation(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise ValidationError("reason", "Cancellation was already requested.")
+        raise ValidationError("reason", gettext("Cancellation was already requested."))
     session.refresh(schedule)
     audit.record(
         session,
