@@ -161,7 +161,13 @@ def _records(make: Factory, db) -> Records:
     draft = make.invoice(client, number=f"INV-A11Y-D-{tag}", status="draft")
     with db() as session:
         plan = SubscriptionPlan(
-            company_id=company.id, name="Team", price_minor=49_00, currency="USD", trial_days=14
+            company_id=company.id,
+            name="Team",
+            price_minor=49_00,
+            currency="USD",
+            trial_days=14,
+            # The client has no card here; a trial that asks for one is refused (7dc7ad2).
+            trial_without_card=True,
         )
         session.add(plan)
         session.flush()
