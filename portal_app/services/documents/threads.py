@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -166,7 +167,7 @@ def _messages(session: Session, thread_id: int) -> list[ThreadMessage]:
     )
 
 
-def _names(session: Session, model, ids: set[int]) -> dict[int, object]:
+def _names(session: Session, model, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
     return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(ids)))}
@@ -181,7 +182,7 @@ def _view(
     locale: str,
     for_staff: bool,
 ) -> ThreadView:
-    messages = _messages(session, thread.id) if thread is not None else []
+    messages = _messages(session, thread.id or 0) if thread is not None else []
     contacts = _names(session, ClientContact, {m.contact_id for m in messages if m.contact_id})
     staff = _names(session, StaffUser, {m.staff_user_id for m in messages if m.staff_user_id})
     files = _names(session, Document, {m.document_id for m in messages if m.document_id})
