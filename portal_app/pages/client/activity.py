@@ -24,6 +24,7 @@ KIND_ICONS = {
     "card": "credit-card",
     "signin": "log-in",
     "system": "bell",
+    "message": "message-circle",
 }
 
 

@@ -114,6 +114,9 @@ CONTACT_ACTIONS: dict[str, tuple[str, str]] = {
     "session_opened_password": ("signin", N_("%(who)s signed in with a password.")),
     "session_opened_code": ("signin", N_("%(who)s signed in with an e-mailed code.")),
     "session_opened_link": ("signin", N_("%(who)s opened the portal from an e-mailed link.")),
+    # Questions and disputes (services/documents/threads.py); a follow-up message is not listed.
+    "thread.question_asked": ("message", N_("%(who)s asked a question about %(record)s.")),
+    "thread.dispute_opened": ("message", N_("%(who)s disputed invoice %(record)s.")),
 }
 # What the portal did on its own (jobs, automatic charges), shown as the company's.
 SYSTEM_ACTIONS: dict[str, tuple[str, str]] = {
@@ -144,6 +147,11 @@ STAFF_ACTIONS: dict[str, tuple[str, str]] = {
     "subscription_cancellation_approved": (
         "plan",
         N_("%(who)s approved the cancellation of the subscription %(record)s."),
+    ),
+    "thread.answered": ("message", N_("%(who)s answered a question about %(record)s.")),
+    "thread.resolved": (
+        "message",
+        N_("%(who)s marked the conversation about %(record)s as resolved."),
     ),
 }
 CONTACT_TYPES = ("contact", "staff_preview")
