@@ -12,6 +12,7 @@ import unicodedata
 import zipfile
 
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.settings import Settings, get_settings
 
 MAX_NAME = 200
@@ -28,13 +29,13 @@ TEXT = "text/plain"
 # Each detected type: its label and the extensions a name of that type may keep.
 TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     PDF: ("PDF", (".pdf",)),
-    PNG: ("PNG image", (".png",)),
-    JPEG: ("JPEG image", (".jpg", ".jpeg")),
-    GIF: ("GIF image", (".gif",)),
-    XLSX: ("Excel sheet", (".xlsx",)),
-    DOCX: ("Word document", (".docx",)),
+    PNG: (N_("PNG image"), (".png",)),
+    JPEG: (N_("JPEG image"), (".jpg", ".jpeg")),
+    GIF: (N_("GIF image"), (".gif",)),
+    XLSX: (N_("Excel sheet"), (".xlsx",)),
+    DOCX: (N_("Word document"), (".docx",)),
     CSV: ("CSV", (".csv",)),
-    TEXT: ("Text", (".txt",)),
+    TEXT: (N_("Text"), (".txt",)),
 }
 PREVIEW = {PDF: "pdf", PNG: "image", JPEG: "image", GIF: "image"}
 
@@ -103,8 +104,9 @@ def _text_type(data: bytes) -> str | None:
 
 
 def type_label(media_type: str) -> str:
-    """What the UI calls a media type, e.g. 'PNG image'."""
-    return TYPES.get(media_type, (media_type, ()))[0]
+    """What the UI calls a media type, e.g. 'PNG image' (in the current language)."""
+    label = TYPES.get(media_type, (media_type, ()))[0]
+    return gettext(label) if media_type in TYPES else label
 
 
 def allowed_types(settings: Settings | None = None) -> set[str]:
@@ -124,7 +126,7 @@ def clean_name(name: str, media_type: str) -> str:
     ).strip()
     if not name or name in (".", "..") or _PATH_CHARS.search(name) or ".." in name:
         raise ValidationError(
-            "file", "The file name may not contain folders, '..' or control characters."
+            "file", gettext("The file name may not contain folders, '..' or control characters.")
         )
     stem, dot, ext = name.rpartition(".")
     if not dot:

@@ -20,11 +20,13 @@ from portal_app.components.records import paged_rows, select_cell
 from portal_app.core import files, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext, ngettext, set_language, use_language
 from portal_app.core.settings import get_settings
 from portal_app.schemas.document import DocumentRowView
 from portal_app.services.documents import documents
 from portal_app.state.paged_list import PagedListMixin, RowSelectionMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill, pgettext
 
 FILTER_LABELS = {
     "all": "Everything",
@@ -33,7 +35,7 @@ FILTER_LABELS = {
     "credit": "Credits",
     "payment": "Payments",
 }
-GONE = "That document is no longer available."
+GONE = N_("That document is no longer available.")
 UPLOAD_ID = "document-upload"
 MAX_FILES_PER_UPLOAD = 5
 
@@ -85,6 +87,7 @@ class DocumentsState(RowSelectionMixin, PagedListMixin, PortalState):
     async def upload(self, files: list[rx.UploadFile]):
         """Store the chosen files as the client's documents; the first bad one stops with a
         clear message (the ones before it are kept, each in its own transaction)."""
+        set_language(self.lang)  # no session check in this event: its texts in the page's
         self.upload_message = self.upload_error = ""
         actor = self._actor()
         if actor is None:
@@ -107,14 +110,16 @@ class DocumentsState(RowSelectionMixin, PagedListMixin, PortalState):
                 self.upload_error = str(exc)
                 break
             except NotFoundError:
-                self.upload_error = "Uploading files is not available in your portal."
+                self.upload_error = gettext("Uploading files is not available in your portal.")
                 break
         if len(files) > MAX_FILES_PER_UPLOAD and not self.upload_error:
-            self.upload_error = (
-                f"Only {MAX_FILES_PER_UPLOAD} files at a time; the rest were skipped."
-            )
+            self.upload_error = ngettext(
+                "Only %(num)d file at a time; the rest were skipped.",
+                "Only %(num)d files at a time; the rest were skipped.",
+                MAX_FILES_PER_UPLOAD,
+            ) % {"num": MAX_FILES_PER_UPLOAD}
         if stored:
-            self.upload_message = "Uploaded " + ", ".join(stored) + "."
+            self.upload_message = gettext("Uploaded %(names)s.") % {"names": ", ".join(stored)}
         self.page = 1
         self._reload()
         return rx.clear_selected_files(UPLOAD_ID)
@@ -137,7 +142,8 @@ class DocumentsState(RowSelectionMixin, PagedListMixin, PortalState):
             with session_scope() as db:
                 token = make_token(db, actor)
         except NotFoundError:
-            self.message = GONE
+            with use_language(self.lang):
+                self.message = gettext(GONE)
             return None
         return actor, token
 
@@ -227,9 +233,9 @@ def _download_button(row) -> rx.Component:
     """Download one document through a fresh signed URL."""
     return rx.button(
         rx.icon("download", size=16, aria_hidden="true"),
-        "Download",
+        _("Download"),
         on_click=DocumentsState.download(row.id),
-        aria_label="Download " + row.name,
+        aria_label=fill(_("Download %(name)s"), name=row.name),
         variant="soft",
         size="1",
     )
@@ -242,11 +248,11 @@ def _upload_box() -> rx.Component:
             labelled_upload(
                 rx.vstack(
                     rx.icon("upload", size=20, aria_hidden="true"),
-                    rx.text("Drop files here or click to choose (PDF, images, sheets, text)."),
+                    rx.text(_("Drop files here or click to choose (PDF, images, sheets, text).")),
                     align="center",
                     spacing="1",
                 ),
-                label="Choose files to upload",
+                label=_("Choose files to upload"),
                 id=UPLOAD_ID,
                 max_files=MAX_FILES_PER_UPLOAD,
                 multiple=True,
@@ -263,7 +269,7 @@ def _upload_box() -> rx.Component:
             ),
             rx.button(
                 rx.icon("upload", size=16, aria_hidden="true"),
-                "Upload",
+                _("Upload"),
                 on_click=DocumentsState.upload(rx.upload_files(upload_id=UPLOAD_ID)),
                 id="upload-button",
                 size="2",
@@ -296,13 +302,24 @@ def _upload_box() -> rx.Component:
     )
 
 
+def _filter_labels() -> dict[str, rx.Var]:
+    """FILTER_LABELS' choices in the contact's language."""
+    return {
+        "all": pgettext("document belongs to", "Everything"),
+        "client": pgettext("document belongs to", "Account"),
+        "invoice": _("Invoices"),
+        "credit": _("Credits"),
+        "payment": _("Payments"),
+    }
+
+
 def _filter_bar() -> rx.Component:
     return rx.hstack(
-        rx.text("Belongs to", size="2", color_scheme="gray"),
+        rx.text(_("Belongs to"), size="2", color_scheme="gray"),
         rx.select.root(
-            rx.select.trigger(aria_label="Show documents that belong to"),
+            rx.select.trigger(aria_label=_("Show documents that belong to")),
             rx.select.content(
-                *[rx.select.item(label, value=value) for value, label in FILTER_LABELS.items()]
+                *[rx.select.item(label, value=value) for value, label in _filter_labels().items()]
             ),
             value=DocumentsState.attached_to,
             on_change=DocumentsState.set_attached_to,
@@ -313,19 +330,28 @@ def _filter_bar() -> rx.Component:
     )
 
 
+def _selected_count() -> rx.Var:
+    return DocumentsState.selected_ids.length().to_string()
+
+
 def _selection_bar() -> rx.Component:
     return rx.cond(
         DocumentsState.selected_ids.length() > 0,
         rx.hstack(
-            rx.text(DocumentsState.selected_ids.length(), " selected", size="2"),
+            rx.text(
+                fill(_("%(count)s selected"), count=_selected_count()),
+                size="2",
+            ),
             rx.button(
                 rx.icon("download", size=16, aria_hidden="true"),
-                "Download ZIP",
+                _("Download ZIP"),
                 on_click=DocumentsState.download_selected,
                 id="download-zip",
                 size="2",
             ),
-            rx.button("Clear", on_click=DocumentsState.clear_selection, variant="soft", size="2"),
+            rx.button(
+                _("Clear"), on_click=DocumentsState.clear_selection, variant="soft", size="2"
+            ),
             align="center",
             spacing="3",
         ),
@@ -342,7 +368,7 @@ def _belongs_to(row: DocumentRowView) -> rx.Component:
 
 def _row(row: DocumentRowView) -> rx.Component:
     return rx.table.row(
-        select_cell(DocumentsState, row.id, "Select " + row.name),
+        select_cell(DocumentsState, row.id, fill(_("Select %(name)s"), name=row.name)),
         rx.table.row_header_cell(
             rx.text(row.name, weight="medium", word_break="break-word"),
             rx.text(
@@ -364,9 +390,9 @@ def _row(row: DocumentRowView) -> rx.Component:
                     row.preview != "",
                     rx.button(
                         rx.icon("eye", size=16, aria_hidden="true"),
-                        "Preview",
+                        _("Preview"),
                         on_click=DocumentsState.preview(row.id),
-                        aria_label="Preview " + row.name,
+                        aria_label=fill(_("Preview %(name)s"), name=row.name),
                         variant="soft",
                         size="1",
                     ),
@@ -384,13 +410,13 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell(visually_hidden("Select"), width="2.5em"),
-                rx.table.column_header_cell("Name"),
-                rx.table.column_header_cell("Type", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Size", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Date", display=["none", "none", "table-cell"]),
-                rx.table.column_header_cell("Belongs to"),
-                rx.table.column_header_cell(visually_hidden("Actions")),
+                rx.table.column_header_cell(visually_hidden(_("Select")), width="2.5em"),
+                rx.table.column_header_cell(_("Name")),
+                rx.table.column_header_cell(_("Type"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Size"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Date"), display=["none", "none", "table-cell"]),
+                rx.table.column_header_cell(_("Belongs to")),
+                rx.table.column_header_cell(visually_hidden(_("Actions"))),
             )
         ),
         rx.table.body(rx.foreach(DocumentsState.rows, _row)),
@@ -403,7 +429,7 @@ def _preview_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(DocumentsState.preview_name),
-            rx.dialog.description(visually_hidden("Preview")),
+            rx.dialog.description(visually_hidden(_("Preview"))),
             rx.cond(
                 DocumentsState.preview_kind == "image",
                 rx.image(
@@ -423,7 +449,7 @@ def _preview_dialog() -> rx.Component:
                 ),
             ),
             rx.flex(
-                rx.dialog.close(rx.button("Close", variant="soft")),
+                rx.dialog.close(rx.button(_("Close"), variant="soft")),
                 justify="end",
                 margin_top="1em",
             ),
@@ -436,10 +462,12 @@ def _preview_dialog() -> rx.Component:
 
 def documents_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Documents"),
+        page_heading(_("Documents")),
         rx.cond(
             DocumentsState.unavailable,
-            empty_state("Not available", "Your portal does not include documents.", icon="lock"),
+            empty_state(
+                _("Not available"), _("Your portal does not include documents."), icon="lock"
+            ),
             rx.vstack(
                 rx.flex(
                     _filter_bar(),
@@ -463,11 +491,13 @@ def documents_page() -> rx.Component:
                 paged_rows(
                     DocumentsState,
                     _table(),
-                    "Documents",
+                    _("Documents"),
                     empty_state(
-                        "No documents",
-                        "Files shared with you, such as contracts and reports, will be listed "
-                        "here.",
+                        _("No documents"),
+                        _(
+                            "Files shared with you, such as contracts and reports, will be listed "
+                            "here."
+                        ),
                         icon="folder",
                     ),
                 ),
@@ -490,7 +520,7 @@ def attached_documents(rows) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
         rx.vstack(
-            rx.heading("Documents", size="3", as_="h2"),
+            rx.heading(_("Documents"), size="3", as_="h2"),
             rx.cond(
                 DocumentsState.message != "",
                 rx.callout(

@@ -28,6 +28,7 @@ from portal_app.core.files import (
     format_size,
     type_label,
 )
+from portal_app.core.i18n import gettext, pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.paging import parse_record_id
 from portal_app.core.routes import credit_url, invoice_url, payment_url, quote_url
@@ -105,14 +106,17 @@ def store_document(
     if sum(x is not None for x in (invoice_id, credit_id, payment_id, quote_id)) > 1:
         raise ValueError("a document belongs to at most one invoice, credit, payment or quote")
     if not data:
-        raise ValidationError("file", "The file is empty.")
+        raise ValidationError("file", gettext("The file is empty."))
     if len(data) > settings.documents_max_bytes:
         limit = settings.documents_max_bytes / (1024 * 1024)
-        raise ValidationError("file", f"The file is larger than {limit:g} MB.")
+        raise ValidationError(
+            "file", gettext("The file is larger than %(limit)s MB.") % {"limit": f"{limit:g}"}
+        )
     media_type = detect_media_type(data)
     if media_type is None or media_type not in allowed_types(settings):
         raise ValidationError(
-            "file", "This kind of file is not accepted. Use a PDF, an image, a sheet or text."
+            "file",
+            gettext("This kind of file is not accepted. Use a PDF, an image, a sheet or text."),
         )
     clean = clean_name(name, media_type)
     _check_owner(session, Invoice, invoice_id, company_id, client_id)
@@ -165,7 +169,7 @@ def upload_client_document(
     if company is None or not company.allow_client_uploads:
         raise NotFoundError("uploads")
     if actor.is_preview or actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to upload files.")
+        raise ReadOnlyError(gettext("Sign in with your password to upload files."))
     document = store_document(
         session,
         company_id=actor.company_id,
@@ -336,15 +340,19 @@ def invoice_documents(session: Session, *, actor: Actor, invoice_id: int) -> lis
 def _row_view(doc, locale: str) -> DocumentRowView:
     """A row of _ROW_COLUMNS as the lists show it."""
     if doc.invoice_id is not None:
-        belongs, url = f"Invoice {doc.invoice_number}", invoice_url(doc.invoice_id)
+        belongs = gettext("Invoice %(number)s") % {"number": doc.invoice_number}
+        url = invoice_url(doc.invoice_id)
     elif doc.credit_id is not None:
-        belongs, url = f"Credit {doc.credit_number}", credit_url(doc.credit_id)
+        belongs = gettext("Credit %(number)s") % {"number": doc.credit_number}
+        url = credit_url(doc.credit_id)
     elif doc.payment_id is not None:
-        belongs, url = f"Payment {doc.payment_number}", payment_url(doc.payment_id)
+        belongs = gettext("Payment %(number)s") % {"number": doc.payment_number}
+        url = payment_url(doc.payment_id)
     elif doc.quote_id is not None:
-        belongs, url = f"Quote {doc.quote_number}", quote_url(doc.quote_id)
+        belongs = gettext("Quote %(number)s") % {"number": doc.quote_number}
+        url = quote_url(doc.quote_id)
     else:
-        belongs, url = "Account", ""
+        belongs, url = pgettext("document belongs to", "Account"), ""
     return DocumentRowView(
         id=doc.id,
         name=doc.name,
