@@ -156,10 +156,11 @@ class StaffSettingsState(StaffState):
             user = staff_users.set_staff_role(
                 db, actor=actor, staff_user_id=staff_user_id, role=role
             )
-            return gettext("%(name)s is now: %(role)s.") % {
-                "name": user.name or user.email,
-                "role": gettext(ROLE_LABELS[user.role]),
-            }
+            now = {
+                StaffRole.OWNER: gettext("%(name)s is now owner."),
+                StaffRole.ADMIN: gettext("%(name)s is now admin."),
+            }.get(StaffRole(user.role), gettext("%(name)s is now staff."))
+            return now % {"name": user.name or user.email}
 
         self._change_team(change)
 
