@@ -52,8 +52,22 @@ def invoice_payments(
     scope), oldest first, each with what it applied here and what of that was refunded."""
     card = client_scope(Payment, actor)
     credit_scope = client_scope(Credit, actor)
+    # Plain columns: building three ORM objects per row cost more than the query (issue 25).
     rows = session.exec(
-        select(PaymentAllocation, Payment, Credit)
+        select(
+            col(PaymentAllocation.amount_minor),
+            col(PaymentAllocation.refunded_minor),
+            col(PaymentAllocation.created_at),
+            col(Credit.id).label("credit_id"),
+            col(Payment.id).label("payment_id"),
+            col(Payment.number).label("payment_number"),
+            col(Payment.paid_at),
+            col(Payment.created_at).label("payment_created_at"),
+            col(Payment.method_label),
+            col(Payment.method),
+            col(Credit.number).label("credit_number"),
+            col(Credit.status).label("credit_status"),
+        )
         .join(Payment, col(Payment.id) == PaymentAllocation.payment_id, isouter=True)
         .join(Credit, col(Credit.id) == PaymentAllocation.credit_id, isouter=True)
         .where(
@@ -76,31 +90,31 @@ def invoice_payments(
     )
 
     sources: dict[tuple[str, int], _Source] = {}
-    for allocation, payment, credit in rows:
-        if credit is not None:
-            key = ("credit", credit.id or 0)
+    for row in rows:
+        if row.credit_id is not None:
+            key = ("credit", row.credit_id)
             source = sources.get(key) or _Source(
                 "credit",
-                credit.id or 0,
-                credit.number,
-                allocation.created_at,
+                row.credit_id,
+                row.credit_number,
+                row.created_at,
                 _("Credit"),
-                linked=credits_on and credit.status in VISIBLE_CREDIT_STATUSES,
+                linked=credits_on and row.credit_status in VISIBLE_CREDIT_STATUSES,
             )
-        elif payment is not None:
-            key = ("payment", payment.id or 0)
+        elif row.payment_id is not None:
+            key = ("payment", row.payment_id)
             source = sources.get(key) or _Source(
                 "payment",
-                payment.id or 0,
-                payment.number,
-                payment.paid_at or payment.created_at,
-                payment.method_label or payment.method.capitalize(),
+                row.payment_id,
+                row.payment_number,
+                row.paid_at or row.payment_created_at,
+                row.method_label or row.method.capitalize(),
                 linked=payments_on,
             )
         else:
             continue
-        source.amount += allocation.amount_minor
-        source.refunded += allocation.refunded_minor
+        source.amount += row.amount_minor
+        source.refunded += row.refunded_minor
         sources[key] = source
 
     def money(minor: int) -> str:

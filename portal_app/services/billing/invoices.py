@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from portal_app.core import routes
@@ -321,8 +322,12 @@ def build_invoice_view(
 ) -> InvoiceView:
     """Format an invoice (already authorised by the caller) into its view object."""
     today = today or utcnow().date()
-    company = session.get(Company, invoice.company_id)
-    client = session.get(Client, invoice.client_id)
+    # Both parties in one statement: the invoice names them, so no scope is needed here.
+    company, client = session.exec(
+        select(Company, Client)
+        .join(Client, col(Client.company_id) == Company.id)
+        .where(col(Company.id) == invoice.company_id, col(Client.id) == invoice.client_id)
+    ).one()
     lines = session.exec(
         select(InvoiceLine)
         .where(InvoiceLine.invoice_id == invoice.id)
@@ -382,19 +387,12 @@ def record_view(session: Session, *, actor: Actor, invoice: Invoice) -> None:
     """Note that the client opened an invoice (never for staff preview)."""
     if actor.is_preview:
         return
-    invoice.last_viewed_at = utcnow()
-    session.add(invoice)
-    audit.record(
-        session,
-        company_id=actor.company_id,
-        client_id=actor.client_id,
-        action="invoice_viewed",
-        actor_type="contact",
-        actor_id=actor.contact_id,
-        entity_type="invoice",
-        entity_id=invoice.id,
-        ip=actor.ip,
-    )
+    # Two statements at once rather than the ORM's flush of a changed object: every view
+    # pays for this (issue 25). The loaded invoice keeps the time without turning dirty.
+    now = utcnow()
+    session.execute(update(Invoice).where(col(Invoice.id) == invoice.id).values(last_viewed_at=now))
+    set_committed_value(invoice, "last_viewed_at", now)
+    audit.insert_contact_action(session, actor, "invoice", invoice.id, "invoice_viewed")
 
 
 def invoices_for_download(

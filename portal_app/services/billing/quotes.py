@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import and_, func, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
@@ -328,19 +329,12 @@ def record_view(session: Session, *, actor: Actor, quote: Quote) -> None:
     """Note that the client opened a quote (never for staff preview)."""
     if actor.is_preview:
         return
-    quote.last_viewed_at = utcnow()
-    session.add(quote)
-    audit.record(
-        session,
-        company_id=actor.company_id,
-        client_id=actor.client_id,
-        action="quote_viewed",
-        actor_type="contact",
-        actor_id=actor.contact_id,
-        entity_type="quote",
-        entity_id=quote.id,
-        ip=actor.ip,
-    )
+    # Two statements at once rather than the ORM's flush of a changed object: every view
+    # pays for this (issue 25). The loaded quote keeps the time without turning dirty.
+    now = utcnow()
+    session.execute(update(Quote).where(col(Quote.id) == quote.id).values(last_viewed_at=now))
+    set_committed_value(quote, "last_viewed_at", now)
+    audit.insert_contact_action(session, actor, "quote", quote.id, "quote_viewed")
 
 
 def quotes_for_download(session: Session, *, actor: Actor, quote_ids: list[int]) -> list[Quote]:
