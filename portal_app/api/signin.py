@@ -9,6 +9,8 @@
   (services/signin_binding.py) and sends it straight back to that page, which reloads with the
   cookie in its websocket handshake. It writes nothing on the server; a cross-site link to it
   at most gives the browser a new random value.
+  `BindingCookieMiddleware` gives the same cookie with the page itself where it can, so that
+  this round trip is the exception.
 - `binding_of` reads that cookie for the handoff routes.
 - `foreign_origin` is the CSRF guard of the POST-only routes that sign out or leave a preview.
 """
@@ -23,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal_app.client_address import request_origin
 from portal_app.core import routes
@@ -61,17 +64,63 @@ async def binding(request: Request) -> Response:
         _binding_target(request.query_params.get("next", "")), status_code=303
     )
     if not signin_binding.is_fresh(binding_of(request)):
-        _set_cookie(
-            response,
-            signin_binding.BINDING_COOKIE,
-            signin_binding.new_binding(time.time()),
-            max_age=signin_binding.BINDING_SECONDS,
-            samesite="lax",
-        )
+        _new_binding_cookie(response)
     response.headers["Cache-Control"] = "no-store"
     # `next` may hold an e-mailed link's key.
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _new_binding_cookie(response: Response) -> None:
+    _set_cookie(
+        response,
+        signin_binding.BINDING_COOKIE,
+        signin_binding.new_binding(time.time()),
+        max_age=signin_binding.BINDING_SECONDS,
+        samesite="lax",
+    )
+
+
+class BindingCookieMiddleware:
+    """A browser that opens a page starting a sign-in (routes.is_binding_target: the sign-in
+    pages, an e-mailed link, a staff preview) without a fresh binding gets its binding cookie
+    with the page itself, so the page's websocket carries it from the start, instead of the
+    page loading, going through GET /api/auth/binding and loading again (issue 23). That route
+    stays for pages served from another origin (two-port development) and for a binding that
+    runs out while a page stays open. Like the route, it writes nothing on the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope.get("method") not in ("GET", "HEAD")
+            or not routes.is_binding_target(scope.get("path", ""))
+            or signin_binding.is_fresh(binding_of(Request(scope)))
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and _is_page(message):
+                carrier = Response()
+                _new_binding_cookie(carrier)
+                cookies = [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+                message = {**message, "headers": [*message.get("headers", []), *cookies]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _is_page(start: Message) -> bool:
+    """Whether a response start is a page (HTML, 200)."""
+    if start.get("status") != 200:
+        return False
+    for name, value in start.get("headers", []):
+        if name.lower() == b"content-type":
+            return value.lower().startswith(b"text/html")
+    return False
 
 
 def _set_cookie(

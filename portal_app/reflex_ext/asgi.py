@@ -16,22 +16,31 @@ What this relies on in Reflex 0.10.x (re-check on upgrade; tests/reflex_ext has 
 - The built front end reaches the backend at `Endpoint.EVENT.get_url()` / `UPLOAD.get_url()`
   (from `api_url`), which the Content-Security-Policy's connect-src must name.
 
-So `backend_transformers(api)` is `[upload guard, api, security headers]`: the guard wraps
-Reflex's app alone (it sees `/_upload`, and sits inside our request-id middleware, so refusals
-are logged), and the headers wrap everything the backend serves. Only the outermost CORS layer's
-answers to preflight requests (OPTIONS with Access-Control-Request-Method: no body, never
-rendered) are made outside them.
+So `backend_transformers(api)` is `[page paths, upload guard, api, binding cookie, security
+headers]`:
+- page paths (PageWithoutRedirect) lets the static mount serve /client/login itself instead of
+  its 307 to /client/login/;
+- the guard wraps Reflex's app alone (it sees `/_upload`, and sits inside our request-id
+  middleware, so refusals are logged);
+- the sign-in binding cookie goes on the pages that start a sign-in
+  (api/signin.BindingCookieMiddleware);
+- the headers wrap everything the backend serves. Only the outermost CORS layer's answers to
+  preflight requests (OPTIONS with Access-Control-Request-Method: no body, never rendered) are
+  made outside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from reflex import constants
 from reflex.config import get_config
+from reflex.utils import prerequisites
 from starlette.applications import Starlette
 
+from portal_app.api.signin import BindingCookieMiddleware
 from portal_app.core.settings import Settings, get_settings
 from portal_app.gateways.factory import browser_urls
 from portal_app.reflex_ext import REFLEX_VERSION, check_reflex_version
@@ -76,7 +85,38 @@ def upload_guard(app: Any) -> UploadGuard:
     return UploadGuard(app, path=upload_path(), max_bytes=get_settings().upload_max_bytes)
 
 
+def built_pages_dir() -> Path:
+    """Where the built front end's pages lie (reflex/utils/exec.py `get_frontend_mount`)."""
+    config = get_config()
+    web_dir = prerequisites.get_web_dir()
+    return (web_dir / constants.Dirs.STATIC / config.frontend_path.strip("/")).resolve()
+
+
+class PageWithoutRedirect:
+    """Serves a page asked for without its trailing slash (/client/login, as every link and
+    redirect of ours writes it) directly, instead of the static mount's 307 to /client/login/
+    and a second request (issue 23). Only paths whose `<path>/index.html` exists in the build
+    are rewritten; every other request passes untouched."""
+
+    def __init__(self, app: Any, pages_dir: Path | None = None) -> None:
+        self.app = app
+        self.pages_dir = pages_dir or built_pages_dir()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        last = path.rsplit("/", 1)[-1]
+        if (
+            last
+            and "." not in last
+            and scope.get("method") in ("GET", "HEAD")
+            and ".." not in path
+            and (self.pages_dir / path.lstrip("/") / "index.html").is_file()
+        ):
+            scope = {**scope, "path": path + "/", "raw_path": (path + "/").encode("latin-1")}
+        await self.app(scope, receive, send)
+
+
 def backend_transformers(api: Starlette) -> list[Starlette | Callable[[Any], Any]]:
-    """`rx.App(api_transformer=...)`: the guard around Reflex's app, our routes, the headers
-    around everything."""
-    return [upload_guard, api, security_headers]
+    """`rx.App(api_transformer=...)`: the guard around Reflex's app, our routes, the sign-in
+    binding cookie on the pages that start a sign-in, the headers around everything."""
+    return [PageWithoutRedirect, upload_guard, api, BindingCookieMiddleware, security_headers]

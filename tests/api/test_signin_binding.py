@@ -275,3 +275,55 @@ def test_the_handoff_hash_is_not_the_plain_code_hash(committed):
     with committed() as (session, _):
         row = session.get(AuthSession, opened.session_id)
         assert row.handoff_hash and row.handoff_hash != token_hash(opened.handoff_code)
+
+
+# --------------------------------------------------------------------------- binding with the page
+
+
+def _pages() -> TestClient:
+    """BindingCookieMiddleware around a stand-in for the built front end: every path is an HTML
+    page, but /missing (a 404 page) and /data.json."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse, JSONResponse
+    from starlette.routing import Route
+
+    from portal_app.api.signin import BindingCookieMiddleware
+
+    async def page(request):
+        if request.url.path == "/missing":
+            return HTMLResponse("<p>Not found</p>", status_code=404)
+        if request.url.path == "/data.json":
+            return JSONResponse({})
+        return HTMLResponse("<!doctype html><title>page</title>")
+
+    front_end = Starlette(routes=[Route("/{path:path}", page)])
+    return TestClient(BindingCookieMiddleware(front_end), base_url=ORIGIN)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/client/login", "/staff/login/", "/client/invoice/abcDEF123_-abc", "/staff/preview/12"],
+)
+def test_a_page_that_starts_a_sign_in_brings_its_binding_cookie(path):
+    browser = _pages()
+    response = browser.get(path)
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{BINDING_COOKIE}=")
+    for attribute in ("HttpOnly", "SameSite=lax", "Path=/", f"Max-Age={BINDING_SECONDS}"):
+        assert attribute in cookie
+    value = browser.cookies.get(BINDING_COOKIE)
+    assert value and value != BINDING
+    # A fresh binding is kept (another tab may be signing in with it); a stale one is not.
+    assert "set-cookie" not in browser.get(path).headers
+    browser.cookies.set(BINDING_COOKIE, new_binding(now=time.time() - BINDING_SECONDS + 60))
+    assert browser.get(path).cookies.get(BINDING_COOKIE) not in (None, value)
+
+
+@pytest.mark.parametrize(
+    "path", ["/client/dashboard", "/client/invoices/3", "/missing", "/data.json"]
+)
+def test_other_pages_and_files_bring_no_binding_cookie(path):
+    browser = _pages()
+    assert "set-cookie" not in browser.get(path).headers
+    assert "set-cookie" not in browser.post("/client/login").headers

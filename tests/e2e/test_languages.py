@@ -25,10 +25,11 @@ def _set_language(db, contact_id: int, language: str | None) -> None:
 
 
 def open_sign_in(page) -> None:
-    """Open the sign-in page and wait until the sign-in binding has brought the browser back
-    (`?bound=1`): before that, the page is about to reload and a choice made on it is lost."""
+    """Open the sign-in page and wait until its form is usable (the page holds its sign-in
+    binding and its session check is done), so a choice made on it is kept."""
     page.goto("/client/login")
-    page.wait_for_url(re.compile(r"[?&]bound=1"))
+    wait_interactive(page, "#email")
+    expect(page.locator("#email")).to_be_enabled()
 
 
 def sign_in(page, account) -> None:

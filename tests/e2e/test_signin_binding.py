@@ -98,6 +98,26 @@ def _stopped_handoff(page: Page, route_glob: str, act: Callable[[], None]) -> st
     return failed.value.url
 
 
+# --------------------------------------------------------------------------- binding with the page
+
+
+@pytest.mark.parametrize("path", ["/client/login", "/staff/login"])
+def test_a_sign_in_page_loads_once_with_its_binding(new_context, make: Factory, path):
+    """A first visit gets the binding cookie with the page (api/signin.BindingCookieMiddleware)
+    and the page at its own URL (reflex_ext/asgi.PageWithoutRedirect): no round trip through
+    /api/auth/binding, no 307 to the slashed URL, no second load of the page and its scripts."""
+    context = new_context()
+    page = context.new_page()
+    documents: list[str] = []
+    page.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    page.goto(path)
+    wait_interactive(page, "#email")
+    expect(page.locator("#email")).to_be_enabled()
+    assert _cookie(context, "portal_signin_binding") is not None
+    assert [u for u in documents if "/api/auth/binding" in u or "bound=1" in u] == []
+    assert len(documents) == 1, documents
+
+
 # --------------------------------------------------------------------------- handoff binding
 
 
