@@ -29,6 +29,13 @@ from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill, pgettext
 
 
+def _for_browser(view: InvoiceView) -> InvoiceView:
+    """The view without what only the PDF uses: the logo's server path, the e-invoice data
+    and the QR payloads (the page loads the codes as images). A state var is kept in Redis
+    and sent to the browser on every change, and these were half of it (issue 25)."""
+    return dataclasses.replace(view, logo_path="", einvoice=None, payment_qr="", swiss_qr="")
+
+
 class InvoiceDetailState(PortalState):
     invoice: InvoiceView | None = None
     not_found: bool = False
@@ -50,8 +57,7 @@ class InvoiceDetailState(PortalState):
                 invoice_id = invoices.parse_invoice_id(self._path_arg())
                 self._note_ledger(db, actor)  # before the data: the watch's starting point
                 view = invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
-                # The logo's server path is for the PDF renderer only, not the browser.
-                self.invoice = dataclasses.replace(view, logo_path="")
+                self.invoice = _for_browser(view)
                 self.attachments = documents.invoice_documents(
                     db, actor=actor, invoice_id=invoice_id
                 )
@@ -76,7 +82,7 @@ class InvoiceDetailState(PortalState):
         except NotFoundError:
             self.not_found = True
             return None
-        self.invoice = dataclasses.replace(view, logo_path="")
+        self.invoice = _for_browser(view)
         return None
 
     @rx.var

@@ -1,0 +1,26 @@
+"""The invoice page keeps only what the browser shows (issue 25): its state var is kept in Redis
+and sent to the browser on every change, so what only the PDF uses stays out of it."""
+
+from __future__ import annotations
+
+from portal_app.pages.client import invoice_detail
+from portal_app.services.billing import invoices
+from portal_app.services.billing.invoice_math import LineInput
+from tests.pdf.test_facturx import SELLER
+
+
+def test_the_page_keeps_the_invoice_without_what_only_the_pdf_uses(make, session):
+    client = make.client(make.company(**SELLER))
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client, currency="EUR", lines=[LineInput("Design work", 1000, 250_00)])
+    view = invoices.open_invoice(session, actor=actor, invoice_id=invoice.id)
+    assert view.einvoice is not None and view.payment_qr  # what the PDF would print
+
+    kept = invoice_detail._for_browser(view)
+
+    assert (kept.einvoice, kept.payment_qr, kept.swiss_qr, kept.logo_path) == (None, "", "", "")
+    # What the page shows stays: the codes as images, the lines, totals and payments.
+    assert kept.payment_qr_src == view.payment_qr_src != ""
+    assert kept.pay_link_qr_src == view.pay_link_qr_src != ""
+    assert (kept.lines, kept.total, kept.balance) == (view.lines, view.total, view.balance)
+    assert kept.einvoice_format == view.einvoice_format
