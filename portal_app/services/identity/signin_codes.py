@@ -34,6 +34,7 @@ from portal_app.core.i18n import N_
 from portal_app.core.settings import get_settings
 from portal_app.models import ClientContact, Company, SessionKind, SignInCode
 from portal_app.services.identity import audit, auth, throttle
+from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.signin import THROTTLED_ERROR, normalize_email
 from portal_app.services.mail import outbox
 
@@ -107,47 +108,115 @@ def request_code(
         return None
     first: str | None = None
     for contact in contacts:
-        assert contact.id is not None
-        code = _new_code()
-        # One live code per contact: asking again replaces the one before.
-        session.execute(
-            update(SignInCode)
-            .where(col(SignInCode.contact_id) == contact.id, col(SignInCode.used_at).is_(None))
-            .values(used_at=now)
-        )
-        row = SignInCode(
-            company_id=contact.company_id,
-            contact_id=contact.id,
-            email=email,
-            code_hash=_code_hash(contact.id, code),
-            expires_at=now + timedelta(minutes=CODE_MINUTES),
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()
-        outbox.queue_email(
-            session,
-            company_id=contact.company_id,
-            idempotency_key=f"signin_code:{row.id}",
-            kind="signin_code",
-            to=contact.email,
-            entity_type="contact",
-            entity_id=contact.id,
-            **_code_email(contact, session.get(Company, contact.company_id), code),
-        )
-        audit.record(
-            session,
-            company_id=contact.company_id,
-            client_id=contact.client_id,
-            action="signin_code_requested",
-            actor_type="contact",
-            actor_id=contact.id,
-            entity_type="contact",
-            entity_id=contact.id,
-            ip=ip,
-        )
+        code = _send_code(session, contact, email=email, now=now, ip=ip)
         first = first or code
     return first
+
+
+def _send_code(
+    session: Session, contact: ClientContact, *, email: str, now: datetime, ip: str
+) -> str:
+    """Store a fresh code for `contact` (its earlier one stops working) and e-mail it."""
+    assert contact.id is not None
+    code = _new_code()
+    # One live code per contact: asking again replaces the one before.
+    session.execute(
+        update(SignInCode)
+        .where(col(SignInCode.contact_id) == contact.id, col(SignInCode.used_at).is_(None))
+        .values(used_at=now)
+    )
+    row = SignInCode(
+        company_id=contact.company_id,
+        contact_id=contact.id,
+        email=email,
+        code_hash=_code_hash(contact.id, code),
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    outbox.queue_email(
+        session,
+        company_id=contact.company_id,
+        idempotency_key=f"signin_code:{row.id}",
+        kind="signin_code",
+        to=contact.email,
+        entity_type="contact",
+        entity_id=contact.id,
+        **_code_email(contact, session.get(Company, contact.company_id), code),
+    )
+    audit.record(
+        session,
+        company_id=contact.company_id,
+        client_id=contact.client_id,
+        action="signin_code_requested",
+        actor_type="contact",
+        actor_id=contact.id,
+        entity_type="contact",
+        entity_id=contact.id,
+        ip=ip,
+    )
+    return code
+
+
+def _link_contact(session: Session, actor: Actor) -> ClientContact | None:
+    """The enabled contact behind an e-mailed-link session (None for any other session)."""
+    if not actor.is_link_session:
+        return None
+    contact = session.get(ClientContact, actor.contact_id)
+    if contact is None or not contact.portal_enabled or contact.company_id != actor.company_id:
+        return None
+    return contact
+
+
+def request_step_up_code(
+    session: Session, *, actor: Actor, ip: str = "", now: datetime | None = None
+) -> str | None:
+    """E-mail the contact of an e-mailed-link session a code to open the whole account (its
+    saved cards) from the page it is on; returns the code, None when nothing was sent.
+
+    Only that contact is sent one (not every contact with the address), counted like any
+    request; any other kind of session gets nothing (it sees the account already).
+    """
+    contact = _link_contact(session, actor)
+    if contact is None:
+        return None
+    email = normalize_email(contact.email)
+    if not throttle.allow_attempt(REQUEST_SCOPE, email, ip):
+        raise ThrottledError(THROTTLED_ERROR)
+    return _send_code(session, contact, email=email, now=now or utcnow(), ip=ip)
+
+
+def step_up_with_code(
+    session: Session,
+    *,
+    actor: Actor,
+    code: str,
+    ip: str = "",
+    user_agent: str = "",
+    binding: str | None = None,
+    now: datetime | None = None,
+) -> auth.NewSession:
+    """A code session for the same contact as this e-mailed-link session, from the code
+    `request_step_up_code` sent (the browser then swaps its cookie by the handoff). The same
+    errors as `sign_in_with_code`; a code that opens another contact's account is refused."""
+    contact = _link_contact(session, actor)
+    if contact is None:
+        raise AuthError(WRONG_CODE_ERROR)
+    opened = sign_in_with_code(
+        session,
+        email=contact.email,
+        code=code,
+        ip=ip,
+        user_agent=user_agent,
+        binding=binding,
+        now=now,
+    )
+    if opened.contact_id != contact.id:
+        # Another account with the same address (another company): not this page's.
+        auth.sign_out(session, token=opened.token)
+        raise AuthError(WRONG_CODE_ERROR)
+    return opened
 
 
 def sign_in_with_code(
