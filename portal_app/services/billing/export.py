@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
-from portal_app.core.i18n import SOURCE_LANGUAGE, use_language
+from portal_app.core.i18n import SOURCE_LANGUAGE, gettext, use_language
 from portal_app.core.money import Money
 from portal_app.models import Credit, Invoice
 from portal_app.services.billing import credits, invoices
@@ -67,7 +67,7 @@ def parse_format(raw: object) -> str:
     """'csv' or 'xlsx' (any case); ValidationError naming the field for anything else."""
     text = str(raw or "").strip().lower()
     if text not in FORMATS:
-        raise ValidationError("format", "Choose CSV or XLSX.")
+        raise ValidationError("format", gettext("Choose CSV or XLSX."))
     return text
 
 
@@ -76,13 +76,13 @@ def parse_range(start: object, end: object) -> tuple[date, date]:
     ValidationError naming the field ("start" or "end")."""
     start_day, end_day = parse_day(start, "start"), parse_day(end, "end")
     if end_day < start_day:
-        raise ValidationError("end", "The end date must not be before the start date.")
+        raise ValidationError("end", gettext("The end date must not be before the start date."))
     try:
         limit = start_day.replace(year=start_day.year + MAX_YEARS)
     except ValueError:  # 29 February
         limit = start_day.replace(year=start_day.year + MAX_YEARS, day=28)
     if end_day > limit:
-        raise ValidationError("end", "Choose at most 10 years.")
+        raise ValidationError("end", gettext("Choose at most 10 years."))
     return start_day, end_day
 
 

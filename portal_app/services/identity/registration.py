@@ -311,7 +311,7 @@ def register(
     if errors:
         raise RegistrationErrors(errors)
     if not throttle.allow_attempt(THROTTLE_SCOPE, email, ip):
-        raise ValidationError("form", "Too many registrations from here. Try again later.")
+        raise ValidationError("form", gettext("Too many registrations from here. Try again later."))
     row = session.get(Company, info.company_id)
     existing = session.exec(
         select(ClientContact).where(

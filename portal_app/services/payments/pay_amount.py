@@ -255,7 +255,7 @@ def start(
     and the client sees the new split. The rest no invoice takes rides on the last line as
     the pay page's confirmed over-payment, so the settle keeps it unapplied on the payment."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(_("Staff preview cannot make payments."))
     fresh = plan(session, actor=actor, amount=amount, currency=currency)
     if [tuple(line) for line in confirmed_split] != [tuple(line) for line in fresh.split]:
         raise ValidationError(

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.money import format_money
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
@@ -169,7 +170,9 @@ def start_adding(tx: Tx, *, actor: Actor, gateway: PaymentGateway, attempt: obje
     """
     _refuse_unless_full_session(actor, "add")
     if not isinstance(attempt, str) or not _ATTEMPT.match(attempt):
-        raise ValidationError("card", "The card form could not be prepared. Please try again.")
+        raise ValidationError(
+            "card", gettext("The card form could not be prepared. Please try again.")
+        )
     return flow.setup_new_card(tx, actor=actor, gateway=gateway, purpose=f"card-{attempt}")
 
 
@@ -184,7 +187,7 @@ def add_from_setup_intent(
     """
     _refuse_unless_full_session(actor, "add")
     if not isinstance(setup_intent_ref, str):
-        raise ValidationError("card", "The card could not be set up. Please try again.")
+        raise ValidationError("card", gettext("The card could not be set up. Please try again."))
     method_ref = flow.card_from_setup(
         tx, actor=actor, gateway=gateway, setup_intent_ref=setup_intent_ref, save=True
     )

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import currency_exponent, format_money, parse_major
 from portal_app.core.schedule import FREQUENCY_LABELS, period_date
@@ -101,13 +102,13 @@ def check_request(
     locale = client_locale(session, actor)
     text = str(amount if amount is not None else "").strip()[:40]
     if not text:
-        raise ValidationError("amount", "Enter an amount.")
+        raise ValidationError("amount", gettext("Enter an amount."))
     try:
         minor = parse_major(text, currency)
     except ValueError as exc:
         raise ValidationError("amount", str(exc)) from exc
     if minor <= 0:
-        raise ValidationError("amount", "Enter an amount greater than zero.")
+        raise ValidationError("amount", gettext("Enter an amount greater than zero."))
     if minor < company.prepayment_min_minor:
         smallest = format_money(company.prepayment_min_minor, currency, locale)
         raise ValidationError("amount", f"The smallest pre-payment is {smallest}.")
@@ -121,7 +122,7 @@ def check_request(
         return PrepaymentRequest(minor, currency, note)
     freq = str(frequency or "")
     if freq not in FREQUENCIES:
-        raise ValidationError("frequency", "Choose how often to repeat the payment.")
+        raise ValidationError("frequency", gettext("Choose how often to repeat the payment."))
     count_text = str(times if times is not None else "").strip()
     count = None
     if count_text:
@@ -133,7 +134,7 @@ def check_request(
             )
         count = int(count_text)
     if actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to set up repeated pre-payments.")
+        raise ReadOnlyError(gettext("Sign in with your password to set up repeated pre-payments."))
     return PrepaymentRequest(minor, currency, note, True, freq, count)
 
 
@@ -146,10 +147,10 @@ def start_prepayment(
 ) -> int:
     """A checkout for the pre-payment (no invoices); returns its id. Never for a preview."""
     if not actor.may_move_money:
-        raise ReadOnlyError("Staff preview cannot make payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     company = _company(session, actor)
     if request.currency != company.currency or request.amount_minor <= 0:
-        raise ValidationError("amount", "Enter the amount again.")
+        raise ValidationError("amount", gettext("Enter the amount again."))
     method = (
         payment_methods.owned_method(session, actor=actor, method_id=payment_method_id)
         if payment_method_id is not None
@@ -314,9 +315,9 @@ def list_schedules(session: Session, *, actor: Actor) -> list[ScheduleView]:
 def cancel_schedule(session: Session, *, actor: Actor, schedule_id: object) -> None:
     """Stop one of the client's repeated pre-payments (nothing more is charged)."""
     if actor.is_preview:
-        raise ReadOnlyError("Staff preview cannot change pre-payments.")
+        raise ReadOnlyError(gettext("Staff preview cannot change pre-payments."))
     if actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to change repeated pre-payments.")
+        raise ReadOnlyError(gettext("Sign in with your password to change repeated pre-payments."))
     _company(session, actor)
     schedule = None
     if isinstance(schedule_id, int) and not isinstance(schedule_id, bool):

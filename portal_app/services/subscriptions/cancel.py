@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.gateways.base import GatewayError, PaymentGateway
@@ -179,7 +180,9 @@ def cancel_subscription(
         sub = get_own(session, actor=actor, subscription_id=subscription_id)
         plan = session.get(SubscriptionPlan, sub.plan_id)
         if not plan.allow_cancellation:
-            raise ValidationError("cancel", "This plan cannot be cancelled from the portal.")
+            raise ValidationError(
+                "cancel", gettext("This plan cannot be cancelled from the portal.")
+            )
         if not may_cancel(sub, plan):
             raise ValidationError("cancel", _already(sub))
         claimed = session.exec(
@@ -193,7 +196,9 @@ def cancel_subscription(
             .values(cancel_requested_at=utcnow(), cancel_reason=reason, updated_at=utcnow())
         )
         if claimed.rowcount != 1:
-            raise ValidationError("cancel", "This subscription is already being cancelled.")
+            raise ValidationError(
+                "cancel", gettext("This subscription is already being cancelled.")
+            )
         session.refresh(sub)
         locale = client_locale(session, actor)
         company = session.get(Company, actor.company_id)

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.gateways.base import PaymentGateway
@@ -54,9 +55,9 @@ from portal_app.services.subscriptions.subscriptions import change_targets, get_
 def refuse_unless_full_session(actor: Actor) -> None:
     """Changing a subscription needs a password session (not a preview, not an e-mailed link)."""
     if actor.is_preview:
-        raise ReadOnlyError("Staff preview cannot change subscriptions.")
+        raise ReadOnlyError(gettext("Staff preview cannot change subscriptions."))
     if actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to change your subscription.")
+        raise ReadOnlyError(gettext("Sign in with your password to change your subscription."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +84,11 @@ def _plan_change(
     sub = get_own(session, actor=actor, subscription_id=subscription_id)
     old = session.get(SubscriptionPlan, sub.plan_id)
     if not may_change(sub):
-        raise ValidationError("plan", "This subscription's plan cannot be changed now.")
+        raise ValidationError("plan", gettext("This subscription's plan cannot be changed now."))
     targets = {p.id: p for p in change_targets(session, subscription=sub, plan=old)}
     new = targets.get(target_plan_id) if isinstance(target_plan_id, int) else None
     if new is None:
-        raise ValidationError("plan", "You cannot change to that plan.")
+        raise ValidationError("plan", gettext("You cannot change to that plan."))
     proration = prorate(
         old_price=old.price_minor,
         new_price=new.price_minor,
@@ -175,7 +176,8 @@ def _default_card(session: Session, actor: Actor) -> tuple[int, str]:
     cards = [c for c in co.saved_cards(session, actor=actor) if c.is_default]
     if not cards:
         raise ValidationError(
-            "plan", "Add a card in Payment methods first: the difference is charged to it now."
+            "plan",
+            gettext("Add a card in Payment methods first: the difference is charged to it now."),
         )
     return cards[0].id, co.method_ref_of(session, actor=actor, method_id=cards[0].id)
 
@@ -201,7 +203,8 @@ def change_plan(
         change = _plan_change(session, actor, subscription_id, target_plan_id, today)
         if change.net_now != expected_net_minor:
             raise ValidationError(
-                "plan", "The amounts changed since you looked. Review them and confirm again."
+                "plan",
+                gettext("The amounts changed since you looked. Review them and confirm again."),
             )
         sub, old, new, p = change.sub, change.old, change.new, change.proration
         if change.kind != "upgrade" or change.net_now <= 0:
@@ -215,7 +218,8 @@ def change_plan(
             ).first()
             if held is not None:
                 raise ValidationError(
-                    "plan", "A plan change is already being paid. Wait a minute and reload."
+                    "plan",
+                    gettext("A plan change is already being paid. Wait a minute and reload."),
                 )
             # An earlier upgrade left unpaid (a closed 3-D Secure window) is void now.
             void_invoice(session, stale)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import N_
+from portal_app.core.i18n import N_, gettext
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, PaymentMethod, Subscription
 from portal_app.models.statuses import SubscriptionStatus
@@ -56,9 +56,9 @@ class SignupStart:
 
 def _refuse_unless_full_session(actor: Actor) -> None:
     if actor.is_preview:
-        raise ReadOnlyError("Staff preview cannot subscribe.")
+        raise ReadOnlyError(gettext("Staff preview cannot subscribe."))
     if actor.is_link_session:
-        raise ReadOnlyError("Sign in with your password to subscribe.")
+        raise ReadOnlyError(gettext("Sign in with your password to subscribe."))
 
 
 def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> SignupStart:
@@ -222,7 +222,7 @@ def pay_first_period(
         sub = _own_incomplete(session, actor, subscription_id)
         invoices = open_invoices(session, sub, renewal=True)
         if not invoices:
-            raise ValidationError("card", "There is nothing to pay for this subscription.")
+            raise ValidationError("card", gettext("There is nothing to pay for this subscription."))
         started = co.start_checkout(
             session,
             actor=actor,
