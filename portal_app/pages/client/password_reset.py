@@ -12,6 +12,7 @@ from portal_app.core import i18n, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import AuthError, ValidationError
 from portal_app.core.i18n import gettext
+from portal_app.reflex_ext.document_language import document_language
 from portal_app.services.identity import password_reset, registration
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _
@@ -192,6 +193,14 @@ def _new_password_form() -> rx.Component:
 
 
 def password_reset_page() -> rx.Component:
+    return rx.fragment(
+        # <html lang dir> follow the page's language, as on the sign-in page.
+        document_language(PasswordResetState.html_lang, PasswordResetState.text_dir),
+        _reset_card(),
+    )
+
+
+def _reset_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(_("Reset your password"), size="6", as_="h1"),
