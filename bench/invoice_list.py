@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -75,6 +76,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--explain", action="store_true", help="print the query plans of the list queries"
+    )
+    parser.add_argument(
+        "--no-paging",
+        action="store_true",
+        help="skip the OFFSET/keyset table (first, middle, last page of the largest list)",
     )
     parser.add_argument(
         "--extra-sql",
@@ -246,7 +252,7 @@ def analyze(engine: Engine) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def interleaved_medians(jobs: dict[int, Callable[[], object]], runs: int) -> dict[int, float]:
+def interleaved_medians(jobs: dict[Any, Callable[[], object]], runs: int) -> dict[Any, float]:
     """Median ms per job; runs go round-robin over the jobs so machine noise hits all alike.
 
     Like timeit, the garbage collector is paused while timing.
@@ -328,6 +334,92 @@ def measure(engine: Engine, actors: dict[int, tuple[Actor, int]], args) -> list[
     ]
 
 
+# (sort, descending) pairs the paging table measures: the default and one ascending sort.
+PAGING_SORTS = (("date", True), ("due_date", False))
+
+
+def measure_paging(
+    engine: Engine, actor: Actor, runs: int
+) -> list[tuple[str, str, int, float, float]]:
+    """First, middle and last page of one client's list, by OFFSET (before: the page number
+    alone, what every page cost until keyset paging) and by keyset (after: from the page
+    before's last key, or the reversed order for the last page), for each sort of
+    PAGING_SORTS; all calls interleaved in one run. Rows: (sort, page, number, before, after)."""
+    page_size = invoices.ListQuery().page_size
+    with Session(engine) as session:
+        total = visible_count(session, actor)
+    last_page = max(1, -(-total // page_size))
+    middle = max(2, last_page // 2)
+    jobs: dict[tuple[str, str, str], Callable[[], object]] = {}
+    numbers: dict[str, int] = {"first": 1, "middle": middle, "last": last_page}
+
+    def call(query: invoices.ListQuery) -> Callable[[], object]:
+        def run() -> object:
+            with Session(engine) as session:
+                return invoices.list_invoices(session, actor=actor, query=query)
+
+        return run
+
+    for sort, descending in PAGING_SORTS:
+        base = {"sort": sort, "descending": descending, "page_size": page_size}
+        with Session(engine) as session:
+            before_middle = invoices.list_invoices(
+                session, actor=actor, query=invoices.ListQuery(**base, page=middle - 1)
+            )
+            last = invoices.list_invoices(
+                session, actor=actor, query=invoices.ListQuery(**base, last=True)
+            )
+            by_offset = invoices.list_invoices(
+                session, actor=actor, query=invoices.ListQuery(**base, page=last_page)
+            )
+        # Both ways must show the same rows, or the comparison means nothing.
+        assert last.page == last_page and [r.id for r in last.rows] == [
+            r.id for r in by_offset.rows
+        ], "keyset and OFFSET disagree on the last page"
+        label = f"{sort} {'desc' if descending else 'asc'}"
+        jobs[(label, "first", "offset")] = call(invoices.ListQuery(**base))
+        jobs[(label, "first", "keyset")] = call(invoices.ListQuery(**base))
+        jobs[(label, "middle", "offset")] = call(invoices.ListQuery(**base, page=middle))
+        jobs[(label, "middle", "keyset")] = call(
+            invoices.ListQuery(**base, page=middle, after=before_middle.last_key)
+        )
+        jobs[(label, "last", "offset")] = call(invoices.ListQuery(**base, page=last_page))
+        jobs[(label, "last", "keyset")] = call(invoices.ListQuery(**base, last=True))
+    medians = interleaved_medians(jobs, runs)
+    rows = []
+    for sort, descending in PAGING_SORTS:
+        label = f"{sort} {'desc' if descending else 'asc'}"
+        for which in ("first", "middle", "last"):
+            rows.append(
+                (
+                    label,
+                    which,
+                    numbers[which],
+                    medians[(label, which, "offset")],
+                    medians[(label, which, "keyset")],
+                )
+            )
+    return rows
+
+
+def print_paging_table(rows: list[tuple[str, str, int, float, float]], size: int) -> None:
+    """The OFFSET/keyset table and, per sort, the last page against the first (target 2x)."""
+    print(f"\n#### Pages of the {size:,}-invoice list: OFFSET (before) and keyset (after), ms\n")
+    print("| sort | page | number | OFFSET ms | keyset ms | keyset / first page |")
+    print("|---|---|---:|---:|---:|---:|")
+    firsts = {sort: after for sort, which, _, _, after in rows if which == "first"}
+    for sort, which, number, before, after in rows:
+        ratio = after / firsts[sort] if firsts[sort] else float("inf")
+        print(f"| {sort} | {which} | {number:,} | {before:.2f} | {after:.2f} | {ratio:.2f}x |")
+    for sort in firsts:
+        last = next(after for s, which, _, _, after in rows if s == sort and which == "last")
+        ratio = last / firsts[sort] if firsts[sort] else float("inf")
+        verdict = "met" if ratio <= 2 else "MISSED"
+        print(
+            f"\n{sort}: last page / first page with keyset {ratio:.2f}x (target <= 2x: {verdict})"
+        )
+
+
 def explain(engine: Engine, actor: Actor, page: int) -> None:
     """Print the plan of every statement list_invoices runs for `page`."""
     captured: list[tuple[str, object]] = []
@@ -396,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(engine, actors, args)
         extra = "".join(f"; with `{sql}`" for sql in args.extra_sql)
         print_table(results, f"{label}, median of {args.runs} runs{extra}")
+        if not args.no_paging:
+            largest = args.sizes[-1]
+            paging = measure_paging(engine, actors[largest][0], args.runs)
+            print_paging_table(paging, largest)
         if args.explain:
             largest = args.sizes[-1]
             actor, _ = actors[largest]
