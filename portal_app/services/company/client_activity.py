@@ -301,6 +301,9 @@ def _template(event: AuditEvent) -> tuple[str, str]:
 
 def _rows(session: Session, actor: Actor, events: list[AuditEvent]) -> list[ActivityRowView]:
     locale = client_locale(session, actor)
+    # Held from here: the identity map keeps rows only while someone holds them, so the time
+    # zone lookup finds this one instead of reading it again.
+    company = session.get(Company, actor.company_id)
     zone = company_time_zone(session, actor.company_id)
     contact_ids = {e.actor_id for e in events if e.actor_type == "contact" and e.actor_id}
     contacts: dict[int, str] = {}
@@ -312,7 +315,6 @@ def _rows(session: Session, actor: Actor, events: list[AuditEvent]) -> list[Acti
             )
         ).all():
             contacts[contact.id or 0] = contact.display_name
-    company = session.get(Company, actor.company_id)
     staff_name = _("%(company)s staff") % {"company": company.name if company else ""}
     names = _record_names(session, actor, events)
     amounts = _amounts(session, actor, events, locale)
