@@ -247,6 +247,27 @@ def select_cell(state, row_id, label, checked=None) -> rx.Component:
     )
 
 
+def quick_select_cell(state, row_id, label, checked, epoch) -> rx.Component:
+    """`select_cell` for a memo row whose box ticks at once, before the server answers.
+
+    The box keeps its own state (uncontrolled), starting from the server's `checked`, and
+    tells the server. Its key names the row and `epoch` (the state's `selection_epoch`), so
+    it starts again from the server's selection when that changed otherwise than by this box
+    (Clear, a new visit, a tick refused past the ZIP limit), and is not mounted anew when the
+    server confirms a tick (the keyboard focus stays on it). Both are props of the memo row,
+    which reads no state of its own."""
+    return rx.el.td(
+        Checkbox.create(
+            default_checked=checked,
+            key=row_id.to_string() + "-" + epoch.to_string(),
+            on_change=lambda _checked: state.toggle_selected(row_id),
+            aria_label=label,
+            size="2",
+        ),
+        class_name=CELL_CLASS,
+    )
+
+
 def selection_callout(state, action: rx.Component) -> rx.Component:
     """While rows are selected: how many, a ZIP of their PDFs (`state.zip_href`), the page's
     own `action` and Clear."""

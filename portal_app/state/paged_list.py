@@ -244,20 +244,28 @@ class RowSelectionMixin(rx.State, mixin=True):
 
     MAX_SELECTED: ClassVar[int]
     selected_ids: list[int] = []
+    # Moves whenever the selection changes other than as a box was just ticked (cleared, or
+    # a tick refused): boxes that tick in the browser before the server answers
+    # (components/records.quick_select_cell) start again from `selected_ids` then.
+    selection_epoch: int = 0
 
     @rx.event
     def toggle_selected(self, row_id: int):
         # Only ids shown on this page can be selected; the services re-check ownership anyway.
         if not any(row.id == row_id for row in self.rows):
+            self.selection_epoch += 1
             return
         if row_id in self.selected_ids:
             self.selected_ids = [i for i in self.selected_ids if i != row_id]
         elif len(self.selected_ids) < self.MAX_SELECTED:
             self.selected_ids = [*self.selected_ids, row_id]
+        else:
+            self.selection_epoch += 1
 
     @rx.event
     def clear_selection(self):
         self.selected_ids = []
+        self.selection_epoch += 1
 
 
 class SortedSearchMixin(rx.State, mixin=True):

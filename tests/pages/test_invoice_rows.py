@@ -22,10 +22,11 @@ def test_each_invoice_row_is_one_component_given_its_row_and_selection():
     element, props = rows[0]
     assert element.startswith("InvoiceRow")
     names = sorted(re.findall(r"(\w+):", props))
-    assert names == ["key", "row", "selected"]
+    assert names == ["epoch", "key", "row", "selected"]
     # Whether a row is ticked comes from the selection's own state, not the list's.
     selected = props.split("selected:", 1)[1]
     assert "invoice_selection_state.selected_ids" in selected
+    assert "invoice_selection_state.selection_epoch" in props.split("epoch:", 1)[1]
     # The row's own markup (the checkbox's event, the cells) is not inlined into the list,
     # which would make every row render again whenever the list's state changes.
     assert "toggle_selected" not in table

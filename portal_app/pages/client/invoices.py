@@ -25,9 +25,9 @@ from portal_app.components.records import (
     is_selected,
     list_toolbar,
     paged_rows,
+    quick_select_cell,
     row_cell,
     row_phone_label,
-    select_cell,
     selection_callout,
 )
 from portal_app.core import routes
@@ -180,16 +180,21 @@ class InvoiceSelectionState(RowSelectionMixin, InvoicesState):
 
 
 @rx.memo
-def _invoice_row(row: ObjectVar[InvoiceRowView], selected: rx.Var[bool]) -> rx.Component:
-    """One invoice's row. A memo that gets its row and whether it is selected as props: ticking
-    a box re-renders that row alone (the rows' data keeps its identity when only the selection
-    changes), where a row reading `selected_ids` itself would re-render with every tick."""
+def _invoice_row(
+    row: ObjectVar[InvoiceRowView], selected: rx.Var[bool], epoch: rx.Var[int]
+) -> rx.Component:
+    """One invoice's row. A memo that gets its row, whether it is selected and the selection's
+    epoch as props: ticking a box re-renders that row alone (the rows' data keeps its identity
+    when only the selection changes), where a row reading `selected_ids` itself would
+    re-render with every tick."""
     return rx.el.tr(
-        select_cell(
+        # The box ticks at once; the server confirms it (or the epoch puts it back).
+        quick_select_cell(
             InvoiceSelectionState,
             row.id,
             fill(_("Select invoice %(number)s"), number=row.number),
-            checked=selected,
+            selected,
+            epoch,
         ),
         rx.el.th(
             rx.link(row.number, href="/client/invoices/" + row.id.to_string(), weight="medium"),
@@ -227,7 +232,9 @@ def _table() -> rx.Component:
             rx.foreach(
                 InvoicesState.rows,
                 lambda row: _invoice_row(
-                    row=row, selected=is_selected(InvoiceSelectionState, row.id)
+                    row=row,
+                    selected=is_selected(InvoiceSelectionState, row.id),
+                    epoch=InvoiceSelectionState.selection_epoch,
                 ),
             )
         ),
