@@ -1,8 +1,10 @@
-"""The card step of a trial sign-up in a real Chromium, against localstripe (issue 18 item 7).
+"""Card steps in a real Chromium, against localstripe.
 
 A plan's trial asks for the card at sign-up (localstripe's Stripe.js runs 3-D Secure for the
 3155 card once) and the trial starts with the card saved as the default the renewal charges;
-a plan whose trial needs no card shows no card form and starts at once.
+a plan whose trial needs no card shows no card form and starts at once (issue 18 item 7).
+Paying from an e-mailed link: "Use a saved card" e-mails a code, and once it is typed the pay
+page comes back with the saved cards and the same invoice (issue 18 item 4).
 """
 
 from __future__ import annotations
@@ -14,14 +16,26 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from portal_app.models import PaymentLink, PaymentMethod, Subscription, SubscriptionPlan
+from portal_app.models import (
+    Invoice,
+    Payment,
+    PaymentLink,
+    PaymentMethod,
+    Subscription,
+    SubscriptionPlan,
+)
+from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.invitations import create_invoice_invitation
+from portal_app.services.payments import checkout as co
+from portal_app.services.payments import checkout_flow as flow
 from tests.e2e.conftest import Factory
 from tests.e2e.test_pay import _type_card
-from tests.e2e.test_portal import sign_in
+from tests.e2e.test_portal import detail_url, sign_in
 
 pytestmark = pytest.mark.e2e
 
 DETAIL_URL = re.compile(r"/client/subscriptions/\d+/?\?new=1$")
+PAYMENT_URL = re.compile(r"/client/payments/\d+/?(\?.*)?$")
 
 
 def _trial_plan(db, company_id: int, **kw) -> str:
@@ -96,3 +110,60 @@ def test_a_trial_without_a_card_starts_at_once(page: Page, make: Factory, db):
             ).all()
             == []
         )
+
+
+def _mailed_code(mail_server, address: str) -> str:
+    (message,) = mail_server.to(address)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.findall(r"\b\d{6}\b", text)[0]
+
+
+def test_a_link_session_pays_with_a_saved_card_after_an_emailed_code(
+    new_context, make: Factory, db, gateway, browser_card, mail_server
+):
+    account = make.account()
+    invoice = make.invoice(account.client)
+    with db() as session:
+        owner = Actor(
+            company_id=account.company.id,
+            client_id=account.client.id,
+            contact_id=account.contact.id,
+            session_id=0,
+            kind="password",
+        )
+        customer = co.customer_ref_for(session, actor=owner, gateway=gateway)
+        flow.store_card(
+            session,
+            actor=owner,
+            card=gateway.card_details(browser_card(customer)),
+            gateway_name="stripe",
+        )
+        key = create_invoice_invitation(session, contact=account.contact, invoice=invoice)
+    page = new_context().new_page()
+    page.goto(f"/client/invoice/{key}")
+    page.wait_for_url(detail_url(invoice.id))
+    page.locator("#pay-now").click()
+    expect(page.locator('[data-testid="pay-line"]')).to_have_count(1)
+    expect(page.get_by_role("radio", name="Visa", exact=False)).to_have_count(0)
+
+    page.locator("#step-up-open").click()
+    page.locator("#step-up-send").click()
+    expect(page.locator("#step_up_code")).to_be_visible()
+    page.locator("#step_up_code").fill("000000")
+    page.locator("#step-up-submit").click()
+    expect(page.locator("#step-up-error")).to_contain_text("not right")
+    page.locator("#step_up_code").fill(_mailed_code(mail_server, account.email))
+    page.locator("#step-up-submit").click()
+
+    # Back on the same invoice's pay page, now with the saved card chosen.
+    page.wait_for_url(re.compile(rf"/client/pay\?invoices={invoice.id}$"), timeout=30_000)
+    expect(page.get_by_role("radio", name="Visa", exact=False)).to_be_checked(timeout=30_000)
+    expect(page.locator("#step-up-open")).to_have_count(0)
+    page.locator("#pay-button").click()
+    page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    with db() as session:
+        assert session.get(Invoice, invoice.id).status == "paid"
+        (payment,) = session.exec(
+            select(Payment).where(Payment.client_id == account.client.id)
+        ).all()
+        assert payment.method_label.endswith("4242")

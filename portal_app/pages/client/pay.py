@@ -8,6 +8,7 @@ import reflex as rx
 
 from portal_app.components.accessible import badge, callout
 from portal_app.components.card_choice import card_choice
+from portal_app.components.code_step_up import code_step_up
 from portal_app.components.common import empty_state, page_heading
 from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
@@ -27,6 +28,7 @@ from portal_app.state.card_payment import (
     error_message,
     keep_paid_checkout_card,
 )
+from portal_app.state.code_step_up import CodeStepUpMixin
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill
 
@@ -40,7 +42,7 @@ def _parse_ids(raw: str) -> list[int]:
     return ids
 
 
-class PayState(CardPaymentMixin, PortalState):
+class PayState(CardPaymentMixin, CodeStepUpMixin, PortalState):
     """Checkout. Amounts, totals and the outcome are decided on the server; the browser only
     confirms the card with Stripe.js (state/card_payment.py)."""
 
@@ -96,6 +98,7 @@ class PayState(CardPaymentMixin, PortalState):
         self._typed = {}
         self.confirm_over = False
         self._reset_card_payment()
+        self._reset_step_up()
         actor = self._begin()
         self.pay_label = gettext("Pay now")
         if actor is None:
@@ -672,7 +675,15 @@ def pay_page() -> rx.Component:
             ),
             rx.cond(
                 PayState.lines.length() > 0,
-                _checkout(),
+                rx.vstack(
+                    _checkout(),
+                    # An e-mailed-link session: saved cards after an e-mailed code, on this
+                    # page (outside the pay form: its own form takes the code).
+                    code_step_up(PayState),
+                    width="100%",
+                    spacing="4",
+                    align="start",
+                ),
                 rx.cond(
                     PayState.loaded,
                     rx.vstack(
