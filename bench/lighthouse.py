@@ -229,10 +229,13 @@ def signed_in_cookies(base: str) -> tuple[str, str]:
         browser = pw.chromium.launch(executable_path=CHROME, args=["--no-sandbox"])
         page = browser.new_page(base_url=base)
         page.goto("/client/login")
-        page.wait_for_url(re.compile(r"bound=1"), timeout=60_000)
+        # The form is usable once React has it and the page holds its sign-in binding (with
+        # the page since d11e526; through a ?bound=1 round trip before).
         page.wait_for_function(
             "() => { const el = document.querySelector('#email');"
-            " return !!el && Object.keys(el).some(k => k.startsWith('__reactProps')); }"
+            " return !!el && !el.disabled"
+            " && Object.keys(el).some(k => k.startsWith('__reactProps')); }",
+            timeout=60_000,
         )
         page.locator("#email").fill(CLIENT_EMAIL)
         page.locator("#password").fill(DEMO_PASSWORD)
