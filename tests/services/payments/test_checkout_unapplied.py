@@ -308,4 +308,6 @@ def test_staff_preview_holds_and_spends_nothing(make, session, payer):
     with pytest.raises(ReadOnlyError):
         _start(session, preview_actor, invoice_ids=[invoice.id], apply_unapplied=True)
     session.refresh(prepaid)
-    assert prepaid.held_minor == 0 and not session.exec(select(PaymentHold)).all()
+    # (This payment's holds only: the threaded test above commits rows of its own.)
+    holds = session.exec(select(PaymentHold).where(PaymentHold.payment_id == prepaid.id)).all()
+    assert prepaid.held_minor == 0 and not holds
