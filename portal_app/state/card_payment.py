@@ -134,6 +134,8 @@ class CardPaymentMixin(rx.State, mixin=True):
     # A new card charged in one step that the gateway keeps once the payment succeeds
     # (`_keep_paid_card` then stores it as the gateway reports it).
     _save_in_charge: bool = False
+    # A new card being confirmed to keep, without a payment (`card_saved` next).
+    _saving_card: bool = False
 
     # -- hooks a page provides ------------------------------------------------------------------
 
@@ -164,6 +166,14 @@ class CardPaymentMixin(rx.State, mixin=True):
         """A call that stores the card the gateway kept after a one-step pay-and-save."""
         raise NotImplementedError
 
+    def _keep_new_card_call(self, actor: Actor, setup_intent_ref: str) -> Callable[[], object]:
+        """For `_save_new_card`: a call that keeps the card a confirmed SetupIntent saved."""
+        raise NotImplementedError
+
+    async def _card_kept(self, actor: Actor):
+        """For `_save_new_card`: what the page does once the new card is kept."""
+        raise NotImplementedError
+
     def _card_flow_open(self) -> bool:
         """True while a payment started by this page waits for the browser's card step."""
         return bool(self._checkout_id)
@@ -176,7 +186,7 @@ class CardPaymentMixin(rx.State, mixin=True):
         self.form_error = self.card_error = self.progress = ""
         self._checkout_id = 0
         self._card_method_ref = self._forget_ref = ""
-        self._keep_card = self._save_in_charge = False
+        self._keep_card = self._save_in_charge = self._saving_card = False
 
     def _offer_cards(self, cards: list[SavedCardOption]) -> None:
         """The saved cards to choose from; the first (the default) is chosen."""
@@ -255,6 +265,47 @@ class CardPaymentMixin(rx.State, mixin=True):
                 confirm_setup_script(secret), callback=self._handler("card_confirmed")
             )
 
+    async def _save_new_card(self, actor: Actor, purpose: str):
+        """Keep a new card without paying (a trial's card): the browser confirms a SetupIntent
+        (3-D Secure there if the bank asks), then `card_saved` keeps it through the page's
+        `_keep_new_card_call` and hands over to its `_card_kept`."""
+        try:
+            secret = await asyncio.to_thread(
+                _setup_secret, actor, f"{purpose}-{uuid.uuid4().hex[:16]}"
+            )
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, FORM_UNAVAILABLE))
+            return None
+        async with self:
+            self._saving_card = True
+            self.progress = gettext(CONFIRMING)
+            return rx.call_script(
+                confirm_setup_script(secret), callback=self._handler("card_saved")
+            )
+
+    @rx.event(background=True)
+    async def card_saved(self, result: str):
+        """The browser confirmed (or refused) a card to keep: keep it, then the page goes on."""
+        data = parse_result(result)
+        async with self:
+            actor = self._actor()
+            if actor is None or not self._saving_card:
+                self._stop()
+                return None
+            self._saving_card = False
+            if data.get("error") or not data.get("setup_intent"):
+                self._fail_card(str(data.get("error") or NOT_ACCEPTED))
+                return None
+            call = self._keep_new_card_call(actor, str(data["setup_intent"]))
+        try:
+            await asyncio.to_thread(call)
+        except STEP_ERRORS as exc:
+            async with self:
+                self._fail_card(error_message(exc, NOT_USABLE))
+            return None
+        return await self._card_kept(actor)
+
     @rx.event(background=True)
     async def card_confirmed(self, result: str):
         """The browser confirmed (or refused) the new card: charge it."""
@@ -269,16 +320,20 @@ class CardPaymentMixin(rx.State, mixin=True):
                 self._fail_card(str(data.get("error") or NOT_ACCEPTED))
                 return None
             self.progress = gettext(CHARGING)
+        # A page that pays a checkout keeps the card only once the payment succeeded (as the
+        # gateway reports it, `_keep_paid_card`): a card declined when charged is not kept.
+        keep_after = save and self._pays_new_card_in_one_step()
         try:
             method_ref = await asyncio.to_thread(
-                _card_from_setup, actor, str(data["setup_intent"]), save
+                _card_from_setup, actor, str(data["setup_intent"]), save and not keep_after
             )
         except STEP_ERRORS as exc:
             async with self:
                 self._fail_card(error_message(exc, NOT_USABLE))
             return None
         async with self:
-            self._forget_ref = "" if save else method_ref
+            self._save_in_charge = keep_after
+            self._forget_ref = "" if save and not keep_after else method_ref
         return await self._charge(actor, method_ref, None)
 
     @rx.event(background=True)
@@ -345,9 +400,6 @@ class CardPaymentMixin(rx.State, mixin=True):
             forget = self._forget_ref if outcome.status in ("succeeded", "failed") else ""
             if forget:
                 self._forget_ref = ""
-        if forget:
-            await asyncio.to_thread(flow.forget_card, get_gateway(), forget)
-        async with self:
             keep_call = None
             if self._save_in_charge and outcome.status == "succeeded":
                 self._save_in_charge = False
@@ -356,9 +408,12 @@ class CardPaymentMixin(rx.State, mixin=True):
         if keep_call is not None:
             try:
                 await asyncio.to_thread(keep_call)
+                forget = ""  # kept: the gateway keeps it attached too
             except STEP_ERRORS:
-                # The payment stands; the card is simply not kept (the webhook-free path).
-                log.warning("a card paid in one step could not be kept", exc_info=True)
+                # The payment stands; the card is simply not kept.
+                log.warning("a card paid and meant to be kept could not be kept", exc_info=True)
+        if forget:
+            await asyncio.to_thread(flow.forget_card, get_gateway(), forget)
         async with self:
             if outcome.status == "succeeded":
                 self._stop()

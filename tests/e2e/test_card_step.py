@@ -167,3 +167,36 @@ def test_a_link_session_pays_with_a_saved_card_after_an_emailed_code(
             select(Payment).where(Payment.client_id == account.client.id)
         ).all()
         assert payment.method_label.endswith("4242")
+
+
+def test_pay_and_save_keeps_the_card_only_when_the_payment_succeeds(page: Page, make: Factory, db):
+    # Issue 18 item 3 with localstripe (the two-step flow): a card declined when charged is
+    # not kept; a 3-D Secure card is kept once it paid.
+    account = make.account()
+    invoice = make.invoice(account.client)
+    sign_in(page, account)
+    page.goto(f"/client/pay?invoices={invoice.id}")
+    expect(page.locator('[data-testid="pay-line"]')).to_have_count(1)
+    _type_card(page, "4000000000000341")
+    page.get_by_text("Save this card for later payments").click()
+    page.locator("#pay-button").click()
+    expect(page.get_by_role("alert").filter(has_text="declined")).to_be_visible(timeout=30_000)
+    with db() as session:
+        saved = session.exec(
+            select(PaymentMethod).where(PaymentMethod.client_id == account.client.id)
+        ).all()
+        assert saved == []
+        assert session.get(Invoice, invoice.id).balance_minor == 240_00
+    _type_card(page, "4000002500003155")
+    page.locator("#pay-button").click()
+    for _ in range(2):  # localstripe cannot pay and save in one confirmation
+        confirm = page.get_by_role("button", name="Complete authentication")
+        confirm.wait_for(timeout=30_000)
+        confirm.click()
+    page.wait_for_url(PAYMENT_URL, timeout=30_000)
+    with db() as session:
+        assert session.get(Invoice, invoice.id).status == "paid"
+        saved = session.exec(
+            select(PaymentMethod).where(PaymentMethod.client_id == account.client.id)
+        ).all()
+        assert [(m.last4, m.is_default, m.removed_at) for m in saved] == [("3155", True, None)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import uuid
 from datetime import date
 
 import reflex as rx
@@ -29,21 +28,16 @@ from portal_app.schemas.subscription import PlanView
 from portal_app.services.identity import registration
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout as co
-from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout import SavedCardOption
 from portal_app.services.subscriptions import signup
 from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.card_payment import (
-    CONFIRMING,
-    FORM_UNAVAILABLE,
-    NOT_ACCEPTED,
     NOT_USABLE,
     STEP_ERRORS,
     CardPaymentMixin,
     error_message,
 )
 from portal_app.state.portal import PortalState
-from portal_app.state.stripe_card import confirm_setup_script, parse_result
 from portal_app.state.translate import _, fill
 
 REGISTER_FIELDS = (
@@ -77,8 +71,6 @@ class SubscribeState(CardPaymentMixin, PortalState):
     _key: str = ""
     _company_id: int = 0
     _subscription_id: int = 0
-    # A trial's new card is being confirmed in the browser (`trial_card_confirmed` next).
-    _trial_card_wanted: bool = False
 
     @rx.event
     def load(self):
@@ -89,7 +81,6 @@ class SubscribeState(CardPaymentMixin, PortalState):
         self.plan = None
         self._reset_card_payment()
         self._subscription_id = 0
-        self._trial_card_wanted = False
         self._key = self._path_arg()[: subs.MAX_LINK_KEY + 1]
         self.login_href = routes.login_url(self.router.url.path)
         actor = self._actor()
@@ -134,7 +125,7 @@ class SubscribeState(CardPaymentMixin, PortalState):
             card_first = bool(plan and plan.trial_days > 0 and plan.card_at_signup)
         if card_first and method_id is None:
             # The trial's card is saved first; the trial starts once it is on file.
-            return await self._save_trial_card(actor)
+            return await self._save_new_card(actor, "trial")
         try:
             start = await asyncio.to_thread(_subscribe, actor, key)
         except (ValidationError, NotFoundError, ReadOnlyError) as exc:
@@ -151,38 +142,14 @@ class SubscribeState(CardPaymentMixin, PortalState):
                 return rx.redirect(self._subscription_target(), replace=True)
         return await self._pay_with_card(actor, method_id, f"subscription-{start.subscription_id}")
 
-    async def _save_trial_card(self, actor: Actor):
-        """Ask the browser to confirm the new card (a SetupIntent; 3-D Secure there if the
-        bank wants it); `trial_card_confirmed` keeps it and starts the trial."""
-        try:
-            secret = await asyncio.to_thread(_trial_setup_secret, actor)
-        except STEP_ERRORS as exc:
-            async with self:
-                self._fail_card(error_message(exc, FORM_UNAVAILABLE))
-            return None
-        async with self:
-            self._trial_card_wanted = True
-            self.progress = gettext(CONFIRMING)
-            return rx.call_script(
-                confirm_setup_script(secret), callback=SubscribeState.trial_card_confirmed
-            )
+    def _keep_new_card_call(self, actor: Actor, setup_intent_ref: str):
+        return functools.partial(_keep_trial_card, actor, setup_intent_ref)
 
-    @rx.event(background=True)
-    async def trial_card_confirmed(self, result: str):
-        """The browser confirmed (or refused) the trial's card: keep it, then start the trial."""
-        data = parse_result(result)
+    async def _card_kept(self, actor: Actor):
+        """The trial's card is on file: start the trial."""
         async with self:
-            actor = self._actor()
-            if actor is None or not self._trial_card_wanted:
-                self._stop()
-                return None
-            self._trial_card_wanted = False
-            if data.get("error") or not data.get("setup_intent"):
-                self._fail_card(str(data.get("error") or NOT_ACCEPTED))
-                return None
             key = self._key
         try:
-            await asyncio.to_thread(_keep_trial_card, actor, str(data["setup_intent"]))
             start = await asyncio.to_thread(_subscribe, actor, key)
         except STEP_ERRORS as exc:
             async with self:
@@ -249,12 +216,6 @@ class SubscribeState(CardPaymentMixin, PortalState):
 def _subscribe(actor: Actor, key: str) -> signup.SignupStart:
     with session_scope() as db:
         return signup.subscribe(db, actor=actor, key=key, today=date.today())
-
-
-def _trial_setup_secret(actor: Actor) -> str:
-    return flow.setup_new_card(
-        session_scope, actor=actor, gateway=get_gateway(), purpose=f"trial-{uuid.uuid4().hex[:16]}"
-    )
 
 
 def _keep_trial_card(actor: Actor, setup_intent: str) -> int:
