@@ -26,6 +26,7 @@ from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext, set_language
 from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.subscription import PrepaymentLimits
@@ -35,6 +36,7 @@ from portal_app.services.payments import prepayments as pre
 from portal_app.services.payments.prepayments import PrepaymentRequest, ScheduleView
 from portal_app.state.card_payment import CardPaymentMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill, pgettext
 
 
 class PrepaymentState(CardPaymentMixin, PortalState):
@@ -85,15 +87,18 @@ class PrepaymentState(CardPaymentMixin, PortalState):
         actor = self._actor()
         if actor is None:
             return self._login_redirect()
+        set_language(self.lang)  # no shell check in this event: its texts in the page's language
         try:
             with session_scope() as db:
                 pre.cancel_schedule(db, actor=actor, schedule_id=schedule_id)
             with session_scope() as db:
                 self.schedules = pre.list_schedules(db, actor=actor)
-            self.notice = "The repeated pre-payment is stopped."
+            self.notice = gettext("The repeated pre-payment is stopped.")
         except (NotFoundError, ReadOnlyError) as exc:
             self.form_error = (
-                str(exc) if isinstance(exc, ReadOnlyError) else "That schedule is not active."
+                str(exc)
+                if isinstance(exc, ReadOnlyError)
+                else gettext("That schedule is not active.")
             )
         return None
 
@@ -105,7 +110,8 @@ class PrepaymentState(CardPaymentMixin, PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
-            self._begin_processing("Checking the amount…")
+            set_language(self.lang)
+            self._begin_processing(gettext("Checking the amount…"))
             self.field_errors = {}
             self.notice = ""
             fields = {
@@ -130,7 +136,9 @@ class PrepaymentState(CardPaymentMixin, PortalState):
             async with self:
                 self._stop()
                 self.form_error = (
-                    str(exc) if isinstance(exc, ReadOnlyError) else "That card is not available."
+                    str(exc)
+                    if isinstance(exc, ReadOnlyError)
+                    else gettext("That card is not available.")
                 )
             return
         async with self:
@@ -154,7 +162,7 @@ class PrepaymentState(CardPaymentMixin, PortalState):
         return f"{routes.payment_url(outcome.payment_id)}?paid=1"
 
     def _pending_note(self) -> str:
-        return "We will add it to your account when it completes."
+        return gettext("We will add it to your account when it completes.")
 
 
 def _as_dict(request: PrepaymentRequest) -> dict:
@@ -240,9 +248,9 @@ def _repeat_fields() -> rx.Component:
                     checked=P.repeat,
                     on_change=P.set_repeat,
                     disabled=P.is_link_session,
-                    aria_label="Repeat this payment",
+                    aria_label=_("Repeat this payment"),
                 ),
-                rx.text("Repeat this payment (your card is kept for it)"),
+                rx.text(_("Repeat this payment (your card is kept for it)")),
                 spacing="2",
                 align="center",
             )
@@ -251,13 +259,13 @@ def _repeat_fields() -> rx.Component:
             P.repeat,
             rx.flex(
                 _field(
-                    "How often",
+                    _("How often"),
                     "frequency",
                     rx.select.root(
-                        rx.select.trigger(id="frequency", aria_label="How often"),
+                        rx.select.trigger(id="frequency", aria_label=_("How often")),
                         rx.select.content(
                             *[
-                                rx.select.item(label, value=key)
+                                rx.select.item(_(label), value=key)
                                 for key, label in FREQUENCY_LABELS.items()
                             ]
                         ),
@@ -266,18 +274,18 @@ def _repeat_fields() -> rx.Component:
                     ),
                 ),
                 _field(
-                    "Number of times",
+                    _("Number of times"),
                     "times",
                     rx.input(
                         id="times",
                         name="times",
                         input_mode="numeric",
                         max_length=3,
-                        placeholder="Until I cancel",
+                        placeholder=_("Until I cancel"),
                         aria_invalid=_invalid("times"),
                     ),
                     rx.text(
-                        "In all, including today's; empty: until you stop it.",
+                        _("In all, including today's; empty: until you stop it."),
                         size="1",
                         color_scheme="gray",
                     ),
@@ -290,7 +298,7 @@ def _repeat_fields() -> rx.Component:
         rx.cond(
             P.is_link_session,
             rx.text(
-                "Sign in with your password to set up repeated payments.",
+                _("Sign in with your password to set up repeated payments."),
                 size="2",
                 color_scheme="gray",
             ),
@@ -305,7 +313,7 @@ def _form(limits: rx.Var) -> rx.Component:
     return rx.form(
         rx.vstack(
             _field(
-                rx.text("Amount (", limits.currency, ")"),
+                rx.text(fill(_("Amount (%(currency)s)"), currency=limits.currency)),
                 "amount",
                 rx.input(
                     id="amount",
@@ -317,18 +325,18 @@ def _form(limits: rx.Var) -> rx.Component:
                     aria_describedby="amount-limits",
                 ),
                 rx.text(
-                    "At least ",
-                    limits.minimum,
-                    ", at most ",
-                    limits.maximum,
-                    ".",
+                    fill(
+                        _("At least %(minimum)s, at most %(maximum)s."),
+                        minimum=limits.minimum,
+                        maximum=limits.maximum,
+                    ),
                     size="1",
                     color_scheme="gray",
                     id="amount-limits",
                 ),
             ),
             _field(
-                "Notes (optional)",
+                _("Notes (optional)"),
                 "notes",
                 rx.text_area(
                     id="notes",
@@ -353,7 +361,7 @@ def _form(limits: rx.Var) -> rx.Component:
             ),
             rx.button(
                 rx.cond(P.processing, rx.spinner(size="2")),
-                rx.cond(P.processing, P.progress, "Pay now"),
+                rx.cond(P.processing, P.progress, _("Pay now")),
                 type="submit",
                 size="3",
                 width=["100%", "auto"],
@@ -362,7 +370,7 @@ def _form(limits: rx.Var) -> rx.Component:
             ),
             rx.cond(
                 P.is_preview,
-                rx.text("Staff preview cannot make payments.", color_scheme="orange", size="2"),
+                rx.text(_("Staff preview cannot make payments."), color_scheme="orange", size="2"),
             ),
             spacing="4",
             width="100%",
@@ -382,13 +390,13 @@ def _schedule(row: ScheduleView) -> rx.Component:
         rx.table.cell(row.left),
         rx.table.cell(
             rx.button(
-                "Stop",
+                _("Stop"),
                 size="1",
                 variant="soft",
                 color_scheme="red",
                 on_click=P.stop_schedule(row.id),
                 disabled=P.is_preview | P.is_link_session,
-                aria_label="Stop the repeated payment of " + row.amount,
+                aria_label=fill(_("Stop the repeated payment of %(amount)s"), amount=row.amount),
             )
         ),
     )
@@ -398,15 +406,15 @@ def _schedules() -> rx.Component:
     return rx.cond(
         P.schedules.length() > 0,
         rx.vstack(
-            rx.heading("Repeated pre-payments", size="4", as_="h2"),
+            rx.heading(_("Repeated pre-payments"), size="4", as_="h2"),
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Amount"),
-                        rx.table.column_header_cell("How often"),
-                        rx.table.column_header_cell("Next"),
-                        rx.table.column_header_cell("Left"),
-                        rx.table.column_header_cell(visually_hidden("Actions")),
+                        rx.table.column_header_cell(_("Amount")),
+                        rx.table.column_header_cell(_("How often")),
+                        rx.table.column_header_cell(pgettext("next date", "Next")),
+                        rx.table.column_header_cell(_("Left")),
+                        rx.table.column_header_cell(visually_hidden(_("Actions"))),
                     )
                 ),
                 rx.table.body(rx.foreach(P.schedules, _schedule)),
@@ -424,10 +432,12 @@ def _schedules() -> rx.Component:
 def prepayment_page() -> rx.Component:
     return rx.vstack(
         page_heading(
-            "Pre-payment",
-            "Pay ahead of your invoices. The amount is kept on your account as an unapplied "
-            "payment: you can use it when you pay invoices here, and our team can apply it to "
-            "invoices.",
+            _("Pre-payment"),
+            _(
+                "Pay ahead of your invoices. The amount is kept on your account as an unapplied "
+                "payment: you can use it when you pay invoices here, and our team can apply it "
+                "to invoices."
+            ),
         ),
         test_mode_banner(P.test_mode),
         rx.cond(
@@ -438,7 +448,11 @@ def prepayment_page() -> rx.Component:
         ),
         rx.cond(
             P.unavailable,
-            empty_state("Not available", "Your portal does not include pre-payments.", icon="lock"),
+            empty_state(
+                _("Not available"),
+                _("Your portal does not include pre-payments."),
+                icon="lock",
+            ),
             rx.cond(
                 P.limits,
                 rx.vstack(

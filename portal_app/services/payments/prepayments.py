@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import gettext
+from portal_app.core.i18n import gettext, ngettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import currency_exponent, format_money, parse_major
 from portal_app.core.schedule import FREQUENCY_LABELS, period_date
@@ -111,13 +111,20 @@ def check_request(
         raise ValidationError("amount", gettext("Enter an amount greater than zero."))
     if minor < company.prepayment_min_minor:
         smallest = format_money(company.prepayment_min_minor, currency, locale)
-        raise ValidationError("amount", f"The smallest pre-payment is {smallest}.")
+        raise ValidationError(
+            "amount", gettext("The smallest pre-payment is %(amount)s.") % {"amount": smallest}
+        )
     if minor > _maximum(company):
         largest = format_money(_maximum(company), currency, locale)
-        raise ValidationError("amount", f"The largest pre-payment is {largest}.")
+        raise ValidationError(
+            "amount", gettext("The largest pre-payment is %(amount)s.") % {"amount": largest}
+        )
     note = str(notes or "").strip()
     if len(note) > MAX_NOTES:
-        raise ValidationError("notes", f"Keep the note under {MAX_NOTES} characters.")
+        raise ValidationError(
+            "notes",
+            gettext("Keep the note under %(num)d characters.") % {"num": MAX_NOTES},
+        )
     if not repeat:
         return PrepaymentRequest(minor, currency, note)
     freq = str(frequency or "")
@@ -129,8 +136,11 @@ def check_request(
         if not count_text.isdigit() or not 2 <= int(count_text) <= MAX_TIMES:
             raise ValidationError(
                 "times",
-                f"Enter how many times in all, from 2 to {MAX_TIMES}, or leave it empty to "
-                "repeat until you cancel.",
+                gettext(
+                    "Enter how many times in all, from 2 to %(most)d, or leave it empty to "
+                    "repeat until you cancel."
+                )
+                % {"most": MAX_TIMES},
             )
         count = int(count_text)
     if actor.is_link_session:
@@ -303,9 +313,14 @@ def list_schedules(session: Session, *, actor: Actor) -> list[ScheduleView]:
         ScheduleView(
             id=id_of(s),
             amount=format_money(s.amount_minor, s.currency, locale),
-            frequency_label=FREQUENCY_LABELS.get(s.frequency, s.frequency),
+            frequency_label=gettext(FREQUENCY_LABELS.get(s.frequency, s.frequency)),
             next_date=format_day(s.next_date, locale),
-            left="Until cancelled" if s.remaining_cycles is None else f"{s.remaining_cycles} more",
+            left=(
+                gettext("Until cancelled")
+                if s.remaining_cycles is None
+                else ngettext("%(num)d more", "%(num)d more", s.remaining_cycles)
+                % {"num": s.remaining_cycles}
+            ),
             status=s.status,
         )
         for s in rows
