@@ -24,6 +24,7 @@ from portal_app.models import ClientContact, Invoice, Subscription, Subscription
 from portal_app.models.statuses import SubscriptionStatus
 from portal_app.services.identity import email_choices
 from portal_app.services.mail import layout
+from portal_app.services.payments.payment_methods import default_method
 from portal_app.services.subscriptions.subscriptions import period_label
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def queue_trial_ending(session: Session, sub: Subscription) -> str:
     """Tell the client their trial ends soon and what the plan then costs."""
     plan = session.get_one(SubscriptionPlan, sub.plan_id)
     ends = sub.trial_ends_on or sub.current_period_end
+    # A trial that started without a card ends without one (renewals, trial_end): say so.
+    has_card = default_method(session, company_id=sub.company_id, client_id=sub.client_id)
 
     def build(to: email_choices.Recipient) -> layout.Body:
         values = {
@@ -66,12 +69,17 @@ def queue_trial_ending(session: Session, sub: Subscription) -> str:
             "date": format_day(ends, to.locale),
             "amount": format_money(plan.price_minor, plan.currency, to.locale),
         }
+        then = (
+            _("After that, each period costs %(amount)s, charged to your saved card.")
+            if has_card is not None
+            else _(
+                "After that, each period costs %(amount)s. Add a card before then to go on; "
+                "without one, the subscription ends with the trial."
+            )
+        )
         return layout.Body(
             subject=_("Your trial of %(plan)s ends on %(date)s") % values,
-            paragraphs=[
-                _("Your trial of %(plan)s ends on %(date)s.") % values,
-                _("After that, each period costs %(amount)s, charged to your saved card.") % values,
-            ],
+            paragraphs=[_("Your trial of %(plan)s ends on %(date)s.") % values, then % values],
             action=_("To see or cancel the subscription, open this link:"),
             link=_link(to, sub),
         )

@@ -84,6 +84,22 @@ def test_trial_ending_is_told_once_three_days_before(make, session, mailbox, gat
     assert "/api/email/unsubscribe/" in message["List-Unsubscribe"]
 
 
+def test_a_trial_without_a_card_is_told_it_ends_without_one(make, session, mailbox):
+    company = make.company(name="Northwind Studio")
+    contact = make.contact(make.client(company), is_primary=True)
+    actor = make.actor(contact)
+    free_trial = plan(session, company, name="Pro", trial_days=14, trial_without_card=True)
+    assert signup.subscribe(
+        session, actor=actor, key=link(session, free_trial), today=JAN1
+    ).trialing
+    _notices(session, JAN1 + timedelta(days=11))
+    deliver(session)
+    (message,) = mailbox.to(contact.email)
+    body = message.get_body(("plain",)).get_content()
+    assert "Add a card before then to go on" in body
+    assert "charged to your saved card" not in body
+
+
 def test_renewal_and_its_receipt_once_and_the_end(make, session, gateway, browser_card, mailbox):
     company, contact, actor, sub = _paid_subscription(make, session, gateway, browser_card)
     assert _outbox(session, company.id) == ["payment_receipt"]  # the first period's
