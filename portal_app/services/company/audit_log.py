@@ -20,8 +20,8 @@ from typing import Any
 from sqlmodel import Session, col, func, or_, select
 
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import gettext
-from portal_app.core.locale import format_moment, local_moment, start_of_day
+from portal_app.core.i18n import N_, chosen_language, gettext, pgettext
+from portal_app.core.locale import display_locale, format_moment, local_moment, start_of_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
 from portal_app.models import (
@@ -49,66 +49,144 @@ PAGE_SIZES = (10, 20, 25, 50, 100)
 COUNT_CAP = 10_000
 CSV_MAX_ROWS = 10_000
 MAX_SEARCH = 100
-# Records named by a column: entity_type -> (what people call it, model, column).
+# Records named by a column: entity_type -> (what people call it, model, column). The name is
+# a msgid translated where it is shown, with the record's number or name as its placeholder.
 _NAMED: dict[str, tuple[str, Any, str]] = {
-    "invoice": ("Invoice", Invoice, "number"),
-    "quote": ("Quote", Quote, "number"),
-    "credit": ("Credit", Credit, "number"),
-    "payment": ("Payment", Payment, "number"),
-    "recurring_invoice": ("Recurring invoice", RecurringInvoice, "number"),
-    "client": ("Client", Client, "name"),
-    "contact": ("Contact", ClientContact, "email"),
-    "client_contact": ("Contact", ClientContact, "email"),
-    "subscription_plan": ("Plan", SubscriptionPlan, "name"),
-    "document": ("File", Document, "name"),
-    "staff_user": ("Staff user", StaffUser, "email"),
+    "invoice": (N_("Invoice %(number)s"), Invoice, "number"),
+    "quote": (N_("Quote %(number)s"), Quote, "number"),
+    "credit": (N_("Credit %(number)s"), Credit, "number"),
+    "payment": (N_("Payment %(number)s"), Payment, "number"),
+    "recurring_invoice": (N_("Recurring invoice %(number)s"), RecurringInvoice, "number"),
+    "client": (N_("Client %(name)s"), Client, "name"),
+    "contact": (N_("Contact %(name)s"), ClientContact, "email"),
+    "client_contact": (N_("Contact %(name)s"), ClientContact, "email"),
+    "subscription_plan": (N_("Plan %(name)s"), SubscriptionPlan, "name"),
+    "document": (N_("File %(name)s"), Document, "name"),
+    "staff_user": (N_("Staff user %(name)s"), StaffUser, "email"),
 }
 # Records whose amounts are in their own currency.
 _PRICED = {"invoice": Invoice, "quote": Quote, "credit": Credit, "payment": Payment}
 _PRICED["recurring_invoice"] = RecurringInvoice
 # Detail keys holding an amount in minor units, the first one found is the event's amount.
 _AMOUNT_KEYS = ("amount", "amount_minor", "refunded", "total", "credit")
-# Actions that read better as a verb after the person ("Olive Owner refunded Payment PAY-3").
-_VERBS = {
-    "login_failed": "failed to sign in",
-    "staff_login_failed": "failed to sign in to the console",
-    "staff_signed_in": "signed in to the console",
-    "staff_signed_out": "signed out of the console",
-    "signed_in": "signed in",
-    "signed_out": "signed out",
-    "registered": "registered",
-    "password_reset": "reset the password",
-    "password_reset_requested": "asked for a password reset",
+# Each event as one whole sentence, a msgid translated when the log is read (in the reader's
+# language): %(actor)s is the person, %(record)s the record as people name it. Looked up by
+# the action, then by the action without its record's prefix ("invoice.marked_paid" and
+# "payment_link.enabled" read as "marked_paid" and "enabled").
+_SENTENCES = {
+    "login_failed": N_("%(actor)s failed to sign in."),
+    "staff_login_failed": N_("%(actor)s failed to sign in to the console."),
+    "staff_signed_in": N_("%(actor)s signed in to the console."),
+    "staff_signed_out": N_("%(actor)s signed out of the console."),
+    "signed_in": N_("%(actor)s signed in."),
+    "signed_out": N_("%(actor)s signed out."),
+    "registered": N_("%(actor)s registered."),
+    "registration_duplicate": N_("%(actor)s tried to register an address already in use."),
+    "email_confirmed": N_("%(actor)s confirmed the e-mail address."),
+    "password_reset": N_("%(actor)s reset the password."),
+    "password_reset_requested": N_("%(actor)s asked for a password reset."),
+    "signin_code_requested": N_("%(actor)s asked for a sign-in code."),
+    "signin_code_failed": N_("%(actor)s entered a wrong sign-in code."),
     # The client profile (services/identity/profile.py); the record is the contact or client.
-    "contact_details_changed": "changed the details of",
-    "email_change_requested": "asked to change the e-mail address of",
-    "email_changed": "changed the e-mail address of",
-    "password_changed": "changed the password of",
-    "client_details_changed": "changed the billing details of",
-    "contact_preferences_changed": "changed the preferences of",
-    "settings_changed": "changed the settings",
-    "logo_changed": "changed the logo",
-    "preview_started": "started a preview of the portal as",
-    "preview_ended": "ended a preview of the portal as",
-    "invoice_viewed": "viewed",
-    "quote_viewed": "viewed",
-    "quote_approved": "approved",
-    "quote_declined": "declined",
-    "quote_converted": "converted",
-    "payment_completed": "completed",
-    "payment_refunded": "refunded",
-    "payment_method_added": "added",
+    "contact_details_changed": N_("%(actor)s changed the details of %(record)s."),
+    "email_change_requested": N_("%(actor)s asked to change the e-mail address of %(record)s."),
+    "email_changed": N_("%(actor)s changed the e-mail address of %(record)s."),
+    "password_changed": N_("%(actor)s changed the password of %(record)s."),
+    "client_details_changed": N_("%(actor)s changed the billing details of %(record)s."),
+    "contact_preferences_changed": N_("%(actor)s changed the preferences of %(record)s."),
+    "contact.language_changed": N_("%(actor)s changed the language of %(record)s."),
+    "contact.email_choices_changed": N_("%(actor)s changed the e-mail choices of %(record)s."),
+    "contact.email_resubscribed": N_("%(actor)s subscribed %(record)s to e-mails again."),
+    "contact.email_unsubscribed": N_("%(actor)s unsubscribed %(record)s from e-mails."),
+    "contact_password_link_sent": N_("%(actor)s sent a password link to %(record)s."),
+    "contact_password_set": N_("%(actor)s set the password of %(record)s."),
+    "unsubscribe": N_("%(actor)s unsubscribed from e-mails."),
+    "staff.language_changed": N_("%(actor)s changed the language of the console."),
+    "settings_changed": N_("%(actor)s changed the settings."),
+    "logo_changed": N_("%(actor)s changed the logo."),
+    "preview_started": N_("%(actor)s started a preview of the portal as %(record)s."),
+    "preview_ended": N_("%(actor)s ended a preview of the portal as %(record)s."),
+    "staff_role_changed": N_("%(actor)s changed the role of %(record)s."),
+    "staff_deactivated": N_("%(actor)s deactivated %(record)s."),
+    "staff_activated": N_("%(actor)s reactivated %(record)s."),
+    # Records, by what was done to them.
+    "created": N_("%(actor)s created %(record)s."),
+    "updated": N_("%(actor)s updated %(record)s."),
+    "sent": N_("%(record)s: sent by %(actor)s."),
+    "emailed": N_("%(actor)s e-mailed %(record)s."),
+    "marked_sent": N_("%(actor)s marked %(record)s as sent."),
+    "marked_paid": N_("%(actor)s marked %(record)s as paid."),
+    "cancelled": N_("%(actor)s cancelled %(record)s."),
+    "viewed": N_("%(actor)s viewed %(record)s."),
+    "downloaded": N_("%(actor)s downloaded %(record)s."),
+    "enabled": N_("%(actor)s enabled %(record)s."),
+    "disabled": N_("%(actor)s disabled %(record)s."),
+    "approved": N_("%(actor)s approved %(record)s."),
+    "declined": N_("%(actor)s declined %(record)s."),
+    "converted": N_("%(actor)s converted %(record)s into an invoice."),
+    "voided": N_("%(actor)s voided %(record)s."),
+    "used": N_("%(actor)s used %(record)s."),
+    "paused": N_("%(actor)s paused %(record)s."),
+    "resumed": N_("%(actor)s resumed %(record)s."),
+    "renewed": N_("%(actor)s renewed %(record)s."),
+    "upgraded": N_("%(actor)s upgraded %(record)s."),
+    "activated": N_("%(actor)s activated %(record)s."),
+    "ended": N_("%(actor)s ended %(record)s."),
+    "uploaded": N_("%(actor)s uploaded %(record)s."),
+    "visibility_changed": N_("%(actor)s changed who sees %(record)s."),
+    "payment_completed": N_("%(actor)s completed %(record)s."),
+    "payment_refunded": N_("%(actor)s refunded %(record)s."),
+    "payment_pending": N_("%(actor)s started %(record)s, which is pending."),
+    "payment_failed": N_("%(actor)s could not complete %(record)s."),
+    "payment.applied": N_("%(actor)s applied %(record)s to invoices."),
+    "payment.refund_requested": N_("%(actor)s asked for a refund of %(record)s."),
+    "payment_method_added": N_("%(actor)s added %(record)s."),
     # A staff user added it from the client's staff page (services/payments/staff_cards.py).
-    "payment_method_added_by_staff": "added, with the client's agreement,",
-    "payment_method_detached": "removed",
-    "link_opened": "opened an e-mailed link to",
-    "checkout_started": "started paying",
-    "checkout_failed": "could not pay",
-    "autobill_failed": "could not charge",
-    "staff_role_changed": "changed the role of",
-    "staff_deactivated": "deactivated",
-    "staff_activated": "reactivated",
+    "payment_method_added_by_staff": N_(
+        "%(actor)s added, with the client's agreement, %(record)s."
+    ),
+    "payment_method_detached": N_("%(actor)s removed %(record)s."),
+    "payment_method_removed": N_("%(actor)s removed %(record)s."),
+    "payment_method_default_set": N_("%(actor)s made %(record)s the default card."),
+    "link_opened": N_("%(actor)s opened an e-mailed link to %(record)s."),
+    "checkout_started": N_("%(actor)s started paying %(record)s."),
+    "checkout_failed": N_("%(actor)s could not pay %(record)s."),
+    "autobill_failed": N_("%(actor)s could not charge %(record)s."),
+    "payment_reminder_sent": N_("%(actor)s sent a payment reminder for %(record)s."),
+    "prepayment_started": N_("%(actor)s started a pre-payment."),
+    "prepayment_schedule_stopped": N_("%(actor)s stopped a pre-payment schedule."),
+    "prepayment_schedule_cancelled": N_("%(actor)s cancelled a pre-payment schedule."),
+    "invoices_exported": N_("%(actor)s exported invoices."),
+    "quotes_exported": N_("%(actor)s exported quotes."),
+    "credits_exported": N_("%(actor)s exported credit notes."),
+    "payments_exported": N_("%(actor)s exported payments."),
+    "recurring_invoice_issued": N_("%(actor)s issued an invoice from %(record)s."),
+    "recurring_auto_bill_on": N_("%(actor)s turned on automatic payment for %(record)s."),
+    "recurring_auto_bill_off": N_("%(actor)s turned off automatic payment for %(record)s."),
+    "cancellation_requested": N_("%(actor)s asked to cancel %(record)s."),
+    "cancel_requested": N_("%(actor)s asked to cancel %(record)s."),
+    "cancellation_approved": N_("%(actor)s approved the cancellation of %(record)s."),
+    "cancel_scheduled": N_("%(actor)s scheduled the cancellation of %(record)s."),
+    "cancelled_by_staff": N_("%(actor)s cancelled %(record)s for the client."),
+    "cancelled_refunded": N_("%(actor)s cancelled %(record)s with a refund."),
+    "cancelled_unpaid": N_("%(actor)s cancelled %(record)s because it was not paid."),
+    "downgrade_scheduled": N_("%(actor)s scheduled a downgrade of %(record)s."),
+    "past_due": N_("%(actor)s recorded that %(record)s is overdue."),
+    "plan_changed": N_("%(actor)s changed the plan of %(record)s."),
+    "retries_exhausted": N_("%(actor)s stopped retrying the payment of %(record)s."),
+    "signup_abandoned": N_("%(actor)s left the sign-up for %(record)s unfinished."),
+    "trial_ended_no_card": N_("%(actor)s ended the trial of %(record)s, as no card was saved."),
+    "subscribe": N_("%(actor)s subscribed to %(record)s."),
+    "thread.question_asked": N_("%(actor)s asked a question about %(record)s."),
+    "thread.dispute_opened": N_("%(actor)s disputed %(record)s."),
+    "thread.message_posted": N_("%(actor)s wrote in the thread about %(record)s."),
+    "thread.answered": N_("%(actor)s answered the thread about %(record)s."),
+    "thread.resolved": N_("%(actor)s resolved the thread about %(record)s."),
+    "email.retried": N_("%(actor)s sent an e-mail again."),
 }
+# Who did it, when not a person with a name (the actor_type of the event).
+_ACTOR_KINDS = {"system": N_("System"), "visitor": N_("Visitor"), "": N_("System")}
+_ACTOR_PERSONS = {"system": N_("The system"), "visitor": N_("A visitor"), "": N_("The system")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +333,18 @@ def export_csv(session: Session, *, actor: StaffActor, filters: AuditFilters) ->
     out = io.StringIO()
     writer = csv.writer(out)
     zone = company_time_zone(session, actor.company_id)
-    writer.writerow([f"When ({zone})", "Who", "Event", "Kind", "Record", "Client", "From"])
+    # The headers in the reader's language too; the first names the zone of the times.
+    writer.writerow(
+        [
+            pgettext("audit column", "When (%(zone)s)") % {"zone": zone},
+            pgettext("audit column", "Who"),
+            pgettext("audit column", "Event"),
+            pgettext("audit column", "Kind"),
+            pgettext("audit column", "Record"),
+            pgettext("audit column", "Client"),
+            pgettext("audit column", "From"),
+        ]
+    )
     for event, row in zip(events, _rows(session, actor.company_id, list(events)), strict=True):
         writer.writerow(
             [
@@ -340,7 +429,7 @@ def _record_names(session: Session, company_id: int, events: list[AuditEvent]) -
     names: dict[tuple[str, int], str] = {}
     for kind, (noun, model, attr) in _NAMED.items():
         for row_id, value in _names(session, model, attr, company_id, _ids(events, kind)).items():
-            names[(kind, row_id)] = f"{noun} {value}"
+            names[(kind, row_id)] = gettext(noun) % {"number": value, "name": value}
     cards = _ids(events, "payment_method")
     if cards:
         for row in session.exec(
@@ -348,7 +437,7 @@ def _record_names(session: Session, company_id: int, events: list[AuditEvent]) -
                 PaymentMethod.company_id == company_id, col(PaymentMethod.id).in_(cards)
             )
         ).all():
-            names[("payment_method", row.id)] = f"Card {row.brand.capitalize()} {row.last4}"
+            names[("payment_method", row.id)] = _card_name(row.brand, row.last4)
     subs = _ids(events, "subscription")
     if subs:
         for sub_id, plan_name in session.exec(
@@ -356,7 +445,7 @@ def _record_names(session: Session, company_id: int, events: list[AuditEvent]) -
             .join(SubscriptionPlan, col(SubscriptionPlan.id) == Subscription.plan_id)
             .where(Subscription.company_id == company_id, col(Subscription.id).in_(subs))
         ).all():
-            names[("subscription", sub_id)] = f"Subscription {plan_name}"
+            names[("subscription", sub_id)] = gettext("Subscription %(name)s") % {"name": plan_name}
     return names
 
 
@@ -382,10 +471,17 @@ def _record_name(event: AuditEvent, names: dict, details: dict) -> str:
         return known
     if event.entity_type == "payment_method" and details.get("last4"):
         # A removed card is named from what the event kept.
-        return f"Card {str(details.get('brand', '')).capitalize()} {details['last4']}".strip()
-    if details.get("number"):
-        return f"{event.entity_type.replace('_', ' ').capitalize()} {details['number']}"
-    return f"{event.entity_type.replace('_', ' ').capitalize()} #{event.entity_id}"
+        return _card_name(str(details.get("brand", "")), str(details["last4"]))
+    number = str(details.get("number") or f"#{event.entity_id}")
+    named = _NAMED.get(event.entity_type)
+    if named:
+        # A record since deleted is named from what the event kept.
+        return gettext(named[0]) % {"number": number, "name": number}
+    return f"{event.entity_type.replace('_', ' ').capitalize()} {number}"
+
+
+def _card_name(brand: str, last4: str) -> str:
+    return gettext("Card %(brand)s %(last4)s") % {"brand": brand.capitalize(), "last4": last4}
 
 
 def _amount(details: dict, currency: str, locale: str) -> str:
@@ -399,29 +495,42 @@ def _amount(details: dict, currency: str, locale: str) -> str:
 def sentence(
     *, who: str, action: str, entity_type: str, record: str, amount: str, details: dict
 ) -> str:
-    """One event as a sentence: the person, what they did, to which record, the amount, and
-    a reason when one was given."""
-    verb = _VERBS.get(action)
-    if verb:
-        text = f"{who} {verb}" + (f" {record}" if record else "")
-        text += f": {amount}." if amount else "."
+    """One event as whole sentences in the current language: the person, what they did, to
+    which record; then the amount, a reason when one was given and the fields changed."""
+    template = _SENTENCES.get(action) or _SENTENCES.get(_without_record_prefix(action, entity_type))
+    if template and ("%(record)s" not in template or record):
+        text = gettext(template) % {"actor": who, "record": record}
+    elif record:
+        # An action nobody wrote a sentence for yet reads "Invoice INV-1: marked lost by ...".
+        words = _without_record_prefix(action, entity_type).replace("_", " ").replace(".", " ")
+        text = gettext("%(record)s: %(event)s by %(actor)s.") % {
+            "record": record,
+            "event": words,
+            "actor": who,
+        }
     else:
-        words = action
-        # "invoice_sent" on an invoice reads "Invoice INV-1 sent by ...".
-        for prefix in (f"{entity_type}_", f"{entity_type.split('_')[0]}_"):
-            if entity_type and words.startswith(prefix) and len(words) > len(prefix):
-                words = words[len(prefix) :]
-                break
-        words = words.replace("_", " ")
-        head = f"{record}: {words}" if record else words.capitalize()
-        text = f"{head} by {who}" + (f", {amount}." if amount else ".")
+        words = action.replace("_", " ").replace(".", " ").capitalize()
+        text = gettext("%(event)s by %(actor)s.") % {"event": words, "actor": who}
+    if amount:
+        text += " " + gettext("Amount: %(amount)s.") % {"amount": amount}
     reason = details.get("reason") or details.get("client_reason")
     if isinstance(reason, str) and reason and reason not in ("declined", "error"):
-        text += f' Reason: "{reason[:200]}".'
+        text += " " + gettext('Reason: "%(reason)s".') % {"reason": reason[:200]}
     fields = details.get("fields")
     if isinstance(fields, list) and fields:
-        text += " Changed: " + ", ".join(str(f).replace("_", " ") for f in fields[:12]) + "."
+        changed = ", ".join(str(f).replace("_", " ") for f in fields[:12])
+        text += " " + gettext("Changed: %(fields)s.") % {"fields": changed}
     return text
+
+
+def _without_record_prefix(action: str, entity_type: str) -> str:
+    """ "invoice_sent" on an invoice is "sent"; "recurring_auto_bill_on" stays whole."""
+    if entity_type:
+        for head in (entity_type, entity_type.split("_")[0]):
+            for prefix in (f"{head}_", f"{head}."):
+                if action.startswith(prefix) and len(action) > len(prefix):
+                    return action[len(prefix) :]
+    return action
 
 
 def _rows(session: Session, company_id: int, events: list[AuditEvent]) -> list[AuditRowView]:
@@ -446,23 +555,30 @@ def _rows(session: Session, company_id: int, events: list[AuditEvent]) -> list[A
     names = _record_names(session, company_id, events)
     currencies = _currencies(session, company_id, events)
     company = session.get(Company, company_id)
-    locale = (company.locale if company else "") or "en_US"
+    # The reader's language in the company's region, as the other staff views (company_locale).
+    locale = display_locale(chosen_language(), (company.locale if company else "") or "en_US")
     zone = (company.time_zone if company else "") or "UTC"
     default_currency = company.currency if company else "USD"
     rows = []
     for event in events:
         if event.actor_type == "staff":
-            person = staff.get(event.actor_id) or f"Staff user #{event.actor_id}"
-            who = f"Staff: {person}"
+            person = staff.get(event.actor_id) or gettext("Staff user #%(id)s") % {
+                "id": event.actor_id
+            }
+            who = gettext("Staff: %(name)s") % {"name": person}
         elif event.actor_type == "staff_preview":
-            person = contacts.get(event.actor_id) or f"#{event.actor_id}"
-            who = f"Staff preview as {person}"
-            person = f"Staff (preview as {person})"
+            email = contacts.get(event.actor_id) or f"#{event.actor_id}"
+            who = gettext("Staff preview as %(email)s") % {"email": email}
+            person = gettext("Staff (preview as %(email)s)") % {"email": email}
         elif event.actor_type == "contact":
-            who = person = contacts.get(event.actor_id) or f"Contact #{event.actor_id}"
+            who = person = contacts.get(event.actor_id) or gettext("Contact #%(id)s") % {
+                "id": event.actor_id
+            }
+        elif event.actor_type in _ACTOR_KINDS:
+            who = gettext(_ACTOR_KINDS[event.actor_type])
+            person = gettext(_ACTOR_PERSONS[event.actor_type])
         else:
-            who = event.actor_type.capitalize() or (company.name if company else "")
-            person = "The system" if event.actor_type in ("system", "") else who
+            who = person = event.actor_type.capitalize()
         details = _details(event.details)
         record = _record_name(event, names, details)
         currency = currencies.get((event.entity_type, event.entity_id), default_currency)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from portal_app.core import i18n
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.models import PaymentMethod
 from portal_app.services.company import audit_log
@@ -150,8 +151,65 @@ def test_each_kind_reads_as_one_sentence(session, world):
         'one@example.test declined Quote Q-0007. Reason: "Too dear".',
         "one@example.test removed Card Mastercard 4444.",
         "one@example.test added Card Visa 4242.",
-        "Olive Owner refunded Payment PAY-0003: €5.00.",
+        # The amount is a sentence of its own: each sentence is one msgid (issue 20).
+        "Olive Owner refunded Payment PAY-0003. Amount: €5.00.",
     ]
+
+
+def test_sentences_and_csv_come_out_in_the_readers_language(session, world):
+    w = world
+    company, client = w["company"], w["client"]
+    _event(
+        session,
+        company,
+        action="payment_refunded",
+        actor_type="staff",
+        actor_id=w["olive"].id,
+        client_id=client.id,
+        entity_type="payment",
+        entity_id=w["payment"].id,
+        details={"amount": 5_00},
+    )
+    _event(
+        session,
+        company,
+        action="invoice.marked_paid",
+        actor_type="staff",
+        actor_id=w["sam"].id,
+        client_id=client.id,
+        entity_type="invoice",
+        entity_id=w["invoice"].id,
+    )
+    _event(
+        session,
+        company,
+        action="quote_declined",
+        actor_type="contact",
+        actor_id=w["contact"].id,
+        client_id=client.id,
+        entity_type="quote",
+        entity_id=w["quote"].id,
+        details={"reason": "Zu teuer"},
+    )
+    _event(session, company, action="signin_code_requested", actor_type="system", actor_id=None)
+    actor = staff_actor(w["olive"])
+    with i18n.use_language("de"):
+        page = audit_log.list_events(session, actor=actor, page_size=100)
+        text = audit_log.export_csv(session, actor=actor, filters=AuditFilters())
+    assert [row.sentence for row in page.rows] == [
+        "Das System hat einen Anmeldecode angefordert.",
+        "one@example.test hat Angebot Q-0007 abgelehnt. Grund: „Zu teuer“.",
+        "Sam Staff hat Rechnung INV-0012 als bezahlt markiert.",
+        "Olive Owner hat Zahlung PAY-0003 erstattet. Betrag: 5,00\xa0€.",
+    ]
+    assert page.rows[1].record == "Angebot Q-0007"
+    assert page.rows[3].who == "Mitarbeiter: Olive Owner"
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header == ["Zeitpunkt (UTC)", "Wer", "Ereignis", "Art", "Datensatz", "Kunde", "Von"]
+    assert rows[2][2] == "Sam Staff hat Rechnung INV-0012 als bezahlt markiert."
+    # English stays the default for a reader who chose no language.
+    english = audit_log.list_events(session, actor=actor, page_size=100)
+    assert english.rows[2].sentence == "Sam Staff marked Invoice INV-0012 as paid."
 
 
 def test_filters_by_client_staff_kind_dates_and_search(make, session, world):
