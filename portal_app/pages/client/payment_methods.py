@@ -21,6 +21,7 @@ from portal_app.components.test_mode import test_mode_banner
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import N_, gettext, set_language
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway, is_test_mode
 from portal_app.schemas.payment_method import PaymentMethodView
@@ -28,13 +29,15 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import payment_methods
 from portal_app.state.portal import PortalState
 from portal_app.state.stripe_card import confirm_setup_script, mount_script, parse_result
+from portal_app.state.translate import _, fill, pgettext
 
-GONE = "That card is no longer on your account."
-LINK_NOTICE = (
+# English msgids (N_): translated where set (gettext) or shown (_).
+GONE = N_("That card is no longer on your account.")
+LINK_NOTICE = N_(
     "You opened the portal from an e-mailed link. You can see your saved cards here; "
     "sign in with your password to add or remove cards."
 )
-PREVIEW_NOTICE = "Staff preview: cards cannot be added, removed or changed here."
+PREVIEW_NOTICE = N_("Staff preview: cards cannot be added, removed or changed here.")
 
 
 class PaymentMethodsState(PortalState):
@@ -83,10 +86,11 @@ class PaymentMethodsState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
+            set_language(self.lang)  # no shell check in these events: texts in the page's language
             self._reset_form()
             self.notice = self.list_error = ""
             if actor.is_link_session or actor.is_preview:
-                self.card_error = (
+                self.card_error = gettext(
                     payment_methods.LINK_SESSION_MESSAGE
                     if actor.is_link_session
                     else payment_methods.PREVIEW_MESSAGES["add"]
@@ -94,19 +98,19 @@ class PaymentMethodsState(PortalState):
                 return None
             self.form_open = True
             self.busy = True
-            self.busy_label = "Preparing the card form…"
+            self.busy_label = gettext("Preparing the card form…")
         try:
             secret = await asyncio.to_thread(_start, actor)
         except (GatewayError, ValidationError, ReadOnlyError) as exc:
             async with self:
                 self.busy = False
                 self.busy_label = ""
-                self.card_error = _message(exc, "The card form could not be prepared.")
+                self.card_error = _message(exc, gettext("The card form could not be prepared."))
             return None
         gateway = get_gateway()
         async with self:
             self._client_secret = secret
-            self.busy_label = "Loading the card form…"
+            self.busy_label = gettext("Loading the card form…")
             return rx.call_script(
                 mount_script(gateway.js_url(), gateway.publishable_key()),
                 callback=PaymentMethodsState.card_mounted,
@@ -119,7 +123,10 @@ class PaymentMethodsState(PortalState):
         if parse_result(result).get("ok") is True:
             self.card_ready = True
         else:
-            self.card_error = "The card form could not be loaded. Reload the page to try again."
+            set_language(self.lang)
+            self.card_error = gettext(
+                "The card form could not be loaded. Reload the page to try again."
+            )
 
     @rx.event
     def cancel_add(self):
@@ -133,7 +140,8 @@ class PaymentMethodsState(PortalState):
             return None
         self.saving = True
         self.card_error = ""
-        self.busy_label = "Saving your card…"
+        set_language(self.lang)
+        self.busy_label = gettext("Saving your card…")
         return rx.call_script(
             confirm_setup_script(self._client_secret),
             callback=PaymentMethodsState.card_confirmed,
@@ -150,14 +158,17 @@ class PaymentMethodsState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
+            set_language(self.lang)
         if not isinstance(setup_intent, str) or not setup_intent or data.get("error"):
-            await self._card_failed(actor, str(data.get("error") or "The card was refused."))
+            # Stripe.js's own words (already in the browser's language) else ours.
+            refused = data.get("error") or gettext("The card was refused.")
+            await self._card_failed(actor, str(refused))
             return None
         try:
             view = await asyncio.to_thread(_add, actor, setup_intent)
         except (GatewayError, ValidationError, NotFoundError, ReadOnlyError) as exc:
             await self._card_failed(
-                actor, _message(exc, "The card could not be saved. Please try again.")
+                actor, _message(exc, gettext("The card could not be saved. Please try again."))
             )
             return None
         cards = await asyncio.to_thread(_list, actor)
@@ -165,7 +176,10 @@ class PaymentMethodsState(PortalState):
             self.cards = cards
             self._reset_form()
             self.busy_label = ""
-            self.notice = f"{view.brand} ending in {view.last4} was saved."
+            self.notice = gettext("%(brand)s ending in %(last4)s was saved.") % {
+                "brand": view.brand,
+                "last4": view.last4,
+            }
         return None
 
     async def _card_failed(self, actor: Actor, message: str) -> None:
@@ -191,6 +205,7 @@ class PaymentMethodsState(PortalState):
         actor = self._actor()
         if actor is None:
             return self._login_redirect()
+        set_language(self.lang)
         self.notice = self.list_error = ""
         try:
             view = _set_default(actor, method_id)
@@ -198,9 +213,12 @@ class PaymentMethodsState(PortalState):
             self.list_error = str(exc)
             return None
         except NotFoundError:
-            self.list_error = GONE
+            self.list_error = gettext(GONE)
         else:
-            self.notice = f"{view.brand} ending in {view.last4} is now your default card."
+            self.notice = gettext("%(brand)s ending in %(last4)s is now your default card.") % {
+                "brand": view.brand,
+                "last4": view.last4,
+            }
         self.cards = _list(actor)
         return None
 
@@ -213,19 +231,18 @@ class PaymentMethodsState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
-            label = next(
-                (f"{c.brand} ending in {c.last4}" for c in self.cards if c.id == method_id), ""
-            )
+            set_language(self.lang)
+            card = next((c for c in self.cards if c.id == method_id), None)
             self.notice = self.list_error = ""
             self.busy = True
-            self.busy_label = "Removing the card…"
+            self.busy_label = gettext("Removing the card…")
         message = ""
         try:
             await asyncio.to_thread(_remove, actor, method_id)
         except NotFoundError:
-            message = GONE
+            message = gettext(GONE)
         except (GatewayError, ValidationError, ReadOnlyError) as exc:
-            message = _message(exc, "The card could not be removed.")
+            message = _message(exc, gettext("The card could not be removed."))
         cards = await asyncio.to_thread(_list, actor)
         async with self:
             self.cards = cards
@@ -233,7 +250,12 @@ class PaymentMethodsState(PortalState):
             self.busy_label = ""
             self.list_error = message
             if not message:
-                self.notice = f"{label} was removed."
+                self.notice = (
+                    gettext("%(brand)s ending in %(last4)s was removed.")
+                    % {"brand": card.brand, "last4": card.last4}
+                    if card is not None
+                    else gettext("The card was removed.")
+                )
         return None
 
 
@@ -290,29 +312,38 @@ def _busy_indicator() -> rx.Component:
     )
 
 
+def _card_name(card: PaymentMethodView) -> rx.Var:
+    return fill(_("%(brand)s ending in %(last4)s"), brand=card.brand, last4=card.last4)
+
+
 def _remove_dialog(card: PaymentMethodView) -> rx.Component:
-    name = card.brand + " ending in " + card.last4
+    name = _card_name(card)
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
             rx.button(
-                "Remove",
+                _("Remove"),
                 variant="soft",
                 color_scheme="red",
                 size="2",
                 disabled=S.busy | S.saving,
-                aria_label="Remove " + name,
+                aria_label=fill(_("Remove %(card)s"), card=name),
             )
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this card?"),
+            rx.alert_dialog.title(_("Remove this card?")),
             rx.alert_dialog.description(
-                name + " will be removed from your account. You can add it again later.",
+                fill(
+                    _("%(card)s will be removed from your account. You can add it again later."),
+                    card=name,
+                ),
             ),
             rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Keep card", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(
+                    rx.button(_("Keep card"), variant="soft", color_scheme="gray")
+                ),
                 rx.alert_dialog.action(
                     rx.button(
-                        "Remove card",
+                        _("Remove card"),
                         color_scheme="red",
                         on_click=S.remove(card.id),
                         data_testid="confirm-remove",
@@ -328,7 +359,7 @@ def _remove_dialog(card: PaymentMethodView) -> rx.Component:
 
 
 def _card_row(card: PaymentMethodView) -> rx.Component:
-    name = card.brand + " ending in " + card.last4
+    name = _card_name(card)
     return rx.card(
         rx.flex(
             rx.hstack(
@@ -336,12 +367,18 @@ def _card_row(card: PaymentMethodView) -> rx.Component:
                 rx.vstack(
                     rx.hstack(
                         rx.text(card.brand, weight="medium"),
-                        rx.text("•••• " + card.last4, aria_label="ending in " + card.last4),
+                        rx.text(
+                            "•••• " + card.last4,
+                            aria_label=fill(_("ending in %(last4)s"), last4=card.last4),
+                        ),
                         spacing="2",
                     ),
                     rx.text(
-                        rx.cond(card.is_expired, "Expired ", "Expires "),
-                        card.expiry,
+                        rx.cond(
+                            card.is_expired,
+                            fill(_("Expired %(expiry)s"), expiry=card.expiry),
+                            fill(_("Expires %(expiry)s"), expiry=card.expiry),
+                        ),
                         size="2",
                         color_scheme=rx.cond(card.is_expired, "red", "gray"),
                     ),
@@ -349,11 +386,21 @@ def _card_row(card: PaymentMethodView) -> rx.Component:
                 ),
                 rx.cond(
                     card.is_default,
-                    badge("Default", color_scheme="green", variant="soft", radius="full"),
+                    badge(
+                        pgettext("saved card", "Default"),
+                        color_scheme="green",
+                        variant="soft",
+                        radius="full",
+                    ),
                 ),
                 rx.cond(
                     card.is_expired,
-                    badge("Expired", color_scheme="red", variant="soft", radius="full"),
+                    badge(
+                        pgettext("saved card", "Expired"),
+                        color_scheme="red",
+                        variant="soft",
+                        radius="full",
+                    ),
                 ),
                 align="center",
                 spacing="3",
@@ -366,12 +413,12 @@ def _card_row(card: PaymentMethodView) -> rx.Component:
                     rx.cond(
                         ~card.is_default,
                         rx.button(
-                            "Make default",
+                            _("Make default"),
                             variant="soft",
                             size="2",
                             on_click=S.make_default(card.id),
                             disabled=S.busy | S.saving,
-                            aria_label="Make " + name + " the default card",
+                            aria_label=fill(_("Make %(card)s the default card"), card=name),
                         ),
                     ),
                     _remove_dialog(card),
@@ -393,8 +440,8 @@ def _card_list() -> rx.Component:
         S.cards.length() > 0,
         rx.vstack(rx.foreach(S.cards, _card_row), width="100%", spacing="2"),
         empty_state(
-            "No saved cards",
-            "Cards you save here can pay invoices in one step.",
+            _("No saved cards"),
+            _("Cards you save here can pay invoices in one step."),
             icon="credit-card",
         ),
     )
@@ -415,12 +462,12 @@ def _messages() -> rx.Component:
 
 def _add_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("Add a card", size="4", as_="h2"),
+        rx.heading(_("Add a card"), size="4", as_="h2"),
         rx.cond(
             ~S.form_open,
             rx.button(
                 rx.icon("plus", size=16, aria_hidden="true"),
-                "Add a card",
+                _("Add a card"),
                 on_click=S.start_add,
                 disabled=S.busy | S.saving,
                 id="add-card",
@@ -429,23 +476,23 @@ def _add_section() -> rx.Component:
         # The card box is always in the page (hidden until used), so Stripe.js can mount into it.
         rx.box(
             rx.vstack(
-                rx.text("Card details", weight="medium"),
+                rx.text(_("Card details"), weight="medium"),
                 card_box(),
                 rx.text(
-                    "Your card number goes straight to our card processor; we never see it.",
+                    _("Your card number goes straight to our card processor; we never see it."),
                     size="1",
                     color_scheme="gray",
                 ),
                 rx.hstack(
                     rx.button(
                         rx.cond(S.saving, rx.spinner(size="2"), rx.icon("lock", size=16)),
-                        "Save card",
+                        _("Save card"),
                         on_click=S.save_card,
                         disabled=~S.card_ready | S.saving | S.busy,
                         id="save-card",
                     ),
                     rx.button(
-                        "Cancel",
+                        _("Cancel"),
                         variant="soft",
                         color_scheme="gray",
                         on_click=S.cancel_add,
@@ -476,12 +523,12 @@ def _limited_notice() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("lock", size=16)),
         rx.callout.text(
-            rx.cond(S.is_preview, PREVIEW_NOTICE, LINK_NOTICE),
+            rx.cond(S.is_preview, _(PREVIEW_NOTICE), _(LINK_NOTICE)),
             rx.cond(
                 S.is_link_session,
                 rx.fragment(
                     " ",
-                    rx.link("Sign in", href=routes.login_url(routes.CLIENT_PAYMENT_METHODS)),
+                    rx.link(_("Sign in"), href=routes.login_url(routes.CLIENT_PAYMENT_METHODS)),
                 ),
             ),
         ),
@@ -494,7 +541,7 @@ def _limited_notice() -> rx.Component:
 
 def payment_methods_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Payment methods", "Cards saved for paying your invoices."),
+        page_heading(_("Payment methods"), _("Cards saved for paying your invoices.")),
         test_mode_banner(S.test_mode),
         _messages(),
         rx.cond(

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import gettext
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.money import format_money
 from portal_app.gateways.base import GatewayError, PaymentGateway
 from portal_app.models import (
@@ -32,6 +32,7 @@ from portal_app.models import (
 )
 from portal_app.models.statuses import PrepaymentScheduleStatus, RecurringStatus
 from portal_app.schemas.payment_method import PaymentMethodView
+from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope, get_client_record
@@ -42,13 +43,14 @@ if TYPE_CHECKING:
     # imports checkout, so a runtime `from checkout_flow import` would be circular.
     from portal_app.services.payments.checkout_flow import Tx
 
-LINK_SESSION_MESSAGE = "Sign in with your password to add or remove cards."
+# English msgids (N_), translated where raised or shown.
+LINK_SESSION_MESSAGE = N_("Sign in with your password to add or remove cards.")
 PREVIEW_MESSAGES = {
-    "add": "Staff preview cannot add cards.",
-    "remove": "Staff preview cannot remove cards.",
-    "default": "Staff preview cannot change the default card.",
+    "add": N_("Staff preview cannot add cards."),
+    "remove": N_("Staff preview cannot remove cards."),
+    "default": N_("Staff preview cannot change the default card."),
 }
-UNREACHABLE_MESSAGE = (
+UNREACHABLE_MESSAGE = N_(
     "The card processor could not be reached, so the card was not removed. Please try again."
 )
 _ATTEMPT = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -72,7 +74,7 @@ def brand_label(brand: str) -> str:
     key = (brand or "").strip().lower().replace(" ", "_")
     if key in BRAND_LABELS:
         return BRAND_LABELS[key]
-    return "Card" if key in ("", "unknown") else brand.strip().title()
+    return gettext("Card") if key in ("", "unknown") else brand.strip().title()
 
 
 def is_expired(method: PaymentMethod, today: date | None = None) -> bool:
@@ -99,9 +101,9 @@ def _view(method: PaymentMethod, today: date | None = None) -> PaymentMethodView
 
 def _refuse_unless_full_session(actor: Actor, action: str) -> None:
     if actor.is_preview:
-        raise ReadOnlyError(PREVIEW_MESSAGES[action])
+        raise ReadOnlyError(gettext(PREVIEW_MESSAGES[action]))
     if actor.is_link_session:
-        raise ReadOnlyError(LINK_SESSION_MESSAGE)
+        raise ReadOnlyError(gettext(LINK_SESSION_MESSAGE))
 
 
 def _active_condition(actor: Actor):
@@ -239,7 +241,9 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
         )
         .order_by(col(Subscription.id))
     ).all()
-    labels = [f"Subscription {plan.name}" for _sub, plan in subscriptions]
+    labels = [
+        gettext("Subscription %(plan)s") % {"plan": plan.name} for _sub, plan in subscriptions
+    ]
     # A subscription's schedule is the subscription's business (renewals charge it).
     owned = set(
         session.exec(
@@ -255,7 +259,7 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
         .order_by(col(RecurringInvoice.id))
     ).all()
     labels += [
-        f"Recurring invoice {r.number}"
+        gettext("Recurring invoice %(number)s") % {"number": r.number}
         for r in schedules
         if r.id not in owned
         and (
@@ -263,6 +267,7 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
             or (r.auto_bill in ("opt_in", "opt_out") and r.auto_bill_enabled)
         )
     ]
+    locale = client_locale(session, actor)
     repeated = session.exec(
         select(PrepaymentSchedule).where(
             client_scope(PrepaymentSchedule, actor),
@@ -270,7 +275,9 @@ def _blocking_dependents(session: Session, actor: Actor) -> list[str]:
         )
     ).all()
     labels += [
-        f"Repeated pre-payment of {format_money(r.amount_minor, r.currency)}" for r in repeated
+        gettext("Repeated pre-payment of %(amount)s")
+        % {"amount": format_money(r.amount_minor, r.currency, locale)}
+        for r in repeated
     ]
     return labels
 
@@ -291,9 +298,11 @@ def remove_method(tx: Tx, *, actor: Actor, gateway: PaymentGateway, method_id: i
             if dependents:
                 raise ValidationError(
                     "payment_method",
-                    "This card pays "
-                    + ", ".join(dependents)
-                    + " automatically. Add another card before removing it.",
+                    gettext(
+                        "This card pays %(dependents)s automatically. Add another card "
+                        "before removing it."
+                    )
+                    % {"dependents": ", ".join(dependents)},
                 )
         method_ref, customer_ref = method.method_ref, method.customer_ref
     _detach(gateway, method_ref, customer_ref)
@@ -326,7 +335,7 @@ def _detach(gateway: PaymentGateway, method_ref: str, customer_ref: str) -> None
         return
     except GatewayError as exc:
         if exc.code == "unreachable":
-            raise GatewayError(UNREACHABLE_MESSAGE, code=exc.code) from exc
+            raise GatewayError(gettext(UNREACHABLE_MESSAGE), code=exc.code) from exc
         failure = exc
     # Refused: fine if the card is no longer attached to this customer (detached elsewhere).
     try:
@@ -336,7 +345,8 @@ def _detach(gateway: PaymentGateway, method_ref: str, customer_ref: str) -> None
     if card is not None and card.customer_ref != customer_ref:
         return
     raise GatewayError(
-        f"The card could not be removed: {failure.message} Nothing was changed.",
+        gettext("The card could not be removed: %(reason)s Nothing was changed.")
+        % {"reason": failure.message},
         code=failure.code,
     ) from failure
 
