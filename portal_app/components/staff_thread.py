@@ -10,6 +10,7 @@ from portal_app.components.common import field_error
 from portal_app.schemas.document_thread import ThreadView
 from portal_app.schemas.staff_documents import StaffDocDetail
 from portal_app.state.staff_thread import ANSWER_ID, MAX_BODY_CHARS, StaffThreadState
+from portal_app.state.translate import _, fill
 
 State = StaffThreadState
 
@@ -18,7 +19,7 @@ def _message(message) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.text(message.author, weight="bold", size="2"),
-            rx.cond(message.from_staff, badge("Staff", size="1"), badge("Client", size="1")),
+            rx.cond(message.from_staff, badge(_("Staff"), size="1"), badge(_("Client"), size="1")),
             rx.text(message.when, size="1", color_scheme="gray"),
             spacing="2",
             align="baseline",
@@ -27,7 +28,9 @@ def _message(message) -> rx.Component:
         rx.text(message.body, size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
         rx.cond(
             message.attachment_id != 0,
-            rx.text("Attached: ", message.attachment_name, " (see Files)", size="1"),
+            rx.text(
+                fill(_("Attached: %(name)s (see Files)"), name=message.attachment_name), size="1"
+            ),
         ),
         padding="0.75em",
         border_radius="var(--radius-3)",
@@ -43,7 +46,7 @@ def _answer_box(thread) -> rx.Component:
     return rx.cond(
         may_answer,
         rx.vstack(
-            rx.el.label("Your answer", html_for=ANSWER_ID, style={"font_weight": "500"}),
+            rx.el.label(_("Your answer"), html_for=ANSWER_ID, style={"font_weight": "500"}),
             rx.text_area(
                 id=ANSWER_ID,
                 default_value=State.answer,
@@ -56,18 +59,18 @@ def _answer_box(thread) -> rx.Component:
             ),
             rx.el.div(field_error(State.answer_error), id=f"{ANSWER_ID}-error"),
             rx.hstack(
-                rx.button("Send answer", on_click=State.send_answer, id="staff-thread-send"),
+                rx.button(_("Send answer"), on_click=State.send_answer, id="staff-thread-send"),
                 rx.cond(
                     thread.status == "open",
                     rx.fragment(
                         rx.button(
-                            "Send and resolve",
+                            _("Send and resolve"),
                             on_click=State.send_and_resolve,
                             variant="soft",
                             id="staff-thread-send-resolve",
                         ),
                         rx.button(
-                            "Resolve without answer",
+                            _("Resolve without answer"),
                             on_click=State.resolve,
                             variant="outline",
                             id="staff-thread-resolve",
@@ -94,7 +97,7 @@ def record_thread(document_type: str, doc) -> rx.Component:
             State.thread & (thread.messages.length() > 0),
             rx.vstack(
                 rx.hstack(
-                    rx.heading("Client messages", size="4", as_="h2", id="staff-thread-heading"),
+                    rx.heading(_("Client messages"), size="4", as_="h2", id="staff-thread-heading"),
                     badge(
                         thread.status_label,
                         color_scheme=rx.match(
@@ -112,8 +115,10 @@ def record_thread(document_type: str, doc) -> rx.Component:
                 rx.cond(
                     (thread.status == "open") & (thread.kind == "dispute"),
                     callout(
-                        "The client disputes this invoice: reminders and auto-bill are paused "
-                        "until you resolve it.",
+                        _(
+                            "The client disputes this invoice: reminders and auto-bill are "
+                            "paused until you resolve it."
+                        ),
                         icon="circle-pause",
                         color_scheme="red",
                     ),

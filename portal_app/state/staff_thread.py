@@ -10,6 +10,7 @@ import reflex as rx
 
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
+from portal_app.core.i18n import gettext as _
 from portal_app.schemas.document_thread import ThreadView
 from portal_app.services.documents import threads
 from portal_app.state.staff import StaffState
@@ -61,7 +62,7 @@ class StaffThreadState(StaffState):
         if actor is None:
             return self._staff_login_redirect()
         if not self._document_id:
-            self.failure = "This document is not available."
+            self.failure = _("This document is not available.")
             return None
         try:
             with session_scope() as db:
@@ -88,11 +89,11 @@ class StaffThreadState(StaffState):
             self.failure = getattr(exc, "message", "") or str(exc)
             return None
         if resolve_only:
-            self.notice = "Resolved. The client was told by e-mail."
+            self.notice = _("Resolved. The client was told by e-mail.")
         elif resolve:
-            self.notice = "Answer sent and resolved. The client was told by e-mail."
+            self.notice = _("Answer sent and resolved. The client was told by e-mail.")
         else:
-            self.notice = "Answer sent. The client was told by e-mail."
+            self.notice = _("Answer sent. The client was told by e-mail.")
         self.answer = ""
         self._reload(actor)
         return rx.set_value(ANSWER_ID, "")

@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from portal_app.core import routes
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import _, pgettext, use_language
+from portal_app.core.i18n import _, language_of_locale, pgettext, use_language
 from portal_app.core.locale import format_moment
 from portal_app.core.settings import Settings, get_settings
 from portal_app.models import (
@@ -42,7 +42,7 @@ from portal_app.models import (
 from portal_app.models.statuses import ThreadKind, ThreadStatus
 from portal_app.schemas.document_thread import StaffThreadRow, ThreadMessageView, ThreadView
 from portal_app.services.billing import invoices, quotes
-from portal_app.services.company.locale import client_locale, company_time_zone
+from portal_app.services.company.locale import client_locale, company_locale, company_time_zone
 from portal_app.services.documents.documents import store_document
 from portal_app.services.identity import audit, email_choices, invitations
 from portal_app.services.identity.actor import Actor, StaffActor
@@ -346,10 +346,13 @@ def post_client_message(
     return message
 
 
-def _staff_addresses(session: Session, company: Company) -> list[str]:
-    # The company's address when it has one, else every active owner and admin.
+def _staff_addresses(session: Session, company: Company) -> list[tuple[str, str]]:
+    """(address, language) of who hears about a client's message: the company's address in
+    the company's language when it has one, else every active owner and admin in their own
+    console language (else the company's)."""
+    company_language = language_of_locale(company.locale) or "en"
     if company.email:
-        return [company.email]
+        return [(company.email, company_language)]
     users = session.exec(
         select(StaffUser)
         .where(
@@ -359,7 +362,7 @@ def _staff_addresses(session: Session, company: Company) -> list[str]:
         )
         .order_by(col(StaffUser.id))
     ).all()
-    return [user.email for user in users]
+    return [(user.email, user.language or company_language) for user in users]
 
 
 def _document_label(document_type: str, document: Invoice | Quote) -> str:
@@ -382,38 +385,19 @@ def _email_staff(
     *,
     actor: Actor,
 ) -> None:
-    """Tell the company's staff about a client's message (in English, like the console)."""
+    """Tell the company's staff about a client's message, each address in its reader's
+    language (_staff_addresses)."""
     company = session.get(Company, document.company_id)
     client = session.get(Client, document.client_id)
     contact = session.get(ClientContact, actor.contact_id)
     if company is None or client is None or contact is None:
         return
-    with use_language("en"):
-        label = _document_label(document_type, document)
-    is_dispute = thread.kind == ThreadKind.DISPUTE
-    what = "dispute" if is_dispute else "question"
-    subject = f"{label}: {what} from {' '.join(client.name.split())}"
     link = _base_url() + routes.staff_record_url(document_type, document.id or 0)
-    lines = [
-        f"{contact.display_name} ({client.name}) wrote about {label}:",
-        "",
-        message.body,
-        "",
-    ]
-    if message.document_id is not None:
-        lines += ["A file is attached to the message on the document's page.", ""]
-    if is_dispute:
-        lines += [
-            "Reminders and auto-bill for this invoice are paused until you resolve the dispute.",
-            "",
-        ]
-    lines += ["Answer in the staff console:", link, ""]
-    text = "\n".join(lines)
-    html_body = "".join(f"<p>{html.escape(line)}</p>" if line else "" for line in lines[:-2]) + (
-        f'<p>Answer in the staff console: <a href="{html.escape(link, quote=True)}">'
-        f"{html.escape(link)}</a></p>"
-    )
-    for address in _staff_addresses(session, company):
+    for address, language in _staff_addresses(session, company):
+        with use_language(language):
+            subject, text, html_body = _staff_email(
+                thread, document_type, document, message, client, contact, link
+            )
         outbox.queue_email(
             session,
             company_id=company.id or 0,
@@ -428,6 +412,43 @@ def _email_staff(
         )
 
 
+def _staff_email(
+    thread: DocumentThread,
+    document_type: str,
+    document: Invoice | Quote,
+    message: ThreadMessage,
+    client: Client,
+    contact: ClientContact,
+    link: str,
+) -> tuple[str, str, str]:
+    """(subject, text, html) of the staff e-mail about a client's message, in the current
+    language."""
+    values = {
+        "document": _document_label(document_type, document),
+        "client": " ".join(client.name.split()),
+        "contact": contact.display_name,
+    }
+    if thread.kind == ThreadKind.DISPUTE:
+        subject = _("%(document)s: dispute from %(client)s") % values
+    else:
+        subject = _("%(document)s: question from %(client)s") % values
+    lines = [_("%(contact)s (%(client)s) wrote about %(document)s:") % values, "", message.body, ""]
+    if message.document_id is not None:
+        lines += [_("A file is attached to the message on the document's page."), ""]
+    if thread.kind == ThreadKind.DISPUTE:
+        lines += [
+            _("Reminders and auto-bill for this invoice are paused until you resolve the dispute."),
+            "",
+        ]
+    answer = _("Answer in the staff console:")
+    text = "\n".join([*lines, answer, link, ""])
+    html_body = "".join(f"<p>{html.escape(line)}</p>" if line else "" for line in lines) + (
+        f'<p>{html.escape(answer)} <a href="{html.escape(link, quote=True)}">'
+        f"{html.escape(link)}</a></p>"
+    )
+    return subject, text, html_body
+
+
 # --- staff side -------------------------------------------------------------------------
 
 
@@ -437,13 +458,12 @@ def staff_thread(
     """The conversation about one of the company's invoices or quotes, for the console."""
     document = _staff_document(session, actor, document_type, document_id)
     thread = _thread_of(session, document_type, document)
-    company = session.get(Company, actor.company_id)
     return _view(
         session,
         thread,
         document_type,
         document,
-        locale=company.locale if company else "en_US",
+        locale=company_locale(session, actor.company_id),
         for_staff=True,
     )
 
@@ -465,7 +485,7 @@ def _open_thread_for_staff(
     document = _staff_document(session, actor, document_type, document_id)
     thread = _thread_of(session, document_type, document, lock=True)
     if thread is None:
-        raise ValidationError("body", "The client has not written about this document.")
+        raise ValidationError("body", _("The client has not written about this document."))
     return document, thread
 
 
@@ -484,8 +504,7 @@ def post_staff_answer(
     reminders and auto-bill go on. ValidationError('body') for an empty or too long text or a
     document nobody has written about; NotFoundError for another company's document."""
     document, thread = _open_thread_for_staff(session, actor, document_type, document_id)
-    with use_language("en"):
-        text = clean_body(body)
+    text = clean_body(body)
     now = now or utcnow()
     earlier = _is_double_post(
         session, thread, body=text, now=now, staff_user_id=actor.staff_user_id
@@ -644,9 +663,8 @@ def _email_contact(
 
 
 def staff_document_label(document_type: str, document: Invoice | Quote) -> str:
-    """'Invoice INV-0001' or 'Quote Q-0001' as the (English) console names it."""
-    with use_language("en"):
-        return _document_label(document_type, document)
+    """'Invoice INV-0001' or 'Quote Q-0001' as the console names it (in its reader's language)."""
+    return _document_label(document_type, document)
 
 
 def thread_document(session: Session, thread: DocumentThread) -> tuple[str, Invoice | Quote | None]:
@@ -672,8 +690,7 @@ def latest_excerpt(session: Session, thread_id: int) -> str:
 def open_threads(session: Session, *, actor: StaffActor) -> list[StaffThreadRow]:
     """The company's open questions and disputes, those waiting for staff first, then the
     longest waiting first (at most STAFF_LIST_LIMIT)."""
-    company = session.get(Company, actor.company_id)
-    locale = company.locale if company else "en_US"
+    locale = company_locale(session, actor.company_id)
     zone = company_time_zone(session, actor.company_id)
     threads = session.exec(
         select(DocumentThread)
@@ -708,7 +725,9 @@ def open_threads(session: Session, *, actor: StaffActor) -> list[StaffThreadRow]
                 document_url=routes.staff_record_url(document_type, document.id),
                 client=getattr(clients.get(thread.client_id), "name", ""),
                 kind=str(thread.kind),
-                status="Waiting for you" if thread.awaiting_staff else "Answered",
+                status=pgettext("thread status", "Waiting for you")
+                if thread.awaiting_staff
+                else pgettext("thread status", "Answered"),
                 awaiting_staff=thread.awaiting_staff,
                 last_message=format_moment(thread.last_message_at, locale, zone),
                 excerpt=latest_excerpt(session, thread.id or 0),

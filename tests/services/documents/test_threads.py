@@ -7,10 +7,18 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from portal_app.core import i18n
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.settings import get_settings
-from portal_app.models import AuditEvent, Document, DocumentThread, OutboxMessage, ThreadMessage
+from portal_app.models import (
+    AuditEvent,
+    Document,
+    DocumentThread,
+    OutboxMessage,
+    StaffUser,
+    ThreadMessage,
+)
 from portal_app.services.documents import threads
 from portal_app.services.documents.threads import Attachment
 from tests.helpers.mailbox import deliver
@@ -120,6 +128,46 @@ def test_without_a_company_address_owners_and_admins_are_told(make, session, mai
 
     owner_email = session.get(StaffUser, owner.staff_user_id).email
     assert [row.to_address for row in rows] == [owner_email]
+
+
+def test_staff_are_told_in_their_own_language(make, session, mailbox):
+    # The company's address reads the company's language (a German company).
+    company, client, contact, invoice = _setup(make, locale="de_DE")
+    _ask(session, make.actor(contact), invoice, dispute=True)
+    deliver(session)
+    (to_office,) = mailbox.to("office@example.test")
+    assert to_office["Subject"] == f"Rechnung {invoice.number}: Beanstandung von {client.name}"
+    text = to_office.get_body(("plain",)).get_content()
+    assert f"{contact.display_name} ({client.name}) hat zu Rechnung {invoice.number}" in text
+    assert "Antworten Sie in der Mitarbeiterkonsole:" in text and "pausiert" in text
+
+    # Without a company address each owner or admin reads their own console language.
+    company, client, contact, invoice = _setup(make, email="")
+    owner = staff_actor(session, company, role="owner")
+    user = session.get(StaffUser, owner.staff_user_id)
+    user.language = "fr"
+    session.add(user)
+    session.flush()
+    _ask(session, make.actor(contact), invoice)
+    deliver(session)
+    (to_owner,) = mailbox.to(user.email)
+    assert to_owner["Subject"] == f"Facture {invoice.number} : question de {client.name}"
+
+
+def test_the_staff_panel_and_its_refusals_follow_the_staff_language(make, session):
+    company, _, contact, invoice = _setup(make)
+    _ask(session, make.actor(contact), invoice)
+    staff = staff_actor(session, company, role="owner")
+    with i18n.use_language("de"):
+        rows = threads.open_threads(session, actor=staff)
+        with pytest.raises(ValidationError) as refused:
+            threads.post_staff_answer(
+                session, actor=staff, document_type="invoice", document_id=invoice.id, body=" "
+            )
+    assert [(row.document, row.status) for row in rows] == [
+        (f"Rechnung {invoice.number}", "Wartet auf Sie")
+    ]
+    assert refused.value.message == "Schreiben Sie Ihre Nachricht."
 
 
 def test_another_clients_invoice_is_not_found(make, session):
