@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
+from portal_app.core.i18n import gettext
 from portal_app.core.locale import valid_country_code, valid_locale, valid_time_zone
 from portal_app.core.money import SUPPORTED_CURRENCIES, parse_major
 from portal_app.models import ALL_MODULES
@@ -111,7 +112,7 @@ def _typed(name: str, value: object) -> str:
 def _within(name: str, value: str) -> str:
     limit = TEXT_FIELDS[name]
     if len(value) > limit:
-        raise refuse(f"Use at most {limit} characters.")
+        raise refuse(gettext("Use at most %(num)d characters.") % {"num": limit})
     return value
 
 
@@ -237,7 +238,7 @@ class CompanySettingsIn(FormModel):
     def _name(cls, value: object) -> str:
         value = _typed("name", value)
         if not value:
-            raise refuse("Enter the company's name.")
+            raise refuse(gettext("Enter the company's name."))
         return _within("name", value)
 
     @field_validator(*PLAIN_TEXT_FIELDS, mode="before")
@@ -250,7 +251,7 @@ class CompanySettingsIn(FormModel):
     def _country_code(cls, value: object) -> str:
         value = _typed("country_code", value).upper()
         if value and not valid_country_code(value):
-            raise refuse("Use the two-letter ISO country code, e.g. DE, FR, US.")
+            raise refuse(gettext("Use the two-letter ISO country code, e.g. DE, FR, US."))
         return value
 
     @field_validator("iban", mode="before")
@@ -263,7 +264,7 @@ class CompanySettingsIn(FormModel):
         try:
             return IBAN(value).compact
         except SchwiftyException:
-            raise refuse("Not a valid IBAN (check the digits).") from None
+            raise refuse(gettext("Not a valid IBAN (check the digits).")) from None
 
     @field_validator("bic", mode="before")
     @classmethod
@@ -274,10 +275,10 @@ class CompanySettingsIn(FormModel):
         try:
             bic = BIC(value)
         except SchwiftyException:
-            raise refuse("Not a valid BIC (8 or 11 letters and digits).") from None
+            raise refuse(gettext("Not a valid BIC (8 or 11 letters and digits).")) from None
         iban = info.data.get("iban")
         if iban and bic.country_code != iban[:2]:
-            raise refuse("This BIC belongs to another country than the IBAN.")
+            raise refuse(gettext("This BIC belongs to another country than the IBAN."))
         return bic.compact
 
     @field_validator("primary_color", mode="before")
@@ -285,7 +286,7 @@ class CompanySettingsIn(FormModel):
     def _colour(cls, value: object) -> str:
         value = _typed("primary_color", value)
         if not _is_colour(value):
-            raise refuse("Use a colour like #4f46e5 (# and six hex digits).")
+            raise refuse(gettext("Use a colour like #4f46e5 (# and six hex digits)."))
         return value.lower()
 
     @field_validator("currency", mode="before")
@@ -293,7 +294,9 @@ class CompanySettingsIn(FormModel):
     def _currency(cls, value: object) -> str:
         value = _typed("currency", value)
         if value.upper() not in SUPPORTED_CURRENCIES:
-            raise refuse(f"Choose one of {', '.join(SUPPORTED_CURRENCIES)}.")
+            raise refuse(
+                gettext("Choose one of %(choices)s.") % {"choices": ", ".join(SUPPORTED_CURRENCIES)}
+            )
         return _within("currency", value).upper()
 
     @field_validator("locale", mode="before")
@@ -301,7 +304,7 @@ class CompanySettingsIn(FormModel):
     def _locale(cls, value: object) -> str:
         value = _typed("locale", value)
         if not valid_locale(value):
-            raise refuse("Not a known locale (e.g. en_US, de_DE, fr_FR).")
+            raise refuse(gettext("Not a known locale (e.g. en_US, de_DE, fr_FR)."))
         return _within("locale", value)
 
     @field_validator("time_zone", mode="before")
@@ -311,7 +314,9 @@ class CompanySettingsIn(FormModel):
         # the zone every time was shown in before companies had one.
         value = _typed("time_zone", value) or "UTC"
         if not valid_time_zone(value):
-            raise refuse("Not a known time zone (e.g. UTC, Europe/Berlin, America/New_York).")
+            raise refuse(
+                gettext("Not a known time zone (e.g. UTC, Europe/Berlin, America/New_York).")
+            )
         return _within("time_zone", value)
 
     @field_validator("subscription_cancel_mode", mode="before")
@@ -319,7 +324,7 @@ class CompanySettingsIn(FormModel):
     def _cancel_mode(cls, value: object) -> str:
         value = _typed("subscription_cancel_mode", value)
         if value not in CANCEL_MODES:
-            raise refuse("Choose self-service or on request.")
+            raise refuse(gettext("Choose self-service or on request."))
         return value
 
     @field_validator("renewal_retry_days", mode="before")
@@ -328,7 +333,7 @@ class CompanySettingsIn(FormModel):
         value = _typed("renewal_retry_days", value)
         days = _retry_days(value)
         if days is None:
-            raise refuse("Whole days, increasing, 1 to 60, e.g. 1,3,7.")
+            raise refuse(gettext("Whole days, increasing, 1 to 60, e.g. 1,3,7."))
         _within("renewal_retry_days", value)
         return days
 
@@ -340,8 +345,11 @@ class CompanySettingsIn(FormModel):
         low, high = REMINDER_DAY_RANGE
         if days is None:
             raise refuse(
-                f"Up to {MAX_REMINDER_STEPS} whole numbers of days from {low} to {high}, "
-                "e.g. -3,7,14 (negative: before the due date)."
+                gettext(
+                    "Up to %(max)d whole numbers of days from %(low)d to %(high)d, "
+                    "e.g. -3,7,14 (negative: before the due date)."
+                )
+                % {"max": MAX_REMINDER_STEPS, "low": low, "high": high}
             )
         return ",".join(str(d) for d in days)
 
@@ -355,7 +363,10 @@ class CompanySettingsIn(FormModel):
         except ValueError:  # digits int() does not read, e.g. superscripts
             number = None
         if number is None or not low <= number <= high:
-            raise refuse(f"Enter a whole number from {low} to {high}.")
+            raise refuse(
+                gettext("Enter a whole number from %(low)d to %(high)d.")
+                % {"low": low, "high": high}
+            )
         _within(info.field_name, value)
         return number
 
@@ -371,14 +382,14 @@ class CompanySettingsIn(FormModel):
         try:
             minor = parse_major(value, currency)
         except ValueError:
-            raise refuse("Enter an amount, e.g. 10.00.") from None
+            raise refuse(gettext("Enter an amount, e.g. 10.00.")) from None
         if minor < 0 or minor > MAX_MINOR:
-            raise refuse("Enter an amount from 0 up to the largest payment allowed.")
+            raise refuse(gettext("Enter an amount from 0 up to the largest payment allowed."))
         if info.field_name == "prepayment_min" and minor < 1:
-            raise refuse("The minimum must be more than zero.")
+            raise refuse(gettext("The minimum must be more than zero."))
         low = info.data.get("prepayment_min")
         if info.field_name == "prepayment_max" and low is not None and minor < low:
-            raise refuse("The maximum must not be below the minimum.")
+            raise refuse(gettext("The maximum must not be below the minimum."))
         _within(info.field_name, value)
         return minor
 
@@ -393,7 +404,7 @@ class CompanySettingsIn(FormModel):
     def _modules(cls, value: object) -> str:
         chosen = _names(value)
         if chosen is None or any(m not in ALL_MODULES for m in chosen):
-            raise refuse("Unknown module.")
+            raise refuse(gettext("Unknown module."))
         return ",".join(m for m in ALL_MODULES if m in chosen)
 
     @field_validator("registration_required_fields", mode="before")
@@ -401,7 +412,7 @@ class CompanySettingsIn(FormModel):
     def _required(cls, value: object) -> str:
         chosen = _names(value)
         if chosen is None or any(f not in REGISTRATION_FIELDS for f in chosen):
-            raise refuse("Unknown field.")
+            raise refuse(gettext("Unknown field."))
         return ",".join(f for f in REGISTRATION_FIELDS if f in chosen)
 
 

@@ -14,6 +14,7 @@ from datetime import date
 
 from pydantic import ValidationInfo, field_validator
 
+from portal_app.core.i18n import gettext
 from portal_app.core.money import SUPPORTED_CURRENCIES, parse_major
 from portal_app.schemas.forms import FormModel, refuse, text
 
@@ -30,15 +31,15 @@ def parse_quantity(value: object) -> int:
     """A quantity such as "2" or "1.25" in thousandths; ValueError with a message to show."""
     cleaned = text(value).strip().replace(",", "")
     if cleaned.startswith("-"):
-        raise ValueError("The quantity cannot be negative.")
+        raise ValueError(gettext("The quantity cannot be negative."))
     if not _QUANTITY.fullmatch(cleaned):
-        raise ValueError("Enter a quantity such as 1 or 2.5 (at most 3 decimals).")
+        raise ValueError(gettext("Enter a quantity such as 1 or 2.5 (at most 3 decimals)."))
     whole, _, frac = cleaned.partition(".")
     milli = int(whole) * 1000 + int((frac + "000")[:3])
     if milli <= 0:
-        raise ValueError("The quantity must be more than zero.")
+        raise ValueError(gettext("The quantity must be more than zero."))
     if milli > MAX_QUANTITY_MILLI:
-        raise ValueError("The quantity is too large.")
+        raise ValueError(gettext("The quantity is too large."))
     return milli
 
 
@@ -46,12 +47,12 @@ def parse_price(value: object, currency: str) -> int:
     """A unit price in major units ("12.50") as minor units; zero allowed, negative not."""
     cleaned = text(value).strip()
     if not cleaned:
-        raise ValueError("Enter a price.")
+        raise ValueError(gettext("Enter a price."))
     if cleaned.startswith("-"):
-        raise ValueError("The price cannot be negative.")
+        raise ValueError(gettext("The price cannot be negative."))
     minor = parse_major(cleaned, currency)
     if minor > MAX_UNIT_PRICE_MINOR:
-        raise ValueError("The price is too large.")
+        raise ValueError(gettext("The price is too large."))
     return minor
 
 
@@ -61,13 +62,13 @@ def parse_rate(value: object) -> int:
     if not cleaned:
         return 0
     if cleaned.startswith("-"):
-        raise ValueError("The tax rate cannot be negative.")
+        raise ValueError(gettext("The tax rate cannot be negative."))
     if not _RATE.fullmatch(cleaned):
-        raise ValueError("Enter a rate in percent such as 20 or 7.25.")
+        raise ValueError(gettext("Enter a rate in percent such as 20 or 7.25."))
     whole, _, frac = cleaned.partition(".")
     bp = int(whole) * 100 + int((frac + "00")[:2])
     if bp > 10_000:
-        raise ValueError("The tax rate cannot be above 100%.")
+        raise ValueError(gettext("The tax rate cannot be above 100%."))
     return bp
 
 
@@ -76,16 +77,16 @@ def parse_day(value: object, *, required: bool) -> date | None:
     cleaned = text(value).strip()
     if not cleaned:
         if required:
-            raise ValueError("Enter a date.")
+            raise ValueError(gettext("Enter a date."))
         return None
     if not _ISO_DATE.fullmatch(cleaned):
-        raise ValueError("Enter a date as YYYY-MM-DD.")
+        raise ValueError(gettext("Enter a date as YYYY-MM-DD."))
     try:
         day = date.fromisoformat(cleaned)
     except ValueError as exc:
-        raise ValueError("This date does not exist.") from exc
+        raise ValueError(gettext("This date does not exist.")) from exc
     if not 2000 <= day.year <= 2100:
-        raise ValueError("Enter a date between 2000 and 2100.")
+        raise ValueError(gettext("Enter a date between 2000 and 2100."))
     return day
 
 
@@ -93,7 +94,7 @@ def clean_text(value: object, limit: int) -> str:
     """Free text without NUL characters or surrounding blanks, at most `limit` long."""
     cleaned = text(value).replace("\x00", "").strip()
     if len(cleaned) > limit:
-        raise ValueError(f"Keep this under {limit} characters.")
+        raise ValueError(gettext("Keep this under %(num)d characters.") % {"num": limit})
     return cleaned
 
 
@@ -133,7 +134,7 @@ class LineIn(FormModel):
     def _description(cls, value: object) -> str:
         cleaned = _checked(clean_text, value, 1000)
         if not cleaned:
-            raise refuse("Describe this line.")
+            raise refuse(gettext("Describe this line."))
         return cleaned
 
     @field_validator("quantity", mode="before")
@@ -176,7 +177,7 @@ class DocumentIn(FormModel):
     def _currency(cls, value: object, info: ValidationInfo) -> str:
         currency = document_currency(value, _context(info)["client_currency"])
         if currency not in SUPPORTED_CURRENCIES:
-            raise refuse("Choose a supported currency.")
+            raise refuse(gettext("Choose a supported currency."))
         return currency
 
     @field_validator("issue_date", mode="before")
@@ -193,8 +194,9 @@ class DocumentIn(FormModel):
         due = _checked(parse_day, value, required=False)
         issue = info.data.get("issue_date")
         if issue and due and due < issue:
-            label = "valid-until date" if kind == "quote" else "due date"
-            raise refuse(f"The {label} cannot be before the issue date.")
+            if kind == "quote":
+                raise refuse(gettext("The valid-until date cannot be before the issue date."))
+            raise refuse(gettext("The due date cannot be before the issue date."))
         return due
 
     @field_validator(*TEXT_LIMITS, mode="before")
@@ -221,12 +223,12 @@ class DocumentIn(FormModel):
         # A refused deposit counts as none here: its own field says what is wrong.
         partial = info.data.get("partial", 0)
         if partial and day is None:
-            raise refuse("Say when the deposit is due.")
+            raise refuse(gettext("Say when the deposit is due."))
         if day and not partial:
             return None  # a date without a deposit means nothing; drop it
         issue, due = info.data.get("issue_date"), info.data.get("due_date")
         if day and due and day > due:
-            raise refuse("The deposit cannot be due after the invoice.")
+            raise refuse(gettext("The deposit cannot be due after the invoice."))
         if day and issue and day < issue:
-            raise refuse("The deposit cannot be due before the issue date.")
+            raise refuse(gettext("The deposit cannot be due before the issue date."))
         return day

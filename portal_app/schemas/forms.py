@@ -5,7 +5,8 @@ pydantic's ValidationError into {field: message} (the first problem of each fiel
 the order the model reports them), so services can raise core.errors.ValidationError
 subclasses with the same messages the forms always showed. Pydantic's own wording never
 reaches a person: an error that is not one of ours (a wrong type from a crafted request)
-becomes a plain "check this field".
+becomes a plain "check this field". Validators write their messages through core.i18n's
+gettext, so they come out in the language of the event (the contact's or the staff user's).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from portal_app.core.i18n import N_, gettext
+
 # The error type our validators raise; anything else is pydantic's and is not shown as is.
 FORM_ERROR = "form"
-GENERIC_MESSAGE = "Check this field."
+GENERIC_MESSAGE = N_("Check this field.")
 
 
 class FormModel(BaseModel):
@@ -45,6 +48,6 @@ def field_errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors(include_url=False, include_context=False, include_input=False):
         name = prefix + ".".join(str(part) for part in error["loc"])
-        message = error["msg"] if error["type"] == FORM_ERROR else GENERIC_MESSAGE
+        message = error["msg"] if error["type"] == FORM_ERROR else gettext(GENERIC_MESSAGE)
         errors.setdefault(name.rstrip(".") or "form", message)
     return errors

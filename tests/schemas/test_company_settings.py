@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from portal_app.core import i18n
 from portal_app.schemas.company_settings import FLAG_FIELDS, CompanySettingsIn
 from portal_app.schemas.forms import field_errors
 
@@ -184,3 +185,11 @@ def test_time_zone_is_an_iana_name_and_empty_means_utc():
     assert zone(" America/New_York ") == "America/New_York"
     assert zone("") == "UTC"
     assert CompanySettingsIn.from_form(GOOD, {}, [], []).columns()["time_zone"] == "UTC"
+
+
+def test_messages_are_in_the_language_of_the_event():
+    with i18n.use_language("fr"):
+        errors = _errors(name=" ", time_zone="Mars/Olympus", due_soon_days="91")
+    assert errors["name"] == "Saisissez le nom de l'entreprise."
+    assert errors["time_zone"].startswith("Fuseau horaire inconnu")
+    assert errors["due_soon_days"].startswith("Saisissez un nombre entier de ")

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from portal_app.core import i18n
 from portal_app.schemas.document_forms import DocumentIn, LineIn
 from portal_app.schemas.forms import field_errors
 
@@ -40,11 +41,11 @@ def test_a_line_becomes_whole_numbers():
         ("-1", "The price cannot be negative."),
         ("", "Enter a price."),
         ("999999999999999", "The price is too large."),
-        ("1e3", "Enter an amount such as 12.50"),
-        ("NaN", "Enter an amount such as 12.50"),
-        ("ten", "Enter an amount such as 12.50"),
-        ("12.505", "USD allows at most 2 decimal places"),
-        (0.1 + 0.2, "Enter an amount such as 12.50"),
+        ("1e3", "Enter an amount such as 12.50."),
+        ("NaN", "Enter an amount such as 12.50."),
+        ("ten", "Enter an amount such as 12.50."),
+        ("12.505", "USD allows at most 2 decimal places."),
+        (0.1 + 0.2, "Enter an amount such as 12.50."),
     ],
 )
 def test_bad_prices_are_refused_with_a_message_for_people(price, message):
@@ -109,3 +110,23 @@ def test_injected_header_fields_are_ignored():
         {**HEADER, "amount_minor": 1, "status": "paid", "company_id": 9}, context=INVOICE
     )
     assert "amount_minor" not in header.model_dump() and "status" not in header.model_dump()
+
+
+def test_messages_are_in_the_language_of_the_event():
+    # A German staff user's form (StaffState._staff_actor sets the language of the event).
+    with i18n.use_language("de"):
+        errors = _line_errors(description=" ", quantity="-2", tax_rate="200")
+        header = _header_errors(due_date="2026-03-01", terms="x" * 4001)
+        with pytest.raises(ValidationError) as caught:
+            LineIn.model_validate(["not", "a", "line"], context={"currency": "USD"})
+        crafted = set(field_errors(caught.value, "lines.0.").values())
+    assert errors == {
+        "lines.0.description": "Beschreiben Sie diese Position.",
+        "lines.0.quantity": "Die Menge darf nicht negativ sein.",
+        "lines.0.tax_rate": "Der Steuersatz darf nicht über 100% liegen.",
+    }
+    assert header == {
+        "due_date": "Das Fälligkeitsdatum darf nicht vor dem Ausstellungsdatum liegen.",
+        "terms": "Verwenden Sie höchstens 4000 Zeichen.",
+    }
+    assert crafted == {"Prüfen Sie dieses Feld."}
