@@ -9,12 +9,15 @@
 
 // One Stripe object and one mounted card element per page load (module state outlives
 // client-side navigation, as the element must between mount and confirm).
-let stripe = null;
 let card = null;
+// Stripe.js is fetched only when a card step first needs it (not with the page: it costs
+// ~600 ms of main-thread work). Every function that needs `Stripe` awaits this one promise,
+// so a confirm that runs before (or without) a mount loads it once too.
+let stripeReady = null;
 
 const message = (e) => String((e && e.message) || e);
 
-function loadStripe(jsUrl) {
+function injectScript(jsUrl) {
   if (window.Stripe) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const s = document.createElement("script");
@@ -23,6 +26,23 @@ function loadStripe(jsUrl) {
     s.onerror = () => reject(new Error("Stripe.js could not be loaded"));
     document.head.appendChild(s);
   });
+}
+
+/** The page's Stripe object, loading Stripe.js from `jsUrl` on the first call (a failed load
+ * is forgotten, so the next call tries again). */
+function loadStripe(jsUrl, publishableKey) {
+  if (!stripeReady) {
+    stripeReady = injectScript(jsUrl).then(() => window.Stripe(publishableKey));
+    stripeReady.catch(() => {
+      stripeReady = null;
+    });
+  }
+  return stripeReady;
+}
+
+/** The Stripe object a mount (or an earlier load) made; an error if none was asked for. */
+function loadedStripe() {
+  return stripeReady || Promise.reject(new Error("Stripe.js is not loaded"));
 }
 
 async function waitForBox(boxId, waitMs) {
@@ -40,8 +60,7 @@ export async function mount(jsUrl, publishableKey, boxId, waitMs = 0) {
   try {
     const box = await waitForBox(boxId, waitMs);
     if (!box) return JSON.stringify({ ok: false, error: "no card box" });
-    await loadStripe(jsUrl);
-    stripe = stripe || window.Stripe(publishableKey);
+    const stripe = await loadStripe(jsUrl, publishableKey);
     if (card) {
       try {
         card.unmount();
@@ -61,6 +80,7 @@ export async function mount(jsUrl, publishableKey, boxId, waitMs = 0) {
 /** Confirm a SetupIntent with the mounted card; '{"setup_intent", "error"}'. */
 export async function confirmSetup(clientSecret) {
   try {
+    const stripe = await loadedStripe();
     const r = await stripe.confirmCardSetup(clientSecret, { payment_method: { card } });
     return JSON.stringify({
       setup_intent: r && r.setupIntent ? r.setupIntent.id : "",
@@ -75,6 +95,7 @@ export async function confirmSetup(clientSecret) {
  * charges it, and keeps it when asked, in one confirmation); '{"payment_method", "error"}'. */
 export async function createMethod() {
   try {
+    const stripe = await loadedStripe();
     const r = await stripe.createPaymentMethod({ type: "card", card });
     return JSON.stringify({
       payment_method: r && r.paymentMethod ? r.paymentMethod.id : "",
@@ -85,9 +106,11 @@ export async function createMethod() {
   }
 }
 
-/** Run 3-D Secure for a PaymentIntent; '{"error"}' (the server reads the outcome itself). */
-export async function confirmPayment(clientSecret) {
+/** Run 3-D Secure for a PaymentIntent; '{"error"}' (the server reads the outcome itself).
+ * A saved card's payment has no card element on the page: Stripe.js is loaded here then. */
+export async function confirmPayment(jsUrl, publishableKey, clientSecret) {
   try {
+    const stripe = await loadStripe(jsUrl, publishableKey);
     const r = await stripe.confirmCardPayment(clientSecret);
     return JSON.stringify({ error: r && r.error ? r.error.message || "Authentication failed." : "" });
   } catch (e) {

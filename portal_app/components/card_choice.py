@@ -1,7 +1,8 @@
 """Pick a saved card or type a new one (the Stripe card element), for the pages that charge a
 card outside checkout (subscribing, pre-payments). The State passed in provides `cards`,
 `card_choice`, `choose_card` and `card_error`; the card box is always in the page (only
-hidden) so Stripe.js can mount into it when the page loads."""
+hidden), and Stripe.js is loaded and mounted into it the first time it shows (a new card
+chosen: at the page's load, or when the client picks it over a saved card)."""
 
 from __future__ import annotations
 

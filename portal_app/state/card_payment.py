@@ -136,6 +136,9 @@ class CardPaymentMixin(rx.State, mixin=True):
     _save_in_charge: bool = False
     # A new card being confirmed to keep, without a payment (`card_saved` next).
     _saving_card: bool = False
+    # The card element was asked to mount on this page load (Stripe.js is loaded then, only
+    # once the client picks "A new card" when a saved card is offered first).
+    _card_mount_asked: bool = False
 
     # -- hooks a page provides ------------------------------------------------------------------
 
@@ -187,6 +190,7 @@ class CardPaymentMixin(rx.State, mixin=True):
         self._checkout_id = 0
         self._card_method_ref = self._forget_ref = ""
         self._keep_card = self._save_in_charge = self._saving_card = False
+        self._card_mount_asked = False
 
     def _offer_cards(self, cards: list[SavedCardOption]) -> None:
         """The saved cards to choose from; the first (the default) is chosen."""
@@ -196,7 +200,11 @@ class CardPaymentMixin(rx.State, mixin=True):
 
     def _mount_card(self):
         """Mount the card element once its box is rendered (it arrives with the data the same
-        event loads, so the browser waits for it)."""
+        event loads, so the browser waits for it), when the card box shows: a new card is the
+        choice. With a saved card chosen nothing is loaded; `choose_card` mounts it later."""
+        if self.card_choice != NEW_CARD or self._card_mount_asked:
+            return None
+        self._card_mount_asked = True
         gateway = get_gateway()
         return rx.call_script(
             mount_when_ready_script(gateway.js_url(), gateway.publishable_key()),
@@ -214,6 +222,8 @@ class CardPaymentMixin(rx.State, mixin=True):
         """A saved card or a new one; anything the page did not offer means a new card."""
         self.card_choice = allowed_choice(value, self.cards)
         self.card_error = ""
+        # The card box shows now: Stripe.js and the card element are loaded the first time.
+        return self._mount_card()
 
     # -- the flow -----------------------------------------------------------------------------
 
@@ -422,8 +432,11 @@ class CardPaymentMixin(rx.State, mixin=True):
                 return rx.redirect(target, replace=True)
             if outcome.status == "requires_action":
                 self.progress = gettext(WAITING_FOR_BANK)
+                gateway = get_gateway()
                 return rx.call_script(
-                    confirm_payment_script(outcome.client_secret),
+                    confirm_payment_script(
+                        gateway.js_url(), gateway.publishable_key(), outcome.client_secret
+                    ),
                     callback=self._handler("authenticated"),
                 )
             if outcome.status == "processing":

@@ -20,7 +20,8 @@ NEW_CARD = "new"
 
 
 def mount_script(js_url: str, publishable_key: str) -> str:
-    """Load Stripe.js once and mount a fresh card element; resolves to '{"ok": true}'."""
+    """Load Stripe.js (on a page load's first call only) and mount a fresh card element;
+    resolves to '{"ok": true}'."""
     return browser_js.call(browser_js.STRIPE_CARD, "mount", js_url, publishable_key, CARD_BOX_ID)
 
 
@@ -43,9 +44,12 @@ def create_method_script() -> str:
     return browser_js.call(browser_js.STRIPE_CARD, "createMethod")
 
 
-def confirm_payment_script(client_secret: str) -> str:
-    """Run 3-D Secure for a PaymentIntent; resolves to {"error"} (the server reads the result)."""
-    return browser_js.call(browser_js.STRIPE_CARD, "confirmPayment", client_secret)
+def confirm_payment_script(js_url: str, publishable_key: str, client_secret: str) -> str:
+    """Run 3-D Secure for a PaymentIntent; resolves to {"error"} (the server reads the result).
+    A saved card's payment has no card element mounted: the browser loads Stripe.js then."""
+    return browser_js.call(
+        browser_js.STRIPE_CARD, "confirmPayment", js_url, publishable_key, client_secret
+    )
 
 
 def parse_result(raw: object) -> dict:
