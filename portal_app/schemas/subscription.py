@@ -32,6 +32,8 @@ class SubscriptionRowView:
     status_label: str
     current_period: str
     next_charge: str
+    # What the badge is coloured by ("ending" or the status): the label is translated.
+    status_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ class SubscriptionView:
     paused_until: str = ""
     can_resume: bool = False
     resume_summary: str = ""
+    # What the badge is coloured by ("ending" or the status): the label is translated.
+    status_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

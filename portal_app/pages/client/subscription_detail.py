@@ -22,7 +22,7 @@ from portal_app.components.records import summary_row
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import gettext
+from portal_app.core.i18n import gettext, set_language
 from portal_app.gateways.base import GatewayError
 from portal_app.gateways.factory import get_gateway
 from portal_app.pages.client.subscriptions import subscription_badge
@@ -37,7 +37,7 @@ from portal_app.services.subscriptions import changes, pausing
 from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
 from portal_app.state.stripe_card import confirm_payment_script
-from portal_app.state.translate import _
+from portal_app.state.translate import _, fill
 
 MAX_REASON = 1000
 
@@ -80,7 +80,7 @@ class SubscriptionDetailState(PortalState):
         if actor is None:
             return self._login_redirect()
         new = self.router.url.query_parameters.get("new")
-        self.notice = "You are subscribed. Thank you!" if new else ""
+        self.notice = gettext("You are subscribed. Thank you!") if new else ""
         try:
             self._subscription_id = subs.parse_subscription_id(self._path_arg())
             self.sub = _view(actor, self._subscription_id)
@@ -124,6 +124,7 @@ class SubscriptionDetailState(PortalState):
     @rx.event
     def pick_pause(self, value: str):
         """Show what pausing for the picked number of periods does (worded on the server)."""
+        set_language(self.lang)  # no session check in this event: its texts in the page's language
         options = {str(o.periods): o.summary for o in (self.sub.pause_options if self.sub else [])}
         self.pause_error = ""
         if not isinstance(value, str) or value not in options:
@@ -141,6 +142,7 @@ class SubscriptionDetailState(PortalState):
         actor = self._actor()
         if actor is None:
             return self._login_redirect()
+        set_language(self.lang)
         if not self.pause_periods:
             self.pause_error = gettext("Choose for how many periods.")
             return None
@@ -172,6 +174,7 @@ class SubscriptionDetailState(PortalState):
         actor = self._actor()
         if actor is None:
             return self._login_redirect()
+        set_language(self.lang)
         self.pause_busy = True
         self.resume_error = ""
         try:
@@ -191,11 +194,12 @@ class SubscriptionDetailState(PortalState):
     @rx.event
     def pick_plan(self, value: str):
         """Show what changing to the picked plan charges or credits now (from the server)."""
+        set_language(self.lang)
         self.change_error = ""
         self.preview = None
         options = {str(o.plan_id): o.plan_id for o in (self.sub.change_options if self.sub else [])}
         if not isinstance(value, str) or value not in options:
-            self.change_error = "Choose one of the plans listed."
+            self.change_error = gettext("Choose one of the plans listed.")
             return None
         actor = self._actor()
         if actor is None:
@@ -211,7 +215,9 @@ class SubscriptionDetailState(PortalState):
                     today=date.today(),
                 )
         except (ValidationError, NotFoundError) as exc:
-            self.change_error = getattr(exc, "message", "") or "That plan cannot be chosen."
+            self.change_error = getattr(exc, "message", "") or gettext(
+                "That plan cannot be chosen."
+            )
             return None
         self.preview = preview
         self._target_id = preview.target_plan_id
@@ -226,9 +232,10 @@ class SubscriptionDetailState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
+            set_language(self.lang)
             self.changing = True
             self.change_error = ""
-            self.progress = "Changing your plan…"
+            self.progress = gettext("Changing your plan…")
             args = (actor, self._subscription_id, self._target_id, self._expected_net)
         try:
             outcome = await asyncio.to_thread(_change, *args)
@@ -242,7 +249,7 @@ class SubscriptionDetailState(PortalState):
         if outcome.status == "requires_action":
             async with self:
                 self._checkout_id, self._invoice_id = outcome.checkout_id, outcome.invoice_id
-                self.progress = "Waiting for your bank's confirmation…"
+                self.progress = gettext("Waiting for your bank's confirmation…")
                 gateway = get_gateway()
                 return rx.call_script(
                     confirm_payment_script(
@@ -252,17 +259,22 @@ class SubscriptionDetailState(PortalState):
                 )
         if outcome.status != "done":
             async with self:
-                self._change_failed(outcome.message or "Your plan was not changed.")
+                self._change_failed(outcome.message or gettext("Your plan was not changed."))
             return
         async with self:
             subscription_id = self._subscription_id
         view = await asyncio.to_thread(_view, actor, subscription_id)
         async with self:
-            name = self.preview.target_name if self.preview else "the new plan"
-            later = self.preview is not None and self.preview.effective == "period_end"
-            self.notice = (
-                f"{name} starts when this period ends." if later else f"You are now on {name}."
-            )
+            if self.preview is None:
+                self.notice = gettext("Your plan is changed.")
+            elif self.preview.effective == "period_end":
+                self.notice = gettext("%(plan)s starts when this period ends.") % {
+                    "plan": self.preview.target_name
+                }
+            else:
+                self.notice = gettext("You are now on %(plan)s.") % {
+                    "plan": self.preview.target_name
+                }
             self.sub = view
             self.changing = False
             self.change_open = False
@@ -275,6 +287,7 @@ class SubscriptionDetailState(PortalState):
             if actor is None or not self._checkout_id:
                 self.changing = False
                 return
+            set_language(self.lang)
             args = (
                 actor,
                 self._subscription_id,
@@ -304,6 +317,7 @@ class SubscriptionDetailState(PortalState):
             actor = self._actor()
             if actor is None:
                 return self._login_redirect()
+            set_language(self.lang)
             self.cancelling = True
             self.cancel_error = ""
             subscription_id = self._subscription_id
@@ -373,7 +387,7 @@ def _invoice(row: SubscriptionInvoiceView) -> rx.Component:
             rx.link(row.number, href="/client/invoices/" + row.invoice_id.to_string())
         ),
         rx.table.cell(row.date, white_space="nowrap"),
-        rx.table.cell(row.amount, text_align="right"),
+        rx.table.cell(row.amount, text_align="end"),
         rx.table.cell(row.status_label),
     )
 
@@ -384,8 +398,8 @@ def _read_only_note() -> rx.Component:
         rx.text(
             rx.cond(
                 S.is_preview,
-                "Staff preview cannot change subscriptions.",
-                "Sign in with your password to change or cancel your subscription.",
+                _("Staff preview cannot change subscriptions."),
+                _("Sign in with your password to change or cancel your subscription."),
             ),
             size="2",
             color_scheme="orange",
@@ -400,15 +414,17 @@ def _preview_box(p: rx.Var) -> rx.Component:
             rx.vstack(
                 summary_row(
                     rx.text(
-                        "Unused part of your plan (",
-                        p.remaining_days.to_string(),
-                        " of ",
-                        p.period_days.to_string(),
-                        " days)",
+                        fill(
+                            _("Unused part of your plan (%(left)s of %(days)s days)"),
+                            left=p.remaining_days.to_string(),
+                            days=p.period_days.to_string(),
+                        )
                     ),
                     rx.text("−", p.credit),
                 ),
-                summary_row(rx.text(p.target_name, " for the same days"), p.charge),
+                summary_row(
+                    rx.text(fill(_("%(plan)s for the same days"), plan=p.target_name)), p.charge
+                ),
                 width="100%",
                 spacing="1",
             ),
@@ -424,14 +440,16 @@ def _change_dialog(s: rx.Var) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
             rx.button(
-                "Change plan",
+                _("Change plan"),
                 disabled=S.is_preview | S.is_link_session,
                 id="change-plan",
             )
         ),
         rx.dialog.content(
-            rx.dialog.title("Change plan"),
-            rx.dialog.description("Pick a plan to see what is charged or credited now.", size="2"),
+            rx.dialog.title(_("Change plan")),
+            rx.dialog.description(
+                _("Pick a plan to see what is charged or credited now."), size="2"
+            ),
             rx.vstack(
                 rx.radio_group.root(
                     rx.vstack(
@@ -451,7 +469,7 @@ def _change_dialog(s: rx.Var) -> rx.Component:
                     ),
                     value=S.target,
                     on_change=S.pick_plan,
-                    aria_label="New plan",
+                    aria_label=_("New plan"),
                 ),
                 rx.cond(S.preview, _preview_box(S.preview.to(ChangePreview))),
                 rx.cond(
@@ -465,10 +483,12 @@ def _change_dialog(s: rx.Var) -> rx.Component:
                     ),
                 ),
                 rx.hstack(
-                    rx.dialog.close(rx.button("Keep my plan", variant="soft", color_scheme="gray")),
+                    rx.dialog.close(
+                        rx.button(_("Keep my plan"), variant="soft", color_scheme="gray")
+                    ),
                     rx.button(
                         rx.cond(S.changing, rx.spinner(size="2")),
-                        rx.cond(S.changing, S.progress, "Confirm change"),
+                        rx.cond(S.changing, S.progress, _("Confirm change")),
                         on_click=S.confirm_change,
                         disabled=~S.preview.bool() | S.changing,
                         id="confirm-change",
@@ -492,7 +512,7 @@ def _cancel_dialog(s: rx.Var) -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
             rx.button(
-                rx.cond(s.cancel_is_request, "Request cancellation", "Cancel subscription"),
+                rx.cond(s.cancel_is_request, _("Request cancellation"), _("Cancel subscription")),
                 color_scheme="red",
                 variant="soft",
                 disabled=S.is_preview | S.is_link_session,
@@ -501,22 +521,26 @@ def _cancel_dialog(s: rx.Var) -> rx.Component:
         ),
         rx.dialog.content(
             rx.dialog.title(
-                rx.cond(s.cancel_is_request, "Request cancellation", "Cancel subscription")
+                rx.cond(s.cancel_is_request, _("Request cancellation"), _("Cancel subscription"))
             ),
             rx.dialog.description(
                 rx.cond(
                     s.cancel_is_request,
-                    "We will review your request and confirm it with you.",
-                    "Within the refund period your last payment is refunded and the "
-                    "subscription ends now; otherwise it runs to the end of the period and "
-                    "is not charged again.",
+                    _("We will review your request and confirm it with you."),
+                    _(
+                        "Within the refund period your last payment is refunded and the "
+                        "subscription ends now; otherwise it runs to the end of the period and "
+                        "is not charged again."
+                    ),
                 ),
                 size="2",
             ),
             rx.form(
                 rx.vstack(
                     rx.el.label(
-                        "Reason (optional)", html_for="cancel-reason", style={"font_weight": "500"}
+                        _("Reason (optional)"),
+                        html_for="cancel-reason",
+                        style={"font_weight": "500"},
                     ),
                     rx.text_area(
                         id="cancel-reason",
@@ -538,7 +562,7 @@ def _cancel_dialog(s: rx.Var) -> rx.Component:
                     rx.hstack(
                         rx.dialog.close(
                             rx.button(
-                                "Keep subscription",
+                                _("Keep subscription"),
                                 variant="soft",
                                 color_scheme="gray",
                                 type="button",
@@ -546,7 +570,9 @@ def _cancel_dialog(s: rx.Var) -> rx.Component:
                         ),
                         rx.button(
                             rx.cond(S.cancelling, rx.spinner(size="2")),
-                            rx.cond(s.cancel_is_request, "Send request", "Cancel subscription"),
+                            rx.cond(
+                                s.cancel_is_request, _("Send request"), _("Cancel subscription")
+                            ),
                             type="submit",
                             color_scheme="red",
                             disabled=S.cancelling,
@@ -676,7 +702,7 @@ def _detail(s: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(s.plan_name, size="7", as_="h1"),
-            subscription_badge(s.status_label),
+            subscription_badge(s.status_label, s.status_key),
             align="center",
             spacing="3",
             wrap="wrap",
@@ -695,20 +721,27 @@ def _detail(s: rx.Var) -> rx.Component:
         ),
         rx.card(
             rx.vstack(
-                summary_row("Price", rx.text(s.price, " / ", s.frequency_label)),
-                summary_row("Current period", s.current_period),
-                rx.cond(s.trial_ends != "", summary_row("Trial ends", s.trial_ends)),
+                summary_row(_("Price"), rx.text(s.price, " / ", s.frequency_label)),
+                summary_row(_("Current period"), s.current_period),
+                rx.cond(s.trial_ends != "", summary_row(_("Trial ends"), s.trial_ends)),
                 rx.cond(
                     s.next_charge != "",
                     summary_row(
-                        "Next charge", rx.text(s.next_charge_amount, " on ", s.next_charge)
+                        _("Next charge"),
+                        rx.text(
+                            fill(
+                                _("%(amount)s on %(date)s"),
+                                amount=s.next_charge_amount,
+                                date=s.next_charge,
+                            )
+                        ),
                     ),
                 ),
                 rx.cond(
                     s.pending_plan_name != "",
-                    summary_row("From the next period", s.pending_plan_name),
+                    summary_row(_("From the next period"), s.pending_plan_name),
                 ),
-                rx.cond(s.cancel_at != "", summary_row("Ends on", s.cancel_at)),
+                rx.cond(s.cancel_at != "", summary_row(_("Ends on"), s.cancel_at)),
                 rx.cond(s.paused_until != "", summary_row(_("Paused until"), s.paused_until)),
                 spacing="2",
                 width="100%",
@@ -734,16 +767,16 @@ def _detail(s: rx.Var) -> rx.Component:
                 align="start",
             ),
         ),
-        rx.heading("Invoices", size="4", as_="h2"),
+        rx.heading(_("Invoices"), size="4", as_="h2"),
         rx.cond(
             s.invoices.length() > 0,
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Invoice"),
-                        rx.table.column_header_cell("Date"),
-                        rx.table.column_header_cell("Amount", text_align="right"),
-                        rx.table.column_header_cell("Status"),
+                        rx.table.column_header_cell(_("Invoice")),
+                        rx.table.column_header_cell(_("Date")),
+                        rx.table.column_header_cell(_("Amount"), text_align="end"),
+                        rx.table.column_header_cell(_("Status")),
                     )
                 ),
                 rx.table.body(rx.foreach(s.invoices, _invoice)),
@@ -751,9 +784,9 @@ def _detail(s: rx.Var) -> rx.Component:
                 variant="surface",
                 id="subscription-invoices",
             ),
-            rx.text("No invoices yet.", color_scheme="gray"),
+            rx.text(_("No invoices yet."), color_scheme="gray"),
         ),
-        rx.link("← All subscriptions", href=routes.CLIENT_SUBSCRIPTIONS),
+        rx.link(_("← All subscriptions"), href=routes.CLIENT_SUBSCRIPTIONS),
         width="100%",
         spacing="4",
         align="start",

@@ -5,34 +5,29 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.accessible import badge
-from portal_app.components.common import empty_state, loading_block, page_heading
+from portal_app.components.common import empty_state, keyed_badge, loading_block, page_heading
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.schemas.subscription import SubscriptionRowView
 from portal_app.services.subscriptions import subscriptions as subs
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
+# Badge colours by status key (subscriptions.status_key): the label is translated.
 STATUS_COLORS = {
-    "Active": "green",
-    "Trial": "blue",
-    "Past due": "red",
-    "Ending": "amber",
-    "Cancellation requested": "amber",
-    "Cancelled": "gray",
+    "active": "green",
+    "trialing": "blue",
+    "past_due": "red",
+    "ending": "amber",
+    "cancel_requested": "amber",
+    "cancelled": "gray",
 }
 
 
-def subscription_badge(label) -> rx.Component:
-    """A coloured badge for a subscription status label."""
-    return rx.match(
-        label,
-        *[
-            (name, badge(name, color_scheme=color, variant="soft", radius="full"))
-            for name, color in STATUS_COLORS.items()
-        ],
-        badge(label, variant="soft", radius="full"),
-    )
+def subscription_badge(label, key) -> rx.Component:
+    """A badge showing a subscription's status `label` (in any language), coloured by its
+    status `key`."""
+    return keyed_badge(label, key, STATUS_COLORS)
 
 
 class SubscriptionsState(PortalState):
@@ -70,7 +65,7 @@ def _row(row: SubscriptionRowView) -> rx.Component:
             display=["none", "table-cell"],
             white_space="nowrap",
         ),
-        rx.table.cell(subscription_badge(row.status_label)),
+        rx.table.cell(subscription_badge(row.status_label, row.status_key)),
         rx.table.cell(row.current_period, display=["none", "table-cell"]),
         rx.table.cell(rx.cond(row.next_charge != "", row.next_charge, "—"), white_space="nowrap"),
         data_testid="subscription-row",
@@ -81,11 +76,11 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Plan"),
-                rx.table.column_header_cell("Price", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Status"),
-                rx.table.column_header_cell("Current period", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Next charge"),
+                rx.table.column_header_cell(_("Plan")),
+                rx.table.column_header_cell(_("Price"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Status")),
+                rx.table.column_header_cell(_("Current period"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Next charge")),
             )
         ),
         rx.table.body(rx.foreach(SubscriptionsState.rows, _row)),
@@ -96,21 +91,23 @@ def _table() -> rx.Component:
 
 def subscriptions_page() -> rx.Component:
     return rx.vstack(
-        page_heading("Subscriptions"),
+        page_heading(_("Subscriptions")),
         rx.cond(
             SubscriptionsState.loading,
             loading_block(),
             rx.cond(
                 SubscriptionsState.unavailable,
                 empty_state(
-                    "Not available", "Your portal does not include subscriptions.", icon="lock"
+                    _("Not available"),
+                    _("Your portal does not include subscriptions."),
+                    icon="lock",
                 ),
                 rx.cond(
                     SubscriptionsState.rows.length() > 0,
                     _table(),
                     empty_state(
-                        "No subscriptions",
-                        "Plans you sign up for through a sign-up link are listed here.",
+                        _("No subscriptions"),
+                        _("Plans you sign up for through a sign-up link are listed here."),
                         icon="repeat",
                     ),
                 ),

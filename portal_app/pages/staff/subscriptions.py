@@ -9,7 +9,7 @@ from datetime import date
 import reflex as rx
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import colored_badge, empty_state, loading_block, page_heading
+from portal_app.components.common import empty_state, keyed_badge, loading_block, page_heading
 from portal_app.components.staff_documents import labelled_select
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
@@ -21,14 +21,16 @@ from portal_app.services.subscriptions.staff_subscriptions import StaffSubscript
 from portal_app.state.staff import StaffState
 from portal_app.state.translate import _, fill
 
+# Badge colours by status key (services/subscriptions/subscriptions.status_key): the label is
+# in the staff user's language.
 SUBSCRIPTION_COLORS = {
-    "Trial": "blue",
-    "Active": "green",
-    "Ending": "amber",
-    "Past due": "red",
-    "Cancellation requested": "amber",
-    "Cancelled": "gray",
-    "Paused": "gray",
+    "trialing": "blue",
+    "active": "green",
+    "ending": "amber",
+    "past_due": "red",
+    "cancel_requested": "amber",
+    "cancelled": "gray",
+    "paused": "gray",
 }
 FILTER_LABELS = {
     "all": gettext("All"),
@@ -221,7 +223,7 @@ def _row(item: StaffSubscriptionRow) -> rx.Component:
         ),
         rx.table.cell(item.plan_name),
         rx.table.cell(item.price, white_space="nowrap"),
-        rx.table.cell(colored_badge(item.status_label, SUBSCRIPTION_COLORS)),
+        rx.table.cell(keyed_badge(item.status_label, item.status_key, SUBSCRIPTION_COLORS)),
         rx.table.cell(
             rx.cond(
                 item.next_renewal != "",

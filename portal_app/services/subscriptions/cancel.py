@@ -119,9 +119,10 @@ def refunded_text(refund: Refundable, currency: str, locale: str) -> str:
         return ""
     paid = format_money(refund.paid_minor, currency, locale)
     used = format_money(refund.credit_used_minor, currency, locale)
-    return (
-        f"That is the {paid} paid for this period less {used} of plan-change credit already used."
-    )
+    return gettext(
+        "That is the %(paid)s paid for this period less %(used)s of plan-change credit already "
+        "used."
+    ) % {"paid": paid, "used": used}
 
 
 def voided_text(voided_minor: int, currency: str, locale: str, *, staff: bool = False) -> str:
@@ -131,8 +132,12 @@ def voided_text(voided_minor: int, currency: str, locale: str, *, staff: bool = 
         return ""
     amount = format_money(voided_minor, currency, locale)
     if staff:
-        return f"The client's unused plan-change credit of {amount} is cancelled with it."
-    return f"Your unused plan-change credit of {amount} is cancelled, as this period is refunded."
+        return gettext(
+            "The client's unused plan-change credit of %(amount)s is cancelled with it."
+        ) % {"amount": amount}
+    return gettext(
+        "Your unused plan-change credit of %(amount)s is cancelled, as this period is refunded."
+    ) % {"amount": amount}
 
 
 def _end_now(session: Session, sub: Subscription, today: date) -> None:
@@ -214,14 +219,15 @@ def cancel_subscription(
                 reason=reason,
             )
             return CancelOutcome(
-                "requested", "Your cancellation request was sent. We will confirm it with you."
+                "requested",
+                gettext("Your cancellation request was sent. We will confirm it with you."),
             )
         if sub.status in ("trialing", "past_due"):
             _end_now(session, sub, today)
             audit.record_contact_action(
                 session, actor, "subscription", sub.id, "subscription_cancelled", reason=reason
             )
-            return CancelOutcome("cancelled", "Your subscription is cancelled.")
+            return CancelOutcome("cancelled", gettext("Your subscription is cancelled."))
         refund = refundable_payment(session, subscription=sub, plan=plan, today=today)
         if refund is None:
             sub.cancel_at = sub.current_period_end
@@ -237,8 +243,8 @@ def cancel_subscription(
             )
             return CancelOutcome(
                 "at_period_end",
-                f"Your subscription ends on {format_day(sub.current_period_end, locale)}. "
-                "You will not be charged again.",
+                gettext("Your subscription ends on %(date)s. You will not be charged again.")
+                % {"date": format_day(sub.current_period_end, locale)},
             )
         amount_text = format_money(refund.amount_minor, plan.currency, locale)
         currency = plan.currency
@@ -284,7 +290,8 @@ def cancel_subscription(
             credit_voided=done.voided_minor,
         )
     sentences = [
-        f"Your subscription is cancelled and {amount_text} is refunded to your card.",
+        gettext("Your subscription is cancelled and %(amount)s is refunded to your card.")
+        % {"amount": amount_text},
         refunded_text(refund, currency, locale),
         voided_text(done.voided_minor, currency, locale),
     ]
@@ -293,9 +300,9 @@ def cancel_subscription(
 
 def _already(sub: Subscription) -> str:
     if sub.status == SubscriptionStatus.CANCELLED:
-        return "This subscription is already cancelled."
+        return gettext("This subscription is already cancelled.")
     if sub.status == SubscriptionStatus.CANCEL_REQUESTED or sub.cancel_requested_at is not None:
         if sub.cancel_at is not None:
-            return "This subscription is already set to end."
-        return "You have already asked to cancel this subscription."
-    return "This subscription cannot be cancelled now."
+            return gettext("This subscription is already set to end.")
+        return gettext("You have already asked to cancel this subscription.")
+    return gettext("This subscription cannot be cancelled now.")

@@ -120,20 +120,30 @@ def preview_change(
 
     net = change.net_now
     p = change.proration
-    share = f"{p.remaining_days} of {p.period_days} days left in this period"
+    days = {"left": p.remaining_days, "days": p.period_days}
     if change.kind == "trial":
-        summary = f"Your trial continues on {change.new.name}. Nothing is charged now."
+        summary = gettext("Your trial continues on %(plan)s. Nothing is charged now.") % {
+            "plan": change.new.name
+        }
     elif change.kind == "upgrade" and net > 0:
-        summary = f"{money(net)} is charged to your default card now ({share})."
+        summary = gettext(
+            "%(amount)s is charged to your default card now (%(left)d of %(days)d days left "
+            "in this period)."
+        ) % {"amount": money(net), **days}
     elif change.kind == "downgrade" and change.effective == "now" and net < 0:
-        summary = f"{money(-net)} is credited to your account now ({share})."
+        summary = gettext(
+            "%(amount)s is credited to your account now (%(left)d of %(days)d days left in "
+            "this period)."
+        ) % {"amount": money(-net), **days}
     elif change.kind == "downgrade" and change.effective == "period_end":
-        summary = (
-            f"{change.new.name} starts on {format_day(change.sub.current_period_end, locale)}. "
-            "Nothing is charged or credited now."
-        )
+        summary = gettext("%(plan)s starts on %(date)s. Nothing is charged or credited now.") % {
+            "plan": change.new.name,
+            "date": format_day(change.sub.current_period_end, locale),
+        }
     else:
-        summary = f"You change to {change.new.name} now. Nothing is charged or credited."
+        summary = gettext("You change to %(plan)s now. Nothing is charged or credited.") % {
+            "plan": change.new.name
+        }
     return ChangePreview(
         target_plan_id=change.new.id,
         target_name=change.new.name,
@@ -308,7 +318,8 @@ def _after_charge(
         void_invoice(session, invoice)
         return ChangeOutcome(
             "failed",
-            message=outcome.message or "The payment was not completed; your plan is unchanged.",
+            message=outcome.message
+            or gettext("The payment was not completed; your plan is unchanged."),
         )
 
 

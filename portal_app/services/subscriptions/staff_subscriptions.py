@@ -51,6 +51,7 @@ from portal_app.services.subscriptions.staff_refund import refund_and_end
 from portal_app.services.subscriptions.subscriptions import (
     INCOMPLETE,
     next_charge_date,
+    status_key,
     status_label,
 )
 
@@ -86,6 +87,8 @@ class StaffSubscriptionRow:
     can_pause: bool
     can_resume: bool
     refund_offer: str  # "" unless cancelling now may refund: the amount that would go back
+    # What the badge is coloured by ("ending" or the status): the label is translated.
+    status_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,7 @@ def list_subscriptions(
                 price=f"{format_money(plan.price_minor, plan.currency, locale)} · {period}",
                 status=str(sub.status),
                 status_label=status_label(sub),
+                status_key=status_key(sub),
                 next_renewal=format_day(next_charge_date(sub), locale),
                 cancel_at=format_day(sub.cancel_at, locale),
                 can_cancel=_may_cancel(sub),

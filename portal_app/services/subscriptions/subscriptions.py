@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from portal_app.core.errors import NotFoundError
+from portal_app.core.i18n import gettext, ngettext, pgettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
@@ -41,27 +42,51 @@ from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.scope import client_scope, get_client_record
 
 INCOMPLETE = SubscriptionStatus.INCOMPLETE
-STATUS_LABELS = {
-    INCOMPLETE: "Awaiting payment",
-    "trialing": "Trial",
-    "active": "Active",
-    "past_due": "Past due",
-    "cancel_requested": "Cancellation requested",
-    "cancelled": "Cancelled",
-    "paused": "Paused",
-}
+
+
+def _status_labels() -> dict[str, str]:
+    """Each status's badge (and "ending") in the reader's language; "subscription status"
+    context: "Active" or "Cancelled" alone agree with another noun elsewhere."""
+    return {
+        INCOMPLETE: pgettext("subscription status", "Awaiting payment"),
+        "trialing": pgettext("subscription status", "Trial"),
+        "active": pgettext("subscription status", "Active"),
+        "past_due": pgettext("subscription status", "Past due"),
+        "cancel_requested": pgettext("subscription status", "Cancellation requested"),
+        "cancelled": pgettext("subscription status", "Cancelled"),
+        "paused": pgettext("subscription status", "Paused"),
+        "ending": pgettext("subscription status", "Ending"),
+    }
+
+
 # Statuses that still bill (or will bill once the trial ends).
 LIVE_STATUSES = ("trialing", "active", "past_due")
 MAX_LIST = 200
 MAX_LINK_KEY = 64
-INVOICE_LABELS = {"sent": "Unpaid", "partial": "Partly paid", "paid": "Paid"}
+
+
+def _invoice_label(status: str) -> str:
+    labels = {
+        "sent": pgettext("invoice status", "Unpaid"),
+        "partial": pgettext("invoice status", "Partly paid"),
+        "paid": pgettext("invoice status", "Paid"),
+    }
+    return labels.get(status, status.capitalize())
+
+
+def status_key(subscription: Subscription) -> str:
+    """The status the badge is coloured by: "ending" for an active subscription ending at its
+    period's end, else the status."""
+    if subscription.status == SubscriptionStatus.ACTIVE and subscription.cancel_at is not None:
+        return "ending"
+    return str(subscription.status)
 
 
 def status_label(subscription: Subscription) -> str:
-    """The status as the client reads it; a subscription ending at its period's end says so."""
-    if subscription.status == SubscriptionStatus.ACTIVE and subscription.cancel_at is not None:
-        return "Ending"
-    return STATUS_LABELS.get(subscription.status, subscription.status.capitalize())
+    """The status as the client reads it, in the reader's language; a subscription ending at
+    its period's end says so."""
+    key = status_key(subscription)
+    return _status_labels().get(key, key.capitalize())
 
 
 def parse_subscription_id(raw: object) -> int:
@@ -119,9 +144,10 @@ def list_subscriptions(session: Session, *, actor: Actor) -> list[SubscriptionRo
             id=sub.id,
             plan_name=plan.name,
             price=_price(plan, locale),
-            frequency_label=FREQUENCY_LABELS.get(plan.frequency, plan.frequency),
+            frequency_label=gettext(FREQUENCY_LABELS.get(plan.frequency, plan.frequency)),
             status=sub.status,
             status_label=status_label(sub),
+            status_key=status_key(sub),
             current_period=period_label(sub.current_period_start, sub.current_period_end, locale),
             next_charge=format_day(next_charge_date(sub), locale),
         )
@@ -211,17 +237,20 @@ def subscription_view(
     targets = change_targets(session, subscription=sub, plan=plan) if may_change(sub) else []
     refund_note = ""
     if plan.refund_period_days > 0:
-        refund_note = (
-            f"Cancelling within {plan.refund_period_days} days of a payment refunds that payment."
-        )
+        refund_note = ngettext(
+            "Cancelling within %(num)d day of a payment refunds that payment.",
+            "Cancelling within %(num)d days of a payment refunds that payment.",
+            plan.refund_period_days,
+        ) % {"num": plan.refund_period_days}
     return SubscriptionView(
         id=sub.id,
         plan_name=plan.name,
         plan_description=plan.description,
         price=_price(plan, locale),
-        frequency_label=FREQUENCY_LABELS.get(plan.frequency, plan.frequency),
+        frequency_label=gettext(FREQUENCY_LABELS.get(plan.frequency, plan.frequency)),
         status=sub.status,
         status_label=status_label(sub),
+        status_key=status_key(sub),
         current_period=period_label(sub.current_period_start, sub.current_period_end, locale),
         next_charge=format_day(next_date, locale),
         next_charge_amount=_price(next_plan, locale) if next_date else "",
@@ -242,7 +271,7 @@ def subscription_view(
                 date=format_day(inv.issue_date, locale),
                 amount=format_money(inv.amount_minor, inv.currency, locale),
                 balance=format_money(inv.balance_minor, inv.currency, locale),
-                status_label=INVOICE_LABELS.get(inv.status, inv.status.capitalize()),
+                status_label=_invoice_label(inv.status),
             )
             for inv in subscription_invoices(session, sub)
         ],
