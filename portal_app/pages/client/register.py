@@ -1,5 +1,7 @@
 """/client/register (when the company allows it) and /client/register/confirm (the e-mailed
-confirmation link). Which company: ?company=<id>, else the deployment's first one."""
+confirmation link). Which company: ?company=<id>, else the deployment's first one. Both pages
+are in the visitor's language as the sign-in page chooses it (?lang=, the portal_lang cookie,
+Accept-Language, the company's); the registration e-mails follow it."""
 
 from __future__ import annotations
 
@@ -11,28 +13,51 @@ from portal_app.components.accessible import callout
 from portal_app.core import i18n, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import ValidationError
+from portal_app.core.i18n import N_, gettext
+from portal_app.reflex_ext.document_language import document_language
 from portal_app.services.identity import registration
 from portal_app.state.event_address import event_client_address
+from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, fill
 
+# Labels are English msgids (N_), translated where shown.
 FIELDS = (
-    ("organisation", "Organisation (optional)", "organization"),
-    ("first_name", "First name", "given-name"),
-    ("last_name", "Last name", "family-name"),
-    ("email", "E-mail", "email"),
+    ("organisation", N_("Organisation (optional)"), "organization"),
+    ("first_name", N_("First name"), "given-name"),
+    ("last_name", N_("Last name"), "family-name"),
+    ("email", N_("E-mail"), "email"),
 )
 OPTIONAL = {
-    "phone": (("phone", "Phone", "tel"),),
+    "phone": (("phone", N_("Phone"), "tel"),),
     "address": (
-        ("address1", "Street address", "street-address"),
-        ("city", "City", "address-level2"),
-        ("postal_code", "Postal code", "postal-code"),
-        ("country", "Country", "country-name"),
+        ("address1", N_("Street address"), "street-address"),
+        ("city", N_("City"), "address-level2"),
+        ("postal_code", N_("Postal code"), "postal-code"),
+        ("country", N_("Country"), "country-name"),
     ),
-    "vat_number": (("vat_number", "VAT number", "off"),),
+    "vat_number": (("vat_number", N_("VAT number"), "off"),),
 }
 
 
-class RegisterState(rx.State):
+def _choose_visitor_language(state: PortalState) -> None:
+    """The page's language for a visitor (nobody signed in): ?lang=, else the portal_lang
+    cookie, else Accept-Language, else the company's; as on the password-reset page."""
+    params = state.router.url.query_parameters
+    if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
+        state.visitor_lang = params[i18n.LANGUAGE_PARAM]
+    with session_scope() as db:
+        row = registration.registration_company(db, company=params.get("company") or None)
+    state._apply_language(
+        i18n.choose_language(
+            contact_choice=None,
+            visitor_choice=state.visitor_lang,
+            accept_language=state.router.headers.accept_language,
+            company_locale=row.locale if row is not None else "",
+        )
+    )
+
+
+class RegisterState(PortalState):
     """The registration form; the service decides everything (open, fields, duplicates)."""
 
     is_open: bool = False
@@ -52,6 +77,7 @@ class RegisterState(rx.State):
         self.form_error = self.done_message = ""
         self.submitting = False
         self._company = str(self.router.url.query_parameters.get("company", ""))[:12]
+        _choose_visitor_language(self)
         with session_scope() as db:
             info = registration.registration_info(db, company=self._company or None)
         self.is_open = info.open
@@ -70,8 +96,8 @@ class RegisterState(rx.State):
             self.form_error = ""
             company = self._company or None
             ip = event_client_address(self.router)
-            # The e-mails follow the browser's language (this page has no switcher).
-            language = i18n.negotiate_language(self.router.headers.accept_language)
+            # The refusals on the page and the e-mails are in the page's language.
+            language = self.lang
         password = str(form_data.get("password", "") or "")[:300]
         accepted = form_data.get("accept_terms") == "on"
         try:
@@ -94,9 +120,9 @@ class RegisterState(rx.State):
 
 
 def _register(
-    company, form_data: dict, password: str, accepted: bool, ip: str, language: str | None
+    company, form_data: dict, password: str, accepted: bool, ip: str, language: str
 ) -> str:
-    with session_scope() as db:
+    with i18n.use_language(language), session_scope() as db:
         return registration.register(
             db,
             company=company,
@@ -110,7 +136,7 @@ def _register(
 
 def _field(name: str, label: str, autocomplete: str, kind: str = "text") -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=name, style={"font_weight": "500"}),
+        rx.el.label(_(label), html_for=name, style={"font_weight": "500"}),
         rx.input(
             id=name,
             name=name,
@@ -149,7 +175,7 @@ def _form() -> rx.Component:
         rx.vstack(
             *[_field(*spec, kind="email" if spec[0] == "email" else "text") for spec in FIELDS],
             *optional,
-            _field("password", "Password (at least 10 characters)", "new-password", "password"),
+            _field("password", N_("Password (at least 10 characters)"), "new-password", "password"),
             rx.cond(
                 RegisterState.terms != "",
                 rx.vstack(
@@ -160,8 +186,8 @@ def _form() -> rx.Component:
                     ),
                     rx.text(
                         rx.flex(
-                            rx.checkbox(name="accept_terms", aria_label="I accept these terms"),
-                            "I accept these terms",
+                            rx.checkbox(name="accept_terms", aria_label=_("I accept these terms")),
+                            _("I accept these terms"),
                             spacing="2",
                         ),
                         as_="label",
@@ -180,7 +206,7 @@ def _form() -> rx.Component:
                 ),
             ),
             rx.button(
-                "Create account",
+                _("Create account"),
                 type="submit",
                 size="3",
                 width="100%",
@@ -196,13 +222,24 @@ def _form() -> rx.Component:
 
 
 def register_page() -> rx.Component:
+    return rx.fragment(
+        # <html lang dir> follow the page's language, as on the sign-in page.
+        document_language(RegisterState.html_lang, RegisterState.text_dir),
+        _register_card(),
+    )
+
+
+def _register_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(
                 rx.cond(
                     RegisterState.company_name != "",
-                    "Register for the " + RegisterState.company_name + " portal",
-                    "Register",
+                    fill(
+                        _("Register for the %(company)s portal"),
+                        company=RegisterState.company_name,
+                    ),
+                    _("Register"),
                 ),
                 size="6",
                 as_="h1",
@@ -213,7 +250,7 @@ def register_page() -> rx.Component:
                 rx.cond(
                     ~RegisterState.is_open,
                     callout(
-                        registration.CLOSED_MESSAGE,
+                        _(registration.CLOSED_MESSAGE),
                         icon="lock",
                         color_scheme="gray",
                         id="registration-closed",
@@ -243,7 +280,7 @@ def register_page() -> rx.Component:
                     ),
                 ),
             ),
-            rx.link("Already registered? Sign in", href=routes.CLIENT_LOGIN, size="2"),
+            rx.link(_("Already registered? Sign in"), href=routes.CLIENT_LOGIN, size="2"),
             spacing="4",
             width="100%",
         ),
@@ -252,7 +289,7 @@ def register_page() -> rx.Component:
     )
 
 
-class ConfirmState(rx.State):
+class ConfirmState(PortalState):
     """The e-mailed confirmation link: opening it changes nothing, the button confirms (a
     mail scanner or a link from elsewhere that opens the URL does not activate the account)."""
 
@@ -266,11 +303,13 @@ class ConfirmState(rx.State):
     def on_load(self):
         self.message, self.ok, self.confirming = "", False, False
         self.signin_href = routes.CLIENT_LOGIN
+        _choose_visitor_language(self)
 
     @rx.event
     def confirm(self):
         """The "Confirm my e-mail address" click."""
         token = str(self.router.url.query_parameters.get("token", ""))[:400]
+        i18n.set_language(self.lang)  # the refusal and the notice in the page's language
         try:
             with session_scope() as db:
                 registration.confirm_email(db, token=token, ip=event_client_address(self.router))
@@ -281,19 +320,28 @@ class ConfirmState(rx.State):
         self.ok = True
         self.signin_href = registration.signin_url_after(token)
         if self.signin_href == routes.CLIENT_LOGIN:
-            self.message = "Your e-mail address is confirmed. You can sign in now."
+            self.message = gettext("Your e-mail address is confirmed. You can sign in now.")
         else:
-            self.message = "Your e-mail address is confirmed. Sign in to go back where you were."
+            self.message = gettext(
+                "Your e-mail address is confirmed. Sign in to go back where you were."
+            )
 
 
 def register_confirm_page() -> rx.Component:
+    return rx.fragment(
+        document_language(ConfirmState.html_lang, ConfirmState.text_dir),
+        _confirm_card(),
+    )
+
+
+def _confirm_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Confirm your e-mail", size="6", as_="h1"),
+            rx.heading(_("Confirm your e-mail"), size="6", as_="h1"),
             rx.cond(
                 ConfirmState.message == "",
                 rx.button(
-                    "Confirm my e-mail address",
+                    _("Confirm my e-mail address"),
                     on_click=ConfirmState.confirm,
                     id="confirm-email",
                 ),
@@ -313,7 +361,7 @@ def register_confirm_page() -> rx.Component:
                     ),
                 ),
             ),
-            rx.link("Sign in", href=ConfirmState.signin_href, id="confirm-sign-in"),
+            rx.link(_("Sign in"), href=ConfirmState.signin_href, id="confirm-sign-in"),
             spacing="4",
             width="100%",
         ),

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from portal_app.core import routes, signing
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
-from portal_app.core.i18n import gettext, language_of_locale, ngettext, use_language
+from portal_app.core.i18n import N_, gettext, language_of_locale, ngettext, use_language
 from portal_app.core.mail import EMAIL_PATTERN
 from portal_app.core.paging import parse_record_id
 from portal_app.core.settings import get_settings
@@ -34,12 +34,13 @@ log = logging.getLogger(__name__)
 
 THROTTLE_SCOPE = "registration"
 CONFIRM_HOURS = 48
-INVALID_LINK = "This confirmation link is invalid or has expired."
-SENT_MESSAGE = (
-    "Thank you. We have sent a message to {email}: open the link in it to confirm your "
+# English msgids (N_), translated where raised or shown, in the language of the event.
+INVALID_LINK = N_("This confirmation link is invalid or has expired.")
+SENT_MESSAGE = N_(
+    "Thank you. We have sent a message to %(email)s: open the link in it to confirm your "
     "address, then sign in."
 )
-CLOSED_MESSAGE = "Registration is closed. Ask us for an invitation to the portal."
+CLOSED_MESSAGE = N_("Registration is closed. Ask us for an invitation to the portal.")
 FIELD_LIMITS = {
     "organisation": 200,
     "first_name": 100,
@@ -141,7 +142,7 @@ def _read_token(token: str, now: datetime) -> list:
 
 
 def _contact_for_token(session: Session, token: str, now: datetime) -> ClientContact:
-    invalid = ValidationError("token", INVALID_LINK)
+    invalid = ValidationError("token", gettext(INVALID_LINK))
     try:
         contact_id, digest, _next = _read_token(token, now)
     except signing.InvalidToken:
@@ -163,32 +164,32 @@ def _check(info: RegistrationInfo, values: dict[str, str], password: str, accept
     errors: dict[str, str] = {}
     for name, limit in FIELD_LIMITS.items():
         if len(values[name]) > limit:
-            errors[name] = f"Use at most {limit} characters."
+            errors[name] = gettext("Use at most %(num)d characters.") % {"num": limit}
     if not values["first_name"]:
-        errors["first_name"] = "Enter your first name."
+        errors["first_name"] = gettext("Enter your first name.")
     if not values["last_name"]:
-        errors["last_name"] = "Enter your last name."
+        errors["last_name"] = gettext("Enter your last name.")
     email = normalize_email(values["email"])
     if not email or not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
-        errors["email"] = "Enter a valid e-mail address."
+        errors["email"] = gettext("Enter a valid e-mail address.")
     required = set(info.required_fields)
     if "phone" in required and not values["phone"]:
-        errors["phone"] = "Enter a phone number."
+        errors["phone"] = gettext("Enter a phone number.")
     if "address" in required:
-        for name, label in (
-            ("address1", "street address"),
-            ("city", "city"),
-            ("postal_code", "postal code"),
-            ("country", "country"),
+        for name, message in (
+            ("address1", N_("Enter your street address.")),
+            ("city", N_("Enter your city.")),
+            ("postal_code", N_("Enter your postal code.")),
+            ("country", N_("Enter your country.")),
         ):
             if not values[name]:
-                errors[name] = f"Enter your {label}."
+                errors[name] = gettext(message)
     if "vat_number" in required and not values["vat_number"]:
-        errors["vat_number"] = "Enter your VAT number."
+        errors["vat_number"] = gettext("Enter your VAT number.")
     if problem := password_problem(password):
         errors["password"] = problem
     if info.terms and not accepted:
-        errors["terms"] = "Accept the terms to register."
+        errors["terms"] = gettext("Accept the terms to register.")
     return email, errors
 
 
@@ -304,7 +305,7 @@ def register(
     """
     info = registration_info(session, company=company)
     if not info.open:
-        raise ValidationError("form", CLOSED_MESSAGE)
+        raise ValidationError("form", gettext(CLOSED_MESSAGE))
     values = _clean_form(form if isinstance(form, dict) else {})
     password = str(password or "")[:300]
     email, errors = _check(info, values, password, bool(accepted_terms))
@@ -331,7 +332,7 @@ def register(
             entity_id=existing.id,
             ip=ip,
         )
-        return SENT_MESSAGE.format(email=email)
+        return gettext(SENT_MESSAGE) % {"email": email}
     now = utcnow()
     person = f"{values['first_name']} {values['last_name']}".strip()
     client = Client(
@@ -376,7 +377,7 @@ def register(
     )
     token = make_confirm_token(contact, now=now, next_path=str(next_path or "")[:500])
     _send_confirmation(session, row, contact, token, language)
-    return SENT_MESSAGE.format(email=email)
+    return gettext(SENT_MESSAGE) % {"email": email}
 
 
 def confirm_email(

@@ -157,7 +157,7 @@ def test_a_known_address_gets_the_same_answer_and_a_sign_in_hint(
     )
     before = session.exec(select(Client).where(Client.company_id == company.id)).all()
     text = _register(session, company, _form(email=existing.email.upper()))
-    assert text == registration.SENT_MESSAGE.format(email=existing.email)
+    assert text == registration.SENT_MESSAGE % {"email": existing.email}
     assert session.exec(select(Client).where(Client.company_id == company.id)).all() == before
     deliver(session)
     (message,) = mailbox.messages
@@ -221,7 +221,7 @@ def test_mail_server_down_still_registers_and_the_confirmation_follows(make, ses
     port = free_port()
     with smtp_settings(port):
         text = _register(session, company, form)
-        assert text == registration.SENT_MESSAGE.format(email=form["email"])
+        assert text == registration.SENT_MESSAGE % {"email": form["email"]}
         assert deliver(session)["retrying"] == 1
         with serve(Mailbox(), port) as box:
             assert deliver(session, now=utcnow() + timedelta(hours=1))["sent"] == 1
