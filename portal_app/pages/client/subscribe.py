@@ -19,10 +19,10 @@ from portal_app.components.accessible import callout
 from portal_app.components.card_choice import card_choice
 from portal_app.components.common import field_error
 from portal_app.components.test_mode import test_mode_banner
-from portal_app.core import routes
+from portal_app.core import i18n, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
-from portal_app.core.i18n import gettext
+from portal_app.core.i18n import N_, gettext, set_language
 from portal_app.gateways.factory import get_gateway
 from portal_app.schemas.subscription import PlanView
 from portal_app.services.identity import registration
@@ -52,6 +52,9 @@ REGISTER_FIELDS = (
     "country",
     "vat_number",
 )
+
+
+CANNOT_SUBSCRIBE = N_("This plan cannot be subscribed to.")
 
 
 class SubscribeState(CardPaymentMixin, PortalState):
@@ -87,13 +90,17 @@ class SubscribeState(CardPaymentMixin, PortalState):
         cards: list[SavedCardOption] = []
         try:
             with session_scope() as db:
-                self.plan = subs.plan_view(db, key=self._key)
                 self._company_id = subs.link_company_id(db, key=self._key)
                 here = actor is not None and actor.company_id == self._company_id
                 if here:
                     self._load_shell(actor)
                     cards = co.saved_cards(db, actor=actor)
-                elif self.plan.allow_registration:
+                else:
+                    self._choose_visitor_language(db)
+                # The plan's words (its frequency) in the page's language.
+                set_language(self.lang)
+                self.plan = subs.plan_view(db, key=self._key)
+                if not here and self.plan.allow_registration:
                     info = registration.registration_info(db, company=self._company_id)
                     self.show_register = info.open
                     self.reg_required = list(info.required_fields)
@@ -109,6 +116,22 @@ class SubscribeState(CardPaymentMixin, PortalState):
             return self._mount_card()
         return None
 
+    def _choose_visitor_language(self, db) -> None:
+        """A visitor's language: ?lang=, else the portal_lang cookie, else Accept-Language,
+        else the plan's company's (as on the sign-in page)."""
+        params = self.router.url.query_parameters
+        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
+            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
+        company = registration.registration_company(db, company=self._company_id)
+        self._apply_language(
+            i18n.choose_language(
+                contact_choice=None,
+                visitor_choice=self.visitor_lang,
+                accept_language=self.router.headers.accept_language,
+                company_locale=company.locale if company is not None else "",
+            )
+        )
+
     @rx.event(background=True)
     async def subscribe(self):
         """Make the subscription, then take the first period's payment (or start the trial)."""
@@ -118,7 +141,8 @@ class SubscribeState(CardPaymentMixin, PortalState):
             actor = self._actor()
             if actor is None or actor.company_id != self._company_id:
                 return rx.redirect(self.login_href)
-            self._begin_processing("Setting up your subscription…")
+            set_language(self.lang)
+            self._begin_processing(gettext("Setting up your subscription…"))
             key = self._key
             method_id = self._chosen_method_id()
             plan = self.plan
@@ -131,7 +155,7 @@ class SubscribeState(CardPaymentMixin, PortalState):
         except (ValidationError, NotFoundError, ReadOnlyError) as exc:
             async with self:
                 self._stop()
-                self.form_error = gettext(error_message(exc, "This plan cannot be subscribed to."))
+                self.form_error = gettext(error_message(exc, CANNOT_SUBSCRIBE))
             return
         async with self:
             self._subscription_id = start.subscription_id
@@ -174,7 +198,7 @@ class SubscribeState(CardPaymentMixin, PortalState):
         return self._subscription_target()
 
     def _pending_note(self) -> str:
-        return "Your subscription starts when it completes."
+        return gettext("Your subscription starts when it completes.")
 
     def _subscription_target(self) -> str:
         return f"{routes.subscription_url(self._subscription_id)}?new=1"
@@ -192,11 +216,13 @@ class SubscribeState(CardPaymentMixin, PortalState):
             self.reg_errors = {}
             self.form_error = ""
             company_id, ip = self._company_id, self._client_ip()
+            # The refusals and the confirmation e-mail in the page's language.
+            language = self.lang
             # Signing in after confirming the e-mail leads back to this plan.
             back = routes.subscribe_url(self._key)
         try:
             message = await asyncio.to_thread(
-                _register, company_id, form, password, accepted, ip, back
+                _register, company_id, form, password, accepted, ip, back, language
             )
         except registration.RegistrationErrors as exc:
             async with self:
@@ -209,7 +235,9 @@ class SubscribeState(CardPaymentMixin, PortalState):
                 self.reg_busy = False
             return
         async with self:
-            self.reg_done = message
+            with i18n.use_language(language):
+                back_note = gettext("The link brings you back to this plan to subscribe.")
+            self.reg_done = f"{message} {back_note}"
             self.reg_busy = False
 
 
@@ -248,9 +276,9 @@ def _finish(actor: Actor, subscription_id: int, checkout_id: int) -> co.ChargeOu
 
 
 def _register(
-    company_id: int, form: dict, password: str, accepted: bool, ip: str, back: str
+    company_id: int, form: dict, password: str, accepted: bool, ip: str, back: str, language: str
 ) -> str:
-    with session_scope() as db:
+    with i18n.use_language(language), session_scope() as db:
         return registration.register(
             db,
             company=company_id,
@@ -259,6 +287,7 @@ def _register(
             accepted_terms=accepted,
             ip=ip,
             next_path=back,
+            language=language,
         )
 
 
@@ -312,7 +341,10 @@ def _plan_card() -> rx.Component:
 def _subscribe_block() -> rx.Component:
     plan = SubscribeState.plan
     return rx.vstack(
-        rx.text("Signed in as ", rx.text.strong(SubscribeState.contact_name), size="2"),
+        rx.text(
+            fill(_("Signed in as %(name)s"), name=SubscribeState.contact_name),
+            size="2",
+        ),
         rx.cond(plan.card_at_signup, card_choice(SubscribeState)),
         rx.cond(
             SubscribeState.form_error != "",
@@ -327,15 +359,15 @@ def _subscribe_block() -> rx.Component:
         rx.cond(
             SubscribeState.is_link_session,
             rx.vstack(
-                rx.text("Sign in with your password to subscribe.", size="2"),
-                rx.link("Sign in", href=SubscribeState.login_href),
+                rx.text(_("Sign in with your password to subscribe."), size="2"),
+                rx.link(_("Sign in"), href=SubscribeState.login_href),
             ),
             rx.button(
                 rx.cond(SubscribeState.processing, rx.spinner(size="2")),
                 rx.cond(
                     SubscribeState.processing,
                     SubscribeState.progress,
-                    rx.cond(plan.trial_days > 0, "Start free trial", "Subscribe and pay"),
+                    rx.cond(plan.trial_days > 0, _("Start free trial"), _("Subscribe and pay")),
                 ),
                 on_click=SubscribeState.subscribe,
                 size="3",
@@ -353,7 +385,7 @@ def _subscribe_block() -> rx.Component:
 def _reg_field(label: str, name: str, kind: str = "text", autocomplete: str = "") -> rx.Component:
     error = SubscribeState.reg_errors.get(name, "")
     return rx.vstack(
-        rx.el.label(label, html_for=f"reg-{name}", style={"font_weight": "500"}),
+        rx.el.label(_(label), html_for=f"reg-{name}", style={"font_weight": "500"}),
         rx.input(
             id=f"reg-{name}",
             name=name,
@@ -375,7 +407,7 @@ def _register_block() -> rx.Component:
     return rx.cond(
         SubscribeState.reg_done != "",
         callout(
-            SubscribeState.reg_done + " The link brings you back to this plan to subscribe.",
+            SubscribeState.reg_done,
             icon="mail-check",
             color_scheme="green",
             role="status",
@@ -384,32 +416,36 @@ def _register_block() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                rx.heading("New here? Register", size="4", as_="h2"),
-                _reg_field("Organisation (optional)", "organisation", autocomplete="organization"),
-                _reg_field("First name", "first_name", autocomplete="given-name"),
-                _reg_field("Last name", "last_name", autocomplete="family-name"),
-                _reg_field("E-mail", "email", "email", "email"),
-                _reg_field("Password", "password", "password", "new-password"),
-                rx.cond(required.contains("phone"), _reg_field("Phone", "phone", "tel", "tel")),
+                rx.heading(_("New here? Register"), size="4", as_="h2"),
+                _reg_field(
+                    N_("Organisation (optional)"), "organisation", autocomplete="organization"
+                ),
+                _reg_field(N_("First name"), "first_name", autocomplete="given-name"),
+                _reg_field(N_("Last name"), "last_name", autocomplete="family-name"),
+                _reg_field(N_("E-mail"), "email", "email", "email"),
+                _reg_field(N_("Password"), "password", "password", "new-password"),
+                rx.cond(required.contains("phone"), _reg_field(N_("Phone"), "phone", "tel", "tel")),
                 rx.cond(
                     required.contains("address"),
                     rx.vstack(
-                        _reg_field("Street address", "address1", autocomplete="address-line1"),
-                        _reg_field("City", "city", autocomplete="address-level2"),
-                        _reg_field("Postal code", "postal_code", autocomplete="postal-code"),
-                        _reg_field("Country", "country", autocomplete="country-name"),
+                        _reg_field(N_("Street address"), "address1", autocomplete="address-line1"),
+                        _reg_field(N_("City"), "city", autocomplete="address-level2"),
+                        _reg_field(N_("Postal code"), "postal_code", autocomplete="postal-code"),
+                        _reg_field(N_("Country"), "country", autocomplete="country-name"),
                         width="100%",
                     ),
                 ),
-                rx.cond(required.contains("vat_number"), _reg_field("VAT number", "vat_number")),
+                rx.cond(
+                    required.contains("vat_number"), _reg_field(N_("VAT number"), "vat_number")
+                ),
                 rx.cond(
                     SubscribeState.reg_terms != "",
                     rx.vstack(
                         rx.text(SubscribeState.reg_terms, size="2", white_space="pre-wrap"),
                         rx.el.label(
                             rx.hstack(
-                                rx.checkbox(name="terms", aria_label="I accept the terms"),
-                                rx.text("I accept the terms", size="2"),
+                                rx.checkbox(name="terms", aria_label=_("I accept the terms")),
+                                rx.text(_("I accept the terms"), size="2"),
                                 spacing="2",
                                 align="center",
                             )
@@ -421,7 +457,7 @@ def _register_block() -> rx.Component:
                 field_error(SubscribeState.reg_errors.get("form", "")),
                 rx.button(
                     rx.cond(SubscribeState.reg_busy, rx.spinner(size="2")),
-                    "Register",
+                    _("Register"),
                     type="submit",
                     variant="soft",
                     width="100%",
@@ -440,9 +476,9 @@ def _register_block() -> rx.Component:
 
 def _visitor_block() -> rx.Component:
     return rx.vstack(
-        rx.text("Sign in to subscribe with your account.", size="2"),
+        rx.text(_("Sign in to subscribe with your account."), size="2"),
         rx.button(
-            rx.link("Sign in", href=SubscribeState.login_href, underline="none"),
+            rx.link(_("Sign in"), href=SubscribeState.login_href, underline="none"),
             as_child=True,
             size="3",
             width="100%",
@@ -460,8 +496,8 @@ def subscribe_page() -> rx.Component:
             rx.cond(
                 SubscribeState.not_found,
                 rx.vstack(
-                    rx.heading("This link does not work", size="6", as_="h1"),
-                    rx.text("The sign-up link is unknown or no longer offered."),
+                    rx.heading(_("This link does not work"), size="6", as_="h1"),
+                    rx.text(_("The sign-up link is unknown or no longer offered.")),
                     spacing="2",
                 ),
                 rx.cond(

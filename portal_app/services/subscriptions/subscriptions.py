@@ -320,7 +320,7 @@ def plan_view(session: Session, *, key: object) -> PlanView:
         name=plan.name,
         description=plan.description,
         price=format_money(plan.price_minor, plan.currency, company.locale),
-        frequency_label=FREQUENCY_LABELS.get(plan.frequency, plan.frequency),
+        frequency_label=gettext(FREQUENCY_LABELS.get(plan.frequency, plan.frequency)),
         trial_days=plan.trial_days,
         company_name=company.name,
         allow_registration=company.allow_registration,
