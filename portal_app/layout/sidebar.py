@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import reflex as rx
 
 from portal_app.core.i18n import language_choices
+from portal_app.state.ui_language import UiLanguageState
 
 SIDEBAR_WIDTH = "15em"
 
@@ -297,8 +298,10 @@ def mobile_bar(
     """The phone header: brand and a menu button opening a drawer with the navigation.
 
     `brand` is called twice (header and drawer): a component can be placed only once. The
-    menu buttons' names come from the shell, already translated.
+    menu buttons' names come from the shell, already translated. The drawer slides in from the
+    inline-start side: the right on a right-to-left page.
     """
+    rtl = UiLanguageState.text_dir == "rtl"
     return rx.hstack(
         brand(),
         rx.spacer(),
@@ -327,14 +330,16 @@ def mobile_bar(
                         width="100%",
                     ),
                     top="auto",
-                    right="auto",
+                    # Anchored at the inline start: the left, or the right in Arabic.
+                    left=rx.cond(rtl, "auto", "0"),
+                    right=rx.cond(rtl, "0", "auto"),
                     height="100%",
                     width="18em",
                     background_color=rx.color("gray", 1),
                     style=drawer_style or {},
                 )
             ),
-            direction="left",
+            direction=rx.cond(rtl, "right", "left"),
         ),
         display=["flex", "flex", "none"],
         padding="0.75em 1em",

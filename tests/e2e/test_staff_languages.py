@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from portal_app.core.locale import format_day
 from portal_app.models import StaffUser
+from portal_app.services.identity import audit
 from tests.e2e.conftest import PASSWORD
 from tests.e2e.test_accessibility import _violations
 from tests.e2e.test_portal import wait_interactive
@@ -108,3 +109,49 @@ def test_without_a_choice_the_staff_browsers_language_is_used(new_context, make,
     expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("button", name="Se déconnecter").first).to_be_visible()
+
+
+def test_the_audit_log_reads_in_the_staff_users_language(new_context, make, db):
+    account = make.account()
+    invoice = make.invoice(account.client, currency="EUR")
+    staff = _staff(db, account.company, role="admin")
+    _set_staff_language(db, staff.id, "de")
+    with db() as session:
+        audit.record(
+            session,
+            company_id=account.company.id,
+            client_id=account.client.id,
+            action="invoice.marked_paid",
+            actor_type="staff",
+            actor_id=staff.id,
+            entity_type="invoice",
+            entity_id=invoice.id,
+        )
+    page = new_context(locale="en-US").new_page()
+    _staff_sign_in(page, staff.email, "/staff/audit")
+    row = page.get_by_test_id("audit-row").filter(
+        has_text=f"Rechnung {invoice.number} als bezahlt markiert."
+    )
+    expect(row).to_have_count(1)
+    expect(page.get_by_test_id("audit-row").filter(has_text="marked")).to_have_count(0)
+
+
+def test_the_arabic_phone_menu_opens_from_the_right(new_context, make, db):
+    account = make.account()
+    staff = _staff(db, account.company)
+    _set_staff_language(db, staff.id, "ar")
+    page = new_context(locale="ar", viewport={"width": 390, "height": 800}).new_page()
+    _staff_sign_in(page, staff.email, "/staff/clients")
+    page.get_by_role("button", name="فتح القائمة").click()
+    drawer = page.get_by_role("dialog")
+    expect(drawer).to_be_visible()
+    # Inline start of a right-to-left page: once slid in, the drawer's right edge is the
+    # viewport's (before the fix it opened from the left, its left edge at 0).
+    page.wait_for_function(
+        """() => {
+            const box = document.querySelector('[role=dialog]').getBoundingClientRect();
+            return Math.abs(box.right - innerWidth) <= 1 && box.left > 0;
+        }"""
+    )
+    box = drawer.bounding_box()
+    assert abs(box["x"] + box["width"] - 390) <= 1 and box["x"] > 0
