@@ -10,11 +10,15 @@ source of the list's state. A change (filter, search, sort, page, page size) pus
 that describes it (`_changed`), the navigation runs the page's on_load, and `_read_url` sets
 the whole state from the query parameters, defaults for anything missing or invalid, so back,
 reload and a bookmark show that list, and coming back through the navigation (no parameters)
-gives a fresh one. The parameters: `status`, `q` (search), `sort`, `dir=asc`, `size`, and
-`page` (a number, or `last`). The URL carries the page number, not a keyset cursor: the
-boundary keys of the pages seen stay in the State (`_page_keys`), so the page next to one
-already shown is found by keyset (core.paging.fetch_keyset_page); a bookmarked or reloaded
-page number without a neighbour is found by OFFSET once.
+gives a fresh one. A change loads its list in the same event that pushes the URL (read back
+from those very parameters, as the on_load would), so the rows come with the first answer; the
+on_load of that navigation finds the URL it was told about (`_shows_pushed_url`) and skips the
+second load. Any other navigation (back, reload, a link) loads from the URL. The parameters:
+`status`, `q` (search), `sort`, `dir=asc`, `size`, and `page` (a number, or `last`). The URL
+carries the page number, not a keyset cursor: the boundary keys of the pages seen stay in the
+State (`_page_keys`), so the page next to one already shown is found by keyset
+(core.paging.fetch_keyset_page); a bookmarked or reloaded page number without a neighbour is
+found by OFFSET once.
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ KEPT_PAGE_KEYS = 40
 DEFAULT_PAGE_SIZE = 25
 # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
 _PAGE_NUMBER = re.compile(r"[0-9]{1,7}")
+
+
+def _url_key(path: str, params: Mapping[str, str]) -> str:
+    """A list URL as one comparable string (its path without a trailing slash, and its
+    parameters in sorted order)."""
+    return (path.rstrip("/") or "/") + "?" + urlencode(sorted(params.items()))
 
 
 def _page_size_or_default(size: str) -> int:
@@ -73,6 +83,9 @@ class PagedListMixin(rx.State, mixin=True):
     # described by `_page_keys_for` (its filter, search, sort and page size).
     _page_keys: dict[str, list[str]] = {}
     _page_keys_for: str = ""
+    # The list URL (path and sorted parameters) a change just pushed after loading that list
+    # itself: the on_load its navigation runs then has nothing to load ("" otherwise).
+    _pushed_url: str = ""
 
     def _filter_params(self) -> dict[str, str]:
         """The list's filter, search and sort as query parameters (SortedSearchMixin)."""
@@ -99,17 +112,44 @@ class PagedListMixin(rx.State, mixin=True):
         return f"{path}?{urlencode(params)}" if params else path
 
     def _changed(self):
-        """After a change to the list: push its URL (on_load then reloads from it), or reload
-        at once on a page whose list is not in the URL."""
+        """After a change to the list: load the list its URL describes and push that URL (the
+        on_load it runs then skips the load: `_shows_pushed_url`), or reload at once on a page
+        whose list is not in the URL."""
         if not self.URL_STATE:
             return self._reload()
-        return rx.redirect(self._list_url())
+        params = self._url_params()
+        url = self._list_url()
+        # The state the URL's on_load would set (page keys and where the page starts too).
+        self._read_params(params)
+        redirect = self._reload()
+        if redirect is not None:  # signed out: the login page, not the list
+            self._pushed_url = ""
+            return redirect
+        current = dict(self.router.url.query_parameters)
+        if current == params:
+            # The same list (a page size or filter chosen again): shown, nothing to push.
+            self._pushed_url = ""
+            return None
+        self._pushed_url = _url_key(self.router.url.path, params)
+        return rx.redirect(url)
+
+    def _shows_pushed_url(self) -> bool:
+        """For the page's on_load: True when the URL is the one a change just pushed after
+        loading its list (nothing to load again); forgets it either way, so back, reload or a
+        link to the same URL later loads from the URL."""
+        pushed, self._pushed_url = self._pushed_url, ""
+        if not pushed:
+            return False
+        return pushed == _url_key(self.router.url.path, dict(self.router.url.query_parameters))
 
     def _read_url(self) -> None:
         """Set the list from the URL's query parameters: every value checked, anything missing
         or invalid the default (never an error); then where the page starts (`_after_key` /
         `_before_key` from a neighbouring page seen before, else OFFSET)."""
-        params = self.router.url.query_parameters
+        self._read_params(self.router.url.query_parameters)
+
+    def _read_params(self, params: Mapping[str, str]) -> None:
+        """`_read_url` from `params` (the URL's, or those a change is about to push)."""
         self._read_filter_params(params)
         self.page_size = _page_size_or_default(params.get("size", ""))
         page = params.get("page", "")

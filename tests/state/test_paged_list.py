@@ -16,6 +16,10 @@ from portal_app.state.paged_list import PagedListMixin, SortedSearchMixin
 
 HELPERS = (
     "_read_url",
+    "_read_params",
+    "_changed",
+    "_shows_pushed_url",
+    "_choose_page_size",
     "_url_params",
     "_list_url",
     "_filter_params",
@@ -139,3 +143,71 @@ def test_page_keys_kept_are_the_nearest_ones():
         page.page = n
         page._note_page_keys(SimpleNamespace(first_key=f"f{n}", last_key=f"l{n}"))
     assert len(page._page_keys) == 40 and "59" in page._page_keys and "1" not in page._page_keys
+
+
+def _list_event(url: str, **values):
+    """An invoice list event at `url` whose `_reload` notes the page it was asked for."""
+    page = _state(InvoicesState, url, _pushed_url="", **values)
+    page.loaded = []
+
+    def reload():
+        page.loaded.append((page.page, dict(page._page_position())))
+        page._note_page_keys(SimpleNamespace(first_key=f"f{page.page}", last_key=f"l{page.page}"))
+
+    page._reload = reload
+    return page
+
+
+def _navigate(page, url: str) -> None:
+    page.router = RouterData.from_router_data({"headers": {}, "asPath": url})
+
+
+def test_a_change_loads_its_list_and_the_on_load_of_its_url_does_not_load_again():
+    # Issue 23: "next page" pushed the URL and loaded only in the on_load it ran (two trips).
+    page = _list_event("/client/invoices")
+    page._read_url()
+    page._reload()
+    page._turn_page(1)
+    pushed = page._changed()
+    assert page.loaded[-1] == (2, {"after": "l1", "before": "", "last": False})
+    assert pushed is not None  # the URL is still pushed: back and bookmarks keep the page
+    _navigate(page, "/client/invoices/?page=2")
+    assert page._shows_pushed_url()  # the on_load: the list shown is the URL's
+    assert not page._shows_pushed_url()  # once: a reload of that URL loads from it
+
+
+def test_back_or_another_url_after_a_change_loads_from_the_url():
+    page = _list_event("/client/invoices?page=2")
+    page._read_url()
+    page._reload()
+    page._turn_page(-1)
+    page._changed()
+    _navigate(page, "/client/invoices?page=3")  # not the URL the change pushed
+    assert not page._shows_pushed_url()
+    _navigate(page, "/client/invoices")  # and the pushed one no longer counts
+    assert not page._shows_pushed_url()
+
+
+def test_a_change_reads_its_parameters_back_like_the_on_load():
+    # A new search in the change event itself: page 1, and the old list's keys forgotten.
+    page = _list_event("/client/invoices?page=2")
+    page._read_url()
+    page._reload()
+    page.search = "x"
+    page._start_over()
+    page._changed()
+    assert page.loaded[-1] == (1, {"after": "", "before": "", "last": False})
+    assert set(page._page_keys) == {"1"}
+    # The last page: the URL says `last`, the page finds it.
+    page.has_next = True
+    page.on_last_page = True
+    page._changed()
+    assert page.loaded[-1][1]["last"] and page._url_params()["page"] == "last"
+
+
+def test_the_same_list_again_loads_in_place_without_pushing():
+    page = _list_event("/client/invoices?size=50")
+    page._read_url()
+    page._choose_page_size("50")
+    assert page._changed() is None
+    assert page._pushed_url == "" and len(page.loaded) == 1

@@ -36,6 +36,8 @@ class CreditsState(PagedListMixin, PortalState):
 
     @rx.event
     def load(self):
+        if self._shows_pushed_url():  # a page change loaded it already
+            return None
         self.loading = True
         self._read_url()  # the page and its size: the URL says them
         return self._reload()

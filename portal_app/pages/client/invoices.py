@@ -130,11 +130,13 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
 
     @rx.event
     def load(self):
-        self.loading = True
-        self._read_url()  # the filter, search, sort and page: the URL says them all
-        redirect = self._reload(with_pay_groups=True)
-        if redirect is not None:
-            return redirect
+        # After a change (next page, a filter...) the list is already the URL's: no reload.
+        if not self._shows_pushed_url():
+            self.loading = True
+            self._read_url()  # the filter, search, sort and page: the URL says them all
+            redirect = self._reload(with_pay_groups=True)
+            if redirect is not None:
+                return redirect
         # A payment that lands elsewhere refreshes this page (reflex_ext/tab_push.py).
         self._watch_here(InvoicesState.refresh)
         # A page load starts with nothing ticked (the selection is a state of its own).

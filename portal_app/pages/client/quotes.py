@@ -78,14 +78,16 @@ class QuotesState(
 
     @rx.event
     def load(self):
-        self.loading = True
         self.selected_ids = []
         self.notice = ""
         self._close_approval()
-        self._read_url()  # the filter, search, sort and page: the URL says them all
-        redirect = self._reload()
-        if redirect is not None:
-            return redirect
+        # After a change (next page, a filter...) the list is already the URL's: no reload.
+        if not self._shows_pushed_url():
+            self.loading = True
+            self._read_url()  # the filter, search, sort and page: the URL says them all
+            redirect = self._reload()
+            if redirect is not None:
+                return redirect
         actor = self._actor()
         if actor is not None:
             self._load_rules(actor)
