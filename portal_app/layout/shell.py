@@ -14,7 +14,7 @@ from portal_app.layout import sidebar
 from portal_app.reflex_ext.document_language import document_language
 from portal_app.state.nav import NAV_ITEMS
 from portal_app.state.portal import PortalState
-from portal_app.state.translate import _
+from portal_app.state.translate import _, fill
 
 
 def _accent_vars() -> dict:
@@ -89,16 +89,20 @@ def _banners() -> rx.Component:
             rx.callout.root(
                 rx.callout.icon(rx.icon("eye", aria_hidden="true")),
                 rx.callout.text(
-                    # Staff-facing, in the staff member's language once the console is
-                    # translated (issue 20); the client's portal language does not apply.
-                    "Staff preview of ",
-                    rx.text.strong(PortalState.client_name),
-                    " (",
-                    PortalState.contact_name,
-                    "): you see the portal as this client sees it; nothing here moves money "
-                    "or changes their records. ",
+                    # Staff-facing, but in the previewed contact's language: the shell's
+                    # catalog is theirs, as is everything else the staff member sees here.
+                    fill(
+                        _(
+                            "Staff preview of %(client)s (%(contact)s): you see the portal as "
+                            "this client sees it; nothing here moves money or changes their "
+                            "records."
+                        ),
+                        client=PortalState.client_name,
+                        contact=PortalState.contact_name,
+                    ),
+                    " ",
                     rx.button(
-                        "Back to staff console",
+                        _("Back to staff console"),
                         on_click=PortalState.leave_preview,
                         variant="outline",
                         color_scheme="orange",

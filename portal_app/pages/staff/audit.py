@@ -316,7 +316,7 @@ def _log() -> rx.Component:
             paged_rows(
                 S,
                 _table(),
-                "Events",
+                _("Events"),
                 empty_state(
                     _("No events"), _("Nothing matches these filters."), icon="scroll-text"
                 ),
