@@ -43,8 +43,13 @@ def _client_with_card(make, session, gateway, browser_card, number=None, **conta
     return client, contact, actor
 
 
-def _rows(session, kind):
-    return session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+def _rows(session, kind, client):
+    """The outbox rows of `kind` for this test's company (other tests commit rows of their own)."""
+    return session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == kind, OutboxMessage.company_id == client.company_id
+        )
+    ).all()
 
 
 def test_a_paid_auto_charge_sends_one_receipt_with_its_pdf(
@@ -61,7 +66,7 @@ def test_a_paid_auto_charge_sends_one_receipt_with_its_pdf(
     # The settle reached again (the webhook after the job): still one receipt.
     payment = session.get(Payment, result.payment_id)
     assert payment_mail.queue_receipt(session, payment) == "sent_before"
-    assert len(_rows(session, payment_mail.RECEIPT)) == 1
+    assert len(_rows(session, payment_mail.RECEIPT, client)) == 1
     deliver(session)
     (message,) = mailbox.to(contact.email)
     assert payment.number in message["Subject"] and "Northwind Studio" in message["Subject"]
@@ -92,7 +97,7 @@ def test_a_declined_auto_charge_says_how_to_fix_the_card_once(
     assert "/client/login?next=%2Fclient%2Fpayment_methods" in text
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "payment_methods" in html
-    assert not _rows(session, payment_mail.RECEIPT)
+    assert not _rows(session, payment_mail.RECEIPT, client)
     # Queued again for the same failed checkout: nothing new.
     assert (
         payment_mail.queue_payment_failed(session, invoice=invoice, checkout_id=first.checkout_id)
@@ -101,7 +106,7 @@ def test_a_declined_auto_charge_says_how_to_fix_the_card_once(
     # A later retry that fails again is a new event: one more e-mail.
     second = autobill_invoice(tx, invoice_id=invoice.id, gateway=gateway)
     assert second.status == "declined" and second.checkout_id != first.checkout_id
-    assert len(_rows(session, payment_mail.FAILED)) == 2
+    assert len(_rows(session, payment_mail.FAILED, client)) == 2
 
 
 def test_no_saved_card_is_told_once_per_invoice(make, session, tx, gateway, mailbox):
@@ -110,7 +115,7 @@ def test_no_saved_card_is_told_once_per_invoice(make, session, tx, gateway, mail
     invoice = make.invoice(client)
     for _ in range(3):  # the job retrying on later days
         assert autobill_invoice(tx, invoice_id=invoice.id, gateway=gateway).status == "no_card"
-    assert len(_rows(session, payment_mail.FAILED)) == 1
+    assert len(_rows(session, payment_mail.FAILED, client)) == 1
     deliver(session)
     (message,) = mailbox.to(contact.email)
     text = message.get_body(preferencelist=("plain",)).get_content()
