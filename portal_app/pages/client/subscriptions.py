@@ -55,7 +55,9 @@ class SubscriptionsState(PortalState):
 def _row(row: SubscriptionRowView) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.link(row.plan_name, href="/client/subscriptions/" + row.id.to_string()),
+            # In a block of its own: next to the phone-only price line, a link in a text block
+            # must stand out by more than its colour (axe link-in-text-block).
+            rx.box(rx.link(row.plan_name, href="/client/subscriptions/" + row.id.to_string())),
             rx.text(row.price, " / ", row.frequency_label, size="1", display=["block", "none"]),
         ),
         rx.table.cell(
