@@ -114,7 +114,12 @@ PAGES: tuple[Page, ...] = (
         routes.CLIENT_INVOICES,
         "Invoices",
         client.invoices.invoices_page,
-        on_load=client.invoices.InvoicesState.load,
+        # Both in the one navigation event (reflex_ext/page_load.py); a handler chained from
+        # `load` would be an event of its own.
+        on_load=[
+            client.invoices.InvoicesState.load,
+            client.invoices.InvoiceSelectionState.clear_selection,
+        ],
     ),
     Page.public(
         routes.CLIENT_LOGIN,

@@ -138,9 +138,10 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
             if redirect is not None:
                 return redirect
         # A payment that lands elsewhere refreshes this page (reflex_ext/tab_push.py).
+        # (A page load starts with nothing ticked: the route table's on_load also runs
+        # InvoiceSelectionState.clear_selection, in the same navigation event.)
         self._watch_here(InvoicesState.refresh)
-        # A page load starts with nothing ticked (the selection is a state of its own).
-        return InvoiceSelectionState.clear_selection
+        return None
 
     @rx.event
     def refresh(self):
