@@ -21,6 +21,15 @@ def _page(tab: Tab) -> int | None:
     return tab.var(INVOICES_STATE, "page")
 
 
+def _pushed_paths(tab: Tab) -> list[str]:
+    """The paths the server sent the tab to (`_redirect` events), oldest first."""
+    return [
+        str((e.get("payload") or {}).get("path", ""))
+        for e in tab.frontend_events
+        if e.get("name") == "_redirect"
+    ]
+
+
 def _numbers(tab: Tab) -> list[str]:
     return [row["number"] for row in tab.var(INVOICES_STATE, "rows", [])]
 
@@ -67,27 +76,33 @@ def test_a_tab_moves_between_workers_with_its_session_and_state(pair, account: A
 
         # 1. The socket drops and the browser reconnects to the other worker (same tab token,
         #    same cookie): its hydrate snapshot is the state the first worker left in Redis.
+        # The browser shows the list's state in its URL (issue 18 item 11): the last path the
+        # server pushed.
+        await tab.wait_for(lambda t: "page=2" in (_pushed_paths(t) or [""])[-1], "URL pushed")
+        shown = _pushed_paths(tab)[-1]
+        assert "status=unpaid" in shown and "sort=number" in shown
         tab.state.clear()
         await tab.close()
         await wait_unlinked(tab.token)
-        await tab.open("/client/invoices", base_url=second.base_url)
+        await tab.open(shown, base_url=second.base_url)
         snapshot = await tab.snapshot()
         assert snapshot[INVOICES_STATE]["page"] == 2
         assert [row["number"] for row in snapshot[INVOICES_STATE]["rows"]] == page_two
         assert snapshot[PORTAL]["contact_name"] == "Dana Deploy"
         # Then its on_load runs on the second worker with the session cookie: still signed in,
-        # the filter and sort chosen on the first worker still apply (load resets the page).
-        await tab.wait_for(lambda t: _page(t) == 1 and t.var(PORTAL, "signed_in"), "reload")
+        # and the filter, sort and page of the URL are the list's.
+        since = len(tab.frontend_events)
+        await tab.wait_for(lambda t: t.var(PORTAL, "signed_in") is True, "signed in")
         await _invoices_loaded(tab)
+        assert _page(tab) == 2
         assert tab.var(INVOICES_STATE, "status") == "unpaid"
         assert tab.var(INVOICES_STATE, "sort") == "number"
         assert tab.var(INVOICES_STATE, "total") == 40  # every third invoice is paid
-        assert not tab.frontend_events or all(
-            e.get("name") != "_redirect" for e in tab.frontend_events
-        )
+        assert _numbers(tab) == page_two
+        assert not any(e.get("name") == "_redirect" for e in tab.frontend_events[since:])
 
         # 2. Events alternate between the workers without a rehydrate (sockets linked only).
-        for worker, page in ((first, 2), (second, 1), (first, 2)):
+        for worker, page in ((first, 1), (second, 2), (first, 1)):
             await tab.close()
             await wait_unlinked(tab.token)
             await tab.open("/client/invoices", base_url=worker.base_url, hydrate=False)
@@ -106,7 +121,7 @@ def test_a_tab_moves_between_workers_with_its_session_and_state(pair, account: A
         assert PASSWORD not in worker.log()
     submit = [ln for ln in _event_lines(first.log()) if ln["event"] == "login_state.submit"]
     assert submit and submit[0]["outcome"] == "ok"
-    assert {ln["event"] for ln in _event_lines(second.log())} >= {"invoices_state.previous_page"}
+    assert {ln["event"] for ln in _event_lines(second.log())} >= {"invoices_state.next_page"}
 
 
 def test_losing_a_worker_loses_no_committed_data(pair, start_worker, account: Account, db_engine):
@@ -157,7 +172,8 @@ def test_losing_a_worker_loses_no_committed_data(pair, start_worker, account: Ac
         await live.wait_for(lambda t: t.var(PORTAL, "signed_in") is True, "signed in")
         await _invoices_loaded(live)
         assert live.var(INVOICES_STATE, "total") == INVOICES
-        assert not any(e.get("name") == "_redirect" for e in live.frontend_events)
+        # Never sent to sign in (the list's own URL pushes are not that).
+        assert not [p for p in _pushed_paths(live) if p.startswith("/client/login")]
 
         # Signing in again through the survivor works and commits one more session.
         other = Tab(survivor.base_url)
