@@ -170,6 +170,22 @@ class PortalState(SessionStateMixin, UiLanguageState):
             return None
         return rx.call_script(post_script(self.preview_back_href))
 
+    def _apply_visitor_language(self, company_locale: str) -> None:
+        """A page for someone not signed in (sign-in, password reset, registration, sign-up):
+        ?lang= (kept like the switcher's choice), else the portal_lang cookie, else the
+        browser's Accept-Language, else the company's language (`company_locale`)."""
+        params = self.router.url.query_parameters
+        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
+            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
+        self._apply_language(
+            i18n.choose_language(
+                contact_choice=None,
+                visitor_choice=self.visitor_lang,
+                accept_language=self.router.headers.accept_language,
+                company_locale=company_locale,
+            )
+        )
+
     @rx.event
     def choose_language(self, lang: str):
         """The switcher: remember the contact's language and reload the page in it (a staff

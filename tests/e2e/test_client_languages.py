@@ -123,3 +123,24 @@ def test_the_register_page_follows_accept_language_de(new_context, make):
     # The service's refusals, in the page's language.
     expect(page.locator("#first_name-error")).to_have_text("Geben Sie Ihren Vornamen ein.")
     expect(page.locator("#email-error")).to_have_text("Geben Sie eine gültige E-Mail-Adresse ein.")
+
+
+def test_a_plans_sign_up_page_follows_accept_language_de(new_context, make, db):
+    company = make.company(allow_registration=True, locale="de_DE", currency="EUR")
+    with db() as session:
+        plan = SubscriptionPlan(
+            company_id=company.id, name="Team", price_minor=49_00, currency="EUR"
+        )
+        session.add(plan)
+        session.flush()
+        key = f"lang-visitor-{plan.id}"
+        session.add(PaymentLink(company_id=company.id, plan_id=plan.id, key=key))
+    page = new_context(locale="de-DE").new_page()
+    page.goto(f"/subscribe/{key}")
+    expect(page.get_by_role("heading", name="Team", level=1)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.get_by_text("/ Monatlich")).to_be_visible()
+    expect(
+        page.get_by_text("Melden Sie sich an, um mit Ihrem Konto zu abonnieren.")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Neu hier? Registrieren", level=2)).to_be_visible()

@@ -39,22 +39,13 @@ class LoginState(SignInFormMixin, PortalState):
     @rx.event
     def on_load(self):
         params = self.router.url.query_parameters
-        # ?lang=ja (a link into the portal in a given language) is kept like the switcher's.
-        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
-            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
         company = params.get("company") or None
         with session_scope() as db:
             self.registration_open = registration.registration_info(db, company=company).open
             row = registration.registration_company(db, company=company)
-        # Nobody is known yet: the visitor's choice, else the browser's, else the company's.
-        self._apply_language(
-            i18n.choose_language(
-                contact_choice=None,
-                visitor_choice=self.visitor_lang,
-                accept_language=self.router.headers.accept_language,
-                company_locale=row.locale if row is not None else "",
-            )
-        )
+        # Nobody is known yet: ?lang= or the visitor's choice, else the browser's, else the
+        # company's.
+        self._apply_visitor_language(row.locale if row is not None else "")
         self.mode, self.code_email, self.code_error = "password", "", ""
         actor = self._actor()
         self._notice_msgid = (

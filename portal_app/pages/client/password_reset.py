@@ -35,19 +35,10 @@ class PasswordResetState(PortalState):
     @rx.event
     def on_load(self):
         params = self.router.url.query_parameters
-        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
-            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
         with session_scope() as db:
             row = registration.registration_company(db, company=params.get("company") or None)
         # Nobody is signed in: the visitor's choice, else the browser's, else the company's.
-        self._apply_language(
-            i18n.choose_language(
-                contact_choice=None,
-                visitor_choice=self.visitor_lang,
-                accept_language=self.router.headers.accept_language,
-                company_locale=row.locale if row is not None else "",
-            )
-        )
+        self._apply_visitor_language(row.locale if row is not None else "")
         self._token = self.router.url.query_parameters.get("token", "")[:512]
         self.has_token = bool(self._token)
         self.sent = False

@@ -40,21 +40,11 @@ OPTIONAL = {
 
 
 def _choose_visitor_language(state: PortalState) -> None:
-    """The page's language for a visitor (nobody signed in): ?lang=, else the portal_lang
-    cookie, else Accept-Language, else the company's; as on the password-reset page."""
-    params = state.router.url.query_parameters
-    if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
-        state.visitor_lang = params[i18n.LANGUAGE_PARAM]
+    """The page's language for a visitor of the ?company= company (nobody signed in)."""
+    company = state.router.url.query_parameters.get("company") or None
     with session_scope() as db:
-        row = registration.registration_company(db, company=params.get("company") or None)
-    state._apply_language(
-        i18n.choose_language(
-            contact_choice=None,
-            visitor_choice=state.visitor_lang,
-            accept_language=state.router.headers.accept_language,
-            company_locale=row.locale if row is not None else "",
-        )
-    )
+        row = registration.registration_company(db, company=company)
+    state._apply_visitor_language(row.locale if row is not None else "")
 
 
 class RegisterState(PortalState):

@@ -24,6 +24,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import N_, gettext, set_language
 from portal_app.gateways.factory import get_gateway
+from portal_app.reflex_ext.document_language import document_language
 from portal_app.schemas.subscription import PlanView
 from portal_app.services.identity import registration
 from portal_app.services.identity.actor import Actor
@@ -117,20 +118,9 @@ class SubscribeState(CardPaymentMixin, PortalState):
         return None
 
     def _choose_visitor_language(self, db) -> None:
-        """A visitor's language: ?lang=, else the portal_lang cookie, else Accept-Language,
-        else the plan's company's (as on the sign-in page)."""
-        params = self.router.url.query_parameters
-        if params.get(i18n.LANGUAGE_PARAM) in i18n.SHIPPED_LANGUAGES:
-            self.visitor_lang = params[i18n.LANGUAGE_PARAM]
+        """A visitor's language, the plan's company's as the fallback (as on the sign-in page)."""
         company = registration.registration_company(db, company=self._company_id)
-        self._apply_language(
-            i18n.choose_language(
-                contact_choice=None,
-                visitor_choice=self.visitor_lang,
-                accept_language=self.router.headers.accept_language,
-                company_locale=company.locale if company is not None else "",
-            )
-        )
+        self._apply_visitor_language(company.locale if company is not None else "")
 
     @rx.event(background=True)
     async def subscribe(self):
@@ -491,6 +481,14 @@ def _visitor_block() -> rx.Component:
 
 
 def subscribe_page() -> rx.Component:
+    return rx.fragment(
+        # <html lang dir> follow the page's language (no shell on this public page).
+        document_language(SubscribeState.html_lang, SubscribeState.text_dir),
+        _subscribe_main(),
+    )
+
+
+def _subscribe_main() -> rx.Component:
     return rx.el.main(
         rx.card(
             rx.cond(
