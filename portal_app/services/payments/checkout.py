@@ -572,6 +572,7 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
         raise ReadOnlyError(gettext("Staff preview cannot make payments."))
     company = session.get_one(Company, actor.company_id)
     invoices = _payable_invoices(session, actor, request.invoice_ids, lock=True)
+    due_first_read = [amount_due_minor(inv) for inv in invoices]
     currency = invoices[0].currency
     # Checked before anything is held: the same figures the page's summary showed.
     planned = _work_out(company, invoices, request.amounts, 0)
@@ -617,6 +618,16 @@ def start_checkout(session: Session, *, actor: Actor, request: CheckoutRequest) 
             "invoices",
             held.message if held else _held_elsewhere(LOCK_MINUTES),
         ) from exc
+    # Read the invoices again now that this transaction writes. On SQLite the first read ran
+    # outside it (FOR UPDATE does nothing there), so another window could have paid them and
+    # dropped its locks in between; this read is current (the write lock is held) and a
+    # second charge is refused (tests/services/payments/test_checkout_concurrency.py).
+    fresh = _payable_invoices(session, actor, request.invoice_ids, lock=True)
+    if [amount_due_minor(inv) for inv in fresh] != due_first_read:
+        raise ValidationError(
+            "invoices",
+            gettext("One of these invoices was paid in part meanwhile. Check the amounts."),
+        )
     held_credit = 0
     if request.apply_credit or request.apply_unapplied:
         _release_stale_holds(session, actor)
