@@ -83,7 +83,8 @@ def list_payments(
                 unapplied=money(unapplied),
                 refunded=money(payment.refunded_minor),
                 refundable=money(refundable),
-                can_apply=unapplied > 0,
+                # Money a client's checkout holds right now is not staff's to apply.
+                can_apply=payment_unapplied(session, payment) > 0,
                 can_refund=may_refund and refundable > 0,
             )
         )

@@ -20,11 +20,12 @@ from sqlmodel import Session
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.i18n import gettext
-from portal_app.core.money import parse_major
+from portal_app.core.money import format_money, parse_major
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.models.statuses import InvoiceStatus, PaymentMethodKind, PaymentStatus
+from portal_app.services.billing.staff_lists import company_locale
 from portal_app.services.identity.actor import StaffActor
 from portal_app.services.identity.staff_scope import (
     StaffAction,
@@ -140,8 +141,24 @@ def cancel_invoice(session: Session, *, actor: StaffActor, invoice_id: object) -
 
 
 def payment_unapplied(session: Session, payment: Payment) -> int:
-    """What of a payment is still on no invoice and was not refunded."""
-    return ledger.unapplied_minor(payment)
+    """What of a payment staff may apply now: on no invoice, not refunded, and not held by a
+    checkout the client is paying with it (the ledger refuses held money)."""
+    return ledger.free_unapplied_minor(payment)
+
+
+def _held_refusal(session: Session, payment: Payment) -> ValidationError:
+    return ValidationError(
+        "applications",
+        gettext(
+            "The client is paying with %(amount)s of this payment right now. Try again in a "
+            "few minutes."
+        )
+        % {
+            "amount": format_money(
+                payment.held_minor, payment.currency, company_locale(session, payment.company_id)
+            )
+        },
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +190,8 @@ def apply_unapplied(
         )
     available = payment_unapplied(session, payment)
     if available <= 0:
+        if payment.held_minor > 0:
+            raise _held_refusal(session, payment)
         raise ValidationError("applications", gettext("This payment has nothing left to apply."))
     now = utcnow()
     plan: list[tuple[Invoice, int]] = []
@@ -216,6 +235,8 @@ def apply_unapplied(
         plan.append((invoice, amount))
     total = sum(amount for _, amount in plan)
     if total > available:
+        if total <= ledger.unapplied_minor(payment):
+            raise _held_refusal(session, payment)
         raise ValidationError(
             "applications", gettext("That is more than this payment has left to apply.")
         )

@@ -250,3 +250,44 @@ def test_refund_roles_and_scope(session, make, tx, gateway):
             payment_id=manual.id,
             amount="1",
         )
+
+
+def test_money_a_client_checkout_holds_is_not_offered_to_staff(session, make, setup):
+    """A client paying with their unapplied money holds it while the checkout runs: staff
+    see only the free part as applicable, and applying more is refused beside the field
+    with words a person would say, not a ledger error."""
+    from portal_app.services.payments.staff_payment_views import list_payments, open_invoices
+
+    _, client, contact, actor = setup
+    payment = _prepayment(session, client, 300_00)
+    paying, other = make.invoice(client), make.invoice(client)  # 240.00 each
+    client_actor = make.actor(contact)
+    co.start_checkout(
+        session,
+        actor=client_actor,
+        request=co.CheckoutRequest(invoice_ids=[paying.id], apply_unapplied=True),
+    )
+    assert payment.held_minor == 240_00
+    assert payment_unapplied(session, payment) == 60_00
+    offered = open_invoices(session, actor=actor, payment_id=payment.id)
+    assert [row.applicable_major for row in offered if row.id == other.id] == ["60.00"]
+    with pytest.raises(ValidationError) as refused:
+        apply_unapplied(
+            session,
+            actor=actor,
+            payment_id=payment.id,
+            applications=[Application(other.id, "100.00")],
+        )
+    assert refused.value.field == "applications"
+    assert payment.applied_minor == 0 and other.balance_minor == 240_00
+    # The free part can be applied; then nothing is left to apply.
+    apply_unapplied(
+        session,
+        actor=actor,
+        payment_id=payment.id,
+        applications=[Application(other.id, "60.00")],
+    )
+    assert other.balance_minor == 180_00 and payment.applied_minor == 60_00
+    row = next(r for r in list_payments(session, actor=actor).rows if r.id == payment.id)
+    assert row.can_apply is False
+    assert_payment_consistent(session, payment.id)
