@@ -61,6 +61,9 @@ class PortalState(SessionStateMixin, UiLanguageState):
     def _actor(self, db: Session | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in
         the caller's database session `db` when given (one session for the whole event)."""
+        # Server-side text of this event (refusals, "Checking amounts…") in the tab's language:
+        # every client handler passes through here, not only page loads (`_begin`).
+        i18n.set_language(self.lang)
         with session_or_scope(db) as session:
             return auth.resolve_actor(session, token=self._session_token(), ip=self._client_ip())
 
