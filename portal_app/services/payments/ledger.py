@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, case, delete, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -44,6 +44,10 @@ from portal_app.models import (
 from portal_app.models.credit import USABLE_CREDIT_STATUSES
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.models.statuses import CreditStatus, InvoiceStatus, PaymentStatus
+
+# A checkout's hold on a credit note or on a payment's unapplied money: the two kinds of
+# hold rows, moved by the same conditional statements.
+_Hold = TypeVar("_Hold", CreditHold, PaymentHold)
 
 # Payments whose money was received (and so may be applied or refunded).
 RECEIVED_STATUSES = (
@@ -316,31 +320,58 @@ def hold_credit(
     return held
 
 
-def holds_of(session: Session, checkout_id: int) -> list[CreditHold]:
-    """The checkout's active credit holds, oldest first."""
+def _checkout_holds(session: Session, model: type[_Hold], checkout_id: int) -> list[_Hold]:
+    """A checkout's active holds of one kind, oldest first, locked."""
     return list(
         session.exec(
-            select(CreditHold)
-            .where(CreditHold.checkout_id == checkout_id)
-            .order_by(col(CreditHold.id))
+            select(model)
+            .where(col(model.checkout_id) == checkout_id)
+            .order_by(col(model.id))
             .with_for_update()
             .execution_options(populate_existing=True)
         ).all()
     )
 
 
+def _shrink_hold(
+    session: Session, model: type[CreditHold] | type[PaymentHold], hold_id: int | None, take: int
+) -> bool:
+    """Take `take` out of a hold (the whole hold is deleted); False when the hold is gone or
+    smaller meanwhile (settled, released or cut by another caller), so nothing is used twice."""
+    if take <= 0:
+        return False
+    # A hold row is only ever deleted or made smaller, by a conditional statement: the row
+    # count says whether this caller got the money.
+    whole = session.exec(
+        delete(model).where(col(model.id) == hold_id, col(model.amount_minor) == take)
+    )
+    if whole.rowcount == 1:
+        return True
+    part = session.exec(
+        update(model)
+        .where(col(model.id) == hold_id, col(model.amount_minor) > take)
+        .values(amount_minor=model.amount_minor - take)
+    )
+    return part.rowcount == 1
+
+
+def holds_of(session: Session, checkout_id: int) -> list[CreditHold]:
+    """The checkout's active credit holds, oldest first."""
+    return _checkout_holds(session, CreditHold, checkout_id)
+
+
 def release_holds(session: Session, *, checkout_id: int) -> int:
     """Give a checkout's held credit back to the credit notes and its held unapplied money
     back to the payments; returns the amount released."""
-    released = _release_payment_holds(session, checkout_id)
+    released = 0
+    for hold in payment_holds_of(session, checkout_id):
+        if _shrink_hold(session, PaymentHold, hold.id, hold.amount_minor):
+            _unhold_payment_money(session, hold.payment_id, hold.amount_minor)
+            released += hold.amount_minor
     for hold in holds_of(session, checkout_id):
-        # Delete first: a hold that is gone (settled or released by another caller) is never
-        # given back twice.
-        gone = session.exec(delete(CreditHold).where(col(CreditHold.id) == hold.id))
-        if gone.rowcount != 1:
-            continue
-        _give_back_credit(session, hold.credit_id, hold.amount_minor)
-        released += hold.amount_minor
+        if _shrink_hold(session, CreditHold, hold.id, hold.amount_minor):
+            _give_back_credit(session, hold.credit_id, hold.amount_minor)
+            released += hold.amount_minor
     session.flush()
     return released
 
@@ -372,15 +403,7 @@ def apply_held_credit(
         if left <= 0:
             break
         take = min(left, hold.amount_minor)
-        if take == hold.amount_minor:
-            gone = session.exec(delete(CreditHold).where(col(CreditHold.id) == hold.id))
-        else:
-            gone = session.exec(
-                update(CreditHold)
-                .where(col(CreditHold.id) == hold.id, col(CreditHold.amount_minor) >= take)
-                .values(amount_minor=CreditHold.amount_minor - take)
-            )
-        if gone.rowcount != 1:
+        if not _shrink_hold(session, CreditHold, hold.id, take):
             continue
         _pay_invoice(session, invoice_id, take)
         allocation = PaymentAllocation(
@@ -556,28 +579,7 @@ def hold_unapplied(
 
 def payment_holds_of(session: Session, checkout_id: int) -> list[PaymentHold]:
     """The checkout's active holds on unapplied payment money, oldest first."""
-    return list(
-        session.exec(
-            select(PaymentHold)
-            .where(PaymentHold.checkout_id == checkout_id)
-            .order_by(col(PaymentHold.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-    )
-
-
-def _release_payment_holds(session: Session, checkout_id: int) -> int:
-    released = 0
-    for hold in payment_holds_of(session, checkout_id):
-        # Delete first: a hold that is gone (settled or released by another caller) is never
-        # given back twice.
-        gone = session.exec(delete(PaymentHold).where(col(PaymentHold.id) == hold.id))
-        if gone.rowcount != 1:
-            continue
-        _unhold_payment_money(session, hold.payment_id, hold.amount_minor)
-        released += hold.amount_minor
-    return released
+    return _checkout_holds(session, PaymentHold, checkout_id)
 
 
 def apply_held_unapplied(
@@ -592,15 +594,7 @@ def apply_held_unapplied(
         if left <= 0:
             break
         take = min(left, hold.amount_minor)
-        if take == hold.amount_minor:
-            gone = session.exec(delete(PaymentHold).where(col(PaymentHold.id) == hold.id))
-        else:
-            gone = session.exec(
-                update(PaymentHold)
-                .where(col(PaymentHold.id) == hold.id, col(PaymentHold.amount_minor) >= take)
-                .values(amount_minor=PaymentHold.amount_minor - take)
-            )
-        if gone.rowcount != 1:
+        if not _shrink_hold(session, PaymentHold, hold.id, take):
             continue
         moved = session.exec(
             update(Payment)
@@ -648,15 +642,7 @@ def _cut_payment_holds(session: Session, payment_id: int, amount: int) -> int:
         if cut >= amount:
             break
         take = min(amount - cut, hold.amount_minor)
-        if take == hold.amount_minor:
-            gone = session.exec(delete(PaymentHold).where(col(PaymentHold.id) == hold.id))
-        else:
-            gone = session.exec(
-                update(PaymentHold)
-                .where(col(PaymentHold.id) == hold.id, col(PaymentHold.amount_minor) >= take)
-                .values(amount_minor=PaymentHold.amount_minor - take)
-            )
-        if gone.rowcount != 1:
+        if not _shrink_hold(session, PaymentHold, hold.id, take):
             continue
         _unhold_payment_money(session, payment_id, take)
         cut += take
