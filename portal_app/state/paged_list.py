@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import ClassVar
 from urllib.parse import urlencode
 
@@ -38,6 +39,11 @@ from portal_app.core.errors import NotFoundError
 from portal_app.services.billing.invoices import PAGE_SIZES
 from portal_app.services.identity.actor import Actor
 
+# The list state whose change (`_changed`) checked the session, with that database session
+# and actor, while it loads the list: its `_reload_with` reuses them instead of a second check.
+_CHECKED: ContextVar[tuple[object, Session, Actor] | None] = ContextVar(
+    "paged_list_checked", default=None
+)
 # Pages a URL may ask for: beyond, a list is a million pages of ten long.
 MAX_URL_PAGE = 1_000_000
 # Boundary keys kept per list (pages around the current one), enough for any back-and-forth.
@@ -111,10 +117,30 @@ class PagedListMixin(rx.State, mixin=True):
         path = self.router.url.path or "/"
         return f"{path}?{urlencode(params)}" if params else path
 
-    def _changed(self):
-        """After a change to the list: load the list its URL describes and push that URL (the
-        on_load it runs then skips the load: `_shows_pushed_url`), or reload at once on a page
-        whose list is not in the URL."""
+    def _changed(self, change: Callable[[], None] | None = None):
+        """A change to the list: `change()` (the handler's edit of page, filter or sort), then
+        load the list its URL describes and push that URL (the on_load it runs then skips the
+        load: `_shows_pushed_url`), or reload at once on a page whose list is not in the URL.
+
+        The session is checked first, in the database session the list then loads in (one
+        check): a tab signed out elsewhere goes to sign in with its list as it was, so a
+        refused event changes nothing.
+        """
+        with session_scope() as db:
+            actor = self._begin(db)
+            if actor is None:
+                self._pushed_url = ""
+                return self._login_redirect()
+            if change is not None:
+                change()
+            token = _CHECKED.set((self, db, actor))
+            try:
+                return self._load_changed()
+            finally:
+                _CHECKED.reset(token)
+
+    def _load_changed(self):
+        """`_changed` once the session is checked and the change made."""
         if not self.URL_STATE:
             return self._reload()
         params = self._url_params()
@@ -190,11 +216,16 @@ class PagedListMixin(rx.State, mixin=True):
         The login redirect when signed out; `unavailable` when the service says the module is
         switched off for the company (NotFoundError).
         """
+        checked = _CHECKED.get()
         try:
-            # One database session for the session check and the page.
-            with session_scope() as db:
-                actor = self._begin(db)
-                result = fetch(db, actor) if actor is not None else None
+            if checked is not None and checked[0] is self:
+                # A change (`_changed`) checked the session already, in this database session.
+                result = fetch(checked[1], checked[2])
+            else:
+                # One database session for the session check and the page.
+                with session_scope() as db:
+                    actor = self._begin(db)
+                    result = fetch(db, actor) if actor is not None else None
         except NotFoundError:  # the company switched the module off
             self.unavailable = True
             self.rows = []
@@ -245,27 +276,26 @@ class PagedListMixin(rx.State, mixin=True):
 
     @rx.event
     def set_page_size(self, size: str):
-        self._choose_page_size(size)
-        return self._changed()
+        return self._changed(lambda: self._choose_page_size(size))
 
     @rx.event
     def next_page(self):
-        self._turn_page(1)
-        return self._changed()
+        return self._changed(lambda: self._turn_page(1))
 
     @rx.event
     def previous_page(self):
-        self._turn_page(-1)
-        return self._changed()
+        return self._changed(lambda: self._turn_page(-1))
 
     @rx.event
     def last_page(self):
         """The last page (a list whose service finds it: HAS_LAST_PAGE)."""
         if not self.HAS_LAST_PAGE or not self.has_next:
             return None
+        return self._changed(self._go_to_last)
+
+    def _go_to_last(self) -> None:
         self.on_last_page = True
         self._after_key = self._before_key = ""
-        return self._changed()
 
     @rx.var
     def range_label(self) -> str:
@@ -358,21 +388,29 @@ class SortedSearchMixin(rx.State, mixin=True):
 
     @rx.event
     def apply_search(self, form_data: dict):
-        self.search = str(form_data.get("search", "")).strip()[: self.MAX_SEARCH]
-        self._start_over()
-        return self._changed()
+        search = str(form_data.get("search", "")).strip()[: self.MAX_SEARCH]
+
+        def change() -> None:
+            self.search = search
+            self._start_over()
+
+        return self._changed(change)
 
     @rx.event
     def set_sort(self, sort: str):
-        self.sort = sort if sort in self.SORT_LABELS else "date"
-        self._start_over()
-        return self._changed()
+        def change() -> None:
+            self.sort = sort if sort in self.SORT_LABELS else "date"
+            self._start_over()
+
+        return self._changed(change)
 
     @rx.event
     def toggle_direction(self):
-        self.descending = not self.descending
-        self._start_over()
-        return self._changed()
+        def change() -> None:
+            self.descending = not self.descending
+            self._start_over()
+
+        return self._changed(change)
 
 
 def range_label(*, rows: int, page: int, page_size: int, total: int, capped: bool, more: bool):

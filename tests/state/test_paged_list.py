@@ -18,6 +18,8 @@ HELPERS = (
     "_read_url",
     "_read_params",
     "_changed",
+    "_load_changed",
+    "_go_to_last",
     "_shows_pushed_url",
     "_choose_page_size",
     "_url_params",
@@ -45,7 +47,7 @@ SORTED_DEFAULTS = {"status": "all", "search": "", "sort": "date", "descending": 
 def _state(state, url: str, **values):
     """`state`'s list helpers on an event from the page at `url` (path and query)."""
     router = RouterData.from_router_data({"headers": {}, "asPath": url})
-    members = {name: getattr(state, name) for name in HELPERS}
+    members = {name: getattr(state, name) for name in HELPERS if hasattr(state, name)}
     for name in ("FILTER_KEYS", "SORT_LABELS", "MAX_SEARCH", "URL_STATE", "HAS_LAST_PAGE"):
         if hasattr(state, name):
             members[name] = getattr(state, name)
@@ -53,6 +55,9 @@ def _state(state, url: str, **values):
     if issubclass(state, SortedSearchMixin):
         fields.update(SORTED_DEFAULTS)
     fields.update(values)
+    # Signed in unless a test says otherwise (`_begin` is the session check, state/portal.py).
+    fields.setdefault("_begin", lambda db=None: object())
+    fields.setdefault("_login_redirect", lambda: "to sign in")
     return type("Event", (SimpleNamespace,), members)(router=router, **fields)
 
 
@@ -211,3 +216,35 @@ def test_the_same_list_again_loads_in_place_without_pushing():
     page._choose_page_size("50")
     assert page._changed() is None
     assert page._pushed_url == "" and len(page.loaded) == 1
+
+
+SIGNED_OUT_CHANGES = {
+    "next_page": (),
+    "previous_page": (),
+    "last_page": (),
+    "set_page_size": ("50",),
+    "set_sort": ("amount",),
+    "toggle_direction": (),
+    "apply_search": ({"search": "INV-9"},),
+    "set_status": ("paid",),
+    "clear_search": (),
+}
+
+
+@pytest.mark.parametrize("handler", list(SIGNED_OUT_CHANGES))
+def test_a_change_refused_for_a_session_signed_out_elsewhere_changes_nothing(handler):
+    """Item 3 of issue 25's list work: the page number (or filter, sort) moved before the
+    reload found the session gone, so the refused event still changed the list."""
+    page = _list_event("/client/invoices?page=2&q=INV", has_next=True)
+    page._read_url()
+    page._reload()
+    for name in ("_turn_page", "_choose_page_size", "_start_over"):
+        setattr(page, name, getattr(InvoicesState, name).__get__(page))
+    before = {name: getattr(page, name) for name in (*LIST_DEFAULTS, *SORTED_DEFAULTS)}
+    page._begin = lambda db=None: None  # signed out through another tab or worker
+    # Until the fix the reload only noticed after the change: it said so there.
+    page._reload = lambda: page._login_redirect() if page._begin() is None else None
+    redirect = getattr(InvoicesState, handler).fn(page, *SIGNED_OUT_CHANGES[handler])
+    assert redirect == "to sign in"
+    assert {name: getattr(page, name) for name in before} == before
+    assert len(page.loaded) == 1  # nothing loaded after the first page

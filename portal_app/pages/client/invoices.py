@@ -150,16 +150,21 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
 
     @rx.event
     def set_status(self, status: str | list[str]):
-        status = status if isinstance(status, str) else ""
-        self.status = status if status in FILTER_LABELS else "all"
-        self._start_over()
-        return self._changed()
+        chosen = status if isinstance(status, str) and status in FILTER_LABELS else "all"
+
+        def change() -> None:
+            self.status = chosen
+            self._start_over()
+
+        return self._changed(change)
 
     @rx.event
     def clear_search(self):
-        self.search = ""
-        self._start_over()
-        return self._changed()
+        def change() -> None:
+            self.search = ""
+            self._start_over()
+
+        return self._changed(change)
 
 
 class InvoiceSelectionState(RowSelectionMixin, InvoicesState):
