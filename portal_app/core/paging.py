@@ -10,6 +10,13 @@ page's boundary row ("the rows after this key") instead of skipping OFFSET rows,
 4,000 costs what page 2 costs; the last page is the first page of the reversed order. The
 boundary keys travel as opaque strings (`PageSlice.first_key` / `last_key`); a key that does
 not decode, or belongs to another sort, is ignored and the page is found by OFFSET.
+
+Counts kept (`LIST_COUNTS`): numbering the last page takes an exact count of the list, the
+one cost of a keyset page that grows with the list (issue 23 item 6). A caller that can name
+everything the count depends on, including a fingerprint of the rows read in the same
+database session before the page (the client's ledger stamp), passes that as `count_key`:
+the count is then taken once per key in this process and reused, and any change to the rows
+makes a new key.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ import base64
 import binascii
 import json
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -30,6 +40,53 @@ from portal_app.core.errors import NotFoundError
 
 PAGE_SIZES = (10, 25, 50, 100)
 COUNT_CAP = 1000
+# Lists whose count a process keeps (one entry is a key and two ints: well under 1 MB).
+KEPT_COUNTS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class KeptCount:
+    """A list's count as taken: `exact`, or only known to be more than the cap (`total` is
+    then cap + 1)."""
+
+    total: int
+    exact: bool
+
+
+class CountCache:
+    """List counts by key, the least recently used forgotten beyond `limit`. Thread-safe (a
+    worker's handlers and the benchmarks' threads share it); nothing in it is ever stale by
+    itself: a key names what its count depends on (see `fetch_keyset_page`)."""
+
+    def __init__(self, limit: int = KEPT_COUNTS):
+        self._limit = limit
+        self._counts: OrderedDict[Hashable, KeptCount] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> KeptCount | None:
+        """The count kept under `key`, or None."""
+        with self._lock:
+            kept = self._counts.get(key)
+            if kept is not None:
+                self._counts.move_to_end(key)
+            return kept
+
+    def put(self, key: Hashable, kept: KeptCount) -> None:
+        """Keep `kept` under `key`; an exact count never gives way to a capped one."""
+        with self._lock:
+            old = self._counts.get(key)
+            if old is not None and old.exact and not kept.exact:
+                kept = old
+            self._counts[key] = kept
+            self._counts.move_to_end(key)
+            while len(self._counts) > self._limit:
+                self._counts.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+LIST_COUNTS = CountCache()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,29 +284,45 @@ def _walk(
     reverse: bool,
     start: tuple[Any, int] | None,
     limit: int,
-    count: Any,
+    count: Any | None,
 ) -> tuple[list[Any], int | None]:
     """Up to `limit` rows in `order` (or its reverse) after `start` (from the beginning when
-    None), and the `count` subquery's value carried by the first query that found rows."""
+    None), and the `count` subquery's value carried by the first query that found rows (no
+    count asked when `count` is None)."""
     rows: list[Any] = []
     total: int | None = None
     started = start is None
+    whole = len(shown) == 1 and isinstance(shown[0], type)
     for segment in _segments(order, reverse=reverse):
         if not started and (start is not None and (start[0] is None) != segment.nulls):
             continue  # the key lies in a later segment
         bound = None if started else start
         started = True
         conditions, by = _segment_query(order, segment, bound)
-        extra = [count.scalar_subquery().label("page_slice_total")] if total is None else []
-        # sqlmodel's select() is typed for a fixed handful of entities, not a list of them.
-        statement = cast(
-            "Select[*tuple[Any, ...]]",
-            select(*shown, *extra),  # pyright: ignore[reportCallIssue]
+        counted = count is not None and total is None
+        extra = (
+            [count.scalar_subquery().label("page_slice_total")]
+            if count is not None and counted
+            else []
         )
-        found = session.exec(
-            statement.where(where, *conditions).order_by(*by).limit(limit - len(rows))
-        ).all()
-        if found and total is None:
+        # sqlmodel's select() is typed for a fixed handful of entities, not a list of them.
+        statement = (
+            cast(
+                "Select[*tuple[Any, ...]]",
+                select(*shown, *extra),  # pyright: ignore[reportCallIssue]
+            )
+            .where(where, *conditions)
+            .order_by(*by)
+            .limit(limit - len(rows))
+        )
+        # Plain columns go through Core: rows as named tuples, without the ORM's per-query
+        # set-up and identity map (a list page only formats them).
+        found = (
+            session.exec(statement).all()
+            if whole
+            else session.connection().execute(statement).all()
+        )
+        if found and counted:
             total = found[0][-1]
         rows.extend(found)
         if len(rows) >= limit:
@@ -269,6 +342,8 @@ def fetch_keyset_page(
     after: str = "",
     before: str = "",
     last: bool = False,
+    count_key: Hashable | None = None,
+    counts: CountCache = LIST_COUNTS,
 ) -> PageSlice:
     """Page `page` (from 1) of the rows of `columns` matching `where` in `order`.
 
@@ -279,12 +354,25 @@ def fetch_keyset_page(
     capped at `cap` as in `fetch_page`, except for `last`, which must know where it is.
     `rows` are named tuples of `columns` (which must include the order's two columns), or
     the ORM objects when `columns` is `[Model]`.
+
+    `count_key` (None: count every time) names this list's count in `counts`: it must change
+    whenever the number of rows matching `where` may have (the caller puts in it the scope,
+    the filter, and a fingerprint of the rows read in this database session before this
+    call). A kept count spares the count query: on the last page, the exact count, the only
+    part of a keyset page that grows with the list.
     """
     whole = len(columns) == 1 and isinstance(columns[0], type)
     model_id = order.id_column
     capped = select(model_id).where(where).limit(cap + 1).subquery()
     capped_count = select(func.count()).select_from(capped)
+    kept = counts.get((count_key, cap)) if count_key is not None else None
+
+    def keep(total: int, *, exact: bool) -> None:
+        if count_key is not None:
+            counts.put((count_key, cap), KeptCount(total=total, exact=exact or total <= cap))
+
     if last:
+        known = kept.total if kept is not None and kept.exact else None
         exact = select(func.count()).select_from(select(model_id).where(where).subquery())
         found, total = _walk(
             session,
@@ -294,15 +382,19 @@ def fetch_keyset_page(
             reverse=True,
             start=None,
             limit=page_size,
-            count=exact,
+            count=exact if known is None else None,
         )
-        if total is None:
+        if known is not None:
+            total = known
+        elif total is None:
             total = session.exec(exact).one()
+        keep(total, exact=True)
         last_page = max(1, -(-total // page_size))
         rows = _unwrap(list(reversed(found[: total - (last_page - 1) * page_size])), whole)
         return _slice(order, rows, has_next=False, total=total, cap=total, page=last_page)
     start_after = order.parse_key(after) if page > 1 else None
     start_before = order.parse_key(before) if page > 1 and start_after is None else None
+    count = capped_count if kept is None else None
     if start_before is not None:
         found, total = _walk(
             session,
@@ -312,7 +404,7 @@ def fetch_keyset_page(
             reverse=True,
             start=start_before,
             limit=page_size,
-            count=capped_count,
+            count=count,
         )
         rows = _unwrap(list(reversed(found)), whole)
         has_next = True  # the row the key names follows
@@ -325,7 +417,7 @@ def fetch_keyset_page(
             reverse=False,
             start=start_after,
             limit=page_size + 1,
-            count=capped_count,
+            count=count,
         )
         rows, has_next = _unwrap(found[:page_size], whole), len(found) > page_size
     else:
@@ -348,8 +440,12 @@ def fetch_keyset_page(
             page=page,
             capped=offset.total_is_capped,
         )
-    if total is None:  # no row carried the count: ask for it alone
+    if kept is not None:
+        total = kept.total
+    elif total is None:  # no row carried the count: ask for it alone
         total = session.exec(capped_count).one()
+    if kept is None:
+        keep(total, exact=False)
     return _slice(order, rows, has_next=has_next, total=total, cap=cap, page=page)
 
 

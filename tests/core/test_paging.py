@@ -6,10 +6,17 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from portal_app.core.errors import NotFoundError
-from portal_app.core.paging import fetch_keyset_page, fetch_page, sort_order
+from portal_app.core.paging import (
+    CountCache,
+    KeptCount,
+    fetch_keyset_page,
+    fetch_page,
+    sort_order,
+)
 from portal_app.models import Invoice
 from portal_app.services.billing import credits, invoices, quotes
 from portal_app.services.billing.invoice_math import LineInput
@@ -205,3 +212,45 @@ def test_the_last_page_of_an_empty_list_is_page_one(make, session):
     order = invoices.ListQuery().normalized().order()
     last = _keyset(session, client, order, page=1, last=True)
     assert (last.rows, last.page, last.total, last.has_next) == ([], 1, 0, False)
+
+
+def test_a_kept_count_spares_the_count_query_and_a_new_key_counts_again(make, session, engine):
+    """The count kept under a key (issue 23 item 6) is what numbers the last page until the
+    key changes; the caller's key must move with the rows (here it does not: an invoice added
+    under the same key is not counted, which is why list callers put the ledger stamp in it)."""
+    client = _mixed_client(make, session)
+    order = invoices.ListQuery().normalized().order()
+    counts = CountCache(limit=8)
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    last = _keyset(session, client, order, page=1, last=True, count_key="v1", counts=counts)
+    assert (last.page, last.total, len(last.rows)) == (4, 11, 2)
+    make.invoice(client, number="K-new", issue_date=date(2024, 1, 1))
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        kept = _keyset(session, client, order, page=1, last=True, count_key="v1", counts=counts)
+        first = _keyset(session, client, order, page=1, count_key="v1", counts=counts)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert not [s for s in statements if "count(" in s.lower()]
+    assert (kept.page, kept.total) == (4, 11) and first.total == 11
+    moved = _keyset(session, client, order, page=1, last=True, count_key="v2", counts=counts)
+    assert (moved.page, moved.total, len(moved.rows)) == (4, 12, 3)
+
+
+def test_kept_counts_are_bounded_and_a_capped_count_never_replaces_an_exact_one():
+    counts = CountCache(limit=2)
+    counts.put("a", KeptCount(total=5, exact=True))
+    counts.put("a", KeptCount(total=1001, exact=False))
+    assert counts.get("a") == KeptCount(total=5, exact=True)
+    counts.put("b", KeptCount(total=1, exact=True))
+    counts.get("a")  # used: "b" is now the oldest
+    counts.put("c", KeptCount(total=2, exact=True))
+    assert (counts.get("a"), counts.get("b"), len(counts)) == (
+        KeptCount(total=5, exact=True),
+        None,
+        2,
+    )

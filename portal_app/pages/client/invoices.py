@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 import reflex as rx
@@ -106,7 +107,11 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
             # groups this tab already shows are still right, and the query is skipped.
             key = f"{self._watch_client}|{self._watch_seen}|{client_locale(db, actor)}"
             try:
-                page = invoices.list_invoices(db, actor=actor, query=query)
+                # The stamp just read also keys the list's count: a last page loaded again
+                # while nothing changed skips the exact count (services/billing/invoices.py).
+                page = invoices.list_invoices(
+                    db, actor=actor, query=replace(query, ledger_stamp=self._watch_seen)
+                )
             except NotFoundError:
                 self.pay_groups = []  # stays empty when the module is off
                 self._pay_groups_key = ""

@@ -101,6 +101,11 @@ class ListQuery:
     after: str = ""
     before: str = ""
     last: bool = False
+    # The client's ledger stamp (services/payments/ledger_stamp.py) read in this database
+    # session before the list, when the caller read it anyway (a page load, for its live
+    # watch): every change to the client's invoices moves it, so the list's count is taken
+    # once per stamp and kept (core.paging.LIST_COUNTS). "": counted on every call.
+    ledger_stamp: str = ""
 
     def normalized(self) -> ListQuery:
         return ListQuery(
@@ -113,6 +118,7 @@ class ListQuery:
             after=self.after if isinstance(self.after, str) else "",
             before=self.before if isinstance(self.before, str) else "",
             last=self.last is True,
+            ledger_stamp=self.ledger_stamp if isinstance(self.ledger_stamp, str) else "",
         )
 
     def order(self) -> KeysetOrder:
@@ -176,6 +182,23 @@ def list_condition(actor: Actor, query: ListQuery, today: date):
     return and_(*conditions)
 
 
+def _count_key(actor: Actor, q: ListQuery, today: date) -> tuple | None:
+    """What the list's count depends on (see ListQuery.ledger_stamp): the client, the filter
+    and search, the day (overdue moves with it) and the stamp; None to count every time (no
+    stamp, or an e-mailed-link session, whose list is at most its one invoice)."""
+    if not q.ledger_stamp or actor.is_link_session:
+        return None
+    return (
+        "invoices",
+        actor.company_id,
+        actor.client_id,
+        q.status,
+        q.search,
+        today,
+        q.ledger_stamp,
+    )
+
+
 def list_invoices(
     session: Session, *, actor: Actor, query: ListQuery, today: date | None = None
 ) -> InvoicePage:
@@ -194,10 +217,12 @@ def list_invoices(
         after=q.after,
         before=q.before,
         last=q.last,
+        count_key=_count_key(actor, q, today),
     )
     locale = client_locale(session, actor)
+    labels = _status_labels()  # once per page, not per row
     return InvoicePage(
-        rows=[_row_view(inv, locale, today) for inv in found.rows],
+        rows=[_row_view(inv, locale, today, labels) for inv in found.rows],
         page=found.page,
         page_size=q.page_size,
         total=found.total,
@@ -208,18 +233,23 @@ def list_invoices(
     )
 
 
-def _row_view(invoice, locale: str, today: date) -> InvoiceRowView:
-    """A list row from an invoice or a row of ROW_COLUMNS (same attribute names)."""
+def _row_view(
+    invoice, locale: str, today: date, labels: dict[str, str] | None = None
+) -> InvoiceRowView:
+    """A list row from an invoice or a row of ROW_COLUMNS (same attribute names); `labels`
+    are `_status_labels()`, made once by a caller that formats many rows."""
+    labels = labels if labels is not None else _status_labels()
+    overdue = _is_overdue(invoice, today)
     return InvoiceRowView(
         id=invoice.id,
         number=invoice.number,
         status=invoice.status,
-        status_label=status_label(invoice, today),
+        status_label=labels.get("overdue" if overdue else invoice.status, invoice.status.title()),
         issue_date=format_day(invoice.issue_date, locale),
         due_date=format_day(invoice.due_date, locale),
         amount=format_money(invoice.amount_minor, invoice.currency, locale),
         balance=format_money(invoice.balance_minor, invoice.currency, locale),
-        is_overdue=_is_overdue(invoice, today),
+        is_overdue=overdue,
         is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
     )
 

@@ -11,6 +11,7 @@ Amounts on a payment (see models.payment):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -57,6 +58,21 @@ KEYSET_ORDER = KeysetOrder(
     name="created", column=Payment.created_at, id_column=Payment.id, descending=True
 )
 LIST_ORDER = tuple(KEYSET_ORDER.order_by())
+# What a list row shows: read as plain columns (core.paging reads them through Core), not
+# whole payments; what ledger.unapplied_minor reads is among them.
+ROW_COLUMNS = [
+    Payment.id,
+    Payment.number,
+    Payment.status,
+    Payment.currency,
+    Payment.amount_minor,
+    Payment.applied_minor,
+    Payment.refunded_minor,
+    Payment.method,
+    Payment.method_label,
+    Payment.paid_at,
+    Payment.created_at,
+]
 
 
 def status_label(status: str) -> str:
@@ -137,7 +153,7 @@ def list_payments(
         session,
         where=list_condition(actor),
         order=KEYSET_ORDER,
-        columns=[Payment],
+        columns=ROW_COLUMNS,
         page=page,
         page_size=page_size,
         cap=COUNT_CAP,
@@ -145,11 +161,13 @@ def list_payments(
         before=before,
         last=last,
     )
-    rows: list[Payment] = found.rows
+    # Rows of ROW_COLUMNS read like the payments they come from (same attribute names).
+    rows = cast("list[Payment]", found.rows)
     sums = allocation_sums(session, [id_of(p) for p in rows])
     locale = client_locale(session, actor)
+    labels = _status_labels()  # once per page, not per row
     return PaymentPage(
-        rows=[_row_view(p, sums.get(id_of(p), AllocationSums()), locale) for p in rows],
+        rows=[_row_view(p, sums.get(id_of(p), AllocationSums()), locale, labels) for p in rows],
         page=found.page,
         page_size=page_size,
         total=found.total,
@@ -160,7 +178,9 @@ def list_payments(
     )
 
 
-def _row_view(payment: Payment, sums: AllocationSums, locale: str) -> PaymentRowView:
+def _row_view(
+    payment: Payment, sums: AllocationSums, locale: str, labels: dict[str, str]
+) -> PaymentRowView:
     unapplied = unapplied_minor(payment)
     return PaymentRowView(
         id=id_of(payment),
@@ -169,7 +189,7 @@ def _row_view(payment: Payment, sums: AllocationSums, locale: str) -> PaymentRow
         amount=format_money(payment.amount_minor + sums.credit_used, payment.currency, locale),
         method_label=payment.method_label or payment.method.capitalize(),
         status=payment.status,
-        status_label=status_label(payment.status),
+        status_label=labels.get(payment.status) or status_label(payment.status),
         unapplied=format_money(unapplied, payment.currency, locale) if unapplied else "",
     )
 

@@ -4,8 +4,12 @@ import pytest
 from sqlmodel import select
 
 from portal_app.core.errors import NotFoundError
-from portal_app.models import AuditEvent
+from portal_app.models import AuditEvent, Invoice
 from portal_app.services.billing import invoices
+from portal_app.services.billing.staff_records import INVOICE, create_record, mark_sent
+from portal_app.services.payments.ledger_stamp import ledger_stamp
+from portal_app.services.payments.staff_payments import cancel_invoice, mark_paid
+from tests.helpers.staff_docs import invoice_form, staff_actor
 
 
 def test_list_hides_drafts_and_other_clients(make, session):
@@ -190,3 +194,60 @@ def test_the_last_page_of_a_filtered_list_is_numbered_from_its_count(make, sessi
         query=invoices.ListQuery(status="all", page_size=10, search="LP", last=True),
     )
     assert (last_of_two.page, len(last_of_two.rows)) == (1, 7)
+
+
+def _counted(session, actor, **query) -> tuple[str, int]:
+    """What a list load does (pages/client/invoices.py): the ledger stamp first, then the last
+    page with that stamp, whose count is kept per stamp. (stamp, total)."""
+    stamp = ledger_stamp(session, actor=actor)
+    page = invoices.list_invoices(
+        session, actor=actor, query=invoices.ListQuery(last=True, ledger_stamp=stamp, **query)
+    )
+    return stamp, page.total
+
+
+@pytest.fixture
+def counted_client(make, session):
+    """A client with three sent invoices, its actor and a staff actor of its company."""
+    company = make.company()
+    client = make.client(company)
+    for n in range(3):
+        make.invoice(client, number=f"CK-{n}", status="sent")
+    return client, make.actor(make.contact(client)), staff_actor(session, company)
+
+
+def test_the_kept_count_follows_an_invoice_the_staff_create_and_send(session, counted_client):
+    client, actor, staff = counted_client
+    before, total = _counted(session, actor)
+    assert total == 3 and _counted(session, actor) == (before, 3)  # kept, still right
+    draft = create_record(session, actor=staff, kind=INVOICE, form=invoice_form(client.id))
+    assert _counted(session, actor)[1] == 3  # a draft is not listed
+    mark_sent(session, actor=staff, kind=INVOICE, record_id=draft.id)
+    after, total = _counted(session, actor)
+    assert after != before and total == 4
+
+
+def test_the_kept_count_follows_an_invoice_paid(session, counted_client):
+    client, actor, staff = counted_client
+    before, unpaid = _counted(session, actor, status="unpaid")
+    _, paid = _counted(session, actor, status="paid")
+    assert (unpaid, paid) == (3, 0)
+    invoice = session.exec(
+        select(Invoice).where(Invoice.client_id == client.id, Invoice.number == "CK-1")
+    ).one()
+    mark_paid(session, actor=staff, invoice_id=invoice.id)
+    after, unpaid = _counted(session, actor, status="unpaid")
+    assert after != before and (unpaid, _counted(session, actor, status="paid")[1]) == (2, 1)
+
+
+def test_the_kept_count_follows_an_invoice_voided(session, counted_client):
+    client, actor, staff = counted_client
+    before, unpaid = _counted(session, actor, status="unpaid")
+    assert unpaid == 3 and _counted(session, actor)[1] == 3
+    invoice = session.exec(
+        select(Invoice).where(Invoice.client_id == client.id, Invoice.number == "CK-2")
+    ).one()
+    cancel_invoice(session, actor=staff, invoice_id=invoice.id)
+    after, unpaid = _counted(session, actor, status="unpaid")
+    assert after != before and unpaid == 2
+    assert _counted(session, actor)[1] == 3  # a cancelled invoice stays listed
