@@ -130,7 +130,8 @@ def test_the_audit_log_reads_as_sentences_filters_and_exports(page: Page, make, 
     assert table_width <= box_width + 1
 
     page.get_by_role("combobox", name="Kind").click()
-    page.get_by_role("option", name="Invoice sent").click()
+    # The kind is named by its sentence, translated ("… " for the person and the number).
+    page.get_by_role("option", name="Invoice …: sent by …").click()
     expect(rows).to_have_count(3)
 
     page.get_by_role("textbox", name="Search").fill("192.0.2.1")

@@ -64,6 +64,20 @@ _NAMED: dict[str, tuple[str, Any, str]] = {
     "document": (N_("File %(name)s"), Document, "name"),
     "staff_user": (N_("Staff user %(name)s"), StaffUser, "email"),
 }
+# Records named by their id ("#12"), or by the number the event kept: entity_type -> a msgid
+# with %(number)s. Cards and subscriptions are named from their row when it is still there.
+_NUMBERED: dict[str, str] = {
+    "payment_method": N_("Card %(number)s"),
+    "subscription": N_("Subscription %(number)s"),
+    "checkout": N_("Checkout %(number)s"),
+    "session": N_("Session %(number)s"),
+    "company": N_("Company %(number)s"),
+    "email": N_("E-mail %(number)s"),
+    "payment_link": N_("Payment link %(number)s"),
+    "prepayment_schedule": N_("Pre-payment schedule %(number)s"),
+}
+# A record of a kind named nowhere above (an event written by an older version).
+_ANY_RECORD = N_("Record %(number)s")
 # Records whose amounts are in their own currency.
 _PRICED = {"invoice": Invoice, "quote": Quote, "credit": Credit, "payment": Payment}
 _PRICED["recurring_invoice"] = RecurringInvoice
@@ -79,6 +93,11 @@ _SENTENCES = {
     "staff_signed_in": N_("%(actor)s signed in to the console."),
     "staff_signed_out": N_("%(actor)s signed out of the console."),
     "signed_in": N_("%(actor)s signed in."),
+    # A client's session, by how it was opened (services/identity/auth.py open_session).
+    "session_opened_password": N_("%(actor)s signed in with a password."),
+    "session_opened_code": N_("%(actor)s signed in with an e-mailed code."),
+    "session_opened_link": N_("%(actor)s opened the portal from an e-mailed link."),
+    "session_opened_staff_preview": N_("%(actor)s opened a preview of the portal."),
     "signed_out": N_("%(actor)s signed out."),
     "registered": N_("%(actor)s registered."),
     "registration_duplicate": N_("%(actor)s tried to register an address already in use."),
@@ -124,6 +143,10 @@ _SENTENCES = {
     "approved": N_("%(actor)s approved %(record)s."),
     "declined": N_("%(actor)s declined %(record)s."),
     "converted": N_("%(actor)s converted %(record)s into an invoice."),
+    # Written on the new invoice (services/billing/quotes.py).
+    "quote_converted": N_("%(actor)s turned a quote into %(record)s."),
+    "stopped": N_("%(actor)s stopped %(record)s."),
+    "statement_downloaded": N_("%(actor)s downloaded a statement."),
     "voided": N_("%(actor)s voided %(record)s."),
     "used": N_("%(actor)s used %(record)s."),
     "paused": N_("%(actor)s paused %(record)s."),
@@ -152,6 +175,13 @@ _SENTENCES = {
     "checkout_started": N_("%(actor)s started paying %(record)s."),
     "checkout_failed": N_("%(actor)s could not pay %(record)s."),
     "autobill_failed": N_("%(actor)s could not charge %(record)s."),
+    "autobill_paid": N_("%(actor)s charged the saved card for %(record)s."),
+    "autobill_processing": N_(
+        "%(actor)s charged the saved card for %(record)s; the payment is processing."
+    ),
+    "autobill_waiting": N_(
+        "%(actor)s waited for an earlier payment of %(record)s before charging it."
+    ),
     "payment_reminder_sent": N_("%(actor)s sent a payment reminder for %(record)s."),
     "prepayment_started": N_("%(actor)s started a pre-payment."),
     "prepayment_schedule_stopped": N_("%(actor)s stopped a pre-payment schedule."),
@@ -166,6 +196,7 @@ _SENTENCES = {
     "cancellation_requested": N_("%(actor)s asked to cancel %(record)s."),
     "cancel_requested": N_("%(actor)s asked to cancel %(record)s."),
     "cancellation_approved": N_("%(actor)s approved the cancellation of %(record)s."),
+    "cancellation_declined": N_("%(actor)s declined the request to cancel %(record)s."),
     "cancel_scheduled": N_("%(actor)s scheduled the cancellation of %(record)s."),
     "cancelled_by_staff": N_("%(actor)s cancelled %(record)s for the client."),
     "cancelled_refunded": N_("%(actor)s cancelled %(record)s with a refund."),
@@ -184,6 +215,10 @@ _SENTENCES = {
     "thread.resolved": N_("%(actor)s resolved the thread about %(record)s."),
     "email.retried": N_("%(actor)s sent an e-mail again."),
 }
+# Every kind the log names, longest first ("recurring_invoice" before "recurring").
+_RECORD_KINDS = sorted(
+    {*_NAMED, *_NUMBERED, *(k.split("_")[0] for k in (*_NAMED, *_NUMBERED))}, key=len, reverse=True
+)
 # Who did it, when not a person with a name (the actor_type of the event).
 _ACTOR_KINDS = {"system": N_("System"), "visitor": N_("Visitor"), "": N_("System")}
 _ACTOR_PERSONS = {"system": N_("The system"), "visitor": N_("A visitor"), "": N_("The system")}
@@ -378,17 +413,48 @@ def filter_options(session: Session, *, actor: StaffActor) -> dict[str, list[tup
         .order_by(col(StaffUser.name))
     ).all()
     kinds = session.exec(
-        select(AuditEvent.action)
+        select(AuditEvent.action, func.max(AuditEvent.entity_type))
         .where(AuditEvent.company_id == company_id)
-        .distinct()
+        .group_by(AuditEvent.action)
         .order_by(col(AuditEvent.action))
         .limit(300)
     ).all()
+    # The value stays the action (the filter matches it); the label is in the reader's words.
+    labelled = [(action, kind_label(action, entity_type or "")) for action, entity_type in kinds]
     return {
         "clients": [(str(cid), name) for cid, name in clients],
         "staff": [(str(sid), name or email) for sid, name, email in staff],
-        "kinds": [(kind, kind.replace("_", " ").capitalize()) for kind in kinds],
+        "kinds": sorted(labelled, key=lambda option: option[1].casefold()),
     }
+
+
+def kind_label(action: str, entity_type: str) -> str:
+    """What a kind of event is called in the filter, in the current language: its sentence
+    with "…" for the person and the record's number ("… marked Invoice … as paid")."""
+    template = _template(action, entity_type)
+    if template is None:
+        return action  # written by an older version: its key, as stored
+    record = _kind_name(entity_type, "…") if entity_type else "…"
+    return (gettext(template) % {"actor": "…", "record": record}).rstrip(".。")
+
+
+def has_own_sentence(action: str, entity_type: str) -> bool:
+    """True when an event of `action` on a record of `entity_type` ("" for none) reads as its
+    own sentence, not the fallback made from the action's key."""
+    template = _template(action, entity_type)
+    return template is not None and ("%(record)s" not in template or bool(entity_type))
+
+
+def names_record_kind(entity_type: str) -> bool:
+    """True when records of `entity_type` have a name of their own (not "Record #12")."""
+    return entity_type in _NAMED or entity_type in _NUMBERED
+
+
+def _kind_name(entity_type: str, number: str) -> str:
+    """A record of `entity_type` named by `number` in the current language."""
+    named = _NAMED.get(entity_type)
+    msgid = named[0] if named else _NUMBERED.get(entity_type, _ANY_RECORD)
+    return gettext(msgid) % {"number": number, "name": number}
 
 
 def _names(session: Session, model, attr: str, company_id: int, ids: set[int]) -> dict[int, str]:
@@ -472,12 +538,8 @@ def _record_name(event: AuditEvent, names: dict, details: dict) -> str:
     if event.entity_type == "payment_method" and details.get("last4"):
         # A removed card is named from what the event kept.
         return _card_name(str(details.get("brand", "")), str(details["last4"]))
-    number = str(details.get("number") or f"#{event.entity_id}")
-    named = _NAMED.get(event.entity_type)
-    if named:
-        # A record since deleted is named from what the event kept.
-        return gettext(named[0]) % {"number": number, "name": number}
-    return f"{event.entity_type.replace('_', ' ').capitalize()} {number}"
+    # A record since deleted, or one named by its id, is named from what the event kept.
+    return _kind_name(event.entity_type, str(details.get("number") or f"#{event.entity_id}"))
 
 
 def _card_name(brand: str, last4: str) -> str:
@@ -497,7 +559,7 @@ def sentence(
 ) -> str:
     """One event as whole sentences in the current language: the person, what they did, to
     which record; then the amount, a reason when one was given and the fields changed."""
-    template = _SENTENCES.get(action) or _SENTENCES.get(_without_record_prefix(action, entity_type))
+    template = _template(action, entity_type)
     if template and ("%(record)s" not in template or record):
         text = gettext(template) % {"actor": who, "record": record}
     elif record:
@@ -521,6 +583,20 @@ def sentence(
         changed = ", ".join(str(f).replace("_", " ") for f in fields[:12])
         text += " " + gettext("Changed: %(fields)s.") % {"fields": changed}
     return text
+
+
+def _template(action: str, entity_type: str) -> str | None:
+    """The sentence msgid of `action`: its own, else the one of what was done once the
+    record's name is taken off ("invoice_viewed" is "viewed"), that record being the event's
+    or any kind the log names ("credit.created" written with the kind in a variable)."""
+    for key in (action, _without_record_prefix(action, entity_type)):
+        if key in _SENTENCES:
+            return _SENTENCES[key]
+    for kind in _RECORD_KINDS:
+        key = _without_record_prefix(action, kind)
+        if key != action and key in _SENTENCES:
+            return _SENTENCES[key]
+    return None
 
 
 def _without_record_prefix(action: str, entity_type: str) -> str:

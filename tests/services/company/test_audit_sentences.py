@@ -280,7 +280,11 @@ def test_filters_by_client_staff_kind_dates_and_search(make, session, world):
     with pytest.raises(NotFoundError):
         ids(staff_user_id=foreign_staff.id)
     options = audit_log.filter_options(session, actor=actor)
-    assert ("invoice_sent", "Invoice sent") in options["kinds"]
+    # The value is the action the filter matches; the label is in the reader's language.
+    assert ("invoice_sent", "Invoice …: sent by …") in options["kinds"]
+    with i18n.use_language("de"):
+        german = dict(audit_log.filter_options(session, actor=actor)["kinds"])
+    assert german["invoice_sent"] == "Rechnung …: versendet von …"
     assert {label for _, label in options["staff"]} == {"Olive Owner", "Sam Staff"}
     assert (str(other_client.id), "Other Ltd") in options["clients"]
 
