@@ -26,22 +26,36 @@ def qr_svg(payload: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def qr_runs(payload: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """(width in modules without the quiet zone, [(row, first column, length)] of every
-    horizontal run of dark modules): what a PDF draws as filled rectangles, sharper and cheaper
-    than a PNG image. (0, []) for no payload."""
+# A PDF draws the same codes on every render of an invoice (the pay link's key is derived, the
+# EPC payload follows the balance): segno's mask choice and the run scan cost ~10 ms a code
+# (issue 23, bench/pdf.py --einvoice). A code's rectangles are a few hundred small tuples.
+@lru_cache(maxsize=256)
+def qr_rects(payload: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
+    """(width in modules without the quiet zone, ((row, column, width, height), ...)): the
+    dark modules as rectangles, for a PDF to fill (sharper and cheaper than a PNG image).
+    Each is a horizontal run of dark modules, merged with the same run in the rows below it.
+    (0, ()) for no payload."""
     if not payload:
-        return 0, []
-    code = _qr(payload)
-    runs: list[tuple[int, int, int]] = []
-    width = 0
-    for y, row in enumerate(code.matrix):
-        width = len(row)
+        return 0, ()
+    matrix = _qr(payload).matrix
+    # (column, length) of a run -> (first row, row count) of the rectangle it is growing.
+    open_rects: dict[tuple[int, int], tuple[int, int]] = {}
+    rects: list[tuple[int, int, int, int]] = []
+    for y, row in enumerate(matrix):
+        runs: set[tuple[int, int]] = set()
         start = -1
         for x, dark in enumerate([*row, 0]):
             if dark and start < 0:
                 start = x
             elif not dark and start >= 0:
-                runs.append((y, start, x - start))
+                runs.add((start, x - start))
                 start = -1
-    return width, runs
+        for key in list(open_rects):
+            if key not in runs:
+                top, height = open_rects.pop(key)
+                rects.append((top, key[0], key[1], height))
+        for key in runs:
+            top, height = open_rects.get(key, (y, 0))
+            open_rects[key] = (top, height + 1)
+    rects.extend((top, key[0], key[1], height) for key, (top, height) in open_rects.items())
+    return len(matrix), tuple(sorted(rects))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal_app.core.i18n import N_
 from portal_app.core.i18n import gettext as _
-from portal_app.pdf.invoice_pdf import _draw_lines, hybrid
+from portal_app.pdf.invoice_pdf import _draw_lines, attach_einvoice
 from portal_app.pdf.portal_document import (
     PortalDocument,
     draw_footer_text,
@@ -54,4 +54,5 @@ def render_credit_pdf(view: CreditView) -> bytes:
         )
     draw_note(pdf, _("Notes"), view.public_notes)
     draw_footer_text(pdf, view.footer)
-    return hybrid(pdf.finish(), view.einvoice, title=pdf.title, author=view.company.name)
+    attach_einvoice(pdf, view.einvoice)
+    return pdf.finish()

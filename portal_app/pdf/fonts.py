@@ -15,11 +15,23 @@ that grows on lookups) and the fontTools font, which `FPDF.output()` subsets in 
 
 That fontTools font is opened lazily per document from a lean copy of the file kept in memory:
 without the tables fpdf2 drops from embedded fonts anyway (GSUB, GPOS, GDEF, ...: the subsetter
-still decoded GPOS to look at it), with only the Windows cmap subtables and without the glyph
-name strings of the `post` table (the glyph order is handed over from the parse instead; the
-embedded subset never has glyph names). The drawn glyphs, widths and text are the same.
+still decoded GPOS to look at it) and without `kern` (no reader of an embedded font uses it),
+with only the Windows cmap subtables and without the glyph name strings of the `post` table
+(the glyph order is handed over from the parse instead; the embedded subset never has glyph
+names). The drawn glyphs, widths and text are the same.
 A right-to-left document shapes its text with HarfBuzz (uharfbuzz), which reads the font's own
 file (GSUB/GPOS for Arabic joining forms), not the lean copy.
+
+Embedding (issue 23): fpdf2 subsets the document's fontTools font when the PDF is written, and
+that cost grows with the glyphs the font holds (the subsetter and the writer decode the whole
+glyph, metrics and cmap tables). So each font file also gets per-process core copies holding
+only the glyphs of the scripts documents usually use: Western and Central European Latin with
+punctuation and currency signs (~540 of DejaVu's 6,253 glyphs), and that with the rest of Latin,
+Greek and Cyrillic (~1,600); `use_core_fonts` hands fpdf2 the smallest one that holds every glyph
+the document drew just before output, and the lean copy stays otherwise (Arabic shaping's forms,
+a rare symbol). The fonts are opened without recalculating glyph bounding boxes on save:
+the file's own boxes are kept, where recalculating them meant decoding and re-encoding every
+embedded glyph's outline.
 
 Threads: Reflex runs handlers in threads, so the templates are built under a lock and never
 changed afterwards.
@@ -34,6 +46,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
@@ -57,15 +70,45 @@ _DROPPED_TABLES = (
     "FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix",
     "CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR",
 )  # fmt: skip
+# Tables no reader of the embedded font uses: a PDF positions every glyph itself, and fpdf2
+# kerns only through HarfBuzz, which reads the font file (decoding `kern` cost ~1.5 ms a font).
+_UNREAD_TABLES = ("kern",)
+# Code point ranges (start, end exclusive) whose glyphs each core copy keeps, smallest first.
+# Latin-1 and Extended-A (with Romanian's comma-below letters), general punctuation (the
+# narrow no-break space of French amounts), currency signs, letterlike symbols (No., TM) and
+# the minus sign of negative amounts; then also the rest of Latin (Extended-B, Extended
+# Additional), Greek, Cyrillic, arrows and maths operators.
+_LATIN_RANGES = (
+    (0x0020, 0x007F), (0x00A0, 0x0180), (0x0218, 0x021C), (0x2000, 0x2070),
+    (0x20A0, 0x20D0), (0x2100, 0x2150), (0x2212, 0x2213),
+)  # fmt: skip
+_CORE_RANGES = (
+    _LATIN_RANGES,
+    (
+        *_LATIN_RANGES, (0x0180, 0x0250), (0x0370, 0x0530), (0x1E00, 0x1F00),
+        (0x2190, 0x2300),
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Core:
+    """A core copy of a font file: its bytes, glyph order and glyph names."""
+
+    data: bytes
+    order: tuple[str, ...]
+    glyphs: frozenset[str]
 
 
 @dataclass(frozen=True)
 class _Template:
-    """One parsed font file: fpdf2's parsed font (never handed out), lean bytes, glyph order."""
+    """One parsed font file: fpdf2's parsed font (never handed out), lean bytes, glyph order,
+    and its core copies, smallest first (see the module docstring)."""
 
     font: TTFFont
     data: bytes
     glyph_order: tuple[str, ...]
+    cores: tuple[_Core, ...]
 
 
 _templates: dict[tuple[str, Path], _Template] = {}
@@ -96,7 +139,12 @@ def _template(style: str, path: Path) -> _Template:
             assert isinstance(font, TTFFont)
             font.ttfont.close()  # clones open their own from the lean bytes
             data, glyph_order = _lean(path)
-            found = _Template(font=font, data=data, glyph_order=glyph_order)
+            found = _Template(
+                font=font,
+                data=data,
+                glyph_order=glyph_order,
+                cores=tuple(_core(data, glyph_order, ranges) for ranges in _CORE_RANGES),
+            )
             _templates[(style, path)] = found
     return found
 
@@ -106,7 +154,7 @@ def _lean(path: Path) -> tuple[bytes, tuple[str, ...]]:
     full = ttLib.TTFont(str(path), recalcTimestamp=False)
     try:
         glyph_order = tuple(full.getGlyphOrder())
-        for tag in _DROPPED_TABLES:
+        for tag in (*_DROPPED_TABLES, *_UNREAD_TABLES):
             if tag in full:
                 del full[tag]
         cmap = full["cmap"]
@@ -119,20 +167,65 @@ def _lean(path: Path) -> tuple[bytes, tuple[str, ...]]:
     return out.getvalue(), glyph_order
 
 
+def _open(data: bytes, glyph_order: tuple[str, ...]) -> ttLib.TTFont:
+    """A fontTools font on `data` (lazy), its glyph names from `glyph_order` (the lean and core
+    copies carry no names), saved without recalculating bounding boxes (module docstring)."""
+    font = ttLib.TTFont(BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    font.setGlyphOrder(list(glyph_order))
+    return font
+
+
+def _core(data: bytes, glyph_order: tuple[str, ...], ranges: tuple[tuple[int, int], ...]) -> _Core:
+    """The lean font reduced to the glyphs of the code points in `ranges` (and their
+    components), subset with the options fpdf2 uses for embedding."""
+    font = _open(data, glyph_order)
+    try:
+        cmap = font.getBestCmap()
+        names = {name for code, name in cmap.items() if any(a <= code < b for a, b in ranges)}
+        options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
+        options.drop_tables += list(_DROPPED_TABLES)
+        subsetter = ftsubset.Subsetter(options)
+        subsetter.populate(glyphs=sorted(names))
+        subsetter.subset(font)
+        order = tuple(font.getGlyphOrder())
+        out = BytesIO()
+        font.save(out)
+    finally:
+        font.close()
+    return _Core(data=out.getvalue(), order=order, glyphs=frozenset(order))
+
+
 def _clone(template: _Template, pdf: FPDF) -> TTFFont:
     """A document's own copy of the parsed font (see the module docstring for what is shared)."""
     base = template.font
     font = copy.copy(base)
     font.i = len(pdf.fonts) + 1
-    font.ttfont = ttLib.TTFont(BytesIO(template.data), recalcTimestamp=False, lazy=True)
     # The names fpdf2 took from the full file's `post` table, which the lean copy lacks.
-    font.ttfont.setGlyphOrder(list(template.glyph_order))
+    font.ttfont = _open(template.data, template.glyph_order)
     font.cw = defaultdict(base.cw.default_factory, base.cw)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None  # a shaped (right-to-left) document builds its own from the file
     font.subset = SubsetMap(font)
     return font
+
+
+def use_core_fonts(pdf: FPDF) -> None:
+    """Before `pdf.output()`: embed each of FONT's styles from its smallest core copy that
+    holds every glyph the document drew (drawing is done, so the glyph ids the shaping used
+    no longer matter; fpdf2 looks glyphs up by name when it subsets)."""
+    for style in LATIN_FILES:
+        font = pdf.fonts.get(f"{FONT.lower()}{style}")
+        if not isinstance(font, TTFFont):
+            continue
+        template = _templates.get((style, Path(font.ttffile)))
+        if template is None:
+            continue
+        drawn = set(font.subset.get_all_glyph_names())
+        core = next((core for core in template.cores if drawn <= core.glyphs), None)
+        if core is not None:
+            font.ttfont.close()
+            font.ttfont = _open(core.data, core.order)
 
 
 def add_document_fonts(pdf: FPDF, language: str = "en") -> None:

@@ -152,6 +152,59 @@ def test_invoice_pdf_is_a_facturx_en16931_hybrid_matching_the_invoice(make, sess
     assert reader.metadata.title == "Invoice INV-7001"
 
 
+XMP_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+    "fx": "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#",
+}
+
+
+def test_the_hybrid_is_pdfa3_with_an_output_intent_and_xmp_that_agrees_with_its_info(make, session):
+    """Written by fpdf2 itself since issue 23 (no pypdf rewrite): PDF/A wants an output intent
+    for the RGB colours, and XMP entries equal to the Info dictionary's."""
+    view, _ = _invoice_view(
+        make,
+        session,
+        number="INV-7002 <&>",
+        lines=[LineInput("Design", 1000, 80_00, "MwSt.", 1900)],
+    )
+    reader = PdfReader(io.BytesIO(render_invoice_pdf(view)))
+    root = reader.trailer["/Root"]
+    intent = root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1" and intent["/OutputConditionIdentifier"] == "sRGB"
+    assert intent["/DestOutputProfile"].get_object()["/N"] == 3
+    assert root["/PageMode"] == "/UseAttachments"
+    filespec = root["/AF"][0].get_object()
+    embedded = filespec["/EF"]["/F"].get_object()
+    assert embedded["/Subtype"] == "/text/xml"
+    assert embedded["/Params"]["/Size"] == len(embedded.get_data())
+    xmp = etree.fromstring(root["/Metadata"].get_object().get_data())  # well-formed XML
+
+    def one(path: str) -> str:
+        (value,) = xmp.xpath(path, namespaces=XMP_NS)
+        return value
+
+    info = reader.metadata
+    assert info is not None and info.title == "Invoice INV-7002 <&>"
+    assert one("//dc:title//rdf:li/text()") == info.title
+    assert one("//dc:creator//rdf:li/text()") == info.author == "Northwind"
+    assert one("//dc:description//rdf:li/text()") == info.subject
+    assert one("//pdf:Keywords/text()") == info["/Keywords"] == "Factur-X, Invoice"
+    assert one("//pdf:Producer/text()") == info.producer
+    assert one("//xmp:CreatorTool/text()") == info.creator
+    created = one("//xmp:CreateDate/text()")
+    assert info.creation_date is not None
+    assert created == info.creation_date.isoformat(timespec="seconds")
+    assert one("//pdfaid:part/text()") == "3" and one("//pdfaid:conformance/text()") == "B"
+    assert one("//pdfaSchema:namespaceURI/text()") == XMP_NS["fx"]
+    assert one("//fx:ConformanceLevel/text()") == "EN 16931"
+    assert one("//fx:DocumentFileName/text()") == "factur-x.xml"
+
+
 def test_yen_invoice_carries_whole_amounts(make, session):
     view, _ = _invoice_view(
         make, session, currency="JPY", lines=[LineInput("Licence", 3000, 1500, "VAT", 1000)]
