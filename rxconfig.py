@@ -5,6 +5,7 @@ from reflex.plugins.sitemap import SitemapPlugin
 
 from portal_app.core.settings import get_settings
 from portal_app.reflex_ext.radix_css import PortalRadixThemesPlugin
+from portal_app.reflex_ext.ui_catalog import UiCatalogPlugin
 from portal_app.reflex_ext.vendor_chunk import VendorChunkPlugin
 
 _settings = get_settings()
@@ -30,5 +31,7 @@ config = rx.Config(
         ),
         # One vendor chunk for Radix and friends instead of ~30 small per-route chunks.
         VendorChunkPlugin(enabled=_settings.vendor_chunk),
+        # The front end's translated texts: a static, cached catalog per language.
+        UiCatalogPlugin(),
     ],
 )

@@ -35,9 +35,11 @@ policy made for its body.
 
 Caching (Cache-Control, unless the response has one): the built front end's hashed files under
 `/assets/` (`name-<8-character content hash>.js|css|...`, Vite's names) and our browser modules
-at `/js/<name>?v=<digest>` (browser_js.module_url) are `public, max-age=31536000, immutable`:
-their URL changes whenever their content does, so a revisit needs no revalidation. Only
-successful responses (200, 206, 304) are marked, so a not-yet-deployed file's 404 is not kept.
+at `/js/<name>?v=<digest>` (browser_js.module_url) and the translation catalogs at
+`/i18n/<lang>.<digest>.json` (reflex_ext/ui_catalog.py) are
+`public, max-age=31536000, immutable`: their URL changes whenever their content does, so a
+revisit needs no revalidation. Only successful responses (200, 206, 304) are marked, so a
+not-yet-deployed file's 404 is not kept.
 HTML pages get `no-cache` (always revalidated: they name the current hashed files).
 
 Headers a route sets itself win (the document route's stricter sandbox, for instance).
@@ -103,6 +105,9 @@ PAGE_CACHE = "no-cache"
 _HASHED_ASSET = re.compile(r"(?:^|/)assets/[^/]*-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$")
 _VERSIONED_MODULE = re.compile(r"(?:^|/)js/[^/]+\.js$")
 _VERSION_QUERY = re.compile(r"(?:^|&)v=[0-9a-f]{8,}(?:&|$)")
+# The front end's translation catalogs, `/i18n/<lang>.<content digest>.json`
+# (reflex_ext/ui_catalog.py).
+_HASHED_CATALOG = re.compile(r"(?:^|/)i18n/[A-Za-z_]+\.[0-9a-f]{16}\.json$")
 _CACHEABLE_STATUS = (200, 206, 304)
 
 _SCRIPT = re.compile(
@@ -224,7 +229,7 @@ def cache_control(path: str, query: str, *, status: int, html: bool) -> str | No
         return PAGE_CACHE
     if status not in _CACHEABLE_STATUS:
         return None
-    if _HASHED_ASSET.search(path):
+    if _HASHED_ASSET.search(path) or _HASHED_CATALOG.search(path):
         return IMMUTABLE
     if _VERSIONED_MODULE.search(path) and _VERSION_QUERY.search(query):
         return IMMUTABLE

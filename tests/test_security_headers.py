@@ -385,6 +385,15 @@ def test_files_without_a_content_hash_are_left_alone(path: str):
     assert cache_control(path, "", status=200, html=False) is None
 
 
+def test_translation_catalogs_are_cached_only_at_their_hashed_url():
+    assert cache_control("/i18n/de.ca841488290ed52e.json", "", status=200, html=False) == IMMUTABLE
+    assert cache_control("/i18n/pt_BR.06e37b942583f641.json", "", status=304, html=False) == (
+        IMMUTABLE
+    )
+    assert cache_control("/i18n/de.ca841488290ed52e.json", "", status=404, html=False) is None
+    assert cache_control("/i18n/de.json", "", status=200, html=False) is None
+
+
 def test_browser_modules_are_cached_only_at_their_versioned_url():
     url = browser_js.module_url(browser_js.MODULES[0])
     path, _, query = url.partition("?")

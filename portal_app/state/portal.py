@@ -50,8 +50,8 @@ class PortalState(SessionStateMixin, UiLanguageState):
     # Where the preview banner's "Back to staff console" link leads (the client's staff page).
     preview_back_href: str = ""
     api_base: str = ""
-    # The portal language (core.i18n.choose_language) with lang, html_lang, text_dir and
-    # ui_text live in the parent, UiLanguageState; the front end's `_()` looks up ui_text.
+    # The portal language (core.i18n.choose_language) with lang, html_lang and text_dir live
+    # in the parent, UiLanguageState; the front end's `_()` reads lang (state/translate.py).
     # The language this browser chose before signing in (the sign-in page's switcher or
     # ?lang=), in a cookie: the negotiation puts it before Accept-Language (choose_language).
     visitor_lang: str = rx.Cookie(

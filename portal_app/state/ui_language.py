@@ -2,10 +2,11 @@
 
 PortalState (a contact's portal) and StaffState (the staff console) each choose a language for
 their own person (core.i18n.choose_language) and keep it here, in their common parent, with the
-html element's lang and dir and the catalog's strings the front end's `_()` looks up
-(state/translate.py). One parent means one `_()` for every component: a piece shared by the
-portal and the console (the pager, the sign-in card) shows in the language of the shell it is
-placed in, whichever of the two chose it."""
+html element's lang and dir. The front end's `_()` (state/translate.py) reads `lang` and looks
+its text up in that language's static catalog, which the browser fetches once and caches
+(reflex_ext/ui_catalog.py): no catalog travels with the tab's state. One parent means one `_()`
+for every component: a piece shared by the portal and the console (the pager, the sign-in card)
+shows in the language of the shell it is placed in, whichever of the two chose it."""
 
 from __future__ import annotations
 
@@ -15,15 +16,14 @@ from portal_app.core import i18n
 
 
 class UiLanguageState(rx.State):
-    """`lang`, `html_lang`, `text_dir` and `ui_text` of the page's shell, set by the shell
-    state's session check through `_apply_language`."""
+    """`lang`, `html_lang` and `text_dir` of the page's shell, set by the shell state's
+    session check through `_apply_language`."""
 
-    # The chosen language, the html element's lang and dir, and the catalog's strings in that
-    # language (empty for English, whose msgids are the text).
+    # The chosen language (which catalog the front end's `_()` reads), the html element's lang
+    # and dir.
     lang: str = i18n.SOURCE_LANGUAGE
     html_lang: str = i18n.SOURCE_LANGUAGE
     text_dir: str = "ltr"
-    ui_text: dict[str, str] = {}
 
     def _apply_language(self, lang: str) -> None:
         """Show the shell in `lang` and translate this event's server-side text into it."""
@@ -31,5 +31,4 @@ class UiLanguageState(rx.State):
             self.lang = lang
             self.html_lang = i18n.html_lang(lang)
             self.text_dir = i18n.text_direction(lang)
-            self.ui_text = i18n.translated_strings(lang)
         i18n.set_language(lang)
