@@ -34,6 +34,10 @@ from sqlmodel import Session
 from portal_app.gateways.base import PaymentGateway
 from portal_app.jobs.lock import job_lock
 
+# Registers the commit hooks that announce session changes to the workers' kept session
+# checks: a job run from cron (link expiry's bulk revocation) is a process of its own.
+from portal_app.services.identity import session_cache  # noqa: F401
+
 log = logging.getLogger(__name__)
 
 Tx = Callable[[], AbstractContextManager[Session]]

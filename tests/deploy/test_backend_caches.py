@@ -1,16 +1,26 @@
 """What the backend keeps between events never outlives the truth (issue 25): a session
-signed out through one worker is refused on the very next event of a tab on another worker
-(services/identity/session_cache.py), and "Pay all due", not recomputed while the ledger is
-unchanged, shows a payment made elsewhere on the next list load (pages/client/invoices.py)."""
+signed out through one worker, or ended by staff turning the contact's portal access off, or
+simply expired, is refused on the very next event of a tab on another worker although that
+worker keeps its session checks (services/identity/session_cache.py); and "Pay all due", not
+recomputed while the ledger is unchanged, shows a payment made elsewhere on the next list
+load (pages/client/invoices.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
+import time
+from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import text
+from sqlmodel import Session, select
 
-from tests.deploy.conftest import PASSWORD, Account, Worker
+from portal_app.core.db import utcnow
+from portal_app.core.settings import get_settings
+from portal_app.models import AuthSession, ClientContact
+from tests.deploy.conftest import PASSWORD, REDIS_URL, Account, Worker
 from tests.deploy.test_two_workers import _invoices_loaded
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
 from tests.helpers.reflex_protocol import SESSION_COOKIE, Tab, sign_in
@@ -54,6 +64,104 @@ def test_sign_out_on_one_worker_refuses_the_other_tabs_next_event(start_worker, 
         await other.close()
 
     asyncio.run(scenario())  # the tab's next event sent it to sign in
+
+
+async def _two_tabs_with_kept_checks(first: Worker, second: Worker, email: str):
+    """A tab signed in on `first`, and the same browser's second tab on `second`, each past a
+    few events (so each worker keeps the session check); returns (tab, other)."""
+    tab = Tab(first.base_url)
+    cookie = await sign_in(tab, email, PASSWORD, next_path="/client/invoices")
+    await _invoices_loaded(tab)
+    other = Tab(second.base_url)
+    other.cookies[SESSION_COOKIE] = cookie
+    await other.open("/client/invoices")
+    await _invoices_loaded(other)
+    for each in (tab, other):
+        await each.send(f"{INVOICES_STATE}.next_page")
+        await each.wait_for(lambda t: t.var(INVOICES_STATE, "page") == 2, "page 2")
+    return tab, other
+
+
+async def _next_event_sends_to_sign_in(tab: Tab) -> None:
+    since = len(tab.frontend_events)
+    await tab.send(f"{INVOICES_STATE}.previous_page")
+    await tab.wait_for(
+        lambda t: any(
+            str((e.get("payload") or {}).get("path", "")).startswith("/client/login")
+            for e in t.frontend_events[since:]
+            if e.get("name") == "_redirect"
+        ),
+        "sent to sign in",
+    )
+
+
+@pytest.fixture
+def staff_process(monkeypatch):
+    """This test process committing as the staff console's worker would: with the same
+    Redis configured and the commit hooks loaded, so its commits announce session changes."""
+    importlib.import_module("portal_app.services.identity.session_cache")
+    monkeypatch.setattr(get_settings(), "redis_url", REDIS_URL)
+
+
+def test_portal_access_turned_off_refuses_both_tabs_next_events(
+    start_worker, account: Account, db_engine, staff_process
+):
+    first: Worker = start_worker()
+    second: Worker = start_worker()
+
+    async def scenario():
+        tab, other = await _two_tabs_with_kept_checks(first, second, account.email)
+        # Staff switch the contact's portal access off. Only the contact's flag: the
+        # sessions stay open in the table, so nothing but the flag can refuse them.
+        with Session(db_engine) as db:
+            contact = db.get(ClientContact, account.contact_id)
+            contact.portal_enabled = False
+            db.add(contact)
+            db.commit()
+        await _next_event_sends_to_sign_in(other)
+        await _next_event_sends_to_sign_in(tab)
+        await tab.close()
+        await other.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_expired_session_is_refused_on_the_next_event_without_any_write(
+    start_worker, account: Account, db_engine, staff_process
+):
+    first: Worker = start_worker()
+    second: Worker = start_worker()
+    lifetime = 8.0
+
+    async def scenario():
+        tab, other = await _two_tabs_with_kept_checks(first, second, account.email)
+        # The session is made to end soon (announced like any change of its row); after
+        # that nothing is written: the kept checks must notice the time alone.
+        with Session(db_engine) as db:
+            row = db.exec(
+                select(AuthSession).where(
+                    AuthSession.contact_id == account.contact_id,
+                    AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                )
+            ).one()
+            row.expires_at = utcnow() + timedelta(seconds=lifetime)
+            db.add(row)
+            db.commit()
+        started = time.monotonic()
+        # Still live: both workers check it again and keep it, with the new expiry.
+        for each in (tab, other):
+            await each.send(f"{INVOICES_STATE}.previous_page")
+            await each.wait_for(lambda t: t.var(INVOICES_STATE, "page") == 1, "page 1")
+            await each.send(f"{INVOICES_STATE}.next_page")
+            await each.wait_for(lambda t: t.var(INVOICES_STATE, "page") == 2, "page 2")
+        assert time.monotonic() - started < lifetime, "too slow to test expiry"
+        await asyncio.sleep(lifetime + 1 - (time.monotonic() - started))
+        await _next_event_sends_to_sign_in(other)
+        await _next_event_sends_to_sign_in(tab)
+        await tab.close()
+        await other.close()
+
+    asyncio.run(scenario())
 
 
 def _pay_elsewhere(db_engine, invoice_id: int) -> None:

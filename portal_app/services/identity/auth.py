@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from portal_app.branding import safe_color
+from portal_app.core.db import utcnow
 from portal_app.core.errors import AuthError
 from portal_app.core.i18n import N_
 from portal_app.core.routes import DEFAULT_LOGO
@@ -23,7 +25,7 @@ from portal_app.models import (
     StaffUser,
 )
 from portal_app.models.company import parse_modules
-from portal_app.services.identity import link_scope, session_memo, signin
+from portal_app.services.identity import link_scope, session_cache, session_memo, signin
 from portal_app.services.identity.actor import Actor
 
 # Known from here to their callers (registration, password reset, staff_clients, tests).
@@ -187,28 +189,54 @@ _ACTOR_QUERY = (
 
 
 def resolve_actor(session: Session, *, token: str | None, ip: str = "") -> Actor | None:
-    """The contact behind a cookie token, or None when missing, expired, revoked or disabled."""
+    """The contact behind a cookie token, or None when missing, expired, revoked or disabled.
+
+    A live check is kept in the worker (services/identity/session_cache.py) until a change
+    that could end a session is announced; expiry is checked on every use."""
     if not token or not looks_like_token(token):
         return None
-    row = session.exec(_ACTOR_QUERY, params={"token_hash": token_hash(token)}).first()
+    hashed = token_hash(token)
+    fresh = session_cache.may_keep(session)
+    # Read the change channel before the query: a change committed after the query's
+    # snapshot is announced later, and ends what the query keeps.
+    generation = session_cache.current_generation()
+    kept = session_cache.lookup(session, hashed, generation, utcnow())
+    if kept is None:
+        kept = _check_session(session, hashed)
+        if kept is None:
+            return None
+        if generation is not None and fresh and kept.actor.kind != "staff_preview":
+            session_cache.keep(hashed, kept, generation)
+    actor = kept.actor
+    # The services of this event ask for these next (see services/session_memo.py).
+    session_memo.remember(session, "modules", actor.company_id, kept.modules)
+    session_memo.remember(session, "locale", actor.client_id, kept.locale)
+    return replace(actor, ip=ip)
+
+
+def _check_session(session: Session, hashed: str) -> session_cache.Kept | None:
+    """The session check against the database: the live session of an enabled contact."""
+    row = session.exec(_ACTOR_QUERY, params={"token_hash": hashed}).first()
     if row is None or not signin.is_live(row) or not signin.opens_side(row.kind, staff=False):
         return None
     if row.kind == "staff_preview" and not _preview_staff_active(session, row):
         return None
     if not row.portal_enabled or row.contact_company_id != row.company_id:
         return None
-    # The services of this event ask for these next (see services/session_memo.py).
-    session_memo.remember(session, "modules", row.company_id, parse_modules(row.enabled_modules))
-    session_memo.remember(session, "locale", row.client_id, row.client_locale or row.company_locale)
-    return Actor(
-        company_id=row.company_id,
-        client_id=row.client_id,
-        contact_id=row.contact_id,
-        session_id=row.id,
-        kind=row.kind,
-        ip=ip,
-        link_type=(row.link_type or "") if row.kind == "link" else "",
-        link_id=(row.link_id or 0) if row.kind == "link" else 0,
+    return session_cache.Kept(
+        actor=Actor(
+            company_id=row.company_id,
+            client_id=row.client_id,
+            contact_id=row.contact_id,
+            session_id=row.id,
+            kind=row.kind,
+            link_type=(row.link_type or "") if row.kind == "link" else "",
+            link_id=(row.link_id or 0) if row.kind == "link" else 0,
+        ),
+        modules=parse_modules(row.enabled_modules),
+        locale=row.client_locale or row.company_locale,
+        expires_at=row.expires_at,
+        stored_at=time.monotonic(),
     )
 
 
