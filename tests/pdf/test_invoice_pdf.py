@@ -128,6 +128,26 @@ def test_200_lines_flow_over_pages_with_header_and_page_numbers(make, session):
     assert "Total $2,000.00" in pages[-1]
 
 
+def test_a_long_description_wraps_inside_its_column(make, session):
+    """One-line rows are placed straight (issue 23); a description longer than its column
+    still wraps over several lines of the table, its amounts on the row."""
+    words = " ".join(f"word{i:02d}" for i in range(40))
+    view = _view(
+        make,
+        session,
+        lines=[LineInput("Short line", 1000, 10_00), LineInput(words, 2000, 7_50)],
+    )
+    text = _text(render_invoice_pdf(view))
+    assert "Description Qty Unit price Tax Net" in text
+    assert "Short line 1 $10.00" in text
+    assert " ".join(text.split()).count("word") == 40
+    lines = text.splitlines()
+    wrapped = [i for i, line in enumerate(lines) if "word" in line]
+    assert len(wrapped) >= 3  # several lines, one after another
+    assert wrapped == list(range(wrapped[0], wrapped[0] + len(wrapped)))
+    assert "$15.00" in text
+
+
 def test_database_text_is_plain_text(make, session):
     view = _view(
         make,
