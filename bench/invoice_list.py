@@ -6,6 +6,12 @@ Usage:
 Without --database-url a fresh temporary SQLite file is used and deleted afterwards. With a
 PostgreSQL URL the tables go into a throwaway schema that is dropped at the end. Each size gets
 its own client (all in one company, so the small lists share the table with the big ones).
+
+With `--before PATH` (issue 23 item 5) it times only the invoice PDF download, with the portal
+code of another checkout (before) and of this one (after), each in a worker process with its own
+database seeded by this script, alternated call by call (bench/_compare.py):
+
+    .venv/bin/python bench/invoice_list.py --before /tmp/wt-before --sizes 100 --pdf-runs 21
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _compare import code_root, compare, serve  # noqa: E402
+from _compare import print_table as print_before_after  # noqa: E402
+
+sys.path.insert(0, code_root(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
@@ -33,9 +42,9 @@ from sqlmodel import Session, SQLModel, col, func, select  # noqa: E402
 
 import portal_app.models  # noqa: E402, F401  (registers every table)
 from portal_app.core.db import make_engine  # noqa: E402
-from portal_app.models import Client, Company, Invoice  # noqa: E402
+from portal_app.models import Client, ClientContact, Company, Invoice  # noqa: E402
 from portal_app.models.invoice import VISIBLE_STATUSES  # noqa: E402
-from portal_app.services.billing import invoice_files, invoices
+from portal_app.services.billing import invoice_files, invoices, payment_qr  # noqa: E402
 from portal_app.services.billing.invoice_math import LineInput, apply_totals, build_lines  # noqa: E402
 from portal_app.services.identity.actor import Actor  # noqa: E402
 
@@ -88,6 +97,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         help="SQL run after seeding, e.g. a candidate index to compare (repeatable)",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout: time its invoice PDF (before) against this one's, alternated",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     if not args.sizes or min(args.sizes) <= 0:
@@ -189,13 +204,38 @@ def seed(engine: Engine, sizes: list[int], rng: random.Random) -> dict[int, tupl
             email="billing@northwind.test",
             invoice_terms="Payment within 30 days.",
             invoice_footer="Northwind Studio · Registered in Berlin",
+            # What an EN 16931 e-invoice and the EPC payment QR code need (issue 21).
+            legal_name="Northwind Studio GmbH",
+            country_code="DE",
+            vat_number="DE123456789",
+            iban="DE89370400440532013000",
+            bic="COBADEFFXXX",
+            payment_terms="30 days net",
         )
         session.add(company)
         session.flush()
         table = Invoice.__table__
         for size in sizes:
-            client = Client(company_id=company.id, name=f"Client with {size} invoices")
+            client = Client(
+                company_id=company.id,
+                name=f"Client with {size} invoices",
+                address1="Ring 2",
+                postal_code="1010",
+                city="Wien",
+                country="Austria",
+                country_code="AT",
+                vat_number="ATU12345678",
+            )
             session.add(client)
+            session.flush()
+            contact = ClientContact(
+                company_id=company.id,
+                client_id=client.id,
+                email=f"ap-{size}@client.test",
+                first_name="Ada",
+                is_primary=True,
+            )
+            session.add(contact)
             session.flush()
             batch: list[dict] = []
             for row in invoice_rows(rng, company.id, client.id, size, today):
@@ -233,13 +273,44 @@ def seed(engine: Engine, sizes: list[int], rng: random.Random) -> dict[int, tupl
             actor = Actor(
                 company_id=company.id,
                 client_id=client.id,
-                contact_id=0,
+                contact_id=contact.id,
                 session_id=0,
                 kind="password",
             )
+            # The pay-link QR code's invitation, as the first download commits it: later
+            # renders find it (the PDF is the one clients get: Factur-X EN 16931 hybrid with
+            # the EPC and pay-link QR codes).
+            assert payment_qr.pay_link(session, actor=actor, invoice=pdf_invoice)
             actors[size] = (actor, pdf_invoice.id)
         session.commit()
     return actors
+
+
+def pdf_job(engine: Engine, actor_and_invoice: tuple[Actor, int]) -> Callable[[], object]:
+    """One download of the client's PDF invoice, in a fresh session as the download route does
+    (invoice_files.invoice_pdf: the Factur-X hybrid with its EPC and pay-link QR codes)."""
+    actor, pdf_id = actor_and_invoice
+
+    def run() -> object:
+        with Session(engine) as session:
+            return invoice_files.invoice_pdf(session, actor=actor, invoice_id=pdf_id)
+
+    return run
+
+
+def pdf_before_after(args: argparse.Namespace) -> int:
+    """The invoice PDF by the --before checkout's code and this one's, alternated; a table."""
+    here = Path(__file__).resolve()
+    worker_args = ["--sizes", ",".join(map(str, args.sizes)), "--seed", str(args.seed)]
+    if args.database_url:
+        worker_args += ["--database-url", args.database_url]
+    results = compare(args.before.resolve(), here.parent.parent, here, worker_args, args.pdf_runs)
+    database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
+    print(f"{database}, median of {args.pdf_runs} downloads per checkout, alternated; ms; "
+          f"before = {args.before}")  # fmt: skip
+    print()
+    print_before_after("invoice PDF download", results)
+    return 0
 
 
 def analyze(engine: Engine) -> None:
@@ -307,13 +378,7 @@ def measure(engine: Engine, actors: dict[int, tuple[Actor, int]], args) -> list[
         return run
 
     def pdf(size: int) -> Callable[[], object]:
-        actor, pdf_id = actors[size]
-
-        def run() -> object:
-            with Session(engine) as session:
-                return invoice_files.invoice_pdf(session, actor=actor, invoice_id=pdf_id)
-
-        return run
+        return pdf_job(engine, actors[size])
 
     for size in actors:
         assert page(size, 1)().rows, "the first page should not be empty"
@@ -469,11 +534,21 @@ def print_table(results: list[Result], label: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Seed, measure and print the results."""
     args = parse_args(argv)
+    if args.before:
+        return pdf_before_after(args)
     rng = random.Random(args.seed)
     with bench_engine(args.database_url) as (engine, label):
         SQLModel.metadata.create_all(engine)
         start = time.perf_counter()
         actors = seed(engine, args.sizes, rng)
+        if args.worker:
+            serve(
+                {
+                    f"invoice PDF, {size:,} invoices": pdf_job(engine, actors[size])
+                    for size in actors
+                }
+            )
+            return 0
         with engine.begin() as conn:
             for statement in args.extra_sql:
                 conn.execute(text(statement))

@@ -18,12 +18,19 @@ invoice with the Swiss QR-bill payment part (SVG drawn by fpdf2) and the pay-lin
 the hybrid within 1.5x of the plain PDF.
 
     .venv/bin/python bench/pdf.py --einvoice --runs 21
+
+With `--before PATH` (issue 23) it renders every kind and the e-invoice arms with the portal
+code of another checkout (e.g. a `git worktree` of the start commit) and of this one, in two
+worker processes, alternated call by call (bench/_compare.py), and prints before and after.
+
+    .venv/bin/python bench/pdf.py --before /tmp/wt-before --runs 21
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import statistics
 import sys
 import time
@@ -31,14 +38,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _compare import code_root, compare, print_table, serve  # noqa: E402
+
+sys.path.insert(0, code_root(Path(__file__).resolve().parent.parent))
 
 from dataclasses import replace  # noqa: E402
 
 from fpdf import FPDF  # noqa: E402
 
 from portal_app.core.i18n import use_language  # noqa: E402
-from portal_app.core.qr import qr_svg  # noqa: E402
 from portal_app.pdf import fonts, invoice_pdf  # noqa: E402
 from portal_app.pdf.credit_pdf import render_credit_pdf  # noqa: E402
 from portal_app.pdf.invoice_pdf import render_invoice_pdf  # noqa: E402
@@ -296,17 +304,20 @@ def swiss_bill_svg() -> tuple[str, str]:
     return bill.qr_data(), out.getvalue()
 
 
-def einvoice_main(runs: int) -> None:
-    """Plain invoice PDF against the hybrid with its QR codes (and the Swiss QR-bill), timed
-    interleaved; prints median and p95 wall and median CPU ms, and each arm's ratio to plain."""
+def einvoice_arms() -> dict[str, Callable[[], bytes]]:
+    """The plain invoice PDF, the hybrid with its QR codes (as clients get it; the same codes on
+    every render, as for one invoice), the same with new QR payloads on every render (as for
+    many invoices: no code is drawn twice), and the CHF one with the Swiss QR-bill."""
     plain = invoice_view()
-    hybrid = replace(
-        plain,
-        einvoice=einvoice_data(),
-        payment_qr=EPC,
-        pay_link=PAY_LINK,
-        pay_link_svg=qr_svg(PAY_LINK),
-    )
+    hybrid = replace(plain, einvoice=einvoice_data(), payment_qr=EPC, pay_link=PAY_LINK)
+    counter = itertools.count()
+
+    def fresh_codes() -> bytes:
+        n = next(counter)
+        return render_invoice_pdf(
+            replace(hybrid, payment_qr=f"{EPC}-{n}", pay_link=f"{PAY_LINK[:-8]}{n:08d}")
+        )
+
     swiss_payload, swiss_svg = swiss_bill_svg()
     swiss = replace(
         plain,
@@ -316,11 +327,18 @@ def einvoice_main(runs: int) -> None:
         swiss_qr_svg=swiss_svg,
         pay_link=PAY_LINK,
     )
-    arms: dict[str, Callable[[], bytes]] = {
+    return {
         "plain PDF": lambda: render_invoice_pdf(plain),
         "hybrid + EPC + pay-link QR": lambda: render_invoice_pdf(hybrid),
+        "hybrid + EPC + pay-link QR, new codes each render": fresh_codes,
         "hybrid + Swiss QR-bill + pay-link QR (CHF)": lambda: render_invoice_pdf(swiss),
     }
+
+
+def einvoice_main(runs: int) -> None:
+    """Plain invoice PDF against the hybrid with its QR codes (and the Swiss QR-bill), timed
+    interleaved; prints median and p95 wall and median CPU ms, and each arm's ratio to plain."""
+    arms = einvoice_arms()
     results = {arm: Timing([], []) for arm in arms}
     for run in range(runs + 1):  # run 0 warms up (fonts, XSD, imports)
         for arm, render in arms.items():
@@ -390,26 +408,62 @@ def main() -> None:
         default="en",
         help="render in this language (issue 20: ja has the CJK font, ar is right to left)",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout: time its code (before) against this one's (after), alternated",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.before:
+        before_after(args)
+        return
     with use_language(args.language):
+        if args.worker:
+            jobs = {**kinds(args.statement_lines), **einvoice_arms()}
+            serve({name: _in_language(job, args.language) for name, job in jobs.items()})
+            return
         _run(args)
+
+
+def _in_language(job: Callable[[], bytes], language: str) -> Callable[[], bytes]:
+    def run() -> bytes:
+        with use_language(language):
+            return job()
+
+    return run
+
+
+def before_after(args: argparse.Namespace) -> None:
+    """Every kind and e-invoice arm rendered by the --before checkout's code and this one's."""
+    here = Path(__file__).resolve()
+    worker_args = ["--statement-lines", str(args.statement_lines), "--language", args.language]
+    results = compare(args.before.resolve(), here.parent.parent, here, worker_args, args.runs)
+    print(f"median of {args.runs} renders per kind and checkout, alternated; ms; "
+          f"language {args.language}; before = {args.before}")  # fmt: skip
+    print()
+    print_table("PDF", results)
+
+
+def kinds(statement_lines: int) -> dict[str, Callable[[], bytes]]:
+    """One render per client PDF kind, from views built once."""
+    return {
+        "invoice": lambda v=invoice_view(): render_invoice_pdf(v),
+        "quote": lambda v=quote_view(): render_quote_pdf(v),
+        "credit": lambda v=credit_view(): render_credit_pdf(v),
+        "receipt": lambda v=receipt_view(): render_receipt_pdf(v),
+        "statement": lambda d=statement_doc(statement_lines): render_statement_pdf(d),
+    }
 
 
 def _run(args: argparse.Namespace) -> None:
     if args.einvoice:
         einvoice_main(args.runs)
         return
-
-    kinds: dict[str, Callable[[], bytes]] = {
-        "invoice": lambda v=invoice_view(): render_invoice_pdf(v),
-        "quote": lambda v=quote_view(): render_quote_pdf(v),
-        "credit": lambda v=credit_view(): render_credit_pdf(v),
-        "receipt": lambda v=receipt_view(): render_receipt_pdf(v),
-        "statement": lambda d=statement_doc(args.statement_lines): render_statement_pdf(d),
-    }
-    results = {(kind, arm): Timing([], []) for kind in kinds for arm in ARMS}
+    kinds_ = kinds(args.statement_lines)
+    results = {(kind, arm): Timing([], []) for kind in kinds_ for arm in ARMS}
     for run in range(args.runs + 1):  # run 0 warms up (first parse, imports)
-        for kind, render in kinds.items():
+        for kind, render in kinds_.items():
             for arm, add_fonts in ARMS.items():
                 invoice_pdf.add_document_fonts = add_fonts  # what _InvoiceDocument calls
                 wall, cpu = timed(render)
@@ -424,7 +478,7 @@ def _run(args: argparse.Namespace) -> None:
     print("| kind | before median | before p95 | before cpu | after median | after p95 "
           "| after cpu | after/before |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for kind in kinds:
+    for kind in kinds_:
         before, after = results[kind, "before"], results[kind, "after"]
         b_med, a_med = statistics.median(before.wall), statistics.median(after.wall)
         print(
