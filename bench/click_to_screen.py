@@ -284,6 +284,17 @@ def timed_click(page, cdp, locator, check: str, arg: dict) -> dict[str, float]:
     }
 
 
+# Whether the first row's checkbox shows `arg` (ticked or not): Radix's (a button with
+# aria-checked) or a native one (since the rows' native checkboxes).
+FIRST_BOX_IS = """(arg) => {
+  const row = document.querySelector('[data-testid="invoice-row"]');
+  const box = row?.querySelector('[role="checkbox"], input[type="checkbox"]');
+  if (!box) return false;
+  const state = box.matches("input") ? String(box.checked) : box.getAttribute("aria-checked");
+  return state === String(arg);
+}"""
+
+
 def first_number(page) -> str:
     return page.locator(f"{ROW} a").first.inner_text()
 
@@ -302,19 +313,13 @@ def measure_round(page, cdp, run: int, results: dict[str, Figures]) -> None:
     # so this is the row alone (the first tick of a page also brings the callout in).
     first_box = page.locator(f"{ROW}:nth-child(1)").get_by_role("checkbox")
     first_box.click()
-    page.wait_for_function(
-        '() => document.querySelector(\'[data-testid="invoice-row"] [role="checkbox"]\')'
-        "?.getAttribute('aria-checked') === 'true'"
-    )
+    page.wait_for_function(FIRST_BOX_IS, arg=True)
     for checked in (True, False):
         results["row toggle, one ticked"].add(
             timed_click(page, cdp, box, "checked", {"row": row, "checked": checked})
         )
     first_box.click()
-    page.wait_for_function(
-        '() => document.querySelector(\'[data-testid="invoice-row"] [role="checkbox"]\')'
-        "?.getAttribute('aria-checked') === 'false'"
-    )
+    page.wait_for_function(FIRST_BOX_IS, arg=False)
     # Next page, then back (untimed).
     first = first_number(page)
     results["next page"].add(

@@ -343,6 +343,25 @@ def table(blank: Runs, pages: dict[str, Runs]) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def before_tree(folder: Path, revision: str) -> Iterator[Path]:
+    """A git worktree of `revision` in `folder` with this checkout's .venv and .tools."""
+    path = folder / "before-tree"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), revision],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for name in (".venv", ".tools"):
+            (path / name).symlink_to(ROOT / name)
+        yield path
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -355,11 +374,18 @@ def main() -> None:
         choices=sorted(SWITCHES),
         help="serve the portal built with this build switch off and on, measure both",
     )
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        help="also serve REV (a git worktree) beside this checkout, measure both",
+    )
     args = parser.parse_args()
     chosen = [p.strip() for p in args.pages.split(",") if p.strip()]
     unknown = [p for p in chosen if p not in PAGES]
     if unknown:
         raise SystemExit(f"unknown pages {unknown}; choose from {list(PAGES)}")
+    if args.before and args.compare:
+        raise SystemExit("--before and --compare: one at a time")
 
     cli = lighthouse_bin()
     env = tool_env()
@@ -375,7 +401,16 @@ def main() -> None:
                 f"{args.compare} off": {variable: "0"},
                 f"{args.compare} on": {variable: "1"},
             }
+        # The tree each arm is built and served from.
+        trees = dict.fromkeys(arms, ROOT)
+        if args.before:
+            arms = {f"before {args.before}": {}, "after": {"PYTHONPATH": str(ROOT)}}
+            trees = {arm: ROOT for arm in arms}
         with localstripe(folder) as stripe_base, ExitStack() as stack:
+            if args.before:
+                arm = next(iter(arms))
+                trees[arm] = stack.enter_context(before_tree(folder, args.before))
+                arms[arm] = {"PYTHONPATH": str(trees[arm])}
             blank_port = free_port()
             ports = {arm: free_port() for arm in arms}
             penvs = {
@@ -390,7 +425,9 @@ def main() -> None:
                 subprocess.run(
                     [python, "-m", "portal_app.cli", step],
                     cwd=ROOT,
-                    env=next(iter(penvs.values())),  # one database for every arm
+                    # One database for every arm, made by the newest code (--before's
+                    # arm comes first).
+                    env=list(penvs.values())[-1],
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
@@ -403,7 +440,7 @@ def main() -> None:
                 bases[arm] = stack.enter_context(
                     serving(
                         reflex_prod(ports[arm]),
-                        ROOT,
+                        trees[arm],
                         penvs[arm],
                         ports[arm],
                         folder / f"portal-{index}.log",

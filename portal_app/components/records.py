@@ -5,6 +5,7 @@ render often."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 from reflex_components_radix.themes.components.checkbox import Checkbox
 
 from portal_app.components.common import download_button
@@ -24,12 +25,31 @@ ROW_HEADER_CLASS = "rt-TableCell rt-TableRowHeaderCell"
 FROM_SM = "col-from-sm"
 FROM_MD = "col-from-md"
 AT_END = "col-end"
+NO_WRAP = "col-nowrap"
+# A row's link and status badge (`row_link`, `row_badge`): React Router's link and a <span>
+# with the classes Radix Themes' Link and Badge put on theirs, and a native checkbox
+# (`quick_select_cell`); a Radix Link, Badge or Checkbox is 3 to 12 components per row.
+ROW_LINK_CLASS = "rt-Text rt-reset rt-Link rt-underline-auto rt-r-weight-medium"
+ROW_BADGE_CLASS = "rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast"
+ROW_CHECK_CLASS = "row-check"
 ROW_CELL_STYLE = {
     f"& .{FROM_SM}, & .{FROM_MD}": {"display": "none"},
     "@media screen and (min-width: 30em)": {f"& .{FROM_SM}": {"display": "table-cell"}},
     "@media screen and (min-width: 48em)": {f"& .{FROM_MD}": {"display": "table-cell"}},
     f"& .{AT_END}": {"text_align": "end"},
+    f"& .{NO_WRAP}": {"white_space": "nowrap"},
     "& .phone-label": {"color": "var(--gray-11)"},
+    # What Reflex's link adds to Radix's (a hover colour), once for the table.
+    "& .rt-Link:hover": {"color": "var(--accent-8)"},
+    # Radix's checkbox size 2 (16 px), in the theme's (the company's) accent colour.
+    f"& .{ROW_CHECK_CLASS}": {
+        "width": "var(--space-4)",
+        "height": "var(--space-4)",
+        "margin": "0",
+        "vertical_align": "middle",
+        "accent_color": "var(--accent-9)",
+        "cursor": "pointer",
+    },
 }
 
 
@@ -48,10 +68,64 @@ def row_cell(*children, columns: str = "", phone: bool = False, **props) -> rx.C
     return rx.el.td(*children, class_name=f"{CELL_CLASS} {columns}".strip(), **props)
 
 
+def row_link(text, href) -> rx.Component:
+    """A link in a list's row, drawn as Radix's medium-weight link (see ROW_LINK_CLASS): the
+    router's link alone, navigating inside the app like `rx.link`."""
+    return ReactRouterLink.create(text, to=href, class_name=ROW_LINK_CLASS)
+
+
+def row_badge(label, color) -> rx.Component:
+    """A status badge in a list's row, drawn as Radix's soft, round, high-contrast badge (see
+    ROW_BADGE_CLASS) in `color` (a Radix colour name; "" for the theme's accent)."""
+    return rx.el.span(
+        label, class_name=ROW_BADGE_CLASS, data_accent_color=color, data_radius="full"
+    )
+
+
+def row_status_badge(label, key, colors: dict[str, str]) -> rx.Component:
+    """`row_badge` coloured by the status `key` through `colors` (as common.keyed_badge)."""
+    return row_badge(label, rx.match(key, *colors.items(), ""))
+
+
 def row_phone_label(text) -> rx.Component:
     """`phone_label` for a `row_cell`: its colour comes from ROW_CELL_STYLE, not a style of
     its own per row."""
     return rx.el.span(text, ": ", class_name="phone-label")
+
+
+def plain_table(columns: list[tuple], body: rx.Component, variant: str = "surface") -> rx.Component:
+    """A list's table as plain elements with Radix Themes' table and scroll-area classes (what
+    `rx.table.root` renders, without its ScrollArea components, which measure and render
+    again after mounting): `columns` are (heading, column classes, width or ""), `body` the
+    rows (`row_cell`s), styled once by ROW_CELL_STYLE."""
+    headings = [
+        rx.el.th(
+            heading,
+            scope="col",
+            class_name=f"rt-TableCell rt-TableColumnHeaderCell {classes}".strip(),
+            **({"style": {"width": width}} if width else {}),
+        )
+        for heading, classes, width in columns
+    ]
+    table = rx.el.table(
+        rx.el.thead(rx.el.tr(*headings, class_name=ROW_CLASS), class_name="rt-TableHeader"),
+        rx.el.tbody(body, class_name="rt-TableBody"),
+        class_name="rt-TableRootTable",
+    )
+    return rx.el.div(
+        rx.el.div(
+            rx.el.div(
+                # Radix's viewport lays its one child out as a block at least as wide.
+                rx.el.div(table, style={"min_width": "100%"}),
+                class_name="rt-ScrollAreaViewport",
+                style={"overflow_x": "auto", "overflow_y": "hidden"},
+            ),
+            class_name="rt-ScrollAreaRoot",
+            style={"position": "relative"},
+        ),
+        class_name=f"rt-TableRoot rt-r-size-2 rt-variant-{variant}",
+        style={"width": "100%", **ROW_CELL_STYLE},
+    )
 
 
 def pager(state, noun: str) -> rx.Component:
@@ -250,19 +324,21 @@ def select_cell(state, row_id, label, checked=None) -> rx.Component:
 def quick_select_cell(state, row_id, label, checked, epoch) -> rx.Component:
     """`select_cell` for a memo row whose box ticks at once, before the server answers.
 
-    The box keeps its own state (uncontrolled), starting from the server's `checked`, and
-    tells the server. Its key names the row and `epoch` (the state's `selection_epoch`), so
-    it starts again from the server's selection when that changed otherwise than by this box
-    (Clear, a new visit, a tick refused past the ZIP limit), and is not mounted anew when the
-    server confirms a tick (the keyboard focus stays on it). Both are props of the memo row,
-    which reads no state of its own."""
+    A native checkbox (one element; Radix's is a dozen components per row, with effects that
+    render each row again after it mounts) that keeps its own state (uncontrolled), starting
+    from the server's `checked`, and tells the server. Its key names the row and `epoch` (the
+    state's `selection_epoch`), so it starts again from the server's selection when that
+    changed otherwise than by this box (Clear, a new visit, a tick refused past the ZIP
+    limit), and is not mounted anew when the server confirms a tick (the keyboard focus
+    stays on it). Both are props of the memo row, which reads no state of its own."""
     return rx.el.td(
-        Checkbox.create(
+        rx.el.input(
+            type="checkbox",
             default_checked=checked,
             key=row_id.to_string() + "-" + epoch.to_string(),
-            on_change=lambda _checked: state.toggle_selected(row_id),
+            on_change=lambda _value: state.toggle_selected(row_id),
             aria_label=label,
-            size="2",
+            class_name=ROW_CHECK_CLASS,
         ),
         class_name=CELL_CLASS,
     )

@@ -11,6 +11,7 @@ from portal_app.components.accessible import callout
 from portal_app.components.common import logo_image
 from portal_app.core import routes
 from portal_app.layout import sidebar
+from portal_app.reflex_ext.deferred import shown_after_load
 from portal_app.reflex_ext.document_language import document_language
 from portal_app.state.nav import NAV_ITEMS
 from portal_app.state.portal import PortalState
@@ -61,8 +62,18 @@ def _brand() -> rx.Component:
     )
 
 
+def _signed_in() -> rx.Var[bool]:
+    # The page's content and the navigation mount in a transition once the session check
+    # signed the shell in and the page's load is over (reflex_ext/deferred.py): the answer
+    # to a page's load brings its data too, and mounting it all at once was one long task.
+    return shown_after_load(PortalState.signed_in)
+
+
 def _nav() -> rx.Component:
-    return sidebar.nav(NAV_ITEMS, PortalState.nav_routes, label=_("Portal"), translate=_)
+    return rx.cond(
+        _signed_in(),
+        sidebar.nav(NAV_ITEMS, PortalState.nav_routes, label=_("Portal"), translate=_),
+    )
 
 
 def _language_switcher(id_: str) -> rx.Component:
@@ -154,7 +165,7 @@ def portal_shell(content: rx.Component) -> rx.Component:
             ),
             sidebar.main_area(
                 rx.cond(
-                    PortalState.signed_in,
+                    _signed_in(),
                     rx.vstack(_banners(), content, width="100%", spacing="4"),
                     rx.center(
                         rx.spinner(size="3"), padding="4em", role="status", aria_label=_("Loading")

@@ -8,11 +8,11 @@ from typing import ClassVar
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from portal_app.components.common import _KEY_COLORS as INVOICE_KEY_COLORS
 from portal_app.components.common import (
     empty_state,
     link_button,
     page_heading,
-    status_badge,
     visually_hidden,
 )
 from portal_app.components.export_control import export_control
@@ -20,15 +20,17 @@ from portal_app.components.records import (
     AT_END,
     FROM_MD,
     FROM_SM,
-    ROW_CELL_STYLE,
     ROW_CLASS,
     ROW_HEADER_CLASS,
     is_selected,
     list_toolbar,
     paged_rows,
+    plain_table,
     quick_select_cell,
     row_cell,
+    row_link,
     row_phone_label,
+    row_status_badge,
     selection_callout,
 )
 from portal_app.core import routes
@@ -210,7 +212,7 @@ def _invoice_row(
             epoch,
         ),
         rx.el.th(
-            rx.link(row.number, href="/client/invoices/" + row.id.to_string(), weight="medium"),
+            row_link(row.number, "/client/invoices/" + row.id.to_string()),
             scope="row",
             class_name=ROW_HEADER_CLASS,
         ),
@@ -221,7 +223,11 @@ def _invoice_row(
         row_cell(row_phone_label(_("Balance")), row.balance, columns=AT_END),
         # Coloured by the status, the label being in the contact's language.
         row_cell(
-            status_badge(row.status_label, key=rx.cond(row.is_overdue, "overdue", row.status))
+            row_status_badge(
+                row.status_label,
+                rx.cond(row.is_overdue, "overdue", row.status),
+                INVOICE_KEY_COLORS,
+            )
         ),
         class_name=ROW_CLASS,
         data_testid="invoice-row",
@@ -229,31 +235,24 @@ def _invoice_row(
 
 
 def _table() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                rx.table.column_header_cell(visually_hidden(_("Select")), width="2.5em"),
-                rx.table.column_header_cell(_("Number")),
-                rx.table.column_header_cell(_("Date"), class_name=FROM_SM),
-                rx.table.column_header_cell(_("Due"), class_name=FROM_MD),
-                rx.table.column_header_cell(_("Amount"), class_name=f"{FROM_SM} {AT_END}"),
-                rx.table.column_header_cell(_("Balance"), class_name=AT_END),
-                rx.table.column_header_cell(_("Status")),
-            )
+    return plain_table(
+        [
+            (visually_hidden(_("Select")), "", "2.5em"),
+            (_("Number"), "", ""),
+            (_("Date"), FROM_SM, ""),
+            (_("Due"), FROM_MD, ""),
+            (_("Amount"), f"{FROM_SM} {AT_END}", ""),
+            (_("Balance"), AT_END, ""),
+            (_("Status"), "", ""),
+        ],
+        rx.foreach(
+            InvoicesState.rows,
+            lambda row: _invoice_row(
+                row=row,
+                selected=is_selected(InvoiceSelectionState, row.id),
+                epoch=InvoiceSelectionState.selection_epoch,
+            ),
         ),
-        rx.table.body(
-            rx.foreach(
-                InvoicesState.rows,
-                lambda row: _invoice_row(
-                    row=row,
-                    selected=is_selected(InvoiceSelectionState, row.id),
-                    epoch=InvoiceSelectionState.selection_epoch,
-                ),
-            )
-        ),
-        width="100%",
-        variant="surface",
-        style=ROW_CELL_STYLE,
     )
 
 

@@ -17,7 +17,17 @@ from portal_app.components.common import (
     loading_block,
     page_heading,
 )
-from portal_app.components.records import phone_label, summary_row
+from portal_app.components.records import (
+    AT_END,
+    FROM_SM,
+    NO_WRAP,
+    ROW_CLASS,
+    ROW_HEADER_CLASS,
+    plain_table,
+    row_cell,
+    row_phone_label,
+    summary_row,
+)
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
@@ -443,20 +453,21 @@ def _controls() -> rx.Component:
 
 
 def _row(row: StatementRowView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row.date, white_space="nowrap"),
-        rx.table.row_header_cell(row.reference),
-        rx.table.cell(row.description, display=["none", "table-cell"]),
+    # Plain cells with Radix's classes (components/records.row_cell): a statement shows up to
+    # a hundred lines per currency, and a Radix cell with a style of its own each was most of
+    # the page's first render.
+    return rx.el.tr(
+        row_cell(row.date, columns=NO_WRAP),
+        rx.el.th(row.reference, scope="row", class_name=ROW_HEADER_CLASS),
+        row_cell(row.description, columns=FROM_SM),
         # On a phone the row is a card (layout/sidebar.main_area): each amount says what it is.
-        rx.table.cell(
-            phone_label(_("Amount")), row.amount, text_align="right", white_space="nowrap"
-        ),
-        rx.table.cell(
-            phone_label(pgettext("running balance", "Balance")),
+        row_cell(row_phone_label(_("Amount")), row.amount, columns=f"{AT_END} {NO_WRAP}"),
+        row_cell(
+            row_phone_label(pgettext("running balance", "Balance")),
             row.balance,
-            text_align="right",
-            white_space="nowrap",
+            columns=f"{AT_END} {NO_WRAP}",
         ),
+        class_name=ROW_CLASS,
         data_testid="statement-row",
     )
 
@@ -480,23 +491,15 @@ def _view(view: StatementView) -> rx.Component:
             rx.cond(
                 view.is_empty,
                 rx.text(_("No activity in this period."), color_scheme="gray"),
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell(_("Date")),
-                            rx.table.column_header_cell(_("Reference")),
-                            rx.table.column_header_cell(
-                                _("Description"), display=["none", "table-cell"]
-                            ),
-                            rx.table.column_header_cell(_("Amount"), text_align="right"),
-                            rx.table.column_header_cell(
-                                pgettext("running balance", "Balance"), text_align="right"
-                            ),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(view.rows, _row)),
-                    width="100%",
-                    variant="surface",
+                plain_table(
+                    [
+                        (_("Date"), "", ""),
+                        (_("Reference"), "", ""),
+                        (_("Description"), FROM_SM, ""),
+                        (_("Amount"), AT_END, ""),
+                        (pgettext("running balance", "Balance"), AT_END, ""),
+                    ],
+                    rx.foreach(view.rows, _row),
                 ),
             ),
             summary_row(_("Invoices"), view.invoices_total),
