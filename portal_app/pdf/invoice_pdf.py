@@ -409,21 +409,12 @@ def draw_heading(
     pdf.set_xy(left_x, y)
     pdf.set_font(FONT, "B", 12)
     pdf.set_text_color(*TEXT)
-    pdf.multi_cell(
-        left_width, 6, pdf.company_name, align=pdf.start, new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    _line(pdf, left_width, 6, pdf.company_name, pdf.start)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
     for line in company.lines:
         pdf.set_x(left_x)
-        pdf.multi_cell(
-            left_width,
-            4.2,
-            plain(line, single_line=True),
-            align=pdf.start,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        _line(pdf, left_width, 4.2, plain(line, single_line=True), pdf.start)
     left_bottom = pdf.get_y()
 
     right_width = 78.0
@@ -447,16 +438,19 @@ def draw_heading(
         pdf.set_xy(pdf.mirror(right_x + label_width, right_width - label_width), row_y)
         pdf.set_font(FONT, "B", 8.5)
         pdf.set_text_color(*TEXT)
-        pdf.multi_cell(
-            right_width - label_width,
-            5,
-            value,
-            align=pdf.end,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        _line(pdf, right_width - label_width, 5, value, pdf.end)
     right_bottom = pdf.get_y()
     pdf.set_y(max(left_bottom, right_bottom) + 6)
+
+
+def _line(pdf: _InvoiceDocument, width: float, height: float, text: str, align: str) -> None:
+    """`text` in a `width` box at the cursor, then the start of the next line, as
+    `multi_cell(..., new_x=LMARGIN, new_y=NEXT)` draws it; through FPDF.cell (no line breaking,
+    ~4x cheaper: issue 23) when it is one line that fits, as names and address lines are."""
+    if pdf.rtl or "\n" in text or pdf.get_string_width(text) > width - 2 * pdf.c_margin:
+        pdf.multi_cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    else:
+        pdf.cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _section_label(pdf: _InvoiceDocument, text: str, width: float) -> None:
@@ -475,26 +469,12 @@ def _draw_party_block(pdf: _InvoiceDocument, title: str, party: PartyView) -> No
     pdf.set_font(FONT, "B", 10)
     pdf.set_text_color(*TEXT)
     pdf.set_x(x)
-    pdf.multi_cell(
-        width,
-        5.5,
-        plain(party.name, single_line=True),
-        align=pdf.start,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    _line(pdf, width, 5.5, plain(party.name, single_line=True), pdf.start)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*MUTED)
     for line in party.lines:
         pdf.set_x(x)
-        pdf.multi_cell(
-            width,
-            4.2,
-            plain(line, single_line=True),
-            align=pdf.start,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+        _line(pdf, width, 4.2, plain(line, single_line=True), pdf.start)
 
 
 def _draw_parties(pdf: _InvoiceDocument, view: InvoiceView) -> None:
