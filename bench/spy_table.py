@@ -1,0 +1,106 @@
+"""The profile table of bench/README.md from `bench/load.py --py-spy DIR` output.
+
+Usage:
+    .venv/bin/python bench/spy_table.py "/tmp/spy-before/*.txt" "/tmp/spy-after/*.txt"
+
+Each argument is a glob of py-spy raw collapsed-stack files (one column each). Only the
+event-loop thread's samples count (every handler runs there; idle pool threads waiting on
+their queue and the loop's own select are left out); a row is the share of those samples
+whose stack holds a frame matching its pattern (inclusive: nested rows overlap).
+"""
+
+import collections
+import glob
+import re
+import sys
+
+PATTERNS = [
+    ("Event processing `_execute_event`", r"^BaseStateEventProcessor\._execute_event \("),
+    (
+        "Invoice list events (`InvoicesState.load`, `next_page`)",
+        r"^(InvoicesState\.load|PagedListMixin\.next_page) \(",
+    ),
+    ("  `list_invoices`", r"^list_invoices \("),
+    ("Invoice page event `InvoiceDetailState.load`", r"^InvoiceDetailState\.load \("),
+    ("  `open_invoice`", r"^open_invoice \("),
+    ("Session check `PortalState._actor`", r"^PortalState\._actor \("),
+    (
+        "  its query `_check_session` / `resolve_actor`'s query",
+        r"^(_check_session \(|Session\.exec \(sqlmodel.*)",
+    ),
+    ("  change channel read `current_generation`", r"^current_generation \("),
+    ("Shell reload `PortalState._load_shell`", r"^PortalState\._load_shell \("),
+    ("Ledger stamp `ledger_stamp`", r"^ledger_stamp \("),
+    ("Reflex state read `StateManagerRedis.get_state` (all)", r"^StateManagerRedis\.get_state \("),
+    ("Reflex state write `StateManagerRedis.set_state`", r"^StateManagerRedis\.set_state \("),
+    ("  pickling `BaseState._serialize`", r"^BaseState\._serialize \("),
+    ("  unpickling `BaseState._deserialize`", r"^BaseState\._deserialize \("),
+    ("Reflex delta `BaseState.get_delta`", r"^BaseState\.get_delta \("),
+    (
+        "Reflex lock `_try_modify_state` minus read/write",
+        r"^StateManagerRedis\._try_modify_state \(",
+    ),
+    ("Commit `Session.commit`", r"^Session\.commit \(sqlalchemy"),
+    ("psycopg waiting `Connection.wait`", r"^Connection\.wait \(psycopg"),
+    ("JSON log line (event_log.py)", r"\(portal_app/reflex_ext/event_log\.py"),
+]
+
+
+def load(path_glob):
+    stacks = collections.Counter()
+    for f in glob.glob(path_glob):
+        with open(f) as lines:
+            raw = lines.read().splitlines()
+        for line in raw:
+            if not line:
+                continue
+            stack, _, n = line.rpartition(" ")
+            # The event loop's thread only (every handler runs there); idle pool threads
+            # waiting on their queue are not work.
+            if not stack.startswith("_run_module_as_main"):
+                continue
+            if (
+                stack.endswith(
+                    ("select (selectors.py:468)", "BaseSelector.select (selectors.py:468)")
+                )
+                or "EpollSelector.select" in stack.rsplit(";", 1)[-1]
+            ):
+                continue
+            stacks[stack] += int(n)
+    return stacks
+
+
+def shares(stacks):
+    total = sum(stacks.values())
+    out = {}
+    for name, pat in PATTERNS:
+        rx = re.compile(pat)
+        if name.startswith("  its query"):
+            c = sum(
+                n
+                for s, n in stacks.items()
+                if re.search(
+                    r"(_check_session|resolve_actor) \(portal_app/services/identity/auth.py:\d+\);"
+                    r"Session\.exec",
+                    s,
+                )
+            )
+        else:
+            c = sum(n for s, n in stacks.items() if any(rx.search(fr) for fr in s.split(";")))
+        out[name] = 100.0 * c / total if total else 0
+    return total, out
+
+
+def main() -> None:
+    cols = sys.argv[1:]
+    res = [shares(load(g)) for g in cols]
+    names = [c.split("/")[-2] if "/" in c else c for c in cols]
+    print("| cost (share of the worker's event-loop samples) | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(cols))
+    for name, _ in PATTERNS:
+        print(f"| {name} | " + " | ".join(f"{r[1][name]:.1f}%" for r in res) + " |")
+    print("| samples | " + " | ".join(str(r[0]) for r in res) + " |")
+
+
+if __name__ == "__main__":
+    main()
