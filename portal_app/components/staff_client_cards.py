@@ -8,14 +8,16 @@ import reflex as rx
 from portal_app.components.accessible import callout
 from portal_app.components.card_element import card_box
 from portal_app.state.staff_client_cards import MAX_NOTE, StaffClientCardsState
-from portal_app.state.translate import _
+from portal_app.state.translate import _, fill
 
 S = StaffClientCardsState
 
 
 def _card_row(card) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(card.brand, " ending in ", card.last4),
+        rx.table.row_header_cell(
+            fill(_("%(brand)s ending in %(last4)s"), brand=card.brand, last4=card.last4)
+        ),
         rx.table.cell(card.expiry),
         rx.table.cell(
             rx.cond(card.is_default, rx.badge(_("Default"), color_scheme="green"), ""),

@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from portal_app.core import routes
+from portal_app.core.card_labels import shown_method_label
 from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
@@ -108,7 +109,7 @@ def invoice_payments(
                 row.payment_id,
                 row.payment_number,
                 row.paid_at or row.payment_created_at,
-                row.method_label or row.method.capitalize(),
+                shown_method_label(row.method_label, row.method),
                 linked=payments_on,
             )
         else:

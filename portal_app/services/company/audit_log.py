@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
+from portal_app.core.card_labels import brand_label
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import N_, chosen_language, gettext, pgettext
 from portal_app.core.locale import display_locale, format_moment, local_moment, start_of_day
@@ -543,7 +544,7 @@ def _record_name(event: AuditEvent, names: dict, details: dict) -> str:
 
 
 def _card_name(brand: str, last4: str) -> str:
-    return gettext("Card %(brand)s %(last4)s") % {"brand": brand.capitalize(), "last4": last4}
+    return gettext("Card %(brand)s %(last4)s") % {"brand": brand_label(brand), "last4": last4}
 
 
 def _amount(details: dict, currency: str, locale: str) -> str:

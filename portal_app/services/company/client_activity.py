@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import card_label
 from portal_app.core.i18n import N_
 from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_moment
@@ -228,7 +229,7 @@ def _details(event: AuditEvent) -> dict:
 
 
 def _card_name(brand: object, last4: object) -> str:
-    return f"{str(brand or '').capitalize()} •••• {str(last4 or '')[-4:]}".strip()
+    return card_label(str(brand or ""), str(last4 or "")[-4:])
 
 
 def _record_names(session: Session, actor: Actor, events: list[AuditEvent]) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import shown_method_label
 from portal_app.core.files import format_size
 from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
@@ -102,7 +103,7 @@ def client_detail(session: Session, *, actor: StaffActor, client_id: object) -> 
             status=_label(row.status),
             amount=money(row.amount_minor, row.currency),
             balance=money(row.amount_minor - row.applied_minor - row.refunded_minor, row.currency),
-            extra=row.method_label or row.method,
+            extra=shown_method_label(row.method_label, row.method),
         )
         for row in _newest(session, Payment, client.id, company_id)
     ]

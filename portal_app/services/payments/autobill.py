@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import stored_card_label
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
@@ -152,7 +153,7 @@ def autobill_invoice(
                 session, actor=actor, checkout_id=started.checkout_id
             )
             return AutobillResult("paid", payment_id=payment.id, checkout_id=started.checkout_id)
-        label = f"{(method.brand or 'card').title()} •••• {method.last4}"
+        label = stored_card_label(method.brand, method.last4)
         checkout = co.claim_for_charge(
             session,
             actor=actor,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import card_label, stored_card_label
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import N_, gettext, ngettext
@@ -1100,7 +1101,7 @@ def settle_checkout(
 
 def _method_label(session: Session, checkout: Checkout) -> str:
     if checkout.card_minor <= 0:
-        # Stored data, like a card label: not translated.
+        # Stored words, translated when shown (core.card_labels.shown_method_label).
         return "Credit" if checkout.credit_minor > 0 else "Unapplied payments"
     if checkout.method_label:
         return checkout.method_label
@@ -1108,7 +1109,7 @@ def _method_label(session: Session, checkout: Checkout) -> str:
         select(PaymentMethod).where(PaymentMethod.method_ref == checkout.gateway_payment_method)
     ).first()
     if method:
-        return f"{method.brand.title()} •••• {method.last4}"
+        return stored_card_label(method.brand, method.last4)
     return "Card"
 
 
@@ -1153,7 +1154,7 @@ def saved_cards(session: Session, *, actor: Actor) -> list[SavedCardOption]:
     return [
         SavedCardOption(
             id=id_of(m),
-            label=f"{(m.brand or 'Card').title()} •••• {m.last4} ({m.exp_month:02d}/{m.exp_year})",
+            label=f"{card_label(m.brand, m.last4)} ({m.exp_month:02d}/{m.exp_year})",
             is_default=m.is_default,
         )
         for m in methods

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, suppress
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import stored_card_label
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import gettext
@@ -219,12 +220,13 @@ def pay_with_card(
 
 
 def card_label(gateway: PaymentGateway, method_ref: str) -> str:
-    """ "Visa •••• 4242" for a card token, or "Card" when the gateway cannot say."""
+    """ "Visa •••• 4242" for a card token, or "Card" when the gateway cannot say (stored,
+    translated when shown)."""
     try:
         card = gateway.card_details(method_ref)
     except GatewayError:
-        return "Card"
-    return f"{(card.brand or 'Card').title()} •••• {card.last4}" if card.last4 else "Card"
+        return stored_card_label("", "")
+    return stored_card_label(card.brand, card.last4)
 
 
 def confirm_after_action(
@@ -256,9 +258,12 @@ def current_outcome(session: Session, *, actor: Actor, checkout_id: int) -> co.C
         return co.ChargeOutcome("failed", message=checkout.failure_message)
     if checkout.status == CheckoutStatus.EXPIRED:
         return co.ChargeOutcome(
-            "failed", message="These invoices are being paid in another window. Reload to see them."
+            "failed",
+            message=gettext("These invoices are being paid in another window. Reload to see them."),
         )
-    return co.ChargeOutcome("processing", message="This payment is already being processed.")
+    return co.ChargeOutcome(
+        "processing", message=gettext("This payment is already being processed.")
+    )
 
 
 def forget_card(gateway: PaymentGateway, method_ref: str) -> None:

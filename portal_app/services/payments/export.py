@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
+from portal_app.core.card_labels import shown_method_label
 from portal_app.core.db import id_of
 from portal_app.core.errors import NotFoundError
 from portal_app.models import Payment
@@ -54,7 +55,7 @@ def payment_table(session: Session, *, actor: Actor, start: date, end: date) -> 
             (
                 payment.number,
                 _day_of(payment),
-                payment.method_label or payment.method.capitalize(),
+                shown_method_label(payment.method_label, payment.method),
                 payments.status_label(payment.status),
                 currency,
                 files.amount(payment.amount_minor, currency),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import brand_label
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import N_, gettext
@@ -54,27 +55,6 @@ UNREACHABLE_MESSAGE = N_(
     "The card processor could not be reached, so the card was not removed. Please try again."
 )
 _ATTEMPT = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-BRAND_LABELS = {
-    "visa": "Visa",
-    "mastercard": "Mastercard",
-    "amex": "American Express",
-    "discover": "Discover",
-    "diners": "Diners Club",
-    "jcb": "JCB",
-    "unionpay": "UnionPay",
-    "cartes_bancaires": "Cartes Bancaires",
-    "eftpos_au": "eftpos",
-    "interac": "Interac",
-}
-
-
-def brand_label(brand: str) -> str:
-    """The card brand as people write it ("visa" -> "Visa"); "Card" when unknown."""
-    key = (brand or "").strip().lower().replace(" ", "_")
-    if key in BRAND_LABELS:
-        return BRAND_LABELS[key]
-    return gettext("Card") if key in ("", "unknown") else brand.strip().title()
 
 
 def is_expired(method: PaymentMethod, today: date | None = None) -> bool:

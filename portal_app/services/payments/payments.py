@@ -16,6 +16,7 @@ from typing import cast
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import shown_method_label
 from portal_app.core.db import id_of
 from portal_app.core.i18n import gettext, pgettext
 from portal_app.core.locale import format_day
@@ -187,7 +188,7 @@ def _row_view(
         number=payment.number,
         date=format_day(payment.paid_at or payment.created_at, locale),
         amount=format_money(payment.amount_minor + sums.credit_used, payment.currency, locale),
-        method_label=payment.method_label or payment.method.capitalize(),
+        method_label=shown_method_label(payment.method_label, payment.method),
         status=payment.status,
         status_label=labels.get(payment.status) or status_label(payment.status),
         unapplied=format_money(unapplied, payment.currency, locale) if unapplied else "",
@@ -271,7 +272,7 @@ def payment_view(session: Session, *, actor: Actor, payment_id: int) -> PaymentV
         status_label=status_label(payment.status),
         currency=payment.currency,
         date=format_day(payment.paid_at or payment.created_at, locale),
-        method_label=payment.method_label or payment.method.capitalize(),
+        method_label=shown_method_label(payment.method_label, payment.method),
         transaction_reference=payment.gateway_reference or "",
         failure_message=payment.failure_message if payment.status == PaymentStatus.FAILED else "",
         company=company_party(company),

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import case, update
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import stored_card_label
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.schedule import period_date
 from portal_app.gateways.base import CardDeclinedError, GatewayError, PaymentGateway
@@ -141,7 +142,7 @@ def charge_schedule(
             actor=actor,
             checkout_id=id_of(checkout),
             method_ref=method.method_ref,
-            method_label=f"{(method.brand or 'card').title()} •••• {method.last4}",
+            method_label=stored_card_label(method.brand, method.last4),
         )
         if claimed is None:  # made just above, so no other caller can have claimed it
             raise RuntimeError(f"checkout {id_of(checkout)} was claimed by another caller")

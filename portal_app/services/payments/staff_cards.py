@@ -20,6 +20,7 @@ import re
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import brand_label
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import gettext
 from portal_app.gateways.base import PaymentGateway
@@ -30,7 +31,7 @@ from portal_app.services.identity.staff_roles import StaffAction, permission, re
 from portal_app.services.identity.staff_scope import own_row, record, require_staff
 from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.checkout_flow import Tx
-from portal_app.services.payments.payment_methods import brand_label, list_methods
+from portal_app.services.payments.payment_methods import list_methods
 
 # The client-side actor the card steps run as: no session, may move money (not a preview).
 ON_BEHALF_KIND = "staff_for_client"
@@ -176,4 +177,7 @@ def add_card(
                 "how": how,
             },
         )
-        return f"{brand_label(method.brand)} ending in {method.last4}"
+        return gettext("%(brand)s ending in %(last4)s") % {
+            "brand": brand_label(method.brand),
+            "last4": method.last4,
+        }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import shown_method_label
 from portal_app.core.db import id_of
 from portal_app.core.locale import format_day
 from portal_app.core.money import Money, format_money
@@ -74,7 +75,7 @@ def list_payments(
                 client_id=payment.client_id,
                 client_name=client_name,
                 date=format_day(payment.paid_at or payment.created_at, locale),
-                method=payment.method_label or payment.method.capitalize(),
+                method=shown_method_label(payment.method_label, payment.method),
                 status=payment.status,
                 status_label=status_label(payment.status),
                 currency=payment.currency,

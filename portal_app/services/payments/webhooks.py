@@ -61,6 +61,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from portal_app.core.card_labels import stored_card_label
 from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.gateways.base import GatewayError, GatewayEvent, PaymentGateway
@@ -348,7 +349,7 @@ def _method_label(session: Session, checkout: Checkout, intent: Intent) -> str:
     ref = intent.method_ref or checkout.gateway_payment_method
     method = session.exec(select(PaymentMethod).where(PaymentMethod.method_ref == ref)).first()
     if method:
-        return f"{(method.brand or 'Card').title()} •••• {method.last4}"
+        return stored_card_label(method.brand, method.last4)
     return "Card"
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from portal_app.core import routes
+from portal_app.core.card_labels import card_label
 from portal_app.core.i18n import _
 from portal_app.core.locale import format_day
 from portal_app.models import PaymentMethod, RecurringInvoice, Subscription
@@ -97,7 +98,7 @@ def queue_card_expiring(session: Session, method_id: int) -> str:
 
     def build(to: email_choices.Recipient) -> layout.Body:
         values = {
-            "card": f"{(card.brand or 'card').title()} •••• {card.last4}",
+            "card": card_label(card.brand, card.last4),
             "month": f"{card.exp_month:02d}/{card.exp_year}",
             "date": format_day(charge, to.locale) if charge else "",
         }
