@@ -19,6 +19,7 @@ from portal_app import storage
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.files import JPEG, PNG, detect_media_type
+from portal_app.core.i18n import gettext
 from portal_app.core.settings import get_settings
 from portal_app.models import Company
 from portal_app.services.identity import audit
@@ -76,7 +77,7 @@ def logo_file_for(logo_path: str) -> str:
 def _check_image(data: bytes) -> str:
     media_type = detect_media_type(data)
     if media_type not in _EXTENSIONS:
-        raise ValidationError("logo", "Upload a PNG or JPEG image.")
+        raise ValidationError("logo", gettext("Upload a PNG or JPEG image."))
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -84,9 +85,12 @@ def _check_image(data: bytes) -> str:
             image.verify()
             width, height = image.size
     except (UnidentifiedImageError, OSError, ValueError):
-        raise ValidationError("logo", "This image could not be read.") from None
+        raise ValidationError("logo", gettext("This image could not be read.")) from None
     if width > MAX_LOGO_SIDE or height > MAX_LOGO_SIDE:
-        raise ValidationError("logo", f"Use an image of at most {MAX_LOGO_SIDE} pixels a side.")
+        raise ValidationError(
+            "logo",
+            gettext("Use an image of at most %(max)d pixels a side.") % {"max": MAX_LOGO_SIDE},
+        )
     return media_type
 
 
@@ -94,9 +98,9 @@ def store_logo(session: Session, *, actor: StaffActor, data: bytes) -> str:
     """Check and keep a new logo for the actor's company; return its URL. Owners/admins only."""
     require_role(actor, StaffAction.EDIT_SETTINGS)
     if not isinstance(data, bytes) or not data:
-        raise ValidationError("logo", "Choose an image file.")
+        raise ValidationError("logo", gettext("Choose an image file."))
     if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError("logo", "The logo may be at most 1 MB.")
+        raise ValidationError("logo", gettext("The logo may be at most 1 MB."))
     media_type = _check_image(data)
     name = f"{hashlib.sha256(data).hexdigest()}.{_EXTENSIONS[media_type]}"
     store = storage.get_store()

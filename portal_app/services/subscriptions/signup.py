@@ -84,7 +84,9 @@ def subscribe(session: Session, *, actor: Actor, key: object, today: date) -> Si
         .order_by(col(Subscription.id).desc())
     ).all()
     if any(s.status in HELD_STATUSES for s in mine):
-        raise ValidationError("plan", f"You already subscribe to {plan.name}.")
+        raise ValidationError(
+            "plan", gettext("You already subscribe to %(plan)s.") % {"plan": plan.name}
+        )
     for earlier in mine:
         invoices = open_invoices(session, earlier, renewal=True)
         if invoices:

@@ -234,14 +234,17 @@ def approve_request(
                 raise ValidationError("request", ALREADY_HANDLED)
             session.refresh(schedule)
             _audit(session, actor, "recurring_cancellation_approved", schedule)
-            return DecisionOutcome("cancelled", f"Recurring invoice {schedule.number} cancelled.")
+            return DecisionOutcome(
+                "cancelled",
+                _("Recurring invoice %(number)s cancelled.") % {"number": schedule.number},
+            )
         sub = _open_subscription(session, actor, record_id)
         plan = session.get(SubscriptionPlan, sub.plan_id)
         if _unpaid_period(sub, today):
             _claim_subscription(session, sub, today)
             end_subscription(session, subscription=sub, today=today)
             _audit(session, actor, "subscription_cancellation_approved", sub, ended="now")
-            return DecisionOutcome("cancelled", "The subscription is cancelled.")
+            return DecisionOutcome("cancelled", _("The subscription is cancelled."))
         refund = refundable_payment(session, subscription=sub, plan=plan, today=today)
         _claim_subscription(session, sub, sub.current_period_end)
         if refund is None:
@@ -252,7 +255,8 @@ def approve_request(
             _audit(session, actor, "subscription_cancellation_approved", sub, ended="period_end")
             return DecisionOutcome(
                 "at_period_end",
-                f"The subscription ends on {format_day(sub.current_period_end, locale)}.",
+                _("The subscription ends on %(date)s.")
+                % {"date": format_day(sub.current_period_end, locale)},
             )
         currency = plan.currency
     sentence = refund_and_end(
@@ -300,7 +304,7 @@ def decline_request(
     session.refresh(row)
     action = f"{'recurring' if kind == 'recurring' else 'subscription'}_cancellation_declined"
     _audit(session, actor, action, row, client_reason=reason[:500], note=note[:500])
-    return DecisionOutcome("declined", "The request was declined; the client keeps it running.")
+    return DecisionOutcome("declined", _("The request was declined; the client keeps it running."))
 
 
 def _audit(session: Session, actor, action: str, row, **details) -> None:

@@ -245,7 +245,7 @@ def cancel_subscription(
             _claim(session, sub, today, reason)
             end_subscription(session, subscription=sub, today=today)
             _audit(session, actor, sub, "subscription_cancelled_by_staff", ended="now")
-            return StaffCancelOutcome("cancelled", "The subscription is cancelled.")
+            return StaffCancelOutcome("cancelled", gettext("The subscription is cancelled."))
         offer = refundable_payment(session, subscription=sub, plan=plan, today=today)
         if offer is not None and refund:
             staff_scope.require_role(actor, staff_scope.StaffAction.REFUND)
@@ -257,8 +257,8 @@ def cancel_subscription(
             _audit(session, actor, sub, "subscription_cancelled_by_staff", ended="period_end")
             return StaffCancelOutcome(
                 "at_period_end",
-                f"The subscription ends on {format_day(sub.current_period_end, locale)}; "
-                "the client is not charged again.",
+                gettext("The subscription ends on %(date)s; the client is not charged again.")
+                % {"date": format_day(sub.current_period_end, locale)},
             )
         sub_id = sub.id
         currency = plan.currency
