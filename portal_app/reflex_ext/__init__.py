@@ -10,6 +10,7 @@ upgrade is reviewed here and nowhere else:
 - tab_push.py: live money pages refreshed through Reflex's event processor.
 - vendor_chunk.py: a Reflex plugin giving the front-end build one vendor chunk (its Vite config).
 - radix_css.py: Reflex's Radix Themes plugin with the CSS of the colour scales the portal uses.
+- ui_catalog.py: the front end's `_()` and the plugin writing its per-language static catalogs.
 
 Version-guarded. `install(app)` installs each patch and middleware only on a Reflex series in
 SUPPORTED_SERIES; on any other it refuses, patch by patch, and says so in the log (the portal
