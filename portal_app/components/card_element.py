@@ -11,6 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.state.stripe_card import CARD_BOX_ID
+from portal_app.state.translate import _
 
 
 def card_box() -> rx.Component:
@@ -23,6 +24,6 @@ def card_box() -> rx.Component:
         background=rx.color("gray", 1),
         min_height="2.75em",
         width="100%",
-        aria_label="Card details",
+        aria_label=_("Card details"),
         role="group",
     )

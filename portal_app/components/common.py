@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import badge
+from portal_app.state.translate import _
 
 _BADGE_COLORS = {
     "Paid": "green",
@@ -116,7 +117,7 @@ def page_heading(title, subtitle=None) -> rx.Component:
 
 def loading_block() -> rx.Component:
     return rx.center(
-        rx.hstack(rx.spinner(size="3"), rx.text("Loading…", color_scheme="gray")),
+        rx.hstack(rx.spinner(size="3"), rx.text(_("Loading…"), color_scheme="gray")),
         padding="3em",
         width="100%",
         role="status",

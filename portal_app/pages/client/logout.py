@@ -12,6 +12,7 @@ import reflex as rx
 from portal_app.components.sign_out_card import sign_out_card
 from portal_app.core import routes
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _
 
 
 class LogoutState(PortalState):
@@ -28,13 +29,13 @@ class LogoutState(PortalState):
 
 def logout_page() -> rx.Component:
     return sign_out_card(
-        heading="Sign out",
-        question="Sign out of the portal on this browser?",
+        heading=_("Sign out"),
+        question=_("Sign out of the portal on this browser?"),
         checked=LogoutState.logout_checked,
         signed_in=LogoutState.logout_signed_in,
         on_sign_out=LogoutState.sign_out,
-        back_label="Back to the portal",
+        back_label=_("Back to the portal"),
         back_href=routes.CLIENT_DASHBOARD,
-        not_signed_in="You are not signed in.",
+        not_signed_in=_("You are not signed in."),
         login_href=routes.CLIENT_LOGIN,
     )

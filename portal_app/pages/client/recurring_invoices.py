@@ -10,8 +10,10 @@ from portal_app.schemas.recurring import RecurringRowView
 from portal_app.services.billing import recurring
 from portal_app.state.paged_list import PagedListMixin
 from portal_app.state.portal import PortalState
+from portal_app.state.translate import _, pgettext
 
-SHOW_LABELS = {"active": "Running", "all": "All"}
+# Which schedules the list shows: the running ones or all (labelled where they are drawn).
+SHOW_KEYS = ("active", "all")
 RECURRING_BADGE_COLORS = {
     "Active": "green",
     "Paused": "amber",
@@ -48,7 +50,7 @@ class RecurringInvoicesState(PagedListMixin, PortalState):
     @rx.event
     def set_show(self, value: str | list[str]):
         value = value if isinstance(value, str) else ""
-        self.show = value if value in SHOW_LABELS else "active"
+        self.show = value if value in SHOW_KEYS else "active"
         self.page = 1
         return self._reload()
 
@@ -79,13 +81,13 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                rx.table.column_header_cell("Number"),
-                rx.table.column_header_cell("Frequency", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Start date", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Next send date"),
-                rx.table.column_header_cell("Cycles remaining", display=["none", "table-cell"]),
-                rx.table.column_header_cell("Amount", text_align="right"),
-                rx.table.column_header_cell("Status"),
+                rx.table.column_header_cell(_("Number")),
+                rx.table.column_header_cell(_("Frequency"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Start date"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Next send date")),
+                rx.table.column_header_cell(_("Cycles remaining"), display=["none", "table-cell"]),
+                rx.table.column_header_cell(_("Amount"), text_align="right"),
+                rx.table.column_header_cell(_("Status")),
             )
         ),
         rx.table.body(rx.foreach(RecurringInvoicesState.rows, _row)),
@@ -97,31 +99,33 @@ def _table() -> rx.Component:
 def recurring_invoices_page() -> rx.Component:
     return rx.vstack(
         page_heading(
-            "Recurring invoices",
-            "Invoices sent to you on a schedule, and when the next one is due.",
+            _("Recurring invoices"),
+            _("Invoices sent to you on a schedule, and when the next one is due."),
         ),
         rx.cond(
             RecurringInvoicesState.unavailable,
             empty_state(
-                "Not available", "Your portal does not include recurring invoices.", icon="lock"
+                _("Not available"),
+                _("Your portal does not include recurring invoices."),
+                icon="lock",
             ),
             rx.vstack(
                 rx.segmented_control.root(
-                    *[
-                        rx.segmented_control.item(label, value=key)
-                        for key, label in SHOW_LABELS.items()
-                    ],
+                    rx.segmented_control.item(
+                        pgettext("recurring filter", "Running"), value="active"
+                    ),
+                    rx.segmented_control.item(pgettext("recurring filter", "All"), value="all"),
                     value=RecurringInvoicesState.show,
                     on_change=RecurringInvoicesState.set_show,
-                    aria_label="Show recurring invoices",
+                    aria_label=_("Show recurring invoices"),
                 ),
                 paged_rows(
                     RecurringInvoicesState,
                     _table(),
-                    "Recurring invoices",
+                    _("Recurring invoices"),
                     empty_state(
-                        "No recurring invoices",
-                        "Invoices we send you on a schedule will be listed here.",
+                        _("No recurring invoices"),
+                        _("Invoices we send you on a schedule will be listed here."),
                         icon="repeat",
                     ),
                 ),
