@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from portal_app import storage
 from portal_app.core import mail
 from portal_app.core.db import utcnow
+from portal_app.core.i18n import N_, gettext
 from portal_app.models import Document, OutboxAttachment, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -337,30 +338,31 @@ def requeue_failed(session: Session, *, company_id: int, message_id: int) -> boo
 
 # What the recorded exception class names mean, for people who do not read SMTP errors.
 _PLAIN_ERRORS = {
-    "SMTPRecipientsRefused": "The mail server refused the recipient's address.",
-    "SMTPSenderRefused": "The mail server refused our sender address.",
-    "SMTPAuthenticationError": "The mail server refused our sign-in (check the SMTP settings).",
-    "SMTPNotSupportedError": "The mail server does not support what we asked of it.",
-    "SMTPDataError": "The mail server refused the message.",
-    "SMTPServerDisconnected": "The mail server closed the connection.",
-    "SMTPConnectError": "The mail server could not be reached.",
-    "SMTPHeloError": "The mail server refused our greeting.",
-    "ConnectionRefusedError": "The mail server could not be reached.",
-    "ConnectionResetError": "The mail server closed the connection.",
-    "TimeoutError": "The mail server did not answer in time.",
-    "gaierror": "The mail server's name could not be found.",
+    "SMTPRecipientsRefused": N_("The mail server refused the recipient's address."),
+    "SMTPSenderRefused": N_("The mail server refused our sender address."),
+    "SMTPAuthenticationError": N_("The mail server refused our sign-in (check the SMTP settings)."),
+    "SMTPNotSupportedError": N_("The mail server does not support what we asked of it."),
+    "SMTPDataError": N_("The mail server refused the message."),
+    "SMTPServerDisconnected": N_("The mail server closed the connection."),
+    "SMTPConnectError": N_("The mail server could not be reached."),
+    "SMTPHeloError": N_("The mail server refused our greeting."),
+    "ConnectionRefusedError": N_("The mail server could not be reached."),
+    "ConnectionResetError": N_("The mail server closed the connection."),
+    "TimeoutError": N_("The mail server did not answer in time."),
+    "gaierror": N_("The mail server's name could not be found."),
 }
 
 
 def plain_error(last_error: str) -> str:
-    """A failed send's recorded error in plain words ('' when there is none)."""
+    """A failed send's recorded error in plain words in the reader's language ('' when there
+    is none); what is recorded stays as the mail library said it."""
     if not last_error:
         return ""
     if last_error.startswith("Attachment unreadable"):
-        return "An attached file could not be read."
+        return gettext("An attached file could not be read.")
     name = last_error.split(":", 1)[0].strip()
     if name in _PLAIN_ERRORS:
-        return _PLAIN_ERRORS[name]
+        return gettext(_PLAIN_ERRORS[name])
     if " " in name:  # already a sentence (e.g. the abandoned-sender note)
         return last_error
-    return "The mail server could not take the message."
+    return gettext("The mail server could not take the message.")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from portal_app.core import i18n
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.models import AuditEvent, OutboxMessage, OutboxStatus
@@ -219,3 +220,12 @@ def test_errors_in_plain_words():
     assert outbox.plain_error("Attachment unreadable: FileNotFoundError").startswith("An attached")
     assert outbox.plain_error("The sender stopped during every attempt.").startswith("The sender")
     assert outbox.plain_error("WeirdError: x") == "The mail server could not take the message."
+
+
+def test_errors_in_plain_words_in_the_readers_language():
+    """The recorded error stays as the mail library said it; the sentence is translated."""
+    with i18n.use_language("de"):
+        assert outbox.plain_error("SMTPConnectError: x") == "Der Mailserver war nicht erreichbar."
+        assert outbox.plain_error("WeirdError: x") == (
+            "Der Mailserver konnte die Nachricht nicht annehmen."
+        )
