@@ -22,7 +22,7 @@ from fpdf import FPDF
 from fpdf.enums import AssociatedFileRelationship, OutputIntentSubType, PageMode
 from fpdf.output import PDFICCProfile
 from fpdf.util import builtin_srgb2014_bytes
-from lxml import etree
+from lxml import etree  # pyright: ignore[reportAttributeAccessIssue] - compiled, no stubs here
 
 from portal_app.schemas.einvoice import (
     PROFILE_BASIC_WL,
@@ -252,7 +252,7 @@ def attach(pdf: FPDF, data: EInvoiceData) -> None:
         basename=XML_FILENAME,
         desc="Factur-X XML file",
         mime_type="text/xml",
-        associated_file_relationship=AssociatedFileRelationship.DATA,
+        associated_file_relationship=AssociatedFileRelationship.DATA.value,
         modification_date=pdf.creation_date,
         compress=True,
         checksum=True,

@@ -180,7 +180,7 @@ def _core(data: bytes, glyph_order: tuple[str, ...], ranges: tuple[tuple[int, in
     components), subset with the options fpdf2 uses for embedding."""
     font = _open(data, glyph_order)
     try:
-        cmap = font.getBestCmap()
+        cmap = font.getBestCmap() or {}
         names = {name for code, name in cmap.items() if any(a <= code < b for a, b in ranges)}
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
         options.drop_tables += list(_DROPPED_TABLES)
