@@ -617,7 +617,7 @@ def quote_answer_panel(state) -> rx.Component:
         _answer_row(_("Through"), answer.via),
         _answer_row(_("Browser"), answer.browser),
         _answer_row(_("Terms"), answer.terms),
-        _answer_row("PO number", answer.po_number),
+        _answer_row(_("PO number"), answer.po_number),
         rx.cond(
             state.signature_url != "",
             rx.vstack(

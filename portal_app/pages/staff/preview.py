@@ -16,6 +16,7 @@ from portal_app.components.common import empty_state, link_button
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
+from portal_app.core.i18n import N_, gettext
 from portal_app.services.identity import preview
 from portal_app.state.signin_binding import (
     COOKIES_NEEDED,
@@ -26,7 +27,7 @@ from portal_app.state.signin_binding import (
 from portal_app.state.staff import StaffState
 from portal_app.state.translate import _, fill
 
-NOT_YOURS = "This contact does not exist or is not yours."
+NOT_YOURS = N_("This contact does not exist or is not yours.")
 
 
 class StaffPreviewState(StaffState):
@@ -51,7 +52,7 @@ class StaffPreviewState(StaffState):
             with session_scope() as db:
                 target = preview.preview_target(db, actor=actor, contact_id=self._path_arg())
         except NotFoundError:
-            self.problem = NOT_YOURS
+            self.problem = gettext(NOT_YOURS)
             return None
         except ValidationError as exc:
             self.problem = exc.message
@@ -62,7 +63,7 @@ class StaffPreviewState(StaffState):
         self.back_href = routes.staff_client_url(target.client_id)
         if signin_binding(self) is None:
             if came_back_unbound(self):
-                self.problem = COOKIES_NEEDED
+                self.problem = gettext(COOKIES_NEEDED)
                 return None
             return fetch_binding(self, self._backend_base())
         self.preview_ready = True
@@ -92,7 +93,7 @@ class StaffPreviewState(StaffState):
                     binding=binding,
                 )
         except NotFoundError:
-            self.problem, self.starting = NOT_YOURS, False
+            self.problem, self.starting = gettext(NOT_YOURS), False
             return None
         except ValidationError as exc:
             self.problem, self.starting = exc.message, False

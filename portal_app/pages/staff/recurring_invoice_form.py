@@ -230,7 +230,7 @@ def _form_body(state) -> rx.Component:
                 [(m, _(AUTO_BILL_LABELS[m])) for m in AUTO_BILL_MODES],
             ),
             text_field(state, "due_days", _("Days until due"), input_mode="numeric"),
-            text_field(state, "po_number", "PO number"),
+            text_field(state, "po_number", _("PO number")),
             columns=rx.breakpoints(initial="1", sm="2", lg="3"),
             spacing="4",
             width="100%",

@@ -530,7 +530,7 @@ def _team_row(user: StaffUserRow) -> rx.Component:
             rx.cond(
                 may_manage,
                 rx.select.root(
-                    rx.select.trigger(aria_label="Role of " + user.name),
+                    rx.select.trigger(aria_label=fill(_("Role of %(name)s"), name=user.name)),
                     rx.select.content(
                         *[
                             rx.select.item(_(ROLE_LABELS[role]), value=str(role))
@@ -555,14 +555,14 @@ def _team_row(user: StaffUserRow) -> rx.Component:
                         variant="soft",
                         color_scheme="red",
                         on_click=S.set_active(user.id, False),
-                        aria_label="Deactivate " + user.name,
+                        aria_label=fill(_("Deactivate %(name)s"), name=user.name),
                     ),
                     rx.button(
                         _("Reactivate"),
                         size="1",
                         variant="soft",
                         on_click=S.set_active(user.id, True),
-                        aria_label="Reactivate " + user.name,
+                        aria_label=fill(_("Reactivate %(name)s"), name=user.name),
                     ),
                 ),
                 rx.cond(user.active, _("Active"), _("Deactivated")),
