@@ -226,8 +226,8 @@ def staff_plan_form_page() -> rx.Component:
             _select(
                 state,
                 "downgrade_mode",
-                "A downgrade",
-                list(DOWNGRADE_LABELS.items()),
+                _("A downgrade"),
+                [(mode, _(label)) for mode, label in DOWNGRADE_LABELS.items()],
             ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="4",

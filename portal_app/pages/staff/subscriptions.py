@@ -228,7 +228,9 @@ def _row(item: StaffSubscriptionRow) -> rx.Component:
             rx.cond(
                 item.next_renewal != "",
                 item.next_renewal,
-                rx.cond(item.cancel_at != "", "Ends " + item.cancel_at, _("None")),
+                rx.cond(
+                    item.cancel_at != "", fill(_("Ends %(date)s"), date=item.cancel_at), _("None")
+                ),
             ),
             white_space="nowrap",
         ),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from portal_app.core.i18n import N_, gettext
 from portal_app.core.money import (
     SUPPORTED_CURRENCIES,
     currency_exponent,
@@ -62,8 +63,8 @@ MAX_REFUND_DAYS = 365
 MAX_PLANS = 200
 MAX_LINKS = 200
 DOWNGRADE_LABELS = {
-    "period_end": "Switch when the current period ends",
-    "credit_now": "Switch now and credit the unused part",
+    "period_end": N_("Switch when the current period ends"),
+    "credit_now": N_("Switch now and credit the unused part"),
 }
 _WHOLE = re.compile(r"\d{1,6}")
 _PRICE = re.compile(r"\d{1,15}(?:\.\d{1,6})?")
@@ -129,16 +130,21 @@ def _whole(value: object, high: int, message: str) -> int:
 def _price(text: object, currency: str) -> int:
     cleaned = str(text or "").strip()
     if not _PRICE.fullmatch(cleaned):
-        raise ValueError("Enter a price such as 12.50.")
+        raise ValueError(gettext("Enter a price such as 12.50."))
     exponent = currency_exponent(currency)
     whole, _, decimals = cleaned.partition(".")
     if len(decimals.rstrip("0")) > exponent:
-        raise ValueError(f"{currency} allows at most {exponent} decimal places.")
+        raise ValueError(
+            gettext("%(currency)s allows at most %(places)d decimal places.")
+            % {"currency": currency, "places": exponent}
+        )
     if int(whole) > MAX_PRICE_MAJOR:
-        raise ValueError(f"Enter a price of at most {MAX_PRICE_MAJOR:,}.")
+        raise ValueError(
+            gettext("Enter a price of at most %(max)s.") % {"max": f"{MAX_PRICE_MAJOR:,}"}
+        )
     minor = parse_major(cleaned, currency)
     if minor <= 0:
-        raise ValueError("Enter a price above zero.")
+        raise ValueError(gettext("Enter a price above zero."))
     return minor
 
 
@@ -171,16 +177,18 @@ def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | N
     errors: dict[str, str] = {}
     name = str(form.name or "").strip()
     if not name:
-        errors["name"] = "Enter a name."
+        errors["name"] = gettext("Enter a name.")
     elif len(name) > MAX_NAME:
-        errors["name"] = f"Use at most {MAX_NAME} characters."
+        errors["name"] = gettext("Use at most %(max)d characters.") % {"max": MAX_NAME}
     description = str(form.description or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"Use at most {MAX_DESCRIPTION} characters."
+        errors["description"] = gettext("Use at most %(max)d characters.") % {
+            "max": MAX_DESCRIPTION
+        }
     currency = str(form.currency or "").strip().upper()
     price_minor = 0
     if currency not in SUPPORTED_CURRENCIES:
-        errors["currency"] = "Choose a currency."
+        errors["currency"] = gettext("Choose a currency.")
     else:
         try:
             price_minor = _price(form.price, currency)
@@ -188,38 +196,41 @@ def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | N
             errors["price"] = str(exc)
     frequency = str(form.frequency or "")
     if frequency not in FREQUENCIES:
-        errors["frequency"] = "Choose how often the plan is billed."
+        errors["frequency"] = gettext("Choose how often the plan is billed.")
     values = {}
     for name_, high in (("trial_days", MAX_TRIAL_DAYS), ("refund_period_days", MAX_REFUND_DAYS)):
         try:
             values[name_] = _whole(
-                getattr(form, name_), high, f"Enter a number of days from 0 to {high}."
+                getattr(form, name_),
+                high,
+                gettext("Enter a number of days from 0 to %(max)d.") % {"max": high},
             )
         except ValueError as exc:
             errors[name_] = str(exc)
     max_pause = row.max_pause_periods if row is not None else 3
+    periods = gettext("Enter a number of periods from 1 to %(max)d.") % {"max": MAX_PAUSE_PERIODS}
     if form.allow_pause:
         # Kept as stored while pausing is off: switching it on again offers the same bound.
         try:
             max_pause = _whole(
                 form.max_pause_periods,
                 MAX_PAUSE_PERIODS,
-                f"Enter a number of periods from 1 to {MAX_PAUSE_PERIODS}.",
+                periods,
             )
             if max_pause < 1:
-                raise ValueError(f"Enter a number of periods from 1 to {MAX_PAUSE_PERIODS}.")
+                raise ValueError(periods)
         except ValueError as exc:
             errors["max_pause_periods"] = str(exc)
     downgrade = str(form.downgrade_mode or "")
     if downgrade not in DOWNGRADE_MODES:
-        errors["downgrade_mode"] = "Choose what a downgrade does."
+        errors["downgrade_mode"] = gettext("Choose what a downgrade does.")
     if row is not None and _subscriber_count(session, row.id) > 0:
         if currency in SUPPORTED_CURRENCIES and currency != row.currency:
-            errors["currency"] = (
+            errors["currency"] = gettext(
                 "This plan has subscribers; its currency cannot change. Create a new plan."
             )
         if frequency in FREQUENCIES and frequency != row.frequency:
-            errors["frequency"] = (
+            errors["frequency"] = gettext(
                 "This plan has subscribers; its period cannot change. Create a new plan."
             )
     change_to: list[int] = []
@@ -229,7 +240,7 @@ def _parse(session: Session, *, actor, form: PlanForm, row: SubscriptionPlan | N
         if row is not None:
             candidates.pop(str(row.id), None)
         if wanted - set(candidates):
-            errors["change_to"] = (
+            errors["change_to"] = gettext(
                 "Plans can change only to the company's plans with the same currency and period."
             )
         change_to = sorted(int(v) for v in wanted if v in candidates)
@@ -460,7 +471,7 @@ def create_link(session: Session, *, actor, plan_id: object) -> PaymentLink:
     require_role(actor, StaffAction.MANAGE_PLANS)
     plan = get_plan(session, actor=actor, plan_id=plan_id)
     if not plan.is_active:
-        raise FormErrors({"plan_id": "This plan is not offered; enable it first."})
+        raise FormErrors({"plan_id": gettext("This plan is not offered; enable it first.")})
     link = PaymentLink(company_id=actor.company_id, plan_id=plan.id, key=new_token())
     session.add(link)
     session.flush()
