@@ -30,6 +30,9 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoice_client_balance", "client_id", "balance_minor", "id"),
         # Lets the capped count of a client's visible invoices be answered from the index alone.
         Index("ix_invoice_company_client_status", "company_id", "client_id", "status"),
+        # The ledger stamp (services/payments/ledger_stamp.py: latest updated_at and row count
+        # per client, read on every list load and by the live pages' poll) from the index alone.
+        Index("ix_invoice_client_stamp", "client_id", "company_id", "updated_at"),
         # What one row can hold of the ledger's rules (services/ledger.py keeps the rest).
         CheckConstraint("balance_minor >= 0", name="ck_invoice_balance_not_negative"),
         CheckConstraint("paid_to_date_minor >= 0", name="ck_invoice_paid_not_negative"),

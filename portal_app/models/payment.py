@@ -30,6 +30,8 @@ class Payment(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("company_id", "number", name="uq_payment_company_number"),
         Index("ix_payment_company_client_date", "company_id", "client_id", "created_at", "id"),
+        # The ledger stamp from the index alone (see ix_invoice_client_stamp).
+        Index("ix_payment_client_stamp", "client_id", "company_id", "updated_at"),
         CheckConstraint(
             "amount_minor >= 0 AND applied_minor >= 0 AND refunded_minor >= 0 "
             "AND applied_minor + refunded_minor <= amount_minor",
