@@ -60,7 +60,7 @@ def mark_paid(
     invoice = own_row(session, Invoice, invoice_id, actor, what="invoice", lock=True)
     now = utcnow()
     if invoice.status not in ("draft", *PAYABLE_STATUSES) or invoice.balance_minor <= 0:
-        raise ValidationError("status", f"This invoice is {invoice.status}; nothing is owed.")
+        raise ValidationError("status", gettext("Nothing is owed."))
     if being_paid(session, id_of(invoice), now):
         raise ValidationError("status", gettext("The client is paying this invoice right now."))
     label = str(reference or "").replace("\x00", "").strip()
