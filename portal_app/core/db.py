@@ -91,6 +91,10 @@ def _ping_after_idle(engine: Engine) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            # psycopg opened a transaction for the SELECT: end it, so the connection is handed
+            # out as it was checked in (the job lock switches it to autocommit, which psycopg
+            # refuses inside a transaction).
+            dbapi_connection.rollback()
         except Exception as error:  # noqa: BLE001 - any failure means a dead connection
             # The pool replaces the connection and tries again (SQLAlchemy's documented way).
             raise DisconnectionError(str(error)) from error

@@ -46,3 +46,17 @@ def test_a_busy_connection_is_not_tested_and_a_dead_one_fails_once(pg_engine, mo
     # The disconnect error discarded the pool: the next use connects afresh.
     with pg_engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_the_idle_test_leaves_no_transaction_open(pg_engine, monkeypatch):
+    """The job lock (jobs/lock.py) takes a pooled connection into autocommit: after the idle
+    test's SELECT 1 that failed with "can't change 'autocommit' now: connection in
+    transaction status INTRANS", so scheduled job runs failed at random."""
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # every checkout counts as idle
+    with pg_engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    conn = pg_engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        assert conn.execute(text("SELECT 41 + 1")).scalar_one() == 42
+    finally:
+        conn.close()
