@@ -20,6 +20,7 @@ class RecurringRowView:
     amount: str
     status: str
     status_label: str  # includes "Cancellation requested"
+    badge_key: str  # the status, or "cancel_requested": colours the badge in any language
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class RecurringView:
     number: str
     status: str
     status_label: str
+    badge_key: str  # as in RecurringRowView
     frequency: str
     start_date: str
     next_send_date: str

@@ -162,7 +162,9 @@ def _invoice_row(row: InvoiceRowView) -> rx.Component:
         rx.table.cell(row.due_date, white_space="nowrap", display=["none", "table-cell"]),
         rx.table.cell(row.amount, text_align="right", display=["none", "table-cell"]),
         rx.table.cell(row.balance, text_align="right", white_space="nowrap"),
-        rx.table.cell(status_badge(row.status_label)),
+        rx.table.cell(
+            status_badge(row.status_label, key=rx.cond(row.is_overdue, "overdue", row.status))
+        ),
         data_testid="recurring-invoice-row",
     )
 
@@ -353,7 +355,7 @@ def _detail(r: rx.Var) -> rx.Component:
             rx.heading(
                 fill(_("Recurring invoice %(number)s"), number=r.number), size="7", as_="h1"
             ),
-            recurring_status_badge(r.status_label),
+            recurring_status_badge(r.status_label, r.badge_key),
             rx.text(r.frequency, " · ", r.amount, color_scheme="gray"),
             actions=_cancellation(r),
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.common import colored_badge, empty_state, page_heading
+from portal_app.components.common import empty_state, keyed_badge, page_heading
 from portal_app.components.records import paged_rows
 from portal_app.schemas.recurring import RecurringRowView
 from portal_app.services.billing import recurring
@@ -14,18 +14,19 @@ from portal_app.state.translate import _, pgettext
 
 # Which schedules the list shows: the running ones or all (labelled where they are drawn).
 SHOW_KEYS = ("active", "all")
-RECURRING_BADGE_COLORS = {
-    "Active": "green",
-    "Paused": "amber",
-    "Cancellation requested": "orange",
-    "Completed": "gray",
-    "Cancelled": "gray",
+# Colours by the badge key (services/billing/recurring.badge_key): the label is translated.
+RECURRING_KEY_COLORS = {
+    "active": "green",
+    "paused": "amber",
+    "cancel_requested": "orange",
+    "completed": "gray",
+    "cancelled": "gray",
 }
 
 
-def recurring_status_badge(label) -> rx.Component:
-    """A coloured badge for a recurring-invoice status label (a Var)."""
-    return colored_badge(label, RECURRING_BADGE_COLORS)
+def recurring_status_badge(label, key) -> rx.Component:
+    """A coloured badge for a recurring invoice: `label` in any language, coloured by `key`."""
+    return keyed_badge(label, key, RECURRING_KEY_COLORS)
 
 
 class RecurringInvoicesState(PagedListMixin, PortalState):
@@ -72,7 +73,7 @@ def _row(row: RecurringRowView) -> rx.Component:
         ),
         rx.table.cell(row.cycles_left, display=["none", "table-cell"]),
         rx.table.cell(row.amount, text_align="right", white_space="nowrap"),
-        rx.table.cell(recurring_status_badge(row.status_label)),
+        rx.table.cell(recurring_status_badge(row.status_label, row.badge_key)),
         data_testid="recurring-row",
     )
 

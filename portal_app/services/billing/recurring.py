@@ -52,6 +52,14 @@ LINK_MESSAGE = N_("Sign in with your password to change this recurring invoice."
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def badge_key(schedule: RecurringInvoice) -> str:
+    """What colours the status badge: the status, or "cancel_requested" while a cancellation
+    waits (the label is in the contact's language, so it cannot say)."""
+    if schedule.cancel_requested_at is not None and schedule.status in RUNNING_STATUSES:
+        return "cancel_requested"
+    return str(schedule.status)
+
+
 def status_label(schedule: RecurringInvoice) -> str:
     """What the client sees: the status, or "Cancellation requested" while it still runs."""
     if schedule.cancel_requested_at is not None and schedule.status in RUNNING_STATUSES:
@@ -150,6 +158,7 @@ def list_recurring(
                 amount=format_money(r.amount_minor, r.currency, locale),
                 status=r.status,
                 status_label=status_label(r),
+                badge_key=badge_key(r),
             )
             for r in found.rows
         ],
@@ -208,6 +217,7 @@ def recurring_view(
         number=r.number,
         status=r.status,
         status_label=status_label(r),
+        badge_key=badge_key(r),
         frequency=frequency_label(r.frequency),
         start_date=format_day(r.start_date, locale),
         next_send_date=_next_date(r, locale),

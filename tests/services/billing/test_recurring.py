@@ -300,3 +300,27 @@ def test_ended_schedule_cannot_be_asked_to_cancel(make, session, acme):
     )
     with pytest.raises(ValidationError):
         svc.request_cancellation(session, actor=actor, recurring_id=schedule.id)
+
+
+def test_a_german_reader_gets_german_labels_and_keys_that_colour_the_badges(make, session, acme):
+    """The badge's colour comes from a key, not the label: in German the labels are "Aktiv"
+    and so on, which a colour table of English labels never matched (grey badges)."""
+    from datetime import UTC, datetime
+
+    from portal_app.core.i18n import use_language
+
+    client, actor = acme
+    add_recurring(session, client, number="R-ACT", start_date=date(2026, 1, 31))
+    waiting = add_recurring(session, client, number="R-END", start_date=date(2026, 1, 31))
+    waiting.cancel_requested_at = datetime(2026, 2, 1, tzinfo=UTC)
+    add_recurring(session, client, number="R-OLD", start_date=date(2025, 1, 1), status="completed")
+    session.flush()
+    with use_language("de"):
+        rows = {r.number: r for r in svc.list_recurring(session, actor=actor, show="all").rows}
+        detail = svc.recurring_view(session, actor=actor, recurring_id=waiting.id)
+    assert [(rows[n].status_label, rows[n].badge_key) for n in ("R-ACT", "R-END", "R-OLD")] == [
+        ("Aktiv", "active"),
+        ("Kündigung angefragt", "cancel_requested"),
+        ("Abgeschlossen", "completed"),
+    ]
+    assert detail.badge_key == "cancel_requested"
