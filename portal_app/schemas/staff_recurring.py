@@ -17,6 +17,7 @@ class StaffRecurringRow:
     client_name: str
     status: str
     status_label: str  # includes "Cancellation requested"
+    badge_key: str  # services/billing/recurring.badge_key: colours the badge in any language
     frequency: str  # "Monthly"
     next_send_date: str  # "" when nothing more will be sent
     cycles_left: str  # "3" or "Endless"
@@ -51,6 +52,7 @@ class StaffRecurringDetail:
     number: str
     status: str
     status_label: str
+    badge_key: str  # as in StaffRecurringRow
     client_id: int
     client_name: str
     frequency: str

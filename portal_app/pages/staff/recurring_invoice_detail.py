@@ -196,7 +196,7 @@ def staff_recurring_detail_page() -> rx.Component:
             rx.heading(
                 fill(_("Recurring invoice %(number)s"), number=doc.number), size="7", as_="h1"
             ),
-            recurring_status_badge(doc.status_label),
+            recurring_status_badge(doc.status_label, doc.badge_key),
             align="center",
             spacing="3",
             wrap="wrap",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import (
-    colored_badge,
     empty_state,
+    keyed_badge,
     link_button,
     loading_block,
     page_heading,
@@ -22,18 +22,19 @@ from portal_app.state.staff import StaffState
 from portal_app.state.translate import _, fill
 
 RECURRING_COLORS = {
-    "Draft": "gray",
-    "Active": "green",
-    "Paused": "amber",
-    "Completed": "gray",
-    "Cancelled": "gray",
-    "Cancellation requested": "red",
+    "draft": "gray",
+    "active": "green",
+    "paused": "amber",
+    "completed": "gray",
+    "cancelled": "gray",
+    "cancel_requested": "red",
 }
 
 
-def recurring_status_badge(label) -> rx.Component:
-    """A schedule's status as a coloured badge."""
-    return colored_badge(label, RECURRING_COLORS)
+def recurring_status_badge(label, key) -> rx.Component:
+    """A schedule's status as a badge: `label` in the reader's language, coloured by `key`
+    (services/billing/recurring.badge_key)."""
+    return keyed_badge(label, key, RECURRING_COLORS)
 
 
 class StaffRecurringInvoicesState(StaffState):
@@ -110,7 +111,7 @@ def _row(item: StaffRecurringRow) -> rx.Component:
             )
         ),
         rx.table.cell(item.client_name),
-        rx.table.cell(recurring_status_badge(item.status_label)),
+        rx.table.cell(recurring_status_badge(item.status_label, item.badge_key)),
         rx.table.cell(item.frequency, white_space="nowrap"),
         rx.table.cell(item.next_send_date, white_space="nowrap"),
         rx.table.cell(item.cycles_left),

@@ -58,7 +58,12 @@ from portal_app.services.billing.document_forms import (
     parse_day,
     parse_document,
 )
-from portal_app.services.billing.recurring import cycles_left, frequency_label, status_label
+from portal_app.services.billing.recurring import (
+    badge_key,
+    cycles_left,
+    frequency_label,
+    status_label,
+)
 from portal_app.services.billing.staff_lists import status_label as invoice_status_label
 from portal_app.services.company.locale import company_locale
 from portal_app.services.identity.staff_scope import (
@@ -470,6 +475,7 @@ def list_schedules(
                 client_name=client_name,
                 status=str(row.status),
                 status_label=status_label(row),
+                badge_key=badge_key(row),
                 frequency=frequency_label(row.frequency),
                 next_send_date=format_day(row.next_send_date, locale),
                 cycles_left=cycles_left(row),
@@ -508,6 +514,7 @@ def schedule_detail(session: Session, *, actor, schedule_id: object) -> StaffRec
         number=row.number,
         status=str(row.status),
         status_label=status_label(row),
+        badge_key=badge_key(row),
         client_id=row.client_id,
         client_name=client.name if client else "",
         frequency=frequency_label(row.frequency),

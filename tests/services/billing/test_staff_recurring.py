@@ -351,3 +351,15 @@ def test_list_filters_by_status_and_client_and_pages(session, make, setup):
     assert svc.list_schedules(session, actor=actor, client_id="x'--").rows == []
     # An unknown status filter lists everything.
     assert svc.list_schedules(session, actor=actor, status="bogus").has_next
+
+
+def test_badges_are_coloured_by_key_in_the_staff_users_language(session, setup):
+    """Staff read the console in their own language: the badge's colour follows the key."""
+    from portal_app.core.i18n import use_language
+
+    client, actor = setup
+    add_recurring(session, client, number="R-DE-1", start_date=date(2026, 1, 31))
+    with use_language("de"):
+        page = svc.list_schedules(session, actor=actor)
+    row = next(r for r in page.rows if r.number == "R-DE-1")
+    assert (row.status_label, row.badge_key) == ("Aktiv", "active")
