@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.accessible import callout
+from portal_app.state.translate import _
 
 
 def test_mode_banner(show) -> rx.Component:
@@ -12,8 +13,10 @@ def test_mode_banner(show) -> rx.Component:
     return rx.cond(
         show,
         callout(
-            "Test mode: payments go to a test card processor and no real money moves. "
-            "Use card 4242 4242 4242 4242 with any future expiry.",
+            _(
+                "Test mode: payments go to a test card processor and no real money moves. "
+                "Use card 4242 4242 4242 4242 with any future expiry."
+            ),
             icon="flask-conical",
             color_scheme="amber",
             role="status",
