@@ -54,6 +54,8 @@ def test_accept_language_de_shows_the_german_portal(new_context, make):
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     expect(page.get_by_role("heading", name="Übersicht", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Abmelden").first).to_be_visible()
+    # The browser tab too (the page titles were English in every language).
+    expect(page).to_have_title("Übersicht · Kundenportal")
 
 
 def test_the_contacts_arabic_wins_right_to_left_and_axe_clean(new_context, make, db):
@@ -101,6 +103,7 @@ def test_the_sign_in_page_follows_accept_language_de(new_context):
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("html")).to_have_attribute("dir", "ltr")
     expect(page.locator("#signin-language")).to_have_value("de")
+    expect(page).to_have_title("Anmelden · Kundenportal")
 
 
 def test_the_sign_in_switcher_changes_the_language_and_a_reload_keeps_it(new_context):
