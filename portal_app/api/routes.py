@@ -20,7 +20,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from portal_app.api import signin
-from portal_app.api.file_responses import file_response
+from portal_app.api.file_responses import file_response, plain_text
 from portal_app.api.health import health
 from portal_app.api.staff_routes import STAFF_ROUTES
 from portal_app.api.unsubscribe import unsubscribe_email
@@ -28,14 +28,14 @@ from portal_app.client_address import request_client_address
 from portal_app.core import files, routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
-from portal_app.core.i18n import LANGUAGE_COOKIE, use_language
+from portal_app.core.i18n import LANGUAGE_COOKIE, N_, use_language
 from portal_app.core.settings import get_settings
 from portal_app.logging_setup import RequestIdMiddleware
 from portal_app.services.identity import auth
 from portal_app.services.identity.actor import Actor
 
 log = logging.getLogger(__name__)
-NOT_FOUND_TEXT = "Not found."
+NOT_FOUND_TEXT = N_("Not found.")
 
 
 def _client_ip(request: Request) -> str:
@@ -86,13 +86,13 @@ async def invoice_pdf(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to download invoices.", status_code=401)
+        return plain_text(request, N_("Sign in to download invoices."), 401)
     try:
         invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
         render = _in_reader_language(request, actor, _render_one)
         filename, data = await run_in_threadpool(render, actor, invoice_id)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     return _attachment(data, filename, "application/pdf")
 
 
@@ -102,7 +102,7 @@ async def invoice_ubl(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to download invoices.", status_code=401)
+        return plain_text(request, N_("Sign in to download invoices."), 401)
 
     def run(invoice_id: int) -> tuple[str, bytes]:
         with session_scope() as db:
@@ -114,7 +114,7 @@ async def invoice_ubl(request: Request) -> Response:
         invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
         filename, data = await run_in_threadpool(run, invoice_id)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     return _attachment(data, filename, "application/xml")
 
 
@@ -126,7 +126,7 @@ async def invoice_qr(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to see invoices.", status_code=401)
+        return plain_text(request, N_("Sign in to see invoices."), 401)
 
     def run(invoice_id: int, kind: str) -> str:
         with session_scope() as db:
@@ -136,7 +136,7 @@ async def invoice_qr(request: Request) -> Response:
         invoice_id = invoices.parse_invoice_id(request.path_params.get("invoice_id"))
         svg = await run_in_threadpool(run, invoice_id, str(request.path_params.get("kind")))
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     return Response(
         svg,
         media_type="image/svg+xml",
@@ -155,14 +155,14 @@ async def invoices_zip(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to download invoices.", status_code=401)
+        return plain_text(request, N_("Sign in to download invoices."), 401)
     raw = request.query_params.get("ids", "")
     try:
         ids = [invoices.parse_invoice_id(part) for part in raw.split(",") if part.strip()]
         render = _in_reader_language(request, actor, _render_zip)
         filename, data = await run_in_threadpool(render, actor, ids)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     return _attachment(data, filename, "application/zip")
 
 
@@ -208,7 +208,7 @@ async def quotes_zip(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to download quotes.", status_code=401)
+        return plain_text(request, N_("Sign in to download quotes."), 401)
     raw = request.query_params.get("ids", "")
 
     def run(ids: list[int]) -> tuple[str, bytes]:
@@ -222,12 +222,17 @@ async def quotes_zip(request: Request) -> Response:
         ids = [quotes.parse_quote_id(part) for part in parts if part.strip()]
         filename, data = await run_in_threadpool(_in_reader_language(request, actor, run), ids)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     return _attachment(data, filename, "application/zip")
 
 
 # What each of _client_pdf's downloads is, for the client's activity page.
 _PDF_RECORDS = {"receipts": "payment", "credits": "credit", "quotes": "quote"}
+_SIGN_IN_TO_DOWNLOAD = {
+    "receipts": N_("Sign in to download receipts."),
+    "credits": N_("Sign in to download credits."),
+    "quotes": N_("Sign in to download quotes."),
+}
 
 
 def _note_download(db, actor: Actor, entity_type: str, ids: list[int]) -> None:
@@ -241,7 +246,7 @@ async def _client_pdf(request: Request, what: str, parse_id, render) -> Response
     """401 when signed out, 404 for any id that is not the client's, else the PDF."""
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse(f"Sign in to download {what}.", status_code=401)
+        return plain_text(request, _SIGN_IN_TO_DOWNLOAD[what], 401)
 
     def run(record_id: int) -> tuple[str, bytes]:
         with session_scope() as db:
@@ -254,7 +259,7 @@ async def _client_pdf(request: Request, what: str, parse_id, render) -> Response
         in_language = _in_reader_language(request, actor, run)
         filename, data = await run_in_threadpool(in_language, record_id)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     return _attachment(data, filename, "application/pdf")
 
 
@@ -284,7 +289,7 @@ async def statement_pdf(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to download statements.", status_code=401)
+        return plain_text(request, N_("Sign in to download statements."), 401)
     params = request.query_params
 
     def run() -> tuple[str, bytes]:
@@ -306,7 +311,7 @@ async def statement_pdf(request: Request) -> Response:
     try:
         filename, data = await run_in_threadpool(_in_reader_language(request, actor, run))
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     except ValidationError as exc:
         return PlainTextResponse(f"{exc.field}: {exc.message}", status_code=400)
     return _attachment(data, filename, "application/pdf")
@@ -321,7 +326,7 @@ async def export_file(request: Request) -> Response:
 
     actor = _actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in to download exports.", status_code=401)
+        return plain_text(request, N_("Sign in to download exports."), 401)
     params = request.query_params
 
     def run() -> tuple[str, str, bytes]:
@@ -346,7 +351,7 @@ async def export_file(request: Request) -> Response:
     try:
         filename, media_type, data = await run_in_threadpool(run)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404)
+        return plain_text(request, NOT_FOUND_TEXT, 404)
     except ValidationError as exc:
         return PlainTextResponse(f"{exc.field}: {exc.message}", status_code=400)
     return _attachment(data, filename, media_type)
@@ -380,7 +385,7 @@ async def document_file(request: Request) -> Response:
             raise NotFoundError("download")
         name, media_type, body, inline_ok = await run_in_threadpool(resolve)
     except NotFoundError:
-        return PlainTextResponse(NOT_FOUND_TEXT, status_code=404, headers=_NO_STORE)
+        return plain_text(request, NOT_FOUND_TEXT, 404, headers=_NO_STORE)
     inline = (
         request.query_params.get("inline") == "1" and inline_ok and media_type in files.INLINE_TYPES
     )

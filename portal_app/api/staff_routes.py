@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal_app.api import signin
-from portal_app.api.file_responses import file_response
+from portal_app.api.file_responses import file_response, plain_text
 from portal_app.core import routes
 from portal_app.core.db import session_scope
+from portal_app.core.i18n import N_
 from portal_app.core.settings import get_settings
 
 
@@ -53,7 +54,7 @@ async def branding_logo(request: Request) -> Response:
     try:
         path, media_type = logo_file(request.path_params.get("name", ""))
     except NotFoundError:
-        return PlainTextResponse("Not found.", status_code=404)
+        return plain_text(request, N_("Not found."), 404)
     return file_response(
         path,
         media_type=media_type,
@@ -91,7 +92,7 @@ def staff_pdf_route(kind_name: str):
 
         actor = _staff_actor(request)
         if actor is None:
-            return PlainTextResponse("Sign in as staff to download this.", status_code=401)
+            return plain_text(request, N_("Sign in as staff to download this."), 401)
         kind = {
             "invoice": staff_records.INVOICE,
             "quote": staff_records.QUOTE,
@@ -108,7 +109,7 @@ def staff_pdf_route(kind_name: str):
             # Rendering takes ~100 ms: off the event loop.
             filename, data = await run_in_threadpool(run)
         except NotFoundError:
-            return PlainTextResponse("Not found.", status_code=404, headers=_PRIVATE)
+            return plain_text(request, N_("Not found."), 404, headers=_PRIVATE)
         shown = "inline" if request.query_params.get("inline") == "1" else "attachment"
         headers = {
             **_PRIVATE,
@@ -129,14 +130,14 @@ async def quote_signature(request: Request) -> Response:
 
     actor = _staff_actor(request)
     if actor is None:
-        return PlainTextResponse("Sign in as staff to see this.", status_code=401)
+        return plain_text(request, N_("Sign in as staff to see this."), 401)
     try:
         with session_scope() as db:
             data = staff_quotes.approval_signature(
                 db, actor=actor, quote_id=request.path_params.get("record_id")
             )
     except NotFoundError:
-        return PlainTextResponse("Not found.", status_code=404, headers=_PRIVATE)
+        return plain_text(request, N_("Not found."), 404, headers=_PRIVATE)
     # Checked as a PNG when it was stored; served so that nothing in it can run.
     headers = {**_PRIVATE, "Content-Security-Policy": "default-src 'none'; sandbox"}
     return Response(data, media_type="image/png", headers=headers)

@@ -137,3 +137,23 @@ def test_garbage_cookie_is_signed_out(committed, client):
     for value in ("x", "a" * 5000, "../../etc/passwd", "' OR 1=1 --"):
         client.cookies.set("portal_session", value)
         assert client.get(f"/api/invoices/{data['own'][0]}/pdf").status_code == 401
+
+
+def test_signed_out_and_not_found_answers_are_in_the_visitors_language(client):
+    """A download link opened after the session ended answers in the browser's language (the
+    sign-in page's choice first, then Accept-Language); English otherwise."""
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    signed_out = client.get("/api/invoices/1/pdf", headers=german)
+    assert (signed_out.status_code, signed_out.text) == (
+        401,
+        "Melden Sie sich an, um Rechnungen herunterzuladen.",
+    )
+    client.cookies.set("portal_lang", "fr")
+    chosen = client.get("/api/quotes/1/pdf", headers=german)
+    assert chosen.text == "Connectez-vous pour télécharger des devis."
+    client.cookies.clear()
+    assert client.get("/api/invoices/1/pdf").text == "Sign in to download invoices."
+    missing_logo = client.get(
+        "/api/branding/logo/not-a-logo.png", headers={"Accept-Language": "ja"}
+    )
+    assert (missing_logo.status_code, missing_logo.text) == (404, "見つかりません。")
