@@ -46,6 +46,9 @@ ALLOWED = {
     # A React hook (one useEffect line) handed to Reflex's hook collection, which takes JS
     # source; it lives in reflex_ext/, the one place that touches Reflex internals.
     "reflex_ext/document_language.py",
+    # The same kind: a React hook (a useState latch set in a transition from a useEffect)
+    # handed to Reflex's hook collection, for the first render in slices (issue 23 item 4).
+    "reflex_ext/deferred.py",
 }
 
 
