@@ -313,6 +313,7 @@ def _announce_after_commit(session: Session) -> None:
         announce_change()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_FLAG, None)
+# The flag is not forgotten on rollback: after_rollback also fires for a savepoint, and a
+# watched change flushed before a savepoint that lost must still be announced at the commit.
+# Left over after a real rollback, it only makes the session's next commit announce a change
+# that was not made (every worker re-checks once), never miss one.

@@ -232,3 +232,23 @@ def test_a_commit_of_a_revocation_is_published(make, session, channel, events):
     message = listener.get_message(timeout=2)
     listener.close()
     assert message is not None and message["type"] == "message"
+
+
+def test_a_revocation_is_published_even_after_a_savepoint_rolled_back(
+    make, session, channel, events
+):
+    """A watched change flushed, then an unrelated savepoint rolled back in the same
+    transaction (a conditional step that lost), then the commit: still announced."""
+    _, opened = _signed_in(make, session)
+    listener = channel.pubsub()
+    listener.subscribe(session_cache.CHANNEL)
+    assert listener.get_message(timeout=2)["type"] == "subscribe"
+
+    with events() as db:
+        assert auth.sign_out(db, token=opened.token) is True
+        db.flush()
+        savepoint = db.begin_nested()
+        savepoint.rollback()
+    message = listener.get_message(timeout=2)
+    listener.close()
+    assert message is not None and message["type"] == "message"
