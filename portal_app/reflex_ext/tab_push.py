@@ -121,6 +121,21 @@ class LedgerPush:
         """How many tabs are registered."""
         return len(self._tabs)
 
+    def seen_stamp(self, token: str, *, client: ClientKey, path: str) -> str:
+        """The newest ledger stamp this worker knows for `token`'s live page at `path`: the
+        one its page load read, or the one the last poll moved it to (its refresh is then on
+        the way). "" when that page is not watched here (another page or client, expired,
+        or a worker that never saw its load): the caller then knows nothing newer."""
+        watcher = self._tabs.get(token)
+        if (
+            watcher is None
+            or watcher.client != client
+            or watcher.path != path
+            or time.monotonic() > watcher.until
+        ):
+            return ""
+        return watcher.seen
+
     def watch(self, token: str, watcher: Watcher) -> None:
         """Keep `token`'s page live (replacing what the tab registered before). Called from a
         page load on the worker's event loop."""

@@ -146,6 +146,19 @@ class PortalState(SessionStateMixin, UiLanguageState):
         even one before the registration, is noticed."""
         self._watch_seen = ledger_stamp.ledger_stamp(db, actor=actor)
 
+    def _live_stamp(self) -> str:
+        """The client's ledger stamp as this tab's live page knows it (at most one poll
+        interval old: a newer one is already sending the page its refresh), without reading
+        the database; "" when the page is not watched in this worker (see `_watch_here`)."""
+        company_id, _, client_id = self._watch_client.partition(":")
+        if not (company_id.isdigit() and client_id.isdigit()):
+            return ""
+        return LEDGER_PUSH.seen_stamp(
+            self.router.session.client_token,
+            client=(int(company_id), int(client_id)),
+            path=self.router.url.path,
+        )
+
     def _watch_here(self, refresh) -> None:
         """Keep this page live: when the client's invoices or payments change elsewhere (a
         webhook, another tab), the worker's LEDGER_PUSH sends this tab the `refresh` event

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from portal_app.core.db import utcnow
 from portal_app.core.settings import get_settings
 from portal_app.models import AuthSession, ClientContact
-from tests.deploy.conftest import PASSWORD, REDIS_URL, Account, Worker
+from tests.deploy.conftest import INVOICES, PASSWORD, REDIS_URL, Account, Worker
 from tests.deploy.test_two_workers import _invoices_loaded
 from tests.helpers.reflex_protocol import INVOICES as INVOICES_STATE
 from tests.helpers.reflex_protocol import SESSION_COOKIE, Tab, sign_in
@@ -214,3 +214,43 @@ def test_pay_all_due_shows_a_payment_elsewhere_on_the_next_list_load(
     assert before and unchanged == before
     assert sum(count for _, count, _ in after) == sum(count for _, count, _ in before) - 1
     assert after != before
+
+
+def _hide_without_moving_the_stamp(db_engine, invoice_id: int) -> None:
+    """An invoice back to draft (hidden from the list) by a write that, unlike every write
+    of the portal, leaves the ledger stamp as it was: what the list then counts tells
+    whether a count was taken again or the kept one reused."""
+    with db_engine.begin() as conn:
+        conn.execute(text("UPDATE invoice SET status = 'draft' WHERE id = :id"), {"id": invoice_id})
+
+
+def test_the_last_button_of_a_live_list_reuses_the_count_its_load_took(
+    start_worker, account: Account, db_engine
+):
+    worker: Worker = start_worker()
+
+    async def scenario():
+        tab = Tab(worker.base_url)
+        await sign_in(tab, account.email, PASSWORD, next_path="/client/invoices")
+        await _invoices_loaded(tab)
+        loaded = tab.var(INVOICES_STATE, "total")
+        await asyncio.to_thread(_hide_without_moving_the_stamp, db_engine, account.invoice_ids[0])
+        since = len(tab.history)
+        await tab.send(f"{INVOICES_STATE}.last_page")
+        await tab.wait_update(INVOICES_STATE, "rows", since)
+        kept = tab.var(INVOICES_STATE, "total"), len(tab.var(INVOICES_STATE, "rows"))
+        # A change the stamp sees: a new load counts again (and so does the live refresh).
+        await asyncio.to_thread(_pay_elsewhere, db_engine, account.invoice_ids[1])
+        since = len(tab.history)
+        await tab.navigate("/client/invoices")
+        await tab.wait_update(INVOICES_STATE, "rows", since)
+        recounted = tab.var(INVOICES_STATE, "total")
+        await tab.close()
+        return loaded, kept, recounted
+
+    loaded, kept, recounted = asyncio.run(scenario())
+    # The Last button took no count of its own: still the load's 60, and the last page's
+    # size comes from it (60 - 2 x 25 rows; an exact count would have said 59 and 9).
+    assert loaded == INVOICES
+    assert kept == (INVOICES, INVOICES - 50)
+    assert recounted == INVOICES - 1

@@ -177,3 +177,34 @@ def test_tab_pages_remember_the_latest_path_and_forget_the_oldest_tabs():
     assert pages.path("b") is None  # the least recently active tab went first
     assert pages.path("a") == "/client/payments"
     assert pages.path("c") == "/client/invoices"
+
+
+def test_seen_stamp_is_the_watched_pages_newest_stamp_and_nothing_for_anything_else(make, session):
+    company = make.company()
+    client, other = make.client(company), make.client(company)
+    invoice = make.invoice(client)
+    sent, notify = _recorder()
+    push = LedgerPush(0.05, lambda keys: ledger_stamp.ledger_stamps(session, clients=keys), notify)
+    tab, expired = _tab(), _tab()
+    watcher = _watcher(session, client)
+    loaded = watcher.seen
+
+    async def scenario():
+        push.watch(tab, watcher)
+        push.watch(expired, _watcher(session, client, until=time.monotonic() - 1))
+        at_load = push.seen_stamp(tab, client=_key(client), path="/client/invoices")
+        _pay(session, invoice)
+        await asyncio.sleep(0.15)  # a poll sees the payment and sends the refresh
+        return at_load, push.seen_stamp(tab, client=_key(client), path="/client/invoices")
+
+    at_load, after_poll = asyncio.run(scenario())
+    assert at_load == loaded
+    # The poll's newer stamp, the one the refresh on its way will load with.
+    assert sent == [(tab, "list.refresh")]
+    assert after_poll == ledger_stamp.ledger_stamps(session, clients=[_key(client)])[_key(client)]
+    assert after_poll != loaded
+    # Another page, another client, an expired or unknown tab: nothing known.
+    assert push.seen_stamp(tab, client=_key(client), path="/client/payments") == ""
+    assert push.seen_stamp(tab, client=_key(other), path="/client/invoices") == ""
+    assert push.seen_stamp(expired, client=_key(client), path="/client/invoices") == ""
+    assert push.seen_stamp("tab-never-seen", client=_key(client), path="/client/invoices") == ""

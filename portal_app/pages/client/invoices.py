@@ -102,7 +102,13 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
 
         def fetch(db, actor):
             if not with_pay_groups:
-                return invoices.list_invoices(db, actor=actor, query=query)
+                # A page turn (Next, Last...) of a live list: the stamp the page's watch
+                # holds keys the list's count, so the last page reuses the count its load
+                # took instead of counting again; a change elsewhere has moved that stamp
+                # (and sent a refresh) within one poll. Not watched here: counted exactly.
+                return invoices.list_invoices(
+                    db, actor=actor, query=replace(query, ledger_stamp=self._live_stamp())
+                )
             self._note_ledger(db, actor)  # before the data: the watch's starting point
             # "Pay all due" depends only on the client's invoices (any change moves the ledger
             # stamp just read) and the locale its totals are written in: unchanged, the
