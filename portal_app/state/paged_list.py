@@ -334,6 +334,10 @@ class RowSelectionMixin(rx.State, mixin=True):
 
     @rx.event
     def clear_selection(self):
+        # Nothing ticked (every list load and page turn clears): nothing to send, and the
+        # rows' boxes stay mounted (the epoch is in their key).
+        if not self.selected_ids:
+            return
         self.selected_ids = []
         self.selection_epoch += 1
 
