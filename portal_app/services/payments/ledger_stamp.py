@@ -6,8 +6,9 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import Table, bindparam, func, literal, select, true, union_all
 from sqlmodel import Session, col
+from sqlmodel import select as select_rows
 
 from portal_app.models import Invoice, Payment
 from portal_app.services.identity.actor import Actor
@@ -34,10 +35,37 @@ _STAMP_QUERY = union_all(
 )
 
 
+def _one_client_part(table: Table):
+    """(latest updated_at, row count) of one client's rows of `table`: always one row."""
+    return (
+        select(func.max(table.c.updated_at).label("latest"), func.count().label("rows"))
+        .where(
+            table.c.client_id == bindparam("client_id"),
+            table.c.company_id == bindparam("company_id"),
+        )
+        .subquery()
+    )
+
+
+# One client's stamp (every live page load reads it): plain `client_id = :client_id`
+# parameters, so the statement's SQL is compiled once and taken from the cache; an expanding
+# IN list is rendered anew at every execution (issue 25). Table columns, not the ORM's: a Core
+# statement skips the ORM's compile and result set-up. One row, both tables, one round trip.
+_INVOICES = _one_client_part(Invoice.__table__)  # type: ignore[attr-defined]
+_PAYMENTS = _one_client_part(Payment.__table__)  # type: ignore[attr-defined]
+_ONE_CLIENT_QUERY = select_rows(
+    _INVOICES.c.latest, _INVOICES.c.rows, _PAYMENTS.c.latest, _PAYMENTS.c.rows
+).select_from(_INVOICES.join(_PAYMENTS, true()))
+
+
 def ledger_stamp(session: Session, *, actor: Actor) -> str:
-    """Changes whenever one of the client's invoices or payments changes (e.g. by a webhook)."""
-    key = (actor.company_id, actor.client_id)
-    return ledger_stamps(session, clients=[key])[key]
+    """Changes whenever one of the client's invoices or payments changes (e.g. by a webhook);
+    equal to this client's `ledger_stamps` entry, which the worker's poll compares it with."""
+    row = session.exec(
+        _ONE_CLIENT_QUERY,
+        params={"client_id": actor.client_id, "company_id": actor.company_id},
+    ).one()
+    return "|".join(str(part) for part in row)
 
 
 def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[ClientKey, str]:

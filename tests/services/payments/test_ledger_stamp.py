@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from portal_app.core.db import utcnow
 from portal_app.services.payments import ledger_stamp
 
@@ -64,3 +66,37 @@ def test_batched_stamps_equal_the_single_stamp_and_keep_to_the_company(make, ses
     foreign = (make.company().id, busy.id)
     assert ledger_stamp.ledger_stamps(session, clients=[foreign])[foreign] == stamps[_key(empty)]
     assert ledger_stamp.ledger_stamps(session, clients=[]) == {}
+
+
+def test_one_clients_stamp_is_one_statement_with_the_same_sql_for_every_client(
+    make, session, engine
+):
+    # Every live page load reads it: one round trip, and SQL the engine compiles once (an
+    # expanding IN list is rendered anew at each execution).
+    company = make.company()
+    first, second = make.client(company), make.client(company)
+    make.invoice(first)
+    make.payment(second)
+    seen: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        for client in (first, second):
+            actor = make.actor(make.contact(client))
+            session.flush()
+            seen.clear()
+            stamp = ledger_stamp.ledger_stamp(session, actor=actor)
+            assert (
+                stamp == ledger_stamp.ledger_stamps(session, clients=[_key(client)])[_key(client)]
+            )
+            assert len(seen) == 2  # the stamp, then the batched one compared with it
+            one_client = seen[0]
+            assert " IN " not in one_client.upper()
+            if client is first:
+                first_sql = one_client
+        assert one_client == first_sql
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
