@@ -6,6 +6,7 @@ upgrade is reviewed here and nowhere else:
 - asgi.py: our HTTP routes, the upload guard and the security headers around Reflex's backend;
 - page_load.py: a page's on_load handlers run inside the navigation event;
 - redis_lock_fix.py: the Redis state lock survives a cancelled event;
+- redis_round_trips.py: an event's Redis lock and state I/O in two round trips instead of four;
 - event_log.py: one log line per websocket event, with its id;
 - tab_push.py: live money pages refreshed through Reflex's event processor.
 - vendor_chunk.py: a Reflex plugin giving the front-end build one vendor chunk (its Vite config).
@@ -72,7 +73,7 @@ def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION)
 
     Returns the names of what was installed (the rest was refused and logged).
     """
-    from portal_app.reflex_ext import redis_lock_fix
+    from portal_app.reflex_ext import redis_lock_fix, redis_round_trips
     from portal_app.reflex_ext.event_log import EventLogMiddleware
     from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware
     from portal_app.reflex_ext.tab_push import TabPageMiddleware
@@ -82,6 +83,10 @@ def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION)
     if allow_patch("redis lock fix", reflex_version):
         redis_lock_fix.install()
         installed.append("redis lock fix")
+    # Lock + read, then write + unlock: two Redis scripts per event instead of four commands.
+    if allow_patch("redis round trips", reflex_version):
+        redis_round_trips.install()
+        installed.append("redis round trips")
     # One log line per websocket event, with the event's id.
     if allow_patch("event log", reflex_version):
         app.add_middleware(EventLogMiddleware())

@@ -39,7 +39,13 @@ def test_install_adds_every_patch_on_a_tested_reflex_and_none_on_another(caplog)
     tested, untested = MiddlewareMixin(), MiddlewareMixin()
     push = LedgerPush(interval=60)
     names = reflex_ext.install(tested, ledger_push=push, reflex_version="0.10.1")
-    assert names == ["redis lock fix", "event log", "tab push", "inline page load"]
+    assert names == [
+        "redis lock fix",
+        "redis round trips",
+        "event log",
+        "tab push",
+        "inline page load",
+    ]
     assert len(tested._middlewares) == 3
     with caplog.at_level(logging.ERROR, logger="portal_app.reflex_ext"):
         assert (
@@ -49,7 +55,7 @@ def test_install_adds_every_patch_on_a_tested_reflex_and_none_on_another(caplog)
             == []
         )
     assert untested._middlewares == []
-    assert caplog.text.count("not installing") == 4
+    assert caplog.text.count("not installing") == 5
 
 
 def test_the_endpoints_the_front_end_uses():

@@ -1,0 +1,259 @@
+"""An event's Redis lock and state I/O in two scripts (reflex_ext/redis_round_trips.py), against
+the Redis at 127.0.0.1:6379: same states read and written, same lock rules as Reflex's four
+commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+
+import pytest
+import reflex as rx
+from redis.asyncio import Redis
+from reflex.istate.manager.redis import StateManagerRedis
+from reflex.istate.manager.token import BaseStateToken
+from reflex_base.utils.exceptions import LockExpiredError
+
+from portal_app.reflex_ext import redis_round_trips
+
+REDIS_URL = os.environ.get("PORTAL_TEST_ROUND_TRIPS_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+# Registered in Reflex's state tree for the whole test process: a parent and its own substate
+# only (as tests/reflex_ext/test_state_deps.py does), so no other test sees a stray sibling.
+class RoundTripParent(rx.State):
+    amount: int = 0
+    _backend_note: str = ""
+
+
+class RoundTripChild(RoundTripParent):
+    label: str = "start"
+
+    @rx.var
+    def shout(self) -> str:
+        return self.label.upper()
+
+
+class CountingRedis(Redis):
+    """Redis that notes each command it sends and can hold an EVAL's reply back a while."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: list[str] = []
+        self.eval_reply_delay = 0.0
+
+    async def execute_command(self, *args, **options):
+        name = str(args[0]).upper()
+        if not name.startswith("CONFIG"):  # the lock subscriber's keyspace set-up, not an event's
+            self.commands.append(name)
+        reply = await super().execute_command(*args, **options)
+        if args[0] == "EVAL" and self.eval_reply_delay:
+            await asyncio.sleep(self.eval_reply_delay)  # done on the server, reply on its way
+        return reply
+
+
+@pytest.fixture(autouse=True)
+def _redis_up():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            pass
+    except OSError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+
+
+def _manager(redis: CountingRedis) -> StateManagerRedis:
+    manager = StateManagerRedis(redis=redis, lock_expiration=2000, lock_warning_threshold=1000)
+    assert not manager._oplock_enabled  # how the portal runs it
+    return manager
+
+
+def _patched():
+    method = StateManagerRedis._try_modify_state
+    if getattr(method, "portal_two_round_trips", False):
+        return method
+    return redis_round_trips.two_round_trip_modify_state(method)
+
+
+def _original():
+    method = StateManagerRedis._try_modify_state
+    return getattr(method, "portal_original", method)
+
+
+async def _modify(manager, token, try_modify_state, change) -> None:
+    async with try_modify_state(manager, token) as root:
+        child = await root.get_state(RoundTripChild)
+        change(child)
+
+
+def _token() -> BaseStateToken:
+    return BaseStateToken(ident=str(uuid.uuid4()), cls=RoundTripChild)
+
+
+def _set_label(child, text="paid"):
+    child.label = text
+    child._backend_note = f"note {text}"
+
+
+def test_an_event_takes_two_round_trips_instead_of_four_and_keeps_its_change():
+    async def run(try_modify_state) -> list[str]:
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        try:
+            await _modify(manager, token, try_modify_state, _set_label)
+            sent, redis.commands = redis.commands, []
+            stored = await (await manager.get_state(token)).get_state(RoundTripChild)
+            assert (stored.label, stored._backend_note, stored.shout) == (
+                "paid",
+                "note paid",
+                "PAID",
+            )
+            assert await redis.exists(manager._lock_key(token)) == 0  # released
+            return sent
+        finally:
+            await manager.close()
+
+    assert asyncio.run(run(_original())) == ["SET", "MGET", "EVAL", "GETDEL"]
+    assert asyncio.run(run(_patched())) == ["EVAL", "EVAL"]
+
+
+def test_the_tree_read_with_the_lock_is_the_one_reflex_reads():
+    async def run():
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        try:
+            await _modify(manager, token, _patched(), lambda child: _set_label(child, "x"))
+            lock_key = manager._lock_key(token)
+            read = await redis_round_trips._acquire_and_read(manager, token, lock_key, b"me")
+            assert read is not None
+            ours = redis_round_trips._tree_from(token, *read)
+            await redis.delete(lock_key)
+            theirs = await manager.get_state(token)
+
+            def tree(state):
+                return {
+                    "name": state.get_full_name(),
+                    "vars": {k: v for k, v in vars(state).items() if k in state.base_vars},
+                    "subs": {name: tree(sub) for name, sub in state.substates.items()},
+                }
+
+            assert tree(ours) == tree(theirs)
+            assert RoundTripChild.get_full_name() in str(tree(ours))
+        finally:
+            await manager.close()
+
+    asyncio.run(run())
+
+
+def test_a_taken_lock_is_waited_for_then_the_state_is_read_after_its_holder_wrote():
+    async def run():
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        lock_key = manager._lock_key(token)
+        try:
+            await redis.set(lock_key, b"another-event", px=2000)
+            seen: list[str] = []
+
+            def change(child):
+                seen.append(child.label)
+                _set_label(child)
+
+            waiting = asyncio.create_task(_modify(manager, token, _patched(), change))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+            # The holder writes its change and releases, as an event of another worker would.
+            state = await manager.get_state(token)
+            child = await state.get_state(RoundTripChild)
+            child.label = "holder"
+            await manager.set_state(token, state)
+            await redis.delete(lock_key)
+            await asyncio.wait_for(waiting, 3)
+            assert seen == ["holder"]
+            stored = await (await manager.get_state(token)).get_state(RoundTripChild)
+            assert stored.label == "paid"
+            assert await redis.exists(lock_key) == 0
+        finally:
+            await manager.close()
+
+    asyncio.run(run())
+
+
+def test_a_failing_event_writes_nothing_and_releases_the_lock():
+    def fail(child):
+        child.label = "half done"
+        raise RuntimeError("handler failed")
+
+    async def run():
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        try:
+            with pytest.raises(RuntimeError, match="handler failed"):
+                await _modify(manager, token, _patched(), fail)
+            assert await redis.exists(manager._lock_key(token)) == 0
+            stored = await (await manager.get_state(token)).get_state(RoundTripChild)
+            assert stored.label == "start"
+        finally:
+            await manager.close()
+
+    asyncio.run(run())
+
+
+def test_a_lock_lost_during_the_event_writes_nothing_and_is_left_to_its_new_holder():
+    def lose_the_lock_then_change(manager, token):
+        async def change():
+            async with _patched()(manager, token) as root:
+                (await root.get_state(RoundTripChild)).label = "late"
+                # The lock expired and another event took it.
+                await manager.redis.set(manager._lock_key(token), b"next-event", px=2000)
+
+        return change()
+
+    async def run():
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        try:
+            with pytest.raises(LockExpiredError):
+                await lose_the_lock_then_change(manager, token)
+            assert await redis.get(manager._lock_key(token)) == b"next-event"
+            await redis.delete(manager._lock_key(token))
+            stored = await (await manager.get_state(token)).get_state(RoundTripChild)
+            assert stored.label == "start"
+        finally:
+            await manager.close()
+
+    asyncio.run(run())
+
+
+def test_a_cancel_during_the_first_script_gives_the_lock_back():
+    async def run():
+        redis = CountingRedis.from_url(REDIS_URL)
+        redis.eval_reply_delay = 0.2
+        manager = _manager(redis)
+        token = _token()
+        try:
+            task = asyncio.create_task(_modify(manager, token, _patched(), _set_label))
+            await asyncio.sleep(0.05)  # the script took the lock; its reply is not read yet
+            assert await redis.exists(manager._lock_key(token)) == 1
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert await redis.exists(manager._lock_key(token)) == 0
+        finally:
+            await manager.close()
+
+    asyncio.run(run())
+
+
+def test_install_is_idempotent_and_keeps_the_original():
+    redis_round_trips.install()
+    patched = StateManagerRedis._try_modify_state
+    redis_round_trips.install()
+    assert StateManagerRedis._try_modify_state is patched
+    assert patched.portal_two_round_trips
+    assert not getattr(patched.portal_original, "portal_two_round_trips", False)
