@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal_app.components.common import download_button
+from portal_app.state.api_link import api_url
 from portal_app.state.export import ExportState
 from portal_app.state.translate import _
 
@@ -104,8 +105,10 @@ def export_control(kind: str, list_state=None) -> rx.Component:
                     width="100%",
                 ),
                 rx.cond(
-                    ExportState.export_href != "",
-                    download_button(_("Download"), ExportState.export_href, f"{field_id}-download"),
+                    ExportState.export_path != "",
+                    download_button(
+                        _("Download"), api_url(ExportState.export_path), f"{field_id}-download"
+                    ),
                     rx.button(
                         rx.icon("download", size=16, aria_hidden="true"),
                         _("Download"),

@@ -10,6 +10,7 @@ from reflex_components_radix.themes.components.checkbox import Checkbox
 
 from portal_app.components.common import download_button
 from portal_app.services.billing.invoices import PAGE_SIZES
+from portal_app.state.api_link import api_url
 from portal_app.state.translate import _, fill
 
 # Plain <td>s for a list's rows (`row_cell`): Radix Themes' table cells are components that
@@ -345,8 +346,8 @@ def quick_select_cell(state, row_id, label, checked, epoch) -> rx.Component:
 
 
 def selection_callout(state, action: rx.Component) -> rx.Component:
-    """While rows are selected: how many, a ZIP of their PDFs (`state.zip_href`), the page's
-    own `action` and Clear."""
+    """While rows are selected: how many, a ZIP of their PDFs (`state.zip_path` on the
+    backend's address), the page's own `action` and Clear."""
     return rx.cond(
         state.selected_ids.length() > 0,
         rx.callout.root(
@@ -355,7 +356,7 @@ def selection_callout(state, action: rx.Component) -> rx.Component:
                 rx.text(
                     fill(_("Selected: %(count)s"), count=state.selected_ids.length().to_string())
                 ),
-                download_button(_("Download PDFs (ZIP)"), state.zip_href, "download-zip"),
+                download_button(_("Download PDFs (ZIP)"), api_url(state.zip_path), "download-zip"),
                 action,
                 rx.button(_("Clear"), on_click=state.clear_selection, variant="ghost", size="2"),
                 gap="3",

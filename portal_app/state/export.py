@@ -32,7 +32,7 @@ ERROR_KEYS = {
 
 
 class ExportState(PortalState):
-    """The export control's choices; the address it downloads from is computed from them."""
+    """The export control's choices; the path it downloads from is computed from them."""
 
     export_kind: str = "invoices"
     export_start: str = ""
@@ -102,15 +102,16 @@ class ExportState(PortalState):
         return key if field == "end" else ""
 
     @rx.var
-    def export_href(self) -> str:
-        """The download address, or "" while the range is wrong."""
+    def export_path(self) -> str:
+        """The download path, or "" while the range is wrong; the control joins it to
+        PortalState.api_base in the browser (state/api_link.py: reading api_base here made
+        every event of every page load this state, issue 25)."""
         if self._range_error()[0]:
             return ""
-        path = routes.export_url(
+        return routes.export_url(
             self.export_kind,
             self.export_start,
             self.export_end,
             self.export_format,
             **self.export_filters,
         )
-        return self.api_base + path

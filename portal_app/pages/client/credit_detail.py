@@ -23,6 +23,7 @@ from portal_app.schemas.credit import CreditUseView, CreditView
 from portal_app.schemas.document import DocumentRowView
 from portal_app.services.billing import credits
 from portal_app.services.documents import documents
+from portal_app.state.api_link import api_url_or_empty
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill, pgettext
 
@@ -57,10 +58,11 @@ class CreditDetailState(PortalState):
         return None
 
     @rx.var
-    def pdf_href(self) -> str:
+    def pdf_path(self) -> str:
+        # The path only: the page joins it to PortalState.api_base in the browser (api_link.py).
         if self.credit is None:
             return ""
-        return self.api_base + routes.credit_pdf_url(self.credit.id)
+        return routes.credit_pdf_url(self.credit.id)
 
 
 def _use(use: CreditUseView) -> rx.Component:
@@ -93,7 +95,10 @@ def _detail(c: rx.Var) -> rx.Component:
             keyed_badge(c.status_label, c.status, CREDIT_KEY_COLORS),
             rx.text(fill(_("Issued %(date)s"), date=c.issue_date), color_scheme="gray"),
             actions=download_button(
-                _("Download PDF"), CreditDetailState.pdf_href, "download-pdf", size="3"
+                _("Download PDF"),
+                api_url_or_empty(CreditDetailState.pdf_path),
+                "download-pdf",
+                size="3",
             ),
         ),
         parties_card(c.company, pgettext("document sender", "From"), c.client, _("Credit to")),

@@ -25,6 +25,7 @@ from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.invoice import InvoiceView
 from portal_app.services.billing import invoices
 from portal_app.services.documents import documents
+from portal_app.state.api_link import api_url_or_empty
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill, pgettext
 
@@ -86,16 +87,17 @@ class InvoiceDetailState(PortalState):
         return None
 
     @rx.var
-    def pdf_href(self) -> str:
+    def pdf_path(self) -> str:
+        # The path only: the page joins it to PortalState.api_base in the browser (api_link.py).
         if self.invoice is None:
             return ""
-        return self.api_base + routes.invoice_pdf_url(self.invoice.id)
+        return routes.invoice_pdf_url(self.invoice.id)
 
     @rx.var
-    def ubl_href(self) -> str:
+    def ubl_path(self) -> str:
         if self.invoice is None:
             return ""
-        return self.api_base + routes.invoice_ubl_url(self.invoice.id)
+        return routes.invoice_ubl_url(self.invoice.id)
 
 
 def _detail(inv: rx.Var) -> rx.Component:
@@ -128,13 +130,16 @@ def _detail(inv: rx.Var) -> rx.Component:
                     ),
                 ),
                 download_button(
-                    _("Download PDF"), InvoiceDetailState.pdf_href, "download-pdf", size="3"
+                    _("Download PDF"),
+                    api_url_or_empty(InvoiceDetailState.pdf_path),
+                    "download-pdf",
+                    size="3",
                 ),
                 rx.cond(
                     inv.einvoice_format == "xml",
                     download_button(
                         _("Download e-invoice (XML)"),
-                        InvoiceDetailState.ubl_href,
+                        api_url_or_empty(InvoiceDetailState.ubl_path),
                         "download-ubl",
                         size="3",
                     ),

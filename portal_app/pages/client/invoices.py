@@ -188,10 +188,11 @@ class InvoiceSelectionState(RowSelectionMixin, InvoicesState):
     MAX_SELECTED: ClassVar[int] = invoices.ZIP_MAX_INVOICES
 
     @rx.var
-    def zip_href(self) -> str:
+    def zip_path(self) -> str:
+        # The path only: the page joins it to PortalState.api_base in the browser (api_link.py).
         if not self.selected_ids:
             return ""
-        return self.api_base + routes.invoices_zip_url(sorted(self.selected_ids))
+        return routes.invoices_zip_url(sorted(self.selected_ids))
 
     @rx.var
     def pay_selected_href(self) -> str:

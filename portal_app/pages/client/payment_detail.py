@@ -22,6 +22,7 @@ from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.payment import PaymentCreditView, PaymentInvoiceView, PaymentView
 from portal_app.services.documents import documents
 from portal_app.services.payments import payments
+from portal_app.state.api_link import api_url_or_empty
 from portal_app.state.portal import PortalState
 from portal_app.state.translate import _, fill, pgettext
 
@@ -59,10 +60,11 @@ class PaymentDetailState(PortalState):
         return None
 
     @rx.var
-    def receipt_href(self) -> str:
+    def receipt_path(self) -> str:
+        # The path only: the page joins it to PortalState.api_base in the browser (api_link.py).
         if self.payment is None:
             return ""
-        return self.api_base + routes.payment_receipt_url(self.payment.id)
+        return routes.payment_receipt_url(self.payment.id)
 
 
 def _invoice_row(item: PaymentInvoiceView) -> rx.Component:
@@ -125,7 +127,7 @@ def _detail(p: rx.Var) -> rx.Component:
             rx.spacer(),
             download_button(
                 _("Download receipt"),
-                PaymentDetailState.receipt_href,
+                api_url_or_empty(PaymentDetailState.receipt_path),
                 "download-receipt",
                 size="3",
             ),

@@ -30,6 +30,7 @@ from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.quote import QuoteView
 from portal_app.services.billing import quotes
 from portal_app.services.documents import documents
+from portal_app.state.api_link import api_url_or_empty
 from portal_app.state.portal import PortalState
 from portal_app.state.quote_approval import QuoteApprovalMixin
 from portal_app.state.signature_pad import INSTALL_PAD_SCRIPT
@@ -82,10 +83,11 @@ class QuoteDetailState(QuoteApprovalMixin, PortalState):
         return rx.call_script(INSTALL_PAD_SCRIPT)
 
     @rx.var
-    def pdf_href(self) -> str:
+    def pdf_path(self) -> str:
+        # The path only: the page joins it to PortalState.api_base in the browser (api_link.py).
         if self.quote is None:
             return ""
-        return self.api_base + routes.quote_pdf_url(self.quote.id)
+        return routes.quote_pdf_url(self.quote.id)
 
     # -- approve ------------------------------------------------------------------------------
 
@@ -188,7 +190,12 @@ def _actions(q: rx.Var) -> rx.Component:
                 id="decline-quote",
             ),
         ),
-        download_button(_("Download PDF"), QuoteDetailState.pdf_href, "download-pdf", size="3"),
+        download_button(
+            _("Download PDF"),
+            api_url_or_empty(QuoteDetailState.pdf_path),
+            "download-pdf",
+            size="3",
+        ),
         spacing="2",
         wrap="wrap",
     )

@@ -102,10 +102,11 @@ class QuotesState(
         return self._changed()
 
     @rx.var
-    def zip_href(self) -> str:
+    def zip_path(self) -> str:
+        # The path only: the page joins it to PortalState.api_base in the browser (api_link.py).
         if not self.selected_ids:
             return ""
-        return self.api_base + routes.quotes_zip_url(sorted(self.selected_ids))
+        return routes.quotes_zip_url(sorted(self.selected_ids))
 
     @rx.var
     def approvable_selected(self) -> int:

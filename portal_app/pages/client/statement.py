@@ -104,6 +104,11 @@ class StatementState(PortalState):
     unavailable: bool = False
     row_page: int = 0
     row_total: int = 0
+    # "Lines 1–100 of 2,000" and the build's progress text, in the page's language, set by the
+    # handlers that change their numbers: computed vars reading `lang` made every event of
+    # every page load this state from Redis (reflex_ext/state_deps.py, issue 25).
+    row_range: str = ""
+    build_label: str = ""
     # The PDF build: "" | building | done | failed | cancelled. Only counts and the signed URL
     # reach the browser, never the document.
     build_status: str = ""
@@ -152,6 +157,7 @@ class StatementState(PortalState):
             self.views = []
             self.row_total = 0
             self.unavailable = True
+        self._set_row_range()
         self.loading = False
         return None
 
@@ -224,12 +230,11 @@ class StatementState(PortalState):
         with use_language(self.lang):
             return gettext(message)
 
-    @rx.var
-    def row_range(self) -> str:
+    def _set_row_range(self) -> None:
         first = self.row_page * PREVIEW_ROWS
         last = min(self.row_total, first + PREVIEW_ROWS)
         with use_language(self.lang):
-            return gettext("Lines %(first)s–%(last)s of %(total)s") % {
+            self.row_range = gettext("Lines %(first)s–%(last)s of %(total)s") % {
                 "first": format_count(first + 1, self.lang),
                 "last": format_count(last, self.lang),
                 "total": format_count(self.row_total, self.lang),
@@ -248,6 +253,7 @@ class StatementState(PortalState):
     def _clear_build(self) -> None:
         self.build_status = self.build_url = self.build_filename = self.build_message = ""
         self.build_done = self.build_total = 0
+        self._set_build_label()
 
     def _choices(self) -> dict:
         return {
@@ -299,6 +305,7 @@ class StatementState(PortalState):
                         progress.cancelled.set()  # cancelled or started again: stop drawing
                     else:
                         self.build_done, self.build_total = progress.done, progress.total
+                        self._set_build_label()
         message = ""
         try:
             built = task.result()
@@ -319,6 +326,7 @@ class StatementState(PortalState):
                 return None
             self.build_status = "done"
             self.build_done = self.build_total = progress.total
+            self._set_build_label()
             path = routes.file_url(built.token)
             self.build_url = self.api_base + path
             self.build_filename = built.filename
@@ -339,18 +347,18 @@ class StatementState(PortalState):
             return 0
         return min(100, self.build_done * 100 // self.build_total)
 
-    @rx.var
-    def build_label(self) -> str:
+    def _set_build_label(self) -> None:
         with use_language(self.lang):
             if self.build_total <= 0:
-                return gettext("Reading the statement…")
-            if self.build_done >= self.build_total:
-                return gettext("Saving the PDF…")
-            return gettext("Drawing line %(done)s of %(total)s (%(percent)s%%)") % {
-                "done": format_count(self.build_done, self.lang),
-                "total": format_count(self.build_total, self.lang),
-                "percent": self.build_percent,
-            }
+                self.build_label = gettext("Reading the statement…")
+            elif self.build_done >= self.build_total:
+                self.build_label = gettext("Saving the PDF…")
+            else:
+                self.build_label = gettext("Drawing line %(done)s of %(total)s (%(percent)s%%)") % {
+                    "done": format_count(self.build_done, self.lang),
+                    "total": format_count(self.build_total, self.lang),
+                    "percent": min(100, self.build_done * 100 // self.build_total),
+                }
 
 
 def _preset_labels() -> dict[str, rx.Var]:
