@@ -88,6 +88,43 @@ def status_badge(label, key=None) -> rx.Component:
     return keyed_badge(label, key, _KEY_COLORS)
 
 
+def plain_text(
+    *children, size: str = "", weight: str = "", color=None, as_: str = "p", **props
+) -> rx.Component:
+    """Text drawn as Radix Themes' Text (`rx.text`) without its component: the element with
+    Radix's class names (`size` 1-9, `weight`, `color` a Radix colour name or a Var of one),
+    for text a page shows many times (a component and its props' work per piece of text,
+    in every page's first render, for the same look)."""
+    classes = ["rt-Text"]
+    if size:
+        classes.append(f"rt-r-size-{size}")
+    if weight:
+        classes.append(f"rt-r-weight-{weight}")
+    if color is not None:
+        props["data_accent_color"] = color
+    return getattr(rx.el, as_)(*children, class_name=" ".join(classes), **props)
+
+
+# A native <select> (`native_select`), styled once by the shell's <main> (layout/sidebar.py
+# main_area) as Radix's size 2 select trigger.
+SELECT_CLASS = "portal-select"
+
+
+def native_select(options, value, on_change, **props) -> rx.Component:
+    """A native <select> of `options` ((value, text) pairs) showing `value`, `on_change` given
+    the chosen value; label it with `aria_label` or a <label> for its `id`. Instead of
+    Radix's Select in a page's first render: that one renders its items into a hidden
+    fragment and renders again from its layout effects after mounting (3 more commits of the
+    page); a native one is one element, as usable by keyboard and screen reader."""
+    return rx.el.select(
+        *[rx.el.option(text, value=key) for key, text in options],
+        value=value,
+        on_change=on_change,
+        class_name=SELECT_CLASS,
+        **props,
+    )
+
+
 def empty_state(title: str, message: str, icon: str = "inbox") -> rx.Component:
     return rx.center(
         rx.vstack(

@@ -8,7 +8,7 @@ import reflex as rx
 from reflex_components_core.react_router.dom import ReactRouterLink
 from reflex_components_radix.themes.components.checkbox import Checkbox
 
-from portal_app.components.common import download_button
+from portal_app.components.common import download_button, native_select, plain_text
 from portal_app.services.billing.invoices import PAGE_SIZES
 from portal_app.state.api_link import api_url
 from portal_app.state.translate import _, fill
@@ -136,15 +136,12 @@ def pager(state, noun: str) -> rx.Component:
         rx.spacer(),
         rx.hstack(
             rx.text(_("Per page"), size="2", color_scheme="gray"),
-            rx.select.root(
-                # The label must sit on the trigger: it is the element a screen reader reaches.
-                rx.select.trigger(aria_label=fill(_("%(items)s per page"), items=noun)),
-                rx.select.content(
-                    *[rx.select.item(str(size), value=str(size)) for size in PAGE_SIZES]
-                ),
-                value=state.page_size.to_string(),
-                on_change=state.set_page_size,
-                size="2",
+            # Native (common.native_select): no Radix Select in the list's first render.
+            native_select(
+                [(str(size), str(size)) for size in PAGE_SIZES],
+                state.page_size.to_string(),
+                state.set_page_size,
+                aria_label=fill(_("%(items)s per page"), items=noun),
             ),
             spacing="2",
             align="center",
@@ -211,13 +208,20 @@ def paged_rows(state, table: rx.Component, noun: str, empty: rx.Component) -> rx
     )
 
 
+# A totals line (`summary_row`) with the classes `rx.hstack(..., width="100%")` puts on its
+# Radix Flex (row, items at the start, gap 3), the width by stretching in the column it sits
+# in: a plain element, without a component and an emotion rule of its own per line.
+SUMMARY_ROW_CLASS = (
+    "rt-Flex rx-Stack rt-r-fd-row rt-r-ai-start rt-r-gap-3 rt-r-jc-space-between rt-r-as-stretch"
+)
+
+
 def summary_row(label, value, strong: bool = False) -> rx.Component:
     """One label/amount line of a totals box."""
-    return rx.hstack(
-        rx.text(label, color_scheme=None if strong else "gray", weight="bold" if strong else None),
-        rx.spacer(),
-        rx.text(value, weight="bold" if strong else "regular"),
-        width="100%",
+    return rx.el.div(
+        plain_text(label, color=None if strong else "gray", weight="bold" if strong else ""),
+        plain_text(value, weight="bold" if strong else "regular"),
+        class_name=SUMMARY_ROW_CLASS,
     )
 
 
@@ -267,14 +271,7 @@ def list_toolbar(
             width=["100%", "auto"],
         ),
         rx.hstack(
-            rx.select.root(
-                rx.select.trigger(aria_label=_("Sort by")),
-                rx.select.content(
-                    *[rx.select.item(label, value=key) for key, label in sorts.items()]
-                ),
-                value=state.sort,
-                on_change=state.set_sort,
-            ),
+            native_select(list(sorts.items()), state.sort, state.set_sort, aria_label=_("Sort by")),
             rx.icon_button(
                 rx.cond(
                     state.descending,
