@@ -47,3 +47,24 @@ def shown_after_load(var: Var[bool]) -> Var[bool]:
         ),
     )
     return Var(_js_expr=name, _var_type=bool, _var_data=data)
+
+
+def mounted_later(name: str) -> Var[bool]:
+    """False when the component that reads it mounts, true right after, set in a transition.
+
+    `rx.cond(mounted_later("..."), part)` mounts `part` in a commit of its own after the rest
+    of the page it is in: what is below the fold of a large page (the statement's tables)
+    leaves the first commit, which is one main-thread task, for a second one React renders in
+    slices. The hook sits in the condition's own component, so it starts when that mounts
+    (with the page's content), not when the page does. `name` names the var: one per use.
+    """
+    later = "later_" + hashlib.sha256(name.encode()).hexdigest()[:12]
+    hook = (
+        f"const [{later}, {later}_set] = useState(false);\n"
+        f"useEffect(() => {{ startTransition(() => {later}_set(true)); }}, []);"
+    )
+    data = VarData(
+        imports={"react": ["useState", "useEffect", "startTransition"]},
+        hooks={hook: None},
+    )
+    return Var(_js_expr=later, _var_type=bool, _var_data=data)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal_app.components.accessible import badge
-from portal_app.components.common import empty_state, page_heading
+from portal_app.components.common import empty_state, page_heading, plain_text
 from portal_app.components.records import (
     AT_END,
     ROW_CLASS,
@@ -54,29 +53,36 @@ class DashboardState(PortalState):
         self.loaded = True
 
 
-def _stat(label: str, value) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="2", color_scheme="gray"),
-        rx.text(value, size="6", weight="bold"),
-        spacing="1",
+# The currency cards as plain elements with Radix's classes (components/common.plain_text):
+# the same look, without a component and emotion rule per text, stack and card.
+STAT_CLASS = "rt-Flex rx-Stack rt-r-fd-column rt-r-ai-start rt-r-gap-1"
+
+
+def _stat(label: str, value, color=None) -> rx.Component:
+    return rx.el.div(
+        plain_text(label, size="2", color="gray"),
+        plain_text(
+            value, size="6", weight="bold", **({} if color is None else {"style": {"color": color}})
+        ),
+        class_name=STAT_CLASS,
     )
 
 
 def _currency_card(total: CurrencyTotals) -> rx.Component:
-    return rx.card(
+    # Radix's card (size 1, surface) and outline badge as their elements and classes, as wide
+    # as the column (what width="100%" did).
+    return rx.el.div(
         rx.vstack(
-            badge(total.currency, variant="outline"),
+            rx.el.span(
+                total.currency,
+                class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-outline rt-high-contrast",
+            ),
             rx.grid(
                 _stat(_("Open balance"), total.open_balance),
-                rx.vstack(
-                    rx.text(_("Overdue"), size="2", color_scheme="gray"),
-                    rx.text(
-                        total.overdue,
-                        size="6",
-                        weight="bold",
-                        color=rx.cond(total.has_overdue, rx.color("red", 11), rx.color("gray", 12)),
-                    ),
-                    spacing="1",
+                _stat(
+                    _("Overdue"),
+                    total.overdue,
+                    rx.cond(total.has_overdue, rx.color("red", 11), rx.color("gray", 12)),
                 ),
                 _stat(_("Paid to date"), total.paid_to_date),
                 columns=rx.breakpoints(initial="1", sm="3"),
@@ -85,7 +91,7 @@ def _currency_card(total: CurrencyTotals) -> rx.Component:
             ),
             spacing="3",
         ),
-        width="100%",
+        class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface rt-r-as-stretch",
     )
 
 

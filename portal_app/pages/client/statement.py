@@ -15,7 +15,9 @@ from portal_app.components.common import (
     empty_state,
     field_error,
     loading_block,
+    native_select,
     page_heading,
+    plain_text,
 )
 from portal_app.components.records import (
     AT_END,
@@ -33,6 +35,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.i18n import N_, gettext, use_language
 from portal_app.core.locale import format_count
+from portal_app.reflex_ext.deferred import mounted_later
 from portal_app.schemas.statement import AgingBucketView, StatementRowView, StatementView
 from portal_app.services.billing import statement_files, statements
 from portal_app.services.billing.generated_files import GeneratedFile
@@ -373,28 +376,51 @@ def _preset_labels() -> dict[str, rx.Var]:
     }
 
 
+# The statement's controls as native elements (components/common.native_select, a native
+# checkbox), styled once by the shell (layout/sidebar.main_area): Radix's Select renders its
+# items into a hidden fragment and both it and Radix's Checkbox render again from their layout
+# effects after mounting (the checkbox's indicator reads the computed style, a forced style
+# recalculation of the whole page), which was much of the statement's first render. A native
+# <select> and checkbox do the same for the keyboard and for screen readers (each has its
+# <label>), with the sizes and colours of Radix's size 2.
+# The name of the condition that mounts the currencies' cards after the rest of the page.
+VIEWS_LATER = "statement views"
+FIELD_CLASS = "rt-Flex rx-Stack rt-r-fd-column rt-r-ai-start rt-r-gap-1"
+
+
+def _field_label(text, html_for: str) -> rx.Component:
+    return rx.el.label(text, html_for=html_for, class_name="rt-Text rt-r-size-2 rt-r-weight-medium")
+
+
+def _select(element_id: str, label, options, value, on_change, **props) -> rx.Component:
+    """A labelled native <select>; `options` are (value, text) pairs."""
+    return rx.el.div(
+        _field_label(label, element_id),
+        native_select(options, value, on_change, id=element_id, **props),
+        class_name=FIELD_CLASS,
+    )
+
+
+def _check(label, checked, on_change) -> rx.Component:
+    """A native checkbox inside its label: the server's value shown."""
+    return rx.el.label(
+        rx.el.input(type="checkbox", checked=checked, on_change=on_change),
+        label,
+        class_name="portal-check rt-Text rt-r-size-2",
+    )
+
+
 def _controls() -> rx.Component:
     return rx.flex(
-        rx.vstack(
-            rx.text(_("Period"), size="2", weight="medium", as_="label"),
-            rx.select.root(
-                rx.select.trigger(aria_label=_("Period"), id="statement-preset"),
-                rx.select.content(
-                    *[
-                        rx.select.item(_preset_labels()[key], value=key)
-                        for key in statements.PRESETS
-                    ]
-                ),
-                value=StatementState.preset,
-                on_change=StatementState.choose_preset,
-            ),
-            spacing="1",
+        _select(
+            "statement-preset",
+            _("Period"),
+            [(key, _preset_labels()[key]) for key in statements.PRESETS],
+            StatementState.preset,
+            StatementState.choose_preset,
         ),
-        rx.vstack(
-            rx.el.label(
-                rx.text(pgettext("statement period", "From"), size="2", weight="medium"),
-                html_for="statement-start",
-            ),
+        rx.el.div(
+            _field_label(pgettext("statement period", "From"), "statement-start"),
             rx.input(
                 type="date",
                 id="statement-start",
@@ -403,13 +429,10 @@ def _controls() -> rx.Component:
                 aria_invalid=StatementState.start_error != "",
             ),
             field_error(StatementState.start_error),
-            spacing="1",
+            class_name=FIELD_CLASS,
         ),
-        rx.vstack(
-            rx.el.label(
-                rx.text(pgettext("statement period", "To"), size="2", weight="medium"),
-                html_for="statement-end",
-            ),
+        rx.el.div(
+            _field_label(pgettext("statement period", "To"), "statement-end"),
             rx.input(
                 type="date",
                 id="statement-end",
@@ -418,40 +441,23 @@ def _controls() -> rx.Component:
                 aria_invalid=StatementState.end_error != "",
             ),
             field_error(StatementState.end_error),
-            spacing="1",
+            class_name=FIELD_CLASS,
         ),
-        rx.vstack(
-            rx.text(_("Invoices"), size="2", weight="medium", as_="label"),
-            rx.select.root(
-                rx.select.trigger(aria_label=_("Invoices to include")),
-                rx.select.content(
-                    *[
-                        rx.select.item(pgettext(STATUS_CONTEXT, label), value=key)
-                        for key, label in STATUS_LABELS.items()
-                    ]
-                ),
-                value=StatementState.status,
-                on_change=StatementState.choose_status,
-            ),
-            spacing="1",
+        _select(
+            "statement-status",
+            _("Invoices"),
+            [(key, pgettext(STATUS_CONTEXT, label)) for key, label in STATUS_LABELS.items()],
+            StatementState.status,
+            StatementState.choose_status,
+            aria_label=_("Invoices to include"),
         ),
-        rx.vstack(
-            rx.checkbox(
-                _("Show payments"),
-                checked=StatementState.show_payments,
-                on_change=StatementState.toggle_payments,
+        rx.el.div(
+            _check(
+                _("Show payments"), StatementState.show_payments, StatementState.toggle_payments
             ),
-            rx.checkbox(
-                _("Show credits"),
-                checked=StatementState.show_credits,
-                on_change=StatementState.toggle_credits,
-            ),
-            rx.checkbox(
-                _("Show aging"),
-                checked=StatementState.show_aging,
-                on_change=StatementState.toggle_aging,
-            ),
-            spacing="1",
+            _check(_("Show credits"), StatementState.show_credits, StatementState.toggle_credits),
+            _check(_("Show aging"), StatementState.show_aging, StatementState.toggle_aging),
+            class_name=FIELD_CLASS,
         ),
         wrap="wrap",
         spacing="4",
@@ -481,16 +487,18 @@ def _row(row: StatementRowView) -> rx.Component:
 
 
 def _bucket(bucket: AgingBucketView) -> rx.Component:
-    return rx.vstack(
-        rx.text(bucket.label, size="1", color_scheme="gray"),
-        rx.text(bucket.amount, size="2", weight="medium"),
-        spacing="0",
-        align="end",
+    # Plain elements with Radix's classes (a column, at the end): five per currency.
+    return rx.el.div(
+        plain_text(bucket.label, size="1", color="gray"),
+        plain_text(bucket.amount, size="2", weight="medium"),
+        class_name="rt-Flex rx-Stack rt-r-fd-column rt-r-ai-end rt-r-gap-0",
     )
 
 
 def _view(view: StatementView) -> rx.Component:
-    return rx.card(
+    # Radix's card as its element and classes (rx.card's defaults: size 1, surface), as
+    # wide as the column (what width="100%" did).
+    return rx.el.div(
         rx.vstack(
             rx.heading(
                 fill(_("Statement in %(currency)s"), currency=view.currency), size="4", as_="h2"
@@ -498,7 +506,7 @@ def _view(view: StatementView) -> rx.Component:
             summary_row(_("Opening balance"), view.opening),
             rx.cond(
                 view.is_empty,
-                rx.text(_("No activity in this period."), color_scheme="gray"),
+                plain_text(_("No activity in this period."), color="gray"),
                 plain_table(
                     [
                         (_("Date"), "", ""),
@@ -531,7 +539,7 @@ def _view(view: StatementView) -> rx.Component:
             width="100%",
             spacing="3",
         ),
-        width="100%",
+        class_name="rt-reset rt-BaseCard rt-Card rt-r-size-1 rt-variant-surface rt-r-as-stretch",
         data_testid="statement-" + view.currency,
     )
 
@@ -651,7 +659,12 @@ def statement_page() -> rx.Component:
                         rx.vstack(
                             _pdf_controls(),
                             rx.cond(StatementState.row_total > PREVIEW_ROWS, _pager()),
-                            rx.foreach(StatementState.views, _view),
+                            # Each currency's card and lines (most of the page, below the
+                            # controls) in a commit of their own, after the rest of it.
+                            rx.cond(
+                                mounted_later(VIEWS_LATER),
+                                rx.foreach(StatementState.views, _view),
+                            ),
                             width="100%",
                             spacing="4",
                         ),
