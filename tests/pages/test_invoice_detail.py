@@ -13,8 +13,11 @@ def test_the_page_keeps_the_invoice_without_what_only_the_pdf_uses(make, session
     client = make.client(make.company(**SELLER))
     actor = make.actor(make.contact(client))
     invoice = make.invoice(client, currency="EUR", lines=[LineInput("Design work", 1000, 250_00)])
+    printed = invoices.invoice_view(session, actor=actor, invoice_id=invoice.id)
+    assert printed.einvoice is not None and printed.logo_path  # what the PDF prints
     view = invoices.open_invoice(session, actor=actor, invoice_id=invoice.id)
-    assert view.einvoice is not None and view.payment_qr  # what the PDF would print
+    # The page's view does not even make what only the PDF uses (issue 25).
+    assert (view.einvoice, view.logo_path) == (None, "") and view.payment_qr
 
     kept = invoice_detail._for_browser(view)
 

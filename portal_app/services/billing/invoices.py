@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -19,6 +22,7 @@ from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import (
     COUNT_CAP,
+    MAX_RECORD_ID,
     PAGE_SIZES,
     KeysetOrder,
     contains_text,
@@ -35,6 +39,7 @@ from portal_app.services.billing import payment_qr
 from portal_app.services.billing.einvoice import einvoice_data
 from portal_app.services.billing.invoice_payments import invoice_payments
 from portal_app.services.billing.party_views import (
+    LineColumns,
     client_party,
     company_party,
     line_views,
@@ -266,14 +271,80 @@ def parse_invoice_id(raw: object) -> int:
     return parse_record_id(raw, "invoice")
 
 
+# The invoice with both parties in one statement, built once: the scope helper's own
+# condition with the actor's ids as parameters (a stand-in actor whose ids are bind
+# parameters), so each view only binds values to SQL the engine compiled once; building the
+# statement anew cost more than running it (issue 25). An e-mailed-link session's narrower
+# scope is built per call (`_invoice_with_parties`).
+_PARAMETER_ACTOR = Actor(
+    company_id=cast(int, bindparam("company_id")),
+    client_id=cast(int, bindparam("client_id")),
+    contact_id=0,
+    session_id=0,
+    kind="password",
+)
+_WITH_PARTIES = (
+    select(Invoice, Company, Client)
+    .join(Company, col(Company.id) == Invoice.company_id)
+    .join(Client, col(Client.id) == Invoice.client_id)
+)
+_OWN_INVOICE_WITH_PARTIES = _WITH_PARTIES.where(
+    _scoped(_PARAMETER_ACTOR), col(Invoice.id) == bindparam("invoice_id")
+)
+# The lines as plain columns (they are only formatted), built once.
+_LINE_TABLE = InvoiceLine.__table__  # type: ignore[attr-defined]
+_LINES = (
+    select_columns(
+        _LINE_TABLE.c.description,
+        _LINE_TABLE.c.quantity_milli,
+        _LINE_TABLE.c.unit_price_minor,
+        _LINE_TABLE.c.tax_name,
+        _LINE_TABLE.c.tax_rate_bp,
+        _LINE_TABLE.c.net_minor,
+        _LINE_TABLE.c.tax_minor,
+    )
+    .where(_LINE_TABLE.c.invoice_id == bindparam("invoice_id"))
+    .order_by(_LINE_TABLE.c.position, _LINE_TABLE.c.id)
+)
+
+
+def _invoice_with_parties(
+    session: Session, actor: Actor, invoice_id: object
+) -> tuple[Invoice, Company, Client]:
+    """`get_client_invoice` with the invoice's company and client, in one statement."""
+    if (
+        not isinstance(invoice_id, int)
+        or isinstance(invoice_id, bool)
+        or not 0 < invoice_id <= MAX_RECORD_ID
+    ):
+        raise NotFoundError("invoice")
+    if actor.is_link_session:
+        statement = _WITH_PARTIES.where(_scoped(actor), col(Invoice.id) == invoice_id)
+        found = session.exec(statement).first()
+    else:
+        found = session.exec(
+            _OWN_INVOICE_WITH_PARTIES,
+            params={
+                "company_id": actor.company_id,
+                "client_id": actor.client_id,
+                "invoice_id": invoice_id,
+            },
+        ).first()
+    if found is None:
+        raise NotFoundError("invoice")
+    return found
+
+
 def invoice_view(
     session: Session, *, actor: Actor, invoice_id: int, today: date | None = None
 ) -> InvoiceView:
     """The full invoice for the detail page and the PDF."""
     modules.require(session, actor=actor, module="invoices")
-    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
+    invoice, company, client = _invoice_with_parties(session, actor, invoice_id)
     locale = client_locale(session, actor)
-    view = build_invoice_view(session, invoice, locale=locale, today=today)
+    view = build_invoice_view(
+        session, invoice, locale=locale, today=today, parties=(company, client)
+    )
     return replace(
         with_pay_link(session, actor=actor, invoice=invoice, view=view),
         payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale),
@@ -283,9 +354,9 @@ def invoice_view(
 def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
     """`invoice_page_view`, noting that the client opened the invoice (record_view)."""
     modules.require(session, actor=actor, module="invoices")
-    invoice = get_client_invoice(session, actor=actor, invoice_id=invoice_id)
-    view = _page_view(session, actor, invoice)
-    record_view(session, actor=actor, invoice=invoice)
+    found = _invoice_with_parties(session, actor, invoice_id)
+    view = _page_view(session, actor, *found)
+    record_view(session, actor=actor, invoice=found[0])
     return view
 
 
@@ -294,14 +365,17 @@ def invoice_page_view(session: Session, *, actor: Actor, invoice_id: int) -> Inv
     (`invoice_qr_svg`), so a view neither draws them nor makes the pay link's key; only the
     browser that shows a code asks for it, once (issue 25)."""
     modules.require(session, actor=actor, module="invoices")
-    return _page_view(
-        session, actor, get_client_invoice(session, actor=actor, invoice_id=invoice_id)
-    )
+    return _page_view(session, actor, *_invoice_with_parties(session, actor, invoice_id))
 
 
-def _page_view(session: Session, actor: Actor, invoice: Invoice) -> InvoiceView:
+def _page_view(
+    session: Session, actor: Actor, invoice: Invoice, company: Company, client: Client
+) -> InvoiceView:
     locale = client_locale(session, actor)
-    view = build_invoice_view(session, invoice, locale=locale)
+    # Without what only the PDF uses (the page drops it: pages/client/invoice_detail.py).
+    view = build_invoice_view(
+        session, invoice, locale=locale, parties=(company, client), for_pdf=False
+    )
     pay_src = ""
     if payment_qr.offers_pay_link(actor, invoice):
         # The key behind the link is the same until it is renewed, and an older one still
@@ -348,21 +422,28 @@ def with_pay_link(
 
 
 def build_invoice_view(
-    session: Session, invoice: Invoice, *, locale: str, today: date | None = None
+    session: Session,
+    invoice: Invoice,
+    *,
+    locale: str,
+    today: date | None = None,
+    parties: tuple[Company, Client] | None = None,
+    for_pdf: bool = True,
 ) -> InvoiceView:
-    """Format an invoice (already authorised by the caller) into its view object."""
+    """Format an invoice (already authorised by the caller) into its view object. `parties`:
+    its company and client when the caller read them with it; `for_pdf=False` leaves out
+    what only the PDF uses (the e-invoice data and the logo's path)."""
     today = today or utcnow().date()
-    # Both parties in one statement: the invoice names them, so no scope is needed here.
-    company, client = session.exec(
-        select(Company, Client)
-        .join(Client, col(Client.company_id) == Company.id)
-        .where(col(Company.id) == invoice.company_id, col(Client.id) == invoice.client_id)
-    ).one()
-    lines = session.exec(
-        select(InvoiceLine)
-        .where(InvoiceLine.invoice_id == invoice.id)
-        .order_by(col(InvoiceLine.position), col(InvoiceLine.id))
-    ).all()
+    if parties is None:
+        # Both parties in one statement: the invoice names them, so no scope is needed here.
+        parties = session.exec(
+            select(Company, Client)
+            .join(Client, col(Client.company_id) == Company.id)
+            .where(col(Company.id) == invoice.company_id, col(Client.id) == invoice.client_id)
+        ).one()
+    company, client = parties
+    # Rows of exactly the columns the views read (LineColumns), not ORM objects.
+    lines = cast("Sequence[LineColumns]", session.execute(_LINES, {"invoice_id": invoice.id}).all())
 
     def money(minor: int) -> str:
         return format_money(minor, invoice.currency, locale)
@@ -395,7 +476,7 @@ def build_invoice_view(
         footer=invoice.footer or company.invoice_footer,
         is_overdue=_is_overdue(invoice, today),
         is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
-        logo_path=logo_path(company),
+        logo_path=logo_path(company) if for_pdf else "",
         primary_color=company.primary_color,
         einvoice=einvoice_data(
             company,
@@ -405,12 +486,24 @@ def build_invoice_view(
             type_code=TYPE_INVOICE,
             due_date=invoice.due_date,
             order_reference=invoice.po_number,
-        ),
+        )
+        if for_pdf
+        else None,
         payment_qr=epc,
         swiss_qr=swiss_qr,
         swiss_qr_svg=swiss_qr_svg,
         einvoice_format=client.einvoice_format,
     )
+
+
+# The table, not the class: an ORM-enabled UPDATE costs as much again in SQLAlchemy; built
+# once, like the page's reads.
+_INVOICE_TABLE = Invoice.__table__  # type: ignore[attr-defined]
+_MARK_VIEWED = (
+    update(_INVOICE_TABLE)
+    .where(_INVOICE_TABLE.c.id == bindparam("invoice_id"))
+    .values(last_viewed_at=bindparam("viewed_at", type_=_INVOICE_TABLE.c.last_viewed_at.type))
+)
 
 
 def record_view(session: Session, *, actor: Actor, invoice: Invoice) -> None:
@@ -420,9 +513,7 @@ def record_view(session: Session, *, actor: Actor, invoice: Invoice) -> None:
     # Two statements at once rather than the ORM's flush of a changed object: every view
     # pays for this (issue 25). The loaded invoice keeps the time without turning dirty.
     now = utcnow()
-    # The table, not the class: an ORM-enabled UPDATE costs as much again in SQLAlchemy.
-    table = Invoice.__table__  # type: ignore[attr-defined]
-    session.execute(update(table).where(table.c.id == invoice.id).values(last_viewed_at=now))
+    session.execute(_MARK_VIEWED, {"invoice_id": invoice.id, "viewed_at": now})
     set_committed_value(invoice, "last_viewed_at", now)
     audit.insert_contact_action(session, actor, "invoice", invoice.id, "invoice_viewed")
 

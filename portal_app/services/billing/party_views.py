@@ -65,8 +65,8 @@ def logo_path(company: Company) -> str:
     return str(default_logo) if default_logo.is_file() else ""
 
 
-class _Line(Protocol):
-    """What an invoice line and a credit line have in common."""
+class LineColumns(Protocol):
+    """What an invoice line and a credit line have in common (also a row of those columns)."""
 
     description: str
     quantity_milli: int
@@ -77,7 +77,7 @@ class _Line(Protocol):
     tax_minor: int
 
 
-def line_views(lines: Sequence[_Line], money: Callable[[int], str]) -> list[InvoiceLineView]:
+def line_views(lines: Sequence[LineColumns], money: Callable[[int], str]) -> list[InvoiceLineView]:
     """The lines table of an invoice or credit, amounts formatted by `money`."""
     return [
         InvoiceLineView(
@@ -91,7 +91,7 @@ def line_views(lines: Sequence[_Line], money: Callable[[int], str]) -> list[Invo
     ]
 
 
-def tax_rows(lines: Sequence[_Line], money: Callable[[int], str]) -> list[tuple[str, str]]:
+def tax_rows(lines: Sequence[LineColumns], money: Callable[[int], str]) -> list[tuple[str, str]]:
     """('VAT 20%', amount) per tax name and rate, in the order the lines first use them."""
     totals: dict[tuple[str, int], int] = {}
     for line in lines:
