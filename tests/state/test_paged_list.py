@@ -12,6 +12,7 @@ from reflex.istate.data import RouterData
 
 from portal_app.pages.client.credits import CreditsState
 from portal_app.pages.client.invoices import InvoicesState
+from portal_app.pages.client.quotes import QuotesState
 from portal_app.state.paged_list import PagedListMixin, SortedSearchMixin
 
 HELPERS = (
@@ -248,3 +249,19 @@ def test_a_change_refused_for_a_session_signed_out_elsewhere_changes_nothing(han
     assert redirect == "to sign in"
     assert {name: getattr(page, name) for name in before} == before
     assert len(page.loaded) == 1  # nothing loaded after the first page
+
+
+def test_a_quote_filter_refused_for_a_session_signed_out_elsewhere_changes_nothing():
+    # The quote list's filter moved the filter, the page and the selection before the
+    # session check refused the event.
+    page = _state(
+        QuotesState, "/client/quotes?status=approved&page=2", _pushed_url="", selected_ids=[3]
+    )
+    page._read_url()
+    page._begin = lambda db=None: None  # signed out through another tab or worker
+    page._reload = lambda: None
+    kept = ("status", "page", "selected_ids", "_after_key", "_before_key", "on_last_page")
+    before = {name: getattr(page, name) for name in kept}
+    redirect = QuotesState.event_handlers["set_status"].fn(page, "pending")
+    assert redirect == "to sign in"
+    assert {name: getattr(page, name) for name in kept} == before

@@ -95,11 +95,15 @@ class QuotesState(
 
     @rx.event
     def set_status(self, status: str | list[str]):
-        status = status if isinstance(status, str) else ""
-        self.status = status if status in FILTER_LABELS else "all"
-        self._start_over()
-        self.selected_ids = []
-        return self._changed()
+        chosen = status if isinstance(status, str) and status in FILTER_LABELS else "all"
+
+        def change() -> None:
+            # After the session check (`_changed`): a refused event changes nothing.
+            self.status = chosen
+            self._start_over()
+            self.selected_ids = []
+
+        return self._changed(change)
 
     @rx.var
     def zip_path(self) -> str:
