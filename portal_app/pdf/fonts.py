@@ -33,15 +33,28 @@ a rare symbol). The fonts are opened without recalculating glyph bounding boxes 
 the file's own boxes are kept, where recalculating them meant decoding and re-encoding every
 embedded glyph's outline.
 
+Embedded programs (issue 23 item 5): even from a core copy, fontTools subsetting and saving
+took ~8-10 ms a font on every document, mostly fixed per-table work, for a result that only
+depends on the glyph set. So `use_core_fonts` also subsets the chosen copy itself, keeping the
+drawn glyphs plus every printable ASCII one (so Latin documents that differ only in which
+ASCII letters they draw share one program; ~4 KB more per font compressed), and keeps the
+saved program per process, by (font, copy, glyph set), in a small LRU. fpdf2 has no hook for
+a ready font program: it always runs the subsetter on the document's fontTools font and saves
+it. So the document gets a `_ReadyFont`, a fontTools font without tables (nothing for the
+subsetter to decode) whose glyph order is the program's and stays so, and whose `save` writes
+the kept program. fpdf2 still builds the PDF's ToUnicode map, widths and CIDToGIDMap from what
+the document drew, so the text, its extraction and the raster are unchanged.
+
 Threads: Reflex runs handlers in threads, so the templates are built under a lock and never
-changed afterwards.
+changed afterwards; the program cache is changed under its own lock, a program is built
+outside it (two threads missing the same key both build it, one result is kept).
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -50,6 +63,7 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 from portal_app.core.settings import PROJECT_ROOT
 
@@ -91,6 +105,12 @@ _CORE_RANGES = (
 )  # fmt: skip
 
 
+# Code points whose glyphs every embedded program holds besides the drawn ones (printable ASCII).
+_BASE_CODES = range(0x20, 0x7F)
+# Embedded programs kept per process: a program is ~15-40 KB.
+PROGRAM_CACHE_SIZE = 64
+
+
 @dataclass(frozen=True)
 class _Core:
     """A core copy of a font file: its bytes, glyph order and glyph names."""
@@ -109,10 +129,45 @@ class _Template:
     data: bytes
     glyph_order: tuple[str, ...]
     cores: tuple[_Core, ...]
+    base: frozenset[str]  # the glyphs of _BASE_CODES
+
+
+@dataclass(frozen=True)
+class Program:
+    """A saved embedded font program: its bytes, its glyph order, and the number of glyphs of
+    the copy it was cut from (a core copy, or the lean copy of the whole font)."""
+
+    data: bytes
+    order: tuple[str, ...]
+    source_glyphs: int
+
+
+class _ReadyFont(ttLib.TTFont):
+    """What fpdf2 subsets and saves at output when the program is ready (module docstring):
+    no tables, so the subsetter only closes the glyph list over the glyph order, and a glyph
+    order that the subsetter's `setGlyphOrder` leaves alone, so fpdf2's glyph ids are the
+    program's; `save` writes the program."""
+
+    def __init__(self, program: Program):
+        super().__init__(recalcTimestamp=False, recalcBBoxes=False)
+        self.glyphOrder = list(program.order)
+        self.program = program
+
+    def setGlyphOrder(self, glyphOrder: list[str]) -> None:
+        """Keep the program's order: the subsetter would set the drawn glyphs' order."""
+
+    def save(self, file, reorderTables: bool | None = True) -> None:
+        """Write the ready program (to a file object, as fpdf2 does, or a path)."""
+        if isinstance(file, (str, Path)):
+            Path(file).write_bytes(self.program.data)
+        else:
+            file.write(self.program.data)
 
 
 _templates: dict[tuple[str, Path], _Template] = {}
 _lock = threading.Lock()
+_programs: OrderedDict[tuple[str, Path, int, frozenset[str]], Program] = OrderedDict()
+_programs_lock = threading.Lock()
 
 
 def font_files(language: str) -> dict[str, Path]:
@@ -144,6 +199,7 @@ def _template(style: str, path: Path) -> _Template:
                 data=data,
                 glyph_order=glyph_order,
                 cores=tuple(_core(data, glyph_order, ranges) for ranges in _CORE_RANGES),
+                base=_base_glyphs(data, glyph_order),
             )
             _templates[(style, path)] = found
     return found
@@ -175,13 +231,23 @@ def _open(data: bytes, glyph_order: tuple[str, ...]) -> ttLib.TTFont:
     return font
 
 
-def _core(data: bytes, glyph_order: tuple[str, ...], ranges: tuple[tuple[int, int], ...]) -> _Core:
-    """The lean font reduced to the glyphs of the code points in `ranges` (and their
-    components), subset with the options fpdf2 uses for embedding."""
+def _base_glyphs(data: bytes, glyph_order: tuple[str, ...]) -> frozenset[str]:
+    """The names of the font's glyphs for _BASE_CODES."""
     font = _open(data, glyph_order)
     try:
         cmap = font.getBestCmap() or {}
-        names = {name for code, name in cmap.items() if any(a <= code < b for a, b in ranges)}
+    finally:
+        font.close()
+    return frozenset(cmap[code] for code in _BASE_CODES if code in cmap)
+
+
+def _subset(
+    data: bytes, glyph_order: tuple[str, ...], names: set[str] | frozenset[str]
+) -> tuple[bytes, tuple[str, ...]]:
+    """The font reduced to `names` (and their components), subset with the options fpdf2
+    uses for embedding; the saved bytes and the glyph order."""
+    font = _open(data, glyph_order)
+    try:
         options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
         options.drop_tables += list(_DROPPED_TABLES)
         subsetter = ftsubset.Subsetter(options)
@@ -192,7 +258,46 @@ def _core(data: bytes, glyph_order: tuple[str, ...], ranges: tuple[tuple[int, in
         font.save(out)
     finally:
         font.close()
-    return _Core(data=out.getvalue(), order=order, glyphs=frozenset(order))
+    return out.getvalue(), order
+
+
+def _core(data: bytes, glyph_order: tuple[str, ...], ranges: tuple[tuple[int, int], ...]) -> _Core:
+    """The lean font reduced to the glyphs of the code points in `ranges`."""
+    font = _open(data, glyph_order)
+    try:
+        cmap = font.getBestCmap() or {}
+    finally:
+        font.close()
+    names = {name for code, name in cmap.items() if any(a <= code < b for a, b in ranges)}
+    core_data, order = _subset(data, glyph_order, names)
+    return _Core(data=core_data, order=order, glyphs=frozenset(order))
+
+
+def _program(style: str, path: Path, template: _Template, drawn: frozenset[str]) -> Program:
+    """The embedded program for a document that drew `drawn`: cut from the smallest core copy
+    holding them all (else the lean copy) and kept per process (module docstring)."""
+    index, data, order, names = next(
+        (
+            (i, core.data, core.order, core.glyphs)
+            for i, core in enumerate(template.cores)
+            if drawn <= core.glyphs
+        ),
+        (-1, template.data, template.glyph_order, frozenset(template.glyph_order)),
+    )
+    wanted = drawn | (template.base & names)
+    key = (style, path, index, wanted)
+    with _programs_lock:
+        found = _programs.get(key)
+        if found is not None:
+            _programs.move_to_end(key)
+            return found
+    program_data, program_order = _subset(data, order, wanted)
+    found = Program(data=program_data, order=program_order, source_glyphs=len(order))
+    with _programs_lock:
+        _programs[key] = found
+        while len(_programs) > PROGRAM_CACHE_SIZE:
+            _programs.popitem(last=False)
+    return found
 
 
 def _clone(template: _Template, pdf: FPDF) -> TTFFont:
@@ -211,21 +316,40 @@ def _clone(template: _Template, pdf: FPDF) -> TTFFont:
 
 
 def use_core_fonts(pdf: FPDF) -> None:
-    """Before `pdf.output()`: embed each of FONT's styles from its smallest core copy that
-    holds every glyph the document drew (drawing is done, so the glyph ids the shaping used
-    no longer matter; fpdf2 looks glyphs up by name when it subsets)."""
+    """Once every glyph is drawn (`output` calls it after the last page's footer): have each
+    of FONT's styles embed a ready program holding the glyphs the document drew, cut from the
+    smallest core copy that holds them all (module docstring). Drawing is done, so the glyph
+    ids the shaping used no longer matter: fpdf2 looks glyphs up by name when it embeds."""
     for style in LATIN_FILES:
         font = pdf.fonts.get(f"{FONT.lower()}{style}")
         if not isinstance(font, TTFFont):
             continue
-        template = _templates.get((style, Path(font.ttffile)))
+        path = Path(font.ttffile)
+        template = _templates.get((style, path))
         if template is None:
             continue
-        drawn = set(font.subset.get_all_glyph_names())
-        core = next((core for core in template.cores if drawn <= core.glyphs), None)
-        if core is not None:
-            font.ttfont.close()
-            font.ttfont = _open(core.data, core.order)
+        program = _program(style, path, template, frozenset(font.subset.get_all_glyph_names()))
+        if ".notdef" not in program.order:  # the subsetter always asks for it (no `glyf`)
+            continue
+        font.ttfont.close()
+        font.ttfont = _ReadyFont(program)
+
+
+class _ReadyFontsOutput(OutputProducer):
+    """fpdf2's writer, handing the document's fonts their ready programs first. `FPDF.output`
+    draws the last page's footer just before it starts the writer, so this is the first
+    moment every glyph of the document is known."""
+
+    def bufferize(self) -> bytearray:
+        """Swap in the ready fonts, then write the document as fpdf2 does."""
+        use_core_fonts(self.fpdf)
+        return super().bufferize()
+
+
+def output(pdf: FPDF) -> bytes:
+    """The finished document's bytes, as `pdf.output()` gives them, its fonts embedded from
+    ready programs (module docstring)."""
+    return bytes(pdf.output(output_producer_class=_ReadyFontsOutput))
 
 
 def add_document_fonts(pdf: FPDF, language: str = "en") -> None:

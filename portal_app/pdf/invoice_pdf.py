@@ -25,7 +25,7 @@ from PIL import Image
 from portal_app.core.i18n import N_, current_language, gettext, text_direction
 from portal_app.core.qr import qr_rects
 from portal_app.pdf import facturx
-from portal_app.pdf.fonts import FONT, add_document_fonts, font_files, use_core_fonts
+from portal_app.pdf.fonts import FONT, add_document_fonts, font_files, output
 from portal_app.schemas.einvoice import EInvoiceData
 from portal_app.schemas.invoice import InvoiceView, PartyView
 
@@ -213,8 +213,7 @@ class _InvoiceDocument(FPDF):
         """Close the document and return its bytes."""
         # Substitution of the alias happens while closing; the footer used it, so turn it on.
         self.str_alias_nb_pages = PAGE_ALIAS
-        use_core_fonts(self)  # embedding subsets a smaller font when it holds every glyph
-        return bytes(self.output())
+        return output(self)  # embeds ready font programs once the last footer is drawn
 
 
 def render_invoice_pdf(view: InvoiceView) -> bytes:

@@ -1,5 +1,6 @@
 """pdf/fonts: documents embed their glyphs from the per-process core copy of the font when it
-holds them all (issue 23), and from the whole font otherwise; either way the page is the same,
+holds them all (issue 23), and from the whole font otherwise, as a program kept per process
+and glyph set (issue 23 item 5); either way the page is the same as fpdf2's own embedding,
 compared here as pdftoppm rasters and pdftotext text."""
 
 from __future__ import annotations
@@ -28,10 +29,25 @@ def _document(text: str) -> FPDF:
     return pdf
 
 
-def _glyph_count(pdf: FPDF, style: str) -> int:
+def _font(pdf: FPDF, style: str) -> TTFFont:
     font = pdf.fonts[f"{fonts.FONT.lower()}{style}"]
     assert isinstance(font, TTFFont)
-    return len(font.ttfont.getGlyphOrder())
+    return font
+
+
+def _glyph_count(pdf: FPDF, style: str) -> int:
+    """Glyphs of the copy the document embeds from (the program's source once it is ready)."""
+    ttfont = _font(pdf, style).ttfont
+    program = getattr(ttfont, "program", None)
+    if isinstance(program, fonts.Program):
+        return program.source_glyphs
+    return len(ttfont.getGlyphOrder())
+
+
+def _program(pdf: FPDF, style: str) -> fonts.Program:
+    program = getattr(_font(pdf, style).ttfont, "program", None)
+    assert isinstance(program, fonts.Program)
+    return program
 
 
 def _raster(data: bytes) -> bytes:
@@ -79,3 +95,57 @@ def test_a_glyph_outside_the_core_keeps_the_whole_font():
     data = bytes(pdf.output())
     assert "♞" in _text(data) and "⠿" in _text(data)
     assert _raster(data) == _raster(bytes(whole.output()))
+
+
+def test_pages_drawing_different_ascii_letters_share_one_embedded_program():
+    first_text = "Invoice INV-0042 for Jane Roe, 12 Quay St: total €1,200.00 · Zoë"
+    second_text = "Rechnung R-77 an Max Kowalski, Hauptweg 9: Summe €35.10 · Zoë"
+    first, second = _document(first_text), _document(second_text)
+    fonts.use_core_fonts(first)
+    fonts.use_core_fonts(second)
+    for style in ("", "B"):
+        assert _program(first, style) is _program(second, style)
+        assert len(_program(first, style).order) < 200
+    for pdf, text in ((first, first_text), (second, second_text)):
+        data = bytes(pdf.output())
+        assert _raster(data) == _raster(bytes(_document(text).output()))
+        assert _text(data) == "".join((text + text).split())
+
+
+def test_the_same_glyphs_from_another_copy_of_the_font_are_another_program():
+    western = _document("Zoë")
+    fonts.use_core_fonts(western)
+    greek = _document("Zoë Ερμού")
+    fonts.use_core_fonts(greek)
+    assert _program(western, "") is not _program(greek, "")
+    assert _program(western, "").source_glyphs < _program(greek, "").source_glyphs
+
+
+def test_the_kept_programs_are_bounded(monkeypatch):
+    monkeypatch.setattr(fonts, "PROGRAM_CACHE_SIZE", 2)
+    for text in ("½", "¼", "¾"):  # each a glyph set of its own
+        fonts.use_core_fonts(_document(text))
+        assert len(fonts._programs) <= 2
+    last = _document("¾")
+    fonts.use_core_fonts(last)
+    assert _text(bytes(last.output())) == "¾¾"
+
+
+class _FooterDocument(FPDF):
+    """A page whose footer alone draws some glyphs (fpdf2 draws the last footer in output)."""
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(fonts.FONT, "", 8)
+        self.cell(0, 5, "Page 1 · ½", align="R")
+
+
+def test_glyphs_only_the_last_footer_draws_are_embedded():
+    pdf = _FooterDocument()
+    fonts.add_document_fonts(pdf)
+    pdf.add_page()
+    pdf.set_font(fonts.FONT, "", 14)
+    pdf.cell(0, 8, "Total due")
+    data = fonts.output(pdf)
+    assert _text(data) == "TotalduePage1·½"
+    assert _program(pdf, "").source_glyphs < 1000
