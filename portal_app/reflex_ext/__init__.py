@@ -75,7 +75,7 @@ def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION)
     """
     from portal_app.reflex_ext import redis_lock_fix, redis_round_trips
     from portal_app.reflex_ext.event_log import EventLogMiddleware
-    from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware
+    from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware, navigation_states
     from portal_app.reflex_ext.tab_push import TabPageMiddleware
 
     installed: list[str] = []
@@ -102,4 +102,7 @@ def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION)
     if allow_patch("inline page load", reflex_version):
         app.add_middleware(InlinePageLoadMiddleware())
         installed.append("inline page load")
+        # Its handlers' states come with the navigation's first Redis read.
+        if "redis round trips" in installed:
+            redis_round_trips.PREFETCH = navigation_states(app)
     return installed

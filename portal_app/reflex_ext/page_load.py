@@ -29,6 +29,7 @@ import reflex as rx
 from reflex.state import OnLoadInternalState, StateUpdate
 from reflex_base.constants import CompileVars
 from reflex_base.event import Event
+from reflex_base.event.context import EventContext
 from reflex_base.event.processor.base_state_processor import chain_updates, process_event
 from reflex_base.registry import RegistrationContext
 from reflex_base.utils.format import format_event_handler
@@ -38,6 +39,38 @@ from reflex_base.utils.format import format_event_handler
 def navigation_event_name() -> str:
     """The full name of Reflex's navigation event (`...on_load_internal_state.on_load_internal`)."""
     return format_event_handler(OnLoadInternalState.event_handlers["on_load_internal"])
+
+
+def navigation_states(app):
+    """A function of an event: for a navigation to a page whose foreground on_load handlers
+    this middleware will run, the states those handlers belong to, else nothing. Given to
+    redis_round_trips.PREFETCH, so the navigation's first Redis read also brings the page's
+    states instead of a second read when `preprocess` asks for them."""
+    from reflex.istate.data import _url_from_router_data
+
+    def states(event) -> list[type]:
+        if event.name != navigation_event_name():
+            return []
+        router_data = event.router_data or _context_router_data()
+        # The path as the tab's router will have it (Reflex's own parse of asPath).
+        load_events = app.get_load_events(_url_from_router_data(router_data).path)
+        if not load_events:
+            return []
+        registry = RegistrationContext.get().event_handlers
+        handlers = [registry[ev.name] for ev in Event.from_event_type(load_events)]
+        if any(registered.handler.is_background for registered in handlers):
+            return []
+        return [registered.states[0] for registered in handlers]
+
+    return states
+
+
+def _context_router_data() -> dict:
+    # A chained event carries no router data of its own; its context has its producer's.
+    try:
+        return EventContext.get().router_data or {}
+    except LookupError:
+        return {}
 
 
 class InlinePageLoadMiddleware(rx.Middleware):

@@ -36,6 +36,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from reflex.istate.manager.token import BaseStateToken
@@ -73,12 +74,30 @@ return pttl
 """
 
 
-def required_classes(manager: Any, token: BaseStateToken) -> list[type]:
-    """The state classes Reflex's `get_state(token)` reads for a fresh tree, in its order."""
-    return sorted(
-        manager._get_required_state_classes(token.cls, subclasses=True),
-        key=lambda cls: cls.get_full_name(),
-    )
+# States an event will ask for beyond its own (page_load.py: a navigation's page states), read
+# in the same script; set once by reflex_ext.install. A wrong guess costs a read, never a
+# change: a state missing from the tree is still fetched by Reflex when asked for.
+PREFETCH: Callable[[Any], Iterable[type]] | None = None
+
+
+def required_classes(manager: Any, token: BaseStateToken, extra: Iterable[type] = ()) -> list[type]:
+    """The state classes Reflex's `get_state(token)` reads for a fresh tree, in its order
+    (parents before their substates), plus what its `get_state` of each `extra` class would
+    read into that tree."""
+    needed: set[type] = set()
+    for cls in (token.cls, *extra):
+        manager._get_required_state_classes(cls, subclasses=True, required_state_classes=needed)
+    return sorted(needed, key=lambda cls: cls.get_full_name())
+
+
+def _prefetch(event: Any) -> list[type]:
+    if PREFETCH is None or event is None:
+        return []
+    try:
+        return list(PREFETCH(event))
+    except Exception:  # noqa: BLE001 - only an optimisation: the event reads them later
+        log.warning("state prefetch failed; reading them when asked for", exc_info=True)
+        return []
 
 
 def _tree_from(token: BaseStateToken, classes: list[type], redis_states: list[Any]):
@@ -108,10 +127,12 @@ def _tree_from(token: BaseStateToken, classes: list[type], redis_states: list[An
     return flat[token.cls.get_root_state().get_full_name()]
 
 
-async def _acquire_and_read(manager: Any, token: BaseStateToken, lock_key: bytes, lock_id: bytes):
+async def _acquire_and_read(
+    manager: Any, token: BaseStateToken, lock_key: bytes, lock_id: bytes, extra: Iterable[type] = ()
+):
     """Take the lock and read the tab's states in one script: (classes, their stored states)
     when the lock was free, None when it was not (nothing read, nothing held)."""
-    classes = required_classes(manager, token)
+    classes = required_classes(manager, token, extra)
     keys = [token._state_key(cls) for cls in classes]
     attempt = asyncio.ensure_future(
         manager.redis.eval(
@@ -184,7 +205,8 @@ def two_round_trip_modify_state(original: Any) -> Any:
         read = None
         # Events of this tab already queued in this worker go first, as in Reflex's _wait_lock.
         if not self._n_lock_waiters(lock_key):
-            read = await _acquire_and_read(self, token, lock_key, lock_id)
+            extra = _prefetch(event)
+            read = await _acquire_and_read(self, token, lock_key, lock_id, extra)
         if read is None:
             await self._wait_lock(lock_key, lock_id)
         held = True

@@ -14,9 +14,10 @@ import reflex as rx
 from redis.asyncio import Redis
 from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import BaseStateToken
+from reflex_base.event import Event
 from reflex_base.utils.exceptions import LockExpiredError
 
-from portal_app.reflex_ext import redis_round_trips
+from portal_app.reflex_ext import page_load, redis_round_trips
 
 REDIS_URL = os.environ.get("PORTAL_TEST_ROUND_TRIPS_REDIS_URL", "redis://127.0.0.1:6379/14")
 
@@ -34,6 +35,16 @@ class RoundTripChild(RoundTripParent):
     @rx.var
     def shout(self) -> str:
         return self.label.upper()
+
+
+class RoundTripPage(RoundTripParent):
+    """A sibling of RoundTripChild: not read with a RoundTripChild event unless prefetched."""
+
+    rows: list[str] = []
+
+    @rx.event
+    def load(self):
+        self.rows = ["loaded"]
 
 
 class CountingRedis(Redis):
@@ -248,6 +259,79 @@ def test_a_cancel_during_the_first_script_gives_the_lock_back():
             await manager.close()
 
     asyncio.run(run())
+
+
+def test_states_an_event_will_ask_for_come_with_its_first_read(monkeypatch):
+    # Without the prefetch, RoundTripPage (not in a RoundTripChild event's tree) would be
+    # Reflex's second MGET, through the running event's context.
+    monkeypatch.setattr(redis_round_trips, "PREFETCH", lambda event: [RoundTripPage])
+
+    async def run() -> list[str]:
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        try:
+            async with _patched()(manager, token, event=_Event("page_load")) as root:
+                page = root._get_state_from_cache(RoundTripPage)  # no Redis: already read
+                page.rows = ["a", "b"]
+            sent, redis.commands = redis.commands, []
+            stored = await manager.get_state(token.with_cls(RoundTripPage))
+            assert stored._get_state_from_cache(RoundTripPage).rows == ["a", "b"]
+            return sent
+        finally:
+            await manager.close()
+
+    assert asyncio.run(run()) == ["EVAL", "EVAL"]
+
+
+def test_a_failing_prefetch_only_means_no_prefetch(monkeypatch):
+    monkeypatch.setattr(redis_round_trips, "PREFETCH", lambda event: [1 / 0])
+
+    async def run():
+        redis = CountingRedis.from_url(REDIS_URL)
+        manager = _manager(redis)
+        token = _token()
+        try:
+            async with _patched()(manager, token, event=_Event("page_load")) as root:
+                with pytest.raises(ValueError):
+                    root._get_state_from_cache(RoundTripPage)
+                _set_label(await root.get_state(RoundTripChild))
+            assert redis.commands == ["EVAL", "EVAL"]
+            stored = await (await manager.get_state(token)).get_state(RoundTripChild)
+            assert stored.label == "paid"
+        finally:
+            await manager.close()
+
+    asyncio.run(run())
+
+
+class _App:
+    """The one App method navigation_states uses: the load events of a page path."""
+
+    def __init__(self):
+        self.paths: list[str] = []
+
+    def get_load_events(self, path: str):
+        self.paths.append(path)
+        return [RoundTripPage.load] if path == "/round/7" else []
+
+
+def test_a_navigation_prefetches_the_states_of_its_pages_load_handlers():
+    app = _App()
+    states = page_load.navigation_states(app)
+    navigation = page_load.navigation_event_name()
+    router_data = {"pathname": "/round/[id]", "asPath": "/round/7?tab=2", "query": {"id": "7"}}
+
+    assert states(Event(name=navigation, router_data=router_data)) == [RoundTripPage]
+    assert app.paths == ["/round/7"]  # the path, as the tab's router parses asPath
+    assert states(Event(name=navigation, router_data={**router_data, "asPath": "/other"})) == []
+    # Any other event: nothing to guess.
+    assert states(Event(name="state.round_trip_parent.round_trip_page.load")) == []
+
+
+class _Event:
+    def __init__(self, name: str):
+        self.name = name
 
 
 def test_install_is_idempotent_and_keeps_the_original():
