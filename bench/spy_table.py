@@ -31,15 +31,28 @@ PATTERNS = [
     ("  change channel read `current_generation`", r"^current_generation \("),
     ("Shell reload `PortalState._load_shell`", r"^PortalState\._load_shell \("),
     ("Ledger stamp `ledger_stamp`", r"^ledger_stamp \("),
-    ("Reflex state read `StateManagerRedis.get_state` (all)", r"^StateManagerRedis\.get_state \("),
-    ("Reflex state write `StateManagerRedis.set_state`", r"^StateManagerRedis\.set_state \("),
+    # reflex_ext/redis_round_trips.py (after 22b377f) reads in `_acquire_and_read`/`_tree_from`
+    # and writes in `_save_and_release`: counted with Reflex's own.
+    (
+        "Reflex state read `StateManagerRedis.get_state` (all)",
+        r"^(StateManagerRedis\.get_state|_acquire_and_read|_tree_from) \(",
+    ),
+    (
+        "  a second read in the event `BaseState._get_state_from_redis`",
+        r"^BaseState\._get_state_from_redis \(",
+    ),
+    (
+        "Reflex state write `StateManagerRedis.set_state`",
+        r"^(StateManagerRedis\.set_state|_save_and_release) \(",
+    ),
     ("  pickling `BaseState._serialize`", r"^BaseState\._serialize \("),
     ("  unpickling `BaseState._deserialize`", r"^BaseState\._deserialize \("),
     ("Reflex delta `BaseState.get_delta`", r"^BaseState\.get_delta \("),
     (
         "Reflex lock `_try_modify_state` minus read/write",
-        r"^StateManagerRedis\._try_modify_state \(",
+        r"^(StateManagerRedis|two_round_trip_modify_state\.<locals>)\._try_modify_state \(",
     ),
+    ("Redis commands (all) `Redis.execute_command`", r"^Redis\.execute_command \("),
     ("Commit `Session.commit`", r"^Session\.commit \(sqlalchemy"),
     ("psycopg waiting `Connection.wait`", r"^Connection\.wait \(psycopg"),
     ("JSON log line (event_log.py)", r"\(portal_app/reflex_ext/event_log\.py"),
