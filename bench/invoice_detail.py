@@ -6,12 +6,16 @@ stamp, `invoices.open_invoice` (the invoice, its lines, the view record, the pay
 link, the payments) and `documents.invoice_documents`, then the commit. A repeated view of
 one invoice with `--lines` lines and `--documents` files, in a fresh Session each time.
 
-The portal code measured is the one next to this script (`../portal_app`): to compare two
-trees, copy this file into the other tree's bench/ and run both, alternately, in one sitting.
+The portal code measured is the one next to this script (`../portal_app`). With `--before
+PATH` it times the same views with the portal code of another checkout (before, e.g. a
+`git worktree add /tmp/wt-before <rev>`) and of this one (after), each in a worker process
+with its own database seeded by this script, alternated view by view (bench/_compare.py);
+each worker also prints the statements one view sends.
 
     .venv/bin/python bench/invoice_detail.py --runs 201
     .venv/bin/python bench/invoice_detail.py \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/invoice_detail.py --before /tmp/wt-before --runs 401 [--database-url ...]
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _compare import code_root, compare, serve  # noqa: E402
+from _compare import print_table as print_before_after  # noqa: E402
+
+sys.path.insert(0, code_root(Path(__file__).resolve().parent.parent))
 
 from invoice_list import analyze, bench_engine  # noqa: E402
 from sqlalchemy import event  # noqa: E402
@@ -52,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lines", type=int, default=4, help="lines of the invoice")
     parser.add_argument("--documents", type=int, default=3, help="files attached to it")
     parser.add_argument("--label", default="", help="first column of the printed row")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout: time its views (before) against this one's, alternated",
+    )
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -116,23 +129,51 @@ def view(engine, token: str, invoice_id: int) -> None:
         db.commit()
 
 
+def count_statements(engine, token: str, invoice_id: int) -> int:
+    """The statements one view sends (BEGIN and COMMIT are not statements here)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    view(engine, token, invoice_id)
+    event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def before_after(args: argparse.Namespace) -> int:
+    """The views by the --before checkout's code and this one's, alternated; a table."""
+    here = Path(__file__).resolve()
+    worker_args = ["--lines", str(args.lines), "--documents", str(args.documents)]
+    if args.database_url:
+        worker_args += ["--database-url", args.database_url]
+    results = compare(args.before.resolve(), here.parent.parent, here, worker_args, args.runs)
+    database = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
+    print(f"{database}, median of {args.runs} views per checkout, alternated; ms; "
+          f"before = {args.before}")  # fmt: skip
+    print()
+    print_before_after("invoice view", results)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Seed, time the views and print one markdown row."""
     args = parse_args(argv)
+    if args.before:
+        return before_after(args)
     with bench_engine(args.database_url) as (engine, label):
         SQLModel.metadata.create_all(engine)
         token, invoice_id = seed(engine, args.lines, args.documents)
         analyze(engine)
         for _ in range(5):  # warm-up: the pay link's first view, caches, prepared plans
             view(engine, token, invoice_id)
-        statements: list[str] = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        view(engine, token, invoice_id)
-        event.remove(engine, "before_cursor_execute", count)
+        statements = count_statements(engine, token, invoice_id)
+        if args.worker:
+            tree = Path(portal_app.__file__).resolve().parent.parent
+            print(f"{tree}: {statements} statements per view ({label})", file=sys.stderr)
+            serve({"invoice view": lambda: view(engine, token, invoice_id)})
+            return 0
 
         wall: list[float] = []
         cpu: list[float] = []
@@ -153,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     p90 = statistics.quantiles(wall, n=10)[-1]
     print(
         f"| {args.label or tree} | {statistics.median(wall):.2f} | {p90:.2f} "
-        f"| {statistics.median(cpu):.2f} | {len(statements)} |"
+        f"| {statistics.median(cpu):.2f} | {statements} |"
     )
     return 0
 
