@@ -26,6 +26,7 @@ from portal_app.core.i18n import N_, current_language, gettext, text_direction
 from portal_app.core.qr import qr_rects
 from portal_app.pdf import facturx
 from portal_app.pdf.fonts import FONT, add_document_fonts, font_files, output
+from portal_app.pdf.logo import preload_logo
 from portal_app.schemas.einvoice import EInvoiceData
 from portal_app.schemas.invoice import InvoiceView, PartyView
 
@@ -399,6 +400,7 @@ def draw_heading(
         size = _logo_size(logo)
         if size is not None:
             try:
+                preload_logo(pdf, logo)  # decoded once per process, not per document
                 pdf.image(str(logo), x=pdf.mirror(MARGIN, size[0]), y=top, w=size[0], h=size[1])
                 y = top + size[1] + 4
             except (OSError, ValueError, RuntimeError):
