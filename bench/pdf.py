@@ -304,13 +304,27 @@ def swiss_bill_svg() -> tuple[str, str]:
     return bill.qr_data(), out.getvalue()
 
 
+# Letters one of which or more goes into the client's name of the "new glyphs" arm, a
+# different choice on every render (the bits of the render's number pick them).
+GLYPH_POOL = "ĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘę"
+
+
 def einvoice_arms() -> dict[str, Callable[[], bytes]]:
     """The plain invoice PDF, the hybrid with its QR codes (as clients get it; the same codes on
     every render, as for one invoice), the same with new QR payloads on every render (as for
-    many invoices: no code is drawn twice), and the CHF one with the Swiss QR-bill."""
+    many invoices: no code is drawn twice), the same with a glyph set never drawn before on
+    every render (no kept font program fits: issue 23 item 5), and the CHF one with the Swiss
+    QR-bill."""
     plain = invoice_view()
     hybrid = replace(plain, einvoice=einvoice_data(), payment_qr=EPC, pay_link=PAY_LINK)
     counter = itertools.count()
+    glyph_counter = itertools.count(1)
+
+    def fresh_glyphs() -> bytes:
+        n = next(glyph_counter)
+        extra = "".join(ch for i, ch in enumerate(GLYPH_POOL) if n >> i & 1)
+        client = replace(hybrid.client, name=f"{hybrid.client.name} {extra}")
+        return render_invoice_pdf(replace(hybrid, client=client))
 
     def fresh_codes() -> bytes:
         n = next(counter)
@@ -331,6 +345,7 @@ def einvoice_arms() -> dict[str, Callable[[], bytes]]:
         "plain PDF": lambda: render_invoice_pdf(plain),
         "hybrid + EPC + pay-link QR": lambda: render_invoice_pdf(hybrid),
         "hybrid + EPC + pay-link QR, new codes each render": fresh_codes,
+        "hybrid + EPC + pay-link QR, new glyphs each render": fresh_glyphs,
         "hybrid + Swiss QR-bill + pay-link QR (CHF)": lambda: render_invoice_pdf(swiss),
     }
 
