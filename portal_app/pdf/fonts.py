@@ -27,11 +27,12 @@ that cost grows with the glyphs the font holds (the subsetter and the writer dec
 glyph, metrics and cmap tables). So each font file also gets per-process core copies holding
 only the glyphs of the scripts documents usually use: Western and Central European Latin with
 punctuation and currency signs (~540 of DejaVu's 6,253 glyphs), and that with the rest of Latin,
-Greek and Cyrillic (~1,600); `use_core_fonts` hands fpdf2 the smallest one that holds every glyph
-the document drew just before output, and the lean copy stays otherwise (Arabic shaping's forms,
-a rare symbol). The fonts are opened without recalculating glyph bounding boxes on save:
-the file's own boxes are kept, where recalculating them meant decoding and re-encoding every
-embedded glyph's outline.
+Greek and Cyrillic (~1,600); `use_core_fonts` embeds from the smallest one that holds every glyph
+the document drew, and from the lean copy otherwise (Arabic shaping's forms, a rare symbol).
+Documents call it through `output`, when fpdf2 starts writing: `FPDF.output()` draws the last
+page's footer first, so earlier some glyphs would not be drawn yet. The fonts are opened
+without recalculating glyph bounding boxes on save: the file's own boxes are kept, where
+recalculating them meant decoding and re-encoding every embedded glyph's outline.
 
 Embedded programs (issue 23 item 5): even from a core copy, fontTools subsetting and saving
 took ~8-10 ms a font on every document, mostly fixed per-table work, for a result that only
