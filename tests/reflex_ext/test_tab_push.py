@@ -50,6 +50,15 @@ def _watcher(session, client, path="/client/invoices", event="list.refresh", unt
     )
 
 
+async def _until(condition, timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds: the poll runs on the event loop's time, which a loaded
+    machine stretches, so no test counts on how many ticks a fixed sleep allows."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
 def _pay(session, invoice):
     invoice.updated_at = utcnow() + timedelta(seconds=5)
     invoice.balance_minor = 0
@@ -74,7 +83,8 @@ def test_one_poll_per_tick_refreshes_only_the_tabs_of_the_client_that_changed(ma
         await asyncio.sleep(0.2)
         assert sent == []  # nothing changed: nothing sent, however many ticks
         _pay(session, invoice)
-        await asyncio.sleep(0.2)
+        await _until(lambda: len(sent) >= 2)
+        await asyncio.sleep(0.1)  # a further tick sends nothing more
 
     asyncio.run(scenario())
     # Each tab once, with its own page's event; the other client's tab not at all.
@@ -93,7 +103,7 @@ def test_a_change_between_the_page_read_and_the_registration_is_not_missed(make,
 
     async def scenario():
         push.watch(tab, watcher)
-        await asyncio.sleep(0.15)
+        await _until(lambda: sent)
 
     asyncio.run(scenario())
     assert sent == [(tab, "list.refresh")]
@@ -111,8 +121,7 @@ def test_a_tab_that_left_the_page_or_expired_is_dropped(make, session):
         push.watch(expired, _watcher(session, client, until=time.monotonic() + 0.01))
         TAB_PAGES.note(moved, "/client/payments")  # the tab opened another page
         _pay(session, invoice)
-        await asyncio.sleep(0.2)
-        assert push.watching == 0
+        await _until(lambda: push.watching == 0)
 
     asyncio.run(scenario())
     assert sent == []
@@ -135,10 +144,10 @@ def test_a_failed_poll_sends_nothing_and_the_next_tick_recovers(make, session):
     async def scenario():
         push.watch(tab, _watcher(session, client))
         _pay(session, invoice)
-        await asyncio.sleep(0.2)
-        assert sent == [] and push.polls >= 2
+        await _until(lambda: push.polls >= 2)
+        assert sent == []
         failing["on"] = False
-        await asyncio.sleep(0.15)
+        await _until(lambda: sent)
 
     asyncio.run(scenario())
     assert sent == [(tab, "list.refresh")]
@@ -153,15 +162,14 @@ def test_the_poll_stops_when_no_tab_is_left_and_starts_again(make, session):
     async def scenario():
         tab = _tab()
         push.watch(tab, _watcher(session, client))
-        await asyncio.sleep(0.1)
+        await _until(lambda: push.polls >= 1)
         TAB_PAGES.note(tab, "/client/payments")
-        await asyncio.sleep(0.1)
+        await _until(lambda: push.watching == 0)
         polls = push.polls
         await asyncio.sleep(0.1)
-        assert push.polls == polls and push.watching == 0  # nobody watches: no more polls
+        assert push.polls == polls  # nobody watches: no more polls
         push.watch(_tab(), _watcher(session, client))
-        await asyncio.sleep(0.1)
-        assert push.polls > polls
+        await _until(lambda: push.polls > polls)
 
     asyncio.run(scenario())
 
@@ -194,7 +202,7 @@ def test_seen_stamp_is_the_watched_pages_newest_stamp_and_nothing_for_anything_e
         push.watch(expired, _watcher(session, client, until=time.monotonic() - 1))
         at_load = push.seen_stamp(tab, client=_key(client), path="/client/invoices")
         _pay(session, invoice)
-        await asyncio.sleep(0.15)  # a poll sees the payment and sends the refresh
+        await _until(lambda: sent)  # a poll sees the payment and sends the refresh
         return at_load, push.seen_stamp(tab, client=_key(client), path="/client/invoices")
 
     at_load, after_poll = asyncio.run(scenario())
