@@ -96,11 +96,13 @@ async def _next_event_sends_to_sign_in(tab: Tab) -> None:
 
 
 @pytest.fixture
-def staff_process(monkeypatch):
+def staff_process(monkeypatch, database_url: str):
     """This test process committing as the staff console's worker would: with the same
-    Redis configured and the commit hooks loaded, so its commits announce session changes."""
+    Redis and database configured and the commit hooks loaded, so its commits announce
+    session changes on the workers' channel (one per database: session_cache.channel)."""
     importlib.import_module("portal_app.services.identity.session_cache")
     monkeypatch.setattr(get_settings(), "redis_url", REDIS_URL)
+    monkeypatch.setattr(get_settings(), "database_url", database_url)
 
 
 def test_portal_access_turned_off_refuses_both_tabs_next_events(

@@ -3,7 +3,7 @@
 Every event of a signed-in page resolves its actor (`auth.resolve_actor`): a five-table query,
 about a sixth of a worker's busy time under bench/load.py. A live result is kept here, in
 the worker's memory, under the token's hash. What ends the kept results is a message on a
-Redis pub/sub channel (`CHANNEL`), published after the commit of anything that could end or
+Redis pub/sub channel (`channel()`), published after the commit of anything that could end or
 narrow a session: a session revoked or re-timed (sign-out, password change, preview end, link
 expiry), a contact's portal access, a staff user's, a client's, a company's or an e-mailed
 link's deciding columns changed, any of those rows deleted (`WATCHED_COLUMNS`). Each worker
@@ -35,6 +35,7 @@ message we have already read; a fresh statement under PostgreSQL's READ COMMITTE
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import threading
@@ -106,9 +107,10 @@ class Kept:
 
 
 class _Subscription:
-    """This process's subscription to CHANNEL, read without blocking before each look-up."""
+    """This process's subscription to `channel`, read without blocking before each look-up."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, channel: str) -> None:
+        self._channel = channel
         # No silent reconnect: a reconnection loses the messages of the gap, so a broken
         # connection must surface here (and empty the cache) instead.
         self._client = Redis.from_url(
@@ -130,7 +132,7 @@ class _Subscription:
                 return False
             try:
                 self._pubsub = self._client.pubsub()
-                self._pubsub.subscribe(CHANNEL)
+                self._pubsub.subscribe(self._channel)
             except RedisError:
                 self._down(now)
                 return False
@@ -175,7 +177,7 @@ _entries: OrderedDict[str, Kept] = OrderedDict()
 _lock = threading.Lock()
 _generation = 0
 _subscription: _Subscription | None = None
-_subscription_key: tuple[int, str] | None = None
+_subscription_key: tuple[int, str, str] | None = None
 _publisher: Redis | None = None
 _publisher_key: tuple[int, str] | None = None
 
@@ -187,6 +189,16 @@ def _clear() -> None:
     _entries.clear()
 
 
+def channel() -> str:
+    """The change channel of this deployment: CHANNEL and a digest of the database URL.
+
+    Sessions live in the database, so only processes of the same database can change them;
+    another deployment or test run on the same Redis server (pub/sub ignores Redis's db
+    number) then never empties this one's cache."""
+    digest = hashlib.sha256(get_settings().database_url.encode()).hexdigest()[:16]
+    return f"{CHANNEL}:{digest}"
+
+
 def current_generation() -> int | None:
     """Read the change channel; the generation kept checks are valid for, or None when
     nothing may be kept now (no Redis, subscription down). Call before the query."""
@@ -194,11 +206,11 @@ def current_generation() -> int | None:
     url = get_settings().redis_url
     if not url:
         return None
-    key = (os.getpid(), url)
+    key = (os.getpid(), url, channel())
     with _lock:
         if _subscription is None or _subscription_key != key:
-            # Per process (a forked worker gets its own socket) and per Redis URL.
-            _subscription, _subscription_key = _Subscription(url), key
+            # Per process (a forked worker gets its own socket), Redis URL and database.
+            _subscription, _subscription_key = _Subscription(url, key[2]), key
             _clear()
         if not _subscription.sync(_clear):
             _entries.clear()
@@ -260,7 +272,7 @@ def announce_change() -> None:
             if _publisher is None or _publisher_key != key:
                 _publisher = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
                 _publisher_key = key
-            _publisher.publish(CHANNEL, b"1")
+            _publisher.publish(channel(), b"1")
             return
         except RedisError:
             _publisher = None

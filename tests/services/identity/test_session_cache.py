@@ -215,16 +215,35 @@ def test_another_workers_announcement_ends_the_kept_checks(make, session, channe
 
     # What another process's commit of a revocation publishes; its PUBLISH has returned, so
     # the message is on this worker's socket before its next event.
-    assert channel.publish(session_cache.CHANNEL, b"1") >= 1
+    assert channel.publish(session_cache.channel(), b"1") >= 1
     with events() as db:
         assert auth.resolve_actor(db, token=opened.token) is not None
     assert _session_checks(queries) == 2
 
 
+def test_another_databases_announcement_keeps_the_checks(
+    make, session, channel, events, queries, monkeypatch
+):
+    # Another deployment or test run on the same Redis server (pub/sub ignores the db
+    # number): its revocations cannot concern this database's sessions.
+    _, opened = _signed_in(make, session)
+    with events() as db:
+        assert auth.resolve_actor(db, token=opened.token) is not None
+    ours = session_cache.channel()
+    with monkeypatch.context() as other:
+        other.setattr(get_settings(), "database_url", "postgresql+psycopg://elsewhere/other")
+        theirs = session_cache.channel()
+    assert theirs != ours
+    assert channel.publish(theirs, b"1") == 0  # nobody of this database listens there
+    with events() as db:
+        assert auth.resolve_actor(db, token=opened.token) is not None
+    assert _session_checks(queries) == 1
+
+
 def test_a_commit_of_a_revocation_is_published(make, session, channel, events):
     _, opened = _signed_in(make, session)
     listener = channel.pubsub()
-    listener.subscribe(session_cache.CHANNEL)
+    listener.subscribe(session_cache.channel())
     assert listener.get_message(timeout=2)["type"] == "subscribe"
 
     with events() as db:
@@ -241,7 +260,7 @@ def test_a_revocation_is_published_even_after_a_savepoint_rolled_back(
     transaction (a conditional step that lost), then the commit: still announced."""
     _, opened = _signed_in(make, session)
     listener = channel.pubsub()
-    listener.subscribe(session_cache.CHANNEL)
+    listener.subscribe(session_cache.channel())
     assert listener.get_message(timeout=2)["type"] == "subscribe"
 
     with events() as db:
