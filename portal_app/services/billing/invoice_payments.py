@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import bindparam, or_
 from sqlmodel import Session, col, select
@@ -27,6 +26,7 @@ from portal_app.models.statuses import PaymentStatus
 from portal_app.schemas.invoice import InvoicePaymentView
 from portal_app.services.company import modules
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import PARAMETER_ACTOR as _PARAMETER_ACTOR
 from portal_app.services.identity.scope import client_scope
 
 # Card money counts once it is received; a refund leaves the allocation, marked refunded.
@@ -88,13 +88,6 @@ def _rows_statement(actor: Actor, invoice_id: object):
 # parameters (a stand-in actor whose ids are parameters): each invoice view binds values to
 # SQL compiled once instead of building and hashing the statement again, which cost more than
 # running it (issue 25). An e-mailed-link session's narrower scope is built per call.
-_PARAMETER_ACTOR = Actor(
-    company_id=cast(int, bindparam("company_id")),
-    client_id=cast(int, bindparam("client_id")),
-    contact_id=0,
-    session_id=0,
-    kind="password",
-)
 _OWN_ROWS = _rows_statement(_PARAMETER_ACTOR, bindparam("invoice_id"))
 
 

@@ -50,6 +50,7 @@ from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import PARAMETER_ACTOR as _PARAMETER_ACTOR
 from portal_app.services.identity.scope import client_scope, get_client_record
 
 FILTERS = ("all", "unpaid", "overdue", "paid")
@@ -276,13 +277,6 @@ def parse_invoice_id(raw: object) -> int:
 # parameters), so each view only binds values to SQL the engine compiled once; building the
 # statement anew cost more than running it (issue 25). An e-mailed-link session's narrower
 # scope is built per call (`_invoice_with_parties`).
-_PARAMETER_ACTOR = Actor(
-    company_id=cast(int, bindparam("company_id")),
-    client_id=cast(int, bindparam("client_id")),
-    contact_id=0,
-    session_id=0,
-    kind="password",
-)
 _WITH_PARTIES = (
     select(Invoice, Company, Client)
     .join(Company, col(Company.id) == Invoice.company_id)

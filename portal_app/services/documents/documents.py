@@ -11,7 +11,6 @@ import hashlib
 import io
 import zipfile
 from pathlib import Path
-from typing import cast
 
 from sqlalchemy import and_, bindparam, func, or_, true
 from sqlmodel import Session, col, select
@@ -45,6 +44,7 @@ from portal_app.services.company import client_activity, modules
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity import audit
 from portal_app.services.identity.actor import Actor
+from portal_app.services.identity.scope import PARAMETER_ACTOR as _PARAMETER_ACTOR
 from portal_app.services.identity.scope import client_scope
 
 MAX_PAGE = 1_000_000
@@ -338,13 +338,6 @@ def record_documents(
 # parameters), so each view binds values to SQL compiled once instead of building and hashing
 # the statement again, which cost more than running it. An e-mailed-link session's narrower
 # scope goes through `record_documents`, built per call.
-_PARAMETER_ACTOR = Actor(
-    company_id=cast(int, bindparam("company_id")),
-    client_id=cast(int, bindparam("client_id")),
-    contact_id=0,
-    session_id=0,
-    kind="password",
-)
 _OWN_INVOICE_DOCUMENTS = (
     _joined(select(*_ROW_COLUMNS))
     .join(Payment, col(Payment.id) == Document.payment_id, isouter=True)

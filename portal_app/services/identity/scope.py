@@ -11,9 +11,9 @@ never "forbidden". tests/services/identity/test_scope.py fails when a client ser
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, SQLModel
 
 from portal_app.core.paging import get_scoped
@@ -70,3 +70,16 @@ def get_client_record(
     if where is not None:
         scope = and_(scope, where)
     return get_scoped(session, model, scope=scope, record_id=record_id, noun=noun)
+
+
+# A stand-in actor whose company and client ids are bind parameters ("company_id",
+# "client_id"): a statement scoped with it is built once and each call binds the real ids
+# (issue 25: building and hashing a statement cost more than running it). Only for the
+# client's own sessions; an e-mailed-link session's narrower scope is built per call.
+PARAMETER_ACTOR = Actor(
+    company_id=cast(int, bindparam("company_id")),
+    client_id=cast(int, bindparam("client_id")),
+    contact_id=0,
+    session_id=0,
+    kind="password",
+)
