@@ -4,6 +4,7 @@ is on (an invoice, then the list), pushed by the worker's ledger poll."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from sqlalchemy import text
 
@@ -33,6 +34,20 @@ def _unpaid_rows(tab: Tab) -> list[dict]:
 
 def _row(tab: Tab, invoice_id: int) -> dict:
     return next(r for r in tab.var(INVOICES_STATE, "rows", []) if r["id"] == invoice_id)
+
+
+def _events_once_refreshed(worker: Worker, *, count: int) -> list[tuple[str, str]]:
+    """The worker's (event, outcome) lines once `count` refreshes are logged (or 10 s passed).
+
+    An event's line is written when its task ends, after its last update reached the tab, so
+    the tab can see a refresh's rows before the worker has logged it."""
+    deadline = time.monotonic() + 10
+    while True:
+        events = [(e["event"], e["outcome"]) for e in _event_lines(worker.log())]
+        done = sum(1 for name, _ in events if name.endswith(".refresh"))
+        if done >= count or time.monotonic() > deadline:
+            return events
+        time.sleep(0.05)
 
 
 def test_a_payment_elsewhere_refreshes_the_page_the_tab_is_on(
@@ -71,7 +86,7 @@ def test_a_payment_elsewhere_refreshes_the_page_the_tab_is_on(
 
     asyncio.run(scenario())
     # One refresh per payment, each for the page the tab was on; no background events.
-    events = [(e["event"], e["outcome"]) for e in _event_lines(worker.log())]
+    events = _events_once_refreshed(worker, count=2)
     refreshes = [event for event in events if event[0].endswith(".refresh")]
     assert refreshes == [
         ("invoice_detail_state.refresh", "ok"),
