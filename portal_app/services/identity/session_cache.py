@@ -13,11 +13,12 @@ before every look-up; any message empties the whole cache. Expiry is checked aga
 
 The window between a revocation's commit and the message. The revoking process publishes
 right after its commit returns, before its own request answers (a sign-out's redirect, a
-staff form's update). Redis writes a message to every subscriber's socket before (in the same
-pass as) the PUBLISH reply, so by the time the revoker's answer can leave, the message already
-sits in each worker's socket buffer, and each worker reads that buffer before its next look-up.
-So any event that follows the revocation (the user clicked after sign-out answered, a staff
-member's change was saved) is checked against the database. An event that is *concurrent*
+staff form's update). Redis writes a message to every subscriber's socket in the same pass as
+the PUBLISH reply (the reply may go out microseconds first), so by the time the revoker's answer
+has reached a browser and a new event has come back, the message sits in each worker's socket
+buffer, and each worker reads that buffer before its next look-up. So any event that follows
+the revocation (the user clicked after sign-out answered, a staff member's change was saved)
+is checked against the database. An event that is *concurrent*
 with the revocation (arrives in the ~1 ms between commit and publish) may still pass, exactly
 as it would have if it had arrived 1 ms earlier, before the commit: no causal order is broken.
 Should the message be lost (the revoker dies between commit and publish, or its PUBLISH

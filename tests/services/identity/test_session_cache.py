@@ -89,6 +89,13 @@ def _signed_in(make, session):
     return contact, opened
 
 
+def _message_reached_the_worker() -> None:
+    """Wait (at most a second) until a message is readable on this worker's subscription."""
+    subscription = session_cache._subscription
+    assert subscription is not None and subscription._pubsub is not None
+    assert subscription._pubsub.connection.can_read(timeout=1.0), "no message arrived"
+
+
 def _session_checks(queries: list[str]) -> int:
     # The check's own query (it also reads the company's modules), not sign-out's look-up.
     return sum(
@@ -213,9 +220,11 @@ def test_another_workers_announcement_ends_the_kept_checks(make, session, channe
         assert auth.resolve_actor(db, token=opened.token) is not None
     assert _session_checks(queries) == 1
 
-    # What another process's commit of a revocation publishes; its PUBLISH has returned, so
-    # the message is on this worker's socket before its next event.
+    # What another process's commit of a revocation publishes. Redis writes the message in
+    # the same pass as the PUBLISH reply, but may write the reply first: a page's next event
+    # comes a network round trip later, this test's next line a few microseconds later.
     assert channel.publish(session_cache.channel(), b"1") >= 1
+    _message_reached_the_worker()
     with events() as db:
         assert auth.resolve_actor(db, token=opened.token) is not None
     assert _session_checks(queries) == 2
