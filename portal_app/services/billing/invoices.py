@@ -228,7 +228,7 @@ def list_invoices(
     locale = client_locale(session, actor)
     labels = _status_labels()  # once per page, not per row
     return InvoicePage(
-        rows=[_row_view(inv, locale, today, labels) for inv in found.rows],
+        rows=[invoice_row_view(inv, locale, today, labels) for inv in found.rows],
         page=found.page,
         page_size=q.page_size,
         total=found.total,
@@ -239,11 +239,12 @@ def list_invoices(
     )
 
 
-def _row_view(
+def invoice_row_view(
     invoice, locale: str, today: date, labels: dict[str, str] | None = None
 ) -> InvoiceRowView:
-    """A list row from an invoice or a row of ROW_COLUMNS (same attribute names); `labels`
-    are `_status_labels()`, made once by a caller that formats many rows."""
+    """A list row from an invoice or a row of ROW_COLUMNS (same attribute names), as every
+    invoice list shows it (the client's list, a recurring schedule's invoices); `labels` are
+    `_status_labels()`, made once by a caller that formats many rows."""
     labels = labels if labels is not None else _status_labels()
     overdue = _is_overdue(invoice, today)
     return InvoiceRowView(

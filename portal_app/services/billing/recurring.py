@@ -31,8 +31,7 @@ from portal_app.schemas.recurring import (
     RecurringRowView,
     RecurringView,
 )
-from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES
-from portal_app.services.billing.invoices import _row_view as invoice_row_view
+from portal_app.services.billing.invoices import COUNT_CAP, PAGE_SIZES, invoice_row_view
 from portal_app.services.billing.party_views import line_views, tax_rows
 from portal_app.services.company import modules
 from portal_app.services.company.locale import client_locale
