@@ -9,9 +9,11 @@ either case; a document in Japanese where that font is not installed falls back 
 fpdf2's `add_font` parses the whole TrueType file (cmap, metrics, glyph names) for every
 document: for the two DejaVu files that was more than half of an invoice's render time. Here
 each font file is parsed once into a template `TTFFont`; a document gets a copy that
-shares the read-only parts (cmap, glyph ids, descriptor) and owns what fpdf2 changes while
-drawing and writing: the subset map, the missing-glyph list, the widths dict (a defaultdict
-that grows on lookups) and the fontTools font, which `FPDF.output()` subsets in place.
+shares the read-only parts (cmap, glyph ids) and owns what fpdf2 changes while drawing and
+writing: the subset map, the missing-glyph list, the widths dict (a defaultdict that grows on
+lookups), the fontTools font, which `FPDF.output()` subsets in place, and the font descriptor,
+which the writer numbers and links to the embedded file (shared, a document written while
+another thread wrote one could reference the other's object numbers and fail to write).
 
 That fontTools font is opened lazily per document from a lean copy of the file kept in memory:
 without the tables fpdf2 drops from embedded fonts anyway (GSUB, GPOS, GDEF, ...: the subsetter
@@ -313,6 +315,9 @@ def _clone(template: _Template, pdf: FPDF) -> TTFFont:
     font.biggest_size_pt = 0
     font._hbfont = None  # a shaped (right-to-left) document builds its own from the file
     font.subset = SubsetMap(font)
+    # fpdf2's writer numbers the descriptor and hangs the font file on it: a shared one would
+    # take the numbers of whichever document another thread writes meanwhile.
+    font.desc = copy.copy(base.desc)
     return font
 
 

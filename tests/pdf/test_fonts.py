@@ -149,3 +149,27 @@ def test_glyphs_only_the_last_footer_draws_are_embedded():
     data = fonts.output(pdf)
     assert _text(data) == "TotalduePage1·½"
     assert _program(pdf, "").source_glyphs < 1000
+
+
+class _WritesAnotherDocumentMidway(fonts._ReadyFontsOutput):
+    """fpdf2's writer that, between writing the fonts and the rest of its document, lets a
+    document of another layout be written whole: what another thread's download does when the
+    interpreter switches threads there."""
+
+    def _add_fonts(self, *args):
+        written = super()._add_fonts(*args)
+        other = FPDF()
+        fonts.add_document_fonts(other)
+        for _ in range(3):  # more pages: its font objects get other numbers
+            other.add_page()
+            other.set_font(fonts.FONT, "", 14)
+            other.cell(0, 8, "Another document")
+        fonts.output(other)
+        return written
+
+
+def test_a_document_written_while_another_is_written_keeps_its_own_font_objects():
+    pdf = _document("Total due")
+    data = bytes(pdf.output(output_producer_class=_WritesAnotherDocumentMidway))
+    assert _text(data) == "TotaldueTotaldue"
+    assert _raster(data) == _raster(fonts.output(_document("Total due")))
