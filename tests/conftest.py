@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 import portal_app.models  # noqa: F401  (registers tables)
-from portal_app.core.db import make_engine
+from portal_app.core.db import make_engine, utcnow
 from portal_app.models import Client, ClientContact, Company, Invoice, Payment
 from portal_app.services.identity.actor import Actor
 from portal_app.services.identity.passwords import hash_password
@@ -179,6 +179,14 @@ class Factory:
 @pytest.fixture
 def make(session) -> Factory:
     return Factory(session)
+
+
+@pytest.fixture
+def today() -> date:
+    """Today's date in UTC, read when the test runs: the rows a test makes are stamped with
+    `utcnow()`, so a date taken when the module was imported is yesterday's for tests that run
+    after midnight UTC."""
+    return utcnow().date()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ the other kinds existed still work."""
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from portal_app.core import routes
@@ -18,11 +18,10 @@ from portal_app.services.billing import reminders
 from portal_app.services.identity import email_choices
 from portal_app.services.mail import outbox
 
-TODAY = date.today()
 KIND = email_choices.PAYMENT_REMINDER
 
 
-def _reminded(committed, mailbox, **contact_kw):
+def _reminded(committed, mailbox, *, today, **contact_kw):
     """A company reminding 7 days after the due date, one overdue invoice, its reminder sent;
     (contact id, invoice id, the e-mail)."""
     with committed() as (session, make):
@@ -30,9 +29,9 @@ def _reminded(committed, mailbox, **contact_kw):
         client = make.client(company)
         contact = make.contact(client, is_primary=True, **contact_kw)
         invoice = make.invoice(
-            client, issue_date=TODAY - timedelta(days=40), due_date=TODAY - timedelta(days=7)
+            client, issue_date=today - timedelta(days=40), due_date=today - timedelta(days=7)
         )
-        outcome = reminders.send_reminder(session, invoice_id=invoice.id, step=7, today=TODAY)
+        outcome = reminders.send_reminder(session, invoice_id=invoice.id, step=7, today=today)
         assert outcome == "queued"
         ids, email = (contact.id, invoice.id), contact.email
     outbox.deliver_due(session_scope)
@@ -45,8 +44,8 @@ def _opted_out(contact_id: int, kind: str = KIND) -> bool:
         return not email_choices.wants(session, session.get(ClientContact, contact_id), kind)
 
 
-def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, mailbox):
-    contact_id, invoice_id, message = _reminded(committed, mailbox, language="fr")
+def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, mailbox, today):
+    contact_id, invoice_id, message = _reminded(committed, mailbox, language="fr", today=today)
     link = message["List-Unsubscribe"].strip("<>")
     assert link in message.get_body(preferencelist=("plain",)).get_content()
     path = urlsplit(link).path
@@ -65,7 +64,7 @@ def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, 
     # The next step finds the contact opted out.
     with session_scope() as session:
         outcome = reminders.send_reminder(
-            session, invoice_id=invoice_id, step=14, today=TODAY + timedelta(days=7)
+            session, invoice_id=invoice_id, step=14, today=today + timedelta(days=7)
         )
         assert outcome == "opted_out"
 
@@ -75,8 +74,8 @@ def test_the_link_in_the_email_unsubscribes_after_the_button(committed, client, 
     assert not _opted_out(contact_id)
 
 
-def test_one_click_unsubscribe_from_the_mail_client(committed, client, mailbox):
-    contact_id, _, message = _reminded(committed, mailbox)
+def test_one_click_unsubscribe_from_the_mail_client(committed, client, mailbox, today):
+    contact_id, _, message = _reminded(committed, mailbox, today=today)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = urlsplit(message["List-Unsubscribe"].strip("<>")).path
     answer = client.post(

@@ -4,7 +4,7 @@ The auto-bill tests charge a real card at localstripe."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -17,8 +17,6 @@ from portal_app.services.payments import checkout_flow as flow
 from portal_app.services.payments.autobill import IN_DISPUTE, autobill_invoice
 from tests.helpers.ledger import assert_invoices_balance
 from tests.helpers.staff_docs import staff_actor
-
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -72,37 +70,37 @@ def test_only_an_open_dispute_counts(make, session):
     assert not disputes.in_dispute(session, disputed.id)
 
 
-def test_reminders_skip_a_disputed_invoice_until_it_is_resolved(make, session):
+def test_reminders_skip_a_disputed_invoice_until_it_is_resolved(make, session, today):
     company = make.company(reminder_days="7")
     client = make.client(company)
     actor = make.actor(make.contact(client, is_primary=True))
-    due = TODAY - timedelta(days=7)
+    due = today - timedelta(days=7)
     disputed = make.invoice(client, issue_date=due - timedelta(days=30), due_date=due)
     other = make.invoice(client, issue_date=due - timedelta(days=30), due_date=due)
     _write(session, actor, disputed, dispute=True)
 
-    found = reminders.due_reminders(session, TODAY)
+    found = reminders.due_reminders(session, today)
     assert (other.id, 7) in found and all(inv != disputed.id for inv, _ in found)
     # Even asked directly (a run that listed it before the dispute), nothing is queued.
-    assert reminders.send_reminder(session, invoice_id=disputed.id, step=7, today=TODAY) == (
+    assert reminders.send_reminder(session, invoice_id=disputed.id, step=7, today=today) == (
         "in_dispute"
     )
 
     _resolve(session, company, disputed)
-    assert (disputed.id, 7) in reminders.due_reminders(session, TODAY)
-    assert reminders.send_reminder(session, invoice_id=disputed.id, step=7, today=TODAY) == (
+    assert (disputed.id, 7) in reminders.due_reminders(session, today)
+    assert reminders.send_reminder(session, invoice_id=disputed.id, step=7, today=today) == (
         "queued"
     )
 
 
-def test_a_question_does_not_pause_reminders(make, session):
+def test_a_question_does_not_pause_reminders(make, session, today):
     company = make.company(reminder_days="7")
     client = make.client(company)
     actor = make.actor(make.contact(client, is_primary=True))
-    due = TODAY - timedelta(days=7)
+    due = today - timedelta(days=7)
     invoice = make.invoice(client, issue_date=due - timedelta(days=30), due_date=due)
     _write(session, actor, invoice, dispute=False)
-    assert (invoice.id, 7) in reminders.due_reminders(session, TODAY)
+    assert (invoice.id, 7) in reminders.due_reminders(session, today)
 
 
 def _with_default_card(make, session, gateway, browser_card):

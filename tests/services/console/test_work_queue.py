@@ -15,14 +15,12 @@ from tests.helpers.recurring import add_recurring
 from tests.helpers.staff_docs import staff_actor
 from tests.helpers.subscriptions import plan, tx_for
 
-TODAY = date.today()
 
-
-def _keys(session, staff, kind):
-    queue = wq.work_queue(session, actor=staff, today=TODAY)
+def _keys(session, staff, kind, *, today):
+    queue = wq.work_queue(session, actor=staff, today=today)
     keys = {item.key for item in queue.items if item.kind == kind}
     assert queue.counts[kind] == len(keys)
-    assert wq.queue_counts(session, actor=staff, today=TODAY) == queue.counts
+    assert wq.queue_counts(session, actor=staff, today=today) == queue.counts
     return keys
 
 
@@ -33,29 +31,31 @@ def _world(make):
     return company, client, contact
 
 
-def test_recurring_cancellation_request_until_declined(make, session):
+def test_recurring_cancellation_request_until_declined(make, session, today):
     company, client, contact = _world(make)
     other_company, other_client, other_contact = _world(make)
     for c, co in ((client, contact), (other_client, other_contact)):
-        schedule = add_recurring(session, c, number=f"R-{c.id}", start_date=TODAY)
+        schedule = add_recurring(session, c, number=f"R-{c.id}", start_date=today)
         recurring_service.request_cancellation(
             session, actor=make.actor(co), recurring_id=schedule.id, reason="Closing"
         )
         if c is client:
             mine = schedule
     staff = staff_actor(session, company)
-    assert _keys(session, staff, "recurring_cancellation") == {f"recurring_cancellation-{mine.id}"}
-    [item] = [i for i in wq.work_queue(session, actor=staff, today=TODAY).items]
+    assert _keys(session, staff, "recurring_cancellation", today=today) == {
+        f"recurring_cancellation-{mine.id}"
+    }
+    [item] = [i for i in wq.work_queue(session, actor=staff, today=today).items]
     assert (item.title, item.detail, item.href) == (
         f"Recurring invoice R-{client.id}",
         "Closing",
         f"/staff/clients/{client.id}",
     )
-    sc.decline_request(session, actor=staff, kind="recurring", record_id=mine.id, today=TODAY)
-    assert _keys(session, staff, "recurring_cancellation") == set()
+    sc.decline_request(session, actor=staff, kind="recurring", record_id=mine.id, today=today)
+    assert _keys(session, staff, "recurring_cancellation", today=today) == set()
 
 
-def test_subscription_cancellation_request_until_declined(make, session):
+def test_subscription_cancellation_request_until_declined(make, session, today):
     company, client, _ = _world(make)
     basic = plan(session, company)
     sub = Subscription(
@@ -63,8 +63,8 @@ def test_subscription_cancellation_request_until_declined(make, session):
         client_id=client.id,
         plan_id=basic.id,
         status="cancel_requested",
-        current_period_start=TODAY,
-        current_period_end=TODAY + timedelta(days=30),
+        current_period_start=today,
+        current_period_end=today + timedelta(days=30),
         cancel_requested_at=utcnow(),
         cancel_reason="Moving",
     )
@@ -72,23 +72,25 @@ def test_subscription_cancellation_request_until_declined(make, session):
     session.flush()
     staff = staff_actor(session, company)
     other = staff_actor(session, make.company())
-    assert _keys(session, staff, "subscription_cancellation") == {
+    assert _keys(session, staff, "subscription_cancellation", today=today) == {
         f"subscription_cancellation-{sub.id}"
     }
-    assert _keys(session, other, "subscription_cancellation") == set()
-    sc.decline_request(session, actor=staff, kind="subscription", record_id=sub.id, today=TODAY)
-    assert _keys(session, staff, "subscription_cancellation") == set()
+    assert _keys(session, other, "subscription_cancellation", today=today) == set()
+    sc.decline_request(session, actor=staff, kind="subscription", record_id=sub.id, today=today)
+    assert _keys(session, staff, "subscription_cancellation", today=today) == set()
 
 
-def test_unapplied_payment_until_applied(make, session):
+def test_unapplied_payment_until_applied(make, session, today):
     company, client, _ = _world(make)
     payment = make.payment(client, amount_minor=50_00)
     make.payment(client, amount_minor=20_00, applied_minor=20_00)  # fully applied: not waiting
     make.payment(make.client(make.company()), amount_minor=30_00)  # another company's
     invoice = make.invoice(client)
     staff = staff_actor(session, company)
-    assert _keys(session, staff, "unapplied_payment") == {f"unapplied_payment-{payment.id}"}
-    [item] = wq.work_queue(session, actor=staff, today=TODAY).items
+    assert _keys(session, staff, "unapplied_payment", today=today) == {
+        f"unapplied_payment-{payment.id}"
+    }
+    [item] = wq.work_queue(session, actor=staff, today=today).items
     assert item.detail == "$50.00 not applied"
     staff_payments.apply_unapplied(
         session,
@@ -96,10 +98,10 @@ def test_unapplied_payment_until_applied(make, session):
         payment_id=payment.id,
         applications=[staff_payments.Application(invoice_id=invoice.id, amount="50.00")],
     )
-    assert _keys(session, staff, "unapplied_payment") == set()
+    assert _keys(session, staff, "unapplied_payment", today=today) == set()
 
 
-def test_failed_charge_until_the_invoice_is_cancelled(make, session, gateway):
+def test_failed_charge_until_the_invoice_is_cancelled(make, session, gateway, today):
     company, client, _ = _world(make)
     invoice = make.invoice(client, number="INV-0012")
     other_invoice = make.invoice(make.client(make.company()), number="INV-9")
@@ -110,15 +112,15 @@ def test_failed_charge_until_the_invoice_is_cancelled(make, session, gateway):
         )
         assert result.status == "no_card"
     staff = staff_actor(session, company, role="owner")
-    assert _keys(session, staff, "failed_charge") == {f"failed_charge-{invoice.id}"}
-    [item] = wq.work_queue(session, actor=staff, today=TODAY).items
+    assert _keys(session, staff, "failed_charge", today=today) == {f"failed_charge-{invoice.id}"}
+    [item] = wq.work_queue(session, actor=staff, today=today).items
     assert item.title == "Invoice INV-0012"
     assert item.detail.startswith("Renewal failed, $")
     staff_payments.cancel_invoice(session, actor=staff, invoice_id=invoice.id)
-    assert _keys(session, staff, "failed_charge") == set()
+    assert _keys(session, staff, "failed_charge", today=today) == set()
 
 
-def test_quotes_answered_today_until_converted(make, session):
+def test_quotes_answered_today_until_converted(make, session, today):
     company, client, _ = _world(make)
     now = utcnow()
     approved = add_quote(session, client, number="Q-1", status="approved", approved_at=now)
@@ -131,14 +133,14 @@ def test_quotes_answered_today_until_converted(make, session):
         session, make.client(make.company()), number="Q-5", status="approved", approved_at=now
     )
     staff = staff_actor(session, company)
-    assert _keys(session, staff, "quote_answered") == {
+    assert _keys(session, staff, "quote_answered", today=today) == {
         f"quote_answered-{approved.id}",
         f"quote_answered-{declined.id}",
     }
     approved.status = "converted"
     session.add(approved)
     session.flush()
-    assert _keys(session, staff, "quote_answered") == {f"quote_answered-{declined.id}"}
+    assert _keys(session, staff, "quote_answered", today=today) == {f"quote_answered-{declined.id}"}
 
 
 def _doc(session, client, uploaded_by, created_at):
@@ -156,7 +158,7 @@ def _doc(session, client, uploaded_by, created_at):
     return doc
 
 
-def test_client_uploads_of_the_last_seven_days(make, session):
+def test_client_uploads_of_the_last_seven_days(make, session, today):
     company, client, _ = _world(make)
     now = utcnow()
     fresh = _doc(session, client, "contact", now)
@@ -166,22 +168,22 @@ def test_client_uploads_of_the_last_seven_days(make, session):
         session,
         client,
         "contact",
-        datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC) - timedelta(days=8),
+        datetime.combine(today, datetime.min.time(), tzinfo=UTC) - timedelta(days=8),
     )
     _doc(session, make.client(make.company()), "contact", now)
     staff = staff_actor(session, company)
-    assert _keys(session, staff, "client_upload") == {
+    assert _keys(session, staff, "client_upload", today=today) == {
         f"client_upload-{fresh.id}",
         f"client_upload-{old.id}",
     }
     # A week later they are no longer waiting.
-    later = wq.queue_counts(session, actor=staff, today=TODAY + timedelta(days=8))
+    later = wq.queue_counts(session, actor=staff, today=today + timedelta(days=8))
     assert later["client_upload"] == 0
 
 
-def test_counts_cover_every_kind_and_start_at_zero(make, session):
+def test_counts_cover_every_kind_and_start_at_zero(make, session, today):
     staff = staff_actor(session, make.company())
-    assert wq.queue_counts(session, actor=staff, today=TODAY) == dict.fromkeys(wq.KINDS, 0)
+    assert wq.queue_counts(session, actor=staff, today=today) == dict.fromkeys(wq.KINDS, 0)
 
 
 def test_quotes_answered_today_is_the_companys_day(make, session):
@@ -212,7 +214,7 @@ def test_quotes_answered_today_is_the_companys_day(make, session):
     assert counts["quote_answered"] == 1
 
 
-def test_client_messages_wait_until_staff_answer(make, session):
+def test_client_messages_wait_until_staff_answer(make, session, today):
     from portal_app.services.documents import threads
 
     company, client, contact = _world(make)
@@ -233,11 +235,11 @@ def test_client_messages_wait_until_staff_answer(make, session):
             dispute=dispute,
         )
     staff = staff_actor(session, company)
-    keys = _keys(session, staff, "client_message")
+    keys = _keys(session, staff, "client_message", today=today)
     assert len(keys) == 2
     items = {
         i.href: i
-        for i in wq.work_queue(session, actor=staff, today=TODAY).items
+        for i in wq.work_queue(session, actor=staff, today=today).items
         if i.kind == "client_message"
     }
     disputed = items[f"/staff/invoices/{invoice.id}"]
@@ -249,4 +251,4 @@ def test_client_messages_wait_until_staff_answer(make, session):
         session, actor=staff, document_type="quote", document_id=quote.id, body="Checked: fine."
     )
     threads.resolve_thread(session, actor=staff, document_type="invoice", document_id=invoice.id)
-    assert _keys(session, staff, "client_message") == set()
+    assert _keys(session, staff, "client_message", today=today) == set()

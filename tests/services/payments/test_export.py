@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.models import PaymentAllocation
 from portal_app.services.billing import export as files
@@ -16,9 +17,10 @@ from portal_app.services.billing.invoice_math import LineInput
 from portal_app.services.company import modules
 from portal_app.services.payments import export
 
-TODAY = date.today()
-START = (TODAY - timedelta(days=365)).isoformat()
-END = TODAY.isoformat()
+
+def _year_to(day: date) -> tuple[str, str]:
+    """The export form's default range: the year up to `day`, as ISO dates."""
+    return (day - timedelta(days=365)).isoformat(), day.isoformat()
 
 
 def _csv(data: bytes) -> list[dict[str, str]]:
@@ -32,7 +34,11 @@ def _xlsx(data: bytes) -> tuple[list[str], list[list]]:
     return [c.value for c in rows[0]], rows[1:]
 
 
-def _export(session, actor, kind, fmt="csv", start=START, end=END, **kw):
+def _export(session, actor, kind, fmt="csv", start=None, end=None, **kw):
+    # The default range ends today (UTC, as the rows' stamps), read when the export runs.
+    year_start, year_end = _year_to(utcnow().date())
+    start = year_start if start is None else start
+    end = year_end if end is None else end
     return export.export_file(session, actor=actor, kind=kind, start=start, end=end, fmt=fmt, **kw)
 
 
@@ -42,15 +48,16 @@ def _client(make):
     return company, client, make.actor(make.contact(client))
 
 
-def test_invoices_csv_has_exact_amounts_iso_dates_and_only_the_clients_rows(make, session):
+def test_invoices_csv_has_exact_amounts_iso_dates_and_only_the_clients_rows(make, session, today):
     company, client, actor = _client(make)
-    issued = TODAY - timedelta(days=20)
+    issued = today - timedelta(days=20)
     mine = make.invoice(client, issue_date=issued, paid_minor=50_00, status="partial")
     make.invoice(client, status="draft", issue_date=issued)
     make.invoice(make.client(company), issue_date=issued)  # another client, same company
     make.invoice(make.client(make.company()), issue_date=issued)
     name, media_type, data = _export(session, actor, "invoices")
-    assert name == f"invoices-{START}-{END}.csv" and media_type.startswith("text/csv")
+    start, end = _year_to(today)
+    assert name == f"invoices-{start}-{end}.csv" and media_type.startswith("text/csv")
     rows = _csv(data)
     assert [r["Number"] for r in rows] == [mine.number]
     row = rows[0]
@@ -62,16 +69,16 @@ def test_invoices_csv_has_exact_amounts_iso_dates_and_only_the_clients_rows(make
     assert row["Status"] == "Partly paid"
 
 
-def test_invoices_follow_the_lists_filter_search_and_sort(make, session):
+def test_invoices_follow_the_lists_filter_search_and_sort(make, session, today):
     _company, client, actor = _client(make)
-    day = TODAY - timedelta(days=5)
+    day = today - timedelta(days=5)
     paid = make.invoice(client, number="EXP-PAID-1", issue_date=day, status="paid")
     paid.balance_minor, paid.paid_to_date_minor = 0, paid.amount_minor
     session.add(paid)
     overdue = make.invoice(
         client, number="EXP-LATE-1", issue_date=day - timedelta(days=60), due_date=day
     )
-    open_ = make.invoice(client, number="EXP-OPEN-2", issue_date=day, due_date=TODAY + timedelta(3))
+    open_ = make.invoice(client, number="EXP-OPEN-2", issue_date=day, due_date=today + timedelta(3))
     session.flush()
 
     def numbers(**kw):
@@ -88,7 +95,7 @@ def test_invoices_follow_the_lists_filter_search_and_sort(make, session):
     assert len(numbers(status="bogus", sort="bogus")) == 3
 
 
-def test_date_range_is_inclusive_and_checked(make, session):
+def test_date_range_is_inclusive_and_checked(make, session, today):
     _company, client, actor = _client(make)
     first = make.invoice(client, issue_date=date(2025, 3, 1))
     last = make.invoice(client, issue_date=date(2025, 3, 31))
@@ -96,11 +103,12 @@ def test_date_range_is_inclusive_and_checked(make, session):
     make.invoice(client, issue_date=date(2025, 4, 1))
     data = _export(session, actor, "invoices", start="2025-03-01", end="2025-03-31")[2]
     assert {r["Number"] for r in _csv(data)} == {first.number, last.number}
+    year_start, year_end = _year_to(today)
     for start, end, field in [
-        ("", END, "start"),
-        ("2025-13-01", END, "start"),
-        ("01/03/2025", END, "start"),
-        (START, "", "end"),
+        ("", year_end, "start"),
+        ("2025-13-01", year_end, "start"),
+        ("01/03/2025", year_end, "start"),
+        (year_start, "", "end"),
         ("2025-03-31", "2025-03-01", "end"),
         ("2000-01-01", "2025-01-01", "end"),  # more than ten years
     ]:
@@ -114,9 +122,9 @@ def test_date_range_is_inclusive_and_checked(make, session):
         _export(session, actor, "quotes")
 
 
-def test_jpy_and_kwd_keep_their_decimals_in_csv_and_xlsx(make, session):
+def test_jpy_and_kwd_keep_their_decimals_in_csv_and_xlsx(make, session, today):
     _company, client, actor = _client(make)
-    day = TODAY - timedelta(days=3)
+    day = today - timedelta(days=3)
     yen = make.invoice(
         client, currency="JPY", issue_date=day, lines=[LineInput("Work", 1000, 1500, "", 0)]
     )
@@ -141,10 +149,10 @@ def test_jpy_and_kwd_keep_their_decimals_in_csv_and_xlsx(make, session):
     assert issue.value.date() == day and issue.number_format == "yyyy-mm-dd"
 
 
-def test_xlsx_amounts_are_exact_numbers_never_rounded_floats(make, session):
+def test_xlsx_amounts_are_exact_numbers_never_rounded_floats(make, session, today):
     _company, client, actor = _client(make)
     made = make.invoice(
-        client, issue_date=TODAY, lines=[LineInput("Work", 1000, 1_234_567_89, "", 0)]
+        client, issue_date=today, lines=[LineInput("Work", 1000, 1_234_567_89, "", 0)]
     )
     _headers, cells = _xlsx(_export(session, actor, "invoices", fmt="xlsx")[2])
     amount = next(row for row in cells if row[0].value == made.number)[5]
@@ -153,12 +161,12 @@ def test_xlsx_amounts_are_exact_numbers_never_rounded_floats(make, session):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_formula_like_text_is_escaped(make, session, fmt):
+def test_formula_like_text_is_escaped(make, session, fmt, today):
     _company, client, actor = _client(make)
     numbers = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "OK-1"]
     for number in numbers:
-        make.invoice(client, number=number, issue_date=TODAY)
-    po = make.invoice(client, number="PO-1", issue_date=TODAY, po_number='=HYPERLINK("x")')
+        make.invoice(client, number=number, issue_date=today)
+    po = make.invoice(client, number="PO-1", issue_date=today, po_number='=HYPERLINK("x")')
     data = _export(session, actor, "invoices", fmt=fmt)[2]
     if fmt == "csv":
         got = {r["Number"] for r in _csv(data)}
@@ -172,9 +180,9 @@ def test_formula_like_text_is_escaped(make, session, fmt):
     assert po_cell == '\'=HYPERLINK("x")'
 
 
-def test_payments_export_dates_amounts_credit_and_unapplied(make, session):
+def test_payments_export_dates_amounts_credit_and_unapplied(make, session, today):
     _company, client, actor = _client(make)
-    when = datetime.combine(TODAY - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    when = datetime.combine(today - timedelta(days=2), datetime.min.time(), tzinfo=UTC)
     invoice = make.invoice(client)
     paid = make.payment(
         client,
@@ -217,27 +225,27 @@ def test_payments_export_dates_amounts_credit_and_unapplied(make, session):
     )
     assert row["Status"] == "Completed"
     older = _export(
-        session, actor, "payments", start=TODAY - timedelta(days=3000), end=TODAY - timedelta(300)
+        session, actor, "payments", start=today - timedelta(days=3000), end=today - timedelta(300)
     )[2]
     assert [r["Reference"] for r in _csv(older)] == [old.number]
 
 
-def test_credits_export_hides_drafts_and_others(make, session):
+def test_credits_export_hides_drafts_and_others(make, session, today):
     _company, client, actor = _client(make)
-    mine = make.credit(client, amount_minor=1500, currency="JPY", issue_date=TODAY)
-    make.credit(client, amount_minor=10_00, status="draft", issue_date=TODAY)
-    make.credit(make.client(make.company()), amount_minor=10_00, issue_date=TODAY)
+    mine = make.credit(client, amount_minor=1500, currency="JPY", issue_date=today)
+    make.credit(client, amount_minor=10_00, status="draft", issue_date=today)
+    make.credit(make.client(make.company()), amount_minor=10_00, issue_date=today)
     _headers, cells = _xlsx(_export(session, actor, "credits", fmt="xlsx")[2])
     assert [[c.value for c in row][:4] for row in cells] == [
-        [mine.number, datetime.combine(TODAY, datetime.min.time()), "Available", "JPY"]
+        [mine.number, datetime.combine(today, datetime.min.time()), "Available", "JPY"]
     ]
     assert cells[0][4].value == 1500 and cells[0][5].value == 1500
 
 
-def test_link_session_exports_only_its_invoice(make, session):
+def test_link_session_exports_only_its_invoice(make, session, today):
     _company, client, _actor = _client(make)
-    linked = make.invoice(client, issue_date=TODAY)
-    make.invoice(client, issue_date=TODAY)
+    linked = make.invoice(client, issue_date=today)
+    make.invoice(client, issue_date=today)
     link = make.actor(make.contact(client), kind="link", link_to=linked)
     assert [r["Number"] for r in _csv(_export(session, link, "invoices")[2])] == [linked.number]
 
@@ -254,10 +262,10 @@ def test_module_switched_off_is_not_found(make, session, monkeypatch):
             _export(session, actor, kind)
 
 
-def test_too_many_rows_asks_for_a_shorter_range(make, session, monkeypatch):
+def test_too_many_rows_asks_for_a_shorter_range(make, session, monkeypatch, today):
     _company, client, actor = _client(make)
     for _ in range(3):
-        make.invoice(client, issue_date=TODAY)
+        make.invoice(client, issue_date=today)
     monkeypatch.setattr(files, "MAX_ROWS", 2)
     with pytest.raises(ValidationError) as err:
         _export(session, actor, "invoices")

@@ -9,7 +9,7 @@ after every money step (with the gateway read-back).
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -28,8 +28,6 @@ from tests.helpers.ledger import assert_client_ledger
 from tests.helpers.staff_docs import staff_actor
 from tests.helpers.subscriptions import allow_change, link, plan, saved_card, tx_for
 
-TODAY = date.today()  # payments are stamped with the real clock; the refund period counts from it
-
 
 @dataclass
 class Farm:
@@ -42,7 +40,9 @@ class Farm:
     credit: Credit  # the $50 plan-change credit
 
 
-def _downgraded(make, session, gateway, browser_card, *, cancel_mode: str = "immediate") -> Farm:
+def _downgraded(
+    make, session, gateway, browser_card, *, cancel_mode: str = "immediate", today
+) -> Farm:
     """Pro paid by card today, then changed to Basic today: a $50.00 credit note."""
     company = make.company(subscription_cancel_mode=cancel_mode)
     client = make.client(company)
@@ -58,7 +58,7 @@ def _downgraded(make, session, gateway, browser_card, *, cancel_mode: str = "imm
     basic = plan(session, company, name="Basic", price_minor=29_00, refund_period_days=14)
     allow_change(session, (pro, basic))
     method_ref = saved_card(session, actor, gateway, browser_card, CARD_OK)
-    start = signup.subscribe(session, actor=actor, key=link(session, pro), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, pro), today=today)
     paid, _ = signup.pay_first_period(
         tx_for(session),
         actor=actor,
@@ -76,7 +76,7 @@ def _downgraded(make, session, gateway, browser_card, *, cancel_mode: str = "imm
         actor=actor,
         subscription_id=start.subscription_id,
         target_plan_id=basic.id,
-        today=TODAY,
+        today=today,
     )
     assert (preview.kind, preview.effective, preview.net_minor) == ("downgrade", "now", -50_00)
     changed = changes.change_plan(
@@ -86,7 +86,7 @@ def _downgraded(make, session, gateway, browser_card, *, cancel_mode: str = "imm
         subscription_id=start.subscription_id,
         target_plan_id=basic.id,
         expected_net_minor=-50_00,
-        today=TODAY,
+        today=today,
     )
     assert changed.status == "done" and changed.credit_id
     assert_client_ledger(session, client, gateway)
@@ -141,9 +141,9 @@ def _usable_credit(session, client: Client) -> int:
 
 
 def test_the_plan_change_credit_is_tied_to_the_subscription_and_the_payment_of_its_period(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
-    farm = _downgraded(make, session, gateway, browser_card)
+    farm = _downgraded(make, session, gateway, browser_card, today=today)
     assert farm.credit.subscription_id == farm.sub.id
     assert farm.credit.origin_payment_id == farm.payment.id
 
@@ -152,16 +152,16 @@ def test_the_plan_change_credit_is_tied_to_the_subscription_and_the_payment_of_i
 
 
 def test_cancelling_in_the_refund_period_refunds_the_payment_and_voids_the_unused_credit(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
-    farm = _downgraded(make, session, gateway, browser_card)
+    farm = _downgraded(make, session, gateway, browser_card, today=today)
     outcome = cancel.cancel_subscription(
         tx_for(session),
         actor=farm.actor,
         gateway=gateway,
         subscription_id=farm.sub.id,
         reason="Changed my mind",
-        today=TODAY + timedelta(days=2),
+        today=today + timedelta(days=2),
     )
     assert_client_ledger(session, farm.client, gateway)
     payment, credit, at_gateway = _after(session, gateway, farm)
@@ -185,9 +185,9 @@ def test_cancelling_in_the_refund_period_refunds_the_payment_and_voids_the_unuse
     ],
 )
 def test_credit_spent_before_cancelling_is_kept_out_of_the_refund(
-    make, session, gateway, browser_card, invoice_minor, spent, refund, voided
+    make, session, gateway, browser_card, invoice_minor, spent, refund, voided, today
 ):
-    farm = _downgraded(make, session, gateway, browser_card)
+    farm = _downgraded(make, session, gateway, browser_card, today=today)
     paid_with_credit = _spend_credit(make, session, gateway, farm, invoice_minor)
     outcome = cancel.cancel_subscription(
         tx_for(session),
@@ -195,7 +195,7 @@ def test_credit_spent_before_cancelling_is_kept_out_of_the_refund(
         gateway=gateway,
         subscription_id=farm.sub.id,
         reason="",
-        today=TODAY + timedelta(days=3),
+        today=today + timedelta(days=3),
     )
     assert_client_ledger(session, farm.client, gateway)
     payment, credit, at_gateway = _after(session, gateway, farm)
@@ -224,9 +224,9 @@ def test_credit_spent_before_cancelling_is_kept_out_of_the_refund(
 
 
 def test_staff_approving_a_cancellation_nets_the_spent_credit_and_voids_the_rest(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
-    farm = _downgraded(make, session, gateway, browser_card, cancel_mode="request")
+    farm = _downgraded(make, session, gateway, browser_card, cancel_mode="request", today=today)
     _spend_credit(make, session, gateway, farm, 20_00)
     asked = cancel.cancel_subscription(
         tx_for(session),
@@ -234,7 +234,7 @@ def test_staff_approving_a_cancellation_nets_the_spent_credit_and_voids_the_rest
         gateway=gateway,
         subscription_id=farm.sub.id,
         reason="Moving",
-        today=TODAY + timedelta(days=1),
+        today=today + timedelta(days=1),
     )
     assert asked.kind == "requested"
     staff = staff_actor(session, farm.company, role="owner")
@@ -244,7 +244,7 @@ def test_staff_approving_a_cancellation_nets_the_spent_credit_and_voids_the_rest
         gateway=gateway,
         kind="subscription",
         record_id=farm.sub.id,
-        today=TODAY + timedelta(days=3),
+        today=today + timedelta(days=3),
     )
     assert_client_ledger(session, farm.client, gateway)
     payment, credit, at_gateway = _after(session, gateway, farm)
@@ -257,9 +257,9 @@ def test_staff_approving_a_cancellation_nets_the_spent_credit_and_voids_the_rest
 
 
 def test_a_staff_card_refund_is_capped_by_the_spent_credit_and_voids_the_rest(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
-    farm = _downgraded(make, session, gateway, browser_card)
+    farm = _downgraded(make, session, gateway, browser_card, today=today)
     _spend_credit(make, session, gateway, farm, 20_00)
     owner = staff_actor(session, farm.company, role="owner")
     with pytest.raises(ValidationError, match="more than is left"):
@@ -282,7 +282,7 @@ def test_a_staff_card_refund_is_capped_by_the_spent_credit_and_voids_the_rest(
 
 
 def test_a_period_paid_together_with_another_invoice_still_voids_its_credit_on_cancelling(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
     """The first period paid in one checkout with an ordinary invoice: after the period's
     refund the payment keeps refundable money (the other invoice's part), yet the credit of
@@ -301,7 +301,7 @@ def test_a_period_paid_together_with_another_invoice_still_voids_its_credit_on_c
     basic = plan(session, company, name="Basic", price_minor=29_00, refund_period_days=14)
     allow_change(session, (pro, basic))
     method_ref = saved_card(session, actor, gateway, browser_card, CARD_OK)
-    start = signup.subscribe(session, actor=actor, key=link(session, pro), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, pro), today=today)
     other = make.invoice(client, lines=[LineInput("Setup", 1000, 21_00)])
     started = co.start_checkout(
         session,
@@ -325,7 +325,7 @@ def test_a_period_paid_together_with_another_invoice_still_voids_its_credit_on_c
         subscription_id=start.subscription_id,
         target_plan_id=basic.id,
         expected_net_minor=-50_00,
-        today=TODAY,
+        today=today,
     )
     credit = session.get(Credit, changed.credit_id)
     assert credit.origin_payment_id == paid.payment_id
@@ -335,7 +335,7 @@ def test_a_period_paid_together_with_another_invoice_still_voids_its_credit_on_c
         gateway=gateway,
         subscription_id=start.subscription_id,
         reason="",
-        today=TODAY + timedelta(days=1),
+        today=today + timedelta(days=1),
     )
     assert_client_ledger(session, client, gateway)
     payment = session.get(Payment, paid.payment_id)

@@ -1,7 +1,7 @@
 """Staff approving and declining clients' cancellation requests (recurring invoices and
 subscriptions in request mode), against localstripe for refunds."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -17,27 +17,25 @@ from tests.helpers.recurring import add_recurring
 from tests.helpers.staff_docs import staff_actor
 from tests.helpers.subscriptions import link, plan, saved_card, tx_for
 
-TODAY = date.today()
 
-
-def _requested_schedule(make, session, company=None, reason="Closing the shop"):
+def _requested_schedule(make, session, company=None, reason="Closing the shop", *, today):
     company = company or make.company()
     client = make.client(company)
     actor = make.actor(make.contact(client))
-    schedule = add_recurring(session, client, number="R-1", start_date=TODAY)
+    schedule = add_recurring(session, client, number="R-1", start_date=today)
     recurring_service.request_cancellation(
         session, actor=actor, recurring_id=schedule.id, reason=reason
     )
     return company, client, schedule
 
 
-def _requested_subscription(make, session, gateway, browser_card, **plan_kw):
+def _requested_subscription(make, session, gateway, browser_card, *, today, **plan_kw):
     company = make.company(subscription_cancel_mode="request")
     client = make.client(company)
     actor = make.actor(make.contact(client))
     basic = plan(session, company, name="Basic", **plan_kw)
     method_ref = saved_card(session, actor, gateway, browser_card, CARD_OK)
-    start = signup.subscribe(session, actor=actor, key=link(session, basic), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, basic), today=today)
     signup.pay_first_period(
         tx_for(session),
         actor=actor,
@@ -51,7 +49,7 @@ def _requested_subscription(make, session, gateway, browser_card, **plan_kw):
         gateway=gateway,
         subscription_id=start.subscription_id,
         reason="Moving",
-        today=TODAY,
+        today=today,
     )
     assert outcome.kind == "requested"
     return company, client, session.get(Subscription, start.subscription_id)
@@ -63,10 +61,14 @@ def _actions(session, entity_id, action):
     ).all()
 
 
-def test_open_requests_lists_both_kinds_of_the_company_only(make, session, gateway, browser_card):
-    company, client, sub = _requested_subscription(make, session, gateway, browser_card)
-    _, _, schedule = _requested_schedule(make, session, company=company)
-    _requested_schedule(make, session)  # another company's
+def test_open_requests_lists_both_kinds_of_the_company_only(
+    make, session, gateway, browser_card, today
+):
+    company, client, sub = _requested_subscription(
+        make, session, gateway, browser_card, today=today
+    )
+    _, _, schedule = _requested_schedule(make, session, company=company, today=today)
+    _requested_schedule(make, session, today=today)  # another company's
     staff = staff_actor(session, company)
     views = sc.open_requests(session, actor=staff)
     assert {(v.kind, v.record_id) for v in views} == {
@@ -85,8 +87,8 @@ def test_open_requests_lists_both_kinds_of_the_company_only(make, session, gatew
         sc.open_requests(session, actor=staff, client_id=schedule.client_id + 10_000)
 
 
-def test_approving_a_recurring_request_cancels_the_schedule_once(make, session, gateway):
-    company, client, schedule = _requested_schedule(make, session)
+def test_approving_a_recurring_request_cancels_the_schedule_once(make, session, gateway, today):
+    company, client, schedule = _requested_schedule(make, session, today=today)
     staff = staff_actor(session, company)
     outcome = sc.approve_request(
         tx_for(session),
@@ -94,7 +96,7 @@ def test_approving_a_recurring_request_cancels_the_schedule_once(make, session, 
         gateway=gateway,
         kind="recurring",
         record_id=str(schedule.id),
-        today=TODAY,
+        today=today,
     )
     assert outcome.kind == "cancelled"
     session.refresh(schedule)
@@ -108,15 +110,15 @@ def test_approving_a_recurring_request_cancels_the_schedule_once(make, session, 
             gateway=gateway,
             kind="recurring",
             record_id=schedule.id,
-            today=TODAY,
+            today=today,
         )
 
 
-def test_declining_a_recurring_request_clears_it_and_is_audited(make, session):
-    company, client, schedule = _requested_schedule(make, session)
+def test_declining_a_recurring_request_clears_it_and_is_audited(make, session, today):
+    company, client, schedule = _requested_schedule(make, session, today=today)
     staff = staff_actor(session, company, role="staff")
     outcome = sc.decline_request(
-        session, actor=staff, kind="recurring", record_id=schedule.id, note="Contract", today=TODAY
+        session, actor=staff, kind="recurring", record_id=schedule.id, note="Contract", today=today
     )
     assert outcome.kind == "declined"
     session.refresh(schedule)
@@ -129,15 +131,15 @@ def test_declining_a_recurring_request_clears_it_and_is_audited(make, session):
     assert "Closing the shop" in event.details and event.actor_type == "staff"
     with pytest.raises(ValidationError):
         sc.decline_request(
-            session, actor=staff, kind="recurring", record_id=schedule.id, today=TODAY
+            session, actor=staff, kind="recurring", record_id=schedule.id, today=today
         )
 
 
 def test_approving_a_subscription_inside_the_refund_period_refunds_and_ends_it(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
     company, client, sub = _requested_subscription(
-        make, session, gateway, browser_card, refund_period_days=14
+        make, session, gateway, browser_card, refund_period_days=14, today=today
     )
     staff = staff_actor(session, company, role="owner")
     outcome = sc.approve_request(
@@ -146,7 +148,7 @@ def test_approving_a_subscription_inside_the_refund_period_refunds_and_ends_it(
         gateway=gateway,
         kind="subscription",
         record_id=sub.id,
-        today=TODAY + timedelta(days=3),
+        today=today + timedelta(days=3),
     )
     assert outcome.kind == "refunded" and "$10.00" in outcome.message
     session.refresh(sub)
@@ -161,10 +163,10 @@ def test_approving_a_subscription_inside_the_refund_period_refunds_and_ends_it(
 
 
 def test_approving_a_subscription_outside_the_refund_period_ends_it_at_period_end(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
     company, client, sub = _requested_subscription(
-        make, session, gateway, browser_card, refund_period_days=0
+        make, session, gateway, browser_card, refund_period_days=0, today=today
     )
     staff = staff_actor(session, company)
     outcome = sc.approve_request(
@@ -173,7 +175,7 @@ def test_approving_a_subscription_outside_the_refund_period_ends_it_at_period_en
         gateway=gateway,
         kind="subscription",
         record_id=sub.id,
-        today=TODAY,
+        today=today,
     )
     assert outcome.kind == "at_period_end"
     session.refresh(sub)
@@ -182,22 +184,26 @@ def test_approving_a_subscription_outside_the_refund_period_ends_it_at_period_en
     assert payment.refunded_minor == 0
     assert sc.open_requests(session, actor=staff) == []
     with pytest.raises(ValidationError, match="already handled"):
-        sc.decline_request(session, actor=staff, kind="subscription", record_id=sub.id, today=TODAY)
+        sc.decline_request(session, actor=staff, kind="subscription", record_id=sub.id, today=today)
 
 
 def test_declining_a_subscription_request_makes_it_active_again(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
-    company, client, sub = _requested_subscription(make, session, gateway, browser_card)
+    company, client, sub = _requested_subscription(
+        make, session, gateway, browser_card, today=today
+    )
     staff = staff_actor(session, company)
-    sc.decline_request(session, actor=staff, kind="subscription", record_id=sub.id, today=TODAY)
+    sc.decline_request(session, actor=staff, kind="subscription", record_id=sub.id, today=today)
     session.refresh(sub)
     assert (sub.status, sub.cancel_requested_at, sub.cancel_at) == ("active", None, None)
     assert _actions(session, sub.id, "subscription_cancellation_declined")
 
 
-def test_another_company_bad_ids_and_non_staff_are_refused(make, session, gateway, browser_card):
-    company, client, schedule = _requested_schedule(make, session)
+def test_another_company_bad_ids_and_non_staff_are_refused(
+    make, session, gateway, browser_card, today
+):
+    company, client, schedule = _requested_schedule(make, session, today=today)
     outsider = staff_actor(session, make.company())
     for kind, record_id in [
         ("recurring", schedule.id),
@@ -213,27 +219,29 @@ def test_another_company_bad_ids_and_non_staff_are_refused(make, session, gatewa
                 gateway=gateway,
                 kind=kind,
                 record_id=record_id,
-                today=TODAY,
+                today=today,
             )
         with pytest.raises(NotFoundError):
-            sc.decline_request(session, actor=outsider, kind=kind, record_id=record_id, today=TODAY)
+            sc.decline_request(session, actor=outsider, kind=kind, record_id=record_id, today=today)
     contact_actor = make.actor(make.contact(client))
     with pytest.raises(ReadOnlyError):
         sc.open_requests(session, actor=contact_actor)
     fake = StaffActor(company_id=company.id, staff_user_id=0, role="owner", session_id=0)
     with pytest.raises(ReadOnlyError):
         sc.decline_request(
-            session, actor=fake, kind="recurring", record_id=schedule.id, today=TODAY
+            session, actor=fake, kind="recurring", record_id=schedule.id, today=today
         )
     session.refresh(schedule)
     assert schedule.cancel_requested_at is not None and schedule.status == "active"
 
 
-def test_a_refund_the_gateway_refuses_leaves_the_request_open(make, session, gateway, browser_card):
+def test_a_refund_the_gateway_refuses_leaves_the_request_open(
+    make, session, gateway, browser_card, today
+):
     from portal_app.gateways.base import GatewayError
 
     company, client, sub = _requested_subscription(
-        make, session, gateway, browser_card, refund_period_days=14
+        make, session, gateway, browser_card, refund_period_days=14, today=today
     )
 
     class Down:
@@ -248,7 +256,7 @@ def test_a_refund_the_gateway_refuses_leaves_the_request_open(make, session, gat
             gateway=Down(),
             kind="subscription",
             record_id=sub.id,
-            today=TODAY,
+            today=today,
         )
     session.refresh(sub)
     assert (sub.status, sub.cancel_at) == ("cancel_requested", None)
@@ -262,19 +270,19 @@ def test_a_refund_the_gateway_refuses_leaves_the_request_open(make, session, gat
         gateway=gateway,
         kind="subscription",
         record_id=sub.id,
-        today=TODAY,
+        today=today,
     )
     assert outcome.kind == "refunded"
     session.refresh(payment)
     assert payment.refunded_minor == 10_00
 
 
-def test_a_trialing_request_ends_now_without_charging(make, session, gateway):
+def test_a_trialing_request_ends_now_without_charging(make, session, gateway, today):
     company = make.company(subscription_cancel_mode="request")
     client = make.client(company)
     actor = make.actor(make.contact(client))
     trial = plan(session, company, name="Trial", trial_days=14, trial_without_card=True)
-    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=today)
     sub = session.get(Subscription, start.subscription_id)
     assert sub.status == "trialing"
     cancel.cancel_subscription(
@@ -283,7 +291,7 @@ def test_a_trialing_request_ends_now_without_charging(make, session, gateway):
         gateway=gateway,
         subscription_id=sub.id,
         reason="",
-        today=TODAY,
+        today=today,
     )
     staff = staff_actor(session, company)
     outcome = sc.approve_request(
@@ -292,7 +300,7 @@ def test_a_trialing_request_ends_now_without_charging(make, session, gateway):
         gateway=gateway,
         kind="subscription",
         record_id=sub.id,
-        today=TODAY + timedelta(days=1),
+        today=today + timedelta(days=1),
     )
     assert outcome.kind == "cancelled"
     session.refresh(sub)

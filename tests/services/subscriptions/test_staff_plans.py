@@ -1,8 +1,6 @@
 """Plans and payment links from the staff console: create, edit, refusals, company scope, and a
 disabled link refusing sign-ups."""
 
-from datetime import date
-
 import pytest
 from sqlmodel import select
 
@@ -14,8 +12,6 @@ from portal_app.services.subscriptions import staff_plans as sp
 from portal_app.services.subscriptions.subscriptions import plan_view
 from tests.helpers.staff_docs import staff_actor
 from tests.helpers.subscriptions import plan
-
-TODAY = date.today()
 
 
 def _form(**kw) -> sp.PlanForm:
@@ -127,14 +123,14 @@ def test_edit_plan_changes_price_and_change_targets(make, session):
         assert "change_to" in caught.value.errors
 
 
-def test_a_plan_with_subscribers_keeps_currency_and_period(make, session):
+def test_a_plan_with_subscribers_keeps_currency_and_period(make, session, today):
     company = make.company()
     staff = staff_actor(session, company, role="admin")
     row = sp.create_plan(session, actor=staff, form=_form())
     link = sp.create_link(session, actor=staff, plan_id=row.id)
     actor = make.actor(make.contact(make.client(company)))
     signup.subscribe(
-        session, actor=actor, key=_key(sp.list_links(session, actor=staff)[0].path), today=TODAY
+        session, actor=actor, key=_key(sp.list_links(session, actor=staff)[0].path), today=today
     )
     assert link.is_active
     with pytest.raises(FormErrors) as caught:
@@ -171,7 +167,7 @@ def test_another_companys_plan_and_link_are_not_found(make, session):
         sp.create_plan(session, actor=contact, form=_form())
 
 
-def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, session):
+def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, session, today):
     company = make.company()
     staff = staff_actor(session, company, role="admin")
     # A trial without a card (the form's setting), so the sign-ups below need none.
@@ -185,11 +181,11 @@ def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, sessi
     sp.set_link_active(session, actor=staff, link_id=link.id, active=False)
     actor = make.actor(make.contact(make.client(company)))
     with pytest.raises(NotFoundError):
-        signup.subscribe(session, actor=actor, key=link.key, today=TODAY)
+        signup.subscribe(session, actor=actor, key=link.key, today=today)
     with pytest.raises(NotFoundError):
         plan_view(session, key=link.key)
     sp.set_link_active(session, actor=staff, link_id=link.id, active=True)
-    start = signup.subscribe(session, actor=actor, key=link.key, today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link.key, today=today)
     assert start.trialing
     # A plan no longer offered refuses new links and sign-ups through the old ones.
     sp.set_plan_active(session, actor=staff, plan_id=row.id, active=False)
@@ -197,7 +193,7 @@ def test_a_disabled_link_refuses_sign_up_and_enabling_brings_it_back(make, sessi
         sp.create_link(session, actor=staff, plan_id=row.id)
     other = make.actor(make.contact(make.client(company)))
     with pytest.raises(NotFoundError):
-        signup.subscribe(session, actor=other, key=link.key, today=TODAY)
+        signup.subscribe(session, actor=other, key=link.key, today=today)
     actions = set(
         session.exec(select(AuditEvent.action).where(AuditEvent.company_id == company.id)).all()
     )

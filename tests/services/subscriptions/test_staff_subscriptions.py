@@ -16,16 +16,14 @@ from tests.helpers.ledger import assert_client_ledger
 from tests.helpers.staff_docs import staff_actor
 from tests.helpers.subscriptions import link, plan, saved_card, tx_for
 
-TODAY = date.today()
 
-
-def _subscribed(make, session, gateway, browser_card, company=None, **plan_kw):
+def _subscribed(make, session, gateway, browser_card, company=None, *, today, **plan_kw):
     company = company or make.company()
     client = make.client(company)
     actor = make.actor(make.contact(client))
     basic = plan(session, company, name="Basic", **plan_kw)
     method_ref = saved_card(session, actor, gateway, browser_card, CARD_OK)
-    start = signup.subscribe(session, actor=actor, key=link(session, basic), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, basic), today=today)
     outcome, _ = signup.pay_first_period(
         tx_for(session),
         actor=actor,
@@ -37,7 +35,7 @@ def _subscribed(make, session, gateway, browser_card, company=None, **plan_kw):
     return company, client, session.get(Subscription, start.subscription_id)
 
 
-def _cancel(session, staff, gateway, sub, *, refund, today=TODAY):
+def _cancel(session, staff, gateway, sub, *, refund, today):
     return ss.cancel_subscription(
         tx_for(session),
         actor=staff,
@@ -49,35 +47,50 @@ def _cancel(session, staff, gateway, sub, *, refund, today=TODAY):
     )
 
 
-def test_list_puts_past_due_first_and_offers_the_refund(make, session, gateway, browser_card):
-    company, client, paid = _subscribed(make, session, gateway, browser_card, refund_period_days=14)
-    _, other_client, late = _subscribed(make, session, gateway, browser_card, company=company)
+def test_list_puts_past_due_first_and_offers_the_refund(
+    make, session, gateway, browser_card, today
+):
+    company, client, paid = _subscribed(
+        make, session, gateway, browser_card, refund_period_days=14, today=today
+    )
+    _, other_client, late = _subscribed(
+        make, session, gateway, browser_card, company=company, today=today
+    )
     late.status = "past_due"
-    late.next_retry_on = TODAY + timedelta(days=2)
+    late.next_retry_on = today + timedelta(days=2)
     session.add(late)
-    _subscribed(make, session, gateway, browser_card)  # another company's
+    _subscribed(make, session, gateway, browser_card, today=today)  # another company's
     staff = staff_actor(session, company)
-    result = ss.list_subscriptions(session, actor=staff, today=TODAY)
+    result = ss.list_subscriptions(session, actor=staff, today=today)
     assert [r.id for r in result.rows] == [late.id, paid.id]
     first, second = result.rows
     assert (first.status_label, first.client_name) == ("Past due", other_client.name)
     assert first.next_renewal and first.refund_offer == ""
     assert (second.plan_name, second.refund_offer, second.can_cancel) == ("Basic", "$10.00", True)
-    only = ss.list_subscriptions(session, actor=staff, status="active", today=TODAY)
+    only = ss.list_subscriptions(session, actor=staff, status="active", today=today)
     assert [r.id for r in only.rows] == [paid.id]
 
 
 def test_staff_cancel_with_refund_refunds_and_keeps_the_ledger(
-    make, session, gateway, browser_card
+    make, session, gateway, browser_card, today
 ):
-    company, client, sub = _subscribed(make, session, gateway, browser_card, refund_period_days=14)
+    company, client, sub = _subscribed(
+        make, session, gateway, browser_card, refund_period_days=14, today=today
+    )
     # Refunds are for owners and admins: a staff role is refused and nothing changes.
     with pytest.raises(ReadOnlyError):
-        _cancel(session, staff_actor(session, company, role="staff"), gateway, sub, refund=True)
+        _cancel(
+            session,
+            staff_actor(session, company, role="staff"),
+            gateway,
+            sub,
+            refund=True,
+            today=today,
+        )
     session.refresh(sub)
     assert (sub.status, sub.cancel_at) == ("active", None)
     owner = staff_actor(session, company, role="owner")
-    outcome = _cancel(session, owner, gateway, sub, refund=True, today=TODAY + timedelta(days=3))
+    outcome = _cancel(session, owner, gateway, sub, refund=True, today=today + timedelta(days=3))
     assert outcome.kind == "refunded" and "$10.00" in outcome.message
     session.refresh(sub)
     assert sub.status == "cancelled"
@@ -95,41 +108,49 @@ def test_staff_cancel_with_refund_refunds_and_keeps_the_ledger(
     ).all()
     assert event.actor_type == "staff"
     with pytest.raises(ValidationError):
-        _cancel(session, owner, gateway, sub, refund=True)
+        _cancel(session, owner, gateway, sub, refund=True, today=today)
 
 
-def test_staff_cancel_without_refund_runs_to_period_end(make, session, gateway, browser_card):
-    company, client, sub = _subscribed(make, session, gateway, browser_card, refund_period_days=14)
+def test_staff_cancel_without_refund_runs_to_period_end(
+    make, session, gateway, browser_card, today
+):
+    company, client, sub = _subscribed(
+        make, session, gateway, browser_card, refund_period_days=14, today=today
+    )
     staff = staff_actor(session, company, role="staff")
-    outcome = _cancel(session, staff, gateway, sub, refund=False)
+    outcome = _cancel(session, staff, gateway, sub, refund=False, today=today)
     assert outcome.kind == "at_period_end"
     session.refresh(sub)
     assert (sub.status, sub.cancel_at) == ("active", sub.current_period_end)
     payment = session.exec(select(Payment).where(Payment.client_id == client.id)).one()
     assert payment.refunded_minor == 0
     assert_client_ledger(session, client, gateway)
-    [row] = ss.list_subscriptions(session, actor=staff, today=TODAY).rows
+    [row] = ss.list_subscriptions(session, actor=staff, today=today).rows
     assert (row.status_label, row.can_cancel, row.next_renewal) == ("Ending", False, "")
     with pytest.raises(ValidationError, match="already"):
-        _cancel(session, staff, gateway, sub, refund=False)
+        _cancel(session, staff, gateway, sub, refund=False, today=today)
 
 
-def test_outside_the_refund_period_a_refund_is_not_given(make, session, gateway, browser_card):
-    company, client, sub = _subscribed(make, session, gateway, browser_card, refund_period_days=0)
+def test_outside_the_refund_period_a_refund_is_not_given(
+    make, session, gateway, browser_card, today
+):
+    company, client, sub = _subscribed(
+        make, session, gateway, browser_card, refund_period_days=0, today=today
+    )
     owner = staff_actor(session, company, role="owner")
-    outcome = _cancel(session, owner, gateway, sub, refund=True)
+    outcome = _cancel(session, owner, gateway, sub, refund=True, today=today)
     assert outcome.kind == "at_period_end"
     payment = session.exec(select(Payment).where(Payment.client_id == client.id)).one()
     assert payment.refunded_minor == 0
     assert_client_ledger(session, client, gateway)
 
 
-def test_a_trial_ends_now(make, session):
+def test_a_trial_ends_now(make, session, today):
     company = make.company()
     client = make.client(company)
     actor = make.actor(make.contact(client))
     trial = plan(session, company, trial_days=14, trial_without_card=True)
-    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=today)
     staff = staff_actor(session, company)
     outcome = ss.cancel_subscription(
         tx_for(session),
@@ -137,18 +158,20 @@ def test_a_trial_ends_now(make, session):
         gateway=None,
         subscription_id=start.subscription_id,
         refund=True,
-        today=TODAY,
+        today=today,
     )
     assert outcome.kind == "cancelled"
     assert session.get(Subscription, start.subscription_id).status == "cancelled"
 
 
-def test_another_companys_subscription_is_not_found(make, session, gateway, browser_card):
-    company, client, sub = _subscribed(make, session, gateway, browser_card)
+def test_another_companys_subscription_is_not_found(make, session, gateway, browser_card, today):
+    company, client, sub = _subscribed(make, session, gateway, browser_card, today=today)
     outsider = staff_actor(session, make.company(), role="owner")
     for raw in (sub.id, "abc", -1, 2**40):
         with pytest.raises(NotFoundError):
-            _cancel(session, outsider, gateway, type("S", (), {"id": raw})(), refund=False)
+            _cancel(
+                session, outsider, gateway, type("S", (), {"id": raw})(), refund=False, today=today
+            )
     assert ss.list_subscriptions(session, actor=outsider).rows == []
     with pytest.raises(ReadOnlyError):
         ss.list_subscriptions(session, actor=make.actor(make.contact(client)))
@@ -224,15 +247,17 @@ def test_a_paused_subscription_is_not_renewed_and_resumes_skipping_paused_period
     assert {"subscription_paused", "subscription_resumed"} <= set(actions)
 
 
-def test_pause_is_refused_for_a_trial_and_another_company(make, session, gateway, browser_card):
-    company, client, sub = _subscribed_on(make, session, gateway, browser_card, TODAY)
+def test_pause_is_refused_for_a_trial_and_another_company(
+    make, session, gateway, browser_card, today
+):
+    company, client, sub = _subscribed_on(make, session, gateway, browser_card, today)
     with pytest.raises(NotFoundError):
         ss.pause_subscription(
             session, actor=staff_actor(session, make.company()), subscription_id=sub.id
         )
     trial = plan(session, company, name="Trial", trial_days=7, trial_without_card=True)
     actor = make.actor(make.contact(make.client(company)))
-    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=TODAY)
+    start = signup.subscribe(session, actor=actor, key=link(session, trial), today=today)
     with pytest.raises(ValidationError):
         ss.pause_subscription(
             session, actor=staff_actor(session, company), subscription_id=start.subscription_id
@@ -240,7 +265,7 @@ def test_pause_is_refused_for_a_trial_and_another_company(make, session, gateway
     # A paused subscription cancelled by staff ends now (resume it first to refund).
     staff = staff_actor(session, company)
     ss.pause_subscription(session, actor=staff, subscription_id=sub.id)
-    outcome = _cancel(session, staff, gateway, sub, refund=True)
+    outcome = _cancel(session, staff, gateway, sub, refund=True, today=today)
     assert outcome.kind == "cancelled"
     session.refresh(sub)
     assert sub.status == "cancelled"
