@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ActivityRowView:
     """One thing someone did on the client's account, as the client may see it."""

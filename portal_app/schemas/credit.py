@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.einvoice import EInvoiceData
 from portal_app.schemas.invoice import InvoiceLineView, PartyView
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class CreditRowView:
     """One row of the credit list."""
@@ -33,6 +35,7 @@ class CreditPage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class CreditUseView:
     """Part of a credit applied to one invoice."""
@@ -46,6 +49,7 @@ class CreditUseView:
     has_invoice_link: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class CreditView:
     """Everything the credit detail page and the credit PDF show."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ThreadMessageView:
     """One message as the page shows it."""
@@ -18,6 +21,7 @@ class ThreadMessageView:
     attachment_name: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ThreadView:
     """The conversation about one document, for the client or for staff.

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
+
 # Profiles (Factur-X levels) an e-invoice is written in.
 PROFILE_EN16931 = "en16931"
 PROFILE_BASIC_WL = "basicwl"
@@ -15,6 +17,7 @@ TYPE_INVOICE = "380"
 TYPE_CREDIT_NOTE = "381"
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class EInvoiceParty:
     """Seller or buyer as the standard names them."""
@@ -30,6 +33,7 @@ class EInvoiceParty:
     email: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class EInvoiceLine:
     """One line: quantity and amounts as decimal text, the VAT category and rate."""
@@ -43,6 +47,7 @@ class EInvoiceLine:
     tax_rate: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class EInvoiceTax:
     """One row of the VAT breakdown (per category and rate)."""
@@ -53,6 +58,7 @@ class EInvoiceTax:
     amount: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class EInvoiceData:
     """Everything an EN 16931 invoice or credit note carries.
@@ -103,6 +109,7 @@ FORMAT_LABELS = {
 }
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class EInvoiceProfileView:
     """Which Factur-X profile a document's hybrid PDF is written in, for the staff pages;

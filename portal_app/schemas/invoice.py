@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.einvoice import EInvoiceData
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class InvoiceRowView:
     """One row of the invoice list."""
@@ -39,6 +41,7 @@ class InvoicePage:
     last_key: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class InvoiceLineView:
     description: str
@@ -48,6 +51,7 @@ class InvoiceLineView:
     net: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PartyView:
     """Name and address block of the company or the client on a document."""
@@ -56,6 +60,7 @@ class PartyView:
     lines: list[str] = field(default_factory=list)
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class InvoicePaymentView:
     """A payment or a credit that paid part of one invoice, as the invoice page lists it."""
@@ -70,6 +75,7 @@ class InvoicePaymentView:
     href: str  # its page, or empty when the viewer cannot open it
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class InvoiceView:
     """Everything the invoice detail page and the invoice PDF show."""

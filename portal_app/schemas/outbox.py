@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class OutboxRowView:
     """One queued, sending, sent or failed e-mail as staff read it."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.invoice import PartyView
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PaymentRowView:
     """One row of the payment list."""
@@ -37,6 +39,7 @@ class PaymentPage:
     last_key: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PaymentInvoiceView:
     """One invoice a payment paid (card money and credit used through this payment)."""
@@ -48,6 +51,7 @@ class PaymentInvoiceView:
     has_link: bool  # the invoice can be opened in the portal
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PaymentCreditView:
     """A credit used through this payment."""
@@ -58,6 +62,7 @@ class PaymentCreditView:
     has_link: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PaymentView:
     """Everything the payment detail page and the receipt PDF show."""

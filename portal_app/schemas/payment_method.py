@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PaymentMethodView:
     """One saved card as the payment-methods page shows it."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.invoice import InvoiceLineView, PartyView
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class QuoteRowView:
     """One row of the quote list."""
@@ -33,6 +35,7 @@ class QuotePage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class QuoteView:
     """Everything the quote detail page and the quote PDF show."""

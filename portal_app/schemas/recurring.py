@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.invoice import InvoiceLineView, InvoiceRowView
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class RecurringRowView:
     """One row of the recurring-invoice list."""
@@ -33,6 +35,7 @@ class RecurringPage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class RecurringView:
     """The schedule on its detail page."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ClientRowView:
     """One row of the staff clients list."""
@@ -30,6 +33,7 @@ class ClientPage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ClientForm:
     """A client's editable fields as typed (strings; checked by the service)."""
@@ -60,6 +64,7 @@ class ContactForm:
     portal_enabled: bool = True
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ContactView:
     """A contact on the staff client page."""
@@ -76,6 +81,7 @@ class ContactView:
     email_confirmed: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class RecordRowView:
     """An invoice, quote, credit, payment, document or subscription in a client page's tab."""
@@ -89,6 +95,7 @@ class RecordRowView:
     extra: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class AuditRowView:
     """One audit event, readable."""
@@ -118,6 +125,7 @@ class AuditPage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ClientDetailView:
     """Everything the staff client page shows."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffDocRow:
     """One invoice, quote or credit in a staff list."""
@@ -28,6 +31,7 @@ class StaffDocPage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffLineView:
     description: str
@@ -37,6 +41,7 @@ class StaffLineView:
     net: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class OptionView:
     """A choice in a select: value (an id as text) and label."""
@@ -45,6 +50,7 @@ class OptionView:
     label: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffDocDetail:
     """One document with what the staff user may do with it now."""
@@ -78,6 +84,7 @@ class StaffDocDetail:
     can_cancel: bool = False
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffPaymentRow:
     """One payment with what is left to apply or refund."""
@@ -121,6 +128,7 @@ class OpenInvoiceView:
     applicable_major: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffRefundView:
     """A payment as the refund dialog shows it: what was paid, refunded and is refundable."""
@@ -135,6 +143,7 @@ class StaffRefundView:
     has_refunds: bool = False
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffQuoteAnswer:
     """The client's answer to a quote as staff read it; "" where nothing was kept.

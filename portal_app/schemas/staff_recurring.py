@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.staff_documents import StaffLineView
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffRecurringRow:
     """One schedule in the staff list."""
@@ -31,6 +33,7 @@ class StaffRecurringPage:
     has_next: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class IssuedInvoiceRow:
     """An invoice a schedule issued, as its detail page lists it."""
@@ -44,6 +47,7 @@ class IssuedInvoiceRow:
     status: str = ""  # the stored key, which colours the badge
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffRecurringDetail:
     """One schedule with its lines, the invoices it issued and what staff may do now."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 from portal_app.schemas.invoice import PartyView
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StatementRowView:
     """One movement: an invoice (+), a payment applied (-) or a credit applied (-)."""
@@ -21,6 +23,7 @@ class StatementRowView:
     balance_minor: int
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class AgingBucketView:
     label: str  # Current, 1-30, 31-60, 61-90, 91-120, Over 120
@@ -28,6 +31,7 @@ class AgingBucketView:
     amount_minor: int
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StatementView:
     """The statement of one currency for one date range."""

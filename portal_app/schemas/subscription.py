@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from portal_app.core.pickling import positional_pickle
 
+
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PlanView:
     """A plan as the public sign-up page shows it."""
@@ -20,6 +23,7 @@ class PlanView:
     card_at_signup: bool = True
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class SubscriptionRowView:
     """One row of the Subscriptions tab."""
@@ -36,6 +40,7 @@ class SubscriptionRowView:
     status_key: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class SubscriptionInvoiceView:
     """An invoice that billed the subscription."""
@@ -48,6 +53,7 @@ class SubscriptionInvoiceView:
     status_label: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PauseOptionView:
     """A pause the client may choose: how many periods, and what it does in words."""
@@ -57,6 +63,7 @@ class PauseOptionView:
     summary: str  # "No charge on Mar 3, 2026 and Apr 3, 2026; your subscription resumes on ..."
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ChangeOptionView:
     """A plan the subscription may change to."""
@@ -66,6 +73,7 @@ class ChangeOptionView:
     price: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class SubscriptionView:
     """One subscription with what its plan allows."""
@@ -101,6 +109,7 @@ class SubscriptionView:
     status_key: str = ""
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ChangePreview:
     """What changing to another plan does now, before the client confirms."""
@@ -118,6 +127,7 @@ class ChangePreview:
     summary: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PrepaymentLimits:
     """The company's pre-payment rules, for the form."""

@@ -29,6 +29,7 @@ from portal_app.core.paging import (
     fetch_keyset_page,
     parse_record_id,
 )
+from portal_app.core.pickling import positional_pickle
 from portal_app.core.qr import qr_svg
 from portal_app.models import Client, Company, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
@@ -531,6 +532,7 @@ def invoices_for_download(
     return list(found)
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class CurrencyTotals:
     currency: str
@@ -540,6 +542,7 @@ class CurrencyTotals:
     has_overdue: bool
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class AttentionItem:
     id: int

@@ -30,6 +30,7 @@ from portal_app.core import routes
 from portal_app.core.i18n import N_
 from portal_app.core.locale import format_day, format_month, start_of_day
 from portal_app.core.money import format_money
+from portal_app.core.pickling import positional_pickle
 from portal_app.models import Client, Invoice, Payment
 from portal_app.models.invoice import PAYABLE_STATUSES
 from portal_app.services.company.locale import company_locale, company_time_zone
@@ -51,6 +52,7 @@ OVERDUE_LIMIT = 10
 TOP_LIMIT = 5
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class AgingRow:
     """One currency's receivables: minor units per bucket key and their formatted amounts."""
@@ -62,6 +64,7 @@ class AgingRow:
     total: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class MonthPoint:
     """One month's bar: its label, the exact amount, and the bar's height in whole percent of
@@ -74,6 +77,7 @@ class MonthPoint:
     percent: int
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class MonthSeries:
     """One currency's payments per month, oldest month first, and their total."""
@@ -84,6 +88,7 @@ class MonthSeries:
     total: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class OverdueRow:
     """An overdue invoice."""
@@ -97,6 +102,7 @@ class OverdueRow:
     href: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class TopClientRow:
     """A client owing money in one currency."""

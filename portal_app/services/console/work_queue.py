@@ -32,6 +32,7 @@ from portal_app.core import routes
 from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_day, start_of_day
 from portal_app.core.money import format_money
+from portal_app.core.pickling import positional_pickle
 from portal_app.models import (
     AuditEvent,
     Client,
@@ -66,6 +67,7 @@ UPLOAD_DAYS = 7
 ANSWERED_STATUSES = (QuoteStatus.APPROVED, QuoteStatus.DECLINED)
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class QueueItem:
     """One thing waiting, formatted; `href` is where staff handle it."""

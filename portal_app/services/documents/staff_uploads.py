@@ -17,6 +17,7 @@ from portal_app.core.errors import NotFoundError, ValidationError
 from portal_app.core.files import format_size
 from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
+from portal_app.core.pickling import positional_pickle
 from portal_app.core.settings import Settings
 from portal_app.models import Credit, Document, Invoice, Payment, Quote
 from portal_app.schemas.staff_documents import OptionView
@@ -35,6 +36,7 @@ ATTACH_KINDS = {"invoice": Invoice, "quote": Quote, "credit": Credit, "payment":
 LIST_LIMIT = 200
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffDocumentRow:
     """A file as staff see it."""

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from portal_app.core.db import utcnow
 from portal_app.core.errors import ValidationError
 from portal_app.core.i18n import gettext
+from portal_app.core.pickling import positional_pickle
 from portal_app.models import AuthSession, StaffUser
 from portal_app.models.statuses import StaffRole
 from portal_app.services.identity.staff_roles import (
@@ -29,6 +30,7 @@ from portal_app.services.identity.staff_roles import (
 from portal_app.services.identity.staff_scope import own_row, record
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffUserRow:
     """One staff user of the company for the settings page."""

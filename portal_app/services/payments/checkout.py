@@ -28,6 +28,7 @@ from portal_app.core.db import id_of, utcnow
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import N_, gettext, ngettext
 from portal_app.core.money import format_money, parse_major
+from portal_app.core.pickling import positional_pickle
 from portal_app.gateways.base import (
     CardDeclinedError,
     PaymentGateway,
@@ -80,6 +81,7 @@ def amount_due_minor(invoice: Invoice, today: date | None = None) -> int:
 # -- preview --------------------------------------------------------------------------------
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class CheckoutLineView:
     invoice_id: int
@@ -1134,6 +1136,7 @@ def checkout_payment_id(session: Session, *, actor: Actor, checkout_id: int) -> 
 # -- what the checkout page offers -------------------------------------------------------------
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class SavedCardOption:
     id: int
@@ -1166,6 +1169,7 @@ def method_ref_of(session: Session, *, actor: Actor, method_id: int) -> str:
     return payment_methods.owned_method(session, actor=actor, method_id=method_id).method_ref
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PayableGroup:
     currency: str

@@ -21,6 +21,7 @@ from portal_app.core.db import id_of
 from portal_app.core.errors import ReadOnlyError, ValidationError
 from portal_app.core.i18n import gettext as _
 from portal_app.core.money import currency_exponent, format_money, parse_major
+from portal_app.core.pickling import positional_pickle
 from portal_app.models import Company
 from portal_app.services.company.locale import client_locale
 from portal_app.services.identity.actor import Actor
@@ -106,6 +107,7 @@ def allocate(
 # -- with the database ----------------------------------------------------------------------------
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class SplitLineView:
     invoice_id: int

@@ -21,6 +21,7 @@ from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import gettext, ngettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import currency_exponent, format_money, parse_major
+from portal_app.core.pickling import positional_pickle
 from portal_app.core.schedule import FREQUENCY_LABELS, period_date
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Checkout, Company, Payment, PaymentMethod, PrepaymentSchedule
@@ -53,6 +54,7 @@ class PrepaymentRequest:
     times: int | None = None
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class ScheduleView:
     """A repeated pre-payment as the client sees it."""

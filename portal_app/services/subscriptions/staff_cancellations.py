@@ -28,6 +28,7 @@ from portal_app.core.i18n import gettext as _
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
 from portal_app.core.paging import parse_record_id
+from portal_app.core.pickling import positional_pickle
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import (
     Client,
@@ -55,6 +56,7 @@ MAX_REASON = 1000
 ALREADY_HANDLED = "This request was already handled."
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class CancellationRequestView:
     """One open request, formatted for the staff console."""

@@ -33,6 +33,7 @@ from portal_app.core.money import (
     major_text,
     parse_major,
 )
+from portal_app.core.pickling import positional_pickle
 from portal_app.core.routes import subscribe_url
 from portal_app.core.schedule import FREQUENCIES, FREQUENCY_LABELS
 from portal_app.core.tokens import new_token
@@ -90,6 +91,7 @@ class PlanForm:
     max_pause_periods: str = "3"
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class PlanRow:
     """One plan in the staff list."""
@@ -103,6 +105,7 @@ class PlanRow:
     subscribers: int
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class LinkRow:
     """One payment link: its public path (the page makes it absolute) and whether it works."""

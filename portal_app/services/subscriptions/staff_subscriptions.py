@@ -35,6 +35,7 @@ from portal_app.core.errors import ValidationError
 from portal_app.core.i18n import gettext
 from portal_app.core.locale import format_day
 from portal_app.core.money import format_money
+from portal_app.core.pickling import positional_pickle
 from portal_app.core.schedule import FREQUENCY_LABELS
 from portal_app.gateways.base import PaymentGateway
 from portal_app.models import Client, Subscription, SubscriptionPlan
@@ -70,6 +71,7 @@ STATUS_FILTERS = (
 CANCELLABLE = ("trialing", "active", "past_due", "cancel_requested", "paused")
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class StaffSubscriptionRow:
     """One subscription in the staff list, formatted."""
