@@ -45,8 +45,18 @@ saved program per process, by (font, copy, glyph set), in a small LRU. fpdf2 has
 a ready font program: it always runs the subsetter on the document's fontTools font and saves
 it. So the document gets a `_ReadyFont`, a fontTools font without tables (nothing for the
 subsetter to decode) whose glyph order is the program's and stays so, and whose `save` writes
-the kept program. fpdf2 still builds the PDF's ToUnicode map, widths and CIDToGIDMap from what
-the document drew, so the text, its extraction and the raster are unchanged.
+the kept program (all plain `FPDF.output()` does after `use_core_fonts`).
+
+Writing the fonts (issue 23 item 5): `output` writes the fonts with a kept program itself
+(`_ReadyFontsOutput._add_fonts`, the writer's method for fonts), the same objects in the same
+order as fpdf2's TrueType branch, with two differences. The font file is the kept program
+deflated once per process, not again per document. And the CIDToGIDMap covers the codes up
+to the highest one the document drew, not all 65,536 (fpdf2 built and deflated a 128 KB map
+per font and document: ~4.5 ms a font, a fifth of an invoice's CPU). The codes are fpdf2's,
+given in drawing order, so the map, the widths and the ToUnicode CMap depend on the document
+and are built per document (small: they list the ~50-150 drawn codes). Other fonts (core
+fonts of an SVG, a font missing glyphs, PDF/A-1's CIDSet) are written by fpdf2. Text,
+extraction and rasters are fpdf2's own (tests/pdf/test_fonts.py).
 
 Threads: Reflex runs handlers in threads, so the templates are built under a lock and never
 changed afterwards; the program cache is changed under its own lock, a program is built
@@ -57,8 +67,9 @@ from __future__ import annotations
 
 import copy
 import threading
+import zlib
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
@@ -66,7 +77,18 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
-from fpdf.output import OutputProducer
+from fpdf.output import (
+    CIDSystemInfo,
+    OutputProducer,
+    PDFExtGState,
+    PDFFont,
+    PDFType3Font,
+    PDFXObject,
+    _build_cmap_blocks,  # pyright: ignore[reportPrivateUsage]
+    _tt_font_widths,  # pyright: ignore[reportPrivateUsage]
+)
+from fpdf.pattern import Pattern
+from fpdf.syntax import Name, PDFArray, PDFContentStream
 
 from portal_app.core.settings import PROJECT_ROOT
 
@@ -112,6 +134,8 @@ _CORE_RANGES = (
 _BASE_CODES = range(0x20, 0x7F)
 # Embedded programs kept per process: a program is ~15-40 KB.
 PROGRAM_CACHE_SIZE = 64
+# fpdf2's level for the streams it deflates, so a kept font file is the bytes fpdf2 would write.
+_DEFLATE_LEVEL = PDFContentStream._COMPRESSION_LEVEL  # pyright: ignore[reportPrivateUsage]
 
 
 @dataclass(frozen=True)
@@ -138,11 +162,14 @@ class _Template:
 @dataclass(frozen=True)
 class Program:
     """A saved embedded font program: its bytes, its glyph order, and the number of glyphs of
-    the copy it was cut from (a core copy, or the lean copy of the whole font)."""
+    the copy it was cut from (a core copy, or the lean copy of the whole font); its bytes
+    deflated as a PDF font file stream holds them, and the glyph id of each glyph name."""
 
     data: bytes
     order: tuple[str, ...]
     source_glyphs: int
+    deflated: bytes = field(repr=False)
+    glyph_ids: dict[str, int] = field(repr=False, compare=False)
 
 
 class _ReadyFont(ttLib.TTFont):
@@ -295,7 +322,13 @@ def _program(style: str, path: Path, template: _Template, drawn: frozenset[str])
             _programs.move_to_end(key)
             return found
     program_data, program_order = _subset(data, order, wanted)
-    found = Program(data=program_data, order=program_order, source_glyphs=len(order))
+    found = Program(
+        data=program_data,
+        order=program_order,
+        source_glyphs=len(order),
+        deflated=zlib.compress(program_data, _DEFLATE_LEVEL),
+        glyph_ids={name: gid for gid, name in enumerate(program_order)},
+    )
     with _programs_lock:
         _programs[key] = found
         while len(_programs) > PROGRAM_CACHE_SIZE:
@@ -341,15 +374,139 @@ def use_core_fonts(pdf: FPDF) -> None:
         font.ttfont = _ReadyFont(program)
 
 
+class _KeptFontFile(PDFContentStream):
+    """The FontFile2 stream of a kept program, deflated once per process (fpdf2's
+    `PDFFontStream` deflates the program again for every document)."""
+
+    def __init__(self, program: Program):
+        super().__init__(contents=program.deflated)
+        self.filter = Name("FlateDecode")
+        self.length1 = len(program.data)
+
+
+def _utf16(point: int) -> str:
+    """A code point as UTF-16 hex digits (a surrogate pair above the BMP), as fpdf2 writes it."""
+    if point > 0xFFFF:
+        return f"{0xD800 | (point - 0x10000) >> 10:04X}{0xDC00 | (point & 0x3FF):04X}"
+    return f"{point:04X}"
+
+
+def _to_unicode(font: TTFFont) -> bytes:
+    """The ToUnicode CMap of the codes the document drew, as fpdf2 writes it."""
+    entries: list[str] = []
+    for glyph, code in font.subset.items():
+        if glyph is None or not isinstance(glyph.unicode, tuple) or not glyph.unicode:
+            continue
+        text = "".join(_utf16(point) for point in glyph.unicode)
+        entries.append(f"<{code:04X}> <{text}>\n")
+    return (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+        "<</Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        f"{_build_cmap_blocks(entries, 'bfchar')}"
+        "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+    ).encode("latin-1")
+
+
+def _cid_to_gid_map(font: TTFFont, program: Program) -> bytes:
+    """The CIDToGIDMap of the codes the document drew: two bytes per code up to the highest
+    one drawn. fpdf2 writes all 65,536 codes (128 KB, ~3-5 ms to build and deflate a font);
+    a reader maps only the codes the pages use, so the shorter map draws the same glyphs."""
+    drawn = [(code, glyph.glyph_name) for glyph, code in font.subset.items() if glyph is not None]
+    table = bytearray(2 * (max((code for code, _ in drawn), default=0) + 1))
+    for code, name in drawn:
+        table[2 * code : 2 * code + 2] = program.glyph_ids[name].to_bytes(2, "big")
+    return bytes(table)
+
+
+def _kept_program(font: TTFFont | object, pdf: FPDF) -> Program | None:
+    """The kept program `font` embeds when this module writes it (`_ReadyFontsOutput`), else
+    None: fpdf2 writes other fonts, fonts that miss glyphs (it warns of them) and PDF/A-1
+    documents (which need a CIDSet)."""
+    if not isinstance(font, TTFFont) or not isinstance(font.ttfont, _ReadyFont):
+        return None
+    compliance = pdf._compliance  # pyright: ignore[reportPrivateUsage]
+    if font.missing_glyphs or (
+        compliance and compliance.profile == "PDFA" and compliance.part == 1
+    ):
+        return None
+    return font.ttfont.program
+
+
 class _ReadyFontsOutput(OutputProducer):
     """fpdf2's writer, handing the document's fonts their ready programs first. `FPDF.output`
     draws the last page's footer just before it starts the writer, so this is the first
-    moment every glyph of the document is known."""
+    moment every glyph of the document is known. The fonts with a kept program are written
+    here (`_add_fonts`): the same objects in the same order as fpdf2's TrueType branch, but
+    the font file deflated once per program and a CIDToGIDMap of the drawn codes only."""
 
     def bufferize(self) -> bytearray:
         """Swap in the ready fonts, then write the document as fpdf2 does."""
         use_core_fonts(self.fpdf)
         return super().bufferize()
+
+    def _add_fonts(
+        self,
+        image_objects_per_index: dict[int, PDFXObject],
+        gfxstate_objs_per_name: dict[str, PDFExtGState],
+        pattern_objs_per_name: dict[str, Pattern],
+    ) -> dict[int, PDFFont | PDFType3Font]:
+        """Each font in fpdf2's order: a kept program's here, any other by fpdf2 (given a
+        registry holding only that font for the call)."""
+        catalog = self.fpdf._resource_catalog  # pyright: ignore[reportPrivateUsage]
+        registry = catalog.font_registry
+        written: dict[int, PDFFont | PDFType3Font] = {}
+        try:
+            for key, font in sorted(registry.items(), key=lambda item: item[1].i):
+                program = _kept_program(font, self.fpdf)
+                if program is not None and isinstance(font, TTFFont):
+                    written[font.i] = self._add_kept_font(font, program)
+                    continue
+                catalog.font_registry = {key: font}
+                written.update(
+                    super()._add_fonts(
+                        image_objects_per_index, gfxstate_objs_per_name, pattern_objs_per_name
+                    )
+                )
+        finally:
+            catalog.font_registry = registry
+        return written
+
+    def _add_kept_font(self, font: TTFFont, program: Program) -> PDFFont:
+        """A Type0 font over a CIDFontType2 embedding `program`, as fpdf2 writes TrueType
+        fonts (fpdf/output.py, `_add_fonts`)."""
+        name = f"MPDFAA+{font.name}"
+        composite = PDFFont(subtype="Type0", base_font=name, encoding="Identity-H")
+        self._add_pdf_obj(composite, "fonts")
+        cid_font = PDFFont(
+            subtype="CIDFontType2",
+            base_font=name,
+            d_w=font.desc.missing_width,
+            w=_tt_font_widths(font),
+        )
+        self._add_pdf_obj(cid_font, "fonts")
+        composite.descendant_fonts = PDFArray([cid_font])
+        to_unicode = PDFContentStream(_to_unicode(font))
+        self._add_pdf_obj(to_unicode, "fonts")
+        composite.to_unicode = to_unicode
+        system_info = CIDSystemInfo()
+        self._add_pdf_obj(system_info, "fonts")
+        cid_font.c_i_d_system_info = system_info
+        descriptor = font.desc  # the document's own (see _clone)
+        descriptor.font_name = Name(name)
+        self._add_pdf_obj(descriptor, "fonts")
+        cid_font.font_descriptor = descriptor
+        cid_to_gid = PDFContentStream(_cid_to_gid_map(font, program), compress=True)
+        self._add_pdf_obj(cid_to_gid, "fonts")
+        cid_font.c_i_d_to_g_i_d_map = cid_to_gid
+        font_file = _KeptFontFile(program)
+        self._add_pdf_obj(font_file, "fonts")
+        descriptor.font_file2 = font_file  # pyright: ignore[reportAttributeAccessIssue]
+        font.subset.pick.cache_clear()
+        font.subset.get_glyph.cache_clear()
+        font.close()
+        return composite
 
 
 def output(pdf: FPDF) -> bytes:

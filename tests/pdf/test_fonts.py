@@ -5,10 +5,13 @@ compared here as pdftoppm rasters and pdftotext text."""
 
 from __future__ import annotations
 
+import re
 import subprocess
+import zlib
 
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
+from fpdf.output import OutputProducer
 
 from portal_app.pdf import fonts
 
@@ -173,3 +176,42 @@ def test_a_document_written_while_another_is_written_keeps_its_own_font_objects(
     data = bytes(pdf.output(output_producer_class=_WritesAnotherDocumentMidway))
     assert _text(data) == "TotaldueTotaldue"
     assert _raster(data) == _raster(fonts.output(_document("Total due")))
+
+
+class _Fpdf2FontWriter(fonts._ReadyFontsOutput):
+    """The ready programs, written by fpdf2's own font writer (as before issue 23 item 5's
+    kept font objects)."""
+
+    _add_fonts = OutputProducer._add_fonts
+
+
+def _streams(data: bytes) -> list[bytes]:
+    """Every deflated stream of `data`, inflated (fpdf2 writes others, e.g. ToUnicode, plain)."""
+    found = re.findall(rb"/FlateDecode[^>]*>>\s*stream\n(.*?)\nendstream", data, re.S)
+    return [zlib.decompress(raw) for raw in found]
+
+
+def test_kept_programs_are_written_as_fpdf2_writes_them_with_the_drawn_codes_mapped():
+    text = LATIN + " · Chess set ♞"  # regular and bold: a core copy's program and the lean one's
+    data = fonts.output(_document(text))
+    by_fpdf2 = bytes(_document(text).output(output_producer_class=_Fpdf2FontWriter))
+    assert _raster(data) == _raster(by_fpdf2)
+    assert _text(data) == _text(by_fpdf2) == "".join((text + text).split())
+    # fpdf2 maps all 65,536 codes (128 KB per font); here only up to the highest drawn one.
+    assert max(map(len, _streams(by_fpdf2))) == 131072
+    assert max(map(len, _streams(data))) < 131072
+    # The font files are the kept programs, deflated once.
+    pdf = _document(text)
+    fonts.output(pdf)
+    for style in ("", "B"):
+        assert _program(pdf, style).deflated in data
+
+
+def test_a_core_font_beside_the_kept_ones_is_written_by_fpdf2():
+    pdf = _document("Zoë")
+    pdf.set_font("helvetica", "", 12)
+    pdf.cell(0, 8, "Plain Helvetica")
+    data = fonts.output(pdf)
+    assert _text(data) == "ZoëZoëPlainHelvetica"
+    listed = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True)
+    assert b"Helvetica" in listed.stdout and b"DejaVuSans" in listed.stdout
