@@ -12,7 +12,9 @@ What it does, all on this machine and in a temporary folder (deleted at the end)
    session cookies to Lighthouse as a request header;
 5. runs Lighthouse (mobile defaults, headless Chromium) `--runs` times on each page, each page
    run right after a run on the blank app, and prints median (min-max) of performance,
-   accessibility, KiB transferred, requests, LCP and TBT, with the ratio to the blank app.
+   accessibility, KiB transferred, requests, LCP, TBT and CLS, with the ratio to the blank app.
+   With two arms (`--compare`, `--before`), every other run takes them in the opposite order;
+   `--reports DIR` keeps every run's JSON report (to compare the audits afterwards).
 
     .venv/bin/python bench/lighthouse.py --runs 3
     .venv/bin/python bench/lighthouse.py --pages login,invoices --runs 5
@@ -274,9 +276,12 @@ class Runs:
 
 
 def lighthouse(
-    cli: Path, url: str, headers: dict[str, str], folder: Path
+    cli: Path, url: str, headers: dict[str, str], folder: Path, keep_as: Path | None = None
 ) -> tuple[dict[str, float], str]:
-    """One Lighthouse run (mobile defaults): its figures and the URL it ended on."""
+    """One Lighthouse run (mobile defaults): its figures and the URL it ended on.
+
+    With `keep_as`, the run's JSON report is copied there (to compare audits later).
+    """
     extra = folder / "headers.json"
     extra.write_text(json.dumps(headers))
     report = folder / "report.json"
@@ -294,6 +299,8 @@ def lighthouse(
     subprocess.run(
         cmd, check=True, env={**os.environ, "CHROME_PATH": CHROME}, stdout=subprocess.DEVNULL
     )
+    if keep_as is not None:
+        shutil.copyfile(report, keep_as)
     data = json.loads(report.read_text())
     audits = data["audits"]
     figures = {
@@ -303,6 +310,7 @@ def lighthouse(
         "requests": float(len(audits["network-requests"]["details"]["items"])),
         "lcp": audits["largest-contentful-paint"]["numericValue"],
         "tbt": audits["total-blocking-time"]["numericValue"],
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
         "longest": max(
             (task["duration"] for task in audits["long-tasks"]["details"]["items"]), default=0.0
         ),
@@ -313,9 +321,9 @@ def lighthouse(
 def table(blank: Runs, pages: dict[str, Runs]) -> str:
     """Markdown: one row per page, the blank app first, median (min-max) and ratios."""
     lines = [
-        "| page | perf | a11y | KiB | requests | LCP ms | TBT ms | longest task ms "
+        "| page | perf | a11y | KiB | requests | LCP ms | TBT ms | CLS | longest task ms "
         "| perf / blank | KiB / blank | requests / blank |",
-        "|---|---|---|---|---|---|---|---|---:|---:|---:|",
+        "|---|---|---|---|---|---|---|---|---|---:|---:|---:|",
     ]
 
     def row(name: str, runs: Runs, ratios: bool) -> str:
@@ -326,6 +334,7 @@ def table(blank: Runs, pages: dict[str, Runs]) -> str:
             runs.cell("requests", ".0f"),
             runs.cell("lcp", ".0f"),
             runs.cell("tbt", ".0f"),
+            runs.cell("cls", ".3f"),
             runs.cell("longest", ".0f"),
         ]
         if ratios:
@@ -369,6 +378,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (default 3)")
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--reports",
+        metavar="DIR",
+        type=Path,
+        help="keep every run's Lighthouse JSON report in DIR (page, arm and run in the name)",
+    )
     parser.add_argument(
         "--compare",
         choices=sorted(SWITCHES),
@@ -448,20 +463,39 @@ def main() -> None:
                 )
             sessions = {arm: signed_in_cookies(base) for arm, base in bases.items()}
             blank = Runs()
+
+            def keep(row: str, run: int) -> Path | None:
+                """Where to keep this run's report, if --reports asks for them."""
+                if args.reports is None:
+                    return None
+                args.reports.mkdir(parents=True, exist_ok=True)
+                return args.reports / f"{re.sub(r'[^A-Za-z0-9]+', '-', row)}-{run + 1}.json"
+
             results = {
                 f"{name} ({arm})" if arm else name: Runs() for name in chosen for arm in arms
             }
             for run in range(args.runs):
                 for name in chosen:
                     path, needs_session = PAGES[name]
-                    figures, _ = lighthouse(cli, blank_base + "/", {}, folder)
+                    figures, _ = lighthouse(
+                        cli, blank_base + "/", {}, folder, keep(f"blank-{name}", run)
+                    )
                     blank.figures.append(figures)
-                    for arm, base in bases.items():
+                    # Every other run measures the arms in the opposite order, so that
+                    # neither always runs right after the blank app (or the other arm).
+                    order = list(bases.items())
+                    if run % 2:
+                        order.reverse()
+                    for arm, base in order:
                         cookie, invoice = sessions[arm]
                         row = f"{name} ({arm})" if arm else name
                         url = base + path.format(invoice=invoice)
                         figures, landed = lighthouse(
-                            cli, url, {"Cookie": cookie} if needs_session else {}, folder
+                            cli,
+                            url,
+                            {"Cookie": cookie} if needs_session else {},
+                            folder,
+                            keep(row, run),
                         )
                         results[row].figures.append(figures)
                         results[row].landed.add(re.sub(r"^https?://[^/]+", "", landed))
