@@ -94,11 +94,13 @@ def row_phone_label(text) -> rx.Component:
     return rx.el.span(text, ": ", class_name="phone-label")
 
 
-def plain_table(columns: list[tuple], body: rx.Component, variant: str = "surface") -> rx.Component:
+def plain_table(
+    columns: list[tuple], body: rx.Component, variant: str = "surface", **props
+) -> rx.Component:
     """A list's table as plain elements with Radix Themes' table and scroll-area classes (what
     `rx.table.root` renders, without its ScrollArea components, which measure and render
     again after mounting): `columns` are (heading, column classes, width or ""), `body` the
-    rows (`row_cell`s), styled once by ROW_CELL_STYLE."""
+    rows (`row_cell`s), styled once by ROW_CELL_STYLE; `props` (an id) go on its root."""
     headings = [
         rx.el.th(
             heading,
@@ -126,6 +128,7 @@ def plain_table(columns: list[tuple], body: rx.Component, variant: str = "surfac
         ),
         class_name=f"rt-TableRoot rt-r-size-2 rt-variant-{variant}",
         style={"width": "100%", **ROW_CELL_STYLE},
+        **props,
     )
 
 

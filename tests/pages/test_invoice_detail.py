@@ -27,3 +27,19 @@ def test_the_page_keeps_the_invoice_without_what_only_the_pdf_uses(make, session
     assert kept.pay_link_qr_src == view.pay_link_qr_src != ""
     assert (kept.lines, kept.total, kept.balance) == (view.lines, view.total, view.balance)
     assert kept.einvoice_format == view.einvoice_format
+
+
+def test_the_invoice_tables_are_plain_elements_with_radix_classes():
+    """Issue 23: the lines and payments tables render no Radix table, scroll area, link or
+    badge component (each renders again after mounting or sorts its props per render)."""
+    from portal_app.pages.client import invoice_detail
+    from portal_app.schemas.invoice import InvoiceView
+
+    inv = invoice_detail.InvoiceDetailState.invoice.to(InvoiceView)
+    lines = str(invoice_detail._lines_table(inv.lines).render())
+    payments = str(invoice_detail._payments(inv).render())
+    for rendered in (lines, payments):
+        assert "rt-TableRoot" in rendered
+        for name in ("RadixThemesTable", "RadixThemesScrollArea", "RadixThemesLink", "RadixThemesBadge"):
+            assert name not in rendered
+    assert '"invoice-payments"' in payments

@@ -5,18 +5,30 @@ from __future__ import annotations
 import dataclasses
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 from portal_app.components.accessible import callout
-from portal_app.components.common import download_button, link_button, status_badge
+from portal_app.components.common import (
+    download_button,
+    link_button,
+    plain_text,
+    status_badge,
+)
 from portal_app.components.document_thread import document_thread
 from portal_app.components.documents import (
     detail_header,
-    lines_table,
     parties_card,
     record_page,
     totals_box,
 )
-from portal_app.components.records import summary_row
+from portal_app.components.records import (
+    AT_END,
+    FROM_SM,
+    ROW_CLASS,
+    plain_table,
+    row_cell,
+    summary_row,
+)
 from portal_app.core import routes
 from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
@@ -162,7 +174,7 @@ def _detail(inv: rx.Var) -> rx.Component:
             ),
         ),
         parties_card(inv.company, pgettext("document sender", "From"), inv.client, _("Bill to")),
-        lines_table(inv.lines),
+        _lines_table(inv.lines),
         totals_box(
             summary_row(_("Subtotal"), inv.subtotal),
             rx.foreach(inv.taxes, lambda tax: summary_row(tax[0], tax[1])),
@@ -196,30 +208,76 @@ def _detail(inv: rx.Var) -> rx.Component:
     )
 
 
+# The invoice's lines and payments are plain tables with Radix's classes (records.plain_table):
+# `rx.table.root` is a Radix ScrollArea that measures itself and renders again after mounting,
+# and every Radix cell is a component sorting its props per render; the same look, in fewer
+# components and commits of the page's first render.
+# A link in a table with the classes Radix Themes' Link puts on `rx.link` (regular weight).
+_TABLE_LINK_CLASS = "rt-Text rt-reset rt-Link rt-underline-auto"
+# `rx.badge(color_scheme="gray")`'s element: Radix's soft, size 1 badge.
+_REFUND_BADGE_CLASS = "rt-reset rt-Badge rt-r-size-1 rt-variant-soft"
+# `rx.vstack(spacing="1", align="end")`'s classes.
+_AMOUNT_STACK_CLASS = "rt-Flex rx-Stack rt-r-fd-column rt-r-ai-end rt-r-gap-1"
+
+
+def _line(line: rx.Var) -> rx.Component:
+    return rx.el.tr(
+        row_cell(line.description),
+        row_cell(line.quantity, columns=AT_END),
+        row_cell(line.unit_price, columns=f"{FROM_SM} {AT_END}"),
+        row_cell(line.tax, columns=FROM_SM),
+        row_cell(line.net, columns=AT_END),
+        class_name=ROW_CLASS,
+    )
+
+
+def _lines_table(lines: rx.Var) -> rx.Component:
+    """The invoice's lines (documents.lines_table's columns); unit price and tax are hidden
+    on a phone."""
+    return plain_table(
+        [
+            (_("Description"), "", ""),
+            (_("Qty"), AT_END, ""),
+            (_("Unit price"), f"{FROM_SM} {AT_END}", ""),
+            (_("Tax"), FROM_SM, ""),
+            (_("Amount"), AT_END, ""),
+        ],
+        rx.foreach(lines, _line),
+    )
+
+
 def _payment_row(p: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(
-            rx.cond(p.href != "", rx.link(p.number, href=p.href), rx.text(p.number)),
+    return rx.el.tr(
+        row_cell(
+            rx.cond(
+                p.href != "",
+                ReactRouterLink.create(p.number, to=p.href, class_name=_TABLE_LINK_CLASS),
+                plain_text(p.number),
+            ),
         ),
-        rx.table.cell(p.date),
-        rx.table.cell(p.method, display=["none", "table-cell"]),
-        rx.table.cell(
-            rx.vstack(
-                rx.text(p.amount, text_decoration=rx.cond(p.is_refunded, "line-through", "none")),
+        row_cell(p.date),
+        row_cell(p.method, columns=FROM_SM),
+        row_cell(
+            rx.el.div(
+                plain_text(
+                    p.amount,
+                    style={"text_decoration": rx.cond(p.is_refunded, "line-through", "none")},
+                ),
                 rx.cond(
                     p.refunded != "",
-                    rx.badge(
+                    rx.el.span(
                         rx.cond(p.is_refunded, _("Refunded"), _("Partly refunded")),
                         " ",
                         p.refunded,
-                        color_scheme="gray",
+                        class_name=_REFUND_BADGE_CLASS,
+                        data_accent_color="gray",
                     ),
                 ),
-                spacing="1",
-                align="end",
+                class_name=_AMOUNT_STACK_CLASS,
             ),
-            text_align="end",
+            columns=AT_END,
         ),
+        class_name=ROW_CLASS,
     )
 
 
@@ -227,18 +285,14 @@ def _payments(inv: rx.Var) -> rx.Component:
     """The payments and credits that paid this invoice, each linking to its own page."""
     return rx.vstack(
         rx.heading(_("Payments and credits"), size="4", as_="h2"),
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    rx.table.column_header_cell(_("Payment or credit")),
-                    rx.table.column_header_cell(_("Paid on")),
-                    rx.table.column_header_cell(_("Paid with"), display=["none", "table-cell"]),
-                    rx.table.column_header_cell(_("Applied to this invoice"), text_align="end"),
-                )
-            ),
-            rx.table.body(rx.foreach(inv.payments, _payment_row)),
-            width="100%",
-            variant="surface",
+        plain_table(
+            [
+                (_("Payment or credit"), "", ""),
+                (_("Paid on"), "", ""),
+                (_("Paid with"), FROM_SM, ""),
+                (_("Applied to this invoice"), AT_END, ""),
+            ],
+            rx.foreach(inv.payments, _payment_row),
             id="invoice-payments",
         ),
         width="100%",
