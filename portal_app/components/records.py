@@ -228,6 +228,76 @@ def summary_row(label, value, strong: bool = False) -> rx.Component:
     )
 
 
+# A segmented control (`radio_segments`) as Radix Themes' SegmentedControl draws it (size 2,
+# surface), from plain elements: each segment a <label> holding a native radio.
+SEGMENTS_STYLE = {
+    # A phone gives the filter the whole line, never more.
+    "width": "100%",
+    "max_width": "100%",
+    "@media screen and (min-width: 30em)": {"width": "auto"},
+    "& .rt-SegmentedControlItem": {"position": "relative", "cursor": "pointer"},
+    # The radio covers its segment, unseen, above the texts (the inactive one is positioned
+    # too): it takes the clicks and the keyboard focus.
+    "& .rt-SegmentedControlItem input": {
+        "position": "absolute",
+        "z_index": "1",
+        "inset": "0",
+        "width": "100%",
+        "height": "100%",
+        "margin": "0",
+        "opacity": "0",
+        "cursor": "pointer",
+    },
+    # Radix's focus ring, which it draws on the focused segment (here: its radio's label).
+    "& .rt-SegmentedControlItem:has(input:focus-visible)": {
+        "border_radius": "inherit",
+        "outline": "2px solid var(--focus-8)",
+        "outline_offset": "-1px",
+    },
+}
+
+
+def radio_segments(options: dict, value, on_change, label, name: str) -> rx.Component:
+    """A segmented control of `options` (key -> text) showing `value`, `on_change` given the
+    chosen key; `label` names the group, `name` the radios (one per page).
+
+    Radix's SegmentedControl is a toggle group (a dozen components, roving focus, an effect per
+    segment) in every list's first render; this is a radio group of native radios inside
+    labels with Radix's classes, so it looks the same and is one element per piece. Keyboard:
+    Tab reaches the chosen segment, the arrow keys choose another (a native radio group);
+    screen readers hear a labelled radio group, as before."""
+    segments = [
+        rx.el.label(
+            rx.el.input(
+                type="radio",
+                name=name,
+                value=key,
+                checked=value == key,
+                on_change=on_change,
+            ),
+            rx.el.span(class_name="rt-SegmentedControlItemSeparator"),
+            rx.el.span(
+                rx.el.span(text, class_name="rt-SegmentedControlItemLabelActive"),
+                rx.el.span(
+                    text, class_name="rt-SegmentedControlItemLabelInactive", aria_hidden="true"
+                ),
+                class_name="rt-SegmentedControlItemLabel",
+            ),
+            class_name="rt-reset rt-SegmentedControlItem",
+            data_state=rx.cond(value == key, "on", "off"),
+        )
+        for key, text in options.items()
+    ]
+    return rx.el.div(
+        *segments,
+        rx.el.div(class_name="rt-SegmentedControlIndicator"),
+        role="radiogroup",
+        aria_label=label,
+        class_name="rt-SegmentedControlRoot rt-r-size-2 rt-variant-surface",
+        style=SEGMENTS_STYLE,
+    )
+
+
 def list_toolbar(
     state,
     *,
@@ -240,15 +310,7 @@ def list_toolbar(
     """Status filter, number search and sort with its direction, for a State with the vars and
     handlers of state.paged_list.SortedSearchMixin (and its own `set_status`)."""
     return rx.flex(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(label, value=key) for key, label in filters.items()],
-            value=state.status,
-            on_change=state.set_status,
-            aria_label=filter_label,
-            # A phone gives the filter the whole line, never more.
-            width=["100%", "auto"],
-            max_width="100%",
-        ),
+        radio_segments(filters, state.status, state.set_status, filter_label, "list-status"),
         rx.form(
             rx.hstack(
                 rx.input(

@@ -51,3 +51,25 @@ def test_list_tables_render_no_radix_table_components():
         for name in RADIX_PER_ROW:
             assert name not in rendered
     assert "rt-TableRoot" in tables[0]
+
+
+def test_the_list_filter_is_a_radio_group_of_native_radios_with_radix_classes():
+    """Issue 23: the status filter is native radios in labels with the classes Radix's
+    SegmentedControl draws, named as a group; no Radix toggle group in the list's render."""
+    toolbar = str(
+        records.list_toolbar(
+            invoices.InvoicesState,
+            filters={"all": "All", "unpaid": "Unpaid"},
+            filter_label="Show invoices",
+            sorts={"date": "Date"},
+            search_label="Search",
+            max_search=40,
+        ).render()
+    )
+    assert "SegmentedControl.Root" not in toolbar
+    assert "RadixThemesSegmentedControl" not in toolbar
+    assert "rt-SegmentedControlRoot" in toolbar
+    assert 'role:"radiogroup"' in toolbar
+    assert '"aria-label":"Show invoices"' in toolbar
+    assert toolbar.count('type:"radio"') == 2
+    assert "set_status" in toolbar
