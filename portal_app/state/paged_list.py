@@ -13,7 +13,11 @@ reload and a bookmark show that list, and coming back through the navigation (no
 gives a fresh one. A change loads its list in the same event that pushes the URL (read back
 from those very parameters, as the on_load would), so the rows come with the first answer; the
 on_load of that navigation finds the URL it was told about (`_shows_pushed_url`) and skips the
-second load. Any other navigation (back, reload, a link) loads from the URL. The parameters:
+second load. Changes can come faster than their navigations (Last then Previous at once): the
+URLs pushed and not yet arrived are kept in order (`_pushed_urls`), a change compares its list
+with the last of them rather than with the URL its event was sent from, and the on_load of an
+earlier one loads nothing, as the list shown is already a later change's, whose URL follows.
+Any other navigation (back, reload, a link) loads from the URL. The parameters:
 `status`, `q` (search), `sort`, `dir=asc`, `size`, and `page` (a number, or `last`). The URL
 carries the page number, not a keyset cursor: the boundary keys of the pages seen stay in the
 State (`_page_keys`), so the page next to one already shown is found by keyset
@@ -48,6 +52,9 @@ _CHECKED: ContextVar[tuple[object, Session, Actor] | None] = ContextVar(
 MAX_URL_PAGE = 1_000_000
 # Boundary keys kept per list (pages around the current one), enough for any back-and-forth.
 KEPT_PAGE_KEYS = 40
+# URLs pushed by changes whose navigation has not arrived yet, kept at most (clicks faster
+# than the round trip to the browser and back; beyond, the oldest are forgotten).
+KEPT_PUSHED_URLS = 20
 DEFAULT_PAGE_SIZE = 25
 # ASCII digits only: str.isdigit() also accepts characters such as "²" that int() refuses.
 _PAGE_NUMBER = re.compile(r"[0-9]{1,7}")
@@ -89,9 +96,10 @@ class PagedListMixin(rx.State, mixin=True):
     # described by `_page_keys_for` (its filter, search, sort and page size).
     _page_keys: dict[str, list[str]] = {}
     _page_keys_for: str = ""
-    # The list URL (path and sorted parameters) a change just pushed after loading that list
-    # itself: the on_load its navigation runs then has nothing to load ("" otherwise).
-    _pushed_url: str = ""
+    # The list URLs (path and sorted parameters, `_url_key`) that changes pushed after loading
+    # their lists themselves, oldest first, whose navigations have not arrived yet: the on_load
+    # such a navigation runs has nothing to load (empty when none is under way).
+    _pushed_urls: list[str] = []
 
     def _filter_params(self) -> dict[str, str]:
         """The list's filter, search and sort as query parameters (SortedSearchMixin)."""
@@ -129,7 +137,7 @@ class PagedListMixin(rx.State, mixin=True):
         with session_scope() as db:
             actor = self._begin(db)
             if actor is None:
-                self._pushed_url = ""
+                self._pushed_urls = []
                 return self._login_redirect()
             if change is not None:
                 change()
@@ -149,24 +157,36 @@ class PagedListMixin(rx.State, mixin=True):
         self._read_params(params)
         redirect = self._reload()
         if redirect is not None:  # signed out: the login page, not the list
-            self._pushed_url = ""
+            self._pushed_urls = []
             return redirect
-        current = dict(self.router.url.query_parameters)
-        if current == params:
+        target = _url_key(self.router.url.path, params)
+        # Where the browser is going: the URL a change pushed last, while its navigation is
+        # under way (this event may have been sent before it, from the URL before: Previous
+        # clicked right after Last), else the URL this event was sent from.
+        pending = self._pushed_urls
+        going_to = pending[-1] if pending else self._event_url_key()
+        if target == going_to:
             # The same list (a page size or filter chosen again): shown, nothing to push.
-            self._pushed_url = ""
             return None
-        self._pushed_url = _url_key(self.router.url.path, params)
+        self._pushed_urls = [*pending, target][-KEPT_PUSHED_URLS:]
         return rx.redirect(url)
 
+    def _event_url_key(self) -> str:
+        """The URL this event was sent from, as `_url_key` writes it."""
+        return _url_key(self.router.url.path, dict(self.router.url.query_parameters))
+
     def _shows_pushed_url(self) -> bool:
-        """For the page's on_load: True when the URL is the one a change just pushed after
-        loading its list (nothing to load again); forgets it either way, so back, reload or a
-        link to the same URL later loads from the URL."""
-        pushed, self._pushed_url = self._pushed_url, ""
-        if not pushed:
+        """For the page's on_load: True when the URL is one a change pushed after loading its
+        list (nothing to load again): the last one pushed, or an earlier one whose list a later
+        change replaced already (that change's URL follows; loading this one would show the
+        older list again). Forgets it and those before it, so back, reload or a link to the
+        same URL later loads from the URL; any other URL forgets them all and loads."""
+        pending, self._pushed_urls = self._pushed_urls, []
+        url = self._event_url_key()
+        if url not in pending:
             return False
-        return pushed == _url_key(self.router.url.path, dict(self.router.url.query_parameters))
+        self._pushed_urls = pending[pending.index(url) + 1 :]
+        return True
 
     def _read_url(self) -> None:
         """Set the list from the URL's query parameters: every value checked, anything missing
