@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.e2e.conftest import Factory
 from tests.e2e.test_portal import ROW, sign_in
@@ -136,6 +136,114 @@ def test_last_page_and_back_from_it(page: Page, make: Factory):
     expect(page.get_by_text("1–25 of 33")).to_be_visible()
     page.goto("/client/invoices?page=last&size=10")
     expect(page.get_by_text("31–33 of 33")).to_be_visible()
+
+
+def _text(message: str | bytes) -> str:
+    return message if isinstance(message, str) else message.decode(errors="replace")
+
+
+class _HeldUntilPrevious:
+    """The page's websocket, with the first message `hold_to_server` (page to server) or
+    `hold_to_page` (server to page) picks held back until Previous is sent; the messages the
+    page receives from then on are kept in `after_previous`."""
+
+    def __init__(self, page: Page, *, hold_to_server=None, hold_to_page=None):
+        self.held: list[str | bytes] = []
+        self.after_previous: list[str] = []
+        self.previous_sent = False
+        self._hold_to_server = hold_to_server or (lambda text: False)
+        self._hold_to_page = hold_to_page or (lambda text: False)
+        page.route_web_socket(re.compile(r"/_event"), self._route)
+
+    def _route(self, ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            text = _text(message)
+            if not self.previous_sent and self._hold_to_server(text):
+                self.held.append(message)
+                return
+            server.send(message)
+            if "previous_page" in text and not self.previous_sent:
+                self.previous_sent = True
+                for kept in self.held:
+                    (ws if self._hold_to_page(_text(kept)) else server).send(kept)
+
+        def to_page(message: str | bytes) -> None:
+            text = _text(message)
+            if not self.previous_sent and self._hold_to_page(text):
+                self.held.append(message)
+                return
+            if self.previous_sent:
+                self.after_previous.append(text)
+            ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+
+    def wait_held(self, page: Page) -> None:
+        for _ in range(200):
+            if self.held:
+                return
+            page.wait_for_timeout(50)
+        assert self.held, "nothing to hold back came"
+
+    def navigation_answered(self, page: Page) -> list[str]:
+        """What the page received after Previous, once a navigation was answered after it
+        (its answer ends with is_hydrated)."""
+        for _ in range(200):
+            if any("is_hydrated" in text for text in self.after_previous):
+                break
+            page.wait_for_timeout(50)
+        assert any("is_hydrated" in text for text in self.after_previous)
+        return self.after_previous
+
+
+def test_previous_before_the_last_pages_navigation_is_loaded_stays_on_page_one(
+    page: Page, make: Factory
+):
+    """Previous clicked when the URL says `page=last` but before that navigation's on_load
+    was handled: the on_load reaches the server after Previous. It showed the last page again
+    (the flaky test_last_page_and_back_from_it); the list Previous asked for must stay. The
+    on_load is held back in the websocket until Previous is sent, so the order is certain."""
+    account = _account_with_invoices(make)
+    oldest = f"KEEP-{account.client.id}-29"  # only on the last page
+    socket = _HeldUntilPrevious(
+        page, hold_to_server=lambda text: "on_load_internal" in text and "page=last" in text
+    )
+    sign_in(page, account, "/client/invoices")
+    page.get_by_role("button", name="Last page").click()
+    expect(page.get_by_text("26–33 of 33")).to_be_visible()
+    _expect_query(page, {"page": ["last"]})
+    socket.wait_held(page)
+    page.get_by_role("button", name="Previous").click()
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    _expect_query(page, {})
+    assert not [text for text in socket.navigation_answered(page) if oldest in text]
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    _expect_query(page, {})
+
+
+def test_previous_before_the_last_pages_url_arrived_stays_on_page_one(page: Page, make: Factory):
+    """Previous clicked once the last page is shown but before its URL (`?page=last`, sent
+    after the rows) reached the browser: Previous is sent from the first page's URL. The list
+    went back to the last page, and stayed there, when that navigation arrived."""
+    account = _account_with_invoices(make)
+    oldest = f"KEEP-{account.client.id}-29"
+    socket = _HeldUntilPrevious(
+        page, hold_to_page=lambda text: '"_redirect"' in text and "page=last" in text
+    )
+    sign_in(page, account, "/client/invoices")
+    page.get_by_role("button", name="Last page").click()
+    expect(page.get_by_text("26–33 of 33")).to_be_visible()
+    socket.wait_held(page)
+    assert _query(page) == {}
+    page.get_by_role("button", name="Previous").click()
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    _expect_query(page, {})
+    assert not [text for text in socket.navigation_answered(page) if oldest in text]
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    _expect_query(page, {})
 
 
 def test_the_payments_page_keeps_its_page_in_the_url(page: Page, db, make: Factory):
