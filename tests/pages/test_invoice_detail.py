@@ -40,6 +40,11 @@ def test_the_invoice_tables_are_plain_elements_with_radix_classes():
     payments = str(invoice_detail._payments(inv).render())
     for rendered in (lines, payments):
         assert "rt-TableRoot" in rendered
-        for name in ("RadixThemesTable", "RadixThemesScrollArea", "RadixThemesLink", "RadixThemesBadge"):
+        for name in (
+            "RadixThemesTable",
+            "RadixThemesScrollArea",
+            "RadixThemesLink",
+            "RadixThemesBadge",
+        ):
             assert name not in rendered
     assert '"invoice-payments"' in payments
