@@ -30,8 +30,8 @@ NO_WRAP = "col-nowrap"
 # A row's link and status badge (`row_link`, `row_badge`): React Router's link and a <span>
 # with the classes Radix Themes' Link and Badge put on theirs, and a native checkbox
 # (`quick_select_cell`); a Radix Link, Badge or Checkbox is 3 to 12 components per row.
-ROW_LINK_CLASS = "rt-Text rt-reset rt-Link rt-underline-auto rt-r-weight-medium"
-ROW_BADGE_CLASS = "rt-reset rt-Badge rt-r-size-1 rt-variant-soft rt-high-contrast"
+ROW_LINK_CLASS = "rt-Text rt-reset rt-Link rt-underline-auto"
+ROW_BADGE_CLASS = "rt-reset rt-Badge rt-r-size-1 rt-variant-soft"
 ROW_CHECK_CLASS = "row-check"
 ROW_CELL_STYLE = {
     f"& .{FROM_SM}, & .{FROM_MD}": {"display": "none"},
@@ -69,17 +69,27 @@ def row_cell(*children, columns: str = "", phone: bool = False, **props) -> rx.C
     return rx.el.td(*children, class_name=f"{CELL_CLASS} {columns}".strip(), **props)
 
 
-def row_link(text, href) -> rx.Component:
-    """A link in a list's row, drawn as Radix's medium-weight link (see ROW_LINK_CLASS): the
-    router's link alone, navigating inside the app like `rx.link`."""
-    return ReactRouterLink.create(text, to=href, class_name=ROW_LINK_CLASS)
+def row_link(text, href, weight: str = "medium") -> rx.Component:
+    """A link in a table's row, drawn as Radix's link of `weight` ("medium" in a list's rows,
+    "regular" as `rx.link`; see ROW_LINK_CLASS): the router's link alone, navigating inside
+    the app like `rx.link`."""
+    return ReactRouterLink.create(
+        text, to=href, class_name=f"{ROW_LINK_CLASS} rt-r-weight-{weight}"
+    )
 
 
-def row_badge(label, color) -> rx.Component:
-    """A status badge in a list's row, drawn as Radix's soft, round, high-contrast badge (see
-    ROW_BADGE_CLASS) in `color` (a Radix colour name; "" for the theme's accent)."""
+def row_badge(label, color, quiet: bool = False) -> rx.Component:
+    """A status badge in a table's row, drawn as Radix's soft, round, high-contrast badge (see
+    ROW_BADGE_CLASS) in `color` (a Radix colour name; "" for the theme's accent); `quiet` as
+    `rx.badge`'s default instead (normal contrast, the theme's radius), for a note beside a
+    value."""
+    if quiet:
+        return rx.el.span(label, class_name=ROW_BADGE_CLASS, data_accent_color=color)
     return rx.el.span(
-        label, class_name=ROW_BADGE_CLASS, data_accent_color=color, data_radius="full"
+        label,
+        class_name=f"{ROW_BADGE_CLASS} rt-high-contrast",
+        data_accent_color=color,
+        data_radius="full",
     )
 
 

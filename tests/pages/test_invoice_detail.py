@@ -30,13 +30,14 @@ def test_the_page_keeps_the_invoice_without_what_only_the_pdf_uses(make, session
 
 
 def test_the_invoice_tables_are_plain_elements_with_radix_classes():
-    """Issue 23: the lines and payments tables render no Radix table, scroll area, link or
-    badge component (each renders again after mounting or sorts its props per render)."""
-    from portal_app.pages.client import invoice_detail
+    """Issue 23: the lines and payments tables (the lines table is the quote, credit and
+    recurring invoice pages' too) render no Radix table, scroll area, link or badge component
+    (each renders again after mounting or sorts its props per render)."""
+    from portal_app.components import documents
     from portal_app.schemas.invoice import InvoiceView
 
     inv = invoice_detail.InvoiceDetailState.invoice.to(InvoiceView)
-    lines = str(invoice_detail._lines_table(inv.lines).render())
+    lines = str(documents.lines_table(inv.lines).render())
     payments = str(invoice_detail._payments(inv).render())
     for rendered in (lines, payments):
         assert "rt-TableRoot" in rendered

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import reflex as rx
-from reflex_components_core.react_router.dom import ReactRouterLink
 
 from portal_app.components.accessible import callout
 from portal_app.components.common import (
@@ -17,6 +16,7 @@ from portal_app.components.common import (
 from portal_app.components.document_thread import document_thread
 from portal_app.components.documents import (
     detail_header,
+    lines_table,
     parties_card,
     record_page,
     totals_box,
@@ -26,7 +26,9 @@ from portal_app.components.records import (
     FROM_SM,
     ROW_CLASS,
     plain_table,
+    row_badge,
     row_cell,
+    row_link,
     summary_row,
 )
 from portal_app.core import routes
@@ -174,7 +176,7 @@ def _detail(inv: rx.Var) -> rx.Component:
             ),
         ),
         parties_card(inv.company, pgettext("document sender", "From"), inv.client, _("Bill to")),
-        _lines_table(inv.lines),
+        lines_table(inv.lines),
         totals_box(
             summary_row(_("Subtotal"), inv.subtotal),
             rx.foreach(inv.taxes, lambda tax: summary_row(tax[0], tax[1])),
@@ -208,42 +210,9 @@ def _detail(inv: rx.Var) -> rx.Component:
     )
 
 
-# The invoice's lines and payments are plain tables with Radix's classes (records.plain_table):
-# `rx.table.root` is a Radix ScrollArea that measures itself and renders again after mounting,
-# and every Radix cell is a component sorting its props per render; the same look, in fewer
-# components and commits of the page's first render.
-# A link in a table with the classes Radix Themes' Link puts on `rx.link` (regular weight).
-_TABLE_LINK_CLASS = "rt-Text rt-reset rt-Link rt-underline-auto"
-# `rx.badge(color_scheme="gray")`'s element: Radix's soft, size 1 badge.
-_REFUND_BADGE_CLASS = "rt-reset rt-Badge rt-r-size-1 rt-variant-soft"
-# `rx.vstack(spacing="1", align="end")`'s classes.
+# `rx.vstack(spacing="1", align="end")`'s classes: the payments table is plain elements
+# (records.plain_table), as documents.lines_table.
 _AMOUNT_STACK_CLASS = "rt-Flex rx-Stack rt-r-fd-column rt-r-ai-end rt-r-gap-1"
-
-
-def _line(line: rx.Var) -> rx.Component:
-    return rx.el.tr(
-        row_cell(line.description),
-        row_cell(line.quantity, columns=AT_END),
-        row_cell(line.unit_price, columns=f"{FROM_SM} {AT_END}"),
-        row_cell(line.tax, columns=FROM_SM),
-        row_cell(line.net, columns=AT_END),
-        class_name=ROW_CLASS,
-    )
-
-
-def _lines_table(lines: rx.Var) -> rx.Component:
-    """The invoice's lines (documents.lines_table's columns); unit price and tax are hidden
-    on a phone."""
-    return plain_table(
-        [
-            (_("Description"), "", ""),
-            (_("Qty"), AT_END, ""),
-            (_("Unit price"), f"{FROM_SM} {AT_END}", ""),
-            (_("Tax"), FROM_SM, ""),
-            (_("Amount"), AT_END, ""),
-        ],
-        rx.foreach(lines, _line),
-    )
 
 
 def _payment_row(p: rx.Var) -> rx.Component:
@@ -251,7 +220,7 @@ def _payment_row(p: rx.Var) -> rx.Component:
         row_cell(
             rx.cond(
                 p.href != "",
-                ReactRouterLink.create(p.number, to=p.href, class_name=_TABLE_LINK_CLASS),
+                row_link(p.number, p.href, weight="regular"),
                 plain_text(p.number),
             ),
         ),
@@ -265,12 +234,14 @@ def _payment_row(p: rx.Var) -> rx.Component:
                 ),
                 rx.cond(
                     p.refunded != "",
-                    rx.el.span(
-                        rx.cond(p.is_refunded, _("Refunded"), _("Partly refunded")),
-                        " ",
-                        p.refunded,
-                        class_name=_REFUND_BADGE_CLASS,
-                        data_accent_color="gray",
+                    row_badge(
+                        rx.fragment(
+                            rx.cond(p.is_refunded, _("Refunded"), _("Partly refunded")),
+                            " ",
+                            p.refunded,
+                        ),
+                        "gray",
+                        quiet=True,
                     ),
                 ),
                 class_name=_AMOUNT_STACK_CLASS,
