@@ -18,13 +18,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 ENV = "BENCH_CODE_ROOT"
 ARMS = ("before", "after")
+Arm = TypeVar("Arm")
 
 
 def code_root(default: Path) -> str:
@@ -101,6 +102,16 @@ class _Worker:
     def close(self) -> None:
         self.stdin.close()
         self.proc.wait()
+
+
+def in_turn(arms: dict[str, Arm], rounds: int) -> Iterator[tuple[int, str, Arm]]:
+    """(round, name, arm) for every arm in each of `rounds` rounds, one process's arms in turn:
+    the first arm first in even rounds and last in odd ones, so background load on a shared
+    machine hits each alike (what `compare` does between two checkouts)."""
+    for r in range(rounds):
+        order = list(arms.items())
+        for name, arm in order if r % 2 == 0 else order[::-1]:
+            yield r, name, arm
 
 
 def compare(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _compare import in_turn  # noqa: E402
 
 from portal_app import logging_setup  # noqa: E402
 
@@ -89,12 +90,10 @@ def main() -> None:
         outputs[arm] = [formatter.format(record) for record in RECORDS.values()]
     assert outputs["each pattern"] == outputs["quick search"]
     cpu: dict[str, dict[str, list[float]]] = {arm: {k: [] for k in RECORDS} for arm in arms}
-    for r in range(args.rounds):
-        order = list(arms.items()) if r % 2 == 0 else list(reversed(arms.items()))
-        for arm, mask in order:
-            logging_setup.mask_secrets = mask  # type: ignore[assignment]
-            for key, record in RECORDS.items():
-                cpu[arm][key].append(_time(formatter, record, args.lines))
+    for _round, arm, mask in in_turn(arms, args.rounds):
+        logging_setup.mask_secrets = mask  # type: ignore[assignment]
+        for key, record in RECORDS.items():
+            cpu[arm][key].append(_time(formatter, record, args.lines))
     logging_setup.mask_secrets = arms["quick search"]  # type: ignore[assignment]
 
     print(f"{args.rounds} rounds x {args.lines} lines, alternated; CPU µs per line, median")

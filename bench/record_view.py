@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-
+from _compare import in_turn  # noqa: E402
 from invoice_detail import seed  # noqa: E402
 from invoice_list import bench_engine  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
@@ -90,12 +90,10 @@ def main() -> None:
             for function in arms.values():  # warm-up: statement caches, connection
                 audit.insert_contact_action = function
                 run(session, actor, invoice, 50)
-            for r in range(args.rounds):
-                order = list(arms.items()) if r % 2 == 0 else list(reversed(arms.items()))
-                for arm, function in order:
-                    audit.insert_contact_action = function
-                    cpu[arm].append(run(session, actor, invoice, args.calls))
-                    print(f"round {r + 1} {arm}: {cpu[arm][-1]:.1f} µs", file=sys.stderr)
+            for r, arm, function in in_turn(arms, args.rounds):
+                audit.insert_contact_action = function
+                cpu[arm].append(run(session, actor, invoice, args.calls))
+                print(f"round {r + 1} {arm}: {cpu[arm][-1]:.1f} µs", file=sys.stderr)
             audit.insert_contact_action = BUILT_ONCE
             rows = session.exec(select(AuditEvent).where(AuditEvent.action == "invoice_viewed"))
             written = len(rows.all())

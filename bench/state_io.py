@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from _compare import in_turn  # noqa: E402
 from redis.asyncio import Redis  # noqa: E402
 from reflex.istate.manager.redis import StateManagerRedis  # noqa: E402
 from reflex.istate.manager.token import BaseStateToken  # noqa: E402
@@ -71,15 +71,13 @@ async def main() -> None:
     try:
         for method in arms.values():  # warm-up: states stored, scripts loaded, pool filled
             await events(manager, token, 50, method)
-        for r in range(args.rounds):
-            order = list(arms.items()) if r % 2 == 0 else list(reversed(arms.items()))
-            for name, method in order:
-                redis.commands = 0
-                c0, w0 = time.process_time(), time.perf_counter()
-                await events(manager, token, args.events, method)
-                cpu[name].append((time.process_time() - c0) / args.events * 1e6)
-                wall[name].append((time.perf_counter() - w0) / args.events * 1e6)
-                sent[name] = redis.commands / args.events
+        for _round, name, method in in_turn(arms, args.rounds):
+            redis.commands = 0
+            c0, w0 = time.process_time(), time.perf_counter()
+            await events(manager, token, args.events, method)
+            cpu[name].append((time.process_time() - c0) / args.events * 1e6)
+            wall[name].append((time.perf_counter() - w0) / args.events * 1e6)
+            sent[name] = redis.commands / args.events
         print(f"{args.rounds} rounds x {args.events} events per arm, alternated\n")
         print(
             "| arm | CPU µs/event (median) | CPU µs/event (rounds) | wall µs/event (median) "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
+from _compare import in_turn  # noqa: E402
 from reflex.state import BaseState, State  # noqa: E402
 
 import portal_app.pages.route_table  # noqa: E402, F401  (registers every page's state)
@@ -176,12 +176,10 @@ def main() -> None:
             back = BaseState._deserialize(state._serialize())
             for var in ("rows", "pay_groups", "invoice", "attachments"):
                 assert getattr(back, var, None) == getattr(state, var, None), (arm, var)
-    for r in range(args.rounds):
-        order = list(arms.items()) if r % 2 == 0 else list(reversed(arms.items()))
-        for arm, on in order:
-            _reducers(on, saved)
-            results[arm].append(_time(states, args.calls))
-            print(f"round {r + 1} {arm}: {results[arm][-1]}", file=sys.stderr)
+    for r, arm, on in in_turn(arms, args.rounds):
+        _reducers(on, saved)
+        results[arm].append(_time(states, args.calls))
+        print(f"round {r + 1} {arm}: {results[arm][-1]}", file=sys.stderr)
     _reducers(True, saved)
 
     keys = list(results["generic"][0])
