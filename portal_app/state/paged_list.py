@@ -42,6 +42,7 @@ from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.services.billing.invoices import PAGE_SIZES
 from portal_app.services.identity.actor import Actor
+from portal_app.state.read_scope import read_scope
 
 # The list state whose change (`_changed`) checked the session, with that database session
 # and actor, while it loads the list: its `_reload_with` reuses them instead of a second check.
@@ -78,6 +79,10 @@ class PagedListMixin(rx.State, mixin=True):
     URL_STATE: ClassVar[bool] = False
     # The service pages by keyset and finds the last page (`page=last`, a "Last" button).
     HAS_LAST_PAGE: ClassVar[bool] = False
+    # The list's events (load, page turn, filter, refresh) only read the database: they run in
+    # `read_scope`, without BEGIN and COMMIT on PostgreSQL (state/read_scope.py). Set by a
+    # page whose `_reload` and session check write nothing.
+    READ_ONLY_EVENTS: ClassVar[bool] = False
 
     page: int = 1
     page_size: int = 25
@@ -134,7 +139,7 @@ class PagedListMixin(rx.State, mixin=True):
         check): a tab signed out elsewhere goes to sign in with its list as it was, so a
         refused event changes nothing.
         """
-        with session_scope() as db:
+        with self._event_scope() as db:
             actor = self._begin(db)
             if actor is None:
                 self._pushed_urls = []
@@ -146,6 +151,10 @@ class PagedListMixin(rx.State, mixin=True):
                 return self._load_changed()
             finally:
                 _CHECKED.reset(token)
+
+    def _event_scope(self):
+        """The database session of one of the list's events (see READ_ONLY_EVENTS)."""
+        return read_scope() if self.READ_ONLY_EVENTS else session_scope()
 
     def _load_changed(self):
         """`_changed` once the session is checked and the change made."""
@@ -243,7 +252,7 @@ class PagedListMixin(rx.State, mixin=True):
                 result = fetch(checked[1], checked[2])
             else:
                 # One database session for the session check and the page.
-                with session_scope() as db:
+                with self._event_scope() as db:
                     actor = self._begin(db)
                     result = fetch(db, actor) if actor is not None else None
         except NotFoundError:  # the company switched the module off

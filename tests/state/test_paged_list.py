@@ -20,6 +20,7 @@ HELPERS = (
     "_read_params",
     "_changed",
     "_load_changed",
+    "_event_scope",
     "_go_to_last",
     "_shows_pushed_url",
     "_event_url_key",
@@ -50,7 +51,14 @@ def _state(state, url: str, **values):
     """`state`'s list helpers on an event from the page at `url` (path and query)."""
     router = RouterData.from_router_data({"headers": {}, "asPath": url})
     members = {name: getattr(state, name) for name in HELPERS if hasattr(state, name)}
-    for name in ("FILTER_KEYS", "SORT_LABELS", "MAX_SEARCH", "URL_STATE", "HAS_LAST_PAGE"):
+    for name in (
+        "FILTER_KEYS",
+        "SORT_LABELS",
+        "MAX_SEARCH",
+        "URL_STATE",
+        "HAS_LAST_PAGE",
+        "READ_ONLY_EVENTS",
+    ):
         if hasattr(state, name):
             members[name] = getattr(state, name)
     fields = {**LIST_DEFAULTS}

@@ -41,6 +41,7 @@ from portal_app.services.billing import invoices
 from portal_app.services.documents import documents
 from portal_app.state.api_link import api_url_or_empty
 from portal_app.state.portal import PortalState
+from portal_app.state.read_scope import read_scope
 from portal_app.state.translate import _, fill, pgettext
 
 
@@ -88,11 +89,15 @@ class InvoiceDetailState(PortalState):
     @rx.event
     def refresh(self):
         """Show the invoice's new balance and status after a change made elsewhere."""
-        actor = self._actor()
-        if actor is None or self.invoice is None:
+        if self.invoice is None:
             return None
         try:
-            with session_scope() as db:
+            # Only reads: no BEGIN and COMMIT on PostgreSQL (state/read_scope.py), and the
+            # session check in the same database session.
+            with read_scope() as db:
+                actor = self._actor(db)
+                if actor is None:
+                    return None
                 view = invoices.invoice_page_view(db, actor=actor, invoice_id=self.invoice.id)
         except NotFoundError:
             self.not_found = True

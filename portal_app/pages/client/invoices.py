@@ -85,6 +85,8 @@ class InvoicesState(SortedSearchMixin, PagedListMixin, PortalState):
     FILTER_KEYS: ClassVar[tuple[str, ...]] = tuple(FILTER_LABELS)
     URL_STATE: ClassVar[bool] = True
     HAS_LAST_PAGE: ClassVar[bool] = True
+    # Its events only read (the session check, the ledger stamp, the page, "Pay all due").
+    READ_ONLY_EVENTS: ClassVar[bool] = True
     MAX_SEARCH: ClassVar[int] = invoices.MAX_SEARCH_LENGTH
     rows: list[InvoiceRowView] = []
     pay_groups: list[PayableGroup] = []
