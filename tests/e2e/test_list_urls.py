@@ -202,6 +202,30 @@ class _HeldUntilPrevious:
         return self.after_previous
 
 
+def _previous_while_held(
+    page: Page, make: Factory, url_before_previous: dict[str, list[str]], **hold
+) -> None:
+    """Last page, then Previous while the page's websocket holds back the message `hold`
+    picks (_HeldUntilPrevious's arguments) and the address bar shows `url_before_previous`:
+    the first page must stay, in the list and the URL, once the held message went through and
+    a navigation was answered."""
+    account = _account_with_invoices(make)
+    oldest = f"KEEP-{account.client.id}-29"  # only on the last page
+    socket = _HeldUntilPrevious(page, **hold)
+    sign_in(page, account, "/client/invoices")
+    page.get_by_role("button", name="Last page").click()
+    expect(page.get_by_text("26–33 of 33")).to_be_visible()
+    _expect_query(page, url_before_previous)
+    socket.wait_held(page)
+    assert _query(page) == url_before_previous
+    page.get_by_role("button", name="Previous").click()
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    _expect_query(page, {})
+    assert not [text for text in socket.navigation_answered(page) if oldest in text]
+    expect(page.get_by_text("1–25 of 33")).to_be_visible()
+    _expect_query(page, {})
+
+
 def test_previous_before_the_last_pages_navigation_is_loaded_stays_on_page_one(
     page: Page, make: Factory
 ):
@@ -209,44 +233,21 @@ def test_previous_before_the_last_pages_navigation_is_loaded_stays_on_page_one(
     was handled: the on_load reaches the server after Previous. It showed the last page again
     (the flaky test_last_page_and_back_from_it); the list Previous asked for must stay. The
     on_load is held back in the websocket until Previous is sent, so the order is certain."""
-    account = _account_with_invoices(make)
-    oldest = f"KEEP-{account.client.id}-29"  # only on the last page
-    socket = _HeldUntilPrevious(
-        page, hold_to_server=lambda text: "on_load_internal" in text and "page=last" in text
+    _previous_while_held(
+        page,
+        make,
+        {"page": ["last"]},
+        hold_to_server=lambda text: "on_load_internal" in text and "page=last" in text,
     )
-    sign_in(page, account, "/client/invoices")
-    page.get_by_role("button", name="Last page").click()
-    expect(page.get_by_text("26–33 of 33")).to_be_visible()
-    _expect_query(page, {"page": ["last"]})
-    socket.wait_held(page)
-    page.get_by_role("button", name="Previous").click()
-    expect(page.get_by_text("1–25 of 33")).to_be_visible()
-    _expect_query(page, {})
-    assert not [text for text in socket.navigation_answered(page) if oldest in text]
-    expect(page.get_by_text("1–25 of 33")).to_be_visible()
-    _expect_query(page, {})
 
 
 def test_previous_before_the_last_pages_url_arrived_stays_on_page_one(page: Page, make: Factory):
     """Previous clicked once the last page is shown but before its URL (`?page=last`, sent
     after the rows) reached the browser: Previous is sent from the first page's URL. The list
     went back to the last page, and stayed there, when that navigation arrived."""
-    account = _account_with_invoices(make)
-    oldest = f"KEEP-{account.client.id}-29"
-    socket = _HeldUntilPrevious(
-        page, hold_to_page=lambda text: '"_redirect"' in text and "page=last" in text
+    _previous_while_held(
+        page, make, {}, hold_to_page=lambda text: '"_redirect"' in text and "page=last" in text
     )
-    sign_in(page, account, "/client/invoices")
-    page.get_by_role("button", name="Last page").click()
-    expect(page.get_by_text("26–33 of 33")).to_be_visible()
-    socket.wait_held(page)
-    assert _query(page) == {}
-    page.get_by_role("button", name="Previous").click()
-    expect(page.get_by_text("1–25 of 33")).to_be_visible()
-    _expect_query(page, {})
-    assert not [text for text in socket.navigation_answered(page) if oldest in text]
-    expect(page.get_by_text("1–25 of 33")).to_be_visible()
-    _expect_query(page, {})
 
 
 def test_the_payments_page_keeps_its_page_in_the_url(page: Page, db, make: Factory):
