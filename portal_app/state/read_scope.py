@@ -43,8 +43,8 @@ def autocommit_engine(engine: Engine) -> Engine | None:
 @contextmanager
 def read_scope(engine: Engine | None = None) -> Iterator[Session]:
     """`session_scope` for an event that only reads: its statements in autocommit on
-    PostgreSQL (no BEGIN, no COMMIT). A write made in it anyway is committed statement by
-    statement, so use it only where nothing is written."""
+    PostgreSQL (no BEGIN, no COMMIT). A write made in it is committed statement by statement,
+    so only a write that is one statement belongs here (the invoice page's view record)."""
     base = engine or get_engine()
     with session_scope(autocommit_engine(base) or base) as session:
         yield session

@@ -4,15 +4,19 @@ so a write elsewhere that fails is still rolled back as a whole (issue 25)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import create_engine, text
-from sqlmodel import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select
 
 from portal_app.core.db import session_scope
-from portal_app.models import Company
+from portal_app.models import AuditEvent, Company, Invoice
+from portal_app.services.billing import invoices
 from portal_app.state.read_scope import autocommit_engine, read_scope
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, Factory
 
 
 def _driver(db):
@@ -57,3 +61,57 @@ def test_sqlite_keeps_its_own_sessions(engine):
         assert autocommit_engine(engine) is None
     else:
         assert autocommit_engine(engine) is autocommit_engine(engine)
+
+
+def _committed_invoice(engine):
+    """An invoice and its contact's actor, committed (a read scope sees only committed rows)."""
+    with session_scope(engine) as db:
+        make = Factory(db)
+        client = make.client(make.company())
+        actor = make.actor(make.contact(client))
+        invoice_id = make.invoice(client).id
+    return actor, invoice_id
+
+
+def _view_record(engine, invoice_id):
+    with read_scope(engine) as db:
+        invoice = db.get(Invoice, invoice_id)
+        rows = db.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "invoice_viewed", AuditEvent.entity_id == invoice_id
+            )
+        ).all()
+        return (invoice.last_viewed_at if invoice else None), len(rows)
+
+
+def test_the_invoice_pages_view_record_in_a_read_scope_is_both_or_neither(engine):
+    made: list[int] = []
+    try:
+        # The invoice page's load runs in read_scope: on PostgreSQL each statement commits alone,
+        # so the view record (last_viewed_at and its audit row) must be one statement there.
+        actor, invoice_id = _committed_invoice(engine)
+        made.append(invoice_id)
+        with read_scope(engine) as db:
+            invoice = db.get(Invoice, invoice_id)
+            assert invoice is not None
+            before = (invoice.company_id, invoice.client_id, invoice.created_at, invoice.updated_at)
+            invoices.record_view(db, actor=actor, invoice=invoice)
+        viewed_at, rows = _view_record(engine, invoice_id)
+        assert viewed_at is not None and rows == 1
+        # Only last_viewed_at moved (the audit row's values are not the invoice's columns).
+        with read_scope(engine) as db:
+            after = db.get(Invoice, invoice_id)
+            assert after is not None
+            assert (after.company_id, after.client_id, after.created_at, after.updated_at) == before
+
+        # An audit row that cannot be written (no such company): the invoice is not marked either.
+        other, other_id = _committed_invoice(engine)
+        made.append(other_id)
+        broken = replace(other, company_id=-1)
+        with pytest.raises(IntegrityError), read_scope(engine) as db:
+            invoices.record_view(db, actor=broken, invoice=db.get(Invoice, other_id))
+        assert _view_record(engine, other_id) == (None, 0)
+    finally:
+        # Committed rows: other tests count every "invoice_viewed" row of the database.
+        with session_scope(engine) as db:
+            db.execute(delete(AuditEvent).where(col(AuditEvent.entity_id).in_(made)))

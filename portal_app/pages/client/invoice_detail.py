@@ -32,7 +32,6 @@ from portal_app.components.records import (
     summary_row,
 )
 from portal_app.core import routes
-from portal_app.core.db import session_scope
 from portal_app.core.errors import NotFoundError
 from portal_app.pages.client.documents import DocumentsState, attached_documents
 from portal_app.schemas.document import DocumentRowView
@@ -65,8 +64,10 @@ class InvoiceDetailState(PortalState):
         self.attachments = []
         self.not_found = False
         try:
-            # One database session for the session check and the page.
-            with session_scope() as db:
+            # One database session for the session check and the page, without BEGIN and
+            # COMMIT on PostgreSQL (state/read_scope.py): it reads, and its one write, the
+            # view record, is a single statement there (invoices.record_view).
+            with read_scope() as db:
                 actor = self._begin(db)
                 if actor is None:
                     return self._login_redirect()

@@ -47,6 +47,8 @@ def record(
 # call paid for coercing each value and for the statement's cache key on every page view.
 _AUDIT_TABLE = AuditEvent.__table__  # type: ignore[attr-defined]
 _CONTACT_ACTION_COLUMNS = (
+    "actor_type",
+    "details",
     "company_id",
     "client_id",
     "actor_id",
@@ -56,10 +58,16 @@ _CONTACT_ACTION_COLUMNS = (
     "ip",
     "created_at",
 )
-_INSERT_CONTACT_ACTION = insert(_AUDIT_TABLE).values(
-    actor_type="contact",
-    details="{}",
-    **{name: bindparam(name, type_=_AUDIT_TABLE.c[name].type) for name in _CONTACT_ACTION_COLUMNS},
+# Every value a named parameter (none given in the statement), named apart from any column:
+# it also runs as the INSERT of a statement whose CTE updates another table
+# (services/billing/invoices.py), and SQLAlchemy adds an execution parameter named like a
+# column of the updated table to that UPDATE's SET clause.
+_PARAM_PREFIX = "audit_"
+INSERT_CONTACT_ACTION = insert(_AUDIT_TABLE).values(
+    **{
+        name: bindparam(_PARAM_PREFIX + name, type_=_AUDIT_TABLE.c[name].type)
+        for name in _CONTACT_ACTION_COLUMNS
+    },
 )
 
 
@@ -70,18 +78,28 @@ def insert_contact_action(
     transaction instead of an object for the ORM's flush: a page view notes one on every
     load, and the unit of work cost more than the statement (issue 25)."""
     session.execute(
-        _INSERT_CONTACT_ACTION,
-        {
-            "company_id": actor.company_id,
-            "client_id": actor.client_id,
-            "actor_id": actor.contact_id,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "ip": actor.ip[:64],
-            "created_at": utcnow(),
-        },
+        INSERT_CONTACT_ACTION, contact_action_params(actor, entity_type, entity_id, action)
     )
+
+
+def contact_action_params(
+    actor: Actor, entity_type: str, entity_id: int | None, action: str, /
+) -> dict[str, object]:
+    """The bound parameters of INSERT_CONTACT_ACTION (a statement may carry it with more: the
+    invoice page's view record, services/billing/invoices.py)."""
+    values = {
+        "actor_type": "contact",
+        "details": "{}",
+        "company_id": actor.company_id,
+        "client_id": actor.client_id,
+        "actor_id": actor.contact_id,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "ip": actor.ip[:64],
+        "created_at": utcnow(),
+    }
+    return {_PARAM_PREFIX + name: value for name, value in values.items()}
 
 
 def record_contact_action(
