@@ -56,6 +56,10 @@ def test_the_vendor_group_is_first_in_reflex_s_code_splitting_groups():
         "/app/.web/node_modules/react-remove-scroll/dist/es2015/Combination.js",
         "/app/.web/node_modules/vaul/dist/index.mjs",
         "C:\\app\\.web\\node_modules\\@radix-ui\\themes\\dist\\esm\\index.js",
+        # Two small modules of ours that every page imports (a request each otherwise).
+        "/app/.web/utils/theme.js",
+        "/app/.web/utils/portal_catalog.js",
+        "C:\\app\\.web\\utils\\portal_catalog.js",
     ],
 )
 def test_radix_and_friends_go_to_the_vendor_chunk(module):
@@ -66,6 +70,9 @@ def test_radix_and_friends_go_to_the_vendor_chunk(module):
     "module",
     [
         "/app/.web/utils/state.js",
+        "/app/.web/utils/context.js",
+        "/app/.web/utils/theme.jsx",
+        "/app/.web/app_components/portal_app/utils/theme.js.map",
         "/app/.web/app/routes/client.invoices._index.jsx",
         "/app/.web/node_modules/react-dropzone/dist/es/index.js",  # upload pages only
         "/app/.web/node_modules/@radix-ui-lookalike/x.js",
