@@ -2,11 +2,14 @@
 
 Usage:
     .venv/bin/python bench/spy_table.py "/tmp/spy-before/*.txt" "/tmp/spy-after/*.txt"
+    .venv/bin/python bench/spy_table.py --top 25 "/tmp/spy-after/*.txt"
 
 Each argument is a glob of py-spy raw collapsed-stack files (one column each). Only the
 event-loop thread's samples count (every handler runs there; idle pool threads waiting on
 their queue and the loop's own select are left out); a row is the share of those samples
 whose stack holds a frame matching its pattern (inclusive: nested rows overlap).
+`--top N` lists instead, per glob, the N frames with the most samples of their own (self) and
+the N with the most samples below them (inclusive; the process's start-up frames left out).
 """
 
 import collections
@@ -54,6 +57,8 @@ PATTERNS = [
     ),
     ("Redis commands (all) `Redis.execute_command`", r"^Redis\.execute_command \("),
     ("Commit `Session.commit`", r"^Session\.commit \(sqlalchemy"),
+    # psycopg's BEGIN before a transaction's first statement (a blocking round trip).
+    ("BEGIN `BaseConnection._start_query`", r"^BaseConnection\._start_query \(psycopg"),
     ("psycopg waiting `Connection.wait`", r"^Connection\.wait \(psycopg"),
     ("JSON log line (event_log.py)", r"\(portal_app/reflex_ext/event_log\.py"),
 ]
@@ -104,8 +109,32 @@ def shares(stacks):
     return total, out
 
 
+def top(stacks, n: int) -> None:
+    """The `n` costliest frames of `stacks`, self and inclusive (line numbers dropped)."""
+    total = sum(stacks.values())
+    own, below = collections.Counter(), collections.Counter()
+    for stack, count in stacks.items():
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
+        own[frames[-1]] += count
+        for frame in set(frames):
+            below[frame] += count
+    everywhere = {frame for frame, count in below.items() if count == total}
+    print(f"samples {total}\n\n| self | frame |\n|---:|---|")
+    for frame, count in own.most_common(n):
+        print(f"| {100.0 * count / total:.1f}% | `{frame}` |")
+    print("\n| inclusive | frame |\n|---:|---|")
+    kept = [(f, c) for f, c in below.most_common() if f not in everywhere and "asyncio/" not in f]
+    for frame, count in kept[:n]:
+        print(f"| {100.0 * count / total:.1f}% | `{frame}` |")
+
+
 def main() -> None:
     cols = sys.argv[1:]
+    if cols[:1] == ["--top"]:
+        for path_glob in cols[2:]:
+            print(f"\n{path_glob}")
+            top(load(path_glob), int(cols[1]))
+        return
     res = [shares(load(g)) for g in cols]
     names = [c.split("/")[-2] if "/" in c else c for c in cols]
     print("| cost (share of the worker's event-loop samples) | " + " | ".join(names) + " |")

@@ -6,7 +6,9 @@ How fast that is, bench/click_to_screen.py measures; this checks the shape that 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
+from portal_app.core import routes
 from portal_app.pages.client import invoices
 
 
@@ -31,3 +33,12 @@ def test_each_invoice_row_is_one_component_given_its_row_and_selection():
     # which would make every row render again whenever the list's state changes.
     assert "toggle_selected" not in table
     assert "invoice-row" not in table
+
+
+def test_pay_selected_links_the_payable_ticked_rows_only():
+    # Recomputed whenever the rows change: with nothing ticked it returns before the rows.
+    href = invoices.InvoiceSelectionState.computed_vars["pay_selected_href"].fget
+    rows = [SimpleNamespace(id=i, is_payable=i != 2) for i in (1, 2, 3)]
+    assert href(SimpleNamespace(rows=rows, selected_ids=[])) == ""
+    assert href(SimpleNamespace(rows=rows, selected_ids=[2])) == ""
+    assert href(SimpleNamespace(rows=rows, selected_ids=[3, 2, 1])) == routes.pay_url([1, 3])

@@ -198,6 +198,10 @@ class InvoiceSelectionState(RowSelectionMixin, InvoicesState):
 
     @rx.var
     def pay_selected_href(self) -> str:
+        # Recomputed on every event that changes the rows: with nothing ticked (most of them)
+        # skip the walk over the rows, each reached through Reflex's proxy (issue 25).
+        if not self.selected_ids:
+            return ""
         payable = {row.id for row in self.rows if row.is_payable}
         chosen = sorted(i for i in self.selected_ids if i in payable)
         return routes.pay_url(chosen) if chosen else ""
