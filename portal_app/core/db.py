@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
@@ -49,7 +49,16 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                # sqlite3 opens a transaction itself only before INSERT/UPDATE/DELETE: with
+                # "IMMEDIATE" that BEGIN takes the write lock at once. See _sqlite_write_lock.
+                "isolation_level": "IMMEDIATE",
+            },
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(
@@ -60,10 +69,37 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+        _sqlite_write_lock(engine)
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20)
     _ping_after_idle(engine)
     return engine
+
+
+def _sqlite_write_lock(engine: Engine) -> None:
+    """SQLite transactions that write take the write lock when they begin (BEGIN IMMEDIATE).
+
+    In WAL mode a transaction that has read holds a snapshot; if another connection commits
+    before it writes, SQLite cannot turn the stale snapshot into a write and fails at once
+    with "database is locked", without waiting the busy timeout. A transaction that starts
+    with BEGIN IMMEDIATE waits for the lock (up to the timeout) and never reads a snapshot it
+    cannot write on: the fix Rails 8 and Django 5.1 use.
+
+    Only writes take the lock, as in Rails and Django (whose reads outside a transaction run
+    in autocommit): sqlite3 leaves SELECTs outside a transaction and begins one before the
+    first INSERT/UPDATE/DELETE, so page loads that only read never queue behind a writer or
+    each other (SQLAlchemy's recipe, BEGIN from the "begin" event, would lock for every
+    session). The hole is SAVEPOINT (`session.begin_nested()`): sqlite3 does not begin before
+    it, and SQLite then opens a deferred transaction that reads, writes late and fails as
+    above (the webhook handler did); that transaction also committed on RELEASE, whatever the
+    session did after. So a SAVEPOINT outside a transaction is preceded by BEGIN IMMEDIATE.
+    """
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(conn: Connection, _name: str | None) -> None:
+        driver = conn.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # A pooled connection unused for this long is tested before it is handed out. Busy workers
