@@ -27,8 +27,9 @@ renders; `get_static_assets` then writes
 `.web/styles/portal_radix_components.css`, components.css parsed with PostCSS (Vite's, in
 .web/node_modules) less the selectors that need a class of a component the app never renders.
 A selector that mentions any used class stays, as does every at-rule's other content, the
-keyframes and the tokens (which are in other files). Without node, PostCSS or a recorded
-import (a compile that saw no page), the whole components.css is imported as before.
+keyframes and the tokens (which are in other files). Without node, PostCSS or a Radix import in
+the code, the file is one `@import` of the whole components.css; without a compile (no page
+seen) the stylesheets name components.css itself, as before.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 COLOR_SCALES = ("indigo", "slate", "gray", "amber", "blue", "green", "orange", "red")
 
 
+RADIX_COMPONENTS_CSS = RADIX_THEMES_STYLESHEET.removesuffix("styles.css") + "components.css"
 # The trimmed components.css, written into .web/styles beside Reflex's root stylesheet.
 COMPONENTS_FILE = "portal_radix_components.css"
 # A component's class in Radix Themes: rt- and a capital (modifiers are rt-r-size-1 and such).
@@ -209,14 +211,20 @@ class PortalRadixThemesPlugin(RadixThemesPlugin):
         return get_web_dir() / "node_modules"
 
     def _trims_components(self) -> bool:
-        return self._compile is not None and (self._node_modules() / "postcss").is_dir()
+        # Not whether PostCSS is there: on a new .web Reflex installs the packages after the
+        # stylesheets are named and before the assets are written (the fallback: an @import).
+        return self._compile is not None
 
     def trimmed_components_css(self, code: list[str]) -> str | None:
         """components.css without the rules of components `code` never renders (None: keep it)."""
         themes = self._node_modules() / "@radix-ui" / "themes"
         components_dir = themes / "dist" / "esm" / "components"
         components, used = used_in_code(code)
-        if not components or not components_dir.is_dir():
+        if (
+            not components
+            or not components_dir.is_dir()
+            or not (themes / "components.css").is_file()
+        ):
             return None
         for component in components:
             if not (components_dir / f"{_module_name(component)}.js").is_file():
@@ -236,8 +244,7 @@ class PortalRadixThemesPlugin(RadixThemesPlugin):
             if self._names_trimmed_file():
                 css = self.trimmed_components_css(self.compiled_code())
                 if css is None:  # can't trim after all: the whole file under the same name
-                    themes = self._node_modules() / "@radix-ui" / "themes"
-                    css = (themes / "components.css").read_text()
+                    css = f"@import url('{RADIX_COMPONENTS_CSS}');\n"
                 assets.append((Path("styles") / COMPONENTS_FILE, css))
         finally:
             self._compile = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from reflex_base.config import get_config
@@ -19,6 +21,7 @@ from portal_app.reflex_ext.radix_css import (
     COLOR_SCALES,
     COMPONENT_CLASS,
     COMPONENTS_FILE,
+    RADIX_COMPONENTS_CSS,
     PortalRadixThemesPlugin,
     all_component_classes,
     component_classes,
@@ -128,6 +131,20 @@ def test_an_unknown_component_or_no_compile_keeps_the_whole_file(caplog):
     assert plugin.get_static_assets() == []
 
 
+def test_a_compile_without_the_front_end_packages_imports_the_whole_file(tmp_path):
+    # A new .web: the stylesheets are named before Reflex installs the packages.
+    plugin = PortalRadixThemesPlugin(theme=None, node_modules=tmp_path / "node_modules")
+    page = SimpleNamespace(output_code='import {Button} from "@radix-ui/themes"')
+    compile_ctx = SimpleNamespace(compiled_pages={"/": page}, auto_memo_components={})
+    plugin.compile_page(SimpleNamespace(), compile_context=compile_ctx)
+    assert plugin.get_stylesheet_paths() == theme_stylesheets(COLOR_SCALES, f"./{COMPONENTS_FILE}")
+    assets = plugin.get_static_assets()
+    assert assets == [
+        (Path("styles") / COMPONENTS_FILE, f"@import url('{RADIX_COMPONENTS_CSS}');\n")
+    ]
+    assert plugin.get_stylesheet_paths() == theme_stylesheets(COLOR_SCALES)  # compile forgotten
+
+
 @needs_front_end
 def test_the_compiled_portal_keeps_every_component_it_renders():
     """Compile the real app (no files written) and check the trimmed stylesheet against it."""
@@ -145,7 +162,7 @@ def test_the_compiled_portal_keeps_every_component_it_renders():
     assert {"rt-TableRow", "rt-BaseCard"} <= hand_set  # records.py, the dashboard's cards
 
     assets = dict(plugin.get_static_assets())
-    trimmed = assets[PROJECT_ROOT.joinpath("styles", COMPONENTS_FILE).relative_to(PROJECT_ROOT)]
+    trimmed = assets[Path("styles") / COMPONENTS_FILE]
     assert isinstance(trimmed, str)
     full = (NODE_MODULES / "@radix-ui" / "themes" / "components.css").read_text()
     styled = set(COMPONENT_CLASS.findall(full))
