@@ -16,12 +16,10 @@ What this relies on in Reflex 0.10.x (re-check on upgrade; tests/reflex_ext has 
 - The built front end reaches the backend at `Endpoint.EVENT.get_url()` / `UPLOAD.get_url()`
   (from `api_url`), which the Content-Security-Policy's connect-src must name.
 
-So `backend_transformers(api)` is `[page paths, route preload, upload guard, api, binding
-cookie, security headers]`:
+So `backend_transformers(api)` is `[page paths, upload guard, api, binding cookie, security
+headers]`:
 - page paths (PageWithoutRedirect) lets the static mount serve /client/login itself instead of
   its 307 to /client/login/;
-- route preload (reflex_ext/route_preload.py) serves a URL of a dynamic route (an id in it)
-  with the SPA fallback plus modulepreloads of that route's scripts;
 - the guard wraps Reflex's app alone (it sees `/_upload`, and sits inside our request-id
   middleware, so refusals are logged);
 - the sign-in binding cookie goes on the pages that start a sign-in
@@ -46,7 +44,6 @@ from portal_app.api.signin import BindingCookieMiddleware
 from portal_app.core.settings import Settings, get_settings
 from portal_app.gateways.factory import browser_urls
 from portal_app.reflex_ext import REFLEX_VERSION, check_reflex_version
-from portal_app.reflex_ext.route_preload import RoutePreload
 from portal_app.security_headers import HeaderPolicy, SecurityHeadersMiddleware, policy_from
 from portal_app.upload_guard import UploadGuard
 
@@ -119,20 +116,7 @@ class PageWithoutRedirect:
         await self.app(scope, receive, send)
 
 
-def route_preload(app: Any) -> RoutePreload:
-    """api_transformer step: a dynamic route's page preloads its own scripts (issue 23)."""
-    frontend_path = get_config().frontend_path.strip("/")
-    return RoutePreload(app, prefix=f"/{frontend_path}" if frontend_path else "")
-
-
 def backend_transformers(api: Starlette) -> list[Starlette | Callable[[Any], Any]]:
     """`rx.App(api_transformer=...)`: the guard around Reflex's app, our routes, the sign-in
     binding cookie on the pages that start a sign-in, the headers around everything."""
-    return [
-        PageWithoutRedirect,
-        route_preload,
-        upload_guard,
-        api,
-        BindingCookieMiddleware,
-        security_headers,
-    ]
+    return [PageWithoutRedirect, upload_guard, api, BindingCookieMiddleware, security_headers]
