@@ -63,32 +63,9 @@ COMPONENT_CLASS = re.compile(r"rt-[A-Z][A-Za-z0-9]*(?![\w-])")
 _THEMES_IMPORT = re.compile(r"""import\s*\{([^}]*)\}\s*from\s*["']@radix-ui/themes["']""")
 _RELATIVE_IMPORT = re.compile(r"""from\s*["'](\.{1,2}/[^"']+\.js)["']""")
 
-# PostCSS (a dependency of Vite) drops each selector that names a class in `dropped` and none in
-# `used`, then the rules left without a selector and the at-rules left empty.
-_POSTCSS_FILTER = r"""
-const postcss = require("postcss");
-const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
-const used = new Set(input.used), dropped = new Set(input.dropped);
-const root = postcss.parse(input.css);
-const needsDropped = (selector) => {
-  const names = selector.match(/rt-[A-Z][A-Za-z0-9]*(?![\w-])/g) || [];
-  return names.some((n) => dropped.has(n)) && !names.some((n) => used.has(n));
-};
-root.walkRules((rule) => {
-  if (rule.parent.type === "atrule" && /keyframes$/i.test(rule.parent.name)) return;
-  const kept = rule.selectors.filter((selector) => !needsDropped(selector));
-  if (kept.length === 0) rule.remove();
-  else if (kept.length < rule.selectors.length) rule.selectors = kept;
-});
-let removed = true;
-while (removed) {
-  removed = false;
-  root.walkAtRules((at) => {
-    if (at.nodes && at.nodes.length === 0) { at.remove(); removed = true; }
-  });
-}
-process.stdout.write(root.toResult().css);
-"""
+# PostCSS (a dependency of Vite) drops the selectors that need only unused components'
+# classes: a Node script beside this module (JSON in on stdin, the CSS out on stdout).
+_POSTCSS_FILTER = Path(__file__).with_name("radix_css_trim.js")
 
 
 def theme_stylesheets(scales: tuple[str, ...], components: str | None = None) -> tuple[str, ...]:
@@ -157,7 +134,7 @@ def trim_components_css(
     payload = json.dumps({"css": css, "used": sorted(used), "dropped": sorted(dropped)})
     try:
         done = subprocess.run(  # noqa: S603 (our own script, on the app's own CSS)
-            [node, "-e", _POSTCSS_FILTER],
+            [node, str(_POSTCSS_FILTER)],
             input=payload,
             capture_output=True,
             text=True,
