@@ -32,3 +32,9 @@ python -m pytest tests --ignore=tests/e2e -q -p no:cacheprovider "$@"
 
 echo "==> browser tests (Chromium against a running portal)"
 python -m pytest tests/e2e -q -p no:cacheprovider "$@"
+
+# These read .web's installed packages (Radix Themes' CSS, PostCSS), which the unit phase runs
+# before (there they skip); now the browser phase has built .web, so a missing one fails.
+echo "==> front-end build checks (.web's packages, installed by the browser phase's build)"
+PORTAL_REQUIRE_FRONT_END=1 python -m pytest tests/reflex_ext/test_radix_css.py \
+  tests/reflex_ext/test_radix_css_components.py -q -p no:cacheprovider "$@"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import re
 
-import pytest
 from reflex_base.config import get_config
 from reflex_components_radix.plugin import RADIX_THEMES_STYLESHEET, RadixThemesPlugin
 
 from portal_app.core.settings import PROJECT_ROOT, Settings
 from portal_app.reflex_ext.radix_css import COLOR_SCALES, PortalRadixThemesPlugin, theme_stylesheets
+from tests.helpers.front_end import require_front_end
 
 # Every scale Radix Themes ships (its tokens/colors/*.css).
 ALL_SCALES = [
@@ -90,8 +90,7 @@ def test_the_parts_replace_styles_css_in_its_order():
 def test_the_parts_exist_in_the_installed_radix_themes():
     # Radix Themes documents importing these parts instead of styles.css (same rules, with
     # only the chosen colour scales' tokens).
-    if not (THEMES_PACKAGE / "styles.css").exists():
-        pytest.skip("front-end packages not installed (.web)")
+    require_front_end(THEMES_PACKAGE / "styles.css")
     for path in theme_stylesheets(tuple(ALL_SCALES)):
         assert (THEMES_PACKAGE / path.removeprefix("@radix-ui/themes/")).is_file(), path
     shipped = {css.stem for css in (THEMES_PACKAGE / "tokens" / "colors").glob("*.css")}

@@ -16,7 +16,6 @@ import pytest
 from reflex_base.config import get_config
 from reflex_components_radix.plugin import RadixThemesPlugin
 
-from portal_app.core.settings import PROJECT_ROOT
 from portal_app.reflex_ext.radix_css import (
     COLOR_SCALES,
     COMPONENT_CLASS,
@@ -29,14 +28,18 @@ from portal_app.reflex_ext.radix_css import (
     trim_components_css,
     used_in_code,
 )
+from tests.helpers.front_end import NODE_MODULES, require_front_end
 
-NODE_MODULES = PROJECT_ROOT / ".web" / "node_modules"
 COMPONENTS_DIR = NODE_MODULES / "@radix-ui" / "themes" / "dist" / "esm" / "components"
 
-needs_front_end = pytest.mark.skipif(
-    not (NODE_MODULES / "postcss").is_dir() or not COMPONENTS_DIR.is_dir(),
-    reason="front-end packages not installed (.web)",
-)
+
+@pytest.fixture
+def front_end() -> None:
+    """The installed Radix Themes and PostCSS these tests read (tests/helpers/front_end.py)."""
+    require_front_end(NODE_MODULES / "postcss", COMPONENTS_DIR)
+
+
+needs_front_end = pytest.mark.usefixtures("front_end")
 
 
 def test_the_compiled_code_s_radix_imports_and_hand_set_classes_are_read():
