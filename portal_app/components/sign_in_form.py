@@ -79,23 +79,39 @@ def sign_in_card(
                     id="login-error",
                 ),
             ),
-            # Shown once the page holds its sign-in binding (a reload may come first), so
-            # nothing typed is lost to that reload.
-            rx.cond(
-                state.binding_ready,
+            _until_ready(
+                state,
                 _password_form(state, translate)
                 if other_form is None
                 else rx.cond(show == "other", other_form, _password_form(state, translate)),
-                rx.cond(
-                    state.form_error == "",
-                    rx.center(rx.spinner(size="3"), role="status", width="100%", padding="2em"),
-                ),
             ),
             *links,
             spacing="4",
             width="100%",
         ),
         size="4",
+        width="100%",
+    )
+
+
+def _until_ready(state, form: rx.Component) -> rx.Component:
+    """`form`, usable once the page holds its sign-in binding (a reload may come first, so
+    nothing typed is lost to it). Until then it keeps its place in the layout, hidden (not
+    focusable, not read out), with a spinner over it: what is under the card does not move
+    when it shows (Lighthouse counted that shift on the sign-in pages)."""
+    return rx.box(
+        rx.box(
+            form,
+            # Hidden, not removed; with a sign-in error and no binding (cookies refused) the
+            # error says what to do, and an empty form-sized gap would say nothing.
+            visibility=rx.cond(state.binding_ready, "visible", "hidden"),
+            display=rx.cond(state.binding_ready | (state.form_error == ""), "block", "none"),
+        ),
+        rx.cond(
+            ~state.binding_ready & (state.form_error == ""),
+            rx.center(rx.spinner(size="3"), role="status", position="absolute", inset="0"),
+        ),
+        position="relative",
         width="100%",
     )
 

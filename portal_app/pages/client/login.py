@@ -255,7 +255,7 @@ def _card() -> rx.Component:
         LoginState,
         _("Sign in to your portal"),
         rx.cond(
-            LoginState.binding_ready & (LoginState.mode == "password"),
+            LoginState.mode == "password",
             rx.button(
                 _("E-mail me a code"),
                 type="button",
@@ -263,14 +263,18 @@ def _card() -> rx.Component:
                 size="3",
                 width="100%",
                 on_click=LoginState.use_code,
+                # In its place from the start (nothing under it moves), usable with the form.
+                visibility=rx.cond(LoginState.binding_ready, "visible", "hidden"),
             ),
         ),
         rx.link(_("Forgot your password?"), href=routes.CLIENT_PASSWORD_RESET, size="2"),
+        _language_switcher(),
+        # Last: the page learns whether the company takes registrations from its load event,
+        # and what shows then must move nothing already on screen.
         rx.cond(
             LoginState.registration_open,
             rx.link(_("New here? Create an account"), href=routes.CLIENT_REGISTER, size="2"),
         ),
-        _language_switcher(),
         other_form=_code_forms(),
         show=LoginState.mode,
         translate=_,
