@@ -15,8 +15,14 @@ What it does, all on this machine and in a temporary folder (deleted at the end)
    server's reload: that is the list's first render);
 4. prints, per action, the median and min-max of:
    - **click to screen**: from the click event (its `timeStamp`) to the first frame painted
-     after the page shows the answer (a `requestAnimationFrame`, then a task: the frame that
-     holds the change has been handed to the compositor);
+     after the page shows the answer (the task after that frame's `requestAnimationFrame`: the
+     frame that holds the change has been handed to the compositor). The change is seen by a
+     MutationObserver (between frames: the next frame shows it) or by a poll in each frame's
+     `requestAnimationFrame` (a state without a DOM mutation, such as an uncontrolled
+     checkbox's `checked` or the URL: that very frame shows it);
+   - **same, old method**: as this script measured until 2026-12-07, one more frame after a
+     change the poll saw (it waited for the next `requestAnimationFrame` in both cases: a
+     frame, 16.7 ms at 60 Hz, too late for a change the poll saw);
    - **answer to screen**: from the last websocket message before that frame (the server's
      update) to the same point: what the browser spends rendering the answer;
    - **main thread ms**: how long the page's main thread was busy in between (Chrome's
@@ -35,6 +41,27 @@ and database, and measures both in the same interleaved runs: before and after s
 `--after REV` measures REV (a worktree too) instead of this checkout as it is (a shared
 checkout may hold someone's unfinished edits). `--cpu-slowdown N` throttles the page's CPU N
 times (Chrome DevTools' setting; Lighthouse's mobile runs use 4).
+
+Clicks are the mouse's (DevTools' Input.dispatchMouseEvent: move, press, release) at the
+element's centre, after it is there and scrolled into view, not `locator.click()`, whose
+actionability checks (two animation frames of "stable", the hit-target listeners during the
+click) ran in the page inside the measured main-thread time. A row toggle waits until neither
+a click nor a websocket message came for 400 ms first (the answer to the previous click is in).
+
+`--control` adds the row toggles on a static page (a plain table of 25 native checkboxes, no
+script, served from the temporary folder): the floor of the method on this machine (frame
+scheduling, DevTools' input, the headless compositor, the helpers' observer and poll);
+`--only-control` measures that page alone (nothing built). `--trace DIR`, after the timed
+runs, records a Chrome trace of `--trace-rounds` rounds of row toggles per tree (and the
+control page) into DIR and prints, per action, the renderer's main thread between click and
+frame by kind (script, style, layout, paint and composite, idle...) and by trace event, when
+the input reached the page and the next main-thread frame began, **click to display drawn**
+(the end of the display compositor's first draw after that frame's commit: the pixels, which
+the page's own "click to screen" cannot see) and that draw's time, and a timeline of the
+first traced click beside the trace (DIR/<tree>-timeline.txt).
+
+    .venv/bin/python bench/click_to_screen.py --runs 12 --compare HEAD~1 --control --trace /tmp/t
+    .venv/bin/python bench/click_to_screen.py --only-control --runs 12 --trace /tmp/t
 
 Not part of the test command: each tree needs a production front-end build (a few minutes).
 The machine's load average is printed with the table: the figures move with it.
@@ -73,6 +100,8 @@ PAGE_HELPERS = r"""
 (() => {
   const Native = window.WebSocket;
   window.__lastMessage = 0;
+  window.__lastClick = 0;
+  window.addEventListener("click", () => { window.__lastClick = performance.now(); }, true);
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
@@ -111,28 +140,42 @@ PAGE_HELPERS = r"""
   };
   window.__clickToScreen = (name, arg) => {
     const check = checks[name];
+    performance.mark("c2s-armed");
+    let resolveOld = null;
+    // The method this script used until 2026-12-07 (the "old method" column): always one
+    // more animation frame after the change is seen, even when it was seen in a frame.
+    window.__measuredOld = new Promise((resolve) => { resolveOld = resolve; });
     window.__measured = new Promise((resolve) => {
       let clicked = null;
       let done = false;
-      const finish = () => {
+      const report = () => {
+        performance.mark("c2s-screen");
+        resolve({ click: clicked, screen: performance.now(), message: window.__lastMessage });
+      };
+      // `inFrame`: seen by the poll, in a frame's requestAnimationFrame callback. The change
+      // was made before it, so that frame paints it: the task after it is the point (another
+      // rAF would wait for the frame after, one frame (16.7 ms) too late). Seen by the
+      // MutationObserver, between frames: the next frame paints it.
+      const finish = (inFrame) => {
         done = true;
         observer.disconnect();
-        // The frame holding the change: rAF runs before its paint, the task after it.
-        requestAnimationFrame(() => setTimeout(() => resolve({
-          click: clicked,
-          screen: performance.now(),
-          message: window.__lastMessage,
-        }), 0));
+        if (inFrame) setTimeout(report, 0);
+        else requestAnimationFrame(() => setTimeout(report, 0));
+        requestAnimationFrame(() => setTimeout(() => resolveOld(performance.now()), 0));
       };
-      const test = () => { if (!done && clicked !== null && check(arg)) finish(); };
-      const observer = new MutationObserver(test);
+      const test = (inFrame) => {
+        if (!done && clicked !== null && check(arg)) finish(inFrame);
+      };
+      const observer = new MutationObserver(() => test(false));
       observer.observe(document, {
         subtree: true, childList: true, attributes: true, characterData: true,
       });
       window.addEventListener("click", (event) => {
         clicked = event.timeStamp;
-        // A state that changes without a DOM mutation (a URL) is caught frame by frame.
-        const poll = () => { test(); if (!done) requestAnimationFrame(poll); };
+        performance.mark("c2s-click", { startTime: event.timeStamp });
+        // A state that changes without a DOM mutation (a URL, an uncontrolled checkbox's
+        // `checked`) is caught frame by frame.
+        const poll = () => { test(true); if (!done) requestAnimationFrame(poll); };
         requestAnimationFrame(poll);
       }, { capture: true, once: true });
     });
@@ -146,6 +189,7 @@ class Figures:
     """Click-to-screen and answer-to-screen times of one action in one tree, in ms."""
 
     screen: list[float] = field(default_factory=list)
+    old: list[float] = field(default_factory=list)
     render: list[float] = field(default_factory=list)
     busy: list[float] = field(default_factory=list)
     script: list[float] = field(default_factory=list)
@@ -268,17 +312,40 @@ def busy_ms(cdp) -> dict[str, float]:
     return {name: 1000 * sum(metrics[k] for k in keys) for name, keys in BUSY.items()}
 
 
+# Scrolls an element to the window's middle when its centre is covered by another element.
+UNCOVER = """(el) => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+  if (hit !== el && !el.contains(hit)) el.scrollIntoView({ block: "center" });
+}"""
+
+
 def timed_click(page, cdp, locator, check: str, arg: dict) -> dict[str, float]:
-    """Click `locator` and wait for `check(arg)` on screen: click to screen, answer to screen
-    and the main thread's times in between, in ms."""
+    """Click `locator` and wait for `check(arg)` on screen: click to screen (and by the old
+    method), answer to screen and the main thread's times in between, in ms.
+
+    The click is the mouse's (move, press, release through DevTools) at the element's centre,
+    after the element is there and scrolled into view: `locator.click()` also runs
+    Playwright's checks in the page (visible, stable over two animation frames, enabled, the
+    element that receives the events), which counted in the main thread's time (they ran
+    after `before`) and, for the hit-target check, ran listeners in the page during the
+    click itself."""
     locator.wait_for()
+    locator.scroll_into_view_if_needed()
+    # Not under something else (a bar held at the window's foot): then to the middle.
+    locator.evaluate(UNCOVER)
+    box = locator.bounding_box()
+    assert box is not None, "the element to click has no box"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.evaluate("([name, arg]) => window.__clickToScreen(name, arg)", [check, arg])
     before = busy_ms(cdp)
-    locator.click()
+    page.mouse.click(x, y)
     times = page.evaluate("() => window.__measured")
     after = busy_ms(cdp)
+    old = page.evaluate("() => window.__measuredOld")
     return {
         "screen": times["screen"] - times["click"],
+        "old": old - times["click"],
         "render": times["screen"] - max(times["message"], times["click"]),
         **{name: after[name] - before[name] for name in BUSY},
     }
@@ -299,27 +366,51 @@ def first_number(page) -> str:
     return page.locator(f"{ROW} a").first.inner_text()
 
 
-def measure_round(page, cdp, run: int, results: dict[str, Figures]) -> None:
-    """One of each action on `page` (signed in, on the list's first page; `cdp` its DevTools
-    session)."""
-    # Row toggle: a different row each run, ticked then unticked (both timed).
+def measure_toggles(page, cdp, run: int, results: dict[str, Figures], labels=None) -> None:
+    """The row toggles of one round: a row ticked then unticked, then the same while the first
+    row stays ticked. `labels`, when given, gets each timed click's action in order (for
+    `--trace`)."""
+    # A different row each run, ticked then unticked (both timed).
     row = 2 + run % 20
     box = page.locator(f"{ROW}:nth-child({row})").get_by_role("checkbox")
     for checked in (True, False):
+        settle_answers(page)  # each tick on its own, as a person's (not 20 ms apart)
         results["row toggle"].add(
             timed_click(page, cdp, box, "checked", {"row": row, "checked": checked})
         )
+        if labels is not None:
+            labels.append("row toggle")
     # The same while the first row stays ticked: the selection's callout is shown already,
     # so this is the row alone (the first tick of a page also brings the callout in).
     first_box = page.locator(f"{ROW}:nth-child(1)").get_by_role("checkbox")
     first_box.click()
     page.wait_for_function(FIRST_BOX_IS, arg=True)
     for checked in (True, False):
+        settle_answers(page)
         results["row toggle, one ticked"].add(
             timed_click(page, cdp, box, "checked", {"row": row, "checked": checked})
         )
+        if labels is not None:
+            labels.append("row toggle, one ticked")
     first_box.click()
     page.wait_for_function(FIRST_BOX_IS, arg=False)
+    settle_answers(page)
+
+
+def settle_answers(page, quiet_ms: int = 400) -> None:
+    """Wait until neither a click nor a websocket message came for `quiet_ms`: the server's
+    answer to the last click is in, so it does not land in the next timed click (a person
+    does not tick two boxes 20 ms apart)."""
+    page.wait_for_function(
+        "(quiet) => performance.now() - Math.max(window.__lastMessage, window.__lastClick) > quiet",
+        arg=quiet_ms,
+    )
+
+
+def measure_round(page, cdp, run: int, results: dict[str, Figures]) -> None:
+    """One of each action on `page` (signed in, on the list's first page; `cdp` its DevTools
+    session)."""
+    measure_toggles(page, cdp, run, results)
     # Next page, then back (untimed).
     first = first_number(page)
     results["next page"].add(
@@ -344,18 +435,375 @@ def measure_round(page, cdp, run: int, results: dict[str, Figures]) -> None:
     settle(page)
 
 
+# --control: the same row toggles on a static page with a plain table of native checkboxes
+# (no script, no React, no server answer): the floor of this measurement on this machine
+# (the browser's frame scheduling, the mouse through DevTools, the headless compositor, the
+# helpers' MutationObserver and animation-frame poll).
+CONTROL_ROWS = 25
+CONTROL_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Control: checkboxes</title></head>
+<body><main id="main"><h1>Control</h1><table><thead><tr><th>Select</th><th>Number</th></tr>
+</thead><tbody>{rows}</tbody></table></main></body></html>
+"""
+CONTROL_ROW = (
+    '<tr data-testid="invoice-row"><td><input type="checkbox" aria-label="Select {n}"></td>'
+    '<th scope="row"><a href="#{n}">{n}</a></th></tr>'
+)
+
+
+@contextmanager
+def control_site(folder: Path):
+    """Serve the control page from `folder` on a free local port; yield its address."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = folder / "control"
+    site.mkdir()
+    rows = "".join(CONTROL_ROW.format(n=f"CTRL-{i:04d}") for i in range(1, CONTROL_ROWS + 1))
+    (site / "index.html").write_text(CONTROL_PAGE.format(rows=rows), encoding="utf-8")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002  (the base class's name)
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=site))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --trace: Chrome's trace of a few row toggles per tree, and where the renderer's main thread
+# spent the time between the click and the frame.
+TRACE_CATEGORIES = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "disabled-by-default-devtools.timeline.frame",
+    "blink",
+    "blink.user_timing",
+    "cc",
+    "gpu",
+    "viz",
+    "input",
+    "benchmark",
+    "toplevel",
+    "v8.execute",
+]
+# Trace event names by what they are (the rest are "other", by name in the second table).
+KINDS = {
+    "script": {
+        "FunctionCall",
+        "EvaluateScript",
+        "EventDispatch",
+        "TimerFire",
+        "FireAnimationFrame",
+        "RunMicrotasks",
+        "V8.Execute",
+        "v8.callFunction",
+        "v8.run",
+        "v8.compile",
+        "v8.compileModule",
+        "V8.GCScavenger",
+        "MinorGC",
+        "MajorGC",
+        "V8.GC_SCAVENGER",
+        "BlinkGC.AtomicPhase",
+        "XHRReadyStateChange",
+        "ParseHTML",
+    },
+    "style": {
+        "UpdateLayoutTree",
+        "RecalculateStyles",
+        "Document::UpdateStyle",
+        "Document::updateStyle",
+        "Document::recalcStyle",
+        "Blink.Style.UpdateTime",
+        "Document::UpdateStyleAndLayout",
+        "ScheduleStyleRecalculation",
+    },
+    "layout": {
+        "Layout",
+        "LocalFrameView::layout",
+        "LayoutView::UpdateLayout",
+        "Blink.Layout.UpdateTime",
+        "InlineNode::ShapeTextIncludingFirstLine",
+        "LocalFrameView::UpdateStyleAndLayout",
+    },
+    "paint, composite": {
+        "PrePaint",
+        "Paint",
+        "PaintImage",
+        "UpdateLayer",
+        "UpdateLayerTree",
+        "Layerize",
+        "Commit",
+        "CompositeLayers",
+        "LocalFrameView::RunPrePaintLifecyclePhase",
+        "LocalFrameView::RunPaintLifecyclePhase",
+        "PaintArtifactCompositor::Update",
+        "ProxyMain::BeginMainFrame::commit",
+        "Blink.Paint.UpdateTime",
+        "Blink.PrePaint.UpdateTime",
+        "Blink.CompositingCommit.UpdateTime",
+        "LayerTreeHost::WaitForCommitCompletion",
+        "ProxyMain::BeginMainFrame",
+        "WebFrameWidgetImpl::UpdateLifecycle",
+    },
+    "hit test, input": {
+        "HitTest",
+        "EventTiming",
+        "WidgetInputHandlerImpl::DispatchEvent",
+        "EventHandler::handleMousePressEvent",
+        "EventHandler::handleMouseReleaseEvent",
+        "EventHandler::handleMouseMoveEvent",
+        "LatencyInfo.Flow",
+        "WidgetBaseInputHandler::OnHandleInputEvent",
+        "WebFrameWidgetImpl::HandleInputEvent",
+        "EventHandler::HitTestResultAtLocation",
+        "LayoutView::HitTest",
+    },
+    "task (queue, message)": {
+        "RunTask",
+        "ThreadControllerImpl::RunTask",
+        "Receive mojo message",
+        "AsyncTask Run",
+        "SimpleWatcher::OnHandleReady",
+    },
+}
+KIND_OF = {name: kind for kind, names in KINDS.items() for name in names}
+
+
+def complete_events(events: list[dict], pid: int, tid: int) -> list[tuple[float, float, str]]:
+    """The thread's events as (start, end, name) in µs: "X" events and B/E pairs."""
+    done: list[tuple[float, float, str]] = []
+    open_: list[dict] = []
+    for e in events:
+        if e.get("pid") != pid or e.get("tid") != tid:
+            continue
+        ph = e.get("ph")
+        if ph == "X" and "dur" in e:
+            done.append((e["ts"], e["ts"] + e["dur"], e["name"]))
+        elif ph == "B":
+            open_.append(e)
+        elif ph == "E" and open_:
+            start = open_.pop()
+            done.append((start["ts"], e["ts"], start["name"]))
+    return done
+
+
+def self_times(spans: list[tuple[float, float, str]], lo: float, hi: float) -> dict[str, float]:
+    """Per event name, its self time (its own duration less its children's) inside
+    [lo, hi], in ms; "(idle)" for the time no event covers."""
+
+    def inside(a: float, b: float) -> float:
+        return max(0.0, min(b, hi) - max(a, lo))
+
+    spans = sorted((sp for sp in spans if sp[0] < hi and sp[1] > lo), key=lambda x: (x[0], -x[1]))
+    out: dict[str, float] = {}
+    stack: list[tuple[float, float, str]] = []
+    covered = 0.0
+    for span in spans:
+        while stack and stack[-1][1] <= span[0]:
+            stack.pop()
+        share = inside(span[0], span[1])
+        if stack:
+            parent = stack[-1]
+            out[parent[2]] = out.get(parent[2], 0.0) - share
+        else:
+            covered += share
+        out[span[2]] = out.get(span[2], 0.0) + share
+        stack.append(span)
+    out["(idle)"] = (hi - lo) - covered
+    return {name: ms / 1000 for name, ms in out.items()}
+
+
+def trace_breakdown(trace: dict | list, labels: list[str]) -> tuple[str, str]:
+    """From a trace of timed clicks (`labels`: each one's action, in order): per action, the
+    median per kind of the renderer's main thread between the click and the frame (and
+    between arming and the click: the mouse's way there), and a timeline of one click."""
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    names = {
+        (e["pid"], e["tid"]): e["args"]["name"]
+        for e in events
+        if e.get("ph") == "M" and e.get("name") == "thread_name"
+    }
+    marks = sorted(
+        (e for e in events if e.get("name") in ("c2s-armed", "c2s-click", "c2s-screen")),
+        key=lambda e: e["ts"],
+    )
+    if not marks:
+        return "no marks in the trace", ""
+    pid, tid = marks[0]["pid"], marks[0]["tid"]
+    spans = complete_events(events, pid, tid)
+    windows: list[tuple[float, float, float]] = []
+    armed = click = None
+    for mark in marks:
+        if mark["name"] == "c2s-armed":
+            armed, click = mark["ts"], None
+        elif mark["name"] == "c2s-click":
+            click = mark["ts"]
+        elif armed is not None and click is not None:
+            windows.append((armed, click, mark["ts"]))
+            armed = click = None
+    frames = sorted(sp[0] for sp in spans if sp[2] == "ProxyMain::BeginMainFrame")
+    dispatches = sorted(
+        e["ts"]
+        for e in events
+        if e.get("pid") == pid
+        and e.get("name") == "EventDispatch"
+        and (e.get("args", {}).get("data", {}) or {}).get("type") == "click"
+    )
+    # The display compositor's draws (viz, any process): when a frame reaches the screen.
+    swaps = sorted(
+        (e["ts"], e["ts"] + e.get("dur", 0))
+        for e in events
+        if e.get("name") == "Display::DrawAndSwap" and e.get("ph") == "X"
+    )
+    commits = sorted(sp[0] for sp in spans if sp[2] == "ProxyMain::BeginMainFrame::commit")
+    per_action: dict[str, list[dict[str, float]]] = {}
+    for label, (armed, click, screen) in zip(labels, windows, strict=False):
+        times = self_times(spans, click, screen)
+        row: dict[str, float] = {"click to screen": (screen - click) / 1000}
+        for name, ms in times.items():
+            kind = "(idle)" if name == "(idle)" else KIND_OF.get(name, "other")
+            row[kind] = row.get(kind, 0.0) + ms
+            row["name:" + name] = row.get("name:" + name, 0.0) + ms
+        before = self_times(spans, armed, click)
+        row["before the click, busy"] = sum(v for k, v in before.items() if k != "(idle)")
+        row["click to dispatch"] = next(
+            ((ts - click) / 1000 for ts in dispatches if ts >= click), float("nan")
+        )
+        row["click to first frame"] = next(
+            ((ts - click) / 1000 for ts in frames if ts >= click), float("nan")
+        )
+        row["frames in between"] = sum(1 for ts in frames if click <= ts <= screen)
+        # The frame's commit (the last to start before `screen`), then the display's first
+        # draw that starts after it: when the pixels are out.
+        commit = max((ts for ts in commits if click <= ts <= screen), default=screen)
+        swap = next(((lo, hi) for lo, hi in swaps if lo >= commit), None)
+        row["click to display drawn"] = (swap[1] - click) / 1000 if swap else float("nan")
+        row["display draw"] = (swap[1] - swap[0]) / 1000 if swap else float("nan")
+        per_action.setdefault(label, []).append(row)
+    # Table 1: per action, the median of each kind.
+    columns = [
+        "click to screen",
+        "click to dispatch",
+        "click to first frame",
+        "frames in between",
+        "click to display drawn",
+        "display draw",
+        "script",
+        "style",
+        "layout",
+        "paint, composite",
+        "hit test, input",
+        "task (queue, message)",
+        "other",
+        "(idle)",
+        "before the click, busy",
+    ]
+    lines = [
+        "| action | clicks | " + " | ".join(columns) + " |",
+        "|---|---:|" + "---:|" * len(columns),
+    ]
+    for label, rows in per_action.items():
+        cells = [f"{statistics.median(r.get(c, 0.0) for r in rows):.1f}" for c in columns]
+        lines.append(f"| {label} | {len(rows)} | " + " | ".join(cells) + " |")
+    # Table 2: the event names with the most self time between click and frame, all clicks.
+    totals: dict[str, float] = {}
+    count = sum(len(rows) for rows in per_action.values())
+    for rows in per_action.values():
+        for r in rows:
+            for k, v in r.items():
+                if k.startswith("name:"):
+                    totals[k[5:]] = totals.get(k[5:], 0.0) + v
+    lines += [
+        "",
+        f"Main thread between click and frame, by trace event (self time, mean of {count} clicks):",
+        "",
+        "| event | kind | ms per click |",
+        "|---|---|---:|",
+    ]
+    for name, total in sorted(totals.items(), key=lambda kv: -kv[1])[:14]:
+        kind = "(idle)" if name == "(idle)" else KIND_OF.get(name, "other")
+        lines.append(f"| {name} | {kind} | {total / max(count, 1):.2f} |")
+    # A timeline of the first click: the renderer's tasks and frames, any thread.
+    processes = {
+        e["pid"]: e["args"]["name"]
+        for e in events
+        if e.get("ph") == "M" and e.get("name") == "process_name"
+    }
+    frame_words = ("BeginFrame", "DrawAndSwap", "SwapBuffers", "DrawFrame")
+    timeline = []
+    if windows:
+        armed, click, screen = windows[0]
+        for e in events:
+            if e.get("ph") not in ("X", "B", "I", "i", "R", "n") or "ts" not in e:
+                continue
+            if not click - 1000 <= e["ts"] <= screen + 20_000:
+                continue
+            elsewhere = e.get("pid") != pid
+            if elsewhere and not any(word in e.get("name", "") for word in frame_words):
+                continue
+            dur = e.get("dur", 0) / 1000
+            thread = names.get((e["pid"], e["tid"]), str(e["tid"]))
+            if elsewhere:
+                thread = f"{processes.get(e['pid'], e['pid'])}/{thread}"
+            if dur >= 0.1 or e["ph"] != "X" or "Frame" in e["name"]:
+                timeline.append(
+                    (
+                        e["ts"],
+                        f"{(e['ts'] - click) / 1000:8.2f} ms  {dur:6.2f} ms  {thread:22.22}  "
+                        f"{e['name']}",
+                    )
+                )
+    timeline.sort(key=lambda item: item[0])
+    return "\n".join(lines), "\n".join(text for _ts, text in timeline[:600])
+
+
+def traced_toggles(browser, page, cdp, name: str, out: Path, rounds: int) -> str:
+    """`rounds` rounds of row toggles under Chrome's tracing; the trace saved in `out`, its
+    breakdown returned (Markdown)."""
+    import json
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    browser.start_tracing(categories=TRACE_CATEGORIES)
+    labels: list[str] = []
+    scratch = {action: Figures() for action in ACTIONS}
+    try:
+        for run in range(rounds):
+            measure_toggles(page, cdp, run + 7, scratch, labels)
+    finally:
+        data = browser.stop_tracing()
+    (out / f"{slug}.json").write_bytes(data)
+    summary, timeline = trace_breakdown(json.loads(data), labels)
+    (out / f"{slug}-timeline.txt").write_text(timeline + "\n", encoding="utf-8")
+    return (
+        f"### {name}\n\n{summary}\n\n(trace: {out / (slug + '.json')}; a timeline of its "
+        f"first click: {out / (slug + '-timeline.txt')})\n"
+    )
+
+
 def table(results: dict[str, dict[str, Figures]]) -> str:
     """Markdown: one row per action and tree, median (min-max) in ms."""
     lines = [
-        "| action | tree | click to screen ms | answer to screen ms | main thread ms "
-        "| of it script ms | of it style+layout ms |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| action | tree | click to screen ms | same, old method ms | answer to screen ms "
+        "| main thread ms | of it script ms | of it style+layout ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for action in ACTIONS:
         for tree, figures in results.items():
             f = figures[action]
+            if not f.screen:
+                continue  # the control page has the row toggles only
             cells = " | ".join(
-                Figures.cell(values) for values in (f.screen, f.render, f.busy, f.script, f.layout)
+                Figures.cell(values)
+                for values in (f.screen, f.old, f.render, f.busy, f.script, f.layout)
             )
             lines.append(f"| {action} | {tree} | {cells} |")
     return "\n".join(lines)
@@ -373,6 +821,24 @@ def main() -> None:
     parser.add_argument("--cpu-slowdown", type=float, default=1, help="CPU throttling rate")
     parser.add_argument("--extra-invoices", type=int, default=60, help="added to the demo's")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="also the row toggles on a static page of plain checkboxes (the method's floor)",
+    )
+    parser.add_argument(
+        "--only-control", action="store_true", help="the control page alone (nothing built)"
+    )
+    parser.add_argument(
+        "--trace",
+        metavar="DIR",
+        type=Path,
+        help="after the runs, trace a few row toggles per tree into DIR and print where the "
+        "main thread's time went between the click and the frame",
+    )
+    parser.add_argument(
+        "--trace-rounds", type=int, default=3, help="rounds of row toggles traced (default 3)"
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -383,30 +849,34 @@ def main() -> None:
     try:
         with ExitStack() as stack:
             trees: dict[str, Path] = {}
-            if args.compare:
-                trees[f"before ({args.compare})"] = stack.enter_context(
-                    worktree(folder, args.compare, "before")
-                )
-            after = "after" if args.compare else "this tree"
-            if args.after:
-                trees[f"{after} ({args.after})"] = stack.enter_context(
-                    worktree(folder, args.after, "after")
-                )
-            else:
-                trees[after] = ROOT
-            stripe_base = stack.enter_context(lh.localstripe(folder))
             bases: dict[str, str] = {}
-            for index, (name, tree) in enumerate(trees.items()):
-                port = lh.free_port()
-                data = folder / f"tree-{index}"
-                data.mkdir()
-                tree_env = lh.portal_env(data, env, port, stripe_base, "web")
-                tree_env["PYTHONPATH"] = str(tree)
-                prepare_tree(tree, tree_env, args.extra_invoices)
-                print(f"building and starting {name} (a few minutes) ...", file=sys.stderr)
-                bases[name] = stack.enter_context(
-                    lh.serving(lh.reflex_prod(port), tree, tree_env, port, data / "server.log")
-                )
+            if not args.only_control:
+                if args.compare:
+                    trees[f"before ({args.compare})"] = stack.enter_context(
+                        worktree(folder, args.compare, "before")
+                    )
+                after = "after" if args.compare else "this tree"
+                if args.after:
+                    trees[f"{after} ({args.after})"] = stack.enter_context(
+                        worktree(folder, args.after, "after")
+                    )
+                else:
+                    trees[after] = ROOT
+                stripe_base = stack.enter_context(lh.localstripe(folder))
+                for index, (name, tree) in enumerate(trees.items()):
+                    port = lh.free_port()
+                    data = folder / f"tree-{index}"
+                    data.mkdir()
+                    tree_env = lh.portal_env(data, env, port, stripe_base, "web")
+                    tree_env["PYTHONPATH"] = str(tree)
+                    prepare_tree(tree, tree_env, args.extra_invoices)
+                    print(f"building and starting {name} (a few minutes) ...", file=sys.stderr)
+                    bases[name] = stack.enter_context(
+                        lh.serving(lh.reflex_prod(port), tree, tree_env, port, data / "server.log")
+                    )
+            if args.control or args.only_control:
+                trees["control (static page)"] = Path()
+                bases["control (static page)"] = stack.enter_context(control_site(folder))
             pw = stack.enter_context(sync_playwright())
             browser = pw.chromium.launch(executable_path=lh.CHROME, args=["--no-sandbox"])
             stack.callback(browser.close)
@@ -418,7 +888,11 @@ def main() -> None:
                 context.add_init_script(PAGE_HELPERS)
                 page = context.new_page()
                 page.set_default_timeout(30_000)
-                sign_in(page)
+                if name.startswith("control"):
+                    page.goto(base + "/")
+                    page.locator(ROW).first.wait_for()
+                else:
+                    sign_in(page)
                 cdp = context.new_cdp_session(page)
                 cdp.send("Performance.enable")
                 if args.cpu_slowdown != 1:
@@ -428,9 +902,20 @@ def main() -> None:
             load_before = os.getloadavg()
             for run in range(args.runs):
                 for name, (page, cdp) in pages.items():
-                    measure_round(page, cdp, run, results[name])
+                    if name.startswith("control"):
+                        measure_toggles(page, cdp, run, results[name])
+                    else:
+                        measure_round(page, cdp, run, results[name])
                 print(f"run {run + 1}/{args.runs} done", file=sys.stderr)
             load_after = os.getloadavg()
+            traced = []
+            if args.trace:
+                args.trace.mkdir(parents=True, exist_ok=True)
+                for name, (page, cdp) in pages.items():
+                    traced.append(
+                        traced_toggles(browser, page, cdp, name, args.trace, args.trace_rounds)
+                    )
+                load_traced = os.getloadavg()
         print(table(results))
         print(
             f"\nload average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} "
@@ -438,6 +923,16 @@ def main() -> None:
             f"{load_after[2]:.1f}; {os.cpu_count()} cores; CPU slowdown {args.cpu_slowdown:g}x; "
             f"{args.runs} runs (row toggles: 2 clicks a run)"
         )
+        if traced:
+            print(
+                "\n## Traced row toggles: the renderer's main thread between click and frame, "
+                "ms (median per click)\n"
+            )
+            print("\n".join(traced))
+            print(
+                f"load average after tracing {load_traced[0]:.1f} {load_traced[1]:.1f} "
+                f"{load_traced[2]:.1f}"
+            )
     finally:
         if args.keep:
             print(f"kept {folder}", file=sys.stderr)
