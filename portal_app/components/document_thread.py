@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from portal_app.components.accessible import badge, callout, labelled_upload
+from portal_app.components.accessible import badge, callout
 from portal_app.components.common import field_error
+from portal_app.reflex_ext.file_field import file_field
 from portal_app.schemas.document_thread import ThreadView
 from portal_app.state.document_thread import (
     BODY_ID,
@@ -102,21 +103,40 @@ def _form(document_type: str) -> rx.Component:
                 align="start",
             ),
         ),
-        labelled_upload(
+        # A native file input over the whole box (transparent: the box is what shows), so a
+        # click or a drop anywhere on it chooses the file, without react-dropzone on every
+        # visit (reflex_ext/file_field.py; issue 23).
+        rx.el.div(
+            file_field(
+                UPLOAD_ID,
+                label=_("Attach a file"),
+                style={
+                    "position": "absolute",
+                    "inset": "0",
+                    "width": "100%",
+                    "height": "100%",
+                    "opacity": "0",
+                    "cursor": "pointer",
+                },
+            ),
             rx.hstack(
                 rx.icon("paperclip", size=16, aria_hidden="true"),
                 rx.text(_("Attach a file (optional): PDF, image, sheet or text."), size="2"),
                 align="center",
                 spacing="2",
             ),
-            label=_("Attach a file"),
             id=UPLOAD_ID,
-            max_files=1,
-            multiple=False,
-            border="1px dashed var(--gray-8)",
-            border_radius="var(--radius-3)",
-            padding="0.75em",
-            width="100%",
+            style={
+                "position": "relative",
+                "border": "1px dashed var(--gray-8)",
+                "border_radius": "var(--radius-3)",
+                "padding": "0.75em",
+                "width": "100%",
+                "&:focus-within": {
+                    "outline": "2px solid var(--focus-8)",
+                    "outline_offset": "2px",
+                },
+            },
         ),
         rx.hstack(
             rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: badge(name, variant="outline")),
@@ -145,8 +165,14 @@ def _form(document_type: str) -> rx.Component:
     )
 
 
-def document_thread(document_type: str, document_id, on_download: Callable) -> rx.Component:
-    """The conversation section for one invoice ("invoice") or quote ("quote")."""
+def document_thread(
+    document_type: str, document_id, on_download: Callable, *, load_on_mount: bool = True
+) -> rx.Component:
+    """The conversation section for one invoice ("invoice") or quote ("quote").
+
+    `load_on_mount=False` for a page whose own load event fills DocumentThreadState
+    (`DocumentThreadState._open`): the thread then comes with the page's data, in the same
+    render, instead of a round trip and a render of its own after the section mounts."""
     heading = (
         _("Questions about this invoice")
         if document_type == "invoice"
@@ -206,7 +232,7 @@ def document_thread(document_type: str, document_id, on_download: Callable) -> r
             State.thread & ~PortalState.is_preview,
             _form(document_type),
         ),
-        on_mount=State.show(document_type, document_id),
+        on_mount=State.show(document_type, document_id) if load_on_mount else None,
         width="100%",
         spacing="3",
         align="start",

@@ -1,6 +1,9 @@
 """DocumentThreadState: the "Questions about this invoice/quote" section of a detail page.
 
-The section mounts with `show(document_type, document_id)`; the ids go to backend-only vars
+The section mounts with `show(document_type, document_id)`, or its page's load event fills it
+with `_open` in the same event (the invoice page: the thread comes with the page's data, one
+render instead of a round trip and a render of its own after the section mounts, issue 23);
+the ids go to backend-only vars
 and services/documents/threads.py checks them again (the client scope) on every event, so a
 forged call reaches nothing of another client. A message is sent with `send` (no file) or
 `send_with_file` (the chosen file comes through Reflex's upload endpoint, which the upload
@@ -10,8 +13,9 @@ guard limits; the bytes are stored as a document, never in Reflex's upload folde
 from __future__ import annotations
 
 import reflex as rx
+from sqlmodel import Session
 
-from portal_app.core.db import session_scope
+from portal_app.core.db import session_or_scope, session_scope
 from portal_app.core.errors import NotFoundError, ReadOnlyError, ValidationError
 from portal_app.core.i18n import _
 from portal_app.core.settings import get_settings
@@ -37,27 +41,42 @@ class DocumentThreadState(PortalState):
     _document_type: str = ""
     _document_id: int = 0
 
-    def _reload(self, actor) -> None:
-        with session_scope() as db:
+    def _reload(self, actor, db: Session | None = None) -> None:
+        with session_or_scope(db) as session:
             self.thread = threads.client_thread(
-                db, actor=actor, document_type=self._document_type, document_id=self._document_id
+                session,
+                actor=actor,
+                document_type=self._document_type,
+                document_id=self._document_id,
             )
+
+    def _clear(self) -> None:
+        self.body_error = self.file_error = self.failure = self.notice = ""
+        self.body, self.dispute, self.thread = "", False, None
+
+    def _open(
+        self, actor, document_type: str, document_id: int | str, db: Session | None = None
+    ) -> None:
+        """Point the section at one of the actor's invoices or quotes and read its thread
+        (in the caller's database session `db` when given): a page load calls this for its
+        signed-in actor, `show` for the section's own mount."""
+        self._clear()
+        self._document_type = str(document_type)
+        try:
+            self._document_id = int(document_id)
+            self._reload(actor, db)
+        except (TypeError, ValueError, NotFoundError):
+            self._document_id = 0
+            self.thread = None
 
     @rx.event
     def show(self, document_type: str, document_id: int):
         """Point the section at one of the contact's invoices or quotes and read its thread."""
-        self.body_error = self.file_error = self.failure = self.notice = ""
-        self.body, self.dispute, self.thread = "", False, None
+        self._clear()
         actor = self._begin()
         if actor is None:
             return self._login_redirect()
-        self._document_type = str(document_type)
-        try:
-            self._document_id = int(document_id)
-            self._reload(actor)
-        except (TypeError, ValueError, NotFoundError):
-            self._document_id = 0
-            self.thread = None
+        self._open(actor, document_type, document_id)
         return None
 
     @rx.event

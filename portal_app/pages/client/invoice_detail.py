@@ -39,6 +39,7 @@ from portal_app.schemas.invoice import InvoiceView
 from portal_app.services.billing import invoices
 from portal_app.services.documents import documents
 from portal_app.state.api_link import api_url_or_empty
+from portal_app.state.document_thread import DocumentThreadState
 from portal_app.state.portal import PortalState
 from portal_app.state.read_scope import read_scope
 from portal_app.state.translate import _, fill, pgettext
@@ -58,11 +59,14 @@ class InvoiceDetailState(PortalState):
     attachments: list[DocumentRowView] = []
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.loading = True
         self.invoice = None
         self.attachments = []
         self.not_found = False
+        # The question thread comes with the invoice, in this event's update: one render of
+        # the page's content, not a round trip and a render of its own after it (issue 23).
+        thread = await self.get_state(DocumentThreadState)
         try:
             # One database session for the session check and the page, without BEGIN and
             # COMMIT on PostgreSQL (state/read_scope.py): it reads, and its one write, the
@@ -72,12 +76,16 @@ class InvoiceDetailState(PortalState):
                 if actor is None:
                     return self._login_redirect()
                 invoice_id = invoices.parse_invoice_id(self._path_arg())
-                self._note_ledger(db, actor)  # before the data: the watch's starting point
-                view = invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
+                # The ledger stamp (the watch's starting point) comes with the invoice, in
+                # its statement: one round trip fewer than `_note_ledger` (issue 25).
+                view, self._watch_seen = invoices.open_invoice_with_stamp(
+                    db, actor=actor, invoice_id=invoice_id
+                )
                 self.invoice = _for_browser(view)
                 self.attachments = documents.invoice_documents(
                     db, actor=actor, invoice_id=invoice_id
                 )
+                thread._open(actor, "invoice", invoice_id, db)
         except NotFoundError:
             self.not_found = True
             self.loading = False
@@ -207,7 +215,7 @@ def _detail(inv: rx.Var) -> rx.Component:
             ),
         ),
         attached_documents(InvoiceDetailState.attachments),
-        document_thread("invoice", inv.id, DocumentsState.download),
+        document_thread("invoice", inv.id, DocumentsState.download, load_on_mount=False),
         # The arrow is part of the text: a right-to-left language turns it round.
         rx.link(_("← All invoices"), href=routes.CLIENT_INVOICES),
         width="100%",
