@@ -8,8 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import cast
 
-from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, true, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -37,6 +38,12 @@ from portal_app.models.statuses import InvoiceStatus
 from portal_app.schemas.einvoice import TYPE_INVOICE
 from portal_app.schemas.invoice import InvoicePage, InvoiceRowView, InvoiceView
 from portal_app.services.billing import payment_qr
+from portal_app.services.billing.client_stamp import (
+    INVOICES_PART,
+    PAYMENTS_PART,
+    STAMP_COLUMNS,
+    stamp_text,
+)
 from portal_app.services.billing.einvoice import einvoice_data
 from portal_app.services.billing.invoice_payments import invoice_payments
 from portal_app.services.billing.party_views import (
@@ -287,6 +294,64 @@ _WITH_PARTIES = (
 _OWN_INVOICE_WITH_PARTIES = _WITH_PARTIES.where(
     _scoped(_PARAMETER_ACTOR), col(Invoice.id) == bindparam("invoice_id")
 )
+# What the invoice's page reads of its company and client (the parties' blocks, the payment
+# QR codes, terms, footer and colour; `_page_view`): 30 of their 70 columns. Every column of
+# a result costs the driver and the ORM on each view (psycopg builds a description of each
+# one), and the page never needs the company's settings (issue 25). A column left out is
+# still loaded if something reads it, by a statement of its own, which the query budgets in
+# tests/services/test_query_budgets.py would show.
+PAGE_COMPANY_COLUMNS = (
+    "name",
+    "email",
+    "address1",
+    "address2",
+    "city",
+    "postal_code",
+    "country",
+    "vat_number",
+    "legal_name",
+    "country_code",
+    "iban",
+    "bic",
+    "primary_color",
+    "locale",
+    "invoice_terms",
+    "invoice_footer",
+    # Read by services/company/modules.py and locale.py from a company or client the
+    # session holds, rather than from what the session check noted (session_memo.py).
+    "enabled_modules",
+)
+PAGE_CLIENT_COLUMNS = (
+    "company_id",
+    "name",
+    "email",
+    "address1",
+    "city",
+    "postal_code",
+    "country",
+    "vat_number",
+    "country_code",
+    "einvoice_format",
+    "locale",
+)
+_PAGE_PARTIES = (
+    load_only(*(getattr(Company, name) for name in PAGE_COMPANY_COLUMNS)),
+    load_only(*(getattr(Client, name) for name in PAGE_CLIENT_COLUMNS)),
+)
+_OWN_INVOICE_PAGE = _OWN_INVOICE_WITH_PARTIES.options(*_PAGE_PARTIES)
+
+
+def _with_stamp(statement):
+    """`statement` (the invoice with its parties) also reading the client's ledger stamp
+    (client_stamp.py): one row, one round trip, one snapshot."""
+    return (
+        statement.add_columns(*STAMP_COLUMNS)
+        .join(INVOICES_PART, true())
+        .join(PAYMENTS_PART, true())
+    )
+
+
+_OWN_INVOICE_PAGE_STAMPED = _with_stamp(_OWN_INVOICE_PAGE)
 # The lines as plain columns (they are only formatted), built once.
 _LINE_TABLE = InvoiceLine.__table__  # type: ignore[attr-defined]
 _LINES = (
@@ -305,30 +370,41 @@ _LINES = (
 
 
 def _invoice_with_parties(
-    session: Session, actor: Actor, invoice_id: object
-) -> tuple[Invoice, Company, Client]:
-    """`get_client_invoice` with the invoice's company and client, in one statement."""
+    session: Session,
+    actor: Actor,
+    invoice_id: object,
+    *,
+    for_page: bool = False,
+    stamped: bool = False,
+) -> tuple:
+    """`get_client_invoice` with the invoice's company and client, in one statement;
+    `for_page`: of the parties only the columns the invoice's page reads (`_PAGE_PARTIES`);
+    `stamped` (with `for_page`): the row also ends with the client's ledger stamp's four
+    values (client_stamp.STAMP_COLUMNS)."""
     if (
         not isinstance(invoice_id, int)
         or isinstance(invoice_id, bool)
         or not 0 < invoice_id <= MAX_RECORD_ID
     ):
         raise NotFoundError("invoice")
+    # The client scope's parameters, which the stamp's parts bind too (same names, same ids).
+    params = {"company_id": actor.company_id, "client_id": actor.client_id}
     if actor.is_link_session:
         statement = _WITH_PARTIES.where(_scoped(actor), col(Invoice.id) == invoice_id)
-        found = session.exec(statement).first()
+        if for_page:
+            statement = statement.options(*_PAGE_PARTIES)
+        if stamped:
+            statement = _with_stamp(statement)
+        found = session.exec(statement, params=params if stamped else None).first()
     else:
-        found = session.exec(
-            _OWN_INVOICE_WITH_PARTIES,
-            params={
-                "company_id": actor.company_id,
-                "client_id": actor.client_id,
-                "invoice_id": invoice_id,
-            },
-        ).first()
+        if stamped:
+            statement = _OWN_INVOICE_PAGE_STAMPED
+        else:
+            statement = _OWN_INVOICE_PAGE if for_page else _OWN_INVOICE_WITH_PARTIES
+        found = session.exec(statement, params={**params, "invoice_id": invoice_id}).first()
     if found is None:
         raise NotFoundError("invoice")
-    return found
+    return tuple(found)
 
 
 def invoice_view(
@@ -350,10 +426,26 @@ def invoice_view(
 def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
     """`invoice_page_view`, noting that the client opened the invoice (record_view)."""
     modules.require(session, actor=actor, module="invoices")
-    found = _invoice_with_parties(session, actor, invoice_id)
-    view = _page_view(session, actor, *found)
-    record_view(session, actor=actor, invoice=found[0])
+    invoice, company, client = _invoice_with_parties(session, actor, invoice_id, for_page=True)
+    view = _page_view(session, actor, invoice, company, client)
+    record_view(session, actor=actor, invoice=invoice)
     return view
+
+
+def open_invoice_with_stamp(
+    session: Session, *, actor: Actor, invoice_id: int
+) -> tuple[InvoiceView, str]:
+    """`open_invoice` and the client's ledger stamp (services/payments/ledger_stamp.py), the
+    stamp read by the invoice's own statement: one round trip fewer than reading it first,
+    and the same starting point for the page's live watch (the stamp and the invoice come
+    from one snapshot; the lines and payments, read after, are at least as new)."""
+    modules.require(session, actor=actor, module="invoices")
+    invoice, company, client, *parts = _invoice_with_parties(
+        session, actor, invoice_id, for_page=True, stamped=True
+    )
+    view = _page_view(session, actor, invoice, company, client)
+    record_view(session, actor=actor, invoice=invoice)
+    return view, stamp_text(parts)
 
 
 def invoice_page_view(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
@@ -361,7 +453,9 @@ def invoice_page_view(session: Session, *, actor: Actor, invoice_id: int) -> Inv
     (`invoice_qr_svg`), so a view neither draws them nor makes the pay link's key; only the
     browser that shows a code asks for it, once (issue 25)."""
     modules.require(session, actor=actor, module="invoices")
-    return _page_view(session, actor, *_invoice_with_parties(session, actor, invoice_id))
+    return _page_view(
+        session, actor, *_invoice_with_parties(session, actor, invoice_id, for_page=True)
+    )
 
 
 def _page_view(

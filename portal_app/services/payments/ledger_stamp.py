@@ -6,11 +6,17 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, literal, select, true, union_all
+from sqlalchemy import bindparam, func, literal, select, true, union_all
 from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
 from portal_app.models import Invoice, Payment
+from portal_app.services.billing.client_stamp import (
+    INVOICES_PART,
+    PAYMENTS_PART,
+    STAMP_COLUMNS,
+    stamp_text,
+)
 from portal_app.services.identity.actor import Actor
 
 ClientKey = tuple[int, int]  # (company_id, client_id)
@@ -35,27 +41,11 @@ _STAMP_QUERY = union_all(
 )
 
 
-def _one_client_part(table: Table):
-    """(latest updated_at, row count) of one client's rows of `table`: always one row."""
-    return (
-        select(func.max(table.c.updated_at).label("latest"), func.count().label("rows"))
-        .where(
-            table.c.client_id == bindparam("client_id"),
-            table.c.company_id == bindparam("company_id"),
-        )
-        .subquery()
-    )
-
-
-# One client's stamp (every live page load reads it): plain `client_id = :client_id`
-# parameters, so the statement's SQL is compiled once and taken from the cache; an expanding
-# IN list is rendered anew at every execution (issue 25). Table columns, not the ORM's: a Core
-# statement skips the ORM's compile and result set-up. One row, both tables, one round trip.
-_INVOICES = _one_client_part(Invoice.__table__)  # type: ignore[attr-defined]
-_PAYMENTS = _one_client_part(Payment.__table__)  # type: ignore[attr-defined]
-_ONE_CLIENT_QUERY = select_rows(
-    _INVOICES.c.latest, _INVOICES.c.rows, _PAYMENTS.c.latest, _PAYMENTS.c.rows
-).select_from(_INVOICES.join(_PAYMENTS, true()))
+# One client's stamp (every live page load reads it): both tables' parts in one row, one
+# round trip (services/billing/client_stamp.py, which other statements also join).
+_ONE_CLIENT_QUERY = select_rows(*STAMP_COLUMNS).select_from(
+    INVOICES_PART.join(PAYMENTS_PART, true())
+)
 
 
 def ledger_stamp(session: Session, *, actor: Actor) -> str:
@@ -65,7 +55,7 @@ def ledger_stamp(session: Session, *, actor: Actor) -> str:
         _ONE_CLIENT_QUERY,
         params={"client_id": actor.client_id, "company_id": actor.company_id},
     ).one()
-    return "|".join(str(part) for part in row)
+    return stamp_text(row)
 
 
 def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[ClientKey, str]:
@@ -88,4 +78,4 @@ def ledger_stamps(session: Session, *, clients: Collection[ClientKey]) -> dict[C
         for offset, company_id, client_id, latest, count in rows:
             if (company_id, client_id) in found:
                 found[(company_id, client_id)][offset : offset + 2] = [latest, count]
-    return {key: "|".join(str(part) for part in parts) for key, parts in found.items()}
+    return {key: stamp_text(parts) for key, parts in found.items()}

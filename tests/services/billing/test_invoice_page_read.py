@@ -1,0 +1,132 @@
+"""The invoice page's read (issue 25): the ledger stamp in the invoice's own statement, and of
+the invoice's company and client only the columns the page shows."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from portal_app.core.db import utcnow
+from portal_app.core.errors import NotFoundError
+from portal_app.models import AuditEvent, Client
+from portal_app.services.billing import invoices
+from portal_app.services.identity import auth
+from portal_app.services.payments.ledger_stamp import ledger_stamp
+
+
+def _statements(session, work):
+    """What `work()` sends to the database, and what it returned."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            seen.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        result = work()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen, result
+
+
+def _viewed(session, invoice_id):
+    return session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "invoice_viewed", AuditEvent.entity_id == invoice_id
+        )
+    ).all()
+
+
+def test_the_stamp_read_with_the_invoice_is_the_ledger_stamp(make, session):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client, number="STAMP-1")
+    make.payment(client)
+    view, stamp = invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id)
+    assert (view.id, view.number) == (invoice.id, "STAMP-1")
+    assert stamp == ledger_stamp(session, actor=actor)
+    assert len(_viewed(session, invoice.id)) == 1
+    # It follows a change like the ledger stamp does.
+    invoice.updated_at = utcnow() + timedelta(seconds=5)
+    session.add(invoice)
+    session.flush()
+    _, moved = invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id)
+    assert moved != stamp and moved == ledger_stamp(session, actor=actor)
+
+
+def test_the_page_view_is_the_same_with_the_stamp_and_one_statement_fewer(make, session):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client)
+    make.payment(client)
+    before, (_, view) = _statements(
+        session,
+        lambda: (
+            ledger_stamp(session, actor=actor),
+            invoices.open_invoice(session, actor=actor, invoice_id=invoice.id),
+        ),
+    )
+    session.expunge_all()
+    after, (stamped, _) = _statements(
+        session,
+        lambda: invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id),
+    )
+    assert len(after) == len(before) - 1, (before, after)
+    assert stamped == view
+
+
+def test_an_emailed_link_session_gets_its_invoice_and_the_stamp(make, session):
+    client = make.client(make.company())
+    invoice = make.invoice(client)
+    other = make.invoice(client)
+    actor = make.actor(make.contact(client), "link", link_to=invoice)
+    view, stamp = invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id)
+    assert view.id == invoice.id and stamp == ledger_stamp(session, actor=actor)
+    with pytest.raises(NotFoundError):
+        invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=other.id)
+
+
+def test_another_clients_or_a_draft_invoice_is_not_found_and_records_nothing(make, session):
+    company = make.company()
+    actor = make.actor(make.contact(make.client(company)))
+    theirs = make.invoice(make.client(company))
+    draft = make.invoice(make.client(company), status="draft")
+    for invoice in (theirs, draft):
+        with pytest.raises(NotFoundError):
+            invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id)
+        assert invoice.last_viewed_at is None and _viewed(session, invoice.id) == []
+
+
+def test_the_page_reads_only_the_parties_columns_it_shows(make, session):
+    contact = make.contact(make.client(make.company()))
+    invoice = make.invoice(session.get(Client, contact.client_id))
+    token = auth.open_session(
+        session, contact=contact, kind="password", lifetime=timedelta(days=1)
+    ).token
+    session.flush()
+    session.expunge_all()
+
+    def page_event():
+        # As the page's event: the session check first (it notes the modules and locale).
+        actor = auth.resolve_actor(session, token=token)
+        assert actor is not None
+        return invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id)
+
+    seen, (view, _) = _statements(session, page_event)
+    assert view.id == invoice.id
+    # The session check, the invoice with its parties and stamp, its lines, its payments and
+    # the view record (one statement on PostgreSQL, two on SQLite): nothing loaded lazily.
+    assert len(seen) == (5 if session.get_bind().dialect.name == "postgresql" else 6), seen
+    (invoice_sql,) = [sql for sql in seen if "FROM invoice JOIN company" in sql]
+    read = set(re.findall(r"\b(company|client)\.(\w+)", invoice_sql.split(" FROM ")[0]))
+    assert read >= {("company", name) for name in invoices.PAGE_COMPANY_COLUMNS}
+    assert read >= {("client", name) for name in invoices.PAGE_CLIENT_COLUMNS}
+    assert ("company", "next_invoice_number") not in read
+    assert ("company", "quote_terms") not in read
+    assert len(read) == len(invoices.PAGE_COMPANY_COLUMNS) + len(invoices.PAGE_CLIENT_COLUMNS) + 2
