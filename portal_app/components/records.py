@@ -104,6 +104,16 @@ def row_phone_label(text) -> rx.Component:
     return rx.el.span(text, ": ", class_name="phone-label")
 
 
+# Radix Themes' "surface" table blurs what lies behind it (`backdrop-filter: blur(64px)` with
+# the theme's translucent panels) over its whole area. Behind a list's table there is only the
+# page's plain background, which a blur leaves as it is, but the display compositor works the
+# blur out again for every frame that changes anything in the table: measured (bench/
+# click_to_screen.py --trace) ~30 ms a frame in Chromium's software compositor, where a frame
+# without it takes under 1 ms, so a ticked box reached the screen a frame or two late. Doubled
+# class (`&&`) to win over Radix's rule whatever the order of the style sheets.
+NO_BACKDROP_BLUR = {"&&": {"backdrop_filter": "none", "-webkit-backdrop-filter": "none"}}
+
+
 def plain_table(
     columns: list[tuple], body: rx.Component, variant: str = "surface", **props
 ) -> rx.Component:
@@ -137,7 +147,7 @@ def plain_table(
             style={"position": "relative"},
         ),
         class_name=f"rt-TableRoot rt-r-size-2 rt-variant-{variant}",
-        style={"width": "100%", **ROW_CELL_STYLE},
+        style={"width": "100%", **ROW_CELL_STYLE, **NO_BACKDROP_BLUR},
         **props,
     )
 
@@ -417,24 +427,52 @@ def quick_select_cell(state, row_id, label, checked, epoch) -> rx.Component:
     )
 
 
+def _selection_callout(state, action: rx.Component) -> rx.Component:
+    # How many are ticked, a ZIP of their PDFs, the page's own action and Clear.
+    return rx.callout.root(
+        rx.flex(
+            # A count without a plural noun: one sentence in every language.
+            rx.text(fill(_("Selected: %(count)s"), count=state.selected_ids.length().to_string())),
+            download_button(_("Download PDFs (ZIP)"), api_url(state.zip_path), "download-zip"),
+            action,
+            rx.button(_("Clear"), on_click=state.clear_selection, variant="ghost", size="2"),
+            gap="3",
+            align="center",
+            wrap="wrap",
+        ),
+        width="100%",
+    )
+
+
 def selection_callout(state, action: rx.Component) -> rx.Component:
     """While rows are selected: how many, a ZIP of their PDFs (`state.zip_path` on the
     backend's address), the page's own `action` and Clear."""
-    return rx.cond(
-        state.selected_ids.length() > 0,
-        rx.callout.root(
-            rx.flex(
-                # A count without a plural noun: one sentence in every language.
-                rx.text(
-                    fill(_("Selected: %(count)s"), count=state.selected_ids.length().to_string())
-                ),
-                download_button(_("Download PDFs (ZIP)"), api_url(state.zip_path), "download-zip"),
-                action,
-                rx.button(_("Clear"), on_click=state.clear_selection, variant="ghost", size="2"),
-                gap="3",
-                align="center",
-                wrap="wrap",
-            ),
-            width="100%",
-        ),
+    return rx.cond(state.selected_ids.length() > 0, _selection_callout(state, action))
+
+
+# The selection bar (`selection_bar`) at the foot of a list, held at the window's bottom edge
+# over the rows while the list is longer than the window, on the page's background.
+SELECTION_BAR_STYLE = {
+    "position": "sticky",
+    "bottom": "0",
+    "z_index": "1",
+    "width": "100%",
+    "padding_block": "var(--space-2)",
+    "background_color": "var(--color-background)",
+}
+
+
+def selection_bar(state, action: rx.Component) -> rx.Component:
+    """`selection_callout` for a list whose boxes tick at once (`quick_select_cell`): placed
+    after the list and mounted with it, hidden while nothing is ticked.
+
+    The first tick then mounts nothing (a Radix callout, its buttons and icons were rendered,
+    styled and laid out in the frame of the click when the server's answer came before it)
+    and moves nothing: a callout above the table pushed the rows down by its height, the box
+    just ticked away from under the pointer, and the page was laid out and painted anew."""
+    return rx.el.div(
+        _selection_callout(state, action),
+        hidden=state.selected_ids.length() == 0,
+        id="selection-bar",
+        style=SELECTION_BAR_STYLE,
     )

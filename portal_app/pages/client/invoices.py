@@ -31,7 +31,7 @@ from portal_app.components.records import (
     row_link,
     row_phone_label,
     row_status_badge,
-    selection_callout,
+    selection_bar,
 )
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError
@@ -270,14 +270,19 @@ def _table() -> rx.Component:
 
 
 def _pay_selected() -> rx.Component:
+    # Mounted with the selection bar and shown while a payable invoice is ticked: a tick
+    # mounts no button (see records.selection_bar). Never in a staff preview.
     return rx.cond(
-        (InvoiceSelectionState.pay_selected_href != "") & ~PortalState.is_preview,
-        link_button(
-            rx.icon("credit-card", size=16, aria_hidden="true"),
-            _("Pay selected"),
-            href=InvoiceSelectionState.pay_selected_href,
-            link_props={"id": "pay-selected"},
-            size="2",
+        ~PortalState.is_preview,
+        rx.el.span(
+            link_button(
+                rx.icon("credit-card", size=16, aria_hidden="true"),
+                _("Pay selected"),
+                href=InvoiceSelectionState.pay_selected_href,
+                link_props={"id": "pay-selected"},
+                size="2",
+            ),
+            hidden=InvoiceSelectionState.pay_selected_href == "",
         ),
     )
 
@@ -324,7 +329,6 @@ def invoices_page() -> rx.Component:
                     search_label=_("Search by invoice number"),
                     max_search=invoices.MAX_SEARCH_LENGTH,
                 ),
-                selection_callout(InvoiceSelectionState, _pay_selected()),
                 paged_rows(
                     InvoicesState,
                     _table(),
@@ -338,6 +342,9 @@ def invoices_page() -> rx.Component:
                         ),
                     ),
                 ),
+                # After the list, at the window's foot while rows are ticked: a tick moves no
+                # row (records.selection_bar).
+                selection_bar(InvoiceSelectionState, _pay_selected()),
                 width="100%",
                 spacing="4",
                 align="start",
