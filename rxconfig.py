@@ -24,8 +24,18 @@ config = rx.Config(
     plugins=[
         # Reflex's Radix Themes plugin, its CSS cut to the colour scales the portal uses.
         PortalRadixThemesPlugin(
+            # Solid panels: Radix's translucent ones (the default) put `backdrop-filter:
+            # blur(64px)` on every card and surface table, which the display compositor works
+            # out again for each frame that changes anything on them (~30 ms a frame in
+            # Chromium's software compositor, where a ticked box's frame takes under 1 ms:
+            # bench/click_to_screen.py --trace). Over the page's plain background a blur
+            # showed nothing.
             theme=rx.theme(
-                accent_color="indigo", gray_color="slate", radius="medium", has_background=True
+                accent_color="indigo",
+                gray_color="slate",
+                radius="medium",
+                has_background=True,
+                panel_background="solid",
             ),
             trim=_settings.radix_css_trim,
         ),

@@ -104,16 +104,6 @@ def row_phone_label(text) -> rx.Component:
     return rx.el.span(text, ": ", class_name="phone-label")
 
 
-# Radix Themes' "surface" table blurs what lies behind it (`backdrop-filter: blur(64px)` with
-# the theme's translucent panels) over its whole area. Behind a list's table there is only the
-# page's plain background, which a blur leaves as it is, but the display compositor works the
-# blur out again for every frame that changes anything in the table: measured (bench/
-# click_to_screen.py --trace) ~30 ms a frame in Chromium's software compositor, where a frame
-# without it takes under 1 ms, so a ticked box reached the screen a frame or two late. Doubled
-# class (`&&`) to win over Radix's rule whatever the order of the style sheets.
-NO_BACKDROP_BLUR = {"&&": {"backdrop_filter": "none", "-webkit-backdrop-filter": "none"}}
-
-
 def plain_table(
     columns: list[tuple], body: rx.Component, variant: str = "surface", **props
 ) -> rx.Component:
@@ -147,7 +137,7 @@ def plain_table(
             style={"position": "relative"},
         ),
         class_name=f"rt-TableRoot rt-r-size-2 rt-variant-{variant}",
-        style={"width": "100%", **ROW_CELL_STYLE, **NO_BACKDROP_BLUR},
+        style={"width": "100%", **ROW_CELL_STYLE},
         **props,
     )
 

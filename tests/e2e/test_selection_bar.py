@@ -55,7 +55,8 @@ def test_the_list_table_blurs_nothing_behind_it(page: Page, make: Factory):
     # Radix's surface table has `backdrop-filter: blur(64px)`: over the page's plain
     # background it shows nothing, but the display compositor redraws it for every frame
     # that changes the table (~30-40 ms a frame in Chromium's software compositor, see
-    # bench/click_to_screen.py --trace). components/records.plain_table turns it off.
+    # bench/click_to_screen.py --trace). The theme's solid panels (rxconfig.py) turn it off,
+    # on cards as on tables.
     account = make.account()
     make.invoice(account.client)
     sign_in(page, account)
