@@ -51,8 +51,10 @@ class DocumentThreadState(PortalState):
             )
 
     def _clear(self) -> None:
+        """Nothing shown and no document pointed at (the next `_open` points it again)."""
         self.body_error = self.file_error = self.failure = self.notice = ""
         self.body, self.dispute, self.thread = "", False, None
+        self._document_id = 0
 
     def _open(
         self, actor, document_type: str, document_id: int | str, db: Session | None = None

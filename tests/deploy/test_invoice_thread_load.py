@@ -55,3 +55,30 @@ def test_the_thread_arrives_with_the_invoice_before_the_page_is_hydrated(
         assert thread["document_id"] == invoice_id
         assert thread["may_dispute"] is True
     assert worker.proc.poll() is None
+
+
+def test_an_invoice_not_found_shows_no_thread_of_the_one_before(start_worker, account: Account):
+    worker: Worker = start_worker()
+
+    async def scenario():
+        tab = Tab(worker.base_url)
+        await sign_in(tab, account.email, PASSWORD, next_path="/client/invoices")
+        await _invoices_loaded(tab)
+        await tab.wait_hydrated()
+        invoice_id = tab.var(INVOICES_STATE, "rows")[0]["id"]
+        await _navigate_and_settle(
+            tab,
+            f"/client/invoices/{invoice_id}",
+            lambda t: (t.var(INVOICE_DETAIL, "invoice") or {}).get("id") == invoice_id,
+        )
+        shown = tab.var(THREAD, "thread")
+        await _navigate_and_settle(
+            tab, "/client/invoices/999999999", lambda t: t.var(INVOICE_DETAIL, "not_found") is True
+        )
+        after = tab.var(THREAD, "thread")
+        await tab.close()
+        return invoice_id, shown, after
+
+    invoice_id, shown, after = asyncio.run(scenario())
+    assert shown["document_id"] == invoice_id
+    assert after is None

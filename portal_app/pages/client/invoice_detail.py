@@ -67,6 +67,8 @@ class InvoiceDetailState(PortalState):
         # The question thread comes with the invoice, in this event's update: one render of
         # the page's content, not a round trip and a render of its own after it (issue 23).
         thread = await self.get_state(DocumentThreadState)
+        # Not the thread of the invoice shown before, whatever this load finds.
+        thread._clear()
         try:
             # One database session for the session check and the page, without BEGIN and
             # COMMIT on PostgreSQL (state/read_scope.py): it reads, and its one write, the
