@@ -425,11 +425,7 @@ def invoice_view(
 
 def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
     """`invoice_page_view`, noting that the client opened the invoice (record_view)."""
-    modules.require(session, actor=actor, module="invoices")
-    invoice, company, client = _invoice_with_parties(session, actor, invoice_id, for_page=True)
-    view = _page_view(session, actor, invoice, company, client)
-    record_view(session, actor=actor, invoice=invoice)
-    return view
+    return open_invoice_with_stamp(session, actor=actor, invoice_id=invoice_id)[0]
 
 
 def open_invoice_with_stamp(
