@@ -23,7 +23,9 @@ cookies a load handler sets, as the emailed-link sign-in does).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from contextlib import suppress
+from typing import TypeVar
 
 import reflex as rx
 from reflex.state import OnLoadInternalState, StateUpdate
@@ -34,6 +36,24 @@ from reflex_base.event.processor.base_state_processor import chain_updates, proc
 from reflex_base.registry import RegistrationContext
 from reflex_base.utils.format import format_event_handler
 
+_State = TypeVar("_State", bound=type)
+
+# The other states a page state's load handlers read (`await self.get_state(...)`), by that
+# state (`load_reads`).
+_LOAD_READS: dict[type, tuple[type, ...]] = {}
+
+
+def load_reads(*states: type) -> Callable[[_State], _State]:
+    """Class decorator of a page's state: its on_load handlers also read `states` (with
+    `get_state`). They then come with the navigation's first Redis read too
+    (`navigation_states`), not with a Redis read of their own in the event."""
+
+    def declare(cls: _State) -> _State:
+        _LOAD_READS[cls] = (*_LOAD_READS.get(cls, ()), *states)
+        return cls
+
+    return declare
+
 
 @functools.cache
 def navigation_event_name() -> str:
@@ -43,7 +63,8 @@ def navigation_event_name() -> str:
 
 def navigation_states(app):
     """A function of an event: for a navigation to a page whose foreground on_load handlers
-    this middleware will run, the states those handlers belong to, else nothing. Given to
+    this middleware will run, the states those handlers belong to and those they declare they
+    read (`load_reads`), else nothing. Given to
     redis_round_trips.PREFETCH, so the navigation's first Redis read also brings the page's
     states instead of a second read when `preprocess` asks for them."""
     from reflex.istate.data import _url_from_router_data
@@ -60,7 +81,8 @@ def navigation_states(app):
         handlers = [registry[ev.name] for ev in Event.from_event_type(load_events)]
         if any(registered.handler.is_background for registered in handlers):
             return []
-        return [registered.states[0] for registered in handlers]
+        owners = [registered.states[0] for registered in handlers]
+        return [*owners, *(read for owner in owners for read in _LOAD_READS.get(owner, ()))]
 
     return states
 

@@ -1,8 +1,9 @@
 """DocumentThreadState: the "Questions about this invoice/quote" section of a detail page.
 
 The section mounts with `show(document_type, document_id)`, or its page's load event fills it
-with `_open` in the same event (the invoice page: the thread comes with the page's data, one
-render instead of a round trip and a render of its own after the section mounts, issue 23);
+with `_open` or `_show` in the same event (the invoice page: the thread comes with the page's
+data, one render instead of a round trip and a render of its own after the section mounts,
+issue 23);
 the ids go to backend-only vars
 and services/documents/threads.py checks them again (the client scope) on every event, so a
 forged call reaches nothing of another client. A message is sent with `send` (no file) or
@@ -70,6 +71,13 @@ class DocumentThreadState(PortalState):
         except (TypeError, ValueError, NotFoundError):
             self._document_id = 0
             self.thread = None
+
+    def _show(self, document_type: str, document_id: int, thread: ThreadView) -> None:
+        """Point the section at one of the actor's invoices or quotes whose thread the caller
+        has just read in the actor's scope (threads.client_thread_of): the invoice page's
+        load, which reads the document and its thread in one statement."""
+        self._clear()
+        self._document_type, self._document_id, self.thread = document_type, document_id, thread
 
     @rx.event
     def show(self, document_type: str, document_id: int):

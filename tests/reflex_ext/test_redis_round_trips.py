@@ -329,6 +329,17 @@ def test_a_navigation_prefetches_the_states_of_its_pages_load_handlers():
     assert states(Event(name="state.round_trip_parent.round_trip_page.load")) == []
 
 
+def test_a_navigation_prefetches_the_states_its_load_handlers_declare_they_read(monkeypatch):
+    # RoundTripPage's load reads RoundTripChild too: both come with the first read.
+    monkeypatch.setattr(page_load, "_LOAD_READS", {})
+    assert page_load.load_reads(RoundTripChild)(RoundTripPage) is RoundTripPage
+    states = page_load.navigation_states(_App())
+    router_data = {"pathname": "/round/[id]", "asPath": "/round/7", "query": {"id": "7"}}
+    navigation = Event(name=page_load.navigation_event_name(), router_data=router_data)
+    assert states(navigation) == [RoundTripPage, RoundTripChild]
+    assert states(Event(name=navigation.name, router_data={**router_data, "asPath": "/x"})) == []
+
+
 class _Event:
     def __init__(self, name: str):
         self.name = name

@@ -33,7 +33,7 @@ from portal_app.services.billing import credits, invoices, quotes, statements
 from portal_app.services.billing.invoice_math import LineInput, build_lines
 from portal_app.services.company import client_activity
 from portal_app.services.company.locale import client_locale
-from portal_app.services.documents import documents
+from portal_app.services.documents import documents, threads
 from portal_app.services.identity import audit, auth
 from portal_app.services.identity.actor import Actor
 from portal_app.services.payments import checkout, ledger_stamp, payment_methods, payments
@@ -293,10 +293,14 @@ def invoice_list(db: Session, c: Seeded) -> list[int]:
 
 def invoice_detail(db: Session, c: Seeded) -> list[int]:
     actor = _begin(db, c)
-    ledger_stamp.ledger_stamp(db, actor=actor)
-    view = invoices.open_invoice(db, actor=actor, invoice_id=c.big_invoice_id)
+    # The ledger stamp, the files' hint and the (here empty) thread come with the invoice.
+    opened = invoices.open_invoice_with_stamp(db, actor=actor, invoice_id=c.big_invoice_id)
+    assert opened.may_have_files
     files = documents.invoice_documents(db, actor=actor, invoice_id=c.big_invoice_id)
-    return [len(view.lines), len(files)]
+    threads.client_thread_of(
+        db, actor=actor, document_type="invoice", document=opened.invoice, thread=opened.thread
+    )
+    return [len(opened.view.lines), len(files)]
 
 
 def quote_list(db: Session, c: Seeded) -> list[int]:
@@ -411,7 +415,9 @@ def document_list(db: Session, c: Seeded) -> list[int]:
 BUDGETS: dict[Callable[[Session, Seeded], list[int]], int] = {
     dashboard: 9,
     invoice_list: 7,
-    invoice_detail: 11,  # 13; 12, then 11: parties, then the invoice too, in one statement
+    # 13; 12, then 11: parties, then the invoice too, in one statement; 10 with its question
+    # thread (3 before): the stamp, files' hint and thread in the invoice's statement
+    invoice_detail: 10,
     quote_list: 6,
     credit_list: 5,
     payment_list: 7,

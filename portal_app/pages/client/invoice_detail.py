@@ -34,10 +34,11 @@ from portal_app.components.records import (
 from portal_app.core import routes
 from portal_app.core.errors import NotFoundError
 from portal_app.pages.client.documents import DocumentsState, attached_documents
+from portal_app.reflex_ext.page_load import load_reads
 from portal_app.schemas.document import DocumentRowView
 from portal_app.schemas.invoice import InvoiceView
 from portal_app.services.billing import invoices
-from portal_app.services.documents import documents
+from portal_app.services.documents import documents, threads
 from portal_app.state.api_link import api_url_or_empty
 from portal_app.state.document_thread import DocumentThreadState
 from portal_app.state.portal import PortalState
@@ -52,6 +53,8 @@ def _for_browser(view: InvoiceView) -> InvoiceView:
     return dataclasses.replace(view, logo_path="", einvoice=None, payment_qr="", swiss_qr="")
 
 
+# The load reads the question thread's state: it comes with the navigation's first Redis read.
+@load_reads(DocumentThreadState)
 class InvoiceDetailState(PortalState):
     invoice: InvoiceView | None = None
     not_found: bool = False
@@ -79,15 +82,24 @@ class InvoiceDetailState(PortalState):
                     return self._login_redirect()
                 invoice_id = invoices.parse_invoice_id(self._path_arg())
                 # The ledger stamp (the watch's starting point) comes with the invoice, in
-                # its statement: one round trip fewer than `_note_ledger` (issue 25).
-                view, self._watch_seen = invoices.open_invoice_with_stamp(
-                    db, actor=actor, invoice_id=invoice_id
+                # its statement: one round trip fewer than `_note_ledger` (issue 25); so do
+                # whether it has files and its thread, which most invoices have not: then
+                # no statement for either.
+                opened = invoices.open_invoice_with_stamp(db, actor=actor, invoice_id=invoice_id)
+                self._watch_seen = opened.stamp
+                self.invoice = _for_browser(opened.view)
+                if opened.may_have_files:
+                    self.attachments = documents.invoice_documents(
+                        db, actor=actor, invoice_id=invoice_id
+                    )
+                view = threads.client_thread_of(
+                    db,
+                    actor=actor,
+                    document_type="invoice",
+                    document=opened.invoice,
+                    thread=opened.thread,
                 )
-                self.invoice = _for_browser(view)
-                self.attachments = documents.invoice_documents(
-                    db, actor=actor, invoice_id=invoice_id
-                )
-                thread._open(actor, "invoice", invoice_id, db)
+                thread._show("invoice", invoice_id, view)
         except NotFoundError:
             self.not_found = True
             self.loading = False

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import cast
 
-from sqlalchemy import and_, bindparam, func, or_, true, update
+from sqlalchemy import and_, bindparam, exists, func, or_, true, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
@@ -32,7 +32,7 @@ from portal_app.core.paging import (
 )
 from portal_app.core.pickling import positional_pickle
 from portal_app.core.qr import qr_svg
-from portal_app.models import Client, Company, Invoice, InvoiceLine
+from portal_app.models import Client, Company, Document, DocumentThread, Invoice, InvoiceLine
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.models.statuses import InvoiceStatus
 from portal_app.schemas.einvoice import TYPE_INVOICE
@@ -351,7 +351,32 @@ def _with_stamp(statement):
     )
 
 
-_OWN_INVOICE_PAGE_STAMPED = _with_stamp(_OWN_INVOICE_PAGE)
+# What else the invoice's page shows, told by the invoice's own statement (one snapshot):
+# whether it has a file its client may see, and its question thread's id, kind and status
+# (NULLs: no thread yet). Most invoices have neither, and then the page needs no statement
+# for them (pages/client/invoice_detail.py). The files' flag is only a hint: true, their own
+# scoped statement (documents.invoice_documents) still decides what is shown.
+_HAS_FILES = (
+    exists()
+    .where(col(Document.invoice_id) == Invoice.id, col(Document.visible_to_client).is_(True))
+    .label("has_files")
+)
+_THREAD_COLUMNS = (col(DocumentThread.id), col(DocumentThread.kind), col(DocumentThread.status))
+
+
+def _with_page_extras(statement):
+    """`statement` (the invoice, its parties and the stamp) also reading `_HAS_FILES` and the
+    invoice's thread (`_THREAD_COLUMNS`, by an outer join: at most one thread an invoice)."""
+    return statement.add_columns(_HAS_FILES, *_THREAD_COLUMNS).outerjoin(
+        DocumentThread,
+        and_(
+            col(DocumentThread.invoice_id) == Invoice.id,
+            col(DocumentThread.company_id) == Invoice.company_id,
+        ),
+    )
+
+
+_OWN_INVOICE_PAGE_STAMPED = _with_page_extras(_with_stamp(_OWN_INVOICE_PAGE))
 # The lines as plain columns (they are only formatted), built once.
 _LINE_TABLE = InvoiceLine.__table__  # type: ignore[attr-defined]
 _LINES = (
@@ -380,7 +405,7 @@ def _invoice_with_parties(
     """`get_client_invoice` with the invoice's company and client, in one statement;
     `for_page`: of the parties only the columns the invoice's page reads (`_PAGE_PARTIES`);
     `stamped` (with `for_page`): the row also ends with the client's ledger stamp's four
-    values (client_stamp.STAMP_COLUMNS)."""
+    values (client_stamp.STAMP_COLUMNS), then `_HAS_FILES` and `_THREAD_COLUMNS`."""
     if (
         not isinstance(invoice_id, int)
         or isinstance(invoice_id, bool)
@@ -394,7 +419,7 @@ def _invoice_with_parties(
         if for_page:
             statement = statement.options(*_PAGE_PARTIES)
         if stamped:
-            statement = _with_stamp(statement)
+            statement = _with_page_extras(_with_stamp(statement))
         found = session.exec(statement, params=params if stamped else None).first()
     else:
         if stamped:
@@ -423,25 +448,49 @@ def invoice_view(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OpenedInvoice:
+    """What the invoice's page reads in its statement: the view, the client's ledger stamp,
+    the invoice row (read in the actor's scope), whether it may have files the client sees
+    (False: it has none) and its question thread (None: none yet)."""
+
+    view: InvoiceView
+    stamp: str
+    invoice: Invoice
+    may_have_files: bool
+    thread: DocumentThread | None
+
+
 def open_invoice(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:
     """`invoice_page_view`, noting that the client opened the invoice (record_view)."""
-    return open_invoice_with_stamp(session, actor=actor, invoice_id=invoice_id)[0]
+    return open_invoice_with_stamp(session, actor=actor, invoice_id=invoice_id).view
 
 
-def open_invoice_with_stamp(
-    session: Session, *, actor: Actor, invoice_id: int
-) -> tuple[InvoiceView, str]:
+def open_invoice_with_stamp(session: Session, *, actor: Actor, invoice_id: int) -> OpenedInvoice:
     """`open_invoice` and the client's ledger stamp (services/payments/ledger_stamp.py), the
     stamp read by the invoice's own statement: one round trip fewer than reading it first,
     and the same starting point for the page's live watch (the stamp and the invoice come
-    from one snapshot; the lines and payments, read after, are at least as new)."""
+    from one snapshot; the lines and payments, read after, are at least as new). The same
+    statement tells whether the invoice has files and a thread (`OpenedInvoice`)."""
     modules.require(session, actor=actor, module="invoices")
     invoice, company, client, *parts = _invoice_with_parties(
         session, actor, invoice_id, for_page=True, stamped=True
     )
+    stamp, (has_files, thread_id, kind, status) = parts[:4], parts[4:]
     view = _page_view(session, actor, invoice, company, client)
     record_view(session, actor=actor, invoice=invoice)
-    return view, stamp_text(parts)
+    thread = None
+    if thread_id is not None:
+        # Not in the session: only what the thread's view reads of it (threads.client_thread_of).
+        thread = DocumentThread(
+            id=thread_id,
+            company_id=invoice.company_id,
+            client_id=invoice.client_id,
+            invoice_id=invoice.id,
+            kind=kind,
+            status=status,
+        )
+    return OpenedInvoice(view, stamp_text(stamp), invoice, bool(has_files), thread)
 
 
 def invoice_page_view(session: Session, *, actor: Actor, invoice_id: int) -> InvoiceView:

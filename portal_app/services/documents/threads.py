@@ -186,9 +186,13 @@ def _view(
     contacts = _names(session, ClientContact, {m.contact_id for m in messages if m.contact_id})
     staff = _names(session, StaffUser, {m.staff_user_id for m in messages if m.staff_user_id})
     files = _names(session, Document, {m.document_id for m in messages if m.document_id})
-    company = session.get(Company, document.company_id)
-    company_name = " ".join(company.name.split()) if company else ""
-    zone = company_time_zone(session, document.company_id)
+    company_name, zone = "", "UTC"
+    if messages:
+        # Only messages show the company's name and times: an empty thread (most documents)
+        # reads nothing more (issue 25).
+        company = session.get(Company, document.company_id)
+        company_name = " ".join(company.name.split()) if company else ""
+        zone = company_time_zone(session, document.company_id)
     rows: list[ThreadMessageView] = []
     for message in messages:
         if message.staff_user_id is not None:
@@ -229,7 +233,27 @@ def client_thread(
     """The conversation about one of the actor's invoices or quotes (empty before the first
     message); NotFoundError for a document the actor may not see."""
     document = _client_document(session, actor, document_type, document_id)
-    thread = _thread_of(session, document_type, document)
+    return client_thread_of(
+        session,
+        actor=actor,
+        document_type=document_type,
+        document=document,
+        thread=_thread_of(session, document_type, document),
+    )
+
+
+def client_thread_of(
+    session: Session,
+    *,
+    actor: Actor,
+    document_type: str,
+    document: Invoice | Quote,
+    thread: DocumentThread | None,
+) -> ThreadView:
+    """`client_thread` of a document the caller has just read in the actor's client scope,
+    with its thread as read by the same statement (None: none yet; its id, kind and status are
+    all this reads of it): no statement for a document without messages (the invoice page's
+    load, invoices.open_invoice_with_stamp)."""
     return _view(
         session,
         thread,
