@@ -32,7 +32,15 @@ from portal_app.core.paging import (
 )
 from portal_app.core.pickling import positional_pickle
 from portal_app.core.qr import qr_svg
-from portal_app.models import Client, Company, Document, DocumentThread, Invoice, InvoiceLine
+from portal_app.models import (
+    Client,
+    Company,
+    Document,
+    DocumentThread,
+    Invoice,
+    InvoiceLine,
+    PaymentAllocation,
+)
 from portal_app.models.invoice import PAYABLE_STATUSES, VISIBLE_STATUSES
 from portal_app.models.statuses import InvoiceStatus
 from portal_app.schemas.einvoice import TYPE_INVOICE
@@ -352,10 +360,14 @@ def _with_stamp(statement):
 
 
 # What else the invoice's page shows, told by the invoice's own statement (one snapshot):
-# whether it has a file its client may see, and its question thread's id, kind and status
-# (NULLs: no thread yet). Most invoices have neither, and then the page needs no statement
-# for them (pages/client/invoice_detail.py). The files' flag is only a hint: true, their own
-# scoped statement (documents.invoice_documents) still decides what is shown.
+# whether anything was applied to it, whether it has a file its client may see, and its
+# question thread's id, kind and status (NULLs: no thread yet). Most open invoices have none
+# of these, and then the page needs no statement for them (pages/client/invoice_detail.py).
+# The two flags are only hints: true, their own scoped statements (invoice_payments,
+# documents.invoice_documents) still decide what is shown.
+_HAS_ALLOCATIONS = (
+    exists().where(col(PaymentAllocation.invoice_id) == Invoice.id).label("has_allocations")
+)
 _HAS_FILES = (
     exists()
     .where(col(Document.invoice_id) == Invoice.id, col(Document.visible_to_client).is_(True))
@@ -365,9 +377,10 @@ _THREAD_COLUMNS = (col(DocumentThread.id), col(DocumentThread.kind), col(Documen
 
 
 def _with_page_extras(statement):
-    """`statement` (the invoice, its parties and the stamp) also reading `_HAS_FILES` and the
-    invoice's thread (`_THREAD_COLUMNS`, by an outer join: at most one thread an invoice)."""
-    return statement.add_columns(_HAS_FILES, *_THREAD_COLUMNS).outerjoin(
+    """`statement` (the invoice, its parties and the stamp) also reading `_HAS_ALLOCATIONS`,
+    `_HAS_FILES` and the invoice's thread (`_THREAD_COLUMNS`, by an outer join: at most one
+    thread an invoice)."""
+    return statement.add_columns(_HAS_ALLOCATIONS, _HAS_FILES, *_THREAD_COLUMNS).outerjoin(
         DocumentThread,
         and_(
             col(DocumentThread.invoice_id) == Invoice.id,
@@ -405,7 +418,7 @@ def _invoice_with_parties(
     """`get_client_invoice` with the invoice's company and client, in one statement;
     `for_page`: of the parties only the columns the invoice's page reads (`_PAGE_PARTIES`);
     `stamped` (with `for_page`): the row also ends with the client's ledger stamp's four
-    values (client_stamp.STAMP_COLUMNS), then `_HAS_FILES` and `_THREAD_COLUMNS`."""
+    values (client_stamp.STAMP_COLUMNS), then `_with_page_extras`'s."""
     if (
         not isinstance(invoice_id, int)
         or isinstance(invoice_id, bool)
@@ -476,8 +489,8 @@ def open_invoice_with_stamp(session: Session, *, actor: Actor, invoice_id: int) 
     invoice, company, client, *parts = _invoice_with_parties(
         session, actor, invoice_id, for_page=True, stamped=True
     )
-    stamp, (has_files, thread_id, kind, status) = parts[:4], parts[4:]
-    view = _page_view(session, actor, invoice, company, client)
+    stamp, (paid, has_files, thread_id, kind, status) = parts[:4], parts[4:]
+    view = _page_view(session, actor, invoice, company, client, may_have_payments=bool(paid))
     record_view(session, actor=actor, invoice=invoice)
     thread = None
     if thread_id is not None:
@@ -504,8 +517,15 @@ def invoice_page_view(session: Session, *, actor: Actor, invoice_id: int) -> Inv
 
 
 def _page_view(
-    session: Session, actor: Actor, invoice: Invoice, company: Company, client: Client
+    session: Session,
+    actor: Actor,
+    invoice: Invoice,
+    company: Company,
+    client: Client,
+    *,
+    may_have_payments: bool = True,
 ) -> InvoiceView:
+    # `may_have_payments` False: nothing was ever applied to the invoice (_HAS_ALLOCATIONS).
     locale = client_locale(session, actor)
     # Without what only the PDF uses (the page drops it: pages/client/invoice_detail.py).
     view = build_invoice_view(
@@ -524,7 +544,9 @@ def _page_view(
         view,
         pay_link_qr_src=pay_src,
         payment_qr_src=bank_src,
-        payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale),
+        payments=invoice_payments(session, actor=actor, invoice=invoice, locale=locale)
+        if may_have_payments
+        else [],
     )
 
 
