@@ -1,10 +1,13 @@
 """Invoice detail page: the database work of one view, wall and CPU time, and its statements.
 
 What `InvoiceDetailState.load` does in its one database session: the session check
-(`auth.resolve_actor`, which also notes the modules and locale for the services), the ledger
-stamp, `invoices.open_invoice` (the invoice, its lines, the view record, the pay
-link, the payments) and `documents.invoice_documents`, then the commit. A repeated view of
-one invoice with `--lines` lines and `--documents` files, in a fresh Session each time.
+(`auth.resolve_actor`, which also notes the modules and locale for the services),
+`invoices.open_invoice_with_stamp` (the invoice with the ledger stamp, whether it has files
+and its question thread; its lines, the view record, the payments), the files
+(`documents.invoice_documents`) when it has some and the thread's view
+(`threads.client_thread_of`), then the commit. A repeated view of one invoice with
+`--lines` lines and `--documents` files (0: the common invoice, without files), in a fresh
+Session each time.
 
 The portal code measured is the one next to this script (`../portal_app`). With `--before
 PATH` it times the same views with the portal code of another checkout (before, e.g. a
@@ -46,9 +49,8 @@ from portal_app.services.billing.invoice_math import (  # noqa: E402
     apply_totals,
     build_lines,
 )
-from portal_app.services.documents import documents  # noqa: E402
+from portal_app.services.documents import documents, threads  # noqa: E402
 from portal_app.services.identity import auth  # noqa: E402
-from portal_app.services.payments import ledger_stamp  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -123,9 +125,19 @@ def view(engine, token: str, invoice_id: int) -> None:
     with Session(engine, expire_on_commit=False) as db:
         actor = auth.resolve_actor(db, token=token)
         assert actor is not None
-        ledger_stamp.ledger_stamp(db, actor=actor)
-        invoices.open_invoice(db, actor=actor, invoice_id=invoice_id)
-        documents.invoice_documents(db, actor=actor, invoice_id=invoice_id)
+        opened = invoices.open_invoice_with_stamp(db, actor=actor, invoice_id=invoice_id)
+        if isinstance(opened, tuple):
+            # A checkout before 87b932f (--before): files and thread read as the page read
+            # them then, the thread through its document's id.
+            documents.invoice_documents(db, actor=actor, invoice_id=invoice_id)
+            threads.client_thread(db, actor=actor, document_type="invoice", document_id=invoice_id)
+        else:
+            if opened.may_have_files:
+                documents.invoice_documents(db, actor=actor, invoice_id=invoice_id)
+            threads.client_thread_of(
+                db, actor=actor, document_type="invoice", document=opened.invoice,
+                thread=opened.thread,
+            )  # fmt: skip
         db.commit()
 
 
