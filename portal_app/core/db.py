@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
@@ -43,9 +44,14 @@ def id_of(row: HasId) -> int:
     return row.id
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for `url`, with SQLite tuned for a small embedded deployment."""
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """Create an engine for `url`, with SQLite tuned for a small embedded deployment.
+
+    `autocommit` (PostgreSQL only) makes every connection autocommit once, when it is opened,
+    for sessions that only read (`get_read_engine`)."""
     if url.startswith("sqlite"):
+        if autocommit:
+            raise ValueError("autocommit engines are for PostgreSQL (SQLite keeps its own rules)")
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +77,14 @@ def make_engine(url: str) -> Engine:
 
         _sqlite_write_lock(engine)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    if autocommit:
+        # Set on each connection when it is opened (psycopg's autocommit attribute), never
+        # switched on checkout and back on return: SQLAlchemy's per-checkout isolation switch
+        # (an engine's execution_options) was ~2% of a loaded worker's CPU (issue 25). Its own
+        # pool: a worker runs one synchronous handler at a time on its event loop.
+        engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT")
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=20)
     _ping_after_idle(engine)
     return engine
 
@@ -140,6 +153,26 @@ def _ping_after_idle(engine: Engine) -> None:
 def get_engine() -> Engine:
     """The process-wide engine for the configured DATABASE_URL."""
     return make_engine(get_settings().database_url)
+
+
+# get_engine's engine -> its autocommit sibling (a new get_engine after cache_clear, as tests
+# do with another DATABASE_URL, gets a new one; a dropped engine's sibling goes with it).
+_READ_ENGINES: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+def get_read_engine() -> Engine:
+    """The engine for sessions that only read (state/read_scope.py): on PostgreSQL one whose
+    connections are all in autocommit, on the same database as `get_engine`; on SQLite
+    `get_engine` itself."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = _READ_ENGINES.get(engine)
+    if found is None:
+        found = _READ_ENGINES[engine] = make_engine(
+            engine.url.render_as_string(hide_password=False), autocommit=True
+        )
+    return found
 
 
 @contextmanager

@@ -8,9 +8,13 @@ READ COMMITTED every statement takes its own snapshot, inside a transaction or n
 those statements in autocommit reads exactly what the transaction read, two round trips
 fewer (issue 25: BEGIN and COMMIT were ~14% of a loaded worker's event loop).
 
-The connection comes from the same pool; SQLAlchemy switches it to autocommit on checkout and
-back on return (client-side attributes of psycopg, no round trip), so a connection handed out
-to `session_scope` afterwards opens transactions as before (tests/state/test_read_scope.py).
+The portal's events take their connections from `core.db.get_read_engine()`: an engine of its
+own whose connections are put in autocommit once, when opened, so the pool of `session_scope`
+never holds an autocommit connection and nothing is switched per event (SQLAlchemy's switch on
+checkout and back on return was ~2% of a loaded worker's CPU, issue 25). An engine passed in
+explicitly (tests, benches on a schema of their own) is switched that way instead, on its own
+pool: `autocommit_engine`; either way a connection handed out to `session_scope` afterwards
+opens transactions as before (tests/state/test_read_scope.py).
 SQLite keeps `session_scope`: sqlite3 begins nothing before a SELECT anyway, and its write lock
 rules live in core/db.py.
 """
@@ -24,14 +28,14 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from portal_app.core.db import get_engine, session_scope
+from portal_app.core.db import get_read_engine, session_scope
 
 _AUTOCOMMIT: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 def autocommit_engine(engine: Engine) -> Engine | None:
-    """`engine` with its connections in autocommit (same pool), or None when it is not
-    PostgreSQL."""
+    """`engine` with its connections switched to autocommit on checkout (same pool), or None
+    when it is not PostgreSQL: for an engine a caller passes in."""
     if engine.dialect.name != "postgresql":
         return None
     found = _AUTOCOMMIT.get(engine)
@@ -45,6 +49,9 @@ def read_scope(engine: Engine | None = None) -> Iterator[Session]:
     """`session_scope` for an event that only reads: its statements in autocommit on
     PostgreSQL (no BEGIN, no COMMIT). A write made in it is committed statement by statement,
     so only a write that is one statement belongs here (the invoice page's view record)."""
-    base = engine or get_engine()
-    with session_scope(autocommit_engine(base) or base) as session:
+    if engine is None:
+        scope = session_scope(get_read_engine())
+    else:
+        scope = session_scope(autocommit_engine(engine) or engine)
+    with scope as session:
         yield session

@@ -115,3 +115,52 @@ def test_the_invoice_pages_view_record_in_a_read_scope_is_both_or_neither(engine
         # Committed rows: other tests count every "invoice_viewed" row of the database.
         with session_scope(engine) as db:
             db.execute(delete(AuditEvent).where(col(AuditEvent.entity_id).in_(made)))
+
+
+@pytest.fixture
+def database_url(monkeypatch):
+    """Point the settings (and so get_engine) at a database URL for one test."""
+    from portal_app.core import db as portal_db
+    from portal_app.core.settings import get_settings
+
+    def use(url: str):
+        monkeypatch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        portal_db.get_engine.cache_clear()
+        return portal_db
+
+    yield use
+    portal_db.get_engine().dispose()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    portal_db.get_engine.cache_clear()
+
+
+def test_the_portals_reads_use_an_engine_whose_connections_are_born_in_autocommit(database_url):
+    portal_db = database_url(PG_URL)
+    reads = portal_db.get_read_engine()
+    assert reads is not portal_db.get_engine()
+    assert reads is portal_db.get_read_engine()
+    assert reads.url == portal_db.get_engine().url
+    try:
+        with read_scope() as db:
+            assert db.get_bind() is reads
+            assert db.exec(select(text("1"))).one() == 1
+            driver = _driver(db)
+            assert driver.autocommit
+            assert driver.info.transaction_status == TransactionStatus.IDLE
+            # Nothing to switch back on return: no per-checkout isolation level.
+            assert "isolation_level" not in db.connection().get_execution_options()
+        with session_scope() as db:
+            db.exec(select(text("1"))).one()
+            assert not _driver(db).autocommit
+            assert _driver(db).info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        reads.dispose()
+
+
+def test_on_sqlite_the_portals_reads_use_the_one_engine(database_url, tmp_path):
+    portal_db = database_url(f"sqlite:///{tmp_path / 'reads.db'}")
+    assert portal_db.get_read_engine() is portal_db.get_engine()
+    with pytest.raises(ValueError):
+        portal_db.make_engine(f"sqlite:///{tmp_path / 'other.db'}", autocommit=True)
