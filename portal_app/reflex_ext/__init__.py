@@ -8,6 +8,7 @@ upgrade is reviewed here and nowhere else:
 - redis_lock_fix.py: the Redis state lock survives a cancelled event;
 - redis_round_trips.py: an event's Redis lock and state I/O in two round trips instead of four;
 - event_log.py: one log line per websocket event, with its id;
+- socket_json.py: outgoing Socket.IO packets (state updates) encoded by orjson, Reflex's output;
 - tab_push.py: live money pages refreshed through Reflex's event processor.
 - vendor_chunk.py: a Reflex plugin giving the front-end build one vendor chunk (its Vite config).
 - radix_css.py: Reflex's Radix Themes plugin with the CSS of the colour scales the portal uses.
@@ -73,7 +74,7 @@ def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION)
 
     Returns the names of what was installed (the rest was refused and logged).
     """
-    from portal_app.reflex_ext import redis_lock_fix, redis_round_trips
+    from portal_app.reflex_ext import redis_lock_fix, redis_round_trips, socket_json
     from portal_app.reflex_ext.event_log import EventLogMiddleware
     from portal_app.reflex_ext.page_load import InlinePageLoadMiddleware, navigation_states
     from portal_app.reflex_ext.tab_push import TabPageMiddleware
@@ -87,6 +88,9 @@ def install(app: Any, *, ledger_push: Any, reflex_version: str = REFLEX_VERSION)
     if allow_patch("redis round trips", reflex_version):
         redis_round_trips.install()
         installed.append("redis round trips")
+    # State updates encoded by orjson (same output); an app without a socket server has none.
+    if allow_patch("socket json", reflex_version) and socket_json.install(app):
+        installed.append("socket json")
     # One log line per websocket event, with the event's id.
     if allow_patch("event log", reflex_version):
         app.add_middleware(EventLogMiddleware())
