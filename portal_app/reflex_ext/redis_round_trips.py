@@ -84,10 +84,53 @@ def required_classes(manager: Any, token: BaseStateToken, extra: Iterable[type] 
     """The state classes Reflex's `get_state(token)` reads for a fresh tree, in its order
     (parents before their substates), plus what its `get_state` of each `extra` class would
     read into that tree."""
-    needed: set[type] = set()
-    for cls in (token.cls, *extra):
-        manager._get_required_state_classes(cls, subclasses=True, required_state_classes=needed)
-    return sorted(needed, key=lambda cls: cls.get_full_name())
+    extra = tuple(extra)
+    key = (token.cls, extra)
+    found = _REQUIRED.get(key)
+    if found is None:
+        # The answer depends on the state classes only: Reflex walks the tree for it on every
+        # call (~1.5% of a loaded worker's CPU, issue 25), so it is kept until a state class
+        # changes (_forget_required_when_states_change).
+        _forget_required_when_states_change()
+        needed: set[type] = set()
+        for cls in (token.cls, *extra):
+            manager._get_required_state_classes(cls, subclasses=True, required_state_classes=needed)
+        found = _REQUIRED[key] = tuple(sorted(needed, key=lambda cls: cls.get_full_name()))
+    return list(found)
+
+
+# (token's state class, extra classes) -> required_classes' answer.
+_REQUIRED: dict[tuple[type, tuple[type, ...]], tuple[type, ...]] = {}
+
+
+def _forget_required_when_states_change() -> None:
+    """Empty `_REQUIRED` whenever Reflex changes its state tree: every new state class, var
+    added or module reloaded goes through `BaseState._init_var_dependency_dicts` (which sets
+    the dependency sets `_get_required_state_classes` reads) or `reload_state_module` (which
+    removes classes). Patched once per process."""
+    import reflex.state
+    from reflex.state import BaseState
+
+    init = BaseState.__dict__["_init_var_dependency_dicts"].__func__
+    if not getattr(init, "portal_forgets_required", False):
+
+        def _init_var_dependency_dicts(cls):
+            _REQUIRED.clear()
+            return init(cls)
+
+        _init_var_dependency_dicts.portal_forgets_required = True
+        _init_var_dependency_dicts.portal_original = init
+        BaseState._init_var_dependency_dicts = classmethod(_init_var_dependency_dicts)
+    reload = reflex.state.reload_state_module
+    if not getattr(reload, "portal_forgets_required", False):
+
+        def reload_state_module(*args, **kwargs):
+            _REQUIRED.clear()
+            return reload(*args, **kwargs)
+
+        reload_state_module.portal_forgets_required = True
+        reload_state_module.portal_original = reload
+        reflex.state.reload_state_module = reload_state_module
 
 
 def _prefetch(event: Any) -> list[type]:

@@ -352,3 +352,43 @@ def test_install_is_idempotent_and_keeps_the_original():
     assert StateManagerRedis._try_modify_state is patched
     assert patched.portal_two_round_trips
     assert not getattr(patched.portal_original, "portal_two_round_trips", False)
+
+
+def test_the_states_to_read_are_reflexs_and_kept_until_a_state_class_changes(monkeypatch):
+    import inspect
+
+    from reflex.state import BaseState
+
+    manager = StateManagerRedis(redis=CountingRedis.from_url(REDIS_URL))
+    token = _token()
+    expected = sorted(
+        manager._get_required_state_classes(RoundTripChild, subclasses=True),
+        key=lambda cls: cls.get_full_name(),
+    )
+    walks = []
+    walk = StateManagerRedis._get_required_state_classes
+
+    def counting(self, *args, **kwargs):
+        walks.append(args[0])
+        return walk(self, *args, **kwargs)
+
+    monkeypatch.setattr(StateManagerRedis, "_get_required_state_classes", counting)
+    assert redis_round_trips.required_classes(manager, token) == expected
+    assert redis_round_trips.required_classes(manager, token, [RoundTripPage]) == sorted(
+        {*expected, RoundTripPage, RoundTripParent}, key=lambda cls: cls.get_full_name()
+    )
+    again = len(walks)
+    assert redis_round_trips.required_classes(manager, token, [RoundTripPage]) != expected
+    assert len(walks) == again  # asked before: not walked again
+    assert redis_round_trips.required_classes(manager, token) == expected
+    assert len(walks) == again
+    # Reflex re-initialises a state's dependency sets on a new state class or var: forgotten.
+    RoundTripChild._init_var_dependency_dicts()
+    assert redis_round_trips.required_classes(manager, token) == expected
+    assert len(walks) > again
+    # Canary: Reflex goes through that method on a new state class and on a var added.
+    assert "cls._init_var_dependency_dicts()" in inspect.getsource(BaseState.__init_subclass__)
+    assert "cls._init_var_dependency_dicts()" in inspect.getsource(BaseState._update_substate_vars)
+    assert getattr(
+        BaseState.__dict__["_init_var_dependency_dicts"].__func__, "portal_forgets_required"
+    )
