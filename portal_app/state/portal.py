@@ -8,7 +8,7 @@ Everything the server needs to remember privately is in backend-only `_vars`.
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import reflex as rx
 from reflex_base.utils.format import format_event_handler
@@ -25,6 +25,9 @@ from portal_app.state import browser_js
 from portal_app.state.nav import visible_nav_items
 from portal_app.state.session import CLIENT_SIDE, SessionSide, SessionStateMixin, post_script
 from portal_app.state.ui_language import UiLanguageState
+
+if TYPE_CHECKING:
+    from reflex.state import RouterData
 
 
 class PortalState(SessionStateMixin, UiLanguageState):
@@ -58,14 +61,18 @@ class PortalState(SessionStateMixin, UiLanguageState):
         "", name=i18n.LANGUAGE_COOKIE, path="/", max_age=365 * 24 * 3600, same_site="lax"
     )
 
-    def _actor(self, db: Session | None = None) -> Actor | None:
+    def _actor(self, db: Session | None = None, router: RouterData | None = None) -> Actor | None:
         """The signed-in contact for this event, or None (checked against the database), in
-        the caller's database session `db` when given (one session for the whole event)."""
+        the caller's database session `db` when given (one session for the whole event);
+        `router`: this event's `self.router` when the caller already read it."""
         # Server-side text of this event (refusals, "Checking amounts…") in the tab's language:
         # every client handler passes through here, not only page loads (`_begin`).
         i18n.set_language(self.lang)
+        # Read once: each `self.router` builds Reflex's RouterData anew (~10 µs).
+        router = router or self.router
+        token, ip = self._session_token(router), self._client_ip(router)
         with session_or_scope(db) as session:
-            return auth.resolve_actor(session, token=self._session_token(), ip=self._client_ip())
+            return auth.resolve_actor(session, token=token, ip=ip)
 
     def _load_shell(self, actor: Actor, db: Session | None = None) -> None:
         with session_or_scope(db) as session:
@@ -117,14 +124,15 @@ class PortalState(SessionStateMixin, UiLanguageState):
         """Start a page load: the actor, with the shell filled in; None when signed out.
 
         Pass the event's database session as `db` to do it without a session of its own."""
-        actor = self._actor(db)
+        router = self.router
+        actor = self._actor(db, router)
         if actor is None:
             self._clear_shell()
             return None
         watch_client = f"{actor.company_id}:{actor.client_id}"
         if self._watch_client != watch_client:
             self._watch_client = watch_client
-        key = f"{actor.session_id}:{self.router.session.session_id or ''}"
+        key = f"{actor.session_id}:{router.session.session_id or ''}"
         now = time.time()
         fresh = 0 <= now - self._shell_loaded_at < SHELL_MAX_AGE
         if not (self.signed_in and key == self._shell_key and fresh):
@@ -153,10 +161,11 @@ class PortalState(SessionStateMixin, UiLanguageState):
         company_id, _, client_id = self._watch_client.partition(":")
         if not (company_id.isdigit() and client_id.isdigit()):
             return ""
+        router = self.router
         return LEDGER_PUSH.seen_stamp(
-            self.router.session.client_token,
+            router.session.client_token,
             client=(int(company_id), int(client_id)),
-            path=self.router.url.path,
+            path=router.url.path,
         )
 
     def _watch_here(self, refresh) -> None:
@@ -167,11 +176,12 @@ class PortalState(SessionStateMixin, UiLanguageState):
         company_id, _, client_id = self._watch_client.partition(":")
         if not (company_id.isdigit() and client_id.isdigit()):
             return
+        router = self.router
         LEDGER_PUSH.watch(
-            self.router.session.client_token,
+            router.session.client_token,
             Watcher(
                 client=(int(company_id), int(client_id)),
-                path=self.router.url.path,
+                path=router.url.path,
                 event_name=format_event_handler(refresh),
                 seen=self._watch_seen,
                 until=time.monotonic() + WATCH_MINUTES * 60,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 import reflex as rx
@@ -22,7 +22,10 @@ from portal_app.core.settings import get_settings
 from portal_app.services.identity import auth, staff_auth
 from portal_app.state import browser_js
 from portal_app.state.event_address import event_client_address
-from portal_app.state.signin_binding import handshake_cookie
+from portal_app.state.signin_binding import cookie_value
+
+if TYPE_CHECKING:
+    from reflex.state import RouterData
 
 # A side's password sign-in service (auth.sign_in, staff_auth.sign_in_staff): the database
 # session, then email, password, ip, user_agent and binding by keyword; its result has a
@@ -78,13 +81,15 @@ class SessionStateMixin(rx.State, mixin=True):
 
     SIDE: ClassVar[SessionSide]
 
-    def _session_token(self) -> str | None:
-        """This side's session cookie from the websocket handshake, or None."""
-        return handshake_cookie(self, self.SIDE.cookie_name())
+    def _session_token(self, router: RouterData | None = None) -> str | None:
+        """This side's session cookie from the websocket handshake, or None. `router`: this
+        event's `self.router` when the caller already has it (each read builds it anew)."""
+        headers = (router or self.router).headers
+        return cookie_value(headers.cookie or "", self.SIDE.cookie_name())
 
-    def _client_ip(self) -> str:
+    def _client_ip(self, router: RouterData | None = None) -> str:
         """The client's address, through trusted proxies (state/event_address.py)."""
-        return event_client_address(self.router)
+        return event_client_address(router or self.router)
 
     def _backend_base(self) -> str:
         """Where our HTTP routes live as seen from the browser ('' when one origin serves all)."""
