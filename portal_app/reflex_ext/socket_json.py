@@ -9,9 +9,10 @@ was ~3% of a loaded worker's CPU (issue 25); orjson does the same packet in abou
 `install(app)` swaps in a module whose `dumps` asks orjson first and keeps Reflex's output:
 
 - every value the standard encoder hands to `default` goes to the same `serializers.serialize`
-  (dataclasses, dates and times are passed through to it instead of orjson's own encoding;
+  (dataclasses, dates and times are passed through to it instead of orjson's own encoding);
   enums and UUIDs, which orjson encodes itself, give what Reflex's serializers return for them:
-  their value, their text);
+  their value, their text; float and tuple subclasses, which orjson hands to `default` and the
+  standard encoder writes itself, are written as it writes them (the float, a list);
 - strings come out the same (`ensure_ascii=False`: only quotes, backslashes and control
   characters escaped), as do ints, bools, null, lists, tuples and dicts;
 - whatever orjson refuses (a key that is not a string, an int beyond 64 bits, a lone
@@ -44,10 +45,19 @@ def fast_dumps(original: Any) -> Any:
 
     serialize = serializers.serialize
 
+    def default(value: Any) -> Any:
+        # Subclasses the standard encoder writes itself and orjson hands over: a float's
+        # (Python's repr of its value) and a tuple's (a list of its items).
+        if isinstance(value, float):
+            return float.__float__(value)
+        if isinstance(value, tuple):
+            return list(tuple.__iter__(value))
+        return serialize(value)
+
     def dumps(obj: Any, **kwargs: Any) -> str:
         if kwargs.get("separators") == _COMPACT and len(kwargs) == 1 and not otel.enabled:
             try:
-                return orjson.dumps(obj, default=serialize, option=_OPTIONS).decode()
+                return orjson.dumps(obj, default=default, option=_OPTIONS).decode()
             except TypeError:  # orjson.JSONEncodeError: Reflex's encoder decides
                 pass
         return original(obj, **kwargs)

@@ -3,6 +3,7 @@ Reflex's own encoder writes, and whatever orjson refuses is left to Reflex's enc
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 import inspect
@@ -29,6 +30,17 @@ class Size(enum.IntEnum):
 
 class Word(enum.StrEnum):
     YES = "yes"
+
+
+class Ratio(float):
+    pass
+
+
+class Pair(tuple):
+    pass
+
+
+Point = collections.namedtuple("Point", "x y")
 
 
 @dataclasses.dataclass
@@ -65,6 +77,8 @@ def _update():
                     "set_rx_state_": {"only"},
                     "numbers_rx_state_": [0, -1, 2**63 - 1, True, False, None, 1.5, 100.0],
                     "nested_rx_state_": {"a": [{"b": ()}], "": {}},
+                    "subclasses_rx_state_": [Ratio(0.25), Pair((1, "a")), Point(1, 2)],
+                    "mappings_rx_state_": [collections.OrderedDict(a=1), range(3), b"x"],
                 }
             },
             "events": [],
@@ -81,8 +95,14 @@ def test_an_update_is_encoded_as_reflex_encodes_it():
 
 @pytest.mark.parametrize(
     "payload",
-    [{1: "int key"}, {"big": 2**70}, ["lone \ud800 surrogate"], {"deep": [{2.5: None}]}],
-    ids=["int-key", "big-int", "surrogate", "float-key"],
+    [
+        {1: "int key"},
+        {"big": 2**70},
+        ["lone \ud800 surrogate"],
+        {"deep": [{2.5: None}]},
+        {Word.YES: "str subclass key"},
+    ],
+    ids=["int-key", "big-int", "surrogate", "float-key", "enum-key"],
 )
 def test_what_orjson_refuses_is_left_to_reflexs_encoder(payload):
     reflex = _reflex_dumps()
