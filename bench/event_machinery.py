@@ -8,9 +8,11 @@ Usage:
 One process; per piece, two arms alternated in rounds (`_compare.in_turn`), CPU time per
 event (time.process_time: what a worker's event loop spends), median of the rounds (issue 25):
 
-- read session: a read-only event's database session with one small query, on a pooled
-  connection switched to AUTOCOMMIT on checkout and back on return (before) or on an engine
-  whose connections are autocommit from birth (`core.db.make_engine(..., autocommit=True)`);
+- read session: a read-only event's database session taking its connection and giving it back
+  (no statement: a round trip's wait would hide the CPU in the noise of a shared machine), on
+  a pooled connection switched to AUTOCOMMIT on checkout and back on return (before) or on an
+  engine whose connections are autocommit from birth (`core.db.make_engine(...,
+  autocommit=True)`);
 - update JSON: an invoice list update of 25 rows as socket.io encodes it, with Reflex's encoder
   (before) or reflex_ext/socket_json.py's;
 - session check inputs: what `PortalState._actor` reads before its query (the session cookie
@@ -70,10 +72,12 @@ def read_session(pg_url: str, events: int, rounds: int) -> None:
     def on(engine):
         def run() -> None:
             with session_scope(engine) as db:
-                db.execute(text("SELECT 1")).scalar_one()
+                db.connection()
 
         return run
 
+    with session_scope(born) as db:  # the engine works: one statement, autocommit
+        assert db.execute(text("SELECT 1")).scalar_one() == 1
     try:
         arms = {"switched per checkout": on(switched), "autocommit engine": on(born)}
         _rounds("read session", arms, events, rounds)
