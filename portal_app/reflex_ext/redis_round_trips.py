@@ -120,7 +120,10 @@ def _forget_required_when_states_change() -> None:
 
         _init_var_dependency_dicts.portal_forgets_required = True
         _init_var_dependency_dicts.portal_original = init
-        BaseState._init_var_dependency_dicts = classmethod(_init_var_dependency_dicts)
+        # setattr: the class attribute is a classmethod object, as Reflex defines it.
+        setattr(  # noqa: B010
+            BaseState, "_init_var_dependency_dicts", classmethod(_init_var_dependency_dicts)
+        )
     reload = reflex.state.reload_state_module
     if not getattr(reload, "portal_forgets_required", False):
 

@@ -27,7 +27,7 @@ from portal_app.state.session import CLIENT_SIDE, SessionSide, SessionStateMixin
 from portal_app.state.ui_language import UiLanguageState
 
 if TYPE_CHECKING:
-    from reflex.state import RouterData
+    from reflex.istate.data import RouterData
 
 
 class PortalState(SessionStateMixin, UiLanguageState):

@@ -25,7 +25,7 @@ from portal_app.state.event_address import event_client_address
 from portal_app.state.signin_binding import cookie_value
 
 if TYPE_CHECKING:
-    from reflex.state import RouterData
+    from reflex.istate.data import RouterData
 
 # A side's password sign-in service (auth.sign_in, staff_auth.sign_in_staff): the database
 # session, then email, password, ip, user_agent and binding by keyword; its result has a
