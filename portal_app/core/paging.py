@@ -27,14 +27,16 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import func, tuple_
+from sqlalchemy import Integer, bindparam, func, literal_column, tuple_
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from portal_app.core.errors import NotFoundError
 
@@ -114,12 +116,14 @@ def fetch_page(
     page_size: int,
     cap: int,
     columns: list[Any] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> PageSlice:
     """Page `page` (from 1) of `model` rows matching `where` in `order`, and their count
     capped at `cap` (`total_is_capped` when there are more).
 
     With `columns`, the rows are plain named tuples of those columns instead of ORM objects:
-    far cheaper to load when the caller only formats a few fields.
+    far cheaper to load when the caller only formats a few fields. `params`: the values of
+    the bind parameters in `where` (see `fetch_keyset_page`).
     """
     capped = select(model.id).where(where).limit(cap + 1).subquery()
     count = select(func.count()).select_from(capped)
@@ -131,10 +135,11 @@ def fetch_page(
         select(*shown, count.scalar_subquery().label("page_slice_total")),  # pyright: ignore[reportCallIssue]
     )
     found = session.exec(
-        statement.where(where).order_by(*order).offset((page - 1) * page_size).limit(page_size + 1)
+        statement.where(where).order_by(*order).offset((page - 1) * page_size).limit(page_size + 1),
+        params=params,
     ).all()
     # Past the last page no row carried the count: ask for it alone.
-    total: int = found[0][-1] if found else session.exec(count).one()
+    total: int = found[0][-1] if found else session.exec(count, params=params).one()
     rows = [row if columns else row[0] for row in found[:page_size]]
     return PageSlice(
         rows=rows,
@@ -254,8 +259,35 @@ def _segments(order: KeysetOrder, *, reverse: bool) -> list[_Segment]:
     return both[::-1] if reverse else both
 
 
-def _segment_query(order: KeysetOrder, segment: _Segment, start: tuple[Any, int] | None):
-    """(conditions, ORDER BY) for `segment`, past `start` when given (a key in it)."""
+# The bind parameters of the statements below: where a page starts (the boundary row's sort
+# value and id) and how many rows a query reads, so that one statement serves every page.
+_KEY_VALUE = "page_key_value"
+_KEY_ID = "page_key_id"
+_LIMIT = "page_limit"
+# Statements kept by shape (`fetch_keyset_page`'s `shape`): a list has a few dozen shapes
+# (sort, direction, filter, search or not) of a few statements each; beyond, start over.
+KEPT_STATEMENTS = 4096
+_STATEMENTS: dict[Hashable, Any] = {}
+
+
+def _kept(shape: Hashable | None, part: Hashable, build: Callable[[], Any]) -> Any:
+    """`build()`, or with a `shape` the statement it built for the first call of this shape
+    and part: the engine then finds its compiled SQL and result columns without building,
+    hashing or adapting a statement (issue 25: that cost more than running it)."""
+    if shape is None:
+        return build()
+    key = (shape, part)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) >= KEPT_STATEMENTS:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _segment_query(order: KeysetOrder, segment: _Segment, *, from_key: bool):
+    """(conditions, ORDER BY) for `segment`, past the key in the _KEY_ parameters when
+    `from_key` (a key in this segment)."""
     conditions: list[Any] = []
     if segment.nulls:
         keys = [order.id_column]
@@ -264,15 +296,48 @@ def _segment_query(order: KeysetOrder, segment: _Segment, start: tuple[Any, int]
         keys = [order.column, order.id_column]
         if order.nullable:
             conditions.append(col(order.column).is_not(None))
-    if start is not None:
-        # A row value comparison, which both databases answer from the (client, column, id)
-        # index: the seek that replaces OFFSET.
-        bound = col(order.id_column) if segment.nulls else tuple_(order.column, order.id_column)
-        # A plain tuple: each value is bound with its column's type (dates as SQLite stores them).
-        value = start[1] if segment.nulls else tuple(start)
+    if from_key:
+        # Each value bound with its column's type (dates as SQLite stores them).
+        key_id = bindparam(_KEY_ID, type_=order.id_column.type)
+        if segment.nulls:
+            bound, value = col(order.id_column), key_id
+        else:
+            # A row value comparison, which both databases answer from the (client, column,
+            # id) index: the seek that replaces OFFSET.
+            bound = tuple_(order.column, order.id_column)
+            value = tuple_(bindparam(_KEY_VALUE, type_=order.column.type), key_id)
         conditions.append(bound < value if segment.descending else bound > value)
     by = [col(k).desc() if segment.descending else col(k).asc() for k in keys]
     return conditions, by
+
+
+def _count_statement(where: Any, id_column: Any, cap: int | None):
+    """SELECT the number of rows matching `where`, counting at most cap + 1 (None: all)."""
+    matching = select(id_column).where(where)
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    return select(func.count()).select_from(matching.subquery())
+
+
+def _walk_statement(
+    shown: list[Any],
+    where: Any,
+    order: KeysetOrder,
+    segment: _Segment,
+    from_key: bool,
+    count: Any | None,
+) -> Any:
+    """The query of one segment of `_walk` (see `_segment_query`), its limit a parameter,
+    carrying the `count` statement's value when given."""
+    conditions, by = _segment_query(order, segment, from_key=from_key)
+    extra = [count.scalar_subquery().label("page_slice_total")] if count is not None else []
+    # sqlmodel's select() is typed for a fixed handful of entities, not a list of them.
+    statement = cast(
+        "Select[*tuple[Any, ...]]",
+        select(*shown, *extra),  # pyright: ignore[reportCallIssue]
+    )
+    limit = bindparam(_LIMIT, type_=Integer)
+    return statement.where(where, *conditions).order_by(*by).limit(limit)
 
 
 def _walk(
@@ -284,11 +349,13 @@ def _walk(
     reverse: bool,
     start: tuple[Any, int] | None,
     limit: int,
-    count: Any | None,
+    count: tuple[Hashable, Any] | None,
+    params: Mapping[str, Any] | None,
+    shape: Hashable | None,
 ) -> tuple[list[Any], int | None]:
     """Up to `limit` rows in `order` (or its reverse) after `start` (from the beginning when
-    None), and the `count` subquery's value carried by the first query that found rows (no
-    count asked when `count` is None)."""
+    None), and the value of the `count` statement (its kind, and the statement) carried by
+    the first query that found rows (no count asked when `count` is None)."""
     rows: list[Any] = []
     total: int | None = None
     started = start is None
@@ -296,31 +363,42 @@ def _walk(
     for segment in _segments(order, reverse=reverse):
         if not started and (start is not None and (start[0] is None) != segment.nulls):
             continue  # the key lies in a later segment
-        bound = None if started else start
+        from_key = not started
         started = True
-        conditions, by = _segment_query(order, segment, bound)
-        counted = count is not None and total is None
-        extra = (
-            [count.scalar_subquery().label("page_slice_total")]
-            if count is not None and counted
-            else []
+        counted = count if total is None else None
+        part = (
+            order.name,
+            order.descending,
+            order.nullable,
+            segment,
+            from_key,
+            counted[0] if counted else None,
         )
-        # sqlmodel's select() is typed for a fixed handful of entities, not a list of them.
-        statement = (
-            cast(
-                "Select[*tuple[Any, ...]]",
-                select(*shown, *extra),  # pyright: ignore[reportCallIssue]
-            )
-            .where(where, *conditions)
-            .order_by(*by)
-            .limit(limit - len(rows))
+        statement: Select[*tuple[Any, ...]] = _kept(
+            shape,
+            part,
+            partial(
+                _walk_statement,
+                shown,
+                where,
+                order,
+                segment,
+                from_key,
+                counted[1] if counted else None,
+            ),
         )
+        values = {**params} if params else {}
+        values[_LIMIT] = limit - len(rows)
+        if start is not None and from_key:
+            values[_KEY_ID] = start[1]
+            if not segment.nulls:
+                values[_KEY_VALUE] = start[0]
         # Plain columns go through Core: rows as named tuples, without the ORM's per-query
         # set-up and identity map (a list page only formats them).
-        found = (
-            session.exec(statement).all()
+        found: Sequence[Any] = (
+            session.exec(statement, params=values).all()
             if whole
-            else session.connection().execute(statement).all()
+            else session.connection().execute(statement, values).all()
         )
         if found and counted:
             total = found[0][-1]
@@ -344,6 +422,8 @@ def fetch_keyset_page(
     last: bool = False,
     count_key: Hashable | None = None,
     counts: CountCache = LIST_COUNTS,
+    params: Mapping[str, Any] | None = None,
+    shape: Hashable | None = None,
 ) -> PageSlice:
     """Page `page` (from 1) of the rows of `columns` matching `where` in `order`.
 
@@ -360,65 +440,66 @@ def fetch_keyset_page(
     the filter, and a fingerprint of the rows read in this database session before this
     call). A kept count spares the count query: on the last page, the exact count, the only
     part of a keyset page that grows with the list.
+
+    `params`: the values of bind parameters in `where` (the actor's ids, say). `shape` (None:
+    statements built for this call alone) names `where` and `columns` apart from `params`:
+    every call with the same shape must pass the same SQL, so that the statements built for
+    its first call (per order, way and count) serve it again. The key and the limit are this
+    module's own parameters (never names in `params`: page_*).
     """
     whole = len(columns) == 1 and isinstance(columns[0], type)
     model_id = order.id_column
-    capped = select(model_id).where(where).limit(cap + 1).subquery()
-    capped_count = select(func.count()).select_from(capped)
     kept = counts.get((count_key, cap)) if count_key is not None else None
+
+    def count_of(limit: int | None) -> tuple[Hashable, Any]:
+        kind = ("count", limit)
+        return kind, _kept(shape, kind, partial(_count_statement, where, model_id, limit))
+
+    def counted_alone(count: tuple[Hashable, Any]) -> int:
+        statement: SelectOfScalar[int] = count[1]
+        return session.exec(statement, params=params).one()
 
     def keep(total: int, *, exact: bool) -> None:
         if count_key is not None:
             counts.put((count_key, cap), KeptCount(total=total, exact=exact or total <= cap))
 
-    if last:
-        known = kept.total if kept is not None and kept.exact else None
-        exact = select(func.count()).select_from(select(model_id).where(where).subquery())
-        found, total = _walk(
+    def walk(*, reverse: bool, start: tuple[Any, int] | None, limit: int, count: Any):
+        return _walk(
             session,
             columns,
             where=where,
             order=order,
-            reverse=True,
-            start=None,
-            limit=page_size,
-            count=exact if known is None else None,
+            reverse=reverse,
+            start=start,
+            limit=limit,
+            count=count,
+            params=params,
+            shape=shape,
+        )
+
+    if last:
+        known = kept.total if kept is not None and kept.exact else None
+        exact = count_of(None)
+        found, total = walk(
+            reverse=True, start=None, limit=page_size, count=exact if known is None else None
         )
         if known is not None:
             total = known
         elif total is None:
-            total = session.exec(exact).one()
+            total = counted_alone(exact)
         keep(total, exact=True)
         last_page = max(1, -(-total // page_size))
         rows = _unwrap(list(reversed(found[: total - (last_page - 1) * page_size])), whole)
         return _slice(order, rows, has_next=False, total=total, cap=total, page=last_page)
     start_after = order.parse_key(after) if page > 1 else None
     start_before = order.parse_key(before) if page > 1 and start_after is None else None
-    count = capped_count if kept is None else None
+    count = count_of(cap) if kept is None else None
     if start_before is not None:
-        found, total = _walk(
-            session,
-            columns,
-            where=where,
-            order=order,
-            reverse=True,
-            start=start_before,
-            limit=page_size,
-            count=count,
-        )
+        found, total = walk(reverse=True, start=start_before, limit=page_size, count=count)
         rows = _unwrap(list(reversed(found)), whole)
         has_next = True  # the row the key names follows
     elif start_after is not None or page == 1:
-        found, total = _walk(
-            session,
-            columns,
-            where=where,
-            order=order,
-            reverse=False,
-            start=start_after,
-            limit=page_size + 1,
-            count=count,
-        )
+        found, total = walk(reverse=False, start=start_after, limit=page_size + 1, count=count)
         rows, has_next = _unwrap(found[:page_size], whole), len(found) > page_size
     else:
         offset = fetch_page(
@@ -430,6 +511,7 @@ def fetch_keyset_page(
             page_size=page_size,
             cap=cap,
             columns=None if whole else columns,
+            params=params,
         )
         return _slice(
             order,
@@ -443,7 +525,7 @@ def fetch_keyset_page(
     if kept is not None:
         total = kept.total
     elif total is None:  # no row carried the count: ask for it alone
-        total = session.exec(capped_count).one()
+        total = counted_alone(count or count_of(cap))
     if kept is None:
         keep(total, exact=False)
     return _slice(order, rows, has_next=has_next, total=total, cap=cap, page=page)
@@ -475,10 +557,31 @@ def _slice(
     )
 
 
-def contains_text(column: Any, text: str):
-    """SQL: `column` contains `text`, case-insensitively; typed % and _ match literally."""
+def contains_pattern(text: str) -> str:
+    """The LIKE pattern of `contains_text`: `text` anywhere, its % and _ taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return col(column).ilike(f"%{escaped}%", escape="\\")
+    return f"%{escaped}%"
+
+
+def contains_text(column: Any, text: str | BindParameter[str]):
+    """SQL: `column` contains `text`, case-insensitively; typed % and _ match literally. A
+    bind parameter for `text` (a statement built once) takes `contains_pattern(text)`."""
+    pattern = contains_pattern(text) if isinstance(text, str) else text
+    return col(column).ilike(pattern, escape="\\")
+
+
+# Plain lower-case words (status values): what `constant_in` writes into SQL as it is.
+_WORD = re.compile(r"[a-z_]{1,40}")
+
+
+def constant_in(column: Any, values: Iterable[str]):
+    """SQL: `column` IN a fixed list of plain words (statuses), written into the SQL itself:
+    a list of values would be a parameter the engine writes out anew on every execution.
+    ValueError for anything but plain lower-case words."""
+    words = [str(value) for value in values]
+    if not words or not all(_WORD.fullmatch(word) for word in words):
+        raise ValueError("constant_in takes plain lower-case words")
+    return col(column).in_([literal_column(f"'{word}'") for word in words])
 
 
 # Ids are 32-bit integer columns; a bigger id from the browser would make PostgreSQL raise

@@ -6,13 +6,14 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlmodel import select
 
 from portal_app.core.errors import NotFoundError
 from portal_app.core.paging import (
     CountCache,
     KeptCount,
+    constant_in,
     fetch_keyset_page,
     fetch_page,
     sort_order,
@@ -112,11 +113,18 @@ def _mixed_client(make, session):
     return client
 
 
-def _keyset(session, client, order, **kw):
+def _keyset(session, client, order, *, shaped=False, **kw):
+    """A page of `client`'s invoices; `shaped`: with the client's id a parameter of statements
+    built once (`shape`), as the invoice list reads them."""
     kw.setdefault("page_size", 3)
+    if shaped:
+        kw |= {"params": {"for_client": client.id}, "shape": ("test_paging", "client")}
+        where = Invoice.client_id == bindparam("for_client")
+    else:
+        where = Invoice.client_id == client.id
     return fetch_keyset_page(
         session,
-        where=Invoice.client_id == client.id,
+        where=where,
         order=order,
         columns=invoices.ROW_COLUMNS,
         cap=1000,
@@ -141,33 +149,43 @@ def _orders():
             yield invoices.ListQuery(sort=sort, descending=descending).normalized().order()
 
 
+@pytest.mark.parametrize("shaped", [False, True], ids=["built", "kept"])
 @pytest.mark.parametrize("order", list(_orders()), ids=lambda o: f"{o.name}-{o.descending}")
-def test_keyset_pages_forward_backward_and_last_match_the_whole_order(make, session, order):
+def test_keyset_pages_forward_backward_and_last_match_the_whole_order(make, session, order, shaped):
     client = _mixed_client(make, session)
     expected = _expected(session, client, order)
     # Forward from page 1 with each page's last key.
     seen: list[int] = []
-    page = _keyset(session, client, order, page=1)
+    page = _keyset(session, client, order, shaped=shaped, page=1)
     pages = [page]
     while page.has_next:
-        page = _keyset(session, client, order, page=page.page + 1, after=page.last_key)
+        page = _keyset(
+            session, client, order, shaped=shaped, page=page.page + 1, after=page.last_key
+        )
         pages.append(page)
     seen = [row.id for p in pages for row in p.rows]
     assert seen == expected
     assert [p.page for p in pages] == [1, 2, 3, 4]
     # The same pages by OFFSET (no key) agree, so a bookmarked page shows the same rows.
     for p in pages:
-        by_offset = _keyset(session, client, order, page=p.page)
+        by_offset = _keyset(session, client, order, shaped=shaped, page=p.page)
         assert [r.id for r in by_offset.rows] == [r.id for r in p.rows]
     # The last page: numbered from the exact count, only the rows left over.
-    last = _keyset(session, client, order, page=1, last=True)
+    last = _keyset(session, client, order, shaped=shaped, page=1, last=True)
     assert (last.page, last.total, last.has_next) == (4, 11, False)
     assert [r.id for r in last.rows] == expected[9:]
     # Backward from the last page with each page's first key.
     back = [last]
     while back[-1].page > 1:
         back.append(
-            _keyset(session, client, order, page=back[-1].page - 1, before=back[-1].first_key)
+            _keyset(
+                session,
+                client,
+                order,
+                shaped=shaped,
+                page=back[-1].page - 1,
+                before=back[-1].first_key,
+            )
         )
     assert [r.id for p in reversed(back) for r in p.rows] == expected
     assert all(p.has_next for p in back[1:])
@@ -254,3 +272,31 @@ def test_kept_counts_are_bounded_and_a_capped_count_never_replaces_an_exact_one(
         None,
         2,
     )
+
+
+def test_statements_kept_by_shape_bind_each_calls_values(make, session):
+    """A statement built once for a shape (`fetch_keyset_page`'s `shape`) answers each call
+    with that call's parameters: another client, another key, another page size."""
+    order = invoices.ListQuery().normalized().order()
+    company = make.company()
+    first, second = make.client(company), make.client(company)
+    ids = {
+        client.id: [make.invoice(client, issue_date=date(2025, 3, n)).id for n in range(1, 6)]
+        for client in (first, second)
+    }
+    for client in (first, second, first):
+        page = _keyset(session, client, order, shaped=True, page_size=2, page=1)
+        assert [r.id for r in page.rows] == ids[client.id][::-1][:2]
+        after = _keyset(
+            session, client, order, shaped=True, page_size=3, page=2, after=page.last_key
+        )
+        assert [r.id for r in after.rows] == ids[client.id][::-1][2:5]
+        assert after.total == 5 and not after.has_next
+
+
+def test_constant_in_writes_plain_words_into_the_sql_and_refuses_anything_else():
+    condition = constant_in(Invoice.status, ["sent", "partial"])
+    assert str(condition.compile()) == "invoice.status IN ('sent', 'partial')"
+    for bad in (["sent'--"], ["Sent"], [], ["a b"]):
+        with pytest.raises(ValueError):
+            constant_in(Invoice.status, bad)

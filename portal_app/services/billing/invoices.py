@@ -6,12 +6,13 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, func, or_, true, update
+from sqlalchemy import Date, and_, bindparam, exists, func, or_, true, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col, select
 
 from portal_app.core import routes
@@ -26,6 +27,8 @@ from portal_app.core.paging import (
     MAX_RECORD_ID,
     PAGE_SIZES,
     KeysetOrder,
+    constant_in,
+    contains_pattern,
     contains_text,
     fetch_keyset_page,
     parse_record_id,
@@ -80,7 +83,8 @@ SORTS = {
 # The sorts whose column may be empty (an invoice without a due date): listed after the rest.
 NULLABLE_SORTS = frozenset({"due_date"})
 MAX_SEARCH_LENGTH = 50
-# What a list row shows: read as plain columns, not whole invoices.
+# What a list row shows: read as plain columns, not whole invoices, in the order `_row_view`
+# unpacks them.
 ROW_COLUMNS = [
     Invoice.id,
     Invoice.number,
@@ -155,7 +159,7 @@ class ListQuery:
 
 
 # The portal's own rule beside the client scope: drafts never reach it.
-_VISIBLE = col(Invoice.status).in_(VISIBLE_STATUSES)
+_VISIBLE = constant_in(Invoice.status, VISIBLE_STATUSES)
 
 
 def _scoped(actor: Actor):
@@ -165,11 +169,16 @@ def _scoped(actor: Actor):
 
 
 def _is_overdue(invoice: Invoice, today: date) -> bool:
+    return _overdue(invoice.status, invoice.balance_minor, invoice.due_date, today)
+
+
+def _overdue(status: str, balance_minor: int, due_date: date | None, today: date) -> bool:
+    """Overdue: payable (sent or partly paid, a balance left) and past its due date."""
     return (
-        invoice.status in PAYABLE_STATUSES
-        and invoice.balance_minor > 0
-        and invoice.due_date is not None
-        and invoice.due_date < today
+        status in PAYABLE_STATUSES
+        and balance_minor > 0
+        and due_date is not None
+        and due_date < today
     )
 
 
@@ -179,8 +188,8 @@ def status_label(invoice: Invoice, today: date) -> str:
     return _status_labels().get(key, invoice.status.title())
 
 
-def _status_condition(status: str, today: date):
-    payable = and_(col(Invoice.status).in_(PAYABLE_STATUSES), Invoice.balance_minor > 0)
+def _status_condition(status: str, today: date | BindParameter[date]):
+    payable = and_(constant_in(Invoice.status, PAYABLE_STATUSES), Invoice.balance_minor > 0)
     if status == "unpaid":
         return payable
     if status == "overdue":
@@ -195,13 +204,46 @@ def list_condition(actor: Actor, query: ListQuery, today: date):
     client scope, drafts never, then the status filter and the number search. The list and its
     export (services/billing/export.py) both read invoices through it."""
     q = query.normalized()
+    return _list_where(actor, q.status, today, q.search)
+
+
+def _list_where(
+    actor: Actor, status: str, today: date | BindParameter[date], search: str | BindParameter[str]
+):
+    """`list_condition` of (normalized) parts, values or bind parameters."""
     conditions = [_scoped(actor)]
-    status_condition = _status_condition(q.status, today)
+    status_condition = _status_condition(status, today)
     if status_condition is not None:
         conditions.append(status_condition)
-    if q.search:
-        conditions.append(contains_text(Invoice.number, q.search))
+    if isinstance(search, BindParameter) or search:
+        conditions.append(contains_text(Invoice.number, search))
     return and_(*conditions)
+
+
+# The list's WHERE clause of a client's own session, per (filter, searched or not), built once
+# with the actor's ids, the day and the search pattern as parameters (`_own_list`): the
+# statements of its pages are then built once too (core.paging's `shape`).
+_OWN_LIST_WHERE: dict[tuple[str, bool], object] = {}
+
+
+def _own_list(actor: Actor, q: ListQuery, today: date):
+    """(where, params, shape) of the list for a client's own session (not an e-mailed link's:
+    None, its narrower scope is built per call)."""
+    if actor.is_link_session:
+        return None
+    shape = ("invoices", q.status, bool(q.search))
+    where = _OWN_LIST_WHERE.get(shape[1:])
+    if where is None:
+        where = _OWN_LIST_WHERE[shape[1:]] = _list_where(
+            _PARAMETER_ACTOR,
+            q.status,
+            bindparam("list_today", type_=Date),
+            bindparam("list_search") if q.search else "",
+        )
+    params = {"company_id": actor.company_id, "client_id": actor.client_id, "list_today": today}
+    if q.search:
+        params["list_search"] = contains_pattern(q.search)
+    return where, params, shape
 
 
 def _count_key(actor: Actor, q: ListQuery, today: date) -> tuple | None:
@@ -228,9 +270,11 @@ def list_invoices(
     q = query.normalized()
     modules.require(session, actor=actor, module="invoices")
     today = today or utcnow().date()
+    own = _own_list(actor, q, today)
+    where, params, shape = own if own else (list_condition(actor, q, today), None, None)
     found = fetch_keyset_page(
         session,
-        where=list_condition(actor, q, today),
+        where=where,
         order=q.order(),
         columns=ROW_COLUMNS,
         page=q.page,
@@ -240,11 +284,13 @@ def list_invoices(
         before=q.before,
         last=q.last,
         count_key=_count_key(actor, q, today),
+        params=params,
+        shape=shape,
     )
     locale = client_locale(session, actor)
     labels = _status_labels()  # once per page, not per row
     return InvoicePage(
-        rows=[invoice_row_view(inv, locale, today, labels) for inv in found.rows],
+        rows=[_row_view(row, locale, today, labels) for row in found.rows],
         page=found.page,
         page_size=q.page_size,
         total=found.total,
@@ -261,19 +307,40 @@ def invoice_row_view(
     """A list row from an invoice or a row of ROW_COLUMNS (same attribute names), as every
     invoice list shows it (the client's list, a recurring schedule's invoices); `labels` are
     `_status_labels()`, made once by a caller that formats many rows."""
-    labels = labels if labels is not None else _status_labels()
-    overdue = _is_overdue(invoice, today)
+    values = (
+        invoice.id,
+        invoice.number,
+        invoice.status,
+        invoice.issue_date,
+        invoice.due_date,
+        invoice.amount_minor,
+        invoice.balance_minor,
+        invoice.currency,
+    )
+    return _row_view(values, locale, today, labels if labels is not None else _status_labels())
+
+
+def _row_view(
+    row: Sequence[Any], locale: str, today: date, labels: dict[str, str]
+) -> InvoiceRowView:
+    """`invoice_row_view` of the values of ROW_COLUMNS, first and in their order: a list
+    page's rows are unpacked as plain tuples and their views made positionally, without
+    attribute look-ups or keywords (issue 25)."""
+    # (A page's first query also carries its count: a value after these.)
+    invoice_id, number, status, issue_date, due_date, amount, balance, currency, *_ = row
+    overdue = _overdue(status, balance, due_date, today)
+    label = labels.get("overdue" if overdue else status)
     return InvoiceRowView(
-        id=invoice.id,
-        number=invoice.number,
-        status=invoice.status,
-        status_label=labels.get("overdue" if overdue else invoice.status, invoice.status.title()),
-        issue_date=format_day(invoice.issue_date, locale),
-        due_date=format_day(invoice.due_date, locale),
-        amount=format_money(invoice.amount_minor, invoice.currency, locale),
-        balance=format_money(invoice.balance_minor, invoice.currency, locale),
-        is_overdue=overdue,
-        is_payable=invoice.status in PAYABLE_STATUSES and invoice.balance_minor > 0,
+        invoice_id,
+        number,
+        status,
+        status.title() if label is None else label,
+        format_day(issue_date, locale),
+        format_day(due_date, locale),
+        format_money(amount, currency, locale),
+        format_money(balance, currency, locale),
+        overdue,
+        status in PAYABLE_STATUSES and balance > 0,
     )
 
 

@@ -179,6 +179,52 @@ def test_keyset_pages_stay_in_the_clients_scope_and_hide_drafts(make, session):
     assert foreign.id not in [r.id for r in page.rows]
 
 
+def test_one_built_list_statement_serves_each_client_day_and_search(make, session):
+    """The list's statements are built once per shape with the actor's ids, the day and the
+    search as parameters: each call still sees only its own client's rows, on its own day,
+    for its own search."""
+    # Two companies: their numbers may be the same.
+    mine, theirs = make.client(make.company()), make.client(make.company())
+    due = date(2026, 3, 10)
+    own = [make.invoice(mine, number=f"BS-{n}", due_date=due) for n in range(3)]
+    other = [make.invoice(theirs, number=f"BS-{n}", due_date=due) for n in range(2)]
+    me, them = make.actor(make.contact(mine)), make.actor(make.contact(theirs))
+
+    def ids(actor, today, **query):
+        page = invoices.list_invoices(
+            session, actor=actor, query=invoices.ListQuery(**query), today=today
+        )
+        return sorted(row.id for row in page.rows), page.total
+
+    for _ in range(2):  # the second round runs the statements the first one built
+        assert ids(me, due) == (sorted(i.id for i in own), 3)
+        assert ids(them, due) == (sorted(i.id for i in other), 2)
+        assert ids(me, due, status="overdue") == ([], 0)
+        later = due + timedelta(days=1)
+        assert ids(me, later, status="overdue") == (sorted(i.id for i in own), 3)
+        assert ids(them, later, status="overdue") == (sorted(i.id for i in other), 2)
+        assert ids(me, due, search="BS-1") == ([own[1].id], 1)
+        assert ids(them, due, search="BS-0") == ([other[0].id], 1)
+        assert ids(them, due, search="BS-2") == ([], 0)
+
+
+def test_list_rows_are_the_invoices_row_views(make, session):
+    """A list page's rows (plain tuples, `_row_view`) read as `invoice_row_view` makes them
+    from the invoices themselves, overdue and payable included."""
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    today = date(2026, 6, 15)
+    made = [
+        make.invoice(client, issue_date=today - timedelta(days=40), due_date=today),
+        make.invoice(client, issue_date=today - timedelta(days=30), due_date=today - timedelta(1)),
+        make.invoice(client, status="paid", paid_minor=240_00, issue_date=today),
+    ]
+    page = invoices.list_invoices(session, actor=actor, query=invoices.ListQuery(), today=today)
+    views = {inv.id: invoices.invoice_row_view(inv, "en_US", today) for inv in made}
+    assert page.rows == [views[row.id] for row in page.rows] and len(page.rows) == 3
+    assert [views[i.id].is_overdue for i in made] == [False, True, False]
+
+
 def test_the_last_page_of_a_filtered_list_is_numbered_from_its_count(make, session):
     client = make.client(make.company())
     actor = make.actor(make.contact(client))
