@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from portal_app.core.db import utcnow
 from portal_app.core.errors import NotFoundError
-from portal_app.models import AuditEvent, Client, Company, Document, DocumentThread
+from portal_app.models import AuditEvent, Client, Company, Document, DocumentThread, Invoice
 from portal_app.services.billing import invoices
 from portal_app.services.documents import threads
 from portal_app.services.identity import auth
@@ -69,6 +69,14 @@ def test_the_page_view_is_the_same_with_the_stamp_and_one_statement_fewer(make, 
     actor = make.actor(make.contact(client))
     invoice = make.invoice(client)
     make.payment(client)
+
+    def hold():
+        # Held, as the page's session check holds their locales (session_memo.py): the
+        # page's statement reads its parties as rows, not into the session.
+        session.expunge_all()
+        return session.get(Client, client.id), session.get(Company, client.company_id)
+
+    held = hold()
     before, (_, view) = _statements(
         session,
         lambda: (
@@ -76,11 +84,12 @@ def test_the_page_view_is_the_same_with_the_stamp_and_one_statement_fewer(make, 
             invoices.open_invoice(session, actor=actor, invoice_id=invoice.id),
         ),
     )
-    session.expunge_all()
+    held = hold()
     after, opened = _statements(
         session,
         lambda: invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice.id),
     )
+    assert all(held)
     assert len(after) == len(before) - 1, (before, after)
     assert opened.view == view
 
@@ -233,3 +242,26 @@ def test_the_thread_read_with_the_invoice_is_the_clients_thread(make, session):
         assert of == full and [m.body for m in of.messages] == ["Why?", "Because."]
         assert of.status == "resolved" and of.messages[1].author == company.name
         assert seen
+
+
+def test_the_page_reads_its_invoice_and_parties_as_rows_and_notes_the_view_on_a_held_one(
+    make, session
+):
+    client = make.client(make.company())
+    actor = make.actor(make.contact(client))
+    invoice = make.invoice(client, number="ROWS-1")
+    invoice_id = invoice.id
+    session.expunge_all()
+    opened = invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice_id)
+    assert (opened.invoice.id, opened.invoice.number, opened.view.number) == (
+        invoice_id,
+        "ROWS-1",
+        "ROWS-1",
+    )
+    # Nothing of the page's statement went into the session (no ORM objects built).
+    assert not [
+        o for o in session.identity_map.values() if isinstance(o, (Invoice, Client, Company))
+    ]
+    held = session.get(Invoice, invoice_id)
+    invoices.open_invoice_with_stamp(session, actor=actor, invoice_id=invoice_id)
+    assert held.last_viewed_at is not None and held not in session.dirty
