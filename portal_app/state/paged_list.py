@@ -262,26 +262,16 @@ class PagedListMixin(rx.State, mixin=True):
             return None
         if result is None:
             return self._login_redirect()
-        self._set_changed(
-            unavailable=False,
-            rows=result.rows,
-            total=result.total,
-            total_is_capped=result.total_is_capped,
-            has_next=result.has_next,
-            page=result.page,
-            page_size=result.page_size,
-            loading=False,
-        )
+        self.unavailable = False
+        self.rows = result.rows
+        self.total = result.total
+        self.total_is_capped = result.total_is_capped
+        self.has_next = result.has_next
+        self.page = result.page
+        self.page_size = result.page_size
+        self.loading = False
         self._note_page_keys(result)
         return None
-
-    def _set_changed(self, **values: object) -> None:
-        """Set the vars whose value differs from `values`' (issue 25): Reflex sends every var
-        assigned in an event to the browser, equal or not, and recomputes what reads it; a
-        page shown again (a list load, a refresh with nothing new) sends none of its rows."""
-        for name, value in values.items():
-            if getattr(self, name) != value:
-                setattr(self, name, value)
 
     def _choose_page_size(self, size: str) -> None:
         """A page size from the select (anything unknown means 25), back to page 1."""

@@ -326,25 +326,3 @@ def test_a_change_sent_before_the_on_load_of_the_url_before_is_kept():
     # Later, a reload or a link to that URL loads from it again.
     _on_load(page)
     assert len(page.loaded) == loads + 1
-
-
-def test_a_reload_assigns_only_the_vars_whose_value_changed():
-    """Reflex sends the browser every var an event assigns, equal or not (and recomputes what
-    reads it): a page shown again assigns none of its rows, a page turn only what moved."""
-    assigned: list[str] = []
-
-    class Event(SimpleNamespace):
-        _set_changed = InvoicesState._set_changed
-
-        def __setattr__(self, name, value):
-            assigned.append(name)
-            super().__setattr__(name, value)
-
-    rows = [SimpleNamespace(id=1), SimpleNamespace(id=2)]
-    page = Event(rows=list(rows), total=2, has_next=False, page=1, loading=True)
-    assigned.clear()
-    page._set_changed(rows=list(rows), total=2, has_next=False, page=1, loading=False)
-    assert assigned == ["loading"]
-    page._set_changed(rows=rows[:1], total=2, has_next=False, page=2, loading=False)
-    assert assigned == ["loading", "rows", "page"]
-    assert (page.rows, page.page) == (rows[:1], 2)
